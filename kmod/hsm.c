@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * HSM-wide state and the HSM-info request (CLONEDEV_IOCTL_HSM_INFO and
+ * CLONEDEV_CMD_HSM_GET both report what cld_hsm_info() fills in).
+ */
+#include <crypto/hash.h>
+#include <linux/crypto.h>
+#include <linux/string.h>
+
+#include "hsm.h"
+
+struct cld_hsm cld_hsm;
+
+struct suite_algs {
+	u32 bit;
+	const char *kpp;
+	const char *hmac;
+	const char *aead;
+};
+
+static const struct suite_algs suite_algs[] = {
+	{ CLONEDEV_SUITE_P384_AES256GCM,
+	  "ecdh-nist-p384", "hmac(sha384)", "gcm(aes)" },
+	{ CLONEDEV_SUITE_P256_AES256GCM,
+	  "ecdh-nist-p256", "hmac(sha256)", "gcm(aes)" },
+	{ CLONEDEV_SUITE_X25519_CHACHA20POLY1305,
+	  "curve25519", "hmac(sha256)", "rfc7539(chacha20,poly1305)" },
+};
+
+/*
+ * A suite is offered only if the kernel can build every transform it needs;
+ * asking loads the algorithm modules, so a later clone does not wait on it.
+ */
+static u32 probe_suites(void)
+{
+	u32 mask = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(suite_algs); i++) {
+		const struct suite_algs *s = &suite_algs[i];
+
+		if (crypto_has_alg(s->kpp, CRYPTO_ALG_TYPE_KPP,
+				   CRYPTO_ALG_TYPE_MASK) &&
+		    crypto_has_shash(s->hmac, 0, 0) &&
+		    crypto_has_alg(s->aead, CRYPTO_ALG_TYPE_AEAD,
+				   CRYPTO_ALG_TYPE_MASK))
+			mask |= s->bit;
+	}
+	return mask;
+}
+
+int cld_hsm_init(bool fips)
+{
+	mutex_init(&cld_hsm.lock);
+	xa_init(&cld_hsm.partitions);
+	cld_hsm.partition_count = 0;
+	cld_hsm.fips = fips;
+	cld_hsm.suites = probe_suites();
+	return 0;
+}
+
+void cld_hsm_uninit(void)
+{
+	WARN_ON(!xa_empty(&cld_hsm.partitions));
+	xa_destroy(&cld_hsm.partitions);
+	mutex_destroy(&cld_hsm.lock);
+}
+
+void cld_hsm_info(struct clonedev_hsm_info *info)
+{
+	strscpy(info->version, CLD_VERSION, sizeof(info->version));
+	info->protocols = CLD_PROTOCOLS;
+	info->suites = cld_hsm.suites;
+
+	mutex_lock(&cld_hsm.lock);
+	info->hsm_flags = cld_hsm.fips ? CLONEDEV_HSM_FIPS : 0;
+	info->partition_count = cld_hsm.partition_count;
+	mutex_unlock(&cld_hsm.lock);
+	info->max_partitions = CLD_MAX_PARTITIONS;
+}

@@ -1,0 +1,57 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonedev.ko: module init and exit only. The HSM state comes up first,
+ * then the two planes that expose it to user space.
+ */
+#include <linux/fips.h>
+#include <linux/miscdevice.h>
+#include <linux/module.h>
+#include <net/genetlink.h>
+
+#include "device.h"
+#include "hsm.h"
+#include "netlink.h"
+
+static int fips_mode = -1;
+module_param(fips_mode, int, 0444);
+MODULE_PARM_DESC(fips_mode,
+		 "HSM FIPS mode: 1 on, 0 off, -1 (default) follow the kernel's fips=");
+
+static int __init cld_mod_init(void)
+{
+	int ret;
+
+	/* ORDER: user space may call in as soon as a plane registers. */
+	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0);
+	if (ret)
+		return ret;
+	ret = cld_device_init();
+	if (ret)
+		goto err_hsm;
+	ret = cld_netlink_init();
+	if (ret)
+		goto err_device;
+	return 0;
+
+err_device:
+	cld_device_uninit();
+err_hsm:
+	cld_hsm_uninit();
+	return ret;
+}
+
+static void __exit cld_mod_exit(void)
+{
+	cld_netlink_uninit();
+	cld_device_uninit();
+	cld_hsm_uninit();
+}
+
+module_init(cld_mod_init);
+module_exit(cld_mod_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("clonedev: a software HSM with partition cloning");
+MODULE_VERSION(CLD_VERSION);
+MODULE_ALIAS_GENL_FAMILY(CLONEDEV_GENL_NAME);
+MODULE_ALIAS_MISCDEV(CLONEDEV_MISC_MINOR);
+MODULE_ALIAS("devname:" CLONEDEV_DEVICE_NAME);

@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The system plane: generic netlink family "clonedev" with the multicast
+ * group "events" (docs/netlink/clonedev.yaml). Discovery (HSM info, slot
+ * dumps) is open to every process.
+ */
+#include <net/genetlink.h>
+
+#include "hsm.h"
+#include "netlink.h"
+
+static struct genl_family cld_genl_family;
+
+static const struct nla_policy hsm_get_policy[CLONEDEV_A_SLOT_ID + 1] = {
+	[CLONEDEV_A_SLOT_ID] = { .type = NLA_REJECT },
+};
+
+static const struct nla_policy slot_get_policy[CLONEDEV_A_SLOT_ID + 1] = {
+	[CLONEDEV_A_SLOT_ID] = { .type = NLA_U32 },
+};
+
+static int hsm_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct clonedev_hsm_info hi = {};
+	struct sk_buff *msg;
+	void *hdr;
+
+	cld_hsm_info(&hi);
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	hdr = genlmsg_put_reply(msg, info, &cld_genl_family, 0,
+				CLONEDEV_CMD_HSM_GET);
+	if (!hdr)
+		goto err_free;
+	if (nla_put_string(msg, CLONEDEV_A_HSM_VERSION, hi.version) ||
+	    nla_put_u32(msg, CLONEDEV_A_HSM_PROTOCOLS, hi.protocols) ||
+	    nla_put_u32(msg, CLONEDEV_A_HSM_SUITES, hi.suites) ||
+	    nla_put_u32(msg, CLONEDEV_A_HSM_FLAGS, hi.hsm_flags) ||
+	    nla_put_u32(msg, CLONEDEV_A_HSM_PARTITION_COUNT,
+			hi.partition_count) ||
+	    nla_put_u32(msg, CLONEDEV_A_HSM_MAX_PARTITIONS, hi.max_partitions))
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return -EMSGSIZE;
+}
+
+/* Must hold cld_hsm.lock. */
+static int put_slot(struct sk_buff *skb, const struct cld_partition *p,
+		    u32 portid, u32 seq, int flags)
+{
+	void *hdr;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	hdr = genlmsg_put(skb, portid, seq, &cld_genl_family, flags,
+			  CLONEDEV_CMD_SLOT_GET);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, CLONEDEV_A_SLOT_ID, p->slot) ||
+	    nla_put_string(skb, CLONEDEV_A_SLOT_LABEL, p->label) ||
+	    nla_put_u64_64bit(skb, CLONEDEV_A_SLOT_SERIAL, p->serial,
+			      CLONEDEV_A_PAD) ||
+	    nla_put_u32(skb, CLONEDEV_A_SLOT_AUTH, p->auth) ||
+	    nla_put_u32(skb, CLONEDEV_A_SLOT_TYPE, p->type) ||
+	    nla_put_u32(skb, CLONEDEV_A_SLOT_PROTOCOL_LEVEL,
+			p->protocol_level) ||
+	    nla_put_u32(skb, CLONEDEV_A_SLOT_STATE, p->state) ||
+	    nla_put_u32(skb, CLONEDEV_A_SLOT_OBJECT_COUNT, p->object_count)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
+static int slot_get_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cld_partition *p;
+	struct sk_buff *msg;
+	u32 slot;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, CLONEDEV_A_SLOT_ID)) {
+		GENL_SET_ERR_MSG(info, "missing attribute CLONEDEV_A_SLOT_ID (the slot number)");
+		return -EINVAL;
+	}
+	slot = nla_get_u32(info->attrs[CLONEDEV_A_SLOT_ID]);
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+
+	mutex_lock(&cld_hsm.lock);
+	p = xa_load(&cld_hsm.partitions, slot);
+	if (!p) {
+		NL_SET_ERR_MSG_ATTR(info->extack,
+				    info->attrs[CLONEDEV_A_SLOT_ID],
+				    "no partition has this slot number");
+		ret = -ENODEV;
+	} else {
+		ret = put_slot(msg, p, info->snd_portid, info->snd_seq, 0);
+	}
+	mutex_unlock(&cld_hsm.lock);
+	if (ret) {
+		nlmsg_free(msg);
+		return ret;
+	}
+	return genlmsg_reply(msg, info);
+}
+
+/* cb->args[0] is the next slot number to emit. */
+static int slot_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	unsigned long index = cb->args[0];
+	struct cld_partition *p;
+	int ret = 0;
+
+	mutex_lock(&cld_hsm.lock);
+	xa_for_each_start(&cld_hsm.partitions, index, p, index) {
+		ret = put_slot(skb, p, NETLINK_CB(cb->skb).portid,
+			       cb->nlh->nlmsg_seq, NLM_F_MULTI);
+		if (ret)
+			break;
+	}
+	mutex_unlock(&cld_hsm.lock);
+	cb->args[0] = index;
+	/* A full buffer ends this part of the dump, not the dump. */
+	return ret == -EMSGSIZE ? skb->len : ret;
+}
+
+static const struct genl_ops cld_genl_ops[] = {
+	{
+		.cmd = CLONEDEV_CMD_HSM_GET,
+		.doit = hsm_get_doit,
+		.policy = hsm_get_policy,
+		.maxattr = ARRAY_SIZE(hsm_get_policy) - 1,
+	},
+	{
+		.cmd = CLONEDEV_CMD_SLOT_GET,
+		.doit = slot_get_doit,
+		.dumpit = slot_get_dumpit,
+		.policy = slot_get_policy,
+		.maxattr = ARRAY_SIZE(slot_get_policy) - 1,
+	},
+};
+
+static const struct genl_multicast_group cld_genl_mcgrps[] = {
+	{ .name = CLONEDEV_GENL_MCGRP_EVENTS },
+};
+
+static struct genl_family cld_genl_family __ro_after_init = {
+	.name = CLONEDEV_GENL_NAME,
+	.version = CLONEDEV_GENL_VERSION,
+	.module = THIS_MODULE,
+	.ops = cld_genl_ops,
+	.n_ops = ARRAY_SIZE(cld_genl_ops),
+	.resv_start_op = CLONEDEV_CMD_HSM_GET,
+	.mcgrps = cld_genl_mcgrps,
+	.n_mcgrps = ARRAY_SIZE(cld_genl_mcgrps),
+};
+
+int cld_netlink_init(void)
+{
+	return genl_register_family(&cld_genl_family);
+}
+
+void cld_netlink_uninit(void)
+{
+	genl_unregister_family(&cld_genl_family);
+}
