@@ -5,6 +5,7 @@
  */
 #include <crypto/hash.h>
 #include <linux/crypto.h>
+#include <linux/kmod.h>
 #include <linux/string.h>
 
 #include "hsm.h"
@@ -36,6 +37,12 @@ static u32 probe_suites(void)
 	u32 mask = 0;
 	size_t i;
 
+	/*
+	 * The NIST ECDH algorithms live in a module known only by the
+	 * alias crypto-ecdh; a lookup by their own names would not load it.
+	 */
+	if (IS_MODULE(CONFIG_CRYPTO_ECDH))
+		request_module("crypto-ecdh");
 	for (i = 0; i < ARRAY_SIZE(suite_algs); i++) {
 		const struct suite_algs *s = &suite_algs[i];
 

@@ -1,0 +1,163 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# clonedev: build, test and install.
+#
+#   make                module (each installed test kernel, and the running
+#                       kernel if its headers are installed), libclonedev,
+#                       clonectl and the selftests
+#   make module KERNEL=debian-6.1|debian-6.12|debug
+#   make check          every test on every kernel, in QEMU
+#   make demo           the main job, in a VM
+#   make lint           checkpatch --strict, sparse, W=1, cppcheck
+#   make install        module for the running kernel, library, tool
+#
+# Kernel modules are built out of the source tree, one directory per kernel
+# under build/, so the three test kernels never share objects.
+
+VERSION   := 0.1.0
+TOP       := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+B         := $(TOP)/build
+KERNELS   := debian-6.1 debian-6.12 debug
+KDIR      ?= /lib/modules/$(shell uname -r)/build
+PREFIX    ?= /usr/local
+DESTDIR   ?=
+MODSRC    := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/clonedev.h
+
+CC        ?= gcc
+CFLAGS    ?= -O2 -g
+WARNINGS  := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	     -Wstrict-prototypes -Wno-unused-parameter
+NL_CFLAGS := $(shell pkg-config --cflags libnl-genl-3.0 2>/dev/null)
+NL_LIBS   := $(shell pkg-config --libs libnl-genl-3.0 2>/dev/null)
+TOOL_CPPFLAGS := -D_GNU_SOURCE -I$(TOP)/uapi -I$(TOP)/tools/lib $(NL_CFLAGS)
+
+# The kselftest harness and checkpatch come from Debian's linux-source-6.1;
+# only the files needed are unpacked, under build/.
+KSRC_TAR  := /usr/src/linux-source-6.1.tar.xz
+KSRC      := $(B)/ksrc/linux-source-6.1
+KSRC_FILES := tools/testing/selftests/kselftest_harness.h \
+	      tools/testing/selftests/kselftest.h scripts/checkpatch.pl \
+	      scripts/spelling.txt scripts/const_structs.checkpatch
+
+LIB_SRCS  := $(wildcard tools/lib/*.c)
+LIB_OBJS  := $(patsubst tools/lib/%.c,$(B)/obj/lib/%.o,$(LIB_SRCS))
+LIB_PIC   := $(patsubst tools/lib/%.c,$(B)/obj/lib/%.pic.o,$(LIB_SRCS))
+CTL_SRCS  := $(wildcard tools/clonectl/*.c)
+CTL_OBJS  := $(patsubst tools/clonectl/%.c,$(B)/obj/clonectl/%.o,$(CTL_SRCS))
+TEST_SRCS := $(wildcard selftests/*_test.c)
+TEST_BINS := $(patsubst selftests/%.c,$(B)/selftests/%,$(TEST_SRCS))
+
+.PHONY: all modules module host-module tools tests check demo lint bench \
+	install deps clean
+
+all: modules tools tests
+
+# ---- kernel module ----
+
+# Every test kernel whose headers (or debug build) are present, plus the
+# running kernel when it has headers.
+modules:
+	@for k in $(KERNELS); do \
+		if $(TOP)/selftests/vm/kdir $$k >/dev/null 2>&1; then \
+			$(MAKE) --no-print-directory module KERNEL=$$k || exit 1; \
+		fi; \
+	done
+	@if [ -d "$(KDIR)" ]; then $(MAKE) --no-print-directory host-module; fi
+
+module:
+	@test -n "$(KERNEL)" || { echo "make module needs KERNEL=<$(KERNELS)>" >&2; exit 2; }
+	@kd=$$($(TOP)/selftests/vm/kdir $(KERNEL)) || exit 1; \
+	mkdir -p $(B)/$(KERNEL) && \
+	rsync -a --relative $(MODSRC) $(B)/$(KERNEL)/ && \
+	$(MAKE) --no-print-directory -C $$kd M=$(B)/$(KERNEL) $(KBUILD_EXTRA) modules
+
+host-module:
+	@test -d "$(KDIR)" || { echo "no kernel headers at $(KDIR); install linux-headers-$$(uname -r) or set KDIR" >&2; exit 1; }
+	mkdir -p $(B)/host
+	rsync -a --relative $(MODSRC) $(B)/host/
+	$(MAKE) -C $(KDIR) M=$(B)/host modules
+
+# ---- library and tool ----
+
+tools: $(B)/bin/clonectl $(B)/lib/libclonedev.a $(B)/lib/libclonedev.so \
+	$(B)/lib/pkgconfig/libclonedev.pc
+
+$(B)/obj/lib/%.o: tools/lib/%.c tools/lib/libclonedev.h uapi/linux/clonedev.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -c $< -o $@
+
+$(B)/obj/lib/%.pic.o: tools/lib/%.c tools/lib/libclonedev.h uapi/linux/clonedev.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -fPIC -c $< -o $@
+
+$(B)/lib/libclonedev.a: $(LIB_OBJS)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(B)/lib/libclonedev.so: $(LIB_PIC)
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libclonedev.so.0 -o $@.0 $^ $(NL_LIBS) -lpthread
+	ln -sf libclonedev.so.0 $@
+
+$(B)/lib/pkgconfig/libclonedev.pc: tools/lib/libclonedev.pc.in Makefile
+	@mkdir -p $(@D)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+
+$(B)/obj/clonectl/%.o: tools/clonectl/%.c $(wildcard tools/clonectl/*.h) \
+		tools/lib/libclonedev.h uapi/linux/clonedev.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) \
+		-DCLONECTL_VERSION='"$(VERSION)"' -c $< -o $@
+
+$(B)/bin/clonectl: $(CTL_OBJS) $(B)/lib/libclonedev.a
+	@mkdir -p $(@D)
+	$(CC) -o $@ $^ $(NL_LIBS) -lpthread
+
+# ---- selftests ----
+
+$(KSRC)/.unpacked:
+	@test -r $(KSRC_TAR) || { echo "$(KSRC_TAR) is missing; run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(B)/ksrc
+	tar -xJf $(KSRC_TAR) -C $(B)/ksrc $(addprefix linux-source-6.1/,$(KSRC_FILES))
+	@touch $@
+
+tests: $(TEST_BINS)
+
+$(B)/selftests/%: selftests/%.c selftests/clonedev_test_util.h \
+		$(B)/lib/libclonedev.a $(KSRC)/.unpacked
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) -Wno-missing-prototypes -Wno-sign-compare \
+		$(TOOL_CPPFLAGS) \
+		-I$(KSRC)/tools/testing/selftests \
+		-DCLONEDEV_EXPECTED_VERSION='"$(VERSION)"' -o $@ $< \
+		$(B)/lib/libclonedev.a $(NL_LIBS) -lpthread
+
+# ---- top-level jobs ----
+
+deps:
+	$(TOP)/tools/scripts/deps
+
+check:
+	$(TOP)/selftests/check
+
+demo:
+	$(TOP)/tools/scripts/demo
+
+lint: $(KSRC)/.unpacked
+	$(TOP)/tools/scripts/lint
+
+install: host-module tools
+	$(MAKE) -C $(KDIR) M=$(B)/host INSTALL_MOD_DIR=extra modules_install
+	-depmod -a
+	install -D -m 0755 $(B)/bin/clonectl $(DESTDIR)$(PREFIX)/bin/clonectl
+	install -D -m 0644 $(B)/lib/libclonedev.a $(DESTDIR)$(PREFIX)/lib/libclonedev.a
+	install -D -m 0755 $(B)/lib/libclonedev.so.0 $(DESTDIR)$(PREFIX)/lib/libclonedev.so.0
+	ln -sf libclonedev.so.0 $(DESTDIR)$(PREFIX)/lib/libclonedev.so
+	install -D -m 0644 tools/lib/libclonedev.h $(DESTDIR)$(PREFIX)/include/libclonedev.h
+	install -D -m 0644 uapi/linux/clonedev.h $(DESTDIR)$(PREFIX)/include/linux/clonedev.h
+	install -D -m 0644 $(B)/lib/pkgconfig/libclonedev.pc \
+		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libclonedev.pc
+	-ldconfig
+
+clean:
+	rm -rf $(B)

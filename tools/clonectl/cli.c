@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonectl: command lookup, option parsing, errors and help. Commands live
+ * in cmd_*.c and are listed in commands.c; nothing here knows one of them.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+int cli_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("clonectl: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return -1;
+}
+
+/* One plain sentence for an errno, said about @what. */
+int cli_errno(struct cli *cli, int err, const char *what)
+{
+	(void)cli;
+	switch (-err) {
+	case ENOENT:
+	case ENODEV:
+		return cli_error("%s: the clonedev module is not loaded; load it with 'modprobe clonedev'.",
+				 what);
+	case EACCES:
+		return cli_error("%s: permission denied; run as root or as a member of the group that owns /dev/clonedev.",
+				 what);
+	case EPERM:
+		return cli_error("%s: not permitted; this needs the HSM administrator (root).",
+				 what);
+	default:
+		return cli_error("%s failed: %s.", what, strerror(-err));
+	}
+}
+
+int cli_nl(struct cli *cli, struct clonedev_nl **nl)
+{
+	int ret;
+
+	if (!cli->nl) {
+		ret = clonedev_nl_open(&cli->nl);
+		if (ret)
+			return cli_errno(cli, ret, "connecting to the HSM");
+	}
+	*nl = cli->nl;
+	return 0;
+}
+
+int cli_session(struct cli *cli, struct clonedev **cd)
+{
+	int ret;
+
+	if (!cli->cd) {
+		ret = clonedev_open(&cli->cd);
+		if (ret)
+			return cli_errno(cli, ret, "opening /dev/clonedev");
+	}
+	*cd = cli->cd;
+	return 0;
+}
+
+bool cli_json(const struct cli *cli)
+{
+	return cli->json || cli->json_cmd;
+}
+
+static int opt_index(const struct command *cmd, const char *name)
+{
+	int i;
+
+	for (i = 0; cmd->opts && cmd->opts[i].name; i++)
+		if (!strcmp(cmd->opts[i].name, name))
+			return i;
+	return -1;
+}
+
+const char *cli_opt(const struct command *cmd, const struct cmd_args *args,
+		    const char *name)
+{
+	int i = opt_index(cmd, name);
+
+	return i < 0 ? NULL : args->values[i];
+}
+
+bool cli_flag(const struct command *cmd, const struct cmd_args *args,
+	      const char *name)
+{
+	int i = opt_index(cmd, name);
+
+	return i >= 0 && args->present[i];
+}
+
+static void cmd_name(const struct command *cmd, char *buf, size_t len)
+{
+	if (cmd->group)
+		snprintf(buf, len, "%s %s", cmd->group, cmd->verb);
+	else
+		snprintf(buf, len, "%s", cmd->verb);
+}
+
+static const struct command *find_command(const char *group,
+					  const char *verb)
+{
+	const struct command *c;
+
+	for (c = cli_commands; c->verb; c++) {
+		if (!c->group && !strcmp(c->verb, group))
+			return c;
+		if (c->group && verb && !strcmp(c->group, group) &&
+		    !strcmp(c->verb, verb))
+			return c;
+	}
+	return NULL;
+}
+
+static bool is_group(const char *word)
+{
+	const struct command *c;
+
+	for (c = cli_commands; c->verb; c++)
+		if (c->group && !strcmp(c->group, word))
+			return true;
+	return false;
+}
+
+static int parse_options(struct cli *cli, const struct command *cmd,
+			 int argc, char **argv, struct cmd_args *args)
+{
+	char name[64];
+	int i, k;
+
+	memset(args, 0, sizeof(*args));
+	for (i = 0; i < argc; i++) {
+		const char *tok = argv[i], *eq, *value = NULL;
+
+		if (tok[0] != '-' || !tok[1])
+			goto unexpected;
+		tok += tok[1] == '-' ? 2 : 1;
+		eq = strchr(tok, '=');
+		snprintf(name, sizeof(name), "%.*s",
+			 (int)(eq ? eq - tok : (long)strlen(tok)), tok);
+		for (k = 0; name[k]; k++)
+			name[k] = tolower((unsigned char)name[k]);
+		if (!strcmp(name, "json")) {
+			if (eq)
+				return cli_error("option -json takes no value; write just -json.");
+			cli->json_cmd = true;
+			continue;
+		}
+		if (!strcmp(name, "help") || !strcmp(name, "h")) {
+			cli_help_command(stdout, cmd);
+			return 1;
+		}
+		k = opt_index(cmd, name);
+		if (k < 0) {
+			char full[64];
+
+			cmd_name(cmd, full, sizeof(full));
+			return cli_error("'%s' has no option '%s'; run 'help %s' to see its options.",
+					 full, argv[i], full);
+		}
+		if (args->present[k])
+			return cli_error("option -%s is given twice; give it once.",
+					 name);
+		if (cmd->opts[k].kind == OPT_FLAG) {
+			if (eq)
+				return cli_error("option -%s takes no value; write just -%s.",
+						 name, name);
+		} else if (eq) {
+			value = eq + 1;
+		} else if (i + 1 < argc) {
+			value = argv[++i];
+		} else {
+			return cli_error("option -%s needs a value; write -%s <value>.",
+					 name, name);
+		}
+		args->present[k] = true;
+		args->values[k] = value;
+	}
+	for (k = 0; cmd->opts && cmd->opts[k].name; k++)
+		if (cmd->opts[k].required && !args->present[k]) {
+			char full[64];
+
+			cmd_name(cmd, full, sizeof(full));
+			return cli_error("'%s' needs -%s; run 'help %s' for its usage.",
+					 full, cmd->opts[k].name, full);
+		}
+	return 0;
+
+unexpected:
+	{
+		char full[64];
+
+		cmd_name(cmd, full, sizeof(full));
+		return cli_error("unexpected word '%s' after '%s'; options start with '-'.",
+				 argv[i], full);
+	}
+}
+
+/* help, help <group>, help <group> <verb> */
+static int run_help(int argc, char **argv)
+{
+	const struct command *cmd;
+
+	if (argc == 1 && argv[0][0] == '-') {
+		cmd = find_command("help", NULL);
+		if (!strcmp(argv[0], "-help") || !strcmp(argv[0], "--help")) {
+			cli_help_command(stdout, cmd);
+			return 0;
+		}
+		return cli_error("'help' has no option '%s'; write 'help <command>'.",
+				 argv[0]);
+	}
+	if (argc == 0) {
+		cli_help_all(stdout);
+		return 0;
+	}
+	cmd = find_command(argv[0], argc > 1 ? argv[1] : NULL);
+	if (cmd && (argc == (cmd->group ? 2 : 1))) {
+		cli_help_command(stdout, cmd);
+		return 0;
+	}
+	if (argc == 1 && cli_help_group(stdout, argv[0]))
+		return 0;
+	return cli_error("there is no command '%s%s%s' to explain; run 'help' to list the commands.",
+			 argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+}
+
+int cli_run_line(struct cli *cli, int argc, char **argv)
+{
+	const struct command *cmd;
+	struct cmd_args args;
+	int skip, ret;
+
+	if (argc == 0)
+		return 0;
+	cli->json_cmd = false;
+	cmd = find_command(argv[0], argc > 1 ? argv[1] : NULL);
+	if (!cmd) {
+		if (is_group(argv[0]) && argc == 1)
+			return cli_error("'%s' needs a command; run 'help %s' to list them.",
+					 argv[0], argv[0]);
+		if (is_group(argv[0]))
+			return cli_error("'%s' has no command '%s'; run 'help %s' to list them.",
+					 argv[0], argv[1], argv[0]);
+		return cli_error("unknown command '%s'; run 'help' to list the commands.",
+				 argv[0]);
+	}
+	skip = cmd->group ? 2 : 1;
+	/* "help" takes command words, not options. */
+	if (!cmd->run)
+		return run_help(argc - 1, argv + 1);
+	ret = parse_options(cli, cmd, argc - skip, argv + skip, &args);
+	if (ret)
+		return ret < 0 ? -1 : 0;
+	return cmd->run(cli, cmd, &args);
+}
+
+/*
+ * Splits a line into words in place: blanks separate, single and double
+ * quotes group, a backslash escapes the next character, '#' at the start
+ * of a word begins a comment.
+ */
+int cli_split(char *line, char **argv, int max)
+{
+	char *r = line, *w = line;
+	int argc = 0;
+
+	for (;;) {
+		char quote = 0;
+
+		while (isspace((unsigned char)*r))
+			r++;
+		if (!*r || *r == '#')
+			break;
+		if (argc == max)
+			return -E2BIG;
+		argv[argc++] = w;
+		for (; *r; r++) {
+			if (quote) {
+				if (*r == quote)
+					quote = 0;
+				else
+					*w++ = *r;
+			} else if (*r == '\'' || *r == '"') {
+				quote = *r;
+			} else if (*r == '\\' && r[1]) {
+				*w++ = *++r;
+			} else if (isspace((unsigned char)*r)) {
+				r++;
+				break;
+			} else {
+				*w++ = *r;
+			}
+		}
+		if (quote)
+			return -EINVAL;
+		*w++ = '\0';
+	}
+	return argc;
+}
+
+/* ---- help ---- */
+
+static void usage_line(FILE *f, const struct command *cmd)
+{
+	const struct opt_spec *o;
+	char name[64];
+
+	cmd_name(cmd, name, sizeof(name));
+	fprintf(f, "%s", name);
+	for (o = cmd->opts; o && o->name; o++) {
+		const char *v = o->kind == OPT_VALUE ? " <value>" : "";
+
+		if (o->required)
+			fprintf(f, " -%s%s", o->name, v);
+		else
+			fprintf(f, " [-%s%s]", o->name, v);
+	}
+	fputc('\n', f);
+}
+
+void cli_help_command(FILE *f, const struct command *cmd)
+{
+	const struct opt_spec *o;
+
+	fputs("usage: ", f);
+	usage_line(f, cmd);
+	fprintf(f, "  %s\n", cmd->summary);
+	for (o = cmd->opts; o && o->name; o++)
+		fprintf(f, "  -%-14s %s%s\n", o->name, o->help,
+			o->required ? " (required)" : "");
+	fprintf(f, "  -%-14s %s\n", "json", "print the result as JSON");
+}
+
+void cli_help_all(FILE *f)
+{
+	const struct command *c;
+	char name[64];
+
+	fputs("usage: clonectl [--json] [<command> [options]]\n"
+	      "With no command, clonectl reads commands from standard input (a shell).\n"
+	      "Options take one or two dashes; 'help <command>' explains one.\n\n"
+	      "Commands:\n", f);
+	for (c = cli_commands; c->verb; c++) {
+		cmd_name(c, name, sizeof(name));
+		fprintf(f, "  %-24s %s\n", name, c->summary);
+	}
+}
+
+int cli_help_group(FILE *f, const char *group)
+{
+	const struct command *c;
+	int n = 0;
+
+	for (c = cli_commands; c->verb; c++)
+		if (c->group && !strcmp(c->group, group)) {
+			fprintf(f, "  %s %-16s %s\n", c->group, c->verb,
+				c->summary);
+			n++;
+		}
+	return n;
+}

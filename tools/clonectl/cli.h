@@ -1,0 +1,81 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * clonectl: the command table, option parser and shared state behind every
+ * command. One grammar serves one-shot use and the interactive shell:
+ *   <group> <verb> [-option [value]]...
+ * Options take one or two dashes and "-name=value" works too.
+ */
+#ifndef CLONECTL_CLI_H
+#define CLONECTL_CLI_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "libclonedev.h"
+
+#define CLI_MAX_OPTS	16
+#define CLI_MAX_ARGS	64
+
+enum opt_kind {
+	OPT_FLAG,	/* present or not */
+	OPT_VALUE,	/* takes one value */
+};
+
+struct opt_spec {
+	const char *name;
+	enum opt_kind kind;
+	bool required;
+	const char *help;
+};
+
+struct cli;
+
+/* What the parser found for one command line. */
+struct cmd_args {
+	const char *values[CLI_MAX_OPTS];	/* by spec index; NULL if absent */
+	bool present[CLI_MAX_OPTS];
+};
+
+struct command {
+	const char *group;	/* "hsm", "slot", ...; NULL for one word */
+	const char *verb;
+	const char *summary;
+	const struct opt_spec *opts;	/* ends with { NULL } */
+	int (*run)(struct cli *cli, const struct command *cmd,
+		   const struct cmd_args *args);
+};
+
+/* State kept for the life of the process, across shell lines. */
+struct cli {
+	bool json;		/* --json given on the command line */
+	bool json_cmd;		/* --json for the current command */
+	bool interactive;	/* shell reading a terminal */
+	bool quit;		/* exit requested */
+	int exit_code;		/* for "exit N" */
+	struct clonedev *cd;	/* session, opened on first use */
+	struct clonedev_nl *nl;	/* netlink, opened on first use */
+};
+
+extern const struct command cli_commands[];
+
+int cli_run_line(struct cli *cli, int argc, char **argv);
+int cli_split(char *line, char **argv, int max);
+const char *cli_opt(const struct command *cmd, const struct cmd_args *args,
+		    const char *name);
+bool cli_flag(const struct command *cmd, const struct cmd_args *args,
+	      const char *name);
+
+/* Errors: one sentence on stderr; they return -1 for the caller. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cli_errno(struct cli *cli, int err, const char *what);
+
+int cli_nl(struct cli *cli, struct clonedev_nl **nl);
+int cli_session(struct cli *cli, struct clonedev **cd);
+bool cli_json(const struct cli *cli);
+
+/* Help. */
+void cli_help_all(FILE *f);
+int cli_help_group(FILE *f, const char *group);
+void cli_help_command(FILE *f, const struct command *cmd);
+
+#endif /* CLONECTL_CLI_H */

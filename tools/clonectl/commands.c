@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: GPL-2.0
+/* clonectl: the table of every command, in the order help lists them. */
+#include <stdlib.h>
+
+#include "cli.h"
+#include "commands.h"
+
+static const struct opt_spec no_opts[] = { { NULL } };
+
+static const struct opt_spec exit_opts[] = {
+	{ "code", OPT_VALUE, false, "exit status (default: 0 if every command succeeded)" },
+	{ NULL },
+};
+
+int cmd_exit(struct cli *cli, const struct command *cmd,
+	     const struct cmd_args *args)
+{
+	const char *code = cli_opt(cmd, args, "code");
+
+	if (code) {
+		char *end;
+		long v = strtol(code, &end, 10);
+
+		if (*end || v < 0 || v > 255)
+			return cli_error("exit code '%s' is not a number from 0 to 255.",
+					 code);
+		cli->exit_code = (int)v;
+	}
+	cli->quit = true;
+	return 0;
+}
+
+const struct command cli_commands[] = {
+	{ "hsm", "show", "show the HSM: version, protocols, suites, FIPS mode, partitions",
+	  no_opts, cmd_hsm_show },
+	{ "slot", "list", "list the slots (partitions) with their state",
+	  no_opts, cmd_slot_list },
+	{ NULL, "help", "list the commands, or explain one: help <command>",
+	  no_opts, NULL },
+	{ NULL, "exit", "leave the shell", exit_opts, cmd_exit },
+	{ NULL, "quit", "leave the shell", exit_opts, cmd_exit },
+	{ NULL, NULL, NULL, NULL, NULL },
+};

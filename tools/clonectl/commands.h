@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* clonectl: the command handlers, one file per command group. */
+#ifndef CLONECTL_COMMANDS_H
+#define CLONECTL_COMMANDS_H
+
+#include "cli.h"
+
+int cmd_hsm_show(struct cli *cli, const struct command *cmd,
+		 const struct cmd_args *args);
+int cmd_slot_list(struct cli *cli, const struct command *cmd,
+		  const struct cmd_args *args);
+int cmd_exit(struct cli *cli, const struct command *cmd,
+	     const struct cmd_args *args);
+
+#endif /* CLONECTL_COMMANDS_H */

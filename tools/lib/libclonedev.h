@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libclonedev: C interface to the clonedev HSM for applications and tools.
+ *
+ * Two kinds of handle:
+ *  - struct clonedev is a session: an open file descriptor on
+ *    /dev/clonedev (the ioctl plane). Login state belongs to it.
+ *  - struct clonedev_nl is a generic netlink socket bound to the family
+ *    "clonedev" (the system plane: discovery and administration).
+ *
+ * Every function that can fail returns 0 or a positive count on success and
+ * a negative errno on failure; it never prints. A handle may be shared by
+ * threads: calls on one handle are serialised inside the library.
+ */
+#ifndef LIBCLONEDEV_H
+#define LIBCLONEDEV_H
+
+#include <stddef.h>
+#include <linux/clonedev.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct clonedev;
+struct clonedev_nl;
+struct nl_msg;
+
+/* Device path: $CLONEDEV_DEVICE if set, else this. */
+#define CLONEDEV_DEVICE_PATH "/dev/" CLONEDEV_DEVICE_NAME
+
+int clonedev_open(struct clonedev **out);
+void clonedev_close(struct clonedev *cd);
+int clonedev_fd(const struct clonedev *cd);
+
+/* CLONEDEV_IOCTL_HSM_INFO; sets info->size itself. */
+int clonedev_hsm_info(struct clonedev *cd, struct clonedev_hsm_info *info);
+
+/* Resolves the family; fails with -ENOENT if the module is not loaded. */
+int clonedev_nl_open(struct clonedev_nl **out);
+void clonedev_nl_close(struct clonedev_nl *nl);
+int clonedev_nl_family(const struct clonedev_nl *nl);
+
+/*
+ * The kernel's explanation (extended ack message) of the last failed
+ * request on this handle, or "" if it gave none. The attribute the kernel
+ * found missing, if any, is in *missing_attr (0 if none).
+ */
+const char *clonedev_nl_error(const struct clonedev_nl *nl,
+			      unsigned int *missing_attr);
+
+/* CLONEDEV_CMD_HSM_GET, filling the same struct as the ioctl. */
+int clonedev_nl_hsm_get(struct clonedev_nl *nl,
+			struct clonedev_hsm_info *info);
+
+/** struct clonedev_slot - one slot (partition) as the system plane shows it */
+struct clonedev_slot {
+	unsigned int slot;
+	char label[33];
+	unsigned long long serial;
+	unsigned int auth;		/* enum clonedev_partition_auth */
+	unsigned int type;		/* enum clonedev_partition_type */
+	unsigned int protocol_level;	/* enum clonedev_protocol_level */
+	unsigned int state;		/* enum clonedev_partition_state */
+	unsigned int object_count;
+};
+
+int clonedev_nl_slot_get(struct clonedev_nl *nl, unsigned int slot,
+			 struct clonedev_slot *out);
+/* Returns the number of slots; *slots is malloc()ed, free() it. */
+int clonedev_nl_slot_list(struct clonedev_nl *nl,
+			  struct clonedev_slot **slots);
+
+/*
+ * Low level, for tests and new commands: a message for the family, and a
+ * transaction that sends it (consuming it), hands each reply to @parse and
+ * waits for the ack or the end of a dump.
+ */
+struct nl_msg *clonedev_nl_msg(struct clonedev_nl *nl, int cmd, int flags);
+int clonedev_nl_transact(struct clonedev_nl *nl, struct nl_msg *msg,
+			 int (*parse)(struct nl_msg *msg, void *arg),
+			 void *arg);
+
+/* Names for the enum values of uapi/linux/clonedev.h ("?" if unknown). */
+const char *clonedev_auth_name(unsigned int auth);
+const char *clonedev_ptype_name(unsigned int type);
+const char *clonedev_level_name(unsigned int level);
+const char *clonedev_state_name(unsigned int state);
+const char *clonedev_protocol_name(unsigned int bit);
+const char *clonedev_suite_name(unsigned int bit);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LIBCLONEDEV_H */
