@@ -51,8 +51,8 @@ static int hsm_info(struct ucmd *ucmd)
 	return respond(ucmd, sizeof(*cmd));
 }
 
-#define IOCTL_OP(_ioctl, _fn, _struct, _last)				\
-	[_IOC_NR(_ioctl) - CLONEDEV_CMD_BASE] = {			\
+#define IOCTL_OP(_nr, _ioctl, _fn, _struct, _last)			\
+	[(_nr) - CLONEDEV_CMD_BASE] = {					\
 		.size = sizeof(_struct) +				\
 			BUILD_BUG_ON_ZERO(sizeof(union ucmd_buffer) <	\
 					  sizeof(_struct)),		\
@@ -62,8 +62,8 @@ static int hsm_info(struct ucmd *ucmd)
 	}
 
 static const struct ioctl_op ioctl_ops[] = {
-	IOCTL_OP(CLONEDEV_IOCTL_HSM_INFO, hsm_info, struct clonedev_hsm_info,
-		 __reserved),
+	IOCTL_OP(CLONEDEV_CMD_HSM_INFO, CLONEDEV_IOCTL_HSM_INFO, hsm_info,
+		 struct clonedev_hsm_info, __reserved),
 };
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,

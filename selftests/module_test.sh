@@ -41,7 +41,7 @@ loaded && [ -c /dev/clonedev ]
 tap_result $? "opening the device node loads the module"
 
 ok=0
-for i in 1 2 3 4 5; do
+for _ in 1 2 3 4 5; do
 	rmmod clonedev && modprobe clonedev && clonectl hsm show >/dev/null || ok=1
 done
 tap_result $ok "five unload/load cycles"

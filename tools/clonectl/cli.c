@@ -15,6 +15,7 @@ int cli_error(const char *fmt, ...)
 {
 	va_list ap;
 
+	fflush(stdout);
 	fputs("clonectl: ", stderr);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
@@ -45,10 +46,9 @@ int cli_errno(struct cli *cli, int err, const char *what)
 
 int cli_nl(struct cli *cli, struct clonedev_nl **nl)
 {
-	int ret;
-
 	if (!cli->nl) {
-		ret = clonedev_nl_open(&cli->nl);
+		int ret = clonedev_nl_open(&cli->nl);
+
 		if (ret)
 			return cli_errno(cli, ret, "connecting to the HSM");
 	}
@@ -58,10 +58,9 @@ int cli_nl(struct cli *cli, struct clonedev_nl **nl)
 
 int cli_session(struct cli *cli, struct clonedev **cd)
 {
-	int ret;
-
 	if (!cli->cd) {
-		ret = clonedev_open(&cli->cd);
+		int ret = clonedev_open(&cli->cd);
+
 		if (ret)
 			return cli_errno(cli, ret, "opening /dev/clonedev");
 	}
@@ -286,7 +285,7 @@ int cli_split(char *line, char **argv, int max)
 		if (argc == max)
 			return -E2BIG;
 		argv[argc++] = w;
-		for (; *r; r++) {
+		for (; *r && (quote || !isspace((unsigned char)*r)); r++) {
 			if (quote) {
 				if (*r == quote)
 					quote = 0;
@@ -296,15 +295,14 @@ int cli_split(char *line, char **argv, int max)
 				quote = *r;
 			} else if (*r == '\\' && r[1]) {
 				*w++ = *++r;
-			} else if (isspace((unsigned char)*r)) {
-				r++;
-				break;
 			} else {
 				*w++ = *r;
 			}
 		}
 		if (quote)
 			return -EINVAL;
+		if (*r)
+			r++;
 		*w++ = '\0';
 	}
 	return argc;

@@ -13,6 +13,10 @@
 
 #include "libclonedev.h"
 
+#ifndef __printf
+#define __printf(a, b) __attribute__((format(printf, a, b)))
+#endif
+
 #define CLI_MAX_OPTS	16
 #define CLI_MAX_ARGS	64
 
@@ -66,7 +70,7 @@ bool cli_flag(const struct command *cmd, const struct cmd_args *args,
 	      const char *name);
 
 /* Errors: one sentence on stderr; they return -1 for the caller. */
-int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+__printf(1, 2) int cli_error(const char *fmt, ...);
 int cli_errno(struct cli *cli, int err, const char *what);
 
 int cli_nl(struct cli *cli, struct clonedev_nl **nl);

@@ -20,9 +20,10 @@ static int shell(struct cli *cli)
 	size_t cap = 0;
 	char *line = NULL;
 	bool failed = false;
-	int argc;
 
 	while (!cli->quit) {
+		int argc;
+
 		if (cli->interactive) {
 			fputs(PROMPT, stdout);
 			fflush(stdout);
@@ -63,17 +64,19 @@ int main(int argc, char **argv)
 
 		if (!strcmp(o, "json")) {
 			cli.json = true;
-		} else if (!strcmp(o, "help") || !strcmp(o, "h")) {
+			continue;
+		}
+		if (!strcmp(o, "help") || !strcmp(o, "h")) {
 			cli_help_all(stdout);
 			return 0;
-		} else if (!strcmp(o, "version")) {
+		}
+		if (!strcmp(o, "version")) {
 			printf("clonectl %s\n", CLONECTL_VERSION);
 			return 0;
-		} else {
-			cli_error("unknown option '%s'; run 'clonectl help' for usage.",
-				  argv[i]);
-			return 2;
 		}
+		cli_error("unknown option '%s'; run 'clonectl help' for usage.",
+			  argv[i]);
+		return 2;
 	}
 
 	if (i < argc) {

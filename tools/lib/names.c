@@ -2,8 +2,12 @@
 /* libclonedev: the words user space shows for uAPI enum values. */
 #include "libclonedev.h"
 
-#define NAME(table, v) \
-	((v) < sizeof(table) / sizeof(table[0]) && table[v] ? table[v] : "?")
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *pick(const char *const *names, size_t n, unsigned int v)
+{
+	return v < n && names[v] ? names[v] : "?";
+}
 
 const char *clonedev_auth_name(unsigned int auth)
 {
@@ -11,7 +15,7 @@ const char *clonedev_auth_name(unsigned int auth)
 		[CLONEDEV_AUTH_PASSWORD] = "password",
 		[CLONEDEV_AUTH_QUORUM] = "quorum",
 	};
-	return NAME(n, auth);
+	return pick(n, ARRAY_SIZE(n), auth);
 }
 
 const char *clonedev_ptype_name(unsigned int type)
@@ -20,7 +24,7 @@ const char *clonedev_ptype_name(unsigned int type)
 		[CLONEDEV_PTYPE_APPLICATION] = "application",
 		[CLONEDEV_PTYPE_BACKUP] = "backup",
 	};
-	return NAME(n, type);
+	return pick(n, ARRAY_SIZE(n), type);
 }
 
 const char *clonedev_level_name(unsigned int level)
@@ -30,7 +34,7 @@ const char *clonedev_level_name(unsigned int level)
 		[CLONEDEV_LEVEL_V3] = "v3",
 		[CLONEDEV_LEVEL_CURRENT] = "current",
 	};
-	return NAME(n, level);
+	return pick(n, ARRAY_SIZE(n), level);
 }
 
 const char *clonedev_state_name(unsigned int state)
@@ -40,7 +44,7 @@ const char *clonedev_state_name(unsigned int state)
 		[CLONEDEV_STATE_INITIALIZED] = "initialized",
 		[CLONEDEV_STATE_ZEROIZED] = "zeroized",
 	};
-	return NAME(n, state);
+	return pick(n, ARRAY_SIZE(n), state);
 }
 
 const char *clonedev_protocol_name(unsigned int bit)

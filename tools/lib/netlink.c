@@ -194,12 +194,13 @@ int clonedev_nl_transact(struct clonedev_nl *nl, struct nl_msg *msg,
 		goto out;
 	}
 	ret = 0;
-	while (!x.done) {
+	/* The callbacks set x.done on the ack, the error or the dump's end. */
+	do {
 		ret = nl_recvmsgs(nl->sk, cb);
-		if (ret < 0 && !x.done) {
-			ret = -EIO;
-			goto out;
-		}
+	} while (ret >= 0 && !x.done);
+	if (!x.done) {
+		ret = -EIO;
+		goto out;
 	}
 	ret = x.err ? x.err : x.parse_err;
 out:

@@ -60,7 +60,7 @@ enum clonedev_suite_bit {
 };
 
 /* Flags of struct clonedev_hsm_info.hsm_flags. */
-#define CLONEDEV_HSM_FIPS		(1U << 0)	/* FIPS mode is on */
+#define CLONEDEV_HSM_FIPS		0x00000001U	/* FIPS mode is on */
 
 #define CLONEDEV_VERSION_LEN		32
 
@@ -107,6 +107,7 @@ struct clonedev_hsm_info {
 	__u32 max_partitions;
 	__u32 __reserved;
 };
+
 #define CLONEDEV_IOCTL_HSM_INFO _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_HSM_INFO)
 
 /* ------------------------------------------------------------------ */
