@@ -9,6 +9,8 @@
 #include <linux/string.h>
 
 #include "hsm.h"
+#include "partition.h"
+#include "store.h"
 
 struct cld_hsm cld_hsm;
 
@@ -56,19 +58,47 @@ static u32 probe_suites(void)
 	return mask;
 }
 
-int cld_hsm_init(bool fips)
+/*
+ * Opens the store if it is not open yet, loading every partition from it.
+ * Must hold cld_hsm.lock. Return: 0, or -ENOKEY without the sealing key,
+ * -EKEYREJECTED or -EBADMSG for a store that does not unseal, with the
+ * reason in @extack and the kernel log; nothing is loaded then.
+ */
+int cld_hsm_activate(struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	if (cld_store_is_open())
+		return 0;
+	ret = cld_store_open(cld_partition_apply, extack);
+	if (ret)
+		cld_partition_free_all();
+	return ret;
+}
+
+int cld_hsm_init(bool fips, const char *store_dir)
 {
 	mutex_init(&cld_hsm.lock);
-	xa_init(&cld_hsm.partitions);
+	xa_init_flags(&cld_hsm.partitions, XA_FLAGS_ALLOC1);
 	cld_hsm.partition_count = 0;
 	cld_hsm.fips = fips;
 	cld_hsm.suites = probe_suites();
+	cld_store_init(store_dir);
+
+	/* Without the key yet, the first administrator request opens it. */
+	mutex_lock(&cld_hsm.lock);
+	cld_hsm_activate(NULL);
+	mutex_unlock(&cld_hsm.lock);
 	return 0;
 }
 
 void cld_hsm_uninit(void)
 {
-	WARN_ON(!xa_empty(&cld_hsm.partitions));
+	mutex_lock(&cld_hsm.lock);
+	cld_partition_free_all();
+	cld_store_uninit();
+	mutex_unlock(&cld_hsm.lock);
 	xa_destroy(&cld_hsm.partitions);
 	mutex_destroy(&cld_hsm.lock);
 }
@@ -81,6 +111,8 @@ void cld_hsm_info(struct clonedev_hsm_info *info)
 
 	mutex_lock(&cld_hsm.lock);
 	info->hsm_flags = cld_hsm.fips ? CLONEDEV_HSM_FIPS : 0;
+	if (cld_store_is_open())
+		info->hsm_flags |= CLONEDEV_HSM_ACTIVE;
 	info->partition_count = cld_hsm.partition_count;
 	mutex_unlock(&cld_hsm.lock);
 	info->max_partitions = CLD_MAX_PARTITIONS;

@@ -19,24 +19,17 @@
 #define CLD_VERSION		"0.1.0"
 #define CLD_MAX_PARTITIONS	100
 
+#define CLD_STORE_DIR		"/var/lib/clonedev"
+
 /* Cloning protocols implemented by this build's protocol engine. */
 #define CLD_PROTOCOLS		0U
 
-struct cld_partition {
-	u32 slot;
-	u32 auth;
-	u32 type;
-	u32 protocol_level;
-	u32 state;
-	u32 object_count;
-	u64 serial;
-	char label[33];
-};
+struct netlink_ext_ack;
 
 struct cld_hsm {
-	/* Protects the members below and every partition's fields. */
+	/* Protects the members below, every partition and the store. */
 	struct mutex lock;
-	/* Partitions by slot number. */
+	/* struct cld_partition by slot number. */
 	struct xarray partitions;
 	u32 partition_count;
 	/* CPv4 suites whose algorithms the kernel crypto API provides. */
@@ -46,8 +39,9 @@ struct cld_hsm {
 
 extern struct cld_hsm cld_hsm;
 
-int cld_hsm_init(bool fips);
+int cld_hsm_init(bool fips, const char *store_dir);
 void cld_hsm_uninit(void);
+int cld_hsm_activate(struct netlink_ext_ack *extack);
 void cld_hsm_info(struct clonedev_hsm_info *info);
 
 #endif /* _CLD_HSM_H */

@@ -17,12 +17,16 @@ module_param(fips_mode, int, 0444);
 MODULE_PARM_DESC(fips_mode,
 		 "HSM FIPS mode: 1 on, 0 off, -1 (default) follow the kernel's fips=");
 
+static char *store = CLD_STORE_DIR;
+module_param(store, charp, 0444);
+MODULE_PARM_DESC(store, "directory of the sealed store (default " CLD_STORE_DIR ")");
+
 static int __init cld_mod_init(void)
 {
 	int ret;
 
 	/* ORDER: user space may call in as soon as a plane registers. */
-	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0);
+	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0, store);
 	if (ret)
 		return ret;
 	ret = cld_device_init();

@@ -7,6 +7,7 @@
 #include <net/genetlink.h>
 
 #include "hsm.h"
+#include "partition.h"
 #include "netlink.h"
 
 static struct genl_family cld_genl_family;
@@ -17,6 +18,19 @@ static const struct nla_policy hsm_get_policy[CLONEDEV_A_SLOT_ID + 1] = {
 
 static const struct nla_policy slot_get_policy[CLONEDEV_A_SLOT_ID + 1] = {
 	[CLONEDEV_A_SLOT_ID] = { .type = NLA_U32 },
+};
+
+static const struct nla_policy create_policy[CLONEDEV_A_SLOT_PROTOCOL_LEVEL + 1] = {
+	[CLONEDEV_A_SLOT_LABEL] = { .type = NLA_NUL_STRING,
+				    .len = CLD_LABEL_MAX },
+	[CLONEDEV_A_SLOT_AUTH] = NLA_POLICY_RANGE(NLA_U32, CLONEDEV_AUTH_PASSWORD,
+						  CLONEDEV_AUTH_QUORUM),
+	[CLONEDEV_A_SLOT_TYPE] = NLA_POLICY_RANGE(NLA_U32,
+						  CLONEDEV_PTYPE_APPLICATION,
+						  CLONEDEV_PTYPE_BACKUP),
+	[CLONEDEV_A_SLOT_PROTOCOL_LEVEL] =
+		NLA_POLICY_RANGE(NLA_U32, CLONEDEV_LEVEL_LEGACY,
+				 CLONEDEV_LEVEL_CURRENT),
 };
 
 static int hsm_get_doit(struct sk_buff *skb, struct genl_info *info)
@@ -50,15 +64,12 @@ err_free:
 	return -EMSGSIZE;
 }
 
-/* Must hold cld_hsm.lock. */
 static int put_slot(struct sk_buff *skb, const struct cld_partition *p,
-		    u32 portid, u32 seq, int flags)
+		    u32 portid, u32 seq, int flags, u8 cmd)
 {
 	void *hdr;
 
-	lockdep_assert_held(&cld_hsm.lock);
-	hdr = genlmsg_put(skb, portid, seq, &cld_genl_family, flags,
-			  CLONEDEV_CMD_SLOT_GET);
+	hdr = genlmsg_put(skb, portid, seq, &cld_genl_family, flags, cmd);
 	if (!hdr)
 		return -EMSGSIZE;
 	if (nla_put_u32(skb, CLONEDEV_A_SLOT_ID, p->slot) ||
@@ -103,7 +114,8 @@ static int slot_get_doit(struct sk_buff *skb, struct genl_info *info)
 				    "no partition has this slot number");
 		ret = -ENODEV;
 	} else {
-		ret = put_slot(msg, p, info->snd_portid, info->snd_seq, 0);
+		ret = put_slot(msg, p, info->snd_portid, info->snd_seq, 0,
+			       CLONEDEV_CMD_SLOT_GET);
 	}
 	mutex_unlock(&cld_hsm.lock);
 	if (ret) {
@@ -111,6 +123,90 @@ static int slot_get_doit(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 	}
 	return genlmsg_reply(msg, info);
+}
+
+static u32 attr_u32(struct genl_info *info, int attr, u32 dflt)
+{
+	return info->attrs[attr] ? nla_get_u32(info->attrs[attr]) : dflt;
+}
+
+static void notify(struct sk_buff *msg)
+{
+	genlmsg_multicast(&cld_genl_family, msg, 0, 0, GFP_KERNEL);
+}
+
+static int partition_create_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct cld_partition_params params;
+	struct cld_partition p;
+	struct sk_buff *msg, *ntf;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, CLONEDEV_A_SLOT_LABEL)) {
+		GENL_SET_ERR_MSG(info, "missing attribute CLONEDEV_A_SLOT_LABEL (the partition label)");
+		return -EINVAL;
+	}
+	params.label = nla_data(info->attrs[CLONEDEV_A_SLOT_LABEL]);
+	params.auth = attr_u32(info, CLONEDEV_A_SLOT_AUTH,
+			       CLONEDEV_AUTH_PASSWORD);
+	params.type = attr_u32(info, CLONEDEV_A_SLOT_TYPE,
+			       CLONEDEV_PTYPE_APPLICATION);
+	params.protocol_level = attr_u32(info, CLONEDEV_A_SLOT_PROTOCOL_LEVEL,
+					 CLONEDEV_LEVEL_CURRENT);
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	ntf = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg || !ntf) {
+		ret = -ENOMEM;
+		goto err_free;
+	}
+	ret = cld_partition_create(&params, &p, info->extack);
+	if (ret)
+		goto err_free;
+	if (put_slot(msg, &p, info->snd_portid, info->snd_seq, 0,
+		     CLONEDEV_CMD_PARTITION_CREATE) ||
+	    put_slot(ntf, &p, 0, 0, 0, CLONEDEV_CMD_SLOT_CREATED_NTF)) {
+		ret = -EMSGSIZE;
+		goto err_free;
+	}
+	notify(ntf);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	nlmsg_free(ntf);
+	return ret;
+}
+
+static int partition_delete_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct sk_buff *ntf;
+	void *hdr;
+	u32 slot;
+	int ret;
+
+	if (GENL_REQ_ATTR_CHECK(info, CLONEDEV_A_SLOT_ID)) {
+		GENL_SET_ERR_MSG(info, "missing attribute CLONEDEV_A_SLOT_ID (the slot number)");
+		return -EINVAL;
+	}
+	slot = nla_get_u32(info->attrs[CLONEDEV_A_SLOT_ID]);
+	ntf = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!ntf)
+		return -ENOMEM;
+	ret = cld_partition_delete(slot, info->extack);
+	if (ret) {
+		nlmsg_free(ntf);
+		return ret;
+	}
+	hdr = genlmsg_put(ntf, 0, 0, &cld_genl_family, 0,
+			  CLONEDEV_CMD_SLOT_DELETED_NTF);
+	if (!hdr || nla_put_u32(ntf, CLONEDEV_A_SLOT_ID, slot)) {
+		nlmsg_free(ntf);
+		return 0;
+	}
+	genlmsg_end(ntf, hdr);
+	notify(ntf);
+	return 0;
 }
 
 /* cb->args[0] is the next slot number to emit. */
@@ -123,7 +219,8 @@ static int slot_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	mutex_lock(&cld_hsm.lock);
 	xa_for_each_start(&cld_hsm.partitions, index, p, index) {
 		ret = put_slot(skb, p, NETLINK_CB(cb->skb).portid,
-			       cb->nlh->nlmsg_seq, NLM_F_MULTI);
+			       cb->nlh->nlmsg_seq, NLM_F_MULTI,
+			       CLONEDEV_CMD_SLOT_GET);
 		if (ret)
 			break;
 	}
@@ -146,6 +243,20 @@ static const struct genl_ops cld_genl_ops[] = {
 		.dumpit = slot_get_dumpit,
 		.policy = slot_get_policy,
 		.maxattr = ARRAY_SIZE(slot_get_policy) - 1,
+	},
+	{
+		.cmd = CLONEDEV_CMD_PARTITION_CREATE,
+		.doit = partition_create_doit,
+		.policy = create_policy,
+		.maxattr = ARRAY_SIZE(create_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
+	},
+	{
+		.cmd = CLONEDEV_CMD_PARTITION_DELETE,
+		.doit = partition_delete_doit,
+		.policy = slot_get_policy,
+		.maxattr = ARRAY_SIZE(slot_get_policy) - 1,
+		.flags = GENL_ADMIN_PERM,
 	},
 };
 

@@ -66,7 +66,8 @@ TEST_F(dev, hsm_info)
 	EXPECT_STREQ(CLONEDEV_EXPECTED_VERSION, i->version);
 	EXPECT_EQ(0, i->protocols);
 	EXPECT_EQ(ALL_SUITES, i->suites);
-	EXPECT_EQ(0, i->hsm_flags);
+	EXPECT_EQ(0, i->hsm_flags & CLONEDEV_HSM_FIPS);
+	EXPECT_EQ(CLONEDEV_HSM_ACTIVE, i->hsm_flags & CLONEDEV_HSM_ACTIVE);
 	EXPECT_EQ(0, i->partition_count);
 	EXPECT_EQ(100, i->max_partitions);
 	EXPECT_EQ(sizeof(*i), i->size);

@@ -24,20 +24,44 @@ int cli_error(const char *fmt, ...)
 	return -1;
 }
 
-/* One plain sentence for an errno, said about @what. */
-int cli_errno(struct cli *cli, int err, const char *what)
+/* Failing to reach the HSM at all. */
+static int open_error(int err, const char *what)
 {
-	(void)cli;
 	switch (-err) {
 	case ENOENT:
 	case ENODEV:
+	case ENXIO:
 		return cli_error("%s: the clonedev module is not loaded; load it with 'modprobe clonedev'.",
 				 what);
 	case EACCES:
 		return cli_error("%s: permission denied; run as root or as a member of the group that owns /dev/clonedev.",
 				 what);
+	default:
+		return cli_error("%s failed: %s.", what, strerror(-err));
+	}
+}
+
+/*
+ * One plain sentence for a refused request, said about @what: the
+ * kernel's own reason when it gave one, else the errno's meaning here.
+ */
+int cli_errno(struct cli *cli, int err, const char *what)
+{
+	const char *why = cli->nl ? clonedev_nl_error(cli->nl, NULL) : "";
+
+	switch (-err) {
 	case EPERM:
 		return cli_error("%s: not permitted; this needs the HSM administrator (root).",
+				 what);
+	case ENOKEY:
+		return cli_error("%s: the HSM is not activated; add the store's sealing key with 'keyctl padd logon clonedev:store @u < KEYFILE'.",
+				 what);
+	}
+	if (*why)
+		return cli_error("%s: %s.", what, why);
+	switch (-err) {
+	case ENODEV:
+		return cli_error("%s: there is no such slot; 'slot list' shows them.",
 				 what);
 	default:
 		return cli_error("%s failed: %s.", what, strerror(-err));
@@ -50,7 +74,7 @@ int cli_nl(struct cli *cli, struct clonedev_nl **nl)
 		int ret = clonedev_nl_open(&cli->nl);
 
 		if (ret)
-			return cli_errno(cli, ret, "connecting to the HSM");
+			return open_error(ret, "connecting to the HSM");
 	}
 	*nl = cli->nl;
 	return 0;
@@ -62,7 +86,7 @@ int cli_session(struct cli *cli, struct clonedev **cd)
 		int ret = clonedev_open(&cli->cd);
 
 		if (ret)
-			return cli_errno(cli, ret, "opening /dev/clonedev");
+			return open_error(ret, "opening /dev/clonedev");
 	}
 	*cd = cli->cd;
 	return 0;

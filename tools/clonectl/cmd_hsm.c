@@ -55,6 +55,7 @@ int cmd_hsm_show(struct cli *cli, const struct command *cmd,
 		list_bits(&j, NULL, "suites", info.suites,
 			  clonedev_suite_name);
 		json_bool(&j, "fips", info.hsm_flags & CLONEDEV_HSM_FIPS);
+		json_bool(&j, "activated", info.hsm_flags & CLONEDEV_HSM_ACTIVE);
 		json_uint(&j, "partition_count", info.partition_count);
 		json_uint(&j, "max_partitions", info.max_partitions);
 		json_obj_end(&j);
@@ -69,6 +70,10 @@ int cmd_hsm_show(struct cli *cli, const struct command *cmd,
 	list_bits(NULL, stdout, NULL, info.suites, clonedev_suite_name);
 	printf("\n  FIPS mode:           %s\n",
 	       info.hsm_flags & CLONEDEV_HSM_FIPS ? "on" : "off");
+	printf("  Activated:           %s\n",
+	       info.hsm_flags & CLONEDEV_HSM_ACTIVE ?
+	       "yes (the sealed store is open)" :
+	       "no (the store's sealing key is not loaded)");
 	printf("  Partitions:          %u of %u\n", info.partition_count,
 	       info.max_partitions);
 	return 0;

@@ -72,6 +72,20 @@ int clonedev_nl_slot_list(struct clonedev_nl *nl,
 			  struct clonedev_slot **slots);
 
 /*
+ * CLONEDEV_CMD_PARTITION_CREATE (HSM administrator): 0 for @auth, @type or
+ * @level means the default. Fills *out with the new slot.
+ */
+int clonedev_nl_partition_create(struct clonedev_nl *nl, const char *label,
+				 unsigned int auth, unsigned int type,
+				 unsigned int level, struct clonedev_slot *out);
+int clonedev_nl_partition_delete(struct clonedev_nl *nl, unsigned int slot);
+
+/* Parses a name shown by the *_name() functions; 0 if unknown. */
+unsigned int clonedev_auth_value(const char *name);
+unsigned int clonedev_ptype_value(const char *name);
+unsigned int clonedev_level_value(const char *name);
+
+/*
  * Low level, for tests and new commands: a message for the family, and a
  * transaction that sends it (consuming it), hands each reply to @parse and
  * waits for the ack or the end of a dump.

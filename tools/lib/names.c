@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* libclonedev: the words user space shows for uAPI enum values. */
+#include <string.h>
+
 #include "libclonedev.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -71,4 +73,30 @@ const char *clonedev_suite_name(unsigned int bit)
 		return "x25519-chacha20poly1305";
 	}
 	return "?";
+}
+
+static unsigned int value_of(const char *(*name)(unsigned int),
+			     const char *word)
+{
+	unsigned int v;
+
+	for (v = 1; v < 8; v++)
+		if (!strcmp(name(v), word))
+			return v;
+	return 0;
+}
+
+unsigned int clonedev_auth_value(const char *name)
+{
+	return value_of(clonedev_auth_name, name);
+}
+
+unsigned int clonedev_ptype_value(const char *name)
+{
+	return value_of(clonedev_ptype_name, name);
+}
+
+unsigned int clonedev_level_value(const char *name)
+{
+	return value_of(clonedev_level_name, name);
 }

@@ -332,3 +332,36 @@ int clonedev_nl_slot_list(struct clonedev_nl *nl,
 	*slots = sv.v;
 	return sv.n;
 }
+
+int clonedev_nl_partition_create(struct clonedev_nl *nl, const char *label,
+				 unsigned int auth, unsigned int type,
+				 unsigned int level, struct clonedev_slot *out)
+{
+	struct nl_msg *msg;
+
+	msg = clonedev_nl_msg(nl, CLONEDEV_CMD_PARTITION_CREATE, 0);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_string(msg, CLONEDEV_A_SLOT_LABEL, label) ||
+	    (auth && nla_put_u32(msg, CLONEDEV_A_SLOT_AUTH, auth)) ||
+	    (type && nla_put_u32(msg, CLONEDEV_A_SLOT_TYPE, type)) ||
+	    (level && nla_put_u32(msg, CLONEDEV_A_SLOT_PROTOCOL_LEVEL, level))) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return clonedev_nl_transact(nl, msg, parse_one_slot, out);
+}
+
+int clonedev_nl_partition_delete(struct clonedev_nl *nl, unsigned int slot)
+{
+	struct nl_msg *msg;
+
+	msg = clonedev_nl_msg(nl, CLONEDEV_CMD_PARTITION_DELETE, 0);
+	if (!msg)
+		return -ENOMEM;
+	if (nla_put_u32(msg, CLONEDEV_A_SLOT_ID, slot)) {
+		nlmsg_free(msg);
+		return -EMSGSIZE;
+	}
+	return clonedev_nl_transact(nl, msg, NULL, NULL);
+}

@@ -61,6 +61,7 @@ enum clonedev_suite_bit {
 
 /* Flags of struct clonedev_hsm_info.hsm_flags. */
 #define CLONEDEV_HSM_FIPS		0x00000001U	/* FIPS mode is on */
+#define CLONEDEV_HSM_ACTIVE		0x00000002U	/* the store is open */
 
 #define CLONEDEV_VERSION_LEN		32
 
@@ -167,11 +168,29 @@ enum clonedev_partition_state {
  * @CLONEDEV_CMD_HSM_GET: doit; reply carries the CLONEDEV_A_HSM_* attributes
  * @CLONEDEV_CMD_SLOT_GET: doit with CLONEDEV_A_SLOT_ID, or dump of every
  *	slot; each reply is one CLONEDEV_A_SLOT_* set
+ * @CLONEDEV_CMD_PARTITION_CREATE: HSM administrator (CAP_SYS_ADMIN) only;
+ *	CLONEDEV_A_SLOT_LABEL required, CLONEDEV_A_SLOT_AUTH (default
+ *	password), CLONEDEV_A_SLOT_TYPE (default application) and
+ *	CLONEDEV_A_SLOT_PROTOCOL_LEVEL (default current) optional; the reply
+ *	is the new slot's CLONEDEV_A_SLOT_* set. -EEXIST if the label is
+ *	taken, -ENOSPC if the HSM is full, -ENOKEY if the store's sealing
+ *	key is not in the keyring.
+ * @CLONEDEV_CMD_PARTITION_DELETE: HSM administrator only; CLONEDEV_A_SLOT_ID
+ *	required; destroys the partition and everything in it. -ENODEV if
+ *	no partition has the slot.
+ * @CLONEDEV_CMD_SLOT_CREATED_NTF: event: a partition was created
+ *	(CLONEDEV_A_SLOT_* set)
+ * @CLONEDEV_CMD_SLOT_DELETED_NTF: event: a partition was deleted
+ *	(CLONEDEV_A_SLOT_ID)
  */
 enum clonedev_cmd {
 	CLONEDEV_CMD_UNSPEC,
 	CLONEDEV_CMD_HSM_GET,
 	CLONEDEV_CMD_SLOT_GET,
+	CLONEDEV_CMD_PARTITION_CREATE,
+	CLONEDEV_CMD_PARTITION_DELETE,
+	CLONEDEV_CMD_SLOT_CREATED_NTF,
+	CLONEDEV_CMD_SLOT_DELETED_NTF,
 
 	__CLONEDEV_CMD_MAX,
 	CLONEDEV_CMD_MAX = __CLONEDEV_CMD_MAX - 1

@@ -1,0 +1,259 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Partitions: the HSM administrator's create and delete
+ * (CLONEDEV_CMD_PARTITION_CREATE / _DELETE), and the sealed records that
+ * keep them, with their slot numbers and serials, across reloads.
+ */
+#include <linux/ctype.h>
+#include <linux/netlink.h>
+#include <linux/random.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "hsm.h"
+#include "partition.h"
+#include "store.h"
+
+/* CLD_REC_PARTITION payload, little-endian. */
+struct partition_rec {
+	__le32 slot;
+	__le32 auth;
+	__le32 type;
+	__le32 protocol_level;
+	__le32 state;
+	__le32 reserved;
+	__le64 serial;
+	char label[CLD_LABEL_MAX];
+} __packed;
+
+static bool label_ok(const char *label)
+{
+	size_t i, len = strlen(label);
+
+	if (len < 1 || len > CLD_LABEL_MAX)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!isprint(label[i]))
+			return false;
+	return true;
+}
+
+/* Must hold cld_hsm.lock. */
+static struct cld_partition *find_label(const char *label)
+{
+	struct cld_partition *p;
+	unsigned long slot;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	xa_for_each(&cld_hsm.partitions, slot, p)
+		if (!strcmp(p->label, label))
+			return p;
+	return NULL;
+}
+
+/* Must hold cld_hsm.lock. */
+static bool serial_taken(u64 serial)
+{
+	struct cld_partition *p;
+	unsigned long slot;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	xa_for_each(&cld_hsm.partitions, slot, p)
+		if (p->serial == serial)
+			return true;
+	return false;
+}
+
+static void to_rec(const struct cld_partition *p, struct partition_rec *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->slot = cpu_to_le32(p->slot);
+	r->auth = cpu_to_le32(p->auth);
+	r->type = cpu_to_le32(p->type);
+	r->protocol_level = cpu_to_le32(p->protocol_level);
+	r->state = cpu_to_le32(p->state);
+	r->serial = cpu_to_le64(p->serial);
+	memcpy(r->label, p->label, strnlen(p->label, CLD_LABEL_MAX));
+}
+
+static int from_rec(const struct partition_rec *r, struct cld_partition *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->slot = le32_to_cpu(r->slot);
+	p->auth = le32_to_cpu(r->auth);
+	p->type = le32_to_cpu(r->type);
+	p->protocol_level = le32_to_cpu(r->protocol_level);
+	p->state = le32_to_cpu(r->state);
+	p->serial = le64_to_cpu(r->serial);
+	memcpy(p->label, r->label, CLD_LABEL_MAX);
+	if (!label_ok(p->label) || p->slot < 1 ||
+	    p->slot > CLD_MAX_PARTITIONS)
+		return -EBADMSG;
+	return 0;
+}
+
+/* Must hold cld_hsm.lock: records one partition's state in the store. */
+static int persist(const struct cld_partition *p)
+{
+	struct partition_rec r;
+	int ret;
+
+	to_rec(p, &r);
+	ret = cld_store_put(CLD_REC_PARTITION, &r, sizeof(r));
+	if (!ret)
+		ret = cld_store_commit();
+	else
+		cld_store_abort();
+	return ret;
+}
+
+int cld_partition_create(const struct cld_partition_params *params,
+			 struct cld_partition *out,
+			 struct netlink_ext_ack *extack)
+{
+	struct cld_partition *p;
+	u32 slot;
+	int ret;
+
+	if (!label_ok(params->label)) {
+		NL_SET_ERR_MSG(extack, "a partition label is 1 to 32 printable characters");
+		return -EINVAL;
+	}
+	p = kzalloc(sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	strscpy(p->label, params->label, sizeof(p->label));
+	p->auth = params->auth;
+	p->type = params->type;
+	p->protocol_level = params->protocol_level;
+	p->state = CLONEDEV_STATE_UNINITIALIZED;
+
+	mutex_lock(&cld_hsm.lock);
+	ret = cld_hsm_activate(extack);
+	if (ret)
+		goto err_unlock;
+	if (find_label(p->label)) {
+		NL_SET_ERR_MSG(extack, "a partition with this label exists already");
+		ret = -EEXIST;
+		goto err_unlock;
+	}
+	do {
+		p->serial = 100000000000ULL +
+			    get_random_u64() % 900000000000ULL;
+	} while (serial_taken(p->serial));
+	ret = xa_alloc(&cld_hsm.partitions, &slot, p,
+		       XA_LIMIT(1, CLD_MAX_PARTITIONS), GFP_KERNEL);
+	if (ret == -EBUSY) {
+		NL_SET_ERR_MSG(extack, "the HSM holds its maximum number of partitions");
+		ret = -ENOSPC;
+	}
+	if (ret)
+		goto err_unlock;
+	p->slot = slot;
+	ret = persist(p);
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "the new partition could not be written to the store");
+		xa_erase(&cld_hsm.partitions, slot);
+		goto err_unlock;
+	}
+	cld_hsm.partition_count++;
+	*out = *p;
+	mutex_unlock(&cld_hsm.lock);
+	return 0;
+
+err_unlock:
+	mutex_unlock(&cld_hsm.lock);
+	kfree(p);
+	return ret;
+}
+
+int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack)
+{
+	struct cld_partition *p;
+	__le32 rec = cpu_to_le32(slot);
+	int ret;
+
+	mutex_lock(&cld_hsm.lock);
+	ret = cld_hsm_activate(extack);
+	if (ret)
+		goto out;
+	p = xa_load(&cld_hsm.partitions, slot);
+	if (!p) {
+		NL_SET_ERR_MSG(extack, "no partition has this slot number");
+		ret = -ENODEV;
+		goto out;
+	}
+	ret = cld_store_put(CLD_REC_PARTITION_DEL, &rec, sizeof(rec));
+	if (!ret)
+		ret = cld_store_commit();
+	else
+		cld_store_abort();
+	if (ret) {
+		NL_SET_ERR_MSG(extack, "the deletion could not be written to the store");
+		goto out;
+	}
+	xa_erase(&cld_hsm.partitions, slot);
+	cld_hsm.partition_count--;
+	kfree(p);
+out:
+	mutex_unlock(&cld_hsm.lock);
+	return ret;
+}
+
+/* Store replay: called with cld_hsm.lock held, one committed record. */
+int cld_partition_apply(u16 type, const void *data, u32 len)
+{
+	struct cld_partition *p, *old;
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	switch (type) {
+	case CLD_REC_PARTITION:
+		if (len != sizeof(struct partition_rec))
+			return -EBADMSG;
+		p = kmalloc(sizeof(*p), GFP_KERNEL);
+		if (!p)
+			return -ENOMEM;
+		ret = from_rec(data, p);
+		if (ret) {
+			kfree(p);
+			return ret;
+		}
+		old = xa_store(&cld_hsm.partitions, p->slot, p, GFP_KERNEL);
+		if (xa_is_err(old)) {
+			kfree(p);
+			return xa_err(old);
+		}
+		if (old)
+			kfree(old);
+		else
+			cld_hsm.partition_count++;
+		return 0;
+	case CLD_REC_PARTITION_DEL:
+		if (len != sizeof(__le32))
+			return -EBADMSG;
+		old = xa_erase(&cld_hsm.partitions,
+			       le32_to_cpu(*(const __le32 *)data));
+		if (old) {
+			kfree(old);
+			cld_hsm.partition_count--;
+		}
+		return 0;
+	}
+	/* A record type from a newer format: refuse rather than lose it. */
+	return -EPROTO;
+}
+
+/* Must hold cld_hsm.lock. */
+void cld_partition_free_all(void)
+{
+	struct cld_partition *p;
+	unsigned long slot;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	xa_for_each(&cld_hsm.partitions, slot, p) {
+		xa_erase(&cld_hsm.partitions, slot);
+		kfree(p);
+	}
+	cld_hsm.partition_count = 0;
+}

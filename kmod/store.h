@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The sealed, crash-consistent store (docs/store-format.md): an append-only
+ * log of AES-256-GCM sealed records, grouped into batches that end with a
+ * commit record and one fsync.
+ */
+#ifndef _CLD_STORE_H
+#define _CLD_STORE_H
+
+#include <linux/types.h>
+
+struct netlink_ext_ack;
+
+/* Record types; the payload formats are in docs/store-format.md. */
+enum cld_rec_type {
+	CLD_REC_HEADER = 1,
+	CLD_REC_COMMIT = 2,
+	CLD_REC_PARTITION = 3,
+	CLD_REC_PARTITION_DEL = 4,
+};
+
+#define CLD_STORE_KEY_DESC	"clonedev:store"
+#define CLD_STORE_KEY_LEN	32
+#define CLD_STORE_MAX_PAYLOAD	65536
+
+/* Called for every committed record while the store is opened. */
+typedef int (*cld_store_apply_fn)(u16 type, const void *data, u32 len);
+
+void cld_store_init(const char *dir);
+void cld_store_uninit(void);
+bool cld_store_is_open(void);
+int cld_store_open(cld_store_apply_fn apply, struct netlink_ext_ack *extack);
+int cld_store_put(u16 type, const void *data, u32 len);
+int cld_store_commit(void);
+void cld_store_abort(void);
+
+#endif /* _CLD_STORE_H */

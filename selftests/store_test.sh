@@ -1,0 +1,146 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The sealed store: partitions survive a reload; nothing is in plain form
+# on disk; a torn tail is cut off; a torn batch leaves no trace; a tampered
+# store or a wrong key is reported and the file left untouched; without the
+# key the HSM is not activated until the key is added. Also the partition
+# commands of clonectl. Runs as root in the VM; the runner put the test
+# sealing key in root's user keyring.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tap.sh
+. selftests/tap.sh
+PATH=$PWD/build/bin:$PATH
+
+log=/var/lib/clonedev/clonedev.log
+work=$TAP_OUT/store
+mkdir -p "$work"
+keyid=$(keyctl search @u logon clonedev:store)
+# A logon key cannot be read back, so the runner's key file is used again.
+keyfile=${CLONEDEV_STORE_KEY:?the runner sets CLONEDEV_STORE_KEY}
+
+reload() { rmmod clonedev && modprobe clonedev; }
+slots() { clonectl --json slot list; }
+delete_all()
+{
+	local s
+	for s in $(slots | python3 -c 'import json,sys; print(" ".join(str(x["slot"]) for x in json.load(sys.stdin)["slots"]))'); do
+		clonectl partition delete -slot "$s" -force >/dev/null
+	done
+}
+put_key() { keyctl padd logon clonedev:store @u <"$1" >/dev/null; }
+
+delete_all
+expect "partition create prints the new slot" 0 \
+	"^Created partition 'persist-a' in slot 1 \(serial [0-9]{12}\)\.$" "" -- \
+	clonectl partition create -label persist-a
+expect "partition create with every option" 0 "in slot 2" "" -- \
+	clonectl partition create -label persist-b -auth quorum -type backup -protocol legacy
+expect "slot list shows both" 0 \
+	'^2 +persist-b +[0-9]{12} +quorum +backup +legacy +uninitialized +0$' "" -- \
+	clonectl slot list
+before=$(slots)
+
+reload
+[ "$(slots)" = "$before" ]
+tap_result $? "partitions, slots and serials survive rmmod/modprobe"
+
+! grep -q persist- "$log" && [ -s "$log" ]
+tap_result $? "labels are not in the store file in plain form"
+
+size=$(stat -c %s "$log")
+head -c 100 /dev/urandom >>"$log"
+reload
+[ "$(slots)" = "$before" ] && [ "$(stat -c %s "$log")" = "$size" ]
+tap_result $? "a torn tail of garbage is cut off and nothing is lost"
+
+clonectl partition create -label torn >/dev/null
+truncate -s -10 "$log"
+reload
+[ "$(slots)" = "$before" ]
+tap_result $? "a batch whose commit record is torn leaves no trace"
+expect "the store takes new work after a torn batch" 0 "in slot 3" "" -- \
+	clonectl partition create -label after-torn
+clonectl partition delete -slot 3 -force >/dev/null
+before=$(slots)
+
+cp "$log" "$work/good"
+# Flip one byte inside the second record (a partition record).
+python3 - "$log" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+b[120] ^= 0x40
+open(p, 'wb').write(bytes(b))
+PY
+cp "$log" "$work/tampered"
+reload
+expect "a tampered store is refused with a clear error" 1 "" \
+	"clonectl: creating the partition: the store is damaged or was tampered with: a sealed record fails authentication." -- \
+	clonectl partition create -label x
+cmp -s "$log" "$work/tampered"
+tap_result $? "the tampered store file is left as it was"
+expect "hsm show says the HSM is not activated" 0 \
+	"^  Activated: +no \(the store's sealing key is not loaded\)$" "" -- clonectl hsm show
+dmesg | grep -q 'clonedev: the store is damaged or was tampered with'
+tap_result $? "the kernel log names the damage"
+cp "$work/good" "$log"
+reload
+[ "$(slots)" = "$before" ]
+tap_result $? "the restored store loads again"
+
+head -c 32 /dev/urandom >"$work/otherkey"
+put_key "$work/otherkey"
+reload
+expect "a wrong sealing key is refused" 1 "" \
+	"clonectl: creating the partition: the store cannot be unsealed: wrong sealing key, or the store is damaged." -- \
+	clonectl partition create -label x
+cmp -s "$log" "$work/good"
+tap_result $? "the store file is untouched under a wrong key"
+
+head -c 16 /dev/urandom >"$work/shortkey"
+put_key "$work/shortkey"
+reload
+expect "a sealing key of the wrong size is refused" 1 "" \
+	"clonectl: creating the partition: the store's sealing key must be exactly 32 bytes." -- \
+	clonectl partition create -label x
+
+keyctl unlink "$(keyctl search @u logon clonedev:store)" @u >/dev/null
+reload
+expect "without the key the HSM is not activated" 1 "" \
+	"clonectl: creating the partition: the HSM is not activated; add the store's sealing key with 'keyctl padd logon clonedev:store @u < KEYFILE'." -- \
+	clonectl partition create -label x
+put_key "$keyfile"
+expect "adding the key activates the HSM at the next request" 0 "in slot 3" "" -- \
+	clonectl partition create -label late
+clonectl partition delete -slot 3 -force >/dev/null
+[ "$(slots)" = "$before" ]
+tap_result $? "the partitions are back once the key is there"
+: "$keyid"
+
+expect "partition delete refuses without confirmation" 1 \
+	"Type 'proceed' to continue" \
+	"clonectl: the partition was not deleted; answer 'proceed' or add -force." -- \
+	clonectl partition delete -slot 1
+expect "partition delete of an unknown slot" 1 "" \
+	"clonectl: deleting the partition: no partition has this slot number." -- \
+	clonectl partition delete -slot 42 -force
+expect "partition delete with a bad slot number" 1 "" \
+	"clonectl: 'one' is not a slot number; 'slot list' shows them." -- \
+	clonectl partition delete -slot one -force
+expect "partition delete confirmed in the shell" 0 "^Deleted the partition in slot 1\.$" "" -- \
+	sh -c 'printf "partition delete -slot 1\nproceed\nslot list\n" | clonectl'
+expect "a duplicate label is refused" 1 "" \
+	"clonectl: creating the partition: a partition with this label exists already." -- \
+	clonectl partition create -label persist-b
+expect "a bad -auth value is refused" 1 "" \
+	"clonectl: -auth must be password or quorum, not 'pin'." -- \
+	clonectl partition create -label y -auth pin
+expect "an unprivileged user may not create partitions" 1 "" \
+	"clonectl: creating the partition: not permitted; this needs the HSM administrator (root)." -- \
+	setpriv --reuid=65534 --regid=65534 --clear-groups clonectl partition create -label z
+expect "an unprivileged user may list slots" 0 "persist-b" "" -- \
+	setpriv --reuid=65534 --regid=65534 --clear-groups clonectl slot list
+
+delete_all
+tap_done
