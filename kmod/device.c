@@ -12,6 +12,7 @@
 
 #include "device.h"
 #include "hsm.h"
+#include "session.h"
 
 /* One request as it travels through the dispatcher. */
 struct ucmd {
@@ -22,33 +23,36 @@ struct ucmd {
 
 union ucmd_buffer {
 	struct clonedev_hsm_info hsm_info;
+	struct clonedev_session_info session_info;
+	struct clonedev_slot_set slot_set;
+	struct clonedev_partition_init partition_init;
+	struct clonedev_login login;
+	struct clonedev_logout logout;
+	struct clonedev_role_init role_init;
+	struct clonedev_role_changepw changepw;
 };
 
+/*
+ * An ioctl's handler works on the kernel copy of its struct; when it
+ * returns 0 the struct is copied back (at most user_size bytes).
+ */
 struct ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
-	int (*execute)(struct ucmd *ucmd);
+	int (*execute)(struct cld_session *s, void *cmd);
 };
 
-static int respond(struct ucmd *ucmd, size_t cmd_len)
+static int hsm_info(struct cld_session *s, void *arg)
 {
-	if (copy_to_user(ucmd->ubuf, ucmd->cmd,
-			 min_t(size_t, ucmd->user_size, cmd_len)))
-		return -EFAULT;
-	return 0;
-}
-
-static int hsm_info(struct ucmd *ucmd)
-{
-	struct clonedev_hsm_info *cmd = ucmd->cmd;
+	struct clonedev_hsm_info *cmd = arg;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	if (cmd->__reserved)
 		return -EINVAL;
 	cld_hsm_info(cmd);
-	return respond(ucmd, sizeof(*cmd));
+	return 0;
 }
 
 #define IOCTL_OP(_nr, _ioctl, _fn, _struct, _last)			\
@@ -64,6 +68,22 @@ static int hsm_info(struct ucmd *ucmd)
 static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(CLONEDEV_CMD_HSM_INFO, CLONEDEV_IOCTL_HSM_INFO, hsm_info,
 		 struct clonedev_hsm_info, __reserved),
+	IOCTL_OP(CLONEDEV_CMD_SESSION_INFO, CLONEDEV_IOCTL_SESSION_INFO,
+		 cld_session_info, struct clonedev_session_info, roles),
+	IOCTL_OP(CLONEDEV_CMD_SLOT_SET, CLONEDEV_IOCTL_SLOT_SET,
+		 cld_session_slot_set, struct clonedev_slot_set, __reserved),
+	IOCTL_OP(CLONEDEV_CMD_PARTITION_INIT, CLONEDEV_IOCTL_PARTITION_INIT,
+		 cld_session_partition_init, struct clonedev_partition_init,
+		 __reserved),
+	IOCTL_OP(CLONEDEV_CMD_LOGIN, CLONEDEV_IOCTL_LOGIN, cld_session_login,
+		 struct clonedev_login, secret),
+	IOCTL_OP(CLONEDEV_CMD_LOGOUT, CLONEDEV_IOCTL_LOGOUT,
+		 cld_session_logout, struct clonedev_logout, flags),
+	IOCTL_OP(CLONEDEV_CMD_ROLE_INIT, CLONEDEV_IOCTL_ROLE_INIT,
+		 cld_session_role_init, struct clonedev_role_init, secret),
+	IOCTL_OP(CLONEDEV_CMD_ROLE_CHANGEPW, CLONEDEV_IOCTL_ROLE_CHANGEPW,
+		 cld_session_changepw, struct clonedev_role_changepw,
+		 new_secret),
 };
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -96,13 +116,34 @@ static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
 				    ucmd.user_size);
 	if (ret)
 		return ret;
-	ret = op->execute(&ucmd);
+	ret = op->execute(filp->private_data, ucmd.cmd);
+	if (!ret && copy_to_user(ucmd.ubuf, ucmd.cmd,
+				 min_t(size_t, ucmd.user_size, op->size)))
+		ret = -EFAULT;
 	memzero_explicit(&buf, sizeof(buf));
 	return ret;
 }
 
+static int cld_fops_open(struct inode *inode, struct file *filp)
+{
+	struct cld_session *s = cld_session_alloc();
+
+	if (!s)
+		return -ENOMEM;
+	filp->private_data = s;
+	return 0;
+}
+
+static int cld_fops_release(struct inode *inode, struct file *filp)
+{
+	cld_session_free(filp->private_data);
+	return 0;
+}
+
 static const struct file_operations cld_fops = {
 	.owner = THIS_MODULE,
+	.open = cld_fops_open,
+	.release = cld_fops_release,
 	.unlocked_ioctl = cld_fops_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 };

@@ -11,6 +11,7 @@
 #include "device.h"
 #include "hsm.h"
 #include "netlink.h"
+#include "role.h"
 
 static int fips_mode = -1;
 module_param(fips_mode, int, 0444);
@@ -21,14 +22,24 @@ static char *store = CLD_STORE_DIR;
 module_param(store, charp, 0444);
 MODULE_PARM_DESC(store, "directory of the sealed store (default " CLD_STORE_DIR ")");
 
+static unsigned int pbkdf2_iterations = 10000;
+module_param(pbkdf2_iterations, uint, 0444);
+MODULE_PARM_DESC(pbkdf2_iterations,
+		 "PBKDF2 iterations for new role passwords (default 10000)");
+
 static int __init cld_mod_init(void)
 {
 	int ret;
 
+	if (!pbkdf2_iterations)
+		return -EINVAL;
+	ret = cld_role_init(pbkdf2_iterations);
+	if (ret)
+		return ret;
 	/* ORDER: user space may call in as soon as a plane registers. */
 	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0, store);
 	if (ret)
-		return ret;
+		goto err_role;
 	ret = cld_device_init();
 	if (ret)
 		goto err_hsm;
@@ -41,6 +52,8 @@ err_device:
 	cld_device_uninit();
 err_hsm:
 	cld_hsm_uninit();
+err_role:
+	cld_role_uninit();
 	return ret;
 }
 
@@ -49,6 +62,7 @@ static void __exit cld_mod_exit(void)
 	cld_netlink_uninit();
 	cld_device_uninit();
 	cld_hsm_uninit();
+	cld_role_uninit();
 }
 
 module_init(cld_mod_init);

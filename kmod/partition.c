@@ -14,19 +14,35 @@
 #include "partition.h"
 #include "store.h"
 
-/* CLD_REC_PARTITION payload, little-endian. */
+/* CLD_REC_PARTITION payload, little-endian (docs/store-format.md). */
+struct cred_rec {
+	u8 salt[CLD_SALT_LEN];
+	u8 hash[CLD_HASH_LEN];
+	__le32 iterations;
+	__le32 failures;
+	__le32 flags;
+} __packed;
+
+struct domain_rec {
+	char label[CLD_LABEL_MAX];
+	__le32 len;
+	u8 secret[CLONEDEV_SECRET_MAX];
+} __packed;
+
 struct partition_rec {
 	__le32 slot;
 	__le32 auth;
 	__le32 type;
 	__le32 protocol_level;
 	__le32 state;
-	__le32 reserved;
+	__le32 n_domains;
 	__le64 serial;
 	char label[CLD_LABEL_MAX];
+	struct cred_rec roles[3];	/* po, co, cu */
+	struct domain_rec domains[CLD_MAX_DOMAINS];
 } __packed;
 
-static bool label_ok(const char *label)
+bool cld_label_ok(const char *label)
 {
 	size_t i, len = strlen(label);
 
@@ -39,7 +55,7 @@ static bool label_ok(const char *label)
 }
 
 /* Must hold cld_hsm.lock. */
-static struct cld_partition *find_label(const char *label)
+struct cld_partition *cld_partition_find_label(const char *label)
 {
 	struct cld_partition *p;
 	unsigned long slot;
@@ -66,7 +82,26 @@ static bool serial_taken(u64 serial)
 
 static void to_rec(const struct cld_partition *p, struct partition_rec *r)
 {
+	int i;
+
 	memset(r, 0, sizeof(*r));
+	for (i = 0; i < 3; i++) {
+		const struct cld_cred *c = &p->roles[i + 1];
+
+		memcpy(r->roles[i].salt, c->salt, CLD_SALT_LEN);
+		memcpy(r->roles[i].hash, c->hash, CLD_HASH_LEN);
+		r->roles[i].iterations = cpu_to_le32(c->iterations);
+		r->roles[i].failures = cpu_to_le32(c->failures);
+		r->roles[i].flags = cpu_to_le32(c->flags);
+	}
+	r->n_domains = cpu_to_le32(p->n_domains);
+	for (i = 0; i < p->n_domains; i++) {
+		memcpy(r->domains[i].label, p->domains[i].label,
+		       strnlen(p->domains[i].label, CLD_LABEL_MAX));
+		r->domains[i].len = cpu_to_le32(p->domains[i].len);
+		memcpy(r->domains[i].secret, p->domains[i].secret,
+		       p->domains[i].len);
+	}
 	r->slot = cpu_to_le32(p->slot);
 	r->auth = cpu_to_le32(p->auth);
 	r->type = cpu_to_le32(p->type);
@@ -78,7 +113,29 @@ static void to_rec(const struct cld_partition *p, struct partition_rec *r)
 
 static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 {
+	int i;
+
 	memset(p, 0, sizeof(*p));
+	for (i = 0; i < 3; i++) {
+		struct cld_cred *c = &p->roles[i + 1];
+
+		memcpy(c->salt, r->roles[i].salt, CLD_SALT_LEN);
+		memcpy(c->hash, r->roles[i].hash, CLD_HASH_LEN);
+		c->iterations = le32_to_cpu(r->roles[i].iterations);
+		c->failures = le32_to_cpu(r->roles[i].failures);
+		c->flags = le32_to_cpu(r->roles[i].flags);
+	}
+	p->n_domains = le32_to_cpu(r->n_domains);
+	if (p->n_domains > CLD_MAX_DOMAINS)
+		return -EBADMSG;
+	for (i = 0; i < p->n_domains; i++) {
+		memcpy(p->domains[i].label, r->domains[i].label, CLD_LABEL_MAX);
+		p->domains[i].len = le32_to_cpu(r->domains[i].len);
+		if (p->domains[i].len > CLONEDEV_SECRET_MAX)
+			return -EBADMSG;
+		memcpy(p->domains[i].secret, r->domains[i].secret,
+		       p->domains[i].len);
+	}
 	p->slot = le32_to_cpu(r->slot);
 	p->auth = le32_to_cpu(r->auth);
 	p->type = le32_to_cpu(r->type);
@@ -86,25 +143,61 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 	p->state = le32_to_cpu(r->state);
 	p->serial = le64_to_cpu(r->serial);
 	memcpy(p->label, r->label, CLD_LABEL_MAX);
-	if (!label_ok(p->label) || p->slot < 1 ||
+	if (!cld_label_ok(p->label) || p->slot < 1 ||
 	    p->slot > CLD_MAX_PARTITIONS)
 		return -EBADMSG;
 	return 0;
 }
 
-/* Must hold cld_hsm.lock: records one partition's state in the store. */
-static int persist(const struct cld_partition *p)
+/*
+ * Records one partition's whole state in the store, durably.
+ * Must hold cld_hsm.lock.
+ */
+int cld_partition_persist(const struct cld_partition *p)
 {
-	struct partition_rec r;
+	struct partition_rec *r;
 	int ret;
 
-	to_rec(p, &r);
-	ret = cld_store_put(CLD_REC_PARTITION, &r, sizeof(r));
+	lockdep_assert_held(&cld_hsm.lock);
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	to_rec(p, r);
+	ret = cld_store_put(CLD_REC_PARTITION, r, sizeof(*r));
 	if (!ret)
 		ret = cld_store_commit();
 	else
 		cld_store_abort();
+	kfree_sensitive(r);
 	return ret;
+}
+
+/*
+ * The partition in @slot if it is still the one with @serial (a deleted
+ * and re-created slot is another partition). Must hold cld_hsm.lock.
+ */
+struct cld_partition *cld_partition_get(u32 slot, u64 serial)
+{
+	struct cld_partition *p;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	p = xa_load(&cld_hsm.partitions, slot);
+	return p && p->serial == serial ? p : NULL;
+}
+
+/*
+ * Destroys every object, domain and role credential: what 10 wrong PO
+ * passwords in a row do. Must hold cld_hsm.lock; the caller persists.
+ */
+void cld_partition_zeroize(struct cld_partition *p)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	memzero_explicit(p->roles, sizeof(p->roles));
+	memzero_explicit(p->domains, sizeof(p->domains));
+	p->n_domains = 0;
+	p->object_count = 0;
+	p->state = CLONEDEV_STATE_ZEROIZED;
+	p->generation++;
 }
 
 int cld_partition_create(const struct cld_partition_params *params,
@@ -115,7 +208,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 	u32 slot;
 	int ret;
 
-	if (!label_ok(params->label)) {
+	if (!cld_label_ok(params->label)) {
 		NL_SET_ERR_MSG(extack, "a partition label is 1 to 32 printable characters");
 		return -EINVAL;
 	}
@@ -132,7 +225,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 	ret = cld_hsm_activate(extack);
 	if (ret)
 		goto err_unlock;
-	if (find_label(p->label)) {
+	if (cld_partition_find_label(p->label)) {
 		NL_SET_ERR_MSG(extack, "a partition with this label exists already");
 		ret = -EEXIST;
 		goto err_unlock;
@@ -150,7 +243,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 	if (ret)
 		goto err_unlock;
 	p->slot = slot;
-	ret = persist(p);
+	ret = cld_partition_persist(p);
 	if (ret) {
 		NL_SET_ERR_MSG(extack, "the new partition could not be written to the store");
 		xa_erase(&cld_hsm.partitions, slot);
@@ -163,7 +256,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 
 err_unlock:
 	mutex_unlock(&cld_hsm.lock);
-	kfree(p);
+	kfree_sensitive(p);
 	return ret;
 }
 
@@ -194,7 +287,7 @@ int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack)
 	}
 	xa_erase(&cld_hsm.partitions, slot);
 	cld_hsm.partition_count--;
-	kfree(p);
+	kfree_sensitive(p);
 out:
 	mutex_unlock(&cld_hsm.lock);
 	return ret;
@@ -216,16 +309,16 @@ int cld_partition_apply(u16 type, const void *data, u32 len)
 			return -ENOMEM;
 		ret = from_rec(data, p);
 		if (ret) {
-			kfree(p);
+			kfree_sensitive(p);
 			return ret;
 		}
 		old = xa_store(&cld_hsm.partitions, p->slot, p, GFP_KERNEL);
 		if (xa_is_err(old)) {
-			kfree(p);
+			kfree_sensitive(p);
 			return xa_err(old);
 		}
 		if (old)
-			kfree(old);
+			kfree_sensitive(old);
 		else
 			cld_hsm.partition_count++;
 		return 0;
@@ -235,7 +328,7 @@ int cld_partition_apply(u16 type, const void *data, u32 len)
 		old = xa_erase(&cld_hsm.partitions,
 			       le32_to_cpu(*(const __le32 *)data));
 		if (old) {
-			kfree(old);
+			kfree_sensitive(old);
 			cld_hsm.partition_count--;
 		}
 		return 0;
@@ -253,7 +346,7 @@ void cld_partition_free_all(void)
 	lockdep_assert_held(&cld_hsm.lock);
 	xa_for_each(&cld_hsm.partitions, slot, p) {
 		xa_erase(&cld_hsm.partitions, slot);
-		kfree(p);
+		kfree_sensitive(p);
 	}
 	cld_hsm.partition_count = 0;
 }

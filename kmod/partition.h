@@ -5,7 +5,30 @@
 
 #include <linux/types.h>
 
-#define CLD_LABEL_MAX	32
+#include <linux/clonedev.h>
+
+#define CLD_LABEL_MAX		32
+#define CLD_MAX_DOMAINS		3
+#define CLD_SALT_LEN		16
+#define CLD_HASH_LEN		32
+#define CLD_MAX_FAILED_LOGINS	10	/* policy 20's default */
+#define CLD_MAX_PO_FAILURES	10	/* then the partition is zeroized */
+
+/* A role's credential: a salted, iterated hash, never the password. */
+struct cld_cred {
+	u8 salt[CLD_SALT_LEN];
+	u8 hash[CLD_HASH_LEN];
+	u32 iterations;
+	u32 failures;		/* consecutive wrong passwords */
+	u32 flags;		/* CLONEDEV_ROLE_SET, CLONEDEV_ROLE_LOCKED */
+};
+
+/* A cloning domain; the secret never leaves the kernel. */
+struct cld_domain {
+	char label[CLD_LABEL_MAX + 1];
+	u32 len;
+	u8 secret[CLONEDEV_SECRET_MAX];
+};
 
 struct netlink_ext_ack;
 
@@ -18,6 +41,11 @@ struct cld_partition {
 	u32 object_count;
 	u64 serial;
 	char label[CLD_LABEL_MAX + 1];
+	/* Bumped by init and zeroize: every session's login ends. */
+	u64 generation;
+	struct cld_cred roles[4];	/* by enum clonedev_role */
+	u32 n_domains;			/* domains[0] is the primary */
+	struct cld_domain domains[CLD_MAX_DOMAINS];
 };
 
 /* The parameters of a new partition, checked by cld_partition_create(). */
@@ -33,6 +61,11 @@ int cld_partition_create(const struct cld_partition_params *params,
 			 struct netlink_ext_ack *extack);
 int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack);
 int cld_partition_apply(u16 type, const void *data, u32 len);
+int cld_partition_persist(const struct cld_partition *p);
+struct cld_partition *cld_partition_get(u32 slot, u64 serial);
+void cld_partition_zeroize(struct cld_partition *p);
+struct cld_partition *cld_partition_find_label(const char *label);
+bool cld_label_ok(const char *label);
 void cld_partition_free_all(void);
 
 #endif /* _CLD_PARTITION_H */

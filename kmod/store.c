@@ -60,11 +60,16 @@ static struct {
 	u32 pending;		/* records in the open batch */
 } store;
 
-/* The reason goes to the requester and, for a load-time open, the log. */
-#define set_ext(extack, msg) do {				\
-	NL_SET_ERR_MSG(extack, msg);				\
-	pr_notice("clonedev: %s\n", msg);			\
-} while (0)
+/*
+ * The reason goes to the requester (as its extended ack) and to the log,
+ * where an open at module load leaves it. @msg must be a string literal.
+ */
+static void set_ext(struct netlink_ext_ack *extack, const char *msg)
+{
+	if (extack)
+		extack->_msg = msg;
+	pr_notice("clonedev: %s\n", msg);
+}
 
 void cld_store_init(const char *dir)
 {

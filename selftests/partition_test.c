@@ -135,8 +135,10 @@ TEST_F(part, bad_labels)
 	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_partition_create(self->nl,
 							      "tab\there", 0,
 							      0, 0, &s));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_partition_create(self->nl,
-			"123456789012345678901234567890123", 0, 0, 0, &s));
+	EXPECT_NEG_ERRNO(EINVAL,
+			 clonedev_nl_partition_create(self->nl,
+						      "123456789012345678901234567890123",
+						      0, 0, 0, &s));
 	EXPECT_NE(0, strlen(clonedev_nl_error(self->nl, NULL)));
 	EXPECT_EQ(0, slot_count(self->nl));
 }

@@ -77,6 +77,12 @@ int cli_nl(struct cli *cli, struct clonedev_nl **nl);
 int cli_session(struct cli *cli, struct clonedev **cd);
 bool cli_json(const struct cli *cli);
 
+/* Secrets: from the option, a no-echo prompt, or a line of stdin. */
+#define CLI_SECRET_MAX	(CLONEDEV_SECRET_MAX + 2)
+int cli_secret(struct cli *cli, const char *given, const char *prompt,
+	       char *buf, size_t len);
+void cli_wipe(void *p, size_t len);
+
 /* Help. */
 void cli_help_all(FILE *f);
 int cli_help_group(FILE *f, const char *group);

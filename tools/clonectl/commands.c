@@ -21,6 +21,49 @@ static const struct opt_spec partition_delete_opts[] = {
 	{ NULL },
 };
 
+#define SLOT_OPT { "slot", OPT_VALUE, false, "select this slot first (as 'slot set')" }
+
+static const struct opt_spec slot_set_opts[] = {
+	{ "slot", OPT_VALUE, true, "the slot to work on" },
+	{ NULL },
+};
+
+static const struct opt_spec partition_init_opts[] = {
+	{ "label", OPT_VALUE, true, "partition label, 1 to 32 characters" },
+	{ "domain", OPT_VALUE, false, "primary cloning domain secret (asked if not given)" },
+	{ "domainlabel", OPT_VALUE, true, "label of the primary cloning domain" },
+	{ "password", OPT_VALUE, false, "new po password (asked if not given)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec role_login_opts[] = {
+	{ "name", OPT_VALUE, true, "role: po, co or cu" },
+	{ "password", OPT_VALUE, false, "the role's password (asked if not given)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec role_init_opts[] = {
+	{ "name", OPT_VALUE, true, "role: co (by the po) or cu (by the co)" },
+	{ "password", OPT_VALUE, false, "the new password (asked if not given)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec role_changepw_opts[] = {
+	{ "name", OPT_VALUE, false, "role logged in (checked if given)" },
+	{ "oldpw", OPT_VALUE, false, "current password (asked if not given)" },
+	{ "newpw", OPT_VALUE, false, "new password (asked if not given)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec slot_only_opts[] = {
+	SLOT_OPT,
+	{ NULL },
+};
+
 static const struct opt_spec exit_opts[] = {
 	{ "code", OPT_VALUE, false, "exit status (default: 0 if every command succeeded)" },
 	{ NULL },
@@ -49,10 +92,24 @@ const struct command cli_commands[] = {
 	  no_opts, cmd_hsm_show },
 	{ "slot", "list", "list the slots (partitions) with their state",
 	  no_opts, cmd_slot_list },
+	{ "slot", "set", "choose the slot this session works on",
+	  slot_set_opts, cmd_slot_set },
 	{ "partition", "create", "create a partition (HSM administrator)",
 	  partition_create_opts, cmd_partition_create },
 	{ "partition", "delete", "delete a partition and everything in it (HSM administrator)",
 	  partition_delete_opts, cmd_partition_delete },
+	{ "partition", "init", "initialize the partition: po password and primary cloning domain",
+	  partition_init_opts, cmd_partition_init },
+	{ "role", "login", "log in to the current slot as po, co or cu",
+	  role_login_opts, cmd_role_login },
+	{ "role", "logout", "log out of the current slot",
+	  slot_only_opts, cmd_role_logout },
+	{ "role", "init", "set the co (as po) or cu (as co) password",
+	  role_init_opts, cmd_role_init },
+	{ "role", "changepw", "change the logged-in role's password",
+	  role_changepw_opts, cmd_role_changepw },
+	{ "role", "show", "show the session's login and each role's state",
+	  slot_only_opts, cmd_role_show },
 	{ NULL, "help", "list the commands, or explain one: help <command>",
 	  no_opts, NULL },
 	{ NULL, "exit", "leave the shell", exit_opts, cmd_exit },

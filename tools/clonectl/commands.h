@@ -13,6 +13,20 @@ int cmd_partition_create(struct cli *cli, const struct command *cmd,
 			 const struct cmd_args *args);
 int cmd_partition_delete(struct cli *cli, const struct command *cmd,
 			 const struct cmd_args *args);
+int cmd_slot_set(struct cli *cli, const struct command *cmd,
+		 const struct cmd_args *args);
+int cmd_partition_init(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
+int cmd_role_login(struct cli *cli, const struct command *cmd,
+		   const struct cmd_args *args);
+int cmd_role_logout(struct cli *cli, const struct command *cmd,
+		    const struct cmd_args *args);
+int cmd_role_init(struct cli *cli, const struct command *cmd,
+		  const struct cmd_args *args);
+int cmd_role_changepw(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args);
+int cmd_role_show(struct cli *cli, const struct command *cmd,
+		  const struct cmd_args *args);
 int cli_slot_number(const char *s, unsigned int *slot);
 int cmd_exit(struct cli *cli, const struct command *cmd,
 	     const struct cmd_args *args);

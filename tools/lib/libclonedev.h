@@ -36,6 +36,22 @@ int clonedev_fd(const struct clonedev *cd);
 /* CLONEDEV_IOCTL_HSM_INFO; sets info->size itself. */
 int clonedev_hsm_info(struct clonedev *cd, struct clonedev_hsm_info *info);
 
+/* The session's slot and role (CLONEDEV_IOCTL_SESSION_INFO). */
+int clonedev_session_info(struct clonedev *cd,
+			  struct clonedev_session_info *info);
+int clonedev_slot_set(struct clonedev *cd, unsigned int slot);
+/* @label may be NULL or "" to keep the partition's label. */
+int clonedev_partition_init(struct clonedev *cd, const char *label,
+			    const char *password, const char *domain,
+			    const char *domain_label);
+int clonedev_login(struct clonedev *cd, unsigned int role,
+		   const char *password);
+int clonedev_logout(struct clonedev *cd);
+int clonedev_role_init(struct clonedev *cd, unsigned int role,
+		       const char *password);
+int clonedev_role_changepw(struct clonedev *cd, const char *old_password,
+			   const char *new_password);
+
 /* Resolves the family; fails with -ENOENT if the module is not loaded. */
 int clonedev_nl_open(struct clonedev_nl **out);
 void clonedev_nl_close(struct clonedev_nl *nl);
@@ -100,6 +116,8 @@ const char *clonedev_auth_name(unsigned int auth);
 const char *clonedev_ptype_name(unsigned int type);
 const char *clonedev_level_name(unsigned int level);
 const char *clonedev_state_name(unsigned int state);
+const char *clonedev_role_name(unsigned int role);	/* "po", "co", "cu" */
+unsigned int clonedev_role_value(const char *name);
 const char *clonedev_protocol_name(unsigned int bit);
 const char *clonedev_suite_name(unsigned int bit);
 

@@ -49,6 +49,16 @@ const char *clonedev_state_name(unsigned int state)
 	return pick(n, ARRAY_SIZE(n), state);
 }
 
+const char *clonedev_role_name(unsigned int role)
+{
+	static const char *const n[] = {
+		[CLONEDEV_ROLE_PO] = "po",
+		[CLONEDEV_ROLE_CO] = "co",
+		[CLONEDEV_ROLE_CU] = "cu",
+	};
+	return pick(n, ARRAY_SIZE(n), role);
+}
+
 const char *clonedev_protocol_name(unsigned int bit)
 {
 	switch (bit) {
@@ -99,4 +109,9 @@ unsigned int clonedev_ptype_value(const char *name)
 unsigned int clonedev_level_value(const char *name)
 {
 	return value_of(clonedev_level_name, name);
+}
+
+unsigned int clonedev_role_value(const char *name)
+{
+	return value_of(clonedev_role_name, name);
 }

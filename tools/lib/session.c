@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -67,4 +68,101 @@ int clonedev_hsm_info(struct clonedev *cd, struct clonedev_hsm_info *info)
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
 	return do_ioctl(cd, CLONEDEV_IOCTL_HSM_INFO, info);
+}
+
+/* Zeroes an ioctl struct and sets its leading size field. */
+static void init_cmd(void *cmd, __u32 size)
+{
+	memset(cmd, 0, size);
+	memcpy(cmd, &size, sizeof(size));
+}
+
+#define INIT(cmd) init_cmd(&(cmd), sizeof(cmd))
+
+int clonedev_session_info(struct clonedev *cd,
+			  struct clonedev_session_info *info)
+{
+	INIT(*info);
+	return do_ioctl(cd, CLONEDEV_IOCTL_SESSION_INFO, info);
+}
+
+int clonedev_slot_set(struct clonedev *cd, unsigned int slot)
+{
+	struct clonedev_slot_set cmd;
+
+	INIT(cmd);
+	cmd.slot = slot;
+	return do_ioctl(cd, CLONEDEV_IOCTL_SLOT_SET, &cmd);
+}
+
+static int copy_label(char *dst, const char *src)
+{
+	if (!src)
+		src = "";
+	if (strlen(src) >= CLONEDEV_LABEL_LEN)
+		return -EINVAL;
+	strcpy(dst, src);
+	return 0;
+}
+
+int clonedev_partition_init(struct clonedev *cd, const char *label,
+			    const char *password, const char *domain,
+			    const char *domain_label)
+{
+	struct clonedev_partition_init cmd;
+
+	INIT(cmd);
+	if (copy_label(cmd.label, label) ||
+	    copy_label(cmd.domain_label, domain_label))
+		return -EINVAL;
+	cmd.password = (uintptr_t)password;
+	cmd.password_len = strlen(password);
+	cmd.domain = (uintptr_t)domain;
+	cmd.domain_len = strlen(domain);
+	return do_ioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd);
+}
+
+int clonedev_login(struct clonedev *cd, unsigned int role,
+		   const char *password)
+{
+	struct clonedev_login cmd;
+
+	INIT(cmd);
+	cmd.role = role;
+	cmd.secret = (uintptr_t)password;
+	cmd.secret_len = strlen(password);
+	return do_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
+}
+
+int clonedev_logout(struct clonedev *cd)
+{
+	struct clonedev_logout cmd;
+
+	INIT(cmd);
+	return do_ioctl(cd, CLONEDEV_IOCTL_LOGOUT, &cmd);
+}
+
+int clonedev_role_init(struct clonedev *cd, unsigned int role,
+		       const char *password)
+{
+	struct clonedev_role_init cmd;
+
+	INIT(cmd);
+	cmd.role = role;
+	cmd.secret = (uintptr_t)password;
+	cmd.secret_len = strlen(password);
+	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &cmd);
+}
+
+int clonedev_role_changepw(struct clonedev *cd, const char *old_password,
+			   const char *new_password)
+{
+	struct clonedev_role_changepw cmd;
+
+	INIT(cmd);
+	cmd.old_secret = (uintptr_t)old_password;
+	cmd.old_len = strlen(old_password);
+	cmd.new_secret = (uintptr_t)new_password;
+	cmd.new_len = strlen(new_password);
+	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_CHANGEPW, &cmd);
 }

@@ -74,6 +74,44 @@ enum clonedev_suite_bit {
 enum {
 	CLONEDEV_CMD_BASE = 0x80,
 	CLONEDEV_CMD_HSM_INFO = CLONEDEV_CMD_BASE,
+	CLONEDEV_CMD_SESSION_INFO,
+	CLONEDEV_CMD_SLOT_SET,
+	CLONEDEV_CMD_PARTITION_INIT,
+	CLONEDEV_CMD_LOGIN,
+	CLONEDEV_CMD_LOGOUT,
+	CLONEDEV_CMD_ROLE_INIT,
+	CLONEDEV_CMD_ROLE_CHANGEPW,
+};
+
+/**
+ * enum clonedev_role - the roles of a partition
+ * @CLONEDEV_ROLE_NONE: not logged in
+ * @CLONEDEV_ROLE_PO: Partition Security Officer
+ * @CLONEDEV_ROLE_CO: Crypto Officer
+ * @CLONEDEV_ROLE_CU: Crypto User
+ */
+enum clonedev_role {
+	CLONEDEV_ROLE_NONE = 0,
+	CLONEDEV_ROLE_PO = 1,
+	CLONEDEV_ROLE_CO = 2,
+	CLONEDEV_ROLE_CU = 3,
+};
+
+#define CLONEDEV_LABEL_LEN		33	/* 1..32 characters and a NUL */
+#define CLONEDEV_SECRET_MAX		128	/* longest password or text domain */
+
+/* Flags of struct clonedev_role_state.role_flags. */
+#define CLONEDEV_ROLE_SET		0x00000001U	/* has a credential */
+#define CLONEDEV_ROLE_LOCKED		0x00000002U	/* locked out */
+
+/**
+ * struct clonedev_role_state - one role as struct clonedev_session_info shows it
+ * @role_flags: CLONEDEV_ROLE_* flags
+ * @failures: consecutive failed logins
+ */
+struct clonedev_role_state {
+	__u32 role_flags;
+	__u32 failures;
 };
 
 /**
@@ -110,6 +148,179 @@ struct clonedev_hsm_info {
 };
 
 #define CLONEDEV_IOCTL_HSM_INFO _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_HSM_INFO)
+
+/**
+ * struct clonedev_session_info - ioctl(CLONEDEV_IOCTL_SESSION_INFO)
+ * @size: input, sizeof(struct clonedev_session_info)
+ * @flags: input, must be 0
+ * @slot: output, the session's slot, 0 if none is set
+ * @role: output, enum clonedev_role logged in on this session
+ * @state: output, enum clonedev_partition_state of the slot's partition
+ * @__reserved: input, must be 0
+ * @roles: output, by enum clonedev_role (index 0 unused): credentials and
+ *	lockout of each role of the slot's partition
+ *
+ * Return: 0; -ENODEV if the session's partition was deleted; the
+ * struct rules of this header.
+ */
+struct clonedev_session_info {
+	__u32 size;
+	__u32 flags;
+	__u32 slot;
+	__u32 role;
+	__u32 state;
+	__u32 __reserved;
+	struct clonedev_role_state roles[4];
+};
+
+#define CLONEDEV_IOCTL_SESSION_INFO					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_SESSION_INFO)
+
+/**
+ * struct clonedev_slot_set - ioctl(CLONEDEV_IOCTL_SLOT_SET)
+ * @size: input, sizeof(struct clonedev_slot_set)
+ * @flags: input, must be 0
+ * @slot: input, the slot this session works on from now
+ * @__reserved: input, must be 0
+ *
+ * Selects the session's partition and logs out of the previous one.
+ *
+ * Return: 0, or -ENODEV if no partition has @slot.
+ */
+struct clonedev_slot_set {
+	__u32 size;
+	__u32 flags;
+	__u32 slot;
+	__u32 __reserved;
+};
+
+#define CLONEDEV_IOCTL_SLOT_SET _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_SLOT_SET)
+
+/**
+ * struct clonedev_partition_init - ioctl(CLONEDEV_IOCTL_PARTITION_INIT)
+ * @size: input, sizeof(struct clonedev_partition_init)
+ * @flags: input, must be 0
+ * @password_len: input, length of the PO password, 1..128
+ * @domain_len: input, length of the text domain secret, 1..128
+ * @password: input, pointer to the new PO password
+ * @domain: input, pointer to the primary cloning domain's secret
+ * @label: input, new partition label, or "" to keep it
+ * @domain_label: input, the primary domain's label (1..32 characters)
+ * @__reserved: input, must be 0
+ *
+ * Initializes the session's partition: sets the PO password and a primary
+ * text cloning domain, destroys every object, role credential and domain
+ * it had, and logs every session of it out. An uninitialized or zeroized
+ * partition may be initialized by the HSM administrator (CAP_SYS_ADMIN);
+ * an initialized one only by its PO, logged in on this session.
+ *
+ * Return: 0; -EINVAL for a bad length or label; -EACCES if the caller may
+ * not initialize it; -ENODEV with no slot set.
+ */
+struct clonedev_partition_init {
+	__u32 size;
+	__u32 flags;
+	__u32 password_len;
+	__u32 domain_len;
+	__aligned_u64 password;
+	__aligned_u64 domain;
+	char label[CLONEDEV_LABEL_LEN];
+	char domain_label[CLONEDEV_LABEL_LEN];
+	__u8 __reserved[6];
+};
+
+#define CLONEDEV_IOCTL_PARTITION_INIT					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_PARTITION_INIT)
+
+/**
+ * struct clonedev_login - ioctl(CLONEDEV_IOCTL_LOGIN)
+ * @size: input, sizeof(struct clonedev_login)
+ * @flags: input, must be 0
+ * @role: input, enum clonedev_role to log in as
+ * @secret_len: input, length of the password, 1..128
+ * @secret: input, pointer to the password
+ *
+ * Logs this session in to its partition as @role (a session holds one
+ * role at a time). Every wrong password counts: policy 20 (10) in a row
+ * lock co and cu; 10 in a row for po zeroize the partition.
+ *
+ * Return: 0; -EACCES for a wrong password; -EKEYREVOKED if the role is
+ * locked out; -ENOKEY if the role has no credential yet; -ENODEV with no
+ * slot set; -ESTALE if the partition is zeroized (after this attempt, too).
+ */
+struct clonedev_login {
+	__u32 size;
+	__u32 flags;
+	__u32 role;
+	__u32 secret_len;
+	__aligned_u64 secret;
+};
+
+#define CLONEDEV_IOCTL_LOGIN _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_LOGIN)
+
+/**
+ * struct clonedev_logout - ioctl(CLONEDEV_IOCTL_LOGOUT)
+ * @size: input, sizeof(struct clonedev_logout)
+ * @flags: input, must be 0
+ *
+ * Return: 0, or -EACCES if the session is not logged in.
+ */
+struct clonedev_logout {
+	__u32 size;
+	__u32 flags;
+};
+
+#define CLONEDEV_IOCTL_LOGOUT _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_LOGOUT)
+
+/**
+ * struct clonedev_role_init - ioctl(CLONEDEV_IOCTL_ROLE_INIT)
+ * @size: input, sizeof(struct clonedev_role_init)
+ * @flags: input, must be 0
+ * @role: input, CLONEDEV_ROLE_CO (by a logged-in po) or CLONEDEV_ROLE_CU
+ *	(by a logged-in co)
+ * @secret_len: input, length of the new password, 1..128
+ * @secret: input, pointer to the new password
+ *
+ * Sets the role's password and clears its lockout and failure count.
+ *
+ * Return: 0; -EACCES if the session's role may not initialize @role;
+ * -EINVAL for a bad role or length.
+ */
+struct clonedev_role_init {
+	__u32 size;
+	__u32 flags;
+	__u32 role;
+	__u32 secret_len;
+	__aligned_u64 secret;
+};
+
+#define CLONEDEV_IOCTL_ROLE_INIT _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ROLE_INIT)
+
+/**
+ * struct clonedev_role_changepw - ioctl(CLONEDEV_IOCTL_ROLE_CHANGEPW)
+ * @size: input, sizeof(struct clonedev_role_changepw)
+ * @flags: input, must be 0
+ * @old_len: input, length of the current password
+ * @new_len: input, length of the new password, 1..128
+ * @old_secret: input, pointer to the current password
+ * @new_secret: input, pointer to the new password
+ *
+ * Changes the password of the role logged in on this session. A wrong
+ * current password counts as a failed login.
+ *
+ * Return: 0; -EACCES if not logged in or the current password is wrong.
+ */
+struct clonedev_role_changepw {
+	__u32 size;
+	__u32 flags;
+	__u32 old_len;
+	__u32 new_len;
+	__aligned_u64 old_secret;
+	__aligned_u64 new_secret;
+};
+
+#define CLONEDEV_IOCTL_ROLE_CHANGEPW					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ROLE_CHANGEPW)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */

@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Role credentials. A password is kept only as PBKDF2-HMAC-SHA256 (RFC
+ * 8018) of a 16-byte random salt, with the iteration count stored beside
+ * it so a later default does not lock anybody out.
+ */
+#include <crypto/hash.h>
+#include <linux/mutex.h>
+#include <linux/random.h>
+#include <linux/sched.h>
+#include <linux/string.h>
+
+#include "role.h"
+
+/* One HMAC transform for every derivation; kdf_lock serialises its key. */
+static struct crypto_shash *kdf_hmac;
+static DEFINE_MUTEX(kdf_lock);
+static unsigned int kdf_iterations;
+
+static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
+		  u32 iterations, u8 *out);
+
+/* RFC 7914 section 11: PBKDF2-HMAC-SHA-256("passwd", "salt", 1), first block. */
+static int pbkdf2_selftest(void)
+{
+	static const u8 want[CLD_HASH_LEN] = {
+		0x55, 0xac, 0x04, 0x6e, 0x56, 0xe3, 0x08, 0x9f,
+		0xec, 0x16, 0x91, 0xc2, 0x25, 0x44, 0xb6, 0x05,
+		0xf9, 0x41, 0x85, 0x21, 0x6d, 0xde, 0x04, 0x65,
+		0xe6, 0x8b, 0x9d, 0x57, 0xc2, 0x0d, 0xac, 0xbc,
+	};
+	u8 got[CLD_HASH_LEN];
+	int ret;
+
+	ret = pbkdf2((const u8 *)"passwd", 6, (const u8 *)"salt", 4, 1, got);
+	if (!ret && memcmp(got, want, sizeof(want)))
+		ret = -EINVAL;
+	if (ret)
+		pr_err("clonedev: PBKDF2-HMAC-SHA256 known-answer test failed\n");
+	return ret;
+}
+
+int cld_role_init(unsigned int iterations)
+{
+	int ret;
+
+	kdf_hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(kdf_hmac))
+		return PTR_ERR(kdf_hmac);
+	kdf_iterations = iterations;
+	ret = pbkdf2_selftest();
+	if (ret)
+		crypto_free_shash(kdf_hmac);
+	return ret;
+}
+
+void cld_role_uninit(void)
+{
+	crypto_free_shash(kdf_hmac);
+}
+
+/* PBKDF2 with a 32-byte output: one block, T1 = U1 ^ U2 ^ ... ^ Uc. */
+static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
+		  u32 iterations, u8 *out)
+{
+	SHASH_DESC_ON_STACK(desc, kdf_hmac);
+	static const u8 block1[4] = { 0, 0, 0, 1 };
+	u8 u[CLD_HASH_LEN];
+	u32 i, k;
+	int ret;
+
+	mutex_lock(&kdf_lock);
+	desc->tfm = kdf_hmac;
+	ret = crypto_shash_setkey(kdf_hmac, pw, len);
+	if (ret)
+		goto out;
+	ret = crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, salt, salt_len) ?:
+	      crypto_shash_finup(desc, block1, sizeof(block1), u);
+	if (ret)
+		goto out;
+	memcpy(out, u, CLD_HASH_LEN);
+	for (i = 1; i < iterations; i++) {
+		ret = crypto_shash_digest(desc, u, CLD_HASH_LEN, u);
+		if (ret)
+			goto out;
+		for (k = 0; k < CLD_HASH_LEN; k++)
+			out[k] ^= u[k];
+		cond_resched();
+	}
+out:
+	shash_desc_zero(desc);
+	memzero_explicit(u, sizeof(u));
+	mutex_unlock(&kdf_lock);
+	return ret;
+}
+
+int cld_cred_hash(const struct cld_cred *c, const u8 *pw, u32 len,
+		  u8 out[CLD_HASH_LEN])
+{
+	return pbkdf2(pw, len, c->salt, CLD_SALT_LEN, c->iterations, out);
+}
+
+/* Gives @c a new salt and the hash of @pw; clears failures and lockout. */
+int cld_cred_set(struct cld_cred *c, const u8 *pw, u32 len)
+{
+	struct cld_cred n = { .iterations = kdf_iterations };
+	int ret;
+
+	get_random_bytes(n.salt, sizeof(n.salt));
+	ret = pbkdf2(pw, len, n.salt, CLD_SALT_LEN, n.iterations, n.hash);
+	if (!ret) {
+		n.flags = CLONEDEV_ROLE_SET;
+		*c = n;
+	}
+	memzero_explicit(&n, sizeof(n));
+	return ret;
+}

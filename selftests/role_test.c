@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonedev selftests: sessions, partition init and roles on the ioctl
+ * plane: slot selection, who may initialize, login and logout, role
+ * initialization (po -> co -> cu), password change, co/cu lockout and po
+ * zeroization, with the exact errno of every refusal.
+ */
+#include <fcntl.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clonedev_test_util.h"
+
+#define PO "po-secret"
+#define CO "co-secret"
+#define CU "cu-secret"
+
+static void delete_all(struct __test_metadata *_metadata,
+		       struct clonedev_nl *nl)
+{
+	struct clonedev_slot *slots = NULL;
+	int i, n;
+
+	n = clonedev_nl_slot_list(nl, &slots);
+	ASSERT_LE(0, n);
+	for (i = 0; i < n; i++)
+		ASSERT_EQ(0, clonedev_nl_partition_delete(nl, slots[i].slot));
+	free(slots);
+}
+
+FIXTURE(role)
+{
+	struct clonedev_nl *nl;
+	struct clonedev *cd;
+	unsigned int slot;
+};
+
+FIXTURE_SETUP(role)
+{
+	struct clonedev_slot s;
+
+	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
+	delete_all(_metadata, self->nl);
+	ASSERT_EQ(0, clonedev_nl_partition_create(self->nl, "roles", 0, 0, 0,
+						  &s));
+	self->slot = s.slot;
+	ASSERT_EQ(0, clonedev_open(&self->cd));
+}
+
+FIXTURE_TEARDOWN(role)
+{
+	clonedev_close(self->cd);
+	delete_all(_metadata, self->nl);
+	clonedev_nl_close(self->nl);
+}
+
+/* Selects the slot and initializes it with po PO, co CO and cu CU. */
+static void setup_roles(struct __test_metadata *_metadata,
+			struct clonedev *cd, unsigned int slot)
+{
+	ASSERT_EQ(0, clonedev_slot_set(cd, slot));
+	ASSERT_EQ(0, clonedev_partition_init(cd, NULL, PO, "domain-1", "dom"));
+	ASSERT_EQ(0, clonedev_login(cd, CLONEDEV_ROLE_PO, PO));
+	ASSERT_EQ(0, clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_login(cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_role_init(cd, CLONEDEV_ROLE_CU, CU));
+	ASSERT_EQ(0, clonedev_logout(cd));
+}
+
+static unsigned int role_now(struct clonedev *cd)
+{
+	struct clonedev_session_info si;
+
+	if (clonedev_session_info(cd, &si))
+		return 99;
+	return si.role;
+}
+
+TEST_F(role, slot_set)
+{
+	struct clonedev_session_info si;
+
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(0, si.slot);
+	EXPECT_NEG_ERRNO(ENODEV, clonedev_slot_set(self->cd, self->slot + 1));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(0, si.slot);
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(self->slot, si.slot);
+	EXPECT_EQ(CLONEDEV_STATE_UNINITIALIZED, si.state);
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, si.role);
+	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_PO].role_flags);
+}
+
+TEST_F(role, init_needs_slot)
+{
+	EXPECT_NEG_ERRNO(ENODEV, clonedev_partition_init(self->cd, NULL, PO,
+							 "d", "dom"));
+	EXPECT_NEG_ERRNO(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+						PO));
+}
+
+TEST_F(role, init_sets_po_and_state)
+{
+	struct clonedev_session_info si;
+	struct clonedev_slot s;
+
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
+	ASSERT_EQ(0, clonedev_partition_init(self->cd, "renamed", PO, "d1",
+					     "dom"));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_STATE_INITIALIZED, si.state);
+	EXPECT_EQ(CLONEDEV_ROLE_SET, si.roles[CLONEDEV_ROLE_PO].role_flags);
+	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_CO].role_flags);
+	ASSERT_EQ(0, clonedev_nl_slot_get(self->nl, self->slot, &s));
+	EXPECT_EQ(CLONEDEV_STATE_INITIALIZED, s.state);
+	EXPECT_STREQ("renamed", s.label);
+}
+
+TEST_F(role, init_rejections)
+{
+	struct clonedev_partition_init cmd;
+	struct clonedev_session_info si;
+	int fd = clonedev_fd(self->cd);
+	char long_label[40];
+
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.password = (uintptr_t)PO;
+	cmd.password_len = strlen(PO);
+	cmd.domain = (uintptr_t)"d";
+	cmd.domain_len = 1;
+	strcpy(cmd.domain_label, "dom");
+
+	cmd.password_len = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd));
+	cmd.password_len = CLONEDEV_SECRET_MAX + 1;
+	EXPECT_ERRNO(EINVAL, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd));
+	cmd.password_len = strlen(PO);
+	cmd.domain_len = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd));
+	cmd.domain_len = 1;
+	cmd.domain_label[0] = '\0';
+	EXPECT_ERRNO(EINVAL, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd));
+	memset(cmd.domain_label, 'x', sizeof(cmd.domain_label));
+	EXPECT_ERRNO(EINVAL, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd));
+	strcpy(cmd.domain_label, "dom");
+	cmd.__reserved[5] = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd));
+	cmd.__reserved[5] = 0;
+	cmd.flags = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT,
+				       &cmd));
+	cmd.flags = 0;
+	cmd.password = 8;
+	EXPECT_ERRNO(EFAULT, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd));
+	memset(long_label, 'y', sizeof(long_label));
+	long_label[33] = '\0';
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_partition_init(self->cd, long_label,
+							 PO, "d", "dom"));
+
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_STATE_UNINITIALIZED, si.state);
+}
+
+/* Without CAP_SYS_ADMIN a new partition cannot be initialized. */
+TEST_F(role, init_needs_admin)
+{
+	pid_t pid;
+	int status;
+
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		if (setgid(65534) || setuid(65534))
+			_exit(10);
+		_exit(clonedev_partition_init(self->cd, NULL, PO, "d", "dom") ==
+		      -EACCES ? 0 : 11);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_EQ(0, WEXITSTATUS(status));
+	EXPECT_NEG_ERRNO(ENOKEY, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+}
+
+TEST_F(role, reinit_needs_po)
+{
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
+	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, PO, "d", "dom"));
+	/* Initialized: root alone is not enough, the po must be logged in. */
+	EXPECT_NEG_ERRNO(EACCES, clonedev_partition_init(self->cd, NULL, "x",
+							 "d", "dom"));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, "new-po", "d",
+					     "dom"));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+						PO));
+	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, "new-po"));
+}
+
+TEST_F(role, login_logout)
+{
+	struct clonedev_session_info si;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	EXPECT_NEG_ERRNO(EACCES, clonedev_logout(self->cd));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						"wrong"));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(1, si.roles[CLONEDEV_ROLE_CO].failures);
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	EXPECT_EQ(CLONEDEV_ROLE_CO, role_now(self->cd));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_CO].failures);
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
+	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(self->cd));
+	EXPECT_EQ(0, clonedev_logout(self->cd));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_login(self->cd, 4, CO));
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_CO, ""));
+}
+
+TEST_F(role, who_initializes_whom)
+{
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
+	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, PO, "d", "dom"));
+	EXPECT_NEG_ERRNO(ENOKEY, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						CO));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
+						    CO));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+						    CU));
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_role_init(self->cd, CLONEDEV_ROLE_PO,
+						    PO));
+	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
+						    "x"));
+	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU, CU));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+						    "x"));
+}
+
+TEST_F(role, changepw)
+{
+	struct clonedev_session_info si;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_changepw(self->cd, CO, "new"));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_changepw(self->cd, "bad",
+							"new"));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(1, si.roles[CLONEDEV_ROLE_CO].failures);
+	ASSERT_EQ(0, clonedev_role_changepw(self->cd, CO, "co-new"));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						CO));
+	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "co-new"));
+}
+
+TEST_F(role, co_lockout_locks_co_and_cu)
+{
+	struct clonedev_session_info si;
+	int i;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	for (i = 0; i < 10; i++)
+		EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd,
+							CLONEDEV_ROLE_CO,
+							"wrong"));
+	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						     CO));
+	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CU,
+						     CU));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED,
+		  si.roles[CLONEDEV_ROLE_CO].role_flags);
+	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED,
+		  si.roles[CLONEDEV_ROLE_CU].role_flags);
+	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
+
+	/* The po re-initializes the co; both roles work again. */
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO, "co-2"));
+	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "co-2"));
+	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
+}
+
+TEST_F(role, po_failures_zeroize)
+{
+	struct clonedev_session_info si;
+	struct clonedev_slot s;
+	int i;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	for (i = 0; i < 9; i++)
+		EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd,
+							CLONEDEV_ROLE_PO,
+							"wrong"));
+	EXPECT_NEG_ERRNO(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+						"wrong"));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, si.state);
+	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_PO].role_flags);
+	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_CO].role_flags);
+	EXPECT_NEG_ERRNO(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+	EXPECT_NEG_ERRNO(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_nl_slot_get(self->nl, self->slot, &s));
+	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, s.state);
+	/* The administrator may initialize it again. */
+	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, PO, "d", "dom"));
+	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+}
+
+/* Another session's re-initialization ends this session's login. */
+TEST_F(role, reinit_logs_out_other_sessions)
+{
+	struct clonedev *other;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_open(&other));
+	ASSERT_EQ(0, clonedev_slot_set(other, self->slot));
+	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_PO, PO));
+	ASSERT_EQ(0, clonedev_partition_init(other, NULL, PO, "d2", "dom"));
+	clonedev_close(other);
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+						    CU));
+}
+
+TEST_F(role, deleted_partition)
+{
+	struct clonedev_session_info si;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_nl_partition_delete(self->nl, self->slot));
+	EXPECT_NEG_ERRNO(ENODEV, clonedev_session_info(self->cd, &si));
+	EXPECT_NEG_ERRNO(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	EXPECT_NEG_ERRNO(ENODEV, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+						    CU));
+}
+
+TEST_HARNESS_MAIN
