@@ -1,4 +1,4 @@
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034
 # Kernel registry for the VM runner: maps a kernel NAME to its image, release
 # and KDIR (the tree an external module is built against). Sourced by run,
 # kdir, kernels, mkinitramfs, build-debug-kernel and selftest.
