@@ -12,6 +12,7 @@
 
 #include "device.h"
 #include "hsm.h"
+#include "policy.h"
 #include "session.h"
 
 /* One request as it travels through the dispatcher. */
@@ -30,6 +31,8 @@ union ucmd_buffer {
 	struct clonedev_logout logout;
 	struct clonedev_role_init role_init;
 	struct clonedev_role_changepw changepw;
+	struct clonedev_policy_get policy_get;
+	struct clonedev_policy_set policy_set;
 };
 
 /*
@@ -84,6 +87,10 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(CLONEDEV_CMD_ROLE_CHANGEPW, CLONEDEV_IOCTL_ROLE_CHANGEPW,
 		 cld_session_changepw, struct clonedev_role_changepw,
 		 new_secret),
+	IOCTL_OP(CLONEDEV_CMD_POLICY_GET, CLONEDEV_IOCTL_POLICY_GET,
+		 cld_session_policy_get, struct clonedev_policy_get, entries),
+	IOCTL_OP(CLONEDEV_CMD_POLICY_SET, CLONEDEV_IOCTL_POLICY_SET,
+		 cld_session_policy_set, struct clonedev_policy_set, changes),
 };
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,

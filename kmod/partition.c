@@ -12,6 +12,7 @@
 
 #include "hsm.h"
 #include "partition.h"
+#include "policy.h"
 #include "store.h"
 
 /* CLD_REC_PARTITION payload, little-endian (docs/store-format.md). */
@@ -40,6 +41,7 @@ struct partition_rec {
 	char label[CLD_LABEL_MAX];
 	struct cred_rec roles[3];	/* po, co, cu */
 	struct domain_rec domains[CLD_MAX_DOMAINS];
+	__le32 policies[CLONEDEV_POLICY_COUNT];
 } __packed;
 
 bool cld_label_ok(const char *label)
@@ -94,6 +96,8 @@ static void to_rec(const struct cld_partition *p, struct partition_rec *r)
 		r->roles[i].failures = cpu_to_le32(c->failures);
 		r->roles[i].flags = cpu_to_le32(c->flags);
 	}
+	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
+		r->policies[i] = cpu_to_le32(p->policies[i]);
 	r->n_domains = cpu_to_le32(p->n_domains);
 	for (i = 0; i < p->n_domains; i++) {
 		memcpy(r->domains[i].label, p->domains[i].label,
@@ -125,6 +129,8 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 		c->failures = le32_to_cpu(r->roles[i].failures);
 		c->flags = le32_to_cpu(r->roles[i].flags);
 	}
+	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
+		p->policies[i] = le32_to_cpu(r->policies[i]);
 	p->n_domains = le32_to_cpu(r->n_domains);
 	if (p->n_domains > CLD_MAX_DOMAINS)
 		return -EBADMSG;
@@ -185,6 +191,13 @@ struct cld_partition *cld_partition_get(u32 slot, u64 serial)
 	return p && p->serial == serial ? p : NULL;
 }
 
+/* Destroys every object of @p. Must hold cld_hsm.lock. */
+void cld_partition_destroy_objects(struct cld_partition *p)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	p->object_count = 0;
+}
+
 /*
  * Destroys every object, domain and role credential: what 10 wrong PO
  * passwords in a row do. Must hold cld_hsm.lock; the caller persists.
@@ -195,7 +208,7 @@ void cld_partition_zeroize(struct cld_partition *p)
 	memzero_explicit(p->roles, sizeof(p->roles));
 	memzero_explicit(p->domains, sizeof(p->domains));
 	p->n_domains = 0;
-	p->object_count = 0;
+	cld_partition_destroy_objects(p);
 	p->state = CLONEDEV_STATE_ZEROIZED;
 	p->generation++;
 }
@@ -220,6 +233,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 	p->type = params->type;
 	p->protocol_level = params->protocol_level;
 	p->state = CLONEDEV_STATE_UNINITIALIZED;
+	cld_policy_defaults(p->policies);
 
 	mutex_lock(&cld_hsm.lock);
 	ret = cld_hsm_activate(extack);

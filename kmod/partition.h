@@ -11,7 +11,6 @@
 #define CLD_MAX_DOMAINS		3
 #define CLD_SALT_LEN		16
 #define CLD_HASH_LEN		32
-#define CLD_MAX_FAILED_LOGINS	10	/* policy 20's default */
 #define CLD_MAX_PO_FAILURES	10	/* then the partition is zeroized */
 
 /* A role's credential: a salted, iterated hash, never the password. */
@@ -46,6 +45,7 @@ struct cld_partition {
 	struct cld_cred roles[4];	/* by enum clonedev_role */
 	u32 n_domains;			/* domains[0] is the primary */
 	struct cld_domain domains[CLD_MAX_DOMAINS];
+	u32 policies[CLONEDEV_POLICY_COUNT];	/* in kmod/policy.c order */
 };
 
 /* The parameters of a new partition, checked by cld_partition_create(). */
@@ -66,6 +66,7 @@ struct cld_partition *cld_partition_get(u32 slot, u64 serial);
 void cld_partition_zeroize(struct cld_partition *p);
 struct cld_partition *cld_partition_find_label(const char *label);
 bool cld_label_ok(const char *label);
+void cld_partition_destroy_objects(struct cld_partition *p);
 void cld_partition_free_all(void);
 
 #endif /* _CLD_PARTITION_H */

@@ -15,6 +15,7 @@
 
 #include "hsm.h"
 #include "partition.h"
+#include "policy.h"
 #include "role.h"
 #include "session.h"
 
@@ -40,8 +41,8 @@ static u8 *copy_secret(u64 uptr, u32 len)
 	return memdup_user(u64_to_user_ptr(uptr), len);
 }
 
-/* Must hold cld_hsm.lock. */
-static struct cld_partition *session_partition(struct cld_session *s)
+/* The session's partition, if it still exists. Must hold cld_hsm.lock. */
+struct cld_partition *cld_session_partition(struct cld_session *s)
 {
 	lockdep_assert_held(&cld_hsm.lock);
 	return s->slot ? cld_partition_get(s->slot, s->serial) : NULL;
@@ -51,6 +52,13 @@ static bool logged_in(const struct cld_session *s,
 		      const struct cld_partition *p)
 {
 	return s->role != CLONEDEV_ROLE_NONE && p->generation == s->generation;
+}
+
+/* True if @s is logged in to @p as @role. Must hold cld_hsm.lock. */
+bool cld_session_is(const struct cld_session *s,
+		    const struct cld_partition *p, u32 role)
+{
+	return logged_in(s, p) && s->role == role;
 }
 
 /* cu cannot log in while co is locked out: co's lockout locks both. */
@@ -77,7 +85,8 @@ static int record_failure(struct cld_partition *p, u32 role)
 			  p->slot, c->failures);
 		cld_partition_zeroize(p);
 	} else if (role != CLONEDEV_ROLE_PO &&
-		   c->failures >= CLD_MAX_FAILED_LOGINS) {
+		   c->failures >=
+		   cld_policy(p, CLONEDEV_POLICY_MAX_FAILED_LOGINS)) {
 		c->flags |= CLONEDEV_ROLE_LOCKED;
 	}
 	ret = cld_partition_persist(p);
@@ -101,7 +110,7 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 	int ret;
 
 	mutex_lock(&cld_hsm.lock);
-	p = session_partition(s);
+	p = cld_session_partition(s);
 	if (!p) {
 		ret = -ENODEV;
 		goto unlock;
@@ -124,7 +133,7 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 
 	ret = cld_cred_hash(&cred, pw, len, hash);
 	mutex_lock(&cld_hsm.lock);
-	p = session_partition(s);
+	p = cld_session_partition(s);
 	if (!ret && (!p || p->generation != gen))
 		ret = -ESTALE;
 	if (ret)
@@ -162,7 +171,7 @@ int cld_session_info(struct cld_session *s, void *arg)
 		return -EINVAL;
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
-	p = session_partition(s);
+	p = cld_session_partition(s);
 	cmd->slot = s->slot;
 	if (p) {
 		cmd->role = logged_in(s, p) ? s->role : CLONEDEV_ROLE_NONE;
@@ -245,13 +254,13 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
-	p = session_partition(s);
+	p = cld_session_partition(s);
 	if (!p) {
 		ret = -ENODEV;
 		goto out_unlock;
 	}
 	if (p->state == CLONEDEV_STATE_INITIALIZED ?
-	    !(logged_in(s, p) && s->role == CLONEDEV_ROLE_PO) :
+	    !cld_session_is(s, p, CLONEDEV_ROLE_PO) :
 	    !capable(CAP_SYS_ADMIN)) {
 		ret = -EACCES;
 		goto out_unlock;
@@ -276,7 +285,8 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 	p->n_domains = 1;
 	if (cmd->label[0])
 		strscpy(p->label, cmd->label, sizeof(p->label));
-	p->object_count = 0;
+	cld_partition_destroy_objects(p);
+	cld_policy_defaults(p->policies);
 	p->state = CLONEDEV_STATE_INITIALIZED;
 	p->generation++;
 	ret = cld_partition_persist(p);
@@ -358,7 +368,7 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
-	p = session_partition(s);
+	p = cld_session_partition(s);
 	if (!p) {
 		ret = -ENODEV;
 		goto out;
@@ -407,7 +417,7 @@ int cld_session_changepw(struct cld_session *s, void *arg)
 	mutex_lock(&s->lock);
 	role = s->role;
 	mutex_lock(&cld_hsm.lock);
-	p = session_partition(s);
+	p = cld_session_partition(s);
 	ret = p && logged_in(s, p) ? 0 : -EACCES;
 	mutex_unlock(&cld_hsm.lock);
 	if (!ret)

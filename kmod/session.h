@@ -18,7 +18,12 @@ struct cld_session {
 	u64 generation;		/* the partition's generation at login */
 };
 
+struct cld_partition;
+
 struct cld_session *cld_session_alloc(void);
+struct cld_partition *cld_session_partition(struct cld_session *s);
+bool cld_session_is(const struct cld_session *s,
+		    const struct cld_partition *p, u32 role);
 void cld_session_free(struct cld_session *s);
 
 int cld_session_info(struct cld_session *s, void *cmd);

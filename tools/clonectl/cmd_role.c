@@ -16,7 +16,7 @@ static const char *no_slot =
 	"no slot is selected, or its partition was deleted; choose one with 'slot set -slot N'";
 
 /* Applies an optional -slot before a session command. */
-static int session_for(struct cli *cli, const struct command *cmd,
+int cli_session_slot(struct cli *cli, const struct command *cmd,
 		       const struct cmd_args *args, struct clonedev **cd)
 {
 	const char *slot = cli_opt(cmd, args, "slot");
@@ -51,7 +51,7 @@ int cmd_slot_set(struct cli *cli, const struct command *cmd,
 {
 	struct clonedev *cd;
 
-	if (session_for(cli, cmd, args, &cd))
+	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	if (!cli_json(cli))
 		printf("Current slot: %s\n", cli_opt(cmd, args, "slot"));
@@ -66,7 +66,7 @@ int cmd_partition_init(struct cli *cli, const struct command *cmd,
 	struct clonedev *cd;
 	int ret = -1;
 
-	if (session_for(cli, cmd, args, &cd))
+	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	if (cli_secret(cli, cli_opt(cmd, args, "domain"), "cloning domain",
 		       dom, sizeof(dom)) ||
@@ -136,7 +136,7 @@ int cmd_role_login(struct cli *cli, const struct command *cmd,
 	int ret;
 
 	if (role_of(cli_opt(cmd, args, "name"), &role) ||
-	    session_for(cli, cmd, args, &cd))
+	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	if (cli_secret(cli, cli_opt(cmd, args, "password"), "password", pw,
 		       sizeof(pw)))
@@ -156,7 +156,7 @@ int cmd_role_logout(struct cli *cli, const struct command *cmd,
 	struct clonedev *cd;
 	int ret;
 
-	if (session_for(cli, cmd, args, &cd))
+	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	ret = clonedev_logout(cd);
 	if (ret == -EACCES)
@@ -177,7 +177,7 @@ int cmd_role_init(struct cli *cli, const struct command *cmd,
 	int ret;
 
 	if (role_of(cli_opt(cmd, args, "name"), &role) ||
-	    session_for(cli, cmd, args, &cd))
+	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	if (role == CLONEDEV_ROLE_PO)
 		return cli_error("the po is set by 'partition init'; 'role init' sets co or cu.");
@@ -214,7 +214,7 @@ int cmd_role_changepw(struct cli *cli, const struct command *cmd,
 	struct clonedev *cd;
 	int ret = -1;
 
-	if (session_for(cli, cmd, args, &cd))
+	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	if (clonedev_session_info(cd, &si) || si.role == CLONEDEV_ROLE_NONE)
 		return cli_error("changing the password: this session is not logged in; log in with 'role login' first.");
@@ -248,7 +248,7 @@ int cmd_role_show(struct cli *cli, const struct command *cmd,
 	unsigned int r;
 	int ret;
 
-	if (session_for(cli, cmd, args, &cd))
+	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	ret = clonedev_session_info(cd, &si);
 	if (ret == -ENODEV || (!ret && !si.slot))

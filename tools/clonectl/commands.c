@@ -64,6 +64,20 @@ static const struct opt_spec slot_only_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec showpolicies_opts[] = {
+	{ "verbose", OPT_FLAG, false, "also show defaults, ranges and destructive changes" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec changepolicy_opts[] = {
+	{ "policy", OPT_VALUE, true, "policy numbers, comma-separated (e.g. 0,4)" },
+	{ "value", OPT_VALUE, true, "their new values, comma-separated (e.g. 1,1)" },
+	{ "force", OPT_FLAG, false, "allow a change that destroys every object" },
+	SLOT_OPT,
+	{ NULL },
+};
+
 static const struct opt_spec exit_opts[] = {
 	{ "code", OPT_VALUE, false, "exit status (default: 0 if every command succeeded)" },
 	{ NULL },
@@ -100,6 +114,10 @@ const struct command cli_commands[] = {
 	  partition_delete_opts, cmd_partition_delete },
 	{ "partition", "init", "initialize the partition: po password and primary cloning domain",
 	  partition_init_opts, cmd_partition_init },
+	{ "partition", "showpolicies", "show the partition's policies",
+	  showpolicies_opts, cmd_partition_showpolicies },
+	{ "partition", "changepolicy", "change partition policies (po)",
+	  changepolicy_opts, cmd_partition_changepolicy },
 	{ "role", "login", "log in to the current slot as po, co or cu",
 	  role_login_opts, cmd_role_login },
 	{ "role", "logout", "log out of the current slot",

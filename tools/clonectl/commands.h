@@ -27,6 +27,12 @@ int cmd_role_changepw(struct cli *cli, const struct command *cmd,
 		      const struct cmd_args *args);
 int cmd_role_show(struct cli *cli, const struct command *cmd,
 		  const struct cmd_args *args);
+int cmd_partition_showpolicies(struct cli *cli, const struct command *cmd,
+			       const struct cmd_args *args);
+int cmd_partition_changepolicy(struct cli *cli, const struct command *cmd,
+			       const struct cmd_args *args);
+int cli_session_slot(struct cli *cli, const struct command *cmd,
+		     const struct cmd_args *args, struct clonedev **cd);
 int cli_slot_number(const char *s, unsigned int *slot);
 int cmd_exit(struct cli *cli, const struct command *cmd,
 	     const struct cmd_args *args);

@@ -52,6 +52,14 @@ int clonedev_role_init(struct clonedev *cd, unsigned int role,
 int clonedev_role_changepw(struct clonedev *cd, const char *old_password,
 			   const char *new_password);
 
+/* Policies of the session's partition (CLONEDEV_IOCTL_POLICY_GET/_SET). */
+int clonedev_policy_get(struct clonedev *cd, struct clonedev_policy_get *out);
+int clonedev_policy_set(struct clonedev *cd,
+			const struct clonedev_policy_change *changes,
+			unsigned int count, int force);
+/* "Allow private key cloning", ...; NULL for an unknown number. */
+const char *clonedev_policy_name(unsigned int id);
+
 /* Resolves the family; fails with -ENOENT if the module is not loaded. */
 int clonedev_nl_open(struct clonedev_nl **out);
 void clonedev_nl_close(struct clonedev_nl *nl);

@@ -59,6 +59,24 @@ const char *clonedev_role_name(unsigned int role)
 	return pick(n, ARRAY_SIZE(n), role);
 }
 
+const char *clonedev_policy_name(unsigned int id)
+{
+	static const char *const n[] = {
+		[CLONEDEV_POLICY_PRIVATE_CLONING] = "Allow private key cloning",
+		[CLONEDEV_POLICY_PRIVATE_WRAPPING] = "Allow private key wrapping",
+		[CLONEDEV_POLICY_SECRET_CLONING] = "Allow secret key cloning",
+		[CLONEDEV_POLICY_SECRET_WRAPPING] = "Allow secret key wrapping",
+		[CLONEDEV_POLICY_MAX_FAILED_LOGINS] = "Max failed user logins allowed",
+		[CLONEDEV_POLICY_ACTIVATION] = "Allow activation",
+		[CLONEDEV_POLICY_KEY_MANAGEMENT] = "Allow key management functions",
+		[CLONEDEV_POLICY_CPV1] = "Allow CPv1",
+		[CLONEDEV_POLICY_NON_FIPS] = "Allow non-FIPS algorithms",
+		[CLONEDEV_POLICY_EXTENDED_DOMAINS] = "Allow extended domain management",
+	};
+
+	return id < ARRAY_SIZE(n) ? n[id] : NULL;
+}
+
 const char *clonedev_protocol_name(unsigned int bit)
 {
 	switch (bit) {

@@ -166,3 +166,22 @@ int clonedev_role_changepw(struct clonedev *cd, const char *old_password,
 	cmd.new_len = strlen(new_password);
 	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_CHANGEPW, &cmd);
 }
+
+int clonedev_policy_get(struct clonedev *cd, struct clonedev_policy_get *out)
+{
+	INIT(*out);
+	return do_ioctl(cd, CLONEDEV_IOCTL_POLICY_GET, out);
+}
+
+int clonedev_policy_set(struct clonedev *cd,
+			const struct clonedev_policy_change *changes,
+			unsigned int count, int force)
+{
+	struct clonedev_policy_set cmd;
+
+	INIT(cmd);
+	cmd.flags = force ? CLONEDEV_POLICY_SET_FORCE : 0;
+	cmd.count = count;
+	cmd.changes = (uintptr_t)changes;
+	return do_ioctl(cd, CLONEDEV_IOCTL_POLICY_SET, &cmd);
+}

@@ -81,6 +81,8 @@ enum {
 	CLONEDEV_CMD_LOGOUT,
 	CLONEDEV_CMD_ROLE_INIT,
 	CLONEDEV_CMD_ROLE_CHANGEPW,
+	CLONEDEV_CMD_POLICY_GET,
+	CLONEDEV_CMD_POLICY_SET,
 };
 
 /**
@@ -321,6 +323,125 @@ struct clonedev_role_changepw {
 
 #define CLONEDEV_IOCTL_ROLE_CHANGEPW					\
 	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ROLE_CHANGEPW)
+
+/**
+ * enum clonedev_policy_id - partition policies, by their fixed numbers
+ * @CLONEDEV_POLICY_PRIVATE_CLONING: allow private key cloning (default 1)
+ * @CLONEDEV_POLICY_PRIVATE_WRAPPING: allow private key wrapping (default 0;
+ *	may not be 1 while policy 0 is 1; off to on is destructive)
+ * @CLONEDEV_POLICY_SECRET_CLONING: allow secret key cloning (default 1)
+ * @CLONEDEV_POLICY_SECRET_WRAPPING: allow secret key wrapping (default 1)
+ * @CLONEDEV_POLICY_MAX_FAILED_LOGINS: co/cu wrong passwords in a row before
+ *	lockout, 1..10 (default 10)
+ * @CLONEDEV_POLICY_ACTIVATION: allow activation (default 0)
+ * @CLONEDEV_POLICY_KEY_MANAGEMENT: allow key management functions (default 1)
+ * @CLONEDEV_POLICY_CPV1: allow CPv1 (default 0; 1 forces CPv1 and disables
+ *	every other protocol; off to on is destructive)
+ * @CLONEDEV_POLICY_NON_FIPS: allow non-FIPS algorithms (default 1)
+ * @CLONEDEV_POLICY_EXTENDED_DOMAINS: allow extended domain management
+ *	(default 0; needed for more than one cloning domain)
+ */
+enum clonedev_policy_id {
+	CLONEDEV_POLICY_PRIVATE_CLONING = 0,
+	CLONEDEV_POLICY_PRIVATE_WRAPPING = 1,
+	CLONEDEV_POLICY_SECRET_CLONING = 4,
+	CLONEDEV_POLICY_SECRET_WRAPPING = 5,
+	CLONEDEV_POLICY_MAX_FAILED_LOGINS = 20,
+	CLONEDEV_POLICY_ACTIVATION = 22,
+	CLONEDEV_POLICY_KEY_MANAGEMENT = 28,
+	CLONEDEV_POLICY_CPV1 = 42,
+	CLONEDEV_POLICY_NON_FIPS = 43,
+	CLONEDEV_POLICY_EXTENDED_DOMAINS = 44,
+};
+
+#define CLONEDEV_POLICY_COUNT		10	/* policies a partition has */
+#define CLONEDEV_POLICY_SET_MAX		16	/* changes in one request */
+
+/* Flags of struct clonedev_policy_entry.policy_flags. */
+#define CLONEDEV_POLICY_DESTRUCTIVE_ON	0x00000001U	/* off to on destroys objects */
+
+/**
+ * struct clonedev_policy_entry - one policy as ioctl(CLONEDEV_IOCTL_POLICY_GET) shows it
+ * @id: enum clonedev_policy_id
+ * @value: current value
+ * @default_value: value of a new partition
+ * @min: smallest allowed value
+ * @max: largest allowed value
+ * @policy_flags: CLONEDEV_POLICY_DESTRUCTIVE_ON if turning it on destroys
+ *	every object of the partition
+ */
+struct clonedev_policy_entry {
+	__u32 id;
+	__u32 value;
+	__u32 default_value;
+	__u32 min;
+	__u32 max;
+	__u32 policy_flags;
+};
+
+/**
+ * struct clonedev_policy_get - ioctl(CLONEDEV_IOCTL_POLICY_GET)
+ * @size: input, sizeof(struct clonedev_policy_get)
+ * @flags: input, must be 0
+ * @count: output, number of entries filled, CLONEDEV_POLICY_COUNT
+ * @__reserved: input, must be 0
+ * @entries: output, every policy of the session's partition, by number
+ *
+ * Any session with a slot set may read the policies.
+ *
+ * Return: 0, or -ENODEV with no slot set.
+ */
+struct clonedev_policy_get {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 __reserved;
+	struct clonedev_policy_entry entries[CLONEDEV_POLICY_COUNT];
+};
+
+#define CLONEDEV_IOCTL_POLICY_GET _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_POLICY_GET)
+
+/* Flags of struct clonedev_policy_set.flags. */
+#define CLONEDEV_POLICY_SET_FORCE	0x00000001U	/* allow a destructive change */
+
+/**
+ * struct clonedev_policy_change - one change in struct clonedev_policy_set
+ * @id: enum clonedev_policy_id
+ * @value: the new value
+ */
+struct clonedev_policy_change {
+	__u32 id;
+	__u32 value;
+};
+
+/**
+ * struct clonedev_policy_set - ioctl(CLONEDEV_IOCTL_POLICY_SET)
+ * @size: input, sizeof(struct clonedev_policy_set)
+ * @flags: input, CLONEDEV_POLICY_SET_FORCE or 0
+ * @count: input, number of changes, 1..CLONEDEV_POLICY_SET_MAX
+ * @__reserved: input, must be 0
+ * @changes: input, pointer to @count struct clonedev_policy_change
+ *
+ * Changes several policies of the session's partition at once, all or
+ * none; the dependencies are checked on the result. Only the po, logged
+ * in on this session, may change policies. A destructive change destroys
+ * every object of the partition.
+ *
+ * Return: 0; -EACCES if the session is not logged in as po; -EINVAL for an
+ * unknown or repeated policy number or a bad @count; -ERANGE for a value
+ * out of the policy's range; -EDOM if the result breaks a dependency
+ * (policies 0 and 1 both 1); -ECANCELED for a destructive change without
+ * CLONEDEV_POLICY_SET_FORCE; -ENODEV with no slot set.
+ */
+struct clonedev_policy_set {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 __reserved;
+	__aligned_u64 changes;
+};
+
+#define CLONEDEV_IOCTL_POLICY_SET _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_POLICY_SET)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */
