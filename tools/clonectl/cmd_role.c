@@ -17,7 +17,7 @@ static const char *no_slot =
 
 /* Applies an optional -slot before a session command. */
 int cli_session_slot(struct cli *cli, const struct command *cmd,
-		       const struct cmd_args *args, struct clonedev **cd)
+		     const struct cmd_args *args, struct clonedev **cd)
 {
 	const char *slot = cli_opt(cmd, args, "slot");
 	unsigned int n;
