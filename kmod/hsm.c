@@ -71,20 +71,21 @@ int cld_hsm_activate(struct netlink_ext_ack *extack)
 	lockdep_assert_held(&cld_hsm.lock);
 	if (cld_store_is_open())
 		return 0;
-	ret = cld_store_open(cld_partition_apply, extack);
+	ret = cld_store_open(cld_partition_apply, cld_partition_snapshot,
+			     extack);
 	if (ret)
 		cld_partition_free_all();
 	return ret;
 }
 
-int cld_hsm_init(bool fips, const char *store_dir)
+int cld_hsm_init(bool fips, const char *store_dir, loff_t compact_min)
 {
 	mutex_init(&cld_hsm.lock);
 	xa_init_flags(&cld_hsm.partitions, XA_FLAGS_ALLOC1);
 	cld_hsm.partition_count = 0;
 	cld_hsm.fips = fips;
 	cld_hsm.suites = probe_suites();
-	cld_store_init(store_dir);
+	cld_store_init(store_dir, compact_min);
 
 	/* Without the key yet, the first administrator request opens it. */
 	mutex_lock(&cld_hsm.lock);

@@ -39,7 +39,7 @@ struct cld_hsm {
 
 extern struct cld_hsm cld_hsm;
 
-int cld_hsm_init(bool fips, const char *store_dir);
+int cld_hsm_init(bool fips, const char *store_dir, loff_t compact_min);
 void cld_hsm_uninit(void);
 int cld_hsm_activate(struct netlink_ext_ack *extack);
 void cld_hsm_info(struct clonedev_hsm_info *info);

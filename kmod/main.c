@@ -22,6 +22,11 @@ static char *store = CLD_STORE_DIR;
 module_param(store, charp, 0444);
 MODULE_PARM_DESC(store, "directory of the sealed store (default " CLD_STORE_DIR ")");
 
+static unsigned int store_compact_min = 262144;
+module_param(store_compact_min, uint, 0444);
+MODULE_PARM_DESC(store_compact_min,
+		 "bytes of store log below which it is never compacted (default 262144)");
+
 static unsigned int pbkdf2_iterations = 10000;
 module_param(pbkdf2_iterations, uint, 0444);
 MODULE_PARM_DESC(pbkdf2_iterations,
@@ -37,7 +42,8 @@ static int __init cld_mod_init(void)
 	if (ret)
 		return ret;
 	/* ORDER: user space may call in as soon as a plane registers. */
-	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0, store);
+	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0, store,
+			   store_compact_min);
 	if (ret)
 		goto err_role;
 	ret = cld_device_init();

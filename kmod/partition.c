@@ -175,6 +175,30 @@ int cld_partition_persist(const struct cld_partition *p)
 	else
 		cld_store_abort();
 	kfree_sensitive(r);
+	if (!ret)
+		cld_store_maybe_compact();
+	return ret;
+}
+
+/* The store's snapshot: one record per partition. Must hold cld_hsm.lock. */
+int cld_partition_snapshot(void)
+{
+	struct partition_rec *r;
+	struct cld_partition *p;
+	unsigned long slot;
+	int ret = 0;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	r = kmalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	xa_for_each(&cld_hsm.partitions, slot, p) {
+		to_rec(p, r);
+		ret = cld_store_put(CLD_REC_PARTITION, r, sizeof(*r));
+		if (ret)
+			break;
+	}
+	kfree_sensitive(r);
 	return ret;
 }
 
@@ -302,6 +326,7 @@ int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack)
 	xa_erase(&cld_hsm.partitions, slot);
 	cld_hsm.partition_count--;
 	kfree_sensitive(p);
+	cld_store_maybe_compact();
 out:
 	mutex_unlock(&cld_hsm.lock);
 	return ret;

@@ -62,6 +62,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack);
 int cld_partition_apply(u16 type, const void *data, u32 len);
 int cld_partition_persist(const struct cld_partition *p);
+int cld_partition_snapshot(void);
 struct cld_partition *cld_partition_get(u32 slot, u64 serial);
 void cld_partition_zeroize(struct cld_partition *p);
 struct cld_partition *cld_partition_find_label(const char *label);

@@ -26,6 +26,7 @@
 #include "store.h"
 
 #define STORE_FILE	"clonedev.log"
+#define COMPACT_FILE	"clonedev.log.compact"
 #define REC_MAGIC	0x52444c43	/* "CLDR" little-endian */
 #define REC_VERSION	1
 #define NONCE_LEN	12
@@ -49,16 +50,41 @@ struct header_payload {
 	u8 store_id[16];
 } __packed;
 
-static struct {
-	char path[PATH_MAX];
+/* The position of a log; the store works on one log at a time. */
+struct log_state {
 	struct file *file;
-	struct crypto_aead *aead;
 	loff_t end;		/* end of the last committed batch */
 	loff_t pos;		/* where the next record goes */
 	u64 seq;		/* last sequence number written */
 	u64 committed_seq;	/* last sequence number of a commit */
 	u32 pending;		/* records in the open batch */
+};
+
+static struct {
+	char path[PATH_MAX];
+	char compact_path[PATH_MAX];
+	struct crypto_aead *aead;
+	cld_store_snapshot_fn snapshot;
+	loff_t compact_min;	/* never compact a log smaller than this */
+	loff_t compact_at;	/* compact once the log is this long */
+	struct file *file;	/* the log being written: the fields below */
+	loff_t end;
+	loff_t pos;
+	u64 seq;
+	u64 committed_seq;
+	u32 pending;
 } store;
+
+/* Makes @other the log being worked on, and the current one @other. */
+static void swap_log(struct log_state *other)
+{
+	swap(store.file, other->file);
+	swap(store.end, other->end);
+	swap(store.pos, other->pos);
+	swap(store.seq, other->seq);
+	swap(store.committed_seq, other->committed_seq);
+	swap(store.pending, other->pending);
+}
 
 /*
  * The reason goes to the requester (as its extended ack) and to the log,
@@ -71,9 +97,12 @@ static void set_ext(struct netlink_ext_ack *extack, const char *msg)
 	pr_notice("clonedev: %s\n", msg);
 }
 
-void cld_store_init(const char *dir)
+void cld_store_init(const char *dir, loff_t compact_min)
 {
 	snprintf(store.path, sizeof(store.path), "%s/%s", dir, STORE_FILE);
+	snprintf(store.compact_path, sizeof(store.compact_path), "%s/%s",
+		 dir, COMPACT_FILE);
+	store.compact_min = compact_min;
 }
 
 bool cld_store_is_open(void)
@@ -437,6 +466,143 @@ out:
 	return ret;
 }
 
+static int write_header(void);
+
+/* Copies the first @len bytes of @from over the whole of @to, durably. */
+static int copy_log(struct file *from, loff_t len, struct file *to)
+{
+	loff_t rpos = 0, wpos = 0;
+	int ret = 0;
+	u8 *buf;
+
+	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (rpos < len) {
+		size_t n = min_t(loff_t, PAGE_SIZE, len - rpos);
+
+		if (kernel_read(from, buf, n, &rpos) != n ||
+		    kernel_write(to, buf, n, &wpos) != n) {
+			ret = -EIO;
+			break;
+		}
+	}
+	kfree_sensitive(buf);
+	if (!ret)
+		ret = vfs_truncate(&to->f_path, len);
+	if (!ret)
+		ret = vfs_fsync(to, 0);
+	return ret;
+}
+
+/*
+ * Rewrites the log as the live state alone. The snapshot is written to
+ * the compaction file and made durable first; only then is the log
+ * overwritten with it. A crash in between leaves a complete compaction
+ * file, which cld_store_open() copies over the log before reading it.
+ */
+static int compact(void)
+{
+	struct log_state tmp = {};
+	loff_t len;
+	u64 seq;
+	int ret;
+
+	tmp.file = filp_open(store.compact_path, O_RDWR | O_CREAT | O_TRUNC |
+			     O_LARGEFILE | O_NOFOLLOW, 0600);
+	if (IS_ERR(tmp.file))
+		return PTR_ERR(tmp.file);
+	swap_log(&tmp);
+	store.compact_at = LLONG_MAX;	/* no compaction inside this one */
+	ret = write_header();
+	if (!ret)
+		ret = store.snapshot();
+	if (!ret)
+		ret = cld_store_commit();
+	len = store.end;
+	seq = store.committed_seq;
+	swap_log(&tmp);
+	if (ret)
+		goto out_drop;
+	ret = copy_log(tmp.file, len, store.file);
+	if (ret) {
+		/* The log may be half written: keep the copy, reopen later. */
+		pr_err("clonedev: compaction failed while rewriting the store (%d); it is recovered at the next open\n",
+		       ret);
+		filp_close(tmp.file, NULL);
+		filp_close(store.file, NULL);
+		store.file = NULL;
+		return ret;
+	}
+	store.end = len;
+	store.pos = len;
+	store.seq = seq;
+	store.committed_seq = seq;
+	store.pending = 0;
+out_drop:
+	vfs_truncate(&tmp.file->f_path, 0);
+	vfs_fsync(tmp.file, 0);
+	filp_close(tmp.file, NULL);
+	store.compact_at = max(store.compact_min, 4 * store.end);
+	return ret;
+}
+
+/*
+ * Compacts the log if it has grown enough. Call only where the state in
+ * memory is exactly the committed state. Must hold cld_hsm.lock.
+ */
+void cld_store_maybe_compact(void)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	if (store.file && !store.pending && store.end >= store.compact_at)
+		compact();
+}
+
+static int ignore_record(u16 type, const void *data, u32 len)
+{
+	return 0;
+}
+
+/*
+ * Finishes a compaction a crash interrupted: a compaction file that is
+ * complete (valid up to a commit at its very end) replaces the log; one
+ * cut short is dropped, the log being intact then.
+ */
+static int recover_compaction(struct netlink_ext_ack *extack)
+{
+	struct log_state tmp = {};
+	loff_t size;
+	int ret;
+
+	tmp.file = filp_open(store.compact_path, O_RDWR | O_LARGEFILE |
+			     O_NOFOLLOW, 0);
+	if (IS_ERR(tmp.file))
+		return PTR_ERR(tmp.file) == -ENOENT ? 0 : PTR_ERR(tmp.file);
+	size = i_size_read(file_inode(tmp.file));
+	if (!size)
+		goto out;
+	swap_log(&tmp);
+	ret = replay(ignore_record, size, extack);
+	swap_log(&tmp);
+	if (ret) {
+		filp_close(tmp.file, NULL);
+		return ret;
+	}
+	if (tmp.end == size) {
+		ret = copy_log(tmp.file, size, store.file);
+		if (ret) {
+			filp_close(tmp.file, NULL);
+			return ret;
+		}
+		pr_notice("clonedev: finished an interrupted compaction of the store\n");
+	}
+	vfs_truncate(&tmp.file->f_path, 0);
+	vfs_fsync(tmp.file, 0);
+out:
+	filp_close(tmp.file, NULL);
+	return 0;
+}
+
 static int write_header(void)
 {
 	struct header_payload hp = { .format = cpu_to_le32(REC_VERSION) };
@@ -449,7 +615,8 @@ static int write_header(void)
 	return ret;
 }
 
-int cld_store_open(cld_store_apply_fn apply, struct netlink_ext_ack *extack)
+int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
+		   struct netlink_ext_ack *extack)
 {
 	loff_t size;
 	int ret;
@@ -468,6 +635,10 @@ int cld_store_open(cld_store_apply_fn apply, struct netlink_ext_ack *extack)
 		set_ext(extack, "the store file cannot be opened (is the store directory there and writable?)");
 		goto err;
 	}
+	ret = recover_compaction(extack);
+	if (ret)
+		goto err;
+	store.snapshot = snapshot;
 	size = i_size_read(file_inode(store.file));
 	store.end = 0;
 	store.seq = 0;
@@ -490,6 +661,9 @@ int cld_store_open(cld_store_apply_fn apply, struct netlink_ext_ack *extack)
 		if (ret)
 			goto err;
 	}
+	/* A log that grew while it was last open is compacted now. */
+	store.compact_at = store.compact_min;
+	cld_store_maybe_compact();
 	return 0;
 err:
 	store_close();

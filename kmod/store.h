@@ -25,11 +25,15 @@ enum cld_rec_type {
 
 /* Called for every committed record while the store is opened. */
 typedef int (*cld_store_apply_fn)(u16 type, const void *data, u32 len);
+/* Puts (cld_store_put) the records of the whole live state. */
+typedef int (*cld_store_snapshot_fn)(void);
 
-void cld_store_init(const char *dir);
+void cld_store_init(const char *dir, loff_t compact_min);
 void cld_store_uninit(void);
 bool cld_store_is_open(void);
-int cld_store_open(cld_store_apply_fn apply, struct netlink_ext_ack *extack);
+int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
+		   struct netlink_ext_ack *extack);
+void cld_store_maybe_compact(void);
 int cld_store_put(u16 type, const void *data, u32 len);
 int cld_store_commit(void);
 void cld_store_abort(void);

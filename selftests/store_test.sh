@@ -142,5 +142,39 @@ expect "an unprivileged user may not create partitions" 1 "" \
 expect "an unprivileged user may list slots" 0 "persist-b" "" -- \
 	setpriv --reuid=65534 --regid=65534 --clear-groups clonectl slot list
 
+# Compaction: a small threshold, then churn that would grow the log.
+rmmod clonedev && modprobe clonedev store_compact_min=16384
+delete_all
+clonectl partition create -label churn >/dev/null
+clonectl partition init -slot 1 -label churn -domain d -domainlabel dom -password po-pw >/dev/null
+{
+	echo "role login -slot 1 -name po -password po-pw"
+	for i in $(seq 40); do
+		echo "partition changepolicy -policy 22 -value $((i % 2))"
+	done
+} | clonectl >/dev/null
+size=$(stat -c %s "$log")
+[ "$size" -lt 20000 ]
+tap_result $? "forty changes later the log is compacted ($size bytes)"
+before=$(slots)
+pol22() { clonectl partition showpolicies -slot 1 | grep '^ 22:'; }
+want=$(pol22)
+reload
+[ "$(slots)" = "$before" ] && [ "$(pol22)" = "$want" ] && [ "$want" = " 22: Allow activation : 0" ]
+tap_result $? "the compacted store loads with the last value"
+
+cp "$log" "$log.compact"
+truncate -s 100 "$log"
+reload
+[ "$(slots)" = "$before" ] && [ ! -s "$log.compact" ]
+tap_result $? "a compaction cut short while rewriting the log is finished at load"
+dmesg | grep -q 'clonedev: finished an interrupted compaction of the store'
+tap_result $? "the kernel log says the compaction was finished"
+
+head -c 100 "$log" >"$log.compact"
+reload
+[ "$(slots)" = "$before" ] && [ ! -s "$log.compact" ]
+tap_result $? "a compaction file cut short is dropped and the log used"
+
 delete_all
 tap_done
