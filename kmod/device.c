@@ -12,6 +12,7 @@
 
 #include "device.h"
 #include "hsm.h"
+#include "object.h"
 #include "policy.h"
 #include "session.h"
 
@@ -33,6 +34,11 @@ union ucmd_buffer {
 	struct clonedev_role_changepw changepw;
 	struct clonedev_policy_get policy_get;
 	struct clonedev_policy_set policy_set;
+	struct clonedev_object_generate object_generate;
+	struct clonedev_object_create object_create;
+	struct clonedev_object_destroy object_destroy;
+	struct clonedev_object_get object_get;
+	struct clonedev_object_list object_list;
 };
 
 /*
@@ -91,6 +97,19 @@ static const struct ioctl_op ioctl_ops[] = {
 		 cld_session_policy_get, struct clonedev_policy_get, entries),
 	IOCTL_OP(CLONEDEV_CMD_POLICY_SET, CLONEDEV_IOCTL_POLICY_SET,
 		 cld_session_policy_set, struct clonedev_policy_set, changes),
+	IOCTL_OP(CLONEDEV_CMD_OBJECT_GENERATE, CLONEDEV_IOCTL_OBJECT_GENERATE,
+		 cld_session_object_generate, struct clonedev_object_generate,
+		 handle),
+	IOCTL_OP(CLONEDEV_CMD_OBJECT_CREATE, CLONEDEV_IOCTL_OBJECT_CREATE,
+		 cld_session_object_create, struct clonedev_object_create,
+		 __reserved),
+	IOCTL_OP(CLONEDEV_CMD_OBJECT_DESTROY, CLONEDEV_IOCTL_OBJECT_DESTROY,
+		 cld_session_object_destroy, struct clonedev_object_destroy,
+		 __reserved),
+	IOCTL_OP(CLONEDEV_CMD_OBJECT_GET, CLONEDEV_IOCTL_OBJECT_GET,
+		 cld_session_object_get, struct clonedev_object_get, attrs),
+	IOCTL_OP(CLONEDEV_CMD_OBJECT_LIST, CLONEDEV_IOCTL_OBJECT_LIST,
+		 cld_session_object_list, struct clonedev_object_list, handles),
 };
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,

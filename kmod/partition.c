@@ -11,6 +11,7 @@
 #include <linux/string.h>
 
 #include "hsm.h"
+#include "object.h"
 #include "partition.h"
 #include "policy.h"
 #include "store.h"
@@ -159,17 +160,21 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
  * Records one partition's whole state in the store, durably.
  * Must hold cld_hsm.lock.
  */
-int cld_partition_persist(const struct cld_partition *p)
+static int persist(const struct cld_partition *p, bool clear_objects)
 {
+	__le32 slot = cpu_to_le32(p->slot);
 	struct partition_rec *r;
-	int ret;
+	int ret = 0;
 
 	lockdep_assert_held(&cld_hsm.lock);
 	r = kmalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
 	to_rec(p, r);
-	ret = cld_store_put(CLD_REC_PARTITION, r, sizeof(*r));
+	if (clear_objects)
+		ret = cld_store_put(CLD_REC_OBJECTS_CLEAR, &slot, sizeof(slot));
+	if (!ret)
+		ret = cld_store_put(CLD_REC_PARTITION, r, sizeof(*r));
 	if (!ret)
 		ret = cld_store_commit();
 	else
@@ -180,7 +185,18 @@ int cld_partition_persist(const struct cld_partition *p)
 	return ret;
 }
 
-/* The store's snapshot: one record per partition. Must hold cld_hsm.lock. */
+int cld_partition_persist(const struct cld_partition *p)
+{
+	return persist(p, false);
+}
+
+/* As cld_partition_persist(), recording too that every object is gone. */
+int cld_partition_persist_clear(const struct cld_partition *p)
+{
+	return persist(p, true);
+}
+
+/* The store's snapshot: each partition, then its objects. */
 int cld_partition_snapshot(void)
 {
 	struct partition_rec *r;
@@ -195,6 +211,8 @@ int cld_partition_snapshot(void)
 	xa_for_each(&cld_hsm.partitions, slot, p) {
 		to_rec(p, r);
 		ret = cld_store_put(CLD_REC_PARTITION, r, sizeof(*r));
+		if (!ret)
+			ret = cld_object_snapshot(p);
 		if (ret)
 			break;
 	}
@@ -215,11 +233,38 @@ struct cld_partition *cld_partition_get(u32 slot, u64 serial)
 	return p && p->serial == serial ? p : NULL;
 }
 
-/* Destroys every object of @p. Must hold cld_hsm.lock. */
+/* Destroys every object of @p in memory. Must hold cld_hsm.lock. */
 void cld_partition_destroy_objects(struct cld_partition *p)
 {
 	lockdep_assert_held(&cld_hsm.lock);
-	p->object_count = 0;
+	cld_object_destroy_all(p);
+}
+
+/* Frees a partition and its objects. Must hold cld_hsm.lock. */
+static void free_partition(struct cld_partition *p)
+{
+	cld_object_destroy_all(p);
+	xa_destroy(&p->objects);
+	kfree_sensitive(p);
+}
+
+/*
+ * Copies what the partition record holds; objects stay as they are.
+ * Must hold cld_hsm.lock.
+ */
+void cld_partition_assign(struct cld_partition *dst,
+			  const struct cld_partition *src)
+{
+	dst->auth = src->auth;
+	dst->type = src->type;
+	dst->protocol_level = src->protocol_level;
+	dst->state = src->state;
+	dst->serial = src->serial;
+	memcpy(dst->label, src->label, sizeof(dst->label));
+	memcpy(dst->roles, src->roles, sizeof(dst->roles));
+	dst->n_domains = src->n_domains;
+	memcpy(dst->domains, src->domains, sizeof(dst->domains));
+	memcpy(dst->policies, src->policies, sizeof(dst->policies));
 }
 
 /*
@@ -258,6 +303,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 	p->protocol_level = params->protocol_level;
 	p->state = CLONEDEV_STATE_UNINITIALIZED;
 	cld_policy_defaults(p->policies);
+	xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
 
 	mutex_lock(&cld_hsm.lock);
 	ret = cld_hsm_activate(extack);
@@ -325,7 +371,7 @@ int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack)
 	}
 	xa_erase(&cld_hsm.partitions, slot);
 	cld_hsm.partition_count--;
-	kfree_sensitive(p);
+	free_partition(p);
 	cld_store_maybe_compact();
 out:
 	mutex_unlock(&cld_hsm.lock);
@@ -347,19 +393,21 @@ int cld_partition_apply(u16 type, const void *data, u32 len)
 		if (!p)
 			return -ENOMEM;
 		ret = from_rec(data, p);
-		if (ret) {
+		old = ret ? NULL : xa_load(&cld_hsm.partitions, p->slot);
+		if (ret || old) {
+			/* A later state of a known partition: its objects stay. */
+			if (old)
+				cld_partition_assign(old, p);
 			kfree_sensitive(p);
 			return ret;
 		}
+		xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
 		old = xa_store(&cld_hsm.partitions, p->slot, p, GFP_KERNEL);
 		if (xa_is_err(old)) {
 			kfree_sensitive(p);
 			return xa_err(old);
 		}
-		if (old)
-			kfree_sensitive(old);
-		else
-			cld_hsm.partition_count++;
+		cld_hsm.partition_count++;
 		return 0;
 	case CLD_REC_PARTITION_DEL:
 		if (len != sizeof(__le32))
@@ -367,10 +415,14 @@ int cld_partition_apply(u16 type, const void *data, u32 len)
 		old = xa_erase(&cld_hsm.partitions,
 			       le32_to_cpu(*(const __le32 *)data));
 		if (old) {
-			kfree_sensitive(old);
+			free_partition(old);
 			cld_hsm.partition_count--;
 		}
 		return 0;
+	case CLD_REC_OBJECT:
+	case CLD_REC_OBJECT_DEL:
+	case CLD_REC_OBJECTS_CLEAR:
+		return cld_object_apply(type, data, len);
 	}
 	/* A record type from a newer format: refuse rather than lose it. */
 	return -EPROTO;
@@ -385,7 +437,7 @@ void cld_partition_free_all(void)
 	lockdep_assert_held(&cld_hsm.lock);
 	xa_for_each(&cld_hsm.partitions, slot, p) {
 		xa_erase(&cld_hsm.partitions, slot);
-		kfree_sensitive(p);
+		free_partition(p);
 	}
 	cld_hsm.partition_count = 0;
 }

@@ -4,6 +4,7 @@
 #define _CLD_PARTITION_H
 
 #include <linux/types.h>
+#include <linux/xarray.h>
 
 #include <linux/clonedev.h>
 
@@ -46,6 +47,8 @@ struct cld_partition {
 	u32 n_domains;			/* domains[0] is the primary */
 	struct cld_domain domains[CLD_MAX_DOMAINS];
 	u32 policies[CLONEDEV_POLICY_COUNT];	/* in kmod/policy.c order */
+	/* struct cld_object by handle; under cld_hsm.lock. */
+	struct xarray objects;
 };
 
 /* The parameters of a new partition, checked by cld_partition_create(). */
@@ -62,12 +65,15 @@ int cld_partition_create(const struct cld_partition_params *params,
 int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack);
 int cld_partition_apply(u16 type, const void *data, u32 len);
 int cld_partition_persist(const struct cld_partition *p);
+int cld_partition_persist_clear(const struct cld_partition *p);
 int cld_partition_snapshot(void);
 struct cld_partition *cld_partition_get(u32 slot, u64 serial);
 void cld_partition_zeroize(struct cld_partition *p);
 struct cld_partition *cld_partition_find_label(const char *label);
 bool cld_label_ok(const char *label);
 void cld_partition_destroy_objects(struct cld_partition *p);
+void cld_partition_assign(struct cld_partition *dst,
+			  const struct cld_partition *src);
 void cld_partition_free_all(void);
 
 #endif /* _CLD_PARTITION_H */

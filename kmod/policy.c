@@ -162,11 +162,12 @@ int cld_session_policy_set(struct cld_session *s, void *arg)
 	}
 	memcpy(old, p->policies, sizeof(old));
 	memcpy(p->policies, v, sizeof(v));
-	if (destructive)
-		cld_partition_destroy_objects(p);
-	ret = cld_partition_persist(p);
+	ret = destructive ? cld_partition_persist_clear(p) :
+			    cld_partition_persist(p);
 	if (ret)
 		memcpy(p->policies, old, sizeof(old));
+	else if (destructive)
+		cld_partition_destroy_objects(p);
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);

@@ -84,6 +84,7 @@ static int record_failure(struct cld_partition *p, u32 role)
 		pr_notice("clonedev: slot %u zeroized after %u wrong po passwords\n",
 			  p->slot, c->failures);
 		cld_partition_zeroize(p);
+		return cld_partition_persist_clear(p) ?: -ESTALE;
 	} else if (role != CLONEDEV_ROLE_PO &&
 		   c->failures >=
 		   cld_policy(p, CLONEDEV_POLICY_MAX_FAILED_LOGINS)) {
@@ -228,7 +229,7 @@ static bool label_field_ok(const char *label, bool may_be_empty)
 int cld_session_partition_init(struct cld_session *s, void *arg)
 {
 	struct clonedev_partition_init *cmd = arg;
-	struct cld_partition *p, *saved = NULL;
+	struct cld_partition *p, *next = NULL;
 	struct cld_cred po;
 	u8 *pw, *dom = NULL;
 	int ret;
@@ -270,33 +271,35 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 		ret = -EEXIST;
 		goto out_unlock;
 	}
-	saved = kmemdup(p, sizeof(*p), GFP_KERNEL);
-	if (!saved) {
+	/* The new state is built aside and made durable before it counts. */
+	next = kmemdup(p, sizeof(*p), GFP_KERNEL);
+	if (!next) {
 		ret = -ENOMEM;
 		goto out_unlock;
 	}
-	memzero_explicit(p->roles, sizeof(p->roles));
-	memzero_explicit(p->domains, sizeof(p->domains));
-	p->roles[CLONEDEV_ROLE_PO] = po;
-	strscpy(p->domains[0].label, cmd->domain_label,
-		sizeof(p->domains[0].label));
-	memcpy(p->domains[0].secret, dom, cmd->domain_len);
-	p->domains[0].len = cmd->domain_len;
-	p->n_domains = 1;
+	memzero_explicit(next->roles, sizeof(next->roles));
+	memzero_explicit(next->domains, sizeof(next->domains));
+	next->roles[CLONEDEV_ROLE_PO] = po;
+	strscpy(next->domains[0].label, cmd->domain_label,
+		sizeof(next->domains[0].label));
+	memcpy(next->domains[0].secret, dom, cmd->domain_len);
+	next->domains[0].len = cmd->domain_len;
+	next->n_domains = 1;
 	if (cmd->label[0])
-		strscpy(p->label, cmd->label, sizeof(p->label));
-	cld_partition_destroy_objects(p);
-	cld_policy_defaults(p->policies);
-	p->state = CLONEDEV_STATE_INITIALIZED;
-	p->generation++;
-	ret = cld_partition_persist(p);
-	if (ret)
-		memcpy(p, saved, sizeof(*p));
+		strscpy(next->label, cmd->label, sizeof(next->label));
+	cld_policy_defaults(next->policies);
+	next->state = CLONEDEV_STATE_INITIALIZED;
+	ret = cld_partition_persist_clear(next);
+	if (!ret) {
+		cld_partition_assign(p, next);
+		cld_partition_destroy_objects(p);
+		p->generation++;
+	}
 	s->role = CLONEDEV_ROLE_NONE;
 out_unlock:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
-	kfree_sensitive(saved);
+	kfree_sensitive(next);
 	memzero_explicit(&po, sizeof(po));
 out_free:
 	kfree_sensitive(dom);

@@ -17,6 +17,9 @@ enum cld_rec_type {
 	CLD_REC_COMMIT = 2,
 	CLD_REC_PARTITION = 3,
 	CLD_REC_PARTITION_DEL = 4,
+	CLD_REC_OBJECT = 5,
+	CLD_REC_OBJECT_DEL = 6,
+	CLD_REC_OBJECTS_CLEAR = 7,
 };
 
 #define CLD_STORE_KEY_DESC	"clonedev:store"

@@ -78,6 +78,34 @@ static const struct opt_spec changepolicy_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec generate_opts[] = {
+	{ "keytype", OPT_VALUE, true, "aes or generic" },
+	{ "bits", OPT_VALUE, true, "key size: 128, 192, 256 (aes); 8..4096 (generic)" },
+	{ "label", OPT_VALUE, false, "object label, up to 32 characters" },
+	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
+	{ "extractable", OPT_FLAG, false, "the key may be wrapped" },
+	{ "modifiable", OPT_FLAG, false, "the key's attributes may change" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec create_opts[] = {
+	{ "label", OPT_VALUE, false, "object label, up to 32 characters" },
+	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
+	{ "value", OPT_VALUE, false, "the data, as text" },
+	{ "file", OPT_VALUE, false, "read the data from this file" },
+	{ "private", OPT_FLAG, false, "only logged-in users see it (co only)" },
+	{ "sensitive", OPT_FLAG, false, "its value is never shown" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec handle_opts[] = {
+	{ "handle", OPT_VALUE, true, "the object's handle" },
+	SLOT_OPT,
+	{ NULL },
+};
+
 static const struct opt_spec exit_opts[] = {
 	{ "code", OPT_VALUE, false, "exit status (default: 0 if every command succeeded)" },
 	{ NULL },
@@ -118,6 +146,16 @@ const struct command cli_commands[] = {
 	  showpolicies_opts, cmd_partition_showpolicies },
 	{ "partition", "changepolicy", "change partition policies (po)",
 	  changepolicy_opts, cmd_partition_changepolicy },
+	{ "partition", "contents", "list the partition's objects (co or cu logged in)",
+	  slot_only_opts, cmd_partition_contents },
+	{ "object", "generate", "generate a secret key in the partition (co)",
+	  generate_opts, cmd_object_generate },
+	{ "object", "create", "create a data object (co; cu for public ones)",
+	  create_opts, cmd_object_create },
+	{ "object", "destroy", "destroy an object",
+	  handle_opts, cmd_object_destroy },
+	{ "object", "show", "show an object's attributes (never a secret)",
+	  handle_opts, cmd_object_show },
 	{ "role", "login", "log in to the current slot as po, co or cu",
 	  role_login_opts, cmd_role_login },
 	{ "role", "logout", "log out of the current slot",

@@ -31,6 +31,16 @@ int cmd_partition_showpolicies(struct cli *cli, const struct command *cmd,
 			       const struct cmd_args *args);
 int cmd_partition_changepolicy(struct cli *cli, const struct command *cmd,
 			       const struct cmd_args *args);
+int cmd_object_generate(struct cli *cli, const struct command *cmd,
+			const struct cmd_args *args);
+int cmd_object_create(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args);
+int cmd_object_destroy(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
+int cmd_object_show(struct cli *cli, const struct command *cmd,
+		    const struct cmd_args *args);
+int cmd_partition_contents(struct cli *cli, const struct command *cmd,
+			   const struct cmd_args *args);
 int cli_session_slot(struct cli *cli, const struct command *cmd,
 		     const struct cmd_args *args, struct clonedev **cd);
 int cli_slot_number(const char *s, unsigned int *slot);

@@ -60,6 +60,26 @@ int clonedev_policy_set(struct clonedev *cd,
 /* "Allow private key cloning", ...; NULL for an unknown number. */
 const char *clonedev_policy_name(unsigned int id);
 
+/* Objects of the session's partition (CLONEDEV_IOCTL_OBJECT_*). */
+int clonedev_object_generate(struct clonedev *cd, unsigned int key_type,
+			     unsigned int bits, unsigned int obj_flags,
+			     const char *label, const void *id,
+			     unsigned int id_len, unsigned int *handle);
+int clonedev_object_create(struct clonedev *cd, unsigned int obj_flags,
+			   const char *label, const void *id,
+			   unsigned int id_len, const void *value,
+			   unsigned int value_len, unsigned int *handle);
+int clonedev_object_destroy(struct clonedev *cd, unsigned int handle);
+/* @value may be NULL; *value_len gets the value's length. */
+int clonedev_object_get(struct clonedev *cd, unsigned int handle,
+			struct clonedev_object_attrs *attrs, void *value,
+			unsigned int cap, unsigned int *value_len);
+/* Returns the number of handles; *handles is malloc()ed, free() it. */
+int clonedev_object_list(struct clonedev *cd, unsigned int **handles);
+const char *clonedev_class_name(unsigned int obj_class);
+const char *clonedev_key_type_name(unsigned int key_type);
+unsigned int clonedev_key_type_value(const char *name);
+
 /* Resolves the family; fails with -ENOENT if the module is not loaded. */
 int clonedev_nl_open(struct clonedev_nl **out);
 void clonedev_nl_close(struct clonedev_nl *nl);

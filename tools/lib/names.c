@@ -77,6 +77,30 @@ const char *clonedev_policy_name(unsigned int id)
 	return id < ARRAY_SIZE(n) ? n[id] : NULL;
 }
 
+const char *clonedev_class_name(unsigned int obj_class)
+{
+	static const char *const n[] = {
+		[CLONEDEV_CLASS_DATA] = "data",
+		[CLONEDEV_CLASS_SECRET_KEY] = "secret key",
+		[CLONEDEV_CLASS_PRIVATE_KEY] = "private key",
+		[CLONEDEV_CLASS_PUBLIC_KEY] = "public key",
+	};
+	return pick(n, ARRAY_SIZE(n), obj_class);
+}
+
+const char *clonedev_key_type_name(unsigned int key_type)
+{
+	static const char *const n[] = {
+		[CLONEDEV_KEY_NONE] = "-",
+		[CLONEDEV_KEY_AES] = "aes",
+		[CLONEDEV_KEY_GENERIC_SECRET] = "generic",
+		[CLONEDEV_KEY_EC_P256] = "ec-p256",
+		[CLONEDEV_KEY_EC_P384] = "ec-p384",
+		[CLONEDEV_KEY_RSA] = "rsa",
+	};
+	return pick(n, ARRAY_SIZE(n), key_type);
+}
+
 const char *clonedev_protocol_name(unsigned int bit)
 {
 	switch (bit) {
@@ -132,4 +156,9 @@ unsigned int clonedev_level_value(const char *name)
 unsigned int clonedev_role_value(const char *name)
 {
 	return value_of(clonedev_role_name, name);
+}
+
+unsigned int clonedev_key_type_value(const char *name)
+{
+	return value_of(clonedev_key_type_name, name);
 }

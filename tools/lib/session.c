@@ -185,3 +185,115 @@ int clonedev_policy_set(struct clonedev *cd,
 	cmd.changes = (uintptr_t)changes;
 	return do_ioctl(cd, CLONEDEV_IOCTL_POLICY_SET, &cmd);
 }
+
+static int put_label_id(char *label_out, __u8 *id_out, __u32 *id_len_out,
+			const char *label, const void *id, unsigned int id_len)
+{
+	if (copy_label(label_out, label) || id_len > CLONEDEV_ID_MAX)
+		return -EINVAL;
+	if (id_len)
+		memcpy(id_out, id, id_len);
+	*id_len_out = id_len;
+	return 0;
+}
+
+int clonedev_object_generate(struct clonedev *cd, unsigned int key_type,
+			     unsigned int bits, unsigned int obj_flags,
+			     const char *label, const void *id,
+			     unsigned int id_len, unsigned int *handle)
+{
+	struct clonedev_object_generate cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.key_type = key_type;
+	cmd.bits = bits;
+	cmd.obj_flags = obj_flags;
+	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
+		return -EINVAL;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
+	if (!ret && handle)
+		*handle = cmd.handle;
+	return ret;
+}
+
+int clonedev_object_create(struct clonedev *cd, unsigned int obj_flags,
+			   const char *label, const void *id,
+			   unsigned int id_len, const void *value,
+			   unsigned int value_len, unsigned int *handle)
+{
+	struct clonedev_object_create cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.obj_flags = obj_flags;
+	cmd.value = (uintptr_t)value;
+	cmd.value_len = value_len;
+	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
+		return -EINVAL;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_CREATE, &cmd);
+	if (!ret && handle)
+		*handle = cmd.handle;
+	return ret;
+}
+
+int clonedev_object_destroy(struct clonedev *cd, unsigned int handle)
+{
+	struct clonedev_object_destroy cmd;
+
+	INIT(cmd);
+	cmd.handle = handle;
+	return do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_DESTROY, &cmd);
+}
+
+int clonedev_object_get(struct clonedev *cd, unsigned int handle,
+			struct clonedev_object_attrs *attrs, void *value,
+			unsigned int cap, unsigned int *value_len)
+{
+	struct clonedev_object_get cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.handle = handle;
+	cmd.value = (uintptr_t)value;
+	cmd.value_cap = value ? cap : 0;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GET, &cmd);
+	if (!ret) {
+		*attrs = cmd.attrs;
+		if (value_len)
+			*value_len = cmd.value_cap;
+	}
+	return ret;
+}
+
+int clonedev_object_list(struct clonedev *cd, unsigned int **handles)
+{
+	struct clonedev_object_list cmd;
+	unsigned int *all = NULL, n = 0;
+	__u32 page[1024];
+
+	INIT(cmd);
+	do {
+		unsigned int *grown;
+		int ret;
+
+		cmd.count = 1024;
+		cmd.handles = (uintptr_t)page;
+		ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_LIST, &cmd);
+		if (ret) {
+			free(all);
+			return ret;
+		}
+		grown = realloc(all, (n + cmd.count + 1) * sizeof(*all));
+		if (!grown) {
+			free(all);
+			return -ENOMEM;
+		}
+		all = grown;
+		memcpy(all + n, page, cmd.count * sizeof(*all));
+		n += cmd.count;
+		cmd.start = cmd.next;
+	} while (cmd.next);
+	*handles = all;
+	return (int)n;
+}

@@ -83,6 +83,11 @@ enum {
 	CLONEDEV_CMD_ROLE_CHANGEPW,
 	CLONEDEV_CMD_POLICY_GET,
 	CLONEDEV_CMD_POLICY_SET,
+	CLONEDEV_CMD_OBJECT_GENERATE,
+	CLONEDEV_CMD_OBJECT_CREATE,
+	CLONEDEV_CMD_OBJECT_DESTROY,
+	CLONEDEV_CMD_OBJECT_GET,
+	CLONEDEV_CMD_OBJECT_LIST,
 };
 
 /**
@@ -442,6 +447,225 @@ struct clonedev_policy_set {
 };
 
 #define CLONEDEV_IOCTL_POLICY_SET _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_POLICY_SET)
+
+/**
+ * enum clonedev_object_class - what an object is
+ * @CLONEDEV_CLASS_DATA: application data
+ * @CLONEDEV_CLASS_SECRET_KEY: a symmetric key
+ * @CLONEDEV_CLASS_PRIVATE_KEY: the private half of a key pair
+ * @CLONEDEV_CLASS_PUBLIC_KEY: the public half of a key pair
+ */
+enum clonedev_object_class {
+	CLONEDEV_CLASS_DATA = 1,
+	CLONEDEV_CLASS_SECRET_KEY = 2,
+	CLONEDEV_CLASS_PRIVATE_KEY = 3,
+	CLONEDEV_CLASS_PUBLIC_KEY = 4,
+};
+
+/**
+ * enum clonedev_key_type - the algorithm of a key object
+ * @CLONEDEV_KEY_NONE: not a key (data objects)
+ * @CLONEDEV_KEY_AES: AES, 128, 192 or 256 bits
+ * @CLONEDEV_KEY_GENERIC_SECRET: generic secret, 8 to 4096 bits in bytes
+ * @CLONEDEV_KEY_EC_P256: EC on NIST P-256
+ * @CLONEDEV_KEY_EC_P384: EC on NIST P-384
+ * @CLONEDEV_KEY_RSA: RSA, 2048 to 4096 bits
+ */
+enum clonedev_key_type {
+	CLONEDEV_KEY_NONE = 0,
+	CLONEDEV_KEY_AES = 1,
+	CLONEDEV_KEY_GENERIC_SECRET = 2,
+	CLONEDEV_KEY_EC_P256 = 3,
+	CLONEDEV_KEY_EC_P384 = 4,
+	CLONEDEV_KEY_RSA = 5,
+};
+
+/* Object flags (struct clonedev_object_attrs.obj_flags). */
+#define CLONEDEV_OBJ_PRIVATE		0x00000001U	/* only for logged-in users */
+#define CLONEDEV_OBJ_SENSITIVE		0x00000002U	/* value never leaves */
+#define CLONEDEV_OBJ_EXTRACTABLE	0x00000004U	/* may be wrapped */
+#define CLONEDEV_OBJ_MODIFIABLE		0x00000008U	/* attributes may change */
+#define CLONEDEV_OBJ_FLAGS		0x0000000fU
+
+#define CLONEDEV_ID_MAX			64
+#define CLONEDEV_DATA_MAX		4096	/* largest data object value */
+#define CLONEDEV_OUID_LEN		16
+#define CLONEDEV_KCV_LEN		3
+
+/**
+ * struct clonedev_object_attrs - an object's attributes (never its secret)
+ * @handle: the object's handle in its partition, stable across reloads
+ * @obj_class: enum clonedev_object_class
+ * @key_type: enum clonedev_key_type
+ * @bits: key size in bits; for data objects 8 times the value length
+ * @obj_flags: CLONEDEV_OBJ_* flags
+ * @id_len: length of @id
+ * @value_len: length of the value of a data object, else 0
+ * @ouid: the object's unique id, kept by every clone of it
+ * @kcv: key check value of a secret key (first bytes of AES-ECB of a zero
+ *	block under an AES key; of SHA-256 of a generic secret), else zero
+ * @label: NUL-terminated label, up to 32 characters
+ * @id: the application's identifier, @id_len bytes
+ */
+struct clonedev_object_attrs {
+	__u32 handle;
+	__u32 obj_class;
+	__u32 key_type;
+	__u32 bits;
+	__u32 obj_flags;
+	__u32 id_len;
+	__u32 value_len;
+	__u8 ouid[CLONEDEV_OUID_LEN];
+	__u8 kcv[CLONEDEV_KCV_LEN];
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 id[CLONEDEV_ID_MAX];
+};
+
+/**
+ * struct clonedev_object_generate - ioctl(CLONEDEV_IOCTL_OBJECT_GENERATE)
+ * @size: input, sizeof(struct clonedev_object_generate)
+ * @flags: input, must be 0
+ * @key_type: input, CLONEDEV_KEY_AES or CLONEDEV_KEY_GENERIC_SECRET
+ * @bits: input, key size in bits
+ * @obj_flags: input, CLONEDEV_OBJ_* flags; a secret key is always
+ *	private and sensitive
+ * @id_len: input, length of @id, 0..64
+ * @label: input, NUL-terminated label, 0..32 characters
+ * @id: input, @id_len bytes
+ * @handle: output, the new object's handle
+ * @__reserved: input, must be 0
+ *
+ * Generates a secret key in the session's partition from the kernel's
+ * random number generator. The co must be logged in.
+ *
+ * Return: 0; -EACCES if the session is not logged in as co; -EPERM if
+ * policy 28 forbids key management; -EINVAL for a bad size, label or
+ * length; -EOPNOTSUPP for a key type this call does not generate.
+ */
+struct clonedev_object_generate {
+	__u32 size;
+	__u32 flags;
+	__u32 key_type;
+	__u32 bits;
+	__u32 obj_flags;
+	__u32 id_len;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 id[CLONEDEV_ID_MAX];
+	__u8 __reserved[3];
+	__u32 handle;
+};
+
+#define CLONEDEV_IOCTL_OBJECT_GENERATE					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_GENERATE)
+
+/**
+ * struct clonedev_object_create - ioctl(CLONEDEV_IOCTL_OBJECT_CREATE)
+ * @size: input, sizeof(struct clonedev_object_create)
+ * @flags: input, must be 0
+ * @obj_flags: input, CLONEDEV_OBJ_* flags
+ * @id_len: input, length of @id, 0..64
+ * @value_len: input, length of the value, 0..4096
+ * @handle: output, the new object's handle
+ * @value: input, pointer to the value
+ * @label: input, NUL-terminated label, 0..32 characters
+ * @id: input, @id_len bytes
+ * @__reserved: input, must be 0
+ *
+ * Creates a data object. The co may create any; the cu only public ones
+ * (without CLONEDEV_OBJ_PRIVATE).
+ *
+ * Return: 0; -EACCES if not logged in as co or cu, or as cu for a private
+ * object; -EPERM if policy 28 forbids key management; -EINVAL for a bad
+ * length or label.
+ */
+struct clonedev_object_create {
+	__u32 size;
+	__u32 flags;
+	__u32 obj_flags;
+	__u32 id_len;
+	__u32 value_len;
+	__u32 handle;
+	__aligned_u64 value;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 id[CLONEDEV_ID_MAX];
+	__u8 __reserved[7];
+};
+
+#define CLONEDEV_IOCTL_OBJECT_CREATE					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_CREATE)
+
+/**
+ * struct clonedev_object_destroy - ioctl(CLONEDEV_IOCTL_OBJECT_DESTROY)
+ * @size: input, sizeof(struct clonedev_object_destroy)
+ * @flags: input, must be 0
+ * @handle: input, the object to destroy
+ * @__reserved: input, must be 0
+ *
+ * Return: 0; -ENOENT if no object has @handle; -EACCES if not logged in
+ * as co (or as cu, for a public object); -EPERM if policy 28 forbids it.
+ */
+struct clonedev_object_destroy {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 __reserved;
+};
+
+#define CLONEDEV_IOCTL_OBJECT_DESTROY					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_DESTROY)
+
+/**
+ * struct clonedev_object_get - ioctl(CLONEDEV_IOCTL_OBJECT_GET)
+ * @size: input, sizeof(struct clonedev_object_get)
+ * @flags: input, must be 0
+ * @handle: input, the object
+ * @value_cap: input, room at @value; output, the value's length
+ * @value: input, where a data object's value goes (0: not wanted)
+ * @attrs: output, the object's attributes
+ *
+ * A sensitive object's value is never returned. The co or cu must be
+ * logged in.
+ *
+ * Return: 0; -ENOENT for an unknown handle; -EACCES if not logged in;
+ * -EMSGSIZE if the value does not fit @value_cap (nothing copied).
+ */
+struct clonedev_object_get {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 value_cap;
+	__aligned_u64 value;
+	struct clonedev_object_attrs attrs;
+};
+
+#define CLONEDEV_IOCTL_OBJECT_GET _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_GET)
+
+/**
+ * struct clonedev_object_list - ioctl(CLONEDEV_IOCTL_OBJECT_LIST)
+ * @size: input, sizeof(struct clonedev_object_list)
+ * @flags: input, must be 0
+ * @start: input, first handle to consider
+ * @count: input, room in @handles; output, handles written
+ * @next: output, the handle to start from next time, 0 at the end
+ * @__reserved: input, must be 0
+ * @handles: input, pointer to an array of __u32
+ *
+ * Lists the partition's object handles in ascending order. The co or cu
+ * must be logged in.
+ *
+ * Return: 0; -EACCES if not logged in; -EINVAL if @count is 0.
+ */
+struct clonedev_object_list {
+	__u32 size;
+	__u32 flags;
+	__u32 start;
+	__u32 count;
+	__u32 next;
+	__u32 __reserved;
+	__aligned_u64 handles;
+};
+
+#define CLONEDEV_IOCTL_OBJECT_LIST _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_LIST)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */

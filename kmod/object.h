@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Key and data objects of a partition, and their sealed records. */
+#ifndef _CLD_OBJECT_H
+#define _CLD_OBJECT_H
+
+#include <linux/types.h>
+
+#include <linux/clonedev.h>
+
+struct cld_partition;
+struct cld_session;
+
+struct cld_object {
+	u32 handle;
+	u32 obj_class;
+	u32 key_type;
+	u32 bits;
+	u32 flags;
+	u32 id_len;
+	u32 value_len;
+	u8 ouid[CLONEDEV_OUID_LEN];
+	u8 kcv[CLONEDEV_KCV_LEN];
+	char label[CLONEDEV_LABEL_LEN];
+	u8 id[CLONEDEV_ID_MAX];
+	u8 *value;		/* kfree_sensitive() */
+};
+
+void cld_object_destroy_all(struct cld_partition *p);
+int cld_object_snapshot(struct cld_partition *p);
+int cld_object_apply(u16 type, const void *data, u32 len);
+
+int cld_session_object_generate(struct cld_session *s, void *cmd);
+int cld_session_object_create(struct cld_session *s, void *cmd);
+int cld_session_object_destroy(struct cld_session *s, void *cmd);
+int cld_session_object_get(struct cld_session *s, void *cmd);
+int cld_session_object_list(struct cld_session *s, void *cmd);
+
+#endif /* _CLD_OBJECT_H */

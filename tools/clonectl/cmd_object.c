@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonectl: "object generate|create|destroy|show" and "partition
+ * contents". Sensitive values are never shown: the kernel does not give
+ * them out; a secret key is identified by its key check value (KCV).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "json.h"
+
+static int object_error(struct cli *cli, int err, const char *what,
+			unsigned int handle)
+{
+	switch (-err) {
+	case EACCES:
+		return cli_error("%s: the co must be logged in (the cu may create and destroy only public data objects); log in with 'role login'.",
+				 what);
+	case EPERM:
+		return cli_error("%s: policy 28 (Allow key management functions) is off on this partition.",
+				 what);
+	case ENOENT:
+		return cli_error("%s: there is no object with handle %u; 'partition contents' lists them.",
+				 what, handle);
+	case ENODEV:
+		return cli_error("%s: no slot is selected; choose one with 'slot set -slot N'.",
+				 what);
+	case EINVAL:
+		return cli_error("%s: a label is up to 32 printable characters, an id up to 64 bytes, a data value up to 4096 bytes.",
+				 what);
+	}
+	return cli_errno(cli, err, what);
+}
+
+static int hex_id(const char *hex, unsigned char *id, unsigned int *len)
+{
+	size_t n = hex ? strlen(hex) : 0, i;
+
+	*len = 0;
+	if (!hex)
+		return 0;
+	if (n % 2 || n / 2 > CLONEDEV_ID_MAX)
+		return cli_error("-id takes up to 64 bytes as an even number of hex digits; '%s' is not that.",
+				 hex);
+	for (i = 0; i < n; i += 2) {
+		char byte[3] = { hex[i], hex[i + 1], 0 };
+
+		if (!isxdigit((unsigned char)byte[0]) ||
+		    !isxdigit((unsigned char)byte[1]))
+			return cli_error("-id takes hex digits; '%s' is not hex.",
+					 hex);
+		id[i / 2] = (unsigned char)strtoul(byte, NULL, 16);
+	}
+	*len = n / 2;
+	return 0;
+}
+
+static int handle_of(const char *s, unsigned int *h)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 10);
+
+	if (!*s || *end || s[0] == '-' || !v || v > 0x7fffffffUL)
+		return cli_error("'%s' is not an object handle; 'partition contents' lists them.",
+				 s);
+	*h = (unsigned int)v;
+	return 0;
+}
+
+static void kcv_hex(const struct clonedev_object_attrs *a, char *out)
+{
+	if (a->obj_class == CLONEDEV_CLASS_DATA)
+		strcpy(out, "-");
+	else
+		sprintf(out, "%02x%02x%02x", a->kcv[0], a->kcv[1], a->kcv[2]);
+}
+
+int cmd_object_generate(struct cli *cli, const struct command *cmd,
+			const struct cmd_args *args)
+{
+	const char *type = cli_opt(cmd, args, "keytype");
+	unsigned char id[CLONEDEV_ID_MAX];
+	struct clonedev_object_attrs a;
+	unsigned int kt, bits, id_len, h, flags = 0;
+	struct clonedev *cd;
+	char *end, kcv[8];
+	int ret;
+
+	kt = clonedev_key_type_value(type);
+	if (kt != CLONEDEV_KEY_AES && kt != CLONEDEV_KEY_GENERIC_SECRET)
+		return cli_error("-keytype must be aes or generic, not '%s'.",
+				 type);
+	bits = (unsigned int)strtoul(cli_opt(cmd, args, "bits"), &end, 10);
+	if (*end || (kt == CLONEDEV_KEY_AES && bits != 128 && bits != 192 &&
+		     bits != 256) ||
+	    (kt == CLONEDEV_KEY_GENERIC_SECRET &&
+	     (bits < 8 || bits > 4096 || bits % 8)))
+		return cli_error("-bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic.");
+	if (hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	    cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	if (cli_flag(cmd, args, "extractable"))
+		flags |= CLONEDEV_OBJ_EXTRACTABLE;
+	if (cli_flag(cmd, args, "modifiable"))
+		flags |= CLONEDEV_OBJ_MODIFIABLE;
+	ret = clonedev_object_generate(cd, kt, bits, flags,
+				       cli_opt(cmd, args, "label"), id, id_len,
+				       &h);
+	if (ret)
+		return object_error(cli, ret, "generating the key", 0);
+	ret = clonedev_object_get(cd, h, &a, NULL, 0, NULL);
+	if (ret)
+		return object_error(cli, ret, "reading the new key", h);
+	kcv_hex(&a, kcv);
+	if (cli_json(cli)) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_uint(&j, "handle", h);
+		json_str(&j, "kcv", kcv);
+		json_obj_end(&j);
+		json_end(&j);
+	} else {
+		printf("Generated %s-%u key: handle %u, KCV %s.\n", type, bits,
+		       h, kcv);
+	}
+	return 0;
+}
+
+int cmd_object_create(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args)
+{
+	const char *value = cli_opt(cmd, args, "value");
+	const char *file = cli_opt(cmd, args, "file");
+	unsigned char id[CLONEDEV_ID_MAX], buf[CLONEDEV_DATA_MAX + 1];
+	unsigned int id_len, h, flags = 0;
+	size_t len = 0;
+	struct clonedev *cd;
+	int ret;
+
+	if (value && file)
+		return cli_error("give the value with -value or -file, not both.");
+	if (file) {
+		FILE *f = fopen(file, "rb");
+
+		if (!f)
+			return cli_error("cannot read '%s': %s.", file,
+					 strerror(errno));
+		len = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+	} else if (value) {
+		len = strlen(value);
+		memcpy(buf, value, len > sizeof(buf) ? sizeof(buf) : len);
+	}
+	if (len > CLONEDEV_DATA_MAX)
+		return cli_error("a data object holds at most 4096 bytes.");
+	if (hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	    cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	if (cli_flag(cmd, args, "private"))
+		flags |= CLONEDEV_OBJ_PRIVATE;
+	if (cli_flag(cmd, args, "sensitive"))
+		flags |= CLONEDEV_OBJ_SENSITIVE;
+	ret = clonedev_object_create(cd, flags, cli_opt(cmd, args, "label"),
+				     id, id_len, buf, (unsigned int)len, &h);
+	if (ret)
+		return object_error(cli, ret, "creating the object", 0);
+	if (cli_json(cli))
+		printf("{\"handle\":%u}\n", h);
+	else
+		printf("Created data object: handle %u.\n", h);
+	return 0;
+}
+
+int cmd_object_destroy(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args)
+{
+	struct clonedev *cd;
+	unsigned int h;
+	int ret;
+
+	if (handle_of(cli_opt(cmd, args, "handle"), &h) ||
+	    cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	ret = clonedev_object_destroy(cd, h);
+	if (ret)
+		return object_error(cli, ret, "destroying the object", h);
+	if (!cli_json(cli))
+		printf("Destroyed object %u.\n", h);
+	return 0;
+}
+
+static void flag_words(unsigned int f, char *out)
+{
+	static const char *const w[] = { "private", "sensitive", "extractable",
+					 "modifiable" };
+	unsigned int i;
+
+	out[0] = '\0';
+	for (i = 0; i < 4; i++)
+		if (f & (1U << i)) {
+			if (*out)
+				strcat(out, ",");
+			strcat(out, w[i]);
+		}
+	if (!*out)
+		strcpy(out, "-");
+}
+
+static void hex(const unsigned char *b, unsigned int n, char *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", b[i]);
+	out[2 * n] = '\0';
+}
+
+int cmd_object_show(struct cli *cli, const struct command *cmd,
+		    const struct cmd_args *args)
+{
+	unsigned char value[CLONEDEV_DATA_MAX];
+	char flags[64], ouid[40], id[2 * CLONEDEV_ID_MAX + 1], kcv[8];
+	struct clonedev_object_attrs a;
+	unsigned int h, vlen = 0;
+	struct clonedev *cd;
+	int ret;
+
+	if (handle_of(cli_opt(cmd, args, "handle"), &h) ||
+	    cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	ret = clonedev_object_get(cd, h, &a, value, sizeof(value), &vlen);
+	if (ret)
+		return object_error(cli, ret, "showing the object", h);
+	flag_words(a.obj_flags, flags);
+	hex(a.ouid, sizeof(a.ouid), ouid);
+	hex(a.id, a.id_len, id);
+	kcv_hex(&a, kcv);
+	if (cli_json(cli)) {
+		struct json j;
+		char vhex[2 * CLONEDEV_DATA_MAX + 1];
+
+		hex(value, vlen, vhex);
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_uint(&j, "handle", a.handle);
+		json_str(&j, "label", a.label);
+		json_str(&j, "class", clonedev_class_name(a.obj_class));
+		json_str(&j, "key_type", clonedev_key_type_name(a.key_type));
+		json_uint(&j, "bits", a.bits);
+		json_str(&j, "flags", flags);
+		json_str(&j, "id", id);
+		json_str(&j, "ouid", ouid);
+		json_str(&j, "kcv", kcv);
+		if (a.obj_class == CLONEDEV_CLASS_DATA &&
+		    !(a.obj_flags & CLONEDEV_OBJ_SENSITIVE))
+			json_str(&j, "value", vhex);
+		json_obj_end(&j);
+		json_end(&j);
+		return 0;
+	}
+	printf("Handle:    %u\nLabel:     %s\nClass:     %s\nKey type:  %s\n"
+	       "Bits:      %u\nFlags:     %s\nId:        %s\nOUID:      %s\n"
+	       "KCV:       %s\n", a.handle, a.label,
+	       clonedev_class_name(a.obj_class),
+	       clonedev_key_type_name(a.key_type), a.bits, flags,
+	       *id ? id : "-", ouid, kcv);
+	if (a.obj_class == CLONEDEV_CLASS_DATA &&
+	    !(a.obj_flags & CLONEDEV_OBJ_SENSITIVE))
+		printf("Value:     %u bytes\n", vlen);
+	return 0;
+}
+
+int cmd_partition_contents(struct cli *cli, const struct command *cmd,
+			   const struct cmd_args *args)
+{
+	struct clonedev_object_attrs a;
+	unsigned int *handles = NULL;
+	struct clonedev *cd;
+	struct json j;
+	int i, n, ret = 0;
+
+	if (cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	n = clonedev_object_list(cd, &handles);
+	if (n < 0)
+		return object_error(cli, n, "listing the objects", 0);
+	if (cli_json(cli)) {
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_arr_begin(&j, "objects");
+	} else if (n) {
+		printf("%-8s %-11s %-8s %5s  %-6s  %s\n", "Handle", "Class",
+		       "Type", "Bits", "KCV", "Label");
+	}
+	for (i = 0; i < n && !ret; i++) {
+		char kcv[8];
+
+		ret = clonedev_object_get(cd, handles[i], &a, NULL, 0, NULL);
+		if (ret)
+			break;
+		kcv_hex(&a, kcv);
+		if (cli_json(cli)) {
+			char ouid[40];
+
+			hex(a.ouid, sizeof(a.ouid), ouid);
+			json_obj_begin(&j, NULL);
+			json_uint(&j, "handle", a.handle);
+			json_str(&j, "label", a.label);
+			json_str(&j, "class", clonedev_class_name(a.obj_class));
+			json_str(&j, "key_type",
+				 clonedev_key_type_name(a.key_type));
+			json_uint(&j, "bits", a.bits);
+			json_str(&j, "ouid", ouid);
+			json_str(&j, "kcv", kcv);
+			json_obj_end(&j);
+		} else {
+			printf("%-8u %-11s %-8s %5u  %-6s  %s\n", a.handle,
+			       clonedev_class_name(a.obj_class),
+			       clonedev_key_type_name(a.key_type), a.bits, kcv,
+			       a.label);
+		}
+	}
+	free(handles);
+	if (ret)
+		return object_error(cli, ret, "listing the objects", 0);
+	if (cli_json(cli)) {
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_end(&j);
+	} else {
+		printf("%d object%s.\n", n, n == 1 ? "" : "s");
+	}
+	return 0;
+}
