@@ -299,10 +299,30 @@ static struct cld_partition *managed(struct cld_session *s, bool need_co)
 	return p;
 }
 
+/* Adds @o (consumed) to the session's partition if the session may. */
+static int add_to_session(struct cld_session *s, struct cld_object *o,
+			  bool need_co, u32 *handle)
+{
+	struct cld_partition *p;
+	int ret;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = managed(s, need_co);
+	if (IS_ERR(p)) {
+		free_object(o);
+		ret = PTR_ERR(p);
+	} else {
+		ret = add_object(p, o, handle);
+	}
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
 int cld_session_object_generate(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_generate *cmd = arg;
-	struct cld_partition *p;
 	struct cld_object *o;
 	int ret;
 
@@ -348,24 +368,12 @@ int cld_session_object_generate(struct cld_session *s, void *arg)
 		return ret;
 	}
 
-	mutex_lock(&s->lock);
-	mutex_lock(&cld_hsm.lock);
-	p = managed(s, true);
-	if (IS_ERR(p)) {
-		free_object(o);
-		ret = PTR_ERR(p);
-	} else {
-		ret = add_object(p, o, &cmd->handle);
-	}
-	mutex_unlock(&cld_hsm.lock);
-	mutex_unlock(&s->lock);
-	return ret;
+	return add_to_session(s, o, true, &cmd->handle);
 }
 
 int cld_session_object_create(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_create *cmd = arg;
-	struct cld_partition *p;
 	struct cld_object *o;
 	int ret;
 
@@ -396,18 +404,8 @@ int cld_session_object_create(struct cld_session *s, void *arg)
 	memcpy(o->id, cmd->id, cmd->id_len);
 	strscpy(o->label, cmd->label, sizeof(o->label));
 
-	mutex_lock(&s->lock);
-	mutex_lock(&cld_hsm.lock);
-	p = managed(s, o->flags & CLONEDEV_OBJ_PRIVATE);
-	if (IS_ERR(p)) {
-		free_object(o);
-		ret = PTR_ERR(p);
-	} else {
-		ret = add_object(p, o, &cmd->handle);
-	}
-	mutex_unlock(&cld_hsm.lock);
-	mutex_unlock(&s->lock);
-	return ret;
+	return add_to_session(s, o, o->flags & CLONEDEV_OBJ_PRIVATE,
+			      &cmd->handle);
 }
 
 int cld_session_object_destroy(struct cld_session *s, void *arg)

@@ -9,14 +9,6 @@ cd "$(dirname "$0")/.." || exit 1
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
 
-delete_all()
-{
-	local s
-	for s in $(clonectl --json slot list | python3 -c 'import json,sys; print(" ".join(str(x["slot"]) for x in json.load(sys.stdin)["slots"]))'); do
-		clonectl partition delete -slot "$s" -force >/dev/null
-	done
-}
-
 delete_all
 clonectl partition create -label objs >/dev/null
 printf '%s\n' "slot set -slot 1" \

@@ -14,19 +14,6 @@
 
 #include "clonedev_test_util.h"
 
-static void delete_all(struct __test_metadata *_metadata,
-		       struct clonedev_nl *nl)
-{
-	struct clonedev_slot *slots = NULL;
-	int i, n;
-
-	n = clonedev_nl_slot_list(nl, &slots);
-	ASSERT_LE(0, n);
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, clonedev_nl_partition_delete(nl, slots[i].slot));
-	free(slots);
-}
-
 static int slot_count(struct clonedev_nl *nl)
 {
 	struct clonedev_slot *slots = NULL;
@@ -44,12 +31,12 @@ FIXTURE(part)
 FIXTURE_SETUP(part)
 {
 	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
-	delete_all(_metadata, self->nl);
+	delete_all_partitions(_metadata, self->nl);
 }
 
 FIXTURE_TEARDOWN(part)
 {
-	delete_all(_metadata, self->nl);
+	delete_all_partitions(_metadata, self->nl);
 	clonedev_nl_close(self->nl);
 }
 

@@ -32,25 +32,12 @@ FIXTURE(pol)
 	struct clonedev *cd;
 };
 
-static void delete_all(struct __test_metadata *_metadata,
-		       struct clonedev_nl *nl)
-{
-	struct clonedev_slot *slots = NULL;
-	int i, n;
-
-	n = clonedev_nl_slot_list(nl, &slots);
-	ASSERT_LE(0, n);
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, clonedev_nl_partition_delete(nl, slots[i].slot));
-	free(slots);
-}
-
 FIXTURE_SETUP(pol)
 {
 	struct clonedev_slot s;
 
 	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
-	delete_all(_metadata, self->nl);
+	delete_all_partitions(_metadata, self->nl);
 	ASSERT_EQ(0, clonedev_nl_partition_create(self->nl, "pol", 0, 0, 0,
 						  &s));
 	ASSERT_EQ(0, clonedev_open(&self->cd));
@@ -63,7 +50,7 @@ FIXTURE_SETUP(pol)
 FIXTURE_TEARDOWN(pol)
 {
 	clonedev_close(self->cd);
-	delete_all(_metadata, self->nl);
+	delete_all_partitions(_metadata, self->nl);
 	clonedev_nl_close(self->nl);
 }
 

@@ -16,19 +16,6 @@
 #define CO "co-secret"
 #define CU "cu-secret"
 
-static void delete_all(struct __test_metadata *_metadata,
-		       struct clonedev_nl *nl)
-{
-	struct clonedev_slot *slots = NULL;
-	int i, n;
-
-	n = clonedev_nl_slot_list(nl, &slots);
-	ASSERT_LE(0, n);
-	for (i = 0; i < n; i++)
-		ASSERT_EQ(0, clonedev_nl_partition_delete(nl, slots[i].slot));
-	free(slots);
-}
-
 FIXTURE(role)
 {
 	struct clonedev_nl *nl;
@@ -41,7 +28,7 @@ FIXTURE_SETUP(role)
 	struct clonedev_slot s;
 
 	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
-	delete_all(_metadata, self->nl);
+	delete_all_partitions(_metadata, self->nl);
 	ASSERT_EQ(0, clonedev_nl_partition_create(self->nl, "roles", 0, 0, 0,
 						  &s));
 	self->slot = s.slot;
@@ -51,7 +38,7 @@ FIXTURE_SETUP(role)
 FIXTURE_TEARDOWN(role)
 {
 	clonedev_close(self->cd);
-	delete_all(_metadata, self->nl);
+	delete_all_partitions(_metadata, self->nl);
 	clonedev_nl_close(self->nl);
 }
 

@@ -21,13 +21,6 @@ keyfile=${CLONEDEV_STORE_KEY:?the runner sets CLONEDEV_STORE_KEY}
 
 reload() { rmmod clonedev && modprobe clonedev; }
 slots() { clonectl --json slot list; }
-delete_all()
-{
-	local s
-	for s in $(slots | python3 -c 'import json,sys; print(" ".join(str(x["slot"]) for x in json.load(sys.stdin)["slots"]))'); do
-		clonectl partition delete -slot "$s" -force >/dev/null
-	done
-}
 put_key() { keyctl padd logon clonedev:store @u <"$1" >/dev/null; }
 
 delete_all

@@ -64,6 +64,15 @@ expect()
 	tap_result $ok "$desc"
 }
 
+# Deletes every partition (as root), so a test starts from an empty HSM.
+delete_all()
+{
+	local s
+	for s in $(clonectl --json slot list | python3 -c 'import json,sys; print(" ".join(str(x["slot"]) for x in json.load(sys.stdin)["slots"]))'); do
+		clonectl partition delete -slot "$s" -force >/dev/null
+	done
+}
+
 tap_done()
 {
 	echo "1..$TAP_N"
