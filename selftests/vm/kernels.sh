@@ -10,7 +10,7 @@
 CLONEDEV_KERNELS="debian-6.1 debian-6.12 debug"
 CLONEDEV_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 CLONEDEV_REPO=$(cd "$CLONEDEV_VM_DIR/../.." && pwd)
-CLONEDEV_CACHE=${CLONEDEV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/clonedev}
+CLONEDEV_CACHE=${CLONEDEV_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/clonedev}
 CLONEDEV_LINUX_SOURCE=/usr/src/linux-source-6.1.tar.xz
 
 # The debug build is keyed by the fragment and the linux-source version, so
