@@ -466,7 +466,7 @@ out:
 	return ret;
 }
 
-static int write_header(void);
+static int put_header(void);
 
 /* Copies the first @len bytes of @from over the whole of @to, durably. */
 static int copy_log(struct file *from, loff_t len, struct file *to)
@@ -514,7 +514,11 @@ static int compact(void)
 		return PTR_ERR(tmp.file);
 	swap_log(&tmp);
 	store.compact_at = LLONG_MAX;	/* no compaction inside this one */
-	ret = write_header();
+	/*
+	 * One batch: a compaction file with a commit at its end holds the
+	 * whole state, never just the part written before a crash.
+	 */
+	ret = put_header();
 	if (!ret)
 		ret = store.snapshot();
 	if (!ret)
@@ -603,16 +607,13 @@ out:
 	return 0;
 }
 
-static int write_header(void)
+/* The first record of every log; the caller commits it. */
+static int put_header(void)
 {
 	struct header_payload hp = { .format = cpu_to_le32(REC_VERSION) };
-	int ret;
 
 	get_random_bytes(hp.store_id, sizeof(hp.store_id));
-	ret = write_record(CLD_REC_HEADER, &hp, sizeof(hp));
-	if (!ret)
-		ret = cld_store_commit();
-	return ret;
+	return write_record(CLD_REC_HEADER, &hp, sizeof(hp));
 }
 
 int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
@@ -657,7 +658,7 @@ int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
 			goto err;
 	}
 	if (store.end == 0) {
-		ret = write_header();
+		ret = put_header() ?: cld_store_commit();
 		if (ret)
 			goto err;
 	}
