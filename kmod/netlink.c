@@ -64,7 +64,7 @@ err_free:
 	return -EMSGSIZE;
 }
 
-static int put_slot(struct sk_buff *skb, const struct cld_partition *p,
+static int put_slot(struct sk_buff *skb, const struct cld_slot_info *p,
 		    u32 portid, u32 seq, int flags, u8 cmd)
 {
 	void *hdr;
@@ -91,6 +91,7 @@ static int put_slot(struct sk_buff *skb, const struct cld_partition *p,
 
 static int slot_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
+	struct cld_slot_info si;
 	struct cld_partition *p;
 	struct sk_buff *msg;
 	u32 slot;
@@ -114,7 +115,8 @@ static int slot_get_doit(struct sk_buff *skb, struct genl_info *info)
 				    "no partition has this slot number");
 		ret = -ENODEV;
 	} else {
-		ret = put_slot(msg, p, info->snd_portid, info->snd_seq, 0,
+		cld_partition_info(p, &si);
+		ret = put_slot(msg, &si, info->snd_portid, info->snd_seq, 0,
 			       CLONEDEV_CMD_SLOT_GET);
 	}
 	mutex_unlock(&cld_hsm.lock);
@@ -138,7 +140,7 @@ static void notify(struct sk_buff *msg)
 static int partition_create_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cld_partition_params params;
-	struct cld_partition p;
+	struct cld_slot_info p;
 	struct sk_buff *msg, *ntf;
 	int ret;
 
@@ -213,12 +215,14 @@ static int partition_delete_doit(struct sk_buff *skb, struct genl_info *info)
 static int slot_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 {
 	unsigned long index = cb->args[0];
+	struct cld_slot_info si;
 	struct cld_partition *p;
 	int ret = 0;
 
 	mutex_lock(&cld_hsm.lock);
 	xa_for_each_start(&cld_hsm.partitions, index, p, index) {
-		ret = put_slot(skb, p, NETLINK_CB(cb->skb).portid,
+		cld_partition_info(p, &si);
+		ret = put_slot(skb, &si, NETLINK_CB(cb->skb).portid,
 			       cb->nlh->nlmsg_seq, NLM_F_MULTI,
 			       CLONEDEV_CMD_SLOT_GET);
 		if (ret)

@@ -282,8 +282,23 @@ void cld_partition_zeroize(struct cld_partition *p)
 	p->generation++;
 }
 
+/* Must hold cld_hsm.lock. */
+void cld_partition_info(const struct cld_partition *p,
+			struct cld_slot_info *info)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	info->slot = p->slot;
+	info->auth = p->auth;
+	info->type = p->type;
+	info->protocol_level = p->protocol_level;
+	info->state = p->state;
+	info->object_count = p->object_count;
+	info->serial = p->serial;
+	memcpy(info->label, p->label, sizeof(info->label));
+}
+
 int cld_partition_create(const struct cld_partition_params *params,
-			 struct cld_partition *out,
+			 struct cld_slot_info *out,
 			 struct netlink_ext_ack *extack)
 {
 	struct cld_partition *p;
@@ -334,7 +349,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 		goto err_unlock;
 	}
 	cld_hsm.partition_count++;
-	*out = *p;
+	cld_partition_info(p, out);
 	mutex_unlock(&cld_hsm.lock);
 	return 0;
 

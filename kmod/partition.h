@@ -51,6 +51,21 @@ struct cld_partition {
 	struct xarray objects;
 };
 
+/* What the system plane shows of a partition. */
+struct cld_slot_info {
+	u32 slot;
+	u32 auth;
+	u32 type;
+	u32 protocol_level;
+	u32 state;
+	u32 object_count;
+	u64 serial;
+	char label[CLD_LABEL_MAX + 1];
+};
+
+void cld_partition_info(const struct cld_partition *p,
+			struct cld_slot_info *info);
+
 /* The parameters of a new partition, checked by cld_partition_create(). */
 struct cld_partition_params {
 	const char *label;
@@ -60,7 +75,7 @@ struct cld_partition_params {
 };
 
 int cld_partition_create(const struct cld_partition_params *params,
-			 struct cld_partition *out,
+			 struct cld_slot_info *out,
 			 struct netlink_ext_ack *extack);
 int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack);
 int cld_partition_apply(u16 type, const void *data, u32 len);
