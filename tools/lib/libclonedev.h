@@ -76,6 +76,63 @@ int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 			unsigned int cap, unsigned int *value_len);
 /* Returns the number of handles; *handles is malloc()ed, free() it. */
 int clonedev_object_list(struct clonedev *cd, unsigned int **handles);
+/*
+ * Bulk generation: @count secret keys of one template in one sealed batch
+ * (one durable commit); handles[] gets their handles. All or none.
+ */
+int clonedev_object_generate_bulk(struct clonedev *cd, unsigned int key_type,
+				  unsigned int bits, unsigned int obj_flags,
+				  const char *label, unsigned int count,
+				  unsigned int *handles);
+/* An EC key pair: *handle is the private half, *public_handle the public. */
+int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
+				  unsigned int obj_flags, const char *label,
+				  const void *id, unsigned int id_len,
+				  unsigned int *handle,
+				  unsigned int *public_handle);
+/*
+ * CLONEDEV_IOCTL_OBJECT_IMPORT: @value is the raw key of an AES key or
+ * generic secret, the private scalar d (big-endian, the curve's size) of
+ * an EC key, or the PKCS#1 RSAPrivateKey DER of an RSA key
+ * (clonedev_keyfile_parse() gives the last two from a PKCS#8 file).
+ */
+int clonedev_object_import(struct clonedev *cd, unsigned int key_type,
+			   unsigned int obj_flags, const char *label,
+			   const void *id, unsigned int id_len,
+			   const void *value, unsigned int value_len,
+			   unsigned int *handle);
+/*
+ * Objects whose label is @label (NULL: any) and whose id is @id (NULL: any),
+ * from the partition's index. Returns the number of handles; *handles is
+ * malloc()ed, free() it.
+ */
+int clonedev_object_find(struct clonedev *cd, const char *label,
+			 const void *id, unsigned int id_len,
+			 unsigned int **handles);
+
+/**
+ * struct clonedev_keyfile - a private key read from a PKCS#8 file
+ * @key_type: CLONEDEV_KEY_EC_P256, CLONEDEV_KEY_EC_P384 or CLONEDEV_KEY_RSA
+ * @len: length of @value
+ * @value: EC: the private scalar d, big-endian, 32 or 48 bytes;
+ *	RSA: the PKCS#1 RSAPrivateKey DER from inside the PKCS#8 wrapper
+ */
+struct clonedev_keyfile {
+	unsigned int key_type;
+	unsigned int len;
+	unsigned char *value;
+};
+
+/*
+ * Parses an unencrypted PKCS#8 PrivateKeyInfo, PEM ("PRIVATE KEY") or DER.
+ * Return: 0; -EBADMSG if @buf is not a well-formed PKCS#8 key; -EOPNOTSUPP
+ * for an encrypted key, another PEM type, or an algorithm or curve other
+ * than RSA, P-256 and P-384; -ENOMEM. Wipes every copy it made but @out.
+ */
+int clonedev_keyfile_parse(const void *buf, size_t len,
+			   struct clonedev_keyfile *out);
+/* Wipes and frees @kf->value. */
+void clonedev_keyfile_free(struct clonedev_keyfile *kf);
 const char *clonedev_class_name(unsigned int obj_class);
 const char *clonedev_key_type_name(unsigned int key_type);
 unsigned int clonedev_key_type_value(const char *name);
