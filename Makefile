@@ -121,7 +121,12 @@ $(KSRC)/.unpacked:
 	tar -xJf $(KSRC_TAR) -C $(B)/ksrc $(addprefix linux-source-6.1/,$(KSRC_FILES))
 	@touch $@
 
-tests: $(TEST_BINS)
+tests: $(TEST_BINS) $(B)/keys/expected.txt
+
+# Test keys and their check values, made fresh by an independent
+# implementation (python3-cryptography) on the host.
+$(B)/keys/expected.txt: selftests/keys/mkkeys
+	$(TOP)/selftests/keys/mkkeys $(B)/keys
 
 $(B)/selftests/%: selftests/%.c selftests/clonedev_test_util.h \
 		$(B)/lib/libclonedev.a $(KSRC)/.unpacked

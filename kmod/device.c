@@ -39,6 +39,8 @@ union ucmd_buffer {
 	struct clonedev_object_destroy object_destroy;
 	struct clonedev_object_get object_get;
 	struct clonedev_object_list object_list;
+	struct clonedev_object_import object_import;
+	struct clonedev_object_find object_find;
 };
 
 /*
@@ -110,6 +112,12 @@ static const struct ioctl_op ioctl_ops[] = {
 		 cld_session_object_get, struct clonedev_object_get, attrs),
 	IOCTL_OP(CLONEDEV_CMD_OBJECT_LIST, CLONEDEV_IOCTL_OBJECT_LIST,
 		 cld_session_object_list, struct clonedev_object_list, handles),
+	IOCTL_OP(CLONEDEV_CMD_OBJECT_IMPORT, CLONEDEV_IOCTL_OBJECT_IMPORT,
+		 cld_session_object_import, struct clonedev_object_import,
+		 __reserved2),
+	IOCTL_OP(CLONEDEV_CMD_OBJECT_FIND, CLONEDEV_IOCTL_OBJECT_FIND,
+		 cld_session_object_find, struct clonedev_object_find,
+		 __reserved),
 };
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,

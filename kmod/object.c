@@ -1,26 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Objects (CLONEDEV_IOCTL_OBJECT_*): secret keys generated in the kernel
- * and data objects, kept by handle in their partition's xarray and in the
- * store as CLD_REC_OBJECT / _OBJECT_DEL / _OBJECTS_CLEAR records. A
- * sensitive value never leaves the kernel.
+ * Objects (CLONEDEV_IOCTL_OBJECT_*): keys generated in the kernel or
+ * imported, and data objects. A partition keeps them by handle in an
+ * xarray and indexes them by label and by id in two red-black trees; the
+ * store keeps them as CLD_REC_OBJECT / _OBJECT_DEL / _OBJECTS_CLEAR
+ * records. A sensitive value never leaves the kernel.
  */
-#include <crypto/hash.h>
-#include <crypto/skcipher.h>
 #include <linux/random.h>
-#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "hsm.h"
+#include "keys.h"
 #include "object.h"
 #include "partition.h"
 #include "policy.h"
 #include "session.h"
 #include "store.h"
-
-#define AES_BLOCK	16
 
 /* CLD_REC_OBJECT payload, little-endian, followed by value_len bytes. */
 struct object_rec {
@@ -47,8 +44,67 @@ struct object_del_rec {
 
 static void free_object(struct cld_object *o)
 {
+	if (!o)
+		return;
 	kfree_sensitive(o->value);
 	kfree_sensitive(o);
+}
+
+/* The indexes' order: by label (or id), then by handle. */
+static int cmp_label(const char *label, u32 handle, const struct cld_object *o)
+{
+	int r = strcmp(label, o->label);
+
+	if (r)
+		return r;
+	return handle < o->handle ? -1 : handle > o->handle;
+}
+
+static int cmp_id(const u8 *id, u32 id_len, u32 handle,
+		  const struct cld_object *o)
+{
+	int r;
+
+	if (id_len != o->id_len)
+		return id_len < o->id_len ? -1 : 1;
+	r = memcmp(id, o->id, id_len);
+	if (r)
+		return r;
+	return handle < o->handle ? -1 : handle > o->handle;
+}
+
+static bool label_less(struct rb_node *a, const struct rb_node *b)
+{
+	const struct cld_object *x = rb_entry(a, struct cld_object, by_label);
+
+	return cmp_label(x->label, x->handle,
+			 rb_entry(b, struct cld_object, by_label)) < 0;
+}
+
+static bool id_less(struct rb_node *a, const struct rb_node *b)
+{
+	const struct cld_object *x = rb_entry(a, struct cld_object, by_id);
+
+	return cmp_id(x->id, x->id_len, x->handle,
+		      rb_entry(b, struct cld_object, by_id)) < 0;
+}
+
+/* Indexes @o, already stored at its handle. Must hold cld_hsm.lock. */
+static void link_object(struct cld_partition *p, struct cld_object *o)
+{
+	rb_add(&o->by_label, &p->by_label, label_less);
+	rb_add(&o->by_id, &p->by_id, id_less);
+	p->object_count++;
+}
+
+/* Removes @o from its partition and frees it. Must hold cld_hsm.lock. */
+static void unlink_object(struct cld_partition *p, struct cld_object *o)
+{
+	xa_erase(&p->objects, o->handle);
+	rb_erase(&o->by_label, &p->by_label);
+	rb_erase(&o->by_id, &p->by_id);
+	p->object_count--;
+	free_object(o);
 }
 
 /* Must hold cld_hsm.lock. */
@@ -62,6 +118,8 @@ void cld_object_destroy_all(struct cld_partition *p)
 		xa_erase(&p->objects, h);
 		free_object(o);
 	}
+	p->by_label = RB_ROOT;
+	p->by_id = RB_ROOT;
 	p->object_count = 0;
 }
 
@@ -161,11 +219,9 @@ int cld_object_apply(u16 type, const void *data, u32 len)
 	case CLD_REC_OBJECT_DEL:
 		if (len != sizeof(*d))
 			return -EBADMSG;
-		o = xa_erase(&p->objects, le32_to_cpu(d->handle));
-		if (o) {
-			free_object(o);
-			p->object_count--;
-		}
+		o = xa_load(&p->objects, le32_to_cpu(d->handle));
+		if (o)
+			unlink_object(p, o);
 		return 0;
 	}
 	if (len < sizeof(struct object_rec))
@@ -177,67 +233,16 @@ int cld_object_apply(u16 type, const void *data, u32 len)
 		free_object(o);
 		return -EBADMSG;
 	}
-	old = xa_store(&p->objects, o->handle, o, GFP_KERNEL);
-	if (xa_is_err(old)) {
-		free_object(o);
-		return xa_err(old);
-	}
+	old = xa_load(&p->objects, o->handle);
 	if (old)
-		free_object(old);
-	else
-		p->object_count++;
-	return 0;
-}
-
-/* A generic secret's check value: the first bytes of its SHA-256. */
-static int kcv_secret(struct cld_object *o)
-{
-	struct crypto_shash *sha;
-	u8 digest[32];
-	int ret;
-
-	sha = crypto_alloc_shash("sha256", 0, 0);
-	if (IS_ERR(sha))
-		return PTR_ERR(sha);
-	ret = crypto_shash_tfm_digest(sha, o->value, o->value_len, digest);
-	crypto_free_shash(sha);
-	if (!ret)
-		memcpy(o->kcv, digest, CLONEDEV_KCV_LEN);
-	memzero_explicit(digest, sizeof(digest));
-	return ret;
-}
-
-/* An AES key's check value: the first bytes of AES-ECB of a zero block. */
-static int kcv_aes(struct cld_object *o)
-{
-	struct skcipher_request *req = NULL;
-	struct crypto_skcipher *tfm;
-	DECLARE_CRYPTO_WAIT(wait);
-	struct scatterlist sg;
-	u8 *block;
-	int ret;
-
-	tfm = crypto_alloc_skcipher("ecb(aes)", 0, 0);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-	block = kzalloc(AES_BLOCK, GFP_KERNEL);
-	if (block)
-		req = skcipher_request_alloc(tfm, GFP_KERNEL);
-	ret = req ? crypto_skcipher_setkey(tfm, o->value, o->value_len) :
-		    -ENOMEM;
-	if (!ret) {
-		sg_init_one(&sg, block, AES_BLOCK);
-		skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
-					      crypto_req_done, &wait);
-		skcipher_request_set_crypt(req, &sg, &sg, AES_BLOCK, NULL);
-		ret = crypto_wait_req(crypto_skcipher_encrypt(req), &wait);
+		unlink_object(p, old);
+	ret = xa_insert(&p->objects, o->handle, o, GFP_KERNEL);
+	if (ret) {
+		free_object(o);
+		return ret;
 	}
-	if (!ret)
-		memcpy(o->kcv, block, CLONEDEV_KCV_LEN);
-	skcipher_request_free(req);
-	kfree(block);
-	crypto_free_skcipher(tfm);
-	return ret;
+	link_object(p, o);
+	return 0;
 }
 
 static bool label_field_ok(const char *label)
@@ -247,35 +252,75 @@ static bool label_field_ok(const char *label)
 	return len < CLONEDEV_LABEL_LEN && (!len || cld_label_ok(label));
 }
 
-/*
- * Adds @o to the session's partition and the store. Must hold s->lock and
- * cld_hsm.lock; @o is consumed.
- */
-static int add_object(struct cld_partition *p, struct cld_object *o,
-		      u32 *handle)
+/* A new object with these attributes and no value yet. */
+static struct cld_object *new_object(u32 obj_class, u32 key_type, u32 flags,
+				     const char *label, const u8 *id,
+				     u32 id_len)
 {
-	u32 h;
-	int ret;
+	struct cld_object *o = kzalloc(sizeof(*o), GFP_KERNEL);
 
-	get_random_bytes(o->ouid, sizeof(o->ouid));
-	ret = xa_alloc(&p->objects, &h, o, xa_limit_31b, GFP_KERNEL);
-	if (ret) {
-		free_object(o);
-		return ret == -EBUSY ? -ENOSPC : ret;
+	if (!o)
+		return NULL;
+	o->obj_class = obj_class;
+	o->key_type = key_type;
+	o->flags = flags;
+	o->id_len = id_len;
+	memcpy(o->id, id, id_len);
+	strscpy(o->label, label, sizeof(o->label));
+	return o;
+}
+
+static void free_objects(struct cld_object **objs, u32 n)
+{
+	u32 i;
+
+	for (i = 0; i < n; i++)
+		free_object(objs[i]);
+	kvfree(objs);
+}
+
+/*
+ * Adds @n objects to @p and to the store in one batch, all or none, and
+ * puts their handles in @handles (and @uhandles, if set, before the batch
+ * commits, so a bad pointer leaves nothing behind). On success the
+ * partition owns the objects and @objs[] is cleared. Must hold
+ * cld_hsm.lock.
+ */
+static int add_objects(struct cld_partition *p, struct cld_object **objs,
+		       u32 n, u32 *handles, u32 __user *uhandles)
+{
+	u32 i, done = 0;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		struct cld_object *o = objs[i];
+
+		get_random_bytes(o->ouid, sizeof(o->ouid));
+		ret = xa_alloc(&p->objects, &o->handle, o, xa_limit_31b,
+			       GFP_KERNEL);
+		if (ret) {
+			ret = ret == -EBUSY ? -ENOSPC : ret;
+			break;
+		}
+		done++;
+		handles[i] = o->handle;
+		ret = put_object(p, o);
+		if (!ret && uhandles && put_user(o->handle, &uhandles[i]))
+			ret = -EFAULT;
 	}
-	o->handle = h;
-	ret = put_object(p, o);
 	if (!ret)
 		ret = cld_store_commit();
 	else
 		cld_store_abort();
 	if (ret) {
-		xa_erase(&p->objects, h);
-		free_object(o);
+		for (i = 0; i < done; i++)
+			xa_erase(&p->objects, objs[i]->handle);
 		return ret;
 	}
-	p->object_count++;
-	*handle = h;
+	for (i = 0; i < n; i++) {
+		link_object(p, objs[i]);
+		objs[i] = NULL;
+	}
 	cld_store_maybe_compact();
 	return 0;
 }
@@ -299,9 +344,10 @@ static struct cld_partition *managed(struct cld_session *s, bool need_co)
 	return p;
 }
 
-/* Adds @o (consumed) to the session's partition if the session may. */
-static int add_to_session(struct cld_session *s, struct cld_object *o,
-			  bool need_co, u32 *handle)
+/* Adds @objs to the session's partition (add_objects) if the session may. */
+static int add_to_session(struct cld_session *s, struct cld_object **objs,
+			  u32 n, bool need_co, u32 *handles,
+			  u32 __user *uhandles)
 {
 	struct cld_partition *p;
 	int ret;
@@ -309,66 +355,182 @@ static int add_to_session(struct cld_session *s, struct cld_object *o,
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
 	p = managed(s, need_co);
-	if (IS_ERR(p)) {
-		free_object(o);
+	if (IS_ERR(p))
 		ret = PTR_ERR(p);
-	} else {
-		ret = add_object(p, o, handle);
-	}
+	else
+		ret = add_objects(p, objs, n, handles, uhandles);
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* Checks a generate request; returns how many objects it makes. */
+static int generate_count(const struct clonedev_object_generate *cmd)
+{
+	u32 count = cmd->count ?: 1;
+	unsigned int ec_len = cld_ec_len(cmd->key_type);
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
+	    cmd->__reserved2 || (cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
+	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
+	    count > CLONEDEV_GENERATE_MAX || (count > 1 && !cmd->handles))
+		return -EINVAL;
+	switch (cmd->key_type) {
+	case CLONEDEV_KEY_AES:
+		if (cmd->bits != 128 && cmd->bits != 192 && cmd->bits != 256)
+			return -EINVAL;
+		return count;
+	case CLONEDEV_KEY_GENERIC_SECRET:
+		if (cmd->bits < 8 || cmd->bits > 4096 || cmd->bits % 8)
+			return -EINVAL;
+		return count;
+	case CLONEDEV_KEY_EC_P256:
+	case CLONEDEV_KEY_EC_P384:
+		if (cmd->bits && cmd->bits != ec_len * 8)
+			return -EINVAL;
+		return count > 1 ? -EOPNOTSUPP : 2;
+	}
+	return -EOPNOTSUPP;
+}
+
+/* Generates the keys of a generate request into @objs. */
+static int generate_keys(const struct clonedev_object_generate *cmd,
+			 struct cld_object **objs, u32 n)
+{
+	u32 flags = cmd->obj_flags | CLONEDEV_OBJ_PRIVATE |
+		    CLONEDEV_OBJ_SENSITIVE;
+	bool pair = cld_ec_len(cmd->key_type);
+	struct cld_keytfm t;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < n; i++) {
+		if (pair && i == 1)
+			objs[i] = new_object(CLONEDEV_CLASS_PUBLIC_KEY,
+					     cmd->key_type,
+					     cmd->obj_flags &
+					     ~CLONEDEV_OBJ_SENSITIVE,
+					     cmd->label, cmd->id, cmd->id_len);
+		else
+			objs[i] = new_object(pair ? CLONEDEV_CLASS_PRIVATE_KEY :
+					     CLONEDEV_CLASS_SECRET_KEY,
+					     cmd->key_type, flags, cmd->label,
+					     cmd->id, cmd->id_len);
+		if (!objs[i])
+			return -ENOMEM;
+		objs[i]->bits = cmd->bits;
+	}
+	ret = cld_keytfm_alloc(&t);
+	if (ret)
+		return ret;
+	if (pair)
+		ret = cld_key_generate_ec(&t, objs[0], objs[1]);
+	for (i = 0; !pair && !ret && i < n; i++)
+		ret = cld_key_generate_secret(&t, objs[i]);
+	cld_keytfm_free(&t);
 	return ret;
 }
 
 int cld_session_object_generate(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_generate *cmd = arg;
+	struct cld_object **objs;
+	u32 *handles;
+	int ret, n;
+
+	n = generate_count(cmd);
+	if (n < 0)
+		return n;
+	objs = kvcalloc(n, sizeof(*objs), GFP_KERNEL);
+	handles = kvcalloc(n, sizeof(*handles), GFP_KERNEL);
+	ret = objs && handles ? generate_keys(cmd, objs, n) : -ENOMEM;
+	if (!ret)
+		ret = add_to_session(s, objs, n, true, handles,
+				     cmd->count > 1 ?
+				     u64_to_user_ptr(cmd->handles) : NULL);
+	if (!ret) {
+		cmd->handle = handles[0];
+		cmd->public_handle = cld_ec_len(cmd->key_type) ? handles[1] : 0;
+	}
+	if (objs)
+		free_objects(objs, n);
+	kvfree(handles);
+	return ret;
+}
+
+/* Checks an imported key's value and sets its size and check value. */
+static int check_import(struct cld_object *o)
+{
+	struct cld_keytfm t;
+	int ret;
+
+	ret = cld_keytfm_alloc(&t);
+	if (ret)
+		return ret;
+	switch (o->key_type) {
+	case CLONEDEV_KEY_EC_P256:
+	case CLONEDEV_KEY_EC_P384:
+		ret = cld_key_check_ec(&t, o);
+		break;
+	case CLONEDEV_KEY_RSA:
+		ret = cld_key_check_rsa(&t, o);
+		break;
+	default:
+		ret = cld_key_check_secret(&t, o);
+	}
+	cld_keytfm_free(&t);
+	return ret;
+}
+
+int cld_session_object_import(struct cld_session *s, void *arg)
+{
+	struct clonedev_object_import *cmd = arg;
 	struct cld_object *o;
+	u32 obj_class;
 	int ret;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
 	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
-	    (cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
-	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label))
+	    cmd->__reserved2 || (cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
+	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
+	    !cmd->value_len || cmd->value_len > CLONEDEV_DATA_MAX)
 		return -EINVAL;
 	switch (cmd->key_type) {
 	case CLONEDEV_KEY_AES:
-		if (cmd->bits != 128 && cmd->bits != 192 && cmd->bits != 256)
-			return -EINVAL;
-		break;
 	case CLONEDEV_KEY_GENERIC_SECRET:
-		if (cmd->bits < 8 || cmd->bits > 4096 || cmd->bits % 8)
-			return -EINVAL;
+		obj_class = CLONEDEV_CLASS_SECRET_KEY;
+		break;
+	case CLONEDEV_KEY_EC_P256:
+	case CLONEDEV_KEY_EC_P384:
+	case CLONEDEV_KEY_RSA:
+		obj_class = CLONEDEV_CLASS_PRIVATE_KEY;
 		break;
 	default:
 		return -EOPNOTSUPP;
 	}
-	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	o = new_object(obj_class, cmd->key_type, cmd->obj_flags |
+		       CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE,
+		       cmd->label, cmd->id, cmd->id_len);
 	if (!o)
 		return -ENOMEM;
-	o->value_len = cmd->bits / 8;
-	o->value = kmalloc(o->value_len, GFP_KERNEL);
-	if (!o->value) {
-		kfree(o);
-		return -ENOMEM;
+	o->value = memdup_user(u64_to_user_ptr(cmd->value), cmd->value_len);
+	if (IS_ERR(o->value)) {
+		ret = PTR_ERR(o->value);
+		o->value = NULL;
+		goto out;
 	}
-	get_random_bytes(o->value, o->value_len);
-	o->obj_class = CLONEDEV_CLASS_SECRET_KEY;
-	o->key_type = cmd->key_type;
-	o->bits = cmd->bits;
-	o->flags = cmd->obj_flags | CLONEDEV_OBJ_PRIVATE |
-		   CLONEDEV_OBJ_SENSITIVE;
-	o->id_len = cmd->id_len;
-	memcpy(o->id, cmd->id, cmd->id_len);
-	strscpy(o->label, cmd->label, sizeof(o->label));
-	ret = o->key_type == CLONEDEV_KEY_AES ? kcv_aes(o) : kcv_secret(o);
-	if (ret) {
-		free_object(o);
-		return ret;
-	}
-
-	return add_to_session(s, o, true, &cmd->handle);
+	o->value_len = cmd->value_len;
+	ret = check_import(o);
+	if (ret)
+		goto out;
+	cmd->bits = o->bits;
+	ret = add_to_session(s, &o, 1, true, &cmd->handle, NULL);
+out:
+	free_object(o);
+	return ret;
 }
 
 int cld_session_object_create(struct cld_session *s, void *arg)
@@ -384,7 +546,8 @@ int cld_session_object_create(struct cld_session *s, void *arg)
 	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
 	    cmd->value_len > CLONEDEV_DATA_MAX)
 		return -EINVAL;
-	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	o = new_object(CLONEDEV_CLASS_DATA, CLONEDEV_KEY_NONE, cmd->obj_flags,
+		       cmd->label, cmd->id, cmd->id_len);
 	if (!o)
 		return -ENOMEM;
 	o->value = cmd->value_len ?
@@ -392,20 +555,17 @@ int cld_session_object_create(struct cld_session *s, void *arg)
 		   kzalloc(1, GFP_KERNEL);
 	if (IS_ERR_OR_NULL(o->value)) {
 		ret = o->value ? PTR_ERR(o->value) : -ENOMEM;
-		kfree(o);
+		o->value = NULL;
+		free_object(o);
 		return ret;
 	}
 	o->value_len = cmd->value_len;
-	o->obj_class = CLONEDEV_CLASS_DATA;
-	o->key_type = CLONEDEV_KEY_NONE;
 	o->bits = cmd->value_len * 8;
-	o->flags = cmd->obj_flags;
-	o->id_len = cmd->id_len;
-	memcpy(o->id, cmd->id, cmd->id_len);
-	strscpy(o->label, cmd->label, sizeof(o->label));
 
-	return add_to_session(s, o, o->flags & CLONEDEV_OBJ_PRIVATE,
-			      &cmd->handle);
+	ret = add_to_session(s, &o, 1, o->flags & CLONEDEV_OBJ_PRIVATE,
+			     &cmd->handle, NULL);
+	free_object(o);
+	return ret;
 }
 
 int cld_session_object_destroy(struct cld_session *s, void *arg)
@@ -446,9 +606,7 @@ int cld_session_object_destroy(struct cld_session *s, void *arg)
 		cld_store_abort();
 	if (ret)
 		goto out;
-	xa_erase(&p->objects, cmd->handle);
-	free_object(o);
-	p->object_count--;
+	unlink_object(p, o);
 	cld_store_maybe_compact();
 out:
 	mutex_unlock(&cld_hsm.lock);
@@ -504,8 +662,9 @@ int cld_session_object_get(struct cld_session *s, void *arg)
 	memcpy(a->kcv, o->kcv, sizeof(a->kcv));
 	strscpy(a->label, o->label, sizeof(a->label));
 	memcpy(a->id, o->id, o->id_len);
-	if (o->obj_class == CLONEDEV_CLASS_DATA &&
-	    !(o->flags & CLONEDEV_OBJ_SENSITIVE)) {
+	if ((o->obj_class == CLONEDEV_CLASS_DATA &&
+	     !(o->flags & CLONEDEV_OBJ_SENSITIVE)) ||
+	    o->obj_class == CLONEDEV_CLASS_PUBLIC_KEY) {
 		a->value_len = o->value_len;
 		vlen = o->value_len;
 		if (cmd->value && vlen) {
@@ -563,6 +722,117 @@ int cld_session_object_list(struct cld_session *s, void *arg)
 		buf[n++] = h;
 	}
 out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	if (!ret && copy_to_user(u64_to_user_ptr(cmd->handles), buf,
+				 n * sizeof(*buf)))
+		ret = -EFAULT;
+	cmd->count = n;
+	kvfree(buf);
+	return ret;
+}
+
+/* The first node of @root at or after (@label, @start) in label order. */
+static struct rb_node *seek_label(const struct rb_root *root,
+				  const char *label, u32 start)
+{
+	struct rb_node *n = root->rb_node, *best = NULL;
+
+	while (n) {
+		if (cmp_label(label, start, rb_entry(n, struct cld_object,
+						     by_label)) <= 0) {
+			best = n;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
+}
+
+/* The first node of @root at or after (@id, @start) in id order. */
+static struct rb_node *seek_id(const struct rb_root *root, const u8 *id,
+			       u32 id_len, u32 start)
+{
+	struct rb_node *n = root->rb_node, *best = NULL;
+
+	while (n) {
+		if (cmp_id(id, id_len, start, rb_entry(n, struct cld_object,
+						       by_id)) <= 0) {
+			best = n;
+			n = n->rb_left;
+		} else {
+			n = n->rb_right;
+		}
+	}
+	return best;
+}
+
+/*
+ * Walks the label index (or, without a label criterion, the id index)
+ * from the first possible match; stops at the first object that no longer
+ * matches the index's key. Must hold cld_hsm.lock.
+ */
+static u32 find_objects(const struct cld_partition *p,
+			struct clonedev_object_find *cmd, u32 *buf, u32 cap)
+{
+	bool by_label = cmd->flags & CLONEDEV_FIND_LABEL;
+	bool by_id = cmd->flags & CLONEDEV_FIND_ID;
+	const struct cld_object *o;
+	struct rb_node *n;
+	u32 count = 0;
+
+	n = by_label ? seek_label(&p->by_label, cmd->label, cmd->start) :
+		       seek_id(&p->by_id, cmd->id, cmd->id_len, cmd->start);
+	for (; n; n = rb_next(n)) {
+		if (by_label) {
+			o = rb_entry(n, struct cld_object, by_label);
+			if (strcmp(o->label, cmd->label))
+				break;
+			if (by_id && (o->id_len != cmd->id_len ||
+				      memcmp(o->id, cmd->id, o->id_len)))
+				continue;
+		} else {
+			o = rb_entry(n, struct cld_object, by_id);
+			if (o->id_len != cmd->id_len ||
+			    memcmp(o->id, cmd->id, o->id_len))
+				break;
+		}
+		if (count == cap) {
+			cmd->next = o->handle;
+			break;
+		}
+		buf[count++] = o->handle;
+	}
+	return count;
+}
+
+int cld_session_object_find(struct cld_session *s, void *arg)
+{
+	struct clonedev_object_find *cmd = arg;
+	struct cld_partition *p;
+	u32 *buf, n = 0, cap;
+	int ret = 0;
+
+	if (cmd->flags & ~(CLONEDEV_FIND_LABEL | CLONEDEV_FIND_ID))
+		return -EOPNOTSUPP;
+	if (!cmd->flags || memchr_inv(cmd->__reserved, 0,
+				      sizeof(cmd->__reserved)) ||
+	    !cmd->count || cmd->id_len > CLONEDEV_ID_MAX ||
+	    strnlen(cmd->label, CLONEDEV_LABEL_LEN) == CLONEDEV_LABEL_LEN)
+		return -EINVAL;
+	cap = min_t(u32, cmd->count, 65536);
+	buf = kvmalloc_array(cap, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	cmd->next = 0;
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = readable(s);
+	if (IS_ERR(p))
+		ret = PTR_ERR(p);
+	else
+		n = find_objects(p, cmd, buf, cap);
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
 	if (!ret && copy_to_user(u64_to_user_ptr(cmd->handles), buf,

@@ -3,6 +3,7 @@
 #ifndef _CLD_OBJECT_H
 #define _CLD_OBJECT_H
 
+#include <linux/rbtree.h>
 #include <linux/types.h>
 
 #include <linux/clonedev.h>
@@ -23,6 +24,8 @@ struct cld_object {
 	char label[CLONEDEV_LABEL_LEN];
 	u8 id[CLONEDEV_ID_MAX];
 	u8 *value;		/* kfree_sensitive() */
+	struct rb_node by_label;	/* in the partition's indexes */
+	struct rb_node by_id;
 };
 
 void cld_object_destroy_all(struct cld_partition *p);
@@ -34,5 +37,7 @@ int cld_session_object_create(struct cld_session *s, void *cmd);
 int cld_session_object_destroy(struct cld_session *s, void *cmd);
 int cld_session_object_get(struct cld_session *s, void *cmd);
 int cld_session_object_list(struct cld_session *s, void *cmd);
+int cld_session_object_import(struct cld_session *s, void *cmd);
+int cld_session_object_find(struct cld_session *s, void *cmd);
 
 #endif /* _CLD_OBJECT_H */

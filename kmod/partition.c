@@ -319,6 +319,8 @@ int cld_partition_create(const struct cld_partition_params *params,
 	p->state = CLONEDEV_STATE_UNINITIALIZED;
 	cld_policy_defaults(p->policies);
 	xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
+	p->by_label = RB_ROOT;
+	p->by_id = RB_ROOT;
 
 	mutex_lock(&cld_hsm.lock);
 	ret = cld_hsm_activate(extack);
@@ -417,6 +419,8 @@ int cld_partition_apply(u16 type, const void *data, u32 len)
 			return ret;
 		}
 		xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
+		p->by_label = RB_ROOT;
+		p->by_id = RB_ROOT;
 		old = xa_store(&cld_hsm.partitions, p->slot, p, GFP_KERNEL);
 		if (xa_is_err(old)) {
 			kfree_sensitive(p);

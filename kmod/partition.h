@@ -3,6 +3,7 @@
 #ifndef _CLD_PARTITION_H
 #define _CLD_PARTITION_H
 
+#include <linux/rbtree.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -47,8 +48,10 @@ struct cld_partition {
 	u32 n_domains;			/* domains[0] is the primary */
 	struct cld_domain domains[CLD_MAX_DOMAINS];
 	u32 policies[CLONEDEV_POLICY_COUNT];	/* in kmod/policy.c order */
-	/* struct cld_object by handle; under cld_hsm.lock. */
+	/* struct cld_object by handle, label and id; under cld_hsm.lock. */
 	struct xarray objects;
+	struct rb_root by_label;
+	struct rb_root by_id;
 };
 
 /* What the system plane shows of a partition. */

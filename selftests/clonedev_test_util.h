@@ -35,4 +35,40 @@ static inline void delete_all_partitions(struct __test_metadata *_metadata,
 	free(slots);
 }
 
+#define TEST_PO "po-secret"
+#define TEST_CO "co-secret"
+#define TEST_CU "cu-secret"
+
+/*
+ * A new initialized partition labelled @label with po, co and cu set
+ * (TEST_PO, TEST_CO, TEST_CU), *cd a session on it logged in as co.
+ */
+static inline void setup_partition(struct __test_metadata *_metadata,
+				   struct clonedev_nl *nl, const char *label,
+				   struct clonedev **cd, unsigned int *slot)
+{
+	struct clonedev_slot s;
+
+	ASSERT_EQ(0, clonedev_nl_partition_create(nl, label, 0, 0, 0, &s));
+	*slot = s.slot;
+	ASSERT_EQ(0, clonedev_open(cd));
+	ASSERT_EQ(0, clonedev_slot_set(*cd, s.slot));
+	ASSERT_EQ(0, clonedev_partition_init(*cd, NULL, TEST_PO, "d", "dom"));
+	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_PO, TEST_PO));
+	ASSERT_EQ(0, clonedev_role_init(*cd, CLONEDEV_ROLE_CO, TEST_CO));
+	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_CO, TEST_CO));
+	ASSERT_EQ(0, clonedev_role_init(*cd, CLONEDEV_ROLE_CU, TEST_CU));
+	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_CO, TEST_CO));
+}
+
+/* The number of objects the session's partition lists. */
+static inline int count_objects(struct clonedev *cd)
+{
+	unsigned int *h = NULL;
+	int n = clonedev_object_list(cd, &h);
+
+	free(h);
+	return n;
+}
+
 #endif /* CLONEDEV_TEST_UTIL_H */

@@ -9,9 +9,9 @@
 
 #include "clonedev_test_util.h"
 
-#define PO "po-secret"
-#define CO "co-secret"
-#define CU "cu-secret"
+#define PO TEST_PO
+#define CO TEST_CO
+#define CU TEST_CU
 
 FIXTURE(obj)
 {
@@ -22,21 +22,9 @@ FIXTURE(obj)
 
 FIXTURE_SETUP(obj)
 {
-	struct clonedev_slot s;
-
 	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
 	delete_all_partitions(_metadata, self->nl);
-	ASSERT_EQ(0, clonedev_nl_partition_create(self->nl, "obj", 0, 0, 0,
-						  &s));
-	self->slot = s.slot;
-	ASSERT_EQ(0, clonedev_open(&self->cd));
-	ASSERT_EQ(0, clonedev_slot_set(self->cd, s.slot));
-	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, PO, "d", "dom"));
-	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
-	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO, CO));
-	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
-	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU, CU));
-	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	setup_partition(_metadata, self->nl, "obj", &self->cd, &self->slot);
 }
 
 FIXTURE_TEARDOWN(obj)
@@ -57,15 +45,6 @@ static int mk(struct clonedev *cd, unsigned int flags, const char *label,
 	      const void *v, unsigned int len, unsigned int *h)
 {
 	return clonedev_object_create(cd, flags, label, NULL, 0, v, len, h);
-}
-
-static int count(struct clonedev *cd)
-{
-	unsigned int *h = NULL;
-	int n = clonedev_object_list(cd, &h);
-
-	free(h);
-	return n;
 }
 
 TEST_F(obj, generate_aes)
@@ -95,7 +74,7 @@ TEST_F(obj, generate_aes)
 		EXPECT_EQ(0, a.value_len);
 		EXPECT_EQ(0, vlen);
 	}
-	EXPECT_EQ(3, count(self->cd));
+	EXPECT_EQ(3, count_objects(self->cd));
 	ASSERT_EQ(0, clonedev_nl_slot_get(self->nl, self->slot, &s));
 	EXPECT_EQ(3, s.object_count);
 }
@@ -160,7 +139,7 @@ TEST_F(obj, generate_rejections)
 	cmd.flags = 1;
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, CLONEDEV_IOCTL_OBJECT_GENERATE,
 				       &cmd));
-	EXPECT_EQ(0, count(self->cd));
+	EXPECT_EQ(0, count_objects(self->cd));
 }
 
 TEST_F(obj, roles_and_policy_28)
@@ -175,7 +154,7 @@ TEST_F(obj, roles_and_policy_28)
 					    1, &pub));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	EXPECT_NEG_ERRNO(EACCES, clonedev_object_destroy(self->cd, pub));
-	EXPECT_NEG_ERRNO(EACCES, count(self->cd));
+	EXPECT_NEG_ERRNO(EACCES, count_objects(self->cd));
 
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
 	EXPECT_NEG_ERRNO(EACCES, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
@@ -183,7 +162,7 @@ TEST_F(obj, roles_and_policy_28)
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	EXPECT_NEG_ERRNO(EPERM, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
 	EXPECT_NEG_ERRNO(EPERM, clonedev_object_destroy(self->cd, pub));
-	EXPECT_EQ(1, count(self->cd));
+	EXPECT_EQ(1, count_objects(self->cd));
 }
 
 TEST_F(obj, cu_destroys_public_only)
@@ -197,7 +176,7 @@ TEST_F(obj, cu_destroys_public_only)
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
 	EXPECT_NEG_ERRNO(EACCES, clonedev_object_destroy(self->cd, priv));
 	EXPECT_EQ(0, clonedev_object_destroy(self->cd, pub));
-	EXPECT_EQ(1, count(self->cd));
+	EXPECT_EQ(1, count_objects(self->cd));
 }
 
 TEST_F(obj, data_objects)
@@ -236,12 +215,12 @@ TEST_F(obj, destroy)
 	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 128,
 					      0, "k", NULL, 0, &h));
 	EXPECT_NEG_ERRNO(ENOENT, clonedev_object_destroy(self->cd, h + 1));
-	EXPECT_EQ(1, count(self->cd));
+	EXPECT_EQ(1, count_objects(self->cd));
 	EXPECT_EQ(0, clonedev_object_destroy(self->cd, h));
 	EXPECT_NEG_ERRNO(ENOENT, clonedev_object_get(self->cd, h, &a, NULL, 0,
 						     NULL));
 	EXPECT_NEG_ERRNO(ENOENT, clonedev_object_destroy(self->cd, h));
-	EXPECT_EQ(0, count(self->cd));
+	EXPECT_EQ(0, count_objects(self->cd));
 }
 
 TEST_F(obj, list_pages)
@@ -270,7 +249,7 @@ TEST_F(obj, destroyed_with_the_partition_state)
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
 	ASSERT_EQ(0, clonedev_policy_set(self->cd, &cpv1, 1, 1));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
-	EXPECT_EQ(0, count(self->cd));
+	EXPECT_EQ(0, count_objects(self->cd));
 
 	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 128,
 					      0, "k", NULL, 0, &h));
@@ -279,7 +258,7 @@ TEST_F(obj, destroyed_with_the_partition_state)
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
 	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO, CO));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
-	EXPECT_EQ(0, count(self->cd));
+	EXPECT_EQ(0, count_objects(self->cd));
 }
 
 TEST_HARNESS_MAIN

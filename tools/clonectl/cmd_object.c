@@ -79,39 +79,27 @@ static void kcv_hex(const struct clonedev_object_attrs *a, char *out)
 		sprintf(out, "%02x%02x%02x", a->kcv[0], a->kcv[1], a->kcv[2]);
 }
 
-int cmd_object_generate(struct cli *cli, const struct command *cmd,
-			const struct cmd_args *args)
+/* The -extractable and -modifiable flags of generate and import. */
+static unsigned int key_flags(const struct command *cmd,
+			      const struct cmd_args *args)
 {
-	const char *type = cli_opt(cmd, args, "keytype");
-	unsigned char id[CLONEDEV_ID_MAX];
-	struct clonedev_object_attrs a;
-	unsigned int kt, bits, id_len, h, flags = 0;
-	struct clonedev *cd;
-	char *end, kcv[8];
-	int ret;
+	unsigned int flags = 0;
 
-	kt = clonedev_key_type_value(type);
-	if (kt != CLONEDEV_KEY_AES && kt != CLONEDEV_KEY_GENERIC_SECRET)
-		return cli_error("-keytype must be aes or generic, not '%s'.",
-				 type);
-	bits = (unsigned int)strtoul(cli_opt(cmd, args, "bits"), &end, 10);
-	if (*end || (kt == CLONEDEV_KEY_AES && bits != 128 && bits != 192 &&
-		     bits != 256) ||
-	    (kt == CLONEDEV_KEY_GENERIC_SECRET &&
-	     (bits < 8 || bits > 4096 || bits % 8)))
-		return cli_error("-bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic.");
-	if (hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
-	    cli_session_slot(cli, cmd, args, &cd))
-		return -1;
 	if (cli_flag(cmd, args, "extractable"))
 		flags |= CLONEDEV_OBJ_EXTRACTABLE;
 	if (cli_flag(cmd, args, "modifiable"))
 		flags |= CLONEDEV_OBJ_MODIFIABLE;
-	ret = clonedev_object_generate(cd, kt, bits, flags,
-				       cli_opt(cmd, args, "label"), id, id_len,
-				       &h);
-	if (ret)
-		return object_error(cli, ret, "generating the key", 0);
+	return flags;
+}
+
+/* Prints what generate or import made: one key, or a pair. */
+static int print_new_key(struct cli *cli, struct clonedev *cd,
+			 const char *verb, unsigned int h, unsigned int pub)
+{
+	struct clonedev_object_attrs a;
+	char kcv[8];
+	int ret;
+
 	ret = clonedev_object_get(cd, h, &a, NULL, 0, NULL);
 	if (ret)
 		return object_error(cli, ret, "reading the new key", h);
@@ -122,13 +110,246 @@ int cmd_object_generate(struct cli *cli, const struct command *cmd,
 		json_init(&j, stdout);
 		json_obj_begin(&j, NULL);
 		json_uint(&j, "handle", h);
+		if (pub)
+			json_uint(&j, "public_handle", pub);
+		json_str(&j, "key_type", clonedev_key_type_name(a.key_type));
+		json_uint(&j, "bits", a.bits);
 		json_str(&j, "kcv", kcv);
 		json_obj_end(&j);
 		json_end(&j);
+	} else if (pub) {
+		printf("%s %s key pair: private key handle %u, public key handle %u, KCV %s.\n",
+		       verb, clonedev_key_type_name(a.key_type), h, pub, kcv);
 	} else {
-		printf("Generated %s-%u key: handle %u, KCV %s.\n", type, bits,
-		       h, kcv);
+		printf("%s %s-%u %s: handle %u, KCV %s.\n", verb,
+		       clonedev_key_type_name(a.key_type), a.bits,
+		       a.obj_class == CLONEDEV_CLASS_PRIVATE_KEY ?
+		       "private key" : "key", h, kcv);
 	}
+	return 0;
+}
+
+/* "object generate -count N": N secret keys in one durable batch. */
+static int generate_bulk(struct cli *cli, struct clonedev *cd,
+			 unsigned int kt, unsigned int bits,
+			 unsigned int flags, const char *label,
+			 unsigned int count)
+{
+	unsigned int *h = calloc(count, sizeof(*h));
+	int ret;
+
+	if (!h)
+		return cli_errno(cli, -ENOMEM, "generating the keys");
+	ret = clonedev_object_generate_bulk(cd, kt, bits, flags, label, count,
+					    h);
+	if (ret) {
+		free(h);
+		return object_error(cli, ret, "generating the keys", 0);
+	}
+	if (cli_json(cli)) {
+		struct json j;
+		unsigned int i;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_arr_begin(&j, "handles");
+		for (i = 0; i < count; i++)
+			json_uint(&j, NULL, h[i]);
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_end(&j);
+	} else {
+		printf("Generated %u %s-%u keys in one batch: handles %u to %u.\n",
+		       count, clonedev_key_type_name(kt), bits, h[0],
+		       h[count - 1]);
+	}
+	free(h);
+	return 0;
+}
+
+int cmd_object_generate(struct cli *cli, const struct command *cmd,
+			const struct cmd_args *args)
+{
+	const char *type = cli_opt(cmd, args, "keytype");
+	const char *bits_s = cli_opt(cmd, args, "bits");
+	const char *count_s = cli_opt(cmd, args, "count");
+	unsigned char id[CLONEDEV_ID_MAX];
+	unsigned int kt, bits = 0, id_len, h, pub = 0, count = 1;
+	bool ec;
+	struct clonedev *cd;
+	char *end = "";
+	int ret;
+
+	kt = clonedev_key_type_value(type);
+	ec = kt == CLONEDEV_KEY_EC_P256 || kt == CLONEDEV_KEY_EC_P384;
+	if (kt != CLONEDEV_KEY_AES && kt != CLONEDEV_KEY_GENERIC_SECRET && !ec)
+		return cli_error("-keytype must be aes, generic, ec-p256 or ec-p384, not '%s'.",
+				 type);
+	if (bits_s)
+		bits = (unsigned int)strtoul(bits_s, &end, 10);
+	if (ec ? !!bits_s :
+	    (!bits_s || *end || (kt == CLONEDEV_KEY_AES && bits != 128 &&
+				 bits != 192 && bits != 256) ||
+	     (kt == CLONEDEV_KEY_GENERIC_SECRET &&
+	      (bits < 8 || bits > 4096 || bits % 8))))
+		return cli_error("-bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic; an ec key takes its size from the curve.");
+	if (count_s) {
+		count = (unsigned int)strtoul(count_s, &end, 10);
+		if (*end || !count || count > CLONEDEV_GENERATE_MAX || ec)
+			return cli_error("-count takes 1 to 65536, for aes and generic keys.");
+	}
+	if (hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	    cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	if (count > 1) {
+		if (id_len)
+			return cli_error("keys generated with -count share a label but take no -id.");
+		return generate_bulk(cli, cd, kt, bits, key_flags(cmd, args),
+				     cli_opt(cmd, args, "label"), count);
+	}
+	if (ec)
+		ret = clonedev_object_generate_pair(cd, kt,
+						    key_flags(cmd, args),
+						    cli_opt(cmd, args, "label"),
+						    id, id_len, &h, &pub);
+	else
+		ret = clonedev_object_generate(cd, kt, bits,
+					       key_flags(cmd, args),
+					       cli_opt(cmd, args, "label"), id,
+					       id_len, &h);
+	if (ret)
+		return object_error(cli, ret, "generating the key", 0);
+	return print_new_key(cli, cd, "Generated", h, pub);
+}
+
+/* Reads a whole key file (up to 64 KiB) into *buf; wipe it after use. */
+static int read_key_file(const char *path, unsigned char **buf, size_t *len)
+{
+	size_t cap = 65536;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return cli_error("cannot read '%s': %s.", path,
+				 strerror(errno));
+	*buf = malloc(cap + 1);
+	if (!*buf) {
+		fclose(f);
+		return cli_error("out of memory reading '%s'.", path);
+	}
+	*len = fread(*buf, 1, cap + 1, f);
+	fclose(f);
+	if (*len > cap) {
+		explicit_bzero(*buf, cap + 1);
+		free(*buf);
+		return cli_error("'%s' is larger than any key file (64 KiB).",
+				 path);
+	}
+	return 0;
+}
+
+static int import_error(struct cli *cli, int err, const char *file,
+			unsigned int kt)
+{
+	switch (-err) {
+	case EBADMSG:
+		return cli_error("'%s' is not a PKCS#8 private key (PEM 'PRIVATE KEY' or DER); for a raw AES key or generic secret add -keytype.",
+				 file);
+	case EOPNOTSUPP:
+		return cli_error("'%s' is an encrypted key, not PKCS#8, or not RSA, EC P-256 or EC P-384; convert it to an unencrypted PKCS#8 key.",
+				 file);
+	case EINVAL:
+		if (kt == CLONEDEV_KEY_AES || kt == CLONEDEV_KEY_GENERIC_SECRET)
+			return cli_error("the HSM refused the key in '%s': an aes key is 16, 24 or 32 bytes, a generic secret 1 to 512.",
+					 file);
+		return cli_error("the HSM refused the key in '%s': an RSA key must be consistent with a 2048- to 4096-bit modulus, an EC key a scalar from 1 to n-1.",
+				 file);
+	}
+	return object_error(cli, err, "importing the key", 0);
+}
+
+int cmd_object_import(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args)
+{
+	const char *file = cli_opt(cmd, args, "file");
+	const char *type = cli_opt(cmd, args, "keytype");
+	struct clonedev_keyfile kf = { 0 };
+	unsigned char id[CLONEDEV_ID_MAX], *buf = NULL;
+	unsigned int kt = 0, id_len, h;
+	struct clonedev *cd;
+	size_t len = 0;
+	int ret;
+
+	if (type) {
+		kt = clonedev_key_type_value(type);
+		if (kt != CLONEDEV_KEY_AES && kt != CLONEDEV_KEY_GENERIC_SECRET)
+			return cli_error("-keytype is for raw key files: aes or generic, not '%s'; EC and RSA keys come as PKCS#8 without it.",
+					 type);
+	}
+	if (hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	    read_key_file(file, &buf, &len))
+		return -1;
+	if (kt) {
+		kf.key_type = kt;
+		kf.value = buf;
+		kf.len = (unsigned int)len;
+		buf = NULL;
+	} else {
+		ret = clonedev_keyfile_parse(buf, len, &kf);
+		explicit_bzero(buf, len);
+		free(buf);
+		if (ret)
+			return import_error(cli, ret, file, 0);
+	}
+	ret = cli_session_slot(cli, cmd, args, &cd);
+	if (!ret) {
+		ret = clonedev_object_import(cd, kf.key_type,
+					     key_flags(cmd, args),
+					     cli_opt(cmd, args, "label"), id,
+					     id_len, kf.value, kf.len, &h);
+		if (ret)
+			ret = import_error(cli, ret, file, kf.key_type);
+		else
+			ret = print_new_key(cli, cd, "Imported", h, 0);
+	}
+	clonedev_keyfile_free(&kf);
+	return ret;
+}
+
+int cmd_object_find(struct cli *cli, const struct command *cmd,
+		    const struct cmd_args *args)
+{
+	const char *label = cli_opt(cmd, args, "label");
+	const char *id_s = cli_opt(cmd, args, "id");
+	unsigned char id[CLONEDEV_ID_MAX];
+	unsigned int id_len, *handles = NULL;
+	struct clonedev *cd;
+	int i, n;
+
+	if (!label && !id_s)
+		return cli_error("give -label, -id or both.");
+	if (hex_id(id_s, id, &id_len) || cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	n = clonedev_object_find(cd, label, id_s ? id : NULL, id_len,
+				 &handles);
+	if (n < 0)
+		return object_error(cli, n, "finding objects", 0);
+	if (cli_json(cli)) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_arr_begin(&j, "handles");
+		for (i = 0; i < n; i++)
+			json_uint(&j, NULL, handles[i]);
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_end(&j);
+	} else {
+		for (i = 0; i < n; i++)
+			printf("%u\n", handles[i]);
+		printf("%d object%s found.\n", n, n == 1 ? "" : "s");
+	}
+	free(handles);
 	return 0;
 }
 
@@ -257,8 +478,7 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 		json_str(&j, "id", id);
 		json_str(&j, "ouid", ouid);
 		json_str(&j, "kcv", kcv);
-		if (a.obj_class == CLONEDEV_CLASS_DATA &&
-		    !(a.obj_flags & CLONEDEV_OBJ_SENSITIVE))
+		if (vlen)
 			json_str(&j, "value", vhex);
 		json_obj_end(&j);
 		json_end(&j);
@@ -270,9 +490,15 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 	       clonedev_class_name(a.obj_class),
 	       clonedev_key_type_name(a.key_type), a.bits, flags,
 	       *id ? id : "-", ouid, kcv);
-	if (a.obj_class == CLONEDEV_CLASS_DATA &&
-	    !(a.obj_flags & CLONEDEV_OBJ_SENSITIVE))
+	if (a.obj_class == CLONEDEV_CLASS_PUBLIC_KEY) {
+		char point[2 * CLONEDEV_DATA_MAX + 1];
+
+		hex(value, vlen, point);
+		printf("Public:    %s\n", point);
+	} else if (a.obj_class == CLONEDEV_CLASS_DATA &&
+		   !(a.obj_flags & CLONEDEV_OBJ_SENSITIVE)) {
 		printf("Value:     %u bytes\n", vlen);
+	}
 	return 0;
 }
 

@@ -79,12 +79,31 @@ static const struct opt_spec changepolicy_opts[] = {
 };
 
 static const struct opt_spec generate_opts[] = {
-	{ "keytype", OPT_VALUE, true, "aes or generic" },
-	{ "bits", OPT_VALUE, true, "key size: 128, 192, 256 (aes); 8..4096 (generic)" },
+	{ "keytype", OPT_VALUE, true, "aes, generic, ec-p256 or ec-p384 (a key pair)" },
+	{ "bits", OPT_VALUE, false, "key size: 128, 192, 256 (aes); 8..4096 (generic); not for ec" },
 	{ "label", OPT_VALUE, false, "object label, up to 32 characters" },
 	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
 	{ "extractable", OPT_FLAG, false, "the key may be wrapped" },
 	{ "modifiable", OPT_FLAG, false, "the key's attributes may change" },
+	{ "count", OPT_VALUE, false, "generate this many secret keys in one durable batch (up to 65536)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec import_opts[] = {
+	{ "file", OPT_VALUE, true, "the key file: PKCS#8 (PEM or DER), or raw bytes with -keytype" },
+	{ "keytype", OPT_VALUE, false, "aes or generic: the file holds the raw key" },
+	{ "label", OPT_VALUE, false, "object label, up to 32 characters" },
+	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
+	{ "extractable", OPT_FLAG, false, "the key may be wrapped" },
+	{ "modifiable", OPT_FLAG, false, "the key's attributes may change" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec find_opts[] = {
+	{ "label", OPT_VALUE, false, "objects with this label" },
+	{ "id", OPT_VALUE, false, "objects with this id (hex)" },
 	SLOT_OPT,
 	{ NULL },
 };
@@ -148,8 +167,12 @@ const struct command cli_commands[] = {
 	  changepolicy_opts, cmd_partition_changepolicy },
 	{ "partition", "contents", "list the partition's objects (co or cu logged in)",
 	  slot_only_opts, cmd_partition_contents },
-	{ "object", "generate", "generate a secret key in the partition (co)",
+	{ "object", "generate", "generate a secret key or an EC key pair in the partition (co)",
 	  generate_opts, cmd_object_generate },
+	{ "object", "import", "import a secret key or a private key from a file (co)",
+	  import_opts, cmd_object_import },
+	{ "object", "find", "list the handles of objects by label and/or id (co or cu)",
+	  find_opts, cmd_object_find },
 	{ "object", "create", "create a data object (co; cu for public ones)",
 	  create_opts, cmd_object_create },
 	{ "object", "destroy", "destroy an object",

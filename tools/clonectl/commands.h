@@ -33,6 +33,10 @@ int cmd_partition_changepolicy(struct cli *cli, const struct command *cmd,
 			       const struct cmd_args *args);
 int cmd_object_generate(struct cli *cli, const struct command *cmd,
 			const struct cmd_args *args);
+int cmd_object_import(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args);
+int cmd_object_find(struct cli *cli, const struct command *cmd,
+		    const struct cmd_args *args);
 int cmd_object_create(struct cli *cli, const struct command *cmd,
 		      const struct cmd_args *args);
 int cmd_object_destroy(struct cli *cli, const struct command *cmd,

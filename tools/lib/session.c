@@ -266,34 +266,156 @@ int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 	return ret;
 }
 
-int clonedev_object_list(struct clonedev *cd, unsigned int **handles)
-{
-	struct clonedev_object_list cmd;
-	unsigned int *all = NULL, n = 0;
-	__u32 page[1024];
+/* One page of a handle listing: the ioctl with start, room and buffer. */
+typedef int (*page_fn)(struct clonedev *cd, void *cmd, __u32 start,
+		       __u32 *page, __u32 room, __u32 *count, __u32 *next);
 
-	INIT(cmd);
+/* Collects every page of a handle listing into one malloc()ed array. */
+static int collect_handles(struct clonedev *cd, page_fn fetch, void *cmd,
+			   unsigned int **handles)
+{
+	unsigned int *all = NULL, n = 0;
+	__u32 page[1024], count, next = 0;
+
 	do {
 		unsigned int *grown;
 		int ret;
 
-		cmd.count = 1024;
-		cmd.handles = (uintptr_t)page;
-		ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_LIST, &cmd);
+		ret = fetch(cd, cmd, next, page, 1024, &count, &next);
 		if (ret) {
 			free(all);
 			return ret;
 		}
-		grown = realloc(all, (n + cmd.count + 1) * sizeof(*all));
+		grown = realloc(all, (n + count + 1) * sizeof(*all));
 		if (!grown) {
 			free(all);
 			return -ENOMEM;
 		}
 		all = grown;
-		memcpy(all + n, page, cmd.count * sizeof(*all));
-		n += cmd.count;
-		cmd.start = cmd.next;
-	} while (cmd.next);
+		memcpy(all + n, page, count * sizeof(*all));
+		n += count;
+	} while (next);
 	*handles = all;
 	return (int)n;
+}
+
+static int list_page(struct clonedev *cd, void *arg, __u32 start,
+		     __u32 *page, __u32 room, __u32 *count, __u32 *next)
+{
+	struct clonedev_object_list *cmd = arg;
+	int ret;
+
+	cmd->start = start;
+	cmd->count = room;
+	cmd->handles = (uintptr_t)page;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_LIST, cmd);
+	*count = cmd->count;
+	*next = cmd->next;
+	return ret;
+}
+
+int clonedev_object_list(struct clonedev *cd, unsigned int **handles)
+{
+	struct clonedev_object_list cmd;
+
+	INIT(cmd);
+	return collect_handles(cd, list_page, &cmd, handles);
+}
+
+static int find_page(struct clonedev *cd, void *arg, __u32 start,
+		     __u32 *page, __u32 room, __u32 *count, __u32 *next)
+{
+	struct clonedev_object_find *cmd = arg;
+	int ret;
+
+	cmd->start = start;
+	cmd->count = room;
+	cmd->handles = (uintptr_t)page;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_FIND, cmd);
+	*count = cmd->count;
+	*next = cmd->next;
+	return ret;
+}
+
+int clonedev_object_find(struct clonedev *cd, const char *label,
+			 const void *id, unsigned int id_len,
+			 unsigned int **handles)
+{
+	struct clonedev_object_find cmd;
+
+	INIT(cmd);
+	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label ? label : "",
+			 id, id ? id_len : 0))
+		return -EINVAL;
+	cmd.flags = (label ? CLONEDEV_FIND_LABEL : 0) |
+		    (id ? CLONEDEV_FIND_ID : 0);
+	return collect_handles(cd, find_page, &cmd, handles);
+}
+
+int clonedev_object_generate_bulk(struct clonedev *cd, unsigned int key_type,
+				  unsigned int bits, unsigned int obj_flags,
+				  const char *label, unsigned int count,
+				  unsigned int *handles)
+{
+	struct clonedev_object_generate cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.key_type = key_type;
+	cmd.bits = bits;
+	cmd.obj_flags = obj_flags;
+	cmd.count = count;
+	cmd.handles = (uintptr_t)handles;
+	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, NULL, 0))
+		return -EINVAL;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
+	if (!ret && count <= 1 && handles)
+		handles[0] = cmd.handle;
+	return ret;
+}
+
+int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
+				  unsigned int obj_flags, const char *label,
+				  const void *id, unsigned int id_len,
+				  unsigned int *handle,
+				  unsigned int *public_handle)
+{
+	struct clonedev_object_generate cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.key_type = key_type;
+	cmd.obj_flags = obj_flags;
+	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
+		return -EINVAL;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
+	if (!ret) {
+		if (handle)
+			*handle = cmd.handle;
+		if (public_handle)
+			*public_handle = cmd.public_handle;
+	}
+	return ret;
+}
+
+int clonedev_object_import(struct clonedev *cd, unsigned int key_type,
+			   unsigned int obj_flags, const char *label,
+			   const void *id, unsigned int id_len,
+			   const void *value, unsigned int value_len,
+			   unsigned int *handle)
+{
+	struct clonedev_object_import cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.key_type = key_type;
+	cmd.obj_flags = obj_flags;
+	cmd.value = (uintptr_t)value;
+	cmd.value_len = value_len;
+	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
+		return -EINVAL;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_IMPORT, &cmd);
+	if (!ret && handle)
+		*handle = cmd.handle;
+	return ret;
 }

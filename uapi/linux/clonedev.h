@@ -88,6 +88,8 @@ enum {
 	CLONEDEV_CMD_OBJECT_DESTROY,
 	CLONEDEV_CMD_OBJECT_GET,
 	CLONEDEV_CMD_OBJECT_LIST,
+	CLONEDEV_CMD_OBJECT_IMPORT,
+	CLONEDEV_CMD_OBJECT_FIND,
 };
 
 /**
@@ -502,8 +504,11 @@ enum clonedev_key_type {
  * @id_len: length of @id
  * @value_len: length of the value of a data object, else 0
  * @ouid: the object's unique id, kept by every clone of it
- * @kcv: key check value of a secret key (first bytes of AES-ECB of a zero
- *	block under an AES key; of SHA-256 of a generic secret), else zero
+ * @kcv: key check value, the same on every copy of a key: the first bytes
+ *	of AES-ECB of a zero block under an AES key; of SHA-256 of a generic
+ *	secret; of SHA-256 of the uncompressed public point (0x04 || X || Y)
+ *	of both halves of an EC key; of SHA-256 of the modulus (big-endian,
+ *	no leading zeros) of an RSA key; zero for data objects
  * @label: NUL-terminated label, up to 32 characters
  * @id: the application's identifier, @id_len bytes
  */
@@ -525,22 +530,32 @@ struct clonedev_object_attrs {
  * struct clonedev_object_generate - ioctl(CLONEDEV_IOCTL_OBJECT_GENERATE)
  * @size: input, sizeof(struct clonedev_object_generate)
  * @flags: input, must be 0
- * @key_type: input, CLONEDEV_KEY_AES or CLONEDEV_KEY_GENERIC_SECRET
- * @bits: input, key size in bits
- * @obj_flags: input, CLONEDEV_OBJ_* flags; a secret key is always
- *	private and sensitive
+ * @key_type: input, CLONEDEV_KEY_AES, CLONEDEV_KEY_GENERIC_SECRET,
+ *	CLONEDEV_KEY_EC_P256 or CLONEDEV_KEY_EC_P384
+ * @bits: input, key size in bits (AES 128, 192 or 256; generic secret 8 to
+ *	4096 in whole bytes; EC 0 or the curve's size)
+ * @obj_flags: input, CLONEDEV_OBJ_* flags; a secret or private key is
+ *	always private and sensitive, a public key never sensitive
  * @id_len: input, length of @id, 0..64
  * @label: input, NUL-terminated label, 0..32 characters
  * @id: input, @id_len bytes
- * @handle: output, the new object's handle
  * @__reserved: input, must be 0
+ * @handle: output, the new secret key's or private key's handle (the
+ *	first of a bulk request)
+ * @public_handle: output, the public key's handle of an EC key pair
+ * @count: input, 0 or 1 for one key; 2..65536 secret keys of this
+ *	template generated and made durable in one sealed batch, all or none
+ * @__reserved2: input, must be 0
+ * @handles: input, with @count > 1: where the @count handles go
  *
- * Generates a secret key in the session's partition from the kernel's
- * random number generator. The co must be logged in.
+ * Generates a secret key or an EC key pair in the session's partition from
+ * the kernel's random number generator. The co must be logged in.
  *
  * Return: 0; -EACCES if the session is not logged in as co; -EPERM if
- * policy 28 forbids key management; -EINVAL for a bad size, label or
- * length; -EOPNOTSUPP for a key type this call does not generate.
+ * policy 28 forbids key management; -EINVAL for a bad size, label, length
+ * or count; -EOPNOTSUPP for a key type this call does not generate (or
+ * a bulk request for key pairs); -EFAULT if @handles is not writable
+ * (nothing is kept then).
  */
 struct clonedev_object_generate {
 	__u32 size;
@@ -553,10 +568,66 @@ struct clonedev_object_generate {
 	__u8 id[CLONEDEV_ID_MAX];
 	__u8 __reserved[3];
 	__u32 handle;
+	__u32 public_handle;
+	__u32 count;
+	__u32 __reserved2;
+	__aligned_u64 handles;
 };
+
+#define CLONEDEV_GENERATE_MAX		65536
 
 #define CLONEDEV_IOCTL_OBJECT_GENERATE					\
 	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_GENERATE)
+
+/**
+ * struct clonedev_object_import - ioctl(CLONEDEV_IOCTL_OBJECT_IMPORT)
+ * @size: input, sizeof(struct clonedev_object_import)
+ * @flags: input, must be 0
+ * @key_type: input, enum clonedev_key_type (not CLONEDEV_KEY_NONE)
+ * @obj_flags: input, CLONEDEV_OBJ_* flags; the key is always private and
+ *	sensitive
+ * @id_len: input, length of @id, 0..64
+ * @value_len: input, length of @value
+ * @value: input, the key: raw bytes of an AES key (16, 24 or 32) or a
+ *	generic secret (1..512); the private scalar d of an EC key,
+ *	big-endian, 32 bytes for P-256 and 48 for P-384; or the PKCS#1
+ *	RSAPrivateKey (DER) of an RSA key of 2048 to 4096 bits
+ * @label: input, NUL-terminated label, 0..32 characters
+ * @id: input, @id_len bytes
+ * @__reserved: input, must be 0
+ * @handle: output, the new object's handle
+ * @bits: output, the key's size in bits
+ * @__reserved2: input, must be 0
+ *
+ * Imports a secret key or a private key into the session's partition. The
+ * kernel checks the key before keeping it: an EC scalar must lie in
+ * [1, n-1] and give a valid public point; an RSA key must parse, have a
+ * modulus of 2048 to 4096 bits, and decrypt what its public half
+ * encrypts. The imported value is never returned. The co must be logged
+ * in.
+ *
+ * Return: 0; -EACCES if not logged in as co; -EPERM if policy 28 forbids
+ * key management; -EINVAL for a bad size, label or length, or a key that
+ * fails its check; -EOPNOTSUPP for an unknown key type.
+ */
+struct clonedev_object_import {
+	__u32 size;
+	__u32 flags;
+	__u32 key_type;
+	__u32 obj_flags;
+	__u32 id_len;
+	__u32 value_len;
+	__aligned_u64 value;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 id[CLONEDEV_ID_MAX];
+	__u8 __reserved[3];
+	__u32 handle;
+	__u32 bits;
+	__u32 __reserved2;
+};
+
+#define CLONEDEV_IOCTL_OBJECT_IMPORT					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_IMPORT)
 
 /**
  * struct clonedev_object_create - ioctl(CLONEDEV_IOCTL_OBJECT_CREATE)
@@ -666,6 +737,49 @@ struct clonedev_object_list {
 };
 
 #define CLONEDEV_IOCTL_OBJECT_LIST _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_LIST)
+
+/* What struct clonedev_object_find matches on. */
+#define CLONEDEV_FIND_LABEL		0x00000001U
+#define CLONEDEV_FIND_ID		0x00000002U
+
+/**
+ * struct clonedev_object_find - ioctl(CLONEDEV_IOCTL_OBJECT_FIND)
+ * @size: input, sizeof(struct clonedev_object_find)
+ * @flags: input, CLONEDEV_FIND_LABEL and/or CLONEDEV_FIND_ID: which of
+ *	@label and @id an object must match (at least one)
+ * @start: input, the smallest handle to return (0 at first)
+ * @count: input, room in @handles; output, handles written
+ * @next: output, @start for the next call, 0 when there are no more
+ * @id_len: input, length of @id, 0..64
+ * @handles: input, pointer to an array of __u32
+ * @label: input, the label to match
+ * @id: input, the id to match, @id_len bytes
+ * @__reserved: input, must be 0
+ *
+ * Finds objects of the session's partition by label and/or id through the
+ * partition's indexes (balanced trees keyed by label and by id, then
+ * handle): the cost grows with the logarithm of the partition's size and
+ * the number of matches, never with a scan of every object. Handles come
+ * in ascending order. The co or cu must be logged in.
+ *
+ * Return: 0; -EACCES if not logged in; -EINVAL if @count is 0, no
+ * criterion is set, or @label or @id_len is bad; -EOPNOTSUPP for unknown
+ * @flags.
+ */
+struct clonedev_object_find {
+	__u32 size;
+	__u32 flags;
+	__u32 start;
+	__u32 count;
+	__u32 next;
+	__u32 id_len;
+	__aligned_u64 handles;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 id[CLONEDEV_ID_MAX];
+	__u8 __reserved[7];
+};
+
+#define CLONEDEV_IOCTL_OBJECT_FIND _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_FIND)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */

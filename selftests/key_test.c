@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonedev selftests: EC key pairs, imported keys (raw, PKCS#8 EC and RSA
+ * made on the host by selftests/keys/mkkeys, with their check values
+ * computed there by an independent implementation), bulk generation in
+ * one batch, find by label and id, and that an imported key's bytes never
+ * appear in the store or in any reply.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+
+#include "clonedev_test_util.h"
+
+#define STORE_DIR "/var/lib/clonedev"
+
+FIXTURE(key)
+{
+	struct clonedev_nl *nl;
+	struct clonedev *cd;
+	unsigned int slot;
+};
+
+FIXTURE_SETUP(key)
+{
+	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
+	delete_all_partitions(_metadata, self->nl);
+	setup_partition(_metadata, self->nl, "keys", &self->cd, &self->slot);
+}
+
+FIXTURE_TEARDOWN(key)
+{
+	clonedev_close(self->cd);
+	delete_all_partitions(_metadata, self->nl);
+	clonedev_nl_close(self->nl);
+}
+
+/* Reads a whole file into a malloc()ed buffer; returns its length or -1. */
+static ssize_t slurp(const char *path, unsigned char **out)
+{
+	unsigned char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	do {
+		if (len == cap) {
+			cap = cap ? 2 * cap : 65536;
+			buf = realloc(buf, cap);
+			if (!buf) {
+				close(fd);
+				return -1;
+			}
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n > 0)
+			len += n;
+	} while (n > 0);
+	close(fd);
+	*out = buf;
+	return n < 0 ? -1 : (ssize_t)len;
+}
+
+static const char *keys_dir(void)
+{
+	const char *d = getenv("CLONEDEV_KEYS");
+
+	return d ? d : "build/keys";
+}
+
+static ssize_t fixture(const char *name, unsigned char **out)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", keys_dir(), name);
+	return slurp(path, out);
+}
+
+/* The KCV and size that mkkeys computed for @name ("aes256.key", ...). */
+static int expected(const char *name, unsigned int *bits, char kcv[7])
+{
+	char path[512], line[512], n[128], type[32], sum[80];
+	int found = -1;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/expected.txt", keys_dir());
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (found && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%127s %31s %u %6s %79s", n, type, bits, kcv,
+			   sum) == 5 && !strcmp(n, name))
+			found = 0;
+	fclose(f);
+	return found;
+}
+
+static void kcv_str(const struct clonedev_object_attrs *a, char out[7])
+{
+	snprintf(out, 7, "%02x%02x%02x", a->kcv[0], a->kcv[1], a->kcv[2]);
+}
+
+/* Imports fixture @name: PKCS#8 unless @raw_type is set. */
+static int import_fixture(struct clonedev *cd, const char *name,
+			  unsigned int raw_type, unsigned int *h)
+{
+	struct clonedev_keyfile kf = { 0 };
+	unsigned char *buf;
+	ssize_t len = fixture(name, &buf);
+	int ret;
+
+	if (len < 0)
+		return -ENOENT;
+	if (raw_type) {
+		ret = clonedev_object_import(cd, raw_type, 0, name, NULL, 0,
+					     buf, (unsigned int)len, h);
+	} else {
+		ret = clonedev_keyfile_parse(buf, len, &kf);
+		if (!ret)
+			ret = clonedev_object_import(cd, kf.key_type, 0, name,
+						     NULL, 0, kf.value, kf.len,
+						     h);
+		clonedev_keyfile_free(&kf);
+	}
+	free(buf);
+	return ret;
+}
+
+/* SHA-256 through AF_ALG: the check value of a public point. */
+static int sha256(const void *data, size_t len, unsigned char out[32])
+{
+	struct sockaddr_alg {
+		unsigned short salg_family;
+		unsigned char salg_type[14];
+		unsigned int salg_feat;
+		unsigned int salg_mask;
+		unsigned char salg_name[64];
+	} sa = { .salg_family = 38 /* AF_ALG */ };
+	int tfm, op, ret = -1;
+
+	strcpy((char *)sa.salg_type, "hash");
+	strcpy((char *)sa.salg_name, "sha256");
+	tfm = socket(38, SOCK_SEQPACKET, 0);
+	if (tfm < 0)
+		return -1;
+	if (!bind(tfm, (struct sockaddr *)&sa, sizeof(sa))) {
+		op = accept(tfm, NULL, 0);
+		if (op >= 0) {
+			if (write(op, data, len) == (ssize_t)len &&
+			    read(op, out, 32) == 32)
+				ret = 0;
+			close(op);
+		}
+	}
+	close(tfm);
+	return ret;
+}
+
+static void check_pair(struct __test_metadata *_metadata,
+		       struct clonedev *cd, unsigned int type,
+		       unsigned int bits)
+{
+	struct clonedev_object_attrs a, b;
+	unsigned char point[200], digest[32];
+	unsigned int h, pub, vlen = 0;
+
+	ASSERT_EQ(0, clonedev_object_generate_pair(cd, type, 0, "pair",
+						   "\x07", 1, &h, &pub));
+	ASSERT_NE(h, pub);
+	ASSERT_EQ(0, clonedev_object_get(cd, h, &a, point, sizeof(point),
+					 &vlen));
+	EXPECT_EQ(CLONEDEV_CLASS_PRIVATE_KEY, a.obj_class);
+	EXPECT_EQ(type, a.key_type);
+	EXPECT_EQ(bits, a.bits);
+	EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE, a.obj_flags);
+	/* The private scalar is never returned. */
+	EXPECT_EQ(0, vlen);
+	ASSERT_EQ(0, clonedev_object_get(cd, pub, &b, point, sizeof(point),
+					 &vlen));
+	EXPECT_EQ(CLONEDEV_CLASS_PUBLIC_KEY, b.obj_class);
+	EXPECT_EQ(bits, b.bits);
+	EXPECT_EQ(0, b.obj_flags & CLONEDEV_OBJ_SENSITIVE);
+	ASSERT_EQ(1 + 2 * bits / 8, vlen);
+	EXPECT_EQ(0x04, point[0]);
+	EXPECT_EQ(0, memcmp(a.kcv, b.kcv, CLONEDEV_KCV_LEN));
+	ASSERT_EQ(0, sha256(point, vlen, digest));
+	EXPECT_EQ(0, memcmp(digest, a.kcv, CLONEDEV_KCV_LEN));
+}
+
+TEST_F(key, ec_pairs)
+{
+	unsigned char point1[100], point2[100];
+	struct clonedev_object_attrs a;
+	unsigned int h1, p1, h2, p2, len1, len2;
+
+	check_pair(_metadata, self->cd, CLONEDEV_KEY_EC_P256, 256);
+	check_pair(_metadata, self->cd, CLONEDEV_KEY_EC_P384, 384);
+	EXPECT_EQ(4, count_objects(self->cd));
+	/* Two pairs differ. */
+	ASSERT_EQ(0, clonedev_object_generate_pair(self->cd,
+						   CLONEDEV_KEY_EC_P256, 0,
+						   "x", NULL, 0, &h1, &p1));
+	ASSERT_EQ(0, clonedev_object_generate_pair(self->cd,
+						   CLONEDEV_KEY_EC_P256, 0,
+						   "y", NULL, 0, &h2, &p2));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, p1, &a, point1,
+					 sizeof(point1), &len1));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, p2, &a, point2,
+					 sizeof(point2), &len2));
+	EXPECT_NE(0, memcmp(point1, point2, 65));
+}
+
+TEST_F(key, generate_rejections)
+{
+	struct clonedev_object_generate g = { .size = sizeof(g) };
+
+	/* EC sizes come from the curve; a wrong one is refused. */
+	g.key_type = CLONEDEV_KEY_EC_P256;
+	g.bits = 384;
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
+	g.bits = 0;
+	g.__reserved2 = 1;
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
+	g.__reserved2 = 0;
+	/* Key pairs are not made in bulk. */
+	g.count = 2;
+	g.handles = (uintptr_t)&g;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->cd),
+				       CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
+	g.key_type = CLONEDEV_KEY_RSA;
+	g.count = 0;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->cd),
+				       CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
+	EXPECT_EQ(0, count_objects(self->cd));
+	/* The cu may not generate. */
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_object_generate_pair(self->cd,
+			 CLONEDEV_KEY_EC_P256, 0, "p", NULL, 0, NULL, NULL));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_object_generate_pair(self->cd,
+			 CLONEDEV_KEY_EC_P256, 0, "p", NULL, 0, NULL, NULL));
+}
+
+TEST_F(key, bulk_generate)
+{
+	unsigned int *h = calloc(5000, sizeof(*h)), *all = NULL, i;
+	struct clonedev_object_attrs a, b;
+	struct clonedev_object_generate g = { .size = sizeof(g) };
+	int n;
+
+	ASSERT_NE(NULL, h);
+	ASSERT_EQ(0, clonedev_object_generate_bulk(self->cd, CLONEDEV_KEY_AES,
+						   256, 0, "bulk", 5000, h));
+	n = clonedev_object_list(self->cd, &all);
+	ASSERT_EQ(5000, n);
+	for (i = 0; i < 5000; i++)
+		ASSERT_EQ(all[i], h[i]);
+	free(all);
+	ASSERT_EQ(0, clonedev_object_get(self->cd, h[0], &a, NULL, 0, NULL));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, h[1], &b, NULL, 0, NULL));
+	EXPECT_STREQ("bulk", b.label);
+	EXPECT_EQ(256, b.bits);
+	EXPECT_NE(0, memcmp(a.ouid, b.ouid, CLONEDEV_OUID_LEN));
+	free(h);
+
+	/* A bad handle array leaves nothing behind. */
+	g.key_type = CLONEDEV_KEY_AES;
+	g.bits = 128;
+	g.count = 10;
+	g.handles = 8;
+	EXPECT_ERRNO(EFAULT, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
+	g.handles = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
+	g.handles = (uintptr_t)&g;
+	g.count = CLONEDEV_GENERATE_MAX + 1;
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
+	EXPECT_EQ(5000, count_objects(self->cd));
+}
+
+TEST_F(key, find)
+{
+	unsigned int h[6], *found = NULL, i;
+	struct clonedev_object_find f = { .size = sizeof(f) };
+	__u32 page[2];
+
+	for (i = 0; i < 6; i++)
+		ASSERT_EQ(0, clonedev_object_generate(self->cd,
+						      CLONEDEV_KEY_AES, 128, 0,
+						      i % 2 ? "odd" : "even",
+						      i < 3 ? "\x01" : "\x02",
+						      1, &h[i]));
+	ASSERT_EQ(3, clonedev_object_find(self->cd, "odd", NULL, 0, &found));
+	EXPECT_EQ(h[1], found[0]);
+	EXPECT_EQ(h[3], found[1]);
+	EXPECT_EQ(h[5], found[2]);
+	free(found);
+	ASSERT_EQ(3, clonedev_object_find(self->cd, NULL, "\x02", 1, &found));
+	EXPECT_EQ(h[3], found[0]);
+	EXPECT_EQ(h[5], found[2]);
+	free(found);
+	ASSERT_EQ(1, clonedev_object_find(self->cd, "even", "\x02", 1,
+					  &found));
+	EXPECT_EQ(h[4], found[0]);
+	free(found);
+	ASSERT_EQ(0, clonedev_object_find(self->cd, "none", NULL, 0, &found));
+	free(found);
+	/* Paging: two at a time, resuming at next. */
+	f.flags = CLONEDEV_FIND_LABEL;
+	strcpy(f.label, "even");
+	f.count = 2;
+	f.handles = (uintptr_t)page;
+	ASSERT_EQ(0, ioctl(clonedev_fd(self->cd), CLONEDEV_IOCTL_OBJECT_FIND,
+			   &f));
+	EXPECT_EQ(2, f.count);
+	EXPECT_EQ(h[0], page[0]);
+	EXPECT_EQ(h[2], page[1]);
+	EXPECT_EQ(h[4], f.next);
+	f.start = f.next;
+	f.count = 2;
+	ASSERT_EQ(0, ioctl(clonedev_fd(self->cd), CLONEDEV_IOCTL_OBJECT_FIND,
+			   &f));
+	EXPECT_EQ(1, f.count);
+	EXPECT_EQ(h[4], page[0]);
+	EXPECT_EQ(0, f.next);
+	/* A destroyed object leaves the index. */
+	ASSERT_EQ(0, clonedev_object_destroy(self->cd, h[3]));
+	ASSERT_EQ(2, clonedev_object_find(self->cd, "odd", NULL, 0, &found));
+	EXPECT_EQ(h[5], found[1]);
+	free(found);
+	/* Rejections. */
+	f.flags = 0;
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_FIND, &f));
+	f.flags = 4;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->cd),
+				       CLONEDEV_IOCTL_OBJECT_FIND, &f));
+	f.flags = CLONEDEV_FIND_ID;
+	f.id_len = CLONEDEV_ID_MAX + 1;
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_FIND, &f));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_object_find(self->cd, "odd", NULL, 0,
+						      &found));
+}
+
+TEST_F(key, import_matches_host)
+{
+	static const struct {
+		const char *name;
+		unsigned int raw_type;
+		unsigned int key_type;
+		unsigned int obj_class;
+	} k[] = {
+		{ "aes128.key", CLONEDEV_KEY_AES, CLONEDEV_KEY_AES,
+		  CLONEDEV_CLASS_SECRET_KEY },
+		{ "aes256.key", CLONEDEV_KEY_AES, CLONEDEV_KEY_AES,
+		  CLONEDEV_CLASS_SECRET_KEY },
+		{ "secret40.key", CLONEDEV_KEY_GENERIC_SECRET,
+		  CLONEDEV_KEY_GENERIC_SECRET, CLONEDEV_CLASS_SECRET_KEY },
+		{ "ec256.pem", 0, CLONEDEV_KEY_EC_P256,
+		  CLONEDEV_CLASS_PRIVATE_KEY },
+		{ "ec256.der", 0, CLONEDEV_KEY_EC_P256,
+		  CLONEDEV_CLASS_PRIVATE_KEY },
+		{ "ec384.pem", 0, CLONEDEV_KEY_EC_P384,
+		  CLONEDEV_CLASS_PRIVATE_KEY },
+		{ "rsa2048.pem", 0, CLONEDEV_KEY_RSA,
+		  CLONEDEV_CLASS_PRIVATE_KEY },
+		{ "rsa2048.der", 0, CLONEDEV_KEY_RSA,
+		  CLONEDEV_CLASS_PRIVATE_KEY },
+		{ "rsa3072.pem", 0, CLONEDEV_KEY_RSA,
+		  CLONEDEV_CLASS_PRIVATE_KEY },
+		{ "rsa4096.pem", 0, CLONEDEV_KEY_RSA,
+		  CLONEDEV_CLASS_PRIVATE_KEY },
+	};
+	struct clonedev_object_attrs a;
+	unsigned int i, h, bits, vlen;
+	unsigned char v[64];
+	char kcv[7], want[7];
+
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		ASSERT_EQ(0, expected(k[i].name, &bits, want))
+			TH_LOG("%s missing from expected.txt", k[i].name);
+		ASSERT_EQ(0, import_fixture(self->cd, k[i].name, k[i].raw_type,
+					    &h))
+			TH_LOG("importing %s", k[i].name);
+		vlen = 99;
+		ASSERT_EQ(0, clonedev_object_get(self->cd, h, &a, v, sizeof(v),
+						 &vlen));
+		kcv_str(&a, kcv);
+		EXPECT_STREQ(want, kcv) TH_LOG("KCV of %s", k[i].name);
+		EXPECT_EQ(bits, a.bits) TH_LOG("size of %s", k[i].name);
+		EXPECT_EQ(k[i].key_type, a.key_type);
+		EXPECT_EQ(k[i].obj_class, a.obj_class);
+		EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE,
+			  a.obj_flags);
+		EXPECT_STREQ(k[i].name, a.label);
+		EXPECT_EQ(0, vlen);
+	}
+	EXPECT_EQ(ARRAY_SIZE(k), count_objects(self->cd));
+}
+
+TEST_F(key, import_rejections)
+{
+	struct clonedev_object_import im = { .size = sizeof(im) };
+	unsigned char d[48];
+	unsigned int h;
+
+	/* A 1024-bit RSA key parses but the HSM refuses it. */
+	EXPECT_NEG_ERRNO(EINVAL, import_fixture(self->cd, "rsa1024.pem", 0,
+						&h));
+	EXPECT_NEG_ERRNO(EINVAL, import_fixture(self->cd, "aes-bad.key",
+						CLONEDEV_KEY_AES, &h));
+	/* EC scalars 0 and n are out of range; a wrong length too. */
+	memset(d, 0, sizeof(d));
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_object_import(self->cd,
+			 CLONEDEV_KEY_EC_P256, 0, "z", NULL, 0, d, 32, &h));
+	memcpy(d, "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"
+		  "\xff\xff\xbc\xe6\xfa\xad\xa7\x17\x9e\x84\xf3\xb9\xca\xc2"
+		  "\xfc\x63\x25\x51", 32);
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_object_import(self->cd,
+			 CLONEDEV_KEY_EC_P256, 0, "n", NULL, 0, d, 32, &h));
+	d[31] = 0x50;	/* n - 1 is the largest valid scalar */
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_object_import(self->cd,
+			 CLONEDEV_KEY_EC_P256, 0, "n", NULL, 0, d, 31, &h));
+	/* Garbage is not an RSA key. */
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_object_import(self->cd,
+			 CLONEDEV_KEY_RSA, 0, "r", NULL, 0, d, 48, &h));
+	EXPECT_NEG_ERRNO(EOPNOTSUPP, clonedev_object_import(self->cd,
+			 CLONEDEV_KEY_NONE, 0, "r", NULL, 0, d, 16, &h));
+	im.key_type = CLONEDEV_KEY_AES;
+	im.value = (uintptr_t)d;
+	im.value_len = CLONEDEV_DATA_MAX + 1;
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_IMPORT, &im));
+	im.value_len = 16;
+	im.value = 8;
+	EXPECT_ERRNO(EFAULT, ioctl(clonedev_fd(self->cd),
+				   CLONEDEV_IOCTL_OBJECT_IMPORT, &im));
+	EXPECT_EQ(0, count_objects(self->cd));
+	/* Only the co imports. */
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
+	EXPECT_NEG_ERRNO(EACCES, import_fixture(self->cd, "aes128.key",
+						CLONEDEV_KEY_AES, &h));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	EXPECT_NEG_ERRNO(EACCES, import_fixture(self->cd, "ec256.pem", 0, &h));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, TEST_CO));
+	EXPECT_EQ(0, count_objects(self->cd));
+}
+
+/* True if @needle occurs in @hay. */
+static bool contains(const void *hay, size_t len, const void *needle,
+		     size_t nlen)
+{
+	return len >= nlen && memmem(hay, len, needle, nlen);
+}
+
+/* Counts the files in the store directory that hold @needle. */
+static int store_files_with(const void *needle, size_t nlen)
+{
+	DIR *dir = opendir(STORE_DIR);
+	struct dirent *e;
+	int hits = 0;
+
+	if (!dir)
+		return -1;
+	while ((e = readdir(dir))) {
+		char path[512];
+		unsigned char *buf;
+		ssize_t len;
+
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", STORE_DIR, e->d_name);
+		len = slurp(path, &buf);
+		if (len < 0)
+			continue;
+		hits += contains(buf, len, needle, nlen);
+		free(buf);
+	}
+	closedir(dir);
+	return hits;
+}
+
+struct raw_scan {
+	const unsigned char *needle;
+	size_t nlen;
+	int hits;
+	int msgs;
+};
+
+static int scan_reply(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *nlh = nlmsg_hdr(msg);
+	struct raw_scan *scan = arg;
+
+	scan->msgs++;
+	scan->hits += contains(nlh, nlh->nlmsg_len, scan->needle, scan->nlen);
+	return 0;
+}
+
+TEST_F(key, imported_bytes_never_appear)
+{
+	unsigned char *key, v[CLONEDEV_DATA_MAX], half[16];
+	struct clonedev_object_import im = { .size = sizeof(im) };
+	struct clonedev_object_attrs a;
+	struct raw_scan scan;
+	unsigned int *all = NULL, vlen;
+	struct nl_msg *msg;
+	int i, n;
+
+	ASSERT_EQ(32, fixture("pattern.key", &key));
+	/* The pattern is not in the store before the import... */
+	ASSERT_EQ(0, store_files_with(key, 32));
+	im.key_type = CLONEDEV_KEY_AES;
+	im.value = (uintptr_t)key;
+	im.value_len = 32;
+	strcpy(im.label, "pattern");
+	ASSERT_EQ(0, ioctl(clonedev_fd(self->cd), CLONEDEV_IOCTL_OBJECT_IMPORT,
+			   &im));
+	EXPECT_FALSE(contains(&im, sizeof(im), key + 8, 8));
+	/* ...nor after it, not even half of it, nor reversed. */
+	memcpy(half, key + 8, 16);
+	EXPECT_EQ(0, store_files_with(key, 32));
+	EXPECT_EQ(0, store_files_with(key, 16));
+	EXPECT_EQ(0, store_files_with(half, 16));
+	for (i = 0; i < 16; i++)
+		half[i] = key[31 - i];
+	EXPECT_EQ(0, store_files_with(half, 16));
+	/* Not in any ioctl reply. */
+	n = clonedev_object_list(self->cd, &all);
+	ASSERT_EQ(1, n);
+	EXPECT_FALSE(contains(all, n * sizeof(*all), key, 8));
+	memset(v, 0, sizeof(v));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, all[0], &a, v, sizeof(v),
+					 &vlen));
+	EXPECT_EQ(0, vlen);
+	EXPECT_FALSE(contains(&a, sizeof(a), key, 8));
+	EXPECT_FALSE(contains(v, sizeof(v), key, 8));
+	free(all);
+	/* Not in any netlink reply: the slot dump and the HSM's info. */
+	scan = (struct raw_scan){ .needle = key, .nlen = 8 };
+	msg = clonedev_nl_msg(self->nl, CLONEDEV_CMD_SLOT_GET, NLM_F_DUMP);
+	ASSERT_NE(NULL, msg);
+	ASSERT_EQ(0, clonedev_nl_transact(self->nl, msg, scan_reply, &scan));
+	msg = clonedev_nl_msg(self->nl, CLONEDEV_CMD_HSM_GET, 0);
+	ASSERT_NE(NULL, msg);
+	ASSERT_EQ(0, clonedev_nl_transact(self->nl, msg, scan_reply, &scan));
+	EXPECT_EQ(2, scan.msgs);
+	EXPECT_EQ(0, scan.hits);
+	free(key);
+}
+
+TEST_HARNESS_MAIN
