@@ -8,7 +8,9 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <grp.h>
 #include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <netlink/genl/ctrl.h>
@@ -37,6 +39,55 @@ TEST(device_node)
 	EXPECT_EQ(10, major(st.st_rdev));
 	EXPECT_EQ(CLONEDEV_MISC_MINOR, minor(st.st_rdev));
 	EXPECT_EQ(0660, st.st_mode & 07777);
+	EXPECT_EQ(0, st.st_uid);
+	EXPECT_EQ(0, st.st_gid);
+}
+
+/* In a child: an unprivileged user with @groups tries to open the device. */
+static int open_as_nobody(gid_t group)
+{
+	struct clonedev_session_info si = { .size = sizeof(si) };
+	int fd;
+
+	if (setgroups(group ? 1 : 0, &group) || setgid(65534) ||
+	    setuid(65534))
+		return 10;
+	fd = open(CLONEDEV_DEVICE_PATH, O_RDWR);
+	if (fd < 0)
+		return errno == EACCES ? 1 : 11;
+	/* A session, but with no role until a login. */
+	if (ioctl(fd, CLONEDEV_IOCTL_SESSION_INFO, &si) ||
+	    si.role != CLONEDEV_ROLE_NONE)
+		return 12;
+	close(fd);
+	return 0;
+}
+
+static int child_status(gid_t group)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(open_as_nobody(group));
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Who may open /dev/clonedev: root, and the group the node is given (by a
+ * udev rule on a real host, by chown here); nobody else (EACCES).
+ */
+TEST(device_access)
+{
+	EXPECT_EQ(1, child_status(0));
+	EXPECT_EQ(1, child_status(4242));
+	ASSERT_EQ(0, chown(CLONEDEV_DEVICE_PATH, 0, 4242));
+	EXPECT_EQ(0, child_status(4242));
+	EXPECT_EQ(1, child_status(4243));
+	ASSERT_EQ(0, chown(CLONEDEV_DEVICE_PATH, 0, 0));
+	EXPECT_EQ(1, child_status(4242));
 }
 
 FIXTURE(dev)

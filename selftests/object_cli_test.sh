@@ -62,10 +62,10 @@ expect "an unknown handle" 1 "" \
 expect "a bad handle" 1 "" \
 	"clonectl: 'x1' is not an object handle; 'partition contents' lists them." -- \
 	co "object show -handle x1"
-expect "a key type not generated" 1 "" "clonectl: -keytype must be aes or generic, not 'des'." -- \
+expect "a key type not generated" 1 "" "clonectl: -keytype must be aes, generic, ec-p256 or ec-p384, not 'des'." -- \
 	co "object generate -keytype des -bits 64"
 expect "a bad AES size" 1 "" \
-	"clonectl: -bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic." -- \
+	"clonectl: -bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic; an ec key takes its size from the curve." -- \
 	co "object generate -keytype aes -bits 512"
 expect "a bad id" 1 "" \
 	"clonectl: -id takes hex digits; 'zz' is not hex." -- \

@@ -120,6 +120,10 @@ static int print_new_key(struct cli *cli, struct clonedev *cd,
 	} else if (pub) {
 		printf("%s %s key pair: private key handle %u, public key handle %u, KCV %s.\n",
 		       verb, clonedev_key_type_name(a.key_type), h, pub, kcv);
+	} else if (a.key_type == CLONEDEV_KEY_EC_P256 ||
+		   a.key_type == CLONEDEV_KEY_EC_P384) {
+		printf("%s %s private key: handle %u, KCV %s.\n", verb,
+		       clonedev_key_type_name(a.key_type), h, kcv);
 	} else {
 		printf("%s %s-%u %s: handle %u, KCV %s.\n", verb,
 		       clonedev_key_type_name(a.key_type), a.bits,
