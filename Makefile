@@ -9,6 +9,7 @@
 #   make check          every test on every kernel, in QEMU
 #   make demo           the main job, in a VM
 #   make lint           checkpatch --strict, sparse, W=1, cppcheck
+#   make bench          figures: object create rate, contents, reload, memory
 #   make install        module for the running kernel, library, tool
 #
 # Kernel modules are built out of the source tree, one directory per kernel
@@ -44,6 +45,7 @@ LIB_OBJS  := $(patsubst tools/lib/%.c,$(B)/obj/lib/%.o,$(LIB_SRCS))
 LIB_PIC   := $(patsubst tools/lib/%.c,$(B)/obj/lib/%.pic.o,$(LIB_SRCS))
 CTL_SRCS  := $(wildcard tools/clonectl/*.c)
 CTL_OBJS  := $(patsubst tools/clonectl/%.c,$(B)/obj/clonectl/%.o,$(CTL_SRCS))
+BENCH_BINS := $(patsubst tools/bench/%.c,$(B)/bin/clonedev-bench-%,$(wildcard tools/bench/*.c))
 TEST_SRCS := $(wildcard selftests/*_test.c)
 TEST_BINS := $(patsubst selftests/%.c,$(B)/selftests/%,$(TEST_SRCS))
 
@@ -80,7 +82,7 @@ host-module:
 # ---- library and tool ----
 
 tools: $(B)/bin/clonectl $(B)/lib/libclonedev.a $(B)/lib/libclonedev.so \
-	$(B)/lib/pkgconfig/libclonedev.pc
+	$(B)/lib/pkgconfig/libclonedev.pc $(BENCH_BINS)
 
 $(B)/obj/lib/%.o: tools/lib/%.c tools/lib/libclonedev.h uapi/linux/clonedev.h
 	@mkdir -p $(@D)
@@ -112,6 +114,12 @@ $(B)/obj/clonectl/%.o: tools/clonectl/%.c $(wildcard tools/clonectl/*.h) \
 $(B)/bin/clonectl: $(CTL_OBJS) $(B)/lib/libclonedev.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(NL_LIBS) -lpthread
+
+# The programs make bench runs in the VM.
+$(B)/bin/clonedev-bench-%: tools/bench/%.c $(B)/lib/libclonedev.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -o $@ $< \
+		$(B)/lib/libclonedev.a $(NL_LIBS) -lpthread
 
 # ---- selftests ----
 
@@ -147,6 +155,9 @@ check:
 
 demo:
 	$(TOP)/tools/scripts/demo
+
+bench:
+	$(TOP)/tools/scripts/bench
 
 lint: $(KSRC)/.unpacked
 	$(TOP)/tools/scripts/lint

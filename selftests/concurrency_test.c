@@ -125,8 +125,8 @@ TEST(sixteen_threads_then_reload)
 	}
 	for (i = 0; i < THREADS; i++) {
 		ASSERT_EQ(0, pthread_join(t[i], NULL));
-		EXPECT_EQ(0, w[i].err) TH_LOG("thread %u: %s", i,
-					     strerror(-w[i].err));
+		EXPECT_EQ(0, w[i].err)
+			TH_LOG("thread %u: %s", i, strerror(-w[i].err));
 		EXPECT_EQ(0, w[i].mismatches);
 		total += w[i].live;
 	}

@@ -79,19 +79,19 @@ static const struct opt_spec changepolicy_opts[] = {
 };
 
 static const struct opt_spec generate_opts[] = {
-	{ "keytype", OPT_VALUE, true, "aes, generic, ec-p256 or ec-p384 (a key pair)" },
-	{ "bits", OPT_VALUE, false, "key size: 128, 192, 256 (aes); 8..4096 (generic); not for ec" },
+	{ "keytype", OPT_VALUE, true, "aes, generic, ec-p256 or ec-p384 (pair)" },
+	{ "bits", OPT_VALUE, false, "128, 192, 256 (aes); 8..4096 (generic); none (ec)" },
 	{ "label", OPT_VALUE, false, "object label, up to 32 characters" },
 	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
 	{ "extractable", OPT_FLAG, false, "the key may be wrapped" },
 	{ "modifiable", OPT_FLAG, false, "the key's attributes may change" },
-	{ "count", OPT_VALUE, false, "generate this many secret keys in one durable batch (up to 65536)" },
+	{ "count", OPT_VALUE, false, "this many secret keys in one durable batch (<= 65536)" },
 	SLOT_OPT,
 	{ NULL },
 };
 
 static const struct opt_spec import_opts[] = {
-	{ "file", OPT_VALUE, true, "the key file: PKCS#8 (PEM or DER), or raw bytes with -keytype" },
+	{ "file", OPT_VALUE, true, "key file: PKCS#8 (PEM or DER), raw with -keytype" },
 	{ "keytype", OPT_VALUE, false, "aes or generic: the file holds the raw key" },
 	{ "label", OPT_VALUE, false, "object label, up to 32 characters" },
 	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },

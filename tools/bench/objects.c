@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonedev-bench-objects: the object figures of make bench, measured in
+ * the VM (tools/scripts/bench starts it). For each size N it starts from
+ * an empty store, then measures:
+ *  - the bulk create rate: N AES-256 keys generated in batches of 10,000,
+ *    each batch one durable commit;
+ *  - the time of "clonectl partition contents" (login included);
+ *  - the reload time: modprobe clonedev replaying the sealed store;
+ *  - kernel memory per object: the growth of slab memory with N objects
+ *    loaded, divided by N.
+ * It also measures the one-at-a-time create rate (a commit and an fsync
+ * per object) on 1,000 keys. Prints one JSON object per line.
+ *
+ * Usage: clonedev-bench-objects N...
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libclonedev.h"
+
+#define PO	"bench-po"
+#define CO	"bench-co"
+#define BATCH	10000
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "clonedev-bench-objects: %s: %s\n", what,
+		strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+static void sh(const char *cmd)
+{
+	if (system(cmd))
+		die(cmd, EIO);
+}
+
+/* Slab memory in bytes, from /proc/meminfo. */
+static long long slab_bytes(void)
+{
+	char line[256];
+	long long kb = -1;
+	FILE *f = fopen("/proc/meminfo", "r");
+
+	if (!f)
+		die("/proc/meminfo", errno);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Slab: %lld kB", &kb) == 1)
+			break;
+	fclose(f);
+	return kb * 1024;
+}
+
+/* An empty store and HSM, one initialized partition, a co session. */
+static struct clonedev *fresh_partition(unsigned int *slot)
+{
+	struct clonedev_slot s;
+	struct clonedev_nl *nl;
+	struct clonedev *cd;
+	int ret;
+
+	sh("rmmod clonedev && rm -f /var/lib/clonedev/clonedev.log* && modprobe clonedev");
+	ret = clonedev_nl_open(&nl);
+	if (!ret)
+		ret = clonedev_nl_partition_create(nl, "bench", 0, 0, 0, &s);
+	if (ret)
+		die("creating the partition", ret);
+	clonedev_nl_close(nl);
+	*slot = s.slot;
+	ret = clonedev_open(&cd);
+	if (!ret)
+		ret = clonedev_slot_set(cd, s.slot) ?:
+		      clonedev_partition_init(cd, NULL, PO, "d", "bench") ?:
+		      clonedev_login(cd, CLONEDEV_ROLE_PO, PO) ?:
+		      clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO) ?:
+		      clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
+	if (ret)
+		die("initializing the partition", ret);
+	return cd;
+}
+
+static void single_rate(void)
+{
+	unsigned int slot, h, i, n = 1000;
+	struct clonedev *cd = fresh_partition(&slot);
+	double t = now();
+
+	for (i = 0; i < n; i++) {
+		int ret = clonedev_object_generate(cd, CLONEDEV_KEY_AES, 256, 0,
+					       "one", NULL, 0, &h);
+		if (ret)
+			die("generating a key", ret);
+	}
+	t = now() - t;
+	printf("{\"single_create_objects\":%u,\"single_create_per_s\":%.1f}\n",
+	       n, n / t);
+	clonedev_close(cd);
+}
+
+static void measure(unsigned int n)
+{
+	unsigned int slot, done, *h = malloc(BATCH * sizeof(*h)), *all = NULL;
+	double create_s, contents_s, reload_s, t;
+	long long slab0, slab1;
+	struct clonedev *cd;
+	char cmd[256];
+	int ret;
+
+	if (!h)
+		die("memory", ENOMEM);
+	cd = fresh_partition(&slot);
+	t = now();
+	for (done = 0; done < n; done += BATCH) {
+		unsigned int k = n - done < BATCH ? n - done : BATCH;
+
+		ret = clonedev_object_generate_bulk(cd, CLONEDEV_KEY_AES, 256, 0,
+						    "bulk", k, h);
+		if (ret)
+			die("generating keys", ret);
+	}
+	create_s = now() - t;
+	clonedev_close(cd);
+	free(h);
+
+	snprintf(cmd, sizeof(cmd),
+		 "printf 'role login -slot %u -name co -password %s\\npartition contents\\n' | clonectl >/dev/null",
+		 slot, CO);
+	t = now();
+	sh(cmd);
+	contents_s = now() - t;
+
+	sh("rmmod clonedev");
+	sh("sync; echo 2 > /proc/sys/vm/drop_caches");
+	slab0 = slab_bytes();
+	t = now();
+	sh("modprobe clonedev");
+	reload_s = now() - t;
+	slab1 = slab_bytes();
+
+	ret = clonedev_open(&cd);
+	if (!ret)
+		ret = clonedev_slot_set(cd, slot) ?:
+		      clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
+	if (ret)
+		die("logging in after the reload", ret);
+	ret = clonedev_object_list(cd, &all);
+	if (ret != (int)n)
+		die("counting the objects after the reload", ret < 0 ? ret : EIO);
+	free(all);
+	clonedev_close(cd);
+	printf("{\"objects\":%u,\"create_s\":%.3f,\"create_per_s\":%.1f,\"contents_s\":%.3f,\"reload_s\":%.3f,\"kernel_bytes_per_object\":%.1f}\n",
+	       n, create_s, n / create_s, contents_s, reload_s,
+	       (double)(slab1 - slab0) / n);
+	fflush(stdout);
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: clonedev-bench-objects N...\n");
+		return 2;
+	}
+	single_rate();
+	for (i = 1; i < argc; i++)
+		measure((unsigned int)strtoul(argv[i], NULL, 10));
+	return 0;
+}
