@@ -11,6 +11,7 @@
 #include <linux/uaccess.h>
 
 #include "device.h"
+#include "domain.h"
 #include "hsm.h"
 #include "object.h"
 #include "policy.h"
@@ -41,6 +42,10 @@ union ucmd_buffer {
 	struct clonedev_object_list object_list;
 	struct clonedev_object_import object_import;
 	struct clonedev_object_find object_find;
+	struct clonedev_domain_list domain_list;
+	struct clonedev_domain_add domain_add;
+	struct clonedev_domain_delete domain_delete;
+	struct clonedev_domain_change domain_change;
 };
 
 /*
@@ -117,6 +122,18 @@ static const struct ioctl_op ioctl_ops[] = {
 		 __reserved2),
 	IOCTL_OP(CLONEDEV_CMD_OBJECT_FIND, CLONEDEV_IOCTL_OBJECT_FIND,
 		 cld_session_object_find, struct clonedev_object_find,
+		 __reserved),
+	IOCTL_OP(CLONEDEV_CMD_DOMAIN_LIST, CLONEDEV_IOCTL_DOMAIN_LIST,
+		 cld_session_domain_list, struct clonedev_domain_list,
+		 domains),
+	IOCTL_OP(CLONEDEV_CMD_DOMAIN_ADD, CLONEDEV_IOCTL_DOMAIN_ADD,
+		 cld_session_domain_add, struct clonedev_domain_add,
+		 __reserved2),
+	IOCTL_OP(CLONEDEV_CMD_DOMAIN_DELETE, CLONEDEV_IOCTL_DOMAIN_DELETE,
+		 cld_session_domain_delete, struct clonedev_domain_delete,
+		 __reserved),
+	IOCTL_OP(CLONEDEV_CMD_DOMAIN_CHANGE, CLONEDEV_IOCTL_DOMAIN_CHANGE,
+		 cld_session_domain_change, struct clonedev_domain_change,
 		 __reserved),
 };
 

@@ -27,7 +27,8 @@ struct cred_rec {
 
 struct domain_rec {
 	char label[CLD_LABEL_MAX];
-	__le32 len;
+	__le16 len;
+	__le16 type;
 	u8 secret[CLONEDEV_SECRET_MAX];
 } __packed;
 
@@ -103,7 +104,8 @@ static void to_rec(const struct cld_partition *p, struct partition_rec *r)
 	for (i = 0; i < p->n_domains; i++) {
 		memcpy(r->domains[i].label, p->domains[i].label,
 		       strnlen(p->domains[i].label, CLD_LABEL_MAX));
-		r->domains[i].len = cpu_to_le32(p->domains[i].len);
+		r->domains[i].len = cpu_to_le16(p->domains[i].len);
+		r->domains[i].type = cpu_to_le16(p->domains[i].type);
 		memcpy(r->domains[i].secret, p->domains[i].secret,
 		       p->domains[i].len);
 	}
@@ -137,8 +139,10 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 		return -EBADMSG;
 	for (i = 0; i < p->n_domains; i++) {
 		memcpy(p->domains[i].label, r->domains[i].label, CLD_LABEL_MAX);
-		p->domains[i].len = le32_to_cpu(r->domains[i].len);
-		if (p->domains[i].len > CLONEDEV_SECRET_MAX)
+		p->domains[i].len = le16_to_cpu(r->domains[i].len);
+		p->domains[i].type = le16_to_cpu(r->domains[i].type);
+		if (p->domains[i].len > CLONEDEV_SECRET_MAX ||
+		    p->domains[i].type > CLONEDEV_DOMAIN_QUORUM)
 			return -EBADMSG;
 		memcpy(p->domains[i].secret, r->domains[i].secret,
 		       p->domains[i].len);

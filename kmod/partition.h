@@ -27,6 +27,7 @@ struct cld_cred {
 /* A cloning domain; the secret never leaves the kernel. */
 struct cld_domain {
 	char label[CLD_LABEL_MAX + 1];
+	u32 type;		/* enum clonedev_domain_type */
 	u32 len;
 	u8 secret[CLONEDEV_SECRET_MAX];
 };

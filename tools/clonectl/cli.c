@@ -376,7 +376,7 @@ void cli_help_all(FILE *f)
 	      "Commands:\n", f);
 	for (c = cli_commands; c->verb; c++) {
 		cmd_name(c, name, sizeof(name));
-		fprintf(f, "  %-24s %s\n", name, c->summary);
+		fprintf(f, "  %-28s %s\n", name, c->summary);
 	}
 }
 

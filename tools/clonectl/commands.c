@@ -90,6 +90,28 @@ static const struct opt_spec generate_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec domainadd_opts[] = {
+	{ "domain", OPT_VALUE, false, "the text domain's secret (asked if not given)" },
+	{ "domainlabel", OPT_VALUE, true, "its label, 1 to 32 characters" },
+	{ "primary", OPT_FLAG, false, "make it the primary domain" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec domaindelete_opts[] = {
+	{ "domainlabel", OPT_VALUE, true, "the domain to delete" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec domainchange_opts[] = {
+	{ "domainlabel", OPT_VALUE, true, "the domain" },
+	{ "newlabel", OPT_VALUE, false, "its new label" },
+	{ "primary", OPT_FLAG, false, "make it the primary domain" },
+	SLOT_OPT,
+	{ NULL },
+};
+
 static const struct opt_spec import_opts[] = {
 	{ "file", OPT_VALUE, true, "key file: PKCS#8 (PEM or DER), raw with -keytype" },
 	{ "keytype", OPT_VALUE, false, "aes or generic: the file holds the raw key" },
@@ -165,6 +187,14 @@ const struct command cli_commands[] = {
 	  showpolicies_opts, cmd_partition_showpolicies },
 	{ "partition", "changepolicy", "change partition policies (po)",
 	  changepolicy_opts, cmd_partition_changepolicy },
+	{ "partition", "domainlist", "list the partition's cloning domains (po)",
+	  slot_only_opts, cmd_partition_domainlist },
+	{ "partition", "domainadd", "add a text cloning domain (po; policy 44 for more than one)",
+	  domainadd_opts, cmd_partition_domainadd },
+	{ "partition", "domaindelete", "delete a cloning domain (po; not the last)",
+	  domaindelete_opts, cmd_partition_domaindelete },
+	{ "partition", "domainchangelabel", "relabel a domain or make it the primary (po)",
+	  domainchange_opts, cmd_partition_domainchangelabel },
 	{ "partition", "contents", "list the partition's objects (co or cu logged in)",
 	  slot_only_opts, cmd_partition_contents },
 	{ "object", "generate", "generate a secret key or an EC key pair in the partition (co)",

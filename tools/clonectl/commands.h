@@ -33,6 +33,14 @@ int cmd_partition_changepolicy(struct cli *cli, const struct command *cmd,
 			       const struct cmd_args *args);
 int cmd_object_generate(struct cli *cli, const struct command *cmd,
 			const struct cmd_args *args);
+int cmd_partition_domainlist(struct cli *cli, const struct command *cmd,
+			     const struct cmd_args *args);
+int cmd_partition_domainadd(struct cli *cli, const struct command *cmd,
+			    const struct cmd_args *args);
+int cmd_partition_domaindelete(struct cli *cli, const struct command *cmd,
+			       const struct cmd_args *args);
+int cmd_partition_domainchangelabel(struct cli *cli, const struct command *cmd,
+				    const struct cmd_args *args);
 int cmd_object_import(struct cli *cli, const struct command *cmd,
 		      const struct cmd_args *args);
 int cmd_object_find(struct cli *cli, const struct command *cmd,

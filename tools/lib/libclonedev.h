@@ -110,6 +110,19 @@ int clonedev_object_find(struct clonedev *cd, const char *label,
 			 const void *id, unsigned int id_len,
 			 unsigned int **handles);
 
+/*
+ * Cloning domains of the session's partition (CLONEDEV_IOCTL_DOMAIN_*; the
+ * po logged in). @primary: non-zero to make the domain the primary.
+ * @new_label may be NULL or "" to keep the label.
+ */
+int clonedev_domain_list(struct clonedev *cd, struct clonedev_domain_list *out);
+int clonedev_domain_add(struct clonedev *cd, const char *label,
+			const char *secret, int primary);
+int clonedev_domain_delete(struct clonedev *cd, const char *label);
+int clonedev_domain_change(struct clonedev *cd, const char *label,
+			   const char *new_label, int primary);
+const char *clonedev_domain_type_name(unsigned int type);	/* "text", "quorum" */
+
 /**
  * struct clonedev_keyfile - a private key read from a PKCS#8 file
  * @key_type: CLONEDEV_KEY_EC_P256, CLONEDEV_KEY_EC_P384 or CLONEDEV_KEY_RSA

@@ -101,6 +101,15 @@ const char *clonedev_key_type_name(unsigned int key_type)
 	return pick(n, ARRAY_SIZE(n), key_type);
 }
 
+const char *clonedev_domain_type_name(unsigned int type)
+{
+	static const char *const n[] = {
+		[CLONEDEV_DOMAIN_TEXT] = "text",
+		[CLONEDEV_DOMAIN_QUORUM] = "quorum",
+	};
+	return pick(n, ARRAY_SIZE(n), type);
+}
+
 const char *clonedev_protocol_name(unsigned int bit)
 {
 	switch (bit) {

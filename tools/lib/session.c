@@ -419,3 +419,46 @@ int clonedev_object_import(struct clonedev *cd, unsigned int key_type,
 		*handle = cmd.handle;
 	return ret;
 }
+
+int clonedev_domain_list(struct clonedev *cd, struct clonedev_domain_list *out)
+{
+	INIT(*out);
+	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_LIST, out);
+}
+
+int clonedev_domain_add(struct clonedev *cd, const char *label,
+			const char *secret, int primary)
+{
+	struct clonedev_domain_add cmd;
+
+	INIT(cmd);
+	if (copy_label(cmd.label, label))
+		return -EINVAL;
+	cmd.flags = primary ? CLONEDEV_DOMAIN_PRIMARY : 0;
+	cmd.secret = (uintptr_t)secret;
+	cmd.secret_len = (__u32)strlen(secret);
+	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_ADD, &cmd);
+}
+
+int clonedev_domain_delete(struct clonedev *cd, const char *label)
+{
+	struct clonedev_domain_delete cmd;
+
+	INIT(cmd);
+	if (copy_label(cmd.label, label))
+		return -EINVAL;
+	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_DELETE, &cmd);
+}
+
+int clonedev_domain_change(struct clonedev *cd, const char *label,
+			   const char *new_label, int primary)
+{
+	struct clonedev_domain_change cmd;
+
+	INIT(cmd);
+	if (copy_label(cmd.label, label) ||
+	    copy_label(cmd.new_label, new_label ? new_label : ""))
+		return -EINVAL;
+	cmd.flags = primary ? CLONEDEV_DOMAIN_PRIMARY : 0;
+	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_CHANGE, &cmd);
+}

@@ -90,6 +90,10 @@ enum {
 	CLONEDEV_CMD_OBJECT_LIST,
 	CLONEDEV_CMD_OBJECT_IMPORT,
 	CLONEDEV_CMD_OBJECT_FIND,
+	CLONEDEV_CMD_DOMAIN_LIST,
+	CLONEDEV_CMD_DOMAIN_ADD,
+	CLONEDEV_CMD_DOMAIN_DELETE,
+	CLONEDEV_CMD_DOMAIN_CHANGE,
 };
 
 /**
@@ -780,6 +784,141 @@ struct clonedev_object_find {
 };
 
 #define CLONEDEV_IOCTL_OBJECT_FIND _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_FIND)
+
+/**
+ * enum clonedev_domain_type - what a cloning domain's secret is
+ * @CLONEDEV_DOMAIN_TEXT: a text secret of 1 to 128 characters
+ * @CLONEDEV_DOMAIN_QUORUM: 32 random bytes made in the kernel, handed out
+ *	only as M-of-N shares
+ */
+enum clonedev_domain_type {
+	CLONEDEV_DOMAIN_TEXT = 0,
+	CLONEDEV_DOMAIN_QUORUM = 1,
+};
+
+#define CLONEDEV_MAX_DOMAINS		3
+#define CLONEDEV_FINGERPRINT_LEN	8
+
+/* The primary mark (struct clonedev_domain_add and _change flags). */
+#define CLONEDEV_DOMAIN_PRIMARY		0x00000001U
+
+/**
+ * struct clonedev_domain_info - one cloning domain, never its secret
+ * @label: NUL-terminated label, 1..32 characters, unique in the partition
+ * @primary: 1 for the partition's primary domain
+ * @__reserved: zero
+ * @type: enum clonedev_domain_type
+ * @fingerprint: the first bytes of HMAC-SHA256 keyed with the domain's
+ *	secret over the text "clonedev domain fingerprint": the same on every
+ *	partition that holds the same secret, whatever its label
+ */
+struct clonedev_domain_info {
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 primary;
+	__u8 __reserved[2];
+	__u32 type;
+	__u8 fingerprint[CLONEDEV_FINGERPRINT_LEN];
+};
+
+/**
+ * struct clonedev_domain_list - ioctl(CLONEDEV_IOCTL_DOMAIN_LIST)
+ * @size: input, sizeof(struct clonedev_domain_list)
+ * @flags: input, must be 0
+ * @count: output, domains in @domains, the primary first
+ * @__reserved: input, must be 0
+ * @domains: output
+ *
+ * Return: 0; -ENODEV without a slot; -EACCES unless the po is logged in.
+ */
+struct clonedev_domain_list {
+	__u32 size;
+	__u32 flags;
+	__u32 count;
+	__u32 __reserved;
+	struct clonedev_domain_info domains[CLONEDEV_MAX_DOMAINS];
+};
+
+#define CLONEDEV_IOCTL_DOMAIN_LIST _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_DOMAIN_LIST)
+
+/**
+ * struct clonedev_domain_add - ioctl(CLONEDEV_IOCTL_DOMAIN_ADD)
+ * @size: input, sizeof(struct clonedev_domain_add)
+ * @flags: input, CLONEDEV_DOMAIN_PRIMARY to make it the primary domain
+ * @secret_len: input, 1..128
+ * @__reserved: input, must be 0
+ * @secret: input, pointer to the text domain's secret
+ * @label: input, its label, 1..32 characters
+ * @__reserved2: input, must be 0
+ *
+ * Adds a text domain. A partition has at most three domains, and more
+ * than one only with policy 44 (Allow extended domain management) on.
+ * The po must be logged in.
+ *
+ * Return: 0; -EACCES unless the po is logged in; -EPERM if the partition
+ * has a domain and policy 44 is off; -ENOSPC if it has three; -EEXIST if
+ * the label is taken; -EINVAL for a bad label or secret length;
+ * -EOPNOTSUPP for unknown @flags.
+ */
+struct clonedev_domain_add {
+	__u32 size;
+	__u32 flags;
+	__u32 secret_len;
+	__u32 __reserved;
+	__aligned_u64 secret;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 __reserved2[7];
+};
+
+#define CLONEDEV_IOCTL_DOMAIN_ADD _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_DOMAIN_ADD)
+
+/**
+ * struct clonedev_domain_delete - ioctl(CLONEDEV_IOCTL_DOMAIN_DELETE)
+ * @size: input, sizeof(struct clonedev_domain_delete)
+ * @flags: input, must be 0
+ * @label: input, the domain to delete
+ * @__reserved: input, must be 0
+ *
+ * Deletes a domain (its secret is wiped). If it was the primary, the next
+ * domain becomes the primary. The po must be logged in.
+ *
+ * Return: 0; -EACCES unless the po is logged in; -ENOENT for an unknown
+ * label; -EBUSY for the partition's last domain.
+ */
+struct clonedev_domain_delete {
+	__u32 size;
+	__u32 flags;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 __reserved[7];
+};
+
+#define CLONEDEV_IOCTL_DOMAIN_DELETE					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_DOMAIN_DELETE)
+
+/**
+ * struct clonedev_domain_change - ioctl(CLONEDEV_IOCTL_DOMAIN_CHANGE)
+ * @size: input, sizeof(struct clonedev_domain_change)
+ * @flags: input, CLONEDEV_DOMAIN_PRIMARY to make the domain the primary
+ * @label: input, the domain
+ * @new_label: input, its new label, or empty to keep it
+ * @__reserved: input, must be 0
+ *
+ * Relabels a domain and/or moves the primary mark to it. The po must be
+ * logged in.
+ *
+ * Return: 0; -EACCES unless the po is logged in; -ENOENT for an unknown
+ * label; -EEXIST if @new_label is another domain's; -EINVAL for a bad
+ * label or nothing to change; -EOPNOTSUPP for unknown @flags.
+ */
+struct clonedev_domain_change {
+	__u32 size;
+	__u32 flags;
+	char label[CLONEDEV_LABEL_LEN];
+	char new_label[CLONEDEV_LABEL_LEN];
+	__u8 __reserved[6];
+};
+
+#define CLONEDEV_IOCTL_DOMAIN_CHANGE					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_DOMAIN_CHANGE)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */

@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Cloning domains of a partition (CLONEDEV_IOCTL_DOMAIN_*): list, add,
+ * delete, relabel and move the primary mark, all by the po. domains[0] is
+ * the primary. A domain's secret never leaves the kernel; what user space
+ * sees is its fingerprint, an HMAC keyed with the secret.
+ */
+#include <crypto/hash.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "domain.h"
+#include "hsm.h"
+#include "partition.h"
+#include "policy.h"
+#include "session.h"
+
+static const char fingerprint_text[] = "clonedev domain fingerprint";
+
+/* The fingerprint of @d (struct clonedev_domain_info says how). */
+int cld_domain_fingerprint(const struct cld_domain *d, u8 *out)
+{
+	struct crypto_shash *tfm;
+	u8 mac[32];
+	int ret;
+
+	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(tfm))
+		return PTR_ERR(tfm);
+	ret = crypto_shash_setkey(tfm, d->secret, d->len) ?:
+	      crypto_shash_tfm_digest(tfm, fingerprint_text,
+				      sizeof(fingerprint_text) - 1, mac);
+	crypto_free_shash(tfm);
+	if (!ret)
+		memcpy(out, mac, CLONEDEV_FINGERPRINT_LEN);
+	memzero_explicit(mac, sizeof(mac));
+	return ret;
+}
+
+static int find_label(const struct cld_partition *p, const char *label)
+{
+	u32 i;
+
+	for (i = 0; i < p->n_domains; i++)
+		if (!strcmp(p->domains[i].label, label))
+			return i;
+	return -1;
+}
+
+/* A label field of a request: 1..32 printable characters. */
+static bool label_ok(const char *label)
+{
+	return strnlen(label, CLONEDEV_LABEL_LEN) < CLONEDEV_LABEL_LEN &&
+	       cld_label_ok(label);
+}
+
+/* Moves domains[@i] to the front, keeping the others' order. */
+static void make_primary(struct cld_partition *p, u32 i)
+{
+	struct cld_domain d = p->domains[i];
+
+	memmove(&p->domains[1], &p->domains[0], i * sizeof(d));
+	p->domains[0] = d;
+	memzero_explicit(&d, sizeof(d));
+}
+
+/* The session's partition if its po is logged in. Must hold both locks. */
+static struct cld_partition *po_partition(struct cld_session *s)
+{
+	struct cld_partition *p = cld_session_partition(s);
+
+	if (!p)
+		return ERR_PTR(-ENODEV);
+	if (!cld_session_is(s, p, CLONEDEV_ROLE_PO))
+		return ERR_PTR(-EACCES);
+	return p;
+}
+
+/* Persists @p's new domains, or puts @old back. */
+static int commit_domains(struct cld_partition *p,
+			  const struct cld_domain *old, u32 old_n)
+{
+	int ret = cld_partition_persist(p);
+
+	if (ret) {
+		memcpy(p->domains, old, sizeof(p->domains));
+		p->n_domains = old_n;
+	}
+	return ret;
+}
+
+typedef int (*domain_op)(struct cld_partition *p, void *cmd);
+
+/* Runs @op on the po's partition, persisting what it changed. */
+static int run_po(struct cld_session *s, domain_op op, void *cmd)
+{
+	struct cld_domain *old;
+	struct cld_partition *p;
+	u32 old_n;
+	int ret;
+
+	old = kmalloc(sizeof(p->domains), GFP_KERNEL);
+	if (!old)
+		return -ENOMEM;
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = po_partition(s);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	memcpy(old, p->domains, sizeof(p->domains));
+	old_n = p->n_domains;
+	ret = op(p, cmd);
+	if (ret > 0)
+		ret = commit_domains(p, old, old_n);
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	kfree_sensitive(old);
+	return ret;
+}
+
+int cld_session_domain_list(struct cld_session *s, void *arg)
+{
+	struct clonedev_domain_list *cmd = arg;
+	struct cld_partition *p;
+	u32 i;
+	int ret = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved)
+		return -EINVAL;
+	memset(cmd->domains, 0, sizeof(cmd->domains));
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = po_partition(s);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	cmd->count = p->n_domains;
+	for (i = 0; i < p->n_domains && !ret; i++) {
+		struct clonedev_domain_info *d = &cmd->domains[i];
+
+		strscpy(d->label, p->domains[i].label, sizeof(d->label));
+		d->primary = i == 0;
+		d->type = p->domains[i].type;
+		ret = cld_domain_fingerprint(&p->domains[i], d->fingerprint);
+	}
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+struct add_args {
+	const struct clonedev_domain_add *cmd;
+	const u8 *secret;
+};
+
+static int add(struct cld_partition *p, void *arg)
+{
+	const struct add_args *a = arg;
+	struct cld_domain *d;
+
+	if (find_label(p, a->cmd->label) >= 0)
+		return -EEXIST;
+	if (p->n_domains && !cld_policy(p, CLONEDEV_POLICY_EXTENDED_DOMAINS))
+		return -EPERM;
+	if (p->n_domains == CLD_MAX_DOMAINS)
+		return -ENOSPC;
+	d = &p->domains[p->n_domains++];
+	memset(d, 0, sizeof(*d));
+	strscpy(d->label, a->cmd->label, sizeof(d->label));
+	d->type = CLONEDEV_DOMAIN_TEXT;
+	d->len = a->cmd->secret_len;
+	memcpy(d->secret, a->secret, d->len);
+	if (a->cmd->flags & CLONEDEV_DOMAIN_PRIMARY)
+		make_primary(p, p->n_domains - 1);
+	return 1;
+}
+
+int cld_session_domain_add(struct cld_session *s, void *arg)
+{
+	struct clonedev_domain_add *cmd = arg;
+	struct add_args a = { .cmd = cmd };
+	u8 *secret;
+	int ret;
+
+	if (cmd->flags & ~CLONEDEV_DOMAIN_PRIMARY)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved ||
+	    memchr_inv(cmd->__reserved2, 0, sizeof(cmd->__reserved2)) ||
+	    !label_ok(cmd->label) || !cmd->secret_len ||
+	    cmd->secret_len > CLONEDEV_SECRET_MAX)
+		return -EINVAL;
+	secret = memdup_user(u64_to_user_ptr(cmd->secret), cmd->secret_len);
+	if (IS_ERR(secret))
+		return PTR_ERR(secret);
+	a.secret = secret;
+	ret = run_po(s, add, &a);
+	kfree_sensitive(secret);
+	return ret;
+}
+
+static int delete(struct cld_partition *p, void *arg)
+{
+	const struct clonedev_domain_delete *cmd = arg;
+	int i = find_label(p, cmd->label);
+
+	if (i < 0)
+		return -ENOENT;
+	if (p->n_domains == 1)
+		return -EBUSY;
+	memmove(&p->domains[i], &p->domains[i + 1],
+		(p->n_domains - i - 1) * sizeof(p->domains[0]));
+	p->n_domains--;
+	memzero_explicit(&p->domains[p->n_domains], sizeof(p->domains[0]));
+	return 1;
+}
+
+int cld_session_domain_delete(struct cld_session *s, void *arg)
+{
+	struct clonedev_domain_delete *cmd = arg;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
+	    !label_ok(cmd->label))
+		return -EINVAL;
+	return run_po(s, delete, cmd);
+}
+
+static int change(struct cld_partition *p, void *arg)
+{
+	const struct clonedev_domain_change *cmd = arg;
+	int i = find_label(p, cmd->label), other;
+
+	if (i < 0)
+		return -ENOENT;
+	if (cmd->new_label[0]) {
+		other = find_label(p, cmd->new_label);
+		if (other >= 0 && other != i)
+			return -EEXIST;
+		strscpy(p->domains[i].label, cmd->new_label,
+			sizeof(p->domains[i].label));
+	}
+	if (cmd->flags & CLONEDEV_DOMAIN_PRIMARY)
+		make_primary(p, i);
+	return 1;
+}
+
+int cld_session_domain_change(struct cld_session *s, void *arg)
+{
+	struct clonedev_domain_change *cmd = arg;
+
+	if (cmd->flags & ~CLONEDEV_DOMAIN_PRIMARY)
+		return -EOPNOTSUPP;
+	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
+	    !label_ok(cmd->label) ||
+	    (cmd->new_label[0] && !label_ok(cmd->new_label)) ||
+	    (!cmd->new_label[0] && !cmd->flags))
+		return -EINVAL;
+	return run_po(s, change, cmd);
+}
