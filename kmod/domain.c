@@ -5,6 +5,7 @@
  * the primary. A domain's secret never leaves the kernel; what user space
  * sees is its fingerprint, an HMAC keyed with the secret.
  */
+#include <crypto/algapi.h>
 #include <crypto/hash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
@@ -14,6 +15,7 @@
 #include "hsm.h"
 #include "partition.h"
 #include "policy.h"
+#include "quorum.h"
 #include "session.h"
 
 static const char fingerprint_text[] = "clonedev domain fingerprint";
@@ -158,51 +160,102 @@ out:
 
 struct add_args {
 	const struct clonedev_domain_add *cmd;
-	const u8 *secret;
+	const struct cld_domain *new;
 };
+
+static bool holds_secret(const struct cld_partition *p,
+			 const struct cld_domain *d)
+{
+	u32 i;
+
+	for (i = 0; i < p->n_domains; i++)
+		if (p->domains[i].len == d->len &&
+		    !crypto_memneq(p->domains[i].secret, d->secret, d->len))
+			return true;
+	return false;
+}
 
 static int add(struct cld_partition *p, void *arg)
 {
 	const struct add_args *a = arg;
 	struct cld_domain *d;
 
-	if (find_label(p, a->cmd->label) >= 0)
+	if (find_label(p, a->cmd->label) >= 0 || holds_secret(p, a->new))
 		return -EEXIST;
 	if (p->n_domains && !cld_policy(p, CLONEDEV_POLICY_EXTENDED_DOMAINS))
 		return -EPERM;
 	if (p->n_domains == CLD_MAX_DOMAINS)
 		return -ENOSPC;
 	d = &p->domains[p->n_domains++];
-	memset(d, 0, sizeof(*d));
-	strscpy(d->label, a->cmd->label, sizeof(d->label));
-	d->type = CLONEDEV_DOMAIN_TEXT;
-	d->len = a->cmd->secret_len;
-	memcpy(d->secret, a->secret, d->len);
+	*d = *a->new;
 	if (a->cmd->flags & CLONEDEV_DOMAIN_PRIMARY)
 		make_primary(p, p->n_domains - 1);
 	return 1;
+}
+
+/*
+ * The domain a quorum import brings: the secret its shares combine to,
+ * which must have the fingerprint the shares were made with.
+ */
+static int combine_domain(const struct clonedev_domain_add *cmd,
+			  struct cld_domain *d)
+{
+	struct clonedev_share *sh;
+	u8 fp[CLONEDEV_FINGERPRINT_LEN];
+	int ret;
+
+	sh = cld_quorum_shares_from_user(cmd->shares, cmd->share_count);
+	if (IS_ERR(sh))
+		return PTR_ERR(sh);
+	ret = cld_quorum_combine(sh, cmd->share_count, d->secret);
+	kfree_sensitive(sh);
+	if (ret)
+		return ret;
+	d->len = CLONEDEV_SHARE_LEN;
+	d->type = CLONEDEV_DOMAIN_QUORUM;
+	ret = cld_domain_fingerprint(d, fp);
+	if (!ret && crypto_memneq(fp, cmd->fingerprint, sizeof(fp)))
+		ret = -EBADMSG;
+	return ret;
 }
 
 int cld_session_domain_add(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_add *cmd = arg;
 	struct add_args a = { .cmd = cmd };
+	struct cld_domain *d;
 	u8 *secret;
 	int ret;
 
 	if (cmd->flags & ~CLONEDEV_DOMAIN_PRIMARY)
 		return -EOPNOTSUPP;
-	if (cmd->__reserved ||
+	if (cmd->__reserved || cmd->__reserved3 ||
 	    memchr_inv(cmd->__reserved2, 0, sizeof(cmd->__reserved2)) ||
-	    !label_ok(cmd->label) || !cmd->secret_len ||
-	    cmd->secret_len > CLONEDEV_SECRET_MAX)
+	    !label_ok(cmd->label) ||
+	    (cmd->share_count ? cmd->secret_len :
+	     !cmd->secret_len || cmd->secret_len > CLONEDEV_SECRET_MAX))
 		return -EINVAL;
-	secret = memdup_user(u64_to_user_ptr(cmd->secret), cmd->secret_len);
-	if (IS_ERR(secret))
-		return PTR_ERR(secret);
-	a.secret = secret;
-	ret = run_po(s, add, &a);
-	kfree_sensitive(secret);
+	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	if (!d)
+		return -ENOMEM;
+	strscpy(d->label, cmd->label, sizeof(d->label));
+	if (cmd->share_count) {
+		ret = combine_domain(cmd, d);
+	} else {
+		secret = memdup_user(u64_to_user_ptr(cmd->secret),
+				     cmd->secret_len);
+		ret = PTR_ERR_OR_ZERO(secret);
+		if (!ret) {
+			d->type = CLONEDEV_DOMAIN_TEXT;
+			d->len = cmd->secret_len;
+			memcpy(d->secret, secret, d->len);
+			kfree_sensitive(secret);
+		}
+	}
+	a.new = d;
+	if (!ret)
+		ret = run_po(s, add, &a);
+	kfree_sensitive(d);
 	return ret;
 }
 

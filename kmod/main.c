@@ -11,6 +11,7 @@
 #include "device.h"
 #include "hsm.h"
 #include "netlink.h"
+#include "quorum.h"
 #include "role.h"
 
 static int fips_mode = -1;
@@ -38,6 +39,9 @@ static int __init cld_mod_init(void)
 
 	if (!pbkdf2_iterations)
 		return -EINVAL;
+	ret = cld_quorum_selftest();
+	if (ret)
+		return ret;
 	ret = cld_role_init(pbkdf2_iterations);
 	if (ret)
 		return ret;

@@ -9,13 +9,16 @@
  */
 #include <crypto/algapi.h>
 #include <linux/capability.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "domain.h"
 #include "hsm.h"
 #include "partition.h"
 #include "policy.h"
+#include "quorum.h"
 #include "role.h"
 #include "session.h"
 
@@ -39,6 +42,63 @@ static u8 *copy_secret(u64 uptr, u32 len)
 	if (len < 1 || len > CLONEDEV_SECRET_MAX)
 		return ERR_PTR(-EINVAL);
 	return memdup_user(u64_to_user_ptr(uptr), len);
+}
+
+/*
+ * The secret a request carries: a password, or (with @share_count) the
+ * quorum secret its shares combine to. kfree_sensitive() the result.
+ */
+static u8 *request_secret(u64 secret, u32 secret_len, u64 shares,
+			  u32 share_count, u32 *len)
+{
+	struct clonedev_share *sh;
+	u8 *out;
+	int ret;
+
+	if (!share_count) {
+		*len = secret_len;
+		return copy_secret(secret, secret_len);
+	}
+	sh = cld_quorum_shares_from_user(shares, share_count);
+	if (IS_ERR(sh))
+		return ERR_CAST(sh);
+	out = kmalloc(CLONEDEV_SHARE_LEN, GFP_KERNEL);
+	ret = out ? cld_quorum_combine(sh, share_count, out) : -ENOMEM;
+	kfree_sensitive(sh);
+	if (ret) {
+		kfree_sensitive(out);
+		return ERR_PTR(ret);
+	}
+	*len = CLONEDEV_SHARE_LEN;
+	return out;
+}
+
+/*
+ * A new random quorum secret and its @n shares for user space. Return: the
+ * secret (kfree_sensitive()) with *shares set (kfree_sensitive()), or an
+ * ERR_PTR.
+ */
+static u8 *new_quorum_secret(u32 m, u32 n, struct clonedev_share **shares)
+{
+	u8 *secret;
+	int ret;
+
+	if (!cld_quorum_ok(m, n))
+		return ERR_PTR(-EINVAL);
+	secret = kmalloc(CLONEDEV_SHARE_LEN, GFP_KERNEL);
+	*shares = kcalloc(n, sizeof(**shares), GFP_KERNEL);
+	ret = secret && *shares ? 0 : -ENOMEM;
+	if (!ret) {
+		get_random_bytes(secret, CLONEDEV_SHARE_LEN);
+		ret = cld_quorum_split(secret, m, n, *shares);
+	}
+	if (ret) {
+		kfree_sensitive(secret);
+		kfree_sensitive(*shares);
+		*shares = NULL;
+		return ERR_PTR(ret);
+	}
+	return secret;
 }
 
 /* The session's partition, if it still exists. Must hold cld_hsm.lock. */
@@ -102,7 +162,7 @@ static int record_failure(struct cld_partition *p, u32 role)
  * errno with it released.
  */
 static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
-		  struct cld_partition **pp)
+		  bool quorum, struct cld_partition **pp)
 {
 	struct cld_partition *p;
 	struct cld_cred cred;
@@ -118,6 +178,10 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 	}
 	if (p->state == CLONEDEV_STATE_ZEROIZED) {
 		ret = -ESTALE;
+		goto unlock;
+	}
+	if ((p->auth == CLONEDEV_AUTH_QUORUM) != quorum) {
+		ret = -EINVAL;
 		goto unlock;
 	}
 	if (!(p->roles[role].flags & CLONEDEV_ROLE_SET)) {
@@ -226,12 +290,78 @@ static bool label_field_ok(const char *label, bool may_be_empty)
 	return cld_label_ok(label);
 }
 
+/*
+ * The po credential and primary domain secret of an init request: from
+ * its password and text domain, or, for a quorum partition, made here with
+ * their shares (po first) in *shares. Return: the domain secret
+ * (kfree_sensitive()) with *dom_len, or an ERR_PTR.
+ */
+static u8 *init_secrets(const struct clonedev_partition_init *cmd,
+			struct cld_cred *po, u32 *dom_len,
+			struct clonedev_share **shares)
+{
+	struct clonedev_share *po_sh = NULL, *dom_sh = NULL;
+	u8 *pw, *dom;
+	int ret;
+
+	*shares = NULL;
+	if (!cmd->quorum_n) {
+		if (cmd->quorum_m || cmd->shares)
+			return ERR_PTR(-EINVAL);
+		pw = copy_secret(cmd->password, cmd->password_len);
+		if (IS_ERR(pw))
+			return pw;
+		dom = copy_secret(cmd->domain, cmd->domain_len);
+		ret = IS_ERR(dom) ? PTR_ERR(dom) :
+		      cld_cred_set(po, pw, cmd->password_len);
+		kfree_sensitive(pw);
+		if (ret) {
+			if (!IS_ERR(dom))
+				kfree_sensitive(dom);
+			return ERR_PTR(ret);
+		}
+		*dom_len = cmd->domain_len;
+		return dom;
+	}
+	if (cmd->password_len || cmd->domain_len || !cmd->shares)
+		return ERR_PTR(-EINVAL);
+	pw = new_quorum_secret(cmd->quorum_m, cmd->quorum_n, &po_sh);
+	if (IS_ERR(pw))
+		return pw;
+	dom = new_quorum_secret(cmd->quorum_m, cmd->quorum_n, &dom_sh);
+	ret = IS_ERR(dom) ? PTR_ERR(dom) :
+	      cld_cred_set(po, pw, CLONEDEV_SHARE_LEN);
+	kfree_sensitive(pw);
+	if (!ret) {
+		*shares = kcalloc(2 * cmd->quorum_n, sizeof(**shares),
+				  GFP_KERNEL);
+		ret = *shares ? 0 : -ENOMEM;
+	}
+	if (!ret) {
+		memcpy(*shares, po_sh, cmd->quorum_n * sizeof(*po_sh));
+		memcpy(*shares + cmd->quorum_n, dom_sh,
+		       cmd->quorum_n * sizeof(*dom_sh));
+	}
+	kfree_sensitive(po_sh);
+	kfree_sensitive(dom_sh);
+	if (ret) {
+		if (!IS_ERR(dom))
+			kfree_sensitive(dom);
+		return ERR_PTR(ret);
+	}
+	*dom_len = CLONEDEV_SHARE_LEN;
+	return dom;
+}
+
 int cld_session_partition_init(struct cld_session *s, void *arg)
 {
 	struct clonedev_partition_init *cmd = arg;
 	struct cld_partition *p, *next = NULL;
+	struct clonedev_share *shares;
+	bool quorum = cmd->quorum_n;
 	struct cld_cred po;
-	u8 *pw, *dom = NULL;
+	u32 dom_len;
+	u8 *dom;
 	int ret;
 
 	if (cmd->flags)
@@ -240,18 +370,9 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 	    !label_field_ok(cmd->label, true) ||
 	    !label_field_ok(cmd->domain_label, false))
 		return -EINVAL;
-	pw = copy_secret(cmd->password, cmd->password_len);
-	if (IS_ERR(pw))
-		return PTR_ERR(pw);
-	dom = copy_secret(cmd->domain, cmd->domain_len);
-	if (IS_ERR(dom)) {
-		ret = PTR_ERR(dom);
-		dom = NULL;
-		goto out_free;
-	}
-	ret = cld_cred_set(&po, pw, cmd->password_len);
-	if (ret)
-		goto out_free;
+	dom = init_secrets(cmd, &po, &dom_len, &shares);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
 
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
@@ -266,9 +387,19 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 		ret = -EACCES;
 		goto out_unlock;
 	}
+	if ((p->auth == CLONEDEV_AUTH_QUORUM) != quorum) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
 	if (cmd->label[0] && strcmp(cmd->label, p->label) &&
 	    cld_partition_find_label(cmd->label)) {
 		ret = -EEXIST;
+		goto out_unlock;
+	}
+	/* The shares reach user space before anything changes. */
+	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
+				   2 * cmd->quorum_n * sizeof(*shares))) {
+		ret = -EFAULT;
 		goto out_unlock;
 	}
 	/* The new state is built aside and made durable before it counts. */
@@ -282,14 +413,17 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 	next->roles[CLONEDEV_ROLE_PO] = po;
 	strscpy(next->domains[0].label, cmd->domain_label,
 		sizeof(next->domains[0].label));
-	memcpy(next->domains[0].secret, dom, cmd->domain_len);
-	next->domains[0].len = cmd->domain_len;
+	memcpy(next->domains[0].secret, dom, dom_len);
+	next->domains[0].len = dom_len;
+	next->domains[0].type = quorum ? CLONEDEV_DOMAIN_QUORUM :
+					 CLONEDEV_DOMAIN_TEXT;
 	next->n_domains = 1;
 	if (cmd->label[0])
 		strscpy(next->label, cmd->label, sizeof(next->label));
 	cld_policy_defaults(next->policies);
 	next->state = CLONEDEV_STATE_INITIALIZED;
-	ret = cld_partition_persist_clear(next);
+	ret = cld_domain_fingerprint(&next->domains[0], cmd->fingerprint) ?:
+	      cld_partition_persist_clear(next);
 	if (!ret) {
 		cld_partition_assign(p, next);
 		cld_partition_destroy_objects(p);
@@ -301,9 +435,8 @@ out_unlock:
 	mutex_unlock(&s->lock);
 	kfree_sensitive(next);
 	memzero_explicit(&po, sizeof(po));
-out_free:
+	kfree_sensitive(shares);
 	kfree_sensitive(dom);
-	kfree_sensitive(pw);
 	return ret;
 }
 
@@ -311,19 +444,22 @@ int cld_session_login(struct cld_session *s, void *arg)
 {
 	struct clonedev_login *cmd = arg;
 	struct cld_partition *p;
+	u32 len;
 	u8 *pw;
 	int ret;
 
 	if (cmd->flags)
 		return -EOPNOTSUPP;
-	if (cmd->role < CLONEDEV_ROLE_PO || cmd->role > CLONEDEV_ROLE_CU)
+	if (cmd->role < CLONEDEV_ROLE_PO || cmd->role > CLONEDEV_ROLE_CU ||
+	    cmd->__reserved || (cmd->share_count && cmd->secret_len))
 		return -EINVAL;
-	pw = copy_secret(cmd->secret, cmd->secret_len);
+	pw = request_secret(cmd->secret, cmd->secret_len, cmd->shares,
+			    cmd->share_count, &len);
 	if (IS_ERR(pw))
 		return PTR_ERR(pw);
 	mutex_lock(&s->lock);
 	s->role = CLONEDEV_ROLE_NONE;
-	ret = verify(s, cmd->role, pw, cmd->secret_len, &p);
+	ret = verify(s, cmd->role, pw, len, cmd->share_count, &p);
 	if (!ret) {
 		s->role = cmd->role;
 		s->generation = p->generation;
@@ -352,8 +488,11 @@ int cld_session_logout(struct cld_session *s, void *arg)
 int cld_session_role_init(struct cld_session *s, void *arg)
 {
 	struct clonedev_role_init *cmd = arg;
+	struct clonedev_share *shares = NULL;
+	bool quorum = cmd->quorum_n;
 	struct cld_partition *p;
 	struct cld_cred cred, old;
+	u32 len = cmd->secret_len;
 	u8 *pw;
 	int ret;
 
@@ -361,13 +500,22 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 		return -EOPNOTSUPP;
 	if (cmd->role != CLONEDEV_ROLE_CO && cmd->role != CLONEDEV_ROLE_CU)
 		return -EINVAL;
-	pw = copy_secret(cmd->secret, cmd->secret_len);
+	if (quorum) {
+		if (cmd->secret_len || !cmd->shares)
+			return -EINVAL;
+		pw = new_quorum_secret(cmd->quorum_m, cmd->quorum_n, &shares);
+		len = CLONEDEV_SHARE_LEN;
+	} else if (cmd->quorum_m || cmd->shares) {
+		return -EINVAL;
+	} else {
+		pw = copy_secret(cmd->secret, cmd->secret_len);
+	}
 	if (IS_ERR(pw))
 		return PTR_ERR(pw);
-	ret = cld_cred_set(&cred, pw, cmd->secret_len);
+	ret = cld_cred_set(&cred, pw, len);
 	kfree_sensitive(pw);
 	if (ret)
-		return ret;
+		goto out_free;
 
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
@@ -381,6 +529,15 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 		ret = -EACCES;
 		goto out;
 	}
+	if ((p->auth == CLONEDEV_AUTH_QUORUM) != quorum) {
+		ret = -EINVAL;
+		goto out;
+	}
+	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
+				   cmd->quorum_n * sizeof(*shares))) {
+		ret = -EFAULT;
+		goto out;
+	}
 	old = p->roles[cmd->role];
 	p->roles[cmd->role] = cred;
 	ret = cld_partition_persist(p);
@@ -391,6 +548,8 @@ out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
 	memzero_explicit(&cred, sizeof(cred));
+out_free:
+	kfree_sensitive(shares);
 	return ret;
 }
 
@@ -424,7 +583,7 @@ int cld_session_changepw(struct cld_session *s, void *arg)
 	ret = p && logged_in(s, p) ? 0 : -EACCES;
 	mutex_unlock(&cld_hsm.lock);
 	if (!ret)
-		ret = verify(s, role, oldpw, cmd->old_len, &p);
+		ret = verify(s, role, oldpw, cmd->old_len, false, &p);
 	if (!ret) {
 		old = p->roles[role];
 		p->roles[role] = cred;

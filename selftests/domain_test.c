@@ -79,18 +79,18 @@ TEST_F(dom, same_secret_same_fingerprint)
 	setup_partition(_metadata, self->nl, "other", &other, &slot);
 	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_PO, TEST_PO));
 	ext_domains(_metadata, other, 1);
-	ASSERT_EQ(0, clonedev_domain_add(other, "copy", "d", 0));
+	ASSERT_EQ(0, clonedev_domain_change(other, "dom", "copy", 0));
 	ASSERT_EQ(0, clonedev_domain_add(other, "else", "e", 0));
+	/* A partition holds a secret once, whatever the label. */
+	EXPECT_NEG_ERRNO(EEXIST, clonedev_domain_add(other, "again", "d", 0));
 	ASSERT_EQ(0, clonedev_domain_list(self->cd, &a));
 	ASSERT_EQ(0, clonedev_domain_list(other, &b));
-	ASSERT_EQ(3, b.count);
-	EXPECT_STREQ("copy", b.domains[1].label);
+	ASSERT_EQ(2, b.count);
+	EXPECT_STREQ("copy", b.domains[0].label);
 	EXPECT_EQ(0, b.domains[1].primary);
 	EXPECT_EQ(0, memcmp(a.domains[0].fingerprint, b.domains[0].fingerprint,
 			    CLONEDEV_FINGERPRINT_LEN));
-	EXPECT_EQ(0, memcmp(a.domains[0].fingerprint, b.domains[1].fingerprint,
-			    CLONEDEV_FINGERPRINT_LEN));
-	EXPECT_NE(0, memcmp(a.domains[0].fingerprint, b.domains[2].fingerprint,
+	EXPECT_NE(0, memcmp(a.domains[0].fingerprint, b.domains[1].fingerprint,
 			    CLONEDEV_FINGERPRINT_LEN));
 	clonedev_close(other);
 }

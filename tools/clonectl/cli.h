@@ -77,6 +77,22 @@ int cli_nl(struct cli *cli, struct clonedev_nl **nl);
 int cli_session(struct cli *cli, struct clonedev **cd);
 bool cli_json(const struct cli *cli);
 
+/* Returned by helpers that have printed their error already. */
+#define CLI_REPORTED	(-4096)
+
+/* Quorum share files (cmd_quorum.c); kernel errors come back as -errno. */
+int cli_quorum_partition_init(struct cli *cli, struct clonedev *cd,
+			      const char *label, const char *domain_label,
+			      const char *quorum, const char *dir);
+int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
+			 unsigned int role, const char *quorum,
+			 const char *dir);
+int cli_quorum_login(struct cli *cli, struct clonedev *cd, unsigned int role,
+		     const char *files, const char *dir);
+int cli_quorum_domain_import(struct cli *cli, struct clonedev *cd,
+			     const char *label, const char *files,
+			     int primary);
+
 /* Secrets: from the option, a no-echo prompt, or a line of stdin. */
 #define CLI_SECRET_MAX	(CLONEDEV_SECRET_MAX + 2)
 int cli_secret(struct cli *cli, const char *given, const char *prompt,

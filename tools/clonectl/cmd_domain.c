@@ -107,13 +107,30 @@ int cmd_partition_domainadd(struct cli *cli, const struct command *cmd,
 	struct clonedev *cd;
 	int ret;
 
-	if (cli_session_slot(cli, cmd, args, &cd) ||
-	    cli_secret(cli, cli_opt(cmd, args, "domain"), "cloning domain",
-		       secret, sizeof(secret)))
+	const char *files = cli_opt(cmd, args, "domainshares");
+
+	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
-	ret = clonedev_domain_add(cd, label, secret,
-				  cli_flag(cmd, args, "primary"));
-	cli_wipe(secret, sizeof(secret));
+	if (files) {
+		if (cli_opt(cmd, args, "domain"))
+			return cli_error("give -domain (a text domain) or -domainshares (a quorum domain), not both.");
+		ret = cli_quorum_domain_import(cli, cd, label, files,
+					       cli_flag(cmd, args, "primary"));
+		if (ret == CLI_REPORTED)
+			return -1;
+		if (ret == -EBADMSG)
+			return cli_error("adding the domain: the shares do not combine to the domain they name (a wrong or altered share); nothing was added.");
+	} else {
+		if (cli_secret(cli, cli_opt(cmd, args, "domain"),
+			       "cloning domain", secret, sizeof(secret)))
+			return -1;
+		ret = clonedev_domain_add(cd, label, secret,
+					  cli_flag(cmd, args, "primary"));
+		cli_wipe(secret, sizeof(secret));
+	}
+	if (ret == -EEXIST)
+		return cli_error("adding the domain: the partition already has a domain labelled '%s', or the same domain under another label.",
+				 label);
 	if (ret)
 		return domain_error(cli, ret, "adding the domain", label);
 	if (!cli_json(cli))

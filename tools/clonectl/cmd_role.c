@@ -66,18 +66,33 @@ int cmd_partition_init(struct cli *cli, const struct command *cmd,
 	struct clonedev *cd;
 	int ret = -1;
 
+	const char *quorum = cli_opt(cmd, args, "quorum");
+
+	memset(pw, 0, sizeof(pw));
+	memset(dom, 0, sizeof(dom));
 	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
-	if (cli_secret(cli, cli_opt(cmd, args, "domain"), "cloning domain",
-		       dom, sizeof(dom)) ||
-	    cli_secret(cli, cli_opt(cmd, args, "password"), "po password",
-		       pw, sizeof(pw)))
+	if (quorum) {
+		if (cli_opt(cmd, args, "domain") || cli_opt(cmd, args, "password"))
+			return cli_error("a quorum partition takes no -password or -domain: the HSM makes both and hands out their shares.");
+		ret = cli_quorum_partition_init(cli, cd, label,
+						cli_opt(cmd, args, "domainlabel"),
+						quorum,
+						cli_opt(cmd, args, "sharedir"));
+		if (ret == CLI_REPORTED)
+			return -1;
+	} else if (cli_secret(cli, cli_opt(cmd, args, "domain"),
+			      "cloning domain", dom, sizeof(dom)) ||
+		   cli_secret(cli, cli_opt(cmd, args, "password"),
+			      "po password", pw, sizeof(pw))) {
 		goto out;
-	ret = clonedev_partition_init(cd, label, pw, dom,
-				      cli_opt(cmd, args, "domainlabel"));
+	} else {
+		ret = clonedev_partition_init(cd, label, pw, dom,
+					      cli_opt(cmd, args, "domainlabel"));
+	}
 	switch (-ret) {
 	case 0:
-		if (!cli_json(cli))
+		if (!cli_json(cli) && !quorum)
 			printf("Partition initialized: label '%s', primary cloning domain '%s'.\n",
 			       label, cli_opt(cmd, args, "domainlabel"));
 		break;
@@ -92,7 +107,10 @@ int cmd_partition_init(struct cli *cli, const struct command *cmd,
 				label);
 		break;
 	case EINVAL:
-		ret = cli_error("initializing the partition: labels are 1 to 32 printable characters and secrets 1 to 128 characters.");
+		if (quorum)
+			ret = cli_error("initializing the partition: -quorum is for partitions created with -auth quorum, and labels are 1 to 32 printable characters.");
+		else
+			ret = cli_error("initializing the partition: labels are 1 to 32 printable characters and secrets 1 to 128 characters; a partition created with -auth quorum takes -quorum M/N -sharedir DIR instead.");
 		break;
 	default:
 		ret = cli_errno(cli, ret, "initializing the partition");
@@ -138,11 +156,26 @@ int cmd_role_login(struct cli *cli, const struct command *cmd,
 	if (role_of(cli_opt(cmd, args, "name"), &role) ||
 	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
-	if (cli_secret(cli, cli_opt(cmd, args, "password"), "password", pw,
-		       sizeof(pw)))
-		return -1;
-	ret = clonedev_login(cd, role, pw);
-	cli_wipe(pw, sizeof(pw));
+	if (cli_opt(cmd, args, "sharefiles") || cli_opt(cmd, args, "sharedir")) {
+		ret = cli_quorum_login(cli, cd, role,
+				       cli_opt(cmd, args, "sharefiles"),
+				       cli_opt(cmd, args, "sharedir"));
+		if (ret == CLI_REPORTED)
+			return -1;
+		if (ret == -EACCES)
+			return cli_error("logging in: the %s shares do not combine to its secret (a wrong or altered share); this counts as a failed login.",
+					 clonedev_role_name(role));
+		if (ret == -EINVAL)
+			return cli_error("logging in: this partition uses passwords, not shares.");
+	} else {
+		if (cli_secret(cli, cli_opt(cmd, args, "password"), "password",
+			       pw, sizeof(pw)))
+			return -1;
+		ret = clonedev_login(cd, role, pw);
+		cli_wipe(pw, sizeof(pw));
+		if (ret == -EINVAL)
+			return cli_error("logging in: this is a quorum partition; log in with -sharefiles F1,F2,... or -sharedir DIR.");
+	}
 	if (ret)
 		return login_error(cli, ret, role);
 	if (!cli_json(cli))
@@ -171,6 +204,7 @@ int cmd_role_logout(struct cli *cli, const struct command *cmd,
 int cmd_role_init(struct cli *cli, const struct command *cmd,
 		  const struct cmd_args *args)
 {
+	const char *quorum = cli_opt(cmd, args, "quorum");
 	char pw[CLI_SECRET_MAX];
 	struct clonedev *cd;
 	unsigned int role;
@@ -181,14 +215,21 @@ int cmd_role_init(struct cli *cli, const struct command *cmd,
 		return -1;
 	if (role == CLONEDEV_ROLE_PO)
 		return cli_error("the po is set by 'partition init'; 'role init' sets co or cu.");
-	if (cli_secret(cli, cli_opt(cmd, args, "password"), "new password",
-		       pw, sizeof(pw)))
-		return -1;
-	ret = clonedev_role_init(cd, role, pw);
-	cli_wipe(pw, sizeof(pw));
+	if (quorum) {
+		ret = cli_quorum_role_init(cli, cd, role, quorum,
+					   cli_opt(cmd, args, "sharedir"));
+		if (ret == CLI_REPORTED)
+			return -1;
+	} else {
+		if (cli_secret(cli, cli_opt(cmd, args, "password"),
+			       "new password", pw, sizeof(pw)))
+			return -1;
+		ret = clonedev_role_init(cd, role, pw);
+		cli_wipe(pw, sizeof(pw));
+	}
 	switch (-ret) {
 	case 0:
-		if (!cli_json(cli))
+		if (!cli_json(cli) && !quorum)
 			printf("The %s role is initialized.\n",
 			       clonedev_role_name(role));
 		return 0;
@@ -198,7 +239,9 @@ int cmd_role_init(struct cli *cli, const struct command *cmd,
 				 role == CLONEDEV_ROLE_CO ? "po" : "co",
 				 role == CLONEDEV_ROLE_CO ? "po" : "co");
 	case EINVAL:
-		return cli_error("initializing the role: a password is 1 to 128 characters.");
+		if (quorum)
+			return cli_error("initializing the role: -quorum is for partitions created with -auth quorum.");
+		return cli_error("initializing the role: a password is 1 to 128 characters; a quorum partition's roles take -quorum M/N -sharedir DIR instead.");
 	case ENODEV:
 		return cli_error("initializing the role: %s.", no_slot);
 	}

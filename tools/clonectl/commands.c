@@ -33,6 +33,8 @@ static const struct opt_spec partition_init_opts[] = {
 	{ "domain", OPT_VALUE, false, "primary cloning domain secret (asked if not given)" },
 	{ "domainlabel", OPT_VALUE, true, "label of the primary cloning domain" },
 	{ "password", OPT_VALUE, false, "new po password (asked if not given)" },
+	{ "quorum", OPT_VALUE, false, "quorum partitions: M/N shares for the po and the domain" },
+	{ "sharedir", OPT_VALUE, false, "with -quorum: where the share files go" },
 	SLOT_OPT,
 	{ NULL },
 };
@@ -40,6 +42,8 @@ static const struct opt_spec partition_init_opts[] = {
 static const struct opt_spec role_login_opts[] = {
 	{ "name", OPT_VALUE, true, "role: po, co or cu" },
 	{ "password", OPT_VALUE, false, "the role's password (asked if not given)" },
+	{ "sharefiles", OPT_VALUE, false, "quorum partitions: M share files F1,F2,..." },
+	{ "sharedir", OPT_VALUE, false, "quorum partitions: take the shares found here" },
 	SLOT_OPT,
 	{ NULL },
 };
@@ -47,6 +51,8 @@ static const struct opt_spec role_login_opts[] = {
 static const struct opt_spec role_init_opts[] = {
 	{ "name", OPT_VALUE, true, "role: co (by the po) or cu (by the co)" },
 	{ "password", OPT_VALUE, false, "the new password (asked if not given)" },
+	{ "quorum", OPT_VALUE, false, "quorum partitions: M/N shares for the role" },
+	{ "sharedir", OPT_VALUE, false, "with -quorum: where the share files go" },
 	SLOT_OPT,
 	{ NULL },
 };
@@ -92,6 +98,7 @@ static const struct opt_spec generate_opts[] = {
 
 static const struct opt_spec domainadd_opts[] = {
 	{ "domain", OPT_VALUE, false, "the text domain's secret (asked if not given)" },
+	{ "domainshares", OPT_VALUE, false, "import a quorum domain from M share files F1,F2,..." },
 	{ "domainlabel", OPT_VALUE, true, "its label, 1 to 32 characters" },
 	{ "primary", OPT_FLAG, false, "make it the primary domain" },
 	SLOT_OPT,

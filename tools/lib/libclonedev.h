@@ -123,6 +123,64 @@ int clonedev_domain_change(struct clonedev *cd, const char *label,
 			   const char *new_label, int primary);
 const char *clonedev_domain_type_name(unsigned int type);	/* "text", "quorum" */
 
+/*
+ * Quorum secrets as share files. clonedev_partition_init_quorum() and
+ * clonedev_role_init_quorum() fill @shares (2 * n and n of them); the
+ * login and domain import take M shares. Their other errors are those of
+ * the password calls (uapi/linux/clonedev.h).
+ */
+int clonedev_partition_init_quorum(struct clonedev *cd, const char *label,
+				   const char *domain_label, unsigned int m,
+				   unsigned int n, struct clonedev_share *shares,
+				   unsigned char *fingerprint);
+int clonedev_role_init_quorum(struct clonedev *cd, unsigned int role,
+			      unsigned int m, unsigned int n,
+			      struct clonedev_share *shares);
+int clonedev_login_shares(struct clonedev *cd, unsigned int role,
+			  const struct clonedev_share *shares,
+			  unsigned int count);
+int clonedev_domain_import(struct clonedev *cd, const char *label,
+			   const unsigned char *fingerprint,
+			   const struct clonedev_share *shares,
+			   unsigned int count, int primary);
+
+/**
+ * struct clonedev_sharefile - one share file: what it belongs to, and it
+ * @serial: serial of the partition the secret was made on
+ * @partition: that partition's label
+ * @kind: "po", "co", "cu" (a role's secret) or "domain"
+ * @domain_label: a domain share's domain label, else ""
+ * @fingerprint: a domain share's domain fingerprint, else zero
+ * @m: shares needed
+ * @n: shares made
+ * @share: the share (index 1..n)
+ *
+ * The file is text: a "clonedev share 1" line, one "name value" line per
+ * field, the share in hex, and a CRC-32 of all that, so a damaged file is
+ * told apart from a wrong one. The CRC is not a secret and not a proof:
+ * a forged share still only makes a failed login or a refused import.
+ */
+struct clonedev_sharefile {
+	unsigned long long serial;
+	char partition[CLONEDEV_LABEL_LEN];
+	char kind[8];
+	char domain_label[CLONEDEV_LABEL_LEN];
+	unsigned char fingerprint[CLONEDEV_FINGERPRINT_LEN];
+	unsigned int m, n;
+	struct clonedev_share share;
+};
+
+/*
+ * Writes @sf into @dir as a new file (mode 0600) named
+ * "<partition>-<serial>-<kind>[-<domain label>]-<i>of<n>.share" and puts
+ * its path in @path. Return: 0, -EEXIST if the file exists, or -errno.
+ */
+int clonedev_sharefile_write(const char *dir,
+			     const struct clonedev_sharefile *sf, char *path,
+			     size_t path_len);
+/* Return: 0; -EBADMSG for a malformed or damaged file; -errno. */
+int clonedev_sharefile_read(const char *path, struct clonedev_sharefile *sf);
+
 /**
  * struct clonedev_keyfile - a private key read from a PKCS#8 file
  * @key_type: CLONEDEV_KEY_EC_P256, CLONEDEV_KEY_EC_P384 or CLONEDEV_KEY_RSA

@@ -462,3 +462,68 @@ int clonedev_domain_change(struct clonedev *cd, const char *label,
 	cmd.flags = primary ? CLONEDEV_DOMAIN_PRIMARY : 0;
 	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_CHANGE, &cmd);
 }
+
+int clonedev_partition_init_quorum(struct clonedev *cd, const char *label,
+				   const char *domain_label, unsigned int m,
+				   unsigned int n, struct clonedev_share *shares,
+				   unsigned char *fingerprint)
+{
+	struct clonedev_partition_init cmd;
+	int ret;
+
+	INIT(cmd);
+	if (copy_label(cmd.label, label) ||
+	    copy_label(cmd.domain_label, domain_label))
+		return -EINVAL;
+	cmd.quorum_m = m;
+	cmd.quorum_n = n;
+	cmd.shares = (uintptr_t)shares;
+	ret = do_ioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd);
+	if (!ret && fingerprint)
+		memcpy(fingerprint, cmd.fingerprint, sizeof(cmd.fingerprint));
+	return ret;
+}
+
+int clonedev_role_init_quorum(struct clonedev *cd, unsigned int role,
+			      unsigned int m, unsigned int n,
+			      struct clonedev_share *shares)
+{
+	struct clonedev_role_init cmd;
+
+	INIT(cmd);
+	cmd.role = role;
+	cmd.quorum_m = m;
+	cmd.quorum_n = n;
+	cmd.shares = (uintptr_t)shares;
+	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &cmd);
+}
+
+int clonedev_login_shares(struct clonedev *cd, unsigned int role,
+			  const struct clonedev_share *shares,
+			  unsigned int count)
+{
+	struct clonedev_login cmd;
+
+	INIT(cmd);
+	cmd.role = role;
+	cmd.share_count = count;
+	cmd.shares = (uintptr_t)shares;
+	return do_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
+}
+
+int clonedev_domain_import(struct clonedev *cd, const char *label,
+			   const unsigned char *fingerprint,
+			   const struct clonedev_share *shares,
+			   unsigned int count, int primary)
+{
+	struct clonedev_domain_add cmd;
+
+	INIT(cmd);
+	if (copy_label(cmd.label, label))
+		return -EINVAL;
+	cmd.flags = primary ? CLONEDEV_DOMAIN_PRIMARY : 0;
+	memcpy(cmd.fingerprint, fingerprint, sizeof(cmd.fingerprint));
+	cmd.share_count = count;
+	cmd.shares = (uintptr_t)shares;
+	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_ADD, &cmd);
+}

@@ -209,6 +209,28 @@ struct clonedev_slot_set {
 
 #define CLONEDEV_IOCTL_SLOT_SET _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_SLOT_SET)
 
+#define CLONEDEV_SHARE_LEN		32	/* a quorum secret and each share */
+#define CLONEDEV_FINGERPRINT_LEN	8	/* struct clonedev_domain_info */
+#define CLONEDEV_QUORUM_MAX		16	/* N of M-of-N */
+
+/**
+ * struct clonedev_share - one share of a quorum secret (Shamir, GF(2^8))
+ * @index: x coordinate, 1..N
+ * @__reserved: zero
+ * @data: the share
+ *
+ * A quorum secret (a quorum partition's role secret, or a quorum domain) is
+ * 32 random bytes made in the kernel and split into N shares; any M of them
+ * give it back, fewer give nothing. The kernel hands shares out only when
+ * it makes the secret, and combines them itself: the secret never reaches
+ * user space.
+ */
+struct clonedev_share {
+	__u8 index;
+	__u8 __reserved[7];
+	__u8 data[CLONEDEV_SHARE_LEN];
+};
+
 /**
  * struct clonedev_partition_init - ioctl(CLONEDEV_IOCTL_PARTITION_INIT)
  * @size: input, sizeof(struct clonedev_partition_init)
@@ -220,15 +242,27 @@ struct clonedev_slot_set {
  * @label: input, new partition label, or "" to keep it
  * @domain_label: input, the primary domain's label (1..32 characters)
  * @__reserved: input, must be 0
+ * @quorum_m: input, quorum partitions: M, shares needed, 1..@quorum_n
+ * @quorum_n: input, quorum partitions: N, shares made, 1..16
+ * @shares: input, quorum partitions: room for 2 * @quorum_n struct
+ *	clonedev_share; output, the po secret's shares, then the quorum
+ *	primary domain's
+ * @fingerprint: output, the primary domain's fingerprint (struct
+ *	clonedev_domain_info)
  *
- * Initializes the session's partition: sets the PO password and a primary
- * text cloning domain, destroys every object, role credential and domain
- * it had, and logs every session of it out. An uninitialized or zeroized
+ * Initializes the session's partition: sets the PO credential and a
+ * primary cloning domain, destroys every object, role credential and
+ * domain it had, and logs every session of it out. A password partition
+ * takes a PO password and a text domain (@quorum_* zero); a quorum
+ * partition takes neither: the kernel makes the PO secret and a quorum
+ * domain and hands out only their shares. An uninitialized or zeroized
  * partition may be initialized by the HSM administrator (CAP_SYS_ADMIN);
  * an initialized one only by its PO, logged in on this session.
  *
- * Return: 0; -EINVAL for a bad length or label; -EACCES if the caller may
- * not initialize it; -ENODEV with no slot set.
+ * Return: 0; -EINVAL for a bad length, label or quorum, or credentials of
+ * the other authentication type; -EACCES if the caller may not initialize
+ * it; -ENODEV with no slot set; -EFAULT if @shares is not writable
+ * (nothing changed then).
  */
 struct clonedev_partition_init {
 	__u32 size;
@@ -240,6 +274,10 @@ struct clonedev_partition_init {
 	char label[CLONEDEV_LABEL_LEN];
 	char domain_label[CLONEDEV_LABEL_LEN];
 	__u8 __reserved[6];
+	__u32 quorum_m;
+	__u32 quorum_n;
+	__aligned_u64 shares;
+	__u8 fingerprint[CLONEDEV_FINGERPRINT_LEN];
 };
 
 #define CLONEDEV_IOCTL_PARTITION_INIT					\
@@ -250,16 +288,23 @@ struct clonedev_partition_init {
  * @size: input, sizeof(struct clonedev_login)
  * @flags: input, must be 0
  * @role: input, enum clonedev_role to log in as
- * @secret_len: input, length of the password, 1..128
+ * @secret_len: input, length of the password, 1..128 (0 with shares)
  * @secret: input, pointer to the password
+ * @share_count: input, quorum partitions: shares at @shares, 1..16
+ * @__reserved: input, must be 0
+ * @shares: input, quorum partitions: struct clonedev_share array
  *
  * Logs this session in to its partition as @role (a session holds one
- * role at a time). Every wrong password counts: policy 20 (10) in a row
- * lock co and cu; 10 in a row for po zeroize the partition.
+ * role at a time). A quorum partition's role logs in with M shares of its
+ * secret, which the kernel combines. Every wrong password or combination
+ * counts: policy 20 (10) in a row lock co and cu; 10 in a row for po
+ * zeroize the partition.
  *
- * Return: 0; -EACCES for a wrong password; -EKEYREVOKED if the role is
- * locked out; -ENOKEY if the role has no credential yet; -ENODEV with no
- * slot set; -ESTALE if the partition is zeroized (after this attempt, too).
+ * Return: 0; -EACCES for a wrong password or combination; -EKEYREVOKED
+ * if the role is locked out; -ENOKEY if the role has no credential yet;
+ * -ENODEV with no slot set; -ESTALE if the partition is zeroized (after
+ * this attempt, too); -EINVAL for shares to a password partition, a
+ * password to a quorum one, or shares with repeated or zero indexes.
  */
 struct clonedev_login {
 	__u32 size;
@@ -267,6 +312,9 @@ struct clonedev_login {
 	__u32 role;
 	__u32 secret_len;
 	__aligned_u64 secret;
+	__u32 share_count;
+	__u32 __reserved;
+	__aligned_u64 shares;
 };
 
 #define CLONEDEV_IOCTL_LOGIN _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_LOGIN)
@@ -291,13 +339,21 @@ struct clonedev_logout {
  * @flags: input, must be 0
  * @role: input, CLONEDEV_ROLE_CO (by a logged-in po) or CLONEDEV_ROLE_CU
  *	(by a logged-in co)
- * @secret_len: input, length of the new password, 1..128
+ * @secret_len: input, length of the new password, 1..128 (0 for quorum)
  * @secret: input, pointer to the new password
+ * @quorum_m: input, quorum partitions: M, 1..@quorum_n
+ * @quorum_n: input, quorum partitions: N, 1..16
+ * @shares: input, quorum partitions: room for @quorum_n struct
+ *	clonedev_share; output, the new secret's shares
  *
- * Sets the role's password and clears its lockout and failure count.
+ * Sets the role's password (on a quorum partition: a new secret made in
+ * the kernel, handed out as shares) and clears its lockout and failure
+ * count.
  *
  * Return: 0; -EACCES if the session's role may not initialize @role;
- * -EINVAL for a bad role or length.
+ * -EINVAL for a bad role, length or quorum, or a credential of the other
+ * authentication type; -EFAULT if @shares is not writable (nothing
+ * changed then).
  */
 struct clonedev_role_init {
 	__u32 size;
@@ -305,6 +361,9 @@ struct clonedev_role_init {
 	__u32 role;
 	__u32 secret_len;
 	__aligned_u64 secret;
+	__u32 quorum_m;
+	__u32 quorum_n;
+	__aligned_u64 shares;
 };
 
 #define CLONEDEV_IOCTL_ROLE_INIT _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ROLE_INIT)
@@ -797,7 +856,6 @@ enum clonedev_domain_type {
 };
 
 #define CLONEDEV_MAX_DOMAINS		3
-#define CLONEDEV_FINGERPRINT_LEN	8
 
 /* The primary mark (struct clonedev_domain_add and _change flags). */
 #define CLONEDEV_DOMAIN_PRIMARY		0x00000001U
@@ -849,14 +907,23 @@ struct clonedev_domain_list {
  * @secret: input, pointer to the text domain's secret
  * @label: input, its label, 1..32 characters
  * @__reserved2: input, must be 0
+ * @share_count: input, to import a quorum domain instead: M of its
+ *	shares at @shares (and @secret_len 0)
+ * @fingerprint: input, with shares: the domain's fingerprint, which the
+ *	combined secret must have
+ * @__reserved3: input, must be 0
+ * @shares: input, struct clonedev_share array
  *
- * Adds a text domain. A partition has at most three domains, and more
+ * Adds a text domain, or imports a quorum domain (of another partition)
+ * from M of its shares. A partition has at most three domains, and more
  * than one only with policy 44 (Allow extended domain management) on.
  * The po must be logged in.
  *
  * Return: 0; -EACCES unless the po is logged in; -EPERM if the partition
  * has a domain and policy 44 is off; -ENOSPC if it has three; -EEXIST if
- * the label is taken; -EINVAL for a bad label or secret length;
+ * the label is taken, or the partition holds the same secret already;
+ * -EINVAL for a bad label or secret length, or shares with repeated or
+ * zero indexes; -EBADMSG if the shares do not combine to @fingerprint;
  * -EOPNOTSUPP for unknown @flags.
  */
 struct clonedev_domain_add {
@@ -867,6 +934,10 @@ struct clonedev_domain_add {
 	__aligned_u64 secret;
 	char label[CLONEDEV_LABEL_LEN];
 	__u8 __reserved2[7];
+	__u32 share_count;
+	__u8 fingerprint[CLONEDEV_FINGERPRINT_LEN];
+	__u32 __reserved3;
+	__aligned_u64 shares;
 };
 
 #define CLONEDEV_IOCTL_DOMAIN_ADD _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_DOMAIN_ADD)

@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonectl: quorum secrets as share files, for "partition init -quorum",
+ * "role init -quorum", "role login -sharefiles|-sharedir" and "partition
+ * domainadd -domainshares". The kernel makes each secret and hands out its
+ * shares once; clonectl writes them to files (one per custodian, like the
+ * PED keys of a Luna HSM) and later reads M of them back for the kernel to
+ * combine. Every file is checked first, so a damaged, foreign, repeated
+ * or missing share gets its own error before the kernel sees anything.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+
+#define MAX_FILES	64
+
+/* Parses "M/N". */
+static int parse_quorum(const char *s, unsigned int *m, unsigned int *n)
+{
+	char extra;
+
+	if (sscanf(s, "%u/%u%c", m, n, &extra) != 2 || !*m || *m > *n ||
+	    *n > CLONEDEV_QUORUM_MAX)
+		return cli_error("-quorum takes M/N with 1 <= M <= N <= 16, such as 2/3; '%s' is not that.",
+				 s);
+	return 0;
+}
+
+/* The serial and label of the session's partition. */
+static int identity(struct cli *cli, struct clonedev *cd,
+		    struct clonedev_slot *slot)
+{
+	struct clonedev_session_info si;
+	struct clonedev_nl *nl;
+	int ret;
+
+	ret = clonedev_session_info(cd, &si);
+	if (!ret && !si.slot)
+		ret = -ENODEV;
+	if (!ret && cli_nl(cli, &nl))
+		return CLI_REPORTED;
+	if (!ret)
+		ret = clonedev_nl_slot_get(nl, si.slot, slot);
+	if (ret == -ENODEV)
+		cli_error("no slot is selected; choose one with 'slot set -slot N'.");
+	else if (ret)
+		cli_errno(cli, ret, "reading the slot");
+	return ret ? CLI_REPORTED : 0;
+}
+
+/* Writes @n shares of one secret; prints the files. */
+static int write_set(struct cli *cli, const char *dir,
+		     struct clonedev_sharefile *sf,
+		     const struct clonedev_share *shares, unsigned int n)
+{
+	char path[4096];
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		sf->share = shares[i];
+		ret = clonedev_sharefile_write(dir, sf, path, sizeof(path));
+		if (ret)
+			cli_error("writing a share file in '%s': %s.", dir,
+				  strerror(-ret));
+		else if (!cli_json(cli))
+			printf("  %s\n", path);
+	}
+	explicit_bzero(&sf->share, sizeof(sf->share));
+	return ret ? CLI_REPORTED : 0;
+}
+
+int cli_quorum_partition_init(struct cli *cli, struct clonedev *cd,
+			      const char *label, const char *domain_label,
+			      const char *quorum, const char *dir)
+{
+	struct clonedev_sharefile sf = { 0 };
+	struct clonedev_share shares[2 * CLONEDEV_QUORUM_MAX];
+	unsigned char fingerprint[CLONEDEV_FINGERPRINT_LEN];
+	struct clonedev_slot slot;
+	unsigned int m, n;
+	int ret;
+
+	if (!dir) {
+		cli_error("-quorum needs -sharedir, where the share files go.");
+		return CLI_REPORTED;
+	}
+	if (parse_quorum(quorum, &m, &n))
+		return CLI_REPORTED;
+	ret = clonedev_partition_init_quorum(cd, label, domain_label, m, n,
+					     shares, sf.fingerprint);
+	if (ret)
+		goto out;
+	ret = identity(cli, cd, &slot);
+	if (ret)
+		goto out;
+	if (!cli_json(cli))
+		printf("Partition initialized: label '%s', quorum primary cloning domain '%s'.\nThe po secret: %u shares, any %u of them log in:\n",
+		       slot.label, domain_label, n, m);
+	sf.serial = slot.serial;
+	strcpy(sf.partition, slot.label);
+	memcpy(fingerprint, sf.fingerprint, sizeof(fingerprint));
+	memset(sf.fingerprint, 0, sizeof(sf.fingerprint));
+	strcpy(sf.kind, "po");
+	sf.m = m;
+	sf.n = n;
+	ret = write_set(cli, dir, &sf, shares, n);
+	if (ret)
+		goto out;
+	if (!cli_json(cli))
+		printf("The domain '%s': %u shares, any %u of them import it elsewhere:\n",
+		       domain_label, n, m);
+	strcpy(sf.kind, "domain");
+	strcpy(sf.domain_label, domain_label);
+	memcpy(sf.fingerprint, fingerprint, sizeof(fingerprint));
+	ret = write_set(cli, dir, &sf, shares + n, n);
+out:
+	explicit_bzero(shares, sizeof(shares));
+	return ret;
+}
+
+int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
+			 unsigned int role, const char *quorum,
+			 const char *dir)
+{
+	struct clonedev_sharefile sf = { 0 };
+	struct clonedev_share shares[CLONEDEV_QUORUM_MAX];
+	struct clonedev_slot slot;
+	unsigned int m, n;
+	int ret;
+
+	if (!dir) {
+		cli_error("-quorum needs -sharedir, where the share files go.");
+		return CLI_REPORTED;
+	}
+	if (parse_quorum(quorum, &m, &n))
+		return CLI_REPORTED;
+	ret = identity(cli, cd, &slot);
+	if (ret)
+		return ret;
+	ret = clonedev_role_init_quorum(cd, role, m, n, shares);
+	if (!ret) {
+		if (!cli_json(cli))
+			printf("The %s role is initialized: %u shares, any %u of them log in:\n",
+			       clonedev_role_name(role), n, m);
+		sf.serial = slot.serial;
+		strcpy(sf.partition, slot.label);
+		strcpy(sf.kind, clonedev_role_name(role));
+		sf.m = m;
+		sf.n = n;
+		ret = write_set(cli, dir, &sf, shares, n);
+	}
+	explicit_bzero(shares, sizeof(shares));
+	return ret;
+}
+
+/* Splits "a,b,c" (or lists DIR's *.share files) into @paths. */
+static int file_list(const char *files, const char *dir, char **paths,
+		     unsigned int *count)
+{
+	char *copy, *tok, *save = NULL;
+	struct dirent *e;
+	DIR *d;
+
+	*count = 0;
+	if (files) {
+		copy = strdup(files);
+		for (tok = strtok_r(copy, ",", &save); tok && *count < MAX_FILES;
+		     tok = strtok_r(NULL, ",", &save))
+			paths[(*count)++] = strdup(tok);
+		free(copy);
+		return 0;
+	}
+	d = opendir(dir);
+	if (!d)
+		return cli_error("cannot read the share directory '%s': %s.",
+				 dir, strerror(errno));
+	while ((e = readdir(d)) && *count < MAX_FILES) {
+		size_t len = strlen(e->d_name);
+
+		if (len > 6 && !strcmp(e->d_name + len - 6, ".share") &&
+		    asprintf(&paths[*count], "%s/%s", dir, e->d_name) > 0)
+			(*count)++;
+	}
+	closedir(d);
+	return 0;
+}
+
+static void free_list(char **paths, unsigned int count)
+{
+	while (count)
+		free(paths[--count]);
+}
+
+/*
+ * Reads the shares of one secret: @kind's, of partition @serial unless
+ * it is 0. From a directory, files that are not for it are passed over.
+ * *first gets the first file's header.
+ */
+static int read_set(const char *files, const char *dir, const char *kind,
+		    unsigned long long serial, struct clonedev_share *out,
+		    unsigned int *count, struct clonedev_sharefile *first)
+{
+	char *paths[MAX_FILES], *seen[CLONEDEV_QUORUM_MAX + 1] = { NULL };
+	struct clonedev_sharefile sf;
+	unsigned int n, i, k = 0;
+	int ret = 0;
+
+	if (file_list(files, dir, paths, &n))
+		return CLI_REPORTED;
+	for (i = 0; i < n && !ret && (!k || k < first->m); i++) {
+		ret = clonedev_sharefile_read(paths[i], &sf);
+		if (ret == -EBADMSG) {
+			ret = cli_error("'%s' is not a share file, or it is damaged (its check does not match).",
+					paths[i]);
+			break;
+		}
+		if (ret) {
+			ret = cli_error("cannot read '%s': %s.", paths[i],
+					strerror(-ret));
+			break;
+		}
+		if (strcmp(sf.kind, kind) || (serial && sf.serial != serial)) {
+			if (dir)
+				continue;
+			if (strcmp(sf.kind, kind))
+				ret = cli_error("'%s' is a %s share, not a %s share.",
+						paths[i], sf.kind, kind);
+			else
+				ret = cli_error("'%s' belongs to partition '%s' (serial %llu), not to this one.",
+						paths[i], sf.partition,
+						sf.serial);
+			break;
+		}
+		if (k && (sf.m != first->m || sf.n != first->n ||
+			  sf.serial != first->serial ||
+			  memcmp(sf.fingerprint, first->fingerprint,
+				 sizeof(sf.fingerprint)))) {
+			ret = cli_error("'%s' and '%s' are shares of different secrets.",
+					seen[out[0].index], paths[i]);
+			break;
+		}
+		if (seen[sf.share.index]) {
+			if (dir)
+				continue;
+			ret = cli_error("'%s' and '%s' are the same share (%u of %u).",
+					seen[sf.share.index], paths[i],
+					sf.share.index, sf.n);
+			break;
+		}
+		if (!k)
+			*first = sf;
+		seen[sf.share.index] = paths[i];
+		out[k++] = sf.share;
+	}
+	explicit_bzero(&sf, sizeof(sf));
+	if (!ret && !k)
+		ret = cli_error("no %s share file was found in %s.", kind,
+				files ? "the files given" : dir);
+	else if (!ret && k < first->m)
+		ret = cli_error("the %s secret needs %u of its %u shares; %u %s given.",
+				kind, first->m, first->n, k,
+				k == 1 ? "was" : "were");
+	free_list(paths, n);
+	*count = k;
+	if (ret)
+		explicit_bzero(out, CLONEDEV_QUORUM_MAX * sizeof(*out));
+	return ret ? CLI_REPORTED : 0;
+}
+
+int cli_quorum_login(struct cli *cli, struct clonedev *cd, unsigned int role,
+		     const char *files, const char *dir)
+{
+	struct clonedev_share shares[CLONEDEV_QUORUM_MAX];
+	struct clonedev_sharefile first;
+	struct clonedev_slot slot;
+	unsigned int k;
+	int ret;
+
+	ret = identity(cli, cd, &slot);
+	if (!ret)
+		ret = read_set(files, dir, clonedev_role_name(role),
+			       slot.serial, shares, &k, &first);
+	if (!ret)
+		ret = clonedev_login_shares(cd, role, shares, k);
+	explicit_bzero(shares, sizeof(shares));
+	return ret;
+}
+
+int cli_quorum_domain_import(struct cli *cli, struct clonedev *cd,
+			     const char *label, const char *files,
+			     int primary)
+{
+	struct clonedev_share shares[CLONEDEV_QUORUM_MAX];
+	struct clonedev_sharefile first;
+	unsigned int k;
+	int ret;
+
+	ret = read_set(files, NULL, "domain", 0, shares, &k, &first);
+	if (!ret)
+		ret = clonedev_domain_import(cd, label, first.fingerprint,
+					     shares, k, primary);
+	explicit_bzero(shares, sizeof(shares));
+	explicit_bzero(&first, sizeof(first));
+	return ret;
+}
