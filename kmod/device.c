@@ -46,6 +46,8 @@ union ucmd_buffer {
 	struct clonedev_domain_add domain_add;
 	struct clonedev_domain_delete domain_delete;
 	struct clonedev_domain_change domain_change;
+	struct clonedev_role_challenge role_challenge;
+	struct clonedev_activation activation;
 };
 
 /*
@@ -134,6 +136,12 @@ static const struct ioctl_op ioctl_ops[] = {
 		 __reserved),
 	IOCTL_OP(CLONEDEV_CMD_DOMAIN_CHANGE, CLONEDEV_IOCTL_DOMAIN_CHANGE,
 		 cld_session_domain_change, struct clonedev_domain_change,
+		 __reserved),
+	IOCTL_OP(CLONEDEV_CMD_ROLE_CHALLENGE, CLONEDEV_IOCTL_ROLE_CHALLENGE,
+		 cld_session_role_challenge, struct clonedev_role_challenge,
+		 secret),
+	IOCTL_OP(CLONEDEV_CMD_ACTIVATION, CLONEDEV_IOCTL_ACTIVATION,
+		 cld_session_activation, struct clonedev_activation,
 		 __reserved),
 };
 

@@ -44,7 +44,29 @@ struct partition_rec {
 	struct cred_rec roles[3];	/* po, co, cu */
 	struct domain_rec domains[CLD_MAX_DOMAINS];
 	__le32 policies[CLONEDEV_POLICY_COUNT];
+	/* Since format 1's first records: absent means none set. */
+	struct cred_rec challenges[2];	/* co, cu */
 } __packed;
+
+#define PARTITION_REC_V1 offsetof(struct partition_rec, challenges)
+
+static void cred_to_rec(const struct cld_cred *c, struct cred_rec *r)
+{
+	memcpy(r->salt, c->salt, CLD_SALT_LEN);
+	memcpy(r->hash, c->hash, CLD_HASH_LEN);
+	r->iterations = cpu_to_le32(c->iterations);
+	r->failures = cpu_to_le32(c->failures);
+	r->flags = cpu_to_le32(c->flags);
+}
+
+static void cred_from_rec(const struct cred_rec *r, struct cld_cred *c)
+{
+	memcpy(c->salt, r->salt, CLD_SALT_LEN);
+	memcpy(c->hash, r->hash, CLD_HASH_LEN);
+	c->iterations = le32_to_cpu(r->iterations);
+	c->failures = le32_to_cpu(r->failures);
+	c->flags = le32_to_cpu(r->flags);
+}
 
 bool cld_label_ok(const char *label)
 {
@@ -89,15 +111,11 @@ static void to_rec(const struct cld_partition *p, struct partition_rec *r)
 	int i;
 
 	memset(r, 0, sizeof(*r));
-	for (i = 0; i < 3; i++) {
-		const struct cld_cred *c = &p->roles[i + 1];
-
-		memcpy(r->roles[i].salt, c->salt, CLD_SALT_LEN);
-		memcpy(r->roles[i].hash, c->hash, CLD_HASH_LEN);
-		r->roles[i].iterations = cpu_to_le32(c->iterations);
-		r->roles[i].failures = cpu_to_le32(c->failures);
-		r->roles[i].flags = cpu_to_le32(c->flags);
-	}
+	for (i = 0; i < 3; i++)
+		cred_to_rec(&p->roles[i + 1], &r->roles[i]);
+	for (i = 0; i < 2; i++)
+		cred_to_rec(&p->challenges[CLONEDEV_ROLE_CO + i],
+			    &r->challenges[i]);
 	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
 		r->policies[i] = cpu_to_le32(p->policies[i]);
 	r->n_domains = cpu_to_le32(p->n_domains);
@@ -123,15 +141,11 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 	int i;
 
 	memset(p, 0, sizeof(*p));
-	for (i = 0; i < 3; i++) {
-		struct cld_cred *c = &p->roles[i + 1];
-
-		memcpy(c->salt, r->roles[i].salt, CLD_SALT_LEN);
-		memcpy(c->hash, r->roles[i].hash, CLD_HASH_LEN);
-		c->iterations = le32_to_cpu(r->roles[i].iterations);
-		c->failures = le32_to_cpu(r->roles[i].failures);
-		c->flags = le32_to_cpu(r->roles[i].flags);
-	}
+	for (i = 0; i < 3; i++)
+		cred_from_rec(&r->roles[i], &p->roles[i + 1]);
+	for (i = 0; i < 2; i++)
+		cred_from_rec(&r->challenges[i],
+			      &p->challenges[CLONEDEV_ROLE_CO + i]);
 	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
 		p->policies[i] = le32_to_cpu(r->policies[i]);
 	p->n_domains = le32_to_cpu(r->n_domains);
@@ -245,8 +259,26 @@ void cld_partition_destroy_objects(struct cld_partition *p)
 }
 
 /* Frees a partition and its objects. Must hold cld_hsm.lock. */
+/* Wipes a role's cached secret. Must hold cld_hsm.lock. */
+void cld_partition_forget_role(struct cld_partition *p, u32 role)
+{
+	kfree_sensitive(p->cache[role]);
+	p->cache[role] = NULL;
+}
+
+/* Ends activation and wipes every cached secret. Must hold cld_hsm.lock. */
+void cld_partition_deactivate(struct cld_partition *p)
+{
+	u32 role;
+
+	for (role = 0; role < ARRAY_SIZE(p->cache); role++)
+		cld_partition_forget_role(p, role);
+	p->activated = false;
+}
+
 static void free_partition(struct cld_partition *p)
 {
+	cld_partition_deactivate(p);
 	cld_object_destroy_all(p);
 	xa_destroy(&p->objects);
 	kfree_sensitive(p);
@@ -266,6 +298,7 @@ void cld_partition_assign(struct cld_partition *dst,
 	dst->serial = src->serial;
 	memcpy(dst->label, src->label, sizeof(dst->label));
 	memcpy(dst->roles, src->roles, sizeof(dst->roles));
+	memcpy(dst->challenges, src->challenges, sizeof(dst->challenges));
 	dst->n_domains = src->n_domains;
 	memcpy(dst->domains, src->domains, sizeof(dst->domains));
 	memcpy(dst->policies, src->policies, sizeof(dst->policies));
@@ -278,7 +311,9 @@ void cld_partition_assign(struct cld_partition *dst,
 void cld_partition_zeroize(struct cld_partition *p)
 {
 	lockdep_assert_held(&cld_hsm.lock);
+	cld_partition_deactivate(p);
 	memzero_explicit(p->roles, sizeof(p->roles));
+	memzero_explicit(p->challenges, sizeof(p->challenges));
 	memzero_explicit(p->domains, sizeof(p->domains));
 	p->n_domains = 0;
 	cld_partition_destroy_objects(p);
@@ -403,17 +438,25 @@ out:
 int cld_partition_apply(u16 type, const void *data, u32 len)
 {
 	struct cld_partition *p, *old;
+	struct partition_rec *rec;
 	int ret;
 
 	lockdep_assert_held(&cld_hsm.lock);
 	switch (type) {
 	case CLD_REC_PARTITION:
-		if (len != sizeof(struct partition_rec))
+		if (len != sizeof(struct partition_rec) &&
+		    len != PARTITION_REC_V1)
 			return -EBADMSG;
 		p = kmalloc(sizeof(*p), GFP_KERNEL);
-		if (!p)
+		rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+		if (!p || !rec) {
+			kfree(p);
+			kfree(rec);
 			return -ENOMEM;
-		ret = from_rec(data, p);
+		}
+		memcpy(rec, data, len);
+		ret = from_rec(rec, p);
+		kfree_sensitive(rec);
 		old = ret ? NULL : xa_load(&cld_hsm.partitions, p->slot);
 		if (ret || old) {
 			/* A later state of a known partition: its objects stay. */

@@ -46,9 +46,13 @@ struct cld_partition {
 	/* Bumped by init and zeroize: every session's login ends. */
 	u64 generation;
 	struct cld_cred roles[4];	/* by enum clonedev_role */
+	struct cld_cred challenges[4];	/* co and cu of quorum partitions */
 	u32 n_domains;			/* domains[0] is the primary */
 	struct cld_domain domains[CLD_MAX_DOMAINS];
 	u32 policies[CLONEDEV_POLICY_COUNT];	/* in kmod/policy.c order */
+	/* Activation (policy 22): never stored; wiped with the partition. */
+	bool activated;
+	u8 *cache[4];			/* role secrets, kfree_sensitive() */
 	/* struct cld_object by handle, label and id; under cld_hsm.lock. */
 	struct xarray objects;
 	struct rb_root by_label;
@@ -88,6 +92,8 @@ int cld_partition_persist_clear(const struct cld_partition *p);
 int cld_partition_snapshot(void);
 struct cld_partition *cld_partition_get(u32 slot, u64 serial);
 void cld_partition_zeroize(struct cld_partition *p);
+void cld_partition_deactivate(struct cld_partition *p);
+void cld_partition_forget_role(struct cld_partition *p, u32 role);
 struct cld_partition *cld_partition_find_label(const char *label);
 bool cld_label_ok(const char *label);
 void cld_partition_destroy_objects(struct cld_partition *p);

@@ -168,6 +168,8 @@ int cld_session_policy_set(struct cld_session *s, void *arg)
 		memcpy(p->policies, old, sizeof(old));
 	else if (destructive)
 		cld_partition_destroy_objects(p);
+	if (!ret && !cld_policy(p, CLONEDEV_POLICY_ACTIVATION))
+		cld_partition_deactivate(p);
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);

@@ -167,6 +167,7 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 	struct cld_partition *p;
 	struct cld_cred cred;
 	u8 hash[CLD_HASH_LEN];
+	bool challenge;
 	u64 gen;
 	int ret;
 
@@ -180,11 +181,15 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 		ret = -ESTALE;
 		goto unlock;
 	}
-	if ((p->auth == CLONEDEV_AUTH_QUORUM) != quorum) {
+	/* A password to a quorum partition: its role's challenge. */
+	challenge = p->auth == CLONEDEV_AUTH_QUORUM && !quorum;
+	if ((p->auth != CLONEDEV_AUTH_QUORUM && quorum) ||
+	    (challenge && role == CLONEDEV_ROLE_PO)) {
 		ret = -EINVAL;
 		goto unlock;
 	}
-	if (!(p->roles[role].flags & CLONEDEV_ROLE_SET)) {
+	if (!(p->roles[role].flags & CLONEDEV_ROLE_SET) ||
+	    (challenge && !(p->challenges[role].flags & CLONEDEV_ROLE_SET))) {
 		ret = -ENOKEY;
 		goto unlock;
 	}
@@ -192,7 +197,11 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 		ret = -EKEYREVOKED;
 		goto unlock;
 	}
-	cred = p->roles[role];
+	if (challenge && (!p->activated || !p->cache[role])) {
+		ret = -EKEYEXPIRED;
+		goto unlock;
+	}
+	cred = challenge ? p->challenges[role] : p->roles[role];
 	gen = p->generation;
 	mutex_unlock(&cld_hsm.lock);
 
@@ -212,6 +221,11 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 		ret = cld_partition_persist(p);
 		if (ret)
 			goto unlock;
+	}
+	/* An activated partition keeps the secret a quorum login gave. */
+	if (quorum && p->activated && role != CLONEDEV_ROLE_PO) {
+		cld_partition_forget_role(p, role);
+		p->cache[role] = kmemdup(pw, len, GFP_KERNEL);
 	}
 	*pp = p;
 	ret = 0;
@@ -246,8 +260,14 @@ int cld_session_info(struct cld_session *s, void *arg)
 				(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED);
 			if (locked(p, r))
 				cmd->roles[r].role_flags |= CLONEDEV_ROLE_LOCKED;
+			if (p->challenges[r].flags & CLONEDEV_ROLE_SET)
+				cmd->roles[r].role_flags |=
+					CLONEDEV_ROLE_CHALLENGE;
+			if (p->cache[r])
+				cmd->roles[r].role_flags |= CLONEDEV_ROLE_CACHED;
 			cmd->roles[r].failures = p->roles[r].failures;
 		}
+		cmd->activated = p->activated;
 	}
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
@@ -409,6 +429,7 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 		goto out_unlock;
 	}
 	memzero_explicit(next->roles, sizeof(next->roles));
+	memzero_explicit(next->challenges, sizeof(next->challenges));
 	memzero_explicit(next->domains, sizeof(next->domains));
 	next->roles[CLONEDEV_ROLE_PO] = po;
 	strscpy(next->domains[0].label, cmd->domain_label,
@@ -427,6 +448,7 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 	if (!ret) {
 		cld_partition_assign(p, next);
 		cld_partition_destroy_objects(p);
+		cld_partition_deactivate(p);
 		p->generation++;
 	}
 	s->role = CLONEDEV_ROLE_NONE;
@@ -543,6 +565,8 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 	ret = cld_partition_persist(p);
 	if (ret)
 		p->roles[cmd->role] = old;
+	else
+		cld_partition_forget_role(p, cmd->role);
 	memzero_explicit(&old, sizeof(old));
 out:
 	mutex_unlock(&cld_hsm.lock);
@@ -598,5 +622,80 @@ out_free:
 	memzero_explicit(&cred, sizeof(cred));
 	kfree_sensitive(newpw);
 	kfree_sensitive(oldpw);
+	return ret;
+}
+
+int cld_session_role_challenge(struct cld_session *s, void *arg)
+{
+	struct clonedev_role_challenge *cmd = arg;
+	struct cld_partition *p;
+	struct cld_cred cred, old;
+	u8 *pw;
+	int ret;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->role != CLONEDEV_ROLE_CO && cmd->role != CLONEDEV_ROLE_CU)
+		return -EINVAL;
+	pw = copy_secret(cmd->secret, cmd->secret_len);
+	if (IS_ERR(pw))
+		return PTR_ERR(pw);
+	ret = cld_cred_set(&cred, pw, cmd->secret_len);
+	kfree_sensitive(pw);
+	if (ret)
+		return ret;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	if (!p)
+		ret = -ENODEV;
+	else if (!logged_in(s, p) || s->role != cmd->role - 1)
+		ret = -EACCES;
+	else if (p->auth != CLONEDEV_AUTH_QUORUM)
+		ret = -EINVAL;
+	if (ret)
+		goto out;
+	old = p->challenges[cmd->role];
+	p->challenges[cmd->role] = cred;
+	ret = cld_partition_persist(p);
+	if (ret)
+		p->challenges[cmd->role] = old;
+	memzero_explicit(&old, sizeof(old));
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	memzero_explicit(&cred, sizeof(cred));
+	return ret;
+}
+
+int cld_session_activation(struct cld_session *s, void *arg)
+{
+	struct clonedev_activation *cmd = arg;
+	struct cld_partition *p;
+	int ret = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved || cmd->activate > 1)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	if (!p)
+		ret = -ENODEV;
+	else if (!cld_session_is(s, p, CLONEDEV_ROLE_PO) &&
+		 !cld_session_is(s, p, CLONEDEV_ROLE_CO))
+		ret = -EACCES;
+	else if (p->auth != CLONEDEV_AUTH_QUORUM)
+		ret = -EINVAL;
+	else if (cmd->activate && !cld_policy(p, CLONEDEV_POLICY_ACTIVATION))
+		ret = -EPERM;
+	else if (cmd->activate)
+		p->activated = true;
+	else
+		cld_partition_deactivate(p);
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
 	return ret;
 }

@@ -33,5 +33,7 @@ int cld_session_login(struct cld_session *s, void *cmd);
 int cld_session_logout(struct cld_session *s, void *cmd);
 int cld_session_role_init(struct cld_session *s, void *cmd);
 int cld_session_changepw(struct cld_session *s, void *cmd);
+int cld_session_role_challenge(struct cld_session *s, void *cmd);
+int cld_session_activation(struct cld_session *s, void *cmd);
 
 #endif /* _CLD_SESSION_H */

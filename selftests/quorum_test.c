@@ -262,4 +262,145 @@ TEST_F(quorum, domain_import_into_password_partition)
 	clonedev_close(pw);
 }
 
+static void policy22(struct __test_metadata *_metadata, struct clonedev *cd,
+		     unsigned int on)
+{
+	struct clonedev_policy_change c = {
+		.id = CLONEDEV_POLICY_ACTIVATION, .value = on,
+	};
+
+	ASSERT_EQ(0, clonedev_policy_set(cd, &c, 1, 0));
+}
+
+static unsigned int role_flags(struct clonedev *cd, unsigned int role)
+{
+	struct clonedev_session_info si;
+
+	if (clonedev_session_info(cd, &si))
+		return ~0U;
+	return si.roles[role].role_flags;
+}
+
+static int activated(struct clonedev *cd)
+{
+	struct clonedev_session_info si;
+
+	if (clonedev_session_info(cd, &si))
+		return -1;
+	return si.activated;
+}
+
+/*
+ * A quorum co (shares in @co) with the challenge "chal", on an activated
+ * partition; the session is left logged in as po.
+ */
+static void activated_co(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(quorum) *self, struct clonedev_share *co)
+{
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
+				(const int[]){ 1, 2, 3 }, 3));
+	ASSERT_EQ(0, clonedev_role_init_quorum(self->cd, CLONEDEV_ROLE_CO, 2,
+					       3, co));
+	ASSERT_EQ(0, clonedev_role_challenge(self->cd, CLONEDEV_ROLE_CO,
+					     "chal"));
+	policy22(_metadata, self->cd, 1);
+	ASSERT_EQ(0, clonedev_activation(self->cd, 1));
+}
+
+TEST_F(quorum, activation_rules)
+{
+	struct clonedev_share co[3];
+
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
+				(const int[]){ 1, 2, 3 }, 3));
+	ASSERT_EQ(0, clonedev_role_init_quorum(self->cd, CLONEDEV_ROLE_CO, 2,
+					       3, co));
+	/* The po sets the co's challenge, the co the cu's. */
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_challenge(self->cd,
+							 CLONEDEV_ROLE_CU,
+							 "x"));
+	ASSERT_EQ(0, clonedev_role_challenge(self->cd, CLONEDEV_ROLE_CO,
+					     "chal"));
+	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_CHALLENGE,
+		  role_flags(self->cd, CLONEDEV_ROLE_CO));
+	EXPECT_EQ(0, activated(self->cd));
+	/* Policy 22 is off by default. */
+	EXPECT_NEG_ERRNO(EPERM, clonedev_activation(self->cd, 1));
+	EXPECT_EQ(0, activated(self->cd));
+	/* The po has no challenge. */
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+						"chal"));
+}
+
+TEST_F(quorum, challenge_after_a_share_login)
+{
+	const int two[] = { 1, 3 };
+	struct clonedev_share co[3];
+
+	activated_co(_metadata, self, co);
+	EXPECT_EQ(1, activated(self->cd));
+	/* Nothing cached yet: the challenge alone is not enough. */
+	EXPECT_NEG_ERRNO(EKEYEXPIRED, clonedev_login(self->cd,
+						     CLONEDEV_ROLE_CO, "chal"));
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
+	EXPECT_EQ(CLONEDEV_ROLE_CACHED,
+		  role_flags(self->cd, CLONEDEV_ROLE_CO) &
+		  CLONEDEV_ROLE_CACHED);
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	/* A wrong challenge counts as a failed login. */
+	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						"wrong"));
+	EXPECT_EQ(1, failures(self->cd, CLONEDEV_ROLE_CO));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
+	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_CO));
+}
+
+TEST_F(quorum, deactivation_wipes_the_cache)
+{
+	const int two[] = { 2, 3 };
+	struct clonedev_share co[3];
+
+	activated_co(_metadata, self, co);
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
+	ASSERT_EQ(0, clonedev_activation(self->cd, 0));
+	EXPECT_EQ(0, role_flags(self->cd, CLONEDEV_ROLE_CO) &
+		     CLONEDEV_ROLE_CACHED);
+	EXPECT_EQ(0, activated(self->cd));
+	EXPECT_NEG_ERRNO(EKEYEXPIRED, clonedev_login(self->cd,
+						     CLONEDEV_ROLE_CO, "chal"));
+}
+
+/* Turning policy 22 off deactivates and wipes the cache too. */
+TEST_F(quorum, policy_22_off_deactivates)
+{
+	const int two[] = { 1, 2 };
+	struct clonedev_share co[3];
+
+	activated_co(_metadata, self, co);
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
+				(const int[]){ 1, 2, 3 }, 3));
+	policy22(_metadata, self->cd, 0);
+	EXPECT_EQ(0, role_flags(self->cd, CLONEDEV_ROLE_CO) &
+		     CLONEDEV_ROLE_CACHED);
+	EXPECT_EQ(0, activated(self->cd));
+}
+
+TEST_F(quorum, activation_is_for_quorum_partitions)
+{
+	struct clonedev *pw;
+	unsigned int slot;
+
+	setup_partition(_metadata, self->nl, "pw", &pw, &slot);
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_activation(pw, 1));
+	ASSERT_EQ(0, clonedev_login(pw, CLONEDEV_ROLE_PO, TEST_PO));
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_role_challenge(pw, CLONEDEV_ROLE_CO,
+							 "x"));
+	ASSERT_EQ(0, clonedev_logout(pw));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_activation(pw, 1));
+	clonedev_close(pw);
+}
+
 TEST_HARNESS_MAIN

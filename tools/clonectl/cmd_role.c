@@ -135,8 +135,11 @@ static int login_error(struct cli *cli, int err, unsigned int role)
 	case ENOKEY:
 		if (role == CLONEDEV_ROLE_PO)
 			return cli_error("logging in: the partition is not initialized; initialize it with 'partition init'.");
-		return cli_error("logging in: the %s role has no password yet; the %s sets it with 'role init -name %s'.",
-				 r, role == CLONEDEV_ROLE_CO ? "po" : "co", r);
+		return cli_error("logging in: the %s role has no password (on a quorum partition: no challenge password) yet; the %s sets it with 'role init -name %s' ('role setchallenge -name %s').",
+				 r, role == CLONEDEV_ROLE_CO ? "po" : "co", r, r);
+	case EKEYEXPIRED:
+		return cli_error("logging in: a quorum partition takes the %s's challenge password only while it is activated and the %s's secret is cached; log in with its shares (after 'partition activate').",
+				 r, r);
 	case ESTALE:
 		return cli_error("logging in: the partition is zeroized after too many wrong po passwords; initialize it again with 'partition init'.");
 	case ENODEV:
@@ -316,23 +319,111 @@ int cmd_role_show(struct cli *cli, const struct command *cmd,
 			json_bool(&j, "locked",
 				  si.roles[r].role_flags & CLONEDEV_ROLE_LOCKED);
 			json_uint(&j, "failed_logins", si.roles[r].failures);
+			json_bool(&j, "challenge",
+				  si.roles[r].role_flags &
+				  CLONEDEV_ROLE_CHALLENGE);
+			json_bool(&j, "cached",
+				  si.roles[r].role_flags & CLONEDEV_ROLE_CACHED);
 			json_obj_end(&j);
 		}
 		json_arr_end(&j);
+		json_bool(&j, "activated", si.activated);
 		json_obj_end(&j);
 		json_end(&j);
 		return 0;
 	}
-	printf("Slot %u (%s), logged in as: %s\n", si.slot,
-	       clonedev_state_name(si.state),
+	printf("Slot %u (%s%s), logged in as: %s\n", si.slot,
+	       clonedev_state_name(si.state), si.activated ? ", activated" : "",
 	       si.role ? clonedev_role_name(si.role) : "none");
 	for (r = CLONEDEV_ROLE_PO; r <= CLONEDEV_ROLE_CU; r++)
-		printf("  %s: %s%s, %u failed login%s in a row\n",
+		printf("  %s: %s%s, %u failed login%s in a row%s%s\n",
 		       clonedev_role_name(r),
 		       si.roles[r].role_flags & CLONEDEV_ROLE_SET ?
 		       "initialized" : "not initialized",
 		       si.roles[r].role_flags & CLONEDEV_ROLE_LOCKED ?
 		       ", LOCKED OUT" : "",
-		       si.roles[r].failures, si.roles[r].failures == 1 ? "" : "s");
+		       si.roles[r].failures, si.roles[r].failures == 1 ? "" : "s",
+		       si.roles[r].role_flags & CLONEDEV_ROLE_CHALLENGE ?
+		       ", challenge set" : "",
+		       si.roles[r].role_flags & CLONEDEV_ROLE_CACHED ?
+		       ", secret cached" : "");
 	return 0;
+}
+
+int cmd_role_setchallenge(struct cli *cli, const struct command *cmd,
+			  const struct cmd_args *args)
+{
+	char pw[CLI_SECRET_MAX];
+	struct clonedev *cd;
+	unsigned int role;
+	int ret;
+
+	if (role_of(cli_opt(cmd, args, "name"), &role) ||
+	    cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	if (role == CLONEDEV_ROLE_PO)
+		return cli_error("only co and cu have challenge passwords.");
+	if (cli_secret(cli, cli_opt(cmd, args, "challenge"),
+		       "challenge password", pw, sizeof(pw)))
+		return -1;
+	ret = clonedev_role_challenge(cd, role, pw);
+	cli_wipe(pw, sizeof(pw));
+	switch (-ret) {
+	case 0:
+		if (!cli_json(cli))
+			printf("The %s challenge password is set.\n",
+			       clonedev_role_name(role));
+		return 0;
+	case EACCES:
+		return cli_error("setting the challenge: the %s must be logged in to do it.",
+				 role == CLONEDEV_ROLE_CO ? "po" : "co");
+	case EINVAL:
+		return cli_error("setting the challenge: challenges are for quorum partitions, and 1 to 128 characters.");
+	case ENODEV:
+		return cli_error("setting the challenge: %s.", no_slot);
+	}
+	return cli_errno(cli, ret, "setting the challenge");
+}
+
+static int activation(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args, int on)
+{
+	const char *what = on ? "activating the partition" :
+				"deactivating the partition";
+	struct clonedev *cd;
+	int ret;
+
+	if (cli_session_slot(cli, cmd, args, &cd))
+		return -1;
+	ret = clonedev_activation(cd, on);
+	switch (-ret) {
+	case 0:
+		if (!cli_json(cli))
+			printf(on ? "The partition is activated: the next co or cu login with shares caches its secret.\n" :
+				    "The partition is deactivated: cached secrets are wiped.\n");
+		return 0;
+	case EACCES:
+		return cli_error("%s: the po or the co must be logged in.", what);
+	case EINVAL:
+		return cli_error("%s: only quorum partitions are activated.",
+				 what);
+	case EPERM:
+		return cli_error("%s: policy 22 (Allow activation) is off; the po can turn it on with 'partition changepolicy -policy 22 -value 1'.",
+				 what);
+	case ENODEV:
+		return cli_error("%s: %s.", what, no_slot);
+	}
+	return cli_errno(cli, ret, what);
+}
+
+int cmd_partition_activate(struct cli *cli, const struct command *cmd,
+			   const struct cmd_args *args)
+{
+	return activation(cli, cmd, args, 1);
+}
+
+int cmd_partition_deactivate(struct cli *cli, const struct command *cmd,
+			     const struct cmd_args *args)
+{
+	return activation(cli, cmd, args, 0);
 }

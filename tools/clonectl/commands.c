@@ -119,6 +119,13 @@ static const struct opt_spec domainchange_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec challenge_opts[] = {
+	{ "name", OPT_VALUE, true, "co (set by the po) or cu (set by the co)" },
+	{ "challenge", OPT_VALUE, false, "the challenge password (asked if not given)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
 static const struct opt_spec import_opts[] = {
 	{ "file", OPT_VALUE, true, "key file: PKCS#8 (PEM or DER), raw with -keytype" },
 	{ "keytype", OPT_VALUE, false, "aes or generic: the file holds the raw key" },
@@ -202,6 +209,10 @@ const struct command cli_commands[] = {
 	  domaindelete_opts, cmd_partition_domaindelete },
 	{ "partition", "domainchangelabel", "relabel a domain or make it the primary (po)",
 	  domainchange_opts, cmd_partition_domainchangelabel },
+	{ "partition", "activate", "activate a quorum partition: cache co/cu secrets (policy 22)",
+	  slot_only_opts, cmd_partition_activate },
+	{ "partition", "deactivate", "deactivate a quorum partition and wipe cached secrets",
+	  slot_only_opts, cmd_partition_deactivate },
 	{ "partition", "contents", "list the partition's objects (co or cu logged in)",
 	  slot_only_opts, cmd_partition_contents },
 	{ "object", "generate", "generate a secret key or an EC key pair in the partition (co)",
@@ -224,6 +235,8 @@ const struct command cli_commands[] = {
 	  role_init_opts, cmd_role_init },
 	{ "role", "changepw", "change the logged-in role's password",
 	  role_changepw_opts, cmd_role_changepw },
+	{ "role", "setchallenge", "set the challenge password of a quorum co or cu",
+	  challenge_opts, cmd_role_setchallenge },
 	{ "role", "show", "show the session's login and each role's state",
 	  slot_only_opts, cmd_role_show },
 	{ NULL, "help", "list the commands, or explain one: help <command>",

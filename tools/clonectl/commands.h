@@ -41,6 +41,12 @@ int cmd_partition_domaindelete(struct cli *cli, const struct command *cmd,
 			       const struct cmd_args *args);
 int cmd_partition_domainchangelabel(struct cli *cli, const struct command *cmd,
 				    const struct cmd_args *args);
+int cmd_role_setchallenge(struct cli *cli, const struct command *cmd,
+			  const struct cmd_args *args);
+int cmd_partition_activate(struct cli *cli, const struct command *cmd,
+			   const struct cmd_args *args);
+int cmd_partition_deactivate(struct cli *cli, const struct command *cmd,
+			     const struct cmd_args *args);
 int cmd_object_import(struct cli *cli, const struct command *cmd,
 		      const struct cmd_args *args);
 int cmd_object_find(struct cli *cli, const struct command *cmd,

@@ -144,6 +144,11 @@ int clonedev_domain_import(struct clonedev *cd, const char *label,
 			   const struct clonedev_share *shares,
 			   unsigned int count, int primary);
 
+/* CLONEDEV_IOCTL_ROLE_CHALLENGE and CLONEDEV_IOCTL_ACTIVATION. */
+int clonedev_role_challenge(struct clonedev *cd, unsigned int role,
+			    const char *challenge);
+int clonedev_activation(struct clonedev *cd, int activate);
+
 /**
  * struct clonedev_sharefile - one share file: what it belongs to, and it
  * @serial: serial of the partition the secret was made on

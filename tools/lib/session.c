@@ -527,3 +527,24 @@ int clonedev_domain_import(struct clonedev *cd, const char *label,
 	cmd.shares = (uintptr_t)shares;
 	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_ADD, &cmd);
 }
+
+int clonedev_role_challenge(struct clonedev *cd, unsigned int role,
+			    const char *challenge)
+{
+	struct clonedev_role_challenge cmd;
+
+	INIT(cmd);
+	cmd.role = role;
+	cmd.secret = (uintptr_t)challenge;
+	cmd.secret_len = (__u32)strlen(challenge);
+	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_CHALLENGE, &cmd);
+}
+
+int clonedev_activation(struct clonedev *cd, int activate)
+{
+	struct clonedev_activation cmd;
+
+	INIT(cmd);
+	cmd.activate = !!activate;
+	return do_ioctl(cd, CLONEDEV_IOCTL_ACTIVATION, &cmd);
+}

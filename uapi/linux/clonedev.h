@@ -94,6 +94,8 @@ enum {
 	CLONEDEV_CMD_DOMAIN_ADD,
 	CLONEDEV_CMD_DOMAIN_DELETE,
 	CLONEDEV_CMD_DOMAIN_CHANGE,
+	CLONEDEV_CMD_ROLE_CHALLENGE,
+	CLONEDEV_CMD_ACTIVATION,
 };
 
 /**
@@ -116,6 +118,8 @@ enum clonedev_role {
 /* Flags of struct clonedev_role_state.role_flags. */
 #define CLONEDEV_ROLE_SET		0x00000001U	/* has a credential */
 #define CLONEDEV_ROLE_LOCKED		0x00000002U	/* locked out */
+#define CLONEDEV_ROLE_CHALLENGE		0x00000004U	/* has a challenge */
+#define CLONEDEV_ROLE_CACHED		0x00000008U	/* secret cached (activated) */
 
 /**
  * struct clonedev_role_state - one role as struct clonedev_session_info shows it
@@ -172,6 +176,8 @@ struct clonedev_hsm_info {
  * @__reserved: input, must be 0
  * @roles: output, by enum clonedev_role (index 0 unused): credentials and
  *	lockout of each role of the slot's partition
+ * @activated: output, 1 if the slot's (quorum) partition is activated
+ * @__reserved2: output, zero
  *
  * Return: 0; -ENODEV if the session's partition was deleted; the
  * struct rules of this header.
@@ -184,6 +190,8 @@ struct clonedev_session_info {
 	__u32 state;
 	__u32 __reserved;
 	struct clonedev_role_state roles[4];
+	__u32 activated;
+	__u32 __reserved2;
 };
 
 #define CLONEDEV_IOCTL_SESSION_INFO					\
@@ -300,10 +308,15 @@ struct clonedev_partition_init {
  * counts: policy 20 (10) in a row lock co and cu; 10 in a row for po
  * zeroize the partition.
  *
+ * On an activated quorum partition whose role secret is cached, a co or
+ * cu logs in with its challenge password instead (counted like any).
+ *
  * Return: 0; -EACCES for a wrong password or combination; -EKEYREVOKED
- * if the role is locked out; -ENOKEY if the role has no credential yet;
+ * if the role is locked out; -ENOKEY if the role has no credential (or
+ * no challenge) yet; -EKEYEXPIRED for a password to a quorum partition
+ * that is not activated or has not cached the role's secret;
  * -ENODEV with no slot set; -ESTALE if the partition is zeroized (after
- * this attempt, too); -EINVAL for shares to a password partition, a
+ * this attempt, too); -EINVAL for shares to a password partition, a po
  * password to a quorum one, or shares with repeated or zero indexes.
  */
 struct clonedev_login {
@@ -990,6 +1003,60 @@ struct clonedev_domain_change {
 
 #define CLONEDEV_IOCTL_DOMAIN_CHANGE					\
 	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_DOMAIN_CHANGE)
+
+/**
+ * struct clonedev_role_challenge - ioctl(CLONEDEV_IOCTL_ROLE_CHALLENGE)
+ * @size: input, sizeof(struct clonedev_role_challenge)
+ * @flags: input, must be 0
+ * @role: input, CLONEDEV_ROLE_CO (set by a logged-in po) or
+ *	CLONEDEV_ROLE_CU (set by a logged-in co)
+ * @secret_len: input, 1..128
+ * @secret: input, pointer to the challenge password
+ *
+ * Sets the challenge password of a quorum partition's role: while the
+ * partition is activated and the role's secret is cached, the role logs
+ * in with it alone (CLONEDEV_IOCTL_LOGIN with a password). Kept, like a
+ * password, only as a salted, iterated hash.
+ *
+ * Return: 0; -EACCES if the session's role may not set it; -EINVAL for a
+ * bad role or length, or a password partition.
+ */
+struct clonedev_role_challenge {
+	__u32 size;
+	__u32 flags;
+	__u32 role;
+	__u32 secret_len;
+	__aligned_u64 secret;
+};
+
+#define CLONEDEV_IOCTL_ROLE_CHALLENGE					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ROLE_CHALLENGE)
+
+/**
+ * struct clonedev_activation - ioctl(CLONEDEV_IOCTL_ACTIVATION)
+ * @size: input, sizeof(struct clonedev_activation)
+ * @flags: input, must be 0
+ * @activate: input, 1 to activate the partition, 0 to deactivate it
+ * @__reserved: input, must be 0
+ *
+ * Activation of a quorum partition (policy 22): once activated, the first
+ * login of co or cu with shares caches the role's secret in the kernel,
+ * and later logins of that role need only its challenge password.
+ * Deactivation, turning policy 22 off, re-initializing the partition or
+ * the role, zeroization and unloading the module wipe the cache. The po
+ * or the co must be logged in.
+ *
+ * Return: 0; -EACCES if neither po nor co is logged in; -EINVAL for a
+ * password partition; -EPERM if policy 22 is off (when activating).
+ */
+struct clonedev_activation {
+	__u32 size;
+	__u32 flags;
+	__u32 activate;
+	__u32 __reserved;
+};
+
+#define CLONEDEV_IOCTL_ACTIVATION _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ACTIVATION)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */
