@@ -111,11 +111,34 @@ expect "a password for a quorum partition" 1 "" \
 expect "no failed login was counted" 0 "^  po: initialized, 0 failed logins in a row$" "" -- \
 	clonectl role show -slot 1
 
+# Activation: the co's challenge password once its secret is cached.
+expired="clonectl: logging in: a quorum partition takes the co's challenge password only while it is activated and the co's secret is cached; log in with its shares (after 'partition activate')."
+expect "activation needs policy 22" 1 "" \
+	"clonectl: activating the partition: policy 22 (Allow activation) is off; the po can turn it on with 'partition changepolicy -policy 22 -value 1'." -- \
+	po "partition activate"
+po "partition changepolicy -policy 22 -value 1" >/dev/null
+expect "role setchallenge" 0 "^The co challenge password is set\.$" "" -- \
+	po "role setchallenge -name co -challenge chal"
+expect "partition activate" 0 "^The partition is activated: the next co or cu login with shares caches its secret\.$" "" -- \
+	po "partition activate"
+expect "a challenge before the secret is cached" 1 "" "$expired" -- \
+	clonectl role login -slot 1 -name co -password chal
+clonectl role login -slot 1 -name co -sharedir "$shares/co" >/dev/null
+expect "the challenge alone once it is cached" 0 "^Logged in as co\.$" "" -- \
+	clonectl role login -slot 1 -name co -password chal
+expect "role show tells" 0 "^  co: initialized, 0 failed logins in a row, challenge set, secret cached$" "" -- \
+	clonectl role show -slot 1
+expect "a password partition is not activated" 1 "" \
+	"clonectl: activating the partition: only quorum partitions are activated." -- \
+	pw "partition activate"
+
 before1=$(po "partition domainlist")
 before2=$(pw "partition domainlist")
 rmmod clonedev && modprobe clonedev
 [ "$(po "partition domainlist")" = "$before1" ] && [ "$(pw "partition domainlist")" = "$before2" ]
 tap_result $? "quorum credentials and domains survive a reload"
+expect "unloading the module wiped the cached secret" 1 "" "$expired" -- \
+	clonectl role login -slot 1 -name co -password chal
 expect "the quorum co after a reload" 0 "^Logged in as co\.$" "" -- \
 	clonectl role login -slot 1 -name co -sharefiles "$(ls "$shares"/co/*-co-2of2.share)"
 
