@@ -105,6 +105,11 @@ expect "too few shares" 1 "" "clonectl: the po secret needs 2 of its 3 shares; 1
 expect "shares of different domains" 1 "" \
 	"clonectl: '$(f domain-red-1of3)' and '$(ls "$shares"/bad/other-*-domain-o-1of2.share)' are shares of different secrets." -- \
 	pw "partition domainadd -domainshares $(f domain-red-1of3),$(ls "$shares"/bad/other-*-domain-o-1of2.share) -domainlabel x"
+expect "new shares never overwrite old ones" 1 "" \
+	"clonectl: '$(f po-1of3)' exists already; move the old share files away first." -- \
+	po "partition init -label vault -domainlabel red -quorum 2/3 -sharedir $shares"
+expect "and the partition was left as it was" 0 "^red +quorum +yes +$fp$" "" -- \
+	po "partition domainlist"
 expect "a password for a quorum partition" 1 "" \
 	"clonectl: logging in: this is a quorum partition; log in with -sharefiles F1,F2,... or -sharedir DIR." -- \
 	clonectl role login -slot 1 -name po -password guess

@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
@@ -52,6 +54,48 @@ static int identity(struct cli *cli, struct clonedev *cd,
 	return ret ? CLI_REPORTED : 0;
 }
 
+/*
+ * Makes sure share files can be written to @dir (created, mode 0700, if
+ * missing) before the kernel makes a secret whose shares would be lost.
+ */
+static int prepare_dir(const char *dir)
+{
+	if (!dir) {
+		cli_error("-quorum needs -sharedir, where the share files go.");
+		return CLI_REPORTED;
+	}
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		cli_error("cannot create the share directory '%s': %s.", dir,
+			  strerror(errno));
+		return CLI_REPORTED;
+	}
+	if (access(dir, W_OK | X_OK)) {
+		cli_error("cannot write share files in '%s': %s.", dir,
+			  strerror(errno));
+		return CLI_REPORTED;
+	}
+	return 0;
+}
+
+/* Refuses to go on if a share file of @sf's set is in @dir already. */
+static int check_free(const char *dir, struct clonedev_sharefile *sf)
+{
+	char path[4096];
+	unsigned int i;
+
+	for (i = 1; i <= sf->n; i++) {
+		sf->share.index = i;
+		if (clonedev_sharefile_path(dir, sf, path, sizeof(path)) ||
+		    !access(path, F_OK)) {
+			cli_error("'%s' exists already; move the old share files away first.",
+				  path);
+			return CLI_REPORTED;
+		}
+	}
+	sf->share.index = 0;
+	return 0;
+}
+
 /* Writes @n shares of one secret; prints the files. */
 static int write_set(struct cli *cli, const char *dir,
 		     struct clonedev_sharefile *sf,
@@ -85,29 +129,32 @@ int cli_quorum_partition_init(struct cli *cli, struct clonedev *cd,
 	unsigned int m, n;
 	int ret;
 
-	if (!dir) {
-		cli_error("-quorum needs -sharedir, where the share files go.");
+	if (parse_quorum(quorum, &m, &n) || prepare_dir(dir))
 		return CLI_REPORTED;
-	}
-	if (parse_quorum(quorum, &m, &n))
-		return CLI_REPORTED;
-	ret = clonedev_partition_init_quorum(cd, label, domain_label, m, n,
-					     shares, sf.fingerprint);
-	if (ret)
-		goto out;
 	ret = identity(cli, cd, &slot);
+	if (ret)
+		return ret;
+	sf.serial = slot.serial;
+	snprintf(sf.partition, sizeof(sf.partition), "%s",
+		 *label ? label : slot.label);
+	sf.m = m;
+	sf.n = n;
+	strcpy(sf.kind, "po");
+	if (check_free(dir, &sf))
+		return CLI_REPORTED;
+	strcpy(sf.kind, "domain");
+	snprintf(sf.domain_label, sizeof(sf.domain_label), "%s", domain_label);
+	if (check_free(dir, &sf))
+		return CLI_REPORTED;
+	sf.domain_label[0] = '\0';
+	ret = clonedev_partition_init_quorum(cd, label, domain_label, m, n,
+					     shares, fingerprint);
 	if (ret)
 		goto out;
 	if (!cli_json(cli))
 		printf("Partition initialized: label '%s', quorum primary cloning domain '%s'.\nThe po secret: %u shares, any %u of them log in:\n",
-		       slot.label, domain_label, n, m);
-	sf.serial = slot.serial;
-	strcpy(sf.partition, slot.label);
-	memcpy(fingerprint, sf.fingerprint, sizeof(fingerprint));
-	memset(sf.fingerprint, 0, sizeof(sf.fingerprint));
+		       sf.partition, domain_label, n, m);
 	strcpy(sf.kind, "po");
-	sf.m = m;
-	sf.n = n;
 	ret = write_set(cli, dir, &sf, shares, n);
 	if (ret)
 		goto out;
@@ -133,25 +180,23 @@ int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
 	unsigned int m, n;
 	int ret;
 
-	if (!dir) {
-		cli_error("-quorum needs -sharedir, where the share files go.");
-		return CLI_REPORTED;
-	}
-	if (parse_quorum(quorum, &m, &n))
+	if (parse_quorum(quorum, &m, &n) || prepare_dir(dir))
 		return CLI_REPORTED;
 	ret = identity(cli, cd, &slot);
 	if (ret)
 		return ret;
+	sf.serial = slot.serial;
+	strcpy(sf.partition, slot.label);
+	strcpy(sf.kind, clonedev_role_name(role));
+	sf.m = m;
+	sf.n = n;
+	if (check_free(dir, &sf))
+		return CLI_REPORTED;
 	ret = clonedev_role_init_quorum(cd, role, m, n, shares);
 	if (!ret) {
 		if (!cli_json(cli))
 			printf("The %s role is initialized: %u shares, any %u of them log in:\n",
 			       clonedev_role_name(role), n, m);
-		sf.serial = slot.serial;
-		strcpy(sf.partition, slot.label);
-		strcpy(sf.kind, clonedev_role_name(role));
-		sf.m = m;
-		sf.n = n;
 		ret = write_set(cli, dir, &sf, shares, n);
 	}
 	explicit_bzero(shares, sizeof(shares));

@@ -183,6 +183,10 @@ struct clonedev_sharefile {
 int clonedev_sharefile_write(const char *dir,
 			     const struct clonedev_sharefile *sf, char *path,
 			     size_t path_len);
+/* The path clonedev_sharefile_write() would use (share.index included). */
+int clonedev_sharefile_path(const char *dir,
+			    const struct clonedev_sharefile *sf, char *path,
+			    size_t path_len);
 /* Return: 0; -EBADMSG for a malformed or damaged file; -errno. */
 int clonedev_sharefile_read(const char *path, struct clonedev_sharefile *sf);
 

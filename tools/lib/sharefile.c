@@ -96,23 +96,33 @@ static void name_part(const char *in, char *out, size_t cap)
 	out[i] = '\0';
 }
 
-int clonedev_sharefile_write(const char *dir,
-			     const struct clonedev_sharefile *sf, char *path,
-			     size_t path_len)
+int clonedev_sharefile_path(const char *dir,
+			    const struct clonedev_sharefile *sf, char *path,
+			    size_t path_len)
 {
-	char buf[FILE_MAX], part[CLONEDEV_LABEL_LEN], dom[CLONEDEV_LABEL_LEN];
-	int fd, len, ret = 0;
+	char part[CLONEDEV_LABEL_LEN], dom[CLONEDEV_LABEL_LEN];
 
-	len = body(sf, buf, sizeof(buf) - 16);
-	if (len < 0)
-		return -EINVAL;
-	len += sprintf(buf + len, "crc %08x\n", crc32_of(buf, len));
 	name_part(sf->partition, part, sizeof(part));
 	name_part(sf->domain_label, dom, sizeof(dom));
 	if (snprintf(path, path_len, "%s/%s-%llu-%s%s%s-%uof%u.share", dir,
 		     part, sf->serial, sf->kind, *dom ? "-" : "", dom,
 		     sf->share.index, sf->n) >= (int)path_len)
-		ret = -ENAMETOOLONG;
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+int clonedev_sharefile_write(const char *dir,
+			     const struct clonedev_sharefile *sf, char *path,
+			     size_t path_len)
+{
+	char buf[FILE_MAX];
+	int fd, len, ret;
+
+	len = body(sf, buf, sizeof(buf) - 16);
+	if (len < 0)
+		return -EINVAL;
+	len += sprintf(buf + len, "crc %08x\n", crc32_of(buf, len));
+	ret = clonedev_sharefile_path(dir, sf, path, path_len);
 	fd = ret ? -1 : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
 			     0600);
 	if (!ret && fd < 0)
