@@ -101,6 +101,11 @@ static u8 *new_quorum_secret(u32 m, u32 n, struct clonedev_share **shares)
 	return secret;
 }
 
+static bool is_quorum(const struct cld_partition *p)
+{
+	return p->auth == CLONEDEV_AUTH_QUORUM;
+}
+
 /* The session's partition, if it still exists. Must hold cld_hsm.lock. */
 struct cld_partition *cld_session_partition(struct cld_session *s)
 {
@@ -407,7 +412,7 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 		ret = -EACCES;
 		goto out_unlock;
 	}
-	if ((p->auth == CLONEDEV_AUTH_QUORUM) != quorum) {
+	if (quorum != is_quorum(p)) {
 		ret = -EINVAL;
 		goto out_unlock;
 	}
@@ -522,13 +527,12 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 		return -EOPNOTSUPP;
 	if (cmd->role != CLONEDEV_ROLE_CO && cmd->role != CLONEDEV_ROLE_CU)
 		return -EINVAL;
+	if (quorum ? cmd->secret_len || !cmd->shares :
+		     cmd->quorum_m || cmd->shares)
+		return -EINVAL;
 	if (quorum) {
-		if (cmd->secret_len || !cmd->shares)
-			return -EINVAL;
 		pw = new_quorum_secret(cmd->quorum_m, cmd->quorum_n, &shares);
 		len = CLONEDEV_SHARE_LEN;
-	} else if (cmd->quorum_m || cmd->shares) {
-		return -EINVAL;
 	} else {
 		pw = copy_secret(cmd->secret, cmd->secret_len);
 	}
@@ -551,7 +555,7 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 		ret = -EACCES;
 		goto out;
 	}
-	if ((p->auth == CLONEDEV_AUTH_QUORUM) != quorum) {
+	if (quorum != is_quorum(p)) {
 		ret = -EINVAL;
 		goto out;
 	}

@@ -54,6 +54,18 @@ static int login_with(struct clonedev *cd, unsigned int role,
 	return clonedev_login_shares(cd, role, pick, k);
 }
 
+static int init_co(struct clonedev *cd, unsigned int m, unsigned int n,
+		   struct clonedev_share *sh)
+{
+	return clonedev_role_init_quorum(cd, CLONEDEV_ROLE_CO, m, n, sh);
+}
+
+static int init_quorum(struct clonedev *cd, unsigned int m, unsigned int n,
+		       struct clonedev_share *sh)
+{
+	return clonedev_partition_init_quorum(cd, NULL, "red", m, n, sh, NULL);
+}
+
 static unsigned int failures(struct clonedev *cd, unsigned int role)
 {
 	struct clonedev_session_info si;
@@ -164,8 +176,7 @@ TEST_F(quorum, quorum_co_and_lockout)
 	/* A password co on a quorum partition is refused. */
 	EXPECT_NEG_ERRNO(EINVAL, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
 						    "pw"));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_role_init_quorum(self->cd,
-			 CLONEDEV_ROLE_CO, 3, 2, co));
+	EXPECT_NEG_ERRNO(EINVAL, init_co(self->cd, 3, 2, co));
 	ASSERT_EQ(0, clonedev_role_init_quorum(self->cd, CLONEDEV_ROLE_CO, 2,
 					       3, co));
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co,
@@ -191,12 +202,10 @@ TEST_F(quorum, init_rejections)
 						  CLONEDEV_AUTH_QUORUM, 0, 0,
 						  &s));
 	ASSERT_EQ(0, clonedev_slot_set(self->cd, s.slot));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_partition_init_quorum(self->cd, NULL,
-			 "red", 0, 3, sh, NULL));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_partition_init_quorum(self->cd, NULL,
-			 "red", 4, 3, sh, NULL));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_partition_init_quorum(self->cd, NULL,
-			 "red", 2, CLONEDEV_QUORUM_MAX + 1, sh, NULL));
+	EXPECT_NEG_ERRNO(EINVAL, init_quorum(self->cd, 0, 3, sh));
+	EXPECT_NEG_ERRNO(EINVAL, init_quorum(self->cd, 4, 3, sh));
+	EXPECT_NEG_ERRNO(EINVAL, init_quorum(self->cd, 2,
+					     CLONEDEV_QUORUM_MAX + 1, sh));
 	/* A password init of a quorum partition. */
 	EXPECT_NEG_ERRNO(EINVAL, clonedev_partition_init(self->cd, NULL, "po",
 							 "d", "dom"));
@@ -295,7 +304,8 @@ static int activated(struct clonedev *cd)
  * partition; the session is left logged in as po.
  */
 static void activated_co(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(quorum) *self, struct clonedev_share *co)
+			 FIXTURE_DATA(quorum) * self,
+			 struct clonedev_share *co)
 {
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
 				(const int[]){ 1, 2, 3 }, 3));

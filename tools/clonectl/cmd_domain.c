@@ -103,11 +103,9 @@ int cmd_partition_domainadd(struct cli *cli, const struct command *cmd,
 			    const struct cmd_args *args)
 {
 	const char *label = cli_opt(cmd, args, "domainlabel");
-	char secret[CLI_SECRET_MAX];
+	const char *files = cli_opt(cmd, args, "domainshares");
 	struct clonedev *cd;
 	int ret;
-
-	const char *files = cli_opt(cmd, args, "domainshares");
 
 	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
@@ -121,6 +119,8 @@ int cmd_partition_domainadd(struct cli *cli, const struct command *cmd,
 		if (ret == -EBADMSG)
 			return cli_error("adding the domain: the shares do not combine to the domain they name (a wrong or altered share); nothing was added.");
 	} else {
+		char secret[CLI_SECRET_MAX];
+
 		if (cli_secret(cli, cli_opt(cmd, args, "domain"),
 			       "cloning domain", secret, sizeof(secret)))
 			return -1;

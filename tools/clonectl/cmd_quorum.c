@@ -207,13 +207,15 @@ int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
 static int file_list(const char *files, const char *dir, char **paths,
 		     unsigned int *count)
 {
-	char *copy, *tok, *save = NULL;
 	struct dirent *e;
 	DIR *d;
 
 	*count = 0;
 	if (files) {
-		copy = strdup(files);
+		char *copy = strdup(files), *tok, *save = NULL;
+
+		if (!copy)
+			return cli_error("out of memory.");
 		for (tok = strtok_r(copy, ",", &save); tok && *count < MAX_FILES;
 		     tok = strtok_r(NULL, ",", &save))
 			paths[(*count)++] = strdup(tok);

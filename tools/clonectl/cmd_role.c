@@ -151,7 +151,6 @@ static int login_error(struct cli *cli, int err, unsigned int role)
 int cmd_role_login(struct cli *cli, const struct command *cmd,
 		   const struct cmd_args *args)
 {
-	char pw[CLI_SECRET_MAX];
 	struct clonedev *cd;
 	unsigned int role;
 	int ret;
@@ -171,6 +170,8 @@ int cmd_role_login(struct cli *cli, const struct command *cmd,
 		if (ret == -EINVAL)
 			return cli_error("logging in: this partition uses passwords, not shares.");
 	} else {
+		char pw[CLI_SECRET_MAX];
+
 		if (cli_secret(cli, cli_opt(cmd, args, "password"), "password",
 			       pw, sizeof(pw)))
 			return -1;
@@ -208,7 +209,6 @@ int cmd_role_init(struct cli *cli, const struct command *cmd,
 		  const struct cmd_args *args)
 {
 	const char *quorum = cli_opt(cmd, args, "quorum");
-	char pw[CLI_SECRET_MAX];
 	struct clonedev *cd;
 	unsigned int role;
 	int ret;
@@ -224,6 +224,8 @@ int cmd_role_init(struct cli *cli, const struct command *cmd,
 		if (ret == CLI_REPORTED)
 			return -1;
 	} else {
+		char pw[CLI_SECRET_MAX];
+
 		if (cli_secret(cli, cli_opt(cmd, args, "password"),
 			       "new password", pw, sizeof(pw)))
 			return -1;
@@ -385,8 +387,8 @@ int cmd_role_setchallenge(struct cli *cli, const struct command *cmd,
 	return cli_errno(cli, ret, "setting the challenge");
 }
 
-static int activation(struct cli *cli, const struct command *cmd,
-		      const struct cmd_args *args, int on)
+static int set_activation(struct cli *cli, const struct command *cmd,
+			  const struct cmd_args *args, int on)
 {
 	const char *what = on ? "activating the partition" :
 				"deactivating the partition";
@@ -398,9 +400,10 @@ static int activation(struct cli *cli, const struct command *cmd,
 	ret = clonedev_activation(cd, on);
 	switch (-ret) {
 	case 0:
-		if (!cli_json(cli))
-			printf(on ? "The partition is activated: the next co or cu login with shares caches its secret.\n" :
-				    "The partition is deactivated: cached secrets are wiped.\n");
+		if (!cli_json(cli) && on)
+			printf("The partition is activated: the next co or cu login with shares caches its secret.\n");
+		else if (!cli_json(cli))
+			printf("The partition is deactivated: cached secrets are wiped.\n");
 		return 0;
 	case EACCES:
 		return cli_error("%s: the po or the co must be logged in.", what);
@@ -419,11 +422,11 @@ static int activation(struct cli *cli, const struct command *cmd,
 int cmd_partition_activate(struct cli *cli, const struct command *cmd,
 			   const struct cmd_args *args)
 {
-	return activation(cli, cmd, args, 1);
+	return set_activation(cli, cmd, args, 1);
 }
 
 int cmd_partition_deactivate(struct cli *cli, const struct command *cmd,
 			     const struct cmd_args *args)
 {
-	return activation(cli, cmd, args, 0);
+	return set_activation(cli, cmd, args, 0);
 }

@@ -7,7 +7,7 @@
  *   serial 140255645638
  *   partition payments
  *   kind domain
- *   domain corp
+ *   domainlabel corp
  *   fingerprint 0f1e2d3c4b5a6978
  *   quorum 2/3
  *   index 1
@@ -77,7 +77,7 @@ static int body(const struct clonedev_sharefile *sf, char *buf, size_t cap)
 		to_hex(sf->fingerprint, CLONEDEV_FINGERPRINT_LEN, fp);
 	to_hex(sf->share.data, CLONEDEV_SHARE_LEN, share);
 	n = snprintf(buf, cap,
-		     MAGIC "serial %llu\npartition %s\nkind %s\ndomain %s\n"
+		     MAGIC "serial %llu\npartition %s\nkind %s\ndomainlabel %s\n"
 		     "fingerprint %s\nquorum %u/%u\nindex %u\nshare %s\n",
 		     sf->serial, sf->partition, sf->kind,
 		     domain ? sf->domain_label : "-", fp, sf->m, sf->n,
@@ -144,7 +144,7 @@ static int parse(char *text, struct clonedev_sharefile *sf)
 
 	memset(sf, 0, sizeof(*sf));
 	if (sscanf(text, MAGIC "serial %llu\npartition %32[^\n]\nkind %7s\n"
-		   "domain %32[^\n]\nfingerprint %31s\nquorum %u/%u\n"
+		   "domainlabel %32[^\n]\nfingerprint %31s\nquorum %u/%u\n"
 		   "index %u\nshare %79s\n%n",
 		   &sf->serial, sf->partition, sf->kind, dom, fp, &sf->m,
 		   &sf->n, &index, share, &used) != 9 || !used)
