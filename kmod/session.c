@@ -101,6 +101,21 @@ static u8 *new_quorum_secret(u32 m, u32 n, struct clonedev_share **shares)
 	return secret;
 }
 
+/* Puts @cred in @where (a credential of @p) durably, or leaves it. */
+static int replace_cred(struct cld_partition *p, struct cld_cred *where,
+			const struct cld_cred *cred)
+{
+	struct cld_cred old = *where;
+	int ret;
+
+	*where = *cred;
+	ret = cld_partition_persist(p);
+	if (ret)
+		*where = old;
+	memzero_explicit(&old, sizeof(old));
+	return ret;
+}
+
 static bool is_quorum(const struct cld_partition *p)
 {
 	return p->auth == CLONEDEV_AUTH_QUORUM;
@@ -518,7 +533,7 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 	struct clonedev_share *shares = NULL;
 	bool quorum = cmd->quorum_n;
 	struct cld_partition *p;
-	struct cld_cred cred, old;
+	struct cld_cred cred;
 	u32 len = cmd->secret_len;
 	u8 *pw;
 	int ret;
@@ -564,14 +579,9 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 		ret = -EFAULT;
 		goto out;
 	}
-	old = p->roles[cmd->role];
-	p->roles[cmd->role] = cred;
-	ret = cld_partition_persist(p);
-	if (ret)
-		p->roles[cmd->role] = old;
-	else
+	ret = replace_cred(p, &p->roles[cmd->role], &cred);
+	if (!ret)
 		cld_partition_forget_role(p, cmd->role);
-	memzero_explicit(&old, sizeof(old));
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
@@ -585,7 +595,7 @@ int cld_session_changepw(struct cld_session *s, void *arg)
 {
 	struct clonedev_role_changepw *cmd = arg;
 	struct cld_partition *p;
-	struct cld_cred cred, old;
+	struct cld_cred cred;
 	u8 *oldpw, *newpw;
 	u32 role;
 	int ret;
@@ -613,12 +623,7 @@ int cld_session_changepw(struct cld_session *s, void *arg)
 	if (!ret)
 		ret = verify(s, role, oldpw, cmd->old_len, false, &p);
 	if (!ret) {
-		old = p->roles[role];
-		p->roles[role] = cred;
-		ret = cld_partition_persist(p);
-		if (ret)
-			p->roles[role] = old;
-		memzero_explicit(&old, sizeof(old));
+		ret = replace_cred(p, &p->roles[role], &cred);
 		mutex_unlock(&cld_hsm.lock);
 	}
 	mutex_unlock(&s->lock);
@@ -633,7 +638,7 @@ int cld_session_role_challenge(struct cld_session *s, void *arg)
 {
 	struct clonedev_role_challenge *cmd = arg;
 	struct cld_partition *p;
-	struct cld_cred cred, old;
+	struct cld_cred cred;
 	u8 *pw;
 	int ret;
 
@@ -660,12 +665,7 @@ int cld_session_role_challenge(struct cld_session *s, void *arg)
 		ret = -EINVAL;
 	if (ret)
 		goto out;
-	old = p->challenges[cmd->role];
-	p->challenges[cmd->role] = cred;
-	ret = cld_partition_persist(p);
-	if (ret)
-		p->challenges[cmd->role] = old;
-	memzero_explicit(&old, sizeof(old));
+	ret = replace_cred(p, &p->challenges[cmd->role], &cred);
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
