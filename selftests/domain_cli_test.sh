@@ -51,8 +51,8 @@ po 1 "partition domainadd -domain third -domainlabel third" >/dev/null
 expect "three at most" 1 "" \
 	"clonectl: adding the domain: the partition already has three domains, the most it may hold; delete one with 'partition domaindelete' first." -- \
 	po 1 "partition domainadd -domain fourth -domainlabel fourth"
-expect "domaindelete" 0 "^Deleted cloning domain 'third'\.$" "" -- \
-	po 1 "partition domaindelete -domainlabel third"
+expect "domaindelete as the seed writes it: the label is asked for" 0 "^Deleted cloning domain 'third'\.$" "" -- \
+	po 1 "partition domaindelete" "third"
 expect "an unknown domain" 1 "" \
 	"clonectl: deleting the domain: the partition has no domain labelled 'third'; 'partition domainlist' shows them." -- \
 	po 1 "partition domaindelete -domainlabel third"

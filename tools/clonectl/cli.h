@@ -98,6 +98,8 @@ int cli_quorum_domain_import(struct cli *cli, struct clonedev *cd,
 int cli_secret(struct cli *cli, const char *given, const char *prompt,
 	       char *buf, size_t len);
 void cli_wipe(void *p, size_t len);
+/* A plain answer: a prompt on the terminal, else a line of stdin. */
+int cli_answer(const char *prompt, const char *option, char *buf, size_t len);
 
 /* Help. */
 void cli_help_all(FILE *f);

@@ -143,11 +143,20 @@ int cmd_partition_domaindelete(struct cli *cli, const struct command *cmd,
 			       const struct cmd_args *args)
 {
 	const char *label = cli_opt(cmd, args, "domainlabel");
+	char answer[CLONEDEV_LABEL_LEN + 2];
 	struct clonedev *cd;
 	int ret;
 
 	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
+	/* As lunacm: without -domainlabel, show the domains and ask. */
+	if (!label) {
+		if (cmd_partition_domainlist(cli, cmd, args) ||
+		    cli_answer("label of the domain to delete", "domainlabel",
+			       answer, sizeof(answer)))
+			return -1;
+		label = answer;
+	}
 	ret = clonedev_domain_delete(cd, label);
 	if (ret)
 		return domain_error(cli, ret, "deleting the domain", label);

@@ -106,7 +106,7 @@ static const struct opt_spec domainadd_opts[] = {
 };
 
 static const struct opt_spec domaindelete_opts[] = {
-	{ "domainlabel", OPT_VALUE, true, "the domain to delete" },
+	{ "domainlabel", OPT_VALUE, false, "the domain to delete (asked if not given)" },
 	SLOT_OPT,
 	{ NULL },
 };

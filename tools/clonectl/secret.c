@@ -3,6 +3,7 @@
  * clonectl: reading secrets. From the option if given; else from a
  * no-echo prompt on the terminal; else one line of standard input, so a
  * piped procedure can answer "Enter the password" like a person would.
+ * Other answers (cli_answer()) are read the same way, with echo.
  */
 #include <string.h>
 #include <termios.h>
@@ -44,6 +45,21 @@ int cli_secret(struct cli *cli, const char *given, const char *prompt,
 	if (!buf[0])
 		return cli_error("no %s was given; use -%s or type it when asked.",
 				 prompt, strstr(prompt, "domain") ? "domain" : "password");
+	return 0;
+}
+
+int cli_answer(const char *prompt, const char *option, char *buf, size_t len)
+{
+	if (isatty(STDIN_FILENO)) {
+		printf("Enter the %s: ", prompt);
+		fflush(stdout);
+	}
+	if (!fgets(buf, (int)len, stdin))
+		buf[0] = '\0';
+	buf[strcspn(buf, "\r\n")] = '\0';
+	if (!buf[0])
+		return cli_error("no %s was given; use -%s or type it when asked.",
+				 prompt, option);
 	return 0;
 }
 
