@@ -180,8 +180,10 @@ static int add(struct cld_partition *p, void *arg)
 	const struct add_args *a = arg;
 	struct cld_domain *d;
 
-	if (find_label(p, a->cmd->label) >= 0 || holds_secret(p, a->new))
+	if (find_label(p, a->cmd->label) >= 0)
 		return -EEXIST;
+	if (holds_secret(p, a->new))
+		return -EALREADY;
 	if (p->n_domains && !cld_policy(p, CLONEDEV_POLICY_EXTENDED_DOMAINS))
 		return -EPERM;
 	if (p->n_domains == CLD_MAX_DOMAINS)

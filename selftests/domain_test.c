@@ -82,7 +82,7 @@ TEST_F(dom, same_secret_same_fingerprint)
 	ASSERT_EQ(0, clonedev_domain_change(other, "dom", "copy", 0));
 	ASSERT_EQ(0, clonedev_domain_add(other, "else", "e", 0));
 	/* A partition holds a secret once, whatever the label. */
-	EXPECT_NEG_ERRNO(EEXIST, clonedev_domain_add(other, "again", "d", 0));
+	EXPECT_NEG_ERRNO(EALREADY, clonedev_domain_add(other, "again", "d", 0));
 	ASSERT_EQ(0, clonedev_domain_list(self->cd, &a));
 	ASSERT_EQ(0, clonedev_domain_list(other, &b));
 	ASSERT_EQ(2, b.count);

@@ -108,6 +108,9 @@ expect "shares of different domains" 1 "" \
 expect "new shares never overwrite old ones" 1 "" \
 	"clonectl: '$(f po-1of3)' exists already; move the old share files away first." -- \
 	po "partition init -label vault -domainlabel red -quorum 2/3 -sharedir $shares"
+expect "a domain the partition holds already" 1 "" \
+	"clonectl: adding the domain: the partition holds this domain already, under another label; 'partition domainlist' shows it." -- \
+	pw "partition domainadd -domainshares $(f domain-red-3of3),$(f domain-red-1of3) -domainlabel red-again"
 expect "and the partition was left as it was" 0 "^red +quorum +yes +$fp$" "" -- \
 	po "partition domainlist"
 expect "a password for a quorum partition" 1 "" \

@@ -128,9 +128,8 @@ int cmd_partition_domainadd(struct cli *cli, const struct command *cmd,
 					  cli_flag(cmd, args, "primary"));
 		cli_wipe(secret, sizeof(secret));
 	}
-	if (ret == -EEXIST)
-		return cli_error("adding the domain: the partition already has a domain labelled '%s', or the same domain under another label.",
-				 label);
+	if (ret == -EALREADY)
+		return cli_error("adding the domain: the partition holds this domain already, under another label; 'partition domainlist' shows it.");
 	if (ret)
 		return domain_error(cli, ret, "adding the domain", label);
 	if (!cli_json(cli))

@@ -934,7 +934,7 @@ struct clonedev_domain_list {
  *
  * Return: 0; -EACCES unless the po is logged in; -EPERM if the partition
  * has a domain and policy 44 is off; -ENOSPC if it has three; -EEXIST if
- * the label is taken, or the partition holds the same secret already;
+ * the label is taken; -EALREADY if the partition holds the same secret;
  * -EINVAL for a bad label or secret length, or shares with repeated or
  * zero indexes; -EBADMSG if the shares do not combine to @fingerprint;
  * -EOPNOTSUPP for unknown @flags.
