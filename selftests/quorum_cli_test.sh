@@ -86,7 +86,9 @@ expect "the same fingerprint on both" 0 "^blue +text +no +$blue$" "" -- po "part
 # Wrong share files: each its own error, nothing counted or changed.
 sed 's/^index 1$/index 2/' "$(f po-1of3)" >"$shares/bad/damaged.share"
 clonectl partition create -label other -auth quorum >/dev/null
-clonectl partition init -slot 3 -label other -domainlabel o -quorum 2/2 -sharedir "$shares/bad" >/dev/null
+expect "a quorum init without -domainlabel names the domain 'primary'" 0 \
+	"^The domain 'primary': 2 shares, any 2 of them import it elsewhere:$" "" -- \
+	clonectl partition init -slot 3 -label other -quorum 2/2 -sharedir "$shares/bad"
 other_po=$(ls "$shares"/bad/other-*-po-1of2.share)
 expect "a damaged share file" 1 "" \
 	"clonectl: '$shares/bad/damaged.share' is not a share file, or it is damaged (its check does not match)." -- \
@@ -103,8 +105,8 @@ expect "the same share twice" 1 "" \
 expect "too few shares" 1 "" "clonectl: the po secret needs 2 of its 3 shares; 1 was given." -- \
 	clonectl role login -slot 1 -name po -sharefiles "$(f po-2of3)"
 expect "shares of different domains" 1 "" \
-	"clonectl: '$(f domain-red-1of3)' and '$(ls "$shares"/bad/other-*-domain-o-1of2.share)' are shares of different secrets." -- \
-	pw "partition domainadd -domainshares $(f domain-red-1of3),$(ls "$shares"/bad/other-*-domain-o-1of2.share) -domainlabel x"
+	"clonectl: '$(f domain-red-1of3)' and '$(ls "$shares"/bad/other-*-domain-primary-1of2.share)' are shares of different secrets." -- \
+	pw "partition domainadd -domainshares $(f domain-red-1of3),$(ls "$shares"/bad/other-*-domain-primary-1of2.share) -domainlabel x"
 expect "new shares never overwrite old ones" 1 "" \
 	"clonectl: '$(f po-1of3)' exists already; move the old share files away first." -- \
 	po "partition init -label vault -domainlabel red -quorum 2/3 -sharedir $shares"

@@ -67,17 +67,20 @@ int cmd_partition_init(struct cli *cli, const struct command *cmd,
 	int ret = -1;
 
 	const char *quorum = cli_opt(cmd, args, "quorum");
+	const char *domain_label = cli_opt(cmd, args, "domainlabel");
 
 	memset(pw, 0, sizeof(pw));
 	memset(dom, 0, sizeof(dom));
 	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
+	if (!domain_label && !quorum)
+		return cli_error("give the primary cloning domain's label with -domainlabel.");
 	if (quorum) {
 		if (cli_opt(cmd, args, "domain") || cli_opt(cmd, args, "password"))
 			return cli_error("a quorum partition takes no -password or -domain: the HSM makes both and hands out their shares.");
 		ret = cli_quorum_partition_init(cli, cd, label,
-						cli_opt(cmd, args, "domainlabel"),
-						quorum,
+						domain_label ? domain_label :
+						"primary", quorum,
 						cli_opt(cmd, args, "sharedir"));
 		if (ret == CLI_REPORTED)
 			return -1;
@@ -87,14 +90,13 @@ int cmd_partition_init(struct cli *cli, const struct command *cmd,
 			      "po password", pw, sizeof(pw))) {
 		goto out;
 	} else {
-		ret = clonedev_partition_init(cd, label, pw, dom,
-					      cli_opt(cmd, args, "domainlabel"));
+		ret = clonedev_partition_init(cd, label, pw, dom, domain_label);
 	}
 	switch (-ret) {
 	case 0:
 		if (!cli_json(cli) && !quorum)
 			printf("Partition initialized: label '%s', primary cloning domain '%s'.\n",
-			       label, cli_opt(cmd, args, "domainlabel"));
+			       label, domain_label);
 		break;
 	case ENODEV:
 		ret = cli_error("initializing the partition: %s.", no_slot);
