@@ -48,6 +48,7 @@ union ucmd_buffer {
 	struct clonedev_domain_change domain_change;
 	struct clonedev_role_challenge role_challenge;
 	struct clonedev_activation activation;
+	struct clonedev_suites suites;
 };
 
 /*
@@ -143,6 +144,8 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(CLONEDEV_CMD_ACTIVATION, CLONEDEV_IOCTL_ACTIVATION,
 		 cld_session_activation, struct clonedev_activation,
 		 __reserved),
+	IOCTL_OP(CLONEDEV_CMD_SUITES, CLONEDEV_IOCTL_SUITES,
+		 cld_session_suites, struct clonedev_suites, disable),
 };
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,

@@ -44,11 +44,15 @@ struct partition_rec {
 	struct cred_rec roles[3];	/* po, co, cu */
 	struct domain_rec domains[CLD_MAX_DOMAINS];
 	__le32 policies[CLONEDEV_POLICY_COUNT];
-	/* Since format 1's first records: absent means none set. */
+	/* Added later; a shorter record has none set. */
 	struct cred_rec challenges[2];	/* co, cu */
+	__le32 suites_disabled;
+	__le32 reserved;
 } __packed;
 
+/* The lengths earlier modules wrote: before challenges, before suites. */
 #define PARTITION_REC_V1 offsetof(struct partition_rec, challenges)
+#define PARTITION_REC_V2 offsetof(struct partition_rec, suites_disabled)
 
 static void cred_to_rec(const struct cld_cred *c, struct cred_rec *r)
 {
@@ -118,6 +122,7 @@ static void to_rec(const struct cld_partition *p, struct partition_rec *r)
 			    &r->challenges[i]);
 	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
 		r->policies[i] = cpu_to_le32(p->policies[i]);
+	r->suites_disabled = cpu_to_le32(p->suites_disabled);
 	r->n_domains = cpu_to_le32(p->n_domains);
 	for (i = 0; i < p->n_domains; i++) {
 		memcpy(r->domains[i].label, p->domains[i].label,
@@ -148,6 +153,9 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 			      &p->challenges[CLONEDEV_ROLE_CO + i]);
 	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
 		p->policies[i] = le32_to_cpu(r->policies[i]);
+	p->suites_disabled = le32_to_cpu(r->suites_disabled);
+	if (p->suites_disabled & ~CLONEDEV_SUITES_ALL)
+		return -EBADMSG;
 	p->n_domains = le32_to_cpu(r->n_domains);
 	if (p->n_domains > CLD_MAX_DOMAINS)
 		return -EBADMSG;
@@ -302,6 +310,7 @@ void cld_partition_assign(struct cld_partition *dst,
 	dst->n_domains = src->n_domains;
 	memcpy(dst->domains, src->domains, sizeof(dst->domains));
 	memcpy(dst->policies, src->policies, sizeof(dst->policies));
+	dst->suites_disabled = src->suites_disabled;
 }
 
 /*
@@ -445,7 +454,7 @@ int cld_partition_apply(u16 type, const void *data, u32 len)
 	switch (type) {
 	case CLD_REC_PARTITION:
 		if (len != sizeof(struct partition_rec) &&
-		    len != PARTITION_REC_V1)
+		    len != PARTITION_REC_V1 && len != PARTITION_REC_V2)
 			return -EBADMSG;
 		p = kmalloc(sizeof(*p), GFP_KERNEL);
 		rec = kzalloc(sizeof(*rec), GFP_KERNEL);

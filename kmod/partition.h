@@ -50,6 +50,7 @@ struct cld_partition {
 	u32 n_domains;			/* domains[0] is the primary */
 	struct cld_domain domains[CLD_MAX_DOMAINS];
 	u32 policies[CLONEDEV_POLICY_COUNT];	/* in kmod/policy.c order */
+	u32 suites_disabled;		/* CPv4 suites turned off by the po */
 	/* Activation (policy 22): never stored; wiped with the partition. */
 	bool activated;
 	u8 *cache[4];			/* role secrets, kfree_sensitive() */

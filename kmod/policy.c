@@ -176,3 +176,53 @@ out:
 	kfree(ch);
 	return ret;
 }
+
+/* The CPv4 suites @p may use now (struct clonedev_suites). */
+u32 cld_partition_suites(const struct cld_partition *p)
+{
+	u32 usable = cld_hsm.suites & ~p->suites_disabled;
+
+	if (cld_hsm.fips || !cld_policy(p, CLONEDEV_POLICY_NON_FIPS))
+		usable &= CLONEDEV_SUITES_FIPS;
+	return usable;
+}
+
+int cld_session_suites(struct cld_session *s, void *arg)
+{
+	struct clonedev_suites *cmd = arg;
+	struct cld_partition *p;
+	u32 old;
+	int ret = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if ((cmd->enable | cmd->disable) & ~CLONEDEV_SUITES_ALL ||
+	    cmd->enable & cmd->disable)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	if (!p) {
+		ret = -ENODEV;
+		goto out;
+	}
+	if (cmd->enable | cmd->disable) {
+		if (!cld_session_is(s, p, CLONEDEV_ROLE_PO)) {
+			ret = -EACCES;
+			goto out;
+		}
+		old = p->suites_disabled;
+		p->suites_disabled = (old & ~cmd->enable) | cmd->disable;
+		ret = cld_partition_persist(p);
+		if (ret) {
+			p->suites_disabled = old;
+			goto out;
+		}
+	}
+	cmd->enabled = CLONEDEV_SUITES_ALL & ~p->suites_disabled;
+	cmd->usable = cld_partition_suites(p);
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return ret;
+}

@@ -462,6 +462,7 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 	if (cmd->label[0])
 		strscpy(next->label, cmd->label, sizeof(next->label));
 	cld_policy_defaults(next->policies);
+	next->suites_disabled = 0;
 	next->state = CLONEDEV_STATE_INITIALIZED;
 	ret = cld_domain_fingerprint(&next->domains[0], cmd->fingerprint) ?:
 	      cld_partition_persist_clear(next);

@@ -64,5 +64,25 @@ expect "a repeated policy number" 1 "" \
 	"clonectl: changing policies: a policy number is repeated; give each once." -- \
 	po "partition changepolicy -policy 4,4 -value 1,1"
 
+# CPv4 cipher suites.
+expect "ciphershow" 0 "^x25519-chacha20poly1305 +enabled$" "" -- clonectl partition ciphershow -slot 1
+expect "cipherdisable (po)" 0 "^Cipher suite x25519-chacha20poly1305 is disabled\.$" "" -- \
+	po "partition cipherdisable -suite x25519-chacha20poly1305"
+po "partition cipherdisable -suite p384-aes256gcm" >/dev/null
+expect "cipherenable (po)" 0 "^p384-aes256gcm +enabled$" "" -- \
+	po "partition cipherenable -suite p384-aes256gcm"
+rmmod clonedev && modprobe clonedev
+expect "suites survive a reload" 0 "^x25519-chacha20poly1305 +disabled$" "" -- \
+	clonectl partition ciphershow -slot 1
+po "partition cipherdisable -suite p384-aes256gcm" >/dev/null
+expect "with no suite left, CPv4 is out" 0 "^No suite is usable: CPv4 is out; clones use CPv3 or CPv1\.$" "" -- \
+	po "partition cipherdisable -suite p256-aes256gcm"
+expect "an unknown suite" 1 "" \
+	"clonectl: -suite must be p384-aes256gcm, p256-aes256gcm or x25519-chacha20poly1305, not 'des'." -- \
+	po "partition cipherdisable -suite des"
+expect "suites need the po" 1 "" \
+	"clonectl: enabling the suite: the po must be logged in; log in with 'role login -name po'." -- \
+	clonectl partition cipherenable -slot 1 -suite p256-aes256gcm
+
 delete_all
 tap_done

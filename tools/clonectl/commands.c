@@ -119,6 +119,12 @@ static const struct opt_spec domainchange_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec suite_opts[] = {
+	{ "suite", OPT_VALUE, true, "p384-aes256gcm, p256-aes256gcm or x25519-chacha20poly1305" },
+	SLOT_OPT,
+	{ NULL },
+};
+
 static const struct opt_spec challenge_opts[] = {
 	{ "name", OPT_VALUE, true, "co (set by the po) or cu (set by the co)" },
 	{ "challenge", OPT_VALUE, false, "the challenge password (asked if not given)" },
@@ -209,6 +215,12 @@ const struct command cli_commands[] = {
 	  domaindelete_opts, cmd_partition_domaindelete },
 	{ "partition", "domainchangelabel", "relabel a domain or make it the primary (po)",
 	  domainchange_opts, cmd_partition_domainchangelabel },
+	{ "partition", "ciphershow", "show the CPv4 cipher suites of the partition",
+	  slot_only_opts, cmd_partition_ciphershow },
+	{ "partition", "cipherenable", "enable a CPv4 cipher suite (po)",
+	  suite_opts, cmd_partition_cipherenable },
+	{ "partition", "cipherdisable", "disable a CPv4 cipher suite (po)",
+	  suite_opts, cmd_partition_cipherdisable },
 	{ "partition", "activate", "activate a quorum partition: cache co/cu secrets (policy 22)",
 	  slot_only_opts, cmd_partition_activate },
 	{ "partition", "deactivate", "deactivate a quorum partition and wipe cached secrets",

@@ -41,6 +41,12 @@ int cmd_partition_domaindelete(struct cli *cli, const struct command *cmd,
 			       const struct cmd_args *args);
 int cmd_partition_domainchangelabel(struct cli *cli, const struct command *cmd,
 				    const struct cmd_args *args);
+int cmd_partition_ciphershow(struct cli *cli, const struct command *cmd,
+			     const struct cmd_args *args);
+int cmd_partition_cipherenable(struct cli *cli, const struct command *cmd,
+			       const struct cmd_args *args);
+int cmd_partition_cipherdisable(struct cli *cli, const struct command *cmd,
+				const struct cmd_args *args);
 int cmd_role_setchallenge(struct cli *cli, const struct command *cmd,
 			  const struct cmd_args *args);
 int cmd_partition_activate(struct cli *cli, const struct command *cmd,

@@ -144,6 +144,14 @@ int clonedev_domain_import(struct clonedev *cd, const char *label,
 			   const struct clonedev_share *shares,
 			   unsigned int count, int primary);
 
+/*
+ * CLONEDEV_IOCTL_SUITES: enables and disables CPv4 suites (masks, 0 to
+ * only show) and fills *out.
+ */
+int clonedev_suites(struct clonedev *cd, unsigned int enable,
+		    unsigned int disable, struct clonedev_suites *out);
+unsigned int clonedev_suite_value(const char *name);	/* 0 if unknown */
+
 /* CLONEDEV_IOCTL_ROLE_CHALLENGE and CLONEDEV_IOCTL_ACTIVATION. */
 int clonedev_role_challenge(struct clonedev *cd, unsigned int role,
 			    const char *challenge);

@@ -167,6 +167,16 @@ unsigned int clonedev_role_value(const char *name)
 	return value_of(clonedev_role_name, name);
 }
 
+unsigned int clonedev_suite_value(const char *name)
+{
+	unsigned int bit;
+
+	for (bit = 1; bit & CLONEDEV_SUITES_ALL; bit <<= 1)
+		if (!strcmp(clonedev_suite_name(bit), name))
+			return bit;
+	return 0;
+}
+
 unsigned int clonedev_key_type_value(const char *name)
 {
 	return value_of(clonedev_key_type_name, name);

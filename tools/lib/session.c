@@ -548,3 +548,12 @@ int clonedev_activation(struct clonedev *cd, int activate)
 	cmd.activate = !!activate;
 	return do_ioctl(cd, CLONEDEV_IOCTL_ACTIVATION, &cmd);
 }
+
+int clonedev_suites(struct clonedev *cd, unsigned int enable,
+		    unsigned int disable, struct clonedev_suites *out)
+{
+	INIT(*out);
+	out->enable = enable;
+	out->disable = disable;
+	return do_ioctl(cd, CLONEDEV_IOCTL_SUITES, out);
+}

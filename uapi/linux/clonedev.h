@@ -59,6 +59,9 @@ enum clonedev_suite_bit {
 	CLONEDEV_SUITE_X25519_CHACHA20POLY1305 = 1U << 2,
 };
 
+#define CLONEDEV_SUITES_ALL		0x00000007U
+#define CLONEDEV_SUITES_FIPS		0x00000003U	/* FIPS-approved ones */
+
 /* Flags of struct clonedev_hsm_info.hsm_flags. */
 #define CLONEDEV_HSM_FIPS		0x00000001U	/* FIPS mode is on */
 #define CLONEDEV_HSM_ACTIVE		0x00000002U	/* the store is open */
@@ -96,6 +99,7 @@ enum {
 	CLONEDEV_CMD_DOMAIN_CHANGE,
 	CLONEDEV_CMD_ROLE_CHALLENGE,
 	CLONEDEV_CMD_ACTIVATION,
+	CLONEDEV_CMD_SUITES,
 };
 
 /**
@@ -1057,6 +1061,36 @@ struct clonedev_activation {
 };
 
 #define CLONEDEV_IOCTL_ACTIVATION _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ACTIVATION)
+
+/**
+ * struct clonedev_suites - ioctl(CLONEDEV_IOCTL_SUITES)
+ * @size: input, sizeof(struct clonedev_suites)
+ * @flags: input, must be 0
+ * @enable: input, suites to enable (mask of enum clonedev_suite_bit)
+ * @disable: input, suites to disable
+ * @enabled: output, the partition's enabled suites after the change
+ * @usable: output, the enabled suites it may use now: those the kernel
+ *	provides, and only FIPS-approved ones in FIPS mode (HSM FIPS mode
+ *	or policy 43 off)
+ *
+ * Shows, and with @enable or @disable changes, which CPv4 cipher suites
+ * the session's partition takes part in; every suite is enabled on a new
+ * partition. With none usable, CPv4 is out of its negotiations. Showing
+ * needs a slot; changing needs the po logged in.
+ *
+ * Return: 0; -ENODEV with no slot; -EACCES for a change without the po;
+ * -EINVAL for unknown suite bits or a suite both enabled and disabled.
+ */
+struct clonedev_suites {
+	__u32 size;
+	__u32 flags;
+	__u32 enable;
+	__u32 disable;
+	__u32 enabled;
+	__u32 usable;
+};
+
+#define CLONEDEV_IOCTL_SUITES _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_SUITES)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */
