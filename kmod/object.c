@@ -281,13 +281,11 @@ static void free_objects(struct cld_object **objs, u32 n)
 
 /*
  * Adds @n objects to @p and to the store in one batch, all or none, and
- * puts their handles in @handles (and @uhandles, if set, before the batch
- * commits, so a bad pointer leaves nothing behind). On success the
- * partition owns the objects and @objs[] is cleared. Must hold
- * cld_hsm.lock.
+ * puts their handles in @handles. On success the partition owns the
+ * objects and @objs[] is cleared. Must hold cld_hsm.lock.
  */
 static int add_objects(struct cld_partition *p, struct cld_object **objs,
-		       u32 n, u32 *handles, u32 __user *uhandles)
+		       u32 n, u32 *handles)
 {
 	u32 i, done = 0;
 	int ret = 0;
@@ -305,8 +303,6 @@ static int add_objects(struct cld_partition *p, struct cld_object **objs,
 		done++;
 		handles[i] = o->handle;
 		ret = put_object(p, o);
-		if (!ret && uhandles && put_user(o->handle, &uhandles[i]))
-			ret = -EFAULT;
 	}
 	if (!ret)
 		ret = cld_store_commit();
@@ -346,8 +342,7 @@ static struct cld_partition *managed(struct cld_session *s, bool need_co)
 
 /* Adds @objs to the session's partition (add_objects) if the session may. */
 static int add_to_session(struct cld_session *s, struct cld_object **objs,
-			  u32 n, bool need_co, u32 *handles,
-			  u32 __user *uhandles)
+			  u32 n, bool need_co, u32 *handles)
 {
 	struct cld_partition *p;
 	int ret;
@@ -358,7 +353,7 @@ static int add_to_session(struct cld_session *s, struct cld_object **objs,
 	if (IS_ERR(p))
 		ret = PTR_ERR(p);
 	else
-		ret = add_objects(p, objs, n, handles, uhandles);
+		ret = add_objects(p, objs, n, handles);
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
 	return ret;
@@ -443,13 +438,23 @@ int cld_session_object_generate(struct cld_session *s, void *arg)
 	n = generate_count(cmd);
 	if (n < 0)
 		return n;
+	/*
+	 * The handle array is written (with zeros) before anything is made,
+	 * so a bad pointer leaves nothing behind; no user memory is touched
+	 * under the HSM's lock.
+	 */
+	if (cmd->count > 1 && clear_user(u64_to_user_ptr(cmd->handles),
+					 n * sizeof(u32)))
+		return -EFAULT;
 	objs = kvcalloc(n, sizeof(*objs), GFP_KERNEL);
 	handles = kvcalloc(n, sizeof(*handles), GFP_KERNEL);
 	ret = objs && handles ? generate_keys(cmd, objs, n) : -ENOMEM;
 	if (!ret)
-		ret = add_to_session(s, objs, n, true, handles,
-				     cmd->count > 1 ?
-				     u64_to_user_ptr(cmd->handles) : NULL);
+		ret = add_to_session(s, objs, n, true, handles);
+	if (!ret && cmd->count > 1 &&
+	    copy_to_user(u64_to_user_ptr(cmd->handles), handles,
+			 n * sizeof(*handles)))
+		ret = -EFAULT;
 	if (!ret) {
 		cmd->handle = handles[0];
 		cmd->public_handle = cld_ec_len(cmd->key_type) ? handles[1] : 0;
@@ -527,7 +532,7 @@ int cld_session_object_import(struct cld_session *s, void *arg)
 	if (ret)
 		goto out;
 	cmd->bits = o->bits;
-	ret = add_to_session(s, &o, 1, true, &cmd->handle, NULL);
+	ret = add_to_session(s, &o, 1, true, &cmd->handle);
 out:
 	free_object(o);
 	return ret;
@@ -563,7 +568,7 @@ int cld_session_object_create(struct cld_session *s, void *arg)
 	o->bits = cmd->value_len * 8;
 
 	ret = add_to_session(s, &o, 1, o->flags & CLONEDEV_OBJ_PRIVATE,
-			     &cmd->handle, NULL);
+			     &cmd->handle);
 	free_object(o);
 	return ret;
 }

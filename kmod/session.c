@@ -413,6 +413,15 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 	dom = init_secrets(cmd, &po, &dom_len, &shares);
 	if (IS_ERR(dom))
 		return PTR_ERR(dom);
+	/*
+	 * The shares reach user space before anything changes, and without
+	 * the HSM's lock held; if the init is refused they open nothing.
+	 */
+	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
+				   2 * cmd->quorum_n * sizeof(*shares))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
 
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
@@ -434,12 +443,6 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 	if (cmd->label[0] && strcmp(cmd->label, p->label) &&
 	    cld_partition_find_label(cmd->label)) {
 		ret = -EEXIST;
-		goto out_unlock;
-	}
-	/* The shares reach user space before anything changes. */
-	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
-				   2 * cmd->quorum_n * sizeof(*shares))) {
-		ret = -EFAULT;
 		goto out_unlock;
 	}
 	/* The new state is built aside and made durable before it counts. */
@@ -477,6 +480,7 @@ out_unlock:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
 	kfree_sensitive(next);
+out_free:
 	memzero_explicit(&po, sizeof(po));
 	kfree_sensitive(shares);
 	kfree_sensitive(dom);
@@ -558,6 +562,12 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 	kfree_sensitive(pw);
 	if (ret)
 		goto out_free;
+	/* As for a partition init: the shares first, outside the lock. */
+	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
+				   cmd->quorum_n * sizeof(*shares))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
 
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
@@ -575,19 +585,14 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 		ret = -EINVAL;
 		goto out;
 	}
-	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
-				   cmd->quorum_n * sizeof(*shares))) {
-		ret = -EFAULT;
-		goto out;
-	}
 	ret = replace_cred(p, &p->roles[cmd->role], &cred);
 	if (!ret)
 		cld_partition_forget_role(p, cmd->role);
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
-	memzero_explicit(&cred, sizeof(cred));
 out_free:
+	memzero_explicit(&cred, sizeof(cred));
 	kfree_sensitive(shares);
 	return ret;
 }

@@ -635,7 +635,9 @@ struct clonedev_object_attrs {
  * policy 28 forbids key management; -EINVAL for a bad size, label, length
  * or count; -EOPNOTSUPP for a key type this call does not generate (or
  * a bulk request for key pairs); -EFAULT if @handles is not writable
- * (nothing is kept then).
+ * (checked before anything is made: nothing is kept then; only if it is
+ * unmapped while the keys are made are they kept without their handles
+ * written, which OBJECT_FIND by label gives back).
  */
 struct clonedev_object_generate {
 	__u32 size;
