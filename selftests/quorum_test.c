@@ -254,8 +254,9 @@ TEST_F(quorum, domain_import_into_password_partition)
 	ASSERT_EQ(0, clonedev_domain_import(pw, "red-copy", self->fp, pick, 3,
 					    0));
 	/* The same domain again, under any label: refused. */
-	EXPECT_NEG_ERRNO(EALREADY, clonedev_domain_import(pw, "again", self->fp,
-							pick, 3, 0));
+	EXPECT_NEG_ERRNO(EALREADY, clonedev_domain_import(pw, "again",
+							  self->fp, pick, 3,
+							  0));
 	ASSERT_EQ(0, clonedev_domain_list(pw, &b));
 	ASSERT_EQ(2, b.count);
 	EXPECT_EQ(CLONEDEV_DOMAIN_QUORUM, b.domains[1].type);

@@ -9,6 +9,8 @@
 
 #include "clonedev_test_util.h"
 
+#define X25519 CLONEDEV_SUITE_X25519_CHACHA20POLY1305
+
 FIXTURE(suite)
 {
 	struct clonedev_nl *nl;
@@ -56,13 +58,11 @@ TEST_F(suite, po_disables_and_enables)
 {
 	struct clonedev_suites s;
 
-	EXPECT_NEG_ERRNO(EACCES, clonedev_suites(self->cd, 0,
-			 CLONEDEV_SUITE_X25519_CHACHA20POLY1305, &s));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_suites(self->cd, 0, X25519, &s));
 	EXPECT_EQ(CLONEDEV_SUITES_ALL, enabled(self->cd));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, TEST_PO));
 	ASSERT_EQ(0, clonedev_suites(self->cd, 0,
-				     CLONEDEV_SUITE_X25519_CHACHA20POLY1305 |
-				     CLONEDEV_SUITE_P384_AES256GCM, &s));
+				     X25519 | CLONEDEV_SUITE_P384_AES256GCM, &s));
 	EXPECT_EQ(CLONEDEV_SUITE_P256_AES256GCM, s.enabled);
 	EXPECT_EQ(CLONEDEV_SUITE_P256_AES256GCM, s.usable);
 	ASSERT_EQ(0, clonedev_suites(self->cd, CLONEDEV_SUITE_P384_AES256GCM,

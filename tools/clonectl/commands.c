@@ -31,7 +31,7 @@ static const struct opt_spec slot_set_opts[] = {
 static const struct opt_spec partition_init_opts[] = {
 	{ "label", OPT_VALUE, true, "partition label, 1 to 32 characters" },
 	{ "domain", OPT_VALUE, false, "primary cloning domain secret (asked if not given)" },
-	{ "domainlabel", OPT_VALUE, false, "label of the primary cloning domain (quorum: default 'primary')" },
+	{ "domainlabel", OPT_VALUE, false, "primary cloning domain label (quorum: 'primary')" },
 	{ "password", OPT_VALUE, false, "new po password (asked if not given)" },
 	{ "quorum", OPT_VALUE, false, "quorum partitions: M/N shares for the po and the domain" },
 	{ "sharedir", OPT_VALUE, false, "with -quorum: where the share files go" },
