@@ -737,33 +737,26 @@ out:
 	return ret;
 }
 
-/* The first node of @root at or after (@label, @start) in label order. */
-static struct rb_node *seek_label(const struct rb_root *root,
-				  const char *label, u32 start)
+/*
+ * The first object at or after (@cmd's label or id, @cmd->start) in the
+ * label index (@by_label) or the id index.
+ */
+static struct rb_node *seek(const struct cld_partition *p,
+			    const struct clonedev_object_find *cmd,
+			    bool by_label)
 {
-	struct rb_node *n = root->rb_node, *best = NULL;
+	struct rb_node *n, *best = NULL;
+	int c;
 
+	n = by_label ? p->by_label.rb_node : p->by_id.rb_node;
 	while (n) {
-		if (cmp_label(label, start, rb_entry(n, struct cld_object,
-						     by_label)) <= 0) {
-			best = n;
-			n = n->rb_left;
-		} else {
-			n = n->rb_right;
-		}
-	}
-	return best;
-}
-
-/* The first node of @root at or after (@id, @start) in id order. */
-static struct rb_node *seek_id(const struct rb_root *root, const u8 *id,
-			       u32 id_len, u32 start)
-{
-	struct rb_node *n = root->rb_node, *best = NULL;
-
-	while (n) {
-		if (cmp_id(id, id_len, start, rb_entry(n, struct cld_object,
-						       by_id)) <= 0) {
+		if (by_label)
+			c = cmp_label(cmd->label, cmd->start,
+				      rb_entry(n, struct cld_object, by_label));
+		else
+			c = cmp_id(cmd->id, cmd->id_len, cmd->start,
+				   rb_entry(n, struct cld_object, by_id));
+		if (c <= 0) {
 			best = n;
 			n = n->rb_left;
 		} else {
@@ -787,8 +780,7 @@ static u32 find_objects(const struct cld_partition *p,
 	struct rb_node *n;
 	u32 count = 0;
 
-	n = by_label ? seek_label(&p->by_label, cmd->label, cmd->start) :
-		       seek_id(&p->by_id, cmd->id, cmd->id_len, cmd->start);
+	n = seek(p, cmd, by_label);
 	for (; n; n = rb_next(n)) {
 		if (by_label) {
 			o = rb_entry(n, struct cld_object, by_label);
