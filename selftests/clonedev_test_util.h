@@ -35,6 +35,13 @@ static inline void delete_all_partitions(struct __test_metadata *_metadata,
 	free(slots);
 }
 
+/*
+ * Timeout for tests that make thousands of objects: the harness's 30 s
+ * default only guards against hangs, and the debug kernel (KASAN,
+ * kmemleak, lockdep) on TCG is many times slower than a real host.
+ */
+#define HEAVY_TEST_TIMEOUT 600
+
 #define TEST_PO "po-secret"
 #define TEST_CO "co-secret"
 #define TEST_CU "cu-secret"

@@ -264,7 +264,7 @@ TEST_F(key, generate_rejections)
 	EXPECT_NEG_ERRNO(EACCES, pair(self->cd));
 }
 
-TEST_F(key, bulk_generate)
+TEST_F_TIMEOUT(key, bulk_generate, HEAVY_TEST_TIMEOUT)
 {
 	unsigned int *h = calloc(5000, sizeof(*h)), *all = NULL, i;
 	struct clonedev_object_attrs a, b;

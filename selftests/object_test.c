@@ -223,7 +223,7 @@ TEST_F(obj, destroy)
 	EXPECT_EQ(0, count_objects(self->cd));
 }
 
-TEST_F(obj, list_pages)
+TEST_F_TIMEOUT(obj, list_pages, HEAVY_TEST_TIMEOUT)
 {
 	unsigned int *handles = NULL, h;
 	int i, n;
