@@ -10,6 +10,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "clone.h"
 #include "device.h"
 #include "domain.h"
 #include "hsm.h"
@@ -49,6 +50,7 @@ union ucmd_buffer {
 	struct clonedev_role_challenge role_challenge;
 	struct clonedev_activation activation;
 	struct clonedev_suites suites;
+	struct clonedev_clone clone;
 };
 
 /*
@@ -146,6 +148,8 @@ static const struct ioctl_op ioctl_ops[] = {
 		 __reserved),
 	IOCTL_OP(CLONEDEV_CMD_SUITES, CLONEDEV_IOCTL_SUITES,
 		 cld_session_suites, struct clonedev_suites, disable),
+	IOCTL_OP(CLONEDEV_CMD_CLONE, CLONEDEV_IOCTL_CLONE, cld_session_clone,
+		 struct clonedev_clone, __reserved),
 };
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,

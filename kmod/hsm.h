@@ -22,7 +22,8 @@
 #define CLD_STORE_DIR		"/var/lib/clonedev"
 
 /* Cloning protocols implemented by this build's protocol engine. */
-#define CLD_PROTOCOLS		0U
+#define CLD_PROTOCOLS	(CLONEDEV_PROTO_CPV1 | CLONEDEV_PROTO_CPV3 | \
+			 CLONEDEV_PROTO_CPV4)
 
 struct netlink_ext_ack;
 

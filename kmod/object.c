@@ -89,11 +89,29 @@ static bool id_less(struct rb_node *a, const struct rb_node *b)
 		      rb_entry(b, struct cld_object, by_id)) < 0;
 }
 
+static int cmp_ouid(const u8 *ouid, u32 handle, const struct cld_object *o)
+{
+	int r = memcmp(ouid, o->ouid, CLONEDEV_OUID_LEN);
+
+	if (r)
+		return r;
+	return handle < o->handle ? -1 : handle > o->handle;
+}
+
+static bool ouid_less(struct rb_node *a, const struct rb_node *b)
+{
+	const struct cld_object *x = rb_entry(a, struct cld_object, by_ouid);
+
+	return cmp_ouid(x->ouid, x->handle,
+			rb_entry(b, struct cld_object, by_ouid)) < 0;
+}
+
 /* Indexes @o, already stored at its handle. Must hold cld_hsm.lock. */
 static void link_object(struct cld_partition *p, struct cld_object *o)
 {
 	rb_add(&o->by_label, &p->by_label, label_less);
 	rb_add(&o->by_id, &p->by_id, id_less);
+	rb_add(&o->by_ouid, &p->by_ouid, ouid_less);
 	p->object_count++;
 }
 
@@ -103,6 +121,7 @@ static void unlink_object(struct cld_partition *p, struct cld_object *o)
 	xa_erase(&p->objects, o->handle);
 	rb_erase(&o->by_label, &p->by_label);
 	rb_erase(&o->by_id, &p->by_id);
+	rb_erase(&o->by_ouid, &p->by_ouid);
 	p->object_count--;
 	free_object(o);
 }
@@ -120,6 +139,7 @@ void cld_object_destroy_all(struct cld_partition *p)
 	}
 	p->by_label = RB_ROOT;
 	p->by_id = RB_ROOT;
+	p->by_ouid = RB_ROOT;
 	p->object_count = 0;
 }
 
@@ -245,6 +265,46 @@ int cld_object_apply(u16 type, const void *data, u32 len)
 	return 0;
 }
 
+/* The object of @p with @ouid, or NULL. Must hold cld_hsm.lock. */
+struct cld_object *cld_object_find_ouid(const struct cld_partition *p,
+					const u8 *ouid)
+{
+	struct rb_node *n = p->by_ouid.rb_node;
+
+	while (n) {
+		struct cld_object *o = rb_entry(n, struct cld_object, by_ouid);
+		int r = memcmp(ouid, o->ouid, CLONEDEV_OUID_LEN);
+
+		if (!r)
+			return o;
+		n = r < 0 ? n->rb_left : n->rb_right;
+	}
+	return NULL;
+}
+
+/* A copy of @o's attributes and value, in no partition. */
+struct cld_object *cld_object_copy(const struct cld_object *o)
+{
+	struct cld_object *c = kmemdup(o, sizeof(*o), GFP_KERNEL);
+
+	if (!c)
+		return NULL;
+	c->value = NULL;
+	if (o->value_len) {
+		c->value = kmemdup(o->value, o->value_len, GFP_KERNEL);
+		if (!c->value) {
+			kfree_sensitive(c);
+			return NULL;
+		}
+	}
+	return c;
+}
+
+void cld_object_free(struct cld_object *o)
+{
+	free_object(o);
+}
+
 static bool label_field_ok(const char *label)
 {
 	size_t len = strnlen(label, CLONEDEV_LABEL_LEN);
@@ -285,7 +345,7 @@ static void free_objects(struct cld_object **objs, u32 n)
  * objects and @objs[] is cleared. Must hold cld_hsm.lock.
  */
 static int add_objects(struct cld_partition *p, struct cld_object **objs,
-		       u32 n, u32 *handles)
+		       u32 n, u32 *handles, bool new_ouid)
 {
 	u32 i, done = 0;
 	int ret = 0;
@@ -293,7 +353,8 @@ static int add_objects(struct cld_partition *p, struct cld_object **objs,
 	for (i = 0; i < n && !ret; i++) {
 		struct cld_object *o = objs[i];
 
-		get_random_bytes(o->ouid, sizeof(o->ouid));
+		if (new_ouid)
+			get_random_bytes(o->ouid, sizeof(o->ouid));
 		ret = xa_alloc(&p->objects, &o->handle, o, xa_limit_31b,
 			       GFP_KERNEL);
 		if (ret) {
@@ -319,6 +380,16 @@ static int add_objects(struct cld_partition *p, struct cld_object **objs,
 	}
 	cld_store_maybe_compact();
 	return 0;
+}
+
+/*
+ * Adds @o to @p with the OUID it has (a clone), in its own batch. On
+ * success @p owns @o. Must hold cld_hsm.lock.
+ */
+int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
+			u32 *handle)
+{
+	return add_objects(p, &o, 1, handle, false);
 }
 
 /*
@@ -353,7 +424,7 @@ static int add_to_session(struct cld_session *s, struct cld_object **objs,
 	if (IS_ERR(p))
 		ret = PTR_ERR(p);
 	else
-		ret = add_objects(p, objs, n, handles);
+		ret = add_objects(p, objs, n, handles, true);
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
 	return ret;
@@ -465,8 +536,11 @@ int cld_session_object_generate(struct cld_session *s, void *arg)
 	return ret;
 }
 
-/* Checks an imported key's value and sets its size and check value. */
-static int check_import(struct cld_object *o)
+/*
+ * Checks a key's value (imported or cloned) and sets its size and check
+ * value.
+ */
+int cld_object_check_key(struct cld_object *o)
 {
 	struct cld_keytfm t;
 	int ret;
@@ -528,7 +602,7 @@ int cld_session_object_import(struct cld_session *s, void *arg)
 		goto out;
 	}
 	o->value_len = cmd->value_len;
-	ret = check_import(o);
+	ret = cld_object_check_key(o);
 	if (ret)
 		goto out;
 	cmd->bits = o->bits;

@@ -26,11 +26,20 @@ struct cld_object {
 	u8 *value;		/* kfree_sensitive() */
 	struct rb_node by_label;	/* in the partition's indexes */
 	struct rb_node by_id;
+	struct rb_node by_ouid;
 };
 
 void cld_object_destroy_all(struct cld_partition *p);
 int cld_object_snapshot(struct cld_partition *p);
 int cld_object_apply(u16 type, const void *data, u32 len);
+
+struct cld_object *cld_object_find_ouid(const struct cld_partition *p,
+					const u8 *ouid);
+struct cld_object *cld_object_copy(const struct cld_object *o);
+void cld_object_free(struct cld_object *o);
+int cld_object_check_key(struct cld_object *o);
+int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
+			u32 *handle);
 
 int cld_session_object_generate(struct cld_session *s, void *cmd);
 int cld_session_object_create(struct cld_session *s, void *cmd);

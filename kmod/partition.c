@@ -369,6 +369,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 	xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
 	p->by_label = RB_ROOT;
 	p->by_id = RB_ROOT;
+	p->by_ouid = RB_ROOT;
 
 	mutex_lock(&cld_hsm.lock);
 	ret = cld_hsm_activate(extack);
@@ -477,6 +478,7 @@ int cld_partition_apply(u16 type, const void *data, u32 len)
 		xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
 		p->by_label = RB_ROOT;
 		p->by_id = RB_ROOT;
+		p->by_ouid = RB_ROOT;
 		old = xa_store(&cld_hsm.partitions, p->slot, p, GFP_KERNEL);
 		if (xa_is_err(old)) {
 			kfree_sensitive(p);

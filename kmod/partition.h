@@ -58,6 +58,7 @@ struct cld_partition {
 	struct xarray objects;
 	struct rb_root by_label;
 	struct rb_root by_id;
+	struct rb_root by_ouid;
 };
 
 /* What the system plane shows of a partition. */

@@ -14,6 +14,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "clone.h"
 #include "domain.h"
 #include "hsm.h"
 #include "partition.h"
@@ -33,6 +34,7 @@ struct cld_session *cld_session_alloc(void)
 
 void cld_session_free(struct cld_session *s)
 {
+	cld_clone_free(s->clone);
 	mutex_destroy(&s->lock);
 	kfree(s);
 }

@@ -125,6 +125,15 @@ static const struct opt_spec suite_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec clone_opts[] = {
+	{ "slot", OPT_VALUE, true, "the target slot (the current slot is the source)" },
+	{ "objects", OPT_VALUE, true, "object handles H1,H2,... or all" },
+	{ "password", OPT_VALUE, false, "the target's co password (asked if not given)" },
+	{ "sharefiles", OPT_VALUE, false, "quorum target: M co share files F1,F2,..." },
+	{ "sharedir", OPT_VALUE, false, "quorum target: take the co shares found here" },
+	{ NULL },
+};
+
 static const struct opt_spec challenge_opts[] = {
 	{ "name", OPT_VALUE, true, "co (set by the po) or cu (set by the co)" },
 	{ "challenge", OPT_VALUE, false, "the challenge password (asked if not given)" },
@@ -215,6 +224,8 @@ const struct command cli_commands[] = {
 	  domaindelete_opts, cmd_partition_domaindelete },
 	{ "partition", "domainchangelabel", "relabel a domain or make it the primary (po)",
 	  domainchange_opts, cmd_partition_domainchangelabel },
+	{ "partition", "clone", "clone objects to another slot over a shared domain (co)",
+	  clone_opts, cmd_partition_clone },
 	{ "partition", "ciphershow", "show the CPv4 cipher suites of the partition",
 	  slot_only_opts, cmd_partition_ciphershow },
 	{ "partition", "cipherenable", "enable a CPv4 cipher suite (po)",

@@ -152,6 +152,39 @@ int clonedev_suites(struct clonedev *cd, unsigned int enable,
 		    unsigned int disable, struct clonedev_suites *out);
 unsigned int clonedev_suite_value(const char *name);	/* 0 if unknown */
 
+/* CLONEDEV_IOCTL_CLONE: one operation; sets c->size itself. */
+int clonedev_clone_op(struct clonedev *cd, struct clonedev_clone *c);
+
+/**
+ * struct clonedev_clone_relay - hooks of clonedev_clone()
+ * @progress: called with the source's state each time an object's
+ *	result arrives (has_result, result_*, the counts)
+ * @tamper: sees every message before the other side gets it and may
+ *	change it and its length (*len at most CLONEDEV_CLONE_MSG_MAX); for
+ *	tests of the protocol's defences
+ * @arg: passed to both
+ */
+struct clonedev_clone_relay {
+	void (*progress)(void *arg, const struct clonedev_clone *st);
+	void (*tamper)(void *arg, int to_target, unsigned char *msg,
+		       unsigned int *len);
+	void *arg;
+};
+
+/*
+ * Clones @count objects (@handles; all with @count 0) from the session
+ * @src (co or cu logged in) to the session @dst (the target's co logged
+ * in), relaying the messages between the two. *result is the source's
+ * final state: protocol, suite and counts, or the error.
+ * Return: 0 when the clone finished; -EPROTO if it failed (result->error
+ * says why, enum clonedev_clone_error); another -errno if a session
+ * refused to start (see CLONEDEV_IOCTL_CLONE).
+ */
+int clonedev_clone(struct clonedev *src, struct clonedev *dst,
+		   const unsigned int *handles, unsigned int count,
+		   const struct clonedev_clone_relay *relay,
+		   struct clonedev_clone *result);
+
 /* CLONEDEV_IOCTL_ROLE_CHALLENGE and CLONEDEV_IOCTL_ACTIVATION. */
 int clonedev_role_challenge(struct clonedev *cd, unsigned int role,
 			    const char *challenge);

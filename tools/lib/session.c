@@ -557,3 +557,9 @@ int clonedev_suites(struct clonedev *cd, unsigned int enable,
 	out->disable = disable;
 	return do_ioctl(cd, CLONEDEV_IOCTL_SUITES, out);
 }
+
+int clonedev_clone_op(struct clonedev *cd, struct clonedev_clone *c)
+{
+	c->size = sizeof(*c);
+	return do_ioctl(cd, CLONEDEV_IOCTL_CLONE, c);
+}

@@ -100,6 +100,7 @@ enum {
 	CLONEDEV_CMD_ROLE_CHALLENGE,
 	CLONEDEV_CMD_ACTIVATION,
 	CLONEDEV_CMD_SUITES,
+	CLONEDEV_CMD_CLONE,
 };
 
 /**
@@ -1093,6 +1094,154 @@ struct clonedev_suites {
 };
 
 #define CLONEDEV_IOCTL_SUITES _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_SUITES)
+
+#define CLONEDEV_CLONE_MSG_MAX		8192	/* longest clone message */
+
+/**
+ * enum clonedev_clone_op - what one ioctl(CLONEDEV_IOCTL_CLONE) does
+ * @CLONEDEV_CLONE_SOURCE: start a clone from the session's partition; the
+ *	output is the first message (HELLO) for the target
+ * @CLONEDEV_CLONE_TARGET: start as the target of a clone: @in is the
+ *	source's HELLO, the output the answer
+ * @CLONEDEV_CLONE_STEP: take the peer's next message, give the answer
+ * @CLONEDEV_CLONE_ABORT: end the session's clone (an ERROR for the peer
+ *	is the output if it was running)
+ */
+enum clonedev_clone_op {
+	CLONEDEV_CLONE_SOURCE = 1,
+	CLONEDEV_CLONE_TARGET = 2,
+	CLONEDEV_CLONE_STEP = 3,
+	CLONEDEV_CLONE_ABORT = 4,
+};
+
+/**
+ * enum clonedev_clone_state - where a session's clone is
+ * @CLONEDEV_CLONE_RUNNING: give the output to the peer, its answer back
+ * @CLONEDEV_CLONE_DONE: finished; the output (if any) still goes to the peer
+ * @CLONEDEV_CLONE_FAILED: ended by @error; the output (if any) is an
+ *	ERROR message for the peer
+ */
+enum clonedev_clone_state {
+	CLONEDEV_CLONE_RUNNING = 1,
+	CLONEDEV_CLONE_DONE = 2,
+	CLONEDEV_CLONE_FAILED = 3,
+};
+
+/**
+ * enum clonedev_clone_error - why a clone failed (docs/clone-protocol.md)
+ * @CLONEDEV_CLONE_E_UNEXPECTED: a message out of order, malformed, replayed
+ *	or from another session
+ * @CLONEDEV_CLONE_E_DOMAIN: the partitions share no cloning domain
+ * @CLONEDEV_CLONE_E_FIPS: a FIPS-mode source and a non-FIPS target
+ * @CLONEDEV_CLONE_E_PROTOCOL: no cloning protocol both sides allow
+ * @CLONEDEV_CLONE_E_AUTH: a MAC or an AEAD tag did not verify
+ * @CLONEDEV_CLONE_E_POLICY: a policy forbids cloning here
+ * @CLONEDEV_CLONE_E_ROLE: a side's co (or cu) is no longer logged in
+ * @CLONEDEV_CLONE_E_INTERNAL: memory, crypto or store failure
+ * @CLONEDEV_CLONE_E_ABORTED: the relay ended the clone
+ */
+enum clonedev_clone_error {
+	CLONEDEV_CLONE_E_UNEXPECTED = 1,
+	CLONEDEV_CLONE_E_DOMAIN = 2,
+	CLONEDEV_CLONE_E_FIPS = 3,
+	CLONEDEV_CLONE_E_PROTOCOL = 4,
+	CLONEDEV_CLONE_E_AUTH = 5,
+	CLONEDEV_CLONE_E_POLICY = 6,
+	CLONEDEV_CLONE_E_ROLE = 7,
+	CLONEDEV_CLONE_E_INTERNAL = 8,
+	CLONEDEV_CLONE_E_ABORTED = 9,
+};
+
+/**
+ * enum clonedev_clone_status - what became of one object
+ * @CLONEDEV_CLONE_COPIED: stored on the target
+ * @CLONEDEV_CLONE_SKIPPED: the target holds an object with its OUID
+ * @CLONEDEV_CLONE_REFUSED: a policy (0 or 4) or the role forbids it
+ * @CLONEDEV_CLONE_TOO_LARGE: larger than the target's CPv1 slot
+ * @CLONEDEV_CLONE_OBJ_FAILED: not stored (gone, invalid, store error)
+ */
+enum clonedev_clone_status {
+	CLONEDEV_CLONE_COPIED = 0,
+	CLONEDEV_CLONE_SKIPPED = 1,
+	CLONEDEV_CLONE_REFUSED = 2,
+	CLONEDEV_CLONE_TOO_LARGE = 3,
+	CLONEDEV_CLONE_OBJ_FAILED = 4,
+};
+
+/**
+ * struct clonedev_clone - ioctl(CLONEDEV_IOCTL_CLONE)
+ * @size: input, sizeof(struct clonedev_clone)
+ * @flags: input, must be 0
+ * @op: input, enum clonedev_clone_op
+ * @count: input (SOURCE), how many handles @handles holds; 0: every object
+ *	of the partition
+ * @handles: input (SOURCE), pointer to __u32 object handles
+ * @in: input (TARGET, STEP), pointer to the peer's message
+ * @in_len: input, its length
+ * @out_cap: input, room at @out (CLONEDEV_CLONE_MSG_MAX is always enough)
+ * @out: input, pointer to a buffer for the message to the peer
+ * @out_len: output, the length of that message; 0: none
+ * @state: output, enum clonedev_clone_state
+ * @error: output, enum clonedev_clone_error once FAILED
+ * @protocol: output, the chosen protocol (one enum clonedev_protocol_bit)
+ *	once negotiated, else 0
+ * @suite: output, the chosen CPv4 suite (enum clonedev_suite_bit) or 0
+ * @total: output, the number of objects the source sends
+ * @has_result: output (source), 1 if this step learned one object's fate
+ * @result_handle: output, that object's handle on the source
+ * @result_status: output, its enum clonedev_clone_status
+ * @result_target: output, its handle on the target (copied or skipped)
+ * @copied: output, objects copied so far (this side's count)
+ * @skipped: output, objects skipped so far
+ * @refused: output, objects refused so far
+ * @failed: output, objects too large or failed so far
+ * @__reserved: must be 0
+ *
+ * A clone runs between two sessions, source and target, that a relay
+ * (clonectl, or a program on another host) joins by passing each
+ * message one side outputs to the other side's next STEP. The partitions
+ * enforce every rule; the relay sees only opaque messages and cannot
+ * change, replay or reorder them without the clone failing. SOURCE needs
+ * co (cu may clone public objects only) on the session's partition,
+ * TARGET needs co. One clone at a time per session; a new SOURCE or
+ * TARGET starts over.
+ *
+ * A protocol failure is not an ioctl failure: the ioctl returns 0 with
+ * @state FAILED and @error set.
+ *
+ * Return: 0; -ENODEV with no slot; -EACCES without the role; -EINVAL for
+ * bad arguments or a STEP without a running clone; -EMSGSIZE if @in_len
+ * exceeds CLONEDEV_CLONE_MSG_MAX or @out_cap is too small; -ENOENT for a
+ * handle that does not exist; -EFAULT.
+ */
+struct clonedev_clone {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 count;
+	__u64 handles;
+	__u64 in;
+	__u32 in_len;
+	__u32 out_cap;
+	__u64 out;
+	__u32 out_len;
+	__u32 state;
+	__u32 error;
+	__u32 protocol;
+	__u32 suite;
+	__u32 total;
+	__u32 has_result;
+	__u32 result_handle;
+	__u32 result_status;
+	__u32 result_target;
+	__u32 copied;
+	__u32 skipped;
+	__u32 refused;
+	__u32 failed;
+	__u32 __reserved[2];
+};
+
+#define CLONEDEV_IOCTL_CLONE _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_CLONE)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */

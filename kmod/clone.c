@@ -1,0 +1,1644 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The cloning protocol engine (CLONEDEV_IOCTL_CLONE). A clone runs between
+ * two sessions, source and target, each holding a struct cld_clone; a
+ * relay in user space carries the messages one side outputs to the other
+ * side's next step. docs/clone-protocol.md is the wire format and key
+ * schedule this file implements: HELLO/CHOICE/CONFIRM/READY negotiate the
+ * protocol (CPv4 with a suite, CPv3 or CPv1) under a key derived from the
+ * shared domain, then one OBJECT/RESULT exchange per object and DONE/
+ * SUMMARY. Every primitive comes from the kernel crypto API: kpp for
+ * ECDH, HMAC for HKDF and the transcript MACs, AEAD for the objects.
+ */
+#include <crypto/aead.h>
+#include <crypto/algapi.h>
+#include <crypto/ecdh.h>
+#include <crypto/hash.h>
+#include <crypto/kpp.h>
+#include <linux/random.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+
+#include "clone.h"
+#include "domain.h"
+#include "hsm.h"
+#include "object.h"
+#include "partition.h"
+#include "policy.h"
+#include "session.h"
+
+#define MAGIC		0x434c4f4eU	/* "CLON" */
+#define WIRE_VERSION	1
+#define HDR_LEN		32
+#define NONCE_LEN	32
+#define SID_LEN		16
+#define MAC_LEN		32
+#define TAG_LEN		16
+#define KEY_LEN		32
+#define PUB_MAX		97		/* 0x04 || X || Y on P-384 */
+#define EPOCH_OBJECTS	1000		/* CPv4 renews its keys this often */
+#define CPV1_SLOT	1024		/* CPv1 plaintext of one object */
+#define REC_FIXED	140		/* a record before its value */
+
+enum msg_type {
+	MSG_HELLO = 1,
+	MSG_CHOICE = 2,
+	MSG_CONFIRM = 3,
+	MSG_OBJECT = 4,
+	MSG_RESULT = 5,
+	MSG_DONE = 6,
+	MSG_SUMMARY = 7,
+	MSG_READY = 8,
+	MSG_ERROR = 15,
+};
+
+/* What the side waits for next. */
+enum wait_for {
+	W_CHOICE = 1,	/* source */
+	W_READY,	/* source */
+	W_RESULT,	/* source */
+	W_SUMMARY,	/* source */
+	W_HELLO,	/* target */
+	W_CONFIRM,	/* target */
+	W_OBJECT,	/* target: OBJECT or DONE */
+	W_NOTHING,
+};
+
+struct clone_suite {
+	u32 bit;
+	const char *kpp;
+	const char *hmac;
+	const char *aead;
+	unsigned int pub_len;	/* on the wire */
+	unsigned int hash_len;
+	bool nist;
+};
+
+static const struct clone_suite suites[] = {
+	{ CLONEDEV_SUITE_P384_AES256GCM, "ecdh-nist-p384", "hmac(sha384)",
+	  "gcm(aes)", 97, 48, true },
+	{ CLONEDEV_SUITE_P256_AES256GCM, "ecdh-nist-p256", "hmac(sha256)",
+	  "gcm(aes)", 65, 32, true },
+	{ CLONEDEV_SUITE_X25519_CHACHA20POLY1305, "curve25519", "hmac(sha256)",
+	  "rfc7539(chacha20,poly1305)", 32, 32, false },
+};
+
+/* CPv3's per-object agreement: P-256, HKDF-SHA-256, AES-256-GCM. */
+static const struct clone_suite *const cpv3_suite = &suites[1];
+
+/* One side's offer, as HELLO and CHOICE carry it. */
+struct offer {
+	u64 serial;
+	u8 fips;
+	u8 protocols;
+	u8 suites;
+	u8 n_domains;
+	u8 fp[CLD_MAX_DOMAINS][CLONEDEV_FINGERPRINT_LEN];
+	u16 slot_size;
+};
+
+struct cld_clone {
+	bool source;
+	enum wait_for wait;
+	u32 state;		/* enum clonedev_clone_state */
+	u32 error;
+	u32 slot;
+	u64 serial;
+	u32 role;		/* the role the clone runs under */
+	u32 protocol;
+	const struct clone_suite *cs;	/* CPv4's suite, or CPv3's */
+	u8 sid[SID_LEN];
+	u8 ns[NONCE_LEN];
+	u8 nt[NONCE_LEN];
+	u8 k_hs[KEY_LEN];
+	u8 k_ctl[2][KEY_LEN];		/* [0] source to target, [1] back */
+	u8 k_obj[2][KEY_LEN];		/* CPv1, CPv3 (this object), CPv4 */
+	u8 prk[48];			/* CPv4 */
+	u32 epoch;			/* CPv4: the epoch k_obj belongs to */
+	u8 peer_pub[PUB_MAX];		/* CPv3: the target's key for next */
+	u16 peer_slot;			/* CPv1: the target's slot size */
+	struct crypto_shash *sha256;
+	struct crypto_shash *hmac256;
+	struct crypto_shash *hmac;	/* the suite's, for CPv4 */
+	struct crypto_aead *gcm;
+	struct crypto_aead *aead;	/* the suite's, for CPv4 */
+	struct crypto_kpp *kpp;		/* this side's ephemeral key */
+	u8 *hello;
+	u32 hello_len;
+	u8 *choice;
+	u32 choice_len;
+	u8 domain[CLONEDEV_SECRET_MAX];
+	u32 domain_len;
+	/* source */
+	u32 *handles;
+	u32 total;
+	u32 next;			/* index of the object in flight */
+	/* counts: this side's tally */
+	u32 copied, skipped, refused, failed;
+	/* the step's result for the caller */
+	bool has_result;
+	u32 result_handle, result_status, result_target;
+	u8 *out;			/* the message this step makes */
+	u32 out_len;
+};
+
+/* ---- encoding ---- */
+
+static void put_be16(u8 *p, u16 v)
+{
+	p[0] = v >> 8;
+	p[1] = v;
+}
+
+static void put_be32(u8 *p, u32 v)
+{
+	put_be16(p, v >> 16);
+	put_be16(p + 2, v);
+}
+
+static void put_be64(u8 *p, u64 v)
+{
+	put_be32(p, v >> 32);
+	put_be32(p + 4, v);
+}
+
+static u16 get_be16(const u8 *p)
+{
+	return (u16)p[0] << 8 | p[1];
+}
+
+static u32 get_be32(const u8 *p)
+{
+	return (u32)get_be16(p) << 16 | get_be16(p + 2);
+}
+
+static u64 get_be64(const u8 *p)
+{
+	return (u64)get_be32(p) << 32 | get_be32(p + 4);
+}
+
+static void put_header(u8 *m, u8 type, const u8 *sid, u32 seq, u32 body_len)
+{
+	put_be32(m, MAGIC);
+	m[4] = WIRE_VERSION;
+	m[5] = type;
+	m[6] = 0;
+	m[7] = 0;
+	if (sid)
+		memcpy(m + 8, sid, SID_LEN);
+	else
+		memset(m + 8, 0, SID_LEN);
+	put_be32(m + 24, seq);
+	put_be32(m + 28, body_len);
+}
+
+/* ---- primitives ---- */
+
+static int hmac2(struct crypto_shash *tfm, const u8 *key, u32 klen,
+		 const u8 *a, u32 alen, const u8 *b, u32 blen, u8 *out)
+{
+	SHASH_DESC_ON_STACK(desc, tfm);
+	int ret;
+
+	desc->tfm = tfm;
+	ret = crypto_shash_setkey(tfm, key, klen) ?:
+	      crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, a, alen) ?:
+	      (blen ? crypto_shash_update(desc, b, blen) : 0) ?:
+	      crypto_shash_final(desc, out);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+/* RFC 5869 HKDF-Expand; @info is @info_len bytes, @len at most 255 hashes. */
+static int hkdf_expand(struct crypto_shash *tfm, const u8 *prk, u32 prk_len,
+		       const u8 *info, u32 info_len, u8 *out, u32 len)
+{
+	unsigned int hlen = crypto_shash_digestsize(tfm);
+	SHASH_DESC_ON_STACK(desc, tfm);
+	u8 t[64], ctr = 0;
+	u32 done = 0;
+	int ret;
+
+	desc->tfm = tfm;
+	ret = crypto_shash_setkey(tfm, prk, prk_len);
+	while (!ret && done < len) {
+		ctr++;
+		ret = crypto_shash_init(desc) ?:
+		      (ctr > 1 ? crypto_shash_update(desc, t, hlen) : 0) ?:
+		      crypto_shash_update(desc, info, info_len) ?:
+		      crypto_shash_update(desc, &ctr, 1) ?:
+		      crypto_shash_final(desc, t);
+		if (!ret) {
+			memcpy(out + done, t, min_t(u32, hlen, len - done));
+			done += min_t(u32, hlen, len - done);
+		}
+	}
+	shash_desc_zero(desc);
+	memzero_explicit(t, sizeof(t));
+	return ret;
+}
+
+/* HKDF: Extract(@salt, @ikm) then Expand(@info) into @len bytes. */
+static int hkdf(struct crypto_shash *tfm, const u8 *ikm, u32 ikm_len,
+		const u8 *salt, u32 salt_len, const u8 *info, u32 info_len,
+		u8 *out, u32 len)
+{
+	u8 prk[64];
+	int ret;
+
+	ret = hmac2(tfm, salt, salt_len, ikm, ikm_len, NULL, 0, prk) ?:
+	      hkdf_expand(tfm, prk, crypto_shash_digestsize(tfm), info,
+			  info_len, out, len);
+	memzero_explicit(prk, sizeof(prk));
+	return ret;
+}
+
+/* @label || u32(@n) as an HKDF info string, in @buf; returns its length. */
+static u32 info_n(u8 *buf, const char *label, u32 n)
+{
+	u32 len = strlen(label);
+
+	memcpy(buf, label, len);
+	put_be32(buf + len, n);
+	return len + 4;
+}
+
+/*
+ * Seals (or with !@enc opens) the @len plaintext bytes at @data in place,
+ * with the 32-byte header @hdr as associated data; the tag follows them.
+ */
+static int aead_crypt(struct crypto_aead *tfm, const u8 *key, bool enc,
+		      u32 prefix, u32 seq, u8 *hdr, u8 *data, u32 len)
+{
+	struct aead_request *req;
+	struct scatterlist sg[2];
+	DECLARE_CRYPTO_WAIT(wait);
+	u8 iv[12];
+	int ret;
+
+	ret = crypto_aead_setkey(tfm, key, KEY_LEN) ?:
+	      crypto_aead_setauthsize(tfm, TAG_LEN);
+	if (ret)
+		return ret;
+	req = aead_request_alloc(tfm, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	put_be32(iv, prefix);
+	put_be64(iv + 4, seq);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], hdr, HDR_LEN);
+	sg_set_buf(&sg[1], data, len + TAG_LEN);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &wait);
+	aead_request_set_ad(req, HDR_LEN);
+	aead_request_set_crypt(req, sg, sg, len + (enc ? 0 : TAG_LEN), iv);
+	ret = crypto_wait_req(enc ? crypto_aead_encrypt(req) :
+				    crypto_aead_decrypt(req), &wait);
+	aead_request_free(req);
+	return ret;
+}
+
+/* A new ephemeral key pair of @cs in c->kpp; its public key into @pub. */
+static int eph_new(struct cld_clone *c, const struct clone_suite *cs, u8 *pub)
+{
+	unsigned int raw = cs->nist ? cs->pub_len - 1 : cs->pub_len;
+	struct kpp_request *req = NULL;
+	DECLARE_CRYPTO_WAIT(wait);
+	struct scatterlist sg;
+	u8 *buf = NULL;
+	int ret;
+
+	if (!c->kpp) {
+		c->kpp = crypto_alloc_kpp(cs->kpp, 0, 0);
+		if (IS_ERR(c->kpp)) {
+			ret = PTR_ERR(c->kpp);
+			c->kpp = NULL;
+			return ret;
+		}
+	}
+	if (cs->nist) {
+		struct ecdh params = {};
+		unsigned int klen = crypto_ecdh_key_len(&params);
+
+		buf = kmalloc(max(klen, raw), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		ret = crypto_ecdh_encode_key(buf, klen, &params) ?:
+		      crypto_kpp_set_secret(c->kpp, buf, klen);
+	} else {
+		buf = kmalloc(raw, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		ret = crypto_kpp_set_secret(c->kpp, NULL, 0);
+	}
+	if (ret)
+		goto out;
+	req = kpp_request_alloc(c->kpp, GFP_KERNEL);
+	if (!req) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	sg_init_one(&sg, buf, raw);
+	kpp_request_set_input(req, NULL, 0);
+	kpp_request_set_output(req, &sg, raw);
+	kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				 crypto_req_done, &wait);
+	ret = crypto_wait_req(crypto_kpp_generate_public_key(req), &wait);
+	if (!ret && cs->nist) {
+		pub[0] = 0x04;
+		memcpy(pub + 1, buf, raw);
+	} else if (!ret) {
+		memcpy(pub, buf, raw);
+	}
+out:
+	kpp_request_free(req);
+	kfree(buf);
+	return ret;
+}
+
+/* Z of this side's ephemeral key and the peer's public key @pub. */
+static int eph_agree(struct cld_clone *c, const struct clone_suite *cs,
+		     const u8 *pub, u8 *z, unsigned int *z_len)
+{
+	unsigned int raw = cs->nist ? cs->pub_len - 1 : cs->pub_len;
+	unsigned int zl = cs->nist ? raw / 2 : raw;
+	struct kpp_request *req;
+	struct scatterlist in, out;
+	DECLARE_CRYPTO_WAIT(wait);
+	u8 *pbuf, *zbuf;
+	int ret;
+
+	if (cs->nist && pub[0] != 0x04)
+		return -EBADMSG;
+	pbuf = kmemdup(pub + (cs->nist ? 1 : 0), raw, GFP_KERNEL);
+	zbuf = kmalloc(zl, GFP_KERNEL);
+	req = kpp_request_alloc(c->kpp, GFP_KERNEL);
+	if (!pbuf || !zbuf || !req) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	sg_init_one(&in, pbuf, raw);
+	sg_init_one(&out, zbuf, zl);
+	kpp_request_set_input(req, &in, raw);
+	kpp_request_set_output(req, &out, zl);
+	kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				 crypto_req_done, &wait);
+	ret = crypto_wait_req(crypto_kpp_compute_shared_secret(req), &wait);
+	if (!ret) {
+		memcpy(z, zbuf, zl);
+		*z_len = zl;
+	} else {
+		ret = -EBADMSG;
+	}
+out:
+	kpp_request_free(req);
+	kfree(pbuf);
+	kfree_sensitive(zbuf);
+	return ret;
+}
+
+/* ---- context ---- */
+
+static void clone_free(struct cld_clone *c)
+{
+	if (!c)
+		return;
+	crypto_free_shash(c->sha256);
+	crypto_free_shash(c->hmac256);
+	crypto_free_shash(c->hmac);
+	crypto_free_aead(c->gcm);
+	crypto_free_aead(c->aead);
+	crypto_free_kpp(c->kpp);
+	kfree(c->hello);
+	kfree(c->choice);
+	kvfree(c->handles);
+	kfree(c->out);
+	kfree_sensitive(c);
+}
+
+void cld_clone_free(struct cld_clone *c)
+{
+	clone_free(c);
+}
+
+static struct cld_clone *clone_alloc(bool source)
+{
+	struct cld_clone *c = kzalloc(sizeof(*c), GFP_KERNEL);
+
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->source = source;
+	c->state = CLONEDEV_CLONE_RUNNING;
+	c->out = kmalloc(CLONEDEV_CLONE_MSG_MAX, GFP_KERNEL);
+	c->sha256 = crypto_alloc_shash("sha256", 0, 0);
+	c->hmac256 = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	c->gcm = crypto_alloc_aead("gcm(aes)", 0, 0);
+	if (!c->out || IS_ERR(c->sha256) || IS_ERR(c->hmac256) ||
+	    IS_ERR(c->gcm)) {
+		int ret = !c->out ? -ENOMEM :
+			  IS_ERR(c->sha256) ? PTR_ERR(c->sha256) :
+			  IS_ERR(c->hmac256) ? PTR_ERR(c->hmac256) :
+			  PTR_ERR(c->gcm);
+
+		if (IS_ERR(c->sha256))
+			c->sha256 = NULL;
+		if (IS_ERR(c->hmac256))
+			c->hmac256 = NULL;
+		if (IS_ERR(c->gcm))
+			c->gcm = NULL;
+		clone_free(c);
+		return ERR_PTR(ret);
+	}
+	return c;
+}
+
+/* Ends the clone with @code; the output becomes an ERROR for the peer. */
+static int fail(struct cld_clone *c, u32 code, bool tell_peer)
+{
+	static const char * const text[] = {
+		[CLONEDEV_CLONE_E_UNEXPECTED] = "unexpected",
+		[CLONEDEV_CLONE_E_DOMAIN] = "domain-mismatch",
+		[CLONEDEV_CLONE_E_FIPS] = "fips",
+		[CLONEDEV_CLONE_E_PROTOCOL] = "no-protocol",
+		[CLONEDEV_CLONE_E_AUTH] = "auth",
+		[CLONEDEV_CLONE_E_POLICY] = "policy",
+		[CLONEDEV_CLONE_E_ROLE] = "role",
+		[CLONEDEV_CLONE_E_INTERNAL] = "internal",
+		[CLONEDEV_CLONE_E_ABORTED] = "aborted",
+	};
+	u32 len = strlen(text[code]);
+
+	c->state = CLONEDEV_CLONE_FAILED;
+	c->error = code;
+	c->wait = W_NOTHING;
+	c->out_len = 0;
+	memzero_explicit(c->domain, sizeof(c->domain));
+	memzero_explicit(c->k_obj, sizeof(c->k_obj));
+	memzero_explicit(c->k_ctl, sizeof(c->k_ctl));
+	memzero_explicit(c->prk, sizeof(c->prk));
+	if (!tell_peer)
+		return 0;
+	put_header(c->out, MSG_ERROR, c->sid, 0, 4 + len);
+	put_be32(c->out + HDR_LEN, code);
+	memcpy(c->out + HDR_LEN + 4, text[code], len);
+	c->out_len = HDR_LEN + 4 + len;
+	return 0;
+}
+
+/* ---- offers and the choice ---- */
+
+/* The protocols and suites @p may use, and whether it is in FIPS mode. */
+static void make_offer(const struct cld_partition *p, struct offer *o)
+{
+	u32 i;
+
+	memset(o, 0, sizeof(*o));
+	o->serial = p->serial;
+	o->fips = cld_hsm.fips || !cld_policy(p, CLONEDEV_POLICY_NON_FIPS);
+	switch (p->protocol_level) {
+	case CLONEDEV_LEVEL_LEGACY:
+		o->protocols = CLONEDEV_PROTO_CPV1;
+		break;
+	case CLONEDEV_LEVEL_V3:
+		o->protocols = CLONEDEV_PROTO_CPV1 | CLONEDEV_PROTO_CPV3;
+		break;
+	default:
+		o->protocols = CLD_PROTOCOLS;
+	}
+	if (cld_policy(p, CLONEDEV_POLICY_CPV1))
+		o->protocols &= CLONEDEV_PROTO_CPV1;
+	if (o->fips)
+		o->protocols &= ~CLONEDEV_PROTO_CPV1;
+	o->suites = cld_partition_suites(p);
+	if (!o->suites)
+		o->protocols &= ~CLONEDEV_PROTO_CPV4;
+	if (!(o->protocols & CLONEDEV_PROTO_CPV4))
+		o->suites = 0;
+	o->n_domains = p->n_domains;
+	for (i = 0; i < p->n_domains; i++)
+		cld_domain_fingerprint(&p->domains[i], o->fp[i]);
+	o->slot_size = CPV1_SLOT;
+}
+
+/*
+ * The choice both sides make from the two offers (the source's @s, the
+ * target's @t): the domain (an index into @s->fp), the protocol and the
+ * suite. Return: 0 or an enum clonedev_clone_error.
+ */
+static u32 choose(const struct offer *s, const struct offer *t, u32 *dom,
+		  u32 *proto, u32 *suite)
+{
+	u32 i, j, common, sc;
+
+	*dom = U32_MAX;
+	for (i = 0; i < s->n_domains && *dom == U32_MAX; i++)
+		for (j = 0; j < t->n_domains; j++)
+			if (!memcmp(s->fp[i], t->fp[j],
+				    CLONEDEV_FINGERPRINT_LEN)) {
+				*dom = i;
+				break;
+			}
+	if (*dom == U32_MAX)
+		return CLONEDEV_CLONE_E_DOMAIN;
+	if (s->fips && !t->fips)
+		return CLONEDEV_CLONE_E_FIPS;
+	common = s->protocols & t->protocols;
+	sc = s->suites & t->suites;
+	if (!sc)
+		common &= ~CLONEDEV_PROTO_CPV4;
+	if (!common)
+		return CLONEDEV_CLONE_E_PROTOCOL;
+	*proto = 1U << __fls(common);
+	*suite = *proto == CLONEDEV_PROTO_CPV4 ? 1U << __ffs(sc) : 0;
+	return 0;
+}
+
+static const struct clone_suite *suite_of(u32 bit)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(suites); i++)
+		if (suites[i].bit == bit)
+			return &suites[i];
+	return NULL;
+}
+
+/* Writes the common part of HELLO and CHOICE; returns its length. */
+static u32 put_offer(u8 *b, const struct offer *o, bool all_domains)
+{
+	u32 n = 0, i;
+
+	put_be64(b, o->serial);
+	b[8] = o->fips;
+	b[9] = o->protocols;
+	b[10] = o->suites;
+	n = 11;
+	if (all_domains) {
+		b[n++] = o->n_domains;
+		for (i = 0; i < o->n_domains; i++, n += 8)
+			memcpy(b + n, o->fp[i], CLONEDEV_FINGERPRINT_LEN);
+		put_be16(b + n, o->slot_size);
+		n += 2;
+	}
+	return n;
+}
+
+/* ---- key schedule ---- */
+
+static int transcript_mac(struct cld_clone *c, const char *who,
+			  const u8 *last, u32 last_len, u8 *mac)
+{
+	SHASH_DESC_ON_STACK(desc, c->sha256);
+	u8 h[32];
+	int ret;
+
+	desc->tfm = c->sha256;
+	ret = crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, c->hello, c->hello_len) ?:
+	      crypto_shash_update(desc, c->choice, c->choice_len) ?:
+	      (last_len ? crypto_shash_update(desc, last, last_len) : 0) ?:
+	      crypto_shash_final(desc, h) ?:
+	      hmac2(c->hmac256, c->k_hs, KEY_LEN, who, strlen(who), h,
+		    sizeof(h), mac);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+/* K_hs, the session id and the control keys, from D, Ns and Nt. */
+static int handshake_keys(struct cld_clone *c)
+{
+	static const char hs[] = "clonedev 1 handshake";
+	static const char ctl[] = "clonedev 1 control";
+	u8 salt[2 * NONCE_LEN], h[32], k[2 * KEY_LEN];
+	int ret;
+
+	memcpy(salt, c->ns, NONCE_LEN);
+	memcpy(salt + NONCE_LEN, c->nt, NONCE_LEN);
+	ret = hkdf(c->hmac256, c->domain, c->domain_len, salt, sizeof(salt),
+		   hs, sizeof(hs) - 1, c->k_hs, KEY_LEN) ?:
+	      crypto_shash_tfm_digest(c->sha256, salt, sizeof(salt), h) ?:
+	      hkdf_expand(c->hmac256, c->k_hs, KEY_LEN, ctl, sizeof(ctl) - 1,
+			  k, sizeof(k));
+	if (!ret) {
+		memcpy(c->sid, h, SID_LEN);
+		memcpy(c->k_ctl[0], k, KEY_LEN);
+		memcpy(c->k_ctl[1], k + KEY_LEN, KEY_LEN);
+	}
+	if (!ret && c->protocol == CLONEDEV_PROTO_CPV1) {
+		static const char v1[] = "clonedev 1 cpv1";
+
+		ret = hkdf(c->hmac256, c->domain, c->domain_len, salt,
+			   sizeof(salt), v1, sizeof(v1) - 1, k, sizeof(k));
+		memcpy(c->k_obj[0], k, KEY_LEN);
+		memcpy(c->k_obj[1], k + KEY_LEN, KEY_LEN);
+	}
+	memzero_explicit(k, sizeof(k));
+	memzero_explicit(c->domain, sizeof(c->domain));
+	return ret;
+}
+
+/* CPv4: PRK from K_hs and the agreement with the peer's key @pub. */
+static int cpv4_prk(struct cld_clone *c, const u8 *pub)
+{
+	unsigned int zl;
+	u8 z[48];
+	int ret;
+
+	c->hmac = crypto_alloc_shash(c->cs->hmac, 0, 0);
+	c->aead = crypto_alloc_aead(c->cs->aead, 0, 0);
+	if (IS_ERR(c->hmac) || IS_ERR(c->aead)) {
+		ret = IS_ERR(c->hmac) ? PTR_ERR(c->hmac) : PTR_ERR(c->aead);
+		if (IS_ERR(c->hmac))
+			c->hmac = NULL;
+		if (IS_ERR(c->aead))
+			c->aead = NULL;
+		return ret;
+	}
+	ret = eph_agree(c, c->cs, pub, z, &zl) ?:
+	      hmac2(c->hmac, c->k_hs, KEY_LEN, z, zl, NULL, 0, c->prk);
+	memzero_explicit(z, sizeof(z));
+	c->epoch = U32_MAX;
+	return ret;
+}
+
+/* CPv4: the keys of the epoch object @i is in. */
+static int cpv4_keys(struct cld_clone *c, u32 i)
+{
+	u32 e = i / EPOCH_OBJECTS, n;
+	u8 info[32];
+	int ret;
+
+	if (e == c->epoch)
+		return 0;
+	n = info_n(info, "clonedev 1 cpv4 s2t", e);
+	ret = hkdf_expand(c->hmac, c->prk, c->cs->hash_len, info, n,
+			  c->k_obj[0], KEY_LEN);
+	n = info_n(info, "clonedev 1 cpv4 t2s", e);
+	ret = ret ?: hkdf_expand(c->hmac, c->prk, c->cs->hash_len, info, n,
+				 c->k_obj[1], KEY_LEN);
+	if (!ret)
+		c->epoch = e;
+	return ret;
+}
+
+/* CPv3: the keys of object @i from the agreement with @pub. */
+static int cpv3_keys(struct cld_clone *c, u32 i, const u8 *pub)
+{
+	unsigned int zl;
+	u8 z[32], info[32], k[2 * KEY_LEN];
+	u32 n = info_n(info, "clonedev 1 cpv3", i);
+	int ret;
+
+	ret = eph_agree(c, cpv3_suite, pub, z, &zl) ?:
+	      hkdf(c->hmac256, z, zl, c->k_hs, KEY_LEN, info, n, k, sizeof(k));
+	if (!ret) {
+		memcpy(c->k_obj[0], k, KEY_LEN);
+		memcpy(c->k_obj[1], k + KEY_LEN, KEY_LEN);
+	}
+	memzero_explicit(z, sizeof(z));
+	memzero_explicit(k, sizeof(k));
+	return ret;
+}
+
+/*
+ * Seals an object-plane message (OBJECT or RESULT) in place: the AEAD and
+ * nonce prefix of the protocol. @dir is 0 for source to target.
+ */
+static int obj_crypt(struct cld_clone *c, int dir, bool enc, u32 seq,
+		     u8 *hdr, u8 *data, u32 len)
+{
+	switch (c->protocol) {
+	case CLONEDEV_PROTO_CPV4:
+		return aead_crypt(c->aead, c->k_obj[dir], enc, c->epoch, seq,
+				  hdr, data, len);
+	case CLONEDEV_PROTO_CPV3:
+		return aead_crypt(c->gcm, c->k_obj[dir], enc, 0, seq, hdr,
+				  data, len);
+	default:
+		return aead_crypt(c->gcm, c->k_obj[dir], enc, 1, seq, hdr,
+				  data, len);
+	}
+}
+
+/* ---- messages in ---- */
+
+/*
+ * Checks the header of @m for @type and @seq (and the session id once
+ * there is one). Return: the body length, or -1 after fail().
+ */
+static int check_msg(struct cld_clone *c, const u8 *m, u32 len, u8 type,
+		     u32 seq, bool sid)
+{
+	u32 blen;
+
+	if (len >= HDR_LEN + 4 && get_be32(m) == MAGIC &&
+	    m[4] == WIRE_VERSION && m[5] == MSG_ERROR) {
+		u32 code = get_be32(m + HDR_LEN);
+
+		/* The peer gave up; its word is taken only as a reason. */
+		if (code < CLONEDEV_CLONE_E_UNEXPECTED ||
+		    code > CLONEDEV_CLONE_E_ABORTED)
+			code = CLONEDEV_CLONE_E_UNEXPECTED;
+		fail(c, code, false);
+		return -1;
+	}
+	if (len < HDR_LEN || get_be32(m) != MAGIC || m[4] != WIRE_VERSION ||
+	    m[5] != type || m[6] || m[7] || get_be32(m + 24) != seq) {
+		fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+		return -1;
+	}
+	blen = get_be32(m + 28);
+	if (blen != len - HDR_LEN ||
+	    (sid ? crypto_memneq(m + 8, c->sid, SID_LEN) :
+		   !!memchr_inv(m + 8, 0, SID_LEN))) {
+		fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+		return -1;
+	}
+	return blen;
+}
+
+/* Reads an offer from a HELLO body; returns the bytes used or 0. */
+static u32 get_offer(const u8 *b, u32 len, struct offer *o)
+{
+	u32 n, i;
+
+	if (len < 12)
+		return 0;
+	memset(o, 0, sizeof(*o));
+	o->serial = get_be64(b);
+	o->fips = b[8];
+	o->protocols = b[9];
+	o->suites = b[10];
+	o->n_domains = b[11];
+	if (o->fips > 1 || o->protocols & ~CLONEDEV_PROTO_CPV1 &
+	    ~CLONEDEV_PROTO_CPV3 & ~CLONEDEV_PROTO_CPV4 ||
+	    o->suites & ~CLONEDEV_SUITES_ALL || !o->n_domains ||
+	    o->n_domains > CLD_MAX_DOMAINS)
+		return 0;
+	n = 12;
+	if (len < n + 8 * o->n_domains + 2)
+		return 0;
+	for (i = 0; i < o->n_domains; i++, n += 8)
+		memcpy(o->fp[i], b + n, CLONEDEV_FINGERPRINT_LEN);
+	o->slot_size = get_be16(b + n);
+	return n + 2;
+}
+
+/* ---- the object record ---- */
+
+static u32 record_len(const struct cld_object *o)
+{
+	return REC_FIXED + o->value_len;
+}
+
+static void put_record(u8 *b, const struct cld_object *o)
+{
+	put_be32(b, o->obj_class);
+	put_be32(b + 4, o->key_type);
+	put_be32(b + 8, o->bits);
+	put_be32(b + 12, o->flags);
+	put_be32(b + 16, o->id_len);
+	put_be32(b + 20, o->value_len);
+	memcpy(b + 24, o->ouid, CLONEDEV_OUID_LEN);
+	memcpy(b + 40, o->kcv, CLONEDEV_KCV_LEN);
+	b[43] = 0;
+	memset(b + 44, 0, 32);
+	memcpy(b + 44, o->label, strnlen(o->label, 31));
+	memset(b + 76, 0, CLONEDEV_ID_MAX);
+	memcpy(b + 76, o->id, o->id_len);
+	memcpy(b + REC_FIXED, o->value, o->value_len);
+}
+
+static bool class_type_ok(u32 obj_class, u32 key_type)
+{
+	switch (obj_class) {
+	case CLONEDEV_CLASS_DATA:
+		return key_type == CLONEDEV_KEY_NONE;
+	case CLONEDEV_CLASS_SECRET_KEY:
+		return key_type == CLONEDEV_KEY_AES ||
+		       key_type == CLONEDEV_KEY_GENERIC_SECRET;
+	case CLONEDEV_CLASS_PRIVATE_KEY:
+		return key_type >= CLONEDEV_KEY_EC_P256 &&
+		       key_type <= CLONEDEV_KEY_RSA;
+	case CLONEDEV_CLASS_PUBLIC_KEY:
+		return key_type == CLONEDEV_KEY_EC_P256 ||
+		       key_type == CLONEDEV_KEY_EC_P384;
+	}
+	return false;
+}
+
+/*
+ * An object from a record of @len bytes (the rest up to @len zero). Keys
+ * are checked like imported ones: size and check value must match what
+ * the source sent. Return: the object or NULL.
+ */
+static struct cld_object *get_record(const u8 *b, u32 len)
+{
+	struct cld_object *o;
+	u32 vlen, idlen;
+	u8 kcv[CLONEDEV_KCV_LEN];
+	u32 bits;
+
+	if (len < REC_FIXED)
+		return NULL;
+	vlen = get_be32(b + 20);
+	idlen = get_be32(b + 16);
+	if (vlen > CLONEDEV_DATA_MAX || vlen > len - REC_FIXED ||
+	    idlen > CLONEDEV_ID_MAX || b[43] || b[44 + 31] ||
+	    memchr_inv(b + REC_FIXED + vlen, 0, len - REC_FIXED - vlen) ||
+	    !class_type_ok(get_be32(b), get_be32(b + 4)) ||
+	    get_be32(b + 12) & ~CLONEDEV_OBJ_FLAGS)
+		return NULL;
+	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	if (!o)
+		return NULL;
+	o->obj_class = get_be32(b);
+	o->key_type = get_be32(b + 4);
+	o->bits = get_be32(b + 8);
+	o->flags = get_be32(b + 12);
+	o->id_len = idlen;
+	o->value_len = vlen;
+	memcpy(o->ouid, b + 24, CLONEDEV_OUID_LEN);
+	memcpy(o->kcv, b + 40, CLONEDEV_KCV_LEN);
+	memcpy(o->label, b + 44, 31);
+	if (o->label[0] && !cld_label_ok(o->label)) {
+		kfree(o);
+		return NULL;
+	}
+	memcpy(o->id, b + 76, idlen);
+	o->value = kmemdup(b + REC_FIXED, vlen ?: 1, GFP_KERNEL);
+	if (!o->value)
+		goto bad;
+	if (o->obj_class != CLONEDEV_CLASS_SECRET_KEY &&
+	    o->obj_class != CLONEDEV_CLASS_PRIVATE_KEY)
+		return o;
+	memcpy(kcv, o->kcv, sizeof(kcv));
+	bits = o->bits;
+	if (cld_object_check_key(o) || o->bits != bits ||
+	    memcmp(o->kcv, kcv, sizeof(kcv)))
+		goto bad;
+	return o;
+bad:
+	cld_object_free(o);
+	return NULL;
+}
+
+/* Whether policy (0, 4) and @role let @o be cloned from or to @p. */
+static bool may_clone(const struct cld_partition *p, u32 role,
+		      const struct cld_object *o)
+{
+	if (role != CLONEDEV_ROLE_CO && (o->flags & CLONEDEV_OBJ_PRIVATE))
+		return false;
+	if (o->obj_class == CLONEDEV_CLASS_PRIVATE_KEY)
+		return cld_policy(p, CLONEDEV_POLICY_PRIVATE_CLONING);
+	if (o->obj_class == CLONEDEV_CLASS_SECRET_KEY)
+		return cld_policy(p, CLONEDEV_POLICY_SECRET_CLONING);
+	return true;
+}
+
+/* ---- tally ---- */
+
+static void count(struct cld_clone *c, u32 status)
+{
+	switch (status) {
+	case CLONEDEV_CLONE_COPIED:
+		c->copied++;
+		break;
+	case CLONEDEV_CLONE_SKIPPED:
+		c->skipped++;
+		break;
+	case CLONEDEV_CLONE_REFUSED:
+		c->refused++;
+		break;
+	default:
+		c->failed++;
+	}
+}
+
+/*
+ * The partition the clone runs on, if the session still holds the role.
+ * Must hold cld_hsm.lock.
+ */
+static struct cld_partition *clone_partition(struct cld_session *s,
+					     struct cld_clone *c)
+{
+	struct cld_partition *p = cld_session_partition(s);
+
+	if (!p || p->serial != c->serial || !cld_session_is(s, p, c->role))
+		return NULL;
+	return p;
+}
+
+/*
+ * Copies the secret of @p's domain whose fingerprint is @fp into the
+ * clone (c->domain_len stays 0 if @p has none). Must hold cld_hsm.lock.
+ */
+static void take_domain(struct cld_clone *c, const struct cld_partition *p,
+			const u8 *fp)
+{
+	u8 mine[CLONEDEV_FINGERPRINT_LEN];
+	u32 i;
+
+	for (i = 0; i < p->n_domains; i++) {
+		if (cld_domain_fingerprint(&p->domains[i], mine) ||
+		    memcmp(mine, fp, sizeof(mine)))
+			continue;
+		c->domain_len = p->domains[i].len;
+		memcpy(c->domain, p->domains[i].secret, c->domain_len);
+		return;
+	}
+}
+
+/* ---- source ---- */
+
+/* Source: OBJECT for object c->next, or DONE after the last. */
+static int send_next(struct cld_session *s, struct cld_clone *c)
+{
+	u32 seq = c->next + 2, plen, status = 0, off = 0;
+	struct cld_object *o = NULL;
+	struct cld_partition *p;
+	u8 *m = c->out, *body = m + HDR_LEN;
+	u8 pub[PUB_MAX];
+	int ret;
+
+	if (c->next == c->total) {
+		put_header(m, MSG_DONE, c->sid, seq, 4 + TAG_LEN);
+		put_be32(body, c->total);
+		if (aead_crypt(c->gcm, c->k_ctl[0], true, 2, seq, m, body, 4))
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		c->out_len = HDR_LEN + 4 + TAG_LEN;
+		c->wait = W_SUMMARY;
+		return 0;
+	}
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (p) {
+		struct cld_object *src = xa_load(&p->objects,
+						 c->handles[c->next]);
+
+		if (!src)
+			status = CLONEDEV_CLONE_OBJ_FAILED;
+		else if (!may_clone(p, c->role, src))
+			status = CLONEDEV_CLONE_REFUSED;
+		else if (c->protocol == CLONEDEV_PROTO_CPV1 &&
+			 2 + record_len(src) > c->peer_slot)
+			status = CLONEDEV_CLONE_TOO_LARGE;
+		else
+			o = cld_object_copy(src);
+		if (!status && !o)
+			status = CLONEDEV_CLONE_OBJ_FAILED;
+	}
+	mutex_unlock(&cld_hsm.lock);
+	if (!p)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+
+	if (c->protocol == CLONEDEV_PROTO_CPV3) {
+		ret = eph_new(c, cpv3_suite, pub) ?:
+		      cpv3_keys(c, c->next, c->peer_pub);
+		if (ret) {
+			cld_object_free(o);
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		}
+		memcpy(body, pub, cpv3_suite->pub_len);
+		off = cpv3_suite->pub_len;
+	} else if (c->protocol == CLONEDEV_PROTO_CPV4 &&
+		   cpv4_keys(c, c->next)) {
+		cld_object_free(o);
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	}
+	/* The plaintext: u8 status, u8 0, then the record (if status 0). */
+	plen = 2 + (o ? record_len(o) : 0);
+	if (c->protocol == CLONEDEV_PROTO_CPV1)
+		plen = c->peer_slot;
+	memset(body + off, 0, plen);
+	body[off] = status;
+	if (o)
+		put_record(body + off + 2, o);
+	cld_object_free(o);
+	put_header(m, MSG_OBJECT, c->sid, seq, off + plen + TAG_LEN);
+	ret = obj_crypt(c, 0, true, seq, m, body + off, plen);
+	if (ret) {
+		memzero_explicit(body, off + plen);
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	}
+	c->out_len = HDR_LEN + off + plen + TAG_LEN;
+	c->wait = W_RESULT;
+	return 0;
+}
+
+static int source_choice(struct cld_session *s, struct cld_clone *c,
+			 const u8 *m, u32 len)
+{
+	struct offer mine, theirs;
+	u32 dom, proto, suite, code, n, k;
+	struct cld_partition *p;
+	const u8 *b = m + HDR_LEN;
+	u8 mac[MAC_LEN], pub[PUB_MAX];
+	const struct clone_suite *cs;
+	const u8 *peer_pub;
+	int blen;
+
+	blen = check_msg(c, m, len, MSG_CHOICE, 0, false);
+	if (blen < 0)
+		return 0;
+	if (blen < 23 + NONCE_LEN + MAC_LEN || b[8] > 1)
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	proto = b[19];
+	suite = b[20];
+	cs = proto == CLONEDEV_PROTO_CPV4 ? suite_of(suite) :
+	     proto == CLONEDEV_PROTO_CPV3 ? cpv3_suite : NULL;
+	if ((proto == CLONEDEV_PROTO_CPV4 && !cs) ||
+	    (proto != CLONEDEV_PROTO_CPV4 && suite) ||
+	    (!cs && proto != CLONEDEV_PROTO_CPV1))
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	n = 23 + NONCE_LEN;
+	k = cs && proto != CLONEDEV_PROTO_CPV1 ? cs->pub_len : 0;
+	if (blen != n + k + MAC_LEN)
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	c->protocol = proto;
+	c->cs = cs;
+	c->peer_slot = get_be16(b + 21);
+	memcpy(c->nt, b + 23, NONCE_LEN);
+	peer_pub = b + n;
+
+	/* The MAC first: nothing in CHOICE counts before it verifies. */
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (p)
+		take_domain(c, p, b + 11);
+	mutex_unlock(&cld_hsm.lock);
+	if (!p)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+	if (!c->domain_len)
+		return fail(c, CLONEDEV_CLONE_E_DOMAIN, true);
+	c->choice = kmemdup(m, len - MAC_LEN, GFP_KERNEL);
+	if (!c->choice)
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	c->choice_len = len - MAC_LEN;
+	if (handshake_keys(c) || transcript_mac(c, "target", NULL, 0, mac))
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	if (crypto_memneq(mac, m + len - MAC_LEN, MAC_LEN))
+		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+
+	/* The target's choice must be the one the two offers give. */
+	memset(&theirs, 0, sizeof(theirs));
+	theirs.serial = get_be64(b);
+	theirs.fips = b[8];
+	theirs.protocols = b[9];
+	theirs.suites = b[10];
+	theirs.n_domains = 1;
+	memcpy(theirs.fp[0], b + 11, CLONEDEV_FINGERPRINT_LEN);
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (p)
+		make_offer(p, &mine);
+	mutex_unlock(&cld_hsm.lock);
+	if (!p)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+	code = choose(&mine, &theirs, &dom, &proto, &suite);
+	if (code)
+		return fail(c, code, true);
+	if (proto != c->protocol || suite != b[20] ||
+	    (proto == CLONEDEV_PROTO_CPV1 &&
+	     (c->peer_slot < 2 + REC_FIXED ||
+	      c->peer_slot > CLONEDEV_CLONE_MSG_MAX - HDR_LEN - TAG_LEN)))
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+
+	/* CONFIRM: our ephemeral key (CPv4) and MAC_S. */
+	n = 0;
+	if (proto == CLONEDEV_PROTO_CPV4) {
+		if (eph_new(c, c->cs, pub) || cpv4_prk(c, peer_pub))
+			return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+		memcpy(c->out + HDR_LEN, pub, c->cs->pub_len);
+		n = c->cs->pub_len;
+	} else if (proto == CLONEDEV_PROTO_CPV3) {
+		memcpy(c->peer_pub, peer_pub, k);
+	}
+	put_header(c->out, MSG_CONFIRM, c->sid, 1, n + MAC_LEN);
+	if (transcript_mac(c, "source", c->out, HDR_LEN + n,
+			   c->out + HDR_LEN + n))
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	c->out_len = HDR_LEN + n + MAC_LEN;
+	c->wait = W_READY;
+	return 0;
+}
+
+static int source_ready(struct cld_session *s, struct cld_clone *c,
+			 u8 *m, u32 len)
+{
+	int blen = check_msg(c, m, len, MSG_READY, 1, true);
+
+	if (blen < 0)
+		return 0;
+	if (blen != TAG_LEN ||
+	    aead_crypt(c->gcm, c->k_ctl[1], false, 2, 1, m, m + HDR_LEN, 0))
+		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+	send_next(s, c);
+	return 0;
+}
+
+static int source_result(struct cld_session *s, struct cld_clone *c,
+			  u8 *m, u32 len)
+{
+	u32 seq = c->next + 2, want = 8;
+	u8 *b = m + HDR_LEN;
+	int blen = check_msg(c, m, len, MSG_RESULT, seq, true);
+
+	if (blen < 0)
+		return 0;
+	if (c->protocol == CLONEDEV_PROTO_CPV3)
+		want += cpv3_suite->pub_len;
+	if (blen != want + TAG_LEN ||
+	    obj_crypt(c, 1, false, seq, m, b, want))
+		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+	if (b[0] > CLONEDEV_CLONE_OBJ_FAILED)
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	c->has_result = true;
+	c->result_handle = c->handles[c->next];
+	c->result_status = b[0];
+	c->result_target = get_be32(b + 4);
+	count(c, b[0]);
+	if (c->protocol == CLONEDEV_PROTO_CPV3)
+		memcpy(c->peer_pub, b + 8, cpv3_suite->pub_len);
+	c->next++;
+	send_next(s, c);
+	return 0;
+}
+
+static int source_summary(struct cld_clone *c, u8 *m, u32 len)
+{
+	u32 seq = c->total + 2;
+	u8 *b = m + HDR_LEN;
+	int blen = check_msg(c, m, len, MSG_SUMMARY, seq, true);
+
+	if (blen < 0)
+		return 0;
+	if (blen != 16 + TAG_LEN ||
+	    aead_crypt(c->gcm, c->k_ctl[1], false, 2, seq, m, b, 16))
+		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+	/* The target's tally must be ours. */
+	if (get_be32(b) != c->copied || get_be32(b + 4) != c->skipped ||
+	    get_be32(b + 8) != c->refused || get_be32(b + 12) != c->failed)
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, false);
+	c->state = CLONEDEV_CLONE_DONE;
+	c->wait = W_NOTHING;
+	c->out_len = 0;
+	return 0;
+}
+
+/* ---- target ---- */
+
+static int target_hello(struct cld_session *s, struct cld_clone *c,
+			 const u8 *m, u32 len)
+{
+	struct offer mine, theirs;
+	u32 dom, proto, suite, code, n;
+	struct cld_partition *p;
+	u8 *o = c->out, *b = o + HDR_LEN;
+	u8 pub[PUB_MAX];
+	int blen;
+
+	blen = check_msg(c, m, len, MSG_HELLO, 0, false);
+	if (blen < 0)
+		return 0;
+	n = get_offer(m + HDR_LEN, blen, &theirs);
+	if (!n || blen != n + NONCE_LEN)
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	memcpy(c->ns, m + HDR_LEN + n, NONCE_LEN);
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (p)
+		make_offer(p, &mine);
+	mutex_unlock(&cld_hsm.lock);
+	if (!p)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+	code = choose(&theirs, &mine, &dom, &proto, &suite);
+	if (code)
+		return fail(c, code, true);
+	c->protocol = proto;
+	c->cs = proto == CLONEDEV_PROTO_CPV4 ? suite_of(suite) : cpv3_suite;
+
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (p)
+		take_domain(c, p, theirs.fp[dom]);
+	mutex_unlock(&cld_hsm.lock);
+	if (!p || !c->domain_len)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+
+	c->hello = kmemdup(m, len, GFP_KERNEL);
+	if (!c->hello)
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	c->hello_len = len;
+	get_random_bytes(c->nt, NONCE_LEN);
+	if (handshake_keys(c))
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+
+	/* CHOICE */
+	n = put_offer(b, &mine, false);
+	memcpy(b + n, theirs.fp[dom], CLONEDEV_FINGERPRINT_LEN);
+	n += CLONEDEV_FINGERPRINT_LEN;
+	b[n++] = proto;
+	b[n++] = suite;
+	put_be16(b + n, CPV1_SLOT);
+	n += 2;
+	memcpy(b + n, c->nt, NONCE_LEN);
+	n += NONCE_LEN;
+	if (proto != CLONEDEV_PROTO_CPV1) {
+		if (eph_new(c, c->cs, pub))
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		memcpy(b + n, pub, c->cs->pub_len);
+		n += c->cs->pub_len;
+	}
+	put_header(o, MSG_CHOICE, NULL, 0, n + MAC_LEN);
+	c->choice = kmemdup(o, HDR_LEN + n, GFP_KERNEL);
+	if (!c->choice)
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	c->choice_len = HDR_LEN + n;
+	if (transcript_mac(c, "target", NULL, 0, b + n))
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	c->out_len = HDR_LEN + n + MAC_LEN;
+	c->wait = W_CONFIRM;
+	return 0;
+}
+
+static int target_confirm(struct cld_clone *c, u8 *m, u32 len)
+{
+	u32 k = c->protocol == CLONEDEV_PROTO_CPV4 ? c->cs->pub_len : 0;
+	u8 mac[MAC_LEN];
+	int blen = check_msg(c, m, len, MSG_CONFIRM, 1, true);
+
+	if (blen < 0)
+		return 0;
+	if (blen != k + MAC_LEN)
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	if (transcript_mac(c, "source", m, HDR_LEN + k, mac))
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	if (crypto_memneq(mac, m + HDR_LEN + k, MAC_LEN))
+		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+	if (k && cpv4_prk(c, m + HDR_LEN))
+		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+	put_header(c->out, MSG_READY, c->sid, 1, TAG_LEN);
+	if (aead_crypt(c->gcm, c->k_ctl[1], true, 2, 1, c->out,
+		       c->out + HDR_LEN, 0))
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	c->out_len = HDR_LEN + TAG_LEN;
+	c->wait = W_OBJECT;
+	return 0;
+}
+
+/* Stores @o if policy and the OUID allow; returns its status. */
+static u32 target_store(struct cld_session *s, struct cld_clone *c,
+			struct cld_object **o, u32 *handle, bool *gone)
+{
+	struct cld_partition *p;
+	struct cld_object *have;
+	u32 status;
+
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (!p) {
+		*gone = true;
+		status = CLONEDEV_CLONE_OBJ_FAILED;
+	} else if (!may_clone(p, c->role, *o)) {
+		status = CLONEDEV_CLONE_REFUSED;
+	} else if ((have = cld_object_find_ouid(p, (*o)->ouid))) {
+		*handle = have->handle;
+		status = CLONEDEV_CLONE_SKIPPED;
+	} else if (cld_object_add_copy(p, *o, handle)) {
+		status = CLONEDEV_CLONE_OBJ_FAILED;
+	} else {
+		*o = NULL;
+		status = CLONEDEV_CLONE_COPIED;
+	}
+	mutex_unlock(&cld_hsm.lock);
+	return status;
+}
+
+static int target_object(struct cld_session *s, struct cld_clone *c,
+			  u8 *m, u32 len)
+{
+	u32 seq = c->next + 2, off = 0, plen, status, handle = 0, rlen;
+	struct cld_object *o = NULL;
+	u8 *b = m + HDR_LEN, *r = c->out + HDR_LEN;
+	u8 pub[PUB_MAX];
+	bool gone = false;
+	int blen;
+
+	if (len >= HDR_LEN && m[5] == MSG_DONE) {
+		blen = check_msg(c, m, len, MSG_DONE, seq, true);
+		if (blen < 0)
+			return 0;
+		if (blen != 4 + TAG_LEN ||
+		    aead_crypt(c->gcm, c->k_ctl[0], false, 2, seq, m, b, 4))
+			return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+		if (get_be32(b) != c->next)
+			return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+		put_header(c->out, MSG_SUMMARY, c->sid, seq, 16 + TAG_LEN);
+		put_be32(r, c->copied);
+		put_be32(r + 4, c->skipped);
+		put_be32(r + 8, c->refused);
+		put_be32(r + 12, c->failed);
+		if (aead_crypt(c->gcm, c->k_ctl[1], true, 2, seq, c->out, r,
+			       16))
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		c->out_len = HDR_LEN + 16 + TAG_LEN;
+		c->total = c->next;
+		c->state = CLONEDEV_CLONE_DONE;
+		c->wait = W_NOTHING;
+		return 0;
+	}
+	blen = check_msg(c, m, len, MSG_OBJECT, seq, true);
+	if (blen < 0)
+		return 0;
+	if (c->protocol == CLONEDEV_PROTO_CPV3) {
+		off = cpv3_suite->pub_len;
+		if (blen < off + 2 + TAG_LEN ||
+		    cpv3_keys(c, c->next, b))
+			return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+	} else if (c->protocol == CLONEDEV_PROTO_CPV4 &&
+		   cpv4_keys(c, c->next)) {
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	}
+	if (blen < off + 2 + TAG_LEN)
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	plen = blen - off - TAG_LEN;
+	if ((c->protocol == CLONEDEV_PROTO_CPV1 && plen != CPV1_SLOT) ||
+	    obj_crypt(c, 0, false, seq, m, b + off, plen))
+		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+	/* Authentic from here on: a bad record is this object's failure. */
+	status = b[off];
+	if (status == CLONEDEV_CLONE_COPIED) {
+		o = get_record(b + off + 2, plen - 2);
+		status = o ? target_store(s, c, &o, &handle, &gone) :
+			     CLONEDEV_CLONE_OBJ_FAILED;
+		cld_object_free(o);
+	} else if (status > CLONEDEV_CLONE_OBJ_FAILED || b[off + 1] ||
+		   memchr_inv(b + off + 2, 0, plen - 2)) {
+		status = CLONEDEV_CLONE_OBJ_FAILED;
+	}
+	memzero_explicit(b + off, plen);
+	if (gone)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+	count(c, status);
+
+	rlen = 8;
+	memset(r, 0, rlen);
+	r[0] = status;
+	put_be32(r + 4, handle);
+	if (c->protocol == CLONEDEV_PROTO_CPV3) {
+		if (eph_new(c, cpv3_suite, pub))
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		memcpy(r + rlen, pub, cpv3_suite->pub_len);
+		rlen += cpv3_suite->pub_len;
+	}
+	put_header(c->out, MSG_RESULT, c->sid, seq, rlen + TAG_LEN);
+	if (obj_crypt(c, 1, true, seq, c->out, r, rlen))
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	c->out_len = HDR_LEN + rlen + TAG_LEN;
+	c->next++;
+	return 0;
+}
+
+/* ---- the ioctl ---- */
+
+/* The handles a SOURCE request names (all of them with count 0). */
+static int source_handles(struct cld_session *s, struct cld_clone *c,
+			  const struct clonedev_clone *cmd)
+{
+	struct cld_partition *p;
+	struct cld_object *o;
+	unsigned long h;
+	u32 i, n = 0;
+	int ret = 0;
+
+	if (cmd->count) {
+		if (cmd->count > INT_MAX / sizeof(u32))
+			return -EINVAL;
+		c->handles = kvmalloc_array(cmd->count, sizeof(u32),
+					    GFP_KERNEL);
+		if (!c->handles)
+			return -ENOMEM;
+		if (copy_from_user(c->handles, u64_to_user_ptr(cmd->handles),
+				   cmd->count * sizeof(u32)))
+			return -EFAULT;
+		c->total = cmd->count;
+	}
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (!p) {
+		ret = -EACCES;
+		goto out;
+	}
+	if (cmd->count) {
+		for (i = 0; i < c->total; i++)
+			if (!xa_load(&p->objects, c->handles[i]))
+				ret = -ENOENT;
+		goto out;
+	}
+	c->handles = kvmalloc_array(p->object_count ?: 1, sizeof(u32),
+				    GFP_KERNEL);
+	if (!c->handles) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	xa_for_each(&p->objects, h, o)
+		c->handles[n++] = h;
+	c->total = n;
+out:
+	mutex_unlock(&cld_hsm.lock);
+	return ret;
+}
+
+/* SOURCE: checks the session, then HELLO. */
+static int start_source(struct cld_session *s, struct cld_clone *c,
+			const struct clonedev_clone *cmd)
+{
+	struct cld_partition *p;
+	struct offer mine;
+	u8 *b = c->out + HDR_LEN;
+	u32 n;
+	int ret;
+
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	if (!p) {
+		ret = -ENODEV;
+	} else if (!cld_session_is(s, p, CLONEDEV_ROLE_CO) &&
+		   !cld_session_is(s, p, CLONEDEV_ROLE_CU)) {
+		ret = -EACCES;
+	} else {
+		ret = 0;
+		c->slot = p->slot;
+		c->serial = p->serial;
+		c->role = cld_session_is(s, p, CLONEDEV_ROLE_CO) ?
+			  CLONEDEV_ROLE_CO : CLONEDEV_ROLE_CU;
+		make_offer(p, &mine);
+	}
+	mutex_unlock(&cld_hsm.lock);
+	if (ret)
+		return ret;
+	ret = source_handles(s, c, cmd);
+	if (ret)
+		return ret;
+	get_random_bytes(c->ns, NONCE_LEN);
+	n = put_offer(b, &mine, true);
+	memcpy(b + n, c->ns, NONCE_LEN);
+	n += NONCE_LEN;
+	put_header(c->out, MSG_HELLO, NULL, 0, n);
+	c->out_len = HDR_LEN + n;
+	c->hello = kmemdup(c->out, c->out_len, GFP_KERNEL);
+	if (!c->hello)
+		return -ENOMEM;
+	c->hello_len = c->out_len;
+	c->wait = W_CHOICE;
+	return 0;
+}
+
+static int start_target(struct cld_session *s, struct cld_clone *c)
+{
+	struct cld_partition *p;
+	int ret = 0;
+
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	if (!p) {
+		ret = -ENODEV;
+	} else if (!cld_session_is(s, p, CLONEDEV_ROLE_CO)) {
+		ret = -EACCES;
+	} else {
+		c->slot = p->slot;
+		c->serial = p->serial;
+		c->role = CLONEDEV_ROLE_CO;
+	}
+	mutex_unlock(&cld_hsm.lock);
+	c->wait = W_HELLO;
+	return ret;
+}
+
+/* One message from the peer, by what the clone waits for. */
+static int step(struct cld_session *s, struct cld_clone *c, u8 *m, u32 len)
+{
+	c->out_len = 0;
+	c->has_result = false;
+	switch (c->wait) {
+	case W_CHOICE:
+		return source_choice(s, c, m, len);
+	case W_READY:
+		return source_ready(s, c, m, len);
+	case W_RESULT:
+		return source_result(s, c, m, len);
+	case W_SUMMARY:
+		return source_summary(c, m, len);
+	case W_CONFIRM:
+		return target_confirm(c, m, len);
+	case W_OBJECT:
+		return target_object(s, c, m, len);
+	case W_HELLO:
+		return target_hello(s, c, m, len);
+	default:
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	}
+}
+
+static void report(const struct cld_clone *c, struct clonedev_clone *cmd)
+{
+	cmd->out_len = c->out_len;
+	cmd->state = c->state;
+	cmd->error = c->error;
+	cmd->protocol = c->choice ? c->protocol : 0;
+	cmd->suite = cmd->protocol == CLONEDEV_PROTO_CPV4 ? c->cs->bit : 0;
+	cmd->total = c->total;
+	cmd->has_result = c->has_result;
+	cmd->result_handle = c->result_handle;
+	cmd->result_status = c->result_status;
+	cmd->result_target = c->result_target;
+	cmd->copied = c->copied;
+	cmd->skipped = c->skipped;
+	cmd->refused = c->refused;
+	cmd->failed = c->failed;
+}
+
+int cld_session_clone(struct cld_session *s, void *arg)
+{
+	struct clonedev_clone *cmd = arg;
+	struct cld_clone *c;
+	u8 *in = NULL;
+	int ret = 0;
+
+	if (cmd->flags)
+		return -EOPNOTSUPP;
+	if (cmd->__reserved[0] || cmd->__reserved[1] ||
+	    cmd->op < CLONEDEV_CLONE_SOURCE || cmd->op > CLONEDEV_CLONE_ABORT)
+		return -EINVAL;
+	if (cmd->in_len > CLONEDEV_CLONE_MSG_MAX ||
+	    (cmd->op != CLONEDEV_CLONE_ABORT &&
+	     cmd->out_cap < CLONEDEV_CLONE_MSG_MAX))
+		return -EMSGSIZE;
+	if ((cmd->op == CLONEDEV_CLONE_TARGET ||
+	     cmd->op == CLONEDEV_CLONE_STEP) && !cmd->in_len)
+		return -EINVAL;
+	if (cmd->in_len) {
+		in = memdup_user(u64_to_user_ptr(cmd->in), cmd->in_len);
+		if (IS_ERR(in))
+			return PTR_ERR(in);
+	}
+
+	mutex_lock(&s->lock);
+	switch (cmd->op) {
+	case CLONEDEV_CLONE_SOURCE:
+	case CLONEDEV_CLONE_TARGET:
+		clone_free(s->clone);
+		s->clone = NULL;
+		c = clone_alloc(cmd->op == CLONEDEV_CLONE_SOURCE);
+		if (IS_ERR(c)) {
+			ret = PTR_ERR(c);
+			break;
+		}
+		ret = c->source ? start_source(s, c, cmd) :
+				  start_target(s, c);
+		if (ret) {
+			clone_free(c);
+			break;
+		}
+		s->clone = c;
+		if (!c->source)
+			step(s, c, in, cmd->in_len);
+		break;
+	case CLONEDEV_CLONE_STEP:
+		c = s->clone;
+		if (!c || c->state != CLONEDEV_CLONE_RUNNING) {
+			ret = -EINVAL;
+			break;
+		}
+		step(s, c, in, cmd->in_len);
+		break;
+	default:
+		c = s->clone;
+		if (!c) {
+			ret = -EINVAL;
+			break;
+		}
+		if (c->state == CLONEDEV_CLONE_RUNNING)
+			fail(c, CLONEDEV_CLONE_E_ABORTED, true);
+		c->has_result = false;
+	}
+	if (!ret) {
+		report(c, cmd);
+		if (c->out_len &&
+		    copy_to_user(u64_to_user_ptr(cmd->out), c->out,
+				 c->out_len))
+			ret = -EFAULT;
+		memzero_explicit(c->out, CLONEDEV_CLONE_MSG_MAX);
+		if (c->state != CLONEDEV_CLONE_RUNNING) {
+			clone_free(c);
+			s->clone = NULL;
+		}
+	}
+	mutex_unlock(&s->lock);
+	kfree_sensitive(in);
+	return ret;
+}

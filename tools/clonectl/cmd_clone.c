@@ -1,0 +1,302 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonectl: "partition clone -slot N -objects H1,H2,...|all". The current
+ * slot is the source; a second session logs in to the target with its co
+ * credential; libclonedev relays the messages between the two kernels'
+ * clone engines and reports each object's fate.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "json.h"
+
+struct outcome {
+	unsigned int handle, status, target;
+};
+
+struct clone_run {
+	struct cli *cli;
+	bool progress;			/* a terminal is watching */
+	struct outcome *done;		/* for JSON */
+	unsigned int n_done;
+};
+
+static const char *status_text(unsigned int status)
+{
+	switch (status) {
+	case CLONEDEV_CLONE_COPIED:
+		return "copied";
+	case CLONEDEV_CLONE_SKIPPED:
+		return "skipped";
+	case CLONEDEV_CLONE_REFUSED:
+		return "refused";
+	case CLONEDEV_CLONE_TOO_LARGE:
+		return "too-large";
+	}
+	return "failed";
+}
+
+static void on_result(void *arg, const struct clonedev_clone *st)
+{
+	struct clone_run *r = arg;
+	unsigned int h = st->result_handle, t = st->result_target;
+	struct outcome *more;
+
+	if (cli_json(r->cli)) {
+		more = realloc(r->done, (r->n_done + 1) * sizeof(*more));
+		if (!more)
+			return;
+		r->done = more;
+		r->done[r->n_done++] = (struct outcome){ h, st->result_status,
+							  t };
+		return;
+	}
+	if (r->progress)
+		fputs("\r\033[K", stderr);
+	switch (st->result_status) {
+	case CLONEDEV_CLONE_COPIED:
+		printf("Object %u: copied (target handle %u).\n", h, t);
+		break;
+	case CLONEDEV_CLONE_SKIPPED:
+		printf("Object %u: skipped, the target holds it already (handle %u).\n",
+		       h, t);
+		break;
+	case CLONEDEV_CLONE_REFUSED:
+		printf("Object %u: refused: a cloning policy (0 for private keys, 4 for secret keys) or the role forbids it on one side.\n",
+		       h);
+		break;
+	case CLONEDEV_CLONE_TOO_LARGE:
+		printf("Object %u: failed: larger than the target's CPv1 object slot (data length out of range).\n",
+		       h);
+		break;
+	default:
+		printf("Object %u: failed: the target could not store it.\n",
+		       h);
+	}
+	if (r->progress) {
+		fflush(stdout);
+		fprintf(stderr, "%u of %u objects done", st->copied +
+			st->skipped + st->refused + st->failed, st->total);
+	}
+}
+
+static int clone_error(unsigned int error, unsigned int src,
+		       unsigned int dst)
+{
+	switch (error) {
+	case CLONEDEV_CLONE_E_DOMAIN:
+		return cli_error("cloning: slots %u and %u share no cloning domain, so nothing was cloned; give both the same domain ('partition domainadd', policy 44 for a second one).",
+				 src, dst);
+	case CLONEDEV_CLONE_E_FIPS:
+		return cli_error("cloning: slot %u is in FIPS mode and slot %u is not; a FIPS partition never clones to a non-FIPS one.",
+				 src, dst);
+	case CLONEDEV_CLONE_E_PROTOCOL:
+		return cli_error("cloning: slots %u and %u have no cloning protocol in common (protocol level, policy 42 forcing CPv1, FIPS mode refusing it, or no common cipher suite).",
+				 src, dst);
+	case CLONEDEV_CLONE_E_AUTH:
+		return cli_error("cloning: a message failed authentication (altered in transit, or the domains differ); the clone stopped and nothing from that message was stored.");
+	case CLONEDEV_CLONE_E_ROLE:
+		return cli_error("cloning: a side's login ended during the clone; log in again and repeat it (objects already copied are skipped).");
+	case CLONEDEV_CLONE_E_UNEXPECTED:
+		return cli_error("cloning: a message arrived out of order, malformed or from another clone; the clone stopped.");
+	}
+	return cli_error("cloning: the clone failed (%s error %u).",
+			 error == CLONEDEV_CLONE_E_INTERNAL ? "internal" :
+			 "protocol", error);
+}
+
+/* Parses "all" (count 0) or "H1,H2,...". */
+static int parse_objects(const char *s, unsigned int **handles,
+			 unsigned int *count)
+{
+	unsigned int n = 0, cap = 0, *h = NULL, *more;
+	const char *p = s;
+	char *end;
+
+	*handles = NULL;
+	*count = 0;
+	if (!strcmp(s, "all"))
+		return 0;
+	for (;;) {
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (end == p || errno || v == 0 || v > 0x7fffffff ||
+		    (*end && *end != ',') || *p == '-' || *p == '+') {
+			free(h);
+			return cli_error("-objects takes 'all' or handles H1,H2,... (numbers), not '%s'.",
+					 s);
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			more = realloc(h, cap * sizeof(*h));
+			if (!more) {
+				free(h);
+				return cli_error("out of memory.");
+			}
+			h = more;
+		}
+		h[n++] = v;
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	*handles = h;
+	*count = n;
+	return 0;
+}
+
+/* A second session on the target slot with its co logged in. */
+static int target_session(struct cli *cli, const struct command *cmd,
+			  const struct cmd_args *args, unsigned int slot,
+			  struct clonedev **out)
+{
+	const char *files = cli_opt(cmd, args, "sharefiles");
+	const char *dir = cli_opt(cmd, args, "sharedir");
+	struct clonedev *t;
+	int ret;
+
+	ret = clonedev_open(&t);
+	if (ret)
+		return cli_errno(cli, ret, "opening a session for the target");
+	ret = clonedev_slot_set(t, slot);
+	if (ret == -ENODEV) {
+		clonedev_close(t);
+		return cli_error("there is no partition in slot %u; 'slot list' shows them.",
+				 slot);
+	}
+	if (!ret && (files || dir)) {
+		ret = cli_quorum_login(cli, t, CLONEDEV_ROLE_CO, files, dir);
+	} else if (!ret) {
+		char pw[CLI_SECRET_MAX];
+
+		if (cli_secret(cli, cli_opt(cmd, args, "password"),
+			       "target partition's co password", pw,
+			       sizeof(pw))) {
+			clonedev_close(t);
+			return -1;
+		}
+		ret = clonedev_login(t, CLONEDEV_ROLE_CO, pw);
+		cli_wipe(pw, sizeof(pw));
+	}
+	if (ret) {
+		clonedev_close(t);
+		if (ret == CLI_REPORTED)
+			return -1;
+		if (ret == -EACCES)
+			return cli_error("cloning: the target's co credential is wrong; this counts as a failed co login on slot %u.",
+					 slot);
+		if (ret == -EINVAL)
+			return cli_error("cloning: slot %u authenticates its co %s.",
+					 slot, files || dir ?
+					 "with a password, not shares" :
+					 "with shares; give -sharefiles or -sharedir");
+		return cli_errno(cli, ret, "logging in to the target");
+	}
+	*out = t;
+	return 0;
+}
+
+static void print_verdict(struct cli *cli, const struct clone_run *r,
+			  const struct clonedev_clone *res)
+{
+	unsigned int failed = res->refused + res->failed;
+	const char *suite = res->suite ? clonedev_suite_name(res->suite) :
+			    NULL;
+	unsigned int i;
+
+	if (cli_json(cli)) {
+		struct json j;
+
+		json_init(&j, stdout);
+		json_obj_begin(&j, NULL);
+		json_str(&j, "protocol", clonedev_protocol_name(res->protocol));
+		if (suite)
+			json_str(&j, "suite", suite);
+		json_uint(&j, "copied", res->copied);
+		json_uint(&j, "skipped", res->skipped);
+		json_uint(&j, "failed", failed);
+		json_arr_begin(&j, "objects");
+		for (i = 0; i < r->n_done; i++) {
+			json_obj_begin(&j, NULL);
+			json_uint(&j, "handle", r->done[i].handle);
+			json_str(&j, "status", status_text(r->done[i].status));
+			if (r->done[i].target)
+				json_uint(&j, "target_handle",
+					  r->done[i].target);
+			json_obj_end(&j);
+		}
+		json_arr_end(&j);
+		json_obj_end(&j);
+		json_end(&j);
+		return;
+	}
+	printf("Clone %s over %s%s%s%s: %u copied, %u skipped, %u failed.\n",
+	       failed ? "finished with failures" : "complete",
+	       clonedev_protocol_name(res->protocol), suite ? " (" : "",
+	       suite ? suite : "", suite ? ")" : "", res->copied,
+	       res->skipped, failed);
+}
+
+int cmd_partition_clone(struct cli *cli, const struct command *cmd,
+			const struct cmd_args *args)
+{
+	struct clone_run run = { .cli = cli };
+	struct clonedev_clone_relay relay = { .progress = on_result,
+					      .arg = &run };
+	struct clonedev_session_info si;
+	struct clonedev_clone res;
+	struct clonedev *cd, *t = NULL;
+	unsigned int slot, *handles, count;
+	int ret;
+
+	if (cli_session(cli, &cd) ||
+	    cli_slot_number(cli_opt(cmd, args, "slot"), &slot) ||
+	    parse_objects(cli_opt(cmd, args, "objects"), &handles, &count))
+		return -1;
+	ret = clonedev_session_info(cd, &si);
+	if (!ret && !si.slot)
+		ret = cli_error("no source slot is selected; choose it with 'slot set -slot N' and log in as co.");
+	else if (!ret && si.slot == slot)
+		ret = cli_error("the target slot %u is the current slot; clone to another partition.",
+				slot);
+	else if (!ret && si.role != CLONEDEV_ROLE_CO &&
+		 si.role != CLONEDEV_ROLE_CU)
+		ret = cli_error("cloning needs the co (or, for public objects, the cu) logged in on the source slot %u.",
+				si.slot);
+	else if (ret)
+		ret = cli_errno(cli, ret, "reading the session");
+	if (!ret)
+		ret = target_session(cli, cmd, args, slot, &t);
+	if (ret) {
+		free(handles);
+		return -1;
+	}
+	run.progress = !cli_json(cli) && isatty(STDERR_FILENO);
+	ret = clonedev_clone(cd, t, handles, count, &relay, &res);
+	clonedev_close(t);
+	free(handles);
+	if (run.progress)
+		fputs("\r\033[K", stderr);
+	if (ret == -EPROTO)
+		ret = clone_error(res.error, si.slot, slot);
+	else if (ret == -ENOENT)
+		ret = cli_error("cloning: an object in -objects does not exist on slot %u; 'partition contents' lists them.",
+				si.slot);
+	else if (ret == -EACCES)
+		ret = cli_error("cloning: the login on slot %u ended; log in again as co.",
+				si.slot);
+	else if (ret)
+		ret = cli_errno(cli, ret, "cloning");
+	else
+		print_verdict(cli, &run, &res);
+	free(run.done);
+	if (ret)
+		return -1;
+	return res.refused + res.failed ? -1 : 0;
+}
