@@ -1522,8 +1522,15 @@ static int start_target(struct cld_session *s, struct cld_clone *c)
 /* One message from the peer, by what the clone waits for. */
 static int step(struct cld_session *s, struct cld_clone *c, u8 *m, u32 len)
 {
+	struct cld_partition *p;
+
 	c->out_len = 0;
 	c->has_result = false;
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	mutex_unlock(&cld_hsm.lock);
+	if (!p)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
 	switch (c->wait) {
 	case W_CHOICE:
 		return source_choice(s, c, m, len);

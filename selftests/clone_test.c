@@ -1,0 +1,750 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonedev selftests: cloning between two partitions through
+ * CLONEDEV_IOCTL_CLONE and libclonedev's relay: every negotiation outcome
+ * (protocol levels, policy 42, FIPS, suites), policy and role refusals,
+ * skip-existing, fidelity of what arrives, CPv1's slot limit, CPv4's key
+ * renewal, and a relay that alters, replays, reorders, truncates or
+ * mixes messages: the clone fails and nothing from such a message is
+ * stored.
+ */
+#include <sys/ioctl.h>
+
+#include "clonedev_test_util.h"
+
+#define P384	CLONEDEV_SUITE_P384_AES256GCM
+#define P256	CLONEDEV_SUITE_P256_AES256GCM
+#define X25519	CLONEDEV_SUITE_X25519_CHACHA20POLY1305
+#define CPV1	CLONEDEV_PROTO_CPV1
+#define CPV3	CLONEDEV_PROTO_CPV3
+#define CPV4	CLONEDEV_PROTO_CPV4
+
+#define MSG_TYPE(m)	((m)[5])
+#define MSG_SEQ(m)	((unsigned int)(m)[24] << 24 | (m)[25] << 16 | \
+			 (m)[26] << 8 | (m)[27])
+
+enum { HELLO = 1, CHOICE, CONFIRM, OBJECT, RESULT, DONE, SUMMARY, READY };
+
+FIXTURE(clone)
+{
+	struct clonedev_nl *nl;
+	struct clonedev *src, *dst;
+	unsigned int src_slot, dst_slot;
+	unsigned int keys[4];	/* aes-256, ec-p256 pair, data */
+};
+
+/* A partition like setup_partition()'s, at protocol level @level. */
+static void make_partition(struct __test_metadata *_metadata,
+			   struct clonedev_nl *nl, const char *label,
+			   unsigned int level, const char *domain,
+			   struct clonedev **cd, unsigned int *slot)
+{
+	struct clonedev_slot s;
+
+	ASSERT_EQ(0, clonedev_nl_partition_create(nl, label, 0, 0, level, &s));
+	*slot = s.slot;
+	ASSERT_EQ(0, clonedev_open(cd));
+	ASSERT_EQ(0, clonedev_slot_set(*cd, s.slot));
+	ASSERT_EQ(0, clonedev_partition_init(*cd, NULL, TEST_PO, domain,
+					     "dom"));
+	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_PO, TEST_PO));
+	ASSERT_EQ(0, clonedev_role_init(*cd, CLONEDEV_ROLE_CO, TEST_CO));
+	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_CO, TEST_CO));
+	ASSERT_EQ(0, clonedev_role_init(*cd, CLONEDEV_ROLE_CU, TEST_CU));
+	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_CO, TEST_CO));
+}
+
+static void make_keys(struct __test_metadata *_metadata, struct clonedev *cd,
+		      unsigned int *h)
+{
+	ASSERT_EQ(0, clonedev_object_generate(cd, CLONEDEV_KEY_AES, 256, 0,
+					      "aes", "\x01\x02", 2, &h[0]));
+	ASSERT_EQ(0, clonedev_object_generate_pair(cd, CLONEDEV_KEY_EC_P256,
+						   0, "ec", "\x03", 1, &h[1],
+						   &h[2]));
+	ASSERT_EQ(0, clonedev_object_create(cd, 0, "note", NULL, 0, "hello",
+					    5, &h[3]));
+}
+
+FIXTURE_SETUP(clone)
+{
+	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
+	delete_all_partitions(_metadata, self->nl);
+	make_partition(_metadata, self->nl, "source", 0, "shared", &self->src,
+		       &self->src_slot);
+	make_partition(_metadata, self->nl, "target", 0, "shared", &self->dst,
+		       &self->dst_slot);
+	make_keys(_metadata, self->src, self->keys);
+}
+
+FIXTURE_TEARDOWN(clone)
+{
+	clonedev_close(self->src);
+	clonedev_close(self->dst);
+	delete_all_partitions(_metadata, self->nl);
+	clonedev_nl_close(self->nl);
+}
+
+/* Sets policy @id to @value as the po of @cd's partition, then co again. */
+static int set_policy(struct clonedev *cd, unsigned int id,
+		      unsigned int value)
+{
+	struct clonedev_policy_change ch = { .id = id, .value = value };
+	int ret;
+
+	ret = clonedev_login(cd, CLONEDEV_ROLE_PO, TEST_PO) ?:
+	      clonedev_policy_set(cd, &ch, 1, 1) ?:
+	      clonedev_login(cd, CLONEDEV_ROLE_CO, TEST_CO);
+	return ret;
+}
+
+static int disable_suites(struct clonedev *cd, unsigned int suites)
+{
+	struct clonedev_suites s;
+
+	return clonedev_login(cd, CLONEDEV_ROLE_PO, TEST_PO) ?:
+	       clonedev_suites(cd, 0, suites, &s) ?:
+	       clonedev_login(cd, CLONEDEV_ROLE_CO, TEST_CO);
+}
+
+static int run(struct clonedev *src, struct clonedev *dst,
+	       struct clonedev_clone *res)
+{
+	return clonedev_clone(src, dst, NULL, 0, NULL, res);
+}
+
+/* Clones everything and checks the protocol and suite it used. */
+static void expect_choice(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(clone) *self, unsigned int proto,
+			  unsigned int suite)
+{
+	struct clonedev_clone res;
+
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_DONE, res.state);
+	EXPECT_EQ(proto, res.protocol);
+	EXPECT_EQ(suite, res.suite);
+	EXPECT_EQ(4, res.copied);
+	EXPECT_EQ(0, res.skipped + res.refused + res.failed);
+	EXPECT_EQ(4, count_objects(self->dst));
+}
+
+/* A failed clone with @error that left the target as it was (@n objects). */
+static void expect_failure(struct __test_metadata *_metadata,
+			   FIXTURE_DATA(clone) *self, unsigned int error,
+			   int n)
+{
+	struct clonedev_clone res;
+
+	EXPECT_EQ(-EPROTO, run(self->src, self->dst, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_FAILED, res.state);
+	EXPECT_EQ(error, res.error);
+	EXPECT_EQ(0, res.copied);
+	EXPECT_EQ(n, count_objects(self->dst));
+}
+
+TEST_F(clone, cpv4_strongest_suite_by_default)
+{
+	expect_choice(_metadata, self, CPV4, P384);
+}
+
+TEST_F(clone, strongest_suite_enabled_on_both)
+{
+	ASSERT_EQ(0, disable_suites(self->dst, P384));
+	expect_choice(_metadata, self, CPV4, P256);
+}
+
+TEST_F(clone, x25519_when_only_it_is_common)
+{
+	ASSERT_EQ(0, disable_suites(self->src, P384));
+	ASSERT_EQ(0, disable_suites(self->dst, P256));
+	expect_choice(_metadata, self, CPV4, X25519);
+}
+
+TEST_F(clone, no_suite_on_one_side_gives_cpv3)
+{
+	ASSERT_EQ(0, disable_suites(self->dst, CLONEDEV_SUITES_ALL));
+	expect_choice(_metadata, self, CPV3, 0);
+}
+
+TEST_F(clone, no_common_suite_gives_cpv3)
+{
+	ASSERT_EQ(0, disable_suites(self->src, P384 | P256));
+	ASSERT_EQ(0, disable_suites(self->dst, X25519));
+	expect_choice(_metadata, self, CPV3, 0);
+}
+
+TEST_F(clone, policy_42_on_either_side_forces_cpv1)
+{
+	struct clonedev_clone res;
+
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 1));
+	expect_choice(_metadata, self, CPV1, 0);
+
+	/* And from the source's side (turning it on clears the source). */
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 0));
+	ASSERT_EQ(0, set_policy(self->src, CLONEDEV_POLICY_CPV1, 1));
+	EXPECT_EQ(0, count_objects(self->src));
+	ASSERT_EQ(0, clonedev_object_generate(self->src, CLONEDEV_KEY_AES,
+					      128, 0, "new", NULL, 0,
+					      &self->keys[0]));
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(CPV1, res.protocol);
+	EXPECT_EQ(1, res.copied);
+}
+
+/* Each pair of protocol levels, through new partitions. */
+TEST_F(clone, protocol_levels)
+{
+	static const struct {
+		unsigned int src, dst, proto;
+	} cases[] = {
+		{ CLONEDEV_LEVEL_LEGACY, CLONEDEV_LEVEL_CURRENT, CPV1 },
+		{ CLONEDEV_LEVEL_CURRENT, CLONEDEV_LEVEL_LEGACY, CPV1 },
+		{ CLONEDEV_LEVEL_LEGACY, CLONEDEV_LEVEL_V3, CPV1 },
+		{ CLONEDEV_LEVEL_V3, CLONEDEV_LEVEL_V3, CPV3 },
+		{ CLONEDEV_LEVEL_V3, CLONEDEV_LEVEL_CURRENT, CPV3 },
+		{ CLONEDEV_LEVEL_CURRENT, CLONEDEV_LEVEL_V3, CPV3 },
+		{ CLONEDEV_LEVEL_LEGACY, CLONEDEV_LEVEL_LEGACY, CPV1 },
+	};
+	struct clonedev *s, *t;
+	unsigned int i, ss, ts, h;
+	struct clonedev_clone res;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		make_partition(_metadata, self->nl, "ls", cases[i].src,
+			       "shared", &s, &ss);
+		make_partition(_metadata, self->nl, "lt", cases[i].dst,
+			       "shared", &t, &ts);
+		ASSERT_EQ(0, clonedev_object_generate(s, CLONEDEV_KEY_AES,
+						      256, 0, "k", NULL, 0,
+						      &h));
+		ASSERT_EQ(0, run(s, t, &res)) TH_LOG("case %u", i);
+		EXPECT_EQ(cases[i].proto, res.protocol) TH_LOG("case %u", i);
+		EXPECT_EQ(1, res.copied);
+		clonedev_close(s);
+		clonedev_close(t);
+		ASSERT_EQ(0, clonedev_nl_partition_delete(self->nl, ss));
+		ASSERT_EQ(0, clonedev_nl_partition_delete(self->nl, ts));
+	}
+}
+
+TEST_F(clone, fips_source_refuses_non_fips_target)
+{
+	ASSERT_EQ(0, set_policy(self->src, CLONEDEV_POLICY_NON_FIPS, 0));
+	expect_failure(_metadata, self, CLONEDEV_CLONE_E_FIPS, 0);
+}
+
+TEST_F(clone, fips_on_both_sides_never_picks_x25519)
+{
+	ASSERT_EQ(0, set_policy(self->src, CLONEDEV_POLICY_NON_FIPS, 0));
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_NON_FIPS, 0));
+	ASSERT_EQ(0, disable_suites(self->dst, P384 | P256));
+	expect_choice(_metadata, self, CPV3, 0);
+}
+
+TEST_F(clone, non_fips_source_may_clone_to_fips_target)
+{
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_NON_FIPS, 0));
+	expect_choice(_metadata, self, CPV4, P384);
+}
+
+TEST_F(clone, fips_and_forced_cpv1_have_no_protocol)
+{
+	ASSERT_EQ(0, set_policy(self->src, CLONEDEV_POLICY_NON_FIPS, 0));
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_NON_FIPS, 0));
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 1));
+	expect_failure(_metadata, self, CLONEDEV_CLONE_E_PROTOCOL, 0);
+}
+
+TEST_F(clone, domain_mismatch_is_one_error_and_no_residue)
+{
+	struct clonedev *other;
+	unsigned int slot, h;
+	struct clonedev_clone res;
+
+	make_partition(_metadata, self->nl, "stranger", 0, "not-shared",
+		       &other, &slot);
+	ASSERT_EQ(0, clonedev_object_generate(other, CLONEDEV_KEY_AES, 128, 0,
+					      "mine", NULL, 0, &h));
+	EXPECT_EQ(-EPROTO, run(self->src, other, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_DOMAIN, res.error);
+	EXPECT_EQ(0, res.copied + res.skipped + res.refused + res.failed);
+	EXPECT_EQ(1, count_objects(other));
+	clonedev_close(other);
+}
+
+TEST_F(clone, a_shared_second_domain_is_found)
+{
+	struct clonedev *other;
+	unsigned int slot;
+
+	make_partition(_metadata, self->nl, "second", 0, "its-own", &other,
+		       &slot);
+	/* The target holds "shared" as its second domain. */
+	ASSERT_EQ(0, set_policy(other, CLONEDEV_POLICY_EXTENDED_DOMAINS, 1));
+	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_PO, TEST_PO));
+	ASSERT_EQ(0, clonedev_domain_add(other, "extra", "shared", 0));
+	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_CO, TEST_CO));
+	clonedev_close(self->dst);
+	self->dst = other;
+	expect_choice(_metadata, self, CPV4, P384);
+}
+
+TEST_F(clone, skips_what_the_target_holds)
+{
+	struct clonedev_clone res;
+	unsigned int one = self->keys[0];
+
+	ASSERT_EQ(0, clonedev_clone(self->src, self->dst, &one, 1, NULL,
+				    &res));
+	EXPECT_EQ(1, res.copied);
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(3, res.copied);
+	EXPECT_EQ(1, res.skipped);
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(0, res.copied);
+	EXPECT_EQ(4, res.skipped);
+	EXPECT_EQ(4, count_objects(self->dst));
+}
+
+/* Finds the target's object with @ouid. */
+static int by_ouid(struct clonedev *cd, const unsigned char *ouid,
+		   struct clonedev_object_attrs *out)
+{
+	unsigned int *h = NULL;
+	int n, i, found = -1;
+
+	n = clonedev_object_list(cd, &h);
+	for (i = 0; i < n && found < 0; i++)
+		if (!clonedev_object_get(cd, h[i], out, NULL, 0, NULL) &&
+		    !memcmp(out->ouid, ouid, sizeof(out->ouid)))
+			found = i;
+	free(h);
+	return found < 0 ? -1 : 0;
+}
+
+TEST_F(clone, objects_arrive_identical)
+{
+	struct clonedev_object_attrs a, b;
+	unsigned char v1[64], v2[64];
+	unsigned int i, l1, l2;
+
+	expect_choice(_metadata, self, CPV4, P384);
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, clonedev_object_get(self->src, self->keys[i], &a,
+						 NULL, 0, NULL));
+		ASSERT_EQ(0, by_ouid(self->dst, a.ouid, &b));
+		EXPECT_EQ(a.obj_class, b.obj_class);
+		EXPECT_EQ(a.key_type, b.key_type);
+		EXPECT_EQ(a.bits, b.bits);
+		EXPECT_EQ(a.obj_flags, b.obj_flags);
+		EXPECT_EQ(a.id_len, b.id_len);
+		EXPECT_EQ(0, memcmp(a.id, b.id, a.id_len));
+		EXPECT_STREQ(a.label, b.label);
+		EXPECT_EQ(0, memcmp(a.kcv, b.kcv, sizeof(a.kcv)));
+		EXPECT_EQ(0, memcmp(a.ouid, b.ouid, sizeof(a.ouid)));
+	}
+	/* The public key and the data travel with their values. */
+	ASSERT_EQ(0, clonedev_object_get(self->src, self->keys[3], &a, v1,
+					 sizeof(v1), &l1));
+	ASSERT_EQ(0, by_ouid(self->dst, a.ouid, &b));
+	ASSERT_EQ(0, clonedev_object_get(self->dst, b.handle, &b, v2,
+					 sizeof(v2), &l2));
+	EXPECT_EQ(l1, l2);
+	EXPECT_EQ(0, memcmp(v1, v2, l1));
+}
+
+TEST_F(clone, every_protocol_carries_every_kind)
+{
+	static const unsigned int cases[][2] = {
+		{ CPV4, P384 }, { CPV4, P256 }, { CPV4, X25519 },
+		{ CPV3, 0 }, { CPV1, 0 },
+	};
+	struct clonedev_object_attrs a, b;
+	struct clonedev *t;
+	unsigned int i, k, slot;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		make_partition(_metadata, self->nl, "each", 0, "shared", &t,
+			       &slot);
+		if (cases[i][0] == CPV4) {
+			ASSERT_EQ(0, disable_suites(t, CLONEDEV_SUITES_ALL &
+						       ~cases[i][1]));
+		} else if (cases[i][0] == CPV3) {
+			ASSERT_EQ(0, disable_suites(t, CLONEDEV_SUITES_ALL));
+		} else {
+			ASSERT_EQ(0, set_policy(t, CLONEDEV_POLICY_CPV1, 1));
+		}
+		clonedev_close(self->dst);
+		self->dst = t;
+		expect_choice(_metadata, self, cases[i][0], cases[i][1]);
+		for (k = 0; k < 4; k++) {
+			ASSERT_EQ(0, clonedev_object_get(self->src,
+							 self->keys[k], &a,
+							 NULL, 0, NULL));
+			ASSERT_EQ(0, by_ouid(t, a.ouid, &b));
+			EXPECT_EQ(0, memcmp(a.kcv, b.kcv, sizeof(a.kcv)));
+			EXPECT_EQ(a.bits, b.bits);
+		}
+		ASSERT_EQ(0, clonedev_nl_partition_delete(self->nl, slot));
+	}
+}
+
+TEST_F(clone, selected_handles_only)
+{
+	struct clonedev_clone res;
+	unsigned int two[2] = { self->keys[3], self->keys[0] };
+	unsigned int bad[2] = { self->keys[0], 999 };
+
+	ASSERT_EQ(0, clonedev_clone(self->src, self->dst, two, 2, NULL, &res));
+	EXPECT_EQ(2, res.copied);
+	EXPECT_EQ(2, res.total);
+	EXPECT_EQ(2, count_objects(self->dst));
+	/* A handle that does not exist: nothing starts. */
+	EXPECT_NEG_ERRNO(ENOENT, clonedev_clone(self->src, self->dst, bad, 2,
+						NULL, &res));
+	EXPECT_EQ(2, count_objects(self->dst));
+}
+
+TEST_F(clone, policies_0_and_4_on_either_side)
+{
+	struct clonedev_clone res;
+
+	/* No secret keys into the target. */
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_SECRET_CLONING, 0));
+	EXPECT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(3, res.copied);
+	EXPECT_EQ(1, res.refused);
+	EXPECT_EQ(3, count_objects(self->dst));
+	/* No private keys out of the source. */
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_SECRET_CLONING, 1));
+	ASSERT_EQ(0, set_policy(self->src, CLONEDEV_POLICY_PRIVATE_CLONING, 0));
+	EXPECT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(1, res.copied);
+	EXPECT_EQ(2, res.skipped);
+	EXPECT_EQ(1, res.refused);
+	EXPECT_EQ(4, count_objects(self->dst));
+}
+
+TEST_F(clone, cu_clones_public_objects_only)
+{
+	struct clonedev_clone res;
+
+	ASSERT_EQ(0, clonedev_login(self->src, CLONEDEV_ROLE_CU, TEST_CU));
+	EXPECT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(2, res.copied);	/* the public key and the data */
+	EXPECT_EQ(2, res.refused);
+	EXPECT_EQ(2, count_objects(self->dst));
+}
+
+TEST_F(clone, cpv1_slot_limit_is_a_length_error)
+{
+	unsigned char big[2000];
+	struct clonedev_clone res;
+	unsigned int h;
+
+	memset(big, 'x', sizeof(big));
+	ASSERT_EQ(0, clonedev_object_create(self->src, 0, "big", NULL, 0, big,
+					    sizeof(big), &h));
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 1));
+	EXPECT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(CPV1, res.protocol);
+	EXPECT_EQ(4, res.copied);
+	EXPECT_EQ(1, res.failed);
+	EXPECT_EQ(4, count_objects(self->dst));
+	/* CPv4 has no such limit. */
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 0));
+	EXPECT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(CPV4, res.protocol);
+	EXPECT_EQ(1, res.copied);
+	EXPECT_EQ(4, res.skipped);
+	EXPECT_EQ(5, count_objects(self->dst));
+}
+
+TEST_F_TIMEOUT(clone, cpv4_renews_its_key_past_1000_objects,
+	       HEAVY_TEST_TIMEOUT)
+{
+	unsigned int *h = calloc(1100, sizeof(*h));
+	struct clonedev_clone res;
+
+	ASSERT_NE(NULL, h);
+	ASSERT_EQ(0, clonedev_object_generate_bulk(self->src, CLONEDEV_KEY_AES,
+						   128, 0, "many", 1100, h));
+	free(h);
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(CPV4, res.protocol);
+	EXPECT_EQ(1104, res.copied);
+	EXPECT_EQ(1104, count_objects(self->dst));
+}
+
+/* ---- a relay that misbehaves ---- */
+
+struct evil {
+	int to_target;		/* direction to act on */
+	unsigned int type;	/* message type to act on */
+	unsigned int seq;	/* and its sequence number */
+	int action;
+	unsigned char saved[CLONEDEV_CLONE_MSG_MAX];
+	unsigned int saved_len;
+	const unsigned char *foreign;	/* for SWAP */
+	unsigned int foreign_len;
+	int hits;
+};
+
+enum { FLIP_LAST, FLIP_HEADER, TRUNCATE, REPLAY, SWAP, DOWNGRADE };
+
+static void evil_relay(void *arg, int to_target, unsigned char *m,
+		       unsigned int *len)
+{
+	struct evil *e = arg;
+
+	/* Remember the OBJECT before the one to replace (for REPLAY). */
+	if (e->action == REPLAY && to_target && MSG_TYPE(m) == OBJECT &&
+	    MSG_SEQ(m) + 1 == e->seq) {
+		memcpy(e->saved, m, *len);
+		e->saved_len = *len;
+	}
+	if (to_target != e->to_target || MSG_TYPE(m) != e->type ||
+	    MSG_SEQ(m) != e->seq)
+		return;
+	e->hits++;
+	switch (e->action) {
+	case FLIP_LAST:
+		m[*len - 1] ^= 0x01;
+		break;
+	case FLIP_HEADER:
+		m[12] ^= 0x80;		/* the session id */
+		break;
+	case TRUNCATE:
+		*len -= 1;
+		break;
+	case REPLAY:
+		memcpy(m, e->saved, e->saved_len);
+		*len = e->saved_len;
+		break;
+	case SWAP:
+		memcpy(m, e->foreign, e->foreign_len);
+		*len = e->foreign_len;
+		break;
+	case DOWNGRADE:
+		m[32 + 9] = CPV1;	/* HELLO: the source allows CPv1 only */
+		break;
+	}
+}
+
+static int evil_run(FIXTURE_DATA(clone) *self, struct evil *e,
+		    struct clonedev_clone *res)
+{
+	struct clonedev_clone_relay r = { .tamper = evil_relay, .arg = e };
+
+	return clonedev_clone(self->src, self->dst, NULL, 0, &r, res);
+}
+
+TEST_F(clone, altered_messages_fail_and_store_nothing)
+{
+	static const struct {
+		int to_target;
+		unsigned int type, seq, objects, error;
+	} cases[] = {
+		{ 1, HELLO, 0, 0, CLONEDEV_CLONE_E_AUTH },
+		{ 0, CHOICE, 0, 0, CLONEDEV_CLONE_E_AUTH },
+		{ 1, CONFIRM, 1, 0, CLONEDEV_CLONE_E_AUTH },
+		{ 0, READY, 1, 0, CLONEDEV_CLONE_E_AUTH },
+		{ 1, OBJECT, 2, 0, CLONEDEV_CLONE_E_AUTH },
+		{ 1, OBJECT, 4, 2, CLONEDEV_CLONE_E_AUTH },
+		{ 0, RESULT, 3, 2, CLONEDEV_CLONE_E_AUTH },
+		{ 1, DONE, 6, 4, CLONEDEV_CLONE_E_AUTH },
+		{ 0, SUMMARY, 6, 4, CLONEDEV_CLONE_E_AUTH },
+	};
+	struct clonedev_clone res;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct evil e = { .to_target = cases[i].to_target,
+				  .type = cases[i].type, .seq = cases[i].seq,
+				  .action = FLIP_LAST };
+
+		EXPECT_EQ(-EPROTO, evil_run(self, &e, &res)) TH_LOG("case %u", i);
+		EXPECT_EQ(1, e.hits);
+		EXPECT_EQ(cases[i].error, res.error) TH_LOG("case %u", i);
+		/* Only what came before the altered message is there. */
+		EXPECT_EQ(cases[i].objects, count_objects(self->dst))
+			TH_LOG("case %u", i);
+		/* Start again from an empty target. */
+		ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 1));
+		ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 0));
+	}
+}
+
+TEST_F(clone, a_downgraded_offer_is_caught)
+{
+	struct evil e = { .to_target = 1, .type = HELLO, .seq = 0,
+			  .action = DOWNGRADE };
+	struct clonedev_clone res;
+
+	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
+	EXPECT_EQ(0, count_objects(self->dst));
+}
+
+TEST_F(clone, replayed_reordered_and_truncated_messages)
+{
+	struct clonedev_clone res;
+	struct evil e;
+
+	/* OBJECT 0 again in place of OBJECT 1. */
+	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 3,
+			   .action = REPLAY };
+	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
+	EXPECT_EQ(1, count_objects(self->dst));
+
+	/* A header from elsewhere (the session id changed). */
+	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 3,
+			   .action = FLIP_HEADER };
+	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
+	EXPECT_EQ(1, count_objects(self->dst));	/* object 0 was skipped */
+
+	/* One byte short of what its header says. */
+	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 4,
+			   .action = TRUNCATE };
+	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
+	EXPECT_EQ(2, count_objects(self->dst));
+}
+
+/* Records the first OBJECT of one clone, to inject into another. */
+static void recorder(void *arg, int to_target, unsigned char *m,
+		     unsigned int *len)
+{
+	struct evil *e = arg;
+
+	if (to_target && MSG_TYPE(m) == OBJECT && !e->saved_len) {
+		memcpy(e->saved, m, *len);
+		e->saved_len = *len;
+	}
+}
+
+TEST_F(clone, a_message_from_another_clone_is_refused)
+{
+	struct clonedev_clone_relay r = { .tamper = recorder };
+	struct clonedev_clone res;
+	struct evil rec = { 0 }, e;
+	struct clonedev *third;
+	unsigned int slot;
+
+	make_partition(_metadata, self->nl, "third", 0, "shared", &third,
+		       &slot);
+	r.arg = &rec;
+	ASSERT_EQ(0, clonedev_clone(self->src, third, NULL, 0, &r, &res));
+	ASSERT_NE(0, rec.saved_len);
+	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 2,
+			   .action = SWAP, .foreign = rec.saved,
+			   .foreign_len = rec.saved_len };
+	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
+	EXPECT_EQ(0, count_objects(self->dst));
+	clonedev_close(third);
+}
+
+/* ---- the ioctl's own errors ---- */
+
+TEST_F(clone, ioctl_rejections)
+{
+	unsigned char out[CLONEDEV_CLONE_MSG_MAX], in[64] = { 0 };
+	struct clonedev_clone c = { .size = sizeof(c) };
+	int fd = clonedev_fd(self->dst);
+	struct clonedev *none;
+
+	/* A step with no clone running. */
+	c.op = CLONEDEV_CLONE_STEP;
+	c.in = (uintptr_t)in;
+	c.in_len = sizeof(in);
+	c.out = (uintptr_t)out;
+	c.out_cap = sizeof(out);
+	EXPECT_ERRNO(EINVAL, ioctl(fd, CLONEDEV_IOCTL_CLONE, &c));
+	c.op = 9;
+	EXPECT_ERRNO(EINVAL, ioctl(fd, CLONEDEV_IOCTL_CLONE, &c));
+	c.op = CLONEDEV_CLONE_SOURCE;
+	c.out_cap = 100;
+	EXPECT_ERRNO(EMSGSIZE, ioctl(fd, CLONEDEV_IOCTL_CLONE, &c));
+	c.out_cap = sizeof(out);
+	c.in_len = CLONEDEV_CLONE_MSG_MAX + 1;
+	EXPECT_ERRNO(EMSGSIZE, ioctl(fd, CLONEDEV_IOCTL_CLONE, &c));
+	c.in_len = 0;
+	c.flags = 1;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(fd, CLONEDEV_IOCTL_CLONE, &c));
+	c.flags = 0;
+	/* A target needs the co; a source co or cu; both a slot. */
+	ASSERT_EQ(0, clonedev_login(self->dst, CLONEDEV_ROLE_CU, TEST_CU));
+	c.op = CLONEDEV_CLONE_TARGET;
+	c.in_len = sizeof(in);
+	EXPECT_ERRNO(EACCES, ioctl(fd, CLONEDEV_IOCTL_CLONE, &c));
+	ASSERT_EQ(0, clonedev_logout(self->dst));
+	c.op = CLONEDEV_CLONE_SOURCE;
+	c.in_len = 0;
+	EXPECT_ERRNO(EACCES, ioctl(fd, CLONEDEV_IOCTL_CLONE, &c));
+	ASSERT_EQ(0, clonedev_open(&none));
+	EXPECT_ERRNO(ENODEV, ioctl(clonedev_fd(none), CLONEDEV_IOCTL_CLONE,
+				   &c));
+	clonedev_close(none);
+	EXPECT_EQ(4, count_objects(self->src));
+	ASSERT_EQ(0, clonedev_login(self->dst, CLONEDEV_ROLE_CO, TEST_CO));
+	EXPECT_EQ(0, count_objects(self->dst));
+}
+
+TEST_F(clone, a_target_logout_ends_the_clone)
+{
+	unsigned char a[CLONEDEV_CLONE_MSG_MAX], b[CLONEDEV_CLONE_MSG_MAX];
+	struct clonedev_clone s = { 0 }, t = { 0 };
+
+	s.op = CLONEDEV_CLONE_SOURCE;
+	s.out = (uintptr_t)a;
+	s.out_cap = sizeof(a);
+	ASSERT_EQ(0, clonedev_clone_op(self->src, &s));
+	ASSERT_EQ(CLONEDEV_CLONE_RUNNING, s.state);
+	t.op = CLONEDEV_CLONE_TARGET;
+	t.in = (uintptr_t)a;
+	t.in_len = s.out_len;
+	t.out = (uintptr_t)b;
+	t.out_cap = sizeof(b);
+	ASSERT_EQ(0, clonedev_clone_op(self->dst, &t));
+	ASSERT_EQ(CLONEDEV_CLONE_RUNNING, t.state);
+	EXPECT_NE(0, t.protocol);
+	memset(&s, 0, sizeof(s));
+	s.op = CLONEDEV_CLONE_STEP;
+	s.in = (uintptr_t)b;
+	s.in_len = t.out_len;
+	s.out = (uintptr_t)a;
+	s.out_cap = sizeof(a);
+	ASSERT_EQ(0, clonedev_clone_op(self->src, &s));
+	ASSERT_EQ(CLONEDEV_CLONE_RUNNING, s.state);
+	/* The target's co logs out before CONFIRM arrives. */
+	ASSERT_EQ(0, clonedev_logout(self->dst));
+	memset(&t, 0, sizeof(t));
+	t.op = CLONEDEV_CLONE_STEP;
+	t.in = (uintptr_t)a;
+	t.in_len = s.out_len;
+	t.out = (uintptr_t)b;
+	t.out_cap = sizeof(b);
+	ASSERT_EQ(0, clonedev_clone_op(self->dst, &t));
+	EXPECT_EQ(CLONEDEV_CLONE_FAILED, t.state);
+	EXPECT_EQ(CLONEDEV_CLONE_E_ROLE, t.error);
+	/* And the source hears it. */
+	memset(&s, 0, sizeof(s));
+	s.op = CLONEDEV_CLONE_STEP;
+	s.in = (uintptr_t)b;
+	s.in_len = t.out_len;
+	s.out = (uintptr_t)a;
+	s.out_cap = sizeof(a);
+	ASSERT_EQ(0, clonedev_clone_op(self->src, &s));
+	EXPECT_EQ(CLONEDEV_CLONE_FAILED, s.state);
+	EXPECT_EQ(CLONEDEV_CLONE_E_ROLE, s.error);
+	/* An abort with nothing running. */
+	s.op = CLONEDEV_CLONE_ABORT;
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_clone_op(self->src, &s));
+}
+
+TEST_HARNESS_MAIN
