@@ -8,6 +8,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -101,6 +103,8 @@ static int clone_error(unsigned int error, unsigned int src,
 		return cli_error("cloning: a message failed authentication (altered in transit, or the domains differ); the clone stopped and nothing from that message was stored.");
 	case CLONEDEV_CLONE_E_ROLE:
 		return cli_error("cloning: a side's login ended during the clone; log in again and repeat it (objects already copied are skipped).");
+	case CLONEDEV_CLONE_E_ABORTED:
+		return cli_error("cloning: the other side aborted the clone.");
 	case CLONEDEV_CLONE_E_UNEXPECTED:
 		return cli_error("cloning: a message arrived out of order, malformed or from another clone; the clone stopped.");
 	}
@@ -243,6 +247,100 @@ static void print_verdict(struct cli *cli, const struct clone_run *r,
 	       res->skipped, failed);
 }
 
+/* Runs "sh -c @command" with pipes to its standard input and output. */
+static pid_t spawn(const char *command, int *to, int *from)
+{
+	int in[2], out[2];
+	pid_t pid;
+
+	if (pipe(in))
+		return -1;
+	if (pipe(out)) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	pid = fork();
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		close(in[0]);
+		close(in[1]);
+		close(out[0]);
+		close(out[1]);
+		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	if (pid < 0) {
+		close(in[1]);
+		close(out[0]);
+		return -1;
+	}
+	*to = in[1];
+	*from = out[0];
+	return pid;
+}
+
+/* The clone with the target served by @command over a pipe. */
+static int clone_to_peer(struct cli *cli, struct clonedev *cd,
+			 const char *command, const unsigned int *handles,
+			 unsigned int count,
+			 const struct clonedev_clone_relay *relay,
+			 struct clonedev_clone *res)
+{
+	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	int to, from, status, ret;
+	pid_t pid;
+
+	pid = spawn(command, &to, &from);
+	if (pid < 0) {
+		signal(SIGPIPE, old);
+		cli_errno(cli, -errno, "starting the peer");
+		return CLI_REPORTED;
+	}
+	ret = clonedev_clone_pipe(cd, to, from, handles, count, relay, res);
+	close(to);
+	close(from);
+	waitpid(pid, &status, 0);
+	signal(SIGPIPE, old);
+	if (ret == -EPIPE) {
+		cli_error("cloning: the peer '%s' ended the exchange (exit status %d) before the clone finished.",
+			  command, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return CLI_REPORTED;
+	}
+	return ret;
+}
+
+int cmd_peer(struct cli *cli, const struct command *cmd,
+	     const struct cmd_args *args)
+{
+	struct clonedev_clone res;
+	struct clonedev *t;
+	unsigned int slot;
+	int ret;
+
+	if (cli_slot_number(cli_opt(cmd, args, "slot"), &slot))
+		return -1;
+	if (!cli_opt(cmd, args, "password") &&
+	    !cli_opt(cmd, args, "sharefiles") &&
+	    !cli_opt(cmd, args, "sharedir"))
+		return cli_error("peer: standard input carries the clone, so give the co credential with -password, -sharefiles or -sharedir.");
+	if (target_session(cli, cmd, args, slot, &t))
+		return -1;
+	ret = clonedev_clone_serve(t, STDIN_FILENO, STDOUT_FILENO, &res);
+	clonedev_close(t);
+	if (ret == -EPROTO)
+		return clone_error(res.error, 0, slot);
+	if (ret)
+		return cli_errno(cli, ret, "serving the clone");
+	fprintf(stderr, "clonectl peer: slot %u received %u objects over %s: %u copied, %u skipped, %u failed.\n",
+		slot, res.total, clonedev_protocol_name(res.protocol),
+		res.copied, res.skipped, res.refused + res.failed);
+	return 0;
+}
+
 int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 			const struct cmd_args *args)
 {
@@ -255,14 +353,20 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	unsigned int slot, *handles, count;
 	int ret;
 
+	const char *peer = cli_opt(cmd, args, "peer");
+
+	if (!peer && !cli_opt(cmd, args, "slot"))
+		return cli_error("give the target: -slot N (or -peer COMMAND).");
 	if (cli_session(cli, &cd) ||
-	    cli_slot_number(cli_opt(cmd, args, "slot"), &slot) ||
+	    (!peer && cli_slot_number(cli_opt(cmd, args, "slot"), &slot)) ||
 	    parse_objects(cli_opt(cmd, args, "objects"), &handles, &count))
 		return -1;
+	if (peer)
+		slot = 0;
 	ret = clonedev_session_info(cd, &si);
 	if (!ret && !si.slot)
 		ret = cli_error("no source slot is selected; choose it with 'slot set -slot N' and log in as co.");
-	else if (!ret && si.slot == slot)
+	else if (!ret && !peer && si.slot == slot)
 		ret = cli_error("the target slot %u is the current slot; clone to another partition.",
 				slot);
 	else if (!ret && si.role != CLONEDEV_ROLE_CO &&
@@ -271,19 +375,26 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 				si.slot);
 	else if (ret)
 		ret = cli_errno(cli, ret, "reading the session");
-	if (!ret)
+	if (!ret && !peer)
 		ret = target_session(cli, cmd, args, slot, &t);
 	if (ret) {
 		free(handles);
 		return -1;
 	}
 	run.progress = !cli_json(cli) && isatty(STDERR_FILENO);
-	ret = clonedev_clone(cd, t, handles, count, &relay, &res);
-	clonedev_close(t);
+	if (peer) {
+		ret = clone_to_peer(cli, cd, peer, handles, count, &relay,
+				    &res);
+	} else {
+		ret = clonedev_clone(cd, t, handles, count, &relay, &res);
+		clonedev_close(t);
+	}
 	free(handles);
 	if (run.progress)
 		fputs("\r\033[K", stderr);
-	if (ret == -EPROTO)
+	if (ret == CLI_REPORTED)
+		ret = -1;
+	else if (ret == -EPROTO)
 		ret = clone_error(res.error, si.slot, slot);
 	else if (ret == -ENOENT)
 		ret = cli_error("cloning: an object in -objects does not exist on slot %u; 'partition contents' lists them.",

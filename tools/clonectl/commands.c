@@ -126,11 +126,20 @@ static const struct opt_spec suite_opts[] = {
 };
 
 static const struct opt_spec clone_opts[] = {
-	{ "slot", OPT_VALUE, true, "the target slot (the current slot is the source)" },
+	{ "slot", OPT_VALUE, false, "the target slot (the current slot is the source)" },
 	{ "objects", OPT_VALUE, true, "object handles H1,H2,... or all" },
+	{ "peer", OPT_VALUE, false, "instead of -slot: a command serving the target on its stdin/stdout" },
 	{ "password", OPT_VALUE, false, "the target's co password (asked if not given)" },
 	{ "sharefiles", OPT_VALUE, false, "quorum target: M co share files F1,F2,..." },
 	{ "sharedir", OPT_VALUE, false, "quorum target: take the co shares found here" },
+	{ NULL },
+};
+
+static const struct opt_spec peer_opts[] = {
+	{ "slot", OPT_VALUE, true, "the slot to serve as a clone target" },
+	{ "password", OPT_VALUE, false, "its co password" },
+	{ "sharefiles", OPT_VALUE, false, "quorum: M co share files F1,F2,..." },
+	{ "sharedir", OPT_VALUE, false, "quorum: take the co shares found here" },
 	{ NULL },
 };
 
@@ -262,6 +271,8 @@ const struct command cli_commands[] = {
 	  challenge_opts, cmd_role_setchallenge },
 	{ "role", "show", "show the session's login and each role's state",
 	  slot_only_opts, cmd_role_show },
+	{ NULL, "peer", "serve a slot as a clone target on stdin/stdout (for -peer, ssh)",
+	  peer_opts, cmd_peer },
 	{ NULL, "help", "list the commands, or explain one: help <command>",
 	  no_opts, NULL },
 	{ NULL, "exit", "leave the shell", exit_opts, cmd_exit },

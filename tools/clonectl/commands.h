@@ -43,6 +43,8 @@ int cmd_partition_domainchangelabel(struct cli *cli, const struct command *cmd,
 				    const struct cmd_args *args);
 int cmd_partition_ciphershow(struct cli *cli, const struct command *cmd,
 			     const struct cmd_args *args);
+int cmd_peer(struct cli *cli, const struct command *cmd,
+	     const struct cmd_args *args);
 int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 			const struct cmd_args *args);
 int cmd_partition_cipherenable(struct cli *cli, const struct command *cmd,

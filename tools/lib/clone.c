@@ -5,9 +5,11 @@
  * loop works whatever carries the target's messages.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "libclonedev.h"
 
@@ -39,15 +41,96 @@ static void pass(const struct clonedev_clone_relay *r, int to_target,
 		r->tamper(r->arg, to_target, msg, len);
 }
 
-int clonedev_clone(struct clonedev *src, struct clonedev *dst,
-		   const unsigned int *handles, unsigned int count,
-		   const struct clonedev_clone_relay *relay,
-		   struct clonedev_clone *result)
+/*
+ * The target as the source's relay sees it: something that takes a
+ * message and (if @reply) gives the answer. A local session or a pipe.
+ */
+struct target {
+	int (*send)(struct target *t, unsigned char *msg, unsigned int len,
+		    unsigned char *reply, unsigned int *reply_len);
+	struct clonedev *cd;		/* local */
+	struct clonedev_clone st;	/* local */
+	int to, from;			/* pipe */
+};
+
+static int local_send(struct target *t, unsigned char *msg, unsigned int len,
+		      unsigned char *reply, unsigned int *reply_len)
+{
+	unsigned char spare[CLONEDEV_CLONE_MSG_MAX];
+	unsigned int what = t->st.state ? CLONEDEV_CLONE_STEP :
+			    CLONEDEV_CLONE_TARGET;
+	int ret;
+
+	ret = op(t->cd, &t->st, what, msg, len, reply ?: spare);
+	explicit_bzero(spare, sizeof(spare));
+	if (!ret && reply_len)
+		*reply_len = t->st.out_len;
+	return ret;
+}
+
+static int full_io(int fd, void *buf, size_t len, bool out)
+{
+	unsigned char *p = buf;
+
+	while (len) {
+		ssize_t n = out ? write(fd, p, len) : read(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (!n)
+			return -EPIPE;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int clonedev_msg_write(int fd, const unsigned char *msg, unsigned int len)
+{
+	unsigned char hdr[4] = { len >> 24, len >> 16, len >> 8, len };
+
+	return full_io(fd, hdr, 4, true) ?:
+	       (len ? full_io(fd, (void *)msg, len, true) : 0);
+}
+
+int clonedev_msg_read(int fd, unsigned char *msg, unsigned int *len)
+{
+	unsigned char hdr[4];
+	unsigned int n;
+	int ret;
+
+	ret = full_io(fd, hdr, 4, false);
+	if (ret)
+		return ret;
+	n = (unsigned int)hdr[0] << 24 | hdr[1] << 16 | hdr[2] << 8 | hdr[3];
+	if (n > CLONEDEV_CLONE_MSG_MAX)
+		return -EMSGSIZE;
+	*len = n;
+	return n ? full_io(fd, msg, n, false) : 0;
+}
+
+static int pipe_send(struct target *t, unsigned char *msg, unsigned int len,
+		     unsigned char *reply, unsigned int *reply_len)
+{
+	int ret = clonedev_msg_write(t->to, msg, len);
+
+	if (ret || !reply)
+		return ret;
+	return clonedev_msg_read(t->from, reply, reply_len);
+}
+
+/* The relay loop, driven by the source's state alone. */
+static int relay_loop(struct clonedev *src, struct target *tg,
+		      const unsigned int *handles, unsigned int count,
+		      const struct clonedev_clone_relay *relay,
+		      struct clonedev_clone *result)
 {
 	unsigned char *a = malloc(CLONEDEV_CLONE_MSG_MAX);
 	unsigned char *b = malloc(CLONEDEV_CLONE_MSG_MAX);
-	struct clonedev_clone s = { 0 }, t = { 0 };
-	unsigned int len;
+	struct clonedev_clone s = { 0 };
+	unsigned int len, blen = 0;
 	int ret;
 
 	memset(result, 0, sizeof(*result));
@@ -60,53 +143,108 @@ int clonedev_clone(struct clonedev *src, struct clonedev *dst,
 	ret = op(src, &s, CLONEDEV_CLONE_SOURCE, NULL, 0, a);
 	if (ret)
 		goto out;
-	len = s.out_len;
-	pass(relay, 1, a, &len);
-	ret = op(dst, &t, CLONEDEV_CLONE_TARGET, a, len, b);
-	if (ret)
-		goto abort_source;
 	for (;;) {
-		/* The target's answer (or its ERROR) to the source. */
-		len = t.out_len;
-		if (!len) {
-			/* Nothing to carry back: the source cannot go on. */
-			op(src, &s, CLONEDEV_CLONE_ABORT, NULL, 0, a);
-			break;
-		}
-		pass(relay, 0, b, &len);
-		ret = op(src, &s, CLONEDEV_CLONE_STEP, b, len, a);
-		if (ret)
-			goto abort_target;
-		if (relay && relay->progress && s.has_result)
-			relay->progress(relay->arg, &s);
-		if (s.state != CLONEDEV_CLONE_RUNNING || t.state !=
-		    CLONEDEV_CLONE_RUNNING) {
-			/* The target has finished or failed: so has the source. */
-			if (t.state == CLONEDEV_CLONE_RUNNING && s.out_len) {
-				len = s.out_len;
-				pass(relay, 1, a, &len);
-				op(dst, &t, CLONEDEV_CLONE_STEP, a, len, b);
-			}
-			break;
-		}
 		len = s.out_len;
 		pass(relay, 1, a, &len);
-		ret = op(dst, &t, CLONEDEV_CLONE_STEP, a, len, b);
-		if (ret)
-			goto abort_source;
+		if (s.state != CLONEDEV_CLONE_RUNNING) {
+			/* A last word (an ERROR) for the target, if any. */
+			if (len)
+				tg->send(tg, a, len, NULL, NULL);
+			break;
+		}
+		ret = tg->send(tg, a, len, b, &blen);
+		if (ret || !blen) {
+			/* The target went away: the source ends too. */
+			op(src, &s, CLONEDEV_CLONE_ABORT, NULL, 0, a);
+			ret = ret ?: -EPIPE;
+			goto out;
+		}
+		pass(relay, 0, b, &blen);
+		ret = op(src, &s, CLONEDEV_CLONE_STEP, b, blen, a);
+		if (ret) {
+			tg->send(tg, NULL, 0, NULL, NULL);
+			goto out;
+		}
+		if (relay && relay->progress && s.has_result)
+			relay->progress(relay->arg, &s);
 	}
 	*result = s;
-	if (s.state == CLONEDEV_CLONE_RUNNING)
-		result->state = CLONEDEV_CLONE_FAILED;
 	if (result->state == CLONEDEV_CLONE_FAILED && !result->error)
-		result->error = t.error ?: CLONEDEV_CLONE_E_UNEXPECTED;
+		result->error = CLONEDEV_CLONE_E_UNEXPECTED;
 	ret = result->state == CLONEDEV_CLONE_DONE ? 0 : -EPROTO;
-	goto out;
-abort_target:
-	op(dst, &t, CLONEDEV_CLONE_ABORT, NULL, 0, b);
-	goto out;
-abort_source:
-	op(src, &s, CLONEDEV_CLONE_ABORT, NULL, 0, a);
+out:
+	if (a)
+		explicit_bzero(a, CLONEDEV_CLONE_MSG_MAX);
+	if (b)
+		explicit_bzero(b, CLONEDEV_CLONE_MSG_MAX);
+	free(a);
+	free(b);
+	return ret;
+}
+
+int clonedev_clone(struct clonedev *src, struct clonedev *dst,
+		   const unsigned int *handles, unsigned int count,
+		   const struct clonedev_clone_relay *relay,
+		   struct clonedev_clone *result)
+{
+	struct target t = { .send = local_send, .cd = dst };
+	int ret;
+
+	ret = relay_loop(src, &t, handles, count, relay, result);
+	/* A target still running (the source failed first) is ended. */
+	if (t.st.state == CLONEDEV_CLONE_RUNNING)
+		op(dst, &t.st, CLONEDEV_CLONE_ABORT, NULL, 0, NULL);
+	return ret;
+}
+
+int clonedev_clone_pipe(struct clonedev *src, int to, int from,
+			const unsigned int *handles, unsigned int count,
+			const struct clonedev_clone_relay *relay,
+			struct clonedev_clone *result)
+{
+	struct target t = { .send = pipe_send, .to = to, .from = from };
+	int ret;
+
+	ret = relay_loop(src, &t, handles, count, relay, result);
+	/* The end of the exchange. */
+	clonedev_msg_write(to, NULL, 0);
+	return ret;
+}
+
+int clonedev_clone_serve(struct clonedev *cd, int in, int out,
+			 struct clonedev_clone *result)
+{
+	unsigned char *a = malloc(CLONEDEV_CLONE_MSG_MAX);
+	unsigned char *b = malloc(CLONEDEV_CLONE_MSG_MAX);
+	struct clonedev_clone t = { 0 };
+	unsigned int len;
+	int ret = -ENOMEM;
+
+	memset(result, 0, sizeof(*result));
+	if (!a || !b)
+		goto out;
+	for (;;) {
+		ret = clonedev_msg_read(in, a, &len);
+		if (ret || !len) {
+			if (t.state == CLONEDEV_CLONE_RUNNING)
+				op(cd, &t, CLONEDEV_CLONE_ABORT, NULL, 0, b);
+			if (!ret && t.state == CLONEDEV_CLONE_RUNNING)
+				ret = -EPIPE;
+			break;
+		}
+		ret = op(cd, &t, t.state ? CLONEDEV_CLONE_STEP :
+			 CLONEDEV_CLONE_TARGET, a, len, b);
+		if (ret) {
+			clonedev_msg_write(out, NULL, 0);
+			break;
+		}
+		ret = clonedev_msg_write(out, b, t.out_len);
+		if (ret || t.state != CLONEDEV_CLONE_RUNNING)
+			break;
+	}
+	*result = t;
+	if (!ret && t.state != CLONEDEV_CLONE_DONE)
+		ret = -EPROTO;
 out:
 	if (a)
 		explicit_bzero(a, CLONEDEV_CLONE_MSG_MAX);

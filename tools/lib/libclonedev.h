@@ -185,6 +185,31 @@ int clonedev_clone(struct clonedev *src, struct clonedev *dst,
 		   const struct clonedev_clone_relay *relay,
 		   struct clonedev_clone *result);
 
+/*
+ * The same with the target at the other end of a pipe (a program that
+ * serves it, such as "clonectl peer" or one reached over ssh): messages
+ * go to @to and answers come from @from, each as a big-endian u32 length
+ * and the bytes (docs/clone-protocol.md, "Over a pipe"). Also -EPIPE or
+ * -EMSGSIZE if the pipe fails or carries nonsense.
+ */
+int clonedev_clone_pipe(struct clonedev *src, int to, int from,
+			const unsigned int *handles, unsigned int count,
+			const struct clonedev_clone_relay *relay,
+			struct clonedev_clone *result);
+
+/*
+ * Serves the session @cd (the target's co logged in) as the target of a
+ * clone whose messages arrive on @in; answers go to @out. *result is the
+ * target's final state. Return: 0 when the clone finished, -EPROTO if it
+ * failed (result->error), another -errno for the pipe or the ioctl.
+ */
+int clonedev_clone_serve(struct clonedev *cd, int in, int out,
+			 struct clonedev_clone *result);
+
+/* One framed message on a pipe: u32 length (big-endian), then the bytes. */
+int clonedev_msg_write(int fd, const unsigned char *msg, unsigned int len);
+int clonedev_msg_read(int fd, unsigned char *msg, unsigned int *len);
+
 /* CLONEDEV_IOCTL_ROLE_CHALLENGE and CLONEDEV_IOCTL_ACTIVATION. */
 int clonedev_role_challenge(struct clonedev *cd, unsigned int role,
 			    const char *challenge);
