@@ -1290,7 +1290,10 @@ static int target_confirm(struct cld_clone *c, u8 *m, u32 len)
 	return 0;
 }
 
-/* Stores @o if policy and the OUID allow; returns its status. */
+/*
+ * Stores @o unless the target holds its OUID already (skipped) or a
+ * policy forbids it (refused); returns its status.
+ */
 static u32 target_store(struct cld_session *s, struct cld_clone *c,
 			struct cld_object **o, u32 *handle, bool *gone)
 {
@@ -1303,11 +1306,11 @@ static u32 target_store(struct cld_session *s, struct cld_clone *c,
 	if (!p) {
 		*gone = true;
 		status = CLONEDEV_CLONE_OBJ_FAILED;
-	} else if (!may_clone(p, c->role, *o)) {
-		status = CLONEDEV_CLONE_REFUSED;
 	} else if ((have = cld_object_find_ouid(p, (*o)->ouid))) {
 		*handle = have->handle;
 		status = CLONEDEV_CLONE_SKIPPED;
+	} else if (!may_clone(p, c->role, *o)) {
+		status = CLONEDEV_CLONE_REFUSED;
 	} else if (cld_object_add_copy(p, *o, handle)) {
 		status = CLONEDEV_CLONE_OBJ_FAILED;
 	} else {

@@ -89,6 +89,15 @@ int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
 			 const char *dir);
 int cli_quorum_login(struct cli *cli, struct clonedev *cd, unsigned int role,
 		     const char *files, const char *dir);
+/*
+ * Logs @role in on @cd's slot with the credential the options give, or
+ * asks for it ("Enter the [@what ]password", or on a quorum partition the
+ * share files, as a list F1,F2,... or a directory). Returns 0,
+ * CLI_REPORTED, or the kernel's -errno.
+ */
+int cli_login_any(struct cli *cli, struct clonedev *cd, unsigned int role,
+		  const char *what, const char *password, const char *files,
+		  const char *dir);
 int cli_quorum_domain_import(struct cli *cli, struct clonedev *cd,
 			     const char *label, const char *files,
 			     int primary);

@@ -174,20 +174,10 @@ static int target_session(struct cli *cli, const struct command *cmd,
 		return cli_error("there is no partition in slot %u; 'slot list' shows them.",
 				 slot);
 	}
-	if (!ret && (files || dir)) {
-		ret = cli_quorum_login(cli, t, CLONEDEV_ROLE_CO, files, dir);
-	} else if (!ret) {
-		char pw[CLI_SECRET_MAX];
-
-		if (cli_secret(cli, cli_opt(cmd, args, "password"),
-			       "target partition's co password", pw,
-			       sizeof(pw))) {
-			clonedev_close(t);
-			return -1;
-		}
-		ret = clonedev_login(t, CLONEDEV_ROLE_CO, pw);
-		cli_wipe(pw, sizeof(pw));
-	}
+	if (!ret)
+		ret = cli_login_any(cli, t, CLONEDEV_ROLE_CO,
+				    "target partition's co",
+				    cli_opt(cmd, args, "password"), files, dir);
 	if (ret) {
 		clonedev_close(t);
 		if (ret == CLI_REPORTED)

@@ -355,3 +355,41 @@ int cli_quorum_domain_import(struct cli *cli, struct clonedev *cd,
 	explicit_bzero(&first, sizeof(first));
 	return ret;
 }
+
+int cli_login_any(struct cli *cli, struct clonedev *cd, unsigned int role,
+		  const char *what, const char *password, const char *files,
+		  const char *dir)
+{
+	char answer[4096], pw[CLI_SECRET_MAX], prompt[80];
+	struct clonedev_slot slot;
+	struct stat st;
+	int ret;
+
+	if (files || dir)
+		return cli_quorum_login(cli, cd, role, files, dir);
+	if (!password) {
+		ret = identity(cli, cd, &slot);
+		if (ret)
+			return ret;
+		if (slot.auth == CLONEDEV_AUTH_QUORUM) {
+			/* A quorum role's credential: its share files. */
+			snprintf(prompt, sizeof(prompt),
+				 "%s share files (F1,F2,... or a directory)",
+				 what ?: clonedev_role_name(role));
+			if (cli_answer(prompt, "sharefiles", answer,
+				       sizeof(answer)))
+				return CLI_REPORTED;
+			if (!stat(answer, &st) && S_ISDIR(st.st_mode))
+				return cli_quorum_login(cli, cd, role, NULL,
+							answer);
+			return cli_quorum_login(cli, cd, role, answer, NULL);
+		}
+	}
+	snprintf(prompt, sizeof(prompt), "%s%spassword", what ?: "",
+		 what ? " " : "");
+	if (cli_secret(cli, password, prompt, pw, sizeof(pw)))
+		return CLI_REPORTED;
+	ret = clonedev_login(cd, role, pw);
+	cli_wipe(pw, sizeof(pw));
+	return ret;
+}

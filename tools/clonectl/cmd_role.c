@@ -155,33 +155,26 @@ int cmd_role_login(struct cli *cli, const struct command *cmd,
 {
 	struct clonedev *cd;
 	unsigned int role;
+	bool shares;
 	int ret;
 
 	if (role_of(cli_opt(cmd, args, "name"), &role) ||
 	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
-	if (cli_opt(cmd, args, "sharefiles") || cli_opt(cmd, args, "sharedir")) {
-		ret = cli_quorum_login(cli, cd, role,
-				       cli_opt(cmd, args, "sharefiles"),
-				       cli_opt(cmd, args, "sharedir"));
-		if (ret == CLI_REPORTED)
-			return -1;
-		if (ret == -EACCES)
-			return cli_error("logging in: the %s shares do not combine to its secret (a wrong or altered share); this counts as a failed login.",
-					 clonedev_role_name(role));
-		if (ret == -EINVAL)
-			return cli_error("logging in: this partition uses passwords, not shares.");
-	} else {
-		char pw[CLI_SECRET_MAX];
-
-		if (cli_secret(cli, cli_opt(cmd, args, "password"), "password",
-			       pw, sizeof(pw)))
-			return -1;
-		ret = clonedev_login(cd, role, pw);
-		cli_wipe(pw, sizeof(pw));
-		if (ret == -EINVAL)
-			return cli_error("logging in: this is a quorum partition; log in with -sharefiles F1,F2,... or -sharedir DIR.");
-	}
+	shares = cli_opt(cmd, args, "sharefiles") ||
+		 cli_opt(cmd, args, "sharedir");
+	ret = cli_login_any(cli, cd, role, NULL, cli_opt(cmd, args, "password"),
+			    cli_opt(cmd, args, "sharefiles"),
+			    cli_opt(cmd, args, "sharedir"));
+	if (ret == CLI_REPORTED)
+		return -1;
+	if (ret == -EACCES && shares)
+		return cli_error("logging in: the %s shares do not combine to its secret (a wrong or altered share); this counts as a failed login.",
+				 clonedev_role_name(role));
+	if (ret == -EINVAL && shares)
+		return cli_error("logging in: this partition uses passwords, not shares.");
+	if (ret == -EINVAL)
+		return cli_error("logging in: this is a quorum partition; log in with -sharefiles F1,F2,... or -sharedir DIR.");
 	if (ret)
 		return login_error(cli, ret, role);
 	if (!cli_json(cli))
