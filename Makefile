@@ -115,7 +115,12 @@ $(B)/bin/clonectl: $(CTL_OBJS) $(B)/lib/libclonedev.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(NL_LIBS) -lpthread
 
-# The programs make bench runs in the VM.
+# The programs make bench runs in the VM. The SoftHSMv2 peer loads the
+# PKCS#11 module at run time and needs only p11-kit's header.
+$(B)/bin/clonedev-bench-softhsm: tools/bench/softhsm.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) -I/usr/include/p11-kit-1 -o $@ $< -ldl
+
 $(B)/bin/clonedev-bench-%: tools/bench/%.c $(B)/lib/libclonedev.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -o $@ $< \

@@ -22,7 +22,7 @@ struct outcome {
 
 struct clone_run {
 	struct cli *cli;
-	bool progress;			/* a terminal is watching */
+	bool progress;			/* a person is watching */
 	struct outcome *done;		/* for JSON */
 	unsigned int n_done;
 };
@@ -83,6 +83,7 @@ static void on_result(void *arg, const struct clonedev_clone *st)
 		fflush(stdout);
 		fprintf(stderr, "%u of %u objects done", st->copied +
 			st->skipped + st->refused + st->failed, st->total);
+		fflush(stderr);
 	}
 }
 
@@ -371,7 +372,9 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 		free(handles);
 		return -1;
 	}
-	run.progress = !cli_json(cli) && isatty(STDERR_FILENO);
+	/* Progress is for a person watching both outputs on a terminal. */
+	run.progress = !cli_json(cli) && isatty(STDOUT_FILENO) &&
+		       isatty(STDERR_FILENO);
 	if (peer) {
 		ret = clone_to_peer(cli, cd, peer, handles, count, &relay,
 				    &res);
