@@ -1127,7 +1127,7 @@ static int source_choice(struct cld_session *s, struct cld_clone *c,
 }
 
 static int source_ready(struct cld_session *s, struct cld_clone *c,
-			 u8 *m, u32 len)
+			u8 *m, u32 len)
 {
 	int blen = check_msg(c, m, len, MSG_READY, 1, true);
 
@@ -1141,7 +1141,7 @@ static int source_ready(struct cld_session *s, struct cld_clone *c,
 }
 
 static int source_result(struct cld_session *s, struct cld_clone *c,
-			  u8 *m, u32 len)
+			 u8 *m, u32 len)
 {
 	u32 seq = c->next + 2, want = 8;
 	u8 *b = m + HDR_LEN;
@@ -1192,7 +1192,7 @@ static int source_summary(struct cld_clone *c, u8 *m, u32 len)
 /* ---- target ---- */
 
 static int target_hello(struct cld_session *s, struct cld_clone *c,
-			 const u8 *m, u32 len)
+			const u8 *m, u32 len)
 {
 	struct offer mine, theirs;
 	u32 dom, proto, suite, code, n;
@@ -1297,16 +1297,18 @@ static int target_confirm(struct cld_clone *c, u8 *m, u32 len)
 static u32 target_store(struct cld_session *s, struct cld_clone *c,
 			struct cld_object **o, u32 *handle, bool *gone)
 {
+	struct cld_object *have = NULL;
 	struct cld_partition *p;
-	struct cld_object *have;
 	u32 status;
 
 	mutex_lock(&cld_hsm.lock);
 	p = clone_partition(s, c);
+	if (p)
+		have = cld_object_find_ouid(p, (*o)->ouid);
 	if (!p) {
 		*gone = true;
 		status = CLONEDEV_CLONE_OBJ_FAILED;
-	} else if ((have = cld_object_find_ouid(p, (*o)->ouid))) {
+	} else if (have) {
 		*handle = have->handle;
 		status = CLONEDEV_CLONE_SKIPPED;
 	} else if (!may_clone(p, c->role, *o)) {
@@ -1322,7 +1324,7 @@ static u32 target_store(struct cld_session *s, struct cld_clone *c,
 }
 
 static int target_object(struct cld_session *s, struct cld_clone *c,
-			  u8 *m, u32 len)
+			 u8 *m, u32 len)
 {
 	u32 seq = c->next + 2, off = 0, plen, status, handle = 0, rlen;
 	struct cld_object *o = NULL;

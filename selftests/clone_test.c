@@ -20,8 +20,11 @@
 #define CPV4	CLONEDEV_PROTO_CPV4
 
 #define MSG_TYPE(m)	((m)[5])
-#define MSG_SEQ(m)	((unsigned int)(m)[24] << 24 | (m)[25] << 16 | \
-			 (m)[26] << 8 | (m)[27])
+
+static unsigned int msg_seq(const unsigned char *m)
+{
+	return (unsigned int)m[24] << 24 | m[25] << 16 | m[26] << 8 | m[27];
+}
 
 enum { HELLO = 1, CHOICE, CONFIRM, OBJECT, RESULT, DONE, SUMMARY, READY };
 
@@ -115,7 +118,7 @@ static int run(struct clonedev *src, struct clonedev *dst,
 
 /* Clones everything and checks the protocol and suite it used. */
 static void expect_choice(struct __test_metadata *_metadata,
-			  FIXTURE_DATA(clone) *self, unsigned int proto,
+			  struct _test_data_clone *self, unsigned int proto,
 			  unsigned int suite)
 {
 	struct clonedev_clone res;
@@ -131,7 +134,7 @@ static void expect_choice(struct __test_metadata *_metadata,
 
 /* A failed clone with @error that left the target as it was (@n objects). */
 static void expect_failure(struct __test_metadata *_metadata,
-			   FIXTURE_DATA(clone) *self, unsigned int error,
+			   struct _test_data_clone *self, unsigned int error,
 			   int n)
 {
 	struct clonedev_clone res;
@@ -501,12 +504,12 @@ static void evil_relay(void *arg, int to_target, unsigned char *m,
 
 	/* Remember the OBJECT before the one to replace (for REPLAY). */
 	if (e->action == REPLAY && to_target && MSG_TYPE(m) == OBJECT &&
-	    MSG_SEQ(m) + 1 == e->seq) {
+	    msg_seq(m) + 1 == e->seq) {
 		memcpy(e->saved, m, *len);
 		e->saved_len = *len;
 	}
 	if (to_target != e->to_target || MSG_TYPE(m) != e->type ||
-	    MSG_SEQ(m) != e->seq)
+	    msg_seq(m) != e->seq)
 		return;
 	e->hits++;
 	switch (e->action) {
@@ -533,7 +536,7 @@ static void evil_relay(void *arg, int to_target, unsigned char *m,
 	}
 }
 
-static int evil_run(FIXTURE_DATA(clone) *self, struct evil *e,
+static int evil_run(struct _test_data_clone *self, struct evil *e,
 		    struct clonedev_clone *res)
 {
 	struct clonedev_clone_relay r = { .tamper = evil_relay, .arg = e };

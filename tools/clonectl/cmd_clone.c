@@ -203,10 +203,10 @@ static void print_verdict(struct cli *cli, const struct clone_run *r,
 	unsigned int failed = res->refused + res->failed;
 	const char *suite = res->suite ? clonedev_suite_name(res->suite) :
 			    NULL;
-	unsigned int i;
 
 	if (cli_json(cli)) {
 		struct json j;
+		unsigned int i;
 
 		json_init(&j, stdout);
 		json_obj_begin(&j, NULL);
@@ -281,13 +281,15 @@ static int clone_to_peer(struct cli *cli, struct clonedev *cd,
 			 const struct clonedev_clone_relay *relay,
 			 struct clonedev_clone *res)
 {
-	void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
 	int to, from, status, ret;
 	pid_t pid;
 
+	sigaction(SIGPIPE, &ign, &old);
+
 	pid = spawn(command, &to, &from);
 	if (pid < 0) {
-		signal(SIGPIPE, old);
+		sigaction(SIGPIPE, &old, NULL);
 		cli_errno(cli, -errno, "starting the peer");
 		return CLI_REPORTED;
 	}
@@ -295,7 +297,7 @@ static int clone_to_peer(struct cli *cli, struct clonedev *cd,
 	close(to);
 	close(from);
 	waitpid(pid, &status, 0);
-	signal(SIGPIPE, old);
+	sigaction(SIGPIPE, &old, NULL);
 	if (ret == -EPIPE) {
 		cli_error("cloning: the peer '%s' ended the exchange (exit status %d) before the clone finished.",
 			  command, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
@@ -402,5 +404,5 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	free(run.done);
 	if (ret)
 		return -1;
-	return res.refused + res.failed ? -1 : 0;
+	return (res.refused + res.failed) ? -1 : 0;
 }

@@ -360,7 +360,7 @@ int cli_login_any(struct cli *cli, struct clonedev *cd, unsigned int role,
 		  const char *what, const char *password, const char *files,
 		  const char *dir)
 {
-	char answer[4096], pw[CLI_SECRET_MAX], prompt[80];
+	char pw[CLI_SECRET_MAX], prompt[80];
 	struct clonedev_slot slot;
 	struct stat st;
 	int ret;
@@ -372,6 +372,8 @@ int cli_login_any(struct cli *cli, struct clonedev *cd, unsigned int role,
 		if (ret)
 			return ret;
 		if (slot.auth == CLONEDEV_AUTH_QUORUM) {
+			char answer[4096];
+
 			/* A quorum role's credential: its share files. */
 			snprintf(prompt, sizeof(prompt),
 				 "%s share files (F1,F2,... or a directory)",

@@ -128,7 +128,7 @@ static const struct opt_spec suite_opts[] = {
 static const struct opt_spec clone_opts[] = {
 	{ "slot", OPT_VALUE, false, "the target slot (the current slot is the source)" },
 	{ "objects", OPT_VALUE, true, "object handles H1,H2,... or all" },
-	{ "peer", OPT_VALUE, false, "instead of -slot: a command serving the target on its stdin/stdout" },
+	{ "peer", OPT_VALUE, false, "instead of -slot: a command serving the target on stdio" },
 	{ "password", OPT_VALUE, false, "the target's co password (asked if not given)" },
 	{ "sharefiles", OPT_VALUE, false, "quorum target: M co share files F1,F2,..." },
 	{ "sharedir", OPT_VALUE, false, "quorum target: take the co shares found here" },

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonedev-bench-clone: the cloning figures of make bench, measured in the
+ * VM (tools/scripts/bench starts it). For each size N it generates N
+ * AES-256 keys on a source partition, then for each protocol (CPv4 with
+ * each suite, CPv3, CPv1) clones all of them to a fresh target partition
+ * through libclonedev's relay, every copied object in its own durable
+ * commit on the target, and reports the objects per second. Prints one
+ * JSON object per line.
+ *
+ * Usage: clonedev-bench-clone N...
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "libclonedev.h"
+
+#define PO	"bench-po"
+#define CO	"bench-co"
+#define DOMAIN	"bench-domain"
+#define BATCH	10000
+#define N_CONFIGS	(sizeof(configs) / sizeof(configs[0]))
+
+struct config {
+	const char *name;
+	unsigned int protocol;
+	unsigned int suite;
+};
+
+static const struct config configs[] = {
+	{ "CPv4 p384-aes256gcm", CLONEDEV_PROTO_CPV4,
+	  CLONEDEV_SUITE_P384_AES256GCM },
+	{ "CPv4 p256-aes256gcm", CLONEDEV_PROTO_CPV4,
+	  CLONEDEV_SUITE_P256_AES256GCM },
+	{ "CPv4 x25519-chacha20poly1305", CLONEDEV_PROTO_CPV4,
+	  CLONEDEV_SUITE_X25519_CHACHA20POLY1305 },
+	{ "CPv3", CLONEDEV_PROTO_CPV3, 0 },
+	{ "CPv1", CLONEDEV_PROTO_CPV1, 0 },
+};
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "clonedev-bench-clone: %s: %s\n", what,
+		strerror(err < 0 ? -err : err));
+	exit(1);
+}
+
+/* A new initialized partition, a co session on it. */
+static struct clonedev *partition(struct clonedev_nl *nl, const char *label,
+				  unsigned int *slot)
+{
+	struct clonedev_slot s;
+	struct clonedev *cd;
+	int ret;
+
+	ret = clonedev_nl_partition_create(nl, label, 0, 0, 0, &s);
+	if (!ret)
+		ret = clonedev_open(&cd);
+	if (!ret)
+		ret = clonedev_slot_set(cd, s.slot) ?:
+		      clonedev_partition_init(cd, NULL, PO, DOMAIN, "bench") ?:
+		      clonedev_login(cd, CLONEDEV_ROLE_PO, PO) ?:
+		      clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO);
+	if (ret)
+		die("setting up a partition", ret);
+	*slot = s.slot;
+	return cd;
+}
+
+/* Makes the target side choose @c: its suites, or policy 42 for CPv1. */
+static void steer(struct clonedev *t, const struct config *c)
+{
+	struct clonedev_policy_change cpv1 = { CLONEDEV_POLICY_CPV1, 1 };
+	struct clonedev_suites s;
+	int ret;
+
+	if (c->protocol == CLONEDEV_PROTO_CPV1)
+		ret = clonedev_policy_set(t, &cpv1, 1, 1);
+	else
+		ret = clonedev_suites(t, 0, CLONEDEV_SUITES_ALL & ~c->suite,
+				      &s);
+	if (!ret)
+		ret = clonedev_login(t, CLONEDEV_ROLE_CO, CO);
+	if (ret)
+		die("preparing the target", ret);
+}
+
+static void measure(struct clonedev_nl *nl, unsigned int n)
+{
+	unsigned int *h = calloc(BATCH, sizeof(*h)), src_slot, i, done;
+	struct clonedev *src;
+	size_t k;
+	int ret;
+
+	if (!h)
+		die("memory", ENOMEM);
+	src = partition(nl, "bench-source", &src_slot);
+	ret = clonedev_login(src, CLONEDEV_ROLE_CO, CO);
+	for (done = 0; !ret && done < n; done += i) {
+		i = n - done < BATCH ? n - done : BATCH;
+		ret = clonedev_object_generate_bulk(src, CLONEDEV_KEY_AES, 256,
+						    0, "bench", i, h);
+	}
+	if (ret)
+		die("generating the keys", ret);
+	free(h);
+	for (k = 0; k < N_CONFIGS; k++) {
+		const struct config *c = &configs[k];
+		struct clonedev_clone res;
+		unsigned int slot;
+		struct clonedev *t = partition(nl, "bench-target", &slot);
+		double t0, t1;
+
+		steer(t, c);
+		t0 = now();
+		ret = clonedev_clone(src, t, NULL, 0, NULL, &res);
+		t1 = now();
+		if (ret || res.copied != n || res.protocol != c->protocol ||
+		    res.suite != c->suite) {
+			fprintf(stderr, "clonedev-bench-clone: %s: %d, %u copied, protocol %u, suite %u\n",
+				c->name, ret, res.copied, res.protocol,
+				res.suite);
+			exit(1);
+		}
+		printf("{\"objects\":%u,\"protocol\":\"%s\",\"clone_s\":%.3f,\"per_s\":%.1f}\n",
+		       n, c->name, t1 - t0, n / (t1 - t0));
+		fflush(stdout);
+		clonedev_close(t);
+		ret = clonedev_nl_partition_delete(nl, slot);
+		if (ret)
+			die("deleting the target", ret);
+	}
+	clonedev_close(src);
+	ret = clonedev_nl_partition_delete(nl, src_slot);
+	if (ret)
+		die("deleting the source", ret);
+}
+
+int main(int argc, char **argv)
+{
+	struct clonedev_nl *nl;
+	int i, ret;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: clonedev-bench-clone N...\n");
+		return 2;
+	}
+	ret = clonedev_nl_open(&nl);
+	if (ret)
+		die("netlink", ret);
+	for (i = 1; i < argc; i++)
+		measure(nl, (unsigned int)strtoul(argv[i], NULL, 10));
+	clonedev_nl_close(nl);
+	return 0;
+}
