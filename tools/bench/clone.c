@@ -22,7 +22,7 @@
 #define CO	"bench-co"
 #define DOMAIN	"bench-domain"
 #define BATCH	10000
-#define N_CONFIGS	(sizeof(configs) / sizeof(configs[0]))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 struct config {
 	const char *name;
@@ -57,7 +57,7 @@ static void die(const char *what, int err)
 }
 
 /* A new initialized partition, a co session on it. */
-static struct clonedev *partition(struct clonedev_nl *nl, const char *label,
+static struct clonedev *new_partition(struct clonedev_nl *nl, const char *label,
 				  unsigned int *slot)
 {
 	struct clonedev_slot s;
@@ -105,7 +105,7 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 
 	if (!h)
 		die("memory", ENOMEM);
-	src = partition(nl, "bench-source", &src_slot);
+	src = new_partition(nl, "bench-source", &src_slot);
 	ret = clonedev_login(src, CLONEDEV_ROLE_CO, CO);
 	for (done = 0; !ret && done < n; done += i) {
 		i = n - done < BATCH ? n - done : BATCH;
@@ -115,11 +115,11 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 	if (ret)
 		die("generating the keys", ret);
 	free(h);
-	for (k = 0; k < N_CONFIGS; k++) {
+	for (k = 0; k < ARRAY_SIZE(configs); k++) {
 		const struct config *c = &configs[k];
 		struct clonedev_clone res;
 		unsigned int slot;
-		struct clonedev *t = partition(nl, "bench-target", &slot);
+		struct clonedev *t = new_partition(nl, "bench-target", &slot);
 		double t0, t1;
 
 		steer(t, c);
