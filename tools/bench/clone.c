@@ -57,8 +57,8 @@ static void die(const char *what, int err)
 }
 
 /* A new initialized partition, a co session on it. */
-static struct clonedev *new_partition(struct clonedev_nl *nl, const char *label,
-				  unsigned int *slot)
+static struct clonedev *new_partition(struct clonedev_nl *nl,
+				      const char *label, unsigned int *slot)
 {
 	struct clonedev_slot s;
 	struct clonedev *cd;
