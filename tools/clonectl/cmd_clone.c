@@ -79,8 +79,9 @@ static void on_result(void *arg, const struct clonedev_clone *st)
 		printf("Object %u: failed: the target could not store it.\n",
 		       h);
 	}
+	/* A status line is out as soon as the object's fate is known. */
+	fflush(stdout);
 	if (r->progress) {
-		fflush(stdout);
 		fprintf(stderr, "%u of %u objects done", st->copied +
 			st->skipped + st->refused + st->failed, st->total);
 		fflush(stderr);
