@@ -131,7 +131,7 @@ login_src() { printf '%s\n' "role login -slot 1 -name co -password co-pw" "$@" |
 before=$(contents 4)
 [ -n "$before" ] || echo "# slot 4's contents are empty" 
 expect "a domain mismatch is one sentence and clones nothing" 1 "" \
-	"clonectl: cloning: slots 1 and 4 share no cloning domain, so nothing was cloned; give both the same domain ('partition domainadd', policy 44 for a second one)." -- \
+	"clonectl: cloning: slot 1 and slot 4 share no cloning domain, so nothing was cloned; give both the same domain ('partition domainadd', policy 44 for a second one)." -- \
 	login_src "partition clone -slot 4 -objects all -password co-pw"
 expect "and slot 4 is as it was" 0 "" "" -- test "$(contents 4)" = "$before"
 expect "a wrong target password" 1 "" \

@@ -24,7 +24,8 @@
  *  - it moves them: per key, read CKA_LABEL and CKA_ID, C_WrapKey with
  *    CKM_AES_KEY_WRAP_PAD (RFC 5649), or CKM_AES_KEY_WRAP if the tokens
  *    lack it, and C_UnwrapKey into a token object on the target; this is
- *    the figure, durable objects like a clonedev clone;
+ *    the figure, persistent objects like a clonedev clone (a file each,
+ *    though SoftHSM does not fsync them);
  *  - it moves them again into session objects on the target, for
  *    comparison (move_session_per_s);
  *  - it checks the first, middle and last key of each move by the check
@@ -32,8 +33,12 @@
  *    on both tokens, then destroys the moved and source keys.
  * Prints one JSON object per line; exits 1 on any PKCS#11 error.
  *
- * Build: gcc -O2 -Wall -Wextra -I/usr/include/p11-kit-1 \
- *	-o clonedev-bench-softhsm tools/bench/softhsm.c -ldl
+ * SoftHSM destroys a token object in time linear in the objects on the
+ * token (it rescans the token directory), so the clean-up after N = 10,000
+ * takes about half an hour; the figures leave it out.
+ *
+ * Build with -I/usr/include/p11-kit-1 (libp11-kit-dev) and -ldl: the
+ * program does not link against SoftHSM, it dlopen()s the module.
  *
  * Usage: clonedev-bench-softhsm [--module PATH] N...
  */
@@ -51,6 +56,7 @@
 #define SO_PIN		"bench-so"
 #define USER_PIN	"bench-user"
 #define MAX_SLOTS	256
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 static CK_FUNCTION_LIST_PTR p11;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -227,7 +233,7 @@ static void create_kek(struct token *src, struct token *dst,
 		{ CKA_LABEL, label, strlen(label) },
 		{ CKA_VALUE, value, sizeof(value) },
 	};
-	CK_ULONG n = sizeof(tmpl) / sizeof(tmpl[0]);
+	CK_ULONG n = ARRAY_SIZE(tmpl);
 
 	ck(p11->C_GenerateRandom(src->s, value, sizeof(value)),
 	   "C_GenerateRandom");
@@ -271,8 +277,7 @@ static void generate(struct token *t, unsigned int n, CK_OBJECT_HANDLE *h)
 		id = i;
 		tmpl[8].ulValueLen = snprintf(label, sizeof(label),
 					      "bench-%u", i);
-		ck(p11->C_GenerateKey(t->s, &m, tmpl,
-				      sizeof(tmpl) / sizeof(tmpl[0]), &h[i]),
+		ck(p11->C_GenerateKey(t->s, &m, tmpl, ARRAY_SIZE(tmpl), &h[i]),
 		   "C_GenerateKey");
 	}
 }
@@ -318,7 +323,7 @@ static void move(struct token *src, struct token *dst, CK_MECHANISM_TYPE mech,
 		ck(p11->C_WrapKey(src->s, &m, ksrc, from[i], wrapped, &len),
 		   "C_WrapKey");
 		ck(p11->C_UnwrapKey(dst->s, &m, kdst, wrapped, len, tmpl,
-				    sizeof(tmpl) / sizeof(tmpl[0]), &to[i]),
+				    ARRAY_SIZE(tmpl), &to[i]),
 		   "C_UnwrapKey");
 	}
 }

@@ -88,18 +88,18 @@ static void on_result(void *arg, const struct clonedev_clone *st)
 	}
 }
 
-static int clone_error(unsigned int error, unsigned int src,
-		       unsigned int dst)
+/* @src and @dst name the two sides: "slot 3", "the peer", ... */
+static int clone_error(unsigned int error, const char *src, const char *dst)
 {
 	switch (error) {
 	case CLONEDEV_CLONE_E_DOMAIN:
-		return cli_error("cloning: slots %u and %u share no cloning domain, so nothing was cloned; give both the same domain ('partition domainadd', policy 44 for a second one).",
+		return cli_error("cloning: %s and %s share no cloning domain, so nothing was cloned; give both the same domain ('partition domainadd', policy 44 for a second one).",
 				 src, dst);
 	case CLONEDEV_CLONE_E_FIPS:
-		return cli_error("cloning: slot %u is in FIPS mode and slot %u is not; a FIPS partition never clones to a non-FIPS one.",
+		return cli_error("cloning: %s is in FIPS mode and %s is not; a FIPS partition never clones to a non-FIPS one.",
 				 src, dst);
 	case CLONEDEV_CLONE_E_PROTOCOL:
-		return cli_error("cloning: slots %u and %u have no cloning protocol in common (protocol level, policy 42 forcing CPv1, FIPS mode refusing it, or no common cipher suite).",
+		return cli_error("cloning: %s and %s have no cloning protocol in common (protocol level, policy 42 forcing CPv1, FIPS mode refusing it, or no common cipher suite).",
 				 src, dst);
 	case CLONEDEV_CLONE_E_AUTH:
 		return cli_error("cloning: a message failed authentication (altered in transit, or the domains differ); the clone stopped and nothing from that message was stored.");
@@ -311,6 +311,7 @@ int cmd_peer(struct cli *cli, const struct command *cmd,
 	     const struct cmd_args *args)
 {
 	struct clonedev_clone res;
+	char name[32];
 	struct clonedev *t;
 	unsigned int slot;
 	int ret;
@@ -325,8 +326,9 @@ int cmd_peer(struct cli *cli, const struct command *cmd,
 		return -1;
 	ret = clonedev_clone_serve(t, STDIN_FILENO, STDOUT_FILENO, &res);
 	clonedev_close(t);
+	snprintf(name, sizeof(name), "slot %u", slot);
 	if (ret == -EPROTO)
-		return clone_error(res.error, 0, slot);
+		return clone_error(res.error, "the source", name);
 	if (ret)
 		return cli_errno(cli, ret, "serving the clone");
 	fprintf(stderr, "clonectl peer: slot %u received %u objects over %s: %u copied, %u skipped, %u failed.\n",
@@ -341,6 +343,7 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	struct clone_run run = { .cli = cli };
 	struct clonedev_clone_relay relay = { .progress = on_result,
 					      .arg = &run };
+	char src_name[32], dst_name[32];
 	struct clonedev_session_info si;
 	struct clonedev_clone res;
 	struct clonedev *cd, *t = NULL;
@@ -388,10 +391,13 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	free(handles);
 	if (run.progress)
 		fputs("\r\033[K", stderr);
+	snprintf(src_name, sizeof(src_name), "slot %u", si.slot);
+	snprintf(dst_name, sizeof(dst_name), "slot %u", slot);
 	if (ret == CLI_REPORTED)
 		ret = -1;
 	else if (ret == -EPROTO)
-		ret = clone_error(res.error, si.slot, slot);
+		ret = clone_error(res.error, src_name, peer ? "the peer" :
+				  dst_name);
 	else if (ret == -ENOENT)
 		ret = cli_error("cloning: an object in -objects does not exist on slot %u; 'partition contents' lists them.",
 				si.slot);

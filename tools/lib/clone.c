@@ -244,6 +244,13 @@ int clonedev_clone_serve(struct clonedev *cd, int in, int out,
 		if (ret || t.state != CLONEDEV_CLONE_RUNNING)
 			break;
 	}
+	/*
+	 * The source ends the exchange with a length of 0 (or by closing);
+	 * waiting for it keeps a relay from writing into a closed pipe.
+	 */
+	while (!ret && t.state != CLONEDEV_CLONE_RUNNING &&
+	       !clonedev_msg_read(in, a, &len) && len)
+		continue;
 	*result = t;
 	if (!ret && t.state != CLONEDEV_CLONE_DONE)
 		ret = -EPROTO;

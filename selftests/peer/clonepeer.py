@@ -1,0 +1,933 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""clonepeer: a second, independent implementation of the clonedev cloning
+protocols (CPv4 with its three suites, CPv3 and CPv1), written from
+docs/clone-protocol.md alone.
+
+It plays the source or the target of one clone over a pipe (each message
+as a big-endian u32 length then the message, length 0 ends), makes object
+files for tests, and computes deterministic test vectors.
+"""
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import struct
+import subprocess
+import sys
+from collections import namedtuple
+from contextlib import suppress
+
+from cryptography.exceptions import InvalidTag, UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa, x25519
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM, ChaCha20Poly1305
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
+
+# Messages
+MAGIC = 0x434C4F4E
+VERSION = 1
+HEADER = struct.Struct(">IBBH16sII")
+MAX_MESSAGE = 8192
+TAG = 16
+HELLO, CHOICE, CONFIRM, OBJECT, RESULT, DONE, SUMMARY, READY, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 15
+HELLO_FIXED = struct.Struct(">QBBBB")           # then 8 d, u16 slot, Ns
+CHOICE_FIXED = struct.Struct(">QBBB8sBBH32s")   # then public key, MAC_T
+RESULT_FIXED = struct.Struct(">B3sI")           # then CPv3 public key
+
+# ERROR codes
+UNEXPECTED, DOMAIN_MISMATCH, FIPS, NO_PROTOCOL, AUTH, POLICY, ROLE, INTERNAL, ABORTED = range(1, 10)
+ERROR_NAMES = {1: "unexpected", 2: "domain-mismatch", 3: "fips", 4: "no-protocol", 5: "auth",
+               6: "policy", 7: "role", 8: "internal", 9: "aborted"}
+
+# Protocols and CPv4 suites
+CPV1, CPV3, CPV4 = 1, 2, 4
+PROTOCOLS = {"cpv1": CPV1, "cpv3": CPV3, "cpv4": CPV4}
+PROTOCOL_NAMES = {bit: name for name, bit in PROTOCOLS.items()}
+
+# A CPv4 cipher suite: its name, bit, key exchange, hash and AEAD
+Suite = namedtuple("Suite", "name bit kex hash aead")
+SUITES = [Suite("p384-aes256gcm", 1, "p384", hashes.SHA384, AESGCM),
+          Suite("p256-aes256gcm", 2, "p256", hashes.SHA256, AESGCM),
+          Suite("x25519-chacha20poly1305", 4, "x25519", hashes.SHA256, ChaCha20Poly1305)]
+SUITE_BY_BIT = {s.bit: s for s in SUITES}
+SUITE_BITS = {s.name: s.bit for s in SUITES}
+X25519_BIT = 4
+PUBLIC_LEN = {"p256": 65, "p384": 97, "x25519": 32}
+CURVES = {"p256": ec.SECP256R1, "p384": ec.SECP384R1}
+
+# Objects
+RECORD = struct.Struct(">IIIIII16s3sB32s64s")   # then the value
+RECORD_MIN_SLOT, RECORD_MAX_SLOT = 2 + RECORD.size, MAX_MESSAGE - HEADER.size - TAG
+MAX_ID, MAX_VALUE, MAX_LABEL = 64, 4096, 31
+DATA, SECRET, PRIVATE, PUBLIC = 1, 2, 3, 4
+NONE, AES, GENERIC, EC_P256, EC_P384, RSA = 0, 1, 2, 3, 4, 5
+CLASS_NAMES = ["?", "data", "secret", "private", "public"]
+KEY_TYPE_NAMES = ["none", "aes", "generic", "ec-p256", "ec-p384", "rsa"]
+PAIRS = {DATA: {NONE}, SECRET: {AES, GENERIC}, PRIVATE: {EC_P256, EC_P384, RSA},
+         PUBLIC: {EC_P256, EC_P384}}
+# EC key types: kex, scalar size, group order n
+EC_KEYS = {EC_P256: ("p256", 32, int("FFFFFFFF00000000FFFFFFFFFFFFFFFF"
+                                     "BCE6FAADA7179E84F3B9CAC2FC632551", 16)),
+           EC_P384: ("p384", 48, int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
+                                     "C7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16))}
+BYTE_FIELDS = ("id", "ouid", "kcv", "value")
+FLAGS_PRIVATE_SENSITIVE = 3
+
+# Statuses of OBJECT (0 = a record follows) and RESULT
+COPIED, SKIPPED, REFUSED, TOO_LARGE, FAILED = range(5)
+COUNT_OF = {COPIED: "copied", SKIPPED: "skipped", REFUSED: "refused", TOO_LARGE: "failed",
+            FAILED: "failed"}
+
+
+class CloneError(Exception):
+    """The end of a clone with an ERROR code; remote if the peer sent it."""
+
+    def __init__(self, code, remote=False):
+        super().__init__(f"{code} {error_name(code)}")
+        self.code = code
+        self.remote = remote
+
+
+def error_name(code):
+    """The name of an ERROR code."""
+    return ERROR_NAMES.get(code, "unknown")
+
+
+# ---------------------------------------------------------------- crypto
+u32 = struct.Struct(">I").pack     # big-endian u32(x)
+u64 = struct.Struct(">Q").pack     # big-endian u64(x)
+
+
+def sha256(data):
+    """SHA-256 digest."""
+    return hashlib.sha256(data).digest()
+
+
+def hkdf(ikm, salt, info, length, algo=hashes.SHA256):
+    """HKDF (RFC 5869), extract and expand."""
+    return HKDF(algo(), length, salt, info).derive(ikm)
+
+
+def hkdf_extract(salt, ikm, algo):
+    """HKDF-Extract: the PRK."""
+    return hmac.new(salt, ikm, algo.name).digest()
+
+
+def hkdf_expand(prk, info, length, algo=hashes.SHA256):
+    """HKDF-Expand from a PRK."""
+    return HKDFExpand(algo(), length, info).derive(prk)
+
+
+def fingerprint(domain):
+    """A domain's 8-byte fingerprint."""
+    return hmac.new(domain, b"clonedev domain fingerprint", "sha256").digest()[:8]
+
+
+def handshake_keys(domain, ns, nt):
+    """K_hs, the session id and K_c (64 bytes) of a clone."""
+    k_hs = hkdf(domain, ns + nt, b"clonedev 1 handshake", 32)
+    return k_hs, sha256(ns + nt)[:16], hkdf_expand(k_hs, b"clonedev 1 control", 64)
+
+
+def cpv4_keys(prk, suite, epoch):
+    """CPv4 (K_st(e), K_ts(e))."""
+    return (hkdf_expand(prk, b"clonedev 1 cpv4 s2t" + u32(epoch), 32, suite.hash),
+            hkdf_expand(prk, b"clonedev 1 cpv4 t2s" + u32(epoch), 32, suite.hash))
+
+
+def cpv3_keys(z, k_hs, i):
+    """CPv3 K_i (64 bytes)."""
+    return hkdf(z, k_hs, b"clonedev 1 cpv3" + u32(i), 64)
+
+
+def cpv1_keys(domain, ns, nt):
+    """CPv1 K_1 (64 bytes)."""
+    return hkdf(domain, ns + nt, b"clonedev 1 cpv1", 64)
+
+
+def new_ephemeral(kex, secret=None):
+    """An ephemeral private key for kex: fresh, or from a fixed secret."""
+    if kex == "x25519":
+        if secret is None:
+            return x25519.X25519PrivateKey.generate()
+        return x25519.X25519PrivateKey.from_private_bytes(secret)
+    if secret is None:
+        return ec.generate_private_key(CURVES[kex]())
+    return ec.derive_private_key(int.from_bytes(secret, "big"), CURVES[kex]())
+
+
+def public_bytes(key):
+    """The wire form of a private key's public key."""
+    if isinstance(key, x25519.X25519PrivateKey):
+        return key.public_key().public_bytes(serialization.Encoding.Raw,
+                                             serialization.PublicFormat.Raw)
+    return key.public_key().public_bytes(serialization.Encoding.X962,
+                                         serialization.PublicFormat.UncompressedPoint)
+
+
+def agree(key, peer):
+    """The ECDH shared secret Z with a peer's public key (unexpected if malformed)."""
+    try:
+        if isinstance(key, x25519.X25519PrivateKey):
+            return key.exchange(x25519.X25519PublicKey.from_public_bytes(peer))
+        if peer[:1] != b"\x04":
+            raise ValueError("not an uncompressed point")
+        point = ec.EllipticCurvePublicKey.from_encoded_point(key.curve, peer)
+        return key.exchange(ec.ECDH(), point)
+    except ValueError as err:
+        raise CloneError(UNEXPECTED) from err
+
+
+class Entropy:
+    """Where a side's nonce and ephemeral keys come from: the OS, or, in
+    vector mode, a fixed nonce and fixed secrets taken in order per kex."""
+
+    def __init__(self, nonce=None, secrets=None):
+        self.fixed_nonce = nonce
+        self.secrets = secrets
+
+    def nonce(self):
+        """The side's 32-byte nonce (Ns or Nt)."""
+        return self.fixed_nonce if self.fixed_nonce is not None else os.urandom(32)
+
+    def ephemeral(self, kex):
+        """A new ephemeral private key."""
+        return new_ephemeral(kex, None if self.secrets is None else self.secrets[kex].pop(0))
+
+
+# -------------------------------------------------------------- messages
+def header(mtype, sid, seq, body_len):
+    """A 32-byte message header."""
+    return HEADER.pack(MAGIC, VERSION, mtype, 0, sid, seq, body_len)
+
+
+def seal(aead, key, nonce, mtype, sid, seq, plaintext, prefix=b""):
+    """A message whose body is prefix then the sealed plaintext (AD = header)."""
+    hdr = header(mtype, sid, seq, len(prefix) + len(plaintext) + TAG)
+    return hdr + prefix + aead(key).encrypt(nonce, plaintext, hdr)
+
+
+def unseal(aead, key, nonce, msg, prefix_len=0):
+    """The plaintext of a sealed message (auth if the tag fails)."""
+    try:
+        return aead(key).decrypt(nonce, msg[HEADER.size + prefix_len:], msg[:HEADER.size])
+    except InvalidTag as err:
+        raise CloneError(AUTH) from err
+
+
+def offers(protocols, suites, fips):
+    """A side's protocols and suites bytes from its settings and FIPS mode."""
+    if fips:
+        protocols &= ~CPV1
+        suites &= ~X25519_BIT
+    if not suites:
+        protocols &= ~CPV4
+    if not protocols & CPV4:
+        suites = 0
+    return protocols, suites
+
+
+def choose(s_fips, s_protocols, s_suites, t_fips, t_protocols, t_suites):
+    """Rules 2-4 of the choice: (protocol bit, suite bit)."""
+    if s_fips and not t_fips:
+        raise CloneError(FIPS)
+    suites = s_suites & t_suites & 7
+    common = s_protocols & t_protocols & 7
+    if not suites:
+        common &= ~CPV4
+    if not common:
+        raise CloneError(NO_PROTOCOL)
+    protocol = 1 << (common.bit_length() - 1)
+    return protocol, (suites & -suites if protocol == CPV4 else 0)
+
+
+def choice_kex(protocol, suite):
+    """The kex whose public key CHOICE carries (None for CPv1); unexpected if
+    the chosen protocol and suite bytes are not well-formed."""
+    if protocol == CPV4 and suite in SUITE_BY_BIT:
+        return SUITE_BY_BIT[suite].kex
+    if protocol in (CPV3, CPV1) and suite == 0:
+        return "p256" if protocol == CPV3 else None
+    raise CloneError(UNEXPECTED)
+
+
+# --------------------------------------------------------------- records
+def key_check(key_type, value, public=False):
+    """(KCV, bits) of a key's value; ValueError if the value is no such key."""
+    if key_type == AES:
+        if len(value) not in (16, 24, 32):
+            raise ValueError("bad AES key length")
+        enc = Cipher(algorithms.AES(value), modes.ECB()).encryptor()
+        return (enc.update(bytes(16)) + enc.finalize())[:3], 8 * len(value)
+    if key_type == GENERIC:
+        return sha256(value)[:3], 8 * len(value)
+    if key_type in EC_KEYS:
+        kex, size, order = EC_KEYS[key_type]
+        if public:
+            if len(value) != 2 * size + 1 or value[0] != 4:
+                raise ValueError("bad EC point")
+            return sha256(value)[:3], 8 * size
+        scalar = int.from_bytes(value, "big")
+        if len(value) != size or not 0 < scalar < order:
+            raise ValueError("bad EC scalar")
+        return sha256(public_bytes(new_ephemeral(kex, value)))[:3], 8 * size
+    if key_type == RSA:
+        try:
+            key = serialization.load_der_private_key(value, None)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as err:
+            raise ValueError("bad RSA key") from err
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise ValueError("not an RSA key")
+        n = key.private_numbers().public_numbers.n
+        return sha256(n.to_bytes((n.bit_length() + 7) // 8, "big"))[:3], key.key_size
+    raise ValueError("no key type")
+
+
+def encode_record(obj):
+    """The wire record of an object; ValueError if a field is out of range."""
+    label = obj["label"].encode("utf-8", "surrogateescape")
+    if (len(label) > MAX_LABEL or len(obj["id"]) > MAX_ID or len(obj["value"]) > MAX_VALUE
+            or len(obj["ouid"]) != 16 or len(obj["kcv"]) != 3):
+        raise ValueError(f"object {obj['label']!r}: a field is out of range")
+    return RECORD.pack(obj["class"], obj["key_type"], obj["bits"], obj["flags"],
+                       len(obj["id"]), len(obj["value"]), obj["ouid"], obj["kcv"], 0, label,
+                       obj["id"]) + obj["value"]
+
+
+def decode_record(data):
+    """Parse and validate a record and the zero bytes after it; ValueError if invalid."""
+    if len(data) < RECORD.size:
+        raise ValueError("short record")
+    (cls, key_type, bits, flags, id_len, value_len, ouid, kcv, zero, label,
+     ident) = RECORD.unpack_from(data)
+    end = RECORD.size + value_len
+    if zero or id_len > MAX_ID or value_len > MAX_VALUE or len(data) < end:
+        raise ValueError("bad lengths")
+    if key_type not in PAIRS.get(cls, ()):
+        raise ValueError("class and key type do not match")
+    text, nul, pad = label.partition(b"\0")
+    if not nul or any(pad) or any(ident[id_len:]) or any(data[end:]):
+        raise ValueError("nonzero padding")
+    value = data[RECORD.size:end]
+    if cls in (SECRET, PRIVATE) and key_check(key_type, value) != (kcv, bits):
+        raise ValueError("KCV or bits differ")
+    return {"class": cls, "key_type": key_type, "bits": bits, "flags": flags,
+            "label": text.decode("utf-8", "surrogateescape"), "id": ident[:id_len],
+            "ouid": ouid, "kcv": kcv, "value": value}
+
+
+def object_to_json(obj):
+    """An object in its JSON form (names, hex)."""
+    out = dict(obj)
+    out["class"] = CLASS_NAMES[obj["class"]]
+    out["key_type"] = KEY_TYPE_NAMES[obj["key_type"]]
+    for field in BYTE_FIELDS:
+        out[field] = obj[field].hex()
+    return out
+
+
+def object_from_json(j):
+    """An object from its JSON form; ValueError if it cannot be sent."""
+    obj = dict(j)
+    obj["class"] = CLASS_NAMES.index(j["class"])
+    obj["key_type"] = KEY_TYPE_NAMES.index(j["key_type"])
+    for field in BYTE_FIELDS:
+        obj[field] = bytes.fromhex(j[field])
+    encode_record(obj)
+    return obj
+
+
+def load_objects(path):
+    """The objects of an objects or store file."""
+    with open(path, encoding="utf-8") as f:
+        return [object_from_json(j) for j in json.load(f)["objects"]]
+
+
+def write_json(path, doc):
+    """Write a JSON document."""
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
+# ----------------------------------------------------------------- sides
+# A side's settings: its domains (primary first), protocols and suites bits,
+# FIPS mode, partition serial and CPv1 slot size
+Config = namedtuple("Config", "domains protocols suites fips serial slot")
+
+
+class Side:
+    """What both sides share: offers, keys, the header check, the outcome.
+    The current state is the handler self.expect of the next message."""
+
+    def __init__(self, config, entropy):
+        self.config = config
+        self.entropy = entropy
+        self.protocols, self.suites = offers(config.protocols, config.suites, config.fips)
+        self.sid = bytes(16)
+        self.wait_seq = 0
+        self.state, self.error = "running", None
+        self.protocol, self.suite = None, None
+        self.counts = {"copied": 0, "skipped": 0, "refused": 0, "failed": 0}
+        self.entries = []   # per object: the report's results (source) or objects (target)
+        self.expect = None
+
+    def step(self, msg):
+        """Take the peer's message; return the message for the peer, or None."""
+        try:
+            return self.expect(msg)
+        except CloneError as err:
+            self.state, self.error = "failed", err.code
+            if err.remote:
+                return None
+            body = u32(err.code) + error_name(err.code).encode()
+            return header(ERROR, self.sid, self.wait_seq, len(body)) + body
+
+    def abort(self, code=ABORTED):
+        """End the clone without a message (the exchange ended)."""
+        self.state, self.error = "failed", code
+
+    def check(self, msg, types, seq, body_len=None):
+        """Check a received message's header and return its type; an ERROR
+        from the peer ends the clone with its code."""
+        self.wait_seq = seq
+        if not HEADER.size <= len(msg) <= MAX_MESSAGE:
+            raise CloneError(UNEXPECTED)
+        magic, version, mtype, reserved, sid, mseq, blen = HEADER.unpack_from(msg)
+        if magic != MAGIC or version != VERSION or blen != len(msg) - HEADER.size:
+            raise CloneError(UNEXPECTED)
+        if mtype == ERROR and blen >= 4:
+            raise CloneError(struct.unpack_from(">I", msg, HEADER.size)[0], remote=True)
+        if mtype not in types or reserved or sid != self.sid or mseq != seq:
+            raise CloneError(UNEXPECTED)
+        if body_len is not None and blen != body_len:
+            raise CloneError(UNEXPECTED)
+        return mtype
+
+    def derive(self, domain, ns, nt):
+        """The keys every protocol has; the session id applies from CONFIRM on."""
+        self.k_hs, self.session_id, k_c = handshake_keys(domain, ns, nt)
+        self.kc_st, self.kc_ts = k_c[:32], k_c[32:]
+        self.k1 = cpv1_keys(domain, ns, nt)
+
+    def transcript_mac(self, label, transcript):
+        """MAC_T ("target") or MAC_S ("source") of a transcript."""
+        return hmac.new(self.k_hs, label + sha256(transcript), "sha256").digest()
+
+    def object_keys(self, i, z=None):
+        """(AEAD, key of OBJECT i, key of RESULT i, nonce prefix); z is CPv3's Z_i."""
+        if self.protocol == CPV4:
+            return (self.suite.aead, *cpv4_keys(self.prk, self.suite, i // 1000), u32(i // 1000))
+        if self.protocol == CPV3:
+            k = cpv3_keys(z, self.k_hs, i)
+            return AESGCM, k[:32], k[32:], u32(0)
+        return AESGCM, self.k1[:32], self.k1[32:], u32(1)
+
+    def seal_control(self, mtype, seq, plaintext, key):
+        """READY, DONE or SUMMARY."""
+        return seal(AESGCM, key, u32(2) + u64(seq), mtype, self.sid, seq, plaintext)
+
+    def report(self):
+        """The JSON report: the outcome and an entry per object."""
+        return {"role": self.ROLE, "protocol": PROTOCOL_NAMES.get(self.protocol),
+                "suite": self.suite.name if self.suite else None,
+                "error": self.error, "error_name": error_name(self.error) if self.error else None,
+                "counts": self.counts, self.ENTRIES: self.entries}
+
+
+class Source(Side):
+    """The source of one clone: start() gives HELLO, step() the rest."""
+    ROLE, ENTRIES = "source", "results"
+
+    def __init__(self, objects, config, entropy):
+        super().__init__(config, entropy)
+        self.objects = objects
+
+    def start(self):
+        """HELLO."""
+        self.ns = self.entropy.nonce()
+        c = self.config
+        body = (HELLO_FIXED.pack(c.serial, int(c.fips), self.protocols, self.suites,
+                                 len(c.domains))
+                + b"".join(fingerprint(d) for d in c.domains) + struct.pack(">H", c.slot) + self.ns)
+        self.hello = header(HELLO, self.sid, 0, len(body)) + body
+        self.expect = self.on_choice
+        return self.hello
+
+    def on_choice(self, msg):
+        """Check CHOICE (MAC_T, then the choice) and answer CONFIRM."""
+        self.check(msg, (CHOICE,), 0)
+        body = msg[HEADER.size:]
+        if len(body) < CHOICE_FIXED.size + 32:
+            raise CloneError(UNEXPECTED)
+        (_, t_fips, t_protocols, t_suites, fp, protocol, suite, slot,
+         nt) = CHOICE_FIXED.unpack_from(body)
+        kex = choice_kex(protocol, suite)
+        k = PUBLIC_LEN[kex] if kex else 0
+        if len(body) != CHOICE_FIXED.size + k + 32:
+            raise CloneError(UNEXPECTED)
+        domain = next((d for d in self.config.domains if fingerprint(d) == fp), None)
+        if domain is None:
+            raise CloneError(DOMAIN_MISMATCH)
+        self.derive(domain, self.ns, nt)
+        if not hmac.compare_digest(self.transcript_mac(b"target", self.hello + msg[:-32]),
+                                   msg[-32:]):
+            raise CloneError(AUTH)
+        if choose(self.config.fips, self.protocols, self.suites,
+                  t_fips, t_protocols, t_suites) != (protocol, suite):
+            raise CloneError(UNEXPECTED)
+        if protocol == CPV1 and not RECORD_MIN_SLOT <= slot <= RECORD_MAX_SLOT:
+            raise CloneError(UNEXPECTED)
+        self.protocol, self.suite, self.peer_slot = protocol, SUITE_BY_BIT.get(suite), slot
+        self.sid = self.session_id
+        peer_key = body[CHOICE_FIXED.size:CHOICE_FIXED.size + k]
+        prefix = b""
+        if protocol == CPV4:
+            key = self.entropy.ephemeral(kex)
+            prefix = public_bytes(key)
+            self.prk = hkdf_extract(self.k_hs, agree(key, peer_key), self.suite.hash)
+        self.peer_key = peer_key
+        partial = header(CONFIRM, self.sid, 1, len(prefix) + 32) + prefix
+        self.expect = self.on_ready
+        return partial + self.transcript_mac(b"source", self.hello + msg[:-32] + partial)
+
+    def on_ready(self, msg):
+        """Open READY; send the first OBJECT (or DONE)."""
+        self.check(msg, (READY,), 1, TAG)
+        unseal(AESGCM, self.kc_ts, u32(2) + u64(1), msg)
+        return self.next_object()
+
+    def next_object(self):
+        """OBJECT i for the next object, or DONE after the last."""
+        i = len(self.entries)
+        seq = i + 2
+        if i == len(self.objects):
+            self.expect = self.on_summary
+            return self.seal_control(DONE, seq, u32(i), self.kc_st)
+        status, plaintext = 0, bytes(2) + encode_record(self.objects[i])
+        if self.protocol == CPV1:
+            if len(plaintext) > self.peer_slot:
+                status, plaintext = TOO_LARGE, bytes([TOO_LARGE, 0])
+            plaintext = plaintext.ljust(self.peer_slot, b"\0")
+        prefix, z = b"", None
+        if self.protocol == CPV3:
+            key = self.entropy.ephemeral("p256")
+            prefix, z = public_bytes(key), agree(key, self.peer_key)
+        aead, k_obj, k_res, nonce = self.object_keys(i, z)
+        self.pending = (aead, k_res, nonce, status)
+        self.expect = self.on_result
+        return seal(aead, k_obj, nonce + u64(seq), OBJECT, self.sid, seq, plaintext, prefix)
+
+    def on_result(self, msg):
+        """Open RESULT i, tally it, send what comes next."""
+        i = len(self.entries)
+        extra = PUBLIC_LEN["p256"] if self.protocol == CPV3 else 0
+        self.check(msg, (RESULT,), i + 2, RESULT_FIXED.size + extra + TAG)
+        aead, k_res, nonce, sent = self.pending
+        plaintext = unseal(aead, k_res, nonce + u64(i + 2), msg)
+        status, zero, handle = RESULT_FIXED.unpack_from(plaintext)
+        allowed = {sent} if sent else {COPIED, SKIPPED, REFUSED, FAILED}
+        if any(zero) or status not in allowed or (handle != 0) != (status in (COPIED, SKIPPED)):
+            raise CloneError(UNEXPECTED)
+        self.peer_key = plaintext[RESULT_FIXED.size:]
+        self.counts[COUNT_OF[status]] += 1
+        self.entries.append({"label": self.objects[i]["label"],
+                             "ouid": self.objects[i]["ouid"].hex(),
+                             "status": status, "handle": handle})
+        return self.next_object()
+
+    def on_summary(self, msg):
+        """Open SUMMARY and compare it with the tally: the clone is done."""
+        seq = len(self.objects) + 2
+        self.check(msg, (SUMMARY,), seq, 16 + TAG)
+        counts = struct.unpack(">IIII", unseal(AESGCM, self.kc_ts, u32(2) + u64(seq), msg))
+        if counts != tuple(self.counts.values()):
+            raise CloneError(UNEXPECTED)
+        self.state = "done"
+
+
+class Target(Side):
+    """The target of one clone, storing into a list of held objects."""
+    ROLE, ENTRIES = "target", "objects"
+
+    def __init__(self, store, config, entropy):
+        super().__init__(config, entropy)
+        self.store = store
+        self.by_ouid = {obj["ouid"]: obj for obj in store}
+        self.next_handle = max((obj["handle"] for obj in store), default=0) + 1
+        self.expect = self.on_hello
+
+    def on_hello(self, msg):
+        """Make the choice from HELLO and answer CHOICE."""
+        self.check(msg, (HELLO,), 0)
+        body = msg[HEADER.size:]
+        if len(body) < HELLO_FIXED.size:
+            raise CloneError(UNEXPECTED)
+        _, s_fips, s_protocols, s_suites, count = HELLO_FIXED.unpack_from(body)
+        if not 1 <= count <= 3 or len(body) != HELLO_FIXED.size + 8 * count + 34:
+            raise CloneError(UNEXPECTED)
+        held = {fingerprint(d): d for d in self.config.domains}
+        fps = [body[12 + 8 * j:20 + 8 * j] for j in range(count)]
+        fp = next((fp for fp in fps if fp in held), None)
+        if fp is None:
+            raise CloneError(DOMAIN_MISMATCH)
+        protocol, suite = choose(s_fips, s_protocols, s_suites,
+                                 self.config.fips, self.protocols, self.suites)
+        ns = body[-32:]
+        nt = self.entropy.nonce()
+        self.derive(held[fp], ns, nt)
+        self.protocol, self.suite = protocol, SUITE_BY_BIT.get(suite)
+        kex = choice_kex(protocol, suite)
+        self.key = self.entropy.ephemeral(kex) if kex else None
+        c = self.config
+        body = CHOICE_FIXED.pack(c.serial, int(c.fips), self.protocols, self.suites, fp,
+                                 protocol, suite, c.slot, nt)
+        body += public_bytes(self.key) if kex else b""
+        partial = header(CHOICE, self.sid, 0, len(body) + 32) + body
+        self.transcript = msg + partial
+        self.sid = self.session_id
+        self.expect = self.on_confirm
+        return partial + self.transcript_mac(b"target", self.transcript)
+
+    def on_confirm(self, msg):
+        """Check MAC_S of CONFIRM, key CPv4, answer READY."""
+        k = PUBLIC_LEN[self.suite.kex] if self.protocol == CPV4 else 0
+        self.check(msg, (CONFIRM,), 1, k + 32)
+        if not hmac.compare_digest(self.transcript_mac(b"source", self.transcript + msg[:-32]),
+                                   msg[-32:]):
+            raise CloneError(AUTH)
+        if self.protocol == CPV4:
+            z = agree(self.key, msg[HEADER.size:HEADER.size + k])
+            self.prk = hkdf_extract(self.k_hs, z, self.suite.hash)
+        self.expect = self.on_object
+        return self.seal_control(READY, 1, b"", self.kc_ts)
+
+    def on_object(self, msg):
+        """Take OBJECT i and answer RESULT i, or DONE and answer SUMMARY."""
+        i = len(self.entries)
+        seq = i + 2
+        if self.check(msg, (OBJECT, DONE), seq) == DONE:
+            return self.on_done(msg, i)
+        prefix = PUBLIC_LEN["p256"] if self.protocol == CPV3 else 0
+        body_len = len(msg) - HEADER.size
+        if (body_len != prefix + self.config.slot + TAG if self.protocol == CPV1
+                else body_len < prefix + 2 + TAG):
+            raise CloneError(UNEXPECTED)
+        z = agree(self.key, msg[HEADER.size:HEADER.size + prefix]) if prefix else None
+        aead, k_obj, k_res, nonce = self.object_keys(i, z)
+        status, handle, obj = self.take(unseal(aead, k_obj, nonce + u64(seq), msg, prefix))
+        self.counts[COUNT_OF[status]] += 1
+        entry = object_to_json(obj) if obj else {}
+        self.entries.append({**entry, "status": status, "handle": handle})
+        extra = b""
+        if self.protocol == CPV3:
+            self.key = self.entropy.ephemeral("p256")
+            extra = public_bytes(self.key)
+        return seal(aead, k_res, nonce + u64(seq), RESULT, self.sid, seq,
+                    RESULT_FIXED.pack(status, bytes(3), handle) + extra)
+
+    def take(self, plaintext):
+        """Validate and store an OBJECT plaintext: (status, handle, object or None)."""
+        status = plaintext[0]
+        if status:
+            valid = status in (REFUSED, TOO_LARGE, FAILED) and not any(plaintext[1:])
+            return (status if valid else FAILED), 0, None
+        try:
+            if plaintext[1]:
+                raise ValueError("nonzero byte after the status")
+            obj = decode_record(plaintext[2:])
+        except ValueError:
+            return FAILED, 0, None
+        held = self.by_ouid.get(obj["ouid"])
+        if held:
+            return SKIPPED, held["handle"], obj
+        obj["handle"] = self.next_handle
+        self.next_handle += 1
+        self.store.append(obj)
+        self.by_ouid[obj["ouid"]] = obj
+        return COPIED, obj["handle"], obj
+
+    def on_done(self, msg, n):
+        """Check DONE against the objects taken and answer SUMMARY."""
+        seq = n + 2
+        self.check(msg, (DONE,), seq, 4 + TAG)
+        if unseal(AESGCM, self.kc_st, u32(2) + u64(seq), msg) != u32(n):
+            raise CloneError(UNEXPECTED)
+        self.state = "done"
+        return self.seal_control(SUMMARY, seq, b"".join(u32(c) for c in self.counts.values()),
+                                 self.kc_ts)
+
+
+# ------------------------------------------------------------------ pipes
+def send_frame(f, msg):
+    """Send one message (or, for b"", the end) with its u32 length."""
+    f.write(u32(len(msg)) + msg)
+    f.flush()
+
+
+def recv_frame(f):
+    """One message; None at the end (length 0 or EOF). An oversized length
+    gives b"", which the header check refuses."""
+    head = f.read(4)
+    n = struct.unpack(">I", head)[0] if len(head) == 4 else 0
+    if n > MAX_MESSAGE:
+        return b""
+    msg = f.read(n)
+    return msg if n and len(msg) == n else None
+
+
+def finish(side, report_path):
+    """Write the report, print a failure; the exit status."""
+    if report_path:
+        write_json(report_path, side.report())
+    if side.state == "done":
+        return 0
+    print(f"clone failed: {side.error} {error_name(side.error)}", file=sys.stderr)
+    return 1
+
+
+def cmd_target(args):
+    """Serve one clone as the target on stdin/stdout."""
+    store = load_objects(args.store) if args.store and os.path.exists(args.store) else []
+    target = Target(store, side_config(args), Entropy())
+    rfile, wfile = sys.stdin.buffer, sys.stdout.buffer
+    while target.state == "running":
+        msg = recv_frame(rfile)
+        if msg is None:
+            target.abort()
+            break
+        out = target.step(msg)
+        if out:
+            send_frame(wfile, out)
+    while recv_frame(rfile) is not None:
+        pass
+    if args.store:
+        write_json(args.store, {"objects": [object_to_json(o) for o in store]})
+    return finish(target, args.report)
+
+
+def cmd_source(args):
+    """Run one clone as the source to a command's stdin/stdout."""
+    source = Source(load_objects(args.objects), side_config(args), Entropy())
+    peer = subprocess.Popen(["sh", "-c", args.connect], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE)
+    out = source.start()
+    try:
+        while out is not None:
+            send_frame(peer.stdin, out)
+            if source.state != "running":
+                break
+            msg = recv_frame(peer.stdout)
+            if msg is None:
+                source.abort()
+                break
+            out = source.step(msg)
+        send_frame(peer.stdin, b"")
+    except BrokenPipeError:
+        if source.state == "running":
+            source.abort()
+    with suppress(BrokenPipeError):
+        peer.stdin.close()
+    peer.stdout.close()
+    peer.wait()
+    return finish(source, args.report)
+
+
+def parse_bits(text, table, what):
+    """A bit mask from a comma-separated list of names."""
+    bits = 0
+    for name in filter(None, text.split(",")):
+        if name not in table:
+            raise SystemExit(f"unknown {what}: {name}")
+        bits |= table[name]
+    return bits
+
+
+def side_config(args):
+    """A side's Config from its command line."""
+    if not args.domains or len(args.domains) > 3:
+        raise SystemExit("give 1 to 3 domains (--domain or --domain-hex)")
+    return Config(args.domains, parse_bits(args.protocols, PROTOCOLS, "protocol"),
+                  parse_bits(args.suites, SUITE_BITS, "suite"),
+                  args.fips, args.serial, args.slot_size)
+
+
+# ---------------------------------------------------------- make-objects
+def new_object(cls, key_type, value, label, ident):
+    """An object with a fresh OUID, its KCV and bits, flags as a co makes them."""
+    kcv, bits = key_check(key_type, value, cls == PUBLIC) if key_type else (bytes(3), 0)
+    flags = FLAGS_PRIVATE_SENSITIVE if cls in (SECRET, PRIVATE) else 0
+    return {"class": cls, "key_type": key_type, "bits": bits, "flags": flags, "label": label,
+            "id": ident, "ouid": os.urandom(16), "kcv": kcv, "value": value}
+
+
+def cmd_make_objects(args):
+    """Write an objects file of freshly generated objects."""
+    objs = [new_object(SECRET, AES, os.urandom(16), "aes128", b"\x01"),
+            new_object(SECRET, AES, os.urandom(32), "aes256", b"\x02"),
+            new_object(SECRET, GENERIC, os.urandom(32), "generic", b"\x03")]
+    for key_type, ident in ((EC_P256, b"\x04"), (EC_P384, b"\x05")):
+        kex, size, _ = EC_KEYS[key_type]
+        key = new_ephemeral(kex)
+        scalar = key.private_numbers().private_value.to_bytes(size, "big")
+        objs.append(new_object(PRIVATE, key_type, scalar, f"ec-{kex}", ident))
+        objs.append(new_object(PUBLIC, key_type, public_bytes(key), f"ec-{kex}", ident))
+    if args.rsa:
+        key = rsa.generate_private_key(65537, args.rsa)
+        der = key.private_bytes(serialization.Encoding.DER,
+                                serialization.PrivateFormat.TraditionalOpenSSL,
+                                serialization.NoEncryption())
+        objs.append(new_object(PRIVATE, RSA, der, f"rsa{args.rsa}", b"\x06"))
+    objs.append(new_object(DATA, NONE, b"clonepeer test data", "data", b"\x07"))
+    if args.data_size:
+        objs.append(new_object(DATA, NONE, os.urandom(args.data_size), "big-data", b"\x08"))
+    for n in range(args.aes):
+        objs.append(new_object(SECRET, AES, os.urandom(32), f"bulk-{n}", u32(n)))
+    write_json(args.out, {"objects": [object_to_json(o) for o in objs]})
+    return 0
+
+
+# --------------------------------------------------------------- vectors
+VECTOR_DOMAIN = b"clonedev test domain"
+VECTOR_NS, VECTOR_NT = bytes(range(32)), bytes(range(32, 64))
+VECTOR_KEYS = {"p256": (bytes(range(1, 33)), bytes(range(33, 65))),
+               "p384": (bytes(range(1, 49)), bytes(range(49, 97))),
+               "x25519": (bytes(range(1, 33)), bytes(range(33, 65)))}
+VECTOR_CPV3_NEXT = bytes(range(65, 97))   # the target's CPv3 key for object 1
+
+
+def vector_record():
+    """The fixed object of the vectors."""
+    value = bytes(range(32))
+    return {"class": SECRET, "key_type": AES, "bits": 256, "flags": 3, "label": "vector",
+            "id": b"\x01\x02", "ouid": bytes(range(16)), "kcv": key_check(AES, value)[0],
+            "value": value}
+
+
+def vector_clone(protocol, suite):
+    """A whole in-process clone of the fixed record with fixed inputs: the
+    source offers everything, the target only this protocol and suite.
+    Returns the messages in order."""
+    secrets = [{kex: [pair[side]] for kex, pair in VECTOR_KEYS.items()} for side in (0, 1)]
+    secrets[1]["p256"].append(VECTOR_CPV3_NEXT)
+    source = Source([vector_record()], Config([VECTOR_DOMAIN], 7, 7, False, 1, 1024),
+                    Entropy(VECTOR_NS, secrets[0]))
+    target = Target([], Config([VECTOR_DOMAIN], protocol, suite.bit if suite else 0, False, 2,
+                               1024), Entropy(VECTOR_NT, secrets[1]))
+    messages, out, turn = [], source.start(), 0
+    while out is not None:
+        messages.append(out)
+        out = (target, source)[turn].step(out)
+        turn ^= 1
+    if source.state != "done" or target.state != "done":
+        raise RuntimeError(f"vector clone failed: {source.error} / {target.error}")
+    return messages
+
+
+def compute_vectors():
+    """The test vectors as a JSON document."""
+    k_hs, sid, k_c = handshake_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT)
+    doc = {"inputs": {"D": VECTOR_DOMAIN.hex(), "Ns": VECTOR_NS.hex(), "Nt": VECTOR_NT.hex(),
+                      "ephemeral_secrets": {kex: [s.hex() for s in pair]
+                                            for kex, pair in VECTOR_KEYS.items()},
+                      "cpv3_target_secret_object1": VECTOR_CPV3_NEXT.hex(),
+                      "record": object_to_json(vector_record()),
+                      "source": "serial 1, non-FIPS, protocols 7, suites 7, slot 1024",
+                      "target": "serial 2, non-FIPS, only the protocol/suite named, slot 1024"},
+           "fingerprint": fingerprint(VECTOR_DOMAIN).hex(), "K_hs": k_hs.hex(),
+           "session_id": sid.hex(), "K_c": k_c.hex(), "cpv4": {}}
+    for suite in SUITES:
+        s_key, t_key = (new_ephemeral(suite.kex, s) for s in VECTOR_KEYS[suite.kex])
+        z = agree(s_key, public_bytes(t_key))
+        prk = hkdf_extract(k_hs, z, suite.hash)
+        entry = {"pub_s": public_bytes(s_key).hex(), "pub_t": public_bytes(t_key).hex(),
+                 "Z": z.hex(), "PRK": prk.hex()}
+        for epoch in (0, 1):
+            k_st, k_ts = cpv4_keys(prk, suite, epoch)
+            entry[f"K_st({epoch})"], entry[f"K_ts({epoch})"] = k_st.hex(), k_ts.hex()
+        messages = vector_clone(CPV4, suite)
+        entry["object0"] = messages[4].hex()
+        entry["transcript"] = [m.hex() for m in messages]
+        doc["cpv4"][suite.name] = entry
+    s_key, t_key = (new_ephemeral("p256", s) for s in VECTOR_KEYS["p256"])
+    z0 = agree(s_key, public_bytes(t_key))
+    messages = vector_clone(CPV3, None)
+    doc["cpv3"] = {"Z_0": z0.hex(), "K_0": cpv3_keys(z0, k_hs, 0).hex(),
+                   "object0": messages[4].hex(), "transcript": [m.hex() for m in messages]}
+    messages = vector_clone(CPV1, None)
+    doc["cpv1"] = {"K_1": cpv1_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT).hex(),
+                   "object0": messages[4].hex(), "transcript": [m.hex() for m in messages]}
+    return doc
+
+
+def leaves(doc, path=""):
+    """The (path, value) leaves of a JSON document."""
+    if isinstance(doc, (dict, list)):
+        items = doc.items() if isinstance(doc, dict) else enumerate(doc)
+        return {leaf for key, value in items for leaf in leaves(value, f"{path}/{key}")}
+    return {(path, doc)}
+
+
+def cmd_vectors(args):
+    """Print, write or check the test vectors."""
+    doc = compute_vectors()
+    if args.check:
+        with open(args.check, encoding="utf-8") as f:
+            diffs = sorted({path for path, _ in leaves(json.load(f)) ^ leaves(doc)})
+        for path in diffs:
+            print(f"vector differs: {path}", file=sys.stderr)
+        return 1 if diffs else 0
+    write_json(args.write or "/dev/stdout", doc)
+    return 0
+
+
+# ------------------------------------------------------------------ main
+def main():
+    """Parse the command line and run a command."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    side = argparse.ArgumentParser(add_help=False)
+    side.add_argument("--domain", dest="domains", action="append", type=str.encode,
+                      metavar="SECRET", help="a domain secret as text (repeat: up to 3, "
+                      "primary first)")
+    side.add_argument("--domain-hex", dest="domains", action="append", type=bytes.fromhex,
+                      metavar="HEX", help="a domain secret as hex bytes")
+    side.add_argument("--protocols", default="cpv1,cpv3,cpv4", help="protocols allowed")
+    side.add_argument("--suites", default=",".join(s.name for s in SUITES),
+                      help="CPv4 suites enabled")
+    side.add_argument("--fips", action="store_true", help="the HSM is in FIPS mode")
+    side.add_argument("--serial", type=int, default=1, help="the partition serial")
+    side.add_argument("--slot-size", type=int, default=1024, help="the CPv1 slot size")
+    side.add_argument("--report", help="write a JSON report here")
+    p = sub.add_parser("target", parents=[side], help="serve one clone on stdin/stdout")
+    p.add_argument("--store", help="JSON file of the objects held")
+    p.set_defaults(func=cmd_target)
+    p = sub.add_parser("source", parents=[side], help="clone objects to a peer command")
+    p.add_argument("--objects", required=True, help="JSON file of the objects to send")
+    p.add_argument("--connect", required=True, help="shell command of the target")
+    p.set_defaults(func=cmd_source)
+    p = sub.add_parser("make-objects", help="write an objects file")
+    p.add_argument("--out", required=True)
+    p.add_argument("--aes", type=int, default=0, help="extra AES-256 keys")
+    p.add_argument("--rsa", type=int, default=0, help="add an RSA private key of these bits")
+    p.add_argument("--data-size", type=int, default=0, help="add a data object of this size")
+    p.set_defaults(func=cmd_make_objects)
+    p = sub.add_parser("vectors", help="deterministic test vectors")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--check", help="compare with this file")
+    group.add_argument("--write", help="write them to this file")
+    p.set_defaults(func=cmd_vectors)
+    args = parser.parse_args()
+    try:
+        return args.func(args)
+    except (OSError, ValueError, KeyError) as err:
+        print(f"clonepeer: {type(err).__name__}: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

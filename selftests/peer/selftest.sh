@@ -1,0 +1,224 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# clonepeer.py against itself, with no kernel: a python source clones to a
+# python target over pipes with every protocol and suite, then
+# skip-existing, CPv1 too-large, record validation, FIPS, domain and
+# protocol refusals, a tampering relay, a 1100-object CPv4 clone (two
+# epochs) and the test vectors. Prints TAP; exits non-zero on a failure.
+set -u
+cd "$(dirname "$0")/../.." || exit 1
+# shellcheck source=../tap.sh
+. selftests/tap.sh
+
+PY=/usr/bin/python3
+PEER="$PY $PWD/selftests/peer/clonepeer.py"
+W=$TAP_OUT/w
+mkdir -p "$W"
+
+# clone NAME SOURCE-OPTIONS... -- TARGET-OPTIONS...: one clone, with the
+# reports in $W/NAME.src.json and $W/NAME.tgt.json, the status in RC.
+clone()
+{
+	local name=$1 src=()
+	shift
+	while [ "$1" != -- ]; do
+		src+=("$1")
+		shift
+	done
+	shift
+	$PEER source --report "$W/$name.src.json" "${src[@]}" \
+		--connect "$PEER target --report $W/$name.tgt.json $*" 2>"$W/$name.err"
+	RC=$?
+}
+
+# check FILE EXPR: EXPR (python, the JSON document is r) holds for FILE.
+check()
+{
+	$PY -c 'import json, sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if eval("(" + sys.argv[2] + ")") else 1)' "$1" "$2"
+}
+
+# same_objects OBJECTS STORE: the store holds exactly these objects.
+same_objects()
+{
+	$PY - "$1" "$2" <<'EOF'
+import json, sys
+keys = ("class", "key_type", "bits", "flags", "label", "id", "ouid", "kcv", "value")
+a, b = (json.load(open(p))["objects"] for p in sys.argv[1:3])
+attrs = lambda objs: sorted(tuple(o[k] for k in keys) for o in objs)
+sys.exit(0 if attrs(a) == attrs(b) else 1)
+EOF
+}
+
+# result NAME EXPECT DESC: EXPECT, a python condition on RC, the source
+# report s and the target report t, holds (counts(copied=N, ...) makes the
+# counts of a report).
+result()
+{
+	local name=$1 expect=$2 desc=$3 ok=1
+	if $PY - "$W/$name.src.json" "$W/$name.tgt.json" "$expect" <<'EOF'; then
+import json, sys
+s, t = (json.load(open(p)) for p in sys.argv[1:3])
+def counts(copied=0, skipped=0, refused=0, failed=0):
+    return dict(copied=copied, skipped=skipped, refused=refused, failed=failed)
+sys.exit(0 if eval("(" + sys.argv[3] + ")") else 1)
+EOF
+		ok=0
+	fi
+	[ $ok -ne 0 ] && tap_diag <"$W/$name.err"
+	tap_result $ok "$desc"
+}
+
+cat >"$W/relay.py" <<'EOF'
+# relay.py DIR INDEX OFFSET CMD: relays between stdin/stdout and CMD,
+# flipping the low bit of byte OFFSET of message INDEX going DIR (s: source
+# to target, t: target to source).
+import struct, subprocess, sys, threading
+direction, index, offset, cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+peer = subprocess.Popen(["sh", "-c", cmd], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+def pump(name, rfile, wfile):
+    n = 0
+    while True:
+        head = rfile.read(4)
+        size = struct.unpack(">I", head)[0] if len(head) == 4 else 0
+        msg = bytearray(rfile.read(size))
+        if name == direction and n == index:
+            msg[offset] ^= 1
+        n += 1
+        try:
+            wfile.write(struct.pack(">I", len(msg)) + msg)
+            wfile.flush()
+        except BrokenPipeError:
+            return
+        if not size:
+            return
+
+threads = [threading.Thread(target=pump, args=("s", sys.stdin.buffer, peer.stdin)),
+           threading.Thread(target=pump, args=("t", peer.stdout, sys.stdout.buffer))]
+for t in threads:
+    t.start()
+threads[0].join()
+peer.stdin.close()
+peer.wait()
+EOF
+
+run $PEER vectors --check selftests/peer/vectors.json
+tap_result $RC "the test vectors match selftests/peer/vectors.json"
+
+$PEER make-objects --out "$W/objs.json" --rsa 1024
+tap_result $? "make-objects writes AES, generic, EC pairs, RSA and data objects"
+N=$($PY -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["objects"]))' "$W/objs.json")
+
+for combo in cpv4:p384-aes256gcm cpv4:p256-aes256gcm cpv4:x25519-chacha20poly1305 \
+	     cpv3: cpv1:; do
+	proto=${combo%%:*} suite=${combo#*:} name=${combo%:}
+	name=${name//:/-}
+	clone "$name" --domain s3cret --objects "$W/objs.json" -- \
+		--domain s3cret --protocols "$proto" --suites "${suite:-p256-aes256gcm}" \
+		--store "$W/$name.store.json"
+	want_suite=${suite:+\"$suite\"}
+	result "$name" "$RC == 0 and s['protocol'] == t['protocol'] == '$proto' and
+		s['suite'] == t['suite'] == ${want_suite:-None} and s['error'] is t['error'] is None and
+		s['counts'] == t['counts'] == counts(copied=$N) and
+		[x['handle'] for x in s['results']] == list(range(1, $N + 1))" \
+		"$name: the clone completes, all $N objects copied"
+	same_objects "$W/objs.json" "$W/$name.store.json"
+	tap_result $? "$name: the target's store holds every object with its attributes"
+done
+
+clone skip --domain s3cret --objects "$W/objs.json" -- --domain s3cret \
+	--protocols cpv4 --suites p384-aes256gcm --store "$W/cpv4-p384-aes256gcm.store.json"
+result skip "$RC == 0 and s['counts'] == t['counts'] == counts(skipped=$N) and
+	[x['handle'] for x in s['results']] == list(range(1, $N + 1))" \
+	"a second clone to the same store skips every object by OUID, with the held handles"
+check "$W/cpv4-p384-aes256gcm.store.json" "len(r['objects']) == $N"
+tap_result $? "the store still holds $N objects after skip-existing"
+
+clone dual --domain other --domain-hex "$(printf s3cret | od -An -tx1 | tr -d ' \n')" \
+	--objects "$W/objs.json" -- --domain s3cret
+result dual "$RC == 0 and s['counts']['copied'] == $N" \
+	"a source with two domains clones with its second, given as hex"
+
+$PEER make-objects --out "$W/big.json" --data-size 2000
+clone big1 --domain s3cret --objects "$W/big.json" -- --domain s3cret --protocols cpv1 \
+	--store "$W/big1.store.json"
+result big1 "$RC == 0 and s['counts'] == t['counts'] == counts(copied=8, failed=1) and
+	[x['status'] for x in s['results'] if x['label'] == 'big-data'] == [3]" \
+	"CPv1: a 2000-byte data object is too large (status 3, counted failed), the rest copied"
+check "$W/big1.store.json" \
+	"'big-data' not in [o['label'] for o in r['objects']] and len(r['objects']) == 8"
+tap_result $? "CPv1: the too-large object is not stored"
+clone big4 --domain s3cret --objects "$W/big.json" -- --domain s3cret
+result big4 "$RC == 0 and s['protocol'] == 'cpv4' and s['counts']['copied'] == 9" \
+	"CPv4 sends the same 2000-byte object unpadded"
+
+$PY - "$W/objs.json" "$W/bad.json" <<'EOF'
+import json, sys
+objs = json.load(open(sys.argv[1]))["objects"]
+by = {(o["label"], o["class"]): o for o in objs}
+by["aes256", "secret"]["kcv"] = "000000"
+by["ec-p256", "private"]["bits"] = 384
+by["generic", "secret"]["key_type"] = "ec-p256"
+by["ec-p384", "private"]["value"] = "ff" * 48
+by["rsa1024", "private"]["value"] = by["rsa1024", "private"]["value"][:-2]
+json.dump({"objects": objs}, open(sys.argv[2], "w"))
+EOF
+clone bad --domain s3cret --objects "$W/bad.json" -- --domain s3cret --store "$W/bad.store.json"
+result bad "$RC == 0 and s['counts'] == t['counts'] == counts(copied=$N - 5, failed=5) and
+	sorted(x['label'] for x in s['results'] if x['status'] == 4) ==
+	['aes256', 'ec-p256', 'ec-p384', 'generic', 'rsa1024']" \
+	"records with a wrong KCV, bits, class/type pair, EC scalar or RSA value fail (status 4)"
+
+echo '{"objects": []}' >"$W/none.json"
+clone none --domain s3cret --objects "$W/none.json" -- --domain s3cret
+result none "$RC == 0 and s['counts'] == t['counts'] == counts()" \
+	"a clone of no objects: DONE right after READY"
+
+clone fips --fips --domain s3cret --objects "$W/objs.json" -- --domain s3cret
+result fips "$RC == 1 and s['error'] == t['error'] == 3 and t['counts']['copied'] == 0" \
+	"a FIPS source and a non-FIPS target: error 3 (fips)"
+clone fips2 --fips --domain s3cret --objects "$W/objs.json" -- --fips --domain s3cret
+result fips2 "$RC == 0 and s['protocol'] == 'cpv4' and s['suite'] == 'p384-aes256gcm'" \
+	"a FIPS source and a FIPS target clone with CPv4 p384"
+clone noproto --fips --domain s3cret --objects "$W/objs.json" -- --fips --domain s3cret \
+	--protocols cpv1,cpv4 --suites x25519-chacha20poly1305
+result noproto "$RC == 1 and s['error'] == t['error'] == 4" \
+	"a FIPS target offering only CPv1 and x25519 leaves no protocol: error 4"
+
+clone domain --domain s3cret --objects "$W/objs.json" -- --domain other \
+	--store "$W/domain.store.json"
+result domain "$RC == 1 and s['error'] == t['error'] == 2 and t['objects'] == []" \
+	"domain mismatch: error 2 (domain-mismatch)"
+check "$W/domain.store.json" "r['objects'] == []"
+tap_result $? "domain mismatch: nothing stored"
+
+clone slot --domain s3cret --objects "$W/objs.json" -- --domain s3cret --protocols cpv1 \
+	--slot-size 100
+result slot "$RC == 1 and s['error'] == t['error'] == 1" \
+	"CPv1 with a target slot size below 142: the source ends with error 1"
+
+# DIR INDEX OFFSET (see relay.py), the error codes of source and target
+for tamper in "s 0 41 5 5 a relay that edits the protocols byte of HELLO: MAC_T fails (5)" \
+	      "s 1 10 1 1 a relay that edits the session id of CONFIRM: error 1 (unexpected)" \
+	      "t 1 40 5 5 a relay that edits the READY tag: error 5 (auth) at the source" \
+	      "s 3 -1 5 5 a relay that edits an OBJECT ciphertext: error 5 (auth) at the target"; do
+	read -r dir index offset serr terr desc <<<"$tamper"
+	target="$PEER target --domain s3cret --report $W/tamper.tgt.json"
+	$PEER source --report "$W/tamper.src.json" --domain s3cret --objects "$W/objs.json" \
+		--connect "$PY $W/relay.py $dir $index $offset '$target'" 2>"$W/tamper.err"
+	RC=$?
+	result tamper "$RC == 1 and s['error'] == $serr and t['error'] == $terr" "$desc"
+done
+
+$PEER make-objects --out "$W/bulk.json" --aes 1100
+for suite in p384-aes256gcm x25519-chacha20poly1305; do
+	clone "bulk-$suite" --domain s3cret --objects "$W/bulk.json" -- --domain s3cret \
+		--suites "$suite" --store "$W/bulk-$suite.store.json"
+	result "bulk-$suite" "$RC == 0 and s['suite'] == '$suite' and
+		s['counts'] == t['counts'] == counts(copied=1108) and s['results'][-1]['handle'] == 1108" \
+		"CPv4 $suite: 1108 objects, across epochs 0 and 1, all copied"
+done
+
+tap_done
