@@ -301,8 +301,12 @@ static int aead_crypt(struct crypto_aead *tfm, const u8 *key, bool enc,
 	return ret;
 }
 
-/* A new ephemeral key pair of @cs in c->kpp; its public key into @pub. */
-static int eph_new(struct cld_clone *c, const struct clone_suite *cs, u8 *pub)
+/*
+ * A new ephemeral key pair of @cs in c->kpp, random or (for the known-
+ * answer test) the private key @priv; its public key into @pub.
+ */
+static int eph_key(struct cld_clone *c, const struct clone_suite *cs,
+		   const u8 *priv, u8 *pub)
 {
 	unsigned int raw = cs->nist ? cs->pub_len - 1 : cs->pub_len;
 	struct kpp_request *req = NULL;
@@ -320,7 +324,10 @@ static int eph_new(struct cld_clone *c, const struct clone_suite *cs, u8 *pub)
 		}
 	}
 	if (cs->nist) {
-		struct ecdh params = {};
+		struct ecdh params = {
+			.key = (char *)priv,
+			.key_size = priv ? raw / 2 : 0,
+		};
 		unsigned int klen = crypto_ecdh_key_len(&params);
 
 		buf = kmalloc(max(klen, raw), GFP_KERNEL);
@@ -332,7 +339,7 @@ static int eph_new(struct cld_clone *c, const struct clone_suite *cs, u8 *pub)
 		buf = kmalloc(raw, GFP_KERNEL);
 		if (!buf)
 			return -ENOMEM;
-		ret = crypto_kpp_set_secret(c->kpp, NULL, 0);
+		ret = crypto_kpp_set_secret(c->kpp, priv, priv ? raw : 0);
 	}
 	if (ret)
 		goto out;
@@ -355,8 +362,13 @@ static int eph_new(struct cld_clone *c, const struct clone_suite *cs, u8 *pub)
 	}
 out:
 	kpp_request_free(req);
-	kfree(buf);
+	kfree_sensitive(buf);
 	return ret;
+}
+
+static int eph_new(struct cld_clone *c, const struct clone_suite *cs, u8 *pub)
+{
+	return eph_key(c, cs, NULL, pub);
 }
 
 /* Z of this side's ephemeral key and the peer's public key @pub. */
@@ -1405,6 +1417,170 @@ static int target_object(struct cld_session *s, struct cld_clone *c,
 		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
 	c->out_len = HDR_LEN + rlen + TAG_LEN;
 	c->next++;
+	return 0;
+}
+
+/* ---- known-answer test ---- */
+
+/*
+ * The test vectors of docs/clone-protocol.md (made by the second
+ * implementation, selftests/peer/clonepeer.py): D = "clonedev test
+ * domain", Ns = 00..1f, Nt = 20..3f; the source's ephemeral private key
+ * is the bytes 01, 02, ... and the target's continues where it stops.
+ */
+static const u8 kat_k_hs[32] = {
+	0xe6, 0x9a, 0xd5, 0x73, 0xe5, 0xe9, 0x09, 0x00,
+	0x0f, 0x01, 0xff, 0x54, 0x90, 0xda, 0x3d, 0x38,
+	0x90, 0x51, 0x6e, 0x54, 0xd3, 0x33, 0xe8, 0xa6,
+	0x4a, 0xe4, 0xba, 0x6a, 0x09, 0xc2, 0xf0, 0xda,
+};
+
+static const u8 kat_k_c[64] = {
+	0x7d, 0x1d, 0xca, 0x3d, 0xcb, 0x63, 0x66, 0x9a,
+	0x04, 0xcd, 0xc0, 0xf4, 0x57, 0x4f, 0x0c, 0xa9,
+	0x31, 0x31, 0x60, 0x9b, 0x0c, 0x26, 0x22, 0x26,
+	0x19, 0xe8, 0xdc, 0x78, 0xa0, 0xaa, 0x04, 0x88,
+	0x35, 0xc7, 0x44, 0xa8, 0xb1, 0xef, 0xa8, 0x85,
+	0x52, 0xe5, 0x37, 0x71, 0xd7, 0x56, 0x1c, 0xbb,
+	0xf8, 0x21, 0x59, 0x62, 0x99, 0x7d, 0xfc, 0xa0,
+	0xef, 0xb5, 0x4f, 0xac, 0x84, 0xde, 0x93, 0xd8,
+};
+
+static const u8 kat_p384_k_st1[32] = {
+	0xe0, 0x39, 0x74, 0x82, 0xa5, 0x4a, 0x28, 0x54,
+	0x36, 0x5e, 0x10, 0x29, 0xf4, 0x38, 0x1c, 0x62,
+	0x59, 0xc7, 0x6b, 0x3b, 0x74, 0x25, 0x08, 0x90,
+	0xfe, 0xaa, 0xf1, 0xf6, 0xae, 0xc8, 0x02, 0xdb,
+};
+
+static const u8 kat_p256_k_st1[32] = {
+	0xc0, 0x0a, 0xb5, 0xa9, 0xcd, 0xec, 0x92, 0x9a,
+	0xc9, 0xcc, 0xc5, 0xea, 0x99, 0xbc, 0x8a, 0x4c,
+	0x15, 0xd5, 0x58, 0xb2, 0x89, 0x62, 0xd3, 0x49,
+	0x47, 0xbf, 0x15, 0x0f, 0x73, 0x2d, 0xb4, 0xd2,
+};
+
+static const u8 kat_x25519_k_st1[32] = {
+	0x4c, 0xe6, 0xce, 0x1d, 0xb3, 0x44, 0x19, 0x04,
+	0xfb, 0xf9, 0x32, 0x65, 0xa1, 0x74, 0x27, 0xcf,
+	0xfa, 0x2c, 0x2f, 0x1c, 0x44, 0x81, 0x17, 0x2b,
+	0x51, 0x70, 0x17, 0xfc, 0x9b, 0x85, 0xbb, 0xc7,
+};
+
+static const u8 kat_k_0[64] = {
+	0xd2, 0x5c, 0x0f, 0xd0, 0x8c, 0x27, 0x23, 0x73,
+	0x3c, 0x64, 0xb9, 0x6a, 0x5a, 0x50, 0x95, 0x41,
+	0x7d, 0xfd, 0xd0, 0x32, 0xdb, 0x60, 0x90, 0xdf,
+	0xa7, 0x51, 0x02, 0x0d, 0xec, 0x1e, 0x0f, 0x41,
+	0xe6, 0x62, 0x4f, 0x16, 0x71, 0x94, 0x88, 0x84,
+	0x20, 0xd3, 0xd8, 0xca, 0x07, 0xbf, 0x49, 0x14,
+	0x16, 0x6d, 0x0d, 0x49, 0x75, 0x5b, 0xfa, 0x57,
+	0x47, 0xd5, 0x3d, 0x35, 0x46, 0x3f, 0xca, 0xa5,
+};
+
+static const u8 kat_k_1[64] = {
+	0xee, 0x09, 0xab, 0x6b, 0xde, 0x64, 0x03, 0x84,
+	0x59, 0xb6, 0x7f, 0xdc, 0x69, 0x3d, 0x01, 0x17,
+	0xfe, 0x09, 0x20, 0x88, 0xb2, 0x0b, 0x1f, 0xc1,
+	0xe3, 0xa7, 0xe6, 0x45, 0xc4, 0x2f, 0x83, 0xb1,
+	0x5e, 0x0d, 0x57, 0x61, 0xa6, 0x78, 0x0b, 0x1a,
+	0xe9, 0xfa, 0x07, 0x94, 0xe8, 0x4c, 0xef, 0xfa,
+	0x21, 0x11, 0x8a, 0xd1, 0x68, 0xb9, 0xff, 0xe0,
+	0xab, 0x79, 0xad, 0xc7, 0x73, 0xeb, 0x5a, 0x85,
+};
+
+/* A source clone at the vectors' handshake, with @proto and @cs. */
+static struct cld_clone *kat_start(u32 proto, const struct clone_suite *cs)
+{
+	static const char d[] = "clonedev test domain";
+	struct cld_clone *c = clone_alloc(true);
+	u32 i;
+
+	if (IS_ERR(c))
+		return c;
+	c->protocol = proto;
+	c->cs = cs;
+	for (i = 0; i < NONCE_LEN; i++) {
+		c->ns[i] = i;
+		c->nt[i] = NONCE_LEN + i;
+	}
+	c->domain_len = sizeof(d) - 1;
+	memcpy(c->domain, d, c->domain_len);
+	if (handshake_keys(c)) {
+		clone_free(c);
+		return ERR_PTR(-EINVAL);
+	}
+	return c;
+}
+
+/*
+ * The source's key agreement with the target over @cs, both ephemeral
+ * keys from the vectors, then CPv4's keys of epoch 1 (@cpv4) or CPv3's
+ * keys of object 0 in c->k_obj.
+ */
+static int kat_agree(struct cld_clone *c, const struct clone_suite *cs,
+		     bool cpv4)
+{
+	unsigned int n = cs->nist ? (cs->pub_len - 1) / 2 : cs->pub_len;
+	u8 spriv[48], tpriv[48], spub[PUB_MAX], tpub[PUB_MAX];
+	struct cld_clone *t = clone_alloc(false);
+	unsigned int i;
+	int ret;
+
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	for (i = 0; i < n; i++) {
+		spriv[i] = 1 + i;
+		tpriv[i] = 1 + n + i;
+	}
+	ret = eph_key(t, cs, tpriv, tpub) ?: eph_key(c, cs, spriv, spub);
+	if (!ret)
+		ret = cpv4 ? cpv4_prk(c, tpub) ?: cpv4_keys(c, EPOCH_OBJECTS) :
+			     cpv3_keys(c, 0, tpub);
+	clone_free(t);
+	memzero_explicit(spriv, sizeof(spriv));
+	memzero_explicit(tpriv, sizeof(tpriv));
+	return ret;
+}
+
+int cld_clone_selftest(void)
+{
+	static const u8 *const k_st1[] = {
+		kat_p384_k_st1, kat_p256_k_st1, kat_x25519_k_st1,
+	};
+	struct cld_clone *c;
+	bool bad = false;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(suites); i++) {
+		/* A suite the kernel lacks is never offered. */
+		if (!(cld_hsm.suites & suites[i].bit))
+			continue;
+		c = kat_start(CLONEDEV_PROTO_CPV4, &suites[i]);
+		if (IS_ERR(c))
+			return PTR_ERR(c);
+		bad |= kat_agree(c, &suites[i], true) ||
+		       memcmp(c->k_obj[0], k_st1[i], KEY_LEN);
+		if (!i)
+			bad |= memcmp(c->k_hs, kat_k_hs, KEY_LEN) ||
+			       memcmp(c->k_ctl, kat_k_c, sizeof(kat_k_c));
+		clone_free(c);
+	}
+	c = kat_start(CLONEDEV_PROTO_CPV3, cpv3_suite);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	bad |= kat_agree(c, cpv3_suite, false) ||
+	       memcmp(c->k_obj, kat_k_0, sizeof(kat_k_0));
+	clone_free(c);
+	c = kat_start(CLONEDEV_PROTO_CPV1, NULL);
+	if (IS_ERR(c))
+		return PTR_ERR(c);
+	bad |= memcmp(c->k_obj, kat_k_1, sizeof(kat_k_1));
+	clone_free(c);
+	if (bad) {
+		pr_err("clonedev: the cloning key schedule fails its known-answer test\n");
+		return -EINVAL;
+	}
 	return 0;
 }
 

@@ -8,6 +8,7 @@
 #include <linux/module.h>
 #include <net/genetlink.h>
 
+#include "clone.h"
 #include "device.h"
 #include "hsm.h"
 #include "netlink.h"
@@ -50,6 +51,9 @@ static int __init cld_mod_init(void)
 			   store_compact_min);
 	if (ret)
 		goto err_role;
+	ret = cld_clone_selftest();
+	if (ret)
+		goto err_hsm;
 	ret = cld_device_init();
 	if (ret)
 		goto err_hsm;
