@@ -4,7 +4,7 @@
  * bench. It measures moving AES-256 keys between two SoftHSMv2 tokens the
  * way SoftHSM's maintainers recommend: wrap each key under a key-encryption
  * key both tokens hold (C_WrapKey), unwrap it on the target (C_UnwrapKey).
- * It runs in userspace, outside the VM.
+ * make bench runs it in the VM beside clonedev's own figures.
  *
  * The caller points SOFTHSM2_CONF at a configuration whose tokendir is
  * writable and preferably empty, for instance:
@@ -21,21 +21,24 @@
  * random value. Then, for each size N:
  *  - it generates N AES-256 token keys on the source (timed, not the
  *    figure);
- *  - it moves them: per key, read CKA_LABEL and CKA_ID, C_WrapKey with
- *    CKM_AES_KEY_WRAP_PAD (RFC 5649), or CKM_AES_KEY_WRAP if the tokens
- *    lack it, and C_UnwrapKey into a token object on the target; this is
- *    the figure, persistent objects like a clonedev clone (a file each,
- *    though SoftHSM does not fsync them);
- *  - it moves them again into session objects on the target, for
- *    comparison (move_session_per_s);
+ *  - it moves them into session objects on the target, for comparison
+ *    (move_session_per_s): per key, read CKA_LABEL and CKA_ID, C_WrapKey
+ *    with CKM_AES_KEY_WRAP_PAD (RFC 5649), or CKM_AES_KEY_WRAP if the
+ *    tokens lack it, and C_UnwrapKey on the target;
+ *  - it moves them again, into token objects: the figure, persistent
+ *    objects like a clonedev clone (a file each, though SoftHSM does not
+ *    fsync them);
  *  - it checks the first, middle and last key of each move by the check
  *    value (the first 3 bytes of a zero block encrypted with CKM_AES_ECB)
- *    on both tokens, then destroys the moved and source keys.
+ *    on both tokens, and destroys the moved keys (and, before another
+ *    size, the source keys).
  * Prints one JSON object per line; exits 1 on any PKCS#11 error.
  *
  * SoftHSM destroys a token object in time linear in the objects on the
  * token (it rescans the token directory), so the clean-up after N = 10,000
- * takes about half an hour; the figures leave it out.
+ * takes about half an hour; the figures leave it out, and after the last
+ * size the keys stay for the caller to remove with the token directory
+ * (tools/scripts/bench runs one size per token directory).
  *
  * Build with -I/usr/include/p11-kit-1 (libp11-kit-dev) and -ldl: the
  * program does not link against SoftHSM, it dlopen()s the module.
@@ -44,6 +47,7 @@
  */
 #include <dlfcn.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,10 +371,14 @@ static void destroy(struct token *t, unsigned int n, const CK_OBJECT_HANDLE *h)
 		ck(p11->C_DestroyObject(t->s, h[i]), "C_DestroyObject");
 }
 
+/*
+ * One size. After the @last size the token keys stay: the caller removes
+ * the token directory, which is far quicker than SoftHSM's destroys.
+ */
 static void measure(struct token *src, struct token *dst,
 		    CK_MECHANISM_TYPE mech, const char *mech_name,
 		    CK_OBJECT_HANDLE ksrc, CK_OBJECT_HANDLE kdst,
-		    unsigned int n)
+		    unsigned int n, bool last)
 {
 	CK_OBJECT_HANDLE *from = zalloc(n * sizeof(*from));
 	CK_OBJECT_HANDLE *to = zalloc(n * sizeof(*to));
@@ -381,17 +389,19 @@ static void measure(struct token *src, struct token *dst,
 	generate_s = now() - t;
 
 	t = now();
-	move(src, dst, mech, ksrc, kdst, n, from, to, CK_TRUE);
-	move_s = now() - t;
-	verify(src, dst, n, from, to);
-	destroy(dst, n, to);
-
-	t = now();
 	move(src, dst, mech, ksrc, kdst, n, from, to, CK_FALSE);
 	session_s = now() - t;
 	verify(src, dst, n, from, to);
 	destroy(dst, n, to);
-	destroy(src, n, from);
+
+	t = now();
+	move(src, dst, mech, ksrc, kdst, n, from, to, CK_TRUE);
+	move_s = now() - t;
+	verify(src, dst, n, from, to);
+	if (!last) {
+		destroy(dst, n, to);
+		destroy(src, n, from);
+	}
 
 	printf("{\"peer\":\"softhsm2\",\"objects\":%u,\"generate_s\":%.3f,\"move_s\":%.3f,\"move_per_s\":%.1f,\"move_session_per_s\":%.1f,\"wrap_mechanism\":\"%s\"}\n",
 	       n, generate_s, move_s, n / move_s, n / session_s, mech_name);
@@ -447,7 +457,8 @@ int main(int argc, char **argv)
 
 	for (i = optind; i < argc; i++)
 		measure(&src, &dst, mech, mech_name, ksrc, kdst,
-			(unsigned int)strtoul(argv[i], NULL, 10));
+			(unsigned int)strtoul(argv[i], NULL, 10),
+			i == argc - 1);
 
 	ck(p11->C_CloseAllSessions(src.slot), "C_CloseAllSessions");
 	ck(p11->C_CloseAllSessions(dst.slot), "C_CloseAllSessions");

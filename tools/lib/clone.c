@@ -213,6 +213,19 @@ int clonedev_clone_pipe(struct clonedev *src, int to, int from,
 	return ret;
 }
 
+/*
+ * The source ends the exchange with a length of 0 (or by closing); the
+ * target waits for it, so a relay never writes into a closed pipe.
+ */
+static void drain(int fd, unsigned char *buf)
+{
+	unsigned int len;
+
+	for (;;)
+		if (clonedev_msg_read(fd, buf, &len) || !len)
+			return;
+}
+
 int clonedev_clone_serve(struct clonedev *cd, int in, int out,
 			 struct clonedev_clone *result)
 {
@@ -227,11 +240,11 @@ int clonedev_clone_serve(struct clonedev *cd, int in, int out,
 		goto out;
 	for (;;) {
 		ret = clonedev_msg_read(in, a, &len);
-		if (ret || !len) {
+		if (!ret && !len)
+			ret = -EPIPE;	/* the exchange ended before the clone */
+		if (ret) {
 			if (t.state == CLONEDEV_CLONE_RUNNING)
 				op(cd, &t, CLONEDEV_CLONE_ABORT, NULL, 0, b);
-			if (!ret && t.state == CLONEDEV_CLONE_RUNNING)
-				ret = -EPIPE;
 			break;
 		}
 		ret = op(cd, &t, t.state ? CLONEDEV_CLONE_STEP :
@@ -241,16 +254,13 @@ int clonedev_clone_serve(struct clonedev *cd, int in, int out,
 			break;
 		}
 		ret = clonedev_msg_write(out, b, t.out_len);
-		if (ret || t.state != CLONEDEV_CLONE_RUNNING)
+		if (ret)
 			break;
+		if (t.state != CLONEDEV_CLONE_RUNNING) {
+			drain(in, a);
+			break;
+		}
 	}
-	/*
-	 * The source ends the exchange with a length of 0 (or by closing);
-	 * waiting for it keeps a relay from writing into a closed pipe.
-	 */
-	while (!ret && t.state != CLONEDEV_CLONE_RUNNING &&
-	       !clonedev_msg_read(in, a, &len) && len)
-		continue;
 	*result = t;
 	if (!ret && t.state != CLONEDEV_CLONE_DONE)
 		ret = -EPROTO;
