@@ -698,56 +698,49 @@ TEST_F(clone, ioctl_rejections)
 	EXPECT_EQ(0, count_objects(self->dst));
 }
 
+/* One CLONEDEV_IOCTL_CLONE: @op with @in (@in_len bytes), output to @out. */
+static int clone_op(struct clonedev *cd, struct clonedev_clone *c,
+		    unsigned int op, const unsigned char *in,
+		    unsigned int in_len, unsigned char *out)
+{
+	memset(c, 0, sizeof(*c));
+	c->op = op;
+	c->in = (uintptr_t)in;
+	c->in_len = in_len;
+	c->out = (uintptr_t)out;
+	c->out_cap = CLONEDEV_CLONE_MSG_MAX;
+	return clonedev_clone_op(cd, c);
+}
+
 TEST_F(clone, a_target_logout_ends_the_clone)
 {
 	unsigned char a[CLONEDEV_CLONE_MSG_MAX], b[CLONEDEV_CLONE_MSG_MAX];
-	struct clonedev_clone s = { 0 }, t = { 0 };
+	struct clonedev_clone s, t;
 
-	s.op = CLONEDEV_CLONE_SOURCE;
-	s.out = (uintptr_t)a;
-	s.out_cap = sizeof(a);
-	ASSERT_EQ(0, clonedev_clone_op(self->src, &s));
+	ASSERT_EQ(0, clone_op(self->src, &s, CLONEDEV_CLONE_SOURCE, NULL, 0,
+			      a));
 	ASSERT_EQ(CLONEDEV_CLONE_RUNNING, s.state);
-	t.op = CLONEDEV_CLONE_TARGET;
-	t.in = (uintptr_t)a;
-	t.in_len = s.out_len;
-	t.out = (uintptr_t)b;
-	t.out_cap = sizeof(b);
-	ASSERT_EQ(0, clonedev_clone_op(self->dst, &t));
+	ASSERT_EQ(0, clone_op(self->dst, &t, CLONEDEV_CLONE_TARGET, a,
+			      s.out_len, b));
 	ASSERT_EQ(CLONEDEV_CLONE_RUNNING, t.state);
 	EXPECT_NE(0, t.protocol);
-	memset(&s, 0, sizeof(s));
-	s.op = CLONEDEV_CLONE_STEP;
-	s.in = (uintptr_t)b;
-	s.in_len = t.out_len;
-	s.out = (uintptr_t)a;
-	s.out_cap = sizeof(a);
-	ASSERT_EQ(0, clonedev_clone_op(self->src, &s));
+	ASSERT_EQ(0, clone_op(self->src, &s, CLONEDEV_CLONE_STEP, b,
+			      t.out_len, a));
 	ASSERT_EQ(CLONEDEV_CLONE_RUNNING, s.state);
 	/* The target's co logs out before CONFIRM arrives. */
 	ASSERT_EQ(0, clonedev_logout(self->dst));
-	memset(&t, 0, sizeof(t));
-	t.op = CLONEDEV_CLONE_STEP;
-	t.in = (uintptr_t)a;
-	t.in_len = s.out_len;
-	t.out = (uintptr_t)b;
-	t.out_cap = sizeof(b);
-	ASSERT_EQ(0, clonedev_clone_op(self->dst, &t));
+	ASSERT_EQ(0, clone_op(self->dst, &t, CLONEDEV_CLONE_STEP, a,
+			      s.out_len, b));
 	EXPECT_EQ(CLONEDEV_CLONE_FAILED, t.state);
 	EXPECT_EQ(CLONEDEV_CLONE_E_ROLE, t.error);
 	/* And the source hears it. */
-	memset(&s, 0, sizeof(s));
-	s.op = CLONEDEV_CLONE_STEP;
-	s.in = (uintptr_t)b;
-	s.in_len = t.out_len;
-	s.out = (uintptr_t)a;
-	s.out_cap = sizeof(a);
-	ASSERT_EQ(0, clonedev_clone_op(self->src, &s));
+	ASSERT_EQ(0, clone_op(self->src, &s, CLONEDEV_CLONE_STEP, b,
+			      t.out_len, a));
 	EXPECT_EQ(CLONEDEV_CLONE_FAILED, s.state);
 	EXPECT_EQ(CLONEDEV_CLONE_E_ROLE, s.error);
 	/* An abort with nothing running. */
-	s.op = CLONEDEV_CLONE_ABORT;
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_clone_op(self->src, &s));
+	EXPECT_NEG_ERRNO(EINVAL, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT,
+					  NULL, 0, a));
 }
 
 TEST_HARNESS_MAIN

@@ -33,6 +33,17 @@ static int op(struct clonedev *cd, struct clonedev_clone *c, unsigned int what,
 	return clonedev_clone_op(cd, c);
 }
 
+/* Frees two message buffers (either may be NULL), wiped first. */
+static void free_buffers(unsigned char *a, unsigned char *b)
+{
+	if (a)
+		explicit_bzero(a, CLONEDEV_CLONE_MSG_MAX);
+	if (b)
+		explicit_bzero(b, CLONEDEV_CLONE_MSG_MAX);
+	free(a);
+	free(b);
+}
+
 /* Lets the relay's hook see (and, in tests, change) a message. */
 static void pass(const struct clonedev_clone_relay *r, int to_target,
 		 unsigned char *msg, unsigned int *len)
@@ -175,12 +186,7 @@ static int relay_loop(struct clonedev *src, struct target *tg,
 		result->error = CLONEDEV_CLONE_E_UNEXPECTED;
 	ret = result->state == CLONEDEV_CLONE_DONE ? 0 : -EPROTO;
 out:
-	if (a)
-		explicit_bzero(a, CLONEDEV_CLONE_MSG_MAX);
-	if (b)
-		explicit_bzero(b, CLONEDEV_CLONE_MSG_MAX);
-	free(a);
-	free(b);
+	free_buffers(a, b);
 	return ret;
 }
 
@@ -265,11 +271,6 @@ int clonedev_clone_serve(struct clonedev *cd, int in, int out,
 	if (!ret && t.state != CLONEDEV_CLONE_DONE)
 		ret = -EPROTO;
 out:
-	if (a)
-		explicit_bzero(a, CLONEDEV_CLONE_MSG_MAX);
-	if (b)
-		explicit_bzero(b, CLONEDEV_CLONE_MSG_MAX);
-	free(a);
-	free(b);
+	free_buffers(a, b);
 	return ret;
 }
