@@ -493,6 +493,7 @@ struct evil {
 	const unsigned char *foreign;	/* for SWAP */
 	unsigned int foreign_len;
 	int hits;
+	int short_messages;	/* shorter than a header: must stay 0 */
 };
 
 enum { FLIP_LAST, FLIP_HEADER, TRUNCATE, REPLAY, SWAP, DOWNGRADE };
@@ -502,6 +503,11 @@ static void evil_relay(void *arg, int to_target, unsigned char *m,
 {
 	struct evil *e = arg;
 
+	/* The relay hands over whole messages only. */
+	if (*len < 32) {
+		e->short_messages++;
+		return;
+	}
 	/* Remember the OBJECT before the one to replace (for REPLAY). */
 	if (e->action == REPLAY && to_target && MSG_TYPE(m) == OBJECT &&
 	    msg_seq(m) + 1 == e->seq) {
@@ -570,6 +576,7 @@ TEST_F(clone, altered_messages_fail_and_store_nothing)
 
 		EXPECT_EQ(-EPROTO, evil_run(self, &e, &res)) TH_LOG("case %u", i);
 		EXPECT_EQ(1, e.hits);
+		EXPECT_EQ(0, e.short_messages);
 		EXPECT_EQ(cases[i].error, res.error) TH_LOG("case %u", i);
 		/* Only what came before the altered message is there. */
 		EXPECT_EQ(cases[i].objects, count_objects(self->dst))

@@ -44,11 +44,11 @@ static void free_buffers(unsigned char *a, unsigned char *b)
 	free(b);
 }
 
-/* Lets the relay's hook see (and, in tests, change) a message. */
+/* Lets the relay's hook see (and, in tests, change) a message, if any. */
 static void pass(const struct clonedev_clone_relay *r, int to_target,
 		 unsigned char *msg, unsigned int *len)
 {
-	if (r && r->tamper)
+	if (*len && r && r->tamper)
 		r->tamper(r->arg, to_target, msg, len);
 }
 
