@@ -101,6 +101,11 @@ enum {
 	CLONEDEV_CMD_ACTIVATION,
 	CLONEDEV_CMD_SUITES,
 	CLONEDEV_CMD_CLONE,
+	CLONEDEV_CMD_CRYPT,
+	CLONEDEV_CMD_DERIVE,
+	CLONEDEV_CMD_WRAP,
+	CLONEDEV_CMD_UNWRAP,
+	CLONEDEV_CMD_RANDOM,
 };
 
 /**
@@ -568,7 +573,33 @@ enum clonedev_key_type {
 #define CLONEDEV_OBJ_SENSITIVE		0x00000002U	/* value never leaves */
 #define CLONEDEV_OBJ_EXTRACTABLE	0x00000004U	/* may be wrapped */
 #define CLONEDEV_OBJ_MODIFIABLE		0x00000008U	/* attributes may change */
-#define CLONEDEV_OBJ_FLAGS		0x0000000fU
+/*
+ * Usage flags: what a key may be used for (CLONEDEV_IOCTL_CRYPT and the
+ * derive, wrap and unwrap calls). A key generated, imported, derived or
+ * unwrapped with none of them gets its type's default (CLONEDEV_USAGE_*).
+ */
+#define CLONEDEV_OBJ_ENCRYPT		0x00000010U
+#define CLONEDEV_OBJ_DECRYPT		0x00000020U
+#define CLONEDEV_OBJ_SIGN		0x00000040U
+#define CLONEDEV_OBJ_VERIFY		0x00000080U
+#define CLONEDEV_OBJ_DERIVE		0x00000100U
+#define CLONEDEV_OBJ_WRAP		0x00000200U
+#define CLONEDEV_OBJ_UNWRAP		0x00000400U
+#define CLONEDEV_OBJ_USAGE		0x000007f0U
+#define CLONEDEV_OBJ_FLAGS		0x000007ffU
+
+/* Default usage of an AES key; a generic secret; EC and RSA private keys. */
+#define CLONEDEV_USAGE_AES		(CLONEDEV_OBJ_ENCRYPT | \
+					 CLONEDEV_OBJ_DECRYPT | \
+					 CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY | \
+					 CLONEDEV_OBJ_WRAP | CLONEDEV_OBJ_UNWRAP)
+#define CLONEDEV_USAGE_SECRET		(CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY | \
+					 CLONEDEV_OBJ_DERIVE)
+#define CLONEDEV_USAGE_EC		(CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY | \
+					 CLONEDEV_OBJ_DERIVE)
+#define CLONEDEV_USAGE_EC_PUBLIC	CLONEDEV_OBJ_VERIFY
+#define CLONEDEV_USAGE_RSA		(CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY | \
+					 CLONEDEV_OBJ_DECRYPT)
 
 #define CLONEDEV_ID_MAX			64
 #define CLONEDEV_DATA_MAX		4096	/* largest data object value */
@@ -1242,6 +1273,338 @@ struct clonedev_clone {
 };
 
 #define CLONEDEV_IOCTL_CLONE _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_CLONE)
+
+/* ------------------------------------------------------------------ */
+/* Using keys: CLONEDEV_IOCTL_CRYPT, _DERIVE, _WRAP, _UNWRAP, _RANDOM  */
+/* ------------------------------------------------------------------ */
+
+/**
+ * enum clonedev_mech - a mechanism: an algorithm and how it is used
+ * @CLONEDEV_MECH_AES_GCM: AES-GCM (AES key; encrypt, decrypt). The
+ *	ciphertext is followed by a tag of @tag_len bytes (12 to 16)
+ * @CLONEDEV_MECH_AES_CBC_PAD: AES-CBC with PKCS#7 padding (encrypt, decrypt)
+ * @CLONEDEV_MECH_AES_CTR: AES-CTR, a 128-bit big-endian counter block
+ *	(encrypt, decrypt)
+ * @CLONEDEV_MECH_HMAC: HMAC with @hash SHA-256, SHA-384 or SHA-512
+ *	(AES key or generic secret; sign, verify)
+ * @CLONEDEV_MECH_AES_CMAC: AES-CMAC, a 16-byte MAC (sign, verify)
+ * @CLONEDEV_MECH_ECDSA: ECDSA on P-256 or P-384 over @hash of the input,
+ *	or over the input itself with @hash CLONEDEV_HASH_NONE (a digest the
+ *	caller made). The signature is r || s, each the curve's size
+ *	(sign: EC private key; verify: either half)
+ * @CLONEDEV_MECH_RSA_PKCS: RSASSA-PKCS1-v1_5 with @hash (RSA key; sign,
+ *	verify)
+ * @CLONEDEV_MECH_RSA_PSS: RSASSA-PSS, MGF1 with @hash, @salt_len bytes of
+ *	salt (sign, verify)
+ * @CLONEDEV_MECH_RSA_OAEP: RSAES-OAEP, MGF1 with @hash, empty label
+ *	(decrypt)
+ * @CLONEDEV_MECH_ECDH: ECDH, the new key the leftmost bytes of the shared
+ *	x-coordinate (struct clonedev_derive)
+ * @CLONEDEV_MECH_AES_KWP: AES key wrap with padding, RFC 5649
+ *	(struct clonedev_wrap)
+ */
+enum clonedev_mech {
+	CLONEDEV_MECH_AES_GCM = 1,
+	CLONEDEV_MECH_AES_CBC_PAD = 2,
+	CLONEDEV_MECH_AES_CTR = 3,
+	CLONEDEV_MECH_HMAC = 4,
+	CLONEDEV_MECH_AES_CMAC = 5,
+	CLONEDEV_MECH_ECDSA = 6,
+	CLONEDEV_MECH_RSA_PKCS = 7,
+	CLONEDEV_MECH_RSA_PSS = 8,
+	CLONEDEV_MECH_RSA_OAEP = 9,
+	CLONEDEV_MECH_ECDH = 10,
+	CLONEDEV_MECH_AES_KWP = 11,
+};
+
+/**
+ * enum clonedev_hash - the digest a mechanism uses
+ * @CLONEDEV_HASH_NONE: none (ECDSA over a digest the caller made)
+ * @CLONEDEV_HASH_SHA256: SHA-256
+ * @CLONEDEV_HASH_SHA384: SHA-384
+ * @CLONEDEV_HASH_SHA512: SHA-512
+ */
+enum clonedev_hash {
+	CLONEDEV_HASH_NONE = 0,
+	CLONEDEV_HASH_SHA256 = 1,
+	CLONEDEV_HASH_SHA384 = 2,
+	CLONEDEV_HASH_SHA512 = 3,
+};
+
+/**
+ * enum clonedev_crypt_op - what CLONEDEV_IOCTL_CRYPT does with a key
+ * @CLONEDEV_CRYPT_ENCRYPT: needs CLONEDEV_OBJ_ENCRYPT
+ * @CLONEDEV_CRYPT_DECRYPT: needs CLONEDEV_OBJ_DECRYPT
+ * @CLONEDEV_CRYPT_SIGN: needs CLONEDEV_OBJ_SIGN (MACs too)
+ * @CLONEDEV_CRYPT_VERIFY: needs CLONEDEV_OBJ_VERIFY
+ */
+enum clonedev_crypt_op {
+	CLONEDEV_CRYPT_ENCRYPT = 1,
+	CLONEDEV_CRYPT_DECRYPT = 2,
+	CLONEDEV_CRYPT_SIGN = 3,
+	CLONEDEV_CRYPT_VERIFY = 4,
+};
+
+/**
+ * enum clonedev_crypt_part - which part of an operation one call is
+ * @CLONEDEV_PART_ALL: the whole operation in one call
+ * @CLONEDEV_PART_INIT: start a multi-part operation: @op, @mech, @handle
+ *	and the parameters; no input yet
+ * @CLONEDEV_PART_UPDATE: more input; for ciphers, the output so far
+ * @CLONEDEV_PART_FINAL: the last input (may be empty) and the result; the
+ *	operation ends whatever the outcome
+ */
+enum clonedev_crypt_part {
+	CLONEDEV_PART_ALL = 0,
+	CLONEDEV_PART_INIT = 1,
+	CLONEDEV_PART_UPDATE = 2,
+	CLONEDEV_PART_FINAL = 3,
+};
+
+/* struct clonedev_crypt.flags */
+#define CLONEDEV_CRYPT_GEN_IV		0x00000001U	/* the kernel makes @iv */
+
+#define CLONEDEV_IV_MAX			16
+#define CLONEDEV_CRYPT_MAX		(1U << 20)	/* input of one call */
+#define CLONEDEV_AEAD_MAX		(16U << 20)	/* one AES-GCM operation */
+#define CLONEDEV_SIG_MAX		512	/* RSA-4096 */
+
+/**
+ * struct clonedev_crypt - ioctl(CLONEDEV_IOCTL_CRYPT)
+ * @size: input, sizeof(struct clonedev_crypt)
+ * @flags: input, CLONEDEV_CRYPT_GEN_IV: encryption with AES-GCM, CBC or
+ *	CTR takes a fresh random IV from the kernel and returns it in @iv
+ * @op: input (ALL, INIT), enum clonedev_crypt_op
+ * @part: input, enum clonedev_crypt_part
+ * @mech: input (ALL, INIT), enum clonedev_mech
+ * @handle: input (ALL, INIT), the key
+ * @hash: input (ALL, INIT), enum clonedev_hash for HMAC, ECDSA and RSA
+ * @salt_len: input (ALL, INIT), RSA-PSS salt length (0 to the hash's size)
+ * @tag_len: input (ALL, INIT), AES-GCM tag length, 12 to 16 (0: 16)
+ * @iv_len: input (ALL, INIT), length of @iv: AES-GCM 12 (1 to 16 when
+ *	given), CBC and CTR 16; output, with CLONEDEV_CRYPT_GEN_IV
+ * @iv: input (ALL, INIT), the IV, or output with CLONEDEV_CRYPT_GEN_IV
+ * @aad: input (ALL, INIT), AES-GCM additional data
+ * @aad_len: input, its length, up to CLONEDEV_CRYPT_MAX
+ * @in_len: input, length of @in, up to CLONEDEV_CRYPT_MAX per call
+ * @in: input (ALL, UPDATE, FINAL), the data
+ * @out: input, where the output goes: ciphertext (with the GCM tag at the
+ *	end), plaintext, or a signature or MAC
+ * @out_cap: input, room at @out
+ * @out_len: output, bytes written at @out; after -EMSGSIZE, the room the
+ *	call needs
+ * @sig: input (verify: ALL, FINAL), the signature or MAC to check
+ * @sig_len: input, its length
+ * @__reserved: input, must be 0
+ *
+ * Uses a key of the session's partition; its value never leaves the
+ * kernel. The co or cu must be logged in (the cu only a key it may see),
+ * and the key must have the usage flag of @op. The session keeps the
+ * transforms for each key and mechanism it uses, keyed once, and keeps one
+ * multi-part operation at a time; a new INIT or ALL ends the one before.
+ * AES-GCM decryption returns no plaintext before the tag checks out, so a
+ * multi-part AES-GCM operation holds its input in the kernel (up to
+ * CLONEDEV_AEAD_MAX) until FINAL. Calls on one session are serialised;
+ * sessions run in parallel.
+ *
+ * Return: 0 (a verify that succeeds); -ENODEV with no slot; -EACCES if not
+ * logged in or the cu may not see the key; -ENOENT for an unknown handle;
+ * -EPERM if the key lacks the usage flag; -EOPNOTSUPP for a mechanism the
+ * key's type or @op does not have, or unknown @flags; -EINVAL for a bad
+ * @part, @hash, IV, tag, salt or length, an UPDATE or FINAL without an
+ * operation, or bad padding on CBC decryption; -EMSGSIZE if @out_cap is
+ * smaller than the call could need (@out_len says how much; nothing
+ * consumed) or the input is too long; -EBADMSG if an AES-GCM tag, a MAC or
+ * a signature does not verify (nothing returned); -EFAULT.
+ */
+struct clonedev_crypt {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 part;
+	__u32 mech;
+	__u32 handle;
+	__u32 hash;
+	__u32 salt_len;
+	__u32 tag_len;
+	__u32 iv_len;
+	__u8 iv[CLONEDEV_IV_MAX];
+	__aligned_u64 aad;
+	__u32 aad_len;
+	__u32 in_len;
+	__aligned_u64 in;
+	__aligned_u64 out;
+	__u32 out_cap;
+	__u32 out_len;
+	__aligned_u64 sig;
+	__u32 sig_len;
+	__u32 __reserved;
+};
+
+#define CLONEDEV_IOCTL_CRYPT _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_CRYPT)
+
+#define CLONEDEV_EC_POINT_MAX		97	/* 04 || X || Y on P-384 */
+
+/**
+ * struct clonedev_derive - ioctl(CLONEDEV_IOCTL_DERIVE)
+ * @size: input, sizeof(struct clonedev_derive)
+ * @flags: input, must be 0
+ * @mech: input, CLONEDEV_MECH_ECDH
+ * @handle: input, the EC private key (CLONEDEV_OBJ_DERIVE)
+ * @peer_len: input, length of @peer
+ * @key_type: input, the new key's type: CLONEDEV_KEY_AES or
+ *	CLONEDEV_KEY_GENERIC_SECRET
+ * @bits: input, its size: AES 128, 192 or 256; a generic secret 8 to the
+ *	curve's size, in whole bytes
+ * @obj_flags: input, the new key's CLONEDEV_OBJ_* flags (always private
+ *	and sensitive)
+ * @peer: input, the peer's public point, uncompressed (04 || X || Y),
+ *	on the key's curve
+ * @id_len: input, length of @id, 0..64
+ * @new_handle: output, the new key's handle
+ * @label: input, the new key's label, 0..32 characters
+ * @id: input, the new key's id
+ * @__reserved: input, must be 0
+ *
+ * Derives a secret key from the partition's EC private key and a peer's
+ * public point: the new key is the leftmost @bits / 8 bytes of the shared
+ * x-coordinate (PKCS#11's CKD_NULL). The shared secret never leaves the
+ * kernel. The co must be logged in.
+ *
+ * Return: 0; -ENODEV; -EACCES if not logged in as co; -ENOENT; -EPERM if
+ * the key lacks CLONEDEV_OBJ_DERIVE or policy 28 forbids key management;
+ * -EOPNOTSUPP for another mechanism or a key that is not an EC private
+ * key; -EINVAL for a bad point, type, size or label; -EFAULT.
+ */
+struct clonedev_derive {
+	__u32 size;
+	__u32 flags;
+	__u32 mech;
+	__u32 handle;
+	__u32 peer_len;
+	__u32 key_type;
+	__u32 bits;
+	__u32 obj_flags;
+	__u8 peer[CLONEDEV_EC_POINT_MAX];
+	__u8 __pad[3];
+	__u32 id_len;
+	__u32 new_handle;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 id[CLONEDEV_ID_MAX];
+	__u8 __reserved[7];
+};
+
+#define CLONEDEV_IOCTL_DERIVE _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_DERIVE)
+
+#define CLONEDEV_WRAPPED_MAX		4096	/* a wrapped RSA-4096 key fits */
+
+/**
+ * struct clonedev_wrap - ioctl(CLONEDEV_IOCTL_WRAP)
+ * @size: input, sizeof(struct clonedev_wrap)
+ * @flags: input, must be 0
+ * @mech: input, CLONEDEV_MECH_AES_KWP
+ * @wrapping_handle: input, the AES key that wraps (CLONEDEV_OBJ_WRAP)
+ * @handle: input, the key to wrap (CLONEDEV_OBJ_EXTRACTABLE)
+ * @out_cap: input, room at @out
+ * @out: input, where the wrapped key goes
+ * @out_len: output, its length; after -EMSGSIZE, the room needed
+ * @__reserved: input, must be 0
+ *
+ * Wraps a key with RFC 5649: the raw bytes of an AES key or generic
+ * secret, the big-endian private scalar of an EC key, the PKCS#1
+ * RSAPrivateKey (DER) of an RSA key. The co must be logged in.
+ *
+ * Return: 0; -ENODEV; -EACCES if not logged in as co; -ENOENT; -EPERM if
+ * the wrapping key lacks CLONEDEV_OBJ_WRAP, the key is not extractable,
+ * or policy 5 (secret keys) or 1 (private keys) forbids wrapping;
+ * -EOPNOTSUPP for another mechanism, a wrapping key that is not AES, or
+ * an object that is not a secret or private key; -EMSGSIZE; -EFAULT.
+ */
+struct clonedev_wrap {
+	__u32 size;
+	__u32 flags;
+	__u32 mech;
+	__u32 wrapping_handle;
+	__u32 handle;
+	__u32 out_cap;
+	__aligned_u64 out;
+	__u32 out_len;
+	__u32 __reserved;
+};
+
+#define CLONEDEV_IOCTL_WRAP _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_WRAP)
+
+/**
+ * struct clonedev_unwrap - ioctl(CLONEDEV_IOCTL_UNWRAP)
+ * @size: input, sizeof(struct clonedev_unwrap)
+ * @flags: input, must be 0
+ * @mech: input, CLONEDEV_MECH_AES_KWP
+ * @unwrapping_handle: input, the AES key that unwraps (CLONEDEV_OBJ_UNWRAP)
+ * @in_len: input, length of @in, 16 to CLONEDEV_WRAPPED_MAX, a multiple of 8
+ * @key_type: input, the wrapped key's enum clonedev_key_type
+ * @in: input, the wrapped key
+ * @obj_flags: input, the new key's CLONEDEV_OBJ_* flags (always private
+ *	and sensitive)
+ * @id_len: input, length of @id, 0..64
+ * @new_handle: output, the new key's handle
+ * @bits: output, its size in bits
+ * @label: input, the new key's label
+ * @id: input, the new key's id
+ * @__reserved: input, must be 0
+ *
+ * Unwraps a key (the forms of struct clonedev_wrap) into a new secret or
+ * private key object. The key is checked as an import is. The co must be
+ * logged in.
+ *
+ * Return: 0; -ENODEV; -EACCES if not logged in as co; -ENOENT; -EPERM if
+ * the unwrapping key lacks CLONEDEV_OBJ_UNWRAP or policy 28 forbids key
+ * management; -EOPNOTSUPP for another mechanism; -EBADMSG if the wrapped
+ * key does not check out (its integrity check or padding); -EINVAL for a
+ * bad length, type, label or a key that fails its check; -EFAULT.
+ */
+struct clonedev_unwrap {
+	__u32 size;
+	__u32 flags;
+	__u32 mech;
+	__u32 unwrapping_handle;
+	__u32 in_len;
+	__u32 key_type;
+	__aligned_u64 in;
+	__u32 obj_flags;
+	__u32 id_len;
+	__u32 new_handle;
+	__u32 bits;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 id[CLONEDEV_ID_MAX];
+	__u8 __reserved[7];
+};
+
+#define CLONEDEV_IOCTL_UNWRAP _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_UNWRAP)
+
+#define CLONEDEV_RANDOM_MAX		(1U << 20)
+
+/**
+ * struct clonedev_random - ioctl(CLONEDEV_IOCTL_RANDOM)
+ * @size: input, sizeof(struct clonedev_random)
+ * @flags: input, must be 0
+ * @len: input, bytes wanted, 1 to CLONEDEV_RANDOM_MAX
+ * @__reserved: input, must be 0
+ * @out: input, where they go
+ *
+ * Random bytes from the kernel's random number generator. The co or cu
+ * must be logged in.
+ *
+ * Return: 0; -ENODEV; -EACCES; -EINVAL for a bad length; -EFAULT.
+ */
+struct clonedev_random {
+	__u32 size;
+	__u32 flags;
+	__u32 len;
+	__u32 __reserved;
+	__aligned_u64 out;
+};
+
+#define CLONEDEV_IOCTL_RANDOM _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_RANDOM)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */
