@@ -84,11 +84,11 @@ host-module:
 tools: $(B)/bin/clonectl $(B)/lib/libclonedev.a $(B)/lib/libclonedev.so \
 	$(B)/lib/pkgconfig/libclonedev.pc $(BENCH_BINS)
 
-$(B)/obj/lib/%.o: tools/lib/%.c tools/lib/libclonedev.h uapi/linux/clonedev.h
+$(B)/obj/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) uapi/linux/clonedev.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -c $< -o $@
 
-$(B)/obj/lib/%.pic.o: tools/lib/%.c tools/lib/libclonedev.h uapi/linux/clonedev.h
+$(B)/obj/lib/%.pic.o: tools/lib/%.c $(wildcard tools/lib/*.h) uapi/linux/clonedev.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -fPIC -c $< -o $@
 

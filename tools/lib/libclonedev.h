@@ -111,6 +111,167 @@ int clonedev_object_find(struct clonedev *cd, const char *label,
 			 unsigned int **handles);
 
 /*
+ * Using keys (CLONEDEV_IOCTL_CRYPT, _DERIVE, _WRAP, _UNWRAP, _RANDOM).
+ *
+ * A key's value never leaves the kernel: these calls name a key by its
+ * handle and pass data through. The session must be logged in (co or cu
+ * for encrypt, decrypt, sign, verify and random; co for derive, wrap and
+ * unwrap), and the key must carry the usage flag of the call
+ * (CLONEDEV_OBJ_ENCRYPT...). Lengths are size_t; one call takes at most
+ * CLONEDEV_CRYPT_MAX (1 MiB) of input, more goes through the multi-part
+ * calls. Besides the errors of uapi/linux/clonedev.h (-EACCES not logged
+ * in, -EPERM no usage flag, -EOPNOTSUPP mechanism, -EINVAL parameters,
+ * -EMSGSIZE lengths, -EBADMSG a tag, MAC or signature that does not
+ * verify), these calls return -EBUSY while a multi-part operation is in
+ * progress on the handle (see clonedev_crypt_init()).
+ */
+
+/*
+ * Opens a session, selects @slot and logs in as @role (none if @password
+ * is NULL). On failure nothing stays open. Return: 0; -ENODEV for no such
+ * slot; the errors of clonedev_open() and clonedev_login().
+ */
+int clonedev_open_login(struct clonedev **out, unsigned int slot,
+			unsigned int role, const char *password);
+
+/*
+ * The one object whose label is @label (NULL: any) and whose id is @id
+ * (NULL: any) and, unless @obj_class is 0, whose class is @obj_class (an
+ * EC key pair's halves share label and id). Return: 0 and *handle;
+ * -ENOENT if none matches; -ENOTUNIQ if more than one does; -EINVAL if
+ * neither @label nor @id is given; the errors of clonedev_object_find().
+ */
+int clonedev_find_key(struct clonedev *cd, const char *label, const void *id,
+		      unsigned int id_len, unsigned int obj_class,
+		      unsigned int *handle);
+
+/**
+ * struct clonedev_crypt_params - how a key is used (struct clonedev_crypt)
+ * @mech: enum clonedev_mech
+ * @hash: enum clonedev_hash, for HMAC, ECDSA and RSA
+ * @flags: CLONEDEV_CRYPT_GEN_IV: encryption takes a fresh IV from the
+ *	kernel and returns it in @iv and @iv_len
+ * @iv_len: length of @iv (AES-GCM 12, CBC and CTR 16)
+ * @iv: the IV (AES-GCM, CBC, CTR)
+ * @aad: AES-GCM additional data, or NULL
+ * @aad_len: its length
+ * @tag_len: AES-GCM tag length, 12 to 16 (0: 16)
+ * @salt_len: RSA-PSS salt length
+ *
+ * Start from a zeroed struct; fields a mechanism does not use stay 0.
+ */
+struct clonedev_crypt_params {
+	unsigned int mech;
+	unsigned int hash;
+	unsigned int flags;
+	unsigned int iv_len;
+	unsigned char iv[CLONEDEV_IV_MAX];
+	const void *aad;
+	unsigned int aad_len;
+	unsigned int tag_len;
+	unsigned int salt_len;
+};
+
+/*
+ * One-shot operations with the key @handle. The output goes to @out (room
+ * @out_cap) and its length to *out_len; after -EMSGSIZE, *out_len is the
+ * room the call needs (nothing was consumed). AES-GCM ciphertext carries
+ * its tag at the end. clonedev_encrypt() writes a generated IV back into
+ * @p. clonedev_verify() returns 0 if the signature or MAC verifies and
+ * -EBADMSG if it does not.
+ */
+int clonedev_encrypt(struct clonedev *cd, unsigned int handle,
+		     struct clonedev_crypt_params *p, const void *in,
+		     size_t in_len, void *out, size_t out_cap,
+		     size_t *out_len);
+int clonedev_decrypt(struct clonedev *cd, unsigned int handle,
+		     const struct clonedev_crypt_params *p, const void *in,
+		     size_t in_len, void *out, size_t out_cap,
+		     size_t *out_len);
+int clonedev_sign(struct clonedev *cd, unsigned int handle,
+		  const struct clonedev_crypt_params *p, const void *in,
+		  size_t in_len, void *sig, size_t sig_cap, size_t *sig_len);
+int clonedev_verify(struct clonedev *cd, unsigned int handle,
+		    const struct clonedev_crypt_params *p, const void *in,
+		    size_t in_len, const void *sig, size_t sig_len);
+
+/*
+ * Multi-part operations, for input of any length: clonedev_crypt_init()
+ * with @op CLONEDEV_CRYPT_ENCRYPT, _DECRYPT, _SIGN or _VERIFY (an
+ * encryption writes a generated IV back into @p), then
+ * clonedev_crypt_update() for each piece of input (a cipher returns the
+ * output so far; @out may be NULL when signing or verifying), then
+ * clonedev_crypt_final() (the rest of the output, or the signature) or,
+ * for a verification, clonedev_verify_final().
+ *
+ * The kernel keeps one multi-part operation per session, and a one-shot
+ * call would end it; so from a successful init until the final call
+ * returns (any result but -EMSGSIZE, after which the final call may be
+ * repeated with *out_len of room) or clonedev_crypt_abort(), every other
+ * crypt call on the handle returns -EBUSY. Threads that share a handle
+ * should not run multi-part operations on it; give each its own session.
+ * A multi-part AES-GCM operation returns its output at the final call
+ * only (up to CLONEDEV_AEAD_MAX, 16 MiB, plus the tag).
+ *
+ * Return: 0; -EINVAL for an update or final call with no operation in
+ * progress (or the wrong final call); the errors of the one-shot calls.
+ */
+int clonedev_crypt_init(struct clonedev *cd, unsigned int op,
+			unsigned int handle, struct clonedev_crypt_params *p);
+int clonedev_crypt_update(struct clonedev *cd, const void *in, size_t in_len,
+			  void *out, size_t out_cap, size_t *out_len);
+int clonedev_crypt_final(struct clonedev *cd, const void *in, size_t in_len,
+			 void *out, size_t out_cap, size_t *out_len);
+int clonedev_verify_final(struct clonedev *cd, const void *in, size_t in_len,
+			  const void *sig, size_t sig_len);
+/* Ends the multi-part operation in progress, if any, discarding it. */
+void clonedev_crypt_abort(struct clonedev *cd);
+
+/**
+ * struct clonedev_key_template - the attributes of a key a call makes
+ * @key_type: enum clonedev_key_type
+ * @bits: its size (clonedev_derive(); clonedev_unwrap() finds it)
+ * @obj_flags: CLONEDEV_OBJ_* flags (always private and sensitive); no
+ *	usage flag gives the type's default usage
+ * @label: label, up to 32 characters, or NULL
+ * @id: id, or NULL
+ * @id_len: its length, up to CLONEDEV_ID_MAX
+ */
+struct clonedev_key_template {
+	unsigned int key_type;
+	unsigned int bits;
+	unsigned int obj_flags;
+	const char *label;
+	const void *id;
+	unsigned int id_len;
+};
+
+/*
+ * ECDH (@mech CLONEDEV_MECH_ECDH): a new AES key or generic secret from
+ * the EC private key @handle and the peer's uncompressed public point
+ * (04 || X || Y), the leftmost @t->bits of the shared x-coordinate.
+ */
+int clonedev_derive(struct clonedev *cd, unsigned int mech,
+		    unsigned int handle, const void *peer,
+		    unsigned int peer_len,
+		    const struct clonedev_key_template *t,
+		    unsigned int *new_handle);
+/*
+ * RFC 5649 (@mech CLONEDEV_MECH_AES_KWP): the extractable key @handle
+ * wrapped under the AES key @wrapping; at most CLONEDEV_WRAPPED_MAX bytes.
+ */
+int clonedev_wrap(struct clonedev *cd, unsigned int mech,
+		  unsigned int wrapping, unsigned int handle, void *out,
+		  size_t out_cap, size_t *out_len);
+/* The reverse: a new key object of @t->key_type from @in. */
+int clonedev_unwrap(struct clonedev *cd, unsigned int mech,
+		    unsigned int unwrapping, const void *in, size_t in_len,
+		    const struct clonedev_key_template *t,
+		    unsigned int *new_handle);
+/* @len random bytes from the kernel (any length; 0 does nothing). */
+int clonedev_random(struct clonedev *cd, void *out, size_t len);
+
+/*
  * Cloning domains of the session's partition (CLONEDEV_IOCTL_DOMAIN_*; the
  * po logged in). @primary: non-zero to make the domain the primary.
  * @new_label may be NULL or "" to keep the label.

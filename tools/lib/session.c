@@ -9,12 +9,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "libclonedev.h"
-
-struct clonedev {
-	int fd;
-	pthread_mutex_t lock;	/* serialises requests on @fd */
-};
+#include "session.h"
 
 int clonedev_open(struct clonedev **out)
 {
@@ -51,14 +46,19 @@ int clonedev_fd(const struct clonedev *cd)
 	return cd->fd;
 }
 
+int cdev_ioctl_locked(struct clonedev *cd, unsigned long cmd, void *arg)
+{
+	int ret = ioctl(cd->fd, cmd, arg);
+
+	return ret < 0 ? -errno : ret;
+}
+
 static int do_ioctl(struct clonedev *cd, unsigned long cmd, void *arg)
 {
 	int ret;
 
 	pthread_mutex_lock(&cd->lock);
-	ret = ioctl(cd->fd, cmd, arg);
-	if (ret < 0)
-		ret = -errno;
+	ret = cdev_ioctl_locked(cd, cmd, arg);
 	pthread_mutex_unlock(&cd->lock);
 	return ret;
 }

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libclonedev internals: the session handle, shared by session.c (the
+ * handle and the plain ioctl wrappers) and crypto.c (key use). Not
+ * installed.
+ */
+#ifndef LIBCLONEDEV_SESSION_H
+#define LIBCLONEDEV_SESSION_H
+
+#include <pthread.h>
+
+#include "libclonedev.h"
+
+#define CDEV_HIDDEN __attribute__((visibility("hidden")))
+
+struct clonedev {
+	int fd;
+	pthread_mutex_t lock;	/* serialises requests on @fd; protects @op */
+	/*
+	 * The multi-part operation (enum clonedev_crypt_op) the library
+	 * started on @fd and has not ended, or 0. The kernel keeps one per
+	 * session; a one-shot call or another init would end it.
+	 */
+	unsigned int op;
+};
+
+/* ioctl(@cd->fd) as 0 or -errno. Must hold @cd->lock. */
+CDEV_HIDDEN int cdev_ioctl_locked(struct clonedev *cd, unsigned long cmd,
+				  void *arg);
+
+#endif /* LIBCLONEDEV_SESSION_H */
