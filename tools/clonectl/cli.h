@@ -53,6 +53,7 @@ struct command {
 struct cli {
 	bool json;		/* --json given on the command line */
 	bool json_cmd;		/* --json for the current command */
+	bool shell;		/* commands come on standard input */
 	bool interactive;	/* shell reading a terminal */
 	bool quit;		/* exit requested */
 	int exit_code;		/* for "exit N" */

@@ -59,7 +59,7 @@ static int hex_id(const char *hex, unsigned char *id, unsigned int *len)
 	return 0;
 }
 
-static int handle_of(const char *s, unsigned int *h)
+int cli_handle(const char *s, unsigned int *h)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
@@ -92,9 +92,9 @@ static unsigned int key_flags(const struct command *cmd,
 	return flags;
 }
 
-/* Prints what generate or import made: one key, or a pair. */
-static int print_new_key(struct cli *cli, struct clonedev *cd,
-			 const char *verb, unsigned int h, unsigned int pub)
+/* Prints what generate, import, derive or unwrap made: one key, or a pair. */
+int cli_print_new_key(struct cli *cli, struct clonedev *cd,
+		      const char *verb, unsigned int h, unsigned int pub)
 {
 	struct clonedev_object_attrs a;
 	char kcv[8];
@@ -223,7 +223,7 @@ int cmd_object_generate(struct cli *cli, const struct command *cmd,
 					       id_len, &h);
 	if (ret)
 		return object_error(cli, ret, "generating the key", 0);
-	return print_new_key(cli, cd, "Generated", h, pub);
+	return cli_print_new_key(cli, cd, "Generated", h, pub);
 }
 
 /* Reads a whole key file (up to 64 KiB) into *buf; wipe it after use. */
@@ -313,7 +313,7 @@ int cmd_object_import(struct cli *cli, const struct command *cmd,
 		if (ret)
 			ret = import_error(cli, ret, file, kf.key_type);
 		else
-			ret = print_new_key(cli, cd, "Imported", h, 0);
+			ret = cli_print_new_key(cli, cd, "Imported", h, 0);
 	}
 	clonedev_keyfile_free(&kf);
 	return ret;
@@ -409,7 +409,7 @@ int cmd_object_destroy(struct cli *cli, const struct command *cmd,
 	unsigned int h;
 	int ret;
 
-	if (handle_of(cli_opt(cmd, args, "handle"), &h) ||
+	if (cli_handle(cli_opt(cmd, args, "handle"), &h) ||
 	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	ret = clonedev_object_destroy(cd, h);
@@ -456,7 +456,7 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 	struct clonedev *cd;
 	int ret;
 
-	if (handle_of(cli_opt(cmd, args, "handle"), &h) ||
+	if (cli_handle(cli_opt(cmd, args, "handle"), &h) ||
 	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	ret = clonedev_object_get(cd, h, &a, value, sizeof(value), &vlen);

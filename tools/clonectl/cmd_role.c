@@ -123,7 +123,7 @@ out:
 	return ret ? -1 : 0;
 }
 
-static int login_error(struct cli *cli, int err, unsigned int role)
+int cli_login_error(struct cli *cli, int err, unsigned int role)
 {
 	const char *r = clonedev_role_name(role);
 
@@ -176,7 +176,7 @@ int cmd_role_login(struct cli *cli, const struct command *cmd,
 	if (ret == -EINVAL)
 		return cli_error("logging in: this is a quorum partition; log in with -sharefiles F1,F2,... or -sharedir DIR.");
 	if (ret)
-		return login_error(cli, ret, role);
+		return cli_login_error(cli, ret, role);
 	if (!cli_json(cli))
 		printf("Logged in as %s.\n", clonedev_role_name(role));
 	return 0;
@@ -273,7 +273,7 @@ int cmd_role_changepw(struct cli *cli, const struct command *cmd,
 	if (ret)
 		ret = ret == -EACCES ?
 		      cli_error("changing the password: the current password is wrong.") :
-		      login_error(cli, ret, si.role);
+		      cli_login_error(cli, ret, si.role);
 	else if (!cli_json(cli))
 		printf("The %s password is changed.\n",
 		       clonedev_role_name(si.role));

@@ -185,6 +185,110 @@ static const struct opt_spec handle_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec encrypt_opts[] = {
+	{ "mech", OPT_VALUE, true, "gcm, cbc (PKCS#7 padding) or ctr" },
+	{ "handle", OPT_VALUE, false, "the key's handle" },
+	{ "label", OPT_VALUE, false, "instead of -handle: the one key with this label" },
+	{ "in", OPT_VALUE, false, "plaintext file (default: stdin)" },
+	{ "out", OPT_VALUE, false, "ciphertext file, gcm tag at its end (default: stdout)" },
+	{ "iv", OPT_VALUE, false, "the IV, hex (default: the HSM makes one)" },
+	{ "ivout", OPT_VALUE, false, "write the IV here, hex (default: 'iv: HEX' on stderr)" },
+	{ "aad", OPT_VALUE, false, "gcm: additional authenticated data, hex" },
+	{ "aadfile", OPT_VALUE, false, "gcm: additional authenticated data from a file" },
+	{ "taglen", OPT_VALUE, false, "gcm: tag length, 12 to 16 (default 16)" },
+	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
+	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec decrypt_opts[] = {
+	{ "mech", OPT_VALUE, true, "gcm, cbc, ctr or rsa-oaep" },
+	{ "handle", OPT_VALUE, false, "the key's handle" },
+	{ "label", OPT_VALUE, false, "instead of -handle: the one key with this label" },
+	{ "in", OPT_VALUE, false, "ciphertext file (default: stdin)" },
+	{ "out", OPT_VALUE, false, "plaintext file, mode 0600 (default: stdout)" },
+	{ "iv", OPT_VALUE, false, "the IV the encryption used, hex" },
+	{ "aad", OPT_VALUE, false, "gcm: additional authenticated data, hex" },
+	{ "aadfile", OPT_VALUE, false, "gcm: additional authenticated data from a file" },
+	{ "taglen", OPT_VALUE, false, "gcm: tag length, 12 to 16 (default 16)" },
+	{ "hash", OPT_VALUE, false, "rsa-oaep: sha256 (default), sha384 or sha512" },
+	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
+	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec sign_opts[] = {
+	{ "mech", OPT_VALUE, true, "hmac, cmac, ecdsa, rsa-pkcs or rsa-pss" },
+	{ "handle", OPT_VALUE, false, "the key's handle" },
+	{ "label", OPT_VALUE, false, "instead of -handle: the one key with this label" },
+	{ "hash", OPT_VALUE, false, "sha256 (default), sha384, sha512; none: ecdsa of a digest" },
+	{ "saltlen", OPT_VALUE, false, "rsa-pss: salt length (default: the hash's size)" },
+	{ "in", OPT_VALUE, false, "the data (default: stdin)" },
+	{ "out", OPT_VALUE, false, "the signature or MAC, raw; ecdsa r||s (default: stdout)" },
+	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
+	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec verify_opts[] = {
+	{ "mech", OPT_VALUE, true, "hmac, cmac, ecdsa, rsa-pkcs or rsa-pss" },
+	{ "handle", OPT_VALUE, false, "the key's handle" },
+	{ "label", OPT_VALUE, false, "instead of -handle: the one key with this label" },
+	{ "hash", OPT_VALUE, false, "sha256 (default), sha384, sha512; none: ecdsa of a digest" },
+	{ "saltlen", OPT_VALUE, false, "rsa-pss: salt length (default: the hash's size)" },
+	{ "in", OPT_VALUE, false, "the data (default: stdin)" },
+	{ "sig", OPT_VALUE, true, "the signature or MAC to check, raw" },
+	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
+	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec derive_opts[] = {
+	{ "handle", OPT_VALUE, false, "the EC private key's handle" },
+	{ "label", OPT_VALUE, false, "instead of -handle: the EC private key's label" },
+	{ "peer", OPT_VALUE, true, "peer's public point: raw or hex 04||X||Y, or PEM/DER key" },
+	{ "mech", OPT_VALUE, false, "ecdh (the default)" },
+	{ "keytype", OPT_VALUE, false, "the new key: aes (default) or generic" },
+	{ "bits", OPT_VALUE, false, "its size (default 256 for aes)" },
+	{ "newlabel", OPT_VALUE, false, "its label, up to 32 characters" },
+	{ "newid", OPT_VALUE, false, "its id, hex, up to 64 bytes" },
+	{ "extractable", OPT_FLAG, false, "the new key may be wrapped" },
+	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
+	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec wrap_opts[] = {
+	{ "wrapping", OPT_VALUE, true, "the AES key that wraps: a handle, or a label" },
+	{ "handle", OPT_VALUE, false, "the key's handle" },
+	{ "label", OPT_VALUE, false, "instead of -handle: the one key with this label" },
+	{ "mech", OPT_VALUE, false, "kwp (RFC 5649, the default)" },
+	{ "out", OPT_VALUE, false, "the wrapped key (default: stdout)" },
+	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
+	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec unwrap_opts[] = {
+	{ "unwrapping", OPT_VALUE, true, "the AES key that unwraps: a handle, or a label" },
+	{ "keytype", OPT_VALUE, true, "its type: aes, generic, ec-p256, ec-p384 or rsa" },
+	{ "in", OPT_VALUE, false, "the wrapped key (default: stdin)" },
+	{ "mech", OPT_VALUE, false, "kwp (RFC 5649, the default)" },
+	{ "newlabel", OPT_VALUE, false, "the new key's label, up to 32 characters" },
+	{ "newid", OPT_VALUE, false, "its id, hex, up to 64 bytes" },
+	{ "extractable", OPT_FLAG, false, "the new key may be wrapped" },
+	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
+	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	SLOT_OPT,
+	{ NULL },
+};
+
 static const struct opt_spec exit_opts[] = {
 	{ "code", OPT_VALUE, false, "exit status (default: 0 if every command succeeded)" },
 	{ NULL },
@@ -259,6 +363,20 @@ const struct command cli_commands[] = {
 	  handle_opts, cmd_object_destroy },
 	{ "object", "show", "show an object's attributes (never a secret)",
 	  handle_opts, cmd_object_show },
+	{ "object", "encrypt", "encrypt data with an AES key: gcm, cbc or ctr",
+	  encrypt_opts, cmd_object_encrypt },
+	{ "object", "decrypt", "decrypt data with an AES key, or RSA-OAEP",
+	  decrypt_opts, cmd_object_decrypt },
+	{ "object", "sign", "sign data or make a MAC: hmac, cmac, ecdsa, rsa",
+	  sign_opts, cmd_object_sign },
+	{ "object", "verify", "check a signature or MAC",
+	  verify_opts, cmd_object_verify },
+	{ "object", "derive", "derive a secret key by ECDH with a peer's point (co)",
+	  derive_opts, cmd_object_derive },
+	{ "object", "wrap", "wrap an extractable key under an AES key, RFC 5649 (co)",
+	  wrap_opts, cmd_object_wrap },
+	{ "object", "unwrap", "unwrap a key into a new object (co)",
+	  unwrap_opts, cmd_object_unwrap },
 	{ "role", "login", "log in to the current slot as po, co or cu",
 	  role_login_opts, cmd_role_login },
 	{ "role", "logout", "log out of the current slot",

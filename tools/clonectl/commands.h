@@ -69,6 +69,25 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 		    const struct cmd_args *args);
 int cmd_partition_contents(struct cli *cli, const struct command *cmd,
 			   const struct cmd_args *args);
+int cmd_object_encrypt(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
+int cmd_object_decrypt(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
+int cmd_object_sign(struct cli *cli, const struct command *cmd,
+		    const struct cmd_args *args);
+int cmd_object_verify(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args);
+int cmd_object_derive(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args);
+int cmd_object_wrap(struct cli *cli, const struct command *cmd,
+		    const struct cmd_args *args);
+int cmd_object_unwrap(struct cli *cli, const struct command *cmd,
+		      const struct cmd_args *args);
+/* Shared by the object and key-use commands (cmd_object.c, cmd_role.c). */
+int cli_handle(const char *s, unsigned int *h);
+int cli_print_new_key(struct cli *cli, struct clonedev *cd, const char *verb,
+		      unsigned int h, unsigned int pub);
+int cli_login_error(struct cli *cli, int err, unsigned int role);
 int cli_session_slot(struct cli *cli, const struct command *cmd,
 		     const struct cmd_args *args, struct clonedev **cd);
 int cli_slot_number(const char *s, unsigned int *slot);

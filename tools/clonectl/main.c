@@ -84,6 +84,7 @@ int main(int argc, char **argv)
 		if (!ret && cli.exit_code >= 0)
 			ret = cli.exit_code;
 	} else {
+		cli.shell = true;
 		cli.interactive = isatty(STDIN_FILENO);
 		ret = shell(&cli);
 	}
