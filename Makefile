@@ -11,6 +11,8 @@
 #   make lint           checkpatch --strict, sparse, W=1, cppcheck
 #   make bench          figures: object create rate, contents, reload, memory
 #   make install        module for the running kernel, library, tool
+#   make install-user   library, header, pkg-config file and tool only
+#   make install-check  the example builds against a staged install
 #
 # Kernel modules are built out of the source tree, one directory per kernel
 # under build/, so the three test kernels never share objects.
@@ -50,7 +52,7 @@ TEST_SRCS := $(wildcard selftests/*_test.c)
 TEST_BINS := $(patsubst selftests/%.c,$(B)/selftests/%,$(TEST_SRCS))
 
 .PHONY: all modules module host-module tools tests check demo lint bench \
-	install deps clean
+	install install-module install-user install-check deps clean
 
 all: modules tools tests
 
@@ -167,9 +169,16 @@ bench:
 lint: $(KSRC)/.unpacked
 	$(TOP)/tools/scripts/lint
 
-install: host-module tools
-	$(MAKE) -C $(KDIR) M=$(B)/host INSTALL_MOD_DIR=extra modules_install
-	-depmod -a
+# DESTDIR stages an install (the module under $(DESTDIR)/lib/modules, no
+# depmod or ldconfig then); install-user is everything but the module.
+install: install-module install-user
+
+install-module: host-module
+	$(MAKE) -C $(KDIR) M=$(B)/host INSTALL_MOD_DIR=extra \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	$(if $(DESTDIR),,-depmod -a)
+
+install-user: tools
 	install -D -m 0755 $(B)/bin/clonectl $(DESTDIR)$(PREFIX)/bin/clonectl
 	install -D -m 0644 $(B)/lib/libclonedev.a $(DESTDIR)$(PREFIX)/lib/libclonedev.a
 	install -D -m 0755 $(B)/lib/libclonedev.so.0 $(DESTDIR)$(PREFIX)/lib/libclonedev.so.0
@@ -178,7 +187,12 @@ install: host-module tools
 	install -D -m 0644 uapi/linux/clonedev.h $(DESTDIR)$(PREFIX)/include/linux/clonedev.h
 	install -D -m 0644 $(B)/lib/pkgconfig/libclonedev.pc \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libclonedev.pc
-	-ldconfig
+	$(if $(DESTDIR),,-ldconfig)
+
+# The example program built against a staged install through pkg-config
+# (host only; no module, no root).
+install-check:
+	$(TOP)/selftests/install_test.sh
 
 clean:
 	rm -rf $(B)

@@ -533,6 +533,22 @@ static const struct {
 	{ "none", CLONEDEV_HASH_NONE, 0 },
 };
 
+static int hash_of(const char *name, const struct mech_info *m,
+		   unsigned int *hash, unsigned int *len)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(hashes); i++)
+		if (!strcmp(name, hashes[i].name) &&
+		    (hashes[i].len || m->mech == CLONEDEV_MECH_ECDSA)) {
+			*hash = hashes[i].hash;
+			*len = hashes[i].len;
+			return 0;
+		}
+	return cli_error("-hash takes sha256, sha384 or sha512 (and none for ecdsa over a digest), not '%s'.",
+			 name);
+}
+
 /* -hash, -iv, -aad/-aadfile, -taglen and -saltlen into @p. */
 static int crypt_params(const struct command *cmd, const struct cmd_args *args,
 			const struct job *j, struct clonedev_crypt_params *p,
@@ -546,7 +562,7 @@ static int crypt_params(const struct command *cmd, const struct cmd_args *args,
 	const char *salt = cli_opt(cmd, args, "saltlen");
 	unsigned int what = j->m->what, hash_len = 32;
 	bool gcm = j->m->mech == CLONEDEV_MECH_AES_GCM;
-	size_t i, len;
+	size_t len;
 
 	memset(p, 0, sizeof(*p));
 	p->mech = j->m->mech;
@@ -555,18 +571,8 @@ static int crypt_params(const struct command *cmd, const struct cmd_args *args,
 				 j->m->name);
 	if (what & M_HASH) {
 		p->hash = CLONEDEV_HASH_SHA256;
-		for (i = 0; hash && i < ARRAY_SIZE(hashes); i++)
-			if (!strcmp(hash, hashes[i].name))
-				break;
-		if (hash && (i == ARRAY_SIZE(hashes) ||
-			     (!hashes[i].len &&
-			      j->m->mech != CLONEDEV_MECH_ECDSA)))
-			return cli_error("-hash takes sha256, sha384 or sha512 (and none for ecdsa over a digest), not '%s'.",
-					 hash);
-		if (hash) {
-			p->hash = hashes[i].hash;
-			hash_len = hashes[i].len;
-		}
+		if (hash && hash_of(hash, j->m, &p->hash, &hash_len))
+			return -1;
 	}
 	if (iv && !(what & M_IV))
 		return cli_error("-iv goes with -mech gcm, cbc and ctr, not %s.",

@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# On the host, no module, no root: 'make install-user' into a staging
+# DESTDIR puts the library, both headers and libclonedev.pc in place, and
+# the example program (tools/example) builds against that install through
+# pkg-config alone and runs (failing politely without /dev/clonedev).
+set -u
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=tap.sh
+. selftests/tap.sh
+
+stage=$TAP_OUT/stage
+prefix=/usr/local
+export PKG_CONFIG_PATH=$stage$prefix/lib/pkgconfig
+export PKG_CONFIG_SYSROOT_DIR=$stage
+
+make -s install-user DESTDIR="$stage" PREFIX="$prefix" >"$TAP_OUT/make" 2>&1
+tap_result $? "make install-user DESTDIR=... succeeds"
+
+ok=0
+for f in include/libclonedev.h include/linux/clonedev.h lib/libclonedev.a \
+	 lib/libclonedev.so.0 lib/libclonedev.so lib/pkgconfig/libclonedev.pc \
+	 bin/clonectl; do
+	if [ ! -e "$stage$prefix/$f" ]; then
+		echo "$prefix/$f is not installed" | tap_diag
+		ok=1
+	fi
+done
+tap_result $ok "the library, both headers, the .pc file and clonectl are installed"
+
+cflags=$(pkg-config --cflags libclonedev) && libs=$(pkg-config --libs libclonedev) &&
+	[[ " $cflags " == *" -I$stage$prefix/include "* ]] &&
+	[[ " $libs " == *" -L$stage$prefix/lib "* && " $libs " == *" -lclonedev "* ]]
+tap_result $? "pkg-config finds libclonedev in the staged install"
+
+# Only the staged headers: a copy of the example outside the tree, so
+# nothing of the source tree is on the include path.
+mkdir -p "$TAP_OUT/example"
+cp tools/example/sign.c tools/example/Makefile "$TAP_OUT/example/"
+make -s -C "$TAP_OUT/example" CFLAGS="-O2 -Wall -Wextra -Werror" \
+	>"$TAP_OUT/build" 2>&1
+rc=$?
+[ $rc -ne 0 ] && tap_diag <"$TAP_OUT/build"
+tap_result $rc "the example builds with pkg-config --cflags --libs libclonedev"
+
+expect "the example runs against the installed shared library" 1 "" \
+	"sign: opening slot 1 as cu: No such file or directory" -- \
+	env LD_LIBRARY_PATH="$stage$prefix/lib" CLONEDEV_DEVICE=/nonexistent \
+	CLONEDEV_PASSWORD=pw "$TAP_OUT/example/sign" 1 key /dev/null
+env LD_LIBRARY_PATH="$stage$prefix/lib" ldd "$TAP_OUT/example/sign" |
+	grep -q "libclonedev.so.0 => $stage$prefix/lib/libclonedev.so.0"
+tap_result $? "it links libclonedev.so.0 from the install"
+
+# shellcheck disable=SC2207 # pkg-config's words are meant to split
+static=($(pkg-config --cflags libclonedev) "-Wl,-Bstatic"
+	$(pkg-config --libs-only-L libclonedev) -lclonedev "-Wl,-Bdynamic"
+	$(pkg-config --static --libs-only-l libclonedev | sed 's/-lclonedev//'))
+cc -O2 -Wall -Werror -o "$TAP_OUT/sign-static" tools/example/sign.c \
+	"${static[@]}" >"$TAP_OUT/build" 2>&1
+rc=$?
+[ $rc -ne 0 ] && tap_diag <"$TAP_OUT/build"
+tap_result $rc "it links the static library with pkg-config --static"
+! env LD_LIBRARY_PATH= ldd "$TAP_OUT/sign-static" | grep -q libclonedev
+tap_result $? "the static link needs no libclonedev.so"
+
+tap_done
