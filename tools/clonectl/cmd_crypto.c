@@ -822,10 +822,14 @@ static int read_peer(const char *path, unsigned char *point,
 		while (n && isspace(buf[n - 1]))
 			n--;
 		buf[n] = '\0';
-		if (parse_hex("peer", (char *)buf, buf, CLONEDEV_EC_POINT_MAX,
+		/* Hex that parse_hex() takes without a word. */
+		if (strspn((char *)buf, "0123456789abcdefABCDEF") != n ||
+		    n % 2 || n / 2 > CLONEDEV_EC_POINT_MAX ||
+		    parse_hex("peer", (char *)buf, buf, CLONEDEV_EC_POINT_MAX,
 			      &hex_len))
-			return -1;
-		n = hex_len;
+			n = 0;
+		else
+			n = hex_len;
 	}
 	if ((n != 65 && n != 97) || buf[0] != 0x04)
 		return cli_error("-peer: '%s' is not an uncompressed P-256 or P-384 point (raw or hex 04||X||Y) or such a public key (PEM or DER).",
