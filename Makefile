@@ -136,7 +136,7 @@ $(KSRC)/.unpacked:
 	tar -xJf $(KSRC_TAR) -C $(B)/ksrc $(addprefix linux-source-6.1/,$(KSRC_FILES))
 	@touch $@
 
-tests: $(TEST_BINS) $(B)/keys/expected.txt
+tests: $(TEST_BINS) $(B)/selftests/crypto_xcheck_tool $(B)/keys/expected.txt
 
 # Test keys and their check values, made fresh by an independent
 # implementation (python3-cryptography) on the host.

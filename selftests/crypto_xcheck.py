@@ -1,0 +1,355 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Cross-checks clonedev's key use against python3-cryptography.
+
+Usage: crypto_xcheck.py TOOL KEYS_DIR
+
+TOOL is build/selftests/crypto_xcheck_tool, which holds one clonedev
+session and answers a command a line; KEYS_DIR holds selftests/keys/mkkeys'
+output (its RSA-2048 key: no RSA key generation under TCG). Each check is
+both ways where the mechanism has two: what clonedev makes Python takes,
+and what Python makes clonedev takes. Prints one "PASS what" or
+"FAIL what: why" line a check (crypto_xcheck.sh turns them into TAP).
+"""
+
+import hashlib
+import os
+import subprocess
+import sys
+
+from cryptography.hazmat.primitives import cmac, hashes, hmac
+from cryptography.hazmat.primitives import serialization as ser
+from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.keywrap import (
+    aes_key_unwrap_with_padding, aes_key_wrap_with_padding)
+
+# uapi/linux/clonedev.h
+AES, GENERIC, P256, P384, RSA = 1, 2, 3, 4, 5
+ENCRYPT, DECRYPT, SIGN, VERIFY = 1, 2, 3, 4
+GCM, CBC_PAD, CTR, HMAC, CMAC, ECDSA, RSA_PKCS, RSA_PSS, RSA_OAEP = range(1, 10)
+SHA256, SHA384, SHA512 = 1, 2, 3
+EXTRACTABLE = 0x4
+EBADMSG = 74
+
+HASHES = {SHA256: hashes.SHA256, SHA384: hashes.SHA384,
+          SHA512: hashes.SHA512}
+CURVES = {P256: (ec.SECP256R1, 32, SHA256), P384: (ec.SECP384R1, 48, SHA384)}
+
+
+class Failed(Exception):
+    pass
+
+
+class Tool:
+    """The clonedev session at the other end of the pipe."""
+
+    def __init__(self, path):
+        self.proc = subprocess.Popen([path], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+
+    def call(self, *args):
+        line = " ".join(a.hex() if isinstance(a, bytes) and a else
+                        "-" if isinstance(a, bytes) else str(a)
+                        for a in args)
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        answer = self.proc.stdout.readline().split()
+        if not answer:
+            raise Failed("the tool ended on: " + args[0])
+        if answer[0] == "err":
+            return -int(answer[1]), []
+        return 0, answer[1:]
+
+    def ok(self, *args):
+        ret, values = self.call(*args)
+        if ret:
+            raise Failed("%s: errno %d" % (args[0], -ret))
+        return values
+
+    def import_key(self, ktype, value, flags=0):
+        return int(self.ok("import", ktype, flags, value)[0])
+
+    def crypt(self, op, mech, handle, hash_id=0, param=0, iv=b"", aad=b"",
+              data=b"", sig=b""):
+        ret, values = self.call("crypt", op, mech, handle, hash_id, param,
+                                iv, aad, data, sig)
+        if ret:
+            return ret, None
+        return 0, bytes.fromhex(values[0]) if values[0] != "-" else b""
+
+    def crypt_ok(self, *args, **kw):
+        ret, out = self.crypt(*args, **kw)
+        if ret:
+            raise Failed("crypt %s: errno %d" % (args[:2], -ret))
+        return out
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait()
+
+
+def check(cond, what):
+    if not cond:
+        raise Failed(what)
+
+
+def aes_kcv(key):
+    enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
+    return (enc.update(bytes(16)) + enc.finalize())[:3]
+
+
+def point_of(key):
+    return key.public_key().public_bytes(ser.Encoding.X962,
+                                         ser.PublicFormat.UncompressedPoint)
+
+
+def raw_sig(der, size):
+    r, s = utils.decode_dss_signature(der)
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+
+
+def der_sig(raw):
+    size = len(raw) // 2
+    return utils.encode_dss_signature(int.from_bytes(raw[:size], "big"),
+                                      int.from_bytes(raw[size:], "big"))
+
+
+def ecdsa(tool, _keys):
+    for ktype, (curve, size, hash_id) in CURVES.items():
+        key = ec.generate_private_key(curve())
+        h = tool.import_key(ktype, key.private_numbers().private_value
+                            .to_bytes(size, "big"))
+        algo = HASHES[hash_id]()
+        msg = os.urandom(200)
+        sig = tool.crypt_ok(SIGN, ECDSA, h, hash_id, data=msg)
+        check(len(sig) == 2 * size, "signature length %d" % len(sig))
+        key.public_key().verify(der_sig(sig), msg, ec.ECDSA(algo))
+        # Over a digest made here (CLONEDEV_HASH_NONE).
+        digest = hashlib.new(algo.name, msg).digest()
+        sig = tool.crypt_ok(SIGN, ECDSA, h, 0, data=digest)
+        key.public_key().verify(der_sig(sig), digest,
+                                ec.ECDSA(utils.Prehashed(algo)))
+        mine = raw_sig(key.sign(msg, ec.ECDSA(algo)), size)
+        tool.crypt_ok(VERIFY, ECDSA, h, hash_id, data=msg, sig=mine)
+        ret, _ = tool.crypt(VERIFY, ECDSA, h, hash_id, data=msg + b"x",
+                            sig=mine)
+        check(ret == -EBADMSG, "a wrong message verified (%d)" % ret)
+        # A pair the kernel made: Python verifies with its public point.
+        priv, _pub, point = tool.ok("genpair", ktype)
+        peer = ec.EllipticCurvePublicKey.from_encoded_point(
+            curve(), bytes.fromhex(point))
+        sig = tool.crypt_ok(SIGN, ECDSA, int(priv), SHA512, data=msg)
+        peer.verify(der_sig(sig), msg, ec.ECDSA(hashes.SHA512()))
+
+
+def rsa_key(tool, keys, flags=0):
+    with open(os.path.join(keys, "rsa2048.pem"), "rb") as f:
+        key = ser.load_pem_private_key(f.read(), password=None)
+    pkcs1 = key.private_bytes(ser.Encoding.DER,
+                              ser.PrivateFormat.TraditionalOpenSSL,
+                              ser.NoEncryption())
+    return key, tool.import_key(RSA, pkcs1, flags), pkcs1
+
+
+def rsa_pkcs1(tool, keys):
+    key, h, _ = rsa_key(tool, keys)
+    msg = os.urandom(100)
+    for hash_id, algo in HASHES.items():
+        sig = tool.crypt_ok(SIGN, RSA_PKCS, h, hash_id, data=msg)
+        mine = key.sign(msg, padding.PKCS1v15(), algo())
+        check(sig == mine, "SHA-%s: not Python's signature" % algo.name)
+        key.public_key().verify(sig, msg, padding.PKCS1v15(), algo())
+        tool.crypt_ok(VERIFY, RSA_PKCS, h, hash_id, data=msg, sig=mine)
+
+
+def rsa_pss(tool, keys):
+    key, h, _ = rsa_key(tool, keys)
+    msg = os.urandom(100)
+    for hash_id, salt in ((SHA256, 32), (SHA384, 0), (SHA512, 20)):
+        algo = HASHES[hash_id]()
+        pss = padding.PSS(padding.MGF1(algo), salt)
+        sig = tool.crypt_ok(SIGN, RSA_PSS, h, hash_id, salt, data=msg)
+        key.public_key().verify(sig, msg, pss, algo)
+        mine = key.sign(msg, pss, algo)
+        tool.crypt_ok(VERIFY, RSA_PSS, h, hash_id, salt, data=msg, sig=mine)
+
+
+def rsa_oaep(tool, keys):
+    key, h, _ = rsa_key(tool, keys)
+    for hash_id, algo in HASHES.items():
+        msg = os.urandom(40)
+        ct = key.public_key().encrypt(msg, padding.OAEP(
+            padding.MGF1(algo()), algo(), None))
+        out = tool.crypt_ok(DECRYPT, RSA_OAEP, h, hash_id, data=ct)
+        check(out == msg, "SHA-%s: another plaintext" % algo.name)
+
+
+def gcm(tool, _keys):
+    for size in (16, 32):
+        key = os.urandom(size)
+        h = tool.import_key(AES, key)
+        for n, tag in ((0, 16), (1, 13), (100, 16), (333, 12)):
+            iv, aad, msg = os.urandom(12), os.urandom(n % 50), os.urandom(n)
+            out = tool.crypt_ok(ENCRYPT, GCM, h, 0, tag, iv, aad, msg)
+            dec = Cipher(algorithms.AES(key),
+                         modes.GCM(iv, out[-tag:], min_tag_length=tag)
+                         ).decryptor()
+            dec.authenticate_additional_data(aad)
+            check(dec.update(out[:-tag]) + dec.finalize() == msg,
+                  "Python decrypts another message")
+            enc = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+            enc.authenticate_additional_data(aad)
+            ct = enc.update(msg) + enc.finalize() + enc.tag[:tag]
+            back = tool.crypt_ok(DECRYPT, GCM, h, 0, tag, iv, aad, ct)
+            check(back == msg, "clonedev decrypts another message")
+
+
+def cbc(tool, _keys):
+    from cryptography.hazmat.primitives import padding as sym
+    key = os.urandom(24)
+    h = tool.import_key(AES, key)
+    for n in (0, 1, 15, 16, 17, 100):
+        iv, msg = os.urandom(16), os.urandom(n)
+        out = tool.crypt_ok(ENCRYPT, CBC_PAD, h, iv=iv, data=msg)
+        dec = Cipher(algorithms.AES(key), modes.CBC(iv)).decryptor()
+        unpad = sym.PKCS7(128).unpadder()
+        plain = dec.update(out) + dec.finalize()
+        check(unpad.update(plain) + unpad.finalize() == msg,
+              "Python decrypts another message (%d bytes)" % n)
+        pad = sym.PKCS7(128).padder()
+        enc = Cipher(algorithms.AES(key), modes.CBC(iv)).encryptor()
+        ct = enc.update(pad.update(msg) + pad.finalize()) + enc.finalize()
+        check(ct == out, "another ciphertext (%d bytes)" % n)
+        back = tool.crypt_ok(DECRYPT, CBC_PAD, h, iv=iv, data=ct)
+        check(back == msg, "clonedev decrypts another message")
+
+
+def ctr(tool, _keys):
+    key = os.urandom(32)
+    h = tool.import_key(AES, key)
+    # The counter carries across 64 bits, and wraps at 128.
+    for iv in (os.urandom(16), bytes(7) + b"\x01" + b"\xff" * 8,
+               b"\xff" * 16):
+        msg = os.urandom(100)
+        out = tool.crypt_ok(ENCRYPT, CTR, h, iv=iv, data=msg)
+        enc = Cipher(algorithms.AES(key), modes.CTR(iv)).encryptor()
+        ct = enc.update(msg) + enc.finalize()
+        check(out == ct, "another ciphertext for IV " + iv.hex())
+        back = tool.crypt_ok(DECRYPT, CTR, h, iv=iv, data=ct)
+        check(back == msg, "clonedev decrypts another message")
+
+
+def macs(tool, _keys):
+    secret = os.urandom(70)
+    g = tool.import_key(GENERIC, secret)
+    msg = os.urandom(300)
+    for hash_id, algo in HASHES.items():
+        m = hmac.HMAC(secret, algo())
+        m.update(msg)
+        mine = m.finalize()
+        check(tool.crypt_ok(SIGN, HMAC, g, hash_id, data=msg) == mine,
+              "HMAC-%s differs" % algo.name)
+        tool.crypt_ok(VERIFY, HMAC, g, hash_id, data=msg, sig=mine)
+    key = os.urandom(16)
+    a = tool.import_key(AES, key)
+    c = cmac.CMAC(algorithms.AES(key))
+    c.update(msg)
+    mine = c.finalize()
+    check(tool.crypt_ok(SIGN, CMAC, a, data=msg) == mine, "CMAC differs")
+    tool.crypt_ok(VERIFY, CMAC, a, data=msg, sig=mine)
+
+
+def kwp(tool, keys):
+    kek = os.urandom(32)
+    k = tool.import_key(AES, kek)
+    rsa, r, pkcs1 = rsa_key(tool, keys, EXTRACTABLE)
+    ec256 = ec.generate_private_key(ec.SECP256R1())
+    d = ec256.private_numbers().private_value.to_bytes(32, "big")
+    values = [(AES, os.urandom(16)), (AES, os.urandom(32)),
+              (GENERIC, os.urandom(20)), (GENERIC, os.urandom(7)),
+              (P256, d)]
+    # clonedev wraps, Python unwraps: the bytes imported.
+    for ktype, value in values:
+        h = tool.import_key(ktype, value, EXTRACTABLE)
+        wrapped = bytes.fromhex(tool.ok("wrap", k, h)[0])
+        check(aes_key_unwrap_with_padding(kek, wrapped) == value,
+              "type %d: Python unwraps other bytes" % ktype)
+    wrapped = bytes.fromhex(tool.ok("wrap", k, r)[0])
+    check(aes_key_unwrap_with_padding(kek, wrapped) == pkcs1,
+          "RSA: Python unwraps another PKCS#1 key")
+    # Python wraps, clonedev unwraps: the key check values agree.
+    ec384 = ec.generate_private_key(ec.SECP384R1())
+    n = rsa.public_key().public_numbers().n
+    for ktype, value, kcv in (
+            (AES, os.urandom(24), None),
+            (GENERIC, os.urandom(33), None),
+            (P384, ec384.private_numbers().private_value.to_bytes(48, "big"),
+             hashlib.sha256(point_of(ec384)).digest()[:3]),
+            (RSA, pkcs1, hashlib.sha256(n.to_bytes((n.bit_length() + 7) // 8,
+                                                   "big")).digest()[:3])):
+        if ktype == AES:
+            kcv = aes_kcv(value)
+        elif ktype == GENERIC:
+            kcv = hashlib.sha256(value).digest()[:3]
+        h = tool.ok("unwrap", k, ktype, aes_key_wrap_with_padding(kek, value))
+        got = tool.ok("kcv", h[0])[0]
+        check(got == kcv.hex(), "type %d: KCV %s, Python's %s" %
+              (ktype, got, kcv.hex()))
+
+
+def ecdh(tool, _keys):
+    for ktype, (curve, size, _) in CURVES.items():
+        priv, _pub, point = tool.ok("genpair", ktype)
+        mine = ec.generate_private_key(curve())
+        z = mine.exchange(ec.ECDH(), ec.EllipticCurvePublicKey
+                          .from_encoded_point(curve(), bytes.fromhex(point)))
+        g = tool.ok("derive", priv, point_of(mine).hex(), GENERIC, size * 8)
+        check(tool.ok("kcv", g[0])[0] == hashlib.sha256(z).hexdigest()[:6],
+              "curve %d: the generic secret is not Python's Z" % ktype)
+        a = tool.ok("derive", priv, point_of(mine).hex(), AES, 128)
+        check(tool.ok("kcv", a[0])[0] == aes_kcv(z[:16]).hex(),
+              "curve %d: the AES key is not Z's leftmost bytes" % ktype)
+
+
+CHECKS = [
+    ("ECDSA P-256, P-384: clonedev signs, Python verifies and back", ecdsa),
+    ("RSA PKCS#1 v1.5: the same signatures as Python's, both verify",
+     rsa_pkcs1),
+    ("RSA-PSS: clonedev signs, Python verifies and back", rsa_pss),
+    ("RSA-OAEP: Python encrypts, clonedev decrypts", rsa_oaep),
+    ("AES-GCM: clonedev encrypts, Python decrypts and back", gcm),
+    ("AES-CBC-PAD: clonedev encrypts, Python decrypts and back", cbc),
+    ("AES-CTR: clonedev encrypts, Python decrypts and back", ctr),
+    ("HMAC and CMAC: the same MACs as Python's", macs),
+    ("AES-KWP: clonedev wraps, Python unwraps and back", kwp),
+    ("ECDH: clonedev derives what Python's exchange gives", ecdh),
+]
+
+
+def main():
+    if len(sys.argv) != 3:
+        sys.stderr.write(__doc__)
+        return 2
+    tool = Tool(sys.argv[1])
+    try:
+        tool.ok("setup", "xcheck")
+    except Failed as e:
+        print("FAIL setting up a partition: %s" % e)
+        return 1
+    failed = 0
+    for what, fn in CHECKS:
+        try:
+            fn(tool, sys.argv[2])
+            print("PASS " + what)
+        except Exception as e:  # pylint: disable=broad-except
+            print("FAIL %s: %s: %s" % (what, type(e).__name__, e))
+            failed += 1
+        sys.stdout.flush()
+    tool.call("delete")
+    tool.close()
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
