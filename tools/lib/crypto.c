@@ -125,8 +125,12 @@ static int crypt_call(struct clonedev *cd, struct clonedev_crypt *c,
 	ret = cdev_ioctl_locked(cd, CLONEDEV_IOCTL_CRYPT, c);
 	if (c->part == CLONEDEV_PART_INIT && !ret)
 		cd->op = c->op;
-	/* FINAL ends the operation whatever the outcome, unless too small. */
-	if (c->part == CLONEDEV_PART_FINAL && ret != -EMSGSIZE)
+	/*
+	 * FINAL ends the operation whatever the outcome, unless the output
+	 * did not fit; so, for the library, does an UPDATE that fails.
+	 */
+	if (multi && (c->part == CLONEDEV_PART_FINAL || ret) &&
+	    ret != -EMSGSIZE)
 		cd->op = 0;
 out:
 	pthread_mutex_unlock(&cd->lock);
@@ -271,11 +275,12 @@ void clonedev_crypt_abort(struct clonedev *cd)
 	struct clonedev_crypt c;
 
 	INIT(c);
-	c.part = CLONEDEV_PART_FINAL;
+	c.part = CLONEDEV_PART_INIT;
+	c.op = CLONEDEV_CRYPT_ENCRYPT;
 	pthread_mutex_lock(&cd->lock);
 	/*
-	 * The kernel has no abort: a FINAL with no input and no room ends
-	 * the operation (a verification's with an empty signature).
+	 * The kernel has no abort, but a new INIT ends the operation before
+	 * it, even one that then fails, as this one (no mechanism) does.
 	 */
 	if (cd->op)
 		cdev_ioctl_locked(cd, CLONEDEV_IOCTL_CRYPT, &c);

@@ -207,8 +207,9 @@ int clonedev_verify(struct clonedev *cd, unsigned int handle,
  * The kernel keeps one multi-part operation per session, and a one-shot
  * call would end it; so from a successful init until the final call
  * returns (any result but -EMSGSIZE, after which the final call may be
- * repeated with *out_len of room) or clonedev_crypt_abort(), every other
- * crypt call on the handle returns -EBUSY. Threads that share a handle
+ * repeated with *out_len of room), an update fails (other than with
+ * -EMSGSIZE) or clonedev_crypt_abort(), every other init or one-shot call
+ * on the handle returns -EBUSY. Threads that share a handle
  * should not run multi-part operations on it; give each its own session.
  * A multi-part AES-GCM operation returns its output at the final call
  * only (up to CLONEDEV_AEAD_MAX, 16 MiB, plus the tag).
