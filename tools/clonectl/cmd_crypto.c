@@ -682,7 +682,9 @@ static int crypt_command(struct cli *cli, const struct command *cmd,
 		st.out_path = out_path;
 	}
 	ret = run_crypt(cli, cd, j, &p, &st, sig, sig_len);
-	if (!ret && j->op == CLONEDEV_CRYPT_ENCRYPT && (j->m->what & M_IV))
+	/* The IV, if the HSM made it or -ivout asks for it. */
+	if (!ret && j->op == CLONEDEV_CRYPT_ENCRYPT &&
+	    ((p.flags & CLONEDEV_CRYPT_GEN_IV) || cli_opt(cmd, args, "ivout")))
 		ret = put_iv(cli_opt(cmd, args, "ivout"), &p);
 	if (!ret && j->op == CLONEDEV_CRYPT_VERIFY) {
 		if (cli_json(cli))
