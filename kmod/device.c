@@ -15,6 +15,7 @@
 #include "domain.h"
 #include "hsm.h"
 #include "object.h"
+#include "ops.h"
 #include "policy.h"
 #include "session.h"
 
@@ -51,11 +52,17 @@ union ucmd_buffer {
 	struct clonedev_activation activation;
 	struct clonedev_suites suites;
 	struct clonedev_clone clone;
+	struct clonedev_crypt crypt;
+	struct clonedev_derive derive;
+	struct clonedev_wrap wrap;
+	struct clonedev_unwrap unwrap;
+	struct clonedev_random random;
 };
 
 /*
  * An ioctl's handler works on the kernel copy of its struct; when it
- * returns 0 the struct is copied back (at most user_size bytes).
+ * returns 0 or -EMSGSIZE the struct is copied back (at most user_size
+ * bytes).
  */
 struct ioctl_op {
 	unsigned int size;
@@ -150,6 +157,16 @@ static const struct ioctl_op ioctl_ops[] = {
 		 cld_session_suites, struct clonedev_suites, disable),
 	IOCTL_OP(CLONEDEV_CMD_CLONE, CLONEDEV_IOCTL_CLONE, cld_session_clone,
 		 struct clonedev_clone, __reserved),
+	IOCTL_OP(CLONEDEV_CMD_CRYPT, CLONEDEV_IOCTL_CRYPT, cld_session_crypt,
+		 struct clonedev_crypt, __reserved),
+	IOCTL_OP(CLONEDEV_CMD_DERIVE, CLONEDEV_IOCTL_DERIVE, cld_session_derive,
+		 struct clonedev_derive, __reserved),
+	IOCTL_OP(CLONEDEV_CMD_WRAP, CLONEDEV_IOCTL_WRAP, cld_session_wrap,
+		 struct clonedev_wrap, __reserved),
+	IOCTL_OP(CLONEDEV_CMD_UNWRAP, CLONEDEV_IOCTL_UNWRAP, cld_session_unwrap,
+		 struct clonedev_unwrap, __reserved),
+	IOCTL_OP(CLONEDEV_CMD_RANDOM, CLONEDEV_IOCTL_RANDOM, cld_session_random,
+		 struct clonedev_random, out),
 };
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -183,7 +200,8 @@ static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (ret)
 		return ret;
 	ret = op->execute(filp->private_data, ucmd.cmd);
-	if (!ret && copy_to_user(ucmd.ubuf, ucmd.cmd,
+	/* -EMSGSIZE comes back with the length that would fit. */
+	if ((!ret || ret == -EMSGSIZE) && copy_to_user(ucmd.ubuf, ucmd.cmd,
 				 min_t(size_t, ucmd.user_size, op->size)))
 		ret = -EFAULT;
 	memzero_explicit(&buf, sizeof(buf));

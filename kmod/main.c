@@ -10,6 +10,7 @@
 
 #include "clone.h"
 #include "device.h"
+#include "ecdsa.h"
 #include "hsm.h"
 #include "netlink.h"
 #include "quorum.h"
@@ -54,6 +55,11 @@ static int __init cld_mod_init(void)
 	ret = cld_clone_selftest();
 	if (ret)
 		goto err_hsm;
+	ret = cld_ecdsa_selftest();
+	if (ret) {
+		pr_err("clonedev: ECDSA self-test failed (%d)\n", ret);
+		goto err_hsm;
+	}
 	ret = cld_device_init();
 	if (ret)
 		goto err_hsm;

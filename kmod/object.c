@@ -312,7 +312,35 @@ static bool label_field_ok(const char *label)
 	return len < CLONEDEV_LABEL_LEN && (!len || cld_label_ok(label));
 }
 
-/* A new object with these attributes and no value yet. */
+bool cld_object_label_ok(const char *label)
+{
+	return label_field_ok(label);
+}
+
+/* A key's usage when its maker named none (uapi CLONEDEV_USAGE_*). */
+static u32 default_usage(u32 obj_class, u32 key_type)
+{
+	if (obj_class == CLONEDEV_CLASS_PUBLIC_KEY)
+		return CLONEDEV_USAGE_EC_PUBLIC;
+	switch (key_type) {
+	case CLONEDEV_KEY_AES:
+		return CLONEDEV_USAGE_AES;
+	case CLONEDEV_KEY_GENERIC_SECRET:
+		return CLONEDEV_USAGE_SECRET;
+	case CLONEDEV_KEY_EC_P256:
+	case CLONEDEV_KEY_EC_P384:
+		return CLONEDEV_USAGE_EC;
+	case CLONEDEV_KEY_RSA:
+		return CLONEDEV_USAGE_RSA;
+	}
+	return 0;
+}
+
+/*
+ * A new object with these attributes and no value yet. A key made with no
+ * usage flag gets its type's default usage; a secret or private key is
+ * always private and sensitive.
+ */
 static struct cld_object *new_object(u32 obj_class, u32 key_type, u32 flags,
 				     const char *label, const u8 *id,
 				     u32 id_len)
@@ -321,6 +349,11 @@ static struct cld_object *new_object(u32 obj_class, u32 key_type, u32 flags,
 
 	if (!o)
 		return NULL;
+	if (obj_class != CLONEDEV_CLASS_DATA && !(flags & CLONEDEV_OBJ_USAGE))
+		flags |= default_usage(obj_class, key_type);
+	if (obj_class == CLONEDEV_CLASS_SECRET_KEY ||
+	    obj_class == CLONEDEV_CLASS_PRIVATE_KEY)
+		flags |= CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE;
 	o->obj_class = obj_class;
 	o->key_type = key_type;
 	o->flags = flags;
@@ -328,6 +361,12 @@ static struct cld_object *new_object(u32 obj_class, u32 key_type, u32 flags,
 	memcpy(o->id, id, id_len);
 	strscpy(o->label, label, sizeof(o->label));
 	return o;
+}
+
+struct cld_object *cld_object_new(u32 obj_class, u32 key_type, u32 flags,
+				  const char *label, const u8 *id, u32 id_len)
+{
+	return new_object(obj_class, key_type, flags, label, id, id_len);
 }
 
 static void free_objects(struct cld_object **objs, u32 n)
@@ -430,6 +469,29 @@ static int add_to_session(struct cld_session *s, struct cld_object **objs,
 	return ret;
 }
 
+/*
+ * Adds a key the co made from other keys (derive, unwrap) to the
+ * session's partition; on success the partition owns *@o and *@o is
+ * NULL. Must hold
+ * cld_session.lock.
+ */
+int cld_object_add_new(struct cld_session *s, struct cld_object **o,
+		       u32 *handle)
+{
+	struct cld_partition *p;
+	int ret;
+
+	lockdep_assert_held(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = managed(s, true);
+	if (IS_ERR(p))
+		ret = PTR_ERR(p);
+	else
+		ret = add_objects(p, o, 1, handle, true);
+	mutex_unlock(&cld_hsm.lock);
+	return ret;
+}
+
 /* Checks a generate request; returns how many objects it makes. */
 static int generate_count(const struct clonedev_object_generate *cmd)
 {
@@ -477,7 +539,9 @@ static int generate_keys(const struct clonedev_object_generate *cmd,
 			objs[i] = new_object(CLONEDEV_CLASS_PUBLIC_KEY,
 					     cmd->key_type,
 					     cmd->obj_flags &
-					     ~CLONEDEV_OBJ_SENSITIVE,
+					     ~(CLONEDEV_OBJ_SENSITIVE |
+					       (CLONEDEV_OBJ_USAGE &
+						~CLONEDEV_OBJ_VERIFY)),
 					     cmd->label, cmd->id, cmd->id_len);
 		else
 			objs[i] = new_object(pair ? CLONEDEV_CLASS_PRIVATE_KEY :

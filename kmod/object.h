@@ -36,6 +36,11 @@ int cld_object_apply(u16 type, const void *data, u32 len);
 struct cld_object *cld_object_find_ouid(const struct cld_partition *p,
 					const u8 *ouid);
 struct cld_object *cld_object_copy(const struct cld_object *o);
+struct cld_object *cld_object_new(u32 obj_class, u32 key_type, u32 flags,
+				  const char *label, const u8 *id, u32 id_len);
+bool cld_object_label_ok(const char *label);
+int cld_object_add_new(struct cld_session *s, struct cld_object **o,
+		       u32 *handle);
 void cld_object_free(struct cld_object *o);
 int cld_object_check_key(struct cld_object *o);
 int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,

@@ -17,6 +17,7 @@
 #include "clone.h"
 #include "domain.h"
 #include "hsm.h"
+#include "ops.h"
 #include "partition.h"
 #include "policy.h"
 #include "quorum.h"
@@ -35,6 +36,7 @@ struct cld_session *cld_session_alloc(void)
 void cld_session_free(struct cld_session *s)
 {
 	cld_clone_free(s->clone);
+	cld_ops_free(s->ops);
 	mutex_destroy(&s->lock);
 	kfree(s);
 }
@@ -313,6 +315,7 @@ int cld_session_slot_set(struct cld_session *s, void *arg)
 		s->slot = p->slot;
 		s->serial = p->serial;
 		s->role = CLONEDEV_ROLE_NONE;
+		cld_ops_forget(s);
 	} else {
 		ret = -ENODEV;
 	}
@@ -530,6 +533,7 @@ int cld_session_logout(struct cld_session *s, void *arg)
 	if (s->role == CLONEDEV_ROLE_NONE)
 		ret = -EACCES;
 	s->role = CLONEDEV_ROLE_NONE;
+	cld_ops_forget(s);
 	mutex_unlock(&s->lock);
 	return ret;
 }

@@ -17,6 +17,7 @@ struct cld_session {
 	u32 role;		/* enum clonedev_role */
 	u64 generation;		/* the partition's generation at login */
 	struct cld_clone *clone;	/* the session's clone, if any */
+	struct cld_ops *ops;		/* keys in use (kmod/ops.c) */
 };
 
 struct cld_partition;

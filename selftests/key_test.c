@@ -180,7 +180,8 @@ static void check_pair(struct __test_metadata *_metadata,
 	EXPECT_EQ(CLONEDEV_CLASS_PRIVATE_KEY, a.obj_class);
 	EXPECT_EQ(type, a.key_type);
 	EXPECT_EQ(bits, a.bits);
-	EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE, a.obj_flags);
+	EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE |
+		  CLONEDEV_USAGE_EC, a.obj_flags);
 	/* The private scalar is never returned. */
 	EXPECT_EQ(0, vlen);
 	ASSERT_EQ(0, clonedev_object_get(cd, pub, &b, point, sizeof(point),
@@ -418,7 +419,12 @@ TEST_F(key, import_matches_host)
 		EXPECT_EQ(k[i].key_type, a.key_type);
 		EXPECT_EQ(k[i].obj_class, a.obj_class);
 		EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE,
-			  a.obj_flags);
+			  a.obj_flags & ~CLONEDEV_OBJ_USAGE);
+		EXPECT_EQ(k[i].key_type == CLONEDEV_KEY_RSA ? CLONEDEV_USAGE_RSA :
+			  k[i].key_type == CLONEDEV_KEY_AES ? CLONEDEV_USAGE_AES :
+			  k[i].key_type == CLONEDEV_KEY_GENERIC_SECRET ?
+			  CLONEDEV_USAGE_SECRET : CLONEDEV_USAGE_EC,
+			  a.obj_flags & CLONEDEV_OBJ_USAGE);
 		EXPECT_STREQ(k[i].name, a.label);
 		EXPECT_EQ(0, vlen);
 	}

@@ -65,8 +65,8 @@ TEST_F(obj, generate_aes)
 		EXPECT_EQ(CLONEDEV_CLASS_SECRET_KEY, a.obj_class);
 		EXPECT_EQ(CLONEDEV_KEY_AES, a.key_type);
 		EXPECT_EQ(bits[i], a.bits);
-		EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE,
-			  a.obj_flags);
+		EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE |
+			  CLONEDEV_USAGE_AES, a.obj_flags);
 		EXPECT_STREQ("k", a.label);
 		EXPECT_EQ(2, a.id_len);
 		EXPECT_EQ(0, memcmp(a.id, "\x01\x02", 2));
@@ -108,7 +108,7 @@ TEST_F(obj, generic_secret)
 	EXPECT_EQ(CLONEDEV_KEY_GENERIC_SECRET, a.key_type);
 	EXPECT_EQ(512, a.bits);
 	EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE |
-		  CLONEDEV_OBJ_EXTRACTABLE, a.obj_flags);
+		  CLONEDEV_OBJ_EXTRACTABLE | CLONEDEV_USAGE_SECRET, a.obj_flags);
 }
 
 TEST_F(obj, generate_rejections)

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ECDSA signing and verification for CLONEDEV_MECH_ECDSA.
+ *
+ * Signing draws the nonce k from the crypto API's default DRBG
+ * (ecc_gen_privkey(), FIPS 186-5 A.2.2 range), computes k*G with the
+ * ECDH primitive, which multiplies in constant time on a randomised
+ * projective point, and inverts k only after blinding it with a second
+ * random scalar, so that the variable-time inversion never sees k.
+ * Verification uses the primitives' Shamir double multiplication; it
+ * handles only public values.
+ */
+#include <crypto/algapi.h>
+#include <crypto/ecdh.h>
+#include <crypto/internal/ecc.h>
+#include <linux/errno.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <linux/clonedev.h>
+
+#include "ecdsa.h"
+
+static unsigned int curve_id(u32 key_type)
+{
+	switch (key_type) {
+	case CLONEDEV_KEY_EC_P256:
+		return ECC_CURVE_NIST_P256;
+	case CLONEDEV_KEY_EC_P384:
+		return ECC_CURVE_NIST_P384;
+	}
+	return 0;
+}
+
+/* Big-endian words (the primitives' byte form) to digits, and back. */
+static void to_digits(u64 *out, const void *be, unsigned int nd)
+{
+	ecc_swap_digits(be, out, nd);
+}
+
+static void to_be(void *out, const u64 *digits, unsigned int nd)
+{
+	u64 tmp[CLD_EC_DIGITS];
+
+	ecc_swap_digits(digits, tmp, nd);
+	memcpy(out, tmp, nd * 8);
+}
+
+/* @r -= @n if @r >= @n or @carry, without a branch on the values. */
+static void reduce_once(u64 *r, u64 carry, const u64 *n, unsigned int nd)
+{
+	u64 t[CLD_EC_DIGITS], mask;
+	unsigned int i;
+
+	mask = -(u64)(carry | !vli_sub(t, r, n, nd));
+	for (i = 0; i < nd; i++)
+		r[i] = (t[i] & mask) | (r[i] & ~mask);
+	memzero_explicit(t, sizeof(t));
+}
+
+/* @r = (@a + @b) mod @n for @a, @b < @n. */
+static void mod_add(u64 *r, const u64 *a, const u64 *b, const u64 *n,
+		    unsigned int nd)
+{
+	u64 carry = 0;
+	unsigned int i;
+
+	for (i = 0; i < nd; i++) {
+		u64 s = a[i] + carry;
+
+		carry = s < carry;
+		s += b[i];
+		carry |= s < b[i];
+		r[i] = s;
+	}
+	reduce_once(r, carry, n, nd);
+}
+
+/*
+ * e: the leftmost bits of the digest, as many as the order has (the
+ * orders of P-256 and P-384 fill whole bytes), reduced mod n.
+ */
+static void digest_to_e(u64 *e, const u8 *digest, unsigned int dlen,
+			unsigned int len, const u64 *n)
+{
+	u8 be[CLD_EC_MAX_LEN] = {};
+	unsigned int nd = len / 8;
+
+	if (dlen >= len)
+		memcpy(be, digest, len);
+	else
+		memcpy(be + len - dlen, digest, dlen);
+	to_digits(e, be, nd);
+	reduce_once(e, 0, n, nd);
+}
+
+/*
+ * Sets @k from a key object's value: the private scalar d of an EC
+ * private key (the public point is computed) or the point 04 || X || Y
+ * of a public key. Return: 0; -EINVAL for a value that is not a key of
+ * the curve; -EOPNOTSUPP for another type.
+ */
+int cld_ecdsa_key_set(struct cld_ecdsa_key *k, u32 key_type, u32 obj_class,
+		      const u8 *value, unsigned int len)
+{
+	unsigned int id = curve_id(key_type), clen = cld_ec_len(key_type);
+	const struct ecc_curve *curve = id ? ecc_get_curve(id) : NULL;
+	u64 x[CLD_EC_DIGITS], y[CLD_EC_DIGITS];
+	struct ecc_point q;
+	int ret;
+
+	if (!curve)
+		return -EOPNOTSUPP;
+	memset(k, 0, sizeof(*k));
+	k->key_type = key_type;
+	k->len = clen;
+	if (obj_class == CLONEDEV_CLASS_PRIVATE_KEY) {
+		if (len != clen)
+			return -EINVAL;
+		memcpy(k->d, value, clen);
+		to_digits(x, k->d, clen / 8);
+		ret = vli_is_zero(x, clen / 8) ||
+		      vli_cmp(x, curve->n, clen / 8) >= 0;
+		memzero_explicit(x, sizeof(x));
+		if (ret || ecc_make_pub_key(id, clen / 8, k->d, k->q)) {
+			cld_ecdsa_key_wipe(k);
+			return -EINVAL;
+		}
+		k->has_priv = true;
+		return 0;
+	}
+	if (len != 1 + 2 * clen || value[0] != 0x04)
+		return -EINVAL;
+	memcpy(k->q, value + 1, 2 * clen);
+	to_digits(x, k->q, clen / 8);
+	to_digits(y, (u8 *)k->q + clen, clen / 8);
+	q = ECC_POINT_INIT(x, y, clen / 8);
+	ret = ecc_is_pubkey_valid_partial(curve, &q);
+	return ret ? -EINVAL : 0;
+}
+
+void cld_ecdsa_key_wipe(struct cld_ecdsa_key *k)
+{
+	memzero_explicit(k, sizeof(*k));
+}
+
+/*
+ * Signs @digest with @k's private scalar; @sig gets r || s, each k->len
+ * bytes. Return: 0; -EOPNOTSUPP without a private scalar; else the
+ * primitives' error.
+ */
+int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
+		   unsigned int digest_len, u8 *sig)
+{
+	unsigned int id = curve_id(k->key_type), nd = k->len / 8;
+	const struct ecc_curve *curve = ecc_get_curve(id);
+	struct {
+		u64 e[CLD_EC_DIGITS], d[CLD_EC_DIGITS];
+		u64 k_be[CLD_EC_DIGITS], kn[CLD_EC_DIGITS];
+		u64 b_be[CLD_EC_DIGITS], b[CLD_EC_DIGITS];
+		u64 t[CLD_EC_DIGITS], kinv[CLD_EC_DIGITS];
+		u64 r[CLD_EC_DIGITS], s[CLD_EC_DIGITS];
+		u64 x_be[CLD_EC_DIGITS], g_be[2 * CLD_EC_DIGITS];
+	} w;
+	int ret = -EAGAIN, tries;
+
+	if (!k->has_priv)
+		return -EOPNOTSUPP;
+	digest_to_e(w.e, digest, digest_len, k->len, curve->n);
+	to_digits(w.d, k->d, nd);
+	to_be(w.g_be, curve->g.x, nd);
+	to_be(&w.g_be[nd], curve->g.y, nd);
+	for (tries = 0; tries < 16; tries++) {
+		ret = ecc_gen_privkey(id, nd, w.k_be) ?:
+		      ecc_gen_privkey(id, nd, w.b_be);
+		if (ret == -EINVAL)
+			continue;
+		if (ret)
+			break;
+		/* r = x(k*G) mod n */
+		ret = crypto_ecdh_shared_secret(id, nd, w.k_be, w.g_be, w.x_be);
+		if (ret)
+			break;
+		to_digits(w.r, w.x_be, nd);
+		reduce_once(w.r, 0, curve->n, nd);
+		if (vli_is_zero(w.r, nd))
+			continue;
+		/* k^-1 = b * (k*b)^-1 */
+		to_digits(w.kn, w.k_be, nd);
+		to_digits(w.b, w.b_be, nd);
+		vli_mod_mult_slow(w.t, w.kn, w.b, curve->n, nd);
+		vli_mod_inv(w.kinv, w.t, curve->n, nd);
+		vli_mod_mult_slow(w.kinv, w.kinv, w.b, curve->n, nd);
+		/* s = k^-1 (e + r*d) mod n */
+		vli_mod_mult_slow(w.t, w.r, w.d, curve->n, nd);
+		mod_add(w.t, w.t, w.e, curve->n, nd);
+		vli_mod_mult_slow(w.s, w.kinv, w.t, curve->n, nd);
+		if (vli_is_zero(w.s, nd))
+			continue;
+		to_be(sig, w.r, nd);
+		to_be(sig + k->len, w.s, nd);
+		ret = 0;
+		break;
+	}
+	memzero_explicit(&w, sizeof(w));
+	return ret;
+}
+
+/*
+ * Checks the signature r || s (each k->len bytes) of @digest.
+ * Return: 0 if it verifies; -EBADMSG if not; -ENOMEM.
+ */
+int cld_ecdsa_verify(const struct cld_ecdsa_key *k, const u8 *digest,
+		     unsigned int digest_len, const u8 *sig)
+{
+	unsigned int nd = k->len / 8;
+	const struct ecc_curve *curve = ecc_get_curve(curve_id(k->key_type));
+	u64 r[CLD_EC_DIGITS], s[CLD_EC_DIGITS], e[CLD_EC_DIGITS];
+	u64 sinv[CLD_EC_DIGITS], u1[CLD_EC_DIGITS], u2[CLD_EC_DIGITS];
+	u64 qx[CLD_EC_DIGITS], qy[CLD_EC_DIGITS];
+	struct ecc_point q = ECC_POINT_INIT(qx, qy, nd);
+	struct ecc_point *x;
+	int ret = -EBADMSG;
+
+	to_digits(r, sig, nd);
+	to_digits(s, sig + k->len, nd);
+	if (vli_is_zero(r, nd) || vli_is_zero(s, nd) ||
+	    vli_cmp(r, curve->n, nd) >= 0 || vli_cmp(s, curve->n, nd) >= 0)
+		return -EBADMSG;
+	digest_to_e(e, digest, digest_len, k->len, curve->n);
+	to_digits(qx, k->q, nd);
+	to_digits(qy, (const u8 *)k->q + k->len, nd);
+	x = ecc_alloc_point(nd);
+	if (!x)
+		return -ENOMEM;
+	vli_mod_inv(sinv, s, curve->n, nd);
+	vli_mod_mult_slow(u1, e, sinv, curve->n, nd);
+	vli_mod_mult_slow(u2, r, sinv, curve->n, nd);
+	ecc_point_mult_shamir(x, u1, &curve->g, u2, &q, curve);
+	if (!ecc_point_is_zero(x)) {
+		reduce_once(x->x, 0, curve->n, nd);
+		if (!vli_cmp(x->x, r, nd))
+			ret = 0;
+	}
+	ecc_free_point(x);
+	return ret;
+}
+
+/*
+ * RFC 6979 A.2.5: the P-256 key, and its signature (SHA-256, message
+ * "sample"), which must verify; then a signature of our own must too,
+ * and must not verify over another digest.
+ */
+static const u8 kat_d[32] = {
+	0xc9, 0xaf, 0xa9, 0xd8, 0x45, 0xba, 0x75, 0x16,
+	0x6b, 0x5c, 0x21, 0x57, 0x67, 0xb1, 0xd6, 0x93,
+	0x4e, 0x50, 0xc3, 0xdb, 0x36, 0xe8, 0x9b, 0x12,
+	0x7b, 0x8a, 0x62, 0x2b, 0x12, 0x0f, 0x67, 0x21,
+};
+
+static const u8 kat_q[64] = {
+	0x60, 0xfe, 0xd4, 0xba, 0x25, 0x5a, 0x9d, 0x31,
+	0xc9, 0x61, 0xeb, 0x74, 0xc6, 0x35, 0x6d, 0x68,
+	0xc0, 0x49, 0xb8, 0x92, 0x3b, 0x61, 0xfa, 0x6c,
+	0xe6, 0x69, 0x62, 0x2e, 0x60, 0xf2, 0x9f, 0xb6,
+	0x79, 0x03, 0xfe, 0x10, 0x08, 0xb8, 0xbc, 0x99,
+	0xa4, 0x1a, 0xe9, 0xe9, 0x56, 0x28, 0xbc, 0x64,
+	0xf2, 0xf1, 0xb2, 0x0c, 0x2d, 0x7e, 0x9f, 0x51,
+	0x77, 0xa3, 0xc2, 0x94, 0xd4, 0x46, 0x22, 0x99,
+};
+
+/* SHA-256("sample") */
+static const u8 kat_digest[32] = {
+	0xaf, 0x2b, 0xdb, 0xe1, 0xaa, 0x9b, 0x6e, 0xc1,
+	0xe2, 0xad, 0xe1, 0xd6, 0x94, 0xf4, 0x1f, 0xc7,
+	0x1a, 0x83, 0x1d, 0x02, 0x68, 0xe9, 0x89, 0x15,
+	0x62, 0x11, 0x3d, 0x8a, 0x62, 0xad, 0xd1, 0xbf,
+};
+
+static const u8 kat_sig[64] = {
+	0xef, 0xd4, 0x8b, 0x2a, 0xac, 0xb6, 0xa8, 0xfd,
+	0x11, 0x40, 0xdd, 0x9c, 0xd4, 0x5e, 0x81, 0xd6,
+	0x9d, 0x2c, 0x87, 0x7b, 0x56, 0xaa, 0xf9, 0x91,
+	0xc3, 0x4d, 0x0e, 0xa8, 0x4e, 0xaf, 0x37, 0x16,
+	0xf7, 0xcb, 0x1c, 0x94, 0x2d, 0x65, 0x7c, 0x41,
+	0xd4, 0x36, 0xc7, 0xa1, 0xb6, 0xe2, 0x9f, 0x65,
+	0xf3, 0xe9, 0x00, 0xdb, 0xb9, 0xaf, 0xf4, 0x06,
+	0x4d, 0xc4, 0xab, 0x2f, 0x84, 0x3a, 0xcd, 0xa8,
+};
+
+int cld_ecdsa_selftest(void)
+{
+	struct cld_ecdsa_key *k;
+	u8 digest[32], sig[64];
+	int ret;
+
+	k = kmalloc(sizeof(*k), GFP_KERNEL);
+	if (!k)
+		return -ENOMEM;
+	memcpy(digest, kat_digest, sizeof(digest));
+	ret = cld_ecdsa_key_set(k, CLONEDEV_KEY_EC_P256,
+				CLONEDEV_CLASS_PRIVATE_KEY, kat_d,
+				sizeof(kat_d));
+	if (ret)
+		goto out;
+	if (memcmp(k->q, kat_q, sizeof(kat_q)) ||
+	    cld_ecdsa_verify(k, digest, sizeof(digest), kat_sig) ||
+	    cld_ecdsa_sign(k, digest, sizeof(digest), sig) ||
+	    cld_ecdsa_verify(k, digest, sizeof(digest), sig)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	digest[0] ^= 1;
+	if (cld_ecdsa_verify(k, digest, sizeof(digest), sig) != -EBADMSG)
+		ret = -EINVAL;
+out:
+	cld_ecdsa_key_wipe(k);
+	kfree(k);
+	return ret;
+}

@@ -1,0 +1,360 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * RSA for CLONEDEV_MECH_RSA_PKCS, _RSA_PSS and _RSA_OAEP (RFC 8017): the
+ * EMSA-PKCS1-v1_5, EMSA-PSS and EME-OAEP encodings with MGF1 over the
+ * mechanism's hash, around the "rsa" akcipher's private operation
+ * (decrypt) and public operation (encrypt). Every check of a decoded
+ * message ends in one -EBADMSG, whatever part was wrong.
+ */
+#include <crypto/akcipher.h>
+#include <crypto/algapi.h>
+#include <crypto/hash.h>
+#include <crypto/internal/rsa.h>
+#include <linux/random.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include <linux/clonedev.h>
+
+#include "rsa.h"
+
+#define HASH_MAX	64
+
+/* DER of DigestInfo up to the digest (RFC 8017 9.2, note 1). */
+static const u8 di_sha256[] = {
+	0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+};
+
+static const u8 di_sha384[] = {
+	0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	0x65, 0x03, 0x04, 0x02, 0x02, 0x05, 0x00, 0x04, 0x30,
+};
+
+static const u8 di_sha512[] = {
+	0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40,
+};
+
+int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len)
+{
+	struct rsa_key raw = {};
+	const u8 *n;
+	size_t n_sz;
+	int ret;
+
+	if (rsa_parse_priv_key(&raw, der, len))
+		return -EINVAL;
+	n = raw.n;
+	n_sz = raw.n_sz;
+	while (n_sz && !*n) {
+		n++;
+		n_sz--;
+	}
+	if (!n_sz)
+		return -EINVAL;
+	key->bits = (n_sz - 1) * 8 + fls(*n);
+	key->tfm = crypto_alloc_akcipher("rsa", 0, 0);
+	if (IS_ERR(key->tfm)) {
+		ret = PTR_ERR(key->tfm);
+		key->tfm = NULL;
+		return ret;
+	}
+	ret = crypto_akcipher_set_priv_key(key->tfm, der, len);
+	if (ret) {
+		cld_rsa_key_free(key);
+		return ret;
+	}
+	key->k = crypto_akcipher_maxsize(key->tfm);
+	return 0;
+}
+
+void cld_rsa_key_free(struct cld_rsa_key *key)
+{
+	if (key->tfm)
+		crypto_free_akcipher(key->tfm);
+	key->tfm = NULL;
+}
+
+/*
+ * @out = @in ^ d (@private) or ^ e, both key->k bytes of kmalloc()ed
+ * memory. Return: 0; -EBADMSG if @in is not below the modulus.
+ */
+static int rsa_op(struct cld_rsa_key *key, bool private, u8 *in, u8 *out)
+{
+	struct akcipher_request *req;
+	struct scatterlist src, dst;
+	DECLARE_CRYPTO_WAIT(wait);
+	int ret;
+
+	req = akcipher_request_alloc(key->tfm, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	sg_init_one(&src, in, key->k);
+	sg_init_one(&dst, out, key->k);
+	akcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				      crypto_req_done, &wait);
+	akcipher_request_set_crypt(req, &src, &dst, key->k, key->k);
+	ret = crypto_wait_req(private ? crypto_akcipher_decrypt(req) :
+			      crypto_akcipher_encrypt(req), &wait);
+	akcipher_request_free(req);
+	return ret == -EINVAL ? -EBADMSG : ret;
+}
+
+/* @mask ^= MGF1(@seed) over @len bytes (RFC 8017 B.2.1). */
+static int mgf1_xor(struct crypto_shash *h, const u8 *seed,
+		    unsigned int seed_len, u8 *mask, unsigned int len)
+{
+	SHASH_DESC_ON_STACK(desc, h);
+	unsigned int hlen = crypto_shash_digestsize(h), i, n;
+	u8 digest[HASH_MAX];
+	__be32 c;
+	u32 counter;
+	int ret = 0;
+
+	desc->tfm = h;
+	for (counter = 0, i = 0; i < len && !ret; counter++, i += n) {
+		c = cpu_to_be32(counter);
+		ret = crypto_shash_init(desc) ?:
+		      crypto_shash_update(desc, seed, seed_len) ?:
+		      crypto_shash_update(desc, (u8 *)&c, sizeof(c)) ?:
+		      crypto_shash_final(desc, digest);
+		n = min(hlen, len - i);
+		if (!ret)
+			crypto_xor(mask + i, digest, n);
+	}
+	shash_desc_zero(desc);
+	memzero_explicit(digest, sizeof(digest));
+	return ret;
+}
+
+/* H = Hash(00 x 8 || mHash || salt), the PSS message hash. */
+static int pss_hash(struct crypto_shash *h, const u8 *digest,
+		    const u8 *salt, unsigned int salt_len, u8 *out)
+{
+	SHASH_DESC_ON_STACK(desc, h);
+	static const u8 zeros[8];
+	int ret;
+
+	desc->tfm = h;
+	ret = crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, zeros, sizeof(zeros)) ?:
+	      crypto_shash_update(desc, digest, crypto_shash_digestsize(h)) ?:
+	      crypto_shash_update(desc, salt, salt_len) ?:
+	      crypto_shash_final(desc, out);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+/* EMSA-PKCS1-v1_5 of @digest into @em (key->k bytes). */
+static int pkcs1_encode(unsigned int k, u32 hash, const u8 *digest, u8 *em)
+{
+	const u8 *di;
+	unsigned int di_len, hlen;
+
+	switch (hash) {
+	case CLONEDEV_HASH_SHA256:
+		di = di_sha256;
+		di_len = sizeof(di_sha256);
+		hlen = 32;
+		break;
+	case CLONEDEV_HASH_SHA384:
+		di = di_sha384;
+		di_len = sizeof(di_sha384);
+		hlen = 48;
+		break;
+	case CLONEDEV_HASH_SHA512:
+		di = di_sha512;
+		di_len = sizeof(di_sha512);
+		hlen = 64;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (k < di_len + hlen + 11)
+		return -EINVAL;
+	em[0] = 0x00;
+	em[1] = 0x01;
+	memset(em + 2, 0xff, k - di_len - hlen - 3);
+	em[k - di_len - hlen - 1] = 0x00;
+	memcpy(em + k - di_len - hlen, di, di_len);
+	memcpy(em + k - hlen, digest, hlen);
+	return 0;
+}
+
+/*
+ * EMSA-PSS-ENCODE of @digest with a random salt into @em (key->k bytes,
+ * a leading zero byte when the modulus's bits are 1 mod 8).
+ */
+static int pss_encode(struct cld_rsa_key *key, struct crypto_shash *h,
+		      const u8 *digest, unsigned int salt_len, u8 *em)
+{
+	unsigned int hlen = crypto_shash_digestsize(h);
+	unsigned int em_bits = key->bits - 1, em_len = DIV_ROUND_UP(em_bits, 8);
+	u8 *e = em + key->k - em_len, *db, salt[HASH_MAX];
+	unsigned int db_len = em_len - hlen - 1;
+	int ret;
+
+	if (salt_len > hlen || em_len < hlen + salt_len + 2)
+		return -EINVAL;
+	memset(em, 0, key->k);
+	get_random_bytes(salt, salt_len);
+	db = e;
+	ret = pss_hash(h, digest, salt, salt_len, e + db_len);
+	if (ret)
+		goto out;
+	db[db_len - salt_len - 1] = 0x01;
+	memcpy(db + db_len - salt_len, salt, salt_len);
+	ret = mgf1_xor(h, e + db_len, hlen, db, db_len);
+	db[0] &= 0xff >> (8 * em_len - em_bits);
+	e[em_len - 1] = 0xbc;
+out:
+	memzero_explicit(salt, sizeof(salt));
+	return ret;
+}
+
+/* Checks @em (key->k bytes) as EMSA-PSS of @digest. */
+static int pss_check(struct cld_rsa_key *key, struct crypto_shash *h,
+		     const u8 *digest, unsigned int salt_len, u8 *em)
+{
+	unsigned int hlen = crypto_shash_digestsize(h);
+	unsigned int em_bits = key->bits - 1, em_len = DIV_ROUND_UP(em_bits, 8);
+	unsigned int db_len = em_len - hlen - 1, i;
+	u8 *e = em + key->k - em_len, *db = e, h2[HASH_MAX];
+	u8 top = 0xff << (8 - (8 * em_len - em_bits)), bad = 0;
+	int ret;
+
+	if (salt_len > hlen || em_len < hlen + salt_len + 2)
+		return -EINVAL;
+	if (key->k > em_len)
+		bad |= em[0];
+	bad |= e[em_len - 1] ^ 0xbc;
+	if (8 * em_len != em_bits)
+		bad |= db[0] & top;
+	ret = mgf1_xor(h, e + db_len, hlen, db, db_len);
+	if (ret)
+		return ret;
+	db[0] &= 0xff >> (8 * em_len - em_bits);
+	for (i = 0; i < db_len - salt_len - 1; i++)
+		bad |= db[i];
+	bad |= db[db_len - salt_len - 1] ^ 0x01;
+	ret = pss_hash(h, digest, db + db_len - salt_len, salt_len, h2);
+	if (ret)
+		return ret;
+	if (bad || crypto_memneq(h2, e + db_len, hlen))
+		return -EBADMSG;
+	return 0;
+}
+
+static unsigned int hash_len(u32 hash)
+{
+	return hash == CLONEDEV_HASH_SHA256 ? 32 :
+	       hash == CLONEDEV_HASH_SHA384 ? 48 :
+	       hash == CLONEDEV_HASH_SHA512 ? 64 : 0;
+}
+
+/*
+ * Signs @digest (of @hash; @h computes the same hash for PSS) into @sig,
+ * key->k bytes.
+ */
+int cld_rsa_sign(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,
+		 u32 hash, const u8 *digest, unsigned int salt_len, u8 *sig)
+{
+	u8 *em;
+	int ret;
+
+	if (!hash_len(hash))
+		return -EINVAL;
+	em = kmalloc(2 * key->k, GFP_KERNEL);
+	if (!em)
+		return -ENOMEM;
+	if (mech == CLONEDEV_MECH_RSA_PSS)
+		ret = pss_encode(key, h, digest, salt_len, em);
+	else
+		ret = pkcs1_encode(key->k, hash, digest, em);
+	if (!ret)
+		ret = rsa_op(key, true, em, em + key->k);
+	if (!ret)
+		memcpy(sig, em + key->k, key->k);
+	kfree_sensitive(em);
+	return ret;
+}
+
+/* Checks @sig (key->k bytes). Return: 0; -EBADMSG if it does not verify. */
+int cld_rsa_verify(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,
+		   u32 hash, const u8 *digest, unsigned int salt_len,
+		   const u8 *sig)
+{
+	u8 *em;
+	int ret;
+
+	if (!hash_len(hash))
+		return -EINVAL;
+	em = kmalloc(3 * key->k, GFP_KERNEL);
+	if (!em)
+		return -ENOMEM;
+	memcpy(em, sig, key->k);
+	ret = rsa_op(key, false, em, em + key->k);
+	if (ret)
+		goto out;
+	if (mech == CLONEDEV_MECH_RSA_PSS) {
+		ret = pss_check(key, h, digest, salt_len, em + key->k);
+	} else {
+		ret = pkcs1_encode(key->k, hash, digest, em + 2 * key->k);
+		if (!ret && crypto_memneq(em + key->k, em + 2 * key->k, key->k))
+			ret = -EBADMSG;
+	}
+out:
+	kfree(em);
+	return ret;
+}
+
+/*
+ * RSAES-OAEP decryption with an empty label (RFC 8017 7.1.2) of @in
+ * (key->k bytes) into @out (room for key->k bytes).
+ */
+int cld_rsa_oaep_decrypt(struct cld_rsa_key *key, struct crypto_shash *h,
+			 const u8 *in, u8 *out, unsigned int *out_len)
+{
+	unsigned int hlen = crypto_shash_digestsize(h), k = key->k, i;
+	unsigned int db_len = k - hlen - 1, found = 0, msg = 0;
+	u8 lhash[HASH_MAX], bad, *em, *seed, *db;
+	int ret;
+
+	if (k < 2 * hlen + 2)
+		return -EINVAL;
+	em = kmalloc(2 * k, GFP_KERNEL);
+	if (!em)
+		return -ENOMEM;
+	memcpy(em, in, k);
+	ret = rsa_op(key, true, em, em + k);
+	if (ret)
+		goto out;
+	seed = em + k + 1;
+	db = seed + hlen;
+	ret = crypto_shash_tfm_digest(h, NULL, 0, lhash) ?:
+	      mgf1_xor(h, db, db_len, seed, hlen) ?:
+	      mgf1_xor(h, seed, hlen, db, db_len);
+	if (ret)
+		goto out;
+	bad = em[k] | !!crypto_memneq(db, lhash, hlen);
+	/* The first 01 after the zeros, found without branching on data. */
+	for (i = hlen; i < db_len; i++) {
+		unsigned int one = db[i] == 0x01, zero = db[i] == 0x00;
+		unsigned int before = found ^ 1;
+
+		msg |= (before & one) * (i + 1);
+		bad |= before & ((one | zero) ^ 1);
+		found |= one;
+	}
+	if (bad || !found) {
+		ret = -EBADMSG;
+		goto out;
+	}
+	*out_len = db_len - msg;
+	memcpy(out, db + msg, *out_len);
+out:
+	kfree_sensitive(em);
+	return ret;
+}
