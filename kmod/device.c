@@ -201,8 +201,9 @@ static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
 		return ret;
 	ret = op->execute(filp->private_data, ucmd.cmd);
 	/* -EMSGSIZE comes back with the length that would fit. */
-	if ((!ret || ret == -EMSGSIZE) && copy_to_user(ucmd.ubuf, ucmd.cmd,
-				 min_t(size_t, ucmd.user_size, op->size)))
+	if ((!ret || ret == -EMSGSIZE) &&
+	    copy_to_user(ucmd.ubuf, ucmd.cmd,
+			 min_t(size_t, ucmd.user_size, op->size)))
 		ret = -EFAULT;
 	memzero_explicit(&buf, sizeof(buf));
 	return ret;

@@ -52,7 +52,7 @@ static void reduce_once(u64 *r, u64 carry, const u64 *n, unsigned int nd)
 	u64 t[CLD_EC_DIGITS], mask;
 	unsigned int i;
 
-	mask = -(u64)(carry | !vli_sub(t, r, n, nd));
+	mask = -(carry | (vli_sub(t, r, n, nd) ^ 1));
 	for (i = 0; i < nd; i++)
 		r[i] = (t[i] & mask) | (r[i] & ~mask);
 	memzero_explicit(t, sizeof(t));

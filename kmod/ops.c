@@ -207,7 +207,7 @@ static struct cld_ops *session_ops(struct cld_session *s)
  * -ENODEV, -EACCES, -ENOENT.
  */
 static int find_key(struct cld_session *s, u32 handle, bool need_co,
-		      bool value, struct key_ref *ref)
+		    bool value, struct key_ref *ref)
 {
 	struct cld_partition *p;
 	struct cld_object *o;

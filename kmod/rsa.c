@@ -338,7 +338,7 @@ int cld_rsa_oaep_decrypt(struct cld_rsa_key *key, struct crypto_shash *h,
 	      mgf1_xor(h, seed, hlen, db, db_len);
 	if (ret)
 		goto out;
-	bad = em[k] | !!crypto_memneq(db, lhash, hlen);
+	bad = em[k] | (crypto_memneq(db, lhash, hlen) != 0);
 	/* The first 01 after the zeros, found without branching on data. */
 	for (i = hlen; i < db_len; i++) {
 		unsigned int one = db[i] == 0x01, zero = db[i] == 0x00;

@@ -1365,8 +1365,8 @@ enum clonedev_crypt_part {
 #define CLONEDEV_CRYPT_GEN_IV		0x00000001U	/* the kernel makes @iv */
 
 #define CLONEDEV_IV_MAX			16
-#define CLONEDEV_CRYPT_MAX		(1U << 20)	/* input of one call */
-#define CLONEDEV_AEAD_MAX		(16U << 20)	/* one AES-GCM operation */
+#define CLONEDEV_CRYPT_MAX		0x00100000U	/* 1 MiB, input of one call */
+#define CLONEDEV_AEAD_MAX		0x01000000U	/* 16 MiB, one AES-GCM operation */
 #define CLONEDEV_SIG_MAX		512	/* RSA-4096 */
 
 /**
@@ -1381,8 +1381,8 @@ enum clonedev_crypt_part {
  * @hash: input (ALL, INIT), enum clonedev_hash for HMAC, ECDSA and RSA
  * @salt_len: input (ALL, INIT), RSA-PSS salt length (0 to the hash's size)
  * @tag_len: input (ALL, INIT), AES-GCM tag length, 12 to 16 (0: 16)
- * @iv_len: input (ALL, INIT), length of @iv: AES-GCM 12 (1 to 16 when
- *	given), CBC and CTR 16; output, with CLONEDEV_CRYPT_GEN_IV
+ * @iv_len: input (ALL, INIT), length of @iv: AES-GCM 12, CBC and CTR 16;
+ *	output, with CLONEDEV_CRYPT_GEN_IV
  * @iv: input (ALL, INIT), the IV, or output with CLONEDEV_CRYPT_GEN_IV
  * @aad: input (ALL, INIT), AES-GCM additional data
  * @aad_len: input, its length, up to CLONEDEV_CRYPT_MAX
@@ -1581,7 +1581,7 @@ struct clonedev_unwrap {
 
 #define CLONEDEV_IOCTL_UNWRAP _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_UNWRAP)
 
-#define CLONEDEV_RANDOM_MAX		(1U << 20)
+#define CLONEDEV_RANDOM_MAX		0x00100000U	/* 1 MiB */
 
 /**
  * struct clonedev_random - ioctl(CLONEDEV_IOCTL_RANDOM)
