@@ -437,6 +437,23 @@ static void flag_words(unsigned int f, char *out)
 		strcpy(out, "-");
 }
 
+static void usage_words(unsigned int f, char *out)
+{
+	static const char *const w[] = { "encrypt", "decrypt", "sign",
+					 "verify", "derive", "wrap", "unwrap" };
+	unsigned int i;
+
+	out[0] = '\0';
+	for (i = 0; i < 7; i++)
+		if (f & (CLONEDEV_OBJ_ENCRYPT << i)) {
+			if (*out)
+				strcat(out, ",");
+			strcat(out, w[i]);
+		}
+	if (!*out)
+		strcpy(out, "-");
+}
+
 static void hex(const unsigned char *b, unsigned int n, char *out)
 {
 	unsigned int i;
@@ -450,7 +467,7 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 		    const struct cmd_args *args)
 {
 	unsigned char value[CLONEDEV_DATA_MAX];
-	char flags[64], ouid[40], id[2 * CLONEDEV_ID_MAX + 1], kcv[8];
+	char flags[64], usage[64], ouid[40], id[2 * CLONEDEV_ID_MAX + 1], kcv[8];
 	struct clonedev_object_attrs a;
 	unsigned int h, vlen = 0;
 	struct clonedev *cd;
@@ -463,6 +480,7 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 	if (ret)
 		return object_error(cli, ret, "showing the object", h);
 	flag_words(a.obj_flags, flags);
+	usage_words(a.obj_flags, usage);
 	hex(a.ouid, sizeof(a.ouid), ouid);
 	hex(a.id, a.id_len, id);
 	kcv_hex(&a, kcv);
@@ -479,6 +497,7 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 		json_str(&j, "key_type", clonedev_key_type_name(a.key_type));
 		json_uint(&j, "bits", a.bits);
 		json_str(&j, "flags", flags);
+		json_str(&j, "usage", usage);
 		json_str(&j, "id", id);
 		json_str(&j, "ouid", ouid);
 		json_str(&j, "kcv", kcv);
@@ -489,10 +508,10 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 		return 0;
 	}
 	printf("Handle:    %u\nLabel:     %s\nClass:     %s\nKey type:  %s\n"
-	       "Bits:      %u\nFlags:     %s\nId:        %s\nOUID:      %s\n"
-	       "KCV:       %s\n", a.handle, a.label,
+	       "Bits:      %u\nFlags:     %s\nUsage:     %s\nId:        %s\n"
+	       "OUID:      %s\nKCV:       %s\n", a.handle, a.label,
 	       clonedev_class_name(a.obj_class),
-	       clonedev_key_type_name(a.key_type), a.bits, flags,
+	       clonedev_key_type_name(a.key_type), a.bits, flags, usage,
 	       *id ? id : "-", ouid, kcv);
 	if (a.obj_class == CLONEDEV_CLASS_PUBLIC_KEY) {
 		char point[2 * CLONEDEV_DATA_MAX + 1];
