@@ -391,11 +391,30 @@ FIXTURE_SETUP(crypto)
 	setup_partition(_metadata, self->nl, "crypto", &self->cd, &self->slot);
 }
 
+/*
+ * Runs once even if an ASSERT in it fails (that would run it again), and
+ * says which partition would not go.
+ */
 FIXTURE_TEARDOWN(crypto)
 {
-	clonedev_close(self->cd);
-	delete_all_partitions(_metadata, self->nl);
+	struct clonedev_slot *slots = NULL;
+	int i, n, ret;
+
+	if (self->cd)
+		clonedev_close(self->cd);
+	self->cd = NULL;
+	if (!self->nl)
+		return;
+	n = clonedev_nl_slot_list(self->nl, &slots);
+	EXPECT_LE(0, n);
+	for (i = 0; i < n; i++) {
+		ret = clonedev_nl_partition_delete(self->nl, slots[i].slot);
+		EXPECT_EQ(0, ret) TH_LOG("deleting slot %u: %d",
+					 slots[i].slot, ret);
+	}
+	free(slots);
 	clonedev_nl_close(self->nl);
+	self->nl = NULL;
 }
 
 /* ---- known answers ---- */
@@ -1200,6 +1219,7 @@ TEST_F(crypto, wrong_usage)
 	c.op = CLONEDEV_CRYPT_DECRYPT;
 	EXPECT_EQ(-EPERM, do_crypt(self->cd, &c));
 	c.part = CLONEDEV_PART_INIT;
+	crypt_io(&c, NULL, 0, NULL, 0);
 	EXPECT_EQ(-EPERM, do_crypt(self->cd, &c));
 	EXPECT_EQ(-EPERM, sign(self->cd, CLONEDEV_MECH_AES_CMAC, enc, 0, "a", 1,
 			       self->out, sizeof(self->out), &len));
@@ -1259,18 +1279,20 @@ TEST_F(crypto, not_logged_in)
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	EXPECT_EQ(-EACCES, do_crypt(anon, &c));
 	c.part = CLONEDEV_PART_INIT;
+	crypt_io(&c, NULL, 0, NULL, 0);
 	EXPECT_EQ(-EACCES, do_crypt(anon, &c));
+	c.part = CLONEDEV_PART_ALL;
+	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	EXPECT_EQ(-EACCES, derive(anon, ec, peer, plen, CLONEDEV_KEY_AES, 128,
 				  0, &h));
 	EXPECT_EQ(-EACCES, wrap(anon, kek, aes, self->out, sizeof(self->out),
-				&len));
+				&h));
 	EXPECT_EQ(-EACCES, unwrap(anon, kek, CLONEDEV_KEY_AES, 0, self->out2,
 				  len, &h));
 	EXPECT_EQ(-EACCES, random_bytes(anon, self->out, 16));
 
 	/* Logged out again: the same. */
 	ASSERT_EQ(0, clonedev_login(anon, CLONEDEV_ROLE_CO, TEST_CO));
-	c.part = CLONEDEV_PART_ALL;
 	EXPECT_EQ(0, do_crypt(anon, &c));
 	ASSERT_EQ(0, clonedev_logout(anon));
 	EXPECT_EQ(-EACCES, do_crypt(anon, &c));
@@ -1740,10 +1762,11 @@ TEST_F_TIMEOUT(crypto, mechanism_not_for_key, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(-EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_ECDSA, rsa,
 				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
 				    sizeof(self->out), &len));
-	/* An operation the mechanism does not have. */
-	EXPECT_EQ(-EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_AES_GCM, aes, 0,
-				    "a", 1, self->out, sizeof(self->out),
-				    &len));
+	/* An operation the mechanism does not have (all else right). */
+	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_AES_GCM, aes, 0);
+	crypt_iv(&c, iv, 12);
+	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
+	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_RSA_OAEP, rsa,
 		    CLONEDEV_HASH_SHA256);
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
@@ -1757,12 +1780,17 @@ TEST_F_TIMEOUT(crypto, mechanism_not_for_key, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
 	c.mech = 99;
 	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
-	/* A data object is no key. */
+	/*
+	 * A data object is no key: the contract names no errno for CRYPT
+	 * here; one that says so (no key has the handle, or the mechanism
+	 * or the usage is not its).
+	 */
 	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_HMAC, data,
 		    CLONEDEV_HASH_SHA256);
 	crypt_io(&c, "a", 1, self->out, sizeof(self->out));
 	ret = do_crypt(self->cd, &c);
-	EXPECT_TRUE(ret == -EOPNOTSUPP || ret == -EPERM) TH_LOG("ret %d", ret);
+	EXPECT_TRUE(ret == -EOPNOTSUPP || ret == -EPERM || ret == -ENOENT)
+		TH_LOG("ret %d", ret);
 
 	/* Derive from an AES key, or by another mechanism. */
 	EXPECT_EQ(-EOPNOTSUPP, derive(self->cd, aes, peer, plen,
@@ -1996,7 +2024,7 @@ TEST_F(crypto, random)
 /* ---- many sessions at once ---- */
 
 #define THREADS		8
-#define ROUNDS		12
+#define ROUNDS		6
 #define KEYS		8
 
 struct worker {
