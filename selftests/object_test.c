@@ -121,7 +121,7 @@ TEST_F(obj, generate_rejections)
 	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_GENERIC_SECRET, 12, 0, "x", &h));
 	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_GENERIC_SECRET, 4104, 0, "x", &h));
 	EXPECT_NEG_ERRNO(EOPNOTSUPP, gen(self->cd, CLONEDEV_KEY_RSA, 2048, 0, "x", &h));
-	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0x10, "x", &h));
+	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0x800, "x", &h));
 	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "tab\there", &h));
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd);
