@@ -275,13 +275,8 @@ void clonedev_crypt_abort(struct clonedev *cd)
 	struct clonedev_crypt c;
 
 	INIT(c);
-	c.part = CLONEDEV_PART_INIT;
-	c.op = CLONEDEV_CRYPT_ENCRYPT;
+	c.part = CLONEDEV_PART_ABORT;
 	pthread_mutex_lock(&cd->lock);
-	/*
-	 * The kernel has no abort, but a new INIT ends the operation before
-	 * it, even one that then fails, as this one (no mechanism) does.
-	 */
 	if (cd->op)
 		cdev_ioctl_locked(cd, CLONEDEV_IOCTL_CRYPT, &c);
 	cd->op = 0;

@@ -1352,13 +1352,19 @@ enum clonedev_crypt_op {
  *	and the parameters; no input yet
  * @CLONEDEV_PART_UPDATE: more input; for ciphers, the output so far
  * @CLONEDEV_PART_FINAL: the last input (may be empty) and the result; the
- *	operation ends whatever the outcome
+ *	operation ends whatever the outcome, except -EMSGSIZE (nothing is
+ *	consumed: call again with more room)
+ * @CLONEDEV_PART_ABORT: end the multi-part operation, if any, and wipe
+ *	what it held
+ *
+ * An UPDATE that fails ends the operation too.
  */
 enum clonedev_crypt_part {
 	CLONEDEV_PART_ALL = 0,
 	CLONEDEV_PART_INIT = 1,
 	CLONEDEV_PART_UPDATE = 2,
 	CLONEDEV_PART_FINAL = 3,
+	CLONEDEV_PART_ABORT = 4,
 };
 
 /* struct clonedev_crypt.flags */
@@ -1384,6 +1390,7 @@ enum clonedev_crypt_part {
  * @iv_len: input (ALL, INIT), length of @iv: AES-GCM 12, CBC and CTR 16;
  *	output, with CLONEDEV_CRYPT_GEN_IV
  * @iv: input (ALL, INIT), the IV, or output with CLONEDEV_CRYPT_GEN_IV
+ *	(@iv_len's input is then ignored)
  * @aad: input (ALL, INIT), AES-GCM additional data
  * @aad_len: input, its length, up to CLONEDEV_CRYPT_MAX
  * @in_len: input, length of @in, up to CLONEDEV_CRYPT_MAX per call
@@ -1398,8 +1405,8 @@ enum clonedev_crypt_part {
  * @__reserved: input, must be 0
  *
  * Uses a key of the session's partition; its value never leaves the
- * kernel. The co or cu must be logged in (the cu only a key it may see),
- * and the key must have the usage flag of @op. The session keeps the
+ * kernel. The co or cu must be logged in (either may use any key of the
+ * partition), and the key must have the usage flag of @op. The session keeps the
  * transforms for each key and mechanism it uses, keyed once, and keeps one
  * multi-part operation at a time; a new INIT or ALL ends the one before.
  * AES-GCM decryption returns no plaintext before the tag checks out, so a
