@@ -123,6 +123,12 @@ $(B)/bin/clonedev-bench-softhsm: tools/bench/softhsm.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARNINGS) -I/usr/include/p11-kit-1 -o $@ $< -ldl
 
+# The crypto figures: clonedev, AF_ALG, SoftHSMv2 (dlopen()ed) and OpenSSL.
+$(B)/bin/clonedev-bench-crypto: tools/bench/crypto.c $(B)/lib/libclonedev.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -I/usr/include/p11-kit-1 \
+		-o $@ $< $(B)/lib/libclonedev.a $(NL_LIBS) -lpthread -lcrypto -ldl
+
 $(B)/bin/clonedev-bench-%: tools/bench/%.c $(B)/lib/libclonedev.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -o $@ $< \
