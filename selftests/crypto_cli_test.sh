@@ -192,6 +192,16 @@ expect "decryption needs the IV" 1 "" \
 expect "a label two keys share" 1 "" \
 	"clonectl: more than one key has the label 'twin'; name it with -handle." -- \
 	cu1 object encrypt -label twin -mech cbc -in "$d/small"
+h=$(co "object generate -keytype aes -bits 256 -label enconly -usage encrypt,decrypt" |
+	sed -n 's/^Generated aes-256 key: handle \([0-9]*\),.*/\1/p')
+co "object show -handle ${h:-0}" | grep -q '^Usage:     encrypt,decrypt$'
+tap_result $? "-usage gives a key only the usage named"
+expect "a key without the sign usage does not sign" 1 "" \
+	"clonectl: signing: the key may not be used to sign (it lacks that usage flag)." -- \
+	cu1 object sign -label enconly -mech cmac -in "$d/small"
+expect "an unknown usage word" 1 "" \
+	"clonectl: -usage takes encrypt, decrypt, sign, verify, derive, wrap and unwrap, comma-separated, not 'mint'." -- \
+	clonectl object generate -slot 1 -keytype aes -bits 128 -usage sign,mint
 
 delete_all
 tap_done

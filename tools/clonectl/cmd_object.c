@@ -79,16 +79,43 @@ static void kcv_hex(const struct clonedev_object_attrs *a, char *out)
 		sprintf(out, "%02x%02x%02x", a->kcv[0], a->kcv[1], a->kcv[2]);
 }
 
-/* The -extractable and -modifiable flags of generate and import. */
+#define BAD_FLAGS	(~0U)
+
+/*
+ * The -extractable, -modifiable and -usage flags of generate and import;
+ * BAD_FLAGS (said) for an unknown usage word.
+ */
 static unsigned int key_flags(const struct command *cmd,
 			      const struct cmd_args *args)
 {
-	unsigned int flags = 0;
+	static const char *const words[] = { "encrypt", "decrypt", "sign",
+					     "verify", "derive", "wrap",
+					     "unwrap" };
+	const char *usage = cli_opt(cmd, args, "usage");
+	unsigned int flags = 0, i;
+	char *list, *w, *save = NULL;
 
 	if (cli_flag(cmd, args, "extractable"))
 		flags |= CLONEDEV_OBJ_EXTRACTABLE;
 	if (cli_flag(cmd, args, "modifiable"))
 		flags |= CLONEDEV_OBJ_MODIFIABLE;
+	if (!usage)
+		return flags;
+	list = strdup(usage);
+	if (!list)
+		return BAD_FLAGS;
+	for (w = strtok_r(list, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < 7 && strcmp(w, words[i]); i++)
+			;
+		if (i == 7) {
+			cli_error("-usage takes encrypt, decrypt, sign, verify, derive, wrap and unwrap, comma-separated, not '%s'.",
+				  w);
+			free(list);
+			return BAD_FLAGS;
+		}
+		flags |= CLONEDEV_OBJ_ENCRYPT << i;
+	}
+	free(list);
 	return flags;
 }
 
@@ -178,7 +205,7 @@ int cmd_object_generate(struct cli *cli, const struct command *cmd,
 	const char *bits_s = cli_opt(cmd, args, "bits");
 	const char *count_s = cli_opt(cmd, args, "count");
 	unsigned char id[CLONEDEV_ID_MAX];
-	unsigned int kt, bits = 0, id_len, h, pub = 0, count = 1;
+	unsigned int kt, bits = 0, id_len, h, pub = 0, count = 1, flags;
 	bool ec;
 	struct clonedev *cd;
 	char *end = "";
@@ -202,23 +229,22 @@ int cmd_object_generate(struct cli *cli, const struct command *cmd,
 		if (*end || !count || count > CLONEDEV_GENERATE_MAX || ec)
 			return cli_error("-count takes 1 to 65536, for aes and generic keys.");
 	}
-	if (hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	flags = key_flags(cmd, args);
+	if (flags == BAD_FLAGS || hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
 	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	if (count > 1) {
 		if (id_len)
 			return cli_error("keys generated with -count share a label but take no -id.");
-		return generate_bulk(cli, cd, kt, bits, key_flags(cmd, args),
+		return generate_bulk(cli, cd, kt, bits, flags,
 				     cli_opt(cmd, args, "label"), count);
 	}
 	if (ec)
-		ret = clonedev_object_generate_pair(cd, kt,
-						    key_flags(cmd, args),
+		ret = clonedev_object_generate_pair(cd, kt, flags,
 						    cli_opt(cmd, args, "label"),
 						    id, id_len, &h, &pub);
 	else
-		ret = clonedev_object_generate(cd, kt, bits,
-					       key_flags(cmd, args),
+		ret = clonedev_object_generate(cd, kt, bits, flags,
 					       cli_opt(cmd, args, "label"), id,
 					       id_len, &h);
 	if (ret)
@@ -278,7 +304,7 @@ int cmd_object_import(struct cli *cli, const struct command *cmd,
 	const char *type = cli_opt(cmd, args, "keytype");
 	struct clonedev_keyfile kf = { 0 };
 	unsigned char id[CLONEDEV_ID_MAX], *buf = NULL;
-	unsigned int kt = 0, id_len, h;
+	unsigned int kt = 0, id_len, h, flags;
 	struct clonedev *cd;
 	size_t len = 0;
 	int ret;
@@ -289,7 +315,8 @@ int cmd_object_import(struct cli *cli, const struct command *cmd,
 			return cli_error("-keytype is for raw key files: aes or generic, not '%s'; EC and RSA keys come as PKCS#8 without it.",
 					 type);
 	}
-	if (hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	flags = key_flags(cmd, args);
+	if (flags == BAD_FLAGS || hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
 	    read_key_file(file, &buf, &len))
 		return -1;
 	if (kt) {
@@ -306,8 +333,7 @@ int cmd_object_import(struct cli *cli, const struct command *cmd,
 	}
 	ret = cli_session_slot(cli, cmd, args, &cd);
 	if (!ret) {
-		ret = clonedev_object_import(cd, kf.key_type,
-					     key_flags(cmd, args),
+		ret = clonedev_object_import(cd, kf.key_type, flags,
 					     cli_opt(cmd, args, "label"), id,
 					     id_len, kf.value, kf.len, &h);
 		if (ret)
