@@ -1106,6 +1106,22 @@ TEST_F(crypto, update_without_init)
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
 
+	/* ABORT ends it; with none running it does nothing. */
+	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, h, 0);
+	crypt_iv(&c, iv, 16);
+	c.part = CLONEDEV_PART_INIT;
+	ASSERT_EQ(0, do_crypt(self->cd, &c));
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.part = CLONEDEV_PART_ABORT;
+	EXPECT_EQ(0, do_crypt(self->cd, &c));
+	c.part = CLONEDEV_PART_UPDATE;
+	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
+	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	c.part = CLONEDEV_PART_ABORT;
+	crypt_io(&c, NULL, 0, NULL, 0);
+	EXPECT_EQ(0, do_crypt(self->cd, &c));
+
 	/* Another session's operation is not this one's. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, h, 0);
 	crypt_iv(&c, iv, 16);
@@ -1427,7 +1443,7 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	rsa = import_hex(_metadata, self->cd, CLONEDEV_KEY_RSA, 0, rsa_pss.key);
 	n = count_objects(self->cd);
 
-	/* GCM: tag 12..16, IV 1..16. */
+	/* GCM: tag 12..16, IV 12. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_GCM, aes, 0);
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	crypt_iv(&c, iv, 12);
@@ -1437,6 +1453,10 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
 	c.tag_len = 0;
 	c.iv_len = 0;
+	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	c.iv_len = 1;
+	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	c.iv_len = 16;
 	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
 	c.iv_len = 17;
 	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
@@ -1497,13 +1517,10 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 				  &len));
 	EXPECT_EQ(256, len);
 
-	/* An UPDATE without room consumes nothing: retried, same result. */
+	/* An UPDATE without room fails, and that ends the operation. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, aes, 0);
 	crypt_iv(&c, iv, 16);
-	crypt_io(&c, self->in, 32, self->out2, sizeof(self->out2));
-	ASSERT_EQ(0, do_crypt(self->cd, &c));
 	c.part = CLONEDEV_PART_INIT;
-	crypt_io(&c, NULL, 0, NULL, 0);
 	ASSERT_EQ(0, do_crypt(self->cd, &c));
 	memset(&c, 0, sizeof(c));
 	c.size = sizeof(c);
@@ -1512,13 +1529,35 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(-EMSGSIZE, do_crypt(self->cd, &c));
 	EXPECT_LE(32, c.out_len);
 	crypt_io(&c, self->in, 32, self->out, sizeof(self->out));
+	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+
+	/* A FINAL without room consumes nothing: again with room, it ends. */
+	fill(self->in, 32, 6);
+	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_GCM, aes, 0);
+	crypt_iv(&c, iv, 12);
+	crypt_io(&c, self->in, 32, self->out2, sizeof(self->out2));
 	ASSERT_EQ(0, do_crypt(self->cd, &c));
-	len = c.out_len;
+	ASSERT_EQ(48, c.out_len);
+	c.op = CLONEDEV_CRYPT_DECRYPT;
+	c.part = CLONEDEV_PART_INIT;
+	crypt_io(&c, NULL, 0, NULL, 0);
+	ASSERT_EQ(0, do_crypt(self->cd, &c));
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.part = CLONEDEV_PART_UPDATE;
+	crypt_io(&c, self->out2, 48, self->out, sizeof(self->out));
+	ASSERT_EQ(0, do_crypt(self->cd, &c));
+	EXPECT_EQ(0, c.out_len);
 	c.part = CLONEDEV_PART_FINAL;
-	crypt_io(&c, NULL, 0, self->out + len, sizeof(self->out) - len);
+	crypt_io(&c, NULL, 0, self->out, 31);
+	EXPECT_EQ(-EMSGSIZE, do_crypt(self->cd, &c));
+	EXPECT_EQ(32, c.out_len);
+	crypt_io(&c, NULL, 0, self->out, sizeof(self->out));
 	ASSERT_EQ(0, do_crypt(self->cd, &c));
-	EXPECT_EQ(32, len + c.out_len);
-	EXPECT_EQ(0, memcmp(self->out, self->out2, 32));
+	ASSERT_EQ(32, c.out_len);
+	EXPECT_EQ(0, memcmp(self->out, self->in, 32));
+	c.part = CLONEDEV_PART_UPDATE;
+	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
 
 	/* Input over CLONEDEV_CRYPT_MAX in one call. */
 	big = calloc(1, CLONEDEV_CRYPT_MAX + 1);
@@ -1543,7 +1582,7 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	c.hash = CLONEDEV_HASH_NONE;
 	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
 	c.hash = CLONEDEV_HASH_SHA256;
-	c.part = 4;
+	c.part = CLONEDEV_PART_ABORT + 1;
 	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
 
 	/* Wrap: too little room says how much. */

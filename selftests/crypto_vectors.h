@@ -86,16 +86,6 @@ static const struct gcm_vector gcm_vectors[] = {
 		"47bcc825c92fb7853bcc61b741ebea",
 		0
 	},
-	/* gcmEncryptExtIV128 [8/256/128/128] Count 0 */
-	{
-		"9d09dff3dc09ffea55ee6463abbdc4d4",
-		"32",
-		"c6b97a952abfc47685372f3ce5d400508ffc523aaa99cba1007ccc5ec89c7db0",
-		"391e8ca473b9d115c66927aacc7702e4",
-		"31766730d5032406d246d337f0d9652f4605e0f59e5acbd9c3cd22422ccbca31",
-		"98d36398ab454617e68fe85c78da0143",
-		0
-	},
 	/* gcmEncryptExtIV256 [96/408/384/104] Count 0 */
 	{
 		"e272be910e03e5d1f905b3670f135e24ddda0371b675ed848623965040a83d06",
