@@ -43,6 +43,7 @@
 #define AES_BLOCK	16
 #define GCM_IV		12
 #define DIGEST_MAX	64
+#define BUF_KEEP	(64 * 1024)	/* a buffer this small is kept */
 
 /* One key set up for one mechanism (and hash) in a session. */
 struct op_key {
@@ -60,6 +61,7 @@ struct op_key {
 		struct crypto_kpp *kpp;		/* ECDH */
 	};
 	struct crypto_shash *digest;	/* ECDSA and RSA: the hash */
+	struct shash_desc *desc;	/* for @mac or @digest, reused */
 	struct cld_ecdsa_key *ec;
 	struct cld_rsa_key rsa;
 };
@@ -138,6 +140,7 @@ static void drop_key(struct op_key *k)
 	cld_rsa_key_free(&k->rsa);
 	if (k->digest)
 		crypto_free_shash(k->digest);
+	kfree_sensitive(k->desc);
 	kfree(k);
 }
 
@@ -145,18 +148,21 @@ static void drop_key(struct op_key *k)
 static void op_end(struct cld_ops *ops)
 {
 	ops->op_k = NULL;
+	/* Small buffers stay for the next operation, wiped where used. */
 	if (ops->buf) {
-		memzero_explicit(ops->buf, ops->cap);
-		kvfree(ops->buf);
+		memzero_explicit(ops->buf,
+				 min_t(size_t, ops->cap, ops->len + AES_BLOCK));
+		if (ops->cap > BUF_KEEP) {
+			kvfree(ops->buf);
+			ops->buf = NULL;
+			ops->cap = 0;
+		}
 	}
-	ops->buf = NULL;
 	ops->len = 0;
-	ops->cap = 0;
 	ops->aad_len = 0;
-	if (ops->desc) {
+	/* The key owns the descriptor; only its state is wiped. */
+	if (ops->desc)
 		shash_desc_zero(ops->desc);
-		kfree(ops->desc);
-	}
 	ops->desc = NULL;
 	memzero_explicit(ops->iv, sizeof(ops->iv));
 	memzero_explicit(ops->part, sizeof(ops->part));
@@ -169,6 +175,9 @@ static void ops_reset(struct cld_ops *ops)
 	struct op_key *k, *tmp;
 
 	op_end(ops);
+	kvfree(ops->buf);
+	ops->buf = NULL;
+	ops->cap = 0;
 	list_for_each_entry_safe(k, tmp, &ops->keys, node) {
 		list_del(&k->node);
 		drop_key(k);
@@ -225,7 +234,7 @@ static int find_key(struct cld_session *s, u32 handle, bool need_co,
 		goto out;
 	}
 	o = xa_load(&p->objects, handle);
-	if (!o || o->obj_class == CLONEDEV_CLASS_DATA) {
+	if (!o) {
 		ret = -ENOENT;
 		goto out;
 	}
@@ -556,18 +565,24 @@ static int buf_append(struct cld_ops *ops, u64 src, size_t n, size_t slack,
 		ops->buf = buf;
 		ops->cap = cap;
 	}
-	if (n && copy_from_user(ops->buf + ops->len, u64_to_user_ptr(src), n))
+	if (n && copy_from_user(ops->buf + ops->len, u64_to_user_ptr(src), n)) {
+		memzero_explicit(ops->buf + ops->len, n);
 		return -EFAULT;
+	}
 	ops->len += n;
 	return 0;
 }
 
-static int desc_start(struct cld_ops *ops, struct crypto_shash *tfm)
+static int desc_start(struct cld_ops *ops, struct op_key *k,
+		      struct crypto_shash *tfm)
 {
-	ops->desc = kmalloc(sizeof(*ops->desc) + crypto_shash_descsize(tfm),
-			    GFP_KERNEL);
-	if (!ops->desc)
-		return -ENOMEM;
+	if (!k->desc) {
+		k->desc = kmalloc(sizeof(*k->desc) +
+				  crypto_shash_descsize(tfm), GFP_KERNEL);
+		if (!k->desc)
+			return -ENOMEM;
+	}
+	ops->desc = k->desc;
 	ops->desc->tfm = tfm;
 	return crypto_shash_init(ops->desc);
 }
@@ -599,13 +614,13 @@ static int op_start(struct cld_ops *ops, struct op_key *k,
 		break;
 	case CLONEDEV_MECH_HMAC:
 	case CLONEDEV_MECH_AES_CMAC:
-		ret = desc_start(ops, k->mac);
+		ret = desc_start(ops, k, k->mac);
 		break;
 	case CLONEDEV_MECH_ECDSA:
 	case CLONEDEV_MECH_RSA_PKCS:
 	case CLONEDEV_MECH_RSA_PSS:
 		if (k->digest)
-			ret = desc_start(ops, k->digest);
+			ret = desc_start(ops, k, k->digest);
 		break;
 	}
 	return ret;
@@ -841,6 +856,7 @@ static int op_step(struct cld_ops *ops, struct clonedev_crypt *c, bool final)
 	struct op_key *k = ops->op_k;
 	size_t out_len = 0;
 	u8 *in = NULL, *sig = NULL, *res = NULL, *own = NULL;
+	u8 sig_out[CLONEDEV_SIG_MAX];
 	unsigned int plain_len = 0;
 	size_t own_len = 0;
 	int ret = 0;
@@ -922,14 +938,9 @@ static int op_step(struct cld_ops *ops, struct clonedev_crypt *c, bool final)
 			goto copy;
 		}
 	}
-	own_len = CLONEDEV_SIG_MAX;
-	own = kmalloc(own_len, GFP_KERNEL);
-	if (!own) {
-		ret = -ENOMEM;
-		goto copy;
-	}
-	ret = sig_final(ops, sig, c->sig_len, own, &out_len);
-	res = own;
+	/* A signature or MAC is no secret: it may sit on the stack. */
+	ret = sig_final(ops, sig, c->sig_len, sig_out, &out_len);
+	res = sig_out;
 copy:
 	if (!ret && out_len &&
 	    copy_to_user(u64_to_user_ptr(c->out), res, out_len))

@@ -1357,7 +1357,8 @@ enum clonedev_crypt_op {
  * @CLONEDEV_PART_ABORT: end the multi-part operation, if any, and wipe
  *	what it held
  *
- * An UPDATE that fails ends the operation too.
+ * An UPDATE that fails ends the operation too, except with -EMSGSIZE
+ * (nothing is consumed).
  */
 enum clonedev_crypt_part {
 	CLONEDEV_PART_ALL = 0,
