@@ -91,7 +91,7 @@ static const struct opt_spec generate_opts[] = {
 	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
 	{ "extractable", OPT_FLAG, false, "the key may be wrapped" },
 	{ "modifiable", OPT_FLAG, false, "the key's attributes may change" },
-	{ "usage", OPT_VALUE, false, "encrypt,decrypt,sign,verify,derive,wrap,unwrap (default: the type's)" },
+	{ "usage", OPT_VALUE, false, "what it may do, e.g. sign,verify (default: by type)" },
 	{ "count", OPT_VALUE, false, "this many secret keys in one durable batch (<= 65536)" },
 	SLOT_OPT,
 	{ NULL },
@@ -158,7 +158,7 @@ static const struct opt_spec import_opts[] = {
 	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
 	{ "extractable", OPT_FLAG, false, "the key may be wrapped" },
 	{ "modifiable", OPT_FLAG, false, "the key's attributes may change" },
-	{ "usage", OPT_VALUE, false, "encrypt,decrypt,sign,verify,derive,wrap,unwrap (default: the type's)" },
+	{ "usage", OPT_VALUE, false, "what it may do, e.g. sign,verify (default: by type)" },
 	SLOT_OPT,
 	{ NULL },
 };
