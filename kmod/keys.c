@@ -316,6 +316,30 @@ out:
 }
 
 /*
+ * The modulus of an RSA private key (PKCS#1 RSAPrivateKey DER) without
+ * leading zeros (*@n points into @der), and its size in bits. Return: 0
+ * or -EINVAL if it does not parse.
+ */
+int cld_rsa_modulus(const u8 *der, unsigned int len, const u8 **n,
+		    size_t *n_sz, unsigned int *bits)
+{
+	struct rsa_key raw = {};
+
+	if (rsa_parse_priv_key(&raw, der, len))
+		return -EINVAL;
+	*n = raw.n;
+	*n_sz = raw.n_sz;
+	while (*n_sz && !**n) {
+		(*n)++;
+		(*n_sz)--;
+	}
+	if (!*n_sz)
+		return -EINVAL;
+	*bits = (*n_sz - 1) * 8 + fls(**n);
+	return 0;
+}
+
+/*
  * Checks an imported RSA private key (value = PKCS#1 RSAPrivateKey DER)
  * and sets its size and check value. Return: 0; -EINVAL if it does not
  * parse, its modulus is not 2048 to 4096 bits, or d does not invert e.
@@ -323,22 +347,13 @@ out:
 int cld_key_check_rsa(struct cld_keytfm *t, struct cld_object *priv)
 {
 	struct crypto_akcipher *tfm;
-	struct rsa_key raw = {};
 	const u8 *n;
 	size_t n_sz;
 	int ret;
 
-	if (rsa_parse_priv_key(&raw, priv->value, priv->value_len))
+	if (cld_rsa_modulus(priv->value, priv->value_len, &n, &n_sz,
+			    &priv->bits))
 		return -EINVAL;
-	n = raw.n;
-	n_sz = raw.n_sz;
-	while (n_sz && !*n) {
-		n++;
-		n_sz--;
-	}
-	if (!n_sz)
-		return -EINVAL;
-	priv->bits = (n_sz - 1) * 8 + fls(*n);
 	if (priv->bits < RSA_MIN_BITS || priv->bits > RSA_MAX_BITS)
 		return -EINVAL;
 	tfm = crypto_alloc_akcipher("rsa", 0, 0);

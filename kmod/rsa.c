@@ -9,7 +9,6 @@
 #include <crypto/akcipher.h>
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
-#include <crypto/internal/rsa.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -17,6 +16,7 @@
 
 #include <linux/clonedev.h>
 
+#include "keys.h"
 #include "rsa.h"
 
 #define HASH_MAX	64
@@ -39,22 +39,12 @@ static const u8 di_sha512[] = {
 
 int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len)
 {
-	struct rsa_key raw = {};
 	const u8 *n;
 	size_t n_sz;
 	int ret;
 
-	if (rsa_parse_priv_key(&raw, der, len))
+	if (cld_rsa_modulus(der, len, &n, &n_sz, &key->bits))
 		return -EINVAL;
-	n = raw.n;
-	n_sz = raw.n_sz;
-	while (n_sz && !*n) {
-		n++;
-		n_sz--;
-	}
-	if (!n_sz)
-		return -EINVAL;
-	key->bits = (n_sz - 1) * 8 + fls(*n);
 	key->tfm = crypto_alloc_akcipher("rsa", 0, 0);
 	if (IS_ERR(key->tfm)) {
 		ret = PTR_ERR(key->tfm);
