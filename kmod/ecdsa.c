@@ -46,6 +46,31 @@ static void to_be(void *out, const u64 *digits, unsigned int nd)
 	memcpy(out, tmp, nd * 8);
 }
 
+/*
+ * A private scalar as ecc_gen_privkey() gives it and ecc_make_pub_key()
+ * and crypto_ecdh_shared_secret() take it: big-endian words up to 6.9,
+ * native digits from 6.10 on ("crypto: ecdh - Pass private key in proper
+ * byte order to check valid key"); Kbuild defines CLD_ECC_PRIV_NATIVE
+ * there. Public points are big-endian in both.
+ */
+static void priv_to_digits(u64 *out, const u64 *prim, unsigned int nd)
+{
+#ifdef CLD_ECC_PRIV_NATIVE
+	memcpy(out, prim, nd * 8);
+#else
+	to_digits(out, prim, nd);
+#endif
+}
+
+static void digits_to_priv(u64 *prim, const u64 *digits, unsigned int nd)
+{
+#ifdef CLD_ECC_PRIV_NATIVE
+	memcpy(prim, digits, nd * 8);
+#else
+	to_be(prim, digits, nd);
+#endif
+}
+
 /* @r -= @n if @r >= @n or @carry, without a branch on the values. */
 static void reduce_once(u64 *r, u64 carry, const u64 *n, unsigned int nd)
 {
@@ -105,7 +130,7 @@ int cld_ecdsa_key_set(struct cld_ecdsa_key *k, u32 key_type, u32 obj_class,
 {
 	unsigned int id = curve_id(key_type), clen = cld_ec_len(key_type);
 	const struct ecc_curve *curve = id ? ecc_get_curve(id) : NULL;
-	u64 x[CLD_EC_DIGITS], y[CLD_EC_DIGITS];
+	u64 x[CLD_EC_DIGITS], y[CLD_EC_DIGITS], prim[CLD_EC_DIGITS];
 	struct ecc_point q;
 	int ret;
 
@@ -117,12 +142,13 @@ int cld_ecdsa_key_set(struct cld_ecdsa_key *k, u32 key_type, u32 obj_class,
 	if (obj_class == CLONEDEV_CLASS_PRIVATE_KEY) {
 		if (len != clen)
 			return -EINVAL;
-		memcpy(k->d, value, clen);
-		to_digits(x, k->d, clen / 8);
-		ret = vli_is_zero(x, clen / 8) ||
-		      vli_cmp(x, curve->n, clen / 8) >= 0;
-		memzero_explicit(x, sizeof(x));
-		if (ret || ecc_make_pub_key(id, clen / 8, k->d, k->q)) {
+		to_digits(k->d, value, clen / 8);
+		digits_to_priv(prim, k->d, clen / 8);
+		ret = vli_is_zero(k->d, clen / 8) ||
+		      vli_cmp(k->d, curve->n, clen / 8) >= 0 ||
+		      ecc_make_pub_key(id, clen / 8, prim, k->q);
+		memzero_explicit(prim, sizeof(prim));
+		if (ret) {
 			cld_ecdsa_key_wipe(k);
 			return -EINVAL;
 		}
@@ -156,8 +182,8 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 	const struct ecc_curve *curve = ecc_get_curve(id);
 	struct {
 		u64 e[CLD_EC_DIGITS], d[CLD_EC_DIGITS];
-		u64 k_be[CLD_EC_DIGITS], kn[CLD_EC_DIGITS];
-		u64 b_be[CLD_EC_DIGITS], b[CLD_EC_DIGITS];
+		u64 k_prim[CLD_EC_DIGITS], kn[CLD_EC_DIGITS];
+		u64 b_prim[CLD_EC_DIGITS], b[CLD_EC_DIGITS];
 		u64 t[CLD_EC_DIGITS], kinv[CLD_EC_DIGITS];
 		u64 r[CLD_EC_DIGITS], s[CLD_EC_DIGITS];
 		u64 x_be[CLD_EC_DIGITS], g_be[2 * CLD_EC_DIGITS];
@@ -167,18 +193,19 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 	if (!k->has_priv)
 		return -EOPNOTSUPP;
 	digest_to_e(w.e, digest, digest_len, k->len, curve->n);
-	to_digits(w.d, k->d, nd);
+	memcpy(w.d, k->d, nd * 8);
 	to_be(w.g_be, curve->g.x, nd);
 	to_be(&w.g_be[nd], curve->g.y, nd);
 	for (tries = 0; tries < 16; tries++) {
-		ret = ecc_gen_privkey(id, nd, w.k_be) ?:
-		      ecc_gen_privkey(id, nd, w.b_be);
+		ret = ecc_gen_privkey(id, nd, w.k_prim) ?:
+		      ecc_gen_privkey(id, nd, w.b_prim);
 		if (ret == -EINVAL)
 			continue;
 		if (ret)
 			break;
 		/* r = x(k*G) mod n */
-		ret = crypto_ecdh_shared_secret(id, nd, w.k_be, w.g_be, w.x_be);
+		ret = crypto_ecdh_shared_secret(id, nd, w.k_prim, w.g_be,
+						w.x_be);
 		if (ret)
 			break;
 		to_digits(w.r, w.x_be, nd);
@@ -186,8 +213,8 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 		if (vli_is_zero(w.r, nd))
 			continue;
 		/* k^-1 = b * (k*b)^-1 */
-		to_digits(w.kn, w.k_be, nd);
-		to_digits(w.b, w.b_be, nd);
+		priv_to_digits(w.kn, w.k_prim, nd);
+		priv_to_digits(w.b, w.b_prim, nd);
 		vli_mod_mult_slow(w.t, w.kn, w.b, curve->n, nd);
 		vli_mod_inv(w.kinv, w.t, curve->n, nd);
 		vli_mod_mult_slow(w.kinv, w.kinv, w.b, curve->n, nd);

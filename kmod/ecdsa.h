@@ -15,8 +15,8 @@
 #define CLD_EC_DIGITS	(CLD_EC_MAX_LEN / 8)
 
 /*
- * A key: the curve, the public point and, to sign, the private scalar,
- * each big-endian in 64-bit words as the ECC primitives take them.
+ * A key: the curve, the public point (big-endian, as the ECC primitives
+ * take points) and, to sign, the private scalar (native digits).
  */
 struct cld_ecdsa_key {
 	u32 key_type;
