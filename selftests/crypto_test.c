@@ -1640,106 +1640,90 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 
-TEST_F(crypto, unknown_flags)
-{
-	unsigned char iv[16] = { 0 }, peer[CLONEDEV_EC_POINT_MAX];
-	unsigned int aes, kek, ec, pub, plen, len, n;
+/*
+ * One valid request of each key-use ioctl (CTR encryption, ECDH, wrap,
+ * unwrap and random) and the keys they use, for the tests that spoil one
+ * field of each; n is the object count once the keys are made.
+ */
+struct requests {
+	unsigned char iv[16], peer[CLONEDEV_EC_POINT_MAX];
+	unsigned char out[64], wrapped[64];
+	unsigned int n;
 	struct clonedev_crypt c;
 	struct clonedev_derive d;
 	struct clonedev_wrap w;
 	struct clonedev_unwrap u;
-	struct clonedev_random r = {
-		.size = sizeof(r), .flags = 2, .len = 16,
-		.out = (uintptr_t)self->out,
-	};
+	struct clonedev_random r;
+};
 
-	aes = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 128,
+static void valid_requests(struct __test_metadata *_metadata,
+			   struct clonedev *cd, struct requests *q)
+{
+	unsigned int aes, kek, ec, pub, plen, len;
+
+	memset(q, 0, sizeof(*q));
+	aes = generate(_metadata, cd, CLONEDEV_KEY_AES, 128,
 		       CLONEDEV_USAGE_AES | CLONEDEV_OBJ_EXTRACTABLE);
-	ec = generate_pair(_metadata, self->cd, CLONEDEV_KEY_EC_P256, 0, &pub);
-	plen = public_point(_metadata, self->cd, pub, peer);
-	kek = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 256, 0);
-	ASSERT_EQ(0, wrap(self->cd, kek, aes, self->out2, sizeof(self->out2),
+	ec = generate_pair(_metadata, cd, CLONEDEV_KEY_EC_P256, 0, &pub);
+	plen = public_point(_metadata, cd, pub, q->peer);
+	kek = generate(_metadata, cd, CLONEDEV_KEY_AES, 256, 0);
+	ASSERT_EQ(0, wrap(cd, kek, aes, q->wrapped, sizeof(q->wrapped),
 			  &len));
-	n = count_objects(self->cd);
+	q->n = count_objects(cd);
 
-	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, aes, 0);
-	crypt_iv(&c, iv, 16);
-	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	c.flags = 0x80000000U;
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
-	c.flags = 2;
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
+	crypt_setup(&q->c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR,
+		    aes, 0);
+	crypt_iv(&q->c, q->iv, 16);
+	crypt_io(&q->c, "abc", 3, q->out, sizeof(q->out));
+	derive_setup(&q->d, ec, q->peer, plen, CLONEDEV_KEY_AES, 128, 0);
+	q->w.size = sizeof(q->w);
+	q->w.mech = CLONEDEV_MECH_AES_KWP;
+	q->w.wrapping_handle = aes;
+	q->w.handle = aes;
+	q->w.out = (uintptr_t)q->out;
+	q->w.out_cap = sizeof(q->out);
+	unwrap_setup(&q->u, kek, CLONEDEV_KEY_AES, 0, q->wrapped, len);
+	q->r.size = sizeof(q->r);
+	q->r.len = 16;
+	q->r.out = (uintptr_t)q->out;
+}
 
-	derive_setup(&d, ec, peer, plen, CLONEDEV_KEY_AES, 128, 0);
-	d.flags = 1;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &d));
+TEST_F(crypto, unknown_flags)
+{
+	struct requests q;
 
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w);
-	w.flags = 1;
-	w.mech = CLONEDEV_MECH_AES_KWP;
-	w.wrapping_handle = aes;
-	w.handle = aes;
-	w.out = (uintptr_t)self->out;
-	w.out_cap = sizeof(self->out);
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &w));
-
-	unwrap_setup(&u, kek, CLONEDEV_KEY_AES, 0, self->out2, len);
-	u.flags = 1;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &u));
-
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_RANDOM, &r));
-	EXPECT_EQ(n, count_objects(self->cd));
+	valid_requests(_metadata, self->cd, &q);
+	q.c.flags = 0x80000000U;
+	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &q.c));
+	q.c.flags = 2;
+	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &q.c));
+	q.d.flags = 1;
+	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &q.d));
+	q.w.flags = 1;
+	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &q.w));
+	q.u.flags = 1;
+	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &q.u));
+	q.r.flags = 2;
+	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_RANDOM, &q.r));
+	EXPECT_EQ(q.n, count_objects(self->cd));
 }
 
 TEST_F(crypto, reserved_not_zero)
 {
-	unsigned char iv[16] = { 0 }, peer[CLONEDEV_EC_POINT_MAX];
-	unsigned int aes, kek, ec, pub, plen, len, n;
-	struct clonedev_crypt c;
-	struct clonedev_derive d;
-	struct clonedev_wrap w;
-	struct clonedev_unwrap u;
-	struct clonedev_random r = {
-		.size = sizeof(r), .len = 16, .__reserved = 1,
-		.out = (uintptr_t)self->out,
-	};
+	struct requests q;
 
-	aes = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 128,
-		       CLONEDEV_USAGE_AES | CLONEDEV_OBJ_EXTRACTABLE);
-	ec = generate_pair(_metadata, self->cd, CLONEDEV_KEY_EC_P256, 0, &pub);
-	plen = public_point(_metadata, self->cd, pub, peer);
-	kek = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 256, 0);
-	ASSERT_EQ(0, wrap(self->cd, kek, aes, self->out2, sizeof(self->out2),
-			  &len));
-	n = count_objects(self->cd);
-
-	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, aes, 0);
-	crypt_iv(&c, iv, 16);
-	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	c.__reserved = 1;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
-
-	derive_setup(&d, ec, peer, plen, CLONEDEV_KEY_AES, 128, 0);
-	d.__reserved[6] = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &d));
-
-	memset(&w, 0, sizeof(w));
-	w.size = sizeof(w);
-	w.mech = CLONEDEV_MECH_AES_KWP;
-	w.wrapping_handle = aes;
-	w.handle = aes;
-	w.out = (uintptr_t)self->out;
-	w.out_cap = sizeof(self->out);
-	w.__reserved = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &w));
-
-	unwrap_setup(&u, kek, CLONEDEV_KEY_AES, 0, self->out2, len);
-	u.__reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &u));
-
-	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_RANDOM, &r));
-	EXPECT_EQ(n, count_objects(self->cd));
+	valid_requests(_metadata, self->cd, &q);
+	q.c.__reserved = 1;
+	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &q.c));
+	q.d.__reserved[6] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &q.d));
+	q.w.__reserved = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &q.w));
+	q.u.__reserved[0] = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &q.u));
+	q.r.__reserved = 1;
+	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_RANDOM, &q.r));
+	EXPECT_EQ(q.n, count_objects(self->cd));
 }
 
 /*

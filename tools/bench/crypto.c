@@ -72,6 +72,8 @@
 #define MAX_SLOTS	64
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+#include "p11.h"
+
 enum row { GCM_64, GCM_4K, HMAC_64, ECDSA_SIGN, ECDSA_VERIFY, RSA_SIGN,
 	   NR_ROWS };
 
@@ -93,20 +95,6 @@ struct path {
 /* Inputs and keys shared by the paths that take raw keys. */
 static unsigned char msg[BIG_LEN], out[BIG_LEN + TAG_LEN], iv[IV_LEN];
 static unsigned char aes_key[KEY_LEN], hmac_key[KEY_LEN];
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, PROG ": %s\n", what);
-	exit(1);
-}
 
 static void die_errno(const char *what, int err)
 {
@@ -559,14 +547,6 @@ static struct {
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
-static void ck(CK_RV rv, const char *fn)
-{
-	if (rv == CKR_OK)
-		return;
-	fprintf(stderr, PROG ": %s: CKR 0x%08lx\n", fn, (unsigned long)rv);
-	exit(1);
-}
-
 /* A configuration with its token directory under a fresh /tmp dir. */
 static void p11_config(void)
 {
@@ -614,18 +594,8 @@ static CK_SLOT_ID p11_find_slot(bool initialized)
 static void p11_token(const char *module)
 {
 	unsigned char label[32];
-	CK_C_GetFunctionList get;
 
-	p11.lib = dlopen(module, RTLD_NOW | RTLD_LOCAL);
-	if (!p11.lib) {
-		fprintf(stderr, PROG ": %s\n", dlerror());
-		exit(1);
-	}
-	get = (CK_C_GetFunctionList)dlsym(p11.lib, "C_GetFunctionList");
-	if (!get)
-		die("the module has no C_GetFunctionList");
-	ck(get(&p11.f), "C_GetFunctionList");
-	ck(p11.f->C_Initialize(NULL), "C_Initialize");
+	p11.f = p11_load(module, &p11.lib);
 	memset(label, ' ', sizeof(label));
 	memcpy(label, "bench-crypto", 12);
 	ck(p11.f->C_InitToken(p11_find_slot(false), (CK_UTF8CHAR_PTR)SO_PIN,
@@ -635,13 +605,7 @@ static void p11_token(const char *module)
 	p11.slot = p11_find_slot(true);
 	ck(p11.f->C_OpenSession(p11.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
 				NULL, NULL, &p11.s), "C_OpenSession");
-	ck(p11.f->C_Login(p11.s, CKU_SO, (CK_UTF8CHAR_PTR)SO_PIN,
-			  strlen(SO_PIN)), "C_Login");
-	ck(p11.f->C_InitPIN(p11.s, (CK_UTF8CHAR_PTR)USER_PIN,
-			    strlen(USER_PIN)), "C_InitPIN");
-	ck(p11.f->C_Logout(p11.s), "C_Logout");
-	ck(p11.f->C_Login(p11.s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN,
-			  strlen(USER_PIN)), "C_Login");
+	p11_user_login(p11.f, p11.s, SO_PIN, USER_PIN);
 }
 
 /* Session keys: an AES-256 key and a 256-bit generic secret. */

@@ -45,7 +45,6 @@
  *
  * Usage: clonedev-bench-softhsm [--module PATH] N...
  */
-#include <dlfcn.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -53,14 +52,14 @@
 #include <string.h>
 #include <time.h>
 
-#include <p11-kit/pkcs11.h>
-
 #define PROG		"clonedev-bench-softhsm"
 #define MODULE		"/usr/lib/softhsm/libsofthsm2.so"
 #define SO_PIN		"bench-so"
 #define USER_PIN	"bench-user"
 #define MAX_SLOTS	256
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#include "p11.h"
 
 static CK_FUNCTION_LIST_PTR p11;
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
@@ -74,29 +73,6 @@ struct token {
 	CK_SESSION_HANDLE s;
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what)
-{
-	fprintf(stderr, PROG ": %s\n", what);
-	exit(1);
-}
-
-/* Dies on a PKCS#11 error, naming the function and the CKR code. */
-static void ck(CK_RV rv, const char *fn)
-{
-	if (rv == CKR_OK)
-		return;
-	fprintf(stderr, PROG ": %s: CKR 0x%08lx\n", fn, (unsigned long)rv);
-	exit(1);
-}
-
 static void *zalloc(size_t n)
 {
 	void *p = calloc(n, 1);
@@ -104,23 +80,6 @@ static void *zalloc(size_t n)
 	if (!p)
 		die("out of memory");
 	return p;
-}
-
-static void load(const char *path)
-{
-	CK_C_GetFunctionList get;
-	void *lib;
-
-	lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-	if (!lib) {
-		fprintf(stderr, PROG ": %s\n", dlerror());
-		exit(1);
-	}
-	get = (CK_C_GetFunctionList)dlsym(lib, "C_GetFunctionList");
-	if (!get)
-		die("the module has no C_GetFunctionList");
-	ck(get(&p11), "C_GetFunctionList");
-	ck(p11->C_Initialize(NULL), "C_Initialize");
 }
 
 /* The slots with a token, and how many there are. */
@@ -210,13 +169,7 @@ static void login(struct token *t)
 	t->slot = ids[i];
 	ck(p11->C_OpenSession(t->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
 			      NULL, NULL, &t->s), "C_OpenSession");
-	ck(p11->C_Login(t->s, CKU_SO, (CK_UTF8CHAR_PTR)SO_PIN,
-			strlen(SO_PIN)), "C_Login");
-	ck(p11->C_InitPIN(t->s, (CK_UTF8CHAR_PTR)USER_PIN, strlen(USER_PIN)),
-	   "C_InitPIN");
-	ck(p11->C_Logout(t->s), "C_Logout");
-	ck(p11->C_Login(t->s, CKU_USER, (CK_UTF8CHAR_PTR)USER_PIN,
-			strlen(USER_PIN)), "C_Login");
+	p11_user_login(p11, t->s, SO_PIN, USER_PIN);
 }
 
 /* Creates the same AES-256 key-encryption key on both tokens. */
@@ -421,6 +374,7 @@ int main(int argc, char **argv)
 	const char *module = MODULE, *mech_name;
 	CK_OBJECT_HANDLE ksrc, kdst;
 	CK_MECHANISM_TYPE mech;
+	void *lib;
 	int c, i;
 
 	while ((c = getopt_long(argc, argv, "m:", opts, NULL)) != -1) {
@@ -436,7 +390,7 @@ int main(int argc, char **argv)
 	if (!getenv("SOFTHSM2_CONF"))
 		die("set SOFTHSM2_CONF to a config with a writable tokendir");
 
-	load(module);
+	p11 = p11_load(module, &lib);
 	init_token(&src);
 	init_token(&dst);
 	login(&src);

@@ -19,61 +19,34 @@
 
 #define CHUNK 65536
 
-/* Feeds @f through the operation clonedev_crypt_init() started. */
-static int feed(struct clonedev *cd, FILE *f, unsigned char *buf)
+/*
+ * Starts a multi-part ECDSA with SHA-256 (@op: sign or verify) with @key
+ * and feeds it @f; the caller finishes it.
+ */
+static int stream(struct clonedev *cd, unsigned int op, unsigned int key,
+		  FILE *f, unsigned char *buf)
 {
+	struct clonedev_crypt_params p = {
+		.mech = CLONEDEV_MECH_ECDSA,
+		.hash = CLONEDEV_HASH_SHA256,
+	};
 	size_t n;
+	int ret;
 
+	ret = clonedev_crypt_init(cd, op, key, &p);
+	if (ret)
+		return ret;
 	rewind(f);
 	while ((n = fread(buf, 1, CHUNK, f)) > 0) {
-		int ret = clonedev_crypt_update(cd, buf, n, NULL, 0, NULL);
-
+		ret = clonedev_crypt_update(cd, buf, n, NULL, 0, NULL);
 		if (ret)
-			return ret;
+			break;
 	}
-	return ferror(f) ? -EIO : 0;
-}
-
-static int sign_file(struct clonedev *cd, unsigned int key, FILE *f,
-		     unsigned char *buf, unsigned char *sig, size_t *sig_len)
-{
-	struct clonedev_crypt_params p = {
-		.mech = CLONEDEV_MECH_ECDSA,
-		.hash = CLONEDEV_HASH_SHA256,
-	};
-	int ret;
-
-	ret = clonedev_crypt_init(cd, CLONEDEV_CRYPT_SIGN, key, &p);
+	if (!ret && ferror(f))
+		ret = -EIO;
 	if (ret)
-		return ret;
-	ret = feed(cd, f, buf);
-	if (ret) {
 		clonedev_crypt_abort(cd);
-		return ret;
-	}
-	return clonedev_crypt_final(cd, NULL, 0, sig, CLONEDEV_SIG_MAX,
-				    sig_len);
-}
-
-static int verify_file(struct clonedev *cd, unsigned int key, FILE *f,
-		       unsigned char *buf, const unsigned char *sig,
-		       size_t sig_len)
-{
-	struct clonedev_crypt_params p = {
-		.mech = CLONEDEV_MECH_ECDSA,
-		.hash = CLONEDEV_HASH_SHA256,
-	};
-	int ret;
-
-	ret = clonedev_crypt_init(cd, CLONEDEV_CRYPT_VERIFY, key, &p);
-	if (ret)
-		return ret;
-	ret = feed(cd, f, buf);
-	if (ret) {
-		clonedev_crypt_abort(cd);
-		return ret;
-	}
-	return clonedev_verify_final(cd, NULL, 0, sig, sig_len);
+	return ret;
 }
 
 int main(int argc, char **argv)
@@ -117,12 +90,17 @@ int main(int argc, char **argv)
 		fprintf(stderr, "sign: %s: %s\n", argv[3], strerror(errno));
 		goto out;
 	}
-	ret = sign_file(cd, key, f, buf, sig, &sig_len);
+	ret = stream(cd, CLONEDEV_CRYPT_SIGN, key, f, buf);
+	if (!ret)
+		ret = clonedev_crypt_final(cd, NULL, 0, sig, CLONEDEV_SIG_MAX,
+					   &sig_len);
 	if (ret) {
 		fprintf(stderr, "sign: signing: %s\n", strerror(-ret));
 		goto out;
 	}
-	ret = verify_file(cd, pub, f, buf, sig, sig_len);
+	ret = stream(cd, CLONEDEV_CRYPT_VERIFY, pub, f, buf);
+	if (!ret)
+		ret = clonedev_verify_final(cd, NULL, 0, sig, sig_len);
 	if (ret) {
 		fprintf(stderr, "sign: the signature does not verify: %s\n",
 			strerror(-ret));

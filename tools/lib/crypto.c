@@ -318,9 +318,7 @@ int clonedev_derive(struct clonedev *cd, unsigned int mech,
 	cmd.key_type = t->key_type;
 	cmd.bits = t->bits;
 	cmd.obj_flags = t->obj_flags;
-	pthread_mutex_lock(&cd->lock);
-	ret = cdev_ioctl_locked(cd, CLONEDEV_IOCTL_DERIVE, &cmd);
-	pthread_mutex_unlock(&cd->lock);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_DERIVE, &cmd);
 	if (!ret && new_handle)
 		*new_handle = cmd.new_handle;
 	return ret;
@@ -339,9 +337,7 @@ int clonedev_wrap(struct clonedev *cd, unsigned int mech,
 	cmd.handle = handle;
 	cmd.out = (uintptr_t)out;
 	cmd.out_cap = out ? cap32(out_cap) : 0;
-	pthread_mutex_lock(&cd->lock);
-	ret = cdev_ioctl_locked(cd, CLONEDEV_IOCTL_WRAP, &cmd);
-	pthread_mutex_unlock(&cd->lock);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_WRAP, &cmd);
 	if ((!ret || ret == -EMSGSIZE) && out_len)
 		*out_len = cmd.out_len;
 	return ret;
@@ -366,9 +362,7 @@ int clonedev_unwrap(struct clonedev *cd, unsigned int mech,
 	cmd.in_len = (__u32)in_len;
 	cmd.key_type = t->key_type;
 	cmd.obj_flags = t->obj_flags;
-	pthread_mutex_lock(&cd->lock);
-	ret = cdev_ioctl_locked(cd, CLONEDEV_IOCTL_UNWRAP, &cmd);
-	pthread_mutex_unlock(&cd->lock);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_UNWRAP, &cmd);
 	if (!ret && new_handle)
 		*new_handle = cmd.new_handle;
 	return ret;
@@ -386,9 +380,7 @@ int clonedev_random(struct clonedev *cd, void *out, size_t len)
 		INIT(cmd);
 		cmd.len = (__u32)n;
 		cmd.out = (uintptr_t)p;
-		pthread_mutex_lock(&cd->lock);
-		ret = cdev_ioctl_locked(cd, CLONEDEV_IOCTL_RANDOM, &cmd);
-		pthread_mutex_unlock(&cd->lock);
+		ret = cdev_ioctl(cd, CLONEDEV_IOCTL_RANDOM, &cmd);
 		p += n;
 		len -= n;
 	}

@@ -53,7 +53,7 @@ int cdev_ioctl_locked(struct clonedev *cd, unsigned long cmd, void *arg)
 	return ret < 0 ? -errno : ret;
 }
 
-static int do_ioctl(struct clonedev *cd, unsigned long cmd, void *arg)
+int cdev_ioctl(struct clonedev *cd, unsigned long cmd, void *arg)
 {
 	int ret;
 
@@ -67,7 +67,7 @@ int clonedev_hsm_info(struct clonedev *cd, struct clonedev_hsm_info *info)
 {
 	memset(info, 0, sizeof(*info));
 	info->size = sizeof(*info);
-	return do_ioctl(cd, CLONEDEV_IOCTL_HSM_INFO, info);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_HSM_INFO, info);
 }
 
 /* Zeroes an ioctl struct and sets its leading size field. */
@@ -83,7 +83,7 @@ int clonedev_session_info(struct clonedev *cd,
 			  struct clonedev_session_info *info)
 {
 	INIT(*info);
-	return do_ioctl(cd, CLONEDEV_IOCTL_SESSION_INFO, info);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_SESSION_INFO, info);
 }
 
 int clonedev_slot_set(struct clonedev *cd, unsigned int slot)
@@ -92,7 +92,7 @@ int clonedev_slot_set(struct clonedev *cd, unsigned int slot)
 
 	INIT(cmd);
 	cmd.slot = slot;
-	return do_ioctl(cd, CLONEDEV_IOCTL_SLOT_SET, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_SLOT_SET, &cmd);
 }
 
 static int copy_label(char *dst, const char *src)
@@ -119,7 +119,7 @@ int clonedev_partition_init(struct clonedev *cd, const char *label,
 	cmd.password_len = strlen(password);
 	cmd.domain = (uintptr_t)domain;
 	cmd.domain_len = strlen(domain);
-	return do_ioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd);
 }
 
 int clonedev_login(struct clonedev *cd, unsigned int role,
@@ -131,7 +131,7 @@ int clonedev_login(struct clonedev *cd, unsigned int role,
 	cmd.role = role;
 	cmd.secret = (uintptr_t)password;
 	cmd.secret_len = strlen(password);
-	return do_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
 }
 
 int clonedev_logout(struct clonedev *cd)
@@ -139,7 +139,7 @@ int clonedev_logout(struct clonedev *cd)
 	struct clonedev_logout cmd;
 
 	INIT(cmd);
-	return do_ioctl(cd, CLONEDEV_IOCTL_LOGOUT, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_LOGOUT, &cmd);
 }
 
 int clonedev_role_init(struct clonedev *cd, unsigned int role,
@@ -151,7 +151,7 @@ int clonedev_role_init(struct clonedev *cd, unsigned int role,
 	cmd.role = role;
 	cmd.secret = (uintptr_t)password;
 	cmd.secret_len = strlen(password);
-	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &cmd);
 }
 
 int clonedev_role_changepw(struct clonedev *cd, const char *old_password,
@@ -164,13 +164,13 @@ int clonedev_role_changepw(struct clonedev *cd, const char *old_password,
 	cmd.old_len = strlen(old_password);
 	cmd.new_secret = (uintptr_t)new_password;
 	cmd.new_len = strlen(new_password);
-	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_CHANGEPW, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_ROLE_CHANGEPW, &cmd);
 }
 
 int clonedev_policy_get(struct clonedev *cd, struct clonedev_policy_get *out)
 {
 	INIT(*out);
-	return do_ioctl(cd, CLONEDEV_IOCTL_POLICY_GET, out);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_POLICY_GET, out);
 }
 
 int clonedev_policy_set(struct clonedev *cd,
@@ -183,7 +183,7 @@ int clonedev_policy_set(struct clonedev *cd,
 	cmd.flags = force ? CLONEDEV_POLICY_SET_FORCE : 0;
 	cmd.count = count;
 	cmd.changes = (uintptr_t)changes;
-	return do_ioctl(cd, CLONEDEV_IOCTL_POLICY_SET, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_POLICY_SET, &cmd);
 }
 
 static int put_label_id(char *label_out, __u8 *id_out, __u32 *id_len_out,
@@ -211,7 +211,7 @@ int clonedev_object_generate(struct clonedev *cd, unsigned int key_type,
 	cmd.obj_flags = obj_flags;
 	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
 		return -EINVAL;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
 	if (!ret && handle)
 		*handle = cmd.handle;
 	return ret;
@@ -231,7 +231,7 @@ int clonedev_object_create(struct clonedev *cd, unsigned int obj_flags,
 	cmd.value_len = value_len;
 	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
 		return -EINVAL;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_CREATE, &cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_CREATE, &cmd);
 	if (!ret && handle)
 		*handle = cmd.handle;
 	return ret;
@@ -243,7 +243,7 @@ int clonedev_object_destroy(struct clonedev *cd, unsigned int handle)
 
 	INIT(cmd);
 	cmd.handle = handle;
-	return do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_DESTROY, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_DESTROY, &cmd);
 }
 
 int clonedev_object_get(struct clonedev *cd, unsigned int handle,
@@ -257,7 +257,7 @@ int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 	cmd.handle = handle;
 	cmd.value = (uintptr_t)value;
 	cmd.value_cap = value ? cap : 0;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GET, &cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GET, &cmd);
 	if (!ret) {
 		*attrs = cmd.attrs;
 		if (value_len)
@@ -308,7 +308,7 @@ static int list_page(struct clonedev *cd, void *arg, __u32 start,
 	cmd->start = start;
 	cmd->count = room;
 	cmd->handles = (uintptr_t)page;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_LIST, cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_LIST, cmd);
 	*count = cmd->count;
 	*next = cmd->next;
 	return ret;
@@ -331,7 +331,7 @@ static int find_page(struct clonedev *cd, void *arg, __u32 start,
 	cmd->start = start;
 	cmd->count = room;
 	cmd->handles = (uintptr_t)page;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_FIND, cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_FIND, cmd);
 	*count = cmd->count;
 	*next = cmd->next;
 	return ret;
@@ -368,7 +368,7 @@ int clonedev_object_generate_bulk(struct clonedev *cd, unsigned int key_type,
 	cmd.handles = (uintptr_t)handles;
 	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, NULL, 0))
 		return -EINVAL;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
 	if (!ret && count <= 1 && handles)
 		handles[0] = cmd.handle;
 	return ret;
@@ -388,7 +388,7 @@ int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
 	cmd.obj_flags = obj_flags;
 	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
 		return -EINVAL;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GENERATE, &cmd);
 	if (!ret) {
 		if (handle)
 			*handle = cmd.handle;
@@ -414,7 +414,7 @@ int clonedev_object_import(struct clonedev *cd, unsigned int key_type,
 	cmd.value_len = value_len;
 	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
 		return -EINVAL;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_OBJECT_IMPORT, &cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_IMPORT, &cmd);
 	if (!ret && handle)
 		*handle = cmd.handle;
 	return ret;
@@ -423,7 +423,7 @@ int clonedev_object_import(struct clonedev *cd, unsigned int key_type,
 int clonedev_domain_list(struct clonedev *cd, struct clonedev_domain_list *out)
 {
 	INIT(*out);
-	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_LIST, out);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_LIST, out);
 }
 
 int clonedev_domain_add(struct clonedev *cd, const char *label,
@@ -437,7 +437,7 @@ int clonedev_domain_add(struct clonedev *cd, const char *label,
 	cmd.flags = primary ? CLONEDEV_DOMAIN_PRIMARY : 0;
 	cmd.secret = (uintptr_t)secret;
 	cmd.secret_len = (__u32)strlen(secret);
-	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_ADD, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_ADD, &cmd);
 }
 
 int clonedev_domain_delete(struct clonedev *cd, const char *label)
@@ -447,7 +447,7 @@ int clonedev_domain_delete(struct clonedev *cd, const char *label)
 	INIT(cmd);
 	if (copy_label(cmd.label, label))
 		return -EINVAL;
-	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_DELETE, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_DELETE, &cmd);
 }
 
 int clonedev_domain_change(struct clonedev *cd, const char *label,
@@ -460,7 +460,7 @@ int clonedev_domain_change(struct clonedev *cd, const char *label,
 	    copy_label(cmd.new_label, new_label ? new_label : ""))
 		return -EINVAL;
 	cmd.flags = primary ? CLONEDEV_DOMAIN_PRIMARY : 0;
-	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_CHANGE, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_CHANGE, &cmd);
 }
 
 int clonedev_partition_init_quorum(struct clonedev *cd, const char *label,
@@ -478,7 +478,7 @@ int clonedev_partition_init_quorum(struct clonedev *cd, const char *label,
 	cmd.quorum_m = m;
 	cmd.quorum_n = n;
 	cmd.shares = (uintptr_t)shares;
-	ret = do_ioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd);
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd);
 	if (!ret && fingerprint)
 		memcpy(fingerprint, cmd.fingerprint, sizeof(cmd.fingerprint));
 	return ret;
@@ -495,7 +495,7 @@ int clonedev_role_init_quorum(struct clonedev *cd, unsigned int role,
 	cmd.quorum_m = m;
 	cmd.quorum_n = n;
 	cmd.shares = (uintptr_t)shares;
-	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &cmd);
 }
 
 int clonedev_login_shares(struct clonedev *cd, unsigned int role,
@@ -508,7 +508,7 @@ int clonedev_login_shares(struct clonedev *cd, unsigned int role,
 	cmd.role = role;
 	cmd.share_count = count;
 	cmd.shares = (uintptr_t)shares;
-	return do_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
 }
 
 int clonedev_domain_import(struct clonedev *cd, const char *label,
@@ -525,7 +525,7 @@ int clonedev_domain_import(struct clonedev *cd, const char *label,
 	memcpy(cmd.fingerprint, fingerprint, sizeof(cmd.fingerprint));
 	cmd.share_count = count;
 	cmd.shares = (uintptr_t)shares;
-	return do_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_ADD, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_DOMAIN_ADD, &cmd);
 }
 
 int clonedev_role_challenge(struct clonedev *cd, unsigned int role,
@@ -537,7 +537,7 @@ int clonedev_role_challenge(struct clonedev *cd, unsigned int role,
 	cmd.role = role;
 	cmd.secret = (uintptr_t)challenge;
 	cmd.secret_len = (__u32)strlen(challenge);
-	return do_ioctl(cd, CLONEDEV_IOCTL_ROLE_CHALLENGE, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_ROLE_CHALLENGE, &cmd);
 }
 
 int clonedev_activation(struct clonedev *cd, int activate)
@@ -546,7 +546,7 @@ int clonedev_activation(struct clonedev *cd, int activate)
 
 	INIT(cmd);
 	cmd.activate = !!activate;
-	return do_ioctl(cd, CLONEDEV_IOCTL_ACTIVATION, &cmd);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_ACTIVATION, &cmd);
 }
 
 int clonedev_suites(struct clonedev *cd, unsigned int enable,
@@ -555,11 +555,11 @@ int clonedev_suites(struct clonedev *cd, unsigned int enable,
 	INIT(*out);
 	out->enable = enable;
 	out->disable = disable;
-	return do_ioctl(cd, CLONEDEV_IOCTL_SUITES, out);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_SUITES, out);
 }
 
 int clonedev_clone_op(struct clonedev *cd, struct clonedev_clone *c)
 {
 	c->size = sizeof(*c);
-	return do_ioctl(cd, CLONEDEV_IOCTL_CLONE, c);
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_CLONE, c);
 }

@@ -28,4 +28,7 @@ struct clonedev {
 CDEV_HIDDEN int cdev_ioctl_locked(struct clonedev *cd, unsigned long cmd,
 				  void *arg);
 
+/* The same, taking and dropping @cd->lock around it. */
+CDEV_HIDDEN int cdev_ioctl(struct clonedev *cd, unsigned long cmd, void *arg);
+
 #endif /* LIBCLONEDEV_SESSION_H */
