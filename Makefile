@@ -119,12 +119,12 @@ $(B)/bin/clonectl: $(CTL_OBJS) $(B)/lib/libclonedev.a
 
 # The programs make bench runs in the VM. The SoftHSMv2 peer loads the
 # PKCS#11 module at run time and needs only p11-kit's header.
-$(B)/bin/clonedev-bench-softhsm: tools/bench/softhsm.c
+$(B)/bin/clonedev-bench-softhsm: tools/bench/softhsm.c tools/bench/p11.h
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARNINGS) -I/usr/include/p11-kit-1 -o $@ $< -ldl
 
 # The crypto figures: clonedev, AF_ALG, SoftHSMv2 (dlopen()ed) and OpenSSL.
-$(B)/bin/clonedev-bench-crypto: tools/bench/crypto.c $(B)/lib/libclonedev.a
+$(B)/bin/clonedev-bench-crypto: tools/bench/crypto.c tools/bench/p11.h $(B)/lib/libclonedev.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -I/usr/include/p11-kit-1 \
 		-o $@ $< $(B)/lib/libclonedev.a $(NL_LIBS) -lpthread -lcrypto -ldl
