@@ -9,6 +9,7 @@
 #include <crypto/akcipher.h>
 #include <crypto/algapi.h>
 #include <crypto/hash.h>
+#include <crypto/internal/rsa.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -37,27 +38,131 @@ static const u8 di_sha512[] = {
 	0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40,
 };
 
-int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len)
+/* @a as @k big-endian bytes at @buf. */
+static int mpi_to_be(MPI a, u8 *buf, unsigned int k)
 {
-	const u8 *n;
-	size_t n_sz;
+	unsigned int len;
 	int ret;
 
-	if (cld_rsa_modulus(der, len, &n, &n_sz, &key->bits))
+	ret = mpi_read_buffer(a, buf, k, &len, NULL);
+	if (ret)
+		return ret;
+	memmove(buf + k - len, buf, len);
+	memset(buf, 0, k - len);
+	return 0;
+}
+
+/* @w = @u * @v mod @m, and nothing left of the old @w. */
+static int mulm(MPI *w, MPI u, MPI v, MPI m)
+{
+	MPI t = mpi_alloc(0);
+
+	if (!t)
+		return -ENOMEM;
+	mpi_mulm(t, u, v, m);
+	mpi_free(*w);
+	*w = t;
+	return 0;
+}
+
+/* @x^-1 mod @m for a prime @m (Fermat), in @inv. */
+static int inv_prime(MPI inv, MPI x, MPI m)
+{
+	MPI m2 = mpi_alloc(0);
+	int ret;
+
+	if (!m2)
+		return -ENOMEM;
+	ret = mpi_sub_ui(m2, m, 2) ?: mpi_powm(inv, x, m2, m);
+	mpi_free(m2);
+	return ret;
+}
+
+/*
+ * A new blinding pair: r from the crypto RNG, below n; r^-1 mod n by
+ * CRT from r^(p-2) mod p and r^(q-2) mod q. Return: 0, or -EIO if r * r^-1
+ * is not 1 mod n (which also catches an allocation that failed inside
+ * the MPI library, whose calls on 6.1 return nothing).
+ */
+static int blind_new(struct cld_rsa_key *key)
+{
+	MPI r = NULL, ip = mpi_alloc(0), iq = mpi_alloc(0), h = mpi_alloc(0);
+	MPI a = mpi_alloc(0), b = mpi_alloc(0), c = mpi_alloc(0);
+	u8 *buf;
+	int ret = -ENOMEM;
+
+	buf = kmalloc(key->k, GFP_KERNEL);
+	if (!buf || !ip || !iq || !h || !a || !b || !c)
+		goto out;
+	get_random_bytes(buf, key->k - 1);
+	r = mpi_read_raw_data(buf, key->k - 1);
+	if (!r)
+		goto out;
+	ret = inv_prime(ip, r, key->p) ?: inv_prime(iq, r, key->q);
+	if (ret)
+		goto out;
+	/* r^-1 = iq + q * ((ip - iq) * qinv mod p) */
+	mpi_subm(c, ip, iq, key->p);
+	mpi_mulm(h, c, key->qinv, key->p);
+	mpi_mul(c, h, key->q);
+	mpi_add(b, c, iq);
+	ret = mpi_powm(a, r, key->e, key->n);
+	if (ret)
+		goto out;
+	mpi_mulm(c, r, b, key->n);
+	if (mpi_cmp_ui(c, 1)) {
+		ret = -EIO;
+		goto out;
+	}
+	swap(key->blind, a);
+	swap(key->unblind, b);
+out:
+	kfree_sensitive(buf);
+	mpi_free(r);
+	mpi_free(ip);
+	mpi_free(iq);
+	mpi_free(h);
+	mpi_free(a);
+	mpi_free(b);
+	mpi_free(c);
+	return ret;
+}
+
+int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len)
+{
+	struct rsa_key raw = {};
+	int ret;
+
+	ret = rsa_parse_priv_key(&raw, der, len);
+	if (ret)
 		return -EINVAL;
+	key->n = mpi_read_raw_data(raw.n, raw.n_sz);
+	key->e = mpi_read_raw_data(raw.e, raw.e_sz);
+	key->p = mpi_read_raw_data(raw.p, raw.p_sz);
+	key->q = mpi_read_raw_data(raw.q, raw.q_sz);
+	key->qinv = mpi_read_raw_data(raw.qinv, raw.qinv_sz);
+	if (!key->n || !key->e || !key->p || !key->q || !key->qinv) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	key->bits = mpi_get_nbits(key->n);
 	key->tfm = crypto_alloc_akcipher("rsa", 0, 0);
 	if (IS_ERR(key->tfm)) {
 		ret = PTR_ERR(key->tfm);
 		key->tfm = NULL;
-		return ret;
+		goto fail;
 	}
 	ret = crypto_akcipher_set_priv_key(key->tfm, der, len);
-	if (ret) {
-		cld_rsa_key_free(key);
-		return ret;
-	}
+	if (ret)
+		goto fail;
 	key->k = crypto_akcipher_maxsize(key->tfm);
+	ret = blind_new(key);
+	if (ret)
+		goto fail;
 	return 0;
+fail:
+	cld_rsa_key_free(key);
+	return ret;
 }
 
 void cld_rsa_key_free(struct cld_rsa_key *key)
@@ -65,6 +170,20 @@ void cld_rsa_key_free(struct cld_rsa_key *key)
 	if (key->tfm)
 		crypto_free_akcipher(key->tfm);
 	key->tfm = NULL;
+	mpi_free(key->n);
+	mpi_free(key->e);
+	mpi_free(key->p);
+	mpi_free(key->q);
+	mpi_free(key->qinv);
+	mpi_free(key->blind);
+	mpi_free(key->unblind);
+	key->n = NULL;
+	key->e = NULL;
+	key->p = NULL;
+	key->q = NULL;
+	key->qinv = NULL;
+	key->blind = NULL;
+	key->unblind = NULL;
 }
 
 /*
@@ -90,6 +209,54 @@ static int rsa_op(struct cld_rsa_key *key, bool private, u8 *in, u8 *out)
 			      crypto_akcipher_encrypt(req), &wait);
 	akcipher_request_free(req);
 	return ret == -EINVAL ? -EBADMSG : ret;
+}
+
+/*
+ * The private operation, blinded: @out = ((@in * r^e)^d * r^-1) mod n,
+ * which is @in^d, checked by raising it to e before it is given out.
+ * @in and @out as for rsa_op(); @in is overwritten.
+ * Return: 0; -EBADMSG if @in is not below the modulus; -EIO if the
+ * result fails its check (the blinding pair is then made anew).
+ */
+static int rsa_private(struct cld_rsa_key *key, u8 *in, u8 *out)
+{
+	MPI x, s = NULL, c = NULL;
+	int ret;
+
+	x = mpi_read_raw_data(in, key->k);
+	if (!x)
+		return -ENOMEM;
+	if (mpi_cmp(x, key->n) >= 0) {
+		ret = -EBADMSG;
+		goto out;
+	}
+	ret = mulm(&c, x, key->blind, key->n) ?:
+	      mpi_to_be(c, in, key->k) ?:
+	      rsa_op(key, true, in, out);
+	if (ret)
+		goto out;
+	s = mpi_read_raw_data(out, key->k);
+	if (!s) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ret = mulm(&s, s, key->unblind, key->n);
+	if (!ret)
+		ret = mpi_powm(c, s, key->e, key->n);
+	if (ret)
+		goto out;
+	if (mpi_cmp(c, x)) {
+		ret = blind_new(key) ?: -EIO;
+		goto out;
+	}
+	ret = mpi_to_be(s, out, key->k) ?:
+	      mulm(&key->blind, key->blind, key->blind, key->n) ?:
+	      mulm(&key->unblind, key->unblind, key->unblind, key->n);
+out:
+	mpi_free(x);
+	mpi_free(s);
+	mpi_free(c);
+	return ret;
 }
 
 /* @mask ^= MGF1(@seed) over @len bytes (RFC 8017 B.2.1). */
@@ -264,7 +431,7 @@ int cld_rsa_sign(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,
 	else
 		ret = pkcs1_encode(key->k, hash, digest, em);
 	if (!ret)
-		ret = rsa_op(key, true, em, em + key->k);
+		ret = rsa_private(key, em, em + key->k);
 	if (!ret)
 		memcpy(sig, em + key->k, key->k);
 	kfree_sensitive(em);
@@ -318,7 +485,7 @@ int cld_rsa_oaep_decrypt(struct cld_rsa_key *key, struct crypto_shash *h,
 	if (!em)
 		return -ENOMEM;
 	memcpy(em, in, k);
-	ret = rsa_op(key, true, em, em + k);
+	ret = rsa_private(key, em, em + k);
 	if (ret)
 		goto out;
 	seed = em + k + 1;

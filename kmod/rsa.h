@@ -2,18 +2,29 @@
 /*
  * RSA signatures (PKCS#1 v1.5 and PSS) and OAEP decryption (RFC 8017)
  * on the kernel's raw "rsa" akcipher: the encodings are built here, the
- * modular exponentiation is the crypto API's.
+ * modular exponentiation is the crypto API's. Every private operation is
+ * blinded and its result checked with the public exponent.
  */
 #ifndef _CLD_RSA_H
 #define _CLD_RSA_H
 
+#include <linux/mpi.h>
 #include <linux/types.h>
 
 struct crypto_akcipher;
 struct crypto_shash;
 
+/*
+ * @blind and @unblind are r^e and r^-1 mod n for a random r: the
+ * private operation runs on x * r^e and its result is multiplied by
+ * r^-1, so its timing does not depend on the caller's x. Both are
+ * squared after each use (a new r, r^2); @p, @q and @qinv make a new
+ * pair when a result fails its check.
+ */
 struct cld_rsa_key {
 	struct crypto_akcipher *tfm;	/* keyed with the private key */
+	MPI n, e, p, q, qinv;
+	MPI blind, unblind;
 	unsigned int bits;		/* of the modulus */
 	unsigned int k;			/* bytes of the modulus */
 };

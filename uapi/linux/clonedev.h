@@ -1423,7 +1423,9 @@ enum clonedev_crypt_part {
  * operation, or bad padding on CBC decryption; -EMSGSIZE if @out_cap is
  * smaller than the call could need (@out_len says how much; nothing
  * consumed) or the input is too long; -EBADMSG if an AES-GCM tag, a MAC or
- * a signature does not verify (nothing returned); -EFAULT.
+ * a signature does not verify (nothing returned); -EIO if an RSA private
+ * operation's result fails its check against the public key (nothing
+ * returned); -EFAULT.
  */
 struct clonedev_crypt {
 	__u32 size;
