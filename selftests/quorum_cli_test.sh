@@ -121,6 +121,34 @@ expect "a password for a quorum partition" 1 "" \
 expect "no failed login was counted" 0 "^  po: initialized, 0 failed logins in a row$" "" -- \
 	clonectl role show -slot 1
 
+# The one-shot key-use commands log in with the role's shares.
+head -c 32 /dev/urandom >"$TAP_OUT/q.key"
+head -c 1000 /dev/urandom >"$TAP_OUT/q.data"
+printf '%s\n' "role login -slot 1 -name co -sharedir $shares/co" \
+	"object import -file $TAP_OUT/q.key -keytype generic -label qmac" | clonectl >/dev/null
+expect "object sign -role co -sharedir on a quorum partition" 0 "" "" -- \
+	clonectl object sign -slot 1 -role co -sharedir "$shares/co" -label qmac \
+	-mech hmac -in "$TAP_OUT/q.data" -out "$TAP_OUT/q.sig"
+python3 -c '
+import hashlib, hmac, sys
+key, data, sig = (open(f, "rb").read() for f in sys.argv[1:])
+sys.exit(hmac.new(key, data, hashlib.sha256).digest() != sig)' \
+	"$TAP_OUT/q.key" "$TAP_OUT/q.data" "$TAP_OUT/q.sig"
+tap_result $? "the MAC is HMAC-SHA-256 under the imported key"
+expect "object verify -role co -sharefiles" 0 '^Signature verified\.$' "" -- \
+	clonectl object verify -slot 1 -role co -sharefiles "$(ls "$shares"/co/*-co-1of2.share)" \
+	-label qmac -mech hmac -in "$TAP_OUT/q.data" -sig "$TAP_OUT/q.sig"
+expect "a key-use command with a password before the co has a challenge" 1 "" \
+	"clonectl: logging in: the co role has no password (on a quorum partition: no challenge password) yet; the po sets it with 'role init -name co' ('role setchallenge -name co')." -- \
+	clonectl object sign -slot 1 -role co -password guess -label qmac -mech hmac \
+	-in "$TAP_OUT/q.data" -out "$TAP_OUT/q2.sig"
+expect "a password and share files together" 1 "" \
+	"clonectl: log in with -password or with share files, not both." -- \
+	clonectl object sign -slot 1 -role co -password guess -sharedir "$shares/co" \
+	-label qmac -mech hmac -in "$TAP_OUT/q.data" -out "$TAP_OUT/q2.sig"
+[ ! -e "$TAP_OUT/q2.sig" ]
+tap_result $? "and neither left an output file"
+
 # Activation: the co's challenge password once its secret is cached.
 expired="clonectl: logging in: a quorum partition takes the co's challenge password only while it is activated and the co's secret is cached; log in with its shares (after 'partition activate')."
 expect "activation needs policy 22" 1 "" \

@@ -198,8 +198,9 @@ static int uint_opt(const char *opt, const char *s, unsigned int lo,
 
 /*
  * Opens the session for a key-use command: -slot, then a login as -role
- * (default @role) when -password or -role is given; without them the
- * session's login (the shell's 'role login') is used.
+ * (default @role) when -password, -sharefiles, -sharedir or -role is
+ * given; without them the session's login (the shell's 'role login') is
+ * used.
  */
 static int session_for(struct cli *cli, const struct command *cmd,
 		       const struct cmd_args *args, unsigned int role,
@@ -207,6 +208,9 @@ static int session_for(struct cli *cli, const struct command *cmd,
 {
 	const char *role_s = cli_opt(cmd, args, "role");
 	const char *pw = cli_opt(cmd, args, "password");
+	const char *files = cli_opt(cmd, args, "sharefiles");
+	const char *dir = cli_opt(cmd, args, "sharedir");
+	bool shares = files || dir;
 	int ret;
 
 	if (role_s) {
@@ -215,18 +219,23 @@ static int session_for(struct cli *cli, const struct command *cmd,
 			return cli_error("-role must be co or cu, not '%s'.",
 					 role_s);
 	}
-	if (!pw && role_s && data_on_stdin && !isatty(STDIN_FILENO))
-		return cli_error("give -password with -role: standard input carries the data.");
+	if (pw && shares)
+		return cli_error("log in with -password or with share files, not both.");
+	if (files && dir)
+		return cli_error("give -sharefiles or -sharedir, not both.");
+	if (!pw && !shares && role_s && data_on_stdin &&
+	    !isatty(STDIN_FILENO))
+		return cli_error("give -password or share files with -role: standard input carries the data.");
 	if (cli_session_slot(cli, cmd, args, cd))
 		return -1;
-	if (!pw && !role_s)
+	if (!pw && !shares && !role_s)
 		return 0;
 	ret = cli_login_any(cli, *cd, role, clonedev_role_name(role), pw,
-			    NULL, NULL);
+			    files, dir);
 	if (ret == CLI_REPORTED)
 		return -1;
-	if (ret == -EINVAL)
-		return cli_error("logging in: this is a quorum partition; log in with its shares ('role login -sharedir DIR') in the shell first.");
+	if (ret == -EINVAL && !shares)
+		return cli_error("logging in: this is a quorum partition; log in with -sharefiles F1,F2,... or -sharedir DIR.");
 	if (ret)
 		return cli_login_error(cli, ret, role);
 	return 0;

@@ -23,6 +23,20 @@ static const struct opt_spec partition_delete_opts[] = {
 
 #define SLOT_OPT { "slot", OPT_VALUE, false, "select this slot first (as 'slot set')" }
 
+/*
+ * The key-use commands' own login (without one, the shell's is used):
+ * KEY_PASSWORD_OPT, KEY_SHAREFILES_OPT, KEY_SHAREDIR_OPT, KEY_ROLE_OPT
+ * and SLOT_OPT end each of their option tables.
+ */
+#define KEY_PASSWORD_OPT \
+	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" }
+#define KEY_SHAREFILES_OPT \
+	{ "sharefiles", OPT_VALUE, false, "quorum partitions: log in with M share files F1,F2,..." }
+#define KEY_SHAREDIR_OPT \
+	{ "sharedir", OPT_VALUE, false, "quorum partitions: log in with the shares found here" }
+#define KEY_ROLE_OPT \
+	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" }
+
 static const struct opt_spec slot_set_opts[] = {
 	{ "slot", OPT_VALUE, true, "the slot to work on" },
 	{ NULL },
@@ -198,8 +212,10 @@ static const struct opt_spec encrypt_opts[] = {
 	{ "aad", OPT_VALUE, false, "gcm: additional authenticated data, hex" },
 	{ "aadfile", OPT_VALUE, false, "gcm: additional authenticated data from a file" },
 	{ "taglen", OPT_VALUE, false, "gcm: tag length, 12 to 16 (default 16)" },
-	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
-	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	KEY_PASSWORD_OPT,
+	KEY_SHAREFILES_OPT,
+	KEY_SHAREDIR_OPT,
+	KEY_ROLE_OPT,
 	SLOT_OPT,
 	{ NULL },
 };
@@ -215,8 +231,10 @@ static const struct opt_spec decrypt_opts[] = {
 	{ "aadfile", OPT_VALUE, false, "gcm: additional authenticated data from a file" },
 	{ "taglen", OPT_VALUE, false, "gcm: tag length, 12 to 16 (default 16)" },
 	{ "hash", OPT_VALUE, false, "rsa-oaep: sha256 (default), sha384 or sha512" },
-	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
-	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	KEY_PASSWORD_OPT,
+	KEY_SHAREFILES_OPT,
+	KEY_SHAREDIR_OPT,
+	KEY_ROLE_OPT,
 	SLOT_OPT,
 	{ NULL },
 };
@@ -229,8 +247,10 @@ static const struct opt_spec sign_opts[] = {
 	{ "saltlen", OPT_VALUE, false, "rsa-pss: salt length (default: the hash's size)" },
 	{ "in", OPT_VALUE, false, "the data (default: stdin)" },
 	{ "out", OPT_VALUE, false, "the signature or MAC, raw; ecdsa r||s (default: stdout)" },
-	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
-	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	KEY_PASSWORD_OPT,
+	KEY_SHAREFILES_OPT,
+	KEY_SHAREDIR_OPT,
+	KEY_ROLE_OPT,
 	SLOT_OPT,
 	{ NULL },
 };
@@ -243,8 +263,10 @@ static const struct opt_spec verify_opts[] = {
 	{ "saltlen", OPT_VALUE, false, "rsa-pss: salt length (default: the hash's size)" },
 	{ "in", OPT_VALUE, false, "the data (default: stdin)" },
 	{ "sig", OPT_VALUE, true, "the signature or MAC to check, raw" },
-	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
-	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	KEY_PASSWORD_OPT,
+	KEY_SHAREFILES_OPT,
+	KEY_SHAREDIR_OPT,
+	KEY_ROLE_OPT,
 	SLOT_OPT,
 	{ NULL },
 };
@@ -259,8 +281,10 @@ static const struct opt_spec derive_opts[] = {
 	{ "newlabel", OPT_VALUE, false, "its label, up to 32 characters" },
 	{ "newid", OPT_VALUE, false, "its id, hex, up to 64 bytes" },
 	{ "extractable", OPT_FLAG, false, "the new key may be wrapped" },
-	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
-	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	KEY_PASSWORD_OPT,
+	KEY_SHAREFILES_OPT,
+	KEY_SHAREDIR_OPT,
+	KEY_ROLE_OPT,
 	SLOT_OPT,
 	{ NULL },
 };
@@ -271,8 +295,10 @@ static const struct opt_spec wrap_opts[] = {
 	{ "label", OPT_VALUE, false, "instead of -handle: the one key with this label" },
 	{ "mech", OPT_VALUE, false, "kwp (RFC 5649, the default)" },
 	{ "out", OPT_VALUE, false, "the wrapped key (default: stdout)" },
-	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
-	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	KEY_PASSWORD_OPT,
+	KEY_SHAREFILES_OPT,
+	KEY_SHAREDIR_OPT,
+	KEY_ROLE_OPT,
 	SLOT_OPT,
 	{ NULL },
 };
@@ -285,8 +311,10 @@ static const struct opt_spec unwrap_opts[] = {
 	{ "newlabel", OPT_VALUE, false, "the new key's label, up to 32 characters" },
 	{ "newid", OPT_VALUE, false, "its id, hex, up to 64 bytes" },
 	{ "extractable", OPT_FLAG, false, "the new key may be wrapped" },
-	{ "password", OPT_VALUE, false, "log in with this password first (as -role)" },
-	{ "role", OPT_VALUE, false, "co or cu (default cu; co: derive, wrap, unwrap)" },
+	KEY_PASSWORD_OPT,
+	KEY_SHAREFILES_OPT,
+	KEY_SHAREDIR_OPT,
+	KEY_ROLE_OPT,
 	SLOT_OPT,
 	{ NULL },
 };
