@@ -132,7 +132,7 @@ static int kcv_aes(struct cld_keytfm *t, struct cld_object *o)
 		memcpy(o->kcv, block, CLONEDEV_KCV_LEN);
 out:
 	skcipher_request_free(req);
-	kfree(block);
+	kfree_sensitive(block);	/* E_K(0): the GCM hash subkey */
 	return ret;
 }
 

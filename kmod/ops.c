@@ -93,6 +93,7 @@ struct key_ref {
 	u8 ouid[CLONEDEV_OUID_LEN];
 	u8 *value;			/* kfree_sensitive() */
 	u32 value_len;
+	bool wrap_policy;		/* policy 1 or 5 lets it be wrapped */
 };
 
 static const char *const hash_names[] = {
@@ -211,12 +212,16 @@ static struct cld_ops *session_ops(struct cld_session *s)
 }
 
 /*
- * Looks up @handle in the session's partition: @need_co for calls only
- * the co may make; with @value, a copy of the key's value. Return: 0;
- * -ENODEV, -EACCES, -ENOENT.
+ * Looks up @handle in the session's partition and fills @ref from that one
+ * object, all under one hold of cld_hsm.lock: its attributes, whether the
+ * partition's policy lets it be wrapped and, with @value, a copy of its
+ * value. @need_co for calls only the co may make. A non-NULL @ouid is the
+ * object an earlier lookup saw: handles are reused, so a handle that now
+ * names another object is -ENOENT. Return: 0; -ENODEV, -EACCES, -ENOENT,
+ * -ENOMEM.
  */
 static int find_key(struct cld_session *s, u32 handle, bool need_co,
-		    bool value, struct key_ref *ref)
+		    const u8 *ouid, bool value, struct key_ref *ref)
 {
 	struct cld_partition *p;
 	struct cld_object *o;
@@ -234,13 +239,17 @@ static int find_key(struct cld_session *s, u32 handle, bool need_co,
 		goto out;
 	}
 	o = xa_load(&p->objects, handle);
-	if (!o) {
+	if (!o || (ouid && memcmp(o->ouid, ouid, sizeof(o->ouid)))) {
 		ret = -ENOENT;
 		goto out;
 	}
 	ref->obj_class = o->obj_class;
 	ref->key_type = o->key_type;
 	ref->flags = o->flags;
+	ref->wrap_policy = cld_policy(p, o->obj_class ==
+				      CLONEDEV_CLASS_PRIVATE_KEY ?
+				      CLONEDEV_POLICY_PRIVATE_WRAPPING :
+				      CLONEDEV_POLICY_SECRET_WRAPPING);
 	memcpy(ref->ouid, o->ouid, sizeof(ref->ouid));
 	ref->value = NULL;
 	ref->value_len = o->value_len;
@@ -407,7 +416,7 @@ static struct op_key *use_key(struct cld_session *s, u32 handle, u32 mech,
 
 	if (!ops)
 		return ERR_PTR(-ENOMEM);
-	ret = find_key(s, handle, need_co, false, &ref);
+	ret = find_key(s, handle, need_co, NULL, false, &ref);
 	if (ret)
 		return ERR_PTR(ret);
 	if (!mech_fits(mech, usage, ref.obj_class, ref.key_type))
@@ -422,7 +431,8 @@ static struct op_key *use_key(struct cld_session *s, u32 handle, u32 mech,
 			return k;
 		}
 	}
-	ret = find_key(s, handle, need_co, true, &ref);
+	/* The value of the object checked above, not of a handle's reuse. */
+	ret = find_key(s, handle, need_co, ref.ouid, true, &ref);
 	if (ret)
 		return ERR_PTR(ret);
 	k = kzalloc(sizeof(*k), GFP_KERNEL);
@@ -964,11 +974,9 @@ static int op_recheck(struct cld_session *s, struct cld_ops *ops)
 	struct key_ref ref;
 	int ret;
 
-	ret = find_key(s, k->handle, false, false, &ref);
+	ret = find_key(s, k->handle, false, k->ouid, false, &ref);
 	if (ret)
 		return ret;
-	if (memcmp(ref.ouid, k->ouid, sizeof(ref.ouid)))
-		return -ENOENT;
 	return ref.flags & op_usage[ops->op] ? 0 : -EPERM;
 }
 
@@ -1159,22 +1167,6 @@ out:
 	return ret;
 }
 
-/* Whether the partition's policy 1 or 5 lets a key of @cls be wrapped. */
-static int wrap_allowed(struct cld_session *s, u32 cls)
-{
-	struct cld_partition *p;
-	int ret = -ENODEV;
-
-	mutex_lock(&cld_hsm.lock);
-	p = cld_session_partition(s);
-	if (p)
-		ret = cld_policy(p, cls == CLONEDEV_CLASS_PRIVATE_KEY ?
-				 CLONEDEV_POLICY_PRIVATE_WRAPPING :
-				 CLONEDEV_POLICY_SECRET_WRAPPING) ? 0 : -EPERM;
-	mutex_unlock(&cld_hsm.lock);
-	return ret;
-}
-
 int cld_session_wrap(struct cld_session *s, void *arg)
 {
 	struct clonedev_wrap *c = arg;
@@ -1198,7 +1190,8 @@ int cld_session_wrap(struct cld_session *s, void *arg)
 		ret = PTR_ERR(k);
 		goto out;
 	}
-	ret = find_key(s, c->handle, true, false, &ref);
+	/* Attributes, policy, size and value: all of one object. */
+	ret = find_key(s, c->handle, true, NULL, true, &ref);
 	if (ret)
 		goto out;
 	ret = -EOPNOTSUPP;
@@ -1206,10 +1199,7 @@ int cld_session_wrap(struct cld_session *s, void *arg)
 	    ref.obj_class != CLONEDEV_CLASS_PRIVATE_KEY)
 		goto out;
 	ret = -EPERM;
-	if (!(ref.flags & CLONEDEV_OBJ_EXTRACTABLE))
-		goto out;
-	ret = wrap_allowed(s, ref.obj_class);
-	if (ret)
+	if (!(ref.flags & CLONEDEV_OBJ_EXTRACTABLE) || !ref.wrap_policy)
 		goto out;
 	need = cld_kwp_wrapped_len(ref.value_len);
 	if (need > c->out_cap) {
@@ -1217,9 +1207,6 @@ int cld_session_wrap(struct cld_session *s, void *arg)
 		ret = -EMSGSIZE;
 		goto out;
 	}
-	ret = find_key(s, c->handle, true, true, &ref);
-	if (ret)
-		goto out;
 	out = kmalloc(need, GFP_KERNEL);
 	ret = out ? cld_kwp_wrap(k->skc, ref.value, ref.value_len, out) :
 		    -ENOMEM;
@@ -1229,7 +1216,8 @@ int cld_session_wrap(struct cld_session *s, void *arg)
 		c->out_len = need;
 out:
 	mutex_unlock(&s->lock);
-	kfree(out);
+	/* A wrap that failed half way may hold key bytes. */
+	kfree_sensitive(out);
 	kfree_sensitive(ref.value);
 	return ret;
 }

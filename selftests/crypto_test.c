@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "clonedev_test_util.h"
@@ -2042,6 +2043,204 @@ TEST_F(crypto, random)
 	ASSERT_NE(NULL, big);
 	EXPECT_EQ(0, random_bytes(self->cd, big, CLONEDEV_RANDOM_MAX));
 	free(big);
+}
+
+/* ---- a handle reused while a call uses it ---- */
+
+/*
+ * Handles are reused: xa_alloc() gives the lowest free one. The swapper
+ * destroys the key on handle @h and imports the other of two keys, which
+ * lands on the same handle, over and over, while the test's own session
+ * uses @h. A call must act on one object throughout: its checks and its
+ * result both of the key it found, never of the one that replaced it.
+ */
+struct swapper {
+	unsigned int slot, h;
+	const unsigned char *val[2];
+	unsigned int len[2], flags[2];
+	volatile int stop;
+	int err;
+	unsigned int swaps;
+};
+
+static void *swap_keys(void *arg)
+{
+	struct swapper *w = arg;
+	struct clonedev *cd;
+	unsigned int i, h;
+	int ret;
+
+	ret = session(&cd, w->slot, CLONEDEV_ROLE_CO, TEST_CO);
+	for (i = 1; !ret && !w->stop; i++) {
+		ret = clonedev_object_destroy(cd, w->h) ?:
+		      clonedev_object_import(cd, CLONEDEV_KEY_GENERIC_SECRET,
+					     w->flags[i % 2], "swap", NULL, 0,
+					     w->val[i % 2], w->len[i % 2],
+					     &h);
+		if (!ret && h != w->h)
+			ret = -EBADSLT;
+		w->swaps++;
+	}
+	w->err = ret;
+	if (!ret)
+		clonedev_close(cd);
+	return NULL;
+}
+
+/*
+ * Users of the handle: several sessions, more threads than the VM has
+ * CPUs, so that a call is often preempted between its steps (at a
+ * mutex_lock()) while the swapper runs.
+ */
+#define RACE_SECS	3
+#define RACERS		4
+
+struct racer {
+	struct swapper *w;
+	unsigned int k;			/* the wrapping key, for WRAP */
+	const unsigned char *ref;	/* the one right result */
+	unsigned int ref_len;
+	int (*call)(struct racer *r, struct clonedev *cd);
+	unsigned int calls, good, bad;
+	int err;
+};
+
+static int race_wrap(struct racer *r, struct clonedev *cd)
+{
+	unsigned char buf[128];
+	unsigned int len;
+	int ret;
+
+	/* Room for the small key's wrapping only, and a margin seen. */
+	memset(buf, 0xa5, sizeof(buf));
+	ret = wrap(cd, r->k, r->w->h, buf, r->ref_len, &len);
+	if (!ret)
+		return len == r->ref_len && !memcmp(buf, r->ref, len) &&
+		       buf[len] == 0xa5 ? 0 : -EBADMSG;
+	if (ret != -EMSGSIZE && len)
+		return -EBADMSG;
+	return ret;
+}
+
+static int race_sign(struct racer *r, struct clonedev *cd)
+{
+	unsigned char mac[64];
+	unsigned int len;
+	int ret;
+
+	ret = sign(cd, CLONEDEV_MECH_HMAC, r->w->h, CLONEDEV_HASH_SHA256,
+		   "msg", 3, mac, sizeof(mac), &len);
+	if (!ret)
+		return len == r->ref_len && !memcmp(mac, r->ref, len) ?
+		       0 : -EBADMSG;
+	return ret;
+}
+
+static void *race(void *arg)
+{
+	struct racer *r = arg;
+	struct clonedev *cd;
+	time_t end;
+	int ret;
+
+	r->err = session(&cd, r->w->slot, CLONEDEV_ROLE_CO, TEST_CO);
+	if (r->err)
+		return NULL;
+	for (end = time(NULL) + RACE_SECS; time(NULL) < end; r->calls++) {
+		ret = r->call(r, cd);
+		if (!ret)
+			r->good++;
+		/* Refused as the small key, or as the big one: both fine. */
+		else if (ret != -ENOENT && ret != -EPERM && ret != -EMSGSIZE)
+			r->bad++;
+	}
+	clonedev_close(cd);
+	return NULL;
+}
+
+/* Runs RACERS threads of @tmpl's call against @w's swapper. */
+static void run_race(struct __test_metadata *_metadata, struct swapper *w,
+		     const struct racer *tmpl)
+{
+	struct racer r[RACERS];
+	pthread_t t[RACERS], ts;
+	unsigned int i, calls = 0, good = 0, bad = 0;
+
+	ASSERT_EQ(0, pthread_create(&ts, NULL, swap_keys, w));
+	for (i = 0; i < RACERS; i++) {
+		r[i] = *tmpl;
+		r[i].w = w;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, race, &r[i]));
+	}
+	for (i = 0; i < RACERS; i++) {
+		ASSERT_EQ(0, pthread_join(t[i], NULL));
+		EXPECT_EQ(0, r[i].err) TH_LOG("racer %u: %s", i,
+					      strerror(-r[i].err));
+		calls += r[i].calls;
+		good += r[i].good;
+		bad += r[i].bad;
+	}
+	w->stop = 1;
+	ASSERT_EQ(0, pthread_join(ts, NULL));
+	EXPECT_EQ(0, w->err) TH_LOG("swapper: %s", strerror(-w->err));
+	EXPECT_EQ(0, bad) TH_LOG("%u of %u calls used another key or failed",
+				 bad, calls);
+	EXPECT_LT(0, good);
+	EXPECT_LT(10, w->swaps);
+	TH_LOG("%u calls (%u with the right key) over %u swaps", calls, good,
+	       w->swaps);
+}
+
+TEST_F_TIMEOUT(crypto, wrap_races_handle_reuse, HEAVY_TEST_TIMEOUT)
+{
+	static const unsigned char kek[32] = { 1, 2, 3 }, small[16] = { 7 },
+				   big[48] = { 9 };
+	unsigned char ref[24];
+	struct swapper w = {
+		.slot = self->slot,
+		.val = { small, big }, .len = { 16, 48 },
+		/* The small key may be wrapped, the big one may not. */
+		.flags = { CLONEDEV_OBJ_EXTRACTABLE, CLONEDEV_OBJ_SIGN },
+	};
+	struct racer tmpl = { .ref = ref, .ref_len = sizeof(ref),
+			      .call = race_wrap };
+	unsigned int len;
+
+	ASSERT_EQ(0, clonedev_object_import(self->cd, CLONEDEV_KEY_AES,
+					    CLONEDEV_OBJ_WRAP, "kek", NULL, 0,
+					    kek, 32, &tmpl.k));
+	ASSERT_EQ(0, clonedev_object_import(self->cd,
+					    CLONEDEV_KEY_GENERIC_SECRET,
+					    w.flags[0], "swap", NULL, 0, small,
+					    16, &w.h));
+	ASSERT_EQ(0, wrap(self->cd, tmpl.k, w.h, ref, sizeof(ref), &len));
+	ASSERT_EQ(sizeof(ref), len);
+	run_race(_metadata, &w, &tmpl);
+}
+
+TEST_F_TIMEOUT(crypto, sign_races_handle_reuse, HEAVY_TEST_TIMEOUT)
+{
+	static const unsigned char signer[32] = { 5 }, other[32] = { 6 };
+	unsigned char ref[32];
+	struct swapper w = {
+		.slot = self->slot,
+		.val = { signer, other }, .len = { 32, 32 },
+		/* Only the first key may sign. */
+		.flags = { CLONEDEV_OBJ_SIGN, CLONEDEV_OBJ_VERIFY },
+	};
+	struct racer tmpl = { .ref = ref, .ref_len = sizeof(ref),
+			      .call = race_sign };
+	unsigned int len;
+
+	ASSERT_EQ(0, clonedev_object_import(self->cd,
+					    CLONEDEV_KEY_GENERIC_SECRET,
+					    w.flags[0], "swap", NULL, 0,
+					    signer, 32, &w.h));
+	ASSERT_EQ(0, sign(self->cd, CLONEDEV_MECH_HMAC, w.h,
+			  CLONEDEV_HASH_SHA256, "msg", 3, ref, sizeof(ref),
+			  &len));
+	ASSERT_EQ(sizeof(ref), len);
+	run_race(_metadata, &w, &tmpl);
 }
 
 /* ---- many sessions at once ---- */
