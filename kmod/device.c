@@ -18,6 +18,7 @@
 #include "ops.h"
 #include "policy.h"
 #include "session.h"
+#include "store.h"
 
 /* One request as it travels through the dispatcher. */
 struct ucmd {
@@ -200,6 +201,7 @@ static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (ret)
 		return ret;
 	ret = op->execute(filp->private_data, ucmd.cmd);
+	cld_store_compact_idle();
 	/* -EMSGSIZE comes back with the length that would fit. */
 	if ((!ret || ret == -EMSGSIZE) &&
 	    copy_to_user(ucmd.ubuf, ucmd.cmd,

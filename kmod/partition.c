@@ -206,8 +206,7 @@ static int persist(const struct cld_partition *p, bool clear_objects)
 	else
 		cld_store_abort();
 	kfree_sensitive(r);
-	if (!ret)
-		cld_store_maybe_compact();
+	/* No compaction here: the caller's memory may not match yet. */
 	return ret;
 }
 

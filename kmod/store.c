@@ -293,7 +293,9 @@ void cld_store_abort(void)
 	store.pos = store.end;
 	store.seq = store.committed_seq;
 	store.pending = 0;
-	vfs_truncate(&store.file->f_path, store.end);
+	/* The next batch overwrites what is left; replay drops it before. */
+	if (vfs_truncate(&store.file->f_path, store.end))
+		pr_warn("clonedev: an aborted batch could not be cut off the store; the next commit overwrites it\n");
 }
 
 /*
@@ -557,6 +559,15 @@ static int copy_log(struct file *from, loff_t len, struct file *to)
 }
 
 /*
+ * Empties the compaction file durably: left whole, it would replace the
+ * log at the next open and undo every commit made after it.
+ */
+static int empty_file(struct file *f)
+{
+	return vfs_truncate(&f->f_path, 0) ?: vfs_fsync(f, 0);
+}
+
+/*
  * Rewrites the log as the live state alone. The snapshot is written to
  * the compaction file and made durable first; only then is the log
  * overwritten with it. A crash in between leaves a complete compaction
@@ -567,7 +578,7 @@ static int compact(void)
 	struct log_state tmp = {};
 	loff_t len;
 	u64 seq;
-	int ret;
+	int ret, err;
 
 	tmp.file = filp_open(store.compact_path, O_RDWR | O_CREAT | O_TRUNC |
 			     O_LARGEFILE | O_NOFOLLOW, 0600);
@@ -595,8 +606,7 @@ static int compact(void)
 		pr_err("clonedev: compaction failed while rewriting the store (%d); it is recovered at the next open\n",
 		       ret);
 		filp_close(tmp.file, NULL);
-		filp_close(store.file, NULL);
-		store.file = NULL;
+		store_close();
 		return ret;
 	}
 	store.end = len;
@@ -605,9 +615,14 @@ static int compact(void)
 	store.committed_seq = seq;
 	store.pending = 0;
 out_drop:
-	vfs_truncate(&tmp.file->f_path, 0);
-	vfs_fsync(tmp.file, 0);
+	err = empty_file(tmp.file);
 	filp_close(tmp.file, NULL);
+	if (err) {
+		pr_err("clonedev: the store's compaction file cannot be emptied (%d); the store is closed\n",
+		       err);
+		store_close();
+		return err;
+	}
 	store.compact_at = max(store.compact_min, 4 * store.end);
 	return ret;
 }
@@ -621,6 +636,22 @@ void cld_store_maybe_compact(void)
 	lockdep_assert_held(&cld_hsm.lock);
 	if (store.file && !store.pending && store.end >= store.compact_at)
 		compact();
+}
+
+/*
+ * Compacts the log if it has grown enough, between two requests: a
+ * request may commit a record before it changes memory to match (a
+ * re-initialization, a destructive policy change), and a snapshot taken
+ * in between would bring back what the record removed. Takes
+ * cld_hsm.lock when the log is due.
+ */
+void cld_store_compact_idle(void)
+{
+	if (READ_ONCE(store.end) < READ_ONCE(store.compact_at))
+		return;
+	mutex_lock(&cld_hsm.lock);
+	cld_store_maybe_compact();
+	mutex_unlock(&cld_hsm.lock);
 }
 
 static int ignore_record(u16 type, const void *data, u32 len)
@@ -637,7 +668,7 @@ static int recover_compaction(struct netlink_ext_ack *extack)
 {
 	struct log_state tmp = {};
 	loff_t size;
-	int ret;
+	int ret = 0;
 
 	tmp.file = filp_open(store.compact_path, O_RDWR | O_LARGEFILE |
 			     O_NOFOLLOW, 0);
@@ -661,11 +692,10 @@ static int recover_compaction(struct netlink_ext_ack *extack)
 		}
 		pr_notice("clonedev: finished an interrupted compaction of the store\n");
 	}
-	vfs_truncate(&tmp.file->f_path, 0);
-	vfs_fsync(tmp.file, 0);
+	ret = empty_file(tmp.file);
 out:
 	filp_close(tmp.file, NULL);
-	return 0;
+	return ret;
 }
 
 /* The first record of every log; the caller commits it. */

@@ -37,6 +37,7 @@ bool cld_store_is_open(void);
 int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
 		   struct netlink_ext_ack *extack);
 void cld_store_maybe_compact(void);
+void cld_store_compact_idle(void);
 int cld_store_put(u16 type, const void *data, u32 len);
 int cld_store_commit(void);
 void cld_store_abort(void);

@@ -169,5 +169,56 @@ reload
 [ "$(slots)" = "$before" ] && [ ! -s "$log.compact" ]
 tap_result $? "a compaction file cut short is dropped and the log used"
 
+# A change that commits before memory follows it (a destructive policy
+# change, a re-initialization) must not be undone by a compaction that
+# its own commit makes due: the log is brought to one record short of
+# the threshold (16384 bytes after a reload), then the change is made.
+edge_po() {
+	local size rec n
+
+	size=$(stat -c %s "$log")
+	po "partition changepolicy -policy 22 -value 1" >/dev/null
+	rec=$(($(stat -c %s "$log") - size))
+	size=$((size + rec))
+	n=$(((16383 - size) / rec))
+	{
+		echo "role login -slot 1 -name po -password $1"
+		for ((i = 0; i < n; i++)); do
+			echo "partition changepolicy -policy 22 -value $((i % 2))"
+		done
+		shift
+		printf '%s\n' "$@"
+	} | clonectl >/dev/null
+}
+reload_small() { rmmod clonedev && modprobe clonedev store_compact_min=16384; }
+po() { printf '%s\n' "role login -slot 1 -name po -password po-pw" "$@" | clonectl; }
+objects() { clonectl --json slot list | python3 -c 'import json,sys; print(json.load(sys.stdin)["slots"][0]["objects"])'; }
+fresh_keys() {
+	delete_all
+	reload_small
+	clonectl partition create -label edge >/dev/null
+	printf '%s\n' "slot set -slot 1" \
+		"partition init -label edge -domain d -domainlabel dom -password po-pw" \
+		"role login -name po -password po-pw" "role init -name co -password co-pw" \
+		"role login -name co -password co-pw" \
+		"object generate -keytype ec-p256 -label pair" \
+		"object generate -keytype aes -bits 256 -label sym" | clonectl >/dev/null
+}
+fresh_keys
+n0=$(objects)
+edge_po po-pw "partition changepolicy -policy 0,1 -value 0,1 -force"
+compacted=$(stat -c %s "$log")
+reload_small
+[ "$n0" -ge 3 ] && [ "$compacted" -lt 16384 ] && [ "$(objects)" = 0 ]
+tap_result $? "a destructive policy change whose commit compacts the log stays after a reload ($n0 objects before, $(objects) after, log $compacted bytes)"
+fresh_keys
+edge_po po-pw "partition init -label edge2 -domain d -domainlabel dom -password po-pw2"
+compacted=$(stat -c %s "$log")
+reload_small
+[ "$compacted" -lt 16384 ] && [ "$(objects)" = 0 ] &&
+	clonectl slot list | grep -q ' edge2 ' &&
+	printf '%s\n' "role login -slot 1 -name po -password po-pw2" | clonectl >/dev/null
+tap_result $? "a re-initialization whose commit compacts the log stays after a reload"
+
 delete_all
 tap_done
