@@ -994,6 +994,8 @@ int cld_session_crypt(struct cld_session *s, void *arg)
 
 	if (c->flags & ~CLONEDEV_CRYPT_GEN_IV)
 		return -EOPNOTSUPP;
+	if (c->__reserved)
+		return -EINVAL;
 	if (c->part == CLONEDEV_PART_ABORT) {
 		mutex_lock(&s->lock);
 		if (s->ops)
@@ -1001,7 +1003,7 @@ int cld_session_crypt(struct cld_session *s, void *arg)
 		mutex_unlock(&s->lock);
 		return 0;
 	}
-	if (c->__reserved || c->part > CLONEDEV_PART_FINAL ||
+	if (c->part > CLONEDEV_PART_FINAL ||
 	    (start && (!c->op || c->op >= ARRAY_SIZE(op_usage))) ||
 	    (c->part == CLONEDEV_PART_INIT && c->in_len))
 		return -EINVAL;

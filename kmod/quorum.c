@@ -123,10 +123,21 @@ int cld_quorum_combine(const struct clonedev_share *in, u32 k, u8 *secret)
 /* Copies @count shares from user space; kfree_sensitive() the result. */
 struct clonedev_share *cld_quorum_shares_from_user(u64 uptr, u32 count)
 {
+	struct clonedev_share *sh;
+	u32 i;
+
 	if (!count || count > CLONEDEV_QUORUM_MAX)
 		return ERR_PTR(-EINVAL);
-	return memdup_user(u64_to_user_ptr(uptr),
-			   count * sizeof(struct clonedev_share));
+	sh = memdup_user(u64_to_user_ptr(uptr), count * sizeof(*sh));
+	if (IS_ERR(sh))
+		return sh;
+	for (i = 0; i < count; i++) {
+		if (memchr_inv(sh[i].__reserved, 0, sizeof(sh[i].__reserved))) {
+			kfree_sensitive(sh);
+			return ERR_PTR(-EINVAL);
+		}
+	}
+	return sh;
 }
 
 /*

@@ -1123,6 +1123,24 @@ TEST_F(crypto, update_without_init)
 	crypt_io(&c, NULL, 0, NULL, 0);
 	EXPECT_EQ(0, do_crypt(self->cd, &c));
 
+	/* An ABORT with its reserved field set is refused and ends nothing. */
+	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, h, 0);
+	crypt_iv(&c, iv, 16);
+	c.part = CLONEDEV_PART_INIT;
+	ASSERT_EQ(0, do_crypt(self->cd, &c));
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.part = CLONEDEV_PART_ABORT;
+	c.__reserved = 1;
+	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	c.__reserved = 0;
+	c.part = CLONEDEV_PART_UPDATE;
+	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
+	EXPECT_EQ(0, do_crypt(self->cd, &c));
+	c.part = CLONEDEV_PART_ABORT;
+	crypt_io(&c, NULL, 0, NULL, 0);
+	EXPECT_EQ(0, do_crypt(self->cd, &c));
+
 	/* Another session's operation is not this one's. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, h, 0);
 	crypt_iv(&c, iv, 16);

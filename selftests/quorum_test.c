@@ -162,6 +162,25 @@ TEST_F(quorum, malformed_share_sets)
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_PO));
 }
 
+TEST_F(quorum, share_reserved_bytes)
+{
+	struct clonedev_share three[3] = { self->sh[0], self->sh[1],
+					   self->sh[2] };
+	struct clonedev_session_info si;
+
+	/* The right shares, but a reserved byte set: refused, not counted. */
+	three[2].__reserved[6] = 1;
+	EXPECT_NEG_ERRNO(EINVAL, clonedev_login_shares(self->cd,
+						       CLONEDEV_ROLE_PO,
+						       three, 3));
+	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_PO));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, si.role);
+	three[2].__reserved[6] = 0;
+	EXPECT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO, three,
+					   3));
+}
+
 TEST_F(quorum, quorum_co_and_lockout)
 {
 	struct clonedev_share co[3];

@@ -234,7 +234,8 @@ struct clonedev_slot_set {
 /**
  * struct clonedev_share - one share of a quorum secret (Shamir, GF(2^8))
  * @index: x coordinate, 1..N
- * @__reserved: zero
+ * @__reserved: zero; a share given to the kernel with any byte set is
+ *	-EINVAL
  * @data: the share
  *
  * A quorum secret (a quorum partition's role secret, or a quorum domain) is
@@ -1355,7 +1356,8 @@ enum clonedev_crypt_op {
  *	operation ends whatever the outcome, except -EMSGSIZE (nothing is
  *	consumed: call again with more room)
  * @CLONEDEV_PART_ABORT: end the multi-part operation, if any, and wipe
- *	what it held
+ *	what it held; @__reserved must still be 0 (-EINVAL, and the
+ *	operation goes on)
  *
  * An UPDATE that fails ends the operation too, except with -EMSGSIZE
  * (nothing is consumed).
