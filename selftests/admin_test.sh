@@ -52,6 +52,11 @@ tap_result $? "the refused delete changed nothing"
 expect "an unknown slot is not even looked up without CAP_SYS_ADMIN" 1 "" \
 	"$eperm_delete" -- only net_admin clonectl partition delete -slot 42 -force
 
+expect "CAP_SYS_ADMIN in a user namespace of its own is not enough (EPERM)" 1 "" \
+	"$eperm_create" -- unshare --user --map-root-user clonectl partition create -label userns
+[ "$(slots)" = "$before" ]
+tap_result $? "the refused create changed nothing"
+
 expect "CAP_SYS_ADMIN alone creates a partition" 0 "in slot 2" "" -- \
 	only sys_admin clonectl partition create -label sa
 expect "CAP_SYS_ADMIN alone deletes a partition" 0 "" "" -- \
