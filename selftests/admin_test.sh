@@ -36,6 +36,7 @@ delete_all
 clonectl partition create -label admin-a >/dev/null
 before=$(slots)
 
+# shellcheck disable=SC2016 # awk's own $2
 [ "$(only net_admin awk '/^CapEff/ { print $2 }' /proc/self/status)" = 0000000000001000 ]
 tap_result $? "setpriv leaves exactly CAP_NET_ADMIN"
 
@@ -89,6 +90,7 @@ drop_key
 reload
 put_key "$keyfile"
 head -c 32 /dev/urandom >"$TAP_OUT/otherkey"
+# shellcheck disable=SC2016 # $1 is the inner shell's
 keyctl session - bash -c '
 	keyctl padd logon clonedev:store @s <"$1" >/dev/null &&
 	clonectl partition create -label own-key >/dev/null' _ "$TAP_OUT/otherkey" \
