@@ -80,12 +80,16 @@ int cld_hsm_activate(struct netlink_ext_ack *extack)
 
 int cld_hsm_init(bool fips, const char *store_dir, loff_t compact_min)
 {
+	int ret;
+
+	ret = cld_store_init(store_dir, compact_min);
+	if (ret)
+		return ret;
 	mutex_init(&cld_hsm.lock);
 	xa_init_flags(&cld_hsm.partitions, XA_FLAGS_ALLOC1);
 	cld_hsm.partition_count = 0;
 	cld_hsm.fips = fips;
 	cld_hsm.suites = probe_suites();
-	cld_store_init(store_dir, compact_min);
 
 	/* Without the key yet, the first administrator request opens it. */
 	mutex_lock(&cld_hsm.lock);

@@ -2,7 +2,8 @@
 /*
  * The system plane: generic netlink family "clonedev" with the multicast
  * group "events" (docs/netlink/clonedev.yaml). Discovery (HSM info, slot
- * dumps) is open to every process.
+ * dumps) is open to every process; the administrator commands need
+ * CAP_SYS_ADMIN in the initial user namespace (admin_allowed()).
  */
 #include <net/genetlink.h>
 
@@ -127,6 +128,21 @@ static int slot_get_doit(struct sk_buff *skb, struct genl_info *info)
 	return genlmsg_reply(msg, info);
 }
 
+/*
+ * The HSM administrator is CAP_SYS_ADMIN in the initial user namespace, as
+ * both the socket's opener and the sender. GENL_ADMIN_PERM would test
+ * CAP_NET_ADMIN, GENL_UNS_ADMIN_PERM a capability in the namespace of the
+ * socket's network namespace, which any user can own; netlink_capable() is
+ * the same test on 6.1 and 6.12.
+ */
+static bool admin_allowed(struct sk_buff *skb, struct genl_info *info)
+{
+	if (netlink_capable(skb, CAP_SYS_ADMIN))
+		return true;
+	GENL_SET_ERR_MSG(info, "only the HSM administrator (CAP_SYS_ADMIN) may do this");
+	return false;
+}
+
 static u32 attr_u32(struct genl_info *info, int attr, u32 dflt)
 {
 	return info->attrs[attr] ? nla_get_u32(info->attrs[attr]) : dflt;
@@ -144,6 +160,8 @@ static int partition_create_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg, *ntf;
 	int ret;
 
+	if (!admin_allowed(skb, info))
+		return -EPERM;
 	if (GENL_REQ_ATTR_CHECK(info, CLONEDEV_A_SLOT_LABEL)) {
 		GENL_SET_ERR_MSG(info, "missing attribute CLONEDEV_A_SLOT_LABEL (the partition label)");
 		return -EINVAL;
@@ -187,6 +205,8 @@ static int partition_delete_doit(struct sk_buff *skb, struct genl_info *info)
 	u32 slot;
 	int ret;
 
+	if (!admin_allowed(skb, info))
+		return -EPERM;
 	if (GENL_REQ_ATTR_CHECK(info, CLONEDEV_A_SLOT_ID)) {
 		GENL_SET_ERR_MSG(info, "missing attribute CLONEDEV_A_SLOT_ID (the slot number)");
 		return -EINVAL;
@@ -253,14 +273,12 @@ static const struct genl_ops cld_genl_ops[] = {
 		.doit = partition_create_doit,
 		.policy = create_policy,
 		.maxattr = ARRAY_SIZE(create_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
 	},
 	{
 		.cmd = CLONEDEV_CMD_PARTITION_DELETE,
 		.doit = partition_delete_doit,
 		.policy = slot_get_policy,
 		.maxattr = ARRAY_SIZE(slot_get_policy) - 1,
-		.flags = GENL_ADMIN_PERM,
 	},
 };
 

@@ -9,17 +9,25 @@
  * is cut off, while a record that fails authentication before a later
  * valid commit means the store was tampered with and it is refused whole.
  *
+ * The store is the module's, not the caller's: the key is looked up and
+ * the files are opened with the kernel's credentials (so in root's user
+ * keyring of the initial user namespace) and from init's root directory
+ * (so in init's mount namespace), whoever made the request that opens it.
+ *
  * Every function here must be called with cld_hsm.lock held.
  */
 #include <crypto/aead.h>
 #include <crypto/hash.h>
 #include <keys/user-type.h>
 #include <linux/fs.h>
+#include <linux/cred.h>
+#include <linux/fs_struct.h>
 #include <linux/key.h>
 #include <linux/list.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 
 #include "hsm.h"
@@ -64,6 +72,7 @@ static struct {
 	char path[PATH_MAX];
 	char compact_path[PATH_MAX];
 	struct crypto_aead *aead;
+	const struct cred *cred;	/* the kernel's, for keys and files */
 	cld_store_snapshot_fn snapshot;
 	loff_t compact_min;	/* never compact a log smaller than this */
 	loff_t compact_at;	/* compact once the log is this long */
@@ -97,12 +106,16 @@ static void set_ext(struct netlink_ext_ack *extack, const char *msg)
 	pr_notice("clonedev: %s\n", msg);
 }
 
-void cld_store_init(const char *dir, loff_t compact_min)
+int cld_store_init(const char *dir, loff_t compact_min)
 {
+	store.cred = prepare_kernel_cred(&init_task);
+	if (!store.cred)
+		return -ENOMEM;
 	snprintf(store.path, sizeof(store.path), "%s/%s", dir, STORE_FILE);
 	snprintf(store.compact_path, sizeof(store.compact_path), "%s/%s",
 		 dir, COMPACT_FILE);
 	store.compact_min = compact_min;
+	return 0;
 }
 
 bool cld_store_is_open(void)
@@ -122,6 +135,24 @@ static void store_close(void)
 void cld_store_uninit(void)
 {
 	store_close();
+	put_cred(store.cred);
+	store.cred = NULL;
+}
+
+/*
+ * Opens @path from init's root directory, not the caller's, so neither a
+ * chroot nor another mount namespace can put a different file there. Call
+ * with the kernel's credentials in force.
+ */
+static struct file *open_file(const char *path, int flags, umode_t mode)
+{
+	struct path root;
+	struct file *file;
+
+	get_fs_root(init_task.fs, &root);
+	file = file_open_root(&root, path, flags, mode);
+	path_put(&root);
+	return file;
 }
 
 /*
@@ -580,7 +611,7 @@ static int compact(void)
 	u64 seq;
 	int ret, err;
 
-	tmp.file = filp_open(store.compact_path, O_RDWR | O_CREAT | O_TRUNC |
+	tmp.file = open_file(store.compact_path, O_RDWR | O_CREAT | O_TRUNC |
 			     O_LARGEFILE | O_NOFOLLOW, 0600);
 	if (IS_ERR(tmp.file))
 		return PTR_ERR(tmp.file);
@@ -633,9 +664,14 @@ out_drop:
  */
 void cld_store_maybe_compact(void)
 {
+	const struct cred *old;
+
 	lockdep_assert_held(&cld_hsm.lock);
-	if (store.file && !store.pending && store.end >= store.compact_at)
+	if (store.file && !store.pending && store.end >= store.compact_at) {
+		old = override_creds(store.cred);
 		compact();
+		revert_creds(old);
+	}
 }
 
 /*
@@ -670,7 +706,7 @@ static int recover_compaction(struct netlink_ext_ack *extack)
 	loff_t size;
 	int ret = 0;
 
-	tmp.file = filp_open(store.compact_path, O_RDWR | O_LARGEFILE |
+	tmp.file = open_file(store.compact_path, O_RDWR | O_LARGEFILE |
 			     O_NOFOLLOW, 0);
 	if (IS_ERR(tmp.file))
 		return PTR_ERR(tmp.file) == -ENOENT ? 0 : PTR_ERR(tmp.file);
@@ -707,19 +743,17 @@ static int put_header(void)
 	return write_record(CLD_REC_HEADER, &hp, sizeof(hp));
 }
 
-int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
-		   struct netlink_ext_ack *extack)
+static int store_open(cld_store_apply_fn apply,
+		      cld_store_snapshot_fn snapshot,
+		      struct netlink_ext_ack *extack)
 {
 	loff_t size;
 	int ret;
 
-	lockdep_assert_held(&cld_hsm.lock);
-	if (store.file)
-		return 0;
 	ret = load_key(extack);
 	if (ret)
 		goto err;
-	store.file = filp_open(store.path, O_RDWR | O_CREAT | O_LARGEFILE |
+	store.file = open_file(store.path, O_RDWR | O_CREAT | O_LARGEFILE |
 			       O_NOFOLLOW, 0600);
 	if (IS_ERR(store.file)) {
 		ret = PTR_ERR(store.file);
@@ -759,5 +793,20 @@ int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
 	return 0;
 err:
 	store_close();
+	return ret;
+}
+
+int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
+		   struct netlink_ext_ack *extack)
+{
+	const struct cred *old;
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	if (store.file)
+		return 0;
+	old = override_creds(store.cred);
+	ret = store_open(apply, snapshot, extack);
+	revert_creds(old);
 	return ret;
 }

@@ -31,7 +31,7 @@ typedef int (*cld_store_apply_fn)(u16 type, const void *data, u32 len);
 /* Puts (cld_store_put) the records of the whole live state. */
 typedef int (*cld_store_snapshot_fn)(void);
 
-void cld_store_init(const char *dir, loff_t compact_min);
+int cld_store_init(const char *dir, loff_t compact_min);
 void cld_store_uninit(void);
 bool cld_store_is_open(void);
 int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,

@@ -11,6 +11,20 @@
  *    dumps, HSM administrator operations and event notifications on the
  *    multicast group "events" (docs/netlink/clonedev.yaml).
  *
+ * The HSM administrator is a process with CAP_SYS_ADMIN in the initial user
+ * namespace (CAP_NET_ADMIN is not enough): only it creates and deletes
+ * partitions (-EPERM otherwise) and initializes a new partition. Who may
+ * do what is tabled in docs/privileges.md.
+ *
+ * The store: whichever request opens it (module load, or the first
+ * administrator request after the key is added), its sealing key is the
+ * logon key "clonedev:store" found with the kernel's credentials, that is
+ * in root's user keyring (keyctl padd logon clonedev:store @u, as root in
+ * the initial user namespace), and its file is STORE/clonedev.log (STORE
+ * the module parameter store=, default /var/lib/clonedev) looked up from
+ * init's root directory in init's mount namespace. The caller's keyrings,
+ * root directory and mount namespace play no part.
+ *
  * ioctl rules: every argument struct starts with __u32 size and __u32 flags.
  * User space sets @size to sizeof() the struct it was built with; the
  * kernel accepts any size from the first version of the struct upward,
@@ -1675,14 +1689,16 @@ enum clonedev_partition_state {
  * @CLONEDEV_CMD_HSM_GET: doit; reply carries the CLONEDEV_A_HSM_* attributes
  * @CLONEDEV_CMD_SLOT_GET: doit with CLONEDEV_A_SLOT_ID, or dump of every
  *	slot; each reply is one CLONEDEV_A_SLOT_* set
- * @CLONEDEV_CMD_PARTITION_CREATE: HSM administrator (CAP_SYS_ADMIN) only;
+ * @CLONEDEV_CMD_PARTITION_CREATE: HSM administrator (CAP_SYS_ADMIN in the
+ *	initial user namespace) only, -EPERM for anyone else;
  *	CLONEDEV_A_SLOT_LABEL required, CLONEDEV_A_SLOT_AUTH (default
  *	password), CLONEDEV_A_SLOT_TYPE (default application) and
  *	CLONEDEV_A_SLOT_PROTOCOL_LEVEL (default current) optional; the reply
  *	is the new slot's CLONEDEV_A_SLOT_* set. -EEXIST if the label is
  *	taken, -ENOSPC if the HSM is full, -ENOKEY if the store's sealing
- *	key is not in the keyring.
- * @CLONEDEV_CMD_PARTITION_DELETE: HSM administrator only; CLONEDEV_A_SLOT_ID
+ *	key is not in root's user keyring.
+ * @CLONEDEV_CMD_PARTITION_DELETE: HSM administrator only (-EPERM for anyone
+ *	else, before the slot is looked up); CLONEDEV_A_SLOT_ID
  *	required; destroys the partition and everything in it. -ENODEV if
  *	no partition has the slot.
  * @CLONEDEV_CMD_SLOT_CREATED_NTF: event: a partition was created
