@@ -120,6 +120,24 @@ static void digest_to_e(u64 *e, const u8 *digest, unsigned int dlen,
 }
 
 /*
+ * True if 1 <= d <= n - 1 (@nd 64-bit digits, least significant first), in
+ * time that does not depend on the private scalar d: d < n is the borrow
+ * out of d - n, computed without a branch on d.
+ */
+static bool scalar_in_range(const u64 *d, const u64 *n, unsigned int nd)
+{
+	u64 borrow = 0, any = 0, diff;
+	unsigned int i;
+
+	for (i = 0; i < nd; i++) {
+		diff = d[i] - n[i] - borrow;
+		borrow = ((~d[i] & n[i]) | (~(d[i] ^ n[i]) & diff)) >> 63;
+		any |= d[i];
+	}
+	return any && borrow;
+}
+
+/*
  * Sets @k from a key object's value: the private scalar d of an EC
  * private key (the public point is computed) or the point 04 || X || Y
  * of a public key. Return: 0; -EINVAL for a value that is not a key of
@@ -144,8 +162,7 @@ int cld_ecdsa_key_set(struct cld_ecdsa_key *k, u32 key_type, u32 obj_class,
 			return -EINVAL;
 		to_digits(k->d, value, clen / 8);
 		digits_to_priv(prim, k->d, clen / 8);
-		ret = vli_is_zero(k->d, clen / 8) ||
-		      vli_cmp(k->d, curve->n, clen / 8) >= 0 ||
+		ret = !scalar_in_range(k->d, curve->n, clen / 8) ||
 		      ecc_make_pub_key(id, clen / 8, prim, k->q);
 		memzero_explicit(prim, sizeof(prim));
 		if (ret) {

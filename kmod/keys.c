@@ -166,10 +166,20 @@ int cld_key_generate_secret(struct cld_keytfm *t, struct cld_object *o)
 	return cld_key_check_secret(t, o);
 }
 
-/* True if 1 <= d <= n - 1 for the curve's order n (both big-endian). */
+/*
+ * True if 1 <= d <= n - 1 for the curve's order n (both big-endian), in
+ * time that does not depend on the private scalar d: every byte is read,
+ * and d < n is the borrow out of d - n.
+ */
 static bool ec_scalar_ok(const struct ec_curve *c, const u8 *d)
 {
-	return memchr_inv(d, 0, c->len) && memcmp(d, c->order, c->len) < 0;
+	unsigned int i, borrow = 0, any = 0;
+
+	for (i = c->len; i--; ) {
+		borrow = ((unsigned int)d[i] - c->order[i] - borrow) >> 31;
+		any |= d[i];
+	}
+	return any && borrow;
 }
 
 /*

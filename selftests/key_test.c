@@ -464,6 +464,20 @@ TEST_F(key, import_rejections)
 	EXPECT_ERRNO(EFAULT, ioctl(clonedev_fd(self->cd),
 				   CLONEDEV_IOCTL_OBJECT_IMPORT, &im));
 	EXPECT_EQ(0, count_objects(self->cd));
+	/*
+	 * n + 1 is out of range too. The kernel's ECC takes [2, n - 3]
+	 * (crypto/ecc.c), so those ends are the keys nearest the bounds.
+	 */
+	memcpy(d, "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"
+		  "\xff\xff\xbc\xe6\xfa\xad\xa7\x17\x9e\x84\xf3\xb9\xca\xc2"
+		  "\xfc\x63\x25\x52", 32);
+	EXPECT_NEG_ERRNO(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
+	d[31] = 0x4e;
+	EXPECT_EQ(0, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
+	memset(d, 0, sizeof(d));
+	d[31] = 2;
+	EXPECT_EQ(0, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
+	EXPECT_EQ(2, count_objects(self->cd));
 	/* Only the co imports. */
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
 	EXPECT_NEG_ERRNO(EACCES, import_fixture(self->cd, "aes128.key",
@@ -471,7 +485,7 @@ TEST_F(key, import_rejections)
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	EXPECT_NEG_ERRNO(EACCES, import_fixture(self->cd, "ec256.pem", 0, &h));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, TEST_CO));
-	EXPECT_EQ(0, count_objects(self->cd));
+	EXPECT_EQ(2, count_objects(self->cd));
 }
 
 /* True if @needle occurs in @hay. */
