@@ -6,8 +6,9 @@
  * /dev/clonedev; one not in it) and from a session of each role (none,
  * po, co, cu). Each cell is the exact errno the kernel must give (ok: 0);
  * every cell is checked, and the tables are printed as the markdown of
- * docs/privileges.md. A refused request changes nothing: the slot list,
- * the objects, the domains and the policies are compared before and after.
+ * the privilege matrix in docs/security.md. A refused request changes
+ * nothing: the slot list, the objects, the domains and the policies are
+ * compared before and after.
  * Run as root in a VM with clonedev.ko loaded (selftests/vm/run).
  */
 #include <fcntl.h>

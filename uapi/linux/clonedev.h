@@ -14,7 +14,7 @@
  * The HSM administrator is a process with CAP_SYS_ADMIN in the initial user
  * namespace (CAP_NET_ADMIN is not enough): only it creates and deletes
  * partitions (-EPERM otherwise) and initializes a new partition. Who may
- * do what is tabled in docs/privileges.md.
+ * do what is tabled in the privilege matrix of docs/security.md.
  *
  * The store: whichever request opens it (module load, or the first
  * administrator request after the key is added), its sealing key is the
