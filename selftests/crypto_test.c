@@ -2076,7 +2076,7 @@ struct swapper {
 	unsigned int slot, h;
 	const unsigned char *val[2];
 	unsigned int len[2], flags[2];
-	volatile int stop;
+	int stop;			/* __atomic: set by the test */
 	int err;
 	unsigned int swaps;
 };
@@ -2089,7 +2089,7 @@ static void *swap_keys(void *arg)
 	int ret;
 
 	ret = session(&cd, w->slot, CLONEDEV_ROLE_CO, TEST_CO);
-	for (i = 1; !ret && !w->stop; i++) {
+	for (i = 1; !ret && !__atomic_load_n(&w->stop, __ATOMIC_RELAXED); i++) {
 		ret = clonedev_object_destroy(cd, w->h) ?:
 		      clonedev_object_import(cd, CLONEDEV_KEY_GENERIC_SECRET,
 					     w->flags[i % 2], "swap", NULL, 0,
@@ -2198,7 +2198,7 @@ static void run_race(struct __test_metadata *_metadata, struct swapper *w,
 		good += r[i].good;
 		bad += r[i].bad;
 	}
-	w->stop = 1;
+	__atomic_store_n(&w->stop, 1, __ATOMIC_RELAXED);
 	ASSERT_EQ(0, pthread_join(ts, NULL));
 	EXPECT_EQ(0, w->err) TH_LOG("swapper: %s", strerror(-w->err));
 	EXPECT_EQ(0, bad) TH_LOG("%u of %u calls used another key or failed",
