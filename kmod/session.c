@@ -120,6 +120,25 @@ static int replace_cred(struct cld_partition *p, struct cld_cred *where,
 	return ret;
 }
 
+/*
+ * Gives @role of @p the credential @cred durably. Attempts hashed against
+ * the old one are refused when they finish (verify()), and its reserved
+ * failures go with it. Must hold cld_hsm.lock.
+ */
+static int set_role_cred(struct cld_partition *p, u32 role,
+			 const struct cld_cred *cred)
+{
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	ret = replace_cred(p, &p->roles[role], cred);
+	if (!ret) {
+		p->role_gen[role]++;
+		p->pending[role] = 0;
+	}
+	return ret;
+}
+
 static bool is_quorum(const struct cld_partition *p)
 {
 	return p->auth == CLONEDEV_AUTH_QUORUM;
@@ -145,56 +164,120 @@ bool cld_session_is(const struct cld_session *s,
 	return logged_in(s, p) && s->role == role;
 }
 
-/* cu cannot log in while co is locked out: co's lockout locks both. */
-static bool locked(const struct cld_partition *p, u32 role)
+/* Wrong secrets that lock @role out (zeroize the partition for po). */
+static u32 max_failures(const struct cld_partition *p, u32 role)
 {
-	if (p->roles[role].flags & CLONEDEV_ROLE_LOCKED)
-		return true;
-	return role == CLONEDEV_ROLE_CU &&
-	       (p->roles[CLONEDEV_ROLE_CO].flags & CLONEDEV_ROLE_LOCKED);
+	return role == CLONEDEV_ROLE_PO ? CLD_MAX_PO_FAILURES :
+	       cld_policy(p, CLONEDEV_POLICY_MAX_FAILED_LOGINS);
 }
 
 /*
- * Counts a wrong password and applies the lockout rules; persists them.
- * Must hold cld_hsm.lock. Return: the errno for the caller.
+ * @role's wrong secrets: its failure count less the attempts still being
+ * hashed. After a crash during a hash nothing is pending, so the attempt
+ * counts as wrong.
  */
-static int record_failure(struct cld_partition *p, u32 role)
+static u32 settled_failures(const struct cld_partition *p, u32 role)
+{
+	u32 f = p->roles[role].failures;
+
+	return f > p->pending[role] ? f - p->pending[role] : 0;
+}
+
+/* cu cannot log in while co is locked out: co's lockout locks both. */
+static bool locked(const struct cld_partition *p, u32 role)
+{
+	if ((p->roles[role].flags & CLONEDEV_ROLE_LOCKED) ||
+	    (role != CLONEDEV_ROLE_PO &&
+	     settled_failures(p, role) >= max_failures(p, role)))
+		return true;
+	return role == CLONEDEV_ROLE_CU && locked(p, CLONEDEV_ROLE_CO);
+}
+
+/*
+ * Counts an attempt at @role as a failure, durably, before its secret is
+ * hashed: killing the hash does not undo it, and no more secrets are
+ * evaluated than the lockout allows. Must hold cld_hsm.lock.
+ */
+static int reserve_attempt(struct cld_partition *p, u32 role)
 {
 	struct cld_cred *c = &p->roles[role];
 	int ret;
 
+	lockdep_assert_held(&cld_hsm.lock);
+	if (c->failures >= max_failures(p, role))
+		return -EKEYREVOKED;
 	c->failures++;
-	if (role == CLONEDEV_ROLE_PO && c->failures >= CLD_MAX_PO_FAILURES) {
-		pr_notice("clonedev: slot %u zeroized after %u wrong po passwords\n",
-			  p->slot, c->failures);
-		cld_partition_zeroize(p);
-		return cld_partition_persist_clear(p) ?: -ESTALE;
-	} else if (role != CLONEDEV_ROLE_PO &&
-		   c->failures >=
-		   cld_policy(p, CLONEDEV_POLICY_MAX_FAILED_LOGINS)) {
-		c->flags |= CLONEDEV_ROLE_LOCKED;
-	}
 	ret = cld_partition_persist(p);
-	if (ret)
+	if (ret) {
+		c->failures--;
 		return ret;
-	return p->state == CLONEDEV_STATE_ZEROIZED ? -ESTALE : -EACCES;
+	}
+	p->pending[role]++;
+	return 0;
+}
+
+enum attempt_result {
+	ATTEMPT_VOID,		/* not evaluated: the reservation is undone */
+	ATTEMPT_WRONG,		/* a wrong secret: it stays a failure */
+	ATTEMPT_RIGHT,		/* the right secret: the wrong ones are cleared */
+};
+
+/*
+ * Ends an attempt reserve_attempt() counted and applies the lockout rules;
+ * persists them. Must hold cld_hsm.lock, and the credential must be the
+ * one the attempt was counted against. Return: the errno for the caller.
+ */
+static int finish_attempt(struct cld_partition *p, u32 role,
+			  enum attempt_result result, int ret)
+{
+	struct cld_cred *c = &p->roles[role];
+	int err;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	if (p->pending[role])
+		p->pending[role]--;
+	if (result == ATTEMPT_VOID && c->failures)
+		c->failures--;
+	else if (result == ATTEMPT_RIGHT)
+		c->failures = p->pending[role];
+	if (result == ATTEMPT_WRONG) {
+		ret = -EACCES;
+		if (role == CLONEDEV_ROLE_PO &&
+		    settled_failures(p, role) >= CLD_MAX_PO_FAILURES) {
+			pr_notice("clonedev: slot %u zeroized after %u wrong po passwords\n",
+				  p->slot, c->failures);
+			cld_partition_zeroize(p);
+			return cld_partition_persist_clear(p) ?: -ESTALE;
+		}
+		if (role != CLONEDEV_ROLE_PO &&
+		    settled_failures(p, role) >= max_failures(p, role))
+			c->flags |= CLONEDEV_ROLE_LOCKED;
+	}
+	err = cld_partition_persist(p);
+	return ret ?: err;
 }
 
 /*
  * Checks @pw against @role's credential. Must hold s->lock; takes and
- * drops cld_hsm.lock. Return: 0 with cld_hsm.lock held and *pp set, or an
- * errno with it released.
+ * drops cld_hsm.lock. The attempt is counted before the hash, and after it
+ * the lockout, the partition's generation and the credential are checked
+ * again, so neither a burst of parallel attempts nor a credential replaced
+ * during the hash gets more than one attempt per allowed failure.
+ * Return: 0 with cld_hsm.lock held and *pp set, or an errno with it
+ * released.
  */
 static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 		  bool quorum, struct cld_partition **pp)
 {
+	const struct cld_cred *now;
 	struct cld_partition *p;
 	struct cld_cred cred;
 	u8 hash[CLD_HASH_LEN];
+	u64 gen, role_gen;
 	bool challenge;
-	u64 gen;
 	int ret;
 
+	memset(&cred, 0, sizeof(cred));
 	mutex_lock(&cld_hsm.lock);
 	p = cld_session_partition(s);
 	if (!p) {
@@ -225,34 +308,53 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 		ret = -EKEYEXPIRED;
 		goto unlock;
 	}
+	ret = reserve_attempt(p, role);
+	if (ret)
+		goto unlock;
 	cred = challenge ? p->challenges[role] : p->roles[role];
 	gen = p->generation;
+	role_gen = p->role_gen[role];
 	mutex_unlock(&cld_hsm.lock);
 
 	ret = cld_cred_hash(&cred, pw, len, hash);
 	mutex_lock(&cld_hsm.lock);
 	p = cld_session_partition(s);
-	if (!ret && (!p || p->generation != gen))
+	/* A new generation or credential dropped the reservation. */
+	if (!p || p->generation != gen) {
 		ret = -ESTALE;
+		goto unlock;
+	}
+	if (p->role_gen[role] != role_gen) {
+		ret = -EACCES;
+		goto unlock;
+	}
+	now = challenge ? &p->challenges[role] : &p->roles[role];
+	if (ret) {
+		finish_attempt(p, role, ATTEMPT_VOID, ret);
+		goto unlock;
+	}
+	if (locked(p, role)) {
+		ret = finish_attempt(p, role, ATTEMPT_VOID, -EKEYREVOKED);
+		goto unlock;
+	}
+	if (memcmp(now->salt, cred.salt, CLD_SALT_LEN) ||
+	    crypto_memneq(now->hash, cred.hash, CLD_HASH_LEN)) {
+		ret = finish_attempt(p, role, ATTEMPT_VOID, -EACCES);
+		goto unlock;
+	}
+	if (crypto_memneq(hash, cred.hash, CLD_HASH_LEN)) {
+		ret = finish_attempt(p, role, ATTEMPT_WRONG, 0);
+		goto unlock;
+	}
+	ret = finish_attempt(p, role, ATTEMPT_RIGHT, 0);
 	if (ret)
 		goto unlock;
-	if (crypto_memneq(hash, cred.hash, CLD_HASH_LEN)) {
-		ret = record_failure(p, role);
-		goto unlock;
-	}
-	if (p->roles[role].failures) {
-		p->roles[role].failures = 0;
-		ret = cld_partition_persist(p);
-		if (ret)
-			goto unlock;
-	}
 	/* An activated partition keeps the secret a quorum login gave. */
 	if (quorum && p->activated && role != CLONEDEV_ROLE_PO) {
 		cld_partition_forget_role(p, role);
 		p->cache[role] = kmemdup(pw, len, GFP_KERNEL);
 	}
 	*pp = p;
-	ret = 0;
 	goto out;
 unlock:
 	mutex_unlock(&cld_hsm.lock);
@@ -478,6 +580,7 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 		cld_partition_assign(p, next);
 		cld_partition_destroy_objects(p);
 		cld_partition_deactivate(p);
+		memset(p->pending, 0, sizeof(p->pending));
 		p->generation++;
 	}
 	s->role = CLONEDEV_ROLE_NONE;
@@ -591,7 +694,7 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = replace_cred(p, &p->roles[cmd->role], &cred);
+	ret = set_role_cred(p, cmd->role, &cred);
 	if (!ret)
 		cld_partition_forget_role(p, cmd->role);
 out:
@@ -635,7 +738,7 @@ int cld_session_changepw(struct cld_session *s, void *arg)
 	if (!ret)
 		ret = verify(s, role, oldpw, cmd->old_len, false, &p);
 	if (!ret) {
-		ret = replace_cred(p, &p->roles[role], &cred);
+		ret = set_role_cred(p, role, &cred);
 		mutex_unlock(&cld_hsm.lock);
 	}
 	mutex_unlock(&s->lock);

@@ -3,9 +3,11 @@
  * clonedev selftests: sessions, partition init and roles on the ioctl
  * plane: slot selection, who may initialize, login and logout, role
  * initialization (po -> co -> cu), password change, co/cu lockout and po
- * zeroization, with the exact errno of every refusal.
+ * zeroization (also under parallel logins), with the exact errno of every
+ * refusal.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -334,6 +336,150 @@ TEST_F(role, deleted_partition)
 	EXPECT_NEG_ERRNO(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	EXPECT_NEG_ERRNO(ENODEV, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
 						    CU));
+}
+
+#define RACERS	64
+
+struct racer {
+	pthread_barrier_t *start;
+	unsigned int slot;
+	unsigned int role;
+	const char *password;
+	int ret;
+};
+
+static void *race_login(void *arg)
+{
+	struct racer *r = arg;
+	struct clonedev *cd;
+
+	r->ret = clonedev_open(&cd);
+	if (!r->ret)
+		r->ret = clonedev_slot_set(cd, r->slot);
+	pthread_barrier_wait(r->start);
+	if (!r->ret)
+		r->ret = clonedev_login(cd, r->role, r->password);
+	if (cd)
+		clonedev_close(cd);
+	return NULL;
+}
+
+/*
+ * RACERS sessions log in to @role at once, racer @right with @password and
+ * the others with a wrong one (no @right: -1); counts each result: 0,
+ * -EACCES, -EKEYREVOKED and anything else.
+ */
+static void race_logins(struct __test_metadata *_metadata, unsigned int slot,
+			unsigned int role, int right, const char *password,
+			int *ok, int *wrong, int *revoked, int *other)
+{
+	struct racer r[RACERS];
+	pthread_t t[RACERS];
+	pthread_barrier_t start;
+	int i;
+
+	*ok = *wrong = *revoked = *other = 0;
+	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, RACERS));
+	for (i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ .start = &start, .slot = slot,
+				       .role = role,
+				       .password = i == right ? password :
+						   "wrong" };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, race_login, &r[i]));
+	}
+	for (i = 0; i < RACERS; i++) {
+		pthread_join(t[i], NULL);
+		if (i == right)
+			continue;
+		if (r[i].ret == -EACCES)
+			(*wrong)++;
+		else if (r[i].ret == -EKEYREVOKED)
+			(*revoked)++;
+		else
+			(*other)++;
+	}
+	if (right >= 0) {
+		if (!r[right].ret)
+			(*ok)++;
+		else if (r[right].ret == -EKEYREVOKED)
+			(*revoked)++;
+		else
+			(*other)++;
+	}
+	pthread_barrier_destroy(&start);
+}
+
+/* 64 parallel wrong co passwords: exactly the policy's 10 are evaluated. */
+TEST_F(role, parallel_wrong_logins_lock_at_the_limit)
+{
+	struct clonedev_session_info si;
+	int ok, wrong, revoked, other;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, -1, NULL,
+		    &ok, &wrong, &revoked, &other);
+	EXPECT_EQ(10, wrong);
+	EXPECT_EQ(RACERS - 10, revoked);
+	EXPECT_EQ(0, other);
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
+	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED,
+		  si.roles[CLONEDEV_ROLE_CO].role_flags);
+	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						     CO));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
+}
+
+/*
+ * The right co password among 63 wrong ones: before it, fewer than 10
+ * wrong ones were evaluated; it clears them, and what follows it is what
+ * the counter shows.
+ */
+TEST_F(role, parallel_logins_with_the_right_one)
+{
+	struct clonedev_session_info si;
+	int ok, wrong, revoked, other;
+	unsigned int failures;
+	bool is_locked;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, RACERS / 2, CO,
+		    &ok, &wrong, &revoked, &other);
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(RACERS, ok + wrong + revoked);
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	failures = si.roles[CLONEDEV_ROLE_CO].failures;
+	is_locked = si.roles[CLONEDEV_ROLE_CO].role_flags &
+		    CLONEDEV_ROLE_LOCKED;
+	EXPECT_GE(10, failures);
+	EXPECT_EQ(failures == 10, is_locked);
+	if (ok) {
+		/* At most 9 before it, and those after it are counted. */
+		EXPECT_GE(9, wrong - (int)failures);
+		EXPECT_LE(0, wrong - (int)failures);
+	} else {
+		EXPECT_EQ(10, wrong);
+		EXPECT_EQ(10, failures);
+	}
+	EXPECT_EQ(is_locked ? -EKEYREVOKED : 0,
+		  clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+}
+
+/* 64 parallel wrong po passwords: 10 evaluated, the partition zeroized. */
+TEST_F(role, parallel_wrong_po_logins_zeroize_once)
+{
+	struct clonedev_session_info si;
+	int ok, wrong, revoked, other;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	race_logins(_metadata, self->slot, CLONEDEV_ROLE_PO, -1, NULL,
+		    &ok, &wrong, &revoked, &other);
+	/* The 10th wrong one zeroizes: -ESTALE, as do the later ones. */
+	EXPECT_EQ(9, wrong);
+	EXPECT_EQ(RACERS - 9, revoked + other);
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, si.state);
 }
 
 TEST_HARNESS_MAIN
