@@ -734,6 +734,9 @@ int cld_session_changepw(struct cld_session *s, void *arg)
 	mutex_lock(&cld_hsm.lock);
 	p = cld_session_partition(s);
 	ret = p && logged_in(s, p) ? 0 : -EACCES;
+	/* A quorum role's secret is M-of-N shares, never a password. */
+	if (!ret && is_quorum(p))
+		ret = -EOPNOTSUPP;
 	mutex_unlock(&cld_hsm.lock);
 	if (!ret)
 		ret = verify(s, role, oldpw, cmd->old_len, false, &p);

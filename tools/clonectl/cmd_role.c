@@ -131,6 +131,8 @@ int cli_login_error(struct cli *cli, int err, unsigned int role)
 	case EACCES:
 		return cli_error("logging in: the %s password is wrong.", r);
 	case EKEYREVOKED:
+		if (role == CLONEDEV_ROLE_PO)
+			return cli_error("logging in: as many po logins as the lockout allows are being checked at once; try again when they are done.");
 		if (role == CLONEDEV_ROLE_CU)
 			return cli_error("logging in: the cu role is locked out after too many wrong passwords (by its own or the co's); the co re-initializes it with 'role init -name cu', the po the co with 'role init -name co'.");
 		return cli_error("logging in: the co role is locked out after too many wrong passwords; the po re-initializes it with 'role init -name co'.");
@@ -270,10 +272,17 @@ int cmd_role_changepw(struct cli *cli, const struct command *cmd,
 		       newpw, sizeof(newpw)))
 		goto out;
 	ret = clonedev_role_changepw(cd, oldpw, newpw);
-	if (ret)
-		ret = ret == -EACCES ?
-		      cli_error("changing the password: the current password is wrong.") :
-		      cli_login_error(cli, ret, si.role);
+	if (ret == -EACCES)
+		ret = cli_error("changing the password: the current password is wrong.");
+	else if (ret == -EOPNOTSUPP && si.role == CLONEDEV_ROLE_PO)
+		ret = cli_error("changing the password: a quorum partition's po logs in with M-of-N shares, not a password; its secret changes only through new shares, made with 'partition init -quorum M/N -sharedir DIR'.");
+	else if (ret == -EOPNOTSUPP)
+		ret = cli_error("changing the password: a quorum partition's %s logs in with M-of-N shares, not a password; its secret changes only through new shares, which the %s makes with 'role init -name %s -quorum M/N -sharedir DIR'.",
+				clonedev_role_name(si.role),
+				clonedev_role_name(si.role - 1),
+				clonedev_role_name(si.role));
+	else if (ret)
+		ret = cli_login_error(cli, ret, si.role);
 	else if (!cli_json(cli))
 		printf("The %s password is changed.\n",
 		       clonedev_role_name(si.role));

@@ -407,9 +407,13 @@ struct clonedev_role_init {
  * @new_secret: input, pointer to the new password
  *
  * Changes the password of the role logged in on this session. A wrong
- * current password counts as a failed login.
+ * current password counts as a failed login. A quorum partition's roles
+ * have no password to change: their secret changes only with new shares
+ * (CLONEDEV_IOCTL_ROLE_INIT, CLONEDEV_IOCTL_PARTITION_INIT).
  *
- * Return: 0; -EACCES if not logged in or the current password is wrong.
+ * Return: 0; -EACCES if not logged in or the current password is wrong;
+ * -EOPNOTSUPP on a quorum partition (nothing checked or changed); -EINVAL
+ * for a password length out of range.
  */
 struct clonedev_role_changepw {
 	__u32 size;
