@@ -56,7 +56,7 @@ struct cld_partition {
 	 * failures; never stored. Reset with the credential or generation.
 	 */
 	u32 pending[4];
-	/* Bumped when a role's credential is replaced. */
+	/* Bumped when a role's credential is replaced: its logins end. */
 	u64 role_gen[4];
 	/* Activation (policy 22): never stored; wiped with the partition. */
 	bool activated;

@@ -121,9 +121,10 @@ static int replace_cred(struct cld_partition *p, struct cld_cred *where,
 }
 
 /*
- * Gives @role of @p the credential @cred durably. Attempts hashed against
- * the old one are refused when they finish (verify()), and its reserved
- * failures go with it. Must hold cld_hsm.lock.
+ * Gives @role of @p the credential @cred durably. Sessions logged in as
+ * @role are logged out, attempts hashed against the old one are refused
+ * when they finish (verify()), and its reserved failures go with it. Must
+ * hold cld_hsm.lock.
  */
 static int set_role_cred(struct cld_partition *p, u32 role,
 			 const struct cld_cred *cred)
@@ -154,7 +155,8 @@ struct cld_partition *cld_session_partition(struct cld_session *s)
 static bool logged_in(const struct cld_session *s,
 		      const struct cld_partition *p)
 {
-	return s->role != CLONEDEV_ROLE_NONE && p->generation == s->generation;
+	return s->role != CLONEDEV_ROLE_NONE && p->generation == s->generation &&
+	       p->role_gen[s->role] == s->role_gen;
 }
 
 /* True if @s is logged in to @p as @role. Must hold cld_hsm.lock. */
@@ -618,6 +620,7 @@ int cld_session_login(struct cld_session *s, void *arg)
 	if (!ret) {
 		s->role = cmd->role;
 		s->generation = p->generation;
+		s->role_gen = p->role_gen[cmd->role];
 		mutex_unlock(&cld_hsm.lock);
 	}
 	mutex_unlock(&s->lock);
@@ -741,7 +744,9 @@ int cld_session_changepw(struct cld_session *s, void *arg)
 	if (!ret)
 		ret = verify(s, role, oldpw, cmd->old_len, false, &p);
 	if (!ret) {
+		/* Other sessions of the role log out; this one stays. */
 		ret = set_role_cred(p, role, &cred);
+		s->role_gen = p->role_gen[role];
 		mutex_unlock(&cld_hsm.lock);
 	}
 	mutex_unlock(&s->lock);

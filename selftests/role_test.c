@@ -486,4 +486,112 @@ TEST_F(role, parallel_wrong_po_logins_zeroize_once)
 	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, si.state);
 }
 
+/* A role's new credential ends the other logins of that role. */
+TEST_F(role, role_change_logs_out_the_role)
+{
+	struct clonedev *other, *cu;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	ASSERT_EQ(0, clonedev_open(&other));
+	ASSERT_EQ(0, clonedev_open(&cu));
+	ASSERT_EQ(0, clonedev_slot_set(other, self->slot));
+	ASSERT_EQ(0, clonedev_slot_set(cu, self->slot));
+	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_login(cu, CLONEDEV_ROLE_CU, CU));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_role_changepw(self->cd, CO, "co-new"));
+	EXPECT_EQ(CLONEDEV_ROLE_CO, role_now(self->cd));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(other));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(other, CLONEDEV_ROLE_CU,
+						    "x"));
+	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(cu));
+
+	/* The po's role init of the co ends the co's login, not the cu's. */
+	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_PO, PO));
+	ASSERT_EQ(0, clonedev_role_init(other, CLONEDEV_ROLE_CO, "co-3"));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
+	EXPECT_EQ(CLONEDEV_ROLE_PO, role_now(other));
+	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(cu));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+						    "x"));
+	clonedev_close(cu);
+	clonedev_close(other);
+}
+
+struct old_pw_racer {
+	unsigned int slot;
+	int *changed;		/* set once changepw has returned */
+	int *stop;
+	int before;		/* logins with the old password before */
+	int after;		/* those still logged in once changed */
+	int err;		/* an unexpected result */
+};
+
+/*
+ * Logs in with the old co password until it fails after the change (or
+ * told to stop). A login that
+ * succeeded before the change was logged out by it; one that is still
+ * logged in after changepw returned got in with a replaced password.
+ */
+static void *old_pw_logins(void *arg)
+{
+	struct old_pw_racer *r = arg;
+	struct clonedev *cd;
+	int ret, changed;
+
+	r->err = clonedev_open(&cd) ?: clonedev_slot_set(cd, r->slot);
+	while (!r->err && !__atomic_load_n(r->stop, __ATOMIC_SEQ_CST)) {
+		ret = clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
+		changed = __atomic_load_n(r->changed, __ATOMIC_SEQ_CST);
+		if (!ret && !changed)
+			r->before++;
+		else if (!ret && role_now(cd) == CLONEDEV_ROLE_CO)
+			r->after++;
+		else if (ret && ret != -EACCES)
+			r->err = ret;
+		/* Wrong ones count: stop before the co is locked out. */
+		if (ret && changed)
+			break;
+	}
+	clonedev_close(cd);
+	return NULL;
+}
+
+#define OLD_PW_RACERS	4
+
+/* After changepw returns, no login with the old password is in. */
+TEST_F(role, changepw_racing_old_password_logins)
+{
+	int changed = 0, stop = 0;
+	struct old_pw_racer r[OLD_PW_RACERS];
+	pthread_t t[OLD_PW_RACERS];
+	int i, before = 0;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	for (i = 0; i < OLD_PW_RACERS; i++) {
+		r[i] = (struct old_pw_racer){ .slot = self->slot,
+					      .changed = &changed,
+					      .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, old_pw_logins, &r[i]));
+	}
+	while (!__atomic_load_n(&r[0].before, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&r[0].err, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	ASSERT_EQ(0, clonedev_role_changepw(self->cd, CO, "co-new"));
+	__atomic_store_n(&changed, 1, __ATOMIC_SEQ_CST);
+	usleep(200000);
+	__atomic_store_n(&stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < OLD_PW_RACERS; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, r[i].err);
+		EXPECT_EQ(0, r[i].after);
+		before += r[i].before;
+	}
+	EXPECT_LT(0, before);
+	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						CO));
+	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "co-new"));
+}
+
 TEST_HARNESS_MAIN

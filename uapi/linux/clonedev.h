@@ -377,7 +377,7 @@ struct clonedev_logout {
  *
  * Sets the role's password (on a quorum partition: a new secret made in
  * the kernel, handed out as shares) and clears its lockout and failure
- * count.
+ * count. Sessions logged in as @role are logged out.
  *
  * Return: 0; -EACCES if the session's role may not initialize @role;
  * -EINVAL for a bad role, length or quorum, or a credential of the other
@@ -407,7 +407,8 @@ struct clonedev_role_init {
  * @new_secret: input, pointer to the new password
  *
  * Changes the password of the role logged in on this session. A wrong
- * current password counts as a failed login. A quorum partition's roles
+ * current password counts as a failed login. Other sessions logged in as
+ * the role are logged out. A quorum partition's roles
  * have no password to change: their secret changes only with new shares
  * (CLONEDEV_IOCTL_ROLE_INIT, CLONEDEV_IOCTL_PARTITION_INIT).
  *
