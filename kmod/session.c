@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "clone.h"
 #include "domain.h"
@@ -196,9 +197,19 @@ static bool locked(const struct cld_partition *p, u32 role)
 }
 
 /*
+ * Logins that found every allowed attempt being checked wait here for one
+ * to end; attempt_seq (under cld_hsm.lock) counts the ends.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(attempt_wq);
+static unsigned long attempt_seq;
+
+/*
  * Counts an attempt at @role as a failure, durably, before its secret is
  * hashed: killing the hash does not undo it, and no more secrets are
- * evaluated than the lockout allows. Must hold cld_hsm.lock.
+ * evaluated than the lockout allows. Must hold cld_hsm.lock. Return: 0;
+ * -EAGAIN if every allowed attempt is being checked (wait for one to end);
+ * -EKEYREVOKED if none is left (-ESTALE for the po: that zeroizes); an
+ * error of the store.
  */
 static int reserve_attempt(struct cld_partition *p, u32 role)
 {
@@ -206,8 +217,15 @@ static int reserve_attempt(struct cld_partition *p, u32 role)
 	int ret;
 
 	lockdep_assert_held(&cld_hsm.lock);
-	if (c->failures >= max_failures(p, role))
-		return -EKEYREVOKED;
+	if (c->failures >= max_failures(p, role)) {
+		if (p->pending[role])
+			return -EAGAIN;
+		if (role != CLONEDEV_ROLE_PO)
+			return -EKEYREVOKED;
+		/* The 10th was cut short (a crash): it counts. */
+		cld_partition_zeroize(p);
+		return cld_partition_persist_clear(p) ?: -ESTALE;
+	}
 	c->failures++;
 	ret = cld_partition_persist(p);
 	if (ret) {
@@ -275,11 +293,13 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 	struct cld_partition *p;
 	struct cld_cred cred;
 	u8 hash[CLD_HASH_LEN];
+	unsigned long seq;
 	u64 gen, role_gen;
 	bool challenge;
 	int ret;
 
 	memset(&cred, 0, sizeof(cred));
+again:
 	mutex_lock(&cld_hsm.lock);
 	p = cld_session_partition(s);
 	if (!p) {
@@ -311,6 +331,15 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 		goto unlock;
 	}
 	ret = reserve_attempt(p, role);
+	if (ret == -EAGAIN) {
+		seq = attempt_seq;
+		mutex_unlock(&cld_hsm.lock);
+		ret = wait_event_interruptible(attempt_wq,
+					       READ_ONCE(attempt_seq) != seq);
+		if (ret)
+			goto out;
+		goto again;
+	}
 	if (ret)
 		goto unlock;
 	cred = challenge ? p->challenges[role] : p->roles[role];
@@ -320,6 +349,9 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 
 	ret = cld_cred_hash(&cred, pw, len, hash);
 	mutex_lock(&cld_hsm.lock);
+	/* Whatever comes of it, the waiters look again. */
+	WRITE_ONCE(attempt_seq, attempt_seq + 1);
+	wake_up_all(&attempt_wq);
 	p = cld_session_partition(s);
 	/* A new generation or credential dropped the reservation. */
 	if (!p || p->generation != gen) {

@@ -131,8 +131,6 @@ int cli_login_error(struct cli *cli, int err, unsigned int role)
 	case EACCES:
 		return cli_error("logging in: the %s password is wrong.", r);
 	case EKEYREVOKED:
-		if (role == CLONEDEV_ROLE_PO)
-			return cli_error("logging in: as many po logins as the lockout allows are being checked at once; try again when they are done.");
 		if (role == CLONEDEV_ROLE_CU)
 			return cli_error("logging in: the cu role is locked out after too many wrong passwords (by its own or the co's); the co re-initializes it with 'role init -name cu', the po the co with 'role init -name co'.");
 		return cli_error("logging in: the co role is locked out after too many wrong passwords; the po re-initializes it with 'role init -name co'.");

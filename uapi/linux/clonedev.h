@@ -324,12 +324,13 @@ struct clonedev_partition_init {
  * Every attempt is counted as a failed login, durably, before its secret
  * is checked, and uncounted if it turns out right (a right one clears the
  * count); while as many attempts as the lockout allows are being checked,
- * further ones are refused unchecked.
+ * further ones wait for them, and are refused unchecked if they lock the
+ * role out.
  *
  * Return: 0; -EACCES for a wrong password or combination, or one checked
  * against a credential replaced meanwhile (not counted); -EKEYREVOKED
- * if the role is locked out or no attempt is left; -ENOKEY if the role has no credential (or
- * no challenge) yet; -EKEYEXPIRED for a password to a quorum partition
+ * if the role is locked out; -EINTR if a signal came while waiting;
+ * -ENOKEY if the role has no credential (or no challenge) yet; -EKEYEXPIRED for a password to a quorum partition
  * that is not activated or has not cached the role's secret;
  * -ENODEV with no slot set; -ESTALE if the partition is zeroized (after
  * this attempt, too); -EINVAL for shares to a password partition, a po
