@@ -323,6 +323,7 @@ void cld_partition_zeroize(struct cld_partition *p)
 	memzero_explicit(p->roles, sizeof(p->roles));
 	memzero_explicit(p->challenges, sizeof(p->challenges));
 	memzero_explicit(p->domains, sizeof(p->domains));
+	memset(p->pending, 0, sizeof(p->pending));
 	p->n_domains = 0;
 	cld_partition_destroy_objects(p);
 	p->state = CLONEDEV_STATE_ZEROIZED;

@@ -51,6 +51,13 @@ struct cld_partition {
 	struct cld_domain domains[CLD_MAX_DOMAINS];
 	u32 policies[CLONEDEV_POLICY_COUNT];	/* in kmod/policy.c order */
 	u32 suites_disabled;		/* CPv4 suites turned off by the po */
+	/*
+	 * Logins of each role being hashed, already counted in its
+	 * failures; never stored. Reset with the credential or generation.
+	 */
+	u32 pending[4];
+	/* Bumped when a role's credential is replaced: its logins end. */
+	u64 role_gen[4];
 	/* Activation (policy 22): never stored; wiped with the partition. */
 	bool activated;
 	u8 *cache[4];			/* role secrets, kfree_sensitive() */

@@ -12,7 +12,10 @@
 
 #include "role.h"
 
-/* One HMAC transform for every derivation; kdf_lock serialises its key. */
+/*
+ * One HMAC transform for every derivation; kdf_lock serialises its key,
+ * which holds a password only while its hash is being computed.
+ */
 static struct crypto_shash *kdf_hmac;
 static DEFINE_MUTEX(kdf_lock);
 static unsigned int kdf_iterations;
@@ -59,6 +62,19 @@ void cld_role_uninit(void)
 	crypto_free_shash(kdf_hmac);
 }
 
+/*
+ * Keys the shared transform with zeros, so the state HMAC derived from the
+ * last password (its padded key blocks) does not stay in memory. Must hold
+ * kdf_lock.
+ */
+static int wipe_key(void)
+{
+	static const u8 zero[CLD_HASH_LEN];
+
+	lockdep_assert_held(&kdf_lock);
+	return crypto_shash_setkey(kdf_hmac, zero, sizeof(zero));
+}
+
 /* PBKDF2 with a 32-byte output: one block, T1 = U1 ^ U2 ^ ... ^ Uc. */
 static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
 		  u32 iterations, u8 *out)
@@ -91,6 +107,7 @@ static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
 out:
 	shash_desc_zero(desc);
 	memzero_explicit(u, sizeof(u));
+	ret = wipe_key() ?: ret;
 	mutex_unlock(&kdf_lock);
 	return ret;
 }

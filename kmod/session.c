@@ -13,6 +13,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#include <linux/wait.h>
 
 #include "clone.h"
 #include "domain.h"
@@ -120,6 +121,26 @@ static int replace_cred(struct cld_partition *p, struct cld_cred *where,
 	return ret;
 }
 
+/*
+ * Gives @role of @p the credential @cred durably. Sessions logged in as
+ * @role are logged out, attempts hashed against the old one are refused
+ * when they finish (verify()), and its reserved failures go with it. Must
+ * hold cld_hsm.lock.
+ */
+static int set_role_cred(struct cld_partition *p, u32 role,
+			 const struct cld_cred *cred)
+{
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	ret = replace_cred(p, &p->roles[role], cred);
+	if (!ret) {
+		p->role_gen[role]++;
+		p->pending[role] = 0;
+	}
+	return ret;
+}
+
 static bool is_quorum(const struct cld_partition *p)
 {
 	return p->auth == CLONEDEV_AUTH_QUORUM;
@@ -135,7 +156,8 @@ struct cld_partition *cld_session_partition(struct cld_session *s)
 static bool logged_in(const struct cld_session *s,
 		      const struct cld_partition *p)
 {
-	return s->role != CLONEDEV_ROLE_NONE && p->generation == s->generation;
+	return s->role != CLONEDEV_ROLE_NONE && p->generation == s->generation &&
+	       p->role_gen[s->role] == s->role_gen;
 }
 
 /* True if @s is logged in to @p as @role. Must hold cld_hsm.lock. */
@@ -145,56 +167,139 @@ bool cld_session_is(const struct cld_session *s,
 	return logged_in(s, p) && s->role == role;
 }
 
-/* cu cannot log in while co is locked out: co's lockout locks both. */
-static bool locked(const struct cld_partition *p, u32 role)
+/* Wrong secrets that lock @role out (zeroize the partition for po). */
+static u32 max_failures(const struct cld_partition *p, u32 role)
 {
-	if (p->roles[role].flags & CLONEDEV_ROLE_LOCKED)
-		return true;
-	return role == CLONEDEV_ROLE_CU &&
-	       (p->roles[CLONEDEV_ROLE_CO].flags & CLONEDEV_ROLE_LOCKED);
+	return role == CLONEDEV_ROLE_PO ? CLD_MAX_PO_FAILURES :
+	       cld_policy(p, CLONEDEV_POLICY_MAX_FAILED_LOGINS);
 }
 
 /*
- * Counts a wrong password and applies the lockout rules; persists them.
- * Must hold cld_hsm.lock. Return: the errno for the caller.
+ * @role's wrong secrets: its failure count less the attempts still being
+ * hashed. After a crash during a hash nothing is pending, so the attempt
+ * counts as wrong.
  */
-static int record_failure(struct cld_partition *p, u32 role)
+static u32 settled_failures(const struct cld_partition *p, u32 role)
+{
+	u32 f = p->roles[role].failures;
+
+	return f > p->pending[role] ? f - p->pending[role] : 0;
+}
+
+/* cu cannot log in while co is locked out: co's lockout locks both. */
+static bool locked(const struct cld_partition *p, u32 role)
+{
+	if ((p->roles[role].flags & CLONEDEV_ROLE_LOCKED) ||
+	    (role != CLONEDEV_ROLE_PO &&
+	     settled_failures(p, role) >= max_failures(p, role)))
+		return true;
+	return role == CLONEDEV_ROLE_CU && locked(p, CLONEDEV_ROLE_CO);
+}
+
+/*
+ * Logins that found every allowed attempt being checked wait here for one
+ * to end; attempt_seq (under cld_hsm.lock) counts the ends.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(attempt_wq);
+static unsigned long attempt_seq;
+
+/*
+ * Counts an attempt at @role as a failure, durably, before its secret is
+ * hashed: killing the hash does not undo it, and no more secrets are
+ * evaluated than the lockout allows. Must hold cld_hsm.lock. Return: 0;
+ * -EAGAIN if every allowed attempt is being checked (wait for one to end);
+ * -EKEYREVOKED if none is left (-ESTALE for the po: that zeroizes); an
+ * error of the store.
+ */
+static int reserve_attempt(struct cld_partition *p, u32 role)
 {
 	struct cld_cred *c = &p->roles[role];
 	int ret;
 
-	c->failures++;
-	if (role == CLONEDEV_ROLE_PO && c->failures >= CLD_MAX_PO_FAILURES) {
-		pr_notice("clonedev: slot %u zeroized after %u wrong po passwords\n",
-			  p->slot, c->failures);
+	lockdep_assert_held(&cld_hsm.lock);
+	if (c->failures >= max_failures(p, role)) {
+		if (p->pending[role])
+			return -EAGAIN;
+		if (role != CLONEDEV_ROLE_PO)
+			return -EKEYREVOKED;
+		/* The 10th was cut short (a crash): it counts. */
 		cld_partition_zeroize(p);
 		return cld_partition_persist_clear(p) ?: -ESTALE;
-	} else if (role != CLONEDEV_ROLE_PO &&
-		   c->failures >=
-		   cld_policy(p, CLONEDEV_POLICY_MAX_FAILED_LOGINS)) {
-		c->flags |= CLONEDEV_ROLE_LOCKED;
 	}
+	c->failures++;
 	ret = cld_partition_persist(p);
-	if (ret)
+	if (ret) {
+		c->failures--;
 		return ret;
-	return p->state == CLONEDEV_STATE_ZEROIZED ? -ESTALE : -EACCES;
+	}
+	p->pending[role]++;
+	return 0;
+}
+
+enum attempt_result {
+	ATTEMPT_VOID,		/* not evaluated: the reservation is undone */
+	ATTEMPT_WRONG,		/* a wrong secret: it stays a failure */
+	ATTEMPT_RIGHT,		/* the right secret: the wrong ones are cleared */
+};
+
+/*
+ * Ends an attempt reserve_attempt() counted and applies the lockout rules;
+ * persists them. Must hold cld_hsm.lock, and the credential must be the
+ * one the attempt was counted against. Return: the errno for the caller.
+ */
+static int finish_attempt(struct cld_partition *p, u32 role,
+			  enum attempt_result result, int ret)
+{
+	struct cld_cred *c = &p->roles[role];
+	int err;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	if (p->pending[role])
+		p->pending[role]--;
+	if (result == ATTEMPT_VOID && c->failures)
+		c->failures--;
+	else if (result == ATTEMPT_RIGHT)
+		c->failures = p->pending[role];
+	if (result == ATTEMPT_WRONG) {
+		ret = -EACCES;
+		if (role == CLONEDEV_ROLE_PO &&
+		    settled_failures(p, role) >= CLD_MAX_PO_FAILURES) {
+			pr_notice("clonedev: slot %u zeroized after %u wrong po passwords\n",
+				  p->slot, c->failures);
+			cld_partition_zeroize(p);
+			return cld_partition_persist_clear(p) ?: -ESTALE;
+		}
+		if (role != CLONEDEV_ROLE_PO &&
+		    settled_failures(p, role) >= max_failures(p, role))
+			c->flags |= CLONEDEV_ROLE_LOCKED;
+	}
+	err = cld_partition_persist(p);
+	return ret ?: err;
 }
 
 /*
  * Checks @pw against @role's credential. Must hold s->lock; takes and
- * drops cld_hsm.lock. Return: 0 with cld_hsm.lock held and *pp set, or an
- * errno with it released.
+ * drops cld_hsm.lock. The attempt is counted before the hash, and after it
+ * the lockout, the partition's generation and the credential are checked
+ * again, so neither a burst of parallel attempts nor a credential replaced
+ * during the hash gets more than one attempt per allowed failure.
+ * Return: 0 with cld_hsm.lock held and *pp set, or an errno with it
+ * released.
  */
 static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 		  bool quorum, struct cld_partition **pp)
 {
+	const struct cld_cred *now;
 	struct cld_partition *p;
 	struct cld_cred cred;
 	u8 hash[CLD_HASH_LEN];
+	unsigned long seq;
+	u64 gen, role_gen;
 	bool challenge;
-	u64 gen;
 	int ret;
 
+	memset(&cred, 0, sizeof(cred));
+again:
 	mutex_lock(&cld_hsm.lock);
 	p = cld_session_partition(s);
 	if (!p) {
@@ -225,34 +330,65 @@ static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
 		ret = -EKEYEXPIRED;
 		goto unlock;
 	}
+	ret = reserve_attempt(p, role);
+	if (ret == -EAGAIN) {
+		seq = attempt_seq;
+		mutex_unlock(&cld_hsm.lock);
+		ret = wait_event_interruptible(attempt_wq,
+					       READ_ONCE(attempt_seq) != seq);
+		if (ret)
+			goto out;
+		goto again;
+	}
+	if (ret)
+		goto unlock;
 	cred = challenge ? p->challenges[role] : p->roles[role];
 	gen = p->generation;
+	role_gen = p->role_gen[role];
 	mutex_unlock(&cld_hsm.lock);
 
 	ret = cld_cred_hash(&cred, pw, len, hash);
 	mutex_lock(&cld_hsm.lock);
+	/* Whatever comes of it, the waiters look again. */
+	WRITE_ONCE(attempt_seq, attempt_seq + 1);
+	wake_up_all(&attempt_wq);
 	p = cld_session_partition(s);
-	if (!ret && (!p || p->generation != gen))
+	/* A new generation or credential dropped the reservation. */
+	if (!p || p->generation != gen) {
 		ret = -ESTALE;
+		goto unlock;
+	}
+	if (p->role_gen[role] != role_gen) {
+		ret = -EACCES;
+		goto unlock;
+	}
+	now = challenge ? &p->challenges[role] : &p->roles[role];
+	if (ret) {
+		finish_attempt(p, role, ATTEMPT_VOID, ret);
+		goto unlock;
+	}
+	if (locked(p, role)) {
+		ret = finish_attempt(p, role, ATTEMPT_VOID, -EKEYREVOKED);
+		goto unlock;
+	}
+	if (memcmp(now->salt, cred.salt, CLD_SALT_LEN) ||
+	    crypto_memneq(now->hash, cred.hash, CLD_HASH_LEN)) {
+		ret = finish_attempt(p, role, ATTEMPT_VOID, -EACCES);
+		goto unlock;
+	}
+	if (crypto_memneq(hash, cred.hash, CLD_HASH_LEN)) {
+		ret = finish_attempt(p, role, ATTEMPT_WRONG, 0);
+		goto unlock;
+	}
+	ret = finish_attempt(p, role, ATTEMPT_RIGHT, 0);
 	if (ret)
 		goto unlock;
-	if (crypto_memneq(hash, cred.hash, CLD_HASH_LEN)) {
-		ret = record_failure(p, role);
-		goto unlock;
-	}
-	if (p->roles[role].failures) {
-		p->roles[role].failures = 0;
-		ret = cld_partition_persist(p);
-		if (ret)
-			goto unlock;
-	}
 	/* An activated partition keeps the secret a quorum login gave. */
 	if (quorum && p->activated && role != CLONEDEV_ROLE_PO) {
 		cld_partition_forget_role(p, role);
 		p->cache[role] = kmemdup(pw, len, GFP_KERNEL);
 	}
 	*pp = p;
-	ret = 0;
 	goto out;
 unlock:
 	mutex_unlock(&cld_hsm.lock);
@@ -478,6 +614,7 @@ int cld_session_partition_init(struct cld_session *s, void *arg)
 		cld_partition_assign(p, next);
 		cld_partition_destroy_objects(p);
 		cld_partition_deactivate(p);
+		memset(p->pending, 0, sizeof(p->pending));
 		p->generation++;
 	}
 	s->role = CLONEDEV_ROLE_NONE;
@@ -515,6 +652,7 @@ int cld_session_login(struct cld_session *s, void *arg)
 	if (!ret) {
 		s->role = cmd->role;
 		s->generation = p->generation;
+		s->role_gen = p->role_gen[cmd->role];
 		mutex_unlock(&cld_hsm.lock);
 	}
 	mutex_unlock(&s->lock);
@@ -591,7 +729,7 @@ int cld_session_role_init(struct cld_session *s, void *arg)
 		ret = -EINVAL;
 		goto out;
 	}
-	ret = replace_cred(p, &p->roles[cmd->role], &cred);
+	ret = set_role_cred(p, cmd->role, &cred);
 	if (!ret)
 		cld_partition_forget_role(p, cmd->role);
 out:
@@ -631,11 +769,16 @@ int cld_session_changepw(struct cld_session *s, void *arg)
 	mutex_lock(&cld_hsm.lock);
 	p = cld_session_partition(s);
 	ret = p && logged_in(s, p) ? 0 : -EACCES;
+	/* A quorum role's secret is M-of-N shares, never a password. */
+	if (!ret && is_quorum(p))
+		ret = -EOPNOTSUPP;
 	mutex_unlock(&cld_hsm.lock);
 	if (!ret)
 		ret = verify(s, role, oldpw, cmd->old_len, false, &p);
 	if (!ret) {
-		ret = replace_cred(p, &p->roles[role], &cred);
+		/* Other sessions of the role log out; this one stays. */
+		ret = set_role_cred(p, role, &cred);
+		s->role_gen = p->role_gen[role];
 		mutex_unlock(&cld_hsm.lock);
 	}
 	mutex_unlock(&s->lock);

@@ -16,6 +16,7 @@ struct cld_session {
 	u64 serial;		/* the selected partition's serial */
 	u32 role;		/* enum clonedev_role */
 	u64 generation;		/* the partition's generation at login */
+	u64 role_gen;		/* the role's credential generation then */
 	struct cld_clone *clone;	/* the session's clone, if any */
 	struct cld_ops *ops;		/* keys in use (kmod/ops.c) */
 };

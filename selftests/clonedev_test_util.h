@@ -4,6 +4,7 @@
 #define CLONEDEV_TEST_UTIL_H
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +77,78 @@ static inline int count_objects(struct clonedev *cd)
 
 	free(h);
 	return n;
+}
+
+#define RACERS	64
+
+struct racer {
+	pthread_barrier_t *start;
+	unsigned int slot;
+	unsigned int role;
+	const char *password;
+	int ret;
+};
+
+static inline void *race_login(void *arg)
+{
+	struct racer *r = arg;
+	struct clonedev *cd;
+
+	r->ret = clonedev_open(&cd);
+	if (!r->ret)
+		r->ret = clonedev_slot_set(cd, r->slot);
+	pthread_barrier_wait(r->start);
+	if (!r->ret)
+		r->ret = clonedev_login(cd, r->role, r->password);
+	if (cd)
+		clonedev_close(cd);
+	return NULL;
+}
+
+/*
+ * RACERS sessions log in to @role at once, racer @right with @password and
+ * the others with a wrong one (no @right: -1); counts each result: 0,
+ * -EACCES, -EKEYREVOKED and anything else.
+ */
+static inline void race_logins(struct __test_metadata *_metadata,
+			       unsigned int slot, unsigned int role, int right,
+			       const char *password, int *ok, int *wrong,
+			       int *revoked, int *other)
+{
+	struct racer r[RACERS];
+	pthread_t t[RACERS];
+	pthread_barrier_t start;
+	int i;
+
+	*ok = *wrong = *revoked = *other = 0;
+	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, RACERS));
+	for (i = 0; i < RACERS; i++) {
+		r[i] = (struct racer){ .start = &start, .slot = slot,
+				       .role = role,
+				       .password = i == right ? password :
+						   "wrong" };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, race_login, &r[i]));
+	}
+	for (i = 0; i < RACERS; i++) {
+		pthread_join(t[i], NULL);
+		if (i == right)
+			continue;
+		if (r[i].ret == -EACCES)
+			(*wrong)++;
+		else if (r[i].ret == -EKEYREVOKED)
+			(*revoked)++;
+		else
+			(*other)++;
+	}
+	if (right >= 0) {
+		if (!r[right].ret)
+			(*ok)++;
+		else if (r[right].ret == -EKEYREVOKED)
+			(*revoked)++;
+		else
+			(*other)++;
+	}
+	pthread_barrier_destroy(&start);
 }
 
 #endif /* CLONEDEV_TEST_UTIL_H */

@@ -166,6 +166,14 @@ expect "the challenge alone once it is cached" 0 "^Logged in as co\.$" "" -- \
 	clonectl role login -slot 1 -name co -password chal
 expect "role show tells" 0 "^  co: initialized, 0 failed logins in a row, challenge set, secret cached$" "" -- \
 	clonectl role show -slot 1
+expect "role changepw on a quorum partition is refused" 1 "" \
+	"clonectl: changing the password: a quorum partition's co logs in with M-of-N shares, not a password; its secret changes only through new shares, which the po makes with 'role init -name co -quorum M/N -sharedir DIR'." -- \
+	sh -c 'printf "%s\n" "role login -slot 1 -name co -password chal" "role changepw -oldpw chal -newpw newpw" | clonectl'
+expect "the shares still log in" 0 "^Logged in as co\.$" "" -- \
+	clonectl role login -slot 1 -name co -sharedir "$shares/co"
+expect "the refused password does not" 1 "" \
+	"clonectl: logging in: the co password is wrong." -- \
+	clonectl role login -slot 1 -name co -password newpw
 expect "a password partition is not activated" 1 "" \
 	"clonectl: activating the partition: only quorum partitions are activated." -- \
 	pw "partition activate"

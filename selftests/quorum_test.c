@@ -433,4 +433,55 @@ TEST_F(quorum, activation_is_for_quorum_partitions)
 	clonedev_close(pw);
 }
 
+/* changepw would turn an M-of-N role into a one-person password. */
+TEST_F(quorum, changepw_is_refused)
+{
+	const int two[] = { 1, 3 };
+	struct clonedev_share co[3];
+
+	activated_co(_metadata, self, co);
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
+	EXPECT_NEG_ERRNO(EOPNOTSUPP, clonedev_role_changepw(self->cd, "chal",
+							    "pw"));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
+	EXPECT_NEG_ERRNO(EOPNOTSUPP, clonedev_role_changepw(self->cd, "chal",
+							    "pw"));
+	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_CO));
+	/* The shares and the challenge still log in; the new password not. */
+	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						"pw"));
+	EXPECT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
+	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
+				(const int[]){ 1, 2, 3 }, 3));
+	EXPECT_NEG_ERRNO(EOPNOTSUPP, clonedev_role_changepw(self->cd, "x",
+							    "pw"));
+	EXPECT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
+				(const int[]){ 2, 4, 5 }, 3));
+}
+
+/* 64 parallel wrong challenges: exactly the policy's 10 are evaluated. */
+TEST_F(quorum, parallel_wrong_challenges_lock_at_the_limit)
+{
+	const int two[] = { 1, 3 };
+	struct clonedev_share co[3];
+	int ok, wrong, revoked, other;
+
+	activated_co(_metadata, self, co);
+	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
+	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, -1, NULL,
+		    &ok, &wrong, &revoked, &other);
+	EXPECT_EQ(10, wrong);
+	EXPECT_EQ(RACERS - 10, revoked);
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(10, failures(self->cd, CLONEDEV_ROLE_CO));
+	EXPECT_EQ(CLONEDEV_ROLE_LOCKED,
+		  role_flags(self->cd, CLONEDEV_ROLE_CO) &
+		  CLONEDEV_ROLE_LOCKED);
+	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd,
+						     CLONEDEV_ROLE_CO, "chal"));
+	EXPECT_NEG_ERRNO(EKEYREVOKED, login_with(self->cd, CLONEDEV_ROLE_CO,
+						 co, two, 2));
+}
+
 TEST_HARNESS_MAIN

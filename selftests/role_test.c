@@ -3,9 +3,11 @@
  * clonedev selftests: sessions, partition init and roles on the ioctl
  * plane: slot selection, who may initialize, login and logout, role
  * initialization (po -> co -> cu), password change, co/cu lockout and po
- * zeroization, with the exact errno of every refusal.
+ * zeroization (also under parallel logins), with the exact errno of every
+ * refusal.
  */
 #include <fcntl.h>
+#include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -334,6 +336,191 @@ TEST_F(role, deleted_partition)
 	EXPECT_NEG_ERRNO(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	EXPECT_NEG_ERRNO(ENODEV, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
 						    CU));
+}
+
+/* 64 parallel wrong co passwords: exactly the policy's 10 are evaluated. */
+TEST_F(role, parallel_wrong_logins_lock_at_the_limit)
+{
+	struct clonedev_session_info si;
+	int ok, wrong, revoked, other;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, -1, NULL,
+		    &ok, &wrong, &revoked, &other);
+	EXPECT_EQ(10, wrong);
+	EXPECT_EQ(RACERS - 10, revoked);
+	EXPECT_EQ(0, other);
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
+	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED,
+		  si.roles[CLONEDEV_ROLE_CO].role_flags);
+	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						     CO));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
+}
+
+/*
+ * The right co password among 63 wrong ones: before it, fewer than 10
+ * wrong ones were evaluated; it clears them, and what follows it is what
+ * the counter shows.
+ */
+TEST_F(role, parallel_logins_with_the_right_one)
+{
+	struct clonedev_session_info si;
+	int ok, wrong, revoked, other;
+	unsigned int failures;
+	bool is_locked;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, RACERS / 2, CO,
+		    &ok, &wrong, &revoked, &other);
+	EXPECT_EQ(0, other);
+	EXPECT_EQ(RACERS, ok + wrong + revoked);
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	failures = si.roles[CLONEDEV_ROLE_CO].failures;
+	is_locked = si.roles[CLONEDEV_ROLE_CO].role_flags &
+		    CLONEDEV_ROLE_LOCKED;
+	EXPECT_GE(10, failures);
+	EXPECT_EQ(failures == 10, is_locked);
+	if (ok) {
+		/* At most 9 before it, and those after it are counted. */
+		EXPECT_GE(9, wrong - (int)failures);
+		EXPECT_LE(0, wrong - (int)failures);
+	} else {
+		EXPECT_EQ(10, wrong);
+		EXPECT_EQ(10, failures);
+	}
+	EXPECT_EQ(is_locked ? -EKEYREVOKED : 0,
+		  clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+}
+
+/* 64 parallel wrong po passwords: 10 evaluated, the partition zeroized. */
+TEST_F(role, parallel_wrong_po_logins_zeroize_once)
+{
+	struct clonedev_session_info si;
+	int ok, wrong, revoked, other;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	race_logins(_metadata, self->slot, CLONEDEV_ROLE_PO, -1, NULL,
+		    &ok, &wrong, &revoked, &other);
+	/*
+	 * The 10th wrong one zeroizes (-ESTALE); the others waited for the
+	 * 10 being checked and find the partition zeroized (-ESTALE).
+	 */
+	EXPECT_EQ(9, wrong);
+	EXPECT_EQ(0, revoked);
+	EXPECT_EQ(RACERS - 9, other);
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, si.state);
+}
+
+/* A role's new credential ends the other logins of that role. */
+TEST_F(role, role_change_logs_out_the_role)
+{
+	struct clonedev *other, *cu;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	ASSERT_EQ(0, clonedev_open(&other));
+	ASSERT_EQ(0, clonedev_open(&cu));
+	ASSERT_EQ(0, clonedev_slot_set(other, self->slot));
+	ASSERT_EQ(0, clonedev_slot_set(cu, self->slot));
+	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_login(cu, CLONEDEV_ROLE_CU, CU));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_role_changepw(self->cd, CO, "co-new"));
+	EXPECT_EQ(CLONEDEV_ROLE_CO, role_now(self->cd));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(other));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(other, CLONEDEV_ROLE_CU,
+						    "x"));
+	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(cu));
+
+	/* The po's role init of the co ends the co's login, not the cu's. */
+	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_PO, PO));
+	ASSERT_EQ(0, clonedev_role_init(other, CLONEDEV_ROLE_CO, "co-3"));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
+	EXPECT_EQ(CLONEDEV_ROLE_PO, role_now(other));
+	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(cu));
+	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+						    "x"));
+	clonedev_close(cu);
+	clonedev_close(other);
+}
+
+struct old_pw_racer {
+	unsigned int slot;
+	int *changed;		/* set once changepw has returned */
+	int *stop;
+	int before;		/* logins with the old password before */
+	int after;		/* those still logged in once changed */
+	int err;		/* an unexpected result */
+};
+
+/*
+ * Logs in with the old co password until it fails after the change (or
+ * told to stop). A login that
+ * succeeded before the change was logged out by it; one that is still
+ * logged in after changepw returned got in with a replaced password.
+ */
+static void *old_pw_logins(void *arg)
+{
+	struct old_pw_racer *r = arg;
+	struct clonedev *cd;
+	int ret, changed;
+
+	r->err = clonedev_open(&cd) ?: clonedev_slot_set(cd, r->slot);
+	while (!r->err && !__atomic_load_n(r->stop, __ATOMIC_SEQ_CST)) {
+		ret = clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
+		changed = __atomic_load_n(r->changed, __ATOMIC_SEQ_CST);
+		if (!ret && !changed)
+			r->before++;
+		else if (!ret && role_now(cd) == CLONEDEV_ROLE_CO)
+			r->after++;
+		else if (ret && ret != -EACCES)
+			r->err = ret;
+		/* Wrong ones count: stop before the co is locked out. */
+		if (ret && changed)
+			break;
+	}
+	clonedev_close(cd);
+	return NULL;
+}
+
+#define OLD_PW_RACERS	4
+
+/* After changepw returns, no login with the old password is in. */
+TEST_F(role, changepw_racing_old_password_logins)
+{
+	int changed = 0, stop = 0;
+	struct old_pw_racer r[OLD_PW_RACERS];
+	pthread_t t[OLD_PW_RACERS];
+	int i, before = 0;
+
+	setup_roles(_metadata, self->cd, self->slot);
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	for (i = 0; i < OLD_PW_RACERS; i++) {
+		r[i] = (struct old_pw_racer){ .slot = self->slot,
+					      .changed = &changed,
+					      .stop = &stop };
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, old_pw_logins, &r[i]));
+	}
+	while (!__atomic_load_n(&r[0].before, __ATOMIC_SEQ_CST) &&
+	       !__atomic_load_n(&r[0].err, __ATOMIC_SEQ_CST))
+		usleep(1000);
+	ASSERT_EQ(0, clonedev_role_changepw(self->cd, CO, "co-new"));
+	__atomic_store_n(&changed, 1, __ATOMIC_SEQ_CST);
+	usleep(200000);
+	__atomic_store_n(&stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 0; i < OLD_PW_RACERS; i++) {
+		pthread_join(t[i], NULL);
+		EXPECT_EQ(0, r[i].err);
+		EXPECT_EQ(0, r[i].after);
+		before += r[i].before;
+	}
+	EXPECT_LT(0, before);
+	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						CO));
+	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "co-new"));
 }
 
 TEST_HARNESS_MAIN

@@ -270,10 +270,17 @@ int cmd_role_changepw(struct cli *cli, const struct command *cmd,
 		       newpw, sizeof(newpw)))
 		goto out;
 	ret = clonedev_role_changepw(cd, oldpw, newpw);
-	if (ret)
-		ret = ret == -EACCES ?
-		      cli_error("changing the password: the current password is wrong.") :
-		      cli_login_error(cli, ret, si.role);
+	if (ret == -EACCES)
+		ret = cli_error("changing the password: the current password is wrong.");
+	else if (ret == -EOPNOTSUPP && si.role == CLONEDEV_ROLE_PO)
+		ret = cli_error("changing the password: a quorum partition's po logs in with M-of-N shares, not a password; its secret changes only through new shares, made with 'partition init -quorum M/N -sharedir DIR'.");
+	else if (ret == -EOPNOTSUPP)
+		ret = cli_error("changing the password: a quorum partition's %s logs in with M-of-N shares, not a password; its secret changes only through new shares, which the %s makes with 'role init -name %s -quorum M/N -sharedir DIR'.",
+				clonedev_role_name(si.role),
+				clonedev_role_name(si.role - 1),
+				clonedev_role_name(si.role));
+	else if (ret)
+		ret = cli_login_error(cli, ret, si.role);
 	else if (!cli_json(cli))
 		printf("The %s password is changed.\n",
 		       clonedev_role_name(si.role));

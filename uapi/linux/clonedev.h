@@ -336,9 +336,16 @@ struct clonedev_partition_init {
  * On an activated quorum partition whose role secret is cached, a co or
  * cu logs in with its challenge password instead (counted like any).
  *
- * Return: 0; -EACCES for a wrong password or combination; -EKEYREVOKED
- * if the role is locked out; -ENOKEY if the role has no credential (or
- * no challenge) yet; -EKEYEXPIRED for a password to a quorum partition
+ * Every attempt is counted as a failed login, durably, before its secret
+ * is checked, and uncounted if it turns out right (a right one clears the
+ * count); while as many attempts as the lockout allows are being checked,
+ * further ones wait for them, and are refused unchecked if they lock the
+ * role out.
+ *
+ * Return: 0; -EACCES for a wrong password or combination, or one checked
+ * against a credential replaced meanwhile (not counted); -EKEYREVOKED
+ * if the role is locked out; -EINTR if a signal came while waiting;
+ * -ENOKEY if the role has no credential (or no challenge) yet; -EKEYEXPIRED for a password to a quorum partition
  * that is not activated or has not cached the role's secret;
  * -ENODEV with no slot set; -ESTALE if the partition is zeroized (after
  * this attempt, too); -EINVAL for shares to a password partition, a po
@@ -386,7 +393,7 @@ struct clonedev_logout {
  *
  * Sets the role's password (on a quorum partition: a new secret made in
  * the kernel, handed out as shares) and clears its lockout and failure
- * count.
+ * count. Sessions logged in as @role are logged out.
  *
  * Return: 0; -EACCES if the session's role may not initialize @role;
  * -EINVAL for a bad role, length or quorum, or a credential of the other
@@ -416,9 +423,14 @@ struct clonedev_role_init {
  * @new_secret: input, pointer to the new password
  *
  * Changes the password of the role logged in on this session. A wrong
- * current password counts as a failed login.
+ * current password counts as a failed login. Other sessions logged in as
+ * the role are logged out. A quorum partition's roles
+ * have no password to change: their secret changes only with new shares
+ * (CLONEDEV_IOCTL_ROLE_INIT, CLONEDEV_IOCTL_PARTITION_INIT).
  *
- * Return: 0; -EACCES if not logged in or the current password is wrong.
+ * Return: 0; -EACCES if not logged in or the current password is wrong;
+ * -EOPNOTSUPP on a quorum partition (nothing checked or changed); -EINVAL
+ * for a password length out of range.
  */
 struct clonedev_role_changepw {
 	__u32 size;
