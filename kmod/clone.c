@@ -1597,8 +1597,8 @@ static int source_handles(struct cld_session *s, struct cld_clone *c,
 	int ret = 0;
 
 	if (cmd->count) {
-		if (cmd->count > INT_MAX / sizeof(u32))
-			return -EINVAL;
+		if (cmd->count > CLONEDEV_CLONE_HANDLES_MAX)
+			return -E2BIG;
 		c->handles = kvmalloc_array(cmd->count, sizeof(u32),
 					    GFP_KERNEL);
 		if (!c->handles)
@@ -1813,6 +1813,12 @@ int cld_session_clone(struct cld_session *s, void *arg)
 		if (c->state == CLONEDEV_CLONE_RUNNING)
 			fail(c, CLONEDEV_CLONE_E_ABORTED, true);
 		c->has_result = false;
+		/* The clone ends all the same; its ERROR goes only if it fits. */
+		if (c->out_len > cmd->out_cap) {
+			clone_free(c);
+			s->clone = NULL;
+			ret = -EMSGSIZE;
+		}
 	}
 	if (!ret) {
 		report(c, cmd);
