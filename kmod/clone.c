@@ -399,6 +399,9 @@ static int eph_agree(struct cld_clone *c, const struct clone_suite *cs,
 	kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
 				 crypto_req_done, &wait);
 	ret = crypto_wait_req(crypto_kpp_compute_shared_secret(req), &wait);
+	/* A low-order X25519 share gives Z = 0 (RFC 7748 6.1): refused. */
+	if (!ret && !cs->nist && !memchr_inv(zbuf, 0, zl))
+		ret = -EBADMSG;
 	if (!ret) {
 		memcpy(z, zbuf, zl);
 		*z_len = zl;
