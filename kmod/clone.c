@@ -1396,8 +1396,10 @@ static int target_object(struct cld_session *s, struct cld_clone *c,
 		status = o ? target_store(s, c, &o, &handle, &gone) :
 			     CLONEDEV_CLONE_OBJ_FAILED;
 		cld_object_free(o);
-	} else if (status > CLONEDEV_CLONE_OBJ_FAILED || b[off + 1] ||
+	} else if (status == CLONEDEV_CLONE_SKIPPED ||
+		   status > CLONEDEV_CLONE_OBJ_FAILED || b[off + 1] ||
 		   memchr_inv(b + off + 2, 0, plen - 2)) {
+		/* Only the target decides that an object is skipped. */
 		status = CLONEDEV_CLONE_OBJ_FAILED;
 	}
 	memzero_explicit(b + off, plen);
