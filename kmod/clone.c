@@ -1306,8 +1306,9 @@ static int target_confirm(struct cld_clone *c, u8 *m, u32 len)
 }
 
 /*
- * Stores @o unless the target holds its OUID already (skipped) or a
- * policy forbids it (refused); returns its status.
+ * Stores @o unless the target holds its OUID already (skipped: the same
+ * class, key type and check value; else a clash, failed) or a policy
+ * forbids it (refused); returns its status.
  */
 static u32 target_store(struct cld_session *s, struct cld_clone *c,
 			struct cld_object **o, u32 *handle, bool *gone)
@@ -1322,6 +1323,10 @@ static u32 target_store(struct cld_session *s, struct cld_clone *c,
 		have = cld_object_find_ouid(p, (*o)->ouid);
 	if (!p) {
 		*gone = true;
+		status = CLONEDEV_CLONE_OBJ_FAILED;
+	} else if (have && (have->obj_class != (*o)->obj_class ||
+			    have->key_type != (*o)->key_type ||
+			    memcmp(have->kcv, (*o)->kcv, CLONEDEV_KCV_LEN))) {
 		status = CLONEDEV_CLONE_OBJ_FAILED;
 	} else if (have) {
 		*handle = have->handle;
