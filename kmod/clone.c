@@ -874,6 +874,10 @@ static struct cld_object *get_record(const u8 *b, u32 len)
 	o->key_type = get_be32(b + 4);
 	o->bits = get_be32(b + 8);
 	o->flags = get_be32(b + 12);
+	/* As every local path makes them (uapi: obj_flags). */
+	if (o->obj_class == CLONEDEV_CLASS_SECRET_KEY ||
+	    o->obj_class == CLONEDEV_CLASS_PRIVATE_KEY)
+		o->flags |= CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE;
 	o->id_len = idlen;
 	o->value_len = vlen;
 	memcpy(o->ouid, b + 24, CLONEDEV_OUID_LEN);
