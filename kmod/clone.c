@@ -41,6 +41,8 @@
 #define EPOCH_OBJECTS	1000		/* CPv4 renews its keys this often */
 #define CPV1_SLOT	1024		/* CPv1 plaintext of one object */
 #define REC_FIXED	140		/* a record before its value */
+#define REC_LABEL	44		/* CLD_LABEL_MAX bytes, NUL-padded */
+#define REC_ID		76		/* CLONEDEV_ID_MAX bytes, zero-padded */
 
 enum msg_type {
 	MSG_HELLO = 1,
@@ -820,10 +822,10 @@ static void put_record(u8 *b, const struct cld_object *o)
 	memcpy(b + 24, o->ouid, CLONEDEV_OUID_LEN);
 	memcpy(b + 40, o->kcv, CLONEDEV_KCV_LEN);
 	b[43] = 0;
-	memset(b + 44, 0, 32);
-	memcpy(b + 44, o->label, strnlen(o->label, 31));
-	memset(b + 76, 0, CLONEDEV_ID_MAX);
-	memcpy(b + 76, o->id, o->id_len);
+	memset(b + REC_LABEL, 0, CLD_LABEL_MAX);
+	memcpy(b + REC_LABEL, o->label, strnlen(o->label, CLD_LABEL_MAX));
+	memset(b + REC_ID, 0, CLONEDEV_ID_MAX);
+	memcpy(b + REC_ID, o->id, o->id_len);
 	memcpy(b + REC_FIXED, o->value, o->value_len);
 }
 
@@ -846,12 +848,16 @@ static bool class_type_ok(u32 obj_class, u32 key_type)
 }
 
 /*
- * An object from a record of @len bytes (the rest up to @len zero). Keys
- * are checked like imported ones: size and check value must match what
- * the source sent. Return: the object or NULL.
+ * An object from a record of @len bytes (the rest up to @len zero). Every
+ * field is parsed to its exact length: the label ends at its first NUL
+ * (or fills its 32 bytes), the id at its length, and every byte after
+ * either is zero. The value is checked like a local object of its class
+ * (cld_object_check_value()): size and check value must match what the
+ * source sent. Return: the object or NULL.
  */
 static struct cld_object *get_record(const u8 *b, u32 len)
 {
+	const u8 *label = b + REC_LABEL, *nul;
 	struct cld_object *o;
 	u32 vlen, idlen;
 	u8 kcv[CLONEDEV_KCV_LEN];
@@ -861,8 +867,11 @@ static struct cld_object *get_record(const u8 *b, u32 len)
 		return NULL;
 	vlen = get_be32(b + 20);
 	idlen = get_be32(b + 16);
+	nul = memchr(label, 0, CLD_LABEL_MAX);
 	if (vlen > CLONEDEV_DATA_MAX || vlen > len - REC_FIXED ||
-	    idlen > CLONEDEV_ID_MAX || b[43] || b[44 + 31] ||
+	    idlen > CLONEDEV_ID_MAX || b[43] ||
+	    (nul && memchr_inv(nul, 0, label + CLD_LABEL_MAX - nul)) ||
+	    memchr_inv(b + REC_ID + idlen, 0, CLONEDEV_ID_MAX - idlen) ||
 	    memchr_inv(b + REC_FIXED + vlen, 0, len - REC_FIXED - vlen) ||
 	    !class_type_ok(get_be32(b), get_be32(b + 4)) ||
 	    get_be32(b + 12) & ~CLONEDEV_OBJ_FLAGS)
@@ -882,21 +891,18 @@ static struct cld_object *get_record(const u8 *b, u32 len)
 	o->value_len = vlen;
 	memcpy(o->ouid, b + 24, CLONEDEV_OUID_LEN);
 	memcpy(o->kcv, b + 40, CLONEDEV_KCV_LEN);
-	memcpy(o->label, b + 44, 31);
+	memcpy(o->label, label, CLD_LABEL_MAX);
 	if (o->label[0] && !cld_label_ok(o->label)) {
 		kfree(o);
 		return NULL;
 	}
-	memcpy(o->id, b + 76, idlen);
+	memcpy(o->id, b + REC_ID, idlen);
 	o->value = kmemdup(b + REC_FIXED, vlen ?: 1, GFP_KERNEL);
 	if (!o->value)
 		goto bad;
-	if (o->obj_class != CLONEDEV_CLASS_SECRET_KEY &&
-	    o->obj_class != CLONEDEV_CLASS_PRIVATE_KEY)
-		return o;
 	memcpy(kcv, o->kcv, sizeof(kcv));
 	bits = o->bits;
-	if (cld_object_check_key(o) || o->bits != bits ||
+	if (cld_object_check_value(o) || o->bits != bits ||
 	    memcmp(o->kcv, kcv, sizeof(kcv)))
 		goto bad;
 	return o;

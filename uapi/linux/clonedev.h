@@ -1186,10 +1186,16 @@ enum clonedev_clone_error {
 /**
  * enum clonedev_clone_status - what became of one object
  * @CLONEDEV_CLONE_COPIED: stored on the target
- * @CLONEDEV_CLONE_SKIPPED: the target holds an object with its OUID
+ * @CLONEDEV_CLONE_SKIPPED: the target holds an object with its OUID (and
+ *	its class, key type and key check value)
  * @CLONEDEV_CLONE_REFUSED: a policy (0 or 4) or the role forbids it
  * @CLONEDEV_CLONE_TOO_LARGE: larger than the target's CPv1 slot
- * @CLONEDEV_CLONE_OBJ_FAILED: not stored (gone, invalid, store error)
+ * @CLONEDEV_CLONE_OBJ_FAILED: not stored (gone; invalid: a value that is
+ *	not what its record says, or that no local path would make; another
+ *	object under the same OUID on the target; a store error)
+ *
+ * A secret or private key arrives private and sensitive, whatever flags
+ * the source sent, as every local path makes one.
  */
 enum clonedev_clone_status {
 	CLONEDEV_CLONE_COPIED = 0,
