@@ -152,14 +152,18 @@ tap_result $? "Python -> kernel with another domain: error 2, the kernel holds n
 # 32-character label it must keep whole.
 "$peer" make-tampered --out "$dir/tampered.json" >/dev/null
 slot=$(partition from-tampered cross-secret)
-run from_python "$slot" "" "$dir/tampered.json.report"
+run from_python "$slot" "--objects $dir/tampered.json" "$dir/tampered.json.report"
 python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))
-sys.exit(0 if r["error"] is None and [x["status"] for x in r["results"]] == [0, 0] + [4] * 8 else 1)' \
-	"$dir/tampered.json.report"
+got = [(x["label"], x["status"]) for x in r["results"]]
+ok = r["error"] is None and [x[1] for x in got] == [0, 0] + [4] * 8
+if not ok:
+    print("# got %s, error %s" % (got, r["error"]))
+sys.exit(0 if ok else 1)' "$dir/tampered.json.report"
 tap_result $? "Python -> kernel: an EC point zero or off the curve, data with wrong bits or KCV, bytes after the id or the label's NUL, status 1, another key under a held OUID: each status 4"
 [ "$(kernel_objects "$slot" | cut -d" " -f3 | sort | tr '\n' ' ')" = "encrypt-only label-of-thirty-two-characters-x " ]
 tap_result $? "  the kernel holds only the two valid keys, the 32-character label whole"
+kernel_objects "$slot" | tap_diag
 h=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][1]["handle"])' \
 	"$dir/tampered.json.report")
 [ "$h" != 0 ] && printf '%s\n' "role login -slot $slot -name co -password co-pw" "object show -handle $h" |
