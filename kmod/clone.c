@@ -41,6 +41,8 @@
 #define EPOCH_OBJECTS	1000		/* CPv4 renews its keys this often */
 #define CPV1_SLOT	1024		/* CPv1 plaintext of one object */
 #define REC_FIXED	140		/* a record before its value */
+#define REC_LABEL	44		/* CLD_LABEL_MAX bytes, NUL-padded */
+#define REC_ID		76		/* CLONEDEV_ID_MAX bytes, zero-padded */
 
 enum msg_type {
 	MSG_HELLO = 1,
@@ -399,6 +401,9 @@ static int eph_agree(struct cld_clone *c, const struct clone_suite *cs,
 	kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
 				 crypto_req_done, &wait);
 	ret = crypto_wait_req(crypto_kpp_compute_shared_secret(req), &wait);
+	/* A low-order X25519 share gives Z = 0 (RFC 7748 6.1): refused. */
+	if (!ret && !cs->nist && !memchr_inv(zbuf, 0, zl))
+		ret = -EBADMSG;
 	if (!ret) {
 		memcpy(z, zbuf, zl);
 		*z_len = zl;
@@ -817,10 +822,10 @@ static void put_record(u8 *b, const struct cld_object *o)
 	memcpy(b + 24, o->ouid, CLONEDEV_OUID_LEN);
 	memcpy(b + 40, o->kcv, CLONEDEV_KCV_LEN);
 	b[43] = 0;
-	memset(b + 44, 0, 32);
-	memcpy(b + 44, o->label, strnlen(o->label, 31));
-	memset(b + 76, 0, CLONEDEV_ID_MAX);
-	memcpy(b + 76, o->id, o->id_len);
+	memset(b + REC_LABEL, 0, CLD_LABEL_MAX);
+	memcpy(b + REC_LABEL, o->label, strnlen(o->label, CLD_LABEL_MAX));
+	memset(b + REC_ID, 0, CLONEDEV_ID_MAX);
+	memcpy(b + REC_ID, o->id, o->id_len);
 	memcpy(b + REC_FIXED, o->value, o->value_len);
 }
 
@@ -843,12 +848,16 @@ static bool class_type_ok(u32 obj_class, u32 key_type)
 }
 
 /*
- * An object from a record of @len bytes (the rest up to @len zero). Keys
- * are checked like imported ones: size and check value must match what
- * the source sent. Return: the object or NULL.
+ * An object from a record of @len bytes (the rest up to @len zero). Every
+ * field is parsed to its exact length: the label ends at its first NUL
+ * (or fills its 32 bytes), the id at its length, and every byte after
+ * either is zero. The value is checked like a local object of its class
+ * (cld_object_check_value()): size and check value must match what the
+ * source sent. Return: the object or NULL.
  */
 static struct cld_object *get_record(const u8 *b, u32 len)
 {
+	const u8 *label = b + REC_LABEL, *nul;
 	struct cld_object *o;
 	u32 vlen, idlen;
 	u8 kcv[CLONEDEV_KCV_LEN];
@@ -858,8 +867,11 @@ static struct cld_object *get_record(const u8 *b, u32 len)
 		return NULL;
 	vlen = get_be32(b + 20);
 	idlen = get_be32(b + 16);
+	nul = memchr(label, 0, CLD_LABEL_MAX);
 	if (vlen > CLONEDEV_DATA_MAX || vlen > len - REC_FIXED ||
-	    idlen > CLONEDEV_ID_MAX || b[43] || b[44 + 31] ||
+	    idlen > CLONEDEV_ID_MAX || b[43] ||
+	    (nul && memchr_inv(nul, 0, label + CLD_LABEL_MAX - nul)) ||
+	    memchr_inv(b + REC_ID + idlen, 0, CLONEDEV_ID_MAX - idlen) ||
 	    memchr_inv(b + REC_FIXED + vlen, 0, len - REC_FIXED - vlen) ||
 	    !class_type_ok(get_be32(b), get_be32(b + 4)) ||
 	    get_be32(b + 12) & ~CLONEDEV_OBJ_FLAGS)
@@ -871,25 +883,26 @@ static struct cld_object *get_record(const u8 *b, u32 len)
 	o->key_type = get_be32(b + 4);
 	o->bits = get_be32(b + 8);
 	o->flags = get_be32(b + 12);
+	/* As every local path makes them (uapi: obj_flags). */
+	if (o->obj_class == CLONEDEV_CLASS_SECRET_KEY ||
+	    o->obj_class == CLONEDEV_CLASS_PRIVATE_KEY)
+		o->flags |= CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE;
 	o->id_len = idlen;
 	o->value_len = vlen;
 	memcpy(o->ouid, b + 24, CLONEDEV_OUID_LEN);
 	memcpy(o->kcv, b + 40, CLONEDEV_KCV_LEN);
-	memcpy(o->label, b + 44, 31);
+	memcpy(o->label, label, CLD_LABEL_MAX);
 	if (o->label[0] && !cld_label_ok(o->label)) {
 		kfree(o);
 		return NULL;
 	}
-	memcpy(o->id, b + 76, idlen);
+	memcpy(o->id, b + REC_ID, idlen);
 	o->value = kmemdup(b + REC_FIXED, vlen ?: 1, GFP_KERNEL);
 	if (!o->value)
 		goto bad;
-	if (o->obj_class != CLONEDEV_CLASS_SECRET_KEY &&
-	    o->obj_class != CLONEDEV_CLASS_PRIVATE_KEY)
-		return o;
 	memcpy(kcv, o->kcv, sizeof(kcv));
 	bits = o->bits;
-	if (cld_object_check_key(o) || o->bits != bits ||
+	if (cld_object_check_value(o) || o->bits != bits ||
 	    memcmp(o->kcv, kcv, sizeof(kcv)))
 		goto bad;
 	return o;
@@ -1303,8 +1316,9 @@ static int target_confirm(struct cld_clone *c, u8 *m, u32 len)
 }
 
 /*
- * Stores @o unless the target holds its OUID already (skipped) or a
- * policy forbids it (refused); returns its status.
+ * Stores @o unless the target holds its OUID already (skipped: the same
+ * class, key type and check value; else a clash, failed) or a policy
+ * forbids it (refused); returns its status.
  */
 static u32 target_store(struct cld_session *s, struct cld_clone *c,
 			struct cld_object **o, u32 *handle, bool *gone)
@@ -1319,6 +1333,10 @@ static u32 target_store(struct cld_session *s, struct cld_clone *c,
 		have = cld_object_find_ouid(p, (*o)->ouid);
 	if (!p) {
 		*gone = true;
+		status = CLONEDEV_CLONE_OBJ_FAILED;
+	} else if (have && (have->obj_class != (*o)->obj_class ||
+			    have->key_type != (*o)->key_type ||
+			    memcmp(have->kcv, (*o)->kcv, CLONEDEV_KCV_LEN))) {
 		status = CLONEDEV_CLONE_OBJ_FAILED;
 	} else if (have) {
 		*handle = have->handle;
@@ -1393,8 +1411,10 @@ static int target_object(struct cld_session *s, struct cld_clone *c,
 		status = o ? target_store(s, c, &o, &handle, &gone) :
 			     CLONEDEV_CLONE_OBJ_FAILED;
 		cld_object_free(o);
-	} else if (status > CLONEDEV_CLONE_OBJ_FAILED || b[off + 1] ||
+	} else if (status == CLONEDEV_CLONE_SKIPPED ||
+		   status > CLONEDEV_CLONE_OBJ_FAILED || b[off + 1] ||
 		   memchr_inv(b + off + 2, 0, plen - 2)) {
+		/* Only the target decides that an object is skipped. */
 		status = CLONEDEV_CLONE_OBJ_FAILED;
 	}
 	memzero_explicit(b + off, plen);
@@ -1597,8 +1617,8 @@ static int source_handles(struct cld_session *s, struct cld_clone *c,
 	int ret = 0;
 
 	if (cmd->count) {
-		if (cmd->count > INT_MAX / sizeof(u32))
-			return -EINVAL;
+		if (cmd->count > CLONEDEV_CLONE_HANDLES_MAX)
+			return -E2BIG;
 		c->handles = kvmalloc_array(cmd->count, sizeof(u32),
 					    GFP_KERNEL);
 		if (!c->handles)
@@ -1813,6 +1833,12 @@ int cld_session_clone(struct cld_session *s, void *arg)
 		if (c->state == CLONEDEV_CLONE_RUNNING)
 			fail(c, CLONEDEV_CLONE_E_ABORTED, true);
 		c->has_result = false;
+		/* The clone ends all the same; its ERROR goes only if it fits. */
+		if (c->out_len > cmd->out_cap) {
+			clone_free(c);
+			s->clone = NULL;
+			ret = -EMSGSIZE;
+		}
 	}
 	if (!ret) {
 		report(c, cmd);

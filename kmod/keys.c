@@ -18,6 +18,7 @@
 #include <linux/slab.h>
 #include <linux/string.h>
 
+#include "ecdsa.h"
 #include "keys.h"
 #include "object.h"
 
@@ -250,6 +251,28 @@ int cld_key_check_ec(struct cld_keytfm *t, struct cld_object *priv)
 		return ret == -ENOMEM ? ret : -EINVAL;
 	priv->bits = c->len * 8;
 	return kcv_sha(t, point, 1 + 2 * c->len, priv->kcv);
+}
+
+/*
+ * Checks an EC public key (value = 0x04 || X || Y, a point on the curve
+ * other than the point at infinity, as ECDSA verification takes it) and
+ * sets its size and check value. Return: 0 or -EINVAL.
+ */
+int cld_key_check_ec_public(struct cld_keytfm *t, struct cld_object *pub)
+{
+	const struct ec_curve *c = curve_of(pub->key_type);
+	struct cld_ecdsa_key k;
+	int ret;
+
+	if (!c)
+		return -EINVAL;
+	ret = cld_ecdsa_key_set(&k, pub->key_type, CLONEDEV_CLASS_PUBLIC_KEY,
+				pub->value, pub->value_len);
+	cld_ecdsa_key_wipe(&k);
+	if (ret)
+		return -EINVAL;
+	pub->bits = c->len * 8;
+	return kcv_sha(t, pub->value, pub->value_len, pub->kcv);
 }
 
 /*

@@ -30,6 +30,7 @@ int cld_key_check_secret(struct cld_keytfm *t, struct cld_object *o);
 int cld_key_generate_ec(struct cld_keytfm *t, struct cld_object *priv,
 			struct cld_object *pub);
 int cld_key_check_ec(struct cld_keytfm *t, struct cld_object *priv);
+int cld_key_check_ec_public(struct cld_keytfm *t, struct cld_object *pub);
 int cld_key_check_rsa(struct cld_keytfm *t, struct cld_object *priv);
 int cld_rsa_modulus(const u8 *der, unsigned int len, const u8 **n,
 		    size_t *n_sz, unsigned int *bits);

@@ -627,6 +627,33 @@ int cld_object_check_key(struct cld_object *o)
 	return ret;
 }
 
+/*
+ * Checks the value of an object made elsewhere (a clone) as the local
+ * paths that make its class do, and sets its size and check value: a
+ * secret or private key as an import; an EC public key as a point on its
+ * curve; data has 8 bits a byte and no check value. Return: 0 or -EINVAL.
+ */
+int cld_object_check_value(struct cld_object *o)
+{
+	struct cld_keytfm t;
+	int ret;
+
+	switch (o->obj_class) {
+	case CLONEDEV_CLASS_DATA:
+		o->bits = o->value_len * 8;
+		memset(o->kcv, 0, sizeof(o->kcv));
+		return 0;
+	case CLONEDEV_CLASS_PUBLIC_KEY:
+		ret = cld_keytfm_alloc(&t);
+		if (ret)
+			return ret;
+		ret = cld_key_check_ec_public(&t, o);
+		cld_keytfm_free(&t);
+		return ret;
+	}
+	return cld_object_check_key(o);
+}
+
 int cld_session_object_import(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_import *cmd = arg;

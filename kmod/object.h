@@ -43,6 +43,7 @@ int cld_object_add_new(struct cld_session *s, struct cld_object **o,
 		       u32 *handle);
 void cld_object_free(struct cld_object *o);
 int cld_object_check_key(struct cld_object *o);
+int cld_object_check_value(struct cld_object *o);
 int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
 			u32 *handle);
 

@@ -750,4 +750,63 @@ TEST_F(clone, a_target_logout_ends_the_clone)
 					  NULL, 0, a));
 }
 
+TEST_F(clone, a_source_names_at_most_handles_max)
+{
+	unsigned char out[CLONEDEV_CLONE_MSG_MAX];
+	struct clonedev_clone c = { .size = sizeof(c) };
+	unsigned int h[2] = { self->keys[0], self->keys[3] };
+
+	/*
+	 * Refused before the list is read: @handles points at two handles
+	 * only, so a kernel that read the whole list would fail with EFAULT.
+	 */
+	c.op = CLONEDEV_CLONE_SOURCE;
+	c.handles = (uintptr_t)h;
+	c.out = (uintptr_t)out;
+	c.out_cap = sizeof(out);
+	c.count = CLONEDEV_CLONE_HANDLES_MAX + 1;
+	EXPECT_ERRNO(E2BIG, ioctl(clonedev_fd(self->src), CLONEDEV_IOCTL_CLONE,
+				  &c));
+	c.count = 0x3fffffff;
+	EXPECT_ERRNO(E2BIG, ioctl(clonedev_fd(self->src), CLONEDEV_IOCTL_CLONE,
+				  &c));
+	/* Nothing started: a STEP finds no clone. */
+	c.op = CLONEDEV_CLONE_STEP;
+	c.in = (uintptr_t)out;
+	c.in_len = 32;
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->src), CLONEDEV_IOCTL_CLONE,
+				   &c));
+	EXPECT_EQ(0, count_objects(self->dst));
+}
+
+TEST_F(clone, abort_writes_its_error_only_where_it_fits)
+{
+	unsigned char a[CLONEDEV_CLONE_MSG_MAX], small[64];
+	struct clonedev_clone s;
+
+	ASSERT_EQ(0, clone_op(self->src, &s, CLONEDEV_CLONE_SOURCE, NULL, 0,
+			      a));
+	ASSERT_EQ(CLONEDEV_CLONE_RUNNING, s.state);
+	memset(small, 0xa5, sizeof(small));
+	memset(&s, 0, sizeof(s));
+	s.op = CLONEDEV_CLONE_ABORT;
+	s.out = (uintptr_t)small;
+	s.out_cap = 4;
+	EXPECT_NEG_ERRNO(EMSGSIZE, clonedev_clone_op(self->src, &s));
+	/* Not one byte written, and the clone is over all the same. */
+	EXPECT_EQ(0xa5, small[0]);
+	EXPECT_EQ(0xa5, small[42]);
+	EXPECT_NEG_ERRNO(EINVAL, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT,
+					  NULL, 0, a));
+	/* With room, the ERROR (aborted) is written. */
+	ASSERT_EQ(0, clone_op(self->src, &s, CLONEDEV_CLONE_SOURCE, NULL, 0,
+			      a));
+	ASSERT_EQ(0, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT, NULL, 0,
+			      a));
+	EXPECT_EQ(CLONEDEV_CLONE_FAILED, s.state);
+	EXPECT_EQ(CLONEDEV_CLONE_E_ABORTED, s.error);
+	EXPECT_EQ(15, MSG_TYPE(a));
+	EXPECT_EQ(0, count_objects(self->dst));
+}
+
 TEST_HARNESS_MAIN

@@ -6,8 +6,10 @@
 # suite: a kernel partition clones to the Python target through
 # "partition clone -peer", and the Python source clones to a kernel
 # partition served by "clonectl peer". What arrives must have the OUIDs,
-# labels, sizes and key check values that left. Also: the test vectors,
-# skip-existing and a domain mismatch. (make check runs the Python peer's
+# labels (32 characters too), sizes and key check values that left. Also:
+# the test vectors, skip-existing, a domain mismatch, records the kernel
+# target must refuse (clonepeer.py make-tampered) and an all-zero X25519
+# share (--zero-share) each side must refuse. (make check runs the Python peer's
 # own self-test once, on the host.)
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -55,7 +57,7 @@ printf '%s\n' "role login -slot $src -name co -password co-pw" \
 	"object generate -keytype ec-p256 -label p256" \
 	"object generate -keytype ec-p384 -label p384" \
 	"object import -file build/keys/rsa2048.pem -label rsa" \
-	"object create -label note -value hello" | clonectl >/dev/null
+	"object create -label note-with-a-label-of-32-chars-xy -value hello" | clonectl >/dev/null
 want=$(kernel_objects "$src")
 [ "$(echo "$want" | wc -l)" = 9 ] || echo "the source does not hold 9 objects" | tap_diag
 
@@ -145,4 +147,38 @@ run from_python "$slot" "" "$dir/other.json"
 [ "$RC" -eq 1 ] && grep -q "2 domain-mismatch" "$TAP_OUT/err" &&
 	[ "$(kernel_objects "$slot")" = "" ]
 tap_result $? "Python -> kernel with another domain: error 2, the kernel holds nothing"
+
+# What a second implementation found: records the kernel must refuse and a
+# 32-character label it must keep whole.
+"$peer" make-tampered --out "$dir/tampered.json" >/dev/null
+slot=$(partition from-tampered cross-secret)
+run from_python "$slot" "--objects $dir/tampered.json" "$dir/tampered.json.report"
+python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+got = [(x["label"], x["status"]) for x in r["results"]]
+ok = r["error"] is None and [x[1] for x in got] == [0, 0] + [4] * 8
+if not ok:
+    print("# got %s, error %s" % (got, r["error"]))
+sys.exit(0 if ok else 1)' "$dir/tampered.json.report"
+tap_result $? "Python -> kernel: an EC point zero or off the curve, data with wrong bits or KCV, bytes after the id or the label's NUL, status 1, another key under a held OUID: each status 4"
+held=$(kernel_objects "$slot")
+[ "$(echo "$held" | cut -d" " -f3 | sort | tr '\n' ' ')" = "encrypt-only label-of-thirty-two-characters-x " ]
+ok=$?
+[ $ok -eq 0 ] || echo "$held" | tap_diag
+tap_result $ok "  the kernel holds only the two valid keys, the 32-character label whole"
+h=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][1]["handle"])' \
+	"$dir/tampered.json.report")
+[ "$h" != 0 ] && printf '%s\n' "role login -slot $slot -name co -password co-pw" "object show -handle $h" |
+	clonectl --json | tail -n 1 | grep -q '"flags": *"private,sensitive"'
+tap_result $? "  a received secret key sent without them is made private and sensitive"
+
+# An all-zero X25519 share (u = 0) makes Z all zeros: each side refuses it.
+run to_python "--suites x25519-chacha20poly1305 --zero-share" "$dir/zero.json" "$dir/store-zero.json"
+[ "$RC" -eq 1 ] && grep -qx "clone failed: 5 auth" "$dir/target.err" &&
+	python3 -c 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))["objects"] else 0)' "$dir/store-zero.json"
+tap_result $? "kernel -> Python: the kernel source refuses an all-zero X25519 share in CHOICE (auth), nothing sent"
+slot=$(partition from-zero cross-secret)
+run from_python "$slot" "--suites x25519-chacha20poly1305 --zero-share" "$dir/from-zero.json"
+[ "$RC" -eq 1 ] && grep -q "5 auth" "$TAP_OUT/err" && [ "$(kernel_objects "$slot")" = "" ]
+tap_result $? "Python -> kernel: the kernel target refuses an all-zero X25519 share in CONFIRM (auth), stores nothing"
 tap_done

@@ -62,7 +62,7 @@ CURVES = {"p256": ec.SECP256R1, "p384": ec.SECP384R1}
 # Objects
 RECORD = struct.Struct(">IIIIII16s3sB32s64s")   # then the value
 RECORD_MIN_SLOT, RECORD_MAX_SLOT = 2 + RECORD.size, MAX_MESSAGE - HEADER.size - TAG
-MAX_ID, MAX_VALUE, MAX_LABEL = 64, 4096, 31
+MAX_ID, MAX_VALUE, MAX_LABEL = 64, 4096, 32
 DATA, SECRET, PRIVATE, PUBLIC = 1, 2, 3, 4
 NONE, AES, GENERIC, EC_P256, EC_P384, RSA = 0, 1, 2, 3, 4, 5
 CLASS_NAMES = ["?", "data", "secret", "private", "public"]
@@ -75,6 +75,8 @@ EC_KEYS = {EC_P256: ("p256", 32, int("FFFFFFFF00000000FFFFFFFFFFFFFFFF"
            EC_P384: ("p384", 48, int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
                                      "C7634D81F4372DDF581A0DB248B0A77AECEC196ACCC52973", 16))}
 BYTE_FIELDS = ("id", "ouid", "kcv", "value")
+# Test-only object fields: "record", hex of a record sent as it is, and
+# "wire_status", a status other than 0 sent instead of the record.
 FLAGS_PRIVATE_SENSITIVE = 3
 
 # Statuses of OBJECT (0 = a record follows) and RESULT
@@ -173,7 +175,13 @@ def agree(key, peer):
     """The ECDH shared secret Z with a peer's public key (unexpected if malformed)."""
     try:
         if isinstance(key, x25519.X25519PrivateKey):
-            return key.exchange(x25519.X25519PublicKey.from_public_bytes(peer))
+            try:
+                z = key.exchange(x25519.X25519PublicKey.from_public_bytes(peer))
+            except ValueError:
+                z = bytes(32)   # the library refuses an all-zero result
+            if not any(z):
+                raise CloneError(AUTH)   # a low-order share: Z is all zeros
+            return z
         if peer[:1] != b"\x04":
             raise ValueError("not an uncompressed point")
         point = ec.EllipticCurvePublicKey.from_encoded_point(key.curve, peer)
@@ -270,6 +278,8 @@ def key_check(key_type, value, public=False):
         if public:
             if len(value) != 2 * size + 1 or value[0] != 4:
                 raise ValueError("bad EC point")
+            # Raises ValueError for a point not on the curve (or zero).
+            ec.EllipticCurvePublicKey.from_encoded_point(CURVES[kex](), value)
             return sha256(value)[:3], 8 * size
         scalar = int.from_bytes(value, "big")
         if len(value) != size or not 0 < scalar < order:
@@ -288,7 +298,10 @@ def key_check(key_type, value, public=False):
 
 
 def encode_record(obj):
-    """The wire record of an object; ValueError if a field is out of range."""
+    """The wire record of an object; ValueError if a field is out of range.
+    An object with "record" (bytes) is a test's: that record goes as it is."""
+    if obj.get("record") is not None:
+        return obj["record"]
     label = obj["label"].encode("utf-8", "surrogateescape")
     if (len(label) > MAX_LABEL or len(obj["id"]) > MAX_ID or len(obj["value"]) > MAX_VALUE
             or len(obj["ouid"]) != 16 or len(obj["kcv"]) != 3):
@@ -309,11 +322,17 @@ def decode_record(data):
         raise ValueError("bad lengths")
     if key_type not in PAIRS.get(cls, ()):
         raise ValueError("class and key type do not match")
-    text, nul, pad = label.partition(b"\0")
-    if not nul or any(pad) or any(ident[id_len:]) or any(data[end:]):
+    text, _, pad = label.partition(b"\0")
+    if any(pad) or any(ident[id_len:]) or any(data[end:]):
         raise ValueError("nonzero padding")
+    if text and not all(0x20 <= c < 0x7F for c in text):
+        raise ValueError("a label that is not printable ASCII")
     value = data[RECORD.size:end]
-    if cls in (SECRET, PRIVATE) and key_check(key_type, value) != (kcv, bits):
+    if cls == DATA:
+        want = (bytes(3), 8 * value_len)
+    else:
+        want = key_check(key_type, value, cls == PUBLIC)
+    if want != (kcv, bits):
         raise ValueError("KCV or bits differ")
     return {"class": cls, "key_type": key_type, "bits": bits, "flags": flags,
             "label": text.decode("utf-8", "surrogateescape"), "id": ident[:id_len],
@@ -327,6 +346,8 @@ def object_to_json(obj):
     out["key_type"] = KEY_TYPE_NAMES[obj["key_type"]]
     for field in BYTE_FIELDS:
         out[field] = obj[field].hex()
+    if out.get("record") is not None:
+        out["record"] = obj["record"].hex()
     return out
 
 
@@ -337,6 +358,8 @@ def object_from_json(j):
     obj["key_type"] = KEY_TYPE_NAMES.index(j["key_type"])
     for field in BYTE_FIELDS:
         obj[field] = bytes.fromhex(j[field])
+    if "record" in j:
+        obj["record"] = bytes.fromhex(j["record"])
     encode_record(obj)
     return obj
 
@@ -357,7 +380,8 @@ def write_json(path, doc):
 # ----------------------------------------------------------------- sides
 # A side's settings: its domains (primary first), protocols and suites bits,
 # FIPS mode, partition serial and CPv1 slot size
-Config = namedtuple("Config", "domains protocols suites fips serial slot")
+Config = namedtuple("Config", "domains protocols suites fips serial slot zero_share",
+                    defaults=(False,))
 
 
 class Side:
@@ -489,7 +513,12 @@ class Source(Side):
         if protocol == CPV4:
             key = self.entropy.ephemeral(kex)
             prefix = public_bytes(key)
-            self.prk = hkdf_extract(self.k_hs, agree(key, peer_key), self.suite.hash)
+            if self.config.zero_share and kex == "x25519":
+                # Test only: u = 0, so Z is all zeros if the peer takes it.
+                prefix, z = bytes(32), bytes(32)
+            else:
+                z = agree(key, peer_key)
+            self.prk = hkdf_extract(self.k_hs, z, self.suite.hash)
         self.peer_key = peer_key
         partial = header(CONFIRM, self.sid, 1, len(prefix) + 32) + prefix
         self.expect = self.on_ready
@@ -508,9 +537,10 @@ class Source(Side):
         if i == len(self.objects):
             self.expect = self.on_summary
             return self.seal_control(DONE, seq, u32(i), self.kc_st)
-        status, plaintext = 0, bytes(2) + encode_record(self.objects[i])
+        status = self.objects[i].get("wire_status", 0)
+        plaintext = bytes([status, 0]) if status else bytes(2) + encode_record(self.objects[i])
         if self.protocol == CPV1:
-            if len(plaintext) > self.peer_slot:
+            if not status and len(plaintext) > self.peer_slot:
                 status, plaintext = TOO_LARGE, bytes([TOO_LARGE, 0])
             plaintext = plaintext.ljust(self.peer_slot, b"\0")
         prefix, z = b"", None
@@ -530,7 +560,9 @@ class Source(Side):
         aead, k_res, nonce, sent = self.pending
         plaintext = unseal(aead, k_res, nonce + u64(i + 2), msg)
         status, zero, handle = RESULT_FIXED.unpack_from(plaintext)
-        allowed = {sent} if sent else {COPIED, SKIPPED, REFUSED, FAILED}
+        # The target answers 2, 3 and 4 in kind and any other status with 4.
+        allowed = ({sent if sent in (REFUSED, TOO_LARGE, FAILED) else FAILED} if sent
+                   else {COPIED, SKIPPED, REFUSED, FAILED})
         if any(zero) or status not in allowed or (handle != 0) != (status in (COPIED, SKIPPED)):
             raise CloneError(UNEXPECTED)
         self.peer_key = plaintext[RESULT_FIXED.size:]
@@ -586,7 +618,10 @@ class Target(Side):
         c = self.config
         body = CHOICE_FIXED.pack(c.serial, int(c.fips), self.protocols, self.suites, fp,
                                  protocol, suite, c.slot, nt)
-        body += public_bytes(self.key) if kex else b""
+        if kex == "x25519" and self.config.zero_share:
+            body += bytes(32)   # test only: u = 0, Z all zeros if taken
+        else:
+            body += public_bytes(self.key) if kex else b""
         partial = header(CHOICE, self.sid, 0, len(body) + 32) + body
         self.transcript = msg + partial
         self.sid = self.session_id
@@ -600,7 +635,10 @@ class Target(Side):
         if not hmac.compare_digest(self.transcript_mac(b"source", self.transcript + msg[:-32]),
                                    msg[-32:]):
             raise CloneError(AUTH)
-        if self.protocol == CPV4:
+        if self.protocol == CPV4 and self.config.zero_share and self.suite.kex == "x25519":
+            z = bytes(32)
+            self.prk = hkdf_extract(self.k_hs, z, self.suite.hash)
+        elif self.protocol == CPV4:
             z = agree(self.key, msg[HEADER.size:HEADER.size + k])
             self.prk = hkdf_extract(self.k_hs, z, self.suite.hash)
         self.expect = self.on_object
@@ -642,7 +680,11 @@ class Target(Side):
             obj = decode_record(plaintext[2:])
         except ValueError:
             return FAILED, 0, None
+        if obj["class"] in (SECRET, PRIVATE):
+            obj["flags"] |= FLAGS_PRIVATE_SENSITIVE
         held = self.by_ouid.get(obj["ouid"])
+        if held and any(held[k] != obj[k] for k in ("class", "key_type", "kcv")):
+            return FAILED, 0, None      # another object under a held OUID
         if held:
             return SKIPPED, held["handle"], obj
         obj["handle"] = self.next_handle
@@ -753,13 +795,14 @@ def side_config(args):
         raise SystemExit("give 1 to 3 domains (--domain or --domain-hex)")
     return Config(args.domains, parse_bits(args.protocols, PROTOCOLS, "protocol"),
                   parse_bits(args.suites, SUITE_BITS, "suite"),
-                  args.fips, args.serial, args.slot_size)
+                  args.fips, args.serial, args.slot_size, args.zero_share)
 
 
 # ---------------------------------------------------------- make-objects
 def new_object(cls, key_type, value, label, ident):
     """An object with a fresh OUID, its KCV and bits, flags as a co makes them."""
-    kcv, bits = key_check(key_type, value, cls == PUBLIC) if key_type else (bytes(3), 0)
+    kcv, bits = key_check(key_type, value, cls == PUBLIC) if key_type else (bytes(3),
+                                                                             8 * len(value))
     flags = FLAGS_PRIVATE_SENSITIVE if cls in (SECRET, PRIVATE) else 0
     return {"class": cls, "key_type": key_type, "bits": bits, "flags": flags, "label": label,
             "id": ident, "ouid": os.urandom(16), "kcv": kcv, "value": value}
@@ -787,6 +830,46 @@ def cmd_make_objects(args):
         objs.append(new_object(DATA, NONE, os.urandom(args.data_size), "big-data", b"\x08"))
     for n in range(args.aes):
         objs.append(new_object(SECRET, AES, os.urandom(32), f"bulk-{n}", u32(n)))
+    write_json(args.out, {"objects": [object_to_json(o) for o in objs]})
+    return 0
+
+
+def cmd_make_tampered(args):
+    """Write an objects file for the target's record checks: a valid AES key
+    with a 32-character label, one with neither the private nor the
+    sensitive flag, then objects a target must answer with status 4 and not
+    store (each labelled by what is wrong with it)."""
+    label32 = "label-of-thirty-two-characters-x"
+    good = new_object(SECRET, AES, os.urandom(32), label32, b"\x01")
+    plain = new_object(SECRET, AES, os.urandom(16), "encrypt-only", b"\x01")
+    plain["flags"] = 0x10   # the target makes it private and sensitive
+    objs = [good, plain]
+
+    def bad(label, cls, key_type, value, **fields):
+        obj = {"class": cls, "key_type": key_type, "bits": 8 * len(value), "flags": 0,
+               "label": label, "id": b"\x02", "ouid": os.urandom(16), "kcv": bytes(3),
+               "value": value, **fields}
+        objs.append(obj)
+        return obj
+
+    zero = bytes([4]) + bytes(64)
+    bad("ec-zero-point", PUBLIC, EC_P256, zero, kcv=sha256(zero)[:3], bits=256)
+    off = bytes([4]) + bytes([1]) * 64
+    bad("ec-off-curve", PUBLIC, EC_P256, off, kcv=sha256(off)[:3], bits=256)
+    bad("data-bits", DATA, NONE, b"12345", bits=8)
+    bad("data-kcv", DATA, NONE, b"12345", bits=40, kcv=b"\x01\x02\x03")
+    obj = bad("id-trailing", DATA, NONE, b"x", bits=8)
+    rec = bytearray(encode_record(obj))
+    rec[RECORD.size - MAX_ID + len(obj["id"])] = 0x55
+    obj["record"] = bytes(rec)
+    obj = bad("label-trailing", DATA, NONE, b"x", bits=8)
+    rec = bytearray(encode_record(obj))
+    rec[44 + len(obj["label"]) + 1] = 0x63
+    obj["record"] = bytes(rec)
+    bad("status-1", DATA, NONE, b"x", bits=8, wire_status=SKIPPED)
+    clash = new_object(SECRET, AES, os.urandom(32), "ouid-clash", b"\x01")
+    clash["ouid"] = good["ouid"]    # another key under a held OUID
+    objs.append(clash)
     write_json(args.out, {"objects": [object_to_json(o) for o in objs]})
     return 0
 
@@ -903,6 +986,8 @@ def main():
     side.add_argument("--serial", type=int, default=1, help="the partition serial")
     side.add_argument("--slot-size", type=int, default=1024, help="the CPv1 slot size")
     side.add_argument("--report", help="write a JSON report here")
+    side.add_argument("--zero-share", action="store_true",
+                      help="test only: send the X25519 share u = 0 and key with Z = 0")
     p = sub.add_parser("target", parents=[side], help="serve one clone on stdin/stdout")
     p.add_argument("--store", help="JSON file of the objects held")
     p.set_defaults(func=cmd_target)
@@ -916,6 +1001,9 @@ def main():
     p.add_argument("--rsa", type=int, default=0, help="add an RSA private key of these bits")
     p.add_argument("--data-size", type=int, default=0, help="add a data object of this size")
     p.set_defaults(func=cmd_make_objects)
+    p = sub.add_parser("make-tampered", help="write an objects file of malformed records")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_make_tampered)
     p = sub.add_parser("vectors", help="deterministic test vectors")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--check", help="compare with this file")

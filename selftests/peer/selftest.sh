@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # clonepeer.py against itself, with no kernel: a python source clones to a
 # python target over pipes with every protocol and suite, then
-# skip-existing, CPv1 too-large, record validation, FIPS, domain and
+# skip-existing, CPv1 too-large, record validation (make-tampered too),
+# an all-zero X25519 share, FIPS, domain and
 # protocol refusals, a tampering relay, a 1100-object CPv4 clone (two
 # epochs) and the test vectors. Prints TAP; exits non-zero on a failure.
 set -u
@@ -170,6 +171,26 @@ result bad "$RC == 0 and s['counts'] == t['counts'] == counts(copied=$N - 5, fai
 	sorted(x['label'] for x in s['results'] if x['status'] == 4) ==
 	['aes256', 'ec-p256', 'ec-p384', 'generic', 'rsa1024']" \
 	"records with a wrong KCV, bits, class/type pair, EC scalar or RSA value fail (status 4)"
+
+$PEER make-tampered --out "$W/tampered.json"
+clone tampered --domain s3cret --objects "$W/tampered.json" -- --domain s3cret \
+	--store "$W/tampered.store.json"
+result tampered "$RC == 0 and s['counts'] == t['counts'] == counts(copied=2, failed=8) and
+	[x['status'] for x in s['results']] == [0, 0] + [4] * 8" \
+	"a 32-character label is copied; an EC public point that is zero or off the curve, data whose bits or KCV are wrong, bytes after the id or the label's NUL, status 1 and another key under a held OUID fail (status 4)"
+check "$W/tampered.store.json" \
+	"[(o['label'], o['flags']) for o in r['objects']] ==
+	 [('label-of-thirty-two-characters-x', 3), ('encrypt-only', 0x13)]"
+tap_result $? "the target stores the 32-character label whole, a secret key private and sensitive, and nothing else"
+
+clone zero-s --zero-share --domain s3cret --objects "$W/objs.json" -- --domain s3cret \
+	--suites x25519-chacha20poly1305 --store "$W/zero-s.store.json"
+result zero-s "$RC == 1 and s['error'] == t['error'] == 5 and t['objects'] == []" \
+	"x25519: a source's all-zero share in CONFIRM ends the clone at the target (auth)"
+clone zero-t --domain s3cret --objects "$W/objs.json" -- --zero-share --domain s3cret \
+	--suites x25519-chacha20poly1305 --store "$W/zero-t.store.json"
+result zero-t "$RC == 1 and s['error'] == t['error'] == 5 and t['objects'] == []" \
+	"x25519: a target's all-zero share in CHOICE ends the clone at the source (auth)"
 
 echo '{"objects": []}' >"$W/none.json"
 clone none --domain s3cret --objects "$W/none.json" -- --domain s3cret

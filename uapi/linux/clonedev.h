@@ -1213,10 +1213,16 @@ enum clonedev_clone_error {
 /**
  * enum clonedev_clone_status - what became of one object
  * @CLONEDEV_CLONE_COPIED: stored on the target
- * @CLONEDEV_CLONE_SKIPPED: the target holds an object with its OUID
+ * @CLONEDEV_CLONE_SKIPPED: the target holds an object with its OUID (and
+ *	its class, key type and key check value)
  * @CLONEDEV_CLONE_REFUSED: a policy (0 or 4) or the role forbids it
  * @CLONEDEV_CLONE_TOO_LARGE: larger than the target's CPv1 slot
- * @CLONEDEV_CLONE_OBJ_FAILED: not stored (gone, invalid, store error)
+ * @CLONEDEV_CLONE_OBJ_FAILED: not stored (gone; invalid: a value that is
+ *	not what its record says, or that no local path would make; another
+ *	object under the same OUID on the target; a store error)
+ *
+ * A secret or private key arrives private and sensitive, whatever flags
+ * the source sent, as every local path makes one.
  */
 enum clonedev_clone_status {
 	CLONEDEV_CLONE_COPIED = 0,
@@ -1231,12 +1237,13 @@ enum clonedev_clone_status {
  * @size: input, sizeof(struct clonedev_clone)
  * @flags: input, must be 0
  * @op: input, enum clonedev_clone_op
- * @count: input (SOURCE), how many handles @handles holds; 0: every object
- *	of the partition
+ * @count: input (SOURCE), how many handles @handles holds, at most
+ *	CLONEDEV_CLONE_HANDLES_MAX; 0: every object of the partition
  * @handles: input (SOURCE), pointer to __u32 object handles
  * @in: input (TARGET, STEP), pointer to the peer's message
  * @in_len: input, its length
- * @out_cap: input, room at @out (CLONEDEV_CLONE_MSG_MAX is always enough)
+ * @out_cap: input, room at @out (CLONEDEV_CLONE_MSG_MAX is always enough;
+ *	SOURCE, TARGET and STEP need that much, ABORT the ERROR it writes)
  * @out: input, pointer to a buffer for the message to the peer
  * @out_len: output, the length of that message; 0: none
  * @state: output, enum clonedev_clone_state
@@ -1268,9 +1275,11 @@ enum clonedev_clone_status {
  * @state FAILED and @error set.
  *
  * Return: 0; -ENODEV with no slot; -EACCES without the role; -EINVAL for
- * bad arguments or a STEP without a running clone; -EMSGSIZE if @in_len
- * exceeds CLONEDEV_CLONE_MSG_MAX or @out_cap is too small; -ENOENT for a
- * handle that does not exist; -EFAULT.
+ * bad arguments or a STEP without a running clone; -E2BIG if @count
+ * exceeds CLONEDEV_CLONE_HANDLES_MAX (nothing is read or started);
+ * -EMSGSIZE if @in_len exceeds CLONEDEV_CLONE_MSG_MAX or @out_cap is too
+ * small (an ABORT whose ERROR does not fit still ends the clone, and
+ * writes nothing); -ENOENT for a handle that does not exist; -EFAULT.
  */
 struct clonedev_clone {
 	__u32 size;
@@ -1298,6 +1307,12 @@ struct clonedev_clone {
 	__u32 failed;
 	__u32 __reserved[2];
 };
+
+/*
+ * The most handles one SOURCE names (as many keys as one bulk generate
+ * makes); a larger selection is cloned in several runs, or with @count 0.
+ */
+#define CLONEDEV_CLONE_HANDLES_MAX	65536
 
 #define CLONEDEV_IOCTL_CLONE _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_CLONE)
 
