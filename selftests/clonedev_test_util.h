@@ -79,9 +79,9 @@ static inline int count_objects(struct clonedev *cd)
 	return n;
 }
 
-#define RACERS	64
+#define LOGIN_RACERS	64
 
-struct racer {
+struct login_racer {
 	pthread_barrier_t *start;
 	unsigned int slot;
 	unsigned int role;
@@ -91,7 +91,7 @@ struct racer {
 
 static inline void *race_login(void *arg)
 {
-	struct racer *r = arg;
+	struct login_racer *r = arg;
 	struct clonedev *cd;
 
 	r->ret = clonedev_open(&cd);
@@ -106,7 +106,7 @@ static inline void *race_login(void *arg)
 }
 
 /*
- * RACERS sessions log in to @role at once, racer @right with @password and
+ * LOGIN_RACERS sessions log in to @role at once, racer @right with @password and
  * the others with a wrong one (no @right: -1); counts each result: 0,
  * -EACCES, -EKEYREVOKED and anything else.
  */
@@ -115,21 +115,21 @@ static inline void race_logins(struct __test_metadata *_metadata,
 			       const char *password, int *ok, int *wrong,
 			       int *revoked, int *other)
 {
-	struct racer r[RACERS];
-	pthread_t t[RACERS];
+	struct login_racer r[LOGIN_RACERS];
+	pthread_t t[LOGIN_RACERS];
 	pthread_barrier_t start;
 	int i;
 
 	*ok = *wrong = *revoked = *other = 0;
-	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, RACERS));
-	for (i = 0; i < RACERS; i++) {
-		r[i] = (struct racer){ .start = &start, .slot = slot,
+	ASSERT_EQ(0, pthread_barrier_init(&start, NULL, LOGIN_RACERS));
+	for (i = 0; i < LOGIN_RACERS; i++) {
+		r[i] = (struct login_racer){ .start = &start, .slot = slot,
 				       .role = role,
 				       .password = i == right ? password :
 						   "wrong" };
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, race_login, &r[i]));
 	}
-	for (i = 0; i < RACERS; i++) {
+	for (i = 0; i < LOGIN_RACERS; i++) {
 		pthread_join(t[i], NULL);
 		if (i == right)
 			continue;

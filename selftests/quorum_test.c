@@ -472,7 +472,7 @@ TEST_F(quorum, parallel_wrong_challenges_lock_at_the_limit)
 	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, -1, NULL,
 		    &ok, &wrong, &revoked, &other);
 	EXPECT_EQ(10, wrong);
-	EXPECT_EQ(RACERS - 10, revoked);
+	EXPECT_EQ(LOGIN_RACERS - 10, revoked);
 	EXPECT_EQ(0, other);
 	EXPECT_EQ(10, failures(self->cd, CLONEDEV_ROLE_CO));
 	EXPECT_EQ(CLONEDEV_ROLE_LOCKED,

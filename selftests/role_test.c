@@ -348,7 +348,7 @@ TEST_F(role, parallel_wrong_logins_lock_at_the_limit)
 	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, -1, NULL,
 		    &ok, &wrong, &revoked, &other);
 	EXPECT_EQ(10, wrong);
-	EXPECT_EQ(RACERS - 10, revoked);
+	EXPECT_EQ(LOGIN_RACERS - 10, revoked);
 	EXPECT_EQ(0, other);
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
@@ -373,10 +373,10 @@ TEST_F(role, parallel_logins_with_the_right_one)
 	bool is_locked;
 
 	setup_roles(_metadata, self->cd, self->slot);
-	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, RACERS / 2, CO,
+	race_logins(_metadata, self->slot, CLONEDEV_ROLE_CO, LOGIN_RACERS / 2, CO,
 		    &ok, &wrong, &revoked, &other);
 	EXPECT_EQ(0, other);
-	EXPECT_EQ(RACERS, ok + wrong + revoked);
+	EXPECT_EQ(LOGIN_RACERS, ok + wrong + revoked);
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	failures = si.roles[CLONEDEV_ROLE_CO].failures;
 	is_locked = si.roles[CLONEDEV_ROLE_CO].role_flags &
@@ -410,7 +410,7 @@ TEST_F(role, parallel_wrong_po_logins_zeroize_once)
 	 */
 	EXPECT_EQ(9, wrong);
 	EXPECT_EQ(0, revoked);
-	EXPECT_EQ(RACERS - 9, other);
+	EXPECT_EQ(LOGIN_RACERS - 9, other);
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, si.state);
 }
