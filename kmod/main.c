@@ -51,7 +51,7 @@ static int __init cld_mod_init(void)
 	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0, store,
 			   store_compact_min);
 	if (ret)
-		goto err_role;
+		return ret;
 	ret = cld_clone_selftest();
 	if (ret)
 		goto err_hsm;
@@ -72,8 +72,6 @@ err_device:
 	cld_device_uninit();
 err_hsm:
 	cld_hsm_uninit();
-err_role:
-	cld_role_uninit();
 	return ret;
 }
 
@@ -82,7 +80,6 @@ static void __exit cld_mod_exit(void)
 	cld_netlink_uninit();
 	cld_device_uninit();
 	cld_hsm_uninit();
-	cld_role_uninit();
 }
 
 module_init(cld_mod_init);

@@ -5,19 +5,13 @@
  * it so a later default does not lock anybody out.
  */
 #include <crypto/hash.h>
-#include <linux/mutex.h>
 #include <linux/random.h>
 #include <linux/sched.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 #include "role.h"
 
-/*
- * One HMAC transform for every derivation; kdf_lock serialises its key,
- * which holds a password only while its hash is being computed.
- */
-static struct crypto_shash *kdf_hmac;
-static DEFINE_MUTEX(kdf_lock);
 static unsigned int kdf_iterations;
 
 static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
@@ -45,49 +39,39 @@ static int pbkdf2_selftest(void)
 
 int cld_role_init(unsigned int iterations)
 {
-	int ret;
-
-	kdf_hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
-	if (IS_ERR(kdf_hmac))
-		return PTR_ERR(kdf_hmac);
 	kdf_iterations = iterations;
-	ret = pbkdf2_selftest();
-	if (ret)
-		crypto_free_shash(kdf_hmac);
-	return ret;
-}
-
-void cld_role_uninit(void)
-{
-	crypto_free_shash(kdf_hmac);
+	return pbkdf2_selftest();
 }
 
 /*
- * Keys the shared transform with zeros, so the state HMAC derived from the
- * last password (its padded key blocks) does not stay in memory. Must hold
- * kdf_lock.
+ * PBKDF2 with a 32-byte output: one block, T1 = U1 ^ U2 ^ ... ^ Uc. Each
+ * derivation has a transform of its own, so logins to different
+ * partitions (or roles) are hashed in parallel rather than queued behind
+ * one lock that any caller could hold with wrong passwords; freeing it
+ * wipes the HMAC state the password left (crypto_free_shash() frees the
+ * context with kfree_sensitive()).
  */
-static int wipe_key(void)
-{
-	static const u8 zero[CLD_HASH_LEN];
-
-	lockdep_assert_held(&kdf_lock);
-	return crypto_shash_setkey(kdf_hmac, zero, sizeof(zero));
-}
-
-/* PBKDF2 with a 32-byte output: one block, T1 = U1 ^ U2 ^ ... ^ Uc. */
 static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
 		  u32 iterations, u8 *out)
 {
-	SHASH_DESC_ON_STACK(desc, kdf_hmac);
 	static const u8 block1[4] = { 0, 0, 0, 1 };
+	struct crypto_shash *hmac;
+	struct shash_desc *desc;
 	u8 u[CLD_HASH_LEN];
 	u32 i, k;
 	int ret;
 
-	mutex_lock(&kdf_lock);
-	desc->tfm = kdf_hmac;
-	ret = crypto_shash_setkey(kdf_hmac, pw, len);
+	hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
+	if (IS_ERR(hmac))
+		return PTR_ERR(hmac);
+	desc = kmalloc(sizeof(*desc) + crypto_shash_descsize(hmac),
+		       GFP_KERNEL);
+	if (!desc) {
+		ret = -ENOMEM;
+		goto out_free;
+	}
+	desc->tfm = hmac;
+	ret = crypto_shash_setkey(hmac, pw, len);
 	if (ret)
 		goto out;
 	ret = crypto_shash_init(desc) ?:
@@ -105,10 +89,10 @@ static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
 		cond_resched();
 	}
 out:
-	shash_desc_zero(desc);
 	memzero_explicit(u, sizeof(u));
-	ret = wipe_key() ?: ret;
-	mutex_unlock(&kdf_lock);
+	kfree_sensitive(desc);
+out_free:
+	crypto_free_shash(hmac);
 	return ret;
 }
 

@@ -6,7 +6,6 @@
 #include "partition.h"
 
 int cld_role_init(unsigned int iterations);
-void cld_role_uninit(void);
 int cld_cred_set(struct cld_cred *c, const u8 *pw, u32 len);
 int cld_cred_hash(const struct cld_cred *c, const u8 *pw, u32 len,
 		  u8 out[CLD_HASH_LEN]);

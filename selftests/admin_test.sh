@@ -53,8 +53,13 @@ tap_result $? "the refused delete changed nothing"
 expect "an unknown slot is not even looked up without CAP_SYS_ADMIN" 1 "" \
 	"$eperm_delete" -- only net_admin clonectl partition delete -slot 42 -force
 
-expect "CAP_SYS_ADMIN in a user namespace of its own is not enough (EPERM)" 1 "" \
-	"$eperm_create" -- unshare --user --map-root-user clonectl partition create -label userns
+# The debug kernel (tinyconfig) has no user namespaces.
+if unshare --user --map-root-user true 2>/dev/null; then
+	expect "CAP_SYS_ADMIN in a user namespace of its own is not enough (EPERM)" 1 "" \
+		"$eperm_create" -- unshare --user --map-root-user clonectl partition create -label userns
+else
+	tap_result 0 "CAP_SYS_ADMIN in a user namespace of its own # SKIP this kernel has no user namespaces"
+fi
 [ "$(slots)" = "$before" ]
 tap_result $? "the refused create changed nothing"
 
@@ -71,14 +76,16 @@ tap_result $? "the slot list is as before"
 drop_key
 reload
 put_key "$keyfile"
-size=$(stat -c %s "$log")
+# The log may be compacted as it opens, so it is its change that shows.
+touch -d '1 minute ago' "$TAP_OUT/mark"
+touch -r "$TAP_OUT/mark" "$log"
 unshare -m --propagation private bash -c '
 	mount -t tmpfs tmpfs /var/lib/clonedev &&
 	clonectl partition create -label in-ns >/dev/null &&
 	[ ! -e /var/lib/clonedev/clonedev.log ]'
 tap_result $? "a caller in another mount namespace does not redirect the store"
-[ "$(stat -c %s "$log")" -gt "$size" ]
-tap_result $? "the partition made there is in the real store file"
+[ "$log" -nt "$TAP_OUT/mark" ]
+tap_result $? "the partition made there is written to the real store file"
 reload
 [ "$(labels)" = "admin-a in-ns" ]
 tap_result $? "after a reload both partitions are there"
