@@ -345,8 +345,9 @@ struct clonedev_partition_init {
  * Return: 0; -EACCES for a wrong password or combination, or one checked
  * against a credential replaced meanwhile (not counted); -EKEYREVOKED
  * if the role is locked out; -EINTR if a signal came while waiting;
- * -ENOKEY if the role has no credential (or no challenge) yet; -EKEYEXPIRED for a password to a quorum partition
- * that is not activated or has not cached the role's secret;
+ * -ENOKEY if the role has no credential (or no challenge) yet;
+ * -EKEYEXPIRED for a password to a quorum partition that is not activated
+ * or has not cached the role's secret;
  * -ENODEV with no slot set; -ESTALE if the partition is zeroized (after
  * this attempt, too); -EINVAL for shares to a password partition, a po
  * password to a quorum one, or shares with repeated or zero indexes.
