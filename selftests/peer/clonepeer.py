@@ -911,6 +911,31 @@ def vector_clone(protocol, suite):
     return messages
 
 
+def clone_vectors(messages, k_hs, aead, k_obj, k_res, nonce, prefix=0):
+    """The MACs' inputs and outputs and the plaintexts of the sealed
+    messages of a vector clone (HELLO, CHOICE, CONFIRM, READY, OBJECT 0,
+    RESULT 0, DONE, SUMMARY), each checked against the messages."""
+    hello, choice, confirm, ready, obj, result, done, summary = messages
+    _, _, k_c = handshake_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT)
+    h_t = sha256(hello + choice[:-32])
+    h_s = sha256(hello + choice[:-32] + confirm[:-32])
+    mac_t = hmac.new(k_hs, b"target" + h_t, "sha256").digest()
+    mac_s = hmac.new(k_hs, b"source" + h_s, "sha256").digest()
+    if mac_t != choice[-32:] or mac_s != confirm[-32:]:
+        raise RuntimeError("vector MACs differ from the messages'")
+
+    def control(key, seq, msg):
+        return unseal(AESGCM, key, u32(2) + u64(seq), msg)
+
+    if control(k_c[32:], 1, ready) != b"":
+        raise RuntimeError("vector READY is not empty")
+    return {"H_T": h_t.hex(), "MAC_T": mac_t.hex(), "H_S": h_s.hex(), "MAC_S": mac_s.hex(),
+            "plaintext": {"OBJECT 0": unseal(aead, k_obj, nonce + u64(2), obj, prefix).hex(),
+                          "RESULT 0": unseal(aead, k_res, nonce + u64(2), result).hex(),
+                          "DONE": control(k_c[:32], 3, done).hex(),
+                          "SUMMARY": control(k_c[32:], 3, summary).hex()}}
+
+
 def compute_vectors():
     """The test vectors as a JSON document."""
     k_hs, sid, k_c = handshake_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT)
@@ -935,16 +960,81 @@ def compute_vectors():
         messages = vector_clone(CPV4, suite)
         entry["object0"] = messages[4].hex()
         entry["transcript"] = [m.hex() for m in messages]
+        k_st, k_ts = cpv4_keys(prk, suite, 0)
+        entry.update(clone_vectors(messages, k_hs, suite.aead, k_st, k_ts, u32(0)))
         doc["cpv4"][suite.name] = entry
     s_key, t_key = (new_ephemeral("p256", s) for s in VECTOR_KEYS["p256"])
     z0 = agree(s_key, public_bytes(t_key))
     messages = vector_clone(CPV3, None)
-    doc["cpv3"] = {"Z_0": z0.hex(), "K_0": cpv3_keys(z0, k_hs, 0).hex(),
-                   "object0": messages[4].hex(), "transcript": [m.hex() for m in messages]}
+    k_0 = cpv3_keys(z0, k_hs, 0)
+    doc["cpv3"] = {"Z_0": z0.hex(), "K_0": k_0.hex(),
+                   "object0": messages[4].hex(), "transcript": [m.hex() for m in messages],
+                   **clone_vectors(messages, k_hs, AESGCM, k_0[:32], k_0[32:], u32(0),
+                                   PUBLIC_LEN["p256"])}
     messages = vector_clone(CPV1, None)
-    doc["cpv1"] = {"K_1": cpv1_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT).hex(),
-                   "object0": messages[4].hex(), "transcript": [m.hex() for m in messages]}
+    k_1 = cpv1_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT)
+    doc["cpv1"] = {"K_1": k_1.hex(),
+                   "object0": messages[4].hex(), "transcript": [m.hex() for m in messages],
+                   **clone_vectors(messages, k_hs, AESGCM, k_1[:32], k_1[32:], u32(1))}
     return doc
+
+
+# The suite whose whole clone docs/clone-protocol.md shows, and its labels
+DOC_SUITE = "p256-aes256gcm"
+DOC_MESSAGES = ("HELLO", "CHOICE", "CONFIRM", "READY", "OBJECT 0", "RESULT 0", "DONE", "SUMMARY")
+
+
+def doc_lines(label, value, width=13, indent="  "):
+    """A hex value as the document shows it: 32 bytes a line, label first."""
+    chunks = [value[i:i + 64] for i in range(0, len(value), 64)] or [""]
+    lines = [f"{indent}{label:<{width}}{chunks[0]}"]
+    return lines + [f"{indent}{'':<{width}}{c}" for c in chunks[1:]]
+
+
+def doc_block(doc):
+    """The text of the document's code block of one CPv4 clone."""
+    entry = doc["cpv4"][DOC_SUITE]
+    lines = [f"{DOC_SUITE}: every message of the clone, header included"]
+    for label, msg in zip(DOC_MESSAGES, entry["transcript"]):
+        lines += doc_lines(label, msg)
+    lines.append("the MACs, and H_T and H_S, the hashes they take")
+    for label in ("H_T", "MAC_T", "H_S", "MAC_S"):
+        lines += doc_lines(label, entry[label])
+    lines.append("the plaintexts of the sealed messages (READY's is empty)")
+    for label, value in entry["plaintext"].items():
+        lines += doc_lines(label, value)
+    return "\n".join(lines) + "\n"
+
+
+def doc_values(path):
+    """The hex values in the code blocks of a document's "Test vectors"
+    section: a line "LABEL HEX" starts one, lines of hex alone continue it
+    (or start one without a label), any other line ends it."""
+    values, current, in_section, in_block = [], None, False, False
+
+    def is_hex(word):
+        return len(word) % 2 == 0 and all(c in "0123456789abcdef" for c in word)
+
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.startswith("## "):
+                in_section = line.strip() == "## Test vectors"
+            if not in_section:
+                continue
+            if line.startswith("```"):
+                in_block, current = not in_block, None
+                continue
+            if not in_block:
+                continue
+            words = line.split()
+            if len(words) == 1 and is_hex(words[0]) and current is not None:
+                values[current] += words[0]
+            elif words and len(words[-1]) >= 8 and is_hex(words[-1]):
+                values.append(words[-1])
+                current = len(values) - 1
+            else:
+                current = None
+    return values
 
 
 def leaves(doc, path=""):
@@ -958,12 +1048,33 @@ def leaves(doc, path=""):
 def cmd_vectors(args):
     """Print, write or check the test vectors."""
     doc = compute_vectors()
+    if args.doc_block:
+        sys.stdout.write(doc_block(doc))
+        return 0
+    if args.doc:
+        # Every value the document shows must be one of the file's (or, with
+        # no --check, the computed ones): the two cannot drift apart.
+        if args.check:
+            with open(args.check, encoding="utf-8") as f:
+                doc = json.load(f)
+        known = {value for _, value in leaves(doc) if isinstance(value, str)}
+        shown = doc_values(args.doc)
+        bad = [value for value in shown if value not in known]
+        for value in bad:
+            print(f"{args.doc}: a test vector not in the vectors: {value[:32]}...", file=sys.stderr)
+        if len(shown) < 40:
+            print(f"{args.doc}: only {len(shown)} test vectors found", file=sys.stderr)
+            return 1
+        if bad:
+            return 1
     if args.check:
         with open(args.check, encoding="utf-8") as f:
-            diffs = sorted({path for path, _ in leaves(json.load(f)) ^ leaves(doc)})
+            diffs = sorted({path for path, _ in leaves(json.load(f)) ^ leaves(compute_vectors())})
         for path in diffs:
             print(f"vector differs: {path}", file=sys.stderr)
         return 1 if diffs else 0
+    if args.doc:
+        return 0
     write_json(args.write or "/dev/stdout", doc)
     return 0
 
@@ -1008,6 +1119,10 @@ def main():
     group = p.add_mutually_exclusive_group()
     group.add_argument("--check", help="compare with this file")
     group.add_argument("--write", help="write them to this file")
+    group.add_argument("--doc-block", action="store_true",
+                       help=f"print the document's block of the {DOC_SUITE} clone")
+    p.add_argument("--doc", help="check that every hex value in this document's test "
+                   "vectors is one of the vectors (of --check's file if given)")
     p.set_defaults(func=cmd_vectors)
     args = parser.parse_args()
     try:

@@ -5,7 +5,8 @@
 # skip-existing, CPv1 too-large, record validation (make-tampered too),
 # an all-zero X25519 share, FIPS, domain and
 # protocol refusals, a tampering relay, a 1100-object CPv4 clone (two
-# epochs) and the test vectors. Prints TAP; exits non-zero on a failure.
+# epochs) and the test vectors (the file's and the document's). Prints
+# TAP; exits non-zero on a failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=../tap.sh
@@ -107,6 +108,9 @@ EOF
 
 run $PEER vectors --check selftests/peer/vectors.json
 tap_result $RC "the test vectors match selftests/peer/vectors.json"
+run $PEER vectors --check selftests/peer/vectors.json --doc docs/clone-protocol.md
+[ $RC -ne 0 ] && tap_diag <"$TAP_OUT/err"
+tap_result $RC "every test vector in docs/clone-protocol.md is one of selftests/peer/vectors.json"
 
 $PEER make-objects --out "$W/objs.json" --rsa 1024
 tap_result $? "make-objects writes AES, generic, EC pairs, RSA and data objects"
