@@ -415,9 +415,10 @@ class Side:
         """End the clone without a message (the exchange ended)."""
         self.state, self.error = "failed", code
 
-    def check(self, msg, types, seq, body_len=None):
+    def check(self, msg, types, seq, body_len=None, wrong_len=UNEXPECTED):
         """Check a received message's header and return its type; an ERROR
-        from the peer ends the clone with its code."""
+        from the peer ends the clone with its code. A body not @body_len
+        long ends it with @wrong_len (AUTH for a sealed message)."""
         self.wait_seq = seq
         if not HEADER.size <= len(msg) <= MAX_MESSAGE:
             raise CloneError(UNEXPECTED)
@@ -429,7 +430,7 @@ class Side:
         if mtype not in types or reserved or sid != self.sid or mseq != seq:
             raise CloneError(UNEXPECTED)
         if body_len is not None and blen != body_len:
-            raise CloneError(UNEXPECTED)
+            raise CloneError(wrong_len)
         return mtype
 
     def derive(self, domain, ns, nt):
@@ -526,7 +527,7 @@ class Source(Side):
 
     def on_ready(self, msg):
         """Open READY; send the first OBJECT (or DONE)."""
-        self.check(msg, (READY,), 1, TAG)
+        self.check(msg, (READY,), 1, TAG, AUTH)
         unseal(AESGCM, self.kc_ts, u32(2) + u64(1), msg)
         return self.next_object()
 
@@ -556,7 +557,8 @@ class Source(Side):
         """Open RESULT i, tally it, send what comes next."""
         i = len(self.entries)
         extra = PUBLIC_LEN["p256"] if self.protocol == CPV3 else 0
-        self.check(msg, (RESULT,), i + 2, RESULT_FIXED.size + extra + TAG)
+        self.check(msg, (RESULT,), i + 2, RESULT_FIXED.size + extra + TAG,
+                   AUTH)
         aead, k_res, nonce, sent = self.pending
         plaintext = unseal(aead, k_res, nonce + u64(i + 2), msg)
         status, zero, handle = RESULT_FIXED.unpack_from(plaintext)
@@ -575,7 +577,7 @@ class Source(Side):
     def on_summary(self, msg):
         """Open SUMMARY and compare it with the tally: the clone is done."""
         seq = len(self.objects) + 2
-        self.check(msg, (SUMMARY,), seq, 16 + TAG)
+        self.check(msg, (SUMMARY,), seq, 16 + TAG, AUTH)
         counts = struct.unpack(">IIII", unseal(AESGCM, self.kc_ts, u32(2) + u64(seq), msg))
         if counts != tuple(self.counts.values()):
             raise CloneError(UNEXPECTED)
@@ -652,9 +654,11 @@ class Target(Side):
             return self.on_done(msg, i)
         prefix = PUBLIC_LEN["p256"] if self.protocol == CPV3 else 0
         body_len = len(msg) - HEADER.size
-        if (body_len != prefix + self.config.slot + TAG if self.protocol == CPV1
-                else body_len < prefix + 2 + TAG):
-            raise CloneError(UNEXPECTED)
+        # The lengths the kernel refuses, and how ("OBJECT body").
+        if body_len < prefix + 2 + TAG:
+            raise CloneError(AUTH if self.protocol == CPV3 else UNEXPECTED)
+        if self.protocol == CPV1 and body_len != self.config.slot + TAG:
+            raise CloneError(AUTH)
         z = agree(self.key, msg[HEADER.size:HEADER.size + prefix]) if prefix else None
         aead, k_obj, k_res, nonce = self.object_keys(i, z)
         status, handle, obj = self.take(unseal(aead, k_obj, nonce + u64(seq), msg, prefix))
@@ -696,7 +700,7 @@ class Target(Side):
     def on_done(self, msg, n):
         """Check DONE against the objects taken and answer SUMMARY."""
         seq = n + 2
-        self.check(msg, (DONE,), seq, 4 + TAG)
+        self.check(msg, (DONE,), seq, 4 + TAG, AUTH)
         if unseal(AESGCM, self.kc_st, u32(2) + u64(seq), msg) != u32(n):
             raise CloneError(UNEXPECTED)
         self.state = "done"
@@ -711,13 +715,18 @@ def send_frame(f, msg):
     f.flush()
 
 
+class FrameTooLong(Exception):
+    """A frame over MAX_MESSAGE: the clone aborts (9), no ERROR is sent and
+    nothing more is read from the pipe, as clonectl does."""
+
+
 def recv_frame(f):
-    """One message; None at the end (length 0 or EOF). An oversized length
-    gives b"", which the header check refuses."""
+    """One message; None at the end (length 0 or EOF); FrameTooLong for a
+    length over MAX_MESSAGE (the frame is not read)."""
     head = f.read(4)
     n = struct.unpack(">I", head)[0] if len(head) == 4 else 0
     if n > MAX_MESSAGE:
-        return b""
+        raise FrameTooLong()
     msg = f.read(n)
     return msg if n and len(msg) == n else None
 
@@ -737,16 +746,20 @@ def cmd_target(args):
     store = load_objects(args.store) if args.store and os.path.exists(args.store) else []
     target = Target(store, side_config(args), Entropy())
     rfile, wfile = sys.stdin.buffer, sys.stdout.buffer
-    while target.state == "running":
-        msg = recv_frame(rfile)
-        if msg is None:
+    try:
+        while target.state == "running":
+            msg = recv_frame(rfile)
+            if msg is None:
+                target.abort()
+                break
+            out = target.step(msg)
+            if out:
+                send_frame(wfile, out)
+        while recv_frame(rfile) is not None:
+            pass
+    except FrameTooLong:
+        if target.state == "running":
             target.abort()
-            break
-        out = target.step(msg)
-        if out:
-            send_frame(wfile, out)
-    while recv_frame(rfile) is not None:
-        pass
     if args.store:
         write_json(args.store, {"objects": [object_to_json(o) for o in store]})
     return finish(target, args.report)
@@ -769,7 +782,7 @@ def cmd_source(args):
                 break
             out = source.step(msg)
         send_frame(peer.stdin, b"")
-    except BrokenPipeError:
+    except (BrokenPipeError, FrameTooLong):
         if source.state == "running":
             source.abort()
     with suppress(BrokenPipeError):

@@ -3,6 +3,7 @@
 # clonepeer.py against itself, with no kernel: a python source clones to a
 # python target over pipes with every protocol and suite, then
 # skip-existing, CPv1 too-large, record validation (make-tampered too),
+# an oversized frame, a sealed message of the wrong length,
 # an all-zero X25519 share, FIPS, domain and
 # protocol refusals, a tampering relay, a 1100-object CPv4 clone (two
 # epochs) and the test vectors (the file's and the document's). Prints
@@ -75,9 +76,10 @@ EOF
 cat >"$W/relay.py" <<'EOF'
 # relay.py DIR INDEX OFFSET CMD: relays between stdin/stdout and CMD,
 # flipping the low bit of byte OFFSET of message INDEX going DIR (s: source
-# to target, t: target to source).
+# to target, t: target to source); OFFSET cut takes the message's last
+# byte off and makes its header's body length say so.
 import struct, subprocess, sys, threading
-direction, index, offset, cmd = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+direction, index, offset, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
 peer = subprocess.Popen(["sh", "-c", cmd], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 
 def pump(name, rfile, wfile):
@@ -86,8 +88,11 @@ def pump(name, rfile, wfile):
         head = rfile.read(4)
         size = struct.unpack(">I", head)[0] if len(head) == 4 else 0
         msg = bytearray(rfile.read(size))
-        if name == direction and n == index:
-            msg[offset] ^= 1
+        if name == direction and n == index and offset == "cut":
+            msg = msg[:-1]
+            struct.pack_into(">I", msg, 28, len(msg) - 32)
+        elif name == direction and n == index:
+            msg[int(offset)] ^= 1
         n += 1
         try:
             wfile.write(struct.pack(">I", len(msg)) + msg)
@@ -107,10 +112,10 @@ peer.wait()
 EOF
 
 run $PEER vectors --check selftests/peer/vectors.json
-tap_result $RC "the test vectors match selftests/peer/vectors.json"
+tap_result "$RC" "the test vectors match selftests/peer/vectors.json"
 run $PEER vectors --check selftests/peer/vectors.json --doc docs/clone-protocol.md
-[ $RC -ne 0 ] && tap_diag <"$TAP_OUT/err"
-tap_result $RC "every test vector in docs/clone-protocol.md is one of selftests/peer/vectors.json"
+[ "$RC" -ne 0 ] && tap_diag <"$TAP_OUT/err"
+tap_result "$RC" "every test vector in docs/clone-protocol.md is one of selftests/peer/vectors.json"
 
 $PEER make-objects --out "$W/objs.json" --rsa 1024
 tap_result $? "make-objects writes AES, generic, EC pairs, RSA and data objects"
@@ -228,7 +233,8 @@ result slot "$RC == 1 and s['error'] == t['error'] == 1" \
 for tamper in "s 0 41 5 5 a relay that edits the protocols byte of HELLO: MAC_T fails (5)" \
 	      "s 1 10 1 1 a relay that edits the session id of CONFIRM: error 1 (unexpected)" \
 	      "t 1 40 5 5 a relay that edits the READY tag: error 5 (auth) at the source" \
-	      "s 3 -1 5 5 a relay that edits an OBJECT ciphertext: error 5 (auth) at the target"; do
+	      "s 3 -1 5 5 a relay that edits an OBJECT ciphertext: error 5 (auth) at the target" \
+	      "t 1 cut 5 5 a relay that cuts a byte off READY, its length made to match: error 5 (auth), as the kernel says"; do
 	read -r dir index offset serr terr desc <<<"$tamper"
 	target="$PEER target --domain s3cret --report $W/tamper.tgt.json"
 	$PEER source --report "$W/tamper.src.json" --domain s3cret --objects "$W/objs.json" \
@@ -236,6 +242,14 @@ for tamper in "s 0 41 5 5 a relay that edits the protocols byte of HELLO: MAC_T 
 	RC=$?
 	result tamper "$RC == 1 and s['error'] == $serr and t['error'] == $terr" "$desc"
 done
+
+# A frame longer than 8192 bytes: the target aborts (9), sends nothing and
+# reads no further (what follows the length is never read).
+printf '\000\000\040\001garbage' |
+	$PEER target --domain s3cret --report "$W/big.tgt.json" >"$W/big.out" 2>/dev/null
+RC=$?
+[ "$RC" -eq 1 ] && [ ! -s "$W/big.out" ] && check "$W/big.tgt.json" "r['error'] == 9"
+tap_result $? "a frame over 8192 bytes aborts the target (9) with nothing sent"
 
 $PEER make-objects --out "$W/bulk.json" --aes 1100
 for suite in p384-aes256gcm x25519-chacha20poly1305; do
