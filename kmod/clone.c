@@ -1702,13 +1702,19 @@ static struct cld_clone *kat_start(u32 proto, const struct clone_suite *cs)
 		h[i] = 0xa0 + i;
 	}
 	for (i = 0; i < NONCE_LEN; i++) {
-		c->ns[i] = t->ns[i] = i;
-		c->nt[i] = t->nt[i] = NONCE_LEN + i;
+		c->ns[i] = i;
+		c->nt[i] = NONCE_LEN + i;
 	}
-	c->protocol = t->protocol = proto;
-	c->cs = t->cs = cs;
-	c->domain_len = t->domain_len = sizeof(d) - 1;
+	c->protocol = proto;
+	c->cs = cs;
+	c->domain_len = sizeof(d) - 1;
 	memcpy(c->domain, d, c->domain_len);
+	/* The target: the same inputs. */
+	memcpy(t->ns, c->ns, NONCE_LEN);
+	memcpy(t->nt, c->nt, NONCE_LEN);
+	t->protocol = proto;
+	t->cs = cs;
+	t->domain_len = c->domain_len;
 	memcpy(t->domain, d, t->domain_len);
 	if (spake_start(c, x) || spake_start(t, y))
 		goto out;
