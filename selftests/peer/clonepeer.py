@@ -4,6 +4,9 @@
 protocols (CPv4 with its three suites, CPv3 and CPv1), written from
 docs/clone-protocol.md alone.
 
+The handshake is SPAKE2 over P-256 (RFC 9382), with the curve arithmetic
+in plain Python integers (test code: not constant time).
+
 It plays the source or the target of one clone over a pipe (each message
 as a big-endian u32 length then the message, length 0 ends), makes object
 files for tests, and computes deterministic test vectors.
@@ -1061,8 +1064,8 @@ def clone_vectors(messages, protocol, suite):
     a vector clone (HELLO, CHOICE, CONFIRM, READY, OBJECT 0, RESULT 0, DONE,
     SUMMARY), each checked against the messages."""
     hello, choice, confirm, ready, obj, result, done, summary = messages
-    w, pa, _, kx = vector_spake()
-    if confirm[HEADER.size:HEADER.size + SHARE_LEN] != pa or choice[-SHARE_LEN:] != vector_spake()[2]:
+    w, pa, pb, kx = vector_spake()
+    if confirm[HEADER.size:HEADER.size + SHARE_LEN] != pa or choice[-SHARE_LEN:] != pb:
         raise RuntimeError("vector shares differ from the messages'")
     h_k = sha256(hello + choice + pa)
     k_hs, _, k_c = handshake_keys(w, kx, VECTOR_NS, VECTOR_NT, h_k)
