@@ -156,7 +156,10 @@ $(B)/selftests/%: selftests/%.c selftests/clonedev_test_util.h \
 		$(TOOL_CPPFLAGS) \
 		-I$(KSRC)/tools/testing/selftests \
 		-DCLONEDEV_EXPECTED_VERSION='"$(VERSION)"' -o $@ $< \
-		$(B)/lib/libclonedev.a $(NL_LIBS) -lpthread
+		$(B)/lib/libclonedev.a $(NL_LIBS) -lpthread $(TEST_LIBS)
+
+# clone_test makes CONFIRM messages itself (SHA-256 of the nonces).
+$(B)/selftests/clone_test: TEST_LIBS := -lcrypto
 
 # ---- top-level jobs ----
 

@@ -28,9 +28,10 @@
 #include "partition.h"
 #include "policy.h"
 #include "session.h"
+#include "spake2.h"
 
 #define MAGIC		0x434c4f4eU	/* "CLON" */
-#define WIRE_VERSION	1
+#define WIRE_VERSION	2
 #define HDR_LEN		32
 #define NONCE_LEN	32
 #define SID_LEN		16
@@ -43,6 +44,8 @@
 #define REC_FIXED	140		/* a record before its value */
 #define REC_LABEL	44		/* CLD_LABEL_MAX bytes, NUL-padded */
 #define REC_ID		76		/* CLONEDEV_ID_MAX bytes, zero-padded */
+#define SHARE_LEN	CLD_SPAKE2_SHARE_LEN	/* a SPAKE2 share */
+#define CHOICE_FIXED	(11 + CLD_LABEL_MAX + 4 + NONCE_LEN)
 
 enum msg_type {
 	MSG_HELLO = 1,
@@ -97,7 +100,7 @@ struct offer {
 	u8 protocols;
 	u8 suites;
 	u8 n_domains;
-	u8 fp[CLD_MAX_DOMAINS][CLONEDEV_FINGERPRINT_LEN];
+	u8 label[CLD_MAX_DOMAINS][CLD_LABEL_MAX];	/* NUL-padded */
 	u16 slot_size;
 };
 
@@ -133,6 +136,7 @@ struct cld_clone {
 	u32 choice_len;
 	u8 domain[CLONEDEV_SECRET_MAX];
 	u32 domain_len;
+	struct cld_spake2 sp;		/* until K_hs is made */
 	/* source */
 	u32 *handles;
 	u32 total;
@@ -493,6 +497,7 @@ static int fail(struct cld_clone *c, u32 code, bool tell_peer)
 	c->wait = W_NOTHING;
 	c->out_len = 0;
 	memzero_explicit(c->domain, sizeof(c->domain));
+	cld_spake2_wipe(&c->sp);
 	memzero_explicit(c->k_obj, sizeof(c->k_obj));
 	memzero_explicit(c->k_ctl, sizeof(c->k_ctl));
 	memzero_explicit(c->prk, sizeof(c->prk));
@@ -536,14 +541,16 @@ static void make_offer(const struct cld_partition *p, struct offer *o)
 		o->suites = 0;
 	o->n_domains = p->n_domains;
 	for (i = 0; i < p->n_domains; i++)
-		cld_domain_fingerprint(&p->domains[i], o->fp[i]);
+		memcpy(o->label[i], p->domains[i].label,
+		       strnlen(p->domains[i].label, CLD_LABEL_MAX));
 	o->slot_size = CPV1_SLOT;
 }
 
 /*
  * The choice both sides make from the two offers (the source's @s, the
  * target's @t): the domain (an index into @s->fp), the protocol and the
- * suite. Return: 0 or an enum clonedev_clone_error.
+ * suite. Domains match by label, exactly. Return: 0 or an enum
+ * clonedev_clone_error.
  */
 static u32 choose(const struct offer *s, const struct offer *t, u32 *dom,
 		  u32 *proto, u32 *suite)
@@ -553,8 +560,7 @@ static u32 choose(const struct offer *s, const struct offer *t, u32 *dom,
 	*dom = U32_MAX;
 	for (i = 0; i < s->n_domains && *dom == U32_MAX; i++)
 		for (j = 0; j < t->n_domains; j++)
-			if (!memcmp(s->fp[i], t->fp[j],
-				    CLONEDEV_FINGERPRINT_LEN)) {
+			if (!memcmp(s->label[i], t->label[j], CLD_LABEL_MAX)) {
 				*dom = i;
 				break;
 			}
@@ -595,8 +601,8 @@ static u32 put_offer(u8 *b, const struct offer *o, bool all_domains)
 	n = 11;
 	if (all_domains) {
 		b[n++] = o->n_domains;
-		for (i = 0; i < o->n_domains; i++, n += 8)
-			memcpy(b + n, o->fp[i], CLONEDEV_FINGERPRINT_LEN);
+		for (i = 0; i < o->n_domains; i++, n += CLD_LABEL_MAX)
+			memcpy(b + n, o->label[i], CLD_LABEL_MAX);
 		put_be16(b + n, o->slot_size);
 		n += 2;
 	}
@@ -624,36 +630,96 @@ static int transcript_mac(struct cld_clone *c, const char *who,
 	return ret;
 }
 
-/* K_hs, the session id and the control keys, from D, Ns and Nt. */
-static int handshake_keys(struct cld_clone *c)
+/* The session id: the first bytes of SHA-256(Ns || Nt). */
+static int session_id(struct cld_clone *c)
 {
-	static const char hs[] = "clonedev 1 handshake";
-	static const char ctl[] = "clonedev 1 control";
-	u8 salt[2 * NONCE_LEN], h[32], k[2 * KEY_LEN];
+	u8 salt[2 * NONCE_LEN], h[32];
 	int ret;
 
 	memcpy(salt, c->ns, NONCE_LEN);
 	memcpy(salt + NONCE_LEN, c->nt, NONCE_LEN);
-	ret = hkdf(c->hmac256, c->domain, c->domain_len, salt, sizeof(salt),
-		   hs, sizeof(hs) - 1, c->k_hs, KEY_LEN) ?:
-	      crypto_shash_tfm_digest(c->sha256, salt, sizeof(salt), h) ?:
+	ret = crypto_shash_tfm_digest(c->sha256, salt, sizeof(salt), h);
+	memcpy(c->sid, h, SID_LEN);
+	return ret;
+}
+
+/*
+ * This side's SPAKE2 share from the chosen domain D (@fixed_x: the known-
+ * answer test's scalar, else random): w comes from D, which is wiped.
+ */
+static int spake_start(struct cld_clone *c, const u8 *fixed_x)
+{
+	static const char info[] = "clonedev 2 spake2 w";
+	static const u8 zero[32];
+	u8 okm[CLD_SPAKE2_W_LEN];
+	int ret;
+
+	ret = hkdf(c->hmac256, c->domain, c->domain_len, zero, sizeof(zero),
+		   info, sizeof(info) - 1, okm, sizeof(okm)) ?:
+	      cld_spake2_start(&c->sp, c->source, okm, fixed_x);
+	memzero_explicit(okm, sizeof(okm));
+	memzero_explicit(c->domain, sizeof(c->domain));
+	return ret;
+}
+
+/* @h = SHA-256(HELLO || CHOICE || pA), the transcript K_hs binds. */
+static int transcript_hash(struct cld_clone *c, const u8 *pa, u8 *h)
+{
+	SHASH_DESC_ON_STACK(desc, c->sha256);
+	int ret;
+
+	desc->tfm = c->sha256;
+	ret = crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, c->hello, c->hello_len) ?:
+	      crypto_shash_update(desc, c->choice, c->choice_len) ?:
+	      crypto_shash_update(desc, pa, SHARE_LEN) ?:
+	      crypto_shash_final(desc, h);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+/*
+ * K from the peer's SPAKE2 share @peer, then K_hs (bound to w, K, the
+ * nonces and the transcript hash @h), the control keys and CPv1's keys.
+ * The SPAKE2 secrets are wiped. Return: 0, -EBADMSG for a share that is
+ * not a usable point, or another error.
+ */
+static int handshake_keys(struct cld_clone *c, const u8 *peer, const u8 *h)
+{
+	static const char hs[] = "clonedev 2 handshake";
+	static const char ctl[] = "clonedev 2 control";
+	static const char v1[] = "clonedev 2 cpv1";
+	u8 salt[2 * NONCE_LEN], info[sizeof(hs) - 1 + 32];
+	u8 ikm[32 + CLD_SPAKE2_K_LEN], k[2 * KEY_LEN];
+	int ret;
+
+	memcpy(salt, c->ns, NONCE_LEN);
+	memcpy(salt + NONCE_LEN, c->nt, NONCE_LEN);
+	memcpy(info, hs, sizeof(hs) - 1);
+	memcpy(info + sizeof(hs) - 1, h, 32);
+	ret = cld_spake2_finish(&c->sp, peer, ikm + 32);
+	if (ret)
+		goto out;
+	cld_spake2_w_bytes(&c->sp, ikm);
+	ret = hkdf(c->hmac256, ikm, sizeof(ikm), salt, sizeof(salt), info,
+		   sizeof(info), c->k_hs, KEY_LEN) ?:
 	      hkdf_expand(c->hmac256, c->k_hs, KEY_LEN, ctl, sizeof(ctl) - 1,
 			  k, sizeof(k));
 	if (!ret) {
-		memcpy(c->sid, h, SID_LEN);
 		memcpy(c->k_ctl[0], k, KEY_LEN);
 		memcpy(c->k_ctl[1], k + KEY_LEN, KEY_LEN);
 	}
+	/* CPv1 too is keyed from K_hs: nothing from D alone travels. */
 	if (!ret && c->protocol == CLONEDEV_PROTO_CPV1) {
-		static const char v1[] = "clonedev 1 cpv1";
-
-		ret = hkdf(c->hmac256, c->domain, c->domain_len, salt,
-			   sizeof(salt), v1, sizeof(v1) - 1, k, sizeof(k));
+		ret = hkdf(c->hmac256, c->k_hs, KEY_LEN, salt, sizeof(salt),
+			   v1, sizeof(v1) - 1, k, sizeof(k));
 		memcpy(c->k_obj[0], k, KEY_LEN);
 		memcpy(c->k_obj[1], k + KEY_LEN, KEY_LEN);
 	}
+out:
+	memzero_explicit(ikm, sizeof(ikm));
 	memzero_explicit(k, sizeof(k));
-	memzero_explicit(c->domain, sizeof(c->domain));
+	cld_spake2_wipe(&c->sp);
 	return ret;
 }
 
@@ -690,10 +756,10 @@ static int cpv4_keys(struct cld_clone *c, u32 i)
 
 	if (e == c->epoch)
 		return 0;
-	n = info_n(info, "clonedev 1 cpv4 s2t", e);
+	n = info_n(info, "clonedev 2 cpv4 s2t", e);
 	ret = hkdf_expand(c->hmac, c->prk, c->cs->hash_len, info, n,
 			  c->k_obj[0], KEY_LEN);
-	n = info_n(info, "clonedev 1 cpv4 t2s", e);
+	n = info_n(info, "clonedev 2 cpv4 t2s", e);
 	ret = ret ?: hkdf_expand(c->hmac, c->prk, c->cs->hash_len, info, n,
 				 c->k_obj[1], KEY_LEN);
 	if (!ret)
@@ -706,7 +772,7 @@ static int cpv3_keys(struct cld_clone *c, u32 i, const u8 *pub)
 {
 	unsigned int zl;
 	u8 z[32], info[32], k[2 * KEY_LEN];
-	u32 n = info_n(info, "clonedev 1 cpv3", i);
+	u32 n = info_n(info, "clonedev 2 cpv3", i);
 	int ret;
 
 	ret = eph_agree(c, cpv3_suite, pub, z, &zl) ?:
@@ -796,10 +862,10 @@ static u32 get_offer(const u8 *b, u32 len, struct offer *o)
 	    o->n_domains > CLD_MAX_DOMAINS)
 		return 0;
 	n = 12;
-	if (len < n + 8 * o->n_domains + 2)
+	if (len < n + CLD_LABEL_MAX * o->n_domains + 2)
 		return 0;
-	for (i = 0; i < o->n_domains; i++, n += 8)
-		memcpy(o->fp[i], b + n, CLONEDEV_FINGERPRINT_LEN);
+	for (i = 0; i < o->n_domains; i++, n += CLD_LABEL_MAX)
+		memcpy(o->label[i], b + n, CLD_LABEL_MAX);
 	o->slot_size = get_be16(b + n);
 	return n + 2;
 }
@@ -958,23 +1024,54 @@ static struct cld_partition *clone_partition(struct cld_session *s,
 }
 
 /*
- * Copies the secret of @p's domain whose fingerprint is @fp into the
- * clone (c->domain_len stays 0 if @p has none). Must hold cld_hsm.lock.
+ * Copies the secret of @p's domain labelled @label (CLD_LABEL_MAX bytes,
+ * NUL-padded) into the clone (c->domain_len stays 0 if @p has none).
+ * Must hold cld_hsm.lock.
  */
 static void take_domain(struct cld_clone *c, const struct cld_partition *p,
-			const u8 *fp)
+			const u8 *label)
 {
-	u8 mine[CLONEDEV_FINGERPRINT_LEN];
+	u8 mine[CLD_LABEL_MAX];
 	u32 i;
 
+	lockdep_assert_held(&cld_hsm.lock);
 	for (i = 0; i < p->n_domains; i++) {
-		if (cld_domain_fingerprint(&p->domains[i], mine) ||
-		    memcmp(mine, fp, sizeof(mine)))
+		memset(mine, 0, sizeof(mine));
+		memcpy(mine, p->domains[i].label,
+		       strnlen(p->domains[i].label, CLD_LABEL_MAX));
+		if (memcmp(mine, label, sizeof(mine)))
 			continue;
 		c->domain_len = p->domains[i].len;
 		memcpy(c->domain, p->domains[i].secret, c->domain_len);
 		return;
 	}
+}
+
+/*
+ * A handshake's guess at the domain, counted on @p before it can be
+ * tested (the source reserves one before CONFIRM leaves; the target
+ * counts a MAC_S that fails). Must hold cld_hsm.lock.
+ * Return: 0, or -EKEYREVOKED at the limit.
+ */
+static int count_guess(struct cld_partition *p)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	if (p->clone_failures >= CLONEDEV_CLONE_FAILURES_MAX)
+		return -EKEYREVOKED;
+	p->clone_failures++;
+	/* Kept in memory even if the store fails: it fails closed. */
+	cld_partition_persist(p);
+	return 0;
+}
+
+/* A handshake that proved the domain clears @p's count. */
+static void clear_guesses(struct cld_partition *p)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	if (!p->clone_failures)
+		return;
+	p->clone_failures = 0;
+	cld_partition_persist(p);
 }
 
 /* ---- source ---- */
@@ -1061,99 +1158,113 @@ static int source_choice(struct cld_session *s, struct cld_clone *c,
 	u32 dom, proto, suite, code, n, k;
 	struct cld_partition *p;
 	const u8 *b = m + HDR_LEN;
-	u8 mac[MAC_LEN], pub[PUB_MAX];
+	u8 h[32], pub[PUB_MAX], *o = c->out + HDR_LEN;
 	const struct clone_suite *cs;
 	const u8 *peer_pub;
-	int blen;
+	int blen, ret;
 
 	blen = check_msg(c, m, len, MSG_CHOICE, 0, false);
 	if (blen < 0)
 		return 0;
-	if (blen < 23 + NONCE_LEN + MAC_LEN || b[8] > 1)
+	if (blen < CHOICE_FIXED + SHARE_LEN || b[8] > 1)
 		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
-	proto = b[19];
-	suite = b[20];
+	proto = b[11 + CLD_LABEL_MAX];
+	suite = b[12 + CLD_LABEL_MAX];
 	cs = proto == CLONEDEV_PROTO_CPV4 ? suite_of(suite) :
 	     proto == CLONEDEV_PROTO_CPV3 ? cpv3_suite : NULL;
 	if ((proto == CLONEDEV_PROTO_CPV4 && !cs) ||
 	    (proto != CLONEDEV_PROTO_CPV4 && suite) ||
 	    (!cs && proto != CLONEDEV_PROTO_CPV1))
 		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
-	n = 23 + NONCE_LEN;
+	n = CHOICE_FIXED;
 	k = cs && proto != CLONEDEV_PROTO_CPV1 ? cs->pub_len : 0;
-	if (blen != n + k + MAC_LEN)
+	if (blen != n + k + SHARE_LEN)
 		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
 	c->protocol = proto;
 	c->cs = cs;
-	c->peer_slot = get_be16(b + 21);
-	memcpy(c->nt, b + 23, NONCE_LEN);
+	c->peer_slot = get_be16(b + 13 + CLD_LABEL_MAX);
+	memcpy(c->nt, b + 15 + CLD_LABEL_MAX, NONCE_LEN);
 	peer_pub = b + n;
 
-	/* The MAC first: nothing in CHOICE counts before it verifies. */
-	mutex_lock(&cld_hsm.lock);
-	p = clone_partition(s, c);
-	if (p)
-		take_domain(c, p, b + 11);
-	mutex_unlock(&cld_hsm.lock);
-	if (!p)
-		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
-	if (!c->domain_len)
-		return fail(c, CLONEDEV_CLONE_E_DOMAIN, true);
-	c->choice = kmemdup(m, len - MAC_LEN, GFP_KERNEL);
-	if (!c->choice)
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-	c->choice_len = len - MAC_LEN;
-	if (handshake_keys(c) || transcript_mac(c, "target", NULL, 0, mac))
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-	if (crypto_memneq(mac, m + len - MAC_LEN, MAC_LEN))
-		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
-
-	/* The target's choice must be the one the two offers give. */
+	/*
+	 * The target's choice must be the one the two offers give; a relay
+	 * that edited either offer is caught by MAC_S and READY, which bind
+	 * HELLO and CHOICE.
+	 */
 	memset(&theirs, 0, sizeof(theirs));
 	theirs.serial = get_be64(b);
 	theirs.fips = b[8];
 	theirs.protocols = b[9];
 	theirs.suites = b[10];
 	theirs.n_domains = 1;
-	memcpy(theirs.fp[0], b + 11, CLONEDEV_FINGERPRINT_LEN);
+	memcpy(theirs.label[0], b + 11, CLD_LABEL_MAX);
 	mutex_lock(&cld_hsm.lock);
 	p = clone_partition(s, c);
-	if (p)
+	if (p) {
 		make_offer(p, &mine);
+		take_domain(c, p, b + 11);
+	}
 	mutex_unlock(&cld_hsm.lock);
 	if (!p)
 		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
 	code = choose(&mine, &theirs, &dom, &proto, &suite);
 	if (code)
 		return fail(c, code, true);
-	if (proto != c->protocol || suite != b[20] ||
+	if (!c->domain_len)
+		return fail(c, CLONEDEV_CLONE_E_DOMAIN, true);
+	if (proto != c->protocol || suite != b[12 + CLD_LABEL_MAX] ||
 	    (proto == CLONEDEV_PROTO_CPV1 &&
 	     (c->peer_slot < 2 + REC_FIXED ||
 	      c->peer_slot > CLONEDEV_CLONE_MSG_MAX - HDR_LEN - TAG_LEN)))
 		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
 
-	/* CONFIRM: our ephemeral key (CPv4) and MAC_S. */
-	n = 0;
+	/* SPAKE2: our share pA, then K from the target's pB. */
+	c->choice = kmemdup(m, len, GFP_KERNEL);
+	if (!c->choice)
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	c->choice_len = len;
+	if (spake_start(c, NULL) || session_id(c))
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+	memcpy(o, c->sp.share, SHARE_LEN);
+	ret = transcript_hash(c, o, h) ?:
+	      handshake_keys(c, b + n + k, h);
+	if (ret)
+		return fail(c, ret == -EBADMSG ? CLONEDEV_CLONE_E_AUTH :
+				CLONEDEV_CLONE_E_INTERNAL, true);
+
+	/* CONFIRM: pA, our ephemeral key (CPv4) and MAC_S. */
+	n = SHARE_LEN;
 	if (proto == CLONEDEV_PROTO_CPV4) {
 		if (eph_new(c, c->cs, pub) || cpv4_prk(c, peer_pub))
 			return fail(c, CLONEDEV_CLONE_E_AUTH, true);
-		memcpy(c->out + HDR_LEN, pub, c->cs->pub_len);
-		n = c->cs->pub_len;
+		memcpy(o + n, pub, c->cs->pub_len);
+		n += c->cs->pub_len;
 	} else if (proto == CLONEDEV_PROTO_CPV3) {
 		memcpy(c->peer_pub, peer_pub, k);
 	}
+
+	/* MAC_S is the one test of the domain a fake target gets: count it. */
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	ret = p ? count_guess(p) : 0;
+	mutex_unlock(&cld_hsm.lock);
+	if (!p)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+	if (ret)
+		return ret;
 	put_header(c->out, MSG_CONFIRM, c->sid, 1, n + MAC_LEN);
-	if (transcript_mac(c, "source", c->out, HDR_LEN + n,
-			   c->out + HDR_LEN + n))
+	if (transcript_mac(c, "source", c->out, HDR_LEN + n, o + n))
 		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
 	c->out_len = HDR_LEN + n + MAC_LEN;
 	c->wait = W_READY;
 	return 0;
 }
 
+/* READY is the target's proof of the domain: our reserved guess clears. */
 static int source_ready(struct cld_session *s, struct cld_clone *c,
 			u8 *m, u32 len)
 {
+	struct cld_partition *p;
 	int blen = check_msg(c, m, len, MSG_READY, 1, true);
 
 	if (blen < 0)
@@ -1161,6 +1272,13 @@ static int source_ready(struct cld_session *s, struct cld_clone *c,
 	if (blen != TAG_LEN ||
 	    aead_crypt(c->gcm, c->k_ctl[1], false, 2, 1, m, m + HDR_LEN, 0))
 		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (p)
+		clear_guesses(p);
+	mutex_unlock(&cld_hsm.lock);
+	if (!p)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
 	send_next(s, c);
 	return 0;
 }
@@ -1249,7 +1367,7 @@ static int target_hello(struct cld_session *s, struct cld_clone *c,
 	mutex_lock(&cld_hsm.lock);
 	p = clone_partition(s, c);
 	if (p)
-		take_domain(c, p, theirs.fp[dom]);
+		take_domain(c, p, theirs.label[dom]);
 	mutex_unlock(&cld_hsm.lock);
 	if (!p || !c->domain_len)
 		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
@@ -1259,13 +1377,13 @@ static int target_hello(struct cld_session *s, struct cld_clone *c,
 		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
 	c->hello_len = len;
 	get_random_bytes(c->nt, NONCE_LEN);
-	if (handshake_keys(c))
+	if (session_id(c) || spake_start(c, NULL))
 		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
 
-	/* CHOICE */
+	/* CHOICE: no MAC; the target has nothing to prove before pA. */
 	n = put_offer(b, &mine, false);
-	memcpy(b + n, theirs.fp[dom], CLONEDEV_FINGERPRINT_LEN);
-	n += CLONEDEV_FINGERPRINT_LEN;
+	memcpy(b + n, theirs.label[dom], CLD_LABEL_MAX);
+	n += CLD_LABEL_MAX;
 	b[n++] = proto;
 	b[n++] = suite;
 	put_be16(b + n, CPV1_SLOT);
@@ -1278,33 +1396,58 @@ static int target_hello(struct cld_session *s, struct cld_clone *c,
 		memcpy(b + n, pub, c->cs->pub_len);
 		n += c->cs->pub_len;
 	}
-	put_header(o, MSG_CHOICE, NULL, 0, n + MAC_LEN);
+	memcpy(b + n, c->sp.share, SHARE_LEN);
+	n += SHARE_LEN;
+	put_header(o, MSG_CHOICE, NULL, 0, n);
 	c->choice = kmemdup(o, HDR_LEN + n, GFP_KERNEL);
 	if (!c->choice)
 		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
 	c->choice_len = HDR_LEN + n;
-	if (transcript_mac(c, "target", NULL, 0, b + n))
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-	c->out_len = HDR_LEN + n + MAC_LEN;
+	c->out_len = HDR_LEN + n;
 	c->wait = W_CONFIRM;
 	return 0;
 }
 
-static int target_confirm(struct cld_clone *c, u8 *m, u32 len)
+/*
+ * CONFIRM: K from pA outside the lock, then MAC_S under it. A MAC_S that
+ * fails is a guess at the domain: counted and stored before the answer.
+ */
+static int target_confirm(struct cld_session *s, struct cld_clone *c,
+			  u8 *m, u32 len)
 {
 	u32 k = c->protocol == CLONEDEV_PROTO_CPV4 ? c->cs->pub_len : 0;
-	u8 mac[MAC_LEN];
-	int blen = check_msg(c, m, len, MSG_CONFIRM, 1, true);
+	struct cld_partition *p;
+	const u8 *pa = m + HDR_LEN;
+	u8 h[32], mac[MAC_LEN];
+	int blen, ret;
 
+	blen = check_msg(c, m, len, MSG_CONFIRM, 1, true);
 	if (blen < 0)
 		return 0;
-	if (blen != k + MAC_LEN)
+	if (blen != SHARE_LEN + k + MAC_LEN)
 		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
-	if (transcript_mac(c, "source", m, HDR_LEN + k, mac))
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-	if (crypto_memneq(mac, m + HDR_LEN + k, MAC_LEN))
+	ret = transcript_hash(c, pa, h) ?:
+	      handshake_keys(c, pa, h) ?:
+	      transcript_mac(c, "source", m, HDR_LEN + SHARE_LEN + k, mac);
+	if (ret)
+		return fail(c, ret == -EBADMSG ? CLONEDEV_CLONE_E_AUTH :
+				CLONEDEV_CLONE_E_INTERNAL, true);
+	mutex_lock(&cld_hsm.lock);
+	p = clone_partition(s, c);
+	if (p && p->clone_failures >= CLONEDEV_CLONE_FAILURES_MAX)
+		ret = -EKEYREVOKED;
+	else if (p && crypto_memneq(mac, pa + SHARE_LEN + k, MAC_LEN))
+		ret = count_guess(p) ?: -EBADMSG;
+	else if (p)
+		clear_guesses(p);
+	mutex_unlock(&cld_hsm.lock);
+	if (!p)
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+	if (ret == -EBADMSG)
 		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
-	if (k && cpv4_prk(c, m + HDR_LEN))
+	if (ret)
+		return ret;
+	if (k && cpv4_prk(c, pa + SHARE_LEN))
 		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
 	put_header(c->out, MSG_READY, c->sid, 1, TAG_LEN);
 	if (aead_crypt(c->gcm, c->k_ctl[1], true, 2, 1, c->out,
@@ -1445,90 +1588,151 @@ static int target_object(struct cld_session *s, struct cld_clone *c,
 /*
  * The test vectors of docs/clone-protocol.md (made by the second
  * implementation, selftests/peer/clonepeer.py): D = "clonedev test
- * domain", Ns = 00..1f, Nt = 20..3f; the source's ephemeral private key
- * is the bytes 01, 02, ... and the target's continues where it stops.
+ * domain", Ns = 00..1f, Nt = 20..3f, the SPAKE2 scalars x = 41..60 and
+ * y = 61..80, the transcript hash a0..bf; the source's ephemeral private
+ * key is the bytes 01, 02, ... and the target's continues where it stops.
  */
+static const u8 kat_pa[SHARE_LEN] = {
+	0x04, 0x7a, 0xfa, 0x0e, 0x7d, 0xd8, 0xed, 0x44,
+	0x9b, 0x36, 0x99, 0x73, 0xb1, 0xbd, 0xf2, 0xb2,
+	0x4c, 0x62, 0xea, 0x55, 0x59, 0x4d, 0x87, 0x99,
+	0x57, 0x93, 0x42, 0x8f, 0x0a, 0xa5, 0x4a, 0xb0,
+	0x96, 0xde, 0xbd, 0x59, 0x34, 0xdb, 0x5f, 0x7c,
+	0x02, 0x11, 0x7f, 0x45, 0x49, 0xa2, 0x17, 0xf2,
+	0x54, 0x82, 0x1a, 0x4c, 0x22, 0x96, 0xee, 0xea,
+	0xac, 0xcf, 0xbf, 0xb6, 0xf0, 0xa6, 0x3e, 0x81,
+	0xc8,
+};
+
+static const u8 kat_pb[SHARE_LEN] = {
+	0x04, 0xc8, 0xfd, 0x9d, 0xf2, 0xb7, 0x88, 0xfa,
+	0x84, 0x87, 0x5f, 0x23, 0x04, 0xcc, 0x7b, 0x63,
+	0xbe, 0x08, 0x21, 0xc7, 0x08, 0xb7, 0x79, 0x23,
+	0x5a, 0x06, 0x40, 0x36, 0xd2, 0x60, 0xc6, 0xb2,
+	0x14, 0x38, 0x0a, 0x55, 0xcd, 0x2f, 0xcf, 0x74,
+	0x1e, 0xf5, 0xf9, 0xdb, 0xfb, 0xc1, 0xd3, 0x3f,
+	0xfd, 0x21, 0x00, 0xaf, 0x16, 0x74, 0xec, 0x5e,
+	0x27, 0xdb, 0x25, 0xe4, 0xa6, 0xcf, 0x9c, 0x8f,
+	0x4f,
+};
+
 static const u8 kat_k_hs[32] = {
-	0xe6, 0x9a, 0xd5, 0x73, 0xe5, 0xe9, 0x09, 0x00,
-	0x0f, 0x01, 0xff, 0x54, 0x90, 0xda, 0x3d, 0x38,
-	0x90, 0x51, 0x6e, 0x54, 0xd3, 0x33, 0xe8, 0xa6,
-	0x4a, 0xe4, 0xba, 0x6a, 0x09, 0xc2, 0xf0, 0xda,
+	0xbd, 0x21, 0x80, 0x63, 0x9d, 0x08, 0x2f, 0x80,
+	0xaf, 0xa6, 0x06, 0x77, 0x63, 0x88, 0xfe, 0xdf,
+	0xb9, 0x15, 0x84, 0xa2, 0x8d, 0xe6, 0x58, 0xd9,
+	0xe2, 0xad, 0x4a, 0xe6, 0xb0, 0x59, 0xb1, 0xb9,
 };
 
 static const u8 kat_k_c[64] = {
-	0x7d, 0x1d, 0xca, 0x3d, 0xcb, 0x63, 0x66, 0x9a,
-	0x04, 0xcd, 0xc0, 0xf4, 0x57, 0x4f, 0x0c, 0xa9,
-	0x31, 0x31, 0x60, 0x9b, 0x0c, 0x26, 0x22, 0x26,
-	0x19, 0xe8, 0xdc, 0x78, 0xa0, 0xaa, 0x04, 0x88,
-	0x35, 0xc7, 0x44, 0xa8, 0xb1, 0xef, 0xa8, 0x85,
-	0x52, 0xe5, 0x37, 0x71, 0xd7, 0x56, 0x1c, 0xbb,
-	0xf8, 0x21, 0x59, 0x62, 0x99, 0x7d, 0xfc, 0xa0,
-	0xef, 0xb5, 0x4f, 0xac, 0x84, 0xde, 0x93, 0xd8,
+	0x75, 0xe6, 0xae, 0x62, 0xbd, 0xe0, 0xc1, 0xf1,
+	0xed, 0x41, 0x95, 0x90, 0xf4, 0x80, 0x6c, 0x7c,
+	0xe8, 0x80, 0x04, 0xdd, 0xf5, 0x94, 0xa8, 0x4d,
+	0x3b, 0x60, 0x63, 0x8c, 0xcb, 0x13, 0x90, 0xd0,
+	0xf9, 0x43, 0x77, 0x56, 0xc5, 0xe1, 0x92, 0x03,
+	0xb8, 0xd1, 0x5b, 0x75, 0x1c, 0x45, 0x5b, 0x12,
+	0xc9, 0xdd, 0x67, 0x5e, 0xea, 0xd0, 0xd0, 0x32,
+	0x87, 0xc9, 0xc4, 0x13, 0x54, 0x6c, 0x75, 0xdf,
 };
 
 static const u8 kat_p384_k_st1[32] = {
-	0xe0, 0x39, 0x74, 0x82, 0xa5, 0x4a, 0x28, 0x54,
-	0x36, 0x5e, 0x10, 0x29, 0xf4, 0x38, 0x1c, 0x62,
-	0x59, 0xc7, 0x6b, 0x3b, 0x74, 0x25, 0x08, 0x90,
-	0xfe, 0xaa, 0xf1, 0xf6, 0xae, 0xc8, 0x02, 0xdb,
+	0xb0, 0xf2, 0x90, 0x08, 0x42, 0x28, 0xb1, 0xeb,
+	0x07, 0xd5, 0x38, 0x14, 0x9a, 0x3c, 0x73, 0x60,
+	0x2d, 0xb3, 0x13, 0xe6, 0xa9, 0x35, 0x99, 0xa4,
+	0xa0, 0xa4, 0xbd, 0x5d, 0x09, 0x63, 0xc9, 0xe7,
 };
 
 static const u8 kat_p256_k_st1[32] = {
-	0xc0, 0x0a, 0xb5, 0xa9, 0xcd, 0xec, 0x92, 0x9a,
-	0xc9, 0xcc, 0xc5, 0xea, 0x99, 0xbc, 0x8a, 0x4c,
-	0x15, 0xd5, 0x58, 0xb2, 0x89, 0x62, 0xd3, 0x49,
-	0x47, 0xbf, 0x15, 0x0f, 0x73, 0x2d, 0xb4, 0xd2,
+	0xe5, 0x96, 0xf2, 0xf3, 0xd4, 0x73, 0xd0, 0x87,
+	0x24, 0x80, 0x46, 0xe0, 0x5b, 0xa4, 0x74, 0x28,
+	0xff, 0xd0, 0xff, 0xc3, 0xb7, 0x3b, 0xf2, 0x08,
+	0x64, 0x6e, 0xe1, 0x94, 0xd6, 0xd3, 0xa4, 0x7c,
 };
 
 static const u8 kat_x25519_k_st1[32] = {
-	0x4c, 0xe6, 0xce, 0x1d, 0xb3, 0x44, 0x19, 0x04,
-	0xfb, 0xf9, 0x32, 0x65, 0xa1, 0x74, 0x27, 0xcf,
-	0xfa, 0x2c, 0x2f, 0x1c, 0x44, 0x81, 0x17, 0x2b,
-	0x51, 0x70, 0x17, 0xfc, 0x9b, 0x85, 0xbb, 0xc7,
+	0x17, 0xa5, 0x4b, 0x48, 0x71, 0x85, 0x77, 0xee,
+	0xf5, 0x63, 0xfe, 0xcf, 0x49, 0x66, 0x9a, 0x1f,
+	0x26, 0x17, 0xf8, 0x32, 0xc9, 0x7d, 0x99, 0xfd,
+	0x7c, 0x4c, 0x42, 0xcd, 0x5e, 0xfc, 0x19, 0xb0,
 };
 
 static const u8 kat_k_0[64] = {
-	0xd2, 0x5c, 0x0f, 0xd0, 0x8c, 0x27, 0x23, 0x73,
-	0x3c, 0x64, 0xb9, 0x6a, 0x5a, 0x50, 0x95, 0x41,
-	0x7d, 0xfd, 0xd0, 0x32, 0xdb, 0x60, 0x90, 0xdf,
-	0xa7, 0x51, 0x02, 0x0d, 0xec, 0x1e, 0x0f, 0x41,
-	0xe6, 0x62, 0x4f, 0x16, 0x71, 0x94, 0x88, 0x84,
-	0x20, 0xd3, 0xd8, 0xca, 0x07, 0xbf, 0x49, 0x14,
-	0x16, 0x6d, 0x0d, 0x49, 0x75, 0x5b, 0xfa, 0x57,
-	0x47, 0xd5, 0x3d, 0x35, 0x46, 0x3f, 0xca, 0xa5,
+	0x88, 0x6b, 0xcd, 0x17, 0x81, 0x64, 0xf7, 0xd1,
+	0xe3, 0xe4, 0x17, 0xa3, 0x68, 0x76, 0x3e, 0xf5,
+	0x38, 0x0c, 0xc1, 0xc1, 0x6b, 0xff, 0x1b, 0xe5,
+	0x9f, 0xe7, 0x6f, 0x71, 0x19, 0x6e, 0x80, 0x04,
+	0xdd, 0x45, 0xe3, 0xd4, 0xfd, 0x03, 0x77, 0x3a,
+	0xf6, 0xec, 0x9a, 0x60, 0x11, 0x75, 0xaa, 0x26,
+	0xb4, 0x17, 0xf4, 0xb3, 0x6f, 0xed, 0xd9, 0x66,
+	0x6a, 0x46, 0xb6, 0xb9, 0x94, 0xb8, 0xc6, 0x53,
 };
 
 static const u8 kat_k_1[64] = {
-	0xee, 0x09, 0xab, 0x6b, 0xde, 0x64, 0x03, 0x84,
-	0x59, 0xb6, 0x7f, 0xdc, 0x69, 0x3d, 0x01, 0x17,
-	0xfe, 0x09, 0x20, 0x88, 0xb2, 0x0b, 0x1f, 0xc1,
-	0xe3, 0xa7, 0xe6, 0x45, 0xc4, 0x2f, 0x83, 0xb1,
-	0x5e, 0x0d, 0x57, 0x61, 0xa6, 0x78, 0x0b, 0x1a,
-	0xe9, 0xfa, 0x07, 0x94, 0xe8, 0x4c, 0xef, 0xfa,
-	0x21, 0x11, 0x8a, 0xd1, 0x68, 0xb9, 0xff, 0xe0,
-	0xab, 0x79, 0xad, 0xc7, 0x73, 0xeb, 0x5a, 0x85,
+	0xd4, 0xf2, 0xb2, 0x29, 0x34, 0xfb, 0xd1, 0xaa,
+	0xfc, 0xab, 0xfe, 0x4b, 0x34, 0x2b, 0xa0, 0x72,
+	0x1a, 0xbd, 0xcd, 0x65, 0x33, 0xdd, 0x47, 0x35,
+	0x38, 0xa8, 0x82, 0x83, 0x80, 0x06, 0x06, 0xac,
+	0xa1, 0x1f, 0xc6, 0x27, 0xd5, 0x90, 0xbb, 0xb7,
+	0xfe, 0x07, 0x59, 0xab, 0xaf, 0x9a, 0x70, 0xae,
+	0x5a, 0x7b, 0x55, 0x06, 0x3c, 0x47, 0x57, 0xb4,
+	0x0f, 0x77, 0x84, 0x93, 0xb0, 0x70, 0xec, 0x28,
 };
 
-/* A source clone at the vectors' handshake, with @proto and @cs. */
+/*
+ * A source clone at the vectors' handshake, with @proto and @cs: both
+ * sides' SPAKE2 with the vectors' scalars, each side's K_hs from the
+ * other's share and the stand-in transcript hash. Checks the shares and
+ * that both sides agree.
+ */
 static struct cld_clone *kat_start(u32 proto, const struct clone_suite *cs)
 {
 	static const char d[] = "clonedev test domain";
 	struct cld_clone *c = clone_alloc(true);
+	struct cld_clone *t = clone_alloc(false);
+	u8 x[32], y[32], h[32], pa[SHARE_LEN], pb[SHARE_LEN];
+	int ret = -EINVAL;
 	u32 i;
 
-	if (IS_ERR(c))
-		return c;
-	c->protocol = proto;
-	c->cs = cs;
+	if (IS_ERR(c) || IS_ERR(t)) {
+		ret = IS_ERR(c) ? PTR_ERR(c) : PTR_ERR(t);
+		goto out;
+	}
+	for (i = 0; i < 32; i++) {
+		x[i] = 0x41 + i;
+		y[i] = 0x61 + i;
+		h[i] = 0xa0 + i;
+	}
 	for (i = 0; i < NONCE_LEN; i++) {
 		c->ns[i] = i;
 		c->nt[i] = NONCE_LEN + i;
 	}
+	c->protocol = proto;
+	c->cs = cs;
 	c->domain_len = sizeof(d) - 1;
 	memcpy(c->domain, d, c->domain_len);
-	if (handshake_keys(c)) {
-		clone_free(c);
-		return ERR_PTR(-EINVAL);
+	/* The target: the same inputs. */
+	memcpy(t->ns, c->ns, NONCE_LEN);
+	memcpy(t->nt, c->nt, NONCE_LEN);
+	t->protocol = proto;
+	t->cs = cs;
+	t->domain_len = c->domain_len;
+	memcpy(t->domain, d, t->domain_len);
+	if (spake_start(c, x) || spake_start(t, y))
+		goto out;
+	memcpy(pa, c->sp.share, SHARE_LEN);
+	memcpy(pb, t->sp.share, SHARE_LEN);
+	if (memcmp(pa, kat_pa, SHARE_LEN) || memcmp(pb, kat_pb, SHARE_LEN) ||
+	    handshake_keys(c, pb, h) || handshake_keys(t, pa, h) ||
+	    memcmp(c->k_hs, t->k_hs, KEY_LEN) ||
+	    memcmp(c->k_obj, t->k_obj, sizeof(c->k_obj)))
+		goto out;
+	ret = 0;
+out:
+	if (!IS_ERR(t))
+		clone_free(t);
+	if (ret) {
+		if (!IS_ERR(c))
+			clone_free(c);
+		return ERR_PTR(ret);
 	}
 	return c;
 }
@@ -1671,6 +1875,8 @@ static int start_source(struct cld_session *s, struct cld_clone *c,
 	} else if (!cld_session_is(s, p, CLONEDEV_ROLE_CO) &&
 		   !cld_session_is(s, p, CLONEDEV_ROLE_CU)) {
 		ret = -EACCES;
+	} else if (p->clone_failures >= CLONEDEV_CLONE_FAILURES_MAX) {
+		ret = -EKEYREVOKED;
 	} else {
 		ret = 0;
 		c->slot = p->slot;
@@ -1710,6 +1916,8 @@ static int start_target(struct cld_session *s, struct cld_clone *c)
 		ret = -ENODEV;
 	} else if (!cld_session_is(s, p, CLONEDEV_ROLE_CO)) {
 		ret = -EACCES;
+	} else if (p->clone_failures >= CLONEDEV_CLONE_FAILURES_MAX) {
+		ret = -EKEYREVOKED;
 	} else {
 		c->slot = p->slot;
 		c->serial = p->serial;
@@ -1720,7 +1928,11 @@ static int start_target(struct cld_session *s, struct cld_clone *c)
 	return ret;
 }
 
-/* One message from the peer, by what the clone waits for. */
+/*
+ * One message from the peer, by what the clone waits for. Return: 0 (the
+ * outcome is in the clone), or -EKEYREVOKED when the partition's failed
+ * handshakes reached CLONEDEV_CLONE_FAILURES_MAX.
+ */
 static int step(struct cld_session *s, struct cld_clone *c, u8 *m, u32 len)
 {
 	struct cld_partition *p;
@@ -1742,7 +1954,7 @@ static int step(struct cld_session *s, struct cld_clone *c, u8 *m, u32 len)
 	case W_SUMMARY:
 		return source_summary(c, m, len);
 	case W_CONFIRM:
-		return target_confirm(c, m, len);
+		return target_confirm(s, c, m, len);
 	case W_OBJECT:
 		return target_object(s, c, m, len);
 	case W_HELLO:
@@ -1814,7 +2026,7 @@ int cld_session_clone(struct cld_session *s, void *arg)
 		}
 		s->clone = c;
 		if (!c->source)
-			step(s, c, in, cmd->in_len);
+			ret = step(s, c, in, cmd->in_len);
 		break;
 	case CLONEDEV_CLONE_STEP:
 		c = s->clone;
@@ -1822,7 +2034,7 @@ int cld_session_clone(struct cld_session *s, void *arg)
 			ret = -EINVAL;
 			break;
 		}
-		step(s, c, in, cmd->in_len);
+		ret = step(s, c, in, cmd->in_len);
 		break;
 	default:
 		c = s->clone;
@@ -1851,6 +2063,11 @@ int cld_session_clone(struct cld_session *s, void *arg)
 			clone_free(c);
 			s->clone = NULL;
 		}
+	}
+	if (ret == -EKEYREVOKED) {
+		/* Cloning is locked on the partition: the clone ends here. */
+		clone_free(s->clone);
+		s->clone = NULL;
 	}
 	mutex_unlock(&s->lock);
 	kfree_sensitive(in);

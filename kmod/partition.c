@@ -48,11 +48,16 @@ struct partition_rec {
 	struct cred_rec challenges[2];	/* co, cu */
 	__le32 suites_disabled;
 	__le32 reserved;
+	__le32 clone_failures;
 } __packed;
 
-/* The lengths earlier modules wrote: before challenges, before suites. */
+/*
+ * The lengths earlier modules wrote: before challenges, before suites,
+ * before the failed clone handshakes.
+ */
 #define PARTITION_REC_V1 offsetof(struct partition_rec, challenges)
 #define PARTITION_REC_V2 offsetof(struct partition_rec, suites_disabled)
+#define PARTITION_REC_V3 offsetof(struct partition_rec, clone_failures)
 
 static void cred_to_rec(const struct cld_cred *c, struct cred_rec *r)
 {
@@ -123,6 +128,7 @@ static void to_rec(const struct cld_partition *p, struct partition_rec *r)
 	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
 		r->policies[i] = cpu_to_le32(p->policies[i]);
 	r->suites_disabled = cpu_to_le32(p->suites_disabled);
+	r->clone_failures = cpu_to_le32(p->clone_failures);
 	r->n_domains = cpu_to_le32(p->n_domains);
 	for (i = 0; i < p->n_domains; i++) {
 		memcpy(r->domains[i].label, p->domains[i].label,
@@ -154,6 +160,7 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
 		p->policies[i] = le32_to_cpu(r->policies[i]);
 	p->suites_disabled = le32_to_cpu(r->suites_disabled);
+	p->clone_failures = le32_to_cpu(r->clone_failures);
 	if (p->suites_disabled & ~CLONEDEV_SUITES_ALL)
 		return -EBADMSG;
 	p->n_domains = le32_to_cpu(r->n_domains);
@@ -310,6 +317,7 @@ void cld_partition_assign(struct cld_partition *dst,
 	memcpy(dst->domains, src->domains, sizeof(dst->domains));
 	memcpy(dst->policies, src->policies, sizeof(dst->policies));
 	dst->suites_disabled = src->suites_disabled;
+	dst->clone_failures = src->clone_failures;
 }
 
 /*
@@ -325,6 +333,7 @@ void cld_partition_zeroize(struct cld_partition *p)
 	memzero_explicit(p->domains, sizeof(p->domains));
 	memset(p->pending, 0, sizeof(p->pending));
 	p->n_domains = 0;
+	p->clone_failures = 0;
 	cld_partition_destroy_objects(p);
 	p->state = CLONEDEV_STATE_ZEROIZED;
 	p->generation++;
@@ -455,7 +464,8 @@ int cld_partition_apply(u16 type, const void *data, u32 len)
 	switch (type) {
 	case CLD_REC_PARTITION:
 		if (len != sizeof(struct partition_rec) &&
-		    len != PARTITION_REC_V1 && len != PARTITION_REC_V2)
+		    len != PARTITION_REC_V1 && len != PARTITION_REC_V2 &&
+		    len != PARTITION_REC_V3)
 			return -EBADMSG;
 		p = kmalloc(sizeof(*p), GFP_KERNEL);
 		rec = kzalloc(sizeof(*rec), GFP_KERNEL);

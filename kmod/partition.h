@@ -51,6 +51,7 @@ struct cld_partition {
 	struct cld_domain domains[CLD_MAX_DOMAINS];
 	u32 policies[CLONEDEV_POLICY_COUNT];	/* in kmod/policy.c order */
 	u32 suites_disabled;		/* CPv4 suites turned off by the po */
+	u32 clone_failures;		/* failed handshakes, kmod/clone.c */
 	/*
 	 * Logins of each role being hashed, already counted in its
 	 * failures; never stored. Reset with the credential or generation.

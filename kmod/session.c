@@ -260,6 +260,9 @@ static int finish_attempt(struct cld_partition *p, u32 role,
 		c->failures--;
 	else if (result == ATTEMPT_RIGHT)
 		c->failures = p->pending[role];
+	/* The po's login unlocks cloning after failed handshakes. */
+	if (result == ATTEMPT_RIGHT && role == CLONEDEV_ROLE_PO)
+		p->clone_failures = 0;
 	if (result == ATTEMPT_WRONG) {
 		ret = -EACCES;
 		if (role == CLONEDEV_ROLE_PO &&

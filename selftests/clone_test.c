@@ -6,9 +6,14 @@
  * skip-existing, fidelity of what arrives, CPv1's slot limit, CPv4's key
  * renewal, and a relay that alters, replays, reorders, truncates or
  * mixes messages: the clone fails and nothing from such a message is
- * stored.
+ * stored. Failed handshakes (a wrong secret under the same label) count
+ * on both sides, lock cloning at CLONEDEV_CLONE_FAILURES_MAX, also under
+ * a burst of parallel guesses, and a po login clears them.
  */
+#include <pthread.h>
 #include <sys/ioctl.h>
+
+#include <openssl/sha.h>
 
 #include "clonedev_test_util.h"
 
@@ -36,11 +41,15 @@ FIXTURE(clone)
 	unsigned int keys[4];	/* aes-256, ec-p256 pair, data */
 };
 
-/* A partition like setup_partition()'s, at protocol level @level. */
-static void make_partition(struct __test_metadata *_metadata,
-			   struct clonedev_nl *nl, const char *label,
-			   unsigned int level, const char *domain,
-			   struct clonedev **cd, unsigned int *slot)
+/*
+ * A partition like setup_partition()'s, at protocol level @level, its
+ * domain @domain labelled @dlabel.
+ */
+static void make_partition_label(struct __test_metadata *_metadata,
+				 struct clonedev_nl *nl, const char *label,
+				 unsigned int level, const char *domain,
+				 const char *dlabel, struct clonedev **cd,
+				 unsigned int *slot)
 {
 	struct clonedev_slot s;
 
@@ -49,12 +58,22 @@ static void make_partition(struct __test_metadata *_metadata,
 	ASSERT_EQ(0, clonedev_open(cd));
 	ASSERT_EQ(0, clonedev_slot_set(*cd, s.slot));
 	ASSERT_EQ(0, clonedev_partition_init(*cd, NULL, TEST_PO, domain,
-					     "dom"));
+					     dlabel));
 	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_PO, TEST_PO));
 	ASSERT_EQ(0, clonedev_role_init(*cd, CLONEDEV_ROLE_CO, TEST_CO));
 	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_CO, TEST_CO));
 	ASSERT_EQ(0, clonedev_role_init(*cd, CLONEDEV_ROLE_CU, TEST_CU));
 	ASSERT_EQ(0, clonedev_login(*cd, CLONEDEV_ROLE_CO, TEST_CO));
+}
+
+/* The same with the domain labelled "dom", as every test's partitions. */
+static void make_partition(struct __test_metadata *_metadata,
+			   struct clonedev_nl *nl, const char *label,
+			   unsigned int level, const char *domain,
+			   struct clonedev **cd, unsigned int *slot)
+{
+	make_partition_label(_metadata, nl, label, level, domain, "dom", cd,
+			     slot);
 }
 
 static void make_keys(struct __test_metadata *_metadata, struct clonedev *cd,
@@ -266,8 +285,9 @@ TEST_F(clone, domain_mismatch_is_one_error_and_no_residue)
 	unsigned int slot, h;
 	struct clonedev_clone res;
 
-	make_partition(_metadata, self->nl, "stranger", 0, "not-shared",
-		       &other, &slot);
+	/* Domains match by label: none of the target's has "dom". */
+	make_partition_label(_metadata, self->nl, "stranger", 0, "shared",
+			     "elsewhere", &other, &slot);
 	ASSERT_EQ(0, clonedev_object_generate(other, CLONEDEV_KEY_AES, 128, 0,
 					      "mine", NULL, 0, &h));
 	EXPECT_EQ(-EPROTO, run(self->src, other, &res));
@@ -282,12 +302,12 @@ TEST_F(clone, a_shared_second_domain_is_found)
 	struct clonedev *other;
 	unsigned int slot;
 
-	make_partition(_metadata, self->nl, "second", 0, "its-own", &other,
-		       &slot);
-	/* The target holds "shared" as its second domain. */
+	make_partition_label(_metadata, self->nl, "second", 0, "its-own",
+			     "own", &other, &slot);
+	/* The target holds "shared" as its second domain, labelled "dom". */
 	ASSERT_EQ(0, set_policy(other, CLONEDEV_POLICY_EXTENDED_DOMAINS, 1));
 	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_PO, TEST_PO));
-	ASSERT_EQ(0, clonedev_domain_add(other, "extra", "shared", 0));
+	ASSERT_EQ(0, clonedev_domain_add(other, "dom", "shared", 0));
 	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_CO, TEST_CO));
 	clonedev_close(self->dst);
 	self->dst = other;
@@ -496,7 +516,8 @@ struct evil {
 	int short_messages;	/* shorter than a header: must stay 0 */
 };
 
-enum { FLIP_LAST, FLIP_HEADER, TRUNCATE, REPLAY, SWAP, DOWNGRADE };
+enum { FLIP_LAST, FLIP_HEADER, TRUNCATE, REPLAY, SWAP, DOWNGRADE,
+       DOWNGRADE_BOTH };
 
 static void evil_relay(void *arg, int to_target, unsigned char *m,
 		       unsigned int *len)
@@ -513,6 +534,13 @@ static void evil_relay(void *arg, int to_target, unsigned char *m,
 	    msg_seq(m) + 1 == e->seq) {
 		memcpy(e->saved, m, *len);
 		e->saved_len = *len;
+	}
+	/* CHOICE: the target too offers CPv1 only, as the edited HELLO. */
+	if (e->action == DOWNGRADE_BOTH && !to_target &&
+	    MSG_TYPE(m) == CHOICE) {
+		e->hits++;
+		m[32 + 9] = CPV1;
+		return;
 	}
 	if (to_target != e->to_target || MSG_TYPE(m) != e->type ||
 	    msg_seq(m) != e->seq)
@@ -537,6 +565,7 @@ static void evil_relay(void *arg, int to_target, unsigned char *m,
 		*len = e->foreign_len;
 		break;
 	case DOWNGRADE:
+	case DOWNGRADE_BOTH:
 		m[32 + 9] = CPV1;	/* HELLO: the source allows CPv1 only */
 		break;
 	}
@@ -556,7 +585,8 @@ TEST_F(clone, altered_messages_fail_and_store_nothing)
 		int to_target;
 		unsigned int type, seq, objects, error;
 	} cases[] = {
-		{ 1, HELLO, 0, 0, CLONEDEV_CLONE_E_AUTH },
+		/* Ns changed: the target's session id is not the source's. */
+		{ 1, HELLO, 0, 0, CLONEDEV_CLONE_E_UNEXPECTED },
 		{ 0, CHOICE, 0, 0, CLONEDEV_CLONE_E_AUTH },
 		{ 1, CONFIRM, 1, 0, CLONEDEV_CLONE_E_AUTH },
 		{ 0, READY, 1, 0, CLONEDEV_CLONE_E_AUTH },
@@ -593,8 +623,19 @@ TEST_F(clone, a_downgraded_offer_is_caught)
 			  .action = DOWNGRADE };
 	struct clonedev_clone res;
 
+	/* The source's own choice from the two offers is not CHOICE's. */
+	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
+	EXPECT_EQ(0, count_objects(self->dst));
+	/*
+	 * Both offers edited to agree on CPv1: the transcripts differ, so
+	 * K_hs does and MAC_S fails at the target.
+	 */
+	e = (struct evil){ .to_target = 1, .type = HELLO, .seq = 0,
+			   .action = DOWNGRADE_BOTH };
 	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
+	EXPECT_EQ(2, e.hits);
 	EXPECT_EQ(0, count_objects(self->dst));
 }
 
@@ -807,6 +848,188 @@ TEST_F(clone, abort_writes_its_error_only_where_it_fits)
 	EXPECT_EQ(CLONEDEV_CLONE_E_ABORTED, s.error);
 	EXPECT_EQ(15, MSG_TYPE(a));
 	EXPECT_EQ(0, count_objects(self->dst));
+}
+
+
+/* ---- failed handshakes: one guess at the domain each ---- */
+
+/* Logs the po in (which clears the count) and the co again. */
+static int po_login(struct clonedev *cd)
+{
+	return clonedev_login(cd, CLONEDEV_ROLE_PO, TEST_PO) ?:
+	       clonedev_login(cd, CLONEDEV_ROLE_CO, TEST_CO);
+}
+
+TEST_F(clone, a_wrong_secret_under_the_same_label_is_auth)
+{
+	struct clonedev_clone res;
+	struct clonedev *fake;
+	unsigned int slot;
+
+	make_partition(_metadata, self->nl, "impostor", 0, "not-shared",
+		       &fake, &slot);
+	EXPECT_EQ(-EPROTO, run(self->src, fake, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
+	EXPECT_EQ(0, res.copied + res.skipped + res.refused + res.failed);
+	EXPECT_EQ(0, count_objects(fake));
+	clonedev_close(fake);
+}
+
+TEST_F(clone, failed_handshakes_lock_both_sides_until_a_po_login)
+{
+	struct clonedev *fake, *good;
+	unsigned int fslot, gslot, i;
+	struct clonedev_clone res;
+
+	make_partition(_metadata, self->nl, "impostor", 0, "not-shared",
+		       &fake, &fslot);
+	make_partition(_metadata, self->nl, "good", 0, "shared", &good,
+		       &gslot);
+	/* Each attempt is one guess, counted on each side. */
+	for (i = 0; i < CLONEDEV_CLONE_FAILURES_MAX; i++) {
+		EXPECT_EQ(-EPROTO, run(self->src, fake, &res))
+			TH_LOG("attempt %u", i + 1);
+		EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
+	}
+	/* The source is locked, whatever the target. */
+	EXPECT_EQ(-EKEYREVOKED, run(self->src, self->dst, &res));
+	/* So is the impostor as a target, whatever the source. */
+	EXPECT_EQ(-EKEYREVOKED, run(good, fake, &res));
+	EXPECT_EQ(0, count_objects(self->dst));
+	EXPECT_EQ(0, count_objects(fake));
+	/* A po login clears the count. */
+	ASSERT_EQ(0, po_login(self->src));
+	expect_choice(_metadata, self, CPV4, P384);
+	ASSERT_EQ(0, po_login(fake));
+	EXPECT_EQ(-EPROTO, run(good, fake, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
+	clonedev_close(fake);
+	clonedev_close(good);
+}
+
+TEST_F(clone, a_handshake_that_succeeds_clears_the_count)
+{
+	struct clonedev_clone res;
+	struct clonedev *fake;
+	unsigned int slot, i;
+
+	make_partition(_metadata, self->nl, "impostor", 0, "not-shared",
+		       &fake, &slot);
+	for (i = 0; i < CLONEDEV_CLONE_FAILURES_MAX - 1; i++)
+		EXPECT_EQ(-EPROTO, run(self->src, fake, &res));
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_DONE, res.state);
+	/* The source starts from 0 again: nine more attempts run. */
+	ASSERT_EQ(0, po_login(fake));
+	for (i = 0; i < CLONEDEV_CLONE_FAILURES_MAX - 1; i++) {
+		EXPECT_EQ(-EPROTO, run(self->src, fake, &res));
+		EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
+	}
+	clonedev_close(fake);
+}
+
+#define GUESSES	50
+
+struct guess {
+	struct clonedev *cd;
+	pthread_barrier_t *go;
+	unsigned char confirm[CLONEDEV_CLONE_MSG_MAX];
+	unsigned int len;
+	int ret;
+	unsigned int error;
+};
+
+static void *guess_once(void *arg)
+{
+	unsigned char out[CLONEDEV_CLONE_MSG_MAX];
+	struct guess *g = arg;
+	struct clonedev_clone c;
+
+	pthread_barrier_wait(g->go);
+	g->ret = clone_op(g->cd, &c, CLONEDEV_CLONE_STEP, g->confirm, g->len,
+			  out);
+	g->error = c.error;
+	return NULL;
+}
+
+/*
+ * A CONFIRM for the target that sent @choice to @hello: the right header
+ * and a valid point as pA (the target's own pB), but a MAC_S nobody
+ * could make.
+ */
+static unsigned int fake_confirm(const unsigned char *hello,
+				 unsigned int hello_len,
+				 const unsigned char *choice,
+				 unsigned int choice_len, unsigned int k,
+				 unsigned char *m)
+{
+	unsigned char nonces[64], h[SHA256_DIGEST_LENGTH];
+	unsigned int body = 65 + k + 32;
+
+	memcpy(nonces, hello + hello_len - 32, 32);
+	memcpy(nonces + 32, choice + 32 + 11 + 32 + 4, 32);
+	SHA256(nonces, sizeof(nonces), h);
+	memset(m, 0, 32 + body);
+	memcpy(m, "CLON", 4);
+	m[4] = 2;
+	m[5] = CONFIRM;
+	memcpy(m + 8, h, 16);
+	m[27] = 1;
+	m[30] = body >> 8;
+	m[31] = body;
+	memcpy(m + 32, choice + choice_len - 65, 65);
+	return 32 + body;
+}
+
+TEST_F(clone, parallel_guesses_count_exactly_the_limit)
+{
+	unsigned char hello[CLONEDEV_CLONE_MSG_MAX];
+	unsigned char choice[CLONEDEV_CLONE_MSG_MAX];
+	static struct guess g[GUESSES];
+	pthread_t th[GUESSES];
+	pthread_barrier_t go;
+	struct clonedev_clone c;
+	unsigned int i, hello_len, counted = 0, refused = 0;
+
+	ASSERT_EQ(0, clone_op(self->src, &c, CLONEDEV_CLONE_SOURCE, NULL, 0,
+			      hello));
+	hello_len = c.out_len;
+	ASSERT_EQ(0, pthread_barrier_init(&go, NULL, GUESSES));
+	/* Every guess gets its CHOICE first: none has been counted yet. */
+	for (i = 0; i < GUESSES; i++) {
+		ASSERT_EQ(0, clonedev_open(&g[i].cd));
+		ASSERT_EQ(0, clonedev_slot_set(g[i].cd, self->dst_slot));
+		ASSERT_EQ(0, clonedev_login(g[i].cd, CLONEDEV_ROLE_CO,
+					    TEST_CO));
+		ASSERT_EQ(0, clone_op(g[i].cd, &c, CLONEDEV_CLONE_TARGET,
+				      hello, hello_len, choice));
+		ASSERT_EQ(CLONEDEV_CLONE_RUNNING, c.state);
+		ASSERT_EQ(CHOICE, MSG_TYPE(choice));
+		ASSERT_EQ(CPV4, c.protocol);
+		ASSERT_EQ(P384, c.suite);
+		g[i].go = &go;
+		g[i].len = fake_confirm(hello, hello_len, choice, c.out_len,
+					97, g[i].confirm);
+	}
+	for (i = 0; i < GUESSES; i++)
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, guess_once, &g[i]));
+	for (i = 0; i < GUESSES; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < GUESSES; i++) {
+		if (!g[i].ret && g[i].error == CLONEDEV_CLONE_E_AUTH)
+			counted++;
+		else if (g[i].ret == -EKEYREVOKED)
+			refused++;
+		clonedev_close(g[i].cd);
+	}
+	pthread_barrier_destroy(&go);
+	/* Exactly the limit was evaluated and counted; the rest refused. */
+	EXPECT_EQ(CLONEDEV_CLONE_FAILURES_MAX, counted);
+	EXPECT_EQ(GUESSES - CLONEDEV_CLONE_FAILURES_MAX, refused);
+	EXPECT_EQ(-EKEYREVOKED, run(self->src, self->dst, &c));
+	EXPECT_EQ(0, count_objects(self->dst));
+	ASSERT_EQ(0, po_login(self->dst));
+	expect_choice(_metadata, self, CPV4, P384);
 }
 
 TEST_HARNESS_MAIN

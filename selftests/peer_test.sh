@@ -9,8 +9,12 @@
 # labels (32 characters too), sizes and key check values that left. Also:
 # the test vectors, skip-existing, a domain mismatch, records the kernel
 # target must refuse (clonepeer.py make-tampered) and an all-zero X25519
-# share (--zero-share) each side must refuse. (make check runs the Python peer's
-# own self-test once, on the host.)
+# share (--zero-share) each side must refuse; that a recorded kernel
+# handshake gives an offline guesser nothing to test a domain with; and
+# that a fake peer (another secret under the same label) gets one guess
+# per handshake on each side, ten in all until a po login, counted across
+# a module reload. (make check runs the Python peer's own self-test once,
+# on the host.)
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
@@ -67,9 +71,9 @@ cases=("p384|--suites p384-aes256gcm|CPv4 (p384-aes256gcm)"
        "x25519|--suites x25519-chacha20poly1305|CPv4 (x25519-chacha20poly1305)"
        "cpv3|--protocols cpv1,cpv3|CPv3"
        "cpv1|--protocols cpv1|CPv1")
-to_python() {	# OPTIONS REPORT STORE [DOMAIN]
+to_python() {	# OPTIONS REPORT STORE [DOMAIN [LABEL]]
 	printf '%s\n' "role login -slot $src -name co -password co-pw" \
-		"partition clone -objects all -peer '$peer target --domain ${4:-cross-secret} $1 --report $2 --store $3 2>$dir/target.err'" |
+		"partition clone -objects all -peer '$peer target --label ${5:-cross} --domain ${4:-cross-secret} $1 --report $2 --store $3 2>$dir/target.err'" |
 		clonectl
 }
 for c in "${cases[@]}"; do
@@ -97,9 +101,9 @@ done
 expect "kernel -> Python again: the Python target skips what it holds" 0 \
 	'^Clone complete over CPv4 \(p384-aes256gcm\): 0 copied, 9 skipped, 0 failed\.$' "" -- \
 	to_python "" "$dir/again.json" "$dir/store-p384.json"
-expect "kernel -> Python with another domain: one error, nothing sent" 1 "" \
+expect "kernel -> Python with no domain of the same label: one error, nothing sent" 1 "" \
 	"clonectl: cloning: slot $src and the peer share no cloning domain, so nothing was cloned; give both the same domain ('partition domainadd', policy 44 for a second one)." -- \
-	to_python "" "$dir/other.json" "$dir/store-other.json" other-secret
+	to_python "" "$dir/other.json" "$dir/store-other.json" cross-secret other
 expect "  and the Python target says why" 0 "" "" -- \
 	grep -qx "clone failed: 2 domain-mismatch" "$dir/target.err"
 
@@ -107,9 +111,9 @@ expect "  and the Python target says why" 0 "" "" -- \
 # Python side's offer.
 "$peer" make-objects --out "$dir/objects.json" >/dev/null
 sent=$(python_objects "$dir/objects.json")
-from_python() {	# SLOT OPTIONS REPORT
+from_python() {	# SLOT OPTIONS REPORT [DOMAIN [LABEL]]
 	# shellcheck disable=SC2086
-	"$peer" source --domain cross-secret --objects "$dir/objects.json" $2 \
+	"$peer" source --label "${5:-cross}" --domain "${4:-cross-secret}" --objects "$dir/objects.json" $2 \
 		--report "$3" --connect "clonectl peer -slot $1 -password co-pw"
 }
 for c in "${cases[@]}"; do
@@ -142,11 +146,11 @@ python3 -c 'import json,sys
 r = json.load(open(sys.argv[1]))
 sys.exit(0 if r["error"] is None and r["counts"]["copied"] == 0 and r["counts"]["skipped"] > 0 else 1)' "$dir/again-2.json"
 tap_result $? "Python -> kernel again: the kernel skips every object it holds"
-slot=$(partition from-other other-secret)
-run from_python "$slot" "" "$dir/other.json"
+slot=$(partition from-other cross-secret)
+run from_python "$slot" "" "$dir/other.json" cross-secret other
 [ "$RC" -eq 1 ] && grep -q "2 domain-mismatch" "$TAP_OUT/err" &&
 	[ "$(kernel_objects "$slot")" = "" ]
-tap_result $? "Python -> kernel with another domain: error 2, the kernel holds nothing"
+tap_result $? "Python -> kernel with no domain of the same label: error 2, the kernel holds nothing"
 
 # What a second implementation found: records the kernel must refuse and a
 # 32-character label it must keep whole.
@@ -181,4 +185,94 @@ slot=$(partition from-zero cross-secret)
 run from_python "$slot" "--suites x25519-chacha20poly1305 --zero-share" "$dir/from-zero.json"
 [ "$RC" -eq 1 ] && grep -q "5 auth" "$TAP_OUT/err" && [ "$(kernel_objects "$slot")" = "" ]
 tap_result $? "Python -> kernel: the kernel target refuses an all-zero X25519 share in CONFIRM (auth), stores nothing"
+
+# Finding 6: a recorded handshake of the kernel (HELLO and CHOICE, as the
+# Python target saw them) gives an offline guesser nothing to test a domain
+# with: no fingerprint, no MAC, no value computable from the secret alone.
+python3 - "$dir/to-p256.json" cross-secret <<'EOF' 2>&1 | tap_diag
+import hashlib, hmac, json, sys
+sys.path.insert(0, "selftests/peer")
+import clonepeer as cp
+msgs = [bytes.fromhex(m) for m in json.load(open(sys.argv[1]))["messages"]]
+hello, choice, d = msgs[0], msgs[1], sys.argv[2].encode()
+seen = hello + choice
+fp = hmac.new(d, b"clonedev domain fingerprint", "sha256").digest()[:8]
+w = cp.spake_w(d)
+wm, wn = cp.ec_mul(w, cp.SPAKE_M), cp.ec_mul(w, cp.SPAKE_N)
+ns, nt = hello[-32:], choice[32 + 11 + 32 + 4:32 + 11 + 32 + 4 + 32]
+k_hs_v1 = cp.hkdf(d, ns + nt, b"clonedev 1 handshake", 32)
+mac_t_v1 = hmac.new(k_hs_v1, b"target" + hashlib.sha256(hello + choice[:-32]).digest(),
+                    "sha256").digest()
+pb = choice[-65:]
+bad = []
+if hello[4] != 2 or choice[4] != 2:
+    bad.append("version is not 2")
+if fp in seen:
+    bad.append("a domain fingerprint travels")
+if w.to_bytes(32, "big") in seen or any(p[0].to_bytes(32, "big") in seen for p in (wm, wn)):
+    bad.append("w, w*M or w*N travels")
+if hmac.compare_digest(mac_t_v1, choice[-32:]):
+    bad.append("CHOICE carries a MAC keyed from the domain alone")
+if not cp.on_curve((int.from_bytes(pb[1:33], "big"), int.from_bytes(pb[33:], "big"))):
+    bad.append("CHOICE does not end with the target's share pB")
+print("\n".join(bad))
+sys.exit(1 if bad else 0)
+EOF
+tap_result "${PIPESTATUS[0]}" "a recorded kernel HELLO and CHOICE: version 2, no fingerprint, no MAC or value an offline guesser could test a domain with"
+
+# A fake target: the Python peer with another secret under the label
+# "cross". Each clone is one guess at the source's domain, counted there;
+# the eleventh is refused before any message, and a po login clears it.
+locked() { echo "clonectl: cloning: cloning on $1 is locked after 10 failed cloning handshakes (a peer with another domain under the same label, or messages changed in transit); a po login on that partition clears it."; }
+authmsg="clonectl: cloning: the handshake or a message failed authentication: the domains differ (the same label with another secret), or a message was changed in transit; the clone stopped and nothing from that message was stored."
+fake=$dir/fake-target.json
+ok=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	run to_python "" "$dir/fake-$i.json" "$fake" wrong-secret
+	if [ "$RC" -ne 1 ] || [ "$(err)" != "$authmsg" ] ||
+		! grep -qx "clone failed: 5 auth" "$dir/target.err"; then
+		echo "attempt $i: exit $RC: $(err)" | tap_diag
+		ok=1
+	fi
+done
+tap_result $ok "kernel -> a fake Python target (same label, another secret): ten attempts, each auth"
+expect "  the eleventh is refused: cloning on the source is locked" 1 "" "$(locked "slot $src")" -- \
+	to_python "" "$dir/fake-11.json" "$fake" wrong-secret
+python3 -c 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))["objects"] else 0)' "$fake"
+tap_result $? "  the fake target received no object"
+expect "  and even a right target is refused while it lasts" 1 "" "$(locked "slot $src")" -- \
+	to_python "" "$dir/right-locked.json" "$dir/store-right-locked.json"
+printf '%s\n' "role login -slot $src -name po -password po-pw" | clonectl >/dev/null
+expect "  a po login clears it: the source clones again" 0 \
+	'^Clone complete over CPv4 \(p384-aes256gcm\): 9 copied' "" -- \
+	to_python "" "$dir/right.json" "$dir/store-right.json"
+
+# A fake source against a kernel target ("clonectl peer"): each attempt is
+# a MAC_S that fails, counted and stored before the answer; the count
+# survives a module reload; a po login clears it.
+slot=$(partition from-fake cross-secret)
+ok=0
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	run from_python "$slot" "" "$dir/fake-src-$i.json" wrong-secret
+	if [ "$RC" -ne 1 ] || ! grep -q "clone failed: 5 auth" "$TAP_OUT/err"; then
+		echo "attempt $i: exit $RC" | tap_diag
+		err | tap_diag
+		ok=1
+	fi
+done
+tap_result $ok "a fake Python source (same label, another secret) -> kernel: ten attempts, each auth"
+rmmod clonedev && modprobe clonedev
+tap_result $? "  the module reloads"
+run from_python "$slot" "" "$dir/fake-src-11.json" wrong-secret
+[ "$RC" -eq 1 ] && grep -qxF "$(locked "slot $slot")" "$TAP_OUT/err" &&
+	grep -q "clone failed: 9 aborted" "$TAP_OUT/err" && [ "$(kernel_objects "$slot")" = "" ]
+ok=$?
+[ $ok -eq 0 ] || err | tap_diag
+tap_result $ok "  after the reload the eleventh is refused (the target is locked), nothing stored"
+printf '%s\n' "role login -slot $slot -name po -password po-pw" | clonectl >/dev/null
+run from_python "$slot" "" "$dir/fake-src-right.json"
+python3 -c 'import json,sys
+r = json.load(open(sys.argv[1]))
+sys.exit(0 if r["error"] is None and r["counts"]["copied"] >= 7 else 1)' "$dir/fake-src-right.json"
+tap_result $? "  a po login clears it: the right source clones"
 tap_done

@@ -4,6 +4,9 @@
 protocols (CPv4 with its three suites, CPv3 and CPv1), written from
 docs/clone-protocol.md alone.
 
+The handshake is SPAKE2 over P-256 (RFC 9382), with the curve arithmetic
+in plain Python integers (test code: not constant time).
+
 It plays the source or the target of one clone over a pipe (each message
 as a big-endian u32 length then the message, length 0 ends), makes object
 files for tests, and computes deterministic test vectors.
@@ -29,13 +32,15 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
 # Messages
 MAGIC = 0x434C4F4E
-VERSION = 1
+VERSION = 2
 HEADER = struct.Struct(">IBBH16sII")
 MAX_MESSAGE = 8192
 TAG = 16
 HELLO, CHOICE, CONFIRM, OBJECT, RESULT, DONE, SUMMARY, READY, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 15
-HELLO_FIXED = struct.Struct(">QBBBB")           # then 8 d, u16 slot, Ns
-CHOICE_FIXED = struct.Struct(">QBBB8sBBH32s")   # then public key, MAC_T
+HELLO_FIXED = struct.Struct(">QBBBB")           # then 32 d (labels), u16 slot, Ns
+CHOICE_FIXED = struct.Struct(">QBBB32sBBH32s")  # then public key, pB
+LABEL_LEN = 32                                  # a domain label, NUL-padded
+SHARE_LEN = 65                                  # a SPAKE2 share, 0x04 || X || Y
 RESULT_FIXED = struct.Struct(">B3sI")           # then CPv3 public key
 
 # ERROR codes
@@ -124,31 +129,114 @@ def hkdf_expand(prk, info, length, algo=hashes.SHA256):
     return HKDFExpand(algo(), length, info).derive(prk)
 
 
-def fingerprint(domain):
-    """A domain's 8-byte fingerprint."""
-    return hmac.new(domain, b"clonedev domain fingerprint", "sha256").digest()[:8]
+# P-256 (FIPS 186-4) in affine coordinates; None is the point at infinity.
+P256_P = 2**256 - 2**224 + 2**192 + 2**96 - 1
+P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+P256_B = 0x5AC635D8AA3A93E7B3EBBD55769886BC651D06B0CC53B0F63BCE3C3E27D2604B
+P256_G = (0x6B17D1F2E12C4247F8BCE6E563A440F277037D812DEB33A0F4A13945D898C296,
+          0x4FE342E2FE1A7F9B8EE7EB4A7C0F9E162BCE33576B315ECECBB6406837BF51F5)
+# SPAKE2's M and N for P-256 (RFC 9382, section 6)
+SPAKE_M = (0x886E2F97ACE46E55BA9DD7242579F2993B64E16EF3DCAB95AFD497333D8FA12F,
+           0x5FF355163E43CE224E0B0E65FF02AC8E5C7BE09419C785E0CA547D55A12E2D20)
+SPAKE_N = (0xD8BBD6C639C62937B04D997F38C3770719C629D7014D49A24B4F98BAA1292B49,
+           0x07D60AA6BFADE45008A636337F5168C64D9BD36034808CD564490B1E656EDBE7)
 
 
-def handshake_keys(domain, ns, nt):
-    """K_hs, the session id and K_c (64 bytes) of a clone."""
-    k_hs = hkdf(domain, ns + nt, b"clonedev 1 handshake", 32)
-    return k_hs, sha256(ns + nt)[:16], hkdf_expand(k_hs, b"clonedev 1 control", 64)
+def on_curve(pt):
+    """Whether an affine point is on P-256 (y^2 = x^3 - 3x + b)."""
+    x, y = pt
+    return 0 <= x < P256_P and 0 <= y < P256_P and \
+        (y * y - (x * x * x - 3 * x + P256_B)) % P256_P == 0
+
+
+def ec_add(a, b):
+    """The sum of two points."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    p = P256_P
+    if a[0] == b[0]:
+        if (a[1] + b[1]) % p == 0:
+            return None
+        lam = (3 * a[0] * a[0] - 3) * pow(2 * a[1], -1, p) % p
+    else:
+        lam = (b[1] - a[1]) * pow(b[0] - a[0], -1, p) % p
+    x = (lam * lam - a[0] - b[0]) % p
+    return x, (lam * (a[0] - x) - a[1]) % p
+
+
+def ec_mul(k, pt):
+    """k * pt, by double and add (test code: not constant time)."""
+    out = None
+    for bit in bin(k % P256_N)[2:]:
+        out = ec_add(out, out)
+        if bit == "1":
+            out = ec_add(out, pt)
+    return out
+
+
+def point_bytes(pt):
+    """0x04 || X || Y."""
+    return b"\x04" + pt[0].to_bytes(32, "big") + pt[1].to_bytes(32, "big")
+
+
+def spake_w(domain):
+    """SPAKE2's w of a domain secret: 48 bytes of HKDF reduced mod n."""
+    okm = hkdf(domain, bytes(32), b"clonedev 2 spake2 w", 48)
+    w = int.from_bytes(okm, "big") % P256_N
+    if not w:
+        raise CloneError(INTERNAL)   # never met: probability 2^-256
+    return w
+
+
+def spake_share(w, scalar, source):
+    """A side's share: x*G + w*M (source) or y*G + w*N (target)."""
+    return point_bytes(ec_add(ec_mul(scalar, P256_G), ec_mul(w, SPAKE_M if source else SPAKE_N)))
+
+
+def spake_k(w, scalar, peer, source):
+    """The X coordinate of K = scalar * (peer - w*C), C the peer's constant
+    (N at the source, M at the target); auth for a share that is not a
+    point of the curve, is +-C, or gives the point at infinity."""
+    const = SPAKE_N if source else SPAKE_M
+    if len(peer) != SHARE_LEN or peer[0] != 4:
+        raise CloneError(AUTH)
+    pt = (int.from_bytes(peer[1:33], "big"), int.from_bytes(peer[33:], "big"))
+    if not on_curve(pt) or pt[0] == const[0]:
+        raise CloneError(AUTH)
+    k = ec_mul(scalar, ec_add(pt, ec_mul(P256_N - w, const)))
+    if k is None:
+        raise CloneError(AUTH)
+    return k[0].to_bytes(32, "big")
+
+
+def label_bytes(label):
+    """A domain label as the wire carries it: 32 bytes, NUL-padded."""
+    return label.ljust(LABEL_LEN, b"\0")
+
+
+def handshake_keys(w, kx, ns, nt, h):
+    """K_hs, the session id and K_c (64 bytes) of a clone, from w, K's X
+    coordinate, the nonces and the transcript hash h."""
+    k_hs = hkdf(w.to_bytes(32, "big") + kx, ns + nt, b"clonedev 2 handshake" + h, 32)
+    return k_hs, sha256(ns + nt)[:16], hkdf_expand(k_hs, b"clonedev 2 control", 64)
 
 
 def cpv4_keys(prk, suite, epoch):
     """CPv4 (K_st(e), K_ts(e))."""
-    return (hkdf_expand(prk, b"clonedev 1 cpv4 s2t" + u32(epoch), 32, suite.hash),
-            hkdf_expand(prk, b"clonedev 1 cpv4 t2s" + u32(epoch), 32, suite.hash))
+    return (hkdf_expand(prk, b"clonedev 2 cpv4 s2t" + u32(epoch), 32, suite.hash),
+            hkdf_expand(prk, b"clonedev 2 cpv4 t2s" + u32(epoch), 32, suite.hash))
 
 
 def cpv3_keys(z, k_hs, i):
     """CPv3 K_i (64 bytes)."""
-    return hkdf(z, k_hs, b"clonedev 1 cpv3" + u32(i), 64)
+    return hkdf(z, k_hs, b"clonedev 2 cpv3" + u32(i), 64)
 
 
-def cpv1_keys(domain, ns, nt):
-    """CPv1 K_1 (64 bytes)."""
-    return hkdf(domain, ns + nt, b"clonedev 1 cpv1", 64)
+def cpv1_keys(k_hs, ns, nt):
+    """CPv1 K_1 (64 bytes), from K_hs."""
+    return hkdf(k_hs, ns + nt, b"clonedev 2 cpv1", 64)
 
 
 def new_ephemeral(kex, secret=None):
@@ -205,6 +293,12 @@ class Entropy:
     def ephemeral(self, kex):
         """A new ephemeral private key."""
         return new_ephemeral(kex, None if self.secrets is None else self.secrets[kex].pop(0))
+
+    def spake_scalar(self):
+        """SPAKE2's x or y: 1 <= x < n."""
+        if self.secrets is not None:
+            return int.from_bytes(self.secrets["spake"].pop(0), "big")
+        return 1 + int.from_bytes(os.urandom(48), "big") % (P256_N - 1)
 
 
 # -------------------------------------------------------------- messages
@@ -378,8 +472,9 @@ def write_json(path, doc):
 
 
 # ----------------------------------------------------------------- sides
-# A side's settings: its domains (primary first), protocols and suites bits,
-# FIPS mode, partition serial and CPv1 slot size
+# A side's settings: its domains (primary first) as (label, secret), the
+# label 32 NUL-padded bytes, protocols and suites bits, FIPS mode,
+# partition serial and CPv1 slot size
 Config = namedtuple("Config", "domains protocols suites fips serial slot zero_share",
                     defaults=(False,))
 
@@ -399,17 +494,22 @@ class Side:
         self.counts = {"copied": 0, "skipped": 0, "refused": 0, "failed": 0}
         self.entries = []   # per object: the report's results (source) or objects (target)
         self.expect = None
+        self.log = []       # every message taken and made, in order (hex)
 
     def step(self, msg):
         """Take the peer's message; return the message for the peer, or None."""
+        self.log.append(bytes(msg).hex())
         try:
-            return self.expect(msg)
+            out = self.expect(msg)
         except CloneError as err:
             self.state, self.error = "failed", err.code
             if err.remote:
                 return None
             body = u32(err.code) + error_name(err.code).encode()
-            return header(ERROR, self.sid, self.wait_seq, len(body)) + body
+            out = header(ERROR, self.sid, self.wait_seq, len(body)) + body
+        if out is not None:
+            self.log.append(out.hex())
+        return out
 
     def abort(self, code=ABORTED):
         """End the clone without a message (the exchange ended)."""
@@ -433,14 +533,16 @@ class Side:
             raise CloneError(wrong_len)
         return mtype
 
-    def derive(self, domain, ns, nt):
-        """The keys every protocol has; the session id applies from CONFIRM on."""
-        self.k_hs, self.session_id, k_c = handshake_keys(domain, ns, nt)
+    def derive(self, peer_share, ns, nt, h):
+        """K from the peer's SPAKE2 share, then the keys every protocol has;
+        h is SHA-256(HELLO || CHOICE || pA)."""
+        kx = spake_k(self.w, self.scalar, peer_share, self.ROLE == "source")
+        self.k_hs, _, k_c = handshake_keys(self.w, kx, ns, nt, h)
         self.kc_st, self.kc_ts = k_c[:32], k_c[32:]
-        self.k1 = cpv1_keys(domain, ns, nt)
+        self.k1 = cpv1_keys(self.k_hs, ns, nt)
 
     def transcript_mac(self, label, transcript):
-        """MAC_T ("target") or MAC_S ("source") of a transcript."""
+        """MAC_S ("source") of a transcript."""
         return hmac.new(self.k_hs, label + sha256(transcript), "sha256").digest()
 
     def object_keys(self, i, z=None):
@@ -461,7 +563,7 @@ class Side:
         return {"role": self.ROLE, "protocol": PROTOCOL_NAMES.get(self.protocol),
                 "suite": self.suite.name if self.suite else None,
                 "error": self.error, "error_name": error_name(self.error) if self.error else None,
-                "counts": self.counts, self.ENTRIES: self.entries}
+                "counts": self.counts, self.ENTRIES: self.entries, "messages": self.log}
 
 
 class Source(Side):
@@ -478,52 +580,55 @@ class Source(Side):
         c = self.config
         body = (HELLO_FIXED.pack(c.serial, int(c.fips), self.protocols, self.suites,
                                  len(c.domains))
-                + b"".join(fingerprint(d) for d in c.domains) + struct.pack(">H", c.slot) + self.ns)
+                + b"".join(label for label, _ in c.domains) + struct.pack(">H", c.slot)
+                + self.ns)
         self.hello = header(HELLO, self.sid, 0, len(body)) + body
         self.expect = self.on_choice
+        self.log.append(self.hello.hex())
         return self.hello
 
     def on_choice(self, msg):
-        """Check CHOICE (MAC_T, then the choice) and answer CONFIRM."""
+        """Check CHOICE (the domain, then the choice), make K and answer
+        CONFIRM: pA, CPv4's key and MAC_S."""
         self.check(msg, (CHOICE,), 0)
         body = msg[HEADER.size:]
-        if len(body) < CHOICE_FIXED.size + 32:
+        if len(body) < CHOICE_FIXED.size + SHARE_LEN:
             raise CloneError(UNEXPECTED)
-        (_, t_fips, t_protocols, t_suites, fp, protocol, suite, slot,
+        (_, t_fips, t_protocols, t_suites, label, protocol, suite, slot,
          nt) = CHOICE_FIXED.unpack_from(body)
         kex = choice_kex(protocol, suite)
         k = PUBLIC_LEN[kex] if kex else 0
-        if len(body) != CHOICE_FIXED.size + k + 32:
+        if len(body) != CHOICE_FIXED.size + k + SHARE_LEN:
             raise CloneError(UNEXPECTED)
-        domain = next((d for d in self.config.domains if fingerprint(d) == fp), None)
+        domain = next((d for lbl, d in self.config.domains if lbl == label), None)
         if domain is None:
             raise CloneError(DOMAIN_MISMATCH)
-        self.derive(domain, self.ns, nt)
-        if not hmac.compare_digest(self.transcript_mac(b"target", self.hello + msg[:-32]),
-                                   msg[-32:]):
-            raise CloneError(AUTH)
         if choose(self.config.fips, self.protocols, self.suites,
                   t_fips, t_protocols, t_suites) != (protocol, suite):
             raise CloneError(UNEXPECTED)
         if protocol == CPV1 and not RECORD_MIN_SLOT <= slot <= RECORD_MAX_SLOT:
             raise CloneError(UNEXPECTED)
         self.protocol, self.suite, self.peer_slot = protocol, SUITE_BY_BIT.get(suite), slot
-        self.sid = self.session_id
+        self.w, self.scalar = spake_w(domain), self.entropy.spake_scalar()
+        pa = spake_share(self.w, self.scalar, True)
+        self.derive(body[-SHARE_LEN:], self.ns, nt, sha256(self.hello + msg + pa))
+        self.sid = sha256(self.ns + nt)[:16]
         peer_key = body[CHOICE_FIXED.size:CHOICE_FIXED.size + k]
-        prefix = b""
+        prefix = pa
         if protocol == CPV4:
             key = self.entropy.ephemeral(kex)
-            prefix = public_bytes(key)
+            pub = public_bytes(key)
             if self.config.zero_share and kex == "x25519":
                 # Test only: u = 0, so Z is all zeros if the peer takes it.
-                prefix, z = bytes(32), bytes(32)
+                pub, z = bytes(32), bytes(32)
             else:
                 z = agree(key, peer_key)
+            prefix += pub
             self.prk = hkdf_extract(self.k_hs, z, self.suite.hash)
         self.peer_key = peer_key
         partial = header(CONFIRM, self.sid, 1, len(prefix) + 32) + prefix
         self.expect = self.on_ready
-        return partial + self.transcript_mac(b"source", self.hello + msg[:-32] + partial)
+        return partial + self.transcript_mac(b"source", self.hello + msg + partial)
 
     def on_ready(self, msg):
         """Open READY; send the first OBJECT (or DONE)."""
@@ -596,52 +701,56 @@ class Target(Side):
         self.expect = self.on_hello
 
     def on_hello(self, msg):
-        """Make the choice from HELLO and answer CHOICE."""
+        """Make the choice from HELLO and answer CHOICE (with pB, no MAC)."""
         self.check(msg, (HELLO,), 0)
         body = msg[HEADER.size:]
         if len(body) < HELLO_FIXED.size:
             raise CloneError(UNEXPECTED)
         _, s_fips, s_protocols, s_suites, count = HELLO_FIXED.unpack_from(body)
-        if not 1 <= count <= 3 or len(body) != HELLO_FIXED.size + 8 * count + 34:
+        if not 1 <= count <= 3 or len(body) != HELLO_FIXED.size + LABEL_LEN * count + 34:
             raise CloneError(UNEXPECTED)
-        held = {fingerprint(d): d for d in self.config.domains}
-        fps = [body[12 + 8 * j:20 + 8 * j] for j in range(count)]
-        fp = next((fp for fp in fps if fp in held), None)
-        if fp is None:
+        held = dict(self.config.domains)
+        labels = [body[12 + LABEL_LEN * j:12 + LABEL_LEN * (j + 1)] for j in range(count)]
+        label = next((lbl for lbl in labels if lbl in held), None)
+        if label is None:
             raise CloneError(DOMAIN_MISMATCH)
         protocol, suite = choose(s_fips, s_protocols, s_suites,
                                  self.config.fips, self.protocols, self.suites)
-        ns = body[-32:]
-        nt = self.entropy.nonce()
-        self.derive(held[fp], ns, nt)
+        self.ns = body[-32:]
+        self.nt = self.entropy.nonce()
         self.protocol, self.suite = protocol, SUITE_BY_BIT.get(suite)
         kex = choice_kex(protocol, suite)
         self.key = self.entropy.ephemeral(kex) if kex else None
+        self.w, self.scalar = spake_w(held[label]), self.entropy.spake_scalar()
         c = self.config
-        body = CHOICE_FIXED.pack(c.serial, int(c.fips), self.protocols, self.suites, fp,
-                                 protocol, suite, c.slot, nt)
+        body = CHOICE_FIXED.pack(c.serial, int(c.fips), self.protocols, self.suites, label,
+                                 protocol, suite, c.slot, self.nt)
         if kex == "x25519" and self.config.zero_share:
             body += bytes(32)   # test only: u = 0, Z all zeros if taken
         else:
             body += public_bytes(self.key) if kex else b""
-        partial = header(CHOICE, self.sid, 0, len(body) + 32) + body
-        self.transcript = msg + partial
-        self.sid = self.session_id
+        body += spake_share(self.w, self.scalar, False)
+        choice = header(CHOICE, self.sid, 0, len(body)) + body
+        self.transcript = msg + choice
+        self.sid = sha256(self.ns + self.nt)[:16]
         self.expect = self.on_confirm
-        return partial + self.transcript_mac(b"target", self.transcript)
+        return choice
 
     def on_confirm(self, msg):
-        """Check MAC_S of CONFIRM, key CPv4, answer READY."""
+        """Make K from pA, check MAC_S of CONFIRM, key CPv4, answer READY."""
         k = PUBLIC_LEN[self.suite.kex] if self.protocol == CPV4 else 0
-        self.check(msg, (CONFIRM,), 1, k + 32)
+        self.check(msg, (CONFIRM,), 1, SHARE_LEN + k + 32)
+        pa = msg[HEADER.size:HEADER.size + SHARE_LEN]
+        self.derive(pa, self.ns, self.nt, sha256(self.transcript + pa))
         if not hmac.compare_digest(self.transcript_mac(b"source", self.transcript + msg[:-32]),
                                    msg[-32:]):
             raise CloneError(AUTH)
+        peer_key = msg[HEADER.size + SHARE_LEN:HEADER.size + SHARE_LEN + k]
         if self.protocol == CPV4 and self.config.zero_share and self.suite.kex == "x25519":
             z = bytes(32)
             self.prk = hkdf_extract(self.k_hs, z, self.suite.hash)
         elif self.protocol == CPV4:
-            z = agree(self.key, msg[HEADER.size:HEADER.size + k])
+            z = agree(self.key, peer_key)
             self.prk = hkdf_extract(self.k_hs, z, self.suite.hash)
         self.expect = self.on_object
         return self.seal_control(READY, 1, b"", self.kc_ts)
@@ -802,11 +911,20 @@ def parse_bits(text, table, what):
     return bits
 
 
+DEFAULT_LABELS = [b"primary", b"second", b"third"]   # of domains given no --label
+
+
 def side_config(args):
     """A side's Config from its command line."""
     if not args.domains or len(args.domains) > 3:
         raise SystemExit("give 1 to 3 domains (--domain or --domain-hex)")
-    return Config(args.domains, parse_bits(args.protocols, PROTOCOLS, "protocol"),
+    labels = [lbl.encode() for lbl in args.labels or []]
+    labels += DEFAULT_LABELS[len(labels):len(args.domains)]
+    if len(labels) != len(args.domains) or len(set(labels)) != len(labels) or \
+            not all(1 <= len(lbl) <= LABEL_LEN for lbl in labels):
+        raise SystemExit("give at most one --label per domain, unique, 1 to 32 characters")
+    return Config([(label_bytes(lbl), d) for lbl, d in zip(labels, args.domains)],
+                  parse_bits(args.protocols, PROTOCOLS, "protocol"),
                   parse_bits(args.suites, SUITE_BITS, "suite"),
                   args.fips, args.serial, args.slot_size, args.zero_share)
 
@@ -894,6 +1012,9 @@ VECTOR_KEYS = {"p256": (bytes(range(1, 33)), bytes(range(33, 65))),
                "p384": (bytes(range(1, 49)), bytes(range(49, 97))),
                "x25519": (bytes(range(1, 33)), bytes(range(33, 65)))}
 VECTOR_CPV3_NEXT = bytes(range(65, 97))   # the target's CPv3 key for object 1
+VECTOR_SPAKE = (bytes(range(0x41, 0x61)), bytes(range(0x61, 0x81)))   # SPAKE2's x and y
+VECTOR_H = bytes(range(0xA0, 0xC0))       # the key schedule's stand-in transcript hash
+VECTOR_LABEL = b"primary"
 
 
 def vector_record():
@@ -910,10 +1031,13 @@ def vector_clone(protocol, suite):
     Returns the messages in order."""
     secrets = [{kex: [pair[side]] for kex, pair in VECTOR_KEYS.items()} for side in (0, 1)]
     secrets[1]["p256"].append(VECTOR_CPV3_NEXT)
-    source = Source([vector_record()], Config([VECTOR_DOMAIN], 7, 7, False, 1, 1024),
+    for side in (0, 1):
+        secrets[side]["spake"] = [VECTOR_SPAKE[side]]
+    domains = [(label_bytes(VECTOR_LABEL), VECTOR_DOMAIN)]
+    source = Source([vector_record()], Config(domains, 7, 7, False, 1, 1024),
                     Entropy(VECTOR_NS, secrets[0]))
-    target = Target([], Config([VECTOR_DOMAIN], protocol, suite.bit if suite else 0, False, 2,
-                               1024), Entropy(VECTOR_NT, secrets[1]))
+    target = Target([], Config(domains, protocol, suite.bit if suite else 0, False, 2, 1024),
+                    Entropy(VECTOR_NT, secrets[1]))
     messages, out, turn = [], source.start(), 0
     while out is not None:
         messages.append(out)
@@ -924,25 +1048,51 @@ def vector_clone(protocol, suite):
     return messages
 
 
-def clone_vectors(messages, k_hs, aead, k_obj, k_res, nonce, prefix=0):
-    """The MACs' inputs and outputs and the plaintexts of the sealed
-    messages of a vector clone (HELLO, CHOICE, CONFIRM, READY, OBJECT 0,
-    RESULT 0, DONE, SUMMARY), each checked against the messages."""
+def vector_spake():
+    """w, pA, pB and K's X coordinate of the vectors (the same in every clone)."""
+    w = spake_w(VECTOR_DOMAIN)
+    x, y = (int.from_bytes(v, "big") for v in VECTOR_SPAKE)
+    pa, pb = spake_share(w, x, True), spake_share(w, y, False)
+    kx = spake_k(w, x, pb, True)
+    if spake_k(w, y, pa, False) != kx:
+        raise RuntimeError("the vectors' SPAKE2 sides disagree")
+    return w, pa, pb, kx
+
+
+def clone_vectors(messages, protocol, suite):
+    """The key schedule, MAC_S and the plaintexts of the sealed messages of
+    a vector clone (HELLO, CHOICE, CONFIRM, READY, OBJECT 0, RESULT 0, DONE,
+    SUMMARY), each checked against the messages."""
     hello, choice, confirm, ready, obj, result, done, summary = messages
-    _, _, k_c = handshake_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT)
-    h_t = sha256(hello + choice[:-32])
-    h_s = sha256(hello + choice[:-32] + confirm[:-32])
-    mac_t = hmac.new(k_hs, b"target" + h_t, "sha256").digest()
+    w, pa, pb, kx = vector_spake()
+    if confirm[HEADER.size:HEADER.size + SHARE_LEN] != pa or choice[-SHARE_LEN:] != pb:
+        raise RuntimeError("vector shares differ from the messages'")
+    h_k = sha256(hello + choice + pa)
+    k_hs, _, k_c = handshake_keys(w, kx, VECTOR_NS, VECTOR_NT, h_k)
+    h_s = sha256(hello + choice + confirm[:-32])
     mac_s = hmac.new(k_hs, b"source" + h_s, "sha256").digest()
-    if mac_t != choice[-32:] or mac_s != confirm[-32:]:
-        raise RuntimeError("vector MACs differ from the messages'")
+    if mac_s != confirm[-32:]:
+        raise RuntimeError("vector MAC_S differs from the message's")
+    prefix = 0
+    if protocol == CPV4:
+        s_key, t_key = (new_ephemeral(suite.kex, v) for v in VECTOR_KEYS[suite.kex])
+        prk = hkdf_extract(k_hs, agree(s_key, public_bytes(t_key)), suite.hash)
+        aead, nonce = suite.aead, u32(0)
+        k_obj, k_res = cpv4_keys(prk, suite, 0)
+    elif protocol == CPV3:
+        s_key, t_key = (new_ephemeral("p256", v) for v in VECTOR_KEYS["p256"])
+        k = cpv3_keys(agree(s_key, public_bytes(t_key)), k_hs, 0)
+        aead, nonce, k_obj, k_res, prefix = AESGCM, u32(0), k[:32], k[32:], SHARE_LEN
+    else:
+        k = cpv1_keys(k_hs, VECTOR_NS, VECTOR_NT)
+        aead, nonce, k_obj, k_res = AESGCM, u32(1), k[:32], k[32:]
 
     def control(key, seq, msg):
         return unseal(AESGCM, key, u32(2) + u64(seq), msg)
 
     if control(k_c[32:], 1, ready) != b"":
         raise RuntimeError("vector READY is not empty")
-    return {"H_T": h_t.hex(), "MAC_T": mac_t.hex(), "H_S": h_s.hex(), "MAC_S": mac_s.hex(),
+    return {"H_K": h_k.hex(), "K_hs": k_hs.hex(), "H_S": h_s.hex(), "MAC_S": mac_s.hex(),
             "plaintext": {"OBJECT 0": unseal(aead, k_obj, nonce + u64(2), obj, prefix).hex(),
                           "RESULT 0": unseal(aead, k_res, nonce + u64(2), result).hex(),
                           "DONE": control(k_c[:32], 3, done).hex(),
@@ -951,16 +1101,20 @@ def clone_vectors(messages, k_hs, aead, k_obj, k_res, nonce, prefix=0):
 
 def compute_vectors():
     """The test vectors as a JSON document."""
-    k_hs, sid, k_c = handshake_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT)
-    doc = {"inputs": {"D": VECTOR_DOMAIN.hex(), "Ns": VECTOR_NS.hex(), "Nt": VECTOR_NT.hex(),
+    w, pa, pb, kx = vector_spake()
+    k_hs, sid, k_c = handshake_keys(w, kx, VECTOR_NS, VECTOR_NT, VECTOR_H)
+    doc = {"inputs": {"D": VECTOR_DOMAIN.hex(), "label": VECTOR_LABEL.decode(),
+                      "Ns": VECTOR_NS.hex(), "Nt": VECTOR_NT.hex(),
+                      "spake2_x": VECTOR_SPAKE[0].hex(), "spake2_y": VECTOR_SPAKE[1].hex(),
+                      "H": VECTOR_H.hex(),
                       "ephemeral_secrets": {kex: [s.hex() for s in pair]
                                             for kex, pair in VECTOR_KEYS.items()},
                       "cpv3_target_secret_object1": VECTOR_CPV3_NEXT.hex(),
                       "record": object_to_json(vector_record()),
                       "source": "serial 1, non-FIPS, protocols 7, suites 7, slot 1024",
                       "target": "serial 2, non-FIPS, only the protocol/suite named, slot 1024"},
-           "fingerprint": fingerprint(VECTOR_DOMAIN).hex(), "K_hs": k_hs.hex(),
-           "session_id": sid.hex(), "K_c": k_c.hex(), "cpv4": {}}
+           "w": w.to_bytes(32, "big").hex(), "pA": pa.hex(), "pB": pb.hex(), "K": kx.hex(),
+           "K_hs": k_hs.hex(), "session_id": sid.hex(), "K_c": k_c.hex(), "cpv4": {}}
     for suite in SUITES:
         s_key, t_key = (new_ephemeral(suite.kex, s) for s in VECTOR_KEYS[suite.kex])
         z = agree(s_key, public_bytes(t_key))
@@ -973,8 +1127,7 @@ def compute_vectors():
         messages = vector_clone(CPV4, suite)
         entry["object0"] = messages[4].hex()
         entry["transcript"] = [m.hex() for m in messages]
-        k_st, k_ts = cpv4_keys(prk, suite, 0)
-        entry.update(clone_vectors(messages, k_hs, suite.aead, k_st, k_ts, u32(0)))
+        entry["clone"] = clone_vectors(messages, CPV4, suite)
         doc["cpv4"][suite.name] = entry
     s_key, t_key = (new_ephemeral("p256", s) for s in VECTOR_KEYS["p256"])
     z0 = agree(s_key, public_bytes(t_key))
@@ -982,13 +1135,12 @@ def compute_vectors():
     k_0 = cpv3_keys(z0, k_hs, 0)
     doc["cpv3"] = {"Z_0": z0.hex(), "K_0": k_0.hex(),
                    "object0": messages[4].hex(), "transcript": [m.hex() for m in messages],
-                   **clone_vectors(messages, k_hs, AESGCM, k_0[:32], k_0[32:], u32(0),
-                                   PUBLIC_LEN["p256"])}
+                   "clone": clone_vectors(messages, CPV3, None)}
     messages = vector_clone(CPV1, None)
-    k_1 = cpv1_keys(VECTOR_DOMAIN, VECTOR_NS, VECTOR_NT)
+    k_1 = cpv1_keys(k_hs, VECTOR_NS, VECTOR_NT)
     doc["cpv1"] = {"K_1": k_1.hex(),
                    "object0": messages[4].hex(), "transcript": [m.hex() for m in messages],
-                   **clone_vectors(messages, k_hs, AESGCM, k_1[:32], k_1[32:], u32(1))}
+                   "clone": clone_vectors(messages, CPV1, None)}
     return doc
 
 
@@ -1010,11 +1162,11 @@ def doc_block(doc):
     lines = [f"{DOC_SUITE}: every message of the clone, header included"]
     for label, msg in zip(DOC_MESSAGES, entry["transcript"]):
         lines += doc_lines(label, msg)
-    lines.append("the MACs, and H_T and H_S, the hashes they take")
-    for label in ("H_T", "MAC_T", "H_S", "MAC_S"):
-        lines += doc_lines(label, entry[label])
+    lines.append("the transcript hash, K_hs, MAC_S and the hash it takes")
+    for label in ("H_K", "K_hs", "H_S", "MAC_S"):
+        lines += doc_lines(label, entry["clone"][label])
     lines.append("the plaintexts of the sealed messages (READY's is empty)")
-    for label, value in entry["plaintext"].items():
+    for label, value in entry["clone"]["plaintext"].items():
         lines += doc_lines(label, value)
     return "\n".join(lines) + "\n"
 
@@ -1103,6 +1255,9 @@ def main():
                       "primary first)")
     side.add_argument("--domain-hex", dest="domains", action="append", type=bytes.fromhex,
                       metavar="HEX", help="a domain secret as hex bytes")
+    side.add_argument("--label", dest="labels", action="append", metavar="LABEL",
+                      help="the label of a domain, in the order of the domains (default: "
+                      "primary, second, third); the sides match domains by label")
     side.add_argument("--protocols", default="cpv1,cpv3,cpv4", help="protocols allowed")
     side.add_argument("--suites", default=",".join(s.name for s in SUITES),
                       help="CPv4 suites enabled")

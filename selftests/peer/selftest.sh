@@ -147,9 +147,13 @@ check "$W/cpv4-p384-aes256gcm.store.json" "len(r['objects']) == $N"
 tap_result $? "the store still holds $N objects after skip-existing"
 
 clone dual --domain other --domain-hex "$(printf s3cret | od -An -tx1 | tr -d ' \n')" \
-	--objects "$W/objs.json" -- --domain s3cret
+	--objects "$W/objs.json" -- --label second --domain s3cret
 result dual "$RC == 0 and s['counts']['copied'] == $N" \
-	"a source with two domains clones with its second, given as hex"
+	"a source with two domains clones with its second (by label), given as hex"
+clone wrong --domain s3cret --objects "$W/objs.json" -- --domain other \
+	--store "$W/wrong.store.json"
+result wrong "$RC == 1 and s['error'] == t['error'] == 5 and t['objects'] == []" \
+	"the same label with another secret: MAC_S fails at the target (auth), nothing stored"
 
 $PEER make-objects --out "$W/big.json" --data-size 2000
 clone big1 --domain s3cret --objects "$W/big.json" -- --domain s3cret --protocols cpv1 \
@@ -217,10 +221,10 @@ clone noproto --fips --domain s3cret --objects "$W/objs.json" -- --fips --domain
 result noproto "$RC == 1 and s['error'] == t['error'] == 4" \
 	"a FIPS target offering only CPv1 and x25519 leaves no protocol: error 4"
 
-clone domain --domain s3cret --objects "$W/objs.json" -- --domain other \
+clone domain --domain s3cret --objects "$W/objs.json" -- --label other --domain s3cret \
 	--store "$W/domain.store.json"
 result domain "$RC == 1 and s['error'] == t['error'] == 2 and t['objects'] == []" \
-	"domain mismatch: error 2 (domain-mismatch)"
+	"no common label: error 2 (domain-mismatch)"
 check "$W/domain.store.json" "r['objects'] == []"
 tap_result $? "domain mismatch: nothing stored"
 
@@ -230,7 +234,9 @@ result slot "$RC == 1 and s['error'] == t['error'] == 1" \
 	"CPv1 with a target slot size below 142: the source ends with error 1"
 
 # DIR INDEX OFFSET (see relay.py), the error codes of source and target
-for tamper in "s 0 41 5 5 a relay that edits the protocols byte of HELLO: MAC_T fails (5)" \
+for tamper in "s 0 41 5 5 a relay that edits the protocols byte of HELLO: MAC_S fails at the target (5)" \
+	      "t 0 -1 5 5 a relay that edits the target's share pB in CHOICE: not a point, or MAC_S fails (5)" \
+	      "s 1 40 5 5 a relay that edits the source's share pA in CONFIRM: not a point, or MAC_S fails (5)" \
 	      "s 1 10 1 1 a relay that edits the session id of CONFIRM: error 1 (unexpected)" \
 	      "t 1 40 5 5 a relay that edits the READY tag: error 5 (auth) at the source" \
 	      "s 3 -1 5 5 a relay that edits an OBJECT ciphertext: error 5 (auth) at the target" \

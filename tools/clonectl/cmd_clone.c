@@ -102,7 +102,7 @@ static int clone_error(unsigned int error, const char *src, const char *dst)
 		return cli_error("cloning: %s and %s have no cloning protocol in common (protocol level, policy 42 forcing CPv1, FIPS mode refusing it, or no common cipher suite).",
 				 src, dst);
 	case CLONEDEV_CLONE_E_AUTH:
-		return cli_error("cloning: a message failed authentication (altered in transit, or the domains differ); the clone stopped and nothing from that message was stored.");
+		return cli_error("cloning: the handshake or a message failed authentication: the domains differ (the same label with another secret), or a message was changed in transit; the clone stopped and nothing from that message was stored.");
 	case CLONEDEV_CLONE_E_ROLE:
 		return cli_error("cloning: a side's login ended during the clone; log in again and repeat it (objects already copied are skipped).");
 	case CLONEDEV_CLONE_E_ABORTED:
@@ -113,6 +113,13 @@ static int clone_error(unsigned int error, const char *src, const char *dst)
 	return cli_error("cloning: the clone failed (%s error %u).",
 			 error == CLONEDEV_CLONE_E_INTERNAL ? "internal" :
 			 "protocol", error);
+}
+
+/* -EKEYREVOKED: @where is the partition (or "slot A or slot B"). */
+static int clone_locked(const char *where)
+{
+	return cli_error("cloning: cloning on %s is locked after %u failed cloning handshakes (a peer with another domain under the same label, or messages changed in transit); a po login on that partition clears it.",
+			 where, CLONEDEV_CLONE_FAILURES_MAX);
 }
 
 /* Parses "all" (count 0) or "H1,H2,...". */
@@ -329,6 +336,8 @@ int cmd_peer(struct cli *cli, const struct command *cmd,
 	snprintf(name, sizeof(name), "slot %u", slot);
 	if (ret == -EPROTO)
 		return clone_error(res.error, "the source", name);
+	if (ret == -EKEYREVOKED)
+		return clone_locked(name);
 	if (ret)
 		return cli_errno(cli, ret, "serving the clone");
 	fprintf(stderr, "clonectl peer: slot %u received %u objects over %s: %u copied, %u skipped, %u failed.\n",
@@ -404,6 +413,16 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	else if (ret == -EACCES)
 		ret = cli_error("cloning: the login on slot %u ended; log in again as co.",
 				si.slot);
+	else if (ret == -EKEYREVOKED && peer)
+		ret = clone_locked(src_name);
+	else if (ret == -EKEYREVOKED) {
+		char both[96];
+
+		/* Either side may have refused; the ioctl does not say which. */
+		snprintf(both, sizeof(both), "%s or %s (whichever reached it)",
+			 src_name, dst_name);
+		ret = clone_locked(both);
+	}
 	else if (ret)
 		ret = cli_errno(cli, ret, "cloning");
 	else

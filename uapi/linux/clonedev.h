@@ -1280,7 +1280,10 @@ enum clonedev_clone_status {
  * exceeds CLONEDEV_CLONE_HANDLES_MAX (nothing is read or started);
  * -EMSGSIZE if @in_len exceeds CLONEDEV_CLONE_MSG_MAX or @out_cap is too
  * small (an ABORT whose ERROR does not fit still ends the clone, and
- * writes nothing); -ENOENT for a handle that does not exist; -EFAULT.
+ * writes nothing); -ENOENT for a handle that does not exist; -EFAULT;
+ * -EKEYREVOKED (SOURCE, TARGET, or the STEP that would test the domain)
+ * when the partition's failed handshakes reached
+ * CLONEDEV_CLONE_FAILURES_MAX: the clone ends and nothing is sent.
  */
 struct clonedev_clone {
 	__u32 size;
@@ -1314,6 +1317,15 @@ struct clonedev_clone {
  * makes); a larger selection is cloned in several runs, or with @count 0.
  */
 #define CLONEDEV_CLONE_HANDLES_MAX	65536
+
+/*
+ * Failed cloning handshakes a partition allows. Each handshake is one
+ * guess at a domain: the source counts it before CONFIRM leaves (cleared
+ * by the target's READY), the target when MAC_S fails (cleared when one
+ * verifies). At this many, SOURCE and TARGET fail with -EKEYREVOKED until
+ * the po logs in; the count is stored with the partition.
+ */
+#define CLONEDEV_CLONE_FAILURES_MAX	10
 
 #define CLONEDEV_IOCTL_CLONE _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_CLONE)
 
