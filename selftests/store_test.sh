@@ -21,6 +21,7 @@ keyfile=${CLONEDEV_STORE_KEY:?the runner sets CLONEDEV_STORE_KEY}
 
 reload() { rmmod clonedev && modprobe clonedev; }
 reload_small() { rmmod clonedev && modprobe clonedev store_compact_min=16384; }
+po() { printf '%s\n' "role login -slot 1 -name po -password po-pw" "$@" | clonectl; }
 slots() { clonectl --json slot list; }
 put_key() { keyctl padd logon clonedev:store @u <"$1" >/dev/null; }
 
@@ -287,7 +288,6 @@ edge_po() {
 		printf '%s\n' "$@"
 	} | clonectl >/dev/null
 }
-po() { printf '%s\n' "role login -slot 1 -name po -password po-pw" "$@" | clonectl; }
 objects() { clonectl --json slot list | python3 -c 'import json,sys; print(json.load(sys.stdin)["slots"][0]["objects"])'; }
 fresh_keys() {
 	delete_all
