@@ -3,8 +3,13 @@
 # The sealed store: partitions survive a reload; nothing is in plain form
 # on disk; a torn tail is cut off; a torn batch leaves no trace; a tampered
 # store or a wrong key is reported and the file left untouched; without the
-# key the HSM is not activated until the key is added. Also the partition
-# commands of clonectl. Runs as root in the VM; the runner put the test
+# key the HSM is not activated until the key is added; compaction, and
+# interrupted compactions finished; records bound to their log generation
+# and place (a spliced batch, swapped batches, a planted compaction file
+# of an older generation are refused, the files left as they are), while
+# a log cut at an earlier commit still loads (rollback: the TPM anchor's
+# job); a format-1 store loads and is rewritten in format 2. Also the
+# partition commands of clonectl. Runs as root in the VM; the runner put the test
 # sealing key in root's user keyring.
 set -u
 cd "$(dirname "$0")/.." || exit 1
