@@ -36,11 +36,13 @@
 #define STORE_FILE	"clonedev.log"
 #define COMPACT_FILE	"clonedev.log.compact"
 #define REC_MAGIC	0x52444c43	/* "CLDR" little-endian */
-#define REC_VERSION	1
+#define REC_VERSION_1	1	/* read, then compacted to the current one */
+#define REC_VERSION	2
 #define NONCE_LEN	12
 #define TAG_LEN		16
+#define ID_LEN		16
 
-/* The on-disk header of every record; it is the AEAD's associated data. */
+/* The on-disk header of every record; it begins the associated data. */
 struct rec_hdr {
 	__le32 magic;
 	__le16 version;
@@ -52,13 +54,42 @@ struct rec_hdr {
 	u8 pad[4];
 } __packed;
 
+/*
+ * A format-2 record's associated data: its header, the store_id of its
+ * log (zeros for the header record, which carries the id), and the tag of
+ * the record before it in the file (zeros for the first). Format 1's is
+ * the header alone.
+ */
+struct rec_ad {
+	struct rec_hdr hdr;
+	u8 store_id[ID_LEN];
+	u8 prev_tag[TAG_LEN];
+} __packed;
+
+#define AD_LEN(version) \
+	((version) == REC_VERSION_1 ? sizeof(struct rec_hdr) : sizeof(struct rec_ad))
+
+struct header_payload_v1 {
+	__le32 format;		/* REC_VERSION_1 */
+	__le32 reserved;
+	u8 store_id[ID_LEN];
+} __packed;
+
 struct header_payload {
 	__le32 format;		/* REC_VERSION */
 	__le32 reserved;
-	u8 store_id[16];
+	u8 store_id[ID_LEN];	/* this log's, random: a new one per compaction */
+	u8 parent_id[ID_LEN];	/* the log this one compacted; zeros if none */
+	__le64 commits;		/* durable commits before this log's first */
 } __packed;
 
-/* The position of a log; the store works on one log at a time. */
+struct commit_payload {
+	__le32 count;		/* records in the batch before this one */
+	__le32 reserved;
+	__le64 commits;		/* durable commits of the store, this one included */
+} __packed;
+
+/* The state of one log; the store works on one log at a time. */
 struct log_state {
 	struct file *file;
 	loff_t end;		/* end of the last committed batch */
@@ -66,6 +97,12 @@ struct log_state {
 	u64 seq;		/* last sequence number written */
 	u64 committed_seq;	/* last sequence number of a commit */
 	u32 pending;		/* records in the open batch */
+	u16 version;		/* of every record in it; 0 before its header */
+	u8 id[ID_LEN];		/* its store_id */
+	u8 parent[ID_LEN];	/* its header's parent_id */
+	u8 tag[TAG_LEN];	/* of its last record */
+	u8 committed_tag[TAG_LEN];	/* of its last commit record */
+	u64 commits;		/* of its last commit record (see store.h) */
 };
 
 static struct {
@@ -76,23 +113,29 @@ static struct {
 	cld_store_snapshot_fn snapshot;
 	loff_t compact_min;	/* never compact a log smaller than this */
 	loff_t compact_at;	/* compact once the log is this long */
-	struct file *file;	/* the log being written: the fields below */
-	loff_t end;
-	loff_t pos;
-	u64 seq;
-	u64 committed_seq;
-	u32 pending;
+	struct log_state log;	/* the log being written */
 } store;
 
 /* Makes @other the log being worked on, and the current one @other. */
 static void swap_log(struct log_state *other)
 {
-	swap(store.file, other->file);
-	swap(store.end, other->end);
-	swap(store.pos, other->pos);
-	swap(store.seq, other->seq);
-	swap(store.committed_seq, other->committed_seq);
-	swap(store.pending, other->pending);
+	swap(store.log, *other);
+}
+
+/*
+ * Where a monotonic counter outside the file binds to the store (see
+ * store.h): anchor_check() once a load has read the last commit, with
+ * the count that commit carries; anchor_advance() after every durable
+ * commit, a compaction's included. Without such a counter nothing
+ * outside the file knows how far the store got, so both accept.
+ */
+static int anchor_check(u64 commits)
+{
+	return 0;
+}
+
+static void anchor_advance(u64 commits)
+{
 }
 
 /*
@@ -120,14 +163,14 @@ int cld_store_init(const char *dir, loff_t compact_min)
 
 bool cld_store_is_open(void)
 {
-	return store.file;
+	return store.log.file;
 }
 
 static void store_close(void)
 {
-	if (store.file)
-		filp_close(store.file, NULL);
-	store.file = NULL;
+	if (store.log.file)
+		filp_close(store.log.file, NULL);
+	store.log.file = NULL;
 	crypto_free_aead(store.aead);
 	store.aead = NULL;
 }
@@ -219,10 +262,11 @@ out:
 }
 
 /*
- * Seals or opens @buf in place: @buf holds the header, then the payload,
- * then room for the tag. Returns -EBADMSG if opening fails authentication.
+ * Seals or opens @buf in place: @buf holds the associated data (@ad_len
+ * bytes), then the payload, then room for the tag. Returns -EBADMSG if
+ * opening fails authentication.
  */
-static int crypt_record(u8 *buf, u32 len, bool enc)
+static int crypt_record(u8 *buf, u32 ad_len, u32 len, bool enc)
 {
 	struct rec_hdr *h = (struct rec_hdr *)buf;
 	struct aead_request *req;
@@ -235,10 +279,10 @@ static int crypt_record(u8 *buf, u32 len, bool enc)
 	if (!req)
 		return -ENOMEM;
 	memcpy(iv, h->nonce, NONCE_LEN);
-	sg_init_one(&sg, buf, sizeof(*h) + len + TAG_LEN);
+	sg_init_one(&sg, buf, ad_len + len + TAG_LEN);
 	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
 				  crypto_req_done, &wait);
-	aead_request_set_ad(req, sizeof(*h));
+	aead_request_set_ad(req, ad_len);
 	aead_request_set_crypt(req, &sg, &sg, enc ? len : len + TAG_LEN, iv);
 	ret = crypto_wait_req(enc ? crypto_aead_encrypt(req) :
 				    crypto_aead_decrypt(req), &wait);
@@ -246,18 +290,35 @@ static int crypt_record(u8 *buf, u32 len, bool enc)
 	return ret;
 }
 
+/*
+ * Fills the format-2 associated data after the header at @buf: the log's
+ * store_id (zeros in the header record, sequence number 1, which carries
+ * it) and @prev, the tag of the record before it.
+ */
+static void fill_ad(u8 *buf, const u8 *prev)
+{
+	struct rec_ad *ad = (struct rec_ad *)buf;
+
+	if (le64_to_cpu(ad->hdr.seq) == 1)
+		memset(ad->store_id, 0, ID_LEN);
+	else
+		memcpy(ad->store_id, store.log.id, ID_LEN);
+	memcpy(ad->prev_tag, prev, TAG_LEN);
+}
+
 static int write_record(u16 type, const void *data, u32 len)
 {
 	size_t total = sizeof(struct rec_hdr) + len + TAG_LEN;
+	const u32 ad_len = sizeof(struct rec_ad);
 	struct rec_hdr *h;
-	loff_t pos = store.pos;
+	loff_t pos = store.log.pos;
 	ssize_t n;
 	u8 *buf;
 	int ret;
 
 	if (len > CLD_STORE_MAX_PAYLOAD)
 		return -EMSGSIZE;
-	buf = kzalloc(total, GFP_KERNEL);
+	buf = kzalloc(ad_len + len + TAG_LEN, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	h = (struct rec_hdr *)buf;
@@ -265,21 +326,25 @@ static int write_record(u16 type, const void *data, u32 len)
 	h->version = cpu_to_le16(REC_VERSION);
 	h->type = cpu_to_le16(type);
 	h->len = cpu_to_le32(len);
-	h->seq = cpu_to_le64(store.seq + 1);
+	h->seq = cpu_to_le64(store.log.seq + 1);
 	get_random_bytes(h->nonce, NONCE_LEN);
-	memcpy(buf + sizeof(*h), data, len);
+	fill_ad(buf, store.log.tag);
+	memcpy(buf + ad_len, data, len);
 
-	ret = crypt_record(buf, len, true);
+	ret = crypt_record(buf, ad_len, len, true);
 	if (ret)
 		goto out;
-	n = kernel_write(store.file, buf, total, &pos);
+	/* On disk the payload follows the header; the rest of the AD is implied. */
+	memmove(buf + sizeof(*h), buf + ad_len, len + TAG_LEN);
+	n = kernel_write(store.log.file, buf, total, &pos);
 	if (n != total) {
 		ret = n < 0 ? n : -EIO;
 		goto out;
 	}
-	store.pos = pos;
-	store.seq++;
-	store.pending++;
+	store.log.pos = pos;
+	store.log.seq++;
+	store.log.pending++;
+	memcpy(store.log.tag, buf + total - TAG_LEN, TAG_LEN);
 out:
 	kfree_sensitive(buf);
 	return ret;
@@ -288,30 +353,35 @@ out:
 int cld_store_put(u16 type, const void *data, u32 len)
 {
 	lockdep_assert_held(&cld_hsm.lock);
-	if (!store.file)
+	if (!store.log.file)
 		return -ENOKEY;
 	return write_record(type, data, len);
 }
 
 int cld_store_commit(void)
 {
-	__le32 count;
+	struct commit_payload cp = {
+		.count = cpu_to_le32(store.log.pending),
+		.commits = cpu_to_le64(store.log.commits + 1),
+	};
 	int ret;
 
 	lockdep_assert_held(&cld_hsm.lock);
-	if (!store.file)
+	if (!store.log.file)
 		return -ENOKEY;
-	count = cpu_to_le32(store.pending);
-	ret = write_record(CLD_REC_COMMIT, &count, sizeof(count));
+	ret = write_record(CLD_REC_COMMIT, &cp, sizeof(cp));
 	if (!ret)
-		ret = vfs_fsync(store.file, 0);
+		ret = vfs_fsync(store.log.file, 0);
 	if (ret) {
 		cld_store_abort();
 		return ret;
 	}
-	store.end = store.pos;
-	store.committed_seq = store.seq;
-	store.pending = 0;
+	store.log.end = store.log.pos;
+	store.log.committed_seq = store.log.seq;
+	memcpy(store.log.committed_tag, store.log.tag, TAG_LEN);
+	store.log.commits++;
+	store.log.pending = 0;
+	anchor_advance(store.log.commits);
 	return 0;
 }
 
@@ -319,13 +389,14 @@ int cld_store_commit(void)
 void cld_store_abort(void)
 {
 	lockdep_assert_held(&cld_hsm.lock);
-	if (!store.file)
+	if (!store.log.file)
 		return;
-	store.pos = store.end;
-	store.seq = store.committed_seq;
-	store.pending = 0;
+	store.log.pos = store.log.end;
+	store.log.seq = store.log.committed_seq;
+	memcpy(store.log.tag, store.log.committed_tag, TAG_LEN);
+	store.log.pending = 0;
 	/* The next batch overwrites what is left; replay drops it before. */
-	if (vfs_truncate(&store.file->f_path, store.end))
+	if (vfs_truncate(&store.log.file->f_path, store.log.end))
 		pr_warn("clonedev: an aborted batch could not be cut off the store; the next commit overwrites it\n");
 }
 
@@ -364,15 +435,15 @@ static ssize_t log_read(void *dst, size_t n, loff_t *pos)
 	loff_t p;
 
 	if (!ra.buf || n > READ_AHEAD)
-		return kernel_read(store.file, dst, n, pos);
-	if (ra.file != store.file || *pos < ra.start ||
+		return kernel_read(store.log.file, dst, n, pos);
+	if (ra.file != store.log.file || *pos < ra.start ||
 	    *pos + n > ra.start + ra.len) {
-		ra.file = store.file;
+		ra.file = store.log.file;
 		ra.start = *pos;
 		ra.len = 0;
 		p = *pos;
 		while (ra.len < READ_AHEAD) {
-			got = kernel_read(store.file, ra.buf + ra.len,
+			got = kernel_read(store.log.file, ra.buf + ra.len,
 					  READ_AHEAD - ra.len, &p);
 			if (got < 0) {
 				ra.file = NULL;
@@ -389,17 +460,36 @@ static ssize_t log_read(void *dst, size_t n, loff_t *pos)
 	return n;
 }
 
-/*
- * Reads the record at *pos into a new buffer. Returns the payload length,
- * -ENODATA at a clean end of file, -EBADMSG for a record that is cut short,
- * malformed or fails authentication (with *next set past it when its
- * length could be read).
- */
-static int read_record(loff_t *pos, loff_t size, u8 **out, loff_t *next)
+/* A record header as this module writes one (not yet authenticated). */
+static bool well_formed(const struct rec_hdr *h)
 {
+	u16 version = le16_to_cpu(h->version);
+	u16 type = le16_to_cpu(h->type);
+
+	return le32_to_cpu(h->magic) == REC_MAGIC &&
+	       (version == REC_VERSION_1 || version == REC_VERSION) &&
+	       type >= CLD_REC_HEADER && type <= CLD_REC_OBJECTS_CLEAR &&
+	       le32_to_cpu(h->len) <= CLD_STORE_MAX_PAYLOAD &&
+	       !h->reserved && !memchr_inv(h->pad, 0, sizeof(h->pad));
+}
+
+/*
+ * Reads the record at *pos into a new buffer, which holds its header, the
+ * payload in clear, and its tag (also copied to @tag). A format-2 record
+ * is opened with the log's store_id and @prev as the tag before it; NULL
+ * takes the 16 bytes before *pos in the file. Returns the payload length,
+ * -ENODATA at a clean end of file, -EBADMSG for a record that is cut
+ * short, malformed or fails authentication (with *next set past it when
+ * its length could be read).
+ */
+static int read_record(loff_t *pos, loff_t size, const u8 *prev, u8 **out,
+		       loff_t *next, u8 *tag)
+{
+	u8 prev_buf[TAG_LEN] = {};
 	struct rec_hdr h;
 	loff_t p = *pos;
-	u32 len;
+	u32 len, ad_len;
+	u16 version;
 	u8 *buf;
 	int ret;
 
@@ -410,26 +500,38 @@ static int read_record(loff_t *pos, loff_t size, u8 **out, loff_t *next)
 	    log_read(&h, sizeof(h), &p) != sizeof(h))
 		return -EBADMSG;
 	len = le32_to_cpu(h.len);
+	version = le16_to_cpu(h.version);
 	if (le32_to_cpu(h.magic) != REC_MAGIC ||
-	    le16_to_cpu(h.version) != REC_VERSION ||
+	    (version != REC_VERSION_1 && version != REC_VERSION) ||
 	    len > CLD_STORE_MAX_PAYLOAD)
 		return -EBADMSG;
 	if (size - *pos < (loff_t)(sizeof(h) + len + TAG_LEN))
 		return -EBADMSG;
 	*next = *pos + sizeof(h) + len + TAG_LEN;
-	buf = kmalloc(sizeof(h) + len + TAG_LEN, GFP_KERNEL);
+	if (!prev && *pos >= TAG_LEN) {
+		loff_t q = *pos - TAG_LEN;
+
+		if (log_read(prev_buf, TAG_LEN, &q) != TAG_LEN)
+			return -EIO;
+	}
+	ad_len = AD_LEN(version);
+	buf = kmalloc(ad_len + len + TAG_LEN, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, &h, sizeof(h));
-	if (log_read(buf + sizeof(h), len + TAG_LEN, &p) != len + TAG_LEN) {
+	if (version != REC_VERSION_1)
+		fill_ad(buf, prev ?: prev_buf);
+	if (log_read(buf + ad_len, len + TAG_LEN, &p) != len + TAG_LEN) {
 		kfree(buf);
 		return -EIO;
 	}
-	ret = crypt_record(buf, len, false);
+	ret = crypt_record(buf, ad_len, len, false);
 	if (ret) {
 		kfree_sensitive(buf);
 		return ret;
 	}
+	memcpy(tag, buf + ad_len + len, TAG_LEN);
+	memmove(buf + sizeof(h), buf + ad_len, len + TAG_LEN);
 	*pos = *next;
 	*out = buf;
 	return len;
@@ -438,18 +540,65 @@ static int read_record(loff_t *pos, loff_t size, u8 **out, loff_t *next)
 /* True if some record after @pos authenticates: the damage is not a tail. */
 static bool valid_record_after(loff_t pos, loff_t size)
 {
+	u8 tag[TAG_LEN];
 	loff_t p, next;
 	u8 *buf;
 
 	for (p = pos; p < size; p++) {
 		loff_t q = p;
 
-		if (read_record(&q, size, &buf, &next) >= 0) {
+		if (read_record(&q, size, NULL, &buf, &next, tag) >= 0) {
 			kfree_sensitive(buf);
 			return true;
 		}
 	}
 	return false;
+}
+
+/*
+ * True if a whole, well-formed record header lies after @pos. Used when
+ * the log's header record fails: the records after it cannot be checked
+ * without the store_id it holds, and a torn first batch leaves nothing
+ * whole after a damaged header record.
+ */
+static bool whole_record_after(loff_t pos, loff_t size)
+{
+	struct rec_hdr h;
+	loff_t p, q;
+
+	for (p = pos; size - p >= (loff_t)(sizeof(h) + TAG_LEN); p++) {
+		q = p;
+		if (log_read(&h, sizeof(h), &q) == sizeof(h) && well_formed(&h) &&
+		    size - p >= (loff_t)(sizeof(h) + le32_to_cpu(h.len) + TAG_LEN))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The record at @pos failed and nothing after it authenticates. A torn
+ * write leaves that record cut short or damaged, the last one written;
+ * true if instead it is whole and well formed and yet names another
+ * place (another sequence number or format version), or a second whole
+ * record follows it: records from elsewhere were put after the last
+ * commit, and the store is refused rather than cut.
+ */
+static bool foreign_tail(loff_t pos, loff_t next, loff_t size, u64 seq)
+{
+	struct rec_hdr h;
+	loff_t p = pos;
+
+	if (next < 0 || log_read(&h, sizeof(h), &p) != sizeof(h) ||
+	    !well_formed(&h))
+		return false;
+	if (le16_to_cpu(h.version) != store.log.version ||
+	    le64_to_cpu(h.seq) != seq)
+		return true;
+	p = next;
+	if (size - p < (loff_t)sizeof(h) ||
+	    log_read(&h, sizeof(h), &p) != sizeof(h) || !well_formed(&h))
+		return false;
+	return size - next >= (loff_t)(sizeof(h) + le32_to_cpu(h.len) + TAG_LEN);
 }
 
 struct pending_rec {
@@ -489,25 +638,95 @@ static int apply_batch(cld_store_apply_fn apply, struct list_head *batch)
 	return ret;
 }
 
+#define TAMPERED	"the store is damaged or was tampered with: "
+
+/* Takes the ids and count of a log's first record, its header. */
+static const char *take_header(u16 version, u16 type, const u8 *data,
+			       u32 len)
+{
+	const struct header_payload_v1 *v1 = (const void *)data;
+	const struct header_payload *hp = (const void *)data;
+
+	if (type != CLD_REC_HEADER)
+		return TAMPERED "the log does not begin with its header record";
+	if (version == REC_VERSION_1) {
+		if (len != sizeof(*v1) || le32_to_cpu(v1->format) != version)
+			return TAMPERED "a malformed header record";
+		memcpy(store.log.id, v1->store_id, ID_LEN);
+		memset(store.log.parent, 0, ID_LEN);
+		store.log.commits = 0;
+	} else {
+		if (len != sizeof(*hp) || le32_to_cpu(hp->format) != version ||
+		    hp->reserved)
+			return TAMPERED "a malformed header record";
+		memcpy(store.log.id, hp->store_id, ID_LEN);
+		memcpy(store.log.parent, hp->parent_id, ID_LEN);
+		store.log.commits = le64_to_cpu(hp->commits);
+	}
+	store.log.version = version;
+	return NULL;
+}
+
 /*
- * Replays the log. The records of a batch reach @apply only once its
- * commit record has been read, so a torn batch leaves no trace.
+ * Checks a record that authenticated against the log read so far (it is
+ * record @seq, after @batch_len records of an open batch) and takes what
+ * it carries. Returns NULL, or why the store is refused.
+ */
+static const char *take_record(const struct rec_hdr *h, const u8 *data,
+			       u32 len, u64 seq, u32 batch_len)
+{
+	const struct commit_payload *cp = (const void *)data;
+	u16 version = le16_to_cpu(h->version);
+	u16 type = le16_to_cpu(h->type);
+
+	if (le64_to_cpu(h->seq) != seq)
+		return TAMPERED "records are missing or out of order";
+	if (seq == 1)
+		return take_header(version, type, data, len);
+	if (version != store.log.version)
+		return TAMPERED "records of two format versions in one log";
+	if (version == REC_VERSION_1) {
+		if (type == CLD_REC_COMMIT)
+			store.log.commits++;
+		return NULL;
+	}
+	if (type == CLD_REC_HEADER)
+		return TAMPERED "a second header record";
+	if (type != CLD_REC_COMMIT)
+		return NULL;
+	if (len != sizeof(*cp) || cp->reserved ||
+	    le32_to_cpu(cp->count) != batch_len ||
+	    le64_to_cpu(cp->commits) != store.log.commits + 1)
+		return TAMPERED "a commit record does not match its batch or count";
+	store.log.commits++;
+	return NULL;
+}
+
+/*
+ * Replays the log into the log state (the one being worked on). The
+ * records of a batch reach @apply only once its commit record has been
+ * read, so a torn batch leaves no trace.
  */
 static int replay(cld_store_apply_fn apply, loff_t size,
 		  struct netlink_ext_ack *extack)
 {
+	struct file *file = store.log.file;
 	loff_t pos = 0, next;
 	struct pending_rec *r;
+	u32 batch_len = 0;
+	u8 tag[TAG_LEN];
+	const char *why;
 	LIST_HEAD(batch);
 	u64 seq = 0;
 	int len, ret;
 	u8 *buf;
 
+	store.log = (struct log_state){ .file = file };
 	read_ahead_start();
 	for (;;) {
 		const struct rec_hdr *h;
 
-		len = read_record(&pos, size, &buf, &next);
+		len = read_record(&pos, size, store.log.tag, &buf, &next, tag);
 		if (len == -ENODATA)
 			break;
 		if (len == -EBADMSG) {
@@ -516,8 +735,14 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 				ret = -EKEYREJECTED;
 				goto out;
 			}
-			if (valid_record_after(next > 0 ? next : pos + 1, size)) {
-				set_ext(extack, "the store is damaged or was tampered with: a sealed record fails authentication");
+			if (valid_record_after(next > 0 ? next : pos + 1, size) ||
+			    (seq == 0 && whole_record_after(pos + 1, size))) {
+				set_ext(extack, TAMPERED "a sealed record fails authentication");
+				ret = -EBADMSG;
+				goto out;
+			}
+			if (foreign_tail(pos, next, size, seq + 1)) {
+				set_ext(extack, TAMPERED "sealed records from another place or generation follow the last commit");
 				ret = -EBADMSG;
 				goto out;
 			}
@@ -528,16 +753,20 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 			goto out;
 		}
 		h = (const struct rec_hdr *)buf;
-		if (le64_to_cpu(h->seq) != ++seq) {
+		why = take_record(h, buf + sizeof(*h), len, ++seq, batch_len);
+		if (why) {
 			kfree_sensitive(buf);
-			set_ext(extack, "the store is damaged or was tampered with: records are missing or out of order");
+			set_ext(extack, why);
 			ret = -EBADMSG;
 			goto out;
 		}
+		memcpy(store.log.tag, tag, TAG_LEN);
 		if (le16_to_cpu(h->type) == CLD_REC_COMMIT) {
 			kfree_sensitive(buf);
-			store.end = pos;
-			store.committed_seq = seq;
+			store.log.end = pos;
+			store.log.committed_seq = seq;
+			memcpy(store.log.committed_tag, tag, TAG_LEN);
+			batch_len = 0;
 			ret = apply_batch(apply, &batch);
 			if (ret)
 				goto out;
@@ -552,7 +781,12 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 		r->buf = buf;
 		r->len = len;
 		list_add_tail(&r->node, &batch);
+		batch_len++;
 	}
+	/* The next record goes after the last commit. */
+	store.log.pos = store.log.end;
+	store.log.seq = store.log.committed_seq;
+	memcpy(store.log.tag, store.log.committed_tag, TAG_LEN);
 	ret = 0;
 out:
 	read_ahead_stop();
@@ -560,7 +794,7 @@ out:
 	return ret;
 }
 
-static int put_header(void);
+static int put_header(const u8 *parent, u64 commits);
 
 /* Copies the first @len bytes of @from over the whole of @to, durably. */
 static int copy_log(struct file *from, loff_t len, struct file *to)
@@ -599,62 +833,63 @@ static int empty_file(struct file *f)
 }
 
 /*
- * Rewrites the log as the live state alone. The snapshot is written to
- * the compaction file and made durable first; only then is the log
- * overwritten with it. A crash in between leaves a complete compaction
- * file, which cld_store_open() copies over the log before reading it.
+ * Rewrites the log as the live state alone, a new log generation: a new
+ * store_id, with the current one as its parent, and the commit count
+ * carried on. The snapshot is written to the compaction file and made
+ * durable first; only then is the log overwritten with it. A crash in
+ * between leaves a complete compaction file whose parent is the log,
+ * which cld_store_open() copies over the log before reading it.
  */
 static int compact(void)
 {
+	u64 commits = store.log.commits;
 	struct log_state tmp = {};
-	loff_t len;
-	u64 seq;
+	u8 parent[ID_LEN];
+	struct file *cf;
 	int ret, err;
 
+	memcpy(parent, store.log.id, ID_LEN);
 	tmp.file = open_file(store.compact_path, O_RDWR | O_CREAT | O_TRUNC |
 			     O_LARGEFILE | O_NOFOLLOW, 0600);
 	if (IS_ERR(tmp.file))
 		return PTR_ERR(tmp.file);
+	cf = tmp.file;
 	swap_log(&tmp);
 	store.compact_at = LLONG_MAX;	/* no compaction inside this one */
 	/*
 	 * One batch: a compaction file with a commit at its end holds the
 	 * whole state, never just the part written before a crash.
 	 */
-	ret = put_header();
+	ret = put_header(parent, commits);
 	if (!ret)
 		ret = store.snapshot();
 	if (!ret)
 		ret = cld_store_commit();
-	len = store.end;
-	seq = store.committed_seq;
 	swap_log(&tmp);
 	if (ret)
 		goto out_drop;
-	ret = copy_log(tmp.file, len, store.file);
+	ret = copy_log(cf, tmp.end, store.log.file);
 	if (ret) {
 		/* The log may be half written: keep the copy, reopen later. */
 		pr_err("clonedev: compaction failed while rewriting the store (%d); it is recovered at the next open\n",
 		       ret);
-		filp_close(tmp.file, NULL);
+		filp_close(cf, NULL);
 		store_close();
 		return ret;
 	}
-	store.end = len;
-	store.pos = len;
-	store.seq = seq;
-	store.committed_seq = seq;
-	store.pending = 0;
+	/* The log is now the compacted one, and so is its state. */
+	tmp.file = store.log.file;
+	store.log = tmp;
 out_drop:
-	err = empty_file(tmp.file);
-	filp_close(tmp.file, NULL);
+	err = empty_file(cf);
+	filp_close(cf, NULL);
 	if (err) {
 		pr_err("clonedev: the store's compaction file cannot be emptied (%d); the store is closed\n",
 		       err);
 		store_close();
 		return err;
 	}
-	store.compact_at = max(store.compact_min, 4 * store.end);
+	store.compact_at = max(store.compact_min, 4 * store.log.end);
 	return ret;
 }
 
@@ -667,7 +902,7 @@ void cld_store_maybe_compact(void)
 	const struct cred *old;
 
 	lockdep_assert_held(&cld_hsm.lock);
-	if (store.file && !store.pending && store.end >= store.compact_at) {
+	if (store.log.file && !store.log.pending && store.log.end >= store.compact_at) {
 		old = override_creds(store.cred);
 		compact();
 		revert_creds(old);
@@ -683,7 +918,7 @@ void cld_store_maybe_compact(void)
  */
 void cld_store_compact_idle(void)
 {
-	if (READ_ONCE(store.end) < READ_ONCE(store.compact_at))
+	if (READ_ONCE(store.log.end) < READ_ONCE(store.compact_at))
 		return;
 	mutex_lock(&cld_hsm.lock);
 	cld_store_maybe_compact();
@@ -695,10 +930,111 @@ static int ignore_record(u16 type, const void *data, u32 len)
 	return 0;
 }
 
+/* True if the whole of the log is a prefix of @cf (@cf_size bytes). */
+static int log_is_prefix(struct file *cf, loff_t cf_size)
+{
+	loff_t size = i_size_read(file_inode(store.log.file));
+	loff_t lpos = 0, cpos = 0;
+	u8 *a, *b;
+	int ret = 1;
+
+	if (size > cf_size)
+		return 0;
+	a = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	b = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	if (!a || !b) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	while (ret == 1 && lpos < size) {
+		size_t n = min_t(loff_t, PAGE_SIZE, size - lpos);
+
+		if (kernel_read(store.log.file, a, n, &lpos) != n ||
+		    kernel_read(cf, b, n, &cpos) != n)
+			ret = -EIO;
+		else if (memcmp(a, b, n))
+			ret = 0;
+	}
+out:
+	kfree_sensitive(a);
+	kfree_sensitive(b);
+	return ret;
+}
+
 /*
- * Finishes a compaction a crash interrupted: a compaction file that is
- * complete (valid up to a commit at its very end) replaces the log; one
- * cut short is dropped, the log being intact then.
+ * Reads the log's header record into the log state. Returns 0, or
+ * -EBADMSG if it cannot be read (a log cut inside it, or overwritten).
+ */
+static int read_log_header(void)
+{
+	loff_t size = i_size_read(file_inode(store.log.file));
+	static const u8 zero[TAG_LEN];
+	loff_t pos = 0, next;
+	u8 tag[TAG_LEN];
+	int len, ret;
+	u8 *buf;
+
+	len = read_record(&pos, size, zero, &buf, &next, tag);
+	if (len < 0)
+		return len == -ENOMEM || len == -EIO ? len : -EBADMSG;
+	ret = take_record((const struct rec_hdr *)buf,
+			  buf + sizeof(struct rec_hdr), len, 1, 0) ?
+		-EBADMSG : 0;
+	kfree_sensitive(buf);
+	return ret;
+}
+
+/*
+ * True if the log continued after the compaction @cf (its state @c), a
+ * log of the same store_id: a record that follows on from the
+ * compaction's last one authenticates at the compaction's end.
+ */
+static bool log_continues(const struct log_state *c)
+{
+	loff_t size = i_size_read(file_inode(store.log.file));
+	loff_t pos = c->end, next;
+	u8 tag[TAG_LEN];
+	u8 *buf;
+
+	memcpy(store.log.id, c->id, ID_LEN);
+	if (read_record(&pos, size, c->tag, &buf, &next, tag) < 0)
+		return false;
+	kfree_sensitive(buf);
+	return true;
+}
+
+/*
+ * Decides whether the compaction file (its state @c) is one that this
+ * log started: its parent is the log (the copy over the log had not
+ * begun), or its store_id is the log's (the copy was under way), or the
+ * log's header cannot be read and the whole log is a prefix of it (the
+ * copy was cut inside the first record). A format-1 compaction file
+ * names no parent; it is taken over a format-1 log, as format 1 did.
+ * Returns 1, 0 if not, or an error.
+ */
+static int compaction_is_ours(const struct log_state *c, loff_t size)
+{
+	int ret;
+
+	ret = read_log_header();
+	if (ret == -EBADMSG)
+		return c->version == REC_VERSION_1 ? 1 :
+		       log_is_prefix(c->file, size);
+	if (ret)
+		return ret;
+	if (c->version == REC_VERSION_1)
+		return store.log.version == REC_VERSION_1;
+	return store.log.version == REC_VERSION &&
+	       (!memcmp(c->parent, store.log.id, ID_LEN) ||
+		!memcmp(c->id, store.log.id, ID_LEN));
+}
+
+/*
+ * Finishes a compaction a crash interrupted: a compaction file that this
+ * log started and that is complete (valid up to a commit at its very end)
+ * replaces the log; one cut short is dropped, the log being intact then.
+ * A compaction file that this log did not start is refused, and both
+ * files are left as they are.
  */
 static int recover_compaction(struct netlink_ext_ack *extack)
 {
@@ -716,16 +1052,23 @@ static int recover_compaction(struct netlink_ext_ack *extack)
 	swap_log(&tmp);
 	ret = replay(ignore_record, size, extack);
 	swap_log(&tmp);
-	if (ret) {
-		filp_close(tmp.file, NULL);
-		return ret;
-	}
-	if (tmp.end == size) {
-		ret = copy_log(tmp.file, size, store.file);
-		if (ret) {
-			filp_close(tmp.file, NULL);
-			return ret;
+	if (ret)
+		goto out;
+	/* Cut inside its header record: a compaction that never got far. */
+	if (tmp.version) {
+		ret = compaction_is_ours(&tmp, size);
+		if (ret < 0)
+			goto out;
+		if (!ret) {
+			set_ext(extack, TAMPERED "clonedev.log.compact is not a compaction of this log; both files are left as they are");
+			ret = -EBADMSG;
+			goto out;
 		}
+	}
+	if (tmp.end == size && !log_continues(&tmp)) {
+		ret = copy_log(tmp.file, size, store.log.file);
+		if (ret)
+			goto out;
 		pr_notice("clonedev: finished an interrupted compaction of the store\n");
 	}
 	ret = empty_file(tmp.file);
@@ -734,12 +1077,25 @@ out:
 	return ret;
 }
 
-/* The first record of every log; the caller commits it. */
-static int put_header(void)
+/*
+ * The first record of every log; the caller commits it. @parent is the
+ * store_id of the log it compacts (NULL for a new store), @commits the
+ * count of durable commits before it.
+ */
+static int put_header(const u8 *parent, u64 commits)
 {
-	struct header_payload hp = { .format = cpu_to_le32(REC_VERSION) };
+	struct header_payload hp = {
+		.format = cpu_to_le32(REC_VERSION),
+		.commits = cpu_to_le64(commits),
+	};
 
 	get_random_bytes(hp.store_id, sizeof(hp.store_id));
+	if (parent)
+		memcpy(hp.parent_id, parent, ID_LEN);
+	memcpy(store.log.id, hp.store_id, ID_LEN);
+	memcpy(store.log.parent, hp.parent_id, ID_LEN);
+	store.log.version = REC_VERSION;
+	store.log.commits = commits;
 	return write_record(CLD_REC_HEADER, &hp, sizeof(hp));
 }
 
@@ -753,11 +1109,11 @@ static int store_open(cld_store_apply_fn apply,
 	ret = load_key(extack);
 	if (ret)
 		goto err;
-	store.file = open_file(store.path, O_RDWR | O_CREAT | O_LARGEFILE |
-			       O_NOFOLLOW, 0600);
-	if (IS_ERR(store.file)) {
-		ret = PTR_ERR(store.file);
-		store.file = NULL;
+	store.log.file = open_file(store.path, O_RDWR | O_CREAT | O_LARGEFILE |
+				   O_NOFOLLOW, 0600);
+	if (IS_ERR(store.log.file)) {
+		ret = PTR_ERR(store.log.file);
+		store.log.file = NULL;
 		set_ext(extack, "the store file cannot be opened (is the store directory there and writable?)");
 		goto err;
 	}
@@ -765,30 +1121,40 @@ static int store_open(cld_store_apply_fn apply,
 	if (ret)
 		goto err;
 	store.snapshot = snapshot;
-	size = i_size_read(file_inode(store.file));
-	store.end = 0;
-	store.seq = 0;
-	store.committed_seq = 0;
-	store.pending = 0;
+	size = i_size_read(file_inode(store.log.file));
 	ret = replay(apply, size, extack);
 	if (ret)
 		goto err;
-	store.pos = store.end;
-	store.seq = store.committed_seq;
-	if (store.end < size) {
+	if (store.log.end < size) {
 		pr_info("clonedev: discarding a torn tail of %lld bytes\n",
-			size - store.end);
-		ret = vfs_truncate(&store.file->f_path, store.end);
+			size - store.log.end);
+		ret = vfs_truncate(&store.log.file->f_path, store.log.end);
 		if (ret)
 			goto err;
 	}
-	if (store.end == 0) {
-		ret = put_header() ?: cld_store_commit();
+	/* The load is complete: the count of the last commit read. */
+	ret = anchor_check(store.log.end ? store.log.commits : 0);
+	if (ret)
+		goto err;
+	/*
+	 * A new store, or one whose first batch was torn. Without a counter
+	 * outside the file, a store that was deleted looks the same.
+	 */
+	if (store.log.end == 0) {
+		ret = put_header(NULL, 0) ?: cld_store_commit();
 		if (ret)
 			goto err;
+	}
+	store.compact_at = store.compact_min;
+	if (store.log.version == REC_VERSION_1) {
+		/* Never append to a format-1 log: rewrite it in format 2. */
+		ret = compact();
+		if (ret)
+			goto err;
+		pr_notice("clonedev: upgraded the store from format 1 to format 2\n");
+		return 0;
 	}
 	/* A log that grew while it was last open is compacted now. */
-	store.compact_at = store.compact_min;
 	cld_store_maybe_compact();
 	return 0;
 err:
@@ -803,7 +1169,7 @@ int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
 	int ret;
 
 	lockdep_assert_held(&cld_hsm.lock);
-	if (store.file)
+	if (store.log.file)
 		return 0;
 	old = override_creds(store.cred);
 	ret = store_open(apply, snapshot, extack);

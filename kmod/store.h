@@ -26,6 +26,20 @@ enum cld_rec_type {
 #define CLD_STORE_KEY_LEN	32
 #define CLD_STORE_MAX_PAYLOAD	65536
 
+/*
+ * Rollback. Each commit record carries `commits`, the number of durable
+ * commits since the store was made, carried across compactions (a
+ * compacted log's header holds the count so far, and its commit is the
+ * next one). A log cut at an earlier commit, or an older copy of the
+ * file, is a whole log with a smaller count: only a monotonic counter
+ * outside the file (a TPM 2.0 NV counter) can tell. It binds in store.c
+ * at anchor_check(), called once at the end of every successful load
+ * with the count of the last commit read (0 for an empty or new store),
+ * and at anchor_advance(), called after every durable commit with the
+ * new count, a compaction's commit included (it is durable in the
+ * compaction file, which replaces the log whatever happens next).
+ */
+
 /* Called for every committed record while the store is opened. */
 typedef int (*cld_store_apply_fn)(u16 type, const void *data, u32 len);
 /* Puts (cld_store_put) the records of the whole live state. */

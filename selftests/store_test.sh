@@ -3,8 +3,13 @@
 # The sealed store: partitions survive a reload; nothing is in plain form
 # on disk; a torn tail is cut off; a torn batch leaves no trace; a tampered
 # store or a wrong key is reported and the file left untouched; without the
-# key the HSM is not activated until the key is added. Also the partition
-# commands of clonectl. Runs as root in the VM; the runner put the test
+# key the HSM is not activated until the key is added; compaction, and
+# interrupted compactions finished; records bound to their log generation
+# and place (a spliced batch, swapped batches, a planted compaction file
+# of an older generation are refused, the files left as they are), while
+# a log cut at an earlier commit still loads (rollback: the TPM anchor's
+# job); a format-1 store loads and is rewritten in format 2. Also the
+# partition commands of clonectl. Runs as root in the VM; the runner put the test
 # sealing key in root's user keyring.
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -20,6 +25,8 @@ keyid=$(keyctl search @u logon clonedev:store)
 keyfile=${CLONEDEV_STORE_KEY:?the runner sets CLONEDEV_STORE_KEY}
 
 reload() { rmmod clonedev && modprobe clonedev; }
+reload_small() { rmmod clonedev && modprobe clonedev store_compact_min=16384; }
+po() { printf '%s\n' "role login -slot 1 -name po -password po-pw" "$@" | clonectl; }
 slots() { clonectl --json slot list; }
 put_key() { keyctl padd logon clonedev:store @u <"$1" >/dev/null; }
 
@@ -169,6 +176,102 @@ reload
 [ "$(slots)" = "$before" ] && [ ! -s "$log.compact" ]
 tap_result $? "a compaction file cut short is dropped and the log used"
 
+# Log generations. L: a log grown past 16384 bytes under the default
+# threshold; C: what compacting it at the next open made, byte for byte
+# its compaction file (nothing was written after it). Every refused store
+# must be left exactly as it is.
+edit() { python3 selftests/store_edit.py "$@"; }
+# load_as LOG [COMPACT]: reloads with LOG as the log (and COMPACT as the
+# compaction file).
+load_as() {
+	rmmod clonedev && cp "$1" "$log" && { [ $# = 1 ] || cp "$2" "$log.compact"; } &&
+		modprobe clonedev store_compact_min=16384
+}
+refused() {
+	run clonectl partition create -label x
+	[ "$RC" = 1 ] && case $(err) in
+	"clonectl: creating the partition: the store is damaged or was tampered with: $2"*) ;;
+	*) false ;;
+	esac
+	local rc=$?
+
+	[ "$rc" = 0 ] || err | tap_diag
+	tap_result "$rc" "$1"
+}
+churn() {
+	{
+		echo "role login -slot 1 -name po -password po-pw"
+		for i in $(seq 30); do
+			echo "partition changepolicy -policy 22 -value $(((i + $1) % 2))"
+		done
+	} | clonectl >/dev/null
+}
+churn 0
+cp "$log" "$work/L"
+gen_l=$(pol22)
+reload_small
+cp "$log" "$work/C"
+[ "$(stat -c %s "$work/C")" -lt 16384 ] && [ "$(stat -c %s "$work/L")" -ge 16384 ] &&
+	[ "$(pol22)" = "$gen_l" ]
+tap_result $? "a log over the threshold is compacted when it is opened"
+
+load_as "$work/L" "$work/C"
+[ "$(pol22)" = "$gen_l" ] && cmp -s "$log" "$work/C" && [ ! -s "$log.compact" ]
+tap_result $? "a complete compaction whose parent is the log is finished (the copy had not begun)"
+{ head -c 600 "$work/C" && tail -c +601 "$work/L"; } >"$work/half"
+load_as "$work/half" "$work/C"
+[ "$(pol22)" = "$gen_l" ] && cmp -s "$log" "$work/C" && [ ! -s "$log.compact" ]
+tap_result $? "a complete compaction with the log's own store_id is finished (the copy was under way)"
+
+# D: a later generation, compacted at least once more since C, and at
+# least three batches after its header's.
+churn 1
+for i in $(seq 20); do
+	[ "$(edit batches "$log")" -ge 4 ] && break
+	po "partition changepolicy -policy 22 -value $((i % 2))" >/dev/null
+done
+cp "$log" "$work/D"
+gen_d=$(slots)$(pol22)
+load_as "$work/D" "$work/C"
+refused "a planted compaction file of an older generation is refused" \
+	"clonedev.log.compact is not a compaction of this log; both files are left as they are."
+cmp -s "$log" "$work/D" && cmp -s "$log.compact" "$work/C"
+tap_result $? "the log and the planted compaction file are left as they are"
+rm "$log.compact"
+load_as "$work/D"
+[ "$(slots)$(pol22)" = "$gen_d" ]
+tap_result $? "without the planted file the log loads"
+
+edit splice "$work/L" "$work/D" "$work/spliced" &&
+	load_as "$work/spliced"
+refused "a batch of an older generation after a commit, its sequence numbers following on, is refused" \
+	"sealed records from another place or generation follow the last commit."
+cmp -s "$log" "$work/spliced"
+tap_result $? "the spliced store is left as it is"
+
+edit swap "$work/D" "$work/swapped" && load_as "$work/swapped"
+refused "two committed batches swapped are refused" ""
+cmp -s "$log" "$work/swapped"
+tap_result $? "the reordered store is left as it is"
+
+edit cut "$work/D" "$work/cut" && load_as "$work/cut"
+clonectl slot list | grep -q ' churn ' && cmp -s "$log" "$work/cut"
+tap_result $? "a log cut at an earlier commit still loads: a rollback only a counter outside the file (TPM) refuses"
+python3 - "$work/D" "$work/nohdr" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+struct.pack_into('<I', b, 8, 65536)	# the header record's length: past the end
+open(sys.argv[2], 'wb').write(bytes(b))
+PY
+load_as "$work/nohdr"
+refused "a log whose header record is damaged is refused, not started afresh" \
+	"a sealed record fails authentication."
+cmp -s "$log" "$work/nohdr"
+tap_result $? "the log with the damaged header record is left as it is"
+load_as "$work/D"
+[ "$(slots)$(pol22)" = "$gen_d" ]
+tap_result $? "the whole log loads again"
+
 # A change that commits before memory follows it (a destructive policy
 # change, a re-initialization) must not be undone by a compaction that
 # its own commit makes due: the log is brought to one record short of
@@ -190,8 +293,6 @@ edge_po() {
 		printf '%s\n' "$@"
 	} | clonectl >/dev/null
 }
-reload_small() { rmmod clonedev && modprobe clonedev store_compact_min=16384; }
-po() { printf '%s\n' "role login -slot 1 -name po -password po-pw" "$@" | clonectl; }
 objects() { clonectl --json slot list | python3 -c 'import json,sys; print(json.load(sys.stdin)["slots"][0]["objects"])'; }
 fresh_keys() {
 	delete_all
@@ -219,6 +320,32 @@ reload_small
 	clonectl slot list | grep -q ' edge2 ' &&
 	printf '%s\n' "role login -slot 1 -name po -password po-pw2" | clonectl >/dev/null
 tap_result $? "a re-initialization whose commit compacts the log stays after a reload"
+
+# A format-1 store, made by the module before format 2 under the key
+# beside it (selftests/store-v1/): a partition v1-store with po, co and one
+# imported AES-128 key (bytes 00..0f, KCV c6a13b), and a second partition
+# created and deleted.
+v1=selftests/store-v1
+rmmod clonedev && rm -f "$log.compact" && cp "$v1/clonedev.log" "$log" &&
+	put_key "$v1/store.key" && modprobe clonedev
+expect "a format-1 store loads" 0 \
+	"^1 +v1-store +[0-9]{12} +password +application +current +initialized +1$" "" -- \
+	clonectl slot list
+expect "its key is there with its check value" 0 "^1 +secret key +aes +128 +c6a13b +v1-aes$" "" -- \
+	sh -c 'printf "%s\n" "role login -slot 1 -name co -password co-pw" "partition contents" | clonectl'
+[ "$(edit version "$log")" = 2 ] && dmesg | grep -q 'clonedev: upgraded the store from format 1 to format 2'
+tap_result $? "a format-1 store is rewritten in format 2 when it is loaded, and the kernel log says so"
+v1_slots=$(slots)
+reload
+[ "$(slots)" = "$v1_slots" ]
+tap_result $? "the upgraded store loads again"
+cp "$log" "$work/v2"
+edit splice "$v1/clonedev.log" "$work/v2" "$work/mixed" && load_as "$work/mixed"
+refused "a format-1 batch after a format-2 commit is refused" \
+	"records of two format versions in one log."
+cmp -s "$log" "$work/mixed"
+tap_result $? "the mixed store is left as it is"
+rmmod clonedev && rm -f "$log" && put_key "$keyfile" && modprobe clonedev
 
 delete_all
 tap_done
