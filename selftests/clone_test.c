@@ -516,8 +516,9 @@ struct evil {
 	int short_messages;	/* shorter than a header: must stay 0 */
 };
 
-enum { FLIP_LAST, FLIP_HEADER, TRUNCATE, REPLAY, SWAP, DOWNGRADE,
-       DOWNGRADE_BOTH };
+enum {
+	FLIP_LAST, FLIP_HEADER, TRUNCATE, REPLAY, SWAP, DOWNGRADE, DOWNGRADE_BOTH
+};
 
 static void evil_relay(void *arg, int to_target, unsigned char *m,
 		       unsigned int *len)
@@ -849,7 +850,6 @@ TEST_F(clone, abort_writes_its_error_only_where_it_fits)
 	EXPECT_EQ(15, MSG_TYPE(a));
 	EXPECT_EQ(0, count_objects(self->dst));
 }
-
 
 /* ---- failed handshakes: one guess at the domain each ---- */
 

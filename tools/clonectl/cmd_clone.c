@@ -122,6 +122,16 @@ static int clone_locked(const char *where)
 			 where, CLONEDEV_CLONE_FAILURES_MAX);
 }
 
+/* A local clone: either side may have refused; the ioctl does not say which. */
+static int clone_locked_either(const char *src, const char *dst)
+{
+	char both[96];
+
+	snprintf(both, sizeof(both), "%s or %s (whichever reached it)",
+		 src, dst);
+	return clone_locked(both);
+}
+
 /* Parses "all" (count 0) or "H1,H2,...". */
 static int parse_objects(const char *s, unsigned int **handles,
 			 unsigned int *count)
@@ -415,14 +425,8 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 				si.slot);
 	else if (ret == -EKEYREVOKED && peer)
 		ret = clone_locked(src_name);
-	else if (ret == -EKEYREVOKED) {
-		char both[96];
-
-		/* Either side may have refused; the ioctl does not say which. */
-		snprintf(both, sizeof(both), "%s or %s (whichever reached it)",
-			 src_name, dst_name);
-		ret = clone_locked(both);
-	}
+	else if (ret == -EKEYREVOKED)
+		ret = clone_locked_either(src_name, dst_name);
 	else if (ret)
 		ret = cli_errno(cli, ret, "cloning");
 	else
