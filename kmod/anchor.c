@@ -100,8 +100,9 @@ static int anchor_check(struct cld_anchor *a, u64 value, const char **why)
  * store file is known to have existed.
  *
  * Return: 0; -ESTALE if the store is older than the anchor, its file is
- * missing where a store existed, or it is anchored to another counter or
- * index; -ENODEV if it is anchored and the host has no TPM 2.0; -EEXIST if
+ * missing where a store existed, it is anchored to another counter or
+ * index, or it is anchored and the host has no TPM 2.0 (or @index is 0,
+ * no TPM to be used); -EEXIST if
  * the index holds something else; -EINVAL for an index that is not an NV
  * index; -EIO for a TPM failure; -ENOMEM. A refusal needs @reset to pass.
  */
@@ -120,12 +121,14 @@ int cld_anchor_open(u32 index, bool reset, const struct cld_anchor_store *st,
 		return -ENOMEM;
 	a->commits = st->exists ? st->commits : 0;
 
-	ret = cld_tpm_anchor_open(index, &a->tpm);
+	/* store_tpm_index=0: the store is not to use a TPM. */
+	ret = index ? cld_tpm_anchor_open(index, &a->tpm) : -ENODEV;
 	if (ret == -ENODEV) {
 		if (st->exists && st->anchored && !reset) {
-			pr_err("clonedev: store refused: it is anchored to TPM NV index 0x%08x and this host has no TPM 2.0\n",
+			pr_err("clonedev: store refused: it is anchored to TPM NV index 0x%08x and this host has no TPM 2.0 (or store_tpm_index=0)\n",
 			       st->index);
 			*why = "the store is anchored to a TPM and this host has none";
+			ret = -ESTALE;
 			goto err;
 		}
 		if (st->exists && st->anchored) {

@@ -6,9 +6,8 @@
 # same DIR and --disk on a second boot a counter has kept its value.
 # Skips (TAP "1..0 # SKIP") without a TPM 2.0.
 #
-# For now this checks the TPM the anchor needs with tpm2-tools, on a
-# scratch index beside the anchor's; the store's own rollback tests come
-# with the store's use of kmod/tpm.c.
+# This checks the TPM itself with tpm2-tools, on a scratch index beside
+# the anchor's; the store's use of it is selftests/anchor_test.sh.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
@@ -79,14 +78,5 @@ tap_result $? "an increment adds exactly one ($first -> $second)"
 if [ "$persistent" = 1 ]; then
 	echo "$second" >"$state" && sync
 fi
-
-# clonedev with a TPM present: the store opens and takes a commit as usual.
-delete_all
-expect "partition create works with a TPM present" 0 "in slot 1" "" -- \
-	clonectl partition create -label tpm-present
-rmmod clonedev && modprobe clonedev
-expect "and the partition is there after a reload" 0 "tpm-present" "" -- \
-	clonectl slot list
-delete_all
 
 tap_done
