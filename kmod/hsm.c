@@ -78,11 +78,12 @@ int cld_hsm_activate(struct netlink_ext_ack *extack)
 	return ret;
 }
 
-int cld_hsm_init(bool fips, const char *store_dir, loff_t compact_min)
+int cld_hsm_init(bool fips, const char *store_dir, loff_t compact_min,
+		 u32 tpm_index, bool tpm_reset)
 {
 	int ret;
 
-	ret = cld_store_init(store_dir, compact_min);
+	ret = cld_store_init(store_dir, compact_min, tpm_index, tpm_reset);
 	if (ret)
 		return ret;
 	mutex_init(&cld_hsm.lock);

@@ -40,7 +40,8 @@ struct cld_hsm {
 
 extern struct cld_hsm cld_hsm;
 
-int cld_hsm_init(bool fips, const char *store_dir, loff_t compact_min);
+int cld_hsm_init(bool fips, const char *store_dir, loff_t compact_min,
+		 u32 tpm_index, bool tpm_reset);
 void cld_hsm_uninit(void);
 int cld_hsm_activate(struct netlink_ext_ack *extack);
 void cld_hsm_info(struct clonedev_hsm_info *info);

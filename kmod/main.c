@@ -15,6 +15,7 @@
 #include "netlink.h"
 #include "quorum.h"
 #include "role.h"
+#include "tpm.h"
 
 static int fips_mode = -1;
 module_param(fips_mode, int, 0444);
@@ -29,6 +30,16 @@ static unsigned int store_compact_min = 262144;
 module_param(store_compact_min, uint, 0444);
 MODULE_PARM_DESC(store_compact_min,
 		 "bytes of store log below which it is never compacted (default 262144)");
+
+static unsigned int store_tpm_index = CLD_TPM_NV_INDEX_DEFAULT;
+module_param(store_tpm_index, uint, 0444);
+MODULE_PARM_DESC(store_tpm_index,
+		 "TPM 2.0 NV index of the store's rollback counter; 0: none (default 0x0180c1d0)");
+
+static bool store_tpm_reset;
+module_param(store_tpm_reset, bool, 0444);
+MODULE_PARM_DESC(store_tpm_reset,
+		 "accept the store as found and anchor it to the TPM counter again (after a restore or a TPM clear)");
 
 static unsigned int pbkdf2_iterations = 10000;
 module_param(pbkdf2_iterations, uint, 0444);
@@ -49,7 +60,7 @@ static int __init cld_mod_init(void)
 		return ret;
 	/* ORDER: user space may call in as soon as a plane registers. */
 	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0, store,
-			   store_compact_min);
+			   store_compact_min, store_tpm_index, store_tpm_reset);
 	if (ret)
 		return ret;
 	ret = cld_clone_selftest();

@@ -30,6 +30,7 @@
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 
+#include "anchor.h"
 #include "hsm.h"
 #include "store.h"
 
@@ -89,6 +90,13 @@ struct commit_payload {
 	__le64 commits;		/* durable commits of the store, this one included */
 } __packed;
 
+/* The store's TPM anchor (docs/store-format.md, "TPM anchor"). */
+struct anchor_payload {
+	__le32 anchored;	/* 1: anchored at index, with base; 0: not */
+	__le32 index;		/* the TPM NV index of its counter */
+	__le64 base;		/* the counter's value minus the commit count */
+} __packed;
+
 /* The state of one log; the store works on one log at a time. */
 struct log_state {
 	struct file *file;
@@ -103,6 +111,9 @@ struct log_state {
 	u8 tag[TAG_LEN];	/* of its last record */
 	u8 committed_tag[TAG_LEN];	/* of its last commit record */
 	u64 commits;		/* of its last commit record (see store.h) */
+	struct cld_anchor_record anchor;	/* as its last batch left it */
+	struct cld_anchor_record batch_anchor;	/* in the open batch, */
+	bool batch_anchored;			/* if it holds one */
 };
 
 static struct {
@@ -114,28 +125,15 @@ static struct {
 	loff_t compact_min;	/* never compact a log smaller than this */
 	loff_t compact_at;	/* compact once the log is this long */
 	struct log_state log;	/* the log being written */
+	u32 tpm_index;		/* the anchor's NV index; 0: no TPM */
+	bool tpm_reset;		/* accept the store as found, once */
+	struct cld_anchor *anchor;	/* while the store is open */
 } store;
 
 /* Makes @other the log being worked on, and the current one @other. */
 static void swap_log(struct log_state *other)
 {
 	swap(store.log, *other);
-}
-
-/*
- * Where a monotonic counter outside the file binds to the store (see
- * store.h): anchor_check() once a load has read the last commit, with
- * the count that commit carries; anchor_advance() after every durable
- * commit, a compaction's included. Without such a counter nothing
- * outside the file knows how far the store got, so both accept.
- */
-static int anchor_check(u64 commits)
-{
-	return 0;
-}
-
-static void anchor_advance(u64 commits)
-{
 }
 
 /*
@@ -149,7 +147,43 @@ static void set_ext(struct netlink_ext_ack *extack, const char *msg)
 	pr_notice("clonedev: %s\n", msg);
 }
 
-int cld_store_init(const char *dir, loff_t compact_min)
+/*
+ * Where the TPM counter binds to the store (see store.h and
+ * kmod/anchor.c): anchor_check() once a load has read the last commit,
+ * with the count that commit carries and the anchor record the log holds;
+ * anchor_advance() after every durable commit.
+ */
+static int anchor_check(u64 commits, struct netlink_ext_ack *extack)
+{
+	const struct cld_anchor_record *rec = &store.log.anchor;
+	struct cld_anchor_store st = {
+		.exists = store.log.end != 0,
+		.anchored = rec->anchored,
+		.index = rec->index,
+		.base = rec->base,
+		.commits = commits,
+	};
+	const char *why;
+	int ret;
+
+	ret = cld_anchor_open(store.tpm_index, store.tpm_reset, &st,
+			      &store.anchor, &why);
+	if (ret) {
+		set_ext(extack, why ?: "the store's TPM anchor cannot be checked");
+		return ret;
+	}
+	store.tpm_reset = false;	/* it accepts one store, not every one */
+	return 0;
+}
+
+static void anchor_advance(u64 commits)
+{
+	if (store.anchor)
+		cld_anchor_committed(store.anchor, commits);
+}
+
+int cld_store_init(const char *dir, loff_t compact_min, u32 tpm_index,
+		   bool tpm_reset)
 {
 	store.cred = prepare_kernel_cred(&init_task);
 	if (!store.cred)
@@ -158,6 +192,8 @@ int cld_store_init(const char *dir, loff_t compact_min)
 	snprintf(store.compact_path, sizeof(store.compact_path), "%s/%s",
 		 dir, COMPACT_FILE);
 	store.compact_min = compact_min;
+	store.tpm_index = tpm_index;
+	store.tpm_reset = tpm_reset;
 	return 0;
 }
 
@@ -171,6 +207,8 @@ static void store_close(void)
 	if (store.log.file)
 		filp_close(store.log.file, NULL);
 	store.log.file = NULL;
+	cld_anchor_close(store.anchor);
+	store.anchor = NULL;
 	crypto_free_aead(store.aead);
 	store.aead = NULL;
 }
@@ -350,6 +388,24 @@ out:
 	return ret;
 }
 
+/* Puts @rec into the open batch; the commit makes it the log's. */
+static int put_anchor(const struct cld_anchor_record *rec)
+{
+	struct anchor_payload ap = {
+		.anchored = cpu_to_le32(rec->anchored),
+		.index = cpu_to_le32(rec->anchored ? rec->index : 0),
+		.base = cpu_to_le64(rec->anchored ? rec->base : 0),
+	};
+	int ret;
+
+	ret = write_record(CLD_REC_ANCHOR, &ap, sizeof(ap));
+	if (ret)
+		return ret;
+	store.log.batch_anchor = *rec;
+	store.log.batch_anchored = true;
+	return 0;
+}
+
 int cld_store_put(u16 type, const void *data, u32 len)
 {
 	lockdep_assert_held(&cld_hsm.lock);
@@ -361,15 +417,26 @@ int cld_store_put(u16 type, const void *data, u32 len)
 int cld_store_commit(void)
 {
 	struct commit_payload cp = {
-		.count = cpu_to_le32(store.log.pending),
 		.commits = cpu_to_le64(store.log.commits + 1),
 	};
-	int ret;
+	struct cld_anchor_record rec;
+	const char *why;
+	int ret = 0;
 
 	lockdep_assert_held(&cld_hsm.lock);
 	if (!store.log.file)
 		return -ENOKEY;
-	ret = write_record(CLD_REC_COMMIT, &cp, sizeof(cp));
+	/* The counter may be one behind the log, never more. */
+	if (store.anchor) {
+		ret = cld_anchor_prepare(store.anchor, &why);
+		if (ret)
+			pr_err("clonedev: a commit is refused: %s\n", why);
+		else if (cld_anchor_pending(store.anchor, &rec))
+			ret = put_anchor(&rec);
+	}
+	cp.count = cpu_to_le32(store.log.pending);
+	if (!ret)
+		ret = write_record(CLD_REC_COMMIT, &cp, sizeof(cp));
 	if (!ret)
 		ret = vfs_fsync(store.log.file, 0);
 	if (ret) {
@@ -381,6 +448,9 @@ int cld_store_commit(void)
 	memcpy(store.log.committed_tag, store.log.tag, TAG_LEN);
 	store.log.commits++;
 	store.log.pending = 0;
+	if (store.log.batch_anchored)
+		store.log.anchor = store.log.batch_anchor;
+	store.log.batch_anchored = false;
 	anchor_advance(store.log.commits);
 	return 0;
 }
@@ -395,6 +465,7 @@ void cld_store_abort(void)
 	store.log.seq = store.log.committed_seq;
 	memcpy(store.log.tag, store.log.committed_tag, TAG_LEN);
 	store.log.pending = 0;
+	store.log.batch_anchored = false;
 	/* The next batch overwrites what is left; replay drops it before. */
 	if (vfs_truncate(&store.log.file->f_path, store.log.end))
 		pr_warn("clonedev: an aborted batch could not be cut off the store; the next commit overwrites it\n");
@@ -468,7 +539,7 @@ static bool well_formed(const struct rec_hdr *h)
 
 	return le32_to_cpu(h->magic) == REC_MAGIC &&
 	       (version == REC_VERSION_1 || version == REC_VERSION) &&
-	       type >= CLD_REC_HEADER && type <= CLD_REC_OBJECTS_CLEAR &&
+	       type >= CLD_REC_HEADER && type <= CLD_REC_ANCHOR &&
 	       le32_to_cpu(h->len) <= CLD_STORE_MAX_PAYLOAD &&
 	       !h->reserved && !memchr_inv(h->pad, 0, sizeof(h->pad));
 }
@@ -618,7 +689,22 @@ static void free_pending(struct list_head *list)
 	}
 }
 
-/* Hands a complete batch to @apply, in order. */
+/* Takes a committed anchor record, checked by take_record(). */
+static void take_anchor(const u8 *data)
+{
+	const struct anchor_payload *ap = (const void *)data;
+
+	store.log.anchor = (struct cld_anchor_record){
+		.anchored = le32_to_cpu(ap->anchored),
+		.index = le32_to_cpu(ap->index),
+		.base = le64_to_cpu(ap->base),
+	};
+}
+
+/*
+ * Hands a complete batch to @apply, in order; the store's own records
+ * (header, anchor) it keeps.
+ */
 static int apply_batch(cld_store_apply_fn apply, struct list_head *batch)
 {
 	struct pending_rec *r;
@@ -630,6 +716,10 @@ static int apply_batch(cld_store_apply_fn apply, struct list_head *batch)
 
 		if (type == CLD_REC_HEADER)
 			continue;
+		if (type == CLD_REC_ANCHOR) {
+			take_anchor(r->buf + sizeof(*h));
+			continue;
+		}
 		ret = apply(type, r->buf + sizeof(*h), r->len);
 		if (ret)
 			break;
@@ -676,6 +766,7 @@ static const char *take_record(const struct rec_hdr *h, const u8 *data,
 			       u32 len, u64 seq, u32 batch_len)
 {
 	const struct commit_payload *cp = (const void *)data;
+	const struct anchor_payload *ap = (const void *)data;
 	u16 version = le16_to_cpu(h->version);
 	u16 type = le16_to_cpu(h->type);
 
@@ -686,12 +777,18 @@ static const char *take_record(const struct rec_hdr *h, const u8 *data,
 	if (version != store.log.version)
 		return TAMPERED "records of two format versions in one log";
 	if (version == REC_VERSION_1) {
+		if (type == CLD_REC_ANCHOR)
+			return TAMPERED "an anchor record in a format-1 log";
 		if (type == CLD_REC_COMMIT)
 			store.log.commits++;
 		return NULL;
 	}
 	if (type == CLD_REC_HEADER)
 		return TAMPERED "a second header record";
+	if (type == CLD_REC_ANCHOR &&
+	    (len != sizeof(*ap) || le32_to_cpu(ap->anchored) > 1 ||
+	     (!ap->anchored && (ap->index || ap->base))))
+		return TAMPERED "a malformed anchor record";
 	if (type != CLD_REC_COMMIT)
 		return NULL;
 	if (len != sizeof(*cp) || cp->reserved ||
@@ -842,6 +939,7 @@ static int empty_file(struct file *f)
  */
 static int compact(void)
 {
+	struct cld_anchor_record anchor = store.log.anchor;
 	u64 commits = store.log.commits;
 	struct log_state tmp = {};
 	u8 parent[ID_LEN];
@@ -861,6 +959,8 @@ static int compact(void)
 	 * whole state, never just the part written before a crash.
 	 */
 	ret = put_header(parent, commits);
+	if (!ret && anchor.anchored)
+		ret = put_anchor(&anchor);
 	if (!ret)
 		ret = store.snapshot();
 	if (!ret)
@@ -1103,6 +1203,7 @@ static int store_open(cld_store_apply_fn apply,
 		      cld_store_snapshot_fn snapshot,
 		      struct netlink_ext_ack *extack)
 {
+	struct cld_anchor_record rec;
 	loff_t size;
 	int ret;
 
@@ -1133,12 +1234,12 @@ static int store_open(cld_store_apply_fn apply,
 			goto err;
 	}
 	/* The load is complete: the count of the last commit read. */
-	ret = anchor_check(store.log.end ? store.log.commits : 0);
+	ret = anchor_check(store.log.end ? store.log.commits : 0, extack);
 	if (ret)
 		goto err;
 	/*
-	 * A new store, or one whose first batch was torn. Without a counter
-	 * outside the file, a store that was deleted looks the same.
+	 * A new store, or one whose first batch was torn. Without a TPM
+	 * anchor, a store that was deleted looks the same.
 	 */
 	if (store.log.end == 0) {
 		ret = put_header(NULL, 0) ?: cld_store_commit();
@@ -1153,6 +1254,12 @@ static int store_open(cld_store_apply_fn apply,
 			goto err;
 		pr_notice("clonedev: upgraded the store from format 1 to format 2\n");
 		return 0;
+	}
+	/* A store anchored (or reset) now records it at once. */
+	if (cld_anchor_pending(store.anchor, &rec)) {
+		ret = cld_store_commit();
+		if (ret)
+			goto err;
 	}
 	/* A log that grew while it was last open is compacted now. */
 	cld_store_maybe_compact();

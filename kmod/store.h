@@ -20,6 +20,7 @@ enum cld_rec_type {
 	CLD_REC_OBJECT = 5,
 	CLD_REC_OBJECT_DEL = 6,
 	CLD_REC_OBJECTS_CLEAR = 7,
+	CLD_REC_ANCHOR = 8,	/* the store's own: its TPM anchor */
 };
 
 #define CLD_STORE_KEY_DESC	"clonedev:store"
@@ -32,12 +33,14 @@ enum cld_rec_type {
  * compacted log's header holds the count so far, and its commit is the
  * next one). A log cut at an earlier commit, or an older copy of the
  * file, is a whole log with a smaller count: only a monotonic counter
- * outside the file (a TPM 2.0 NV counter) can tell. It binds in store.c
- * at anchor_check(), called once at the end of every successful load
- * with the count of the last commit read (0 for an empty or new store),
- * and at anchor_advance(), called after every durable commit with the
- * new count, a compaction's commit included (it is durable in the
- * compaction file, which replaces the log whatever happens next).
+ * outside the file (a TPM 2.0 NV counter, kmod/anchor.c) can tell. It binds
+ * in store.c at anchor_check(), called once at the end of every successful
+ * load with the count of the last commit read (0 for an empty or new
+ * store), and at anchor_advance(), called after every durable commit with
+ * the new count, a compaction's commit included (it is durable in the
+ * compaction file, which replaces the log whatever happens next). The
+ * anchor itself (index and base) is an anchor record in the log, written
+ * again by every compaction.
  */
 
 /* Called for every committed record while the store is opened. */
@@ -45,7 +48,8 @@ typedef int (*cld_store_apply_fn)(u16 type, const void *data, u32 len);
 /* Puts (cld_store_put) the records of the whole live state. */
 typedef int (*cld_store_snapshot_fn)(void);
 
-int cld_store_init(const char *dir, loff_t compact_min);
+int cld_store_init(const char *dir, loff_t compact_min, u32 tpm_index,
+		   bool tpm_reset);
 void cld_store_uninit(void);
 bool cld_store_is_open(void);
 int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
