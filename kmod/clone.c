@@ -534,7 +534,7 @@ static void make_offer(const struct cld_partition *p, struct offer *o)
 		o->protocols &= CLONEDEV_PROTO_CPV1;
 	if (o->fips)
 		o->protocols &= ~CLONEDEV_PROTO_CPV1;
-	o->suites = cld_partition_suites(p);
+	o->suites = cld_policy_suites(p);
 	if (!o->suites)
 		o->protocols &= ~CLONEDEV_PROTO_CPV4;
 	if (!(o->protocols & CLONEDEV_PROTO_CPV4))

@@ -70,13 +70,9 @@ static void make_primary(struct cld_partition *p, u32 i)
 /* The session's partition if its po is logged in. Must hold both locks. */
 static struct cld_partition *po_partition(struct cld_session *s)
 {
-	struct cld_partition *p = cld_session_partition(s);
-
-	if (!p)
-		return ERR_PTR(-ENODEV);
-	if (!cld_session_is(s, p, CLONEDEV_ROLE_PO))
-		return ERR_PTR(-EACCES);
-	return p;
+	lockdep_assert_held(&cld_hsm.lock);
+	lockdep_assert_held(&s->lock);
+	return cld_session_partition_as(s, CLD_ROLE_BIT(CLONEDEV_ROLE_PO));
 }
 
 /* Persists @p's new domains, or puts @old back. */
@@ -124,17 +120,13 @@ out:
 	return ret;
 }
 
-int cld_session_domain_list(struct cld_session *s, void *arg)
+int cld_domain_list(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_list *cmd = arg;
 	struct cld_partition *p;
 	u32 i;
 	int ret = 0;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (cmd->__reserved)
-		return -EINVAL;
 	memset(cmd->domains, 0, sizeof(cmd->domains));
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
@@ -221,7 +213,7 @@ static int combine_domain(const struct clonedev_domain_add *cmd,
 	return ret;
 }
 
-int cld_session_domain_add(struct cld_session *s, void *arg)
+int cld_domain_add(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_add *cmd = arg;
 	struct add_args a = { .cmd = cmd };
@@ -229,11 +221,7 @@ int cld_session_domain_add(struct cld_session *s, void *arg)
 	u8 *secret;
 	int ret;
 
-	if (cmd->flags & ~CLONEDEV_DOMAIN_PRIMARY)
-		return -EOPNOTSUPP;
-	if (cmd->__reserved || cmd->__reserved3 ||
-	    memchr_inv(cmd->__reserved2, 0, sizeof(cmd->__reserved2)) ||
-	    !label_ok(cmd->label) ||
+	if (!label_ok(cmd->label) ||
 	    (cmd->share_count ? cmd->secret_len :
 	     !cmd->secret_len || cmd->secret_len > CLONEDEV_SECRET_MAX))
 		return -EINVAL;
@@ -277,14 +265,11 @@ static int delete(struct cld_partition *p, void *arg)
 	return 1;
 }
 
-int cld_session_domain_delete(struct cld_session *s, void *arg)
+int cld_domain_delete(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_delete *cmd = arg;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
-	    !label_ok(cmd->label))
+	if (!label_ok(cmd->label))
 		return -EINVAL;
 	return run_po(s, delete, cmd);
 }
@@ -308,14 +293,11 @@ static int change(struct cld_partition *p, void *arg)
 	return 1;
 }
 
-int cld_session_domain_change(struct cld_session *s, void *arg)
+int cld_domain_change(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_change *cmd = arg;
 
-	if (cmd->flags & ~CLONEDEV_DOMAIN_PRIMARY)
-		return -EOPNOTSUPP;
-	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
-	    !label_ok(cmd->label) ||
+	if (!label_ok(cmd->label) ||
 	    (cmd->new_label[0] && !label_ok(cmd->new_label)) ||
 	    (!cmd->new_label[0] && !cmd->flags))
 		return -EINVAL;

@@ -40,7 +40,7 @@ static int hsm_get_doit(struct sk_buff *skb, struct genl_info *info)
 	struct sk_buff *msg;
 	void *hdr;
 
-	cld_hsm_info(&hi);
+	cld_partition_hsm_info(&hi);
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
