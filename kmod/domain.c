@@ -50,13 +50,6 @@ static int find_label(const struct cld_partition *p, const char *label)
 	return -1;
 }
 
-/* A label field of a request: 1..32 printable characters. */
-static bool label_ok(const char *label)
-{
-	return strnlen(label, CLONEDEV_LABEL_LEN) < CLONEDEV_LABEL_LEN &&
-	       cld_label_ok(label);
-}
-
 /* Moves domains[@i] to the front, keeping the others' order. */
 static void make_primary(struct cld_partition *p, u32 i)
 {
@@ -221,7 +214,7 @@ int cld_domain_add(struct cld_session *s, void *arg)
 	u8 *secret;
 	int ret;
 
-	if (!label_ok(cmd->label) ||
+	if (!cld_label_field_ok(cmd->label, false) ||
 	    (cmd->share_count ? cmd->secret_len :
 	     !cmd->secret_len || cmd->secret_len > CLONEDEV_SECRET_MAX))
 		return -EINVAL;
@@ -269,7 +262,7 @@ int cld_domain_delete(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_delete *cmd = arg;
 
-	if (!label_ok(cmd->label))
+	if (!cld_label_field_ok(cmd->label, false))
 		return -EINVAL;
 	return run_po(s, delete, cmd);
 }
@@ -297,8 +290,8 @@ int cld_domain_change(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_change *cmd = arg;
 
-	if (!label_ok(cmd->label) ||
-	    (cmd->new_label[0] && !label_ok(cmd->new_label)) ||
+	if (!cld_label_field_ok(cmd->label, false) ||
+	    !cld_label_field_ok(cmd->new_label, true) ||
 	    (!cmd->new_label[0] && !cmd->flags))
 		return -EINVAL;
 	return run_po(s, change, cmd);

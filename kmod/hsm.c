@@ -104,3 +104,17 @@ bool cld_label_ok(const char *label)
 			return false;
 	return true;
 }
+
+/*
+ * A label field of a request (char[CLONEDEV_LABEL_LEN]): NUL-terminated
+ * inside the field, and a label by cld_label_ok(), or empty if
+ * @may_be_empty.
+ */
+bool cld_label_field_ok(const char *field, bool may_be_empty)
+{
+	size_t len = strnlen(field, CLONEDEV_LABEL_LEN);
+
+	if (len == CLONEDEV_LABEL_LEN)
+		return false;
+	return len ? cld_label_ok(field) : may_be_empty;
+}

@@ -67,5 +67,6 @@ int cld_hsm_init(bool fips);
 void cld_hsm_uninit(void);
 struct cld_partition *cld_hsm_partition(u32 slot, u64 serial);
 bool cld_label_ok(const char *label);
+bool cld_label_field_ok(const char *field, bool may_be_empty);
 
 #endif /* _CLD_HSM_H */

@@ -309,16 +309,9 @@ void cld_object_free(struct cld_object *o)
 	free_object(o);
 }
 
-static bool label_field_ok(const char *label)
-{
-	size_t len = strnlen(label, CLONEDEV_LABEL_LEN);
-
-	return len < CLONEDEV_LABEL_LEN && (!len || cld_label_ok(label));
-}
-
 bool cld_object_label_ok(const char *label)
 {
-	return label_field_ok(label);
+	return cld_label_field_ok(label, true);
 }
 
 /* A key's usage when its maker named none (uapi CLONEDEV_USAGE_*). */
@@ -505,7 +498,7 @@ static int generate_count(const struct clonedev_object_generate *cmd)
 	unsigned int ec_len = cld_ec_len(cmd->key_type);
 
 	if ((cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
-	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
+	    cmd->id_len > CLONEDEV_ID_MAX || !cld_label_field_ok(cmd->label, true) ||
 	    count > CLONEDEV_GENERATE_MAX || (count > 1 && !cmd->handles))
 		return -EINVAL;
 	switch (cmd->key_type) {
@@ -665,7 +658,7 @@ int cld_object_import(struct cld_session *s, void *arg)
 	int ret;
 
 	if ((cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
-	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
+	    cmd->id_len > CLONEDEV_ID_MAX || !cld_label_field_ok(cmd->label, true) ||
 	    !cmd->value_len || cmd->value_len > CLONEDEV_DATA_MAX)
 		return -EINVAL;
 	switch (cmd->key_type) {
@@ -710,7 +703,7 @@ int cld_object_create(struct cld_session *s, void *arg)
 	int ret;
 
 	if ((cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
-	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
+	    cmd->id_len > CLONEDEV_ID_MAX || !cld_label_field_ok(cmd->label, true) ||
 	    cmd->value_len > CLONEDEV_DATA_MAX)
 		return -EINVAL;
 	o = new_object(CLONEDEV_CLASS_DATA, CLONEDEV_KEY_NONE, cmd->obj_flags,

@@ -437,17 +437,6 @@ out:
 	return ret;
 }
 
-static bool label_field_ok(const char *label, bool may_be_empty)
-{
-	size_t len = strnlen(label, CLONEDEV_LABEL_LEN);
-
-	if (len == CLONEDEV_LABEL_LEN)
-		return false;
-	if (len == 0)
-		return may_be_empty;
-	return cld_label_ok(label);
-}
-
 /*
  * The po credential and primary domain secret of an init request: from
  * its password and text domain, or, for a quorum partition, made here with
@@ -522,8 +511,8 @@ int cld_partition_init(struct cld_session *s, void *arg)
 	u8 *dom;
 	int ret;
 
-	if (!label_field_ok(cmd->label, true) ||
-	    !label_field_ok(cmd->domain_label, false))
+	if (!cld_label_field_ok(cmd->label, true) ||
+	    !cld_label_field_ok(cmd->domain_label, false))
 		return -EINVAL;
 	dom = init_secrets(cmd, &po, &dom_len, &shares);
 	if (IS_ERR(dom))
