@@ -6,34 +6,31 @@
  * sees is its fingerprint, an HMAC keyed with the secret.
  */
 #include <crypto/algapi.h>
-#include <crypto/hash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "domain.h"
 #include "hsm.h"
+#include "kdf.h"
 #include "partition.h"
 #include "policy.h"
 #include "quorum.h"
 #include "session.h"
 
-static const char fingerprint_text[] = "clonedev domain fingerprint";
-
 /* The fingerprint of @d (struct clonedev_domain_info says how). */
 int cld_domain_fingerprint(const struct cld_domain *d, u8 *out)
 {
-	struct crypto_shash *tfm;
+	struct cld_kdf kdf;
 	u8 mac[32];
 	int ret;
 
-	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-	ret = crypto_shash_setkey(tfm, d->secret, d->len) ?:
-	      crypto_shash_tfm_digest(tfm, fingerprint_text,
-				      sizeof(fingerprint_text) - 1, mac);
-	crypto_free_shash(tfm);
+	ret = cld_kdf_init(&kdf, "hmac(sha256)");
+	if (ret)
+		return ret;
+	ret = cld_kdf_mac(&kdf, d->secret, d->len, CLD_KDF_FINGERPRINT, NULL,
+			  0, mac);
+	cld_kdf_uninit(&kdf);
 	if (!ret)
 		memcpy(out, mac, CLONEDEV_FINGERPRINT_LEN);
 	memzero_explicit(mac, sizeof(mac));
