@@ -6,39 +6,17 @@
  * sees is its fingerprint, an HMAC keyed with the secret.
  */
 #include <crypto/algapi.h>
-#include <crypto/hash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "domain.h"
 #include "hsm.h"
+#include "kdf.h"
 #include "partition.h"
 #include "policy.h"
 #include "quorum.h"
 #include "session.h"
-
-static const char fingerprint_text[] = "clonedev domain fingerprint";
-
-/* The fingerprint of @d (struct clonedev_domain_info says how). */
-int cld_domain_fingerprint(const struct cld_domain *d, u8 *out)
-{
-	struct crypto_shash *tfm;
-	u8 mac[32];
-	int ret;
-
-	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-	ret = crypto_shash_setkey(tfm, d->secret, d->len) ?:
-	      crypto_shash_tfm_digest(tfm, fingerprint_text,
-				      sizeof(fingerprint_text) - 1, mac);
-	crypto_free_shash(tfm);
-	if (!ret)
-		memcpy(out, mac, CLONEDEV_FINGERPRINT_LEN);
-	memzero_explicit(mac, sizeof(mac));
-	return ret;
-}
 
 static int find_label(const struct cld_partition *p, const char *label)
 {
@@ -135,7 +113,8 @@ int cld_domain_list(struct cld_session *s, void *arg)
 		strscpy(d->label, p->domains[i].label, sizeof(d->label));
 		d->primary = i == 0;
 		d->type = p->domains[i].type;
-		ret = cld_domain_fingerprint(&p->domains[i], d->fingerprint);
+		ret = cld_kdf_fingerprint(p->domains[i].secret, p->domains[i].len,
+					  d->fingerprint);
 	}
 out:
 	mutex_unlock(&cld_hsm.lock);
@@ -200,7 +179,7 @@ static int combine_domain(const struct clonedev_domain_add *cmd,
 		return ret;
 	d->len = CLONEDEV_SHARE_LEN;
 	d->type = CLONEDEV_DOMAIN_QUORUM;
-	ret = cld_domain_fingerprint(d, fp);
+	ret = cld_kdf_fingerprint(d->secret, d->len, fp);
 	if (!ret && crypto_memneq(fp, cmd->fingerprint, sizeof(fp)))
 		ret = -EBADMSG;
 	return ret;

@@ -8,7 +8,6 @@
 struct cld_domain;
 struct cld_session;
 
-int cld_domain_fingerprint(const struct cld_domain *d, u8 *out);
 int cld_domain_list(struct cld_session *s, void *cmd);
 int cld_domain_add(struct cld_session *s, void *cmd);
 int cld_domain_delete(struct cld_session *s, void *cmd);

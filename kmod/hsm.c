@@ -5,60 +5,14 @@
  * and the rule for labels. Nothing here calls into another file of the
  * module: every other file builds on it.
  */
-#include <crypto/hash.h>
-#include <linux/crypto.h>
 #include <linux/ctype.h>
-#include <linux/kmod.h>
 #include <linux/string.h>
 
 #include "hsm.h"
 #include "partition.h"
+#include "suite.h"
 
 struct cld_hsm cld_hsm;
-
-struct suite_algs {
-	u32 bit;
-	const char *kpp;
-	const char *hmac;
-	const char *aead;
-};
-
-static const struct suite_algs suite_algs[] = {
-	{ CLONEDEV_SUITE_P384_AES256GCM,
-	  "ecdh-nist-p384", "hmac(sha384)", "gcm(aes)" },
-	{ CLONEDEV_SUITE_P256_AES256GCM,
-	  "ecdh-nist-p256", "hmac(sha256)", "gcm(aes)" },
-	{ CLONEDEV_SUITE_X25519_CHACHA20POLY1305,
-	  "curve25519", "hmac(sha256)", "rfc7539(chacha20,poly1305)" },
-};
-
-/*
- * A suite is offered only if the kernel can build every transform it needs;
- * asking loads the algorithm modules, so a later clone does not wait on it.
- */
-static u32 probe_suites(void)
-{
-	u32 mask = 0;
-	size_t i;
-
-	/*
-	 * The NIST ECDH algorithms live in a module known only by the
-	 * alias crypto-ecdh; a lookup by their own names would not load it.
-	 */
-	if (IS_MODULE(CONFIG_CRYPTO_ECDH))
-		request_module("crypto-ecdh");
-	for (i = 0; i < ARRAY_SIZE(suite_algs); i++) {
-		const struct suite_algs *s = &suite_algs[i];
-
-		if (crypto_has_alg(s->kpp, CRYPTO_ALG_TYPE_KPP,
-				   CRYPTO_ALG_TYPE_MASK) &&
-		    crypto_has_shash(s->hmac, 0, 0) &&
-		    crypto_has_alg(s->aead, CRYPTO_ALG_TYPE_AEAD,
-				   CRYPTO_ALG_TYPE_MASK))
-			mask |= s->bit;
-	}
-	return mask;
-}
 
 int cld_hsm_init(bool fips)
 {
@@ -66,7 +20,7 @@ int cld_hsm_init(bool fips)
 	xa_init_flags(&cld_hsm.partitions, XA_FLAGS_ALLOC1);
 	cld_hsm.partition_count = 0;
 	cld_hsm.fips = fips;
-	cld_hsm.suites = probe_suites();
+	cld_hsm.suites = cld_suites_probe();
 	return 0;
 }
 

@@ -15,8 +15,8 @@
 #include <linux/uaccess.h>
 
 #include "cred.h"
-#include "domain.h"
 #include "hsm.h"
+#include "kdf.h"
 #include "object.h"
 #include "partition.h"
 #include "policy.h"
@@ -571,7 +571,8 @@ int cld_partition_init(struct cld_session *s, void *arg)
 	cld_policy_defaults(next->policies);
 	next->suites_disabled = 0;
 	next->state = CLONEDEV_STATE_INITIALIZED;
-	ret = cld_domain_fingerprint(&next->domains[0], cmd->fingerprint) ?:
+	ret = cld_kdf_fingerprint(next->domains[0].secret,
+				  next->domains[0].len, cmd->fingerprint) ?:
 	      cld_partition_persist_clear(next);
 	if (!ret) {
 		cld_partition_assign(p, next);
