@@ -385,13 +385,12 @@ static int skcipher_run(struct cld_crypt *cr, u8 *buf, size_t len)
 
 /*
  * The held-back bytes and @in, all whole blocks run (at @final,
- * everything, padded or unpadded), the rest held back. The output is
- * @out's own buffer.
+ * everything, CBC padded, CTR unpadded), the rest held back. The output
+ * is @out's own buffer.
  */
-static int stream_step(struct cld_crypt *cr, const u8 *in, u32 in_len,
-		       bool final, struct cld_crypt_out *out)
+static int stream_step(struct cld_crypt *cr, bool cbc, const u8 *in,
+		       u32 in_len, bool final, struct cld_crypt_out *out)
 {
-	bool cbc = cr->key->mech == CLONEDEV_MECH_AES_CBC_PAD;
 	bool enc = cr->op == CLONEDEV_CRYPT_ENCRYPT;
 	size_t total = cr->part_len + in_len, run, i;
 	u8 *work, pad;
@@ -447,7 +446,7 @@ fail:
 	return ret;
 }
 
-static int stream_update(struct cld_crypt *cr, u64 in, u32 in_len,
+static int stream_update(struct cld_crypt *cr, bool cbc, u64 in, u32 in_len,
 			 bool final, struct cld_crypt_out *out)
 {
 	u8 *buf = NULL;
@@ -458,10 +457,22 @@ static int stream_update(struct cld_crypt *cr, u64 in, u32 in_len,
 		if (IS_ERR(buf))
 			return PTR_ERR(buf);
 	}
-	ret = stream_step(cr, buf, in_len, final, out);
+	ret = stream_step(cr, cbc, buf, in_len, final, out);
 	if (buf)
 		kvfree_sensitive(buf, in_len);
 	return ret;
+}
+
+static int cbc_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
+		      struct cld_crypt_out *out)
+{
+	return stream_update(cr, true, in, in_len, final, out);
+}
+
+static int ctr_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
+		      struct cld_crypt_out *out)
+{
+	return stream_update(cr, false, in, in_len, final, out);
 }
 
 /* ---- signatures and MACs: the input hashed, signed at FINAL ---- */
@@ -684,13 +695,13 @@ static const struct cld_mech mechs[] = {
 		.key_types = AES, .uses = { { CRYPT, SECRET } },
 		.key_set = cbc_key_set, .key_free = skcipher_free,
 		.iv_len = CLD_AES_BLOCK,
-		.out_size = cbc_out_size, .update = stream_update,
+		.out_size = cbc_out_size, .update = cbc_update,
 	},
 	[CLONEDEV_MECH_AES_CTR] = {
 		.key_types = AES, .uses = { { CRYPT, SECRET } },
 		.key_set = ctr_key_set, .key_free = skcipher_free,
 		.iv_len = CLD_AES_BLOCK,
-		.out_size = ctr_out_size, .update = stream_update,
+		.out_size = ctr_out_size, .update = ctr_update,
 	},
 	[CLONEDEV_MECH_HMAC] = {
 		.key_types = AES | BIT(CLONEDEV_KEY_GENERIC_SECRET),
