@@ -790,17 +790,14 @@ static void report(const struct cld_clone *c, struct clonedev_clone *cmd)
 	cmd->failed = c->failed;
 }
 
-int cld_session_clone(struct cld_session *s, void *arg)
+int cld_clone_run(struct cld_session *s, void *arg)
 {
 	struct clonedev_clone *cmd = arg;
 	struct cld_clone *c;
 	u8 *in = NULL;
 	int ret = 0;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (cmd->__reserved[0] || cmd->__reserved[1] ||
-	    cmd->op < CLONEDEV_CLONE_SOURCE || cmd->op > CLONEDEV_CLONE_ABORT)
+	if (cmd->op < CLONEDEV_CLONE_SOURCE || cmd->op > CLONEDEV_CLONE_ABORT)
 		return -EINVAL;
 	if (cmd->in_len > CLONEDEV_CLONE_MSG_MAX ||
 	    (cmd->op != CLONEDEV_CLONE_ABORT &&

@@ -181,7 +181,7 @@ static void op_end(struct cld_session *s)
 		cld_crypt_end(&s->ops->crypt);
 }
 
-int cld_session_crypt(struct cld_session *s, void *arg)
+int cld_crypt_run(struct cld_session *s, void *arg)
 {
 	struct clonedev_crypt *c = arg;
 	bool start = c->part == CLONEDEV_PART_ALL ||
@@ -193,10 +193,6 @@ int cld_session_crypt(struct cld_session *s, void *arg)
 	size_t need;
 	int ret;
 
-	if (c->flags & ~CLONEDEV_CRYPT_GEN_IV)
-		return -EOPNOTSUPP;
-	if (c->__reserved)
-		return -EINVAL;
 	if (c->part == CLONEDEV_PART_ABORT) {
 		mutex_lock(&s->lock);
 		op_end(s);

@@ -40,6 +40,6 @@ struct cld_crypt {
 
 void cld_crypt_end(struct cld_crypt *cr);
 void cld_crypt_wipe(struct cld_crypt *cr);
-int cld_session_crypt(struct cld_session *s, void *cmd);
+int cld_crypt_run(struct cld_session *s, void *cmd);
 
 #endif /* _CLD_CRYPT_H */

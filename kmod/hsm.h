@@ -17,7 +17,12 @@
  *   main
  *   device, netlink	the two planes: dispatch, the sessions' files
  *   role		login, logout and the role requests
- *   clone, domain, ops	cloning, cloning domains, key use
+ *   clone, domain, ops	cloning, cloning domains, a session's key state
+ *   clone_kat, clone_partition, clone_wire, crypt, keyops
+ *			cloning's self-tests, partition side and messages;
+ *			CRYPT; DERIVE, WRAP, UNWRAP, RANDOM
+ *   clone_keys, keycache	cloning's key schedule; the session's keys
+ *   mech		the mechanism table
  *   partition		the partition table, its load, init, policies
  *   object		objects of a partition
  *   policy, session	the policy table; a session's partition
@@ -25,7 +30,7 @@
  *   anchor		its TPM anchor
  *   hsm		HSM-wide state
  *   cred, keys		role credentials; key checks and transforms
- *   quorum, ecdsa, rsa, kwp, spake2, tpm	primitives
+ *   kdf, quorum, suite, ecdsa, rsa, kwp, spake2, tpm	primitives
  */
 #ifndef _CLD_HSM_H
 #define _CLD_HSM_H

@@ -85,7 +85,7 @@ out:
 	return ret;
 }
 
-int cld_session_derive(struct cld_session *s, void *arg)
+int cld_keyops_derive(struct cld_session *s, void *arg)
 {
 	struct clonedev_derive *c = arg;
 	u8 secret[CLD_EC_MAX_LEN];
@@ -94,10 +94,7 @@ int cld_session_derive(struct cld_session *s, void *arg)
 	unsigned int len;
 	int ret;
 
-	if (c->flags)
-		return -EOPNOTSUPP;
-	if (memchr_inv(c->__reserved, 0, sizeof(c->__reserved)) ||
-	    memchr_inv(c->__pad, 0, sizeof(c->__pad)))
+	if (memchr_inv(c->__pad, 0, sizeof(c->__pad)))
 		return -EINVAL;
 	if (c->mech != CLONEDEV_MECH_ECDH)
 		return -EOPNOTSUPP;
@@ -137,7 +134,7 @@ out:
 	return ret;
 }
 
-int cld_session_wrap(struct cld_session *s, void *arg)
+int cld_keyops_wrap(struct cld_session *s, void *arg)
 {
 	struct clonedev_wrap *c = arg;
 	struct cld_key_ref ref = {};
@@ -146,10 +143,6 @@ int cld_session_wrap(struct cld_session *s, void *arg)
 	u8 *out = NULL;
 	int ret;
 
-	if (c->flags)
-		return -EOPNOTSUPP;
-	if (c->__reserved)
-		return -EINVAL;
 	if (c->mech != CLONEDEV_MECH_AES_KWP)
 		return -EOPNOTSUPP;
 	c->out_len = 0;
@@ -192,7 +185,7 @@ out:
 	return ret;
 }
 
-int cld_session_unwrap(struct cld_session *s, void *arg)
+int cld_keyops_unwrap(struct cld_session *s, void *arg)
 {
 	struct clonedev_unwrap *c = arg;
 	struct cld_object *o = NULL;
@@ -202,10 +195,6 @@ int cld_session_unwrap(struct cld_session *s, void *arg)
 	u8 *in;
 	int ret;
 
-	if (c->flags)
-		return -EOPNOTSUPP;
-	if (memchr_inv(c->__reserved, 0, sizeof(c->__reserved)))
-		return -EINVAL;
 	if (c->mech != CLONEDEV_MECH_AES_KWP)
 		return -EOPNOTSUPP;
 	switch (c->key_type) {
@@ -261,16 +250,14 @@ out:
 	return ret;
 }
 
-int cld_session_random(struct cld_session *s, void *arg)
+int cld_keyops_random(struct cld_session *s, void *arg)
 {
 	struct clonedev_random *c = arg;
 	struct cld_partition *p;
 	u8 *buf;
 	int ret;
 
-	if (c->flags)
-		return -EOPNOTSUPP;
-	if (c->__reserved || !c->len || c->len > CLONEDEV_RANDOM_MAX)
+	if (!c->len || c->len > CLONEDEV_RANDOM_MAX)
 		return -EINVAL;
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);

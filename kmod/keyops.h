@@ -8,9 +8,9 @@
 
 struct cld_session;
 
-int cld_session_derive(struct cld_session *s, void *cmd);
-int cld_session_wrap(struct cld_session *s, void *cmd);
-int cld_session_unwrap(struct cld_session *s, void *cmd);
-int cld_session_random(struct cld_session *s, void *cmd);
+int cld_keyops_derive(struct cld_session *s, void *cmd);
+int cld_keyops_wrap(struct cld_session *s, void *cmd);
+int cld_keyops_unwrap(struct cld_session *s, void *cmd);
+int cld_keyops_random(struct cld_session *s, void *cmd);
 
 #endif /* _CLD_KEYOPS_H */

@@ -18,18 +18,6 @@ static void ops_reset(struct cld_ops *ops)
 	cld_keycache_wipe(&ops->keys);
 }
 
-/* The session's state, made at first use. Must hold cld_session.lock. */
-struct cld_ops *cld_ops_get(struct cld_session *s)
-{
-	lockdep_assert_held(&s->lock);
-	if (!s->ops) {
-		s->ops = kzalloc(sizeof(*s->ops), GFP_KERNEL);
-		if (s->ops)
-			cld_keycache_init(&s->ops->keys);
-	}
-	return s->ops;
-}
-
 /* Called when the session ends: nothing else can reach @ops. */
 void cld_ops_free(struct cld_ops *ops)
 {

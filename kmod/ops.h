@@ -8,11 +8,13 @@
 #ifndef _CLD_OPS_H
 #define _CLD_OPS_H
 
+#include <linux/lockdep.h>
+#include <linux/slab.h>
+
 #include "crypt.h"
 #include "keycache.h"
 #include "keyops.h"
-
-struct cld_session;
+#include "session.h"
 
 /* Protected by cld_session.lock. */
 struct cld_ops {
@@ -20,8 +22,23 @@ struct cld_ops {
 	struct cld_crypt crypt;
 };
 
-struct cld_ops *cld_ops_get(struct cld_session *s);
 void cld_ops_free(struct cld_ops *ops);
 void cld_ops_forget(struct cld_session *s);
+
+/*
+ * The session's state, made at first use. Must hold s->lock. Inline, so
+ * that the key cache and the operation, which ops.c wipes, can reach it
+ * without calling up into ops.c.
+ */
+static inline struct cld_ops *cld_ops_get(struct cld_session *s)
+{
+	lockdep_assert_held(&s->lock);
+	if (!s->ops) {
+		s->ops = kzalloc(sizeof(*s->ops), GFP_KERNEL);
+		if (s->ops)
+			cld_keycache_init(&s->ops->keys);
+	}
+	return s->ops;
+}
 
 #endif /* _CLD_OPS_H */
