@@ -5,7 +5,8 @@
 # make tests) reads docs/netlink/clonedev.yaml and must agree with the
 # module on every command, attribute, enum and error: HSM information, slot
 # do and dump (the same slots as 'clonectl slot list'), partition create and
-# delete with their notifications, and requests the policies reject. Runs as
+# delete, requests the policies and handlers reject, and (through the CLI's
+# library) the notifications on "events". Runs as
 # root in the VM with clonedev.ko loaded and the store's key in root's
 # keyring.
 set -u
@@ -144,7 +145,7 @@ expect_nlerr "slot-get without slot-id" "Invalid argument" \
 	"missing attribute CLONEDEV_A_SLOT_ID (the slot number)" -- --do slot-get
 expect_nlerr "slot-get of a slot no partition has" "No such device" \
 	"no partition has this slot number" -- --do slot-get --json '{"slot-id": 4000}'
-expect_nlerr "partition-create with an auth out of range" "Invalid argument" \
+expect_nlerr "partition-create with an auth out of range" "Numerical result out of range" \
 	"integer out of range" -- \
 	--do partition-create --json '{"slot-label": "ynl-c", "slot-auth": 3}'
 expect_nlerr "partition-create with a label taken" "File exists" \
@@ -166,19 +167,42 @@ tap_result $? "the rejected requests changed no slot"
 
 # ---- notifications on "events" ----
 
-run ynl --subscribe events --do partition-create --json '{"slot-label": "ynl-c"}'
-slot_c=$(out | head -n 1 | jq_py 'd["slot-id"]' 2>/dev/null)
+# The CLI's own --subscribe reads notifications on the socket it sends the
+# request on, which the 6.12 YNL library does not support mid-request: one
+# YNL family object (the CLI's library) listens, another sends. Prints the
+# reply's slot-id, then the notifications as (name, attributes) pairs.
+ynl_ntf()
+{
+	python3 - "$cli" "$spec" "$@" <<'EOF'
+import json, os, sys
+sys.path.insert(0, os.path.dirname(sys.argv[1]))
+from lib import YnlFamily
+spec, op, attrs = sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
+listener = YnlFamily(spec, '')
+listener.ntf_subscribe('events')
+reply = YnlFamily(spec, '').do(op, attrs)
+print(reply["slot-id"] if reply else None)
+listener.check_ntf()
+print([(n["name"], n["msg"]) for n in listener.async_msg_queue])
+EOF
+}
+
+run ynl_ntf partition-create '{"slot-label": "ynl-c"}'
+slot_c=$(out | head -n 1)
 [ "$RC" -eq 0 ] &&
-	[ "$(out | tail -n 1 | jq_py '[(n["name"], n["msg"]["slot-id"], n["msg"]["slot-label"]) for n in d]')" = \
+	[ "$(out | tail -n 1 | python3 -c 'import ast,sys; print([(n, a["slot-id"], a["slot-label"]) for n, a in ast.literal_eval(sys.stdin.read())])')" = \
 	  "[('slot-created-ntf', ${slot_c:-x}, 'ynl-c')]" ]
-tap_result $? "partition-create notifies slot-created-ntf with the new slot on events"
+ok=$?
+[ $ok -eq 0 ] || { out; err; } | tap_diag
+tap_result $ok "partition-create notifies slot-created-ntf with the new slot on events"
 
 for s in ${slot_a:-} ${slot_b:-} ${slot_c:-}; do
-	run ynl --subscribe events --do partition-delete --json "{\"slot-id\": $s}"
+	run ynl_ntf partition-delete "{\"slot-id\": $s}"
 	[ "$RC" -eq 0 ] &&
-		[ "$(out | tail -n 1 | jq_py '[(n["name"], n["msg"]) for n in d]')" = \
-		  "[('slot-deleted-ntf', {'slot-id': $s})]" ]
-	tap_result $? "partition-delete of slot $s notifies slot-deleted-ntf"
+		[ "$(out)" = "$(printf "None\n[('slot-deleted-ntf', {'slot-id': %s})]" "$s")" ]
+	ok=$?
+	[ $ok -eq 0 ] || { out; err; } | tap_diag
+	tap_result $ok "partition-delete of slot $s notifies slot-deleted-ntf"
 done
 
 run ynl --dump slot-get
