@@ -364,7 +364,8 @@ FIXTURE(crypto)
 	unsigned char in[BUF], out[BUF], out2[BUF];
 };
 
-FIXTURE_SETUP(crypto)
+static void open_crypto(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(crypto) *self)
 {
 	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
 	delete_all_partitions(_metadata, self->nl);
@@ -375,7 +376,8 @@ FIXTURE_SETUP(crypto)
  * Runs once even if an ASSERT in it fails (that would run it again), and
  * says which partition would not go.
  */
-FIXTURE_TEARDOWN(crypto)
+static void close_crypto(struct __test_metadata *_metadata,
+			    FIXTURE_DATA(crypto) *self)
 {
 	struct clonedev_slot *slots = NULL;
 	int i, n, ret;
@@ -396,6 +398,33 @@ FIXTURE_TEARDOWN(crypto)
 	clonedev_nl_close(self->nl);
 	self->nl = NULL;
 }
+
+FIXTURE_SETUP(crypto)
+{
+	open_crypto(_metadata, self);
+}
+
+FIXTURE_TEARDOWN(crypto)
+{
+	close_crypto(_metadata, self);
+}
+
+/*
+ * A test that repeats per mechanism runs on a fixture of its own with a
+ * variant per mechanism, set up as the crypto fixture is.
+ */
+#define MECH_FIXTURE(name)						\
+	FIXTURE(name) {							\
+		FIXTURE_DATA(crypto) c;					\
+	};								\
+	FIXTURE_SETUP(name)						\
+	{								\
+		open_crypto(_metadata, &self->c);			\
+	}								\
+	FIXTURE_TEARDOWN(name)						\
+	{								\
+		close_crypto(_metadata, &self->c);			\
+	}
 
 /* ---- known answers ---- */
 
@@ -549,7 +578,7 @@ TEST_F(crypto, ctr_known_answers)
 	}
 }
 
-static void mac_known_answers(struct __test_metadata *_metadata,
+static void check_mac_vectors(struct __test_metadata *_metadata,
 			      struct clonedev *cd, unsigned int mech,
 			      unsigned int type,
 			      const struct mac_vector *vec, unsigned int n)
@@ -575,18 +604,36 @@ static void mac_known_answers(struct __test_metadata *_metadata,
 	}
 }
 
-TEST_F(crypto, cmac_known_answers)
-{
-	mac_known_answers(_metadata, self->cd, CLONEDEV_MECH_AES_CMAC,
-			  CLONEDEV_KEY_AES, cmac_vectors,
-			  ARRAY_SIZE(cmac_vectors));
-}
+MECH_FIXTURE(mac);
 
-TEST_F(crypto, hmac_known_answers)
+FIXTURE_VARIANT(mac)
 {
-	mac_known_answers(_metadata, self->cd, CLONEDEV_MECH_HMAC,
-			  CLONEDEV_KEY_GENERIC_SECRET, hmac_vectors,
-			  ARRAY_SIZE(hmac_vectors));
+	unsigned int mech;
+	unsigned int key_type;
+	const struct mac_vector *vectors;
+	unsigned int count;
+};
+
+FIXTURE_VARIANT_ADD(mac, cmac)
+{
+	.mech = CLONEDEV_MECH_AES_CMAC,
+	.key_type = CLONEDEV_KEY_AES,
+	.vectors = cmac_vectors,
+	.count = ARRAY_SIZE(cmac_vectors),
+};
+
+FIXTURE_VARIANT_ADD(mac, hmac)
+{
+	.mech = CLONEDEV_MECH_HMAC,
+	.key_type = CLONEDEV_KEY_GENERIC_SECRET,
+	.vectors = hmac_vectors,
+	.count = ARRAY_SIZE(hmac_vectors),
+};
+
+TEST_F(mac, known_answers)
+{
+	check_mac_vectors(_metadata, self->c.cd, variant->mech,
+			  variant->key_type, variant->vectors, variant->count);
 }
 
 TEST_F(crypto, hmac_with_aes_key)
@@ -964,20 +1011,40 @@ static void multipart_cipher(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, memcmp(self->in, self->out2, len));
 }
 
-TEST_F(crypto, multipart_gcm)
-{
-	multipart_cipher(_metadata, self, CLONEDEV_MECH_AES_GCM, 1000);
-}
+MECH_FIXTURE(multipart);
 
-TEST_F(crypto, multipart_cbc)
+/* Message lengths: a part block (and for CBC also whole blocks). */
+FIXTURE_VARIANT(multipart)
 {
-	multipart_cipher(_metadata, self, CLONEDEV_MECH_AES_CBC_PAD, 1000);
-	multipart_cipher(_metadata, self, CLONEDEV_MECH_AES_CBC_PAD, 1024);
-}
+	unsigned int mech;
+	unsigned int len[2];
+};
 
-TEST_F(crypto, multipart_ctr)
+FIXTURE_VARIANT_ADD(multipart, gcm)
 {
-	multipart_cipher(_metadata, self, CLONEDEV_MECH_AES_CTR, 1001);
+	.mech = CLONEDEV_MECH_AES_GCM,
+	.len = { 1000 },
+};
+
+FIXTURE_VARIANT_ADD(multipart, cbc)
+{
+	.mech = CLONEDEV_MECH_AES_CBC_PAD,
+	.len = { 1000, 1024 },
+};
+
+FIXTURE_VARIANT_ADD(multipart, ctr)
+{
+	.mech = CLONEDEV_MECH_AES_CTR,
+	.len = { 1001 },
+};
+
+TEST_F(multipart, parts_match_one_call)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(variant->len) && variant->len[i]; i++)
+		multipart_cipher(_metadata, &self->c, variant->mech,
+				 variant->len[i]);
 }
 
 TEST_F(crypto, multipart_hmac_cmac)
