@@ -426,7 +426,7 @@ TEST_F(clone, selected_handles_only)
 	EXPECT_EQ(2, count_objects(self->dst));
 	/* A handle that does not exist: nothing starts. */
 	EXPECT_NERR(ENOENT, clonedev_clone(self->src, self->dst, bad, 2,
-						NULL, &res));
+					   NULL, &res));
 	EXPECT_EQ(2, count_objects(self->dst));
 }
 
@@ -789,7 +789,7 @@ TEST_F(clone, a_target_logout_ends_the_clone)
 	EXPECT_EQ(CLONEDEV_CLONE_E_ROLE, s.error);
 	/* An abort with nothing running. */
 	EXPECT_NERR(EINVAL, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT,
-					  NULL, 0, a));
+				     NULL, 0, a));
 }
 
 TEST_F(clone, a_source_names_at_most_handles_max)
@@ -839,7 +839,7 @@ TEST_F(clone, abort_writes_its_error_only_where_it_fits)
 	EXPECT_EQ(0xa5, small[0]);
 	EXPECT_EQ(0xa5, small[42]);
 	EXPECT_NERR(EINVAL, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT,
-					  NULL, 0, a));
+				     NULL, 0, a));
 	/* With room, the ERROR (aborted) is written. */
 	ASSERT_EQ(0, clone_op(self->src, &s, CLONEDEV_CLONE_SOURCE, NULL, 0,
 			      a));

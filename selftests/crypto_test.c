@@ -600,7 +600,7 @@ static void check_mac_vectors(struct __test_metadata *_metadata,
 				    maclen)) TH_LOG("vector %u", i);
 		mac[maclen - 1] ^= 1;
 		EXPECT_NERR(EBADMSG, verify(cd, mech, h, v->hash, msg, mlen,
-					   mac, maclen)) TH_LOG("vector %u", i);
+					    mac, maclen)) TH_LOG("vector %u", i);
 	}
 }
 
@@ -649,8 +649,8 @@ TEST_F(crypto, hmac_with_aes_key)
 					    CLONEDEV_KEY_GENERIC_SECRET, 0,
 					    "g", NULL, 0, key, 32, &g));
 	EXPECT_NERR(EMSGSIZE, sign(self->cd, CLONEDEV_MECH_HMAC, h,
-				  CLONEDEV_HASH_SHA384, "abc", 3, mac,
-				  sizeof(mac), &len));
+				   CLONEDEV_HASH_SHA384, "abc", 3, mac,
+				   sizeof(mac), &len));
 	EXPECT_EQ(48, len);
 	ASSERT_EQ(0, sign(self->cd, CLONEDEV_MECH_HMAC, h,
 			  CLONEDEV_HASH_SHA256, "abc", 3, mac, sizeof(mac),
@@ -705,10 +705,10 @@ TEST_F_TIMEOUT(crypto, ecdsa_verify_known_answers, CRYPTO_TEST_TIMEOUT)
 		EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
 				    CLONEDEV_HASH_NONE, digest, dlen, sig, slen));
 		EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
-					   v->hash, "samplf", 6, sig, slen));
+					    v->hash, "samplf", 6, sig, slen));
 		sig[slen / 2] ^= 0x80;	/* s */
 		EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
-					   v->hash, "sample", 6, sig, slen));
+					    v->hash, "sample", 6, sig, slen));
 	}
 }
 
@@ -741,7 +741,7 @@ TEST_F_TIMEOUT(crypto, ecdsa_sign_then_verify, CRYPTO_TEST_TIMEOUT)
 		EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_ECDSA, h, v->hash,
 				    "sample", 6, sig2, len2));
 		EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
-					   v->hash, "sample!", 7, sig2, len2));
+					    v->hash, "sample!", 7, sig2, len2));
 	}
 
 	/* A generated pair: the private half signs, the public verifies. */
@@ -752,7 +752,7 @@ TEST_F_TIMEOUT(crypto, ecdsa_sign_then_verify, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_ECDSA, pub,
 			    CLONEDEV_HASH_SHA512, "msg", 3, sig, len));
 	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, pub,
-				   CLONEDEV_HASH_SHA384, "msg", 3, sig, len));
+				    CLONEDEV_HASH_SHA384, "msg", 3, sig, len));
 }
 
 TEST_F_TIMEOUT(crypto, rsa_pkcs1_known_answer, CRYPTO_TEST_TIMEOUT)
@@ -771,10 +771,10 @@ TEST_F_TIMEOUT(crypto, rsa_pkcs1_known_answer, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
 			    CLONEDEV_HASH_SHA256, msg, mlen, sig, slen));
 	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
-				   CLONEDEV_HASH_SHA384, msg, mlen, sig, slen));
+				    CLONEDEV_HASH_SHA384, msg, mlen, sig, slen));
 	sig[10] ^= 4;
 	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
-				   CLONEDEV_HASH_SHA256, msg, mlen, sig, slen));
+				    CLONEDEV_HASH_SHA256, msg, mlen, sig, slen));
 }
 
 TEST_F_TIMEOUT(crypto, rsa_pss_known_answer, CRYPTO_TEST_TIMEOUT)
@@ -859,7 +859,7 @@ TEST_F_TIMEOUT(crypto, ecdh_known_answers, CRYPTO_TEST_TIMEOUT)
 		if (!v->valid) {
 			n = count_objects(self->cd);
 			EXPECT_NERR(EINVAL, derive(self->cd, h, peer, plen,
-						  CLONEDEV_KEY_AES, 256, 0, &aes))
+						   CLONEDEV_KEY_AES, 256, 0, &aes))
 				TH_LOG("vector %u: a point off the curve", i);
 			EXPECT_EQ(n, count_objects(self->cd));
 			continue;
@@ -1079,8 +1079,8 @@ TEST_F(crypto, multipart_hmac_cmac)
 					 &parts));
 		self->out[0] ^= 1;
 		EXPECT_NERR(EBADMSG, crypt_parts(self->cd, &c, self->in, 999,
-						self->out2, sizeof(self->out2),
-						&parts));
+						 self->out2, sizeof(self->out2),
+						 &parts));
 	}
 }
 
@@ -1109,7 +1109,7 @@ TEST_F_TIMEOUT(crypto, multipart_ecdsa, CRYPTO_TEST_TIMEOUT)
 				 sizeof(self->out), &parts));
 	self->in[500] ^= 1;
 	EXPECT_NERR(EBADMSG, crypt_parts(self->cd, &c, self->in, 777,
-					self->out, sizeof(self->out), &parts));
+					 self->out, sizeof(self->out), &parts));
 }
 
 TEST_F(crypto, update_without_init)
@@ -1235,8 +1235,8 @@ TEST_F(crypto, gcm_bad_tag)
 		EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
 		memset(self->out, CANARY, sizeof(self->out));
 		EXPECT_NERR(EBADMSG, crypt_parts(self->cd, &c, self->out2, clen,
-						self->out, sizeof(self->out),
-						&len)) TH_LOG("case %u", n);
+						 self->out, sizeof(self->out),
+						 &len)) TH_LOG("case %u", n);
 		EXPECT_TRUE(all_canary(self->out, sizeof(self->out)))
 			TH_LOG("case %u: plaintext before the tag checked", n);
 		*p ^= 0x10;
@@ -1268,11 +1268,11 @@ TEST_F_TIMEOUT(crypto, bad_mac_and_signature, CRYPTO_TEST_TIMEOUT)
 		EXPECT_EQ(0, verify(self->cd, m[i].mech, k, m[i].hash, "data",
 				    4, self->out, len)) TH_LOG("mech %u", m[i].mech);
 		EXPECT_NERR(EBADMSG, verify(self->cd, m[i].mech, k, m[i].hash,
-					   "Data", 4, self->out, len))
+					    "Data", 4, self->out, len))
 			TH_LOG("mech %u: another message", m[i].mech);
 		self->out[len / 2] ^= 2;
 		EXPECT_NERR(EBADMSG, verify(self->cd, m[i].mech, k, m[i].hash,
-					   "data", 4, self->out, len))
+					    "data", 4, self->out, len))
 			TH_LOG("mech %u: a changed signature", m[i].mech);
 	}
 }
@@ -1303,21 +1303,21 @@ TEST_F(crypto, wrong_usage)
 	crypt_io(&c, NULL, 0, NULL, 0);
 	EXPECT_NERR(EPERM, do_crypt(self->cd, &c));
 	EXPECT_NERR(EPERM, sign(self->cd, CLONEDEV_MECH_AES_CMAC, enc, 0, "a", 1,
-			       self->out, sizeof(self->out), &len));
+				self->out, sizeof(self->out), &len));
 	EXPECT_NERR(EPERM, verify(self->cd, CLONEDEV_MECH_AES_CMAC, enc, 0, "a",
-				 1, self->out, 16));
+				  1, self->out, 16));
 	EXPECT_NERR(EPERM, verify(self->cd, CLONEDEV_MECH_ECDSA, sig,
-				 CLONEDEV_HASH_SHA256, "a", 1, self->out, 64));
+				  CLONEDEV_HASH_SHA256, "a", 1, self->out, 64));
 
 	n = count_objects(self->cd);
 	/* enc may not wrap, nor unwrap; sig may not derive. */
 	EXPECT_NERR(EPERM, wrap(self->cd, enc, ext, wrapped, sizeof(wrapped),
-			       &len));
+				&len));
 	ASSERT_EQ(0, wrap(self->cd, ext, enc, wrapped, sizeof(wrapped), &len));
 	EXPECT_NERR(EPERM, unwrap(self->cd, enc, CLONEDEV_KEY_AES, 0, wrapped,
-				 len, &h));
+				  len, &h));
 	EXPECT_NERR(EPERM, derive(self->cd, sig, peer, plen, CLONEDEV_KEY_AES,
-				 128, 0, &h));
+				  128, 0, &h));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 
@@ -1335,7 +1335,7 @@ TEST_F_TIMEOUT(crypto, rsa_wrong_usage, CRYPTO_TEST_TIMEOUT)
 	crypt_io(&c, ct, clen, self->out, sizeof(self->out));
 	EXPECT_NERR(EPERM, do_crypt(self->cd, &c));
 	EXPECT_NERR(EPERM, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
-				 CLONEDEV_HASH_SHA256, "a", 1, ct, clen));
+				  CLONEDEV_HASH_SHA256, "a", 1, ct, clen));
 }
 
 TEST_F(crypto, not_logged_in)
@@ -1365,11 +1365,11 @@ TEST_F(crypto, not_logged_in)
 	c.part = CLONEDEV_PART_ALL;
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	EXPECT_NERR(EACCES, derive(anon, ec, peer, plen, CLONEDEV_KEY_AES, 128,
-				  0, &h));
+				   0, &h));
 	EXPECT_NERR(EACCES, wrap(anon, kek, aes, self->out, sizeof(self->out),
-				&h));
+				 &h));
 	EXPECT_NERR(EACCES, unwrap(anon, kek, CLONEDEV_KEY_AES, 0, self->out2,
-				  len, &h));
+				   len, &h));
 	EXPECT_NERR(EACCES, random_bytes(anon, self->out, 16));
 
 	/* Logged out again: the same. */
@@ -1415,11 +1415,11 @@ TEST_F_TIMEOUT(crypto, cu_uses_keys_but_no_key_management,
 	EXPECT_EQ(0, random_bytes(cu, self->out, 16));
 
 	EXPECT_NERR(EACCES, derive(cu, ec, peer, plen, CLONEDEV_KEY_AES, 128, 0,
-				  &h));
+				   &h));
 	EXPECT_NERR(EACCES, wrap(cu, kek, aes, self->out, sizeof(self->out),
-				&h));
+				 &h));
 	EXPECT_NERR(EACCES, unwrap(cu, kek, CLONEDEV_KEY_AES, 0, self->out2,
-				  len, &h));
+				   len, &h));
 	clonedev_close(cu);
 	EXPECT_EQ(n, count_objects(self->cd));
 }
@@ -1439,9 +1439,9 @@ TEST_F(crypto, wrap_forbidden_by_policy_5)
 		       CLONEDEV_OBJ_EXTRACTABLE);
 	memset(self->out, CANARY, sizeof(self->out));
 	EXPECT_NERR(EPERM, wrap(self->cd, kek, aes, self->out,
-			       sizeof(self->out), &len));
+				sizeof(self->out), &len));
 	EXPECT_NERR(EPERM, wrap(self->cd, kek, gen, self->out,
-			       sizeof(self->out), &len));
+				sizeof(self->out), &len));
 	EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
 
 	/* Back on, the same keys wrap. */
@@ -1467,7 +1467,7 @@ TEST_F_TIMEOUT(crypto, wrap_private_key_forbidden_by_policy_1,
 			   CLONEDEV_USAGE_EC | CLONEDEV_OBJ_EXTRACTABLE, NULL);
 	memset(self->out, CANARY, sizeof(self->out));
 	EXPECT_NERR(EPERM, wrap(self->cd, kek, ec, self->out, sizeof(self->out),
-			       &len));
+				&len));
 	EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
 
 	/* Turning it on destroys every object; new keys then wrap. */
@@ -1489,7 +1489,7 @@ TEST_F(crypto, wrap_not_extractable)
 	n = count_objects(self->cd);
 	memset(self->out, CANARY, sizeof(self->out));
 	EXPECT_NERR(EPERM, wrap(self->cd, kek, aes, self->out,
-			       sizeof(self->out), &len));
+				sizeof(self->out), &len));
 	EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
@@ -1570,16 +1570,16 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	EXPECT_NERR(EMSGSIZE, do_crypt(self->cd, &c));
 	EXPECT_EQ(48, c.out_len);
 	EXPECT_NERR(EMSGSIZE, sign(self->cd, CLONEDEV_MECH_HMAC, gen,
-				  CLONEDEV_HASH_SHA512, "a", 1, self->out, 63,
-				  &len));
+				   CLONEDEV_HASH_SHA512, "a", 1, self->out, 63,
+				   &len));
 	EXPECT_EQ(64, len);
 	EXPECT_NERR(EMSGSIZE, sign(self->cd, CLONEDEV_MECH_ECDSA, ec,
-				  CLONEDEV_HASH_SHA256, "a", 1, self->out, 63,
-				  &len));
+				   CLONEDEV_HASH_SHA256, "a", 1, self->out, 63,
+				   &len));
 	EXPECT_EQ(64, len);
 	EXPECT_NERR(EMSGSIZE, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, rsa,
-				  CLONEDEV_HASH_SHA256, "a", 1, self->out, 255,
-				  &len));
+				   CLONEDEV_HASH_SHA256, "a", 1, self->out, 255,
+				   &len));
 	EXPECT_EQ(256, len);
 
 	/* An UPDATE without room consumes nothing: again with room, it goes on. */
@@ -1665,43 +1665,43 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	ASSERT_EQ(0, wrap(self->cd, kek, aes, self->out2, sizeof(self->out2),
 			  &len));
 	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-				  self->out2, 8, &h));
+				   self->out2, 8, &h));
 	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-				  self->out2, 36, &h));
+				   self->out2, 36, &h));
 	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-				  self->out2, CLONEDEV_WRAPPED_MAX + 8, &h));
+				   self->out2, CLONEDEV_WRAPPED_MAX + 8, &h));
 	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_NONE, 0,
-				  self->out2, len, &h));
+				   self->out2, len, &h));
 	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, 99, 0, self->out2, len, &h));
 	/* A 32-byte value is no EC P-384 scalar. */
 	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_EC_P384, 0,
-				  self->out2, len, &h));
+				   self->out2, len, &h));
 
 	/* Derive: sizes, types, the point. */
 	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
-				  100, 0, &h));
+				   100, 0, &h));
 	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen,
-				  CLONEDEV_KEY_GENERIC_SECRET, 264, 0, &h));
+				   CLONEDEV_KEY_GENERIC_SECRET, 264, 0, &h));
 	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen,
-				  CLONEDEV_KEY_GENERIC_SECRET, 12, 0, &h));
+				   CLONEDEV_KEY_GENERIC_SECRET, 12, 0, &h));
 	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_RSA,
-				  2048, 0, &h));
+				   2048, 0, &h));
 	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen - 1,
-				  CLONEDEV_KEY_AES, 128, 0, &h));
+				   CLONEDEV_KEY_AES, 128, 0, &h));
 	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen + 32,
-				  CLONEDEV_KEY_AES, 128, 0, &h));
+				   CLONEDEV_KEY_AES, 128, 0, &h));
 	peer[0] = 0x02;
 	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
-				  128, 0, &h));
+				   128, 0, &h));
 	peer[0] = 0x04;
 	peer[10] ^= 1;
 	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
-				  128, 0, &h));
+				   128, 0, &h));
 
 	/* Random: 1 to CLONEDEV_RANDOM_MAX. */
 	EXPECT_NERR(EINVAL, random_bytes(self->cd, self->out, 0));
 	EXPECT_NERR(EINVAL, random_bytes(self->cd, self->out,
-					CLONEDEV_RANDOM_MAX + 1));
+					 CLONEDEV_RANDOM_MAX + 1));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 
@@ -1841,20 +1841,20 @@ TEST_F_TIMEOUT(crypto, mechanism_not_for_key, CRYPTO_TEST_TIMEOUT)
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &c));
 	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_ECDSA, aes,
-				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
-				    sizeof(self->out), &len));
+				     CLONEDEV_HASH_SHA256, "a", 1, self->out,
+				     sizeof(self->out), &len));
 	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_HMAC, ec,
-				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
-				    sizeof(self->out), &len));
+				     CLONEDEV_HASH_SHA256, "a", 1, self->out,
+				     sizeof(self->out), &len));
 	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_AES_CMAC, gen, 0,
-				    "a", 1, self->out, sizeof(self->out),
-				    &len));
+				     "a", 1, self->out, sizeof(self->out),
+				     &len));
 	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, ec,
-				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
-				    sizeof(self->out), &len));
+				     CLONEDEV_HASH_SHA256, "a", 1, self->out,
+				     sizeof(self->out), &len));
 	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_ECDSA, rsa,
-				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
-				    sizeof(self->out), &len));
+				     CLONEDEV_HASH_SHA256, "a", 1, self->out,
+				     sizeof(self->out), &len));
 	/* An operation the mechanism does not have (all else right). */
 	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_AES_GCM, aes, 0);
 	crypt_iv(&c, iv, 12);
@@ -1882,7 +1882,7 @@ TEST_F_TIMEOUT(crypto, mechanism_not_for_key, CRYPTO_TEST_TIMEOUT)
 
 	/* Derive from an AES key, or by another mechanism. */
 	EXPECT_NERR(EOPNOTSUPP, derive(self->cd, aes, peer, plen,
-				      CLONEDEV_KEY_AES, 128, 0, &h));
+				       CLONEDEV_KEY_AES, 128, 0, &h));
 	derive_setup(&d, ec, peer, plen, CLONEDEV_KEY_AES, 128, 0);
 	d.mech = CLONEDEV_MECH_AES_GCM;
 	EXPECT_NERR(EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &d));
@@ -1903,7 +1903,7 @@ TEST_F_TIMEOUT(crypto, mechanism_not_for_key, CRYPTO_TEST_TIMEOUT)
 				      256, CLONEDEV_OBJ_WRAP, "w", NULL, 0,
 				      &wrapgen)) {
 		EXPECT_NERR(EOPNOTSUPP, wrap(self->cd, wrapgen, aes, self->out,
-					    sizeof(self->out), &len));
+					     sizeof(self->out), &len));
 		ASSERT_EQ(0, clonedev_object_destroy(self->cd, wrapgen));
 	}
 	ASSERT_EQ(0, wrap(self->cd, aes, gen, self->out2, sizeof(self->out2),
@@ -1934,13 +1934,13 @@ TEST_F(crypto, unknown_handle)
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	EXPECT_NERR(ENOENT, do_crypt(self->cd, &c));
 	EXPECT_NERR(ENOENT, wrap(self->cd, kek, aes + 1000, self->out,
-				sizeof(self->out), &len));
+				 sizeof(self->out), &len));
 	EXPECT_NERR(ENOENT, wrap(self->cd, aes + 1000, aes, self->out,
-				sizeof(self->out), &len));
+				 sizeof(self->out), &len));
 	EXPECT_NERR(ENOENT, unwrap(self->cd, aes + 1000, CLONEDEV_KEY_AES, 0,
-				  self->out2, 24, &h));
+				   self->out2, 24, &h));
 	EXPECT_NERR(ENOENT, derive(self->cd, aes + 1000, peer, plen,
-				  CLONEDEV_KEY_AES, 128, 0, &h));
+				   CLONEDEV_KEY_AES, 128, 0, &h));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 
@@ -2052,7 +2052,7 @@ TEST_F_TIMEOUT(crypto, wrap_unwrap_round_trip, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(0, memcmp(self->in, self->out2, 64));
 	/* Only the usage it was given. */
 	EXPECT_NERR(EPERM, gcm(self->cd, CLONEDEV_CRYPT_ENCRYPT, u, 7, self->in,
-			      64, self->out, sizeof(self->out), &len));
+			       64, self->out, sizeof(self->out), &len));
 }
 
 TEST_F(crypto, unwrap_tampered)
@@ -2070,15 +2070,15 @@ TEST_F(crypto, unwrap_tampered)
 		memcpy(self->out, self->out2, len);
 		self->out[i] ^= 0x40;
 		EXPECT_NERR(EBADMSG, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-					   self->out, len, &h)) TH_LOG("byte %u", i);
+					    self->out, len, &h)) TH_LOG("byte %u", i);
 	}
 	/* Cut short by a block; or under another key. */
 	EXPECT_NERR(EBADMSG, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-				   self->out2, len - 8, &h));
+				    self->out2, len - 8, &h));
 	h = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 128, 0);
 	n++;
 	EXPECT_NERR(EBADMSG, unwrap(self->cd, h, CLONEDEV_KEY_AES, 0,
-				   self->out2, len, &h));
+				    self->out2, len, &h));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 

@@ -120,7 +120,7 @@ TEST_F(dom, three_at_most_unique_labels)
 	labels(self->cd, l);
 	EXPECT_STREQ("three,dom,two", l);
 	EXPECT_NERR(ENOSPC, clonedev_domain_add(self->cd, "four", "s4",
-						     0));
+						0));
 	labels(self->cd, l);
 	EXPECT_STREQ("three,dom,two", l);
 }
@@ -134,12 +134,12 @@ TEST_F(dom, add_rejections)
 	memset(secret, 'x', sizeof(secret));
 	secret[129] = '\0';
 	EXPECT_NERR(EINVAL, clonedev_domain_add(self->cd, "long",
-						     secret, 0));
+						secret, 0));
 	secret[128] = '\0';
 	ASSERT_EQ(0, clonedev_domain_add(self->cd, "long", secret, 0));
 	EXPECT_NERR(EINVAL, clonedev_domain_add(self->cd, "", "s", 0));
 	EXPECT_NERR(EINVAL, clonedev_domain_add(self->cd, "empty", "",
-						     0));
+						0));
 	strcpy(a.label, "flags");
 	a.secret = (uintptr_t)"s";
 	a.secret_len = 1;
@@ -193,11 +193,11 @@ TEST_F(dom, change_label_and_primary)
 	labels(self->cd, l);
 	EXPECT_STREQ("first,second", l);
 	EXPECT_NERR(EEXIST, clonedev_domain_change(self->cd, "first",
-							"second", 0));
+						   "second", 0));
 	EXPECT_NERR(ENOENT, clonedev_domain_change(self->cd, "none",
-							"x", 0));
+						   "x", 0));
 	EXPECT_NERR(EINVAL, clonedev_domain_change(self->cd, "first",
-							NULL, 0));
+						   NULL, 0));
 	labels(self->cd, l);
 	EXPECT_STREQ("first,second", l);
 }
@@ -211,7 +211,7 @@ TEST_F(dom, po_only)
 	EXPECT_NERR(EACCES, clonedev_domain_add(self->cd, "x", "s", 0));
 	EXPECT_NERR(EACCES, clonedev_domain_delete(self->cd, "dom"));
 	EXPECT_NERR(EACCES, clonedev_domain_change(self->cd, "dom", "x",
-							0));
+						   0));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	EXPECT_NERR(EACCES, clonedev_domain_list(self->cd, &l));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, TEST_PO));

@@ -281,7 +281,7 @@ TEST_F(nl, slot_get_missing_attr)
 
 	ASSERT_NE(NULL, msg);
 	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+						 NULL));
 	EXPECT_STREQ("missing attribute CLONEDEV_A_SLOT_ID (the slot number)",
 		     clonedev_nl_error(self->nl, &missing));
 	EXPECT_EQ(CLONEDEV_A_SLOT_ID, missing);
@@ -294,7 +294,7 @@ TEST_F(nl, slot_get_bad_length)
 	ASSERT_NE(NULL, msg);
 	ASSERT_EQ(0, nla_put_u8(msg, CLONEDEV_A_SLOT_ID, 1));
 	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+						 NULL));
 	EXPECT_STREQ("invalid attribute length",
 		     clonedev_nl_error(self->nl, NULL));
 }
@@ -306,14 +306,14 @@ TEST_F(nl, hsm_get_rejects_attributes)
 	ASSERT_NE(NULL, msg);
 	ASSERT_EQ(0, nla_put_u32(msg, CLONEDEV_A_SLOT_ID, 1));
 	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+						 NULL));
 	EXPECT_NE(0, strlen(clonedev_nl_error(self->nl, NULL)));
 
 	msg = clonedev_nl_msg(self->nl, CLONEDEV_CMD_HSM_GET, 0);
 	ASSERT_NE(NULL, msg);
 	ASSERT_EQ(0, nla_put_u32(msg, 200, 1));
 	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+						 NULL));
 	EXPECT_STREQ("Unknown attribute type",
 		     clonedev_nl_error(self->nl, NULL));
 }
@@ -324,7 +324,7 @@ TEST_F(nl, unknown_command)
 
 	ASSERT_NE(NULL, msg);
 	EXPECT_NERR(EOPNOTSUPP, clonedev_nl_transact(self->nl, msg, NULL,
-							  NULL));
+						     NULL));
 }
 
 TEST_F(nl, dump_after_error_still_works)

@@ -360,7 +360,7 @@ TEST_F(key, find)
 				   CLONEDEV_IOCTL_OBJECT_FIND, &f));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	EXPECT_NERR(EACCES, clonedev_object_find(self->cd, "odd", NULL, 0,
-						      &found));
+						 &found));
 }
 
 TEST_F(key, import_matches_host)
@@ -432,9 +432,9 @@ TEST_F(key, import_rejections)
 
 	/* A 1024-bit RSA key parses but the HSM refuses it. */
 	EXPECT_NERR(EINVAL, import_fixture(self->cd, "rsa1024.pem", 0,
-						&h));
+					   &h));
 	EXPECT_NERR(EINVAL, import_fixture(self->cd, "aes-bad.key",
-						CLONEDEV_KEY_AES, &h));
+					   CLONEDEV_KEY_AES, &h));
 	/* EC scalars 0 and n are out of range; a wrong length too. */
 	memset(d, 0, sizeof(d));
 	EXPECT_NERR(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
@@ -474,7 +474,7 @@ TEST_F(key, import_rejections)
 	/* Only the co imports. */
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
 	EXPECT_NERR(EACCES, import_fixture(self->cd, "aes128.key",
-						CLONEDEV_KEY_AES, &h));
+					   CLONEDEV_KEY_AES, &h));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	EXPECT_NERR(EACCES, import_fixture(self->cd, "ec256.pem", 0, &h));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, TEST_CO));

@@ -194,7 +194,7 @@ TEST_F(obj, data_objects)
 	EXPECT_EQ(5, a.value_len);
 	EXPECT_EQ(0, memcmp(v, "hello", 5));
 	EXPECT_NERR(EMSGSIZE, clonedev_object_get(self->cd, h, &a, v, 2,
-						       &vlen));
+						  &vlen));
 	ASSERT_EQ(0, clonedev_object_create(self->cd, CLONEDEV_OBJ_SENSITIVE,
 					    "secret", NULL, 0, "hidden", 6,
 					    &hs));
@@ -204,7 +204,7 @@ TEST_F(obj, data_objects)
 	EXPECT_EQ(0, vlen);
 	EXPECT_EQ(0, a.value_len);
 	EXPECT_NERR(EINVAL, mk(self->cd, 0, "big", v,
-				    CLONEDEV_DATA_MAX + 1, &h));
+			       CLONEDEV_DATA_MAX + 1, &h));
 }
 
 TEST_F(obj, destroy)
@@ -218,7 +218,7 @@ TEST_F(obj, destroy)
 	EXPECT_EQ(1, count_objects(self->cd));
 	EXPECT_EQ(0, clonedev_object_destroy(self->cd, h));
 	EXPECT_NERR(ENOENT, clonedev_object_get(self->cd, h, &a, NULL, 0,
-						     NULL));
+						NULL));
 	EXPECT_NERR(ENOENT, clonedev_object_destroy(self->cd, h));
 	EXPECT_EQ(0, count_objects(self->cd));
 }

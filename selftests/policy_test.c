@@ -176,10 +176,10 @@ TEST_F(pol, policy_20_sets_the_lockout)
 	ASSERT_EQ(0, set1(self->cd, 20, 3, 0));
 	for (i = 0; i < 3; i++)
 		EXPECT_NERR(EACCES, clonedev_login(self->cd,
-							CLONEDEV_ROLE_CO,
-							"wrong"));
+						   CLONEDEV_ROLE_CO,
+						   "wrong"));
 	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd,
-						     CLONEDEV_ROLE_CO, CO));
+						CLONEDEV_ROLE_CO, CO));
 }
 
 TEST_F(pol, init_resets_policies)

@@ -113,19 +113,19 @@ TEST_F(quorum, wrong_combinations_count)
 
 	/* Two shares are not enough: a wrong secret, a failed login. */
 	EXPECT_NERR(EACCES, login_with(self->cd, CLONEDEV_ROLE_PO,
-					    self->sh, (const int[]){ 1, 2 },
-					    2));
+				       self->sh, (const int[]){ 1, 2 },
+				       2));
 	EXPECT_EQ(1, failures(self->cd, CLONEDEV_ROLE_PO));
 	/* A flipped bit in one share. */
 	bad[1].data[7] ^= 0x10;
 	EXPECT_NERR(EACCES, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO, bad,
-						       3));
+						  CLONEDEV_ROLE_PO, bad,
+						  3));
 	EXPECT_EQ(2, failures(self->cd, CLONEDEV_ROLE_PO));
 	/* The domain's shares are not the po's. */
 	EXPECT_NERR(EACCES, login_with(self->cd, CLONEDEV_ROLE_PO,
-					    self->sh + 5,
-					    (const int[]){ 1, 2, 3 }, 3));
+				       self->sh + 5,
+				       (const int[]){ 1, 2, 3 }, 3));
 	EXPECT_EQ(3, failures(self->cd, CLONEDEV_ROLE_PO));
 	/* The right ones reset the count. */
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
@@ -140,12 +140,12 @@ TEST_F(quorum, malformed_share_sets)
 
 	/* Repeated or zero indexes, none, too many: not counted. */
 	EXPECT_NERR(EINVAL, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO, two,
-						       2));
+						  CLONEDEV_ROLE_PO, two,
+						  2));
 	two[1].index = 0;
 	EXPECT_NERR(EINVAL, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO, two,
-						       2));
+						  CLONEDEV_ROLE_PO, two,
+						  2));
 	l.role = CLONEDEV_ROLE_PO;
 	l.share_count = CLONEDEV_QUORUM_MAX + 1;
 	l.shares = (uintptr_t)self->sh;
@@ -158,7 +158,7 @@ TEST_F(quorum, malformed_share_sets)
 				   CLONEDEV_IOCTL_LOGIN, &l));
 	/* A password to a quorum partition. */
 	EXPECT_NERR(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						"password"));
+					   "password"));
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_PO));
 }
 
@@ -171,8 +171,8 @@ TEST_F(quorum, share_reserved_bytes)
 	/* The right shares, but a reserved byte set: refused, not counted. */
 	three[2].__reserved[6] = 1;
 	EXPECT_NERR(EINVAL, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO,
-						       three, 3));
+						  CLONEDEV_ROLE_PO,
+						  three, 3));
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_PO));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, si.role);
@@ -194,7 +194,7 @@ TEST_F(quorum, quorum_co_and_lockout)
 	ASSERT_EQ(0, clonedev_policy_set(self->cd, &c, 1, 0));
 	/* A password co on a quorum partition is refused. */
 	EXPECT_NERR(EINVAL, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
-						    "pw"));
+					       "pw"));
 	EXPECT_NERR(EINVAL, init_co(self->cd, 3, 2, co));
 	ASSERT_EQ(0, clonedev_role_init_quorum(self->cd, CLONEDEV_ROLE_CO, 2,
 					       3, co));
@@ -204,9 +204,9 @@ TEST_F(quorum, quorum_co_and_lockout)
 	/* Two wrong combinations lock the co (policy 20 = 2). */
 	for (i = 0; i < 2; i++)
 		EXPECT_NERR(EACCES, login_with(self->cd, CLONEDEV_ROLE_CO,
-						    co, (const int[]){ 2 }, 1));
+					       co, (const int[]){ 2 }, 1));
 	EXPECT_NERR(EKEYREVOKED, login_with(self->cd, CLONEDEV_ROLE_CO,
-						 co, (const int[]){ 2, 3 }, 2));
+					    co, (const int[]){ 2, 3 }, 2));
 }
 
 TEST_F(quorum, init_rejections)
@@ -224,10 +224,10 @@ TEST_F(quorum, init_rejections)
 	EXPECT_NERR(EINVAL, init_quorum(self->cd, 0, 3, sh));
 	EXPECT_NERR(EINVAL, init_quorum(self->cd, 4, 3, sh));
 	EXPECT_NERR(EINVAL, init_quorum(self->cd, 2,
-					     CLONEDEV_QUORUM_MAX + 1, sh));
+					CLONEDEV_QUORUM_MAX + 1, sh));
 	/* A password init of a quorum partition. */
 	EXPECT_NERR(EINVAL, clonedev_partition_init(self->cd, NULL, "po",
-							 "d", "dom"));
+						    "d", "dom"));
 	/* Shares that cannot be written: nothing changes. */
 	in.quorum_m = 2;
 	in.quorum_n = 3;
@@ -241,8 +241,8 @@ TEST_F(quorum, init_rejections)
 	setup_partition(_metadata, self->nl, "pw", &pw, &s.slot);
 	ASSERT_EQ(0, clonedev_slot_set(self->cd, s.slot));
 	EXPECT_NERR(EINVAL, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO, sh,
-						       2));
+						  CLONEDEV_ROLE_PO, sh,
+						  2));
 	clonedev_close(pw);
 }
 
@@ -263,19 +263,19 @@ TEST_F(quorum, domain_import_into_password_partition)
 	ASSERT_EQ(0, clonedev_policy_set(pw, &c, 1, 0));
 	/* Too few shares do not give the domain its fingerprint names. */
 	EXPECT_NERR(EBADMSG, clonedev_domain_import(pw, "red", self->fp,
-							 pick, 2, 0));
+						    pick, 2, 0));
 	memcpy(wrong, self->fp, sizeof(wrong));
 	wrong[0] ^= 1;
 	EXPECT_NERR(EBADMSG, clonedev_domain_import(pw, "red", wrong,
-							 pick, 3, 0));
+						    pick, 3, 0));
 	ASSERT_EQ(0, clonedev_domain_list(pw, &b));
 	EXPECT_EQ(1, b.count);
 	ASSERT_EQ(0, clonedev_domain_import(pw, "red-copy", self->fp, pick, 3,
 					    0));
 	/* The same domain again, under any label: refused. */
 	EXPECT_NERR(EALREADY, clonedev_domain_import(pw, "again",
-							  self->fp, pick, 3,
-							  0));
+						     self->fp, pick, 3,
+						     0));
 	ASSERT_EQ(0, clonedev_domain_list(pw, &b));
 	ASSERT_EQ(2, b.count);
 	EXPECT_EQ(CLONEDEV_DOMAIN_QUORUM, b.domains[1].type);
@@ -347,8 +347,8 @@ TEST_F(quorum, activation_rules)
 					       3, co));
 	/* The po sets the co's challenge, the co the cu's. */
 	EXPECT_NERR(EACCES, clonedev_role_challenge(self->cd,
-							 CLONEDEV_ROLE_CU,
-							 "x"));
+						    CLONEDEV_ROLE_CU,
+						    "x"));
 	ASSERT_EQ(0, clonedev_role_challenge(self->cd, CLONEDEV_ROLE_CO,
 					     "chal"));
 	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_CHALLENGE,
@@ -359,7 +359,7 @@ TEST_F(quorum, activation_rules)
 	EXPECT_EQ(0, activated(self->cd));
 	/* The po has no challenge. */
 	EXPECT_NERR(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						"chal"));
+					   "chal"));
 }
 
 TEST_F(quorum, challenge_after_a_share_login)
@@ -371,7 +371,7 @@ TEST_F(quorum, challenge_after_a_share_login)
 	EXPECT_EQ(1, activated(self->cd));
 	/* Nothing cached yet: the challenge alone is not enough. */
 	EXPECT_NERR(EKEYEXPIRED, clonedev_login(self->cd,
-						     CLONEDEV_ROLE_CO, "chal"));
+						CLONEDEV_ROLE_CO, "chal"));
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
 	EXPECT_EQ(CLONEDEV_ROLE_CACHED,
 		  role_flags(self->cd, CLONEDEV_ROLE_CO) &
@@ -381,7 +381,7 @@ TEST_F(quorum, challenge_after_a_share_login)
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	/* A wrong challenge counts as a failed login. */
 	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						"wrong"));
+					   "wrong"));
 	EXPECT_EQ(1, failures(self->cd, CLONEDEV_ROLE_CO));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_CO));
@@ -399,7 +399,7 @@ TEST_F(quorum, deactivation_wipes_the_cache)
 		     CLONEDEV_ROLE_CACHED);
 	EXPECT_EQ(0, activated(self->cd));
 	EXPECT_NERR(EKEYEXPIRED, clonedev_login(self->cd,
-						     CLONEDEV_ROLE_CO, "chal"));
+						CLONEDEV_ROLE_CO, "chal"));
 }
 
 /* Turning policy 22 off deactivates and wipes the cache too. */
@@ -427,7 +427,7 @@ TEST_F(quorum, activation_is_for_quorum_partitions)
 	EXPECT_NERR(EINVAL, clonedev_activation(pw, 1));
 	ASSERT_EQ(0, clonedev_login(pw, CLONEDEV_ROLE_PO, TEST_PO));
 	EXPECT_NERR(EINVAL, clonedev_role_challenge(pw, CLONEDEV_ROLE_CO,
-							 "x"));
+						    "x"));
 	ASSERT_EQ(0, clonedev_logout(pw));
 	EXPECT_NERR(EACCES, clonedev_activation(pw, 1));
 	clonedev_close(pw);
@@ -442,20 +442,20 @@ TEST_F(quorum, changepw_is_refused)
 	activated_co(_metadata, self, co);
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
 	EXPECT_NERR(EOPNOTSUPP, clonedev_role_changepw(self->cd, "chal",
-							    "pw"));
+						       "pw"));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
 	EXPECT_NERR(EOPNOTSUPP, clonedev_role_changepw(self->cd, "chal",
-							    "pw"));
+						       "pw"));
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_CO));
 	/* The shares and the challenge still log in; the new password not. */
 	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						"pw"));
+					   "pw"));
 	EXPECT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
 	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
 				(const int[]){ 1, 2, 3 }, 3));
 	EXPECT_NERR(EOPNOTSUPP, clonedev_role_changepw(self->cd, "x",
-							    "pw"));
+						       "pw"));
 	EXPECT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
 				(const int[]){ 2, 4, 5 }, 3));
 }
@@ -479,9 +479,9 @@ TEST_F(quorum, parallel_wrong_challenges_lock_at_the_limit)
 		  role_flags(self->cd, CLONEDEV_ROLE_CO) &
 		  CLONEDEV_ROLE_LOCKED);
 	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd,
-						     CLONEDEV_ROLE_CO, "chal"));
+						CLONEDEV_ROLE_CO, "chal"));
 	EXPECT_NERR(EKEYREVOKED, login_with(self->cd, CLONEDEV_ROLE_CO,
-						 co, two, 2));
+					    co, two, 2));
 }
 
 TEST_HARNESS_MAIN

@@ -86,9 +86,9 @@ TEST_F(role, slot_set)
 TEST_F(role, init_needs_slot)
 {
 	EXPECT_NERR(ENODEV, clonedev_partition_init(self->cd, NULL, PO,
-							 "d", "dom"));
+						    "d", "dom"));
 	EXPECT_NERR(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						PO));
+					   PO));
 }
 
 TEST_F(role, init_sets_po_and_state)
@@ -149,7 +149,7 @@ TEST_F(role, init_rejections)
 	memset(long_label, 'y', sizeof(long_label));
 	long_label[33] = '\0';
 	EXPECT_NERR(EINVAL, clonedev_partition_init(self->cd, long_label,
-							 PO, "d", "dom"));
+						    PO, "d", "dom"));
 
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_STATE_UNINITIALIZED, si.state);
@@ -181,13 +181,13 @@ TEST_F(role, reinit_needs_po)
 	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, PO, "d", "dom"));
 	/* Initialized: root alone is not enough, the po must be logged in. */
 	EXPECT_NERR(EACCES, clonedev_partition_init(self->cd, NULL, "x",
-							 "d", "dom"));
+						    "d", "dom"));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
 	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, "new-po", "d",
 					     "dom"));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
 	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						PO));
+					   PO));
 	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, "new-po"));
 }
 
@@ -198,7 +198,7 @@ TEST_F(role, login_logout)
 	setup_roles(_metadata, self->cd, self->slot);
 	EXPECT_NERR(EACCES, clonedev_logout(self->cd));
 	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						"wrong"));
+					   "wrong"));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(1, si.roles[CLONEDEV_ROLE_CO].failures);
@@ -219,22 +219,22 @@ TEST_F(role, who_initializes_whom)
 	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
 	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, PO, "d", "dom"));
 	EXPECT_NERR(ENOKEY, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						CO));
+					   CO));
 	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
-						    CO));
+					       CO));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
 	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    CU));
+					       CU));
 	EXPECT_NERR(EINVAL, clonedev_role_init(self->cd, CLONEDEV_ROLE_PO,
-						    PO));
+					       PO));
 	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO, CO));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
-						    "x"));
+					       "x"));
 	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU, CU));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
 	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    "x"));
+					       "x"));
 }
 
 TEST_F(role, changepw)
@@ -245,12 +245,12 @@ TEST_F(role, changepw)
 	EXPECT_NERR(EACCES, clonedev_role_changepw(self->cd, CO, "new"));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	EXPECT_NERR(EACCES, clonedev_role_changepw(self->cd, "bad",
-							"new"));
+						   "new"));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(1, si.roles[CLONEDEV_ROLE_CO].failures);
 	ASSERT_EQ(0, clonedev_role_changepw(self->cd, CO, "co-new"));
 	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						CO));
+					   CO));
 	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "co-new"));
 }
 
@@ -262,12 +262,12 @@ TEST_F(role, co_lockout_locks_co_and_cu)
 	setup_roles(_metadata, self->cd, self->slot);
 	for (i = 0; i < 10; i++)
 		EXPECT_NERR(EACCES, clonedev_login(self->cd,
-							CLONEDEV_ROLE_CO,
-							"wrong"));
+						   CLONEDEV_ROLE_CO,
+						   "wrong"));
 	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						     CO));
+						CO));
 	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CU,
-						     CU));
+						CU));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED,
 		  si.roles[CLONEDEV_ROLE_CO].role_flags);
@@ -291,10 +291,10 @@ TEST_F(role, po_failures_zeroize)
 	setup_roles(_metadata, self->cd, self->slot);
 	for (i = 0; i < 9; i++)
 		EXPECT_NERR(EACCES, clonedev_login(self->cd,
-							CLONEDEV_ROLE_PO,
-							"wrong"));
+						   CLONEDEV_ROLE_PO,
+						   "wrong"));
 	EXPECT_NERR(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						"wrong"));
+					   "wrong"));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, si.state);
 	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_PO].role_flags);
@@ -322,7 +322,7 @@ TEST_F(role, reinit_logs_out_other_sessions)
 	clonedev_close(other);
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
 	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    CU));
+					       CU));
 }
 
 TEST_F(role, deleted_partition)
@@ -335,7 +335,7 @@ TEST_F(role, deleted_partition)
 	EXPECT_NERR(ENODEV, clonedev_session_info(self->cd, &si));
 	EXPECT_NERR(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	EXPECT_NERR(ENODEV, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    CU));
+					       CU));
 }
 
 /* 64 parallel wrong co passwords: exactly the policy's 10 are evaluated. */
@@ -355,7 +355,7 @@ TEST_F(role, parallel_wrong_logins_lock_at_the_limit)
 	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED,
 		  si.roles[CLONEDEV_ROLE_CO].role_flags);
 	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						     CO));
+						CO));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
 }
@@ -432,7 +432,7 @@ TEST_F(role, role_change_logs_out_the_role)
 	EXPECT_EQ(CLONEDEV_ROLE_CO, role_now(self->cd));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(other));
 	EXPECT_NERR(EACCES, clonedev_role_init(other, CLONEDEV_ROLE_CU,
-						    "x"));
+					       "x"));
 	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(cu));
 
 	/* The po's role init of the co ends the co's login, not the cu's. */
@@ -442,7 +442,7 @@ TEST_F(role, role_change_logs_out_the_role)
 	EXPECT_EQ(CLONEDEV_ROLE_PO, role_now(other));
 	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(cu));
 	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    "x"));
+					       "x"));
 	clonedev_close(cu);
 	clonedev_close(other);
 }
@@ -519,7 +519,7 @@ TEST_F(role, changepw_racing_old_password_logins)
 	}
 	EXPECT_LT(0, before);
 	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						CO));
+					   CO));
 	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "co-new"));
 }
 
