@@ -365,7 +365,7 @@ FIXTURE(crypto)
 };
 
 static void open_crypto(struct __test_metadata *_metadata,
-			 FIXTURE_DATA(crypto) *self)
+			struct _test_data_crypto *self)
 {
 	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
 	delete_all_partitions(_metadata, self->nl);
@@ -377,7 +377,7 @@ static void open_crypto(struct __test_metadata *_metadata,
  * says which partition would not go.
  */
 static void close_crypto(struct __test_metadata *_metadata,
-			    FIXTURE_DATA(crypto) *self)
+			 struct _test_data_crypto *self)
 {
 	struct clonedev_slot *slots = NULL;
 	int i, n, ret;
@@ -413,18 +413,6 @@ FIXTURE_TEARDOWN(crypto)
  * A test that repeats per mechanism runs on a fixture of its own with a
  * variant per mechanism, set up as the crypto fixture is.
  */
-#define MECH_FIXTURE(name)						\
-	FIXTURE(name) {							\
-		FIXTURE_DATA(crypto) c;					\
-	};								\
-	FIXTURE_SETUP(name)						\
-	{								\
-		open_crypto(_metadata, &self->c);			\
-	}								\
-	FIXTURE_TEARDOWN(name)						\
-	{								\
-		close_crypto(_metadata, &self->c);			\
-	}
 
 /* ---- known answers ---- */
 
@@ -604,7 +592,19 @@ static void check_mac_vectors(struct __test_metadata *_metadata,
 	}
 }
 
-MECH_FIXTURE(mac);
+FIXTURE(mac) {
+	struct _test_data_crypto c;
+};
+
+FIXTURE_SETUP(mac)
+{
+	open_crypto(_metadata, &self->c);
+}
+
+FIXTURE_TEARDOWN(mac)
+{
+	close_crypto(_metadata, &self->c);
+}
 
 FIXTURE_VARIANT(mac)
 {
@@ -1011,7 +1011,19 @@ static void multipart_cipher(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, memcmp(self->in, self->out2, len));
 }
 
-MECH_FIXTURE(multipart);
+FIXTURE(multipart) {
+	struct _test_data_crypto c;
+};
+
+FIXTURE_SETUP(multipart)
+{
+	open_crypto(_metadata, &self->c);
+}
+
+FIXTURE_TEARDOWN(multipart)
+{
+	close_crypto(_metadata, &self->c);
+}
 
 /* Message lengths: a part block (and for CBC also whole blocks). */
 FIXTURE_VARIANT(multipart)

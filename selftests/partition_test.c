@@ -124,8 +124,8 @@ TEST_F(part, bad_labels)
 							 0, 0, &s));
 	EXPECT_NERR(EINVAL,
 		    clonedev_nl_partition_create(self->nl,
-						      "123456789012345678901234567890123",
-						      0, 0, 0, &s));
+						 "123456789012345678901234567890123",
+						 0, 0, 0, &s));
 	EXPECT_NE(0, strlen(clonedev_nl_error(self->nl, NULL)));
 	EXPECT_EQ(0, slot_count(self->nl));
 }

@@ -367,7 +367,7 @@ FIXTURE(uapi)
 };
 
 static void snapshot(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(uapi) *self, struct snapshot *s)
+		     struct _test_data_uapi *self, struct snapshot *s)
 {
 	struct clonedev_slot *slots = NULL;
 	int i;
@@ -417,7 +417,7 @@ FIXTURE_TEARDOWN(uapi)
 }
 
 /* The row's request in @buf (at least row->size + TAIL bytes), @size set. */
-static void request(FIXTURE_DATA(uapi) *self, const struct ioctl_row *row,
+static void request(struct _test_data_uapi *self, const struct ioctl_row *row,
 		    void *buf, unsigned int size)
 {
 	memset(buf, 0, row->size + TAIL);
@@ -428,7 +428,7 @@ static void request(FIXTURE_DATA(uapi) *self, const struct ioctl_row *row,
 
 /* The session as the fixture made it, after a row that logs out. */
 static void row_done(struct __test_metadata *_metadata,
-		     FIXTURE_DATA(uapi) *self, const struct ioctl_row *row)
+		     struct _test_data_uapi *self, const struct ioctl_row *row)
 {
 	if (row->relogin)
 		ASSERT_EQ(0, clonedev_login(self->ctx.cd, CLONEDEV_ROLE_CO,
@@ -436,7 +436,7 @@ static void row_done(struct __test_metadata *_metadata,
 }
 
 /* ioctl() of @buf: 0 or the errno. */
-static int call(FIXTURE_DATA(uapi) *self, const struct ioctl_row *row,
+static int call(struct _test_data_uapi *self, const struct ioctl_row *row,
 		void *buf)
 {
 	errno = 0;
@@ -681,7 +681,7 @@ static const struct nl_row nl_rows[] = {
 };
 
 /* The row's well-formed request: its required attribute, unless @skip. */
-static struct nl_msg *nl_request(FIXTURE_DATA(uapi) *self,
+static struct nl_msg *nl_request(struct _test_data_uapi *self,
 				 const struct nl_row *row, unsigned int skip)
 {
 	struct nl_msg *msg = clonedev_nl_msg(self->nl, row->cmd, row->flags);
@@ -697,7 +697,7 @@ static struct nl_msg *nl_request(FIXTURE_DATA(uapi) *self,
 
 /* Sends @msg; expects -EINVAL and the extended ack @ack ("": any). */
 static void nl_reject_missing(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(uapi) *self,
+			      struct _test_data_uapi *self,
 			      const struct nl_row *row, struct nl_msg *msg,
 			      const char *ack, unsigned int missing,
 			      const char *what)
@@ -714,11 +714,10 @@ static void nl_reject_missing(struct __test_metadata *_metadata,
 	if (*ack && strcmp(ack, got))
 		TH_LOG("%s: %s: ack \"%s\", expected \"%s\"", row->name, what,
 		       got, ack);
-	if (*ack) {
+	if (*ack)
 		EXPECT_STREQ(ack, got);
-	} else {
+	else
 		EXPECT_NE(0, strlen(got));
-	}
 	EXPECT_UNCHANGED(row->name);
 }
 
