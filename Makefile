@@ -194,6 +194,8 @@ install-user: tools
 	ln -sf libclonedev.so.0 $(DESTDIR)$(PREFIX)/lib/libclonedev.so
 	install -D -m 0644 tools/lib/libclonedev.h $(DESTDIR)$(PREFIX)/include/libclonedev.h
 	install -D -m 0644 uapi/linux/clonedev.h $(DESTDIR)$(PREFIX)/include/linux/clonedev.h
+	install -D -m 0644 uapi/linux/clonedev_netlink.h \
+		$(DESTDIR)$(PREFIX)/include/linux/clonedev_netlink.h
 	install -D -m 0644 $(B)/lib/pkgconfig/libclonedev.pc \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libclonedev.pc
 	$(if $(DESTDIR),,-ldconfig)
@@ -205,3 +207,28 @@ install-check:
 
 clean:
 	rm -rf $(B)
+
+# ---- generated netlink code ----
+
+# ynl-gen-c.py and the YNL CLI (cli.py, for selftests/ynl_test.sh) with the
+# genetlink spec schema come from Debian's linux-source-6.12; only those
+# files are unpacked, under build/. make ynl regenerates the family's uAPI
+# header, policies and operation table from docs/netlink/clonedev.yaml;
+# make lint fails while the committed ones differ.
+YNL_TAR   := /usr/src/linux-source-6.12.tar.xz
+YNL_KSRC  := $(B)/ksrc/linux-source-6.12
+YNL_FILES := tools/net/ynl/ynl-gen-c.py tools/net/ynl/cli.py tools/net/ynl/lib \
+	     Documentation/netlink/genetlink-legacy.yaml
+MODSRC    += uapi/linux/clonedev_netlink.h
+
+$(YNL_KSRC)/.unpacked:
+	@test -r $(YNL_TAR) || { echo "$(YNL_TAR) is missing; run 'make deps'" >&2; exit 1; }
+	@mkdir -p $(B)/ksrc
+	tar -xJf $(YNL_TAR) -C $(B)/ksrc $(addprefix linux-source-6.12/,$(YNL_FILES))
+	@touch $@
+
+.PHONY: ynl
+ynl: $(YNL_KSRC)/.unpacked
+	$(TOP)/tools/scripts/ynl
+
+lint tests: $(YNL_KSRC)/.unpacked

@@ -10,7 +10,7 @@ struct cld_clone;
 struct cld_session;
 
 void cld_clone_free(struct cld_clone *c);
-int cld_session_clone(struct cld_session *s, void *cmd);
+int cld_clone_run(struct cld_session *s, void *cmd);
 int cld_clone_selftest(void);
 
 #endif /* _CLD_CLONE_H */

@@ -2,7 +2,9 @@
 /*
  * The session plane: /dev/clonedev. Each open file is a session; every
  * request is an ioctl whose argument starts with __u32 size, __u32 flags
- * (uapi/linux/clonedev.h states the rules and errno contract).
+ * (uapi/linux/clonedev.h states the rules and errno contract). One table
+ * holds every request's handler, sizes, flags and reserved fields; the
+ * session's own requests (SESSION_INFO, SLOT_SET) are here too.
  */
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
@@ -16,7 +18,8 @@
 #include "hsm.h"
 #include "object.h"
 #include "ops.h"
-#include "policy.h"
+#include "partition.h"
+#include "role.h"
 #include "session.h"
 #include "store.h"
 
@@ -65,110 +68,197 @@ union ucmd_buffer {
  * returns 0 or -EMSGSIZE the struct is copied back (at most user_size
  * bytes).
  */
+/* A reserved field of a request: it must be zero. */
+struct ioctl_rsv {
+	u16 off;
+	u16 len;
+};
+
 struct ioctl_op {
 	unsigned int size;
 	unsigned int min_size;
 	unsigned int ioctl_num;
+	u32 flags;			/* the flags the request takes */
+	struct ioctl_rsv rsv[3];	/* its reserved fields */
 	int (*execute)(struct cld_session *s, void *cmd);
+};
+
+/* The header every request starts with. */
+struct ioctl_hdr {
+	u32 size;
+	u32 flags;
 };
 
 static int hsm_info(struct cld_session *s, void *arg)
 {
-	struct clonedev_hsm_info *cmd = arg;
-
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (cmd->__reserved)
-		return -EINVAL;
-	cld_hsm_info(cmd);
+	cld_partition_hsm_info(arg);
 	return 0;
 }
 
-#define IOCTL_OP(_nr, _ioctl, _fn, _struct, _last)			\
-	[(_nr) - CLONEDEV_CMD_BASE] = {					\
-		.size = sizeof(_struct) +				\
+static int session_info(struct cld_session *s, void *arg)
+{
+	struct clonedev_session_info *cmd = arg;
+	struct cld_partition *p;
+	u32 r;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	cmd->slot = s->slot;
+	if (p) {
+		cmd->role = cld_session_logged_in(s, p) ? s->role : CLONEDEV_ROLE_NONE;
+		cmd->state = p->state;
+		for (r = CLONEDEV_ROLE_PO; r <= CLONEDEV_ROLE_CU; r++) {
+			cmd->roles[r].role_flags = p->roles[r].flags &
+				(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED);
+			if (cld_role_locked(p, r))
+				cmd->roles[r].role_flags |= CLONEDEV_ROLE_LOCKED;
+			if (p->challenges[r].flags & CLONEDEV_ROLE_SET)
+				cmd->roles[r].role_flags |=
+					CLONEDEV_ROLE_CHALLENGE;
+			if (p->cache[r])
+				cmd->roles[r].role_flags |= CLONEDEV_ROLE_CACHED;
+			cmd->roles[r].failures = p->roles[r].failures;
+		}
+		cmd->activated = p->activated;
+	}
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return s->slot && !p ? -ENODEV : 0;
+}
+
+/* Selecting a slot ends the session's login and drops its keys. */
+static int slot_set(struct cld_session *s, void *arg)
+{
+	struct clonedev_slot_set *cmd = arg;
+	struct cld_partition *p;
+	int ret = 0;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = xa_load(&cld_hsm.partitions, cmd->slot);
+	if (p) {
+		s->slot = p->slot;
+		s->serial = p->serial;
+		s->role = CLONEDEV_ROLE_NONE;
+		cld_ops_forget(s);
+	} else {
+		ret = -ENODEV;
+	}
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* The reserved fields of struct clonedev_@_st: __reserved, 2 and 3. */
+#define RSV(_st)							\
+	{ offsetof(struct clonedev_##_st, __reserved),			\
+	  sizeof_field(struct clonedev_##_st, __reserved) }
+#define RSV2(_st)							\
+	{ offsetof(struct clonedev_##_st, __reserved2),			\
+	  sizeof_field(struct clonedev_##_st, __reserved2) }
+#define RSV3(_st)							\
+	{ offsetof(struct clonedev_##_st, __reserved3),			\
+	  sizeof_field(struct clonedev_##_st, __reserved3) }
+
+/*
+ * Request CLONEDEV_CMD_@_nr: its handler, struct clonedev_@_st, the last
+ * field of its first version, the flags it takes and its reserved fields
+ * (RSV(), RSV2(), RSV3()), both checked by check_header() before the
+ * handler runs: an unknown flag is -EOPNOTSUPP, a reserved field that is
+ * not zero -EINVAL.
+ */
+#define IOCTL_OP(_nr, _fn, _st, _last, _flags, ...)			\
+	[CLONEDEV_CMD_##_nr - CLONEDEV_CMD_BASE] = {			\
+		.size = sizeof(struct clonedev_##_st) +			\
 			BUILD_BUG_ON_ZERO(sizeof(union ucmd_buffer) <	\
-					  sizeof(_struct)),		\
-		.min_size = offsetofend(_struct, _last),		\
-		.ioctl_num = _ioctl,					\
+					  sizeof(struct clonedev_##_st)) + \
+			BUILD_BUG_ON_ZERO(offsetof(struct clonedev_##_st, \
+						   flags) !=		\
+					  offsetof(struct ioctl_hdr,	\
+						   flags)),		\
+		.min_size = offsetofend(struct clonedev_##_st, _last),	\
+		.ioctl_num = CLONEDEV_IOCTL_##_nr,			\
+		.flags = _flags,					\
+		.rsv = { __VA_ARGS__ },					\
 		.execute = _fn,						\
 	}
 
 static const struct ioctl_op ioctl_ops[] = {
-	IOCTL_OP(CLONEDEV_CMD_HSM_INFO, CLONEDEV_IOCTL_HSM_INFO, hsm_info,
-		 struct clonedev_hsm_info, __reserved),
-	IOCTL_OP(CLONEDEV_CMD_SESSION_INFO, CLONEDEV_IOCTL_SESSION_INFO,
-		 cld_session_info, struct clonedev_session_info, roles),
-	IOCTL_OP(CLONEDEV_CMD_SLOT_SET, CLONEDEV_IOCTL_SLOT_SET,
-		 cld_session_slot_set, struct clonedev_slot_set, __reserved),
-	IOCTL_OP(CLONEDEV_CMD_PARTITION_INIT, CLONEDEV_IOCTL_PARTITION_INIT,
-		 cld_session_partition_init, struct clonedev_partition_init,
-		 __reserved),
-	IOCTL_OP(CLONEDEV_CMD_LOGIN, CLONEDEV_IOCTL_LOGIN, cld_session_login,
-		 struct clonedev_login, secret),
-	IOCTL_OP(CLONEDEV_CMD_LOGOUT, CLONEDEV_IOCTL_LOGOUT,
-		 cld_session_logout, struct clonedev_logout, flags),
-	IOCTL_OP(CLONEDEV_CMD_ROLE_INIT, CLONEDEV_IOCTL_ROLE_INIT,
-		 cld_session_role_init, struct clonedev_role_init, secret),
-	IOCTL_OP(CLONEDEV_CMD_ROLE_CHANGEPW, CLONEDEV_IOCTL_ROLE_CHANGEPW,
-		 cld_session_changepw, struct clonedev_role_changepw,
-		 new_secret),
-	IOCTL_OP(CLONEDEV_CMD_POLICY_GET, CLONEDEV_IOCTL_POLICY_GET,
-		 cld_session_policy_get, struct clonedev_policy_get, entries),
-	IOCTL_OP(CLONEDEV_CMD_POLICY_SET, CLONEDEV_IOCTL_POLICY_SET,
-		 cld_session_policy_set, struct clonedev_policy_set, changes),
-	IOCTL_OP(CLONEDEV_CMD_OBJECT_GENERATE, CLONEDEV_IOCTL_OBJECT_GENERATE,
-		 cld_session_object_generate, struct clonedev_object_generate,
-		 handle),
-	IOCTL_OP(CLONEDEV_CMD_OBJECT_CREATE, CLONEDEV_IOCTL_OBJECT_CREATE,
-		 cld_session_object_create, struct clonedev_object_create,
-		 __reserved),
-	IOCTL_OP(CLONEDEV_CMD_OBJECT_DESTROY, CLONEDEV_IOCTL_OBJECT_DESTROY,
-		 cld_session_object_destroy, struct clonedev_object_destroy,
-		 __reserved),
-	IOCTL_OP(CLONEDEV_CMD_OBJECT_GET, CLONEDEV_IOCTL_OBJECT_GET,
-		 cld_session_object_get, struct clonedev_object_get, attrs),
-	IOCTL_OP(CLONEDEV_CMD_OBJECT_LIST, CLONEDEV_IOCTL_OBJECT_LIST,
-		 cld_session_object_list, struct clonedev_object_list, handles),
-	IOCTL_OP(CLONEDEV_CMD_OBJECT_IMPORT, CLONEDEV_IOCTL_OBJECT_IMPORT,
-		 cld_session_object_import, struct clonedev_object_import,
-		 __reserved2),
-	IOCTL_OP(CLONEDEV_CMD_OBJECT_FIND, CLONEDEV_IOCTL_OBJECT_FIND,
-		 cld_session_object_find, struct clonedev_object_find,
-		 __reserved),
-	IOCTL_OP(CLONEDEV_CMD_DOMAIN_LIST, CLONEDEV_IOCTL_DOMAIN_LIST,
-		 cld_session_domain_list, struct clonedev_domain_list,
-		 domains),
-	IOCTL_OP(CLONEDEV_CMD_DOMAIN_ADD, CLONEDEV_IOCTL_DOMAIN_ADD,
-		 cld_session_domain_add, struct clonedev_domain_add,
-		 __reserved2),
-	IOCTL_OP(CLONEDEV_CMD_DOMAIN_DELETE, CLONEDEV_IOCTL_DOMAIN_DELETE,
-		 cld_session_domain_delete, struct clonedev_domain_delete,
-		 __reserved),
-	IOCTL_OP(CLONEDEV_CMD_DOMAIN_CHANGE, CLONEDEV_IOCTL_DOMAIN_CHANGE,
-		 cld_session_domain_change, struct clonedev_domain_change,
-		 __reserved),
-	IOCTL_OP(CLONEDEV_CMD_ROLE_CHALLENGE, CLONEDEV_IOCTL_ROLE_CHALLENGE,
-		 cld_session_role_challenge, struct clonedev_role_challenge,
-		 secret),
-	IOCTL_OP(CLONEDEV_CMD_ACTIVATION, CLONEDEV_IOCTL_ACTIVATION,
-		 cld_session_activation, struct clonedev_activation,
-		 __reserved),
-	IOCTL_OP(CLONEDEV_CMD_SUITES, CLONEDEV_IOCTL_SUITES,
-		 cld_session_suites, struct clonedev_suites, disable),
-	IOCTL_OP(CLONEDEV_CMD_CLONE, CLONEDEV_IOCTL_CLONE, cld_session_clone,
-		 struct clonedev_clone, __reserved),
-	IOCTL_OP(CLONEDEV_CMD_CRYPT, CLONEDEV_IOCTL_CRYPT, cld_session_crypt,
-		 struct clonedev_crypt, __reserved),
-	IOCTL_OP(CLONEDEV_CMD_DERIVE, CLONEDEV_IOCTL_DERIVE, cld_session_derive,
-		 struct clonedev_derive, __reserved),
-	IOCTL_OP(CLONEDEV_CMD_WRAP, CLONEDEV_IOCTL_WRAP, cld_session_wrap,
-		 struct clonedev_wrap, __reserved),
-	IOCTL_OP(CLONEDEV_CMD_UNWRAP, CLONEDEV_IOCTL_UNWRAP, cld_session_unwrap,
-		 struct clonedev_unwrap, __reserved),
-	IOCTL_OP(CLONEDEV_CMD_RANDOM, CLONEDEV_IOCTL_RANDOM, cld_session_random,
-		 struct clonedev_random, out),
+	IOCTL_OP(HSM_INFO, hsm_info, hsm_info, __reserved, 0,
+		 RSV(hsm_info)),
+	IOCTL_OP(SESSION_INFO, session_info, session_info, roles, 0,
+		 RSV(session_info)),
+	IOCTL_OP(SLOT_SET, slot_set, slot_set, __reserved, 0,
+		 RSV(slot_set)),
+	IOCTL_OP(PARTITION_INIT, cld_partition_init, partition_init, __reserved,
+		 0, RSV(partition_init)),
+	IOCTL_OP(LOGIN, cld_role_login, login, secret, 0,
+		 RSV(login)),
+	IOCTL_OP(LOGOUT, cld_role_logout, logout, flags, 0),
+	IOCTL_OP(ROLE_INIT, cld_role_init, role_init, secret, 0),
+	IOCTL_OP(ROLE_CHANGEPW, cld_role_changepw, role_changepw, new_secret,
+		 0),
+	IOCTL_OP(POLICY_GET, cld_partition_policy_get, policy_get, entries, 0,
+		 RSV(policy_get)),
+	IOCTL_OP(POLICY_SET, cld_partition_policy_set, policy_set, changes,
+		 CLONEDEV_POLICY_SET_FORCE, RSV(policy_set)),
+	IOCTL_OP(OBJECT_GENERATE, cld_object_generate, object_generate, handle,
+		 0, RSV(object_generate),
+		 RSV2(object_generate)),
+	IOCTL_OP(OBJECT_CREATE, cld_object_create, object_create, __reserved, 0,
+		 RSV(object_create)),
+	IOCTL_OP(OBJECT_DESTROY, cld_object_destroy, object_destroy, __reserved,
+		 0, RSV(object_destroy)),
+	IOCTL_OP(OBJECT_GET, cld_object_get, object_get, attrs, 0),
+	IOCTL_OP(OBJECT_LIST, cld_object_list, object_list, handles, 0,
+		 RSV(object_list)),
+	IOCTL_OP(OBJECT_IMPORT, cld_object_import, object_import, __reserved2,
+		 0, RSV(object_import),
+		 RSV2(object_import)),
+	IOCTL_OP(OBJECT_FIND, cld_object_find, object_find, __reserved,
+		 CLONEDEV_FIND_LABEL | CLONEDEV_FIND_ID,
+		 RSV(object_find)),
+	IOCTL_OP(DOMAIN_LIST, cld_domain_list, domain_list, domains, 0,
+		 RSV(domain_list)),
+	IOCTL_OP(DOMAIN_ADD, cld_domain_add, domain_add, __reserved2,
+		 CLONEDEV_DOMAIN_PRIMARY, RSV(domain_add),
+		 RSV2(domain_add), RSV3(domain_add)),
+	IOCTL_OP(DOMAIN_DELETE, cld_domain_delete, domain_delete, __reserved, 0,
+		 RSV(domain_delete)),
+	IOCTL_OP(DOMAIN_CHANGE, cld_domain_change, domain_change, __reserved,
+		 CLONEDEV_DOMAIN_PRIMARY, RSV(domain_change)),
+	IOCTL_OP(ROLE_CHALLENGE, cld_role_challenge, role_challenge, secret, 0),
+	IOCTL_OP(ACTIVATION, cld_role_activation, activation, __reserved, 0,
+		 RSV(activation)),
+	IOCTL_OP(SUITES, cld_partition_suites, suites, disable, 0),
+	IOCTL_OP(CLONE, cld_clone_run, clone, __reserved, 0,
+		 RSV(clone)),
+	IOCTL_OP(CRYPT, cld_crypt_run, crypt, __reserved,
+		 CLONEDEV_CRYPT_GEN_IV, RSV(crypt)),
+	IOCTL_OP(DERIVE, cld_keyops_derive, derive, __reserved, 0,
+		 RSV(derive)),
+	IOCTL_OP(WRAP, cld_keyops_wrap, wrap, __reserved, 0,
+		 RSV(wrap)),
+	IOCTL_OP(UNWRAP, cld_keyops_unwrap, unwrap, __reserved, 0,
+		 RSV(unwrap)),
+	IOCTL_OP(RANDOM, cld_keyops_random, random, out, 0,
+		 RSV(random)),
 };
+
+/* The flags and reserved fields of @cmd against its table entry. */
+static int check_header(const struct ioctl_op *op, const void *cmd)
+{
+	const struct ioctl_hdr *hdr = cmd;
+	size_t i;
+
+	if (hdr->flags & ~op->flags)
+		return -EOPNOTSUPP;
+	for (i = 0; i < ARRAY_SIZE(op->rsv) && op->rsv[i].len; i++)
+		if (memchr_inv(cmd + op->rsv[i].off, 0, op->rsv[i].len))
+			return -EINVAL;
+	return 0;
+}
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
 			   unsigned long arg)
@@ -200,6 +290,9 @@ static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
 				    ucmd.user_size);
 	if (ret)
 		return ret;
+	ret = check_header(op, ucmd.cmd);
+	if (ret)
+		goto out;
 	ret = op->execute(filp->private_data, ucmd.cmd);
 	cld_store_compact_idle();
 	/* -EMSGSIZE comes back with the length that would fit. */
@@ -207,6 +300,7 @@ static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
 	    copy_to_user(ucmd.ubuf, ucmd.cmd,
 			 min_t(size_t, ucmd.user_size, op->size)))
 		ret = -EFAULT;
+out:
 	memzero_explicit(&buf, sizeof(buf));
 	return ret;
 }
@@ -223,7 +317,11 @@ static int cld_fops_open(struct inode *inode, struct file *filp)
 
 static int cld_fops_release(struct inode *inode, struct file *filp)
 {
-	cld_session_free(filp->private_data);
+	struct cld_session *s = filp->private_data;
+
+	cld_clone_free(s->clone);
+	cld_ops_free(s->ops);
+	cld_session_free(s);
 	return 0;
 }
 

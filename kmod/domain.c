@@ -6,39 +6,17 @@
  * sees is its fingerprint, an HMAC keyed with the secret.
  */
 #include <crypto/algapi.h>
-#include <crypto/hash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
 #include "domain.h"
 #include "hsm.h"
+#include "kdf.h"
 #include "partition.h"
 #include "policy.h"
 #include "quorum.h"
 #include "session.h"
-
-static const char fingerprint_text[] = "clonedev domain fingerprint";
-
-/* The fingerprint of @d (struct clonedev_domain_info says how). */
-int cld_domain_fingerprint(const struct cld_domain *d, u8 *out)
-{
-	struct crypto_shash *tfm;
-	u8 mac[32];
-	int ret;
-
-	tfm = crypto_alloc_shash("hmac(sha256)", 0, 0);
-	if (IS_ERR(tfm))
-		return PTR_ERR(tfm);
-	ret = crypto_shash_setkey(tfm, d->secret, d->len) ?:
-	      crypto_shash_tfm_digest(tfm, fingerprint_text,
-				      sizeof(fingerprint_text) - 1, mac);
-	crypto_free_shash(tfm);
-	if (!ret)
-		memcpy(out, mac, CLONEDEV_FINGERPRINT_LEN);
-	memzero_explicit(mac, sizeof(mac));
-	return ret;
-}
 
 static int find_label(const struct cld_partition *p, const char *label)
 {
@@ -48,13 +26,6 @@ static int find_label(const struct cld_partition *p, const char *label)
 		if (!strcmp(p->domains[i].label, label))
 			return i;
 	return -1;
-}
-
-/* A label field of a request: 1..32 printable characters. */
-static bool label_ok(const char *label)
-{
-	return strnlen(label, CLONEDEV_LABEL_LEN) < CLONEDEV_LABEL_LEN &&
-	       cld_label_ok(label);
 }
 
 /* Moves domains[@i] to the front, keeping the others' order. */
@@ -70,13 +41,9 @@ static void make_primary(struct cld_partition *p, u32 i)
 /* The session's partition if its po is logged in. Must hold both locks. */
 static struct cld_partition *po_partition(struct cld_session *s)
 {
-	struct cld_partition *p = cld_session_partition(s);
-
-	if (!p)
-		return ERR_PTR(-ENODEV);
-	if (!cld_session_is(s, p, CLONEDEV_ROLE_PO))
-		return ERR_PTR(-EACCES);
-	return p;
+	lockdep_assert_held(&cld_hsm.lock);
+	lockdep_assert_held(&s->lock);
+	return cld_session_partition_as(s, CLD_ROLE_BIT(CLONEDEV_ROLE_PO));
 }
 
 /* Persists @p's new domains, or puts @old back. */
@@ -124,17 +91,13 @@ out:
 	return ret;
 }
 
-int cld_session_domain_list(struct cld_session *s, void *arg)
+int cld_domain_list(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_list *cmd = arg;
 	struct cld_partition *p;
 	u32 i;
 	int ret = 0;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (cmd->__reserved)
-		return -EINVAL;
 	memset(cmd->domains, 0, sizeof(cmd->domains));
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
@@ -150,7 +113,8 @@ int cld_session_domain_list(struct cld_session *s, void *arg)
 		strscpy(d->label, p->domains[i].label, sizeof(d->label));
 		d->primary = i == 0;
 		d->type = p->domains[i].type;
-		ret = cld_domain_fingerprint(&p->domains[i], d->fingerprint);
+		ret = cld_kdf_fingerprint(p->domains[i].secret, p->domains[i].len,
+					  d->fingerprint);
 	}
 out:
 	mutex_unlock(&cld_hsm.lock);
@@ -215,13 +179,13 @@ static int combine_domain(const struct clonedev_domain_add *cmd,
 		return ret;
 	d->len = CLONEDEV_SHARE_LEN;
 	d->type = CLONEDEV_DOMAIN_QUORUM;
-	ret = cld_domain_fingerprint(d, fp);
+	ret = cld_kdf_fingerprint(d->secret, d->len, fp);
 	if (!ret && crypto_memneq(fp, cmd->fingerprint, sizeof(fp)))
 		ret = -EBADMSG;
 	return ret;
 }
 
-int cld_session_domain_add(struct cld_session *s, void *arg)
+int cld_domain_add(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_add *cmd = arg;
 	struct add_args a = { .cmd = cmd };
@@ -229,11 +193,7 @@ int cld_session_domain_add(struct cld_session *s, void *arg)
 	u8 *secret;
 	int ret;
 
-	if (cmd->flags & ~CLONEDEV_DOMAIN_PRIMARY)
-		return -EOPNOTSUPP;
-	if (cmd->__reserved || cmd->__reserved3 ||
-	    memchr_inv(cmd->__reserved2, 0, sizeof(cmd->__reserved2)) ||
-	    !label_ok(cmd->label) ||
+	if (!cld_label_field_ok(cmd->label, false) ||
 	    (cmd->share_count ? cmd->secret_len :
 	     !cmd->secret_len || cmd->secret_len > CLONEDEV_SECRET_MAX))
 		return -EINVAL;
@@ -277,14 +237,11 @@ static int delete(struct cld_partition *p, void *arg)
 	return 1;
 }
 
-int cld_session_domain_delete(struct cld_session *s, void *arg)
+int cld_domain_delete(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_delete *cmd = arg;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
-	    !label_ok(cmd->label))
+	if (!cld_label_field_ok(cmd->label, false))
 		return -EINVAL;
 	return run_po(s, delete, cmd);
 }
@@ -308,15 +265,12 @@ static int change(struct cld_partition *p, void *arg)
 	return 1;
 }
 
-int cld_session_domain_change(struct cld_session *s, void *arg)
+int cld_domain_change(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_change *cmd = arg;
 
-	if (cmd->flags & ~CLONEDEV_DOMAIN_PRIMARY)
-		return -EOPNOTSUPP;
-	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
-	    !label_ok(cmd->label) ||
-	    (cmd->new_label[0] && !label_ok(cmd->new_label)) ||
+	if (!cld_label_field_ok(cmd->label, false) ||
+	    !cld_label_field_ok(cmd->new_label, true) ||
 	    (!cmd->new_label[0] && !cmd->flags))
 		return -EINVAL;
 	return run_po(s, change, cmd);

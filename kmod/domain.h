@@ -8,10 +8,9 @@
 struct cld_domain;
 struct cld_session;
 
-int cld_domain_fingerprint(const struct cld_domain *d, u8 *out);
-int cld_session_domain_list(struct cld_session *s, void *cmd);
-int cld_session_domain_add(struct cld_session *s, void *cmd);
-int cld_session_domain_delete(struct cld_session *s, void *cmd);
-int cld_session_domain_change(struct cld_session *s, void *cmd);
+int cld_domain_list(struct cld_session *s, void *cmd);
+int cld_domain_add(struct cld_session *s, void *cmd);
+int cld_domain_delete(struct cld_session *s, void *cmd);
+int cld_domain_change(struct cld_session *s, void *cmd);
 
 #endif /* _CLD_DOMAIN_H */

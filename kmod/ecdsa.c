@@ -146,7 +146,7 @@ static bool scalar_in_range(const u64 *d, const u64 *n, unsigned int nd)
 int cld_ecdsa_key_set(struct cld_ecdsa_key *k, u32 key_type, u32 obj_class,
 		      const u8 *value, unsigned int len)
 {
-	unsigned int id = curve_id(key_type), clen = cld_ec_len(key_type);
+	unsigned int id = curve_id(key_type), clen;
 	const struct ecc_curve *curve = id ? ecc_get_curve(id) : NULL;
 	u64 x[CLD_EC_DIGITS], y[CLD_EC_DIGITS], prim[CLD_EC_DIGITS];
 	struct ecc_point q;
@@ -154,6 +154,7 @@ int cld_ecdsa_key_set(struct cld_ecdsa_key *k, u32 key_type, u32 obj_class,
 
 	if (!curve)
 		return -EOPNOTSUPP;
+	clen = curve->g.ndigits * sizeof(u64);
 	memset(k, 0, sizeof(*k));
 	k->key_type = key_type;
 	k->len = clen;

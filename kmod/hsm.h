@@ -5,7 +5,32 @@
  * table of partitions.
  *
  * Lock ordering (outermost first), for every file of the module:
- *   cld_hsm.lock
+ *   cld_session.lock	one session's requests (session.h)
+ *   cld_hsm.lock	the HSM, its partitions, objects and store (below)
+ *   the TPM chip's locks	taken by the TPM core under cld_hsm.lock when
+ *			the store anchors a commit (anchor.c, tpm.c)
+ * Nothing takes cld_session.lock while holding cld_hsm.lock. A clone's
+ * and the key cache's own state are under their session's lock.
+ *
+ * Layers, top first: a file calls only into files of lower layers
+ * (tools/scripts/layers checks the built module in make lint):
+ *   main
+ *   device, netlink	the two planes: dispatch, the sessions' files
+ *   role		login, logout and the role requests
+ *   clone, domain, ops	cloning, cloning domains, a session's key state
+ *   clone_kat, clone_partition, clone_wire, crypt, keyops
+ *			cloning's self-tests, partition side and messages;
+ *			CRYPT; DERIVE, WRAP, UNWRAP, RANDOM
+ *   clone_keys, keycache	cloning's key schedule; the session's keys
+ *   mech		the mechanism table
+ *   partition		the partition table, its load, init, policies
+ *   object		objects of a partition
+ *   policy, session	the policy table; a session's partition
+ *   store		the sealed log
+ *   anchor		its TPM anchor
+ *   hsm		HSM-wide state
+ *   cred, keys		role credentials; key checks and transforms
+ *   kdf, quorum, suite, ecdsa, rsa, kwp, spake2, tpm	primitives
  */
 #ifndef _CLD_HSM_H
 #define _CLD_HSM_H
@@ -18,6 +43,7 @@
 
 #define CLD_VERSION		"0.1.0"
 #define CLD_MAX_PARTITIONS	100
+#define CLD_LABEL_MAX		32
 
 #define CLD_STORE_DIR		"/var/lib/clonedev"
 
@@ -40,10 +66,12 @@ struct cld_hsm {
 
 extern struct cld_hsm cld_hsm;
 
-int cld_hsm_init(bool fips, const char *store_dir, loff_t compact_min,
-		 u32 tpm_index, bool tpm_reset);
+struct cld_partition;
+
+int cld_hsm_init(bool fips);
 void cld_hsm_uninit(void);
-int cld_hsm_activate(struct netlink_ext_ack *extack);
-void cld_hsm_info(struct clonedev_hsm_info *info);
+struct cld_partition *cld_hsm_partition(u32 slot, u64 serial);
+bool cld_label_ok(const char *label);
+bool cld_label_field_ok(const char *field, bool may_be_empty);
 
 #endif /* _CLD_HSM_H */

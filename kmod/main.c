@@ -14,7 +14,8 @@
 #include "hsm.h"
 #include "netlink.h"
 #include "quorum.h"
-#include "role.h"
+#include "cred.h"
+#include "partition.h"
 #include "tpm.h"
 
 static int fips_mode = -1;
@@ -55,25 +56,28 @@ static int __init cld_mod_init(void)
 	ret = cld_quorum_selftest();
 	if (ret)
 		return ret;
-	ret = cld_role_init(pbkdf2_iterations);
+	ret = cld_cred_init(pbkdf2_iterations);
 	if (ret)
 		return ret;
 	/* ORDER: user space may call in as soon as a plane registers. */
-	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0, store,
-			   store_compact_min, store_tpm_index, store_tpm_reset);
+	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0);
 	if (ret)
 		return ret;
-	ret = cld_clone_selftest();
+	ret = cld_partition_init_all(store, store_compact_min, store_tpm_index,
+				     store_tpm_reset);
 	if (ret)
 		goto err_hsm;
+	ret = cld_clone_selftest();
+	if (ret)
+		goto err_partitions;
 	ret = cld_ecdsa_selftest();
 	if (ret) {
 		pr_err("clonedev: ECDSA self-test failed (%d)\n", ret);
-		goto err_hsm;
+		goto err_partitions;
 	}
 	ret = cld_device_init();
 	if (ret)
-		goto err_hsm;
+		goto err_partitions;
 	ret = cld_netlink_init();
 	if (ret)
 		goto err_device;
@@ -81,6 +85,8 @@ static int __init cld_mod_init(void)
 
 err_device:
 	cld_device_uninit();
+err_partitions:
+	cld_partition_uninit_all();
 err_hsm:
 	cld_hsm_uninit();
 	return ret;
@@ -90,6 +96,7 @@ static void __exit cld_mod_exit(void)
 {
 	cld_netlink_uninit();
 	cld_device_uninit();
+	cld_partition_uninit_all();
 	cld_hsm_uninit();
 }
 

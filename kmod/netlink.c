@@ -4,43 +4,26 @@
  * group "events" (docs/netlink/clonedev.yaml). Discovery (HSM info, slot
  * dumps) is open to every process; the administrator commands need
  * CAP_SYS_ADMIN in the initial user namespace (admin_allowed()).
+ *
+ * The request policies and the operation table are generated from the spec
+ * (kmod/netlink-gen.c); the handlers they name are here.
  */
 #include <net/genetlink.h>
 
 #include "hsm.h"
 #include "partition.h"
 #include "netlink.h"
+#include "netlink-gen.h"
 
 static struct genl_family cld_genl_family;
 
-static const struct nla_policy hsm_get_policy[CLONEDEV_A_SLOT_ID + 1] = {
-	[CLONEDEV_A_SLOT_ID] = { .type = NLA_REJECT },
-};
-
-static const struct nla_policy slot_get_policy[CLONEDEV_A_SLOT_ID + 1] = {
-	[CLONEDEV_A_SLOT_ID] = { .type = NLA_U32 },
-};
-
-static const struct nla_policy create_policy[CLONEDEV_A_SLOT_PROTOCOL_LEVEL + 1] = {
-	[CLONEDEV_A_SLOT_LABEL] = { .type = NLA_NUL_STRING,
-				    .len = CLD_LABEL_MAX },
-	[CLONEDEV_A_SLOT_AUTH] = NLA_POLICY_RANGE(NLA_U32, CLONEDEV_AUTH_PASSWORD,
-						  CLONEDEV_AUTH_QUORUM),
-	[CLONEDEV_A_SLOT_TYPE] = NLA_POLICY_RANGE(NLA_U32,
-						  CLONEDEV_PTYPE_APPLICATION,
-						  CLONEDEV_PTYPE_BACKUP),
-	[CLONEDEV_A_SLOT_PROTOCOL_LEVEL] =
-		NLA_POLICY_RANGE(NLA_U32, CLONEDEV_LEVEL_LEGACY,
-				 CLONEDEV_LEVEL_CURRENT),
-};
-
-static int hsm_get_doit(struct sk_buff *skb, struct genl_info *info)
+int clonedev_nl_hsm_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct clonedev_hsm_info hi = {};
 	struct sk_buff *msg;
 	void *hdr;
 
-	cld_hsm_info(&hi);
+	cld_partition_hsm_info(&hi);
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
@@ -90,7 +73,7 @@ static int put_slot(struct sk_buff *skb, const struct cld_slot_info *p,
 	return 0;
 }
 
-static int slot_get_doit(struct sk_buff *skb, struct genl_info *info)
+int clonedev_nl_slot_get_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct cld_slot_info si;
 	struct cld_partition *p;
@@ -150,10 +133,12 @@ static u32 attr_u32(struct genl_info *info, int attr, u32 dflt)
 
 static void notify(struct sk_buff *msg)
 {
-	genlmsg_multicast(&cld_genl_family, msg, 0, 0, GFP_KERNEL);
+	genlmsg_multicast(&cld_genl_family, msg, 0, CLONEDEV_NLGRP_EVENTS,
+			  GFP_KERNEL);
 }
 
-static int partition_create_doit(struct sk_buff *skb, struct genl_info *info)
+int clonedev_nl_partition_create_doit(struct sk_buff *skb,
+				      struct genl_info *info)
 {
 	struct cld_partition_params params;
 	struct cld_slot_info p;
@@ -198,7 +183,8 @@ err_free:
 	return ret;
 }
 
-static int partition_delete_doit(struct sk_buff *skb, struct genl_info *info)
+int clonedev_nl_partition_delete_doit(struct sk_buff *skb,
+				      struct genl_info *info)
 {
 	struct sk_buff *ntf;
 	void *hdr;
@@ -232,7 +218,8 @@ static int partition_delete_doit(struct sk_buff *skb, struct genl_info *info)
 }
 
 /* cb->args[0] is the next slot number to emit. */
-static int slot_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+int clonedev_nl_slot_get_dumpit(struct sk_buff *skb,
+				struct netlink_callback *cb)
 {
 	unsigned long index = cb->args[0];
 	struct cld_slot_info si;
@@ -254,44 +241,16 @@ static int slot_get_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
 	return ret == -EMSGSIZE ? skb->len : ret;
 }
 
-static const struct genl_ops cld_genl_ops[] = {
-	{
-		.cmd = CLONEDEV_CMD_HSM_GET,
-		.doit = hsm_get_doit,
-		.policy = hsm_get_policy,
-		.maxattr = ARRAY_SIZE(hsm_get_policy) - 1,
-	},
-	{
-		.cmd = CLONEDEV_CMD_SLOT_GET,
-		.doit = slot_get_doit,
-		.dumpit = slot_get_dumpit,
-		.policy = slot_get_policy,
-		.maxattr = ARRAY_SIZE(slot_get_policy) - 1,
-	},
-	{
-		.cmd = CLONEDEV_CMD_PARTITION_CREATE,
-		.doit = partition_create_doit,
-		.policy = create_policy,
-		.maxattr = ARRAY_SIZE(create_policy) - 1,
-	},
-	{
-		.cmd = CLONEDEV_CMD_PARTITION_DELETE,
-		.doit = partition_delete_doit,
-		.policy = slot_get_policy,
-		.maxattr = ARRAY_SIZE(slot_get_policy) - 1,
-	},
-};
-
 static const struct genl_multicast_group cld_genl_mcgrps[] = {
-	{ .name = CLONEDEV_GENL_MCGRP_EVENTS },
+	[CLONEDEV_NLGRP_EVENTS] = { .name = CLONEDEV_GENL_MCGRP_EVENTS },
 };
 
 static struct genl_family cld_genl_family __ro_after_init = {
 	.name = CLONEDEV_GENL_NAME,
 	.version = CLONEDEV_GENL_VERSION,
 	.module = THIS_MODULE,
-	.ops = cld_genl_ops,
-	.n_ops = ARRAY_SIZE(cld_genl_ops),
+	.ops = clonedev_nl_ops,
+	.n_ops = ARRAY_SIZE(clonedev_nl_ops),
 	.resv_start_op = CLONEDEV_CMD_HSM_GET,
 	.mcgrps = cld_genl_mcgrps,
 	.n_mcgrps = ARRAY_SIZE(cld_genl_mcgrps),

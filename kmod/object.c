@@ -109,6 +109,7 @@ static bool ouid_less(struct rb_node *a, const struct rb_node *b)
 /* Indexes @o, already stored at its handle. Must hold cld_hsm.lock. */
 static void link_object(struct cld_partition *p, struct cld_object *o)
 {
+	lockdep_assert_held(&cld_hsm.lock);
 	rb_add(&o->by_label, &p->by_label, label_less);
 	rb_add(&o->by_id, &p->by_id, id_less);
 	rb_add(&o->by_ouid, &p->by_ouid, ouid_less);
@@ -118,6 +119,7 @@ static void link_object(struct cld_partition *p, struct cld_object *o)
 /* Removes @o from its partition and frees it. Must hold cld_hsm.lock. */
 static void unlink_object(struct cld_partition *p, struct cld_object *o)
 {
+	lockdep_assert_held(&cld_hsm.lock);
 	xa_erase(&p->objects, o->handle);
 	rb_erase(&o->by_label, &p->by_label);
 	rb_erase(&o->by_id, &p->by_id);
@@ -178,6 +180,7 @@ int cld_object_snapshot(struct cld_partition *p)
 	unsigned long h;
 	int ret;
 
+	lockdep_assert_held(&cld_hsm.lock);
 	xa_for_each(&p->objects, h, o) {
 		ret = put_object(p, o);
 		if (ret)
@@ -271,6 +274,7 @@ struct cld_object *cld_object_find_ouid(const struct cld_partition *p,
 {
 	struct rb_node *n = p->by_ouid.rb_node;
 
+	lockdep_assert_held(&cld_hsm.lock);
 	while (n) {
 		struct cld_object *o = rb_entry(n, struct cld_object, by_ouid);
 		int r = memcmp(ouid, o->ouid, CLONEDEV_OUID_LEN);
@@ -305,16 +309,9 @@ void cld_object_free(struct cld_object *o)
 	free_object(o);
 }
 
-static bool label_field_ok(const char *label)
-{
-	size_t len = strnlen(label, CLONEDEV_LABEL_LEN);
-
-	return len < CLONEDEV_LABEL_LEN && (!len || cld_label_ok(label));
-}
-
 bool cld_object_label_ok(const char *label)
 {
-	return label_field_ok(label);
+	return cld_label_field_ok(label, true);
 }
 
 /* A key's usage when its maker named none (uapi CLONEDEV_USAGE_*). */
@@ -389,6 +386,7 @@ static int add_objects(struct cld_partition *p, struct cld_object **objs,
 	u32 i, done = 0;
 	int ret = 0;
 
+	lockdep_assert_held(&cld_hsm.lock);
 	for (i = 0; i < n && !ret; i++) {
 		struct cld_object *o = objs[i];
 
@@ -428,6 +426,7 @@ static int add_objects(struct cld_partition *p, struct cld_object **objs,
 int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
 			u32 *handle)
 {
+	lockdep_assert_held(&cld_hsm.lock);
 	return add_objects(p, &o, 1, handle, false);
 }
 
@@ -438,13 +437,13 @@ int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
  */
 static struct cld_partition *managed(struct cld_session *s, bool need_co)
 {
-	struct cld_partition *p = cld_session_partition(s);
+	struct cld_partition *p;
 
-	if (!p)
-		return ERR_PTR(-ENODEV);
-	if (!cld_session_is(s, p, CLONEDEV_ROLE_CO) &&
-	    (need_co || !cld_session_is(s, p, CLONEDEV_ROLE_CU)))
-		return ERR_PTR(-EACCES);
+	lockdep_assert_held(&cld_hsm.lock);
+	p = cld_session_partition_as(s, CLD_ROLE_BIT(CLONEDEV_ROLE_CO) |
+				     (need_co ? 0 : CLD_ROLE_BIT(CLONEDEV_ROLE_CU)));
+	if (IS_ERR(p))
+		return p;
 	if (!cld_policy(p, CLONEDEV_POLICY_KEY_MANAGEMENT))
 		return ERR_PTR(-EPERM);
 	return p;
@@ -498,11 +497,8 @@ static int generate_count(const struct clonedev_object_generate *cmd)
 	u32 count = cmd->count ?: 1;
 	unsigned int ec_len = cld_ec_len(cmd->key_type);
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
-	    cmd->__reserved2 || (cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
-	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
+	if ((cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
+	    cmd->id_len > CLONEDEV_ID_MAX || !cld_label_field_ok(cmd->label, true) ||
 	    count > CLONEDEV_GENERATE_MAX || (count > 1 && !cmd->handles))
 		return -EINVAL;
 	switch (cmd->key_type) {
@@ -563,7 +559,7 @@ static int generate_keys(const struct clonedev_object_generate *cmd,
 	return ret;
 }
 
-int cld_session_object_generate(struct cld_session *s, void *arg)
+int cld_object_generate(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_generate *cmd = arg;
 	struct cld_object **objs;
@@ -654,18 +650,15 @@ int cld_object_check_value(struct cld_object *o)
 	return cld_object_check_key(o);
 }
 
-int cld_session_object_import(struct cld_session *s, void *arg)
+int cld_object_import(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_import *cmd = arg;
 	struct cld_object *o;
 	u32 obj_class;
 	int ret;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
-	    cmd->__reserved2 || (cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
-	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
+	if ((cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
+	    cmd->id_len > CLONEDEV_ID_MAX || !cld_label_field_ok(cmd->label, true) ||
 	    !cmd->value_len || cmd->value_len > CLONEDEV_DATA_MAX)
 		return -EINVAL;
 	switch (cmd->key_type) {
@@ -703,17 +696,14 @@ out:
 	return ret;
 }
 
-int cld_session_object_create(struct cld_session *s, void *arg)
+int cld_object_create(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_create *cmd = arg;
 	struct cld_object *o;
 	int ret;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (memchr_inv(cmd->__reserved, 0, sizeof(cmd->__reserved)) ||
-	    (cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
-	    cmd->id_len > CLONEDEV_ID_MAX || !label_field_ok(cmd->label) ||
+	if ((cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS) ||
+	    cmd->id_len > CLONEDEV_ID_MAX || !cld_label_field_ok(cmd->label, true) ||
 	    cmd->value_len > CLONEDEV_DATA_MAX)
 		return -EINVAL;
 	o = new_object(CLONEDEV_CLASS_DATA, CLONEDEV_KEY_NONE, cmd->obj_flags,
@@ -738,7 +728,7 @@ int cld_session_object_create(struct cld_session *s, void *arg)
 	return ret;
 }
 
-int cld_session_object_destroy(struct cld_session *s, void *arg)
+int cld_object_destroy(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_destroy *cmd = arg;
 	struct object_del_rec rec;
@@ -746,10 +736,6 @@ int cld_session_object_destroy(struct cld_session *s, void *arg)
 	struct cld_object *o;
 	int ret;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (cmd->__reserved)
-		return -EINVAL;
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
 	p = managed(s, false);
@@ -787,17 +773,13 @@ out:
 /* The session's partition if co or cu is logged in. Must hold the locks. */
 static struct cld_partition *readable(struct cld_session *s)
 {
-	struct cld_partition *p = cld_session_partition(s);
-
-	if (!p)
-		return ERR_PTR(-ENODEV);
-	if (!cld_session_is(s, p, CLONEDEV_ROLE_CO) &&
-	    !cld_session_is(s, p, CLONEDEV_ROLE_CU))
-		return ERR_PTR(-EACCES);
-	return p;
+	lockdep_assert_held(&cld_hsm.lock);
+	lockdep_assert_held(&s->lock);
+	return cld_session_partition_as(s, CLD_ROLE_BIT(CLONEDEV_ROLE_CO) |
+					CLD_ROLE_BIT(CLONEDEV_ROLE_CU));
 }
 
-int cld_session_object_get(struct cld_session *s, void *arg)
+int cld_object_get(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_get *cmd = arg;
 	struct clonedev_object_attrs *a = &cmd->attrs;
@@ -807,8 +789,6 @@ int cld_session_object_get(struct cld_session *s, void *arg)
 	u32 vlen = 0;
 	int ret = 0;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
 	p = readable(s);
@@ -857,7 +837,7 @@ out:
 	return ret;
 }
 
-int cld_session_object_list(struct cld_session *s, void *arg)
+int cld_object_list(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_list *cmd = arg;
 	struct cld_partition *p;
@@ -866,9 +846,7 @@ int cld_session_object_list(struct cld_session *s, void *arg)
 	u32 *buf, n = 0;
 	int ret = 0;
 
-	if (cmd->flags)
-		return -EOPNOTSUPP;
-	if (cmd->__reserved || !cmd->count)
+	if (!cmd->count)
 		return -EINVAL;
 	buf = kvmalloc_array(min_t(u32, cmd->count, 65536), sizeof(*buf),
 			     GFP_KERNEL);
@@ -945,6 +923,7 @@ static u32 find_objects(const struct cld_partition *p,
 	struct rb_node *n;
 	u32 count = 0;
 
+	lockdep_assert_held(&cld_hsm.lock);
 	n = seek(p, cmd, by_label);
 	for (; n; n = rb_next(n)) {
 		if (by_label) {
@@ -969,17 +948,14 @@ static u32 find_objects(const struct cld_partition *p,
 	return count;
 }
 
-int cld_session_object_find(struct cld_session *s, void *arg)
+int cld_object_find(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_find *cmd = arg;
 	struct cld_partition *p;
 	u32 *buf, n = 0, cap;
 	int ret = 0;
 
-	if (cmd->flags & ~(CLONEDEV_FIND_LABEL | CLONEDEV_FIND_ID))
-		return -EOPNOTSUPP;
-	if (!cmd->flags || memchr_inv(cmd->__reserved, 0,
-				      sizeof(cmd->__reserved)) ||
+	if (!cmd->flags ||
 	    !cmd->count || cmd->id_len > CLONEDEV_ID_MAX ||
 	    strnlen(cmd->label, CLONEDEV_LABEL_LEN) == CLONEDEV_LABEL_LEN)
 		return -EINVAL;

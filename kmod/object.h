@@ -47,12 +47,12 @@ int cld_object_check_value(struct cld_object *o);
 int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
 			u32 *handle);
 
-int cld_session_object_generate(struct cld_session *s, void *cmd);
-int cld_session_object_create(struct cld_session *s, void *cmd);
-int cld_session_object_destroy(struct cld_session *s, void *cmd);
-int cld_session_object_get(struct cld_session *s, void *cmd);
-int cld_session_object_list(struct cld_session *s, void *cmd);
-int cld_session_object_import(struct cld_session *s, void *cmd);
-int cld_session_object_find(struct cld_session *s, void *cmd);
+int cld_object_generate(struct cld_session *s, void *cmd);
+int cld_object_create(struct cld_session *s, void *cmd);
+int cld_object_destroy(struct cld_session *s, void *cmd);
+int cld_object_get(struct cld_session *s, void *cmd);
+int cld_object_list(struct cld_session *s, void *cmd);
+int cld_object_import(struct cld_session *s, void *cmd);
+int cld_object_find(struct cld_session *s, void *cmd);
 
 #endif /* _CLD_OBJECT_H */

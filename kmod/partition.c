@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Partitions: the HSM administrator's create and delete
- * (CLONEDEV_CMD_PARTITION_CREATE / _DELETE), and the sealed records that
- * keep them, with their slot numbers and serials, across reloads.
+ * (CLONEDEV_CMD_PARTITION_CREATE / _DELETE), the po's initialization
+ * and policy changes (CLONEDEV_IOCTL_PARTITION_INIT, POLICY_GET / _SET,
+ * SUITES), the sealed records that keep them, with
+ * their slot numbers and serials, across reloads, and loading them: the
+ * store opened, each record replayed through one table.
  */
-#include <linux/ctype.h>
+#include <linux/capability.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
 
+#include "cred.h"
 #include "hsm.h"
+#include "kdf.h"
 #include "object.h"
 #include "partition.h"
 #include "policy.h"
+#include "session.h"
 #include "store.h"
 
 /* CLD_REC_PARTITION payload, little-endian (docs/store-format.md). */
@@ -75,18 +82,6 @@ static void cred_from_rec(const struct cred_rec *r, struct cld_cred *c)
 	c->iterations = le32_to_cpu(r->iterations);
 	c->failures = le32_to_cpu(r->failures);
 	c->flags = le32_to_cpu(r->flags);
-}
-
-bool cld_label_ok(const char *label)
-{
-	size_t i, len = strlen(label);
-
-	if (len < 1 || len > CLD_LABEL_MAX)
-		return false;
-	for (i = 0; i < len; i++)
-		if (!isprint(label[i]))
-			return false;
-	return true;
 }
 
 /* Must hold cld_hsm.lock. */
@@ -252,19 +247,6 @@ int cld_partition_snapshot(void)
 	return ret;
 }
 
-/*
- * The partition in @slot if it is still the one with @serial (a deleted
- * and re-created slot is another partition). Must hold cld_hsm.lock.
- */
-struct cld_partition *cld_partition_get(u32 slot, u64 serial)
-{
-	struct cld_partition *p;
-
-	lockdep_assert_held(&cld_hsm.lock);
-	p = xa_load(&cld_hsm.partitions, slot);
-	return p && p->serial == serial ? p : NULL;
-}
-
 /* Destroys every object of @p in memory. Must hold cld_hsm.lock. */
 void cld_partition_destroy_objects(struct cld_partition *p)
 {
@@ -272,10 +254,10 @@ void cld_partition_destroy_objects(struct cld_partition *p)
 	cld_object_destroy_all(p);
 }
 
-/* Frees a partition and its objects. Must hold cld_hsm.lock. */
 /* Wipes a role's cached secret. Must hold cld_hsm.lock. */
 void cld_partition_forget_role(struct cld_partition *p, u32 role)
 {
+	lockdep_assert_held(&cld_hsm.lock);
 	kfree_sensitive(p->cache[role]);
 	p->cache[role] = NULL;
 }
@@ -285,6 +267,7 @@ void cld_partition_deactivate(struct cld_partition *p)
 {
 	u32 role;
 
+	lockdep_assert_held(&cld_hsm.lock);
 	for (role = 0; role < ARRAY_SIZE(p->cache); role++)
 		cld_partition_forget_role(p, role);
 	p->activated = false;
@@ -305,6 +288,7 @@ static void free_partition(struct cld_partition *p)
 void cld_partition_assign(struct cld_partition *dst,
 			  const struct cld_partition *src)
 {
+	lockdep_assert_held(&cld_hsm.lock);
 	dst->auth = src->auth;
 	dst->type = src->type;
 	dst->protocol_level = src->protocol_level;
@@ -381,7 +365,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 	p->by_ouid = RB_ROOT;
 
 	mutex_lock(&cld_hsm.lock);
-	ret = cld_hsm_activate(extack);
+	ret = cld_partition_activate(extack);
 	if (ret)
 		goto err_unlock;
 	if (cld_partition_find_label(p->label)) {
@@ -426,7 +410,7 @@ int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack)
 	int ret;
 
 	mutex_lock(&cld_hsm.lock);
-	ret = cld_hsm_activate(extack);
+	ret = cld_partition_activate(extack);
 	if (ret)
 		goto out;
 	p = xa_load(&cld_hsm.partitions, slot);
@@ -453,64 +437,345 @@ out:
 	return ret;
 }
 
-/* Store replay: called with cld_hsm.lock held, one committed record. */
-int cld_partition_apply(u16 type, const void *data, u32 len)
+/*
+ * The po credential and primary domain secret of an init request: from
+ * its password and text domain, or, for a quorum partition, made here with
+ * their shares (po first) in *shares. Return: the domain secret
+ * (kfree_sensitive()) with *dom_len, or an ERR_PTR.
+ */
+static u8 *init_secrets(const struct clonedev_partition_init *cmd,
+			struct cld_cred *po, u32 *dom_len,
+			struct clonedev_share **shares)
+{
+	struct clonedev_share *po_sh = NULL, *dom_sh = NULL;
+	u8 *pw, *dom;
+	int ret;
+
+	*shares = NULL;
+	if (!cmd->quorum_n) {
+		if (cmd->quorum_m || cmd->shares)
+			return ERR_PTR(-EINVAL);
+		pw = cld_secret_from_user(cmd->password, cmd->password_len);
+		if (IS_ERR(pw))
+			return pw;
+		dom = cld_secret_from_user(cmd->domain, cmd->domain_len);
+		ret = IS_ERR(dom) ? PTR_ERR(dom) :
+		      cld_cred_set(po, pw, cmd->password_len);
+		kfree_sensitive(pw);
+		if (ret) {
+			if (!IS_ERR(dom))
+				kfree_sensitive(dom);
+			return ERR_PTR(ret);
+		}
+		*dom_len = cmd->domain_len;
+		return dom;
+	}
+	if (cmd->password_len || cmd->domain_len || !cmd->shares)
+		return ERR_PTR(-EINVAL);
+	pw = cld_secret_new_quorum(cmd->quorum_m, cmd->quorum_n, &po_sh);
+	if (IS_ERR(pw))
+		return pw;
+	dom = cld_secret_new_quorum(cmd->quorum_m, cmd->quorum_n, &dom_sh);
+	ret = IS_ERR(dom) ? PTR_ERR(dom) :
+	      cld_cred_set(po, pw, CLONEDEV_SHARE_LEN);
+	kfree_sensitive(pw);
+	if (!ret) {
+		*shares = kcalloc(2 * cmd->quorum_n, sizeof(**shares),
+				  GFP_KERNEL);
+		ret = *shares ? 0 : -ENOMEM;
+	}
+	if (!ret) {
+		memcpy(*shares, po_sh, cmd->quorum_n * sizeof(*po_sh));
+		memcpy(*shares + cmd->quorum_n, dom_sh,
+		       cmd->quorum_n * sizeof(*dom_sh));
+	}
+	kfree_sensitive(po_sh);
+	kfree_sensitive(dom_sh);
+	if (ret) {
+		if (!IS_ERR(dom))
+			kfree_sensitive(dom);
+		return ERR_PTR(ret);
+	}
+	*dom_len = CLONEDEV_SHARE_LEN;
+	return dom;
+}
+
+int cld_partition_init(struct cld_session *s, void *arg)
+{
+	struct clonedev_partition_init *cmd = arg;
+	struct cld_partition *p, *next = NULL;
+	struct clonedev_share *shares;
+	bool quorum = cmd->quorum_n;
+	struct cld_cred po;
+	u32 dom_len;
+	u8 *dom;
+	int ret;
+
+	if (!cld_label_field_ok(cmd->label, true) ||
+	    !cld_label_field_ok(cmd->domain_label, false))
+		return -EINVAL;
+	dom = init_secrets(cmd, &po, &dom_len, &shares);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	/*
+	 * The shares reach user space before anything changes, and without
+	 * the HSM's lock held; if the init is refused they open nothing.
+	 */
+	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
+				   2 * cmd->quorum_n * sizeof(*shares))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	if (!p) {
+		ret = -ENODEV;
+		goto out_unlock;
+	}
+	if (p->state == CLONEDEV_STATE_INITIALIZED ?
+	    !cld_session_is(s, p, CLONEDEV_ROLE_PO) :
+	    !capable(CAP_SYS_ADMIN)) {
+		ret = -EACCES;
+		goto out_unlock;
+	}
+	if (quorum != cld_partition_is_quorum(p)) {
+		ret = -EINVAL;
+		goto out_unlock;
+	}
+	if (cmd->label[0] && strcmp(cmd->label, p->label) &&
+	    cld_partition_find_label(cmd->label)) {
+		ret = -EEXIST;
+		goto out_unlock;
+	}
+	/* The new state is built aside and made durable before it counts. */
+	next = kmemdup(p, sizeof(*p), GFP_KERNEL);
+	if (!next) {
+		ret = -ENOMEM;
+		goto out_unlock;
+	}
+	memzero_explicit(next->roles, sizeof(next->roles));
+	memzero_explicit(next->challenges, sizeof(next->challenges));
+	memzero_explicit(next->domains, sizeof(next->domains));
+	next->roles[CLONEDEV_ROLE_PO] = po;
+	strscpy(next->domains[0].label, cmd->domain_label,
+		sizeof(next->domains[0].label));
+	memcpy(next->domains[0].secret, dom, dom_len);
+	next->domains[0].len = dom_len;
+	next->domains[0].type = quorum ? CLONEDEV_DOMAIN_QUORUM :
+					 CLONEDEV_DOMAIN_TEXT;
+	next->n_domains = 1;
+	if (cmd->label[0])
+		strscpy(next->label, cmd->label, sizeof(next->label));
+	cld_policy_defaults(next->policies);
+	next->suites_disabled = 0;
+	next->state = CLONEDEV_STATE_INITIALIZED;
+	ret = cld_kdf_fingerprint(next->domains[0].secret,
+				  next->domains[0].len, cmd->fingerprint) ?:
+	      cld_partition_persist_clear(next);
+	if (!ret) {
+		cld_partition_assign(p, next);
+		cld_partition_destroy_objects(p);
+		cld_partition_deactivate(p);
+		memset(p->pending, 0, sizeof(p->pending));
+		p->generation++;
+	}
+	s->role = CLONEDEV_ROLE_NONE;
+out_unlock:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	kfree_sensitive(next);
+out_free:
+	memzero_explicit(&po, sizeof(po));
+	kfree_sensitive(shares);
+	kfree_sensitive(dom);
+	return ret;
+}
+
+int cld_partition_policy_get(struct cld_session *s, void *arg)
+{
+	struct clonedev_policy_get *cmd = arg;
+	struct cld_partition *p;
+	int i, ret = 0;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition_as(s, 0);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	cmd->count = CLONEDEV_POLICY_COUNT;
+	for (i = 0; i < CLONEDEV_POLICY_COUNT; i++)
+		cld_policy_entry(p, i, &cmd->entries[i]);
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+int cld_partition_policy_set(struct cld_session *s, void *arg)
+{
+	struct clonedev_policy_set *cmd = arg;
+	struct clonedev_policy_change *ch;
+	u32 v[CLONEDEV_POLICY_COUNT], old[CLONEDEV_POLICY_COUNT];
+	struct cld_partition *p;
+	bool destructive;
+	int ret;
+
+	if (!cmd->count || cmd->count > CLONEDEV_POLICY_SET_MAX)
+		return -EINVAL;
+	ch = memdup_user(u64_to_user_ptr(cmd->changes),
+			 cmd->count * sizeof(*ch));
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition_as(s, CLD_ROLE_BIT(CLONEDEV_ROLE_PO));
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	ret = cld_policy_change(p, ch, cmd->count, v, &destructive);
+	if (ret)
+		goto out;
+	if (destructive && !(cmd->flags & CLONEDEV_POLICY_SET_FORCE)) {
+		ret = -ECANCELED;
+		goto out;
+	}
+	memcpy(old, p->policies, sizeof(old));
+	memcpy(p->policies, v, sizeof(v));
+	ret = destructive ? cld_partition_persist_clear(p) :
+			    cld_partition_persist(p);
+	if (ret)
+		memcpy(p->policies, old, sizeof(old));
+	else if (destructive)
+		cld_partition_destroy_objects(p);
+	if (!ret && !cld_policy(p, CLONEDEV_POLICY_ACTIVATION))
+		cld_partition_deactivate(p);
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	kfree(ch);
+	return ret;
+}
+
+int cld_partition_suites(struct cld_session *s, void *arg)
+{
+	struct clonedev_suites *cmd = arg;
+	struct cld_partition *p;
+	u32 old;
+	int ret = 0;
+
+	if ((cmd->enable | cmd->disable) & ~CLONEDEV_SUITES_ALL ||
+	    cmd->enable & cmd->disable)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition_as(s, cmd->enable | cmd->disable ?
+				     CLD_ROLE_BIT(CLONEDEV_ROLE_PO) : 0);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	if (cmd->enable | cmd->disable) {
+		old = p->suites_disabled;
+		p->suites_disabled = (old & ~cmd->enable) | cmd->disable;
+		ret = cld_partition_persist(p);
+		if (ret) {
+			p->suites_disabled = old;
+			goto out;
+		}
+	}
+	cmd->enabled = CLONEDEV_SUITES_ALL & ~p->suites_disabled;
+	cmd->usable = cld_policy_suites(p);
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/* Store replay of a partition record. */
+static int apply_partition(u16 type, const void *data, u32 len)
 {
 	struct cld_partition *p, *old;
 	struct partition_rec *rec;
 	int ret;
 
-	lockdep_assert_held(&cld_hsm.lock);
-	switch (type) {
-	case CLD_REC_PARTITION:
-		if (len != sizeof(struct partition_rec) &&
-		    len != PARTITION_REC_V1 && len != PARTITION_REC_V2 &&
-		    len != PARTITION_REC_V3)
-			return -EBADMSG;
-		p = kmalloc(sizeof(*p), GFP_KERNEL);
-		rec = kzalloc(sizeof(*rec), GFP_KERNEL);
-		if (!p || !rec) {
-			kfree(p);
-			kfree(rec);
-			return -ENOMEM;
-		}
-		memcpy(rec, data, len);
-		ret = from_rec(rec, p);
-		kfree_sensitive(rec);
-		old = ret ? NULL : xa_load(&cld_hsm.partitions, p->slot);
-		if (ret || old) {
-			/* A later state of a known partition: its objects stay. */
-			if (old)
-				cld_partition_assign(old, p);
-			kfree_sensitive(p);
-			return ret;
-		}
-		xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
-		p->by_label = RB_ROOT;
-		p->by_id = RB_ROOT;
-		p->by_ouid = RB_ROOT;
-		old = xa_store(&cld_hsm.partitions, p->slot, p, GFP_KERNEL);
-		if (xa_is_err(old)) {
-			kfree_sensitive(p);
-			return xa_err(old);
-		}
-		cld_hsm.partition_count++;
-		return 0;
-	case CLD_REC_PARTITION_DEL:
-		if (len != sizeof(__le32))
-			return -EBADMSG;
-		old = xa_erase(&cld_hsm.partitions,
-			       le32_to_cpu(*(const __le32 *)data));
-		if (old) {
-			free_partition(old);
-			cld_hsm.partition_count--;
-		}
-		return 0;
-	case CLD_REC_OBJECT:
-	case CLD_REC_OBJECT_DEL:
-	case CLD_REC_OBJECTS_CLEAR:
-		return cld_object_apply(type, data, len);
+	if (len != sizeof(struct partition_rec) &&
+	    len != PARTITION_REC_V1 && len != PARTITION_REC_V2 &&
+	    len != PARTITION_REC_V3)
+		return -EBADMSG;
+	p = kmalloc(sizeof(*p), GFP_KERNEL);
+	rec = kzalloc(sizeof(*rec), GFP_KERNEL);
+	if (!p || !rec) {
+		kfree(p);
+		kfree(rec);
+		return -ENOMEM;
 	}
+	memcpy(rec, data, len);
+	ret = from_rec(rec, p);
+	kfree_sensitive(rec);
+	old = ret ? NULL : xa_load(&cld_hsm.partitions, p->slot);
+	if (ret || old) {
+		/* A later state of a known partition: its objects stay. */
+		if (old)
+			cld_partition_assign(old, p);
+		kfree_sensitive(p);
+		return ret;
+	}
+	xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
+	p->by_label = RB_ROOT;
+	p->by_id = RB_ROOT;
+	p->by_ouid = RB_ROOT;
+	old = xa_store(&cld_hsm.partitions, p->slot, p, GFP_KERNEL);
+	if (xa_is_err(old)) {
+		kfree_sensitive(p);
+		return xa_err(old);
+	}
+	cld_hsm.partition_count++;
+	return 0;
+}
+
+/* Store replay of a partition's deletion. */
+static int apply_partition_del(u16 type, const void *data, u32 len)
+{
+	struct cld_partition *old;
+
+	if (len != sizeof(__le32))
+		return -EBADMSG;
+	old = xa_erase(&cld_hsm.partitions,
+		       le32_to_cpu(*(const __le32 *)data));
+	if (old) {
+		free_partition(old);
+		cld_hsm.partition_count--;
+	}
+	return 0;
+}
+
+/* Where store replay sends each record type (store.h). */
+static const struct {
+	u16 type;
+	int (*apply)(u16 type, const void *data, u32 len);
+} replay[] = {
+	{ CLD_REC_PARTITION, apply_partition },
+	{ CLD_REC_PARTITION_DEL, apply_partition_del },
+	{ CLD_REC_OBJECT, cld_object_apply },
+	{ CLD_REC_OBJECT_DEL, cld_object_apply },
+	{ CLD_REC_OBJECTS_CLEAR, cld_object_apply },
+};
+
+/* Store replay: one committed record. Must hold cld_hsm.lock. */
+static int apply(u16 type, const void *data, u32 len)
+{
+	size_t i;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	for (i = 0; i < ARRAY_SIZE(replay); i++)
+		if (replay[i].type == type)
+			return replay[i].apply(type, data, len);
 	/* A record type from a newer format: refuse rather than lose it. */
 	return -EPROTO;
 }
@@ -527,4 +792,64 @@ void cld_partition_free_all(void)
 		free_partition(p);
 	}
 	cld_hsm.partition_count = 0;
+}
+
+/*
+ * Opens the store if it is not open yet, loading every partition from it.
+ * Must hold cld_hsm.lock. Return: 0, or -ENOKEY without the sealing key,
+ * -EKEYREJECTED or -EBADMSG for a store that does not unseal, with the
+ * reason in @extack and the kernel log; nothing is loaded then.
+ */
+int cld_partition_activate(struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	if (cld_store_is_open())
+		return 0;
+	ret = cld_store_open(apply, cld_partition_snapshot,
+			     extack);
+	if (ret)
+		cld_partition_free_all();
+	return ret;
+}
+
+/* Opens the store at module load, if its key is there already. */
+int cld_partition_init_all(const char *store_dir, loff_t compact_min,
+			   u32 tpm_index, bool tpm_reset)
+{
+	int ret;
+
+	ret = cld_store_init(store_dir, compact_min, tpm_index, tpm_reset);
+	if (ret)
+		return ret;
+	/* Without the key yet, the first administrator request opens it. */
+	mutex_lock(&cld_hsm.lock);
+	cld_partition_activate(NULL);
+	mutex_unlock(&cld_hsm.lock);
+	return 0;
+}
+
+void cld_partition_uninit_all(void)
+{
+	mutex_lock(&cld_hsm.lock);
+	cld_partition_free_all();
+	cld_store_uninit();
+	mutex_unlock(&cld_hsm.lock);
+}
+
+/* The HSM-info request (CLONEDEV_IOCTL_HSM_INFO, CLONEDEV_CMD_HSM_GET). */
+void cld_partition_hsm_info(struct clonedev_hsm_info *info)
+{
+	strscpy(info->version, CLD_VERSION, sizeof(info->version));
+	info->protocols = CLD_PROTOCOLS;
+	info->suites = cld_hsm.suites;
+
+	mutex_lock(&cld_hsm.lock);
+	info->hsm_flags = cld_hsm.fips ? CLONEDEV_HSM_FIPS : 0;
+	if (cld_store_is_open())
+		info->hsm_flags |= CLONEDEV_HSM_ACTIVE;
+	info->partition_count = cld_hsm.partition_count;
+	mutex_unlock(&cld_hsm.lock);
+	info->max_partitions = CLD_MAX_PARTITIONS;
 }

@@ -9,7 +9,8 @@
 
 #include <linux/clonedev.h>
 
-#define CLD_LABEL_MAX		32
+#include "hsm.h"
+
 #define CLD_MAX_DOMAINS		3
 #define CLD_SALT_LEN		16
 #define CLD_HASH_LEN		32
@@ -96,19 +97,31 @@ int cld_partition_create(const struct cld_partition_params *params,
 			 struct cld_slot_info *out,
 			 struct netlink_ext_ack *extack);
 int cld_partition_delete(u32 slot, struct netlink_ext_ack *extack);
-int cld_partition_apply(u16 type, const void *data, u32 len);
 int cld_partition_persist(const struct cld_partition *p);
 int cld_partition_persist_clear(const struct cld_partition *p);
 int cld_partition_snapshot(void);
-struct cld_partition *cld_partition_get(u32 slot, u64 serial);
 void cld_partition_zeroize(struct cld_partition *p);
 void cld_partition_deactivate(struct cld_partition *p);
 void cld_partition_forget_role(struct cld_partition *p, u32 role);
 struct cld_partition *cld_partition_find_label(const char *label);
-bool cld_label_ok(const char *label);
+struct cld_session;
 void cld_partition_destroy_objects(struct cld_partition *p);
 void cld_partition_assign(struct cld_partition *dst,
 			  const struct cld_partition *src);
 void cld_partition_free_all(void);
+int cld_partition_activate(struct netlink_ext_ack *extack);
+int cld_partition_init_all(const char *store_dir, loff_t compact_min,
+			   u32 tpm_index, bool tpm_reset);
+void cld_partition_uninit_all(void);
+void cld_partition_hsm_info(struct clonedev_hsm_info *info);
+int cld_partition_init(struct cld_session *s, void *cmd);
+int cld_partition_policy_get(struct cld_session *s, void *cmd);
+int cld_partition_policy_set(struct cld_session *s, void *cmd);
+int cld_partition_suites(struct cld_session *s, void *cmd);
+
+static inline bool cld_partition_is_quorum(const struct cld_partition *p)
+{
+	return p->auth == CLONEDEV_AUTH_QUORUM;
+}
 
 #endif /* _CLD_PARTITION_H */

@@ -5,14 +5,17 @@
 
 #include <linux/types.h>
 
+#include <linux/clonedev.h>
+
 struct cld_partition;
-struct cld_session;
 
 void cld_policy_defaults(u32 *values);
 u32 cld_policy(const struct cld_partition *p, u32 id);
-int cld_session_policy_get(struct cld_session *s, void *cmd);
-int cld_session_policy_set(struct cld_session *s, void *cmd);
-u32 cld_partition_suites(const struct cld_partition *p);
-int cld_session_suites(struct cld_session *s, void *cmd);
+void cld_policy_entry(const struct cld_partition *p, u32 i,
+		      struct clonedev_policy_entry *e);
+int cld_policy_change(const struct cld_partition *p,
+		      const struct clonedev_policy_change *ch, u32 count,
+		      u32 *v, bool *destructive);
+u32 cld_policy_suites(const struct cld_partition *p);
 
 #endif /* _CLD_POLICY_H */

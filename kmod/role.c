@@ -1,119 +1,505 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Role credentials. A password is kept only as PBKDF2-HMAC-SHA256 (RFC
- * 8018) of a 16-byte random salt, with the iteration count stored beside
- * it so a later default does not lock anybody out.
+ * Roles: login and logout, a role's first credential, a password change,
+ * the challenge secret of a quorum role and activation
+ * (CLONEDEV_IOCTL_LOGIN, LOGOUT, ROLE_INIT, ROLE_CHANGEPW, ROLE_CHALLENGE
+ * and ACTIVATION; uapi/linux/clonedev.h has their errno contracts), and
+ * the lockout rules. Password hashing runs without cld_hsm.lock; each
+ * attempt is counted durably before it and checked again after it.
  */
-#include <crypto/hash.h>
-#include <linux/random.h>
-#include <linux/sched.h>
+#include <crypto/algapi.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/wait.h>
 
+#include "cred.h"
+#include "hsm.h"
+#include "ops.h"
+#include "partition.h"
+#include "policy.h"
 #include "role.h"
+#include "session.h"
 
-static unsigned int kdf_iterations;
-
-static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
-		  u32 iterations, u8 *out);
-
-/* RFC 7914 section 11: PBKDF2-HMAC-SHA-256("passwd", "salt", 1), first block. */
-static int pbkdf2_selftest(void)
+/* Puts @cred in @where (a credential of @p) durably, or leaves it. */
+static int replace_cred(struct cld_partition *p, struct cld_cred *where,
+			const struct cld_cred *cred)
 {
-	static const u8 want[CLD_HASH_LEN] = {
-		0x55, 0xac, 0x04, 0x6e, 0x56, 0xe3, 0x08, 0x9f,
-		0xec, 0x16, 0x91, 0xc2, 0x25, 0x44, 0xb6, 0x05,
-		0xf9, 0x41, 0x85, 0x21, 0x6d, 0xde, 0x04, 0x65,
-		0xe6, 0x8b, 0x9d, 0x57, 0xc2, 0x0d, 0xac, 0xbc,
-	};
-	u8 got[CLD_HASH_LEN];
+	struct cld_cred old = *where;
 	int ret;
 
-	ret = pbkdf2((const u8 *)"passwd", 6, (const u8 *)"salt", 4, 1, got);
-	if (!ret && memcmp(got, want, sizeof(want)))
-		ret = -EINVAL;
+	*where = *cred;
+	ret = cld_partition_persist(p);
 	if (ret)
-		pr_err("clonedev: PBKDF2-HMAC-SHA256 known-answer test failed\n");
+		*where = old;
+	memzero_explicit(&old, sizeof(old));
 	return ret;
-}
-
-int cld_role_init(unsigned int iterations)
-{
-	kdf_iterations = iterations;
-	return pbkdf2_selftest();
 }
 
 /*
- * PBKDF2 with a 32-byte output: one block, T1 = U1 ^ U2 ^ ... ^ Uc. Each
- * derivation has a transform of its own, so logins to different
- * partitions (or roles) are hashed in parallel rather than queued behind
- * one lock that any caller could hold with wrong passwords; freeing it
- * wipes the HMAC state the password left (crypto_free_shash() frees the
- * context with kfree_sensitive()).
+ * Gives @role of @p the credential @cred durably. Sessions logged in as
+ * @role are logged out, attempts hashed against the old one are refused
+ * when they finish (verify()), and its reserved failures go with it. Must
+ * hold cld_hsm.lock.
  */
-static int pbkdf2(const u8 *pw, u32 len, const u8 *salt, u32 salt_len,
-		  u32 iterations, u8 *out)
+static int set_role_cred(struct cld_partition *p, u32 role,
+			 const struct cld_cred *cred)
 {
-	static const u8 block1[4] = { 0, 0, 0, 1 };
-	struct crypto_shash *hmac;
-	struct shash_desc *desc;
-	u8 u[CLD_HASH_LEN];
-	u32 i, k;
 	int ret;
 
-	hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
-	if (IS_ERR(hmac))
-		return PTR_ERR(hmac);
-	desc = kmalloc(sizeof(*desc) + crypto_shash_descsize(hmac),
-		       GFP_KERNEL);
-	if (!desc) {
-		ret = -ENOMEM;
-		goto out_free;
+	lockdep_assert_held(&cld_hsm.lock);
+	ret = replace_cred(p, &p->roles[role], cred);
+	if (!ret) {
+		p->role_gen[role]++;
+		p->pending[role] = 0;
 	}
-	desc->tfm = hmac;
-	ret = crypto_shash_setkey(hmac, pw, len);
-	if (ret)
-		goto out;
-	ret = crypto_shash_init(desc) ?:
-	      crypto_shash_update(desc, salt, salt_len) ?:
-	      crypto_shash_finup(desc, block1, sizeof(block1), u);
-	if (ret)
-		goto out;
-	memcpy(out, u, CLD_HASH_LEN);
-	for (i = 1; i < iterations; i++) {
-		ret = crypto_shash_digest(desc, u, CLD_HASH_LEN, u);
-		if (ret)
-			goto out;
-		for (k = 0; k < CLD_HASH_LEN; k++)
-			out[k] ^= u[k];
-		cond_resched();
-	}
-out:
-	memzero_explicit(u, sizeof(u));
-	kfree_sensitive(desc);
-out_free:
-	crypto_free_shash(hmac);
 	return ret;
 }
 
-int cld_cred_hash(const struct cld_cred *c, const u8 *pw, u32 len,
-		  u8 out[CLD_HASH_LEN])
+/* Wrong secrets that lock @role out (zeroize the partition for po). */
+static u32 max_failures(const struct cld_partition *p, u32 role)
 {
-	return pbkdf2(pw, len, c->salt, CLD_SALT_LEN, c->iterations, out);
+	return role == CLONEDEV_ROLE_PO ? CLD_MAX_PO_FAILURES :
+	       cld_policy(p, CLONEDEV_POLICY_MAX_FAILED_LOGINS);
 }
 
-/* Gives @c a new salt and the hash of @pw; clears failures and lockout. */
-int cld_cred_set(struct cld_cred *c, const u8 *pw, u32 len)
+/*
+ * @role's wrong secrets: its failure count less the attempts still being
+ * hashed. After a crash during a hash nothing is pending, so the attempt
+ * counts as wrong.
+ */
+static u32 settled_failures(const struct cld_partition *p, u32 role)
 {
-	struct cld_cred n = { .iterations = kdf_iterations };
+	u32 f = p->roles[role].failures;
+
+	return f > p->pending[role] ? f - p->pending[role] : 0;
+}
+
+/*
+ * True if @role of @p is locked out; cu cannot log in while co is locked
+ * out: co's lockout locks both. Must hold cld_hsm.lock.
+ */
+bool cld_role_locked(const struct cld_partition *p, u32 role)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	if ((p->roles[role].flags & CLONEDEV_ROLE_LOCKED) ||
+	    (role != CLONEDEV_ROLE_PO &&
+	     settled_failures(p, role) >= max_failures(p, role)))
+		return true;
+	return role == CLONEDEV_ROLE_CU && cld_role_locked(p, CLONEDEV_ROLE_CO);
+}
+
+/*
+ * Logins that found every allowed attempt being checked wait here for one
+ * to end; attempt_seq (under cld_hsm.lock) counts the ends.
+ */
+static DECLARE_WAIT_QUEUE_HEAD(attempt_wq);
+static unsigned long attempt_seq;
+
+/*
+ * Counts an attempt at @role as a failure, durably, before its secret is
+ * hashed: killing the hash does not undo it, and no more secrets are
+ * evaluated than the lockout allows. Must hold cld_hsm.lock. Return: 0;
+ * -EAGAIN if every allowed attempt is being checked (wait for one to end);
+ * -EKEYREVOKED if none is left (-ESTALE for the po: that zeroizes); an
+ * error of the store.
+ */
+static int reserve_attempt(struct cld_partition *p, u32 role)
+{
+	struct cld_cred *c = &p->roles[role];
 	int ret;
 
-	get_random_bytes(n.salt, sizeof(n.salt));
-	ret = pbkdf2(pw, len, n.salt, CLD_SALT_LEN, n.iterations, n.hash);
-	if (!ret) {
-		n.flags = CLONEDEV_ROLE_SET;
-		*c = n;
+	lockdep_assert_held(&cld_hsm.lock);
+	if (c->failures >= max_failures(p, role)) {
+		if (p->pending[role])
+			return -EAGAIN;
+		if (role != CLONEDEV_ROLE_PO)
+			return -EKEYREVOKED;
+		/* The 10th was cut short (a crash): it counts. */
+		cld_partition_zeroize(p);
+		return cld_partition_persist_clear(p) ?: -ESTALE;
 	}
-	memzero_explicit(&n, sizeof(n));
+	c->failures++;
+	ret = cld_partition_persist(p);
+	if (ret) {
+		c->failures--;
+		return ret;
+	}
+	p->pending[role]++;
+	return 0;
+}
+
+enum attempt_result {
+	ATTEMPT_VOID,		/* not evaluated: the reservation is undone */
+	ATTEMPT_WRONG,		/* a wrong secret: it stays a failure */
+	ATTEMPT_RIGHT,		/* the right secret: the wrong ones are cleared */
+};
+
+/*
+ * Ends an attempt reserve_attempt() counted and applies the lockout rules;
+ * persists them. Must hold cld_hsm.lock, and the credential must be the
+ * one the attempt was counted against. Return: the errno for the caller.
+ */
+static int finish_attempt(struct cld_partition *p, u32 role,
+			  enum attempt_result result, int ret)
+{
+	struct cld_cred *c = &p->roles[role];
+	int err;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	if (p->pending[role])
+		p->pending[role]--;
+	if (result == ATTEMPT_VOID && c->failures)
+		c->failures--;
+	else if (result == ATTEMPT_RIGHT)
+		c->failures = p->pending[role];
+	/* The po's login unlocks cloning after failed handshakes. */
+	if (result == ATTEMPT_RIGHT && role == CLONEDEV_ROLE_PO)
+		p->clone_failures = 0;
+	if (result == ATTEMPT_WRONG) {
+		ret = -EACCES;
+		if (role == CLONEDEV_ROLE_PO &&
+		    settled_failures(p, role) >= CLD_MAX_PO_FAILURES) {
+			pr_notice("clonedev: slot %u zeroized after %u wrong po passwords\n",
+				  p->slot, c->failures);
+			cld_partition_zeroize(p);
+			return cld_partition_persist_clear(p) ?: -ESTALE;
+		}
+		if (role != CLONEDEV_ROLE_PO &&
+		    settled_failures(p, role) >= max_failures(p, role))
+			c->flags |= CLONEDEV_ROLE_LOCKED;
+	}
+	err = cld_partition_persist(p);
+	return ret ?: err;
+}
+
+/*
+ * Checks @pw against @role's credential. Must hold s->lock; takes and
+ * drops cld_hsm.lock. The attempt is counted before the hash, and after it
+ * the lockout, the partition's generation and the credential are checked
+ * again, so neither a burst of parallel attempts nor a credential replaced
+ * during the hash gets more than one attempt per allowed failure.
+ * Return: 0 with cld_hsm.lock held and *pp set, or an errno with it
+ * released.
+ */
+static int verify(struct cld_session *s, u32 role, const u8 *pw, u32 len,
+		  bool quorum, struct cld_partition **pp)
+{
+	const struct cld_cred *now;
+	struct cld_partition *p;
+	struct cld_cred cred;
+	u8 hash[CLD_HASH_LEN];
+	unsigned long seq;
+	u64 gen, role_gen;
+	bool challenge;
+	int ret;
+
+	lockdep_assert_held(&s->lock);
+	memset(&cred, 0, sizeof(cred));
+again:
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	if (!p) {
+		ret = -ENODEV;
+		goto unlock;
+	}
+	if (p->state == CLONEDEV_STATE_ZEROIZED) {
+		ret = -ESTALE;
+		goto unlock;
+	}
+	/* A password to a quorum partition: its role's challenge. */
+	challenge = p->auth == CLONEDEV_AUTH_QUORUM && !quorum;
+	if ((p->auth != CLONEDEV_AUTH_QUORUM && quorum) ||
+	    (challenge && role == CLONEDEV_ROLE_PO)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	if (!(p->roles[role].flags & CLONEDEV_ROLE_SET) ||
+	    (challenge && !(p->challenges[role].flags & CLONEDEV_ROLE_SET))) {
+		ret = -ENOKEY;
+		goto unlock;
+	}
+	if (cld_role_locked(p, role)) {
+		ret = -EKEYREVOKED;
+		goto unlock;
+	}
+	if (challenge && (!p->activated || !p->cache[role])) {
+		ret = -EKEYEXPIRED;
+		goto unlock;
+	}
+	ret = reserve_attempt(p, role);
+	if (ret == -EAGAIN) {
+		seq = attempt_seq;
+		mutex_unlock(&cld_hsm.lock);
+		ret = wait_event_interruptible(attempt_wq,
+					       READ_ONCE(attempt_seq) != seq);
+		if (ret)
+			goto out;
+		goto again;
+	}
+	if (ret)
+		goto unlock;
+	cred = challenge ? p->challenges[role] : p->roles[role];
+	gen = p->generation;
+	role_gen = p->role_gen[role];
+	mutex_unlock(&cld_hsm.lock);
+
+	ret = cld_cred_hash(&cred, pw, len, hash);
+	mutex_lock(&cld_hsm.lock);
+	/* Whatever comes of it, the waiters look again. */
+	WRITE_ONCE(attempt_seq, attempt_seq + 1);
+	wake_up_all(&attempt_wq);
+	p = cld_session_partition(s);
+	/* A new generation or credential dropped the reservation. */
+	if (!p || p->generation != gen) {
+		ret = -ESTALE;
+		goto unlock;
+	}
+	if (p->role_gen[role] != role_gen) {
+		ret = -EACCES;
+		goto unlock;
+	}
+	now = challenge ? &p->challenges[role] : &p->roles[role];
+	if (ret) {
+		finish_attempt(p, role, ATTEMPT_VOID, ret);
+		goto unlock;
+	}
+	if (cld_role_locked(p, role)) {
+		ret = finish_attempt(p, role, ATTEMPT_VOID, -EKEYREVOKED);
+		goto unlock;
+	}
+	if (memcmp(now->salt, cred.salt, CLD_SALT_LEN) ||
+	    crypto_memneq(now->hash, cred.hash, CLD_HASH_LEN)) {
+		ret = finish_attempt(p, role, ATTEMPT_VOID, -EACCES);
+		goto unlock;
+	}
+	if (crypto_memneq(hash, cred.hash, CLD_HASH_LEN)) {
+		ret = finish_attempt(p, role, ATTEMPT_WRONG, 0);
+		goto unlock;
+	}
+	ret = finish_attempt(p, role, ATTEMPT_RIGHT, 0);
+	if (ret)
+		goto unlock;
+	/* An activated partition keeps the secret a quorum login gave. */
+	if (quorum && p->activated && role != CLONEDEV_ROLE_PO) {
+		cld_partition_forget_role(p, role);
+		p->cache[role] = kmemdup(pw, len, GFP_KERNEL);
+	}
+	*pp = p;
+	goto out;
+unlock:
+	mutex_unlock(&cld_hsm.lock);
+out:
+	memzero_explicit(&cred, sizeof(cred));
+	memzero_explicit(hash, sizeof(hash));
+	return ret;
+}
+
+int cld_role_login(struct cld_session *s, void *arg)
+{
+	struct clonedev_login *cmd = arg;
+	struct cld_partition *p;
+	u32 len;
+	u8 *pw;
+	int ret;
+
+	if (cmd->role < CLONEDEV_ROLE_PO || cmd->role > CLONEDEV_ROLE_CU ||
+	    (cmd->share_count && cmd->secret_len))
+		return -EINVAL;
+	pw = cld_secret_from_request(cmd->secret, cmd->secret_len,
+				     cmd->shares, cmd->share_count, &len);
+	if (IS_ERR(pw))
+		return PTR_ERR(pw);
+	mutex_lock(&s->lock);
+	s->role = CLONEDEV_ROLE_NONE;
+	ret = verify(s, cmd->role, pw, len, cmd->share_count, &p);
+	if (!ret) {
+		s->role = cmd->role;
+		s->generation = p->generation;
+		s->role_gen = p->role_gen[cmd->role];
+		mutex_unlock(&cld_hsm.lock);
+	}
+	mutex_unlock(&s->lock);
+	kfree_sensitive(pw);
+	return ret;
+}
+
+int cld_role_logout(struct cld_session *s, void *arg)
+{
+	int ret = 0;
+
+	mutex_lock(&s->lock);
+	if (s->role == CLONEDEV_ROLE_NONE)
+		ret = -EACCES;
+	s->role = CLONEDEV_ROLE_NONE;
+	cld_ops_forget(s);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+int cld_role_init(struct cld_session *s, void *arg)
+{
+	struct clonedev_role_init *cmd = arg;
+	struct clonedev_share *shares = NULL;
+	bool quorum = cmd->quorum_n;
+	struct cld_partition *p;
+	struct cld_cred cred;
+	u32 len = cmd->secret_len;
+	u8 *pw;
+	int ret;
+
+	if (cmd->role != CLONEDEV_ROLE_CO && cmd->role != CLONEDEV_ROLE_CU)
+		return -EINVAL;
+	if (quorum ? cmd->secret_len || !cmd->shares :
+		     cmd->quorum_m || cmd->shares)
+		return -EINVAL;
+	if (quorum) {
+		pw = cld_secret_new_quorum(cmd->quorum_m, cmd->quorum_n, &shares);
+		len = CLONEDEV_SHARE_LEN;
+	} else {
+		pw = cld_secret_from_user(cmd->secret, cmd->secret_len);
+	}
+	if (IS_ERR(pw))
+		return PTR_ERR(pw);
+	ret = cld_cred_set(&cred, pw, len);
+	kfree_sensitive(pw);
+	if (ret)
+		goto out_free;
+	/* As for a partition init: the shares first, outside the lock. */
+	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
+				   cmd->quorum_n * sizeof(*shares))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	/* po initializes co; co initializes cu. */
+	p = cld_session_partition_as(s, CLD_ROLE_BIT(cmd->role - 1));
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	if (quorum != cld_partition_is_quorum(p)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = set_role_cred(p, cmd->role, &cred);
+	if (!ret)
+		cld_partition_forget_role(p, cmd->role);
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+out_free:
+	memzero_explicit(&cred, sizeof(cred));
+	kfree_sensitive(shares);
+	return ret;
+}
+
+int cld_role_changepw(struct cld_session *s, void *arg)
+{
+	struct clonedev_role_changepw *cmd = arg;
+	struct cld_partition *p;
+	struct cld_cred cred;
+	u8 *oldpw, *newpw;
+	u32 role;
+	int ret;
+
+	oldpw = cld_secret_from_user(cmd->old_secret, cmd->old_len);
+	if (IS_ERR(oldpw))
+		return PTR_ERR(oldpw);
+	newpw = cld_secret_from_user(cmd->new_secret, cmd->new_len);
+	if (IS_ERR(newpw)) {
+		kfree_sensitive(oldpw);
+		return PTR_ERR(newpw);
+	}
+	ret = cld_cred_set(&cred, newpw, cmd->new_len);
+	if (ret)
+		goto out_free;
+
+	mutex_lock(&s->lock);
+	role = s->role;
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	ret = p && cld_session_logged_in(s, p) ? 0 : -EACCES;
+	/* A quorum role's secret is M-of-N shares, never a password. */
+	if (!ret && cld_partition_is_quorum(p))
+		ret = -EOPNOTSUPP;
+	mutex_unlock(&cld_hsm.lock);
+	if (!ret)
+		ret = verify(s, role, oldpw, cmd->old_len, false, &p);
+	if (!ret) {
+		/* Other sessions of the role log out; this one stays. */
+		ret = set_role_cred(p, role, &cred);
+		s->role_gen = p->role_gen[role];
+		mutex_unlock(&cld_hsm.lock);
+	}
+	mutex_unlock(&s->lock);
+out_free:
+	memzero_explicit(&cred, sizeof(cred));
+	kfree_sensitive(newpw);
+	kfree_sensitive(oldpw);
+	return ret;
+}
+
+int cld_role_challenge(struct cld_session *s, void *arg)
+{
+	struct clonedev_role_challenge *cmd = arg;
+	struct cld_partition *p;
+	struct cld_cred cred;
+	u8 *pw;
+	int ret;
+
+	if (cmd->role != CLONEDEV_ROLE_CO && cmd->role != CLONEDEV_ROLE_CU)
+		return -EINVAL;
+	pw = cld_secret_from_user(cmd->secret, cmd->secret_len);
+	if (IS_ERR(pw))
+		return PTR_ERR(pw);
+	ret = cld_cred_set(&cred, pw, cmd->secret_len);
+	kfree_sensitive(pw);
+	if (ret)
+		return ret;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition_as(s, CLD_ROLE_BIT(cmd->role - 1));
+	if (IS_ERR(p))
+		ret = PTR_ERR(p);
+	else if (p->auth != CLONEDEV_AUTH_QUORUM)
+		ret = -EINVAL;
+	if (ret)
+		goto out;
+	ret = replace_cred(p, &p->challenges[cmd->role], &cred);
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	memzero_explicit(&cred, sizeof(cred));
+	return ret;
+}
+
+int cld_role_activation(struct cld_session *s, void *arg)
+{
+	struct clonedev_activation *cmd = arg;
+	struct cld_partition *p;
+	int ret = 0;
+
+	if (cmd->activate > 1)
+		return -EINVAL;
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition_as(s, CLD_ROLE_BIT(CLONEDEV_ROLE_PO) |
+				     CLD_ROLE_BIT(CLONEDEV_ROLE_CO));
+	if (IS_ERR(p))
+		ret = PTR_ERR(p);
+	else if (p->auth != CLONEDEV_AUTH_QUORUM)
+		ret = -EINVAL;
+	else if (cmd->activate && !cld_policy(p, CLONEDEV_POLICY_ACTIVATION))
+		ret = -EPERM;
+	else if (cmd->activate)
+		p->activated = true;
+	else
+		cld_partition_deactivate(p);
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
 	return ret;
 }

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Role credentials: salted PBKDF2-HMAC-SHA256 hashes of passwords. */
+/* Roles: login, logout, credentials, challenges, activation, lockout. */
 #ifndef _CLD_ROLE_H
 #define _CLD_ROLE_H
 
-#include "partition.h"
+#include <linux/types.h>
 
-int cld_role_init(unsigned int iterations);
-int cld_cred_set(struct cld_cred *c, const u8 *pw, u32 len);
-int cld_cred_hash(const struct cld_cred *c, const u8 *pw, u32 len,
-		  u8 out[CLD_HASH_LEN]);
+struct cld_partition;
+struct cld_session;
+
+bool cld_role_locked(const struct cld_partition *p, u32 role);
+int cld_role_login(struct cld_session *s, void *cmd);
+int cld_role_logout(struct cld_session *s, void *cmd);
+int cld_role_init(struct cld_session *s, void *cmd);
+int cld_role_changepw(struct cld_session *s, void *cmd);
+int cld_role_challenge(struct cld_session *s, void *cmd);
+int cld_role_activation(struct cld_session *s, void *cmd);
 
 #endif /* _CLD_ROLE_H */

@@ -17,7 +17,6 @@
  * Every function here must be called with cld_hsm.lock held.
  */
 #include <crypto/aead.h>
-#include <crypto/hash.h>
 #include <keys/user-type.h>
 #include <linux/fs.h>
 #include <linux/cred.h>
@@ -32,6 +31,7 @@
 
 #include "anchor.h"
 #include "hsm.h"
+#include "kdf.h"
 #include "store.h"
 
 #define STORE_FILE	"clonedev.log"
@@ -238,21 +238,20 @@ static struct file *open_file(const char *path, int flags, umode_t mode)
 
 /*
  * The record key is HMAC-SHA256(master, "clonedev store v1 record key" 01),
- * so the master key itself never keys a cipher.
+ * that is one block of HKDF-Expand, so the master key itself never keys a
+ * cipher.
  */
 static int derive_key(const u8 *master, u8 *out)
 {
-	static const char info[] = "clonedev store v1 record key\x01";
-	struct crypto_shash *hmac;
+	struct cld_kdf kdf;
 	int ret;
 
-	hmac = crypto_alloc_shash("hmac(sha256)", 0, 0);
-	if (IS_ERR(hmac))
-		return PTR_ERR(hmac);
-	ret = crypto_shash_setkey(hmac, master, CLD_STORE_KEY_LEN);
-	if (!ret)
-		ret = crypto_shash_tfm_digest(hmac, info, sizeof(info) - 1, out);
-	crypto_free_shash(hmac);
+	ret = cld_kdf_init(&kdf, "hmac(sha256)");
+	if (ret)
+		return ret;
+	ret = cld_kdf_expand(&kdf, master, CLD_STORE_KEY_LEN,
+			     CLD_KDF_STORE_RECORD, NULL, 0, out, 32);
+	cld_kdf_uninit(&kdf);
 	return ret;
 }
 

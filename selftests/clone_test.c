@@ -158,7 +158,7 @@ static void expect_failure(struct __test_metadata *_metadata,
 {
 	struct clonedev_clone res;
 
-	EXPECT_EQ(-EPROTO, run(self->src, self->dst, &res));
+	EXPECT_NERR(EPROTO, run(self->src, self->dst, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_FAILED, res.state);
 	EXPECT_EQ(error, res.error);
 	EXPECT_EQ(0, res.copied);
@@ -290,7 +290,7 @@ TEST_F(clone, domain_mismatch_is_one_error_and_no_residue)
 			     "elsewhere", &other, &slot);
 	ASSERT_EQ(0, clonedev_object_generate(other, CLONEDEV_KEY_AES, 128, 0,
 					      "mine", NULL, 0, &h));
-	EXPECT_EQ(-EPROTO, run(self->src, other, &res));
+	EXPECT_NERR(EPROTO, run(self->src, other, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_DOMAIN, res.error);
 	EXPECT_EQ(0, res.copied + res.skipped + res.refused + res.failed);
 	EXPECT_EQ(1, count_objects(other));
@@ -425,8 +425,8 @@ TEST_F(clone, selected_handles_only)
 	EXPECT_EQ(2, res.total);
 	EXPECT_EQ(2, count_objects(self->dst));
 	/* A handle that does not exist: nothing starts. */
-	EXPECT_NEG_ERRNO(ENOENT, clonedev_clone(self->src, self->dst, bad, 2,
-						NULL, &res));
+	EXPECT_NERR(ENOENT, clonedev_clone(self->src, self->dst, bad, 2,
+					   NULL, &res));
 	EXPECT_EQ(2, count_objects(self->dst));
 }
 
@@ -605,7 +605,7 @@ TEST_F(clone, altered_messages_fail_and_store_nothing)
 				  .type = cases[i].type, .seq = cases[i].seq,
 				  .action = FLIP_LAST };
 
-		EXPECT_EQ(-EPROTO, evil_run(self, &e, &res)) TH_LOG("case %u", i);
+		EXPECT_NERR(EPROTO, evil_run(self, &e, &res)) TH_LOG("case %u", i);
 		EXPECT_EQ(1, e.hits);
 		EXPECT_EQ(0, e.short_messages);
 		EXPECT_EQ(cases[i].error, res.error) TH_LOG("case %u", i);
@@ -625,7 +625,7 @@ TEST_F(clone, a_downgraded_offer_is_caught)
 	struct clonedev_clone res;
 
 	/* The source's own choice from the two offers is not CHOICE's. */
-	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
 	EXPECT_EQ(0, count_objects(self->dst));
 	/*
@@ -634,7 +634,7 @@ TEST_F(clone, a_downgraded_offer_is_caught)
 	 */
 	e = (struct evil){ .to_target = 1, .type = HELLO, .seq = 0,
 			   .action = DOWNGRADE_BOTH };
-	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
 	EXPECT_EQ(2, e.hits);
 	EXPECT_EQ(0, count_objects(self->dst));
@@ -648,21 +648,21 @@ TEST_F(clone, replayed_reordered_and_truncated_messages)
 	/* OBJECT 0 again in place of OBJECT 1. */
 	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 3,
 			   .action = REPLAY };
-	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
 	EXPECT_EQ(1, count_objects(self->dst));
 
 	/* A header from elsewhere (the session id changed). */
 	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 3,
 			   .action = FLIP_HEADER };
-	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
 	EXPECT_EQ(1, count_objects(self->dst));	/* object 0 was skipped */
 
 	/* One byte short of what its header says. */
 	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 4,
 			   .action = TRUNCATE };
-	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
 	EXPECT_EQ(2, count_objects(self->dst));
 }
@@ -695,7 +695,7 @@ TEST_F(clone, a_message_from_another_clone_is_refused)
 	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 2,
 			   .action = SWAP, .foreign = rec.saved,
 			   .foreign_len = rec.saved_len };
-	EXPECT_EQ(-EPROTO, evil_run(self, &e, &res));
+	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
 	EXPECT_EQ(0, count_objects(self->dst));
 	clonedev_close(third);
@@ -788,8 +788,8 @@ TEST_F(clone, a_target_logout_ends_the_clone)
 	EXPECT_EQ(CLONEDEV_CLONE_FAILED, s.state);
 	EXPECT_EQ(CLONEDEV_CLONE_E_ROLE, s.error);
 	/* An abort with nothing running. */
-	EXPECT_NEG_ERRNO(EINVAL, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT,
-					  NULL, 0, a));
+	EXPECT_NERR(EINVAL, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT,
+				     NULL, 0, a));
 }
 
 TEST_F(clone, a_source_names_at_most_handles_max)
@@ -834,12 +834,12 @@ TEST_F(clone, abort_writes_its_error_only_where_it_fits)
 	s.op = CLONEDEV_CLONE_ABORT;
 	s.out = (uintptr_t)small;
 	s.out_cap = 4;
-	EXPECT_NEG_ERRNO(EMSGSIZE, clonedev_clone_op(self->src, &s));
+	EXPECT_NERR(EMSGSIZE, clonedev_clone_op(self->src, &s));
 	/* Not one byte written, and the clone is over all the same. */
 	EXPECT_EQ(0xa5, small[0]);
 	EXPECT_EQ(0xa5, small[42]);
-	EXPECT_NEG_ERRNO(EINVAL, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT,
-					  NULL, 0, a));
+	EXPECT_NERR(EINVAL, clone_op(self->src, &s, CLONEDEV_CLONE_ABORT,
+				     NULL, 0, a));
 	/* With room, the ERROR (aborted) is written. */
 	ASSERT_EQ(0, clone_op(self->src, &s, CLONEDEV_CLONE_SOURCE, NULL, 0,
 			      a));
@@ -868,7 +868,7 @@ TEST_F(clone, a_wrong_secret_under_the_same_label_is_auth)
 
 	make_partition(_metadata, self->nl, "impostor", 0, "not-shared",
 		       &fake, &slot);
-	EXPECT_EQ(-EPROTO, run(self->src, fake, &res));
+	EXPECT_NERR(EPROTO, run(self->src, fake, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
 	EXPECT_EQ(0, res.copied + res.skipped + res.refused + res.failed);
 	EXPECT_EQ(0, count_objects(fake));
@@ -887,21 +887,21 @@ TEST_F(clone, failed_handshakes_lock_both_sides_until_a_po_login)
 		       &gslot);
 	/* Each attempt is one guess, counted on each side. */
 	for (i = 0; i < CLONEDEV_CLONE_FAILURES_MAX; i++) {
-		EXPECT_EQ(-EPROTO, run(self->src, fake, &res))
+		EXPECT_NERR(EPROTO, run(self->src, fake, &res))
 			TH_LOG("attempt %u", i + 1);
 		EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
 	}
 	/* The source is locked, whatever the target. */
-	EXPECT_EQ(-EKEYREVOKED, run(self->src, self->dst, &res));
+	EXPECT_NERR(EKEYREVOKED, run(self->src, self->dst, &res));
 	/* So is the impostor as a target, whatever the source. */
-	EXPECT_EQ(-EKEYREVOKED, run(good, fake, &res));
+	EXPECT_NERR(EKEYREVOKED, run(good, fake, &res));
 	EXPECT_EQ(0, count_objects(self->dst));
 	EXPECT_EQ(0, count_objects(fake));
 	/* A po login clears the count. */
 	ASSERT_EQ(0, po_login(self->src));
 	expect_choice(_metadata, self, CPV4, P384);
 	ASSERT_EQ(0, po_login(fake));
-	EXPECT_EQ(-EPROTO, run(good, fake, &res));
+	EXPECT_NERR(EPROTO, run(good, fake, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
 	clonedev_close(fake);
 	clonedev_close(good);
@@ -916,13 +916,13 @@ TEST_F(clone, a_handshake_that_succeeds_clears_the_count)
 	make_partition(_metadata, self->nl, "impostor", 0, "not-shared",
 		       &fake, &slot);
 	for (i = 0; i < CLONEDEV_CLONE_FAILURES_MAX - 1; i++)
-		EXPECT_EQ(-EPROTO, run(self->src, fake, &res));
+		EXPECT_NERR(EPROTO, run(self->src, fake, &res));
 	ASSERT_EQ(0, run(self->src, self->dst, &res));
 	EXPECT_EQ(CLONEDEV_CLONE_DONE, res.state);
 	/* The source starts from 0 again: nine more attempts run. */
 	ASSERT_EQ(0, po_login(fake));
 	for (i = 0; i < CLONEDEV_CLONE_FAILURES_MAX - 1; i++) {
-		EXPECT_EQ(-EPROTO, run(self->src, fake, &res));
+		EXPECT_NERR(EPROTO, run(self->src, fake, &res));
 		EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
 	}
 	clonedev_close(fake);
@@ -1026,7 +1026,7 @@ TEST_F(clone, parallel_guesses_count_exactly_the_limit)
 	/* Exactly the limit was evaluated and counted; the rest refused. */
 	EXPECT_EQ(CLONEDEV_CLONE_FAILURES_MAX, counted);
 	EXPECT_EQ(GUESSES - CLONEDEV_CLONE_FAILURES_MAX, refused);
-	EXPECT_EQ(-EKEYREVOKED, run(self->src, self->dst, &c));
+	EXPECT_NERR(EKEYREVOKED, run(self->src, self->dst, &c));
 	EXPECT_EQ(0, count_objects(self->dst));
 	ASSERT_EQ(0, po_login(self->dst));
 	expect_choice(_metadata, self, CPV4, P384);

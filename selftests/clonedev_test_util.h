@@ -5,13 +5,26 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
-#include "kselftest_harness.h"
 #include "libclonedev.h"
 
-/* A call that must fail with exactly this errno. */
+/*
+ * A program that is not a kselftest (crypto_xcheck_tool) defines
+ * CLONEDEV_TEST_NO_HARNESS and gets only the plain helpers.
+ */
+#ifndef CLONEDEV_TEST_NO_HARNESS
+#include "kselftest_harness.h"
+
+/*
+ * The one way to check an error. A call that sets errno (ioctl(), open())
+ * must fail with exactly @expected: EXPECT_ERRNO / ASSERT_ERRNO. A
+ * function that returns a negative errno (libclonedev, xioctl()) must
+ * return exactly -@expected: EXPECT_NERR / ASSERT_NERR.
+ */
 #define EXPECT_ERRNO(expected, call)					\
 	({								\
 		errno = 0;						\
@@ -19,8 +32,54 @@
 		EXPECT_EQ(expected, errno);				\
 	})
 
-/* A libclonedev call (negative errno on failure) that must fail so. */
-#define EXPECT_NEG_ERRNO(expected, call)	EXPECT_EQ(-(expected), (call))
+#define ASSERT_ERRNO(expected, call)					\
+	({								\
+		errno = 0;						\
+		ASSERT_EQ(-1, (call));					\
+		ASSERT_EQ(expected, errno);				\
+	})
+
+#define EXPECT_NERR(expected, call)	EXPECT_EQ(-(expected), (call))
+#define ASSERT_NERR(expected, call)	ASSERT_EQ(-(expected), (call))
+
+#endif /* CLONEDEV_TEST_NO_HARNESS */
+
+/* One ioctl on @cd's session: 0 or a negative errno. */
+static inline int xioctl(struct clonedev *cd, unsigned long cmd, void *arg)
+{
+	return ioctl(clonedev_fd(cd), cmd, arg) ? -errno : 0;
+}
+
+/* Hex to bytes; "-" is empty. Returns the length, or -1. */
+static inline int unhex(const char *hex, unsigned char *out, size_t cap)
+{
+	unsigned int byte;
+	size_t i, n;
+
+	if (!hex)
+		return -1;
+	if (!strcmp(hex, "-"))
+		return 0;
+	n = strlen(hex);
+	if (n % 2 || n / 2 > cap)
+		return -1;
+	for (i = 0; i < n / 2; i++) {
+		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
+			return -1;
+		out[i] = (unsigned char)byte;
+	}
+	return (int)(n / 2);
+}
+
+/* The directory selftests/keys/mkkeys filled: $CLONEDEV_KEYS or build/keys. */
+static inline const char *keys_dir(void)
+{
+	const char *dir = getenv("CLONEDEV_KEYS");
+
+	return dir && *dir ? dir : "build/keys";
+}
+
+#ifndef CLONEDEV_TEST_NO_HARNESS
 
 /* Deletes every partition, so each test starts from an empty HSM. */
 static inline void delete_all_partitions(struct __test_metadata *_metadata,
@@ -151,4 +210,5 @@ static inline void race_logins(struct __test_metadata *_metadata,
 	pthread_barrier_destroy(&start);
 }
 
+#endif /* CLONEDEV_TEST_NO_HARNESS */
 #endif /* CLONEDEV_TEST_UTIL_H */

@@ -33,27 +33,6 @@ static const char *const sample_digest[] = {
 	"9a9083505bc92276aec4be312696ef7bf3bf603f4bbd381196a029f340585312313bca4a9b5b890efee42c77b1ee25fe",
 };
 
-/* Hex digits to bytes; aborts on a buffer too small (a bug in the test). */
-static unsigned int unhex(const char *hex, unsigned char *out, size_t cap)
-{
-	size_t i, n = strlen(hex) / 2;
-	unsigned int byte;
-
-	if (n > cap)
-		abort();
-	for (i = 0; i < n; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
-			abort();
-		out[i] = (unsigned char)byte;
-	}
-	return (unsigned int)n;
-}
-
-static int xioctl(struct clonedev *cd, unsigned long cmd, void *arg)
-{
-	return ioctl(clonedev_fd(cd), cmd, arg) ? -errno : 0;
-}
-
 static void crypt_setup(struct clonedev_crypt *c, unsigned int op,
 			unsigned int mech, unsigned int handle,
 			unsigned int hash)
@@ -385,7 +364,8 @@ FIXTURE(crypto)
 	unsigned char in[BUF], out[BUF], out2[BUF];
 };
 
-FIXTURE_SETUP(crypto)
+static void open_crypto(struct __test_metadata *_metadata,
+			struct _test_data_crypto *self)
 {
 	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
 	delete_all_partitions(_metadata, self->nl);
@@ -396,7 +376,8 @@ FIXTURE_SETUP(crypto)
  * Runs once even if an ASSERT in it fails (that would run it again), and
  * says which partition would not go.
  */
-FIXTURE_TEARDOWN(crypto)
+static void close_crypto(struct __test_metadata *_metadata,
+			 struct _test_data_crypto *self)
 {
 	struct clonedev_slot *slots = NULL;
 	int i, n, ret;
@@ -417,6 +398,21 @@ FIXTURE_TEARDOWN(crypto)
 	clonedev_nl_close(self->nl);
 	self->nl = NULL;
 }
+
+FIXTURE_SETUP(crypto)
+{
+	open_crypto(_metadata, self);
+}
+
+FIXTURE_TEARDOWN(crypto)
+{
+	close_crypto(_metadata, self);
+}
+
+/*
+ * A test that repeats per mechanism runs on a fixture of its own with a
+ * variant per mechanism, set up as the crypto fixture is.
+ */
 
 /* ---- known answers ---- */
 
@@ -488,7 +484,7 @@ TEST_F(crypto, gcm_decrypt_known_answers)
 		crypt_io(&c, ct, ctlen + taglen, self->out, sizeof(self->out));
 		ret = do_crypt(self->cd, &c);
 		if (v->fail) {
-			EXPECT_EQ(-EBADMSG, ret) TH_LOG("vector %u", i);
+			EXPECT_NERR(EBADMSG, ret) TH_LOG("vector %u", i);
 			EXPECT_TRUE(all_canary(self->out, sizeof(self->out)))
 				TH_LOG("vector %u: plaintext of a bad tag", i);
 			continue;
@@ -570,7 +566,7 @@ TEST_F(crypto, ctr_known_answers)
 	}
 }
 
-static void mac_known_answers(struct __test_metadata *_metadata,
+static void check_mac_vectors(struct __test_metadata *_metadata,
 			      struct clonedev *cd, unsigned int mech,
 			      unsigned int type,
 			      const struct mac_vector *vec, unsigned int n)
@@ -591,23 +587,53 @@ static void mac_known_answers(struct __test_metadata *_metadata,
 		EXPECT_EQ(0, verify(cd, mech, h, v->hash, msg, mlen, mac,
 				    maclen)) TH_LOG("vector %u", i);
 		mac[maclen - 1] ^= 1;
-		EXPECT_EQ(-EBADMSG, verify(cd, mech, h, v->hash, msg, mlen,
-					   mac, maclen)) TH_LOG("vector %u", i);
+		EXPECT_NERR(EBADMSG, verify(cd, mech, h, v->hash, msg, mlen,
+					    mac, maclen)) TH_LOG("vector %u", i);
 	}
 }
 
-TEST_F(crypto, cmac_known_answers)
+FIXTURE(mac) {
+	struct _test_data_crypto c;
+};
+
+FIXTURE_SETUP(mac)
 {
-	mac_known_answers(_metadata, self->cd, CLONEDEV_MECH_AES_CMAC,
-			  CLONEDEV_KEY_AES, cmac_vectors,
-			  ARRAY_SIZE(cmac_vectors));
+	open_crypto(_metadata, &self->c);
 }
 
-TEST_F(crypto, hmac_known_answers)
+FIXTURE_TEARDOWN(mac)
 {
-	mac_known_answers(_metadata, self->cd, CLONEDEV_MECH_HMAC,
-			  CLONEDEV_KEY_GENERIC_SECRET, hmac_vectors,
-			  ARRAY_SIZE(hmac_vectors));
+	close_crypto(_metadata, &self->c);
+}
+
+FIXTURE_VARIANT(mac)
+{
+	unsigned int mech;
+	unsigned int key_type;
+	const struct mac_vector *vectors;
+	unsigned int count;
+};
+
+FIXTURE_VARIANT_ADD(mac, cmac)
+{
+	.mech = CLONEDEV_MECH_AES_CMAC,
+	.key_type = CLONEDEV_KEY_AES,
+	.vectors = cmac_vectors,
+	.count = ARRAY_SIZE(cmac_vectors),
+};
+
+FIXTURE_VARIANT_ADD(mac, hmac)
+{
+	.mech = CLONEDEV_MECH_HMAC,
+	.key_type = CLONEDEV_KEY_GENERIC_SECRET,
+	.vectors = hmac_vectors,
+	.count = ARRAY_SIZE(hmac_vectors),
+};
+
+TEST_F(mac, known_answers)
+{
+	check_mac_vectors(_metadata, self->c.cd, variant->mech,
+			  variant->key_type, variant->vectors, variant->count);
 }
 
 TEST_F(crypto, hmac_with_aes_key)
@@ -622,9 +648,9 @@ TEST_F(crypto, hmac_with_aes_key)
 	ASSERT_EQ(0, clonedev_object_import(self->cd,
 					    CLONEDEV_KEY_GENERIC_SECRET, 0,
 					    "g", NULL, 0, key, 32, &g));
-	EXPECT_EQ(-EMSGSIZE, sign(self->cd, CLONEDEV_MECH_HMAC, h,
-				  CLONEDEV_HASH_SHA384, "abc", 3, mac,
-				  sizeof(mac), &len));
+	EXPECT_NERR(EMSGSIZE, sign(self->cd, CLONEDEV_MECH_HMAC, h,
+				   CLONEDEV_HASH_SHA384, "abc", 3, mac,
+				   sizeof(mac), &len));
 	EXPECT_EQ(48, len);
 	ASSERT_EQ(0, sign(self->cd, CLONEDEV_MECH_HMAC, h,
 			  CLONEDEV_HASH_SHA256, "abc", 3, mac, sizeof(mac),
@@ -678,11 +704,11 @@ TEST_F_TIMEOUT(crypto, ecdsa_verify_known_answers, CRYPTO_TEST_TIMEOUT)
 			     sizeof(digest));
 		EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
 				    CLONEDEV_HASH_NONE, digest, dlen, sig, slen));
-		EXPECT_EQ(-EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
-					   v->hash, "samplf", 6, sig, slen));
+		EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
+					    v->hash, "samplf", 6, sig, slen));
 		sig[slen / 2] ^= 0x80;	/* s */
-		EXPECT_EQ(-EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
-					   v->hash, "sample", 6, sig, slen));
+		EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
+					    v->hash, "sample", 6, sig, slen));
 	}
 }
 
@@ -714,8 +740,8 @@ TEST_F_TIMEOUT(crypto, ecdsa_sign_then_verify, CRYPTO_TEST_TIMEOUT)
 		ASSERT_EQ(2 * size, len2);
 		EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_ECDSA, h, v->hash,
 				    "sample", 6, sig2, len2));
-		EXPECT_EQ(-EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
-					   v->hash, "sample!", 7, sig2, len2));
+		EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
+					    v->hash, "sample!", 7, sig2, len2));
 	}
 
 	/* A generated pair: the private half signs, the public verifies. */
@@ -725,8 +751,8 @@ TEST_F_TIMEOUT(crypto, ecdsa_sign_then_verify, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(96, len);
 	EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_ECDSA, pub,
 			    CLONEDEV_HASH_SHA512, "msg", 3, sig, len));
-	EXPECT_EQ(-EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, pub,
-				   CLONEDEV_HASH_SHA384, "msg", 3, sig, len));
+	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, pub,
+				    CLONEDEV_HASH_SHA384, "msg", 3, sig, len));
 }
 
 TEST_F_TIMEOUT(crypto, rsa_pkcs1_known_answer, CRYPTO_TEST_TIMEOUT)
@@ -744,11 +770,11 @@ TEST_F_TIMEOUT(crypto, rsa_pkcs1_known_answer, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(0, memcmp(self->out, sig, slen));
 	EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
 			    CLONEDEV_HASH_SHA256, msg, mlen, sig, slen));
-	EXPECT_EQ(-EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
-				   CLONEDEV_HASH_SHA384, msg, mlen, sig, slen));
+	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+				    CLONEDEV_HASH_SHA384, msg, mlen, sig, slen));
 	sig[10] ^= 4;
-	EXPECT_EQ(-EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
-				   CLONEDEV_HASH_SHA256, msg, mlen, sig, slen));
+	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+				    CLONEDEV_HASH_SHA256, msg, mlen, sig, slen));
 }
 
 TEST_F_TIMEOUT(crypto, rsa_pss_known_answer, CRYPTO_TEST_TIMEOUT)
@@ -767,7 +793,7 @@ TEST_F_TIMEOUT(crypto, rsa_pss_known_answer, CRYPTO_TEST_TIMEOUT)
 	crypt_sig(&c, sig, slen);
 	EXPECT_EQ(0, do_crypt(self->cd, &c));
 	c.salt_len = rsa_pss.salt_len + 1;
-	EXPECT_EQ(-EBADMSG, do_crypt(self->cd, &c));
+	EXPECT_NERR(EBADMSG, do_crypt(self->cd, &c));
 
 	/* Its own signatures: random salt, so two differ; both verify. */
 	c.op = CLONEDEV_CRYPT_SIGN;
@@ -789,7 +815,7 @@ TEST_F_TIMEOUT(crypto, rsa_pss_known_answer, CRYPTO_TEST_TIMEOUT)
 	crypt_sig(&c, self->out2, len2);
 	EXPECT_EQ(0, do_crypt(self->cd, &c));
 	self->out2[len2 - 1] ^= 1;
-	EXPECT_EQ(-EBADMSG, do_crypt(self->cd, &c));
+	EXPECT_NERR(EBADMSG, do_crypt(self->cd, &c));
 }
 
 TEST_F_TIMEOUT(crypto, rsa_oaep_known_answer, CRYPTO_TEST_TIMEOUT)
@@ -832,8 +858,8 @@ TEST_F_TIMEOUT(crypto, ecdh_known_answers, CRYPTO_TEST_TIMEOUT)
 		zlen = unhex(v->z, z, sizeof(z));
 		if (!v->valid) {
 			n = count_objects(self->cd);
-			EXPECT_EQ(-EINVAL, derive(self->cd, h, peer, plen,
-						  CLONEDEV_KEY_AES, 256, 0, &aes))
+			EXPECT_NERR(EINVAL, derive(self->cd, h, peer, plen,
+						   CLONEDEV_KEY_AES, 256, 0, &aes))
 				TH_LOG("vector %u: a point off the curve", i);
 			EXPECT_EQ(n, count_objects(self->cd));
 			continue;
@@ -985,20 +1011,52 @@ static void multipart_cipher(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, memcmp(self->in, self->out2, len));
 }
 
-TEST_F(crypto, multipart_gcm)
+FIXTURE(multipart) {
+	struct _test_data_crypto c;
+};
+
+FIXTURE_SETUP(multipart)
 {
-	multipart_cipher(_metadata, self, CLONEDEV_MECH_AES_GCM, 1000);
+	open_crypto(_metadata, &self->c);
 }
 
-TEST_F(crypto, multipart_cbc)
+FIXTURE_TEARDOWN(multipart)
 {
-	multipart_cipher(_metadata, self, CLONEDEV_MECH_AES_CBC_PAD, 1000);
-	multipart_cipher(_metadata, self, CLONEDEV_MECH_AES_CBC_PAD, 1024);
+	close_crypto(_metadata, &self->c);
 }
 
-TEST_F(crypto, multipart_ctr)
+/* Message lengths: a part block (and for CBC also whole blocks). */
+FIXTURE_VARIANT(multipart)
 {
-	multipart_cipher(_metadata, self, CLONEDEV_MECH_AES_CTR, 1001);
+	unsigned int mech;
+	unsigned int len[2];
+};
+
+FIXTURE_VARIANT_ADD(multipart, gcm)
+{
+	.mech = CLONEDEV_MECH_AES_GCM,
+	.len = { 1000 },
+};
+
+FIXTURE_VARIANT_ADD(multipart, cbc)
+{
+	.mech = CLONEDEV_MECH_AES_CBC_PAD,
+	.len = { 1000, 1024 },
+};
+
+FIXTURE_VARIANT_ADD(multipart, ctr)
+{
+	.mech = CLONEDEV_MECH_AES_CTR,
+	.len = { 1001 },
+};
+
+TEST_F(multipart, parts_match_one_call)
+{
+	int i;
+
+	for (i = 0; i < ARRAY_SIZE(variant->len) && variant->len[i]; i++)
+		multipart_cipher(_metadata, &self->c, variant->mech,
+				 variant->len[i]);
 }
 
 TEST_F(crypto, multipart_hmac_cmac)
@@ -1032,9 +1090,9 @@ TEST_F(crypto, multipart_hmac_cmac)
 					 self->out2, sizeof(self->out2),
 					 &parts));
 		self->out[0] ^= 1;
-		EXPECT_EQ(-EBADMSG, crypt_parts(self->cd, &c, self->in, 999,
-						self->out2, sizeof(self->out2),
-						&parts));
+		EXPECT_NERR(EBADMSG, crypt_parts(self->cd, &c, self->in, 999,
+						 self->out2, sizeof(self->out2),
+						 &parts));
 	}
 }
 
@@ -1062,8 +1120,8 @@ TEST_F_TIMEOUT(crypto, multipart_ecdsa, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(0, crypt_parts(self->cd, &c, self->in, 777, self->out,
 				 sizeof(self->out), &parts));
 	self->in[500] ^= 1;
-	EXPECT_EQ(-EBADMSG, crypt_parts(self->cd, &c, self->in, 777,
-					self->out, sizeof(self->out), &parts));
+	EXPECT_NERR(EBADMSG, crypt_parts(self->cd, &c, self->in, 777,
+					 self->out, sizeof(self->out), &parts));
 }
 
 TEST_F(crypto, update_without_init)
@@ -1078,9 +1136,9 @@ TEST_F(crypto, update_without_init)
 	c.size = sizeof(c);
 	c.part = CLONEDEV_PART_UPDATE;
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.part = CLONEDEV_PART_FINAL;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* After a FINAL the operation is over. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, h, 0);
@@ -1091,7 +1149,7 @@ TEST_F(crypto, update_without_init)
 	c.size = sizeof(c);
 	c.part = CLONEDEV_PART_UPDATE;
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* A one-shot call ends the operation an INIT started. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, h, 0);
@@ -1105,7 +1163,7 @@ TEST_F(crypto, update_without_init)
 	c.size = sizeof(c);
 	c.part = CLONEDEV_PART_UPDATE;
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* ABORT ends it; with none running it does nothing. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, h, 0);
@@ -1118,7 +1176,7 @@ TEST_F(crypto, update_without_init)
 	EXPECT_EQ(0, do_crypt(self->cd, &c));
 	c.part = CLONEDEV_PART_UPDATE;
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.part = CLONEDEV_PART_ABORT;
 	crypt_io(&c, NULL, 0, NULL, 0);
 	EXPECT_EQ(0, do_crypt(self->cd, &c));
@@ -1132,7 +1190,7 @@ TEST_F(crypto, update_without_init)
 	c.size = sizeof(c);
 	c.part = CLONEDEV_PART_ABORT;
 	c.__reserved = 1;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.__reserved = 0;
 	c.part = CLONEDEV_PART_UPDATE;
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
@@ -1151,7 +1209,7 @@ TEST_F(crypto, update_without_init)
 	c.size = sizeof(c);
 	c.part = CLONEDEV_PART_UPDATE;
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(other, &c));
+	EXPECT_NERR(EINVAL, do_crypt(other, &c));
 	clonedev_close(other);
 }
 
@@ -1185,12 +1243,12 @@ TEST_F(crypto, gcm_bad_tag)
 		*p ^= 0x10;
 		memset(self->out, CANARY, sizeof(self->out));
 		c.out_len = 12345;
-		EXPECT_EQ(-EBADMSG, do_crypt(self->cd, &c)) TH_LOG("case %u", n);
+		EXPECT_NERR(EBADMSG, do_crypt(self->cd, &c)) TH_LOG("case %u", n);
 		EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
 		memset(self->out, CANARY, sizeof(self->out));
-		EXPECT_EQ(-EBADMSG, crypt_parts(self->cd, &c, self->out2, clen,
-						self->out, sizeof(self->out),
-						&len)) TH_LOG("case %u", n);
+		EXPECT_NERR(EBADMSG, crypt_parts(self->cd, &c, self->out2, clen,
+						 self->out, sizeof(self->out),
+						 &len)) TH_LOG("case %u", n);
 		EXPECT_TRUE(all_canary(self->out, sizeof(self->out)))
 			TH_LOG("case %u: plaintext before the tag checked", n);
 		*p ^= 0x10;
@@ -1221,12 +1279,12 @@ TEST_F_TIMEOUT(crypto, bad_mac_and_signature, CRYPTO_TEST_TIMEOUT)
 				  self->out, sizeof(self->out), &len));
 		EXPECT_EQ(0, verify(self->cd, m[i].mech, k, m[i].hash, "data",
 				    4, self->out, len)) TH_LOG("mech %u", m[i].mech);
-		EXPECT_EQ(-EBADMSG, verify(self->cd, m[i].mech, k, m[i].hash,
-					   "Data", 4, self->out, len))
+		EXPECT_NERR(EBADMSG, verify(self->cd, m[i].mech, k, m[i].hash,
+					    "Data", 4, self->out, len))
 			TH_LOG("mech %u: another message", m[i].mech);
 		self->out[len / 2] ^= 2;
-		EXPECT_EQ(-EBADMSG, verify(self->cd, m[i].mech, k, m[i].hash,
-					   "data", 4, self->out, len))
+		EXPECT_NERR(EBADMSG, verify(self->cd, m[i].mech, k, m[i].hash,
+					    "data", 4, self->out, len))
 			TH_LOG("mech %u: a changed signature", m[i].mech);
 	}
 }
@@ -1252,26 +1310,26 @@ TEST_F(crypto, wrong_usage)
 	ASSERT_EQ(0, do_crypt(self->cd, &c));
 	crypt_io(&c, self->out, 16, self->out2, sizeof(self->out2));
 	c.op = CLONEDEV_CRYPT_DECRYPT;
-	EXPECT_EQ(-EPERM, do_crypt(self->cd, &c));
+	EXPECT_NERR(EPERM, do_crypt(self->cd, &c));
 	c.part = CLONEDEV_PART_INIT;
 	crypt_io(&c, NULL, 0, NULL, 0);
-	EXPECT_EQ(-EPERM, do_crypt(self->cd, &c));
-	EXPECT_EQ(-EPERM, sign(self->cd, CLONEDEV_MECH_AES_CMAC, enc, 0, "a", 1,
-			       self->out, sizeof(self->out), &len));
-	EXPECT_EQ(-EPERM, verify(self->cd, CLONEDEV_MECH_AES_CMAC, enc, 0, "a",
-				 1, self->out, 16));
-	EXPECT_EQ(-EPERM, verify(self->cd, CLONEDEV_MECH_ECDSA, sig,
-				 CLONEDEV_HASH_SHA256, "a", 1, self->out, 64));
+	EXPECT_NERR(EPERM, do_crypt(self->cd, &c));
+	EXPECT_NERR(EPERM, sign(self->cd, CLONEDEV_MECH_AES_CMAC, enc, 0, "a", 1,
+				self->out, sizeof(self->out), &len));
+	EXPECT_NERR(EPERM, verify(self->cd, CLONEDEV_MECH_AES_CMAC, enc, 0, "a",
+				  1, self->out, 16));
+	EXPECT_NERR(EPERM, verify(self->cd, CLONEDEV_MECH_ECDSA, sig,
+				  CLONEDEV_HASH_SHA256, "a", 1, self->out, 64));
 
 	n = count_objects(self->cd);
 	/* enc may not wrap, nor unwrap; sig may not derive. */
-	EXPECT_EQ(-EPERM, wrap(self->cd, enc, ext, wrapped, sizeof(wrapped),
-			       &len));
+	EXPECT_NERR(EPERM, wrap(self->cd, enc, ext, wrapped, sizeof(wrapped),
+				&len));
 	ASSERT_EQ(0, wrap(self->cd, ext, enc, wrapped, sizeof(wrapped), &len));
-	EXPECT_EQ(-EPERM, unwrap(self->cd, enc, CLONEDEV_KEY_AES, 0, wrapped,
-				 len, &h));
-	EXPECT_EQ(-EPERM, derive(self->cd, sig, peer, plen, CLONEDEV_KEY_AES,
-				 128, 0, &h));
+	EXPECT_NERR(EPERM, unwrap(self->cd, enc, CLONEDEV_KEY_AES, 0, wrapped,
+				  len, &h));
+	EXPECT_NERR(EPERM, derive(self->cd, sig, peer, plen, CLONEDEV_KEY_AES,
+				  128, 0, &h));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 
@@ -1287,9 +1345,9 @@ TEST_F_TIMEOUT(crypto, rsa_wrong_usage, CRYPTO_TEST_TIMEOUT)
 	crypt_setup(&c, CLONEDEV_CRYPT_DECRYPT, CLONEDEV_MECH_RSA_OAEP, h,
 		    CLONEDEV_HASH_SHA256);
 	crypt_io(&c, ct, clen, self->out, sizeof(self->out));
-	EXPECT_EQ(-EPERM, do_crypt(self->cd, &c));
-	EXPECT_EQ(-EPERM, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
-				 CLONEDEV_HASH_SHA256, "a", 1, ct, clen));
+	EXPECT_NERR(EPERM, do_crypt(self->cd, &c));
+	EXPECT_NERR(EPERM, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+				  CLONEDEV_HASH_SHA256, "a", 1, ct, clen));
 }
 
 TEST_F(crypto, not_logged_in)
@@ -1312,32 +1370,32 @@ TEST_F(crypto, not_logged_in)
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, aes, 0);
 	crypt_iv(&c, iv, 16);
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EACCES, do_crypt(anon, &c));
+	EXPECT_NERR(EACCES, do_crypt(anon, &c));
 	c.part = CLONEDEV_PART_INIT;
 	crypt_io(&c, NULL, 0, NULL, 0);
-	EXPECT_EQ(-EACCES, do_crypt(anon, &c));
+	EXPECT_NERR(EACCES, do_crypt(anon, &c));
 	c.part = CLONEDEV_PART_ALL;
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EACCES, derive(anon, ec, peer, plen, CLONEDEV_KEY_AES, 128,
-				  0, &h));
-	EXPECT_EQ(-EACCES, wrap(anon, kek, aes, self->out, sizeof(self->out),
-				&h));
-	EXPECT_EQ(-EACCES, unwrap(anon, kek, CLONEDEV_KEY_AES, 0, self->out2,
-				  len, &h));
-	EXPECT_EQ(-EACCES, random_bytes(anon, self->out, 16));
+	EXPECT_NERR(EACCES, derive(anon, ec, peer, plen, CLONEDEV_KEY_AES, 128,
+				   0, &h));
+	EXPECT_NERR(EACCES, wrap(anon, kek, aes, self->out, sizeof(self->out),
+				 &h));
+	EXPECT_NERR(EACCES, unwrap(anon, kek, CLONEDEV_KEY_AES, 0, self->out2,
+				   len, &h));
+	EXPECT_NERR(EACCES, random_bytes(anon, self->out, 16));
 
 	/* Logged out again: the same. */
 	ASSERT_EQ(0, clonedev_login(anon, CLONEDEV_ROLE_CO, TEST_CO));
 	EXPECT_EQ(0, do_crypt(anon, &c));
 	ASSERT_EQ(0, clonedev_logout(anon));
-	EXPECT_EQ(-EACCES, do_crypt(anon, &c));
-	EXPECT_EQ(-EACCES, random_bytes(anon, self->out, 16));
+	EXPECT_NERR(EACCES, do_crypt(anon, &c));
+	EXPECT_NERR(EACCES, random_bytes(anon, self->out, 16));
 	clonedev_close(anon);
 
 	/* Without a slot at all. */
 	ASSERT_EQ(0, clonedev_open(&noslot));
-	EXPECT_EQ(-ENODEV, do_crypt(noslot, &c));
-	EXPECT_EQ(-ENODEV, random_bytes(noslot, self->out, 16));
+	EXPECT_NERR(ENODEV, do_crypt(noslot, &c));
+	EXPECT_NERR(ENODEV, random_bytes(noslot, self->out, 16));
 	clonedev_close(noslot);
 	EXPECT_EQ(n, count_objects(self->cd));
 }
@@ -1368,12 +1426,12 @@ TEST_F_TIMEOUT(crypto, cu_uses_keys_but_no_key_management,
 			  "m", 1, self->out, sizeof(self->out), &h));
 	EXPECT_EQ(0, random_bytes(cu, self->out, 16));
 
-	EXPECT_EQ(-EACCES, derive(cu, ec, peer, plen, CLONEDEV_KEY_AES, 128, 0,
-				  &h));
-	EXPECT_EQ(-EACCES, wrap(cu, kek, aes, self->out, sizeof(self->out),
-				&h));
-	EXPECT_EQ(-EACCES, unwrap(cu, kek, CLONEDEV_KEY_AES, 0, self->out2,
-				  len, &h));
+	EXPECT_NERR(EACCES, derive(cu, ec, peer, plen, CLONEDEV_KEY_AES, 128, 0,
+				   &h));
+	EXPECT_NERR(EACCES, wrap(cu, kek, aes, self->out, sizeof(self->out),
+				 &h));
+	EXPECT_NERR(EACCES, unwrap(cu, kek, CLONEDEV_KEY_AES, 0, self->out2,
+				   len, &h));
 	clonedev_close(cu);
 	EXPECT_EQ(n, count_objects(self->cd));
 }
@@ -1392,10 +1450,10 @@ TEST_F(crypto, wrap_forbidden_by_policy_5)
 	gen = generate(_metadata, self->cd, CLONEDEV_KEY_GENERIC_SECRET, 160,
 		       CLONEDEV_OBJ_EXTRACTABLE);
 	memset(self->out, CANARY, sizeof(self->out));
-	EXPECT_EQ(-EPERM, wrap(self->cd, kek, aes, self->out,
-			       sizeof(self->out), &len));
-	EXPECT_EQ(-EPERM, wrap(self->cd, kek, gen, self->out,
-			       sizeof(self->out), &len));
+	EXPECT_NERR(EPERM, wrap(self->cd, kek, aes, self->out,
+				sizeof(self->out), &len));
+	EXPECT_NERR(EPERM, wrap(self->cd, kek, gen, self->out,
+				sizeof(self->out), &len));
 	EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
 
 	/* Back on, the same keys wrap. */
@@ -1420,8 +1478,8 @@ TEST_F_TIMEOUT(crypto, wrap_private_key_forbidden_by_policy_1,
 	ec = generate_pair(_metadata, self->cd, CLONEDEV_KEY_EC_P256,
 			   CLONEDEV_USAGE_EC | CLONEDEV_OBJ_EXTRACTABLE, NULL);
 	memset(self->out, CANARY, sizeof(self->out));
-	EXPECT_EQ(-EPERM, wrap(self->cd, kek, ec, self->out, sizeof(self->out),
-			       &len));
+	EXPECT_NERR(EPERM, wrap(self->cd, kek, ec, self->out, sizeof(self->out),
+				&len));
 	EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
 
 	/* Turning it on destroys every object; new keys then wrap. */
@@ -1442,8 +1500,8 @@ TEST_F(crypto, wrap_not_extractable)
 	aes = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 256, 0);
 	n = count_objects(self->cd);
 	memset(self->out, CANARY, sizeof(self->out));
-	EXPECT_EQ(-EPERM, wrap(self->cd, kek, aes, self->out,
-			       sizeof(self->out), &len));
+	EXPECT_NERR(EPERM, wrap(self->cd, kek, aes, self->out,
+				sizeof(self->out), &len));
 	EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
@@ -1467,23 +1525,23 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	crypt_iv(&c, iv, 12);
 	c.tag_len = 11;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.tag_len = 17;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.tag_len = 0;
 	c.iv_len = 0;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.iv_len = 1;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.iv_len = 16;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.iv_len = 17;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.iv_len = 12;
 	/* A ciphertext shorter than its tag. */
 	c.op = CLONEDEV_CRYPT_DECRYPT;
 	crypt_io(&c, self->in, 15, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* CBC and CTR: a 16-byte IV. */
 	for (i = 0; i < 2; i++) {
@@ -1492,9 +1550,9 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 			    aes, 0);
 		crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 		crypt_iv(&c, iv, 12);
-		EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c)) TH_LOG("mech %u", i);
+		EXPECT_NERR(EINVAL, do_crypt(self->cd, &c)) TH_LOG("mech %u", i);
 		c.iv_len = 0;
-		EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c)) TH_LOG("mech %u", i);
+		EXPECT_NERR(EINVAL, do_crypt(self->cd, &c)) TH_LOG("mech %u", i);
 	}
 
 	/* CBC decryption: whole blocks, and good padding. */
@@ -1502,9 +1560,9 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 		    0);
 	crypt_iv(&c, iv, 16);
 	crypt_io(&c, self->in, 17, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	crypt_io(&c, self->in, 0, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.op = CLONEDEV_CRYPT_ENCRYPT;
 	fill(self->in, 32, 1);
 	crypt_io(&c, self->in, 32, self->out2, sizeof(self->out2));
@@ -1515,25 +1573,25 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	c.op = CLONEDEV_CRYPT_DECRYPT;
 	memset(self->out, CANARY, sizeof(self->out));
 	crypt_io(&c, self->out2, 48, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* Room too small: -EMSGSIZE, out_len the room needed. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_GCM, aes, 0);
 	crypt_iv(&c, iv, 12);
 	crypt_io(&c, self->in, 32, self->out, 47);
-	EXPECT_EQ(-EMSGSIZE, do_crypt(self->cd, &c));
+	EXPECT_NERR(EMSGSIZE, do_crypt(self->cd, &c));
 	EXPECT_EQ(48, c.out_len);
-	EXPECT_EQ(-EMSGSIZE, sign(self->cd, CLONEDEV_MECH_HMAC, gen,
-				  CLONEDEV_HASH_SHA512, "a", 1, self->out, 63,
-				  &len));
+	EXPECT_NERR(EMSGSIZE, sign(self->cd, CLONEDEV_MECH_HMAC, gen,
+				   CLONEDEV_HASH_SHA512, "a", 1, self->out, 63,
+				   &len));
 	EXPECT_EQ(64, len);
-	EXPECT_EQ(-EMSGSIZE, sign(self->cd, CLONEDEV_MECH_ECDSA, ec,
-				  CLONEDEV_HASH_SHA256, "a", 1, self->out, 63,
-				  &len));
+	EXPECT_NERR(EMSGSIZE, sign(self->cd, CLONEDEV_MECH_ECDSA, ec,
+				   CLONEDEV_HASH_SHA256, "a", 1, self->out, 63,
+				   &len));
 	EXPECT_EQ(64, len);
-	EXPECT_EQ(-EMSGSIZE, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, rsa,
-				  CLONEDEV_HASH_SHA256, "a", 1, self->out, 255,
-				  &len));
+	EXPECT_NERR(EMSGSIZE, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, rsa,
+				   CLONEDEV_HASH_SHA256, "a", 1, self->out, 255,
+				   &len));
 	EXPECT_EQ(256, len);
 
 	/* An UPDATE without room consumes nothing: again with room, it goes on. */
@@ -1545,7 +1603,7 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	c.size = sizeof(c);
 	c.part = CLONEDEV_PART_UPDATE;
 	crypt_io(&c, self->in, 32, self->out, 8);
-	EXPECT_EQ(-EMSGSIZE, do_crypt(self->cd, &c));
+	EXPECT_NERR(EMSGSIZE, do_crypt(self->cd, &c));
 	EXPECT_LE(32, c.out_len);
 	crypt_io(&c, self->in, 32, self->out, sizeof(self->out));
 	EXPECT_EQ(0, do_crypt(self->cd, &c));
@@ -1553,7 +1611,7 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	c.part = CLONEDEV_PART_ABORT;
 	EXPECT_EQ(0, do_crypt(self->cd, &c));
 	c.part = CLONEDEV_PART_UPDATE;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* A FINAL without room consumes nothing: again with room, it ends. */
 	fill(self->in, 32, 6);
@@ -1574,14 +1632,14 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	EXPECT_EQ(0, c.out_len);
 	c.part = CLONEDEV_PART_FINAL;
 	crypt_io(&c, NULL, 0, self->out, 31);
-	EXPECT_EQ(-EMSGSIZE, do_crypt(self->cd, &c));
+	EXPECT_NERR(EMSGSIZE, do_crypt(self->cd, &c));
 	EXPECT_EQ(32, c.out_len);
 	crypt_io(&c, NULL, 0, self->out, sizeof(self->out));
 	ASSERT_EQ(0, do_crypt(self->cd, &c));
 	ASSERT_EQ(32, c.out_len);
 	EXPECT_EQ(0, memcmp(self->out, self->in, 32));
 	c.part = CLONEDEV_PART_UPDATE;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* Input over CLONEDEV_CRYPT_MAX in one call. */
 	big = calloc(1, CLONEDEV_CRYPT_MAX + 1);
@@ -1589,7 +1647,7 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_HMAC, gen,
 		    CLONEDEV_HASH_SHA256);
 	crypt_io(&c, big, CLONEDEV_CRYPT_MAX + 1, self->out, sizeof(self->out));
-	EXPECT_EQ(-EMSGSIZE, do_crypt(self->cd, &c));
+	EXPECT_NERR(EMSGSIZE, do_crypt(self->cd, &c));
 	free(big);
 
 	/* RSA-PSS salt up to the hash's size. */
@@ -1597,65 +1655,65 @@ TEST_F_TIMEOUT(crypto, bad_lengths, CRYPTO_TEST_TIMEOUT)
 		    CLONEDEV_HASH_SHA256);
 	c.salt_len = 33;
 	crypt_io(&c, "a", 1, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* A bad hash and a bad part. */
 	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_HMAC, gen, 9);
 	crypt_io(&c, "a", 1, self->out, sizeof(self->out));
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.hash = CLONEDEV_HASH_NONE;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 	c.hash = CLONEDEV_HASH_SHA256;
 	c.part = CLONEDEV_PART_ABORT + 1;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &c));
 
 	/* Wrap: too little room says how much. */
 	kek = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 256, 0);
 	n++;
-	EXPECT_EQ(-EMSGSIZE, wrap(self->cd, kek, aes, self->out, 39, &len));
+	EXPECT_NERR(EMSGSIZE, wrap(self->cd, kek, aes, self->out, 39, &len));
 	EXPECT_EQ(40, len);
 
 	/* Unwrap: 16 to CLONEDEV_WRAPPED_MAX, a multiple of 8; a key type. */
 	ASSERT_EQ(0, wrap(self->cd, kek, aes, self->out2, sizeof(self->out2),
 			  &len));
-	EXPECT_EQ(-EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-				  self->out2, 8, &h));
-	EXPECT_EQ(-EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-				  self->out2, 36, &h));
-	EXPECT_EQ(-EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-				  self->out2, CLONEDEV_WRAPPED_MAX + 8, &h));
-	EXPECT_EQ(-EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_NONE, 0,
-				  self->out2, len, &h));
-	EXPECT_EQ(-EINVAL, unwrap(self->cd, kek, 99, 0, self->out2, len, &h));
+	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
+				   self->out2, 8, &h));
+	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
+				   self->out2, 36, &h));
+	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
+				   self->out2, CLONEDEV_WRAPPED_MAX + 8, &h));
+	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_NONE, 0,
+				   self->out2, len, &h));
+	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, 99, 0, self->out2, len, &h));
 	/* A 32-byte value is no EC P-384 scalar. */
-	EXPECT_EQ(-EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_EC_P384, 0,
-				  self->out2, len, &h));
+	EXPECT_NERR(EINVAL, unwrap(self->cd, kek, CLONEDEV_KEY_EC_P384, 0,
+				   self->out2, len, &h));
 
 	/* Derive: sizes, types, the point. */
-	EXPECT_EQ(-EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
-				  100, 0, &h));
-	EXPECT_EQ(-EINVAL, derive(self->cd, ec, peer, plen,
-				  CLONEDEV_KEY_GENERIC_SECRET, 264, 0, &h));
-	EXPECT_EQ(-EINVAL, derive(self->cd, ec, peer, plen,
-				  CLONEDEV_KEY_GENERIC_SECRET, 12, 0, &h));
-	EXPECT_EQ(-EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_RSA,
-				  2048, 0, &h));
-	EXPECT_EQ(-EINVAL, derive(self->cd, ec, peer, plen - 1,
-				  CLONEDEV_KEY_AES, 128, 0, &h));
-	EXPECT_EQ(-EINVAL, derive(self->cd, ec, peer, plen + 32,
-				  CLONEDEV_KEY_AES, 128, 0, &h));
+	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
+				   100, 0, &h));
+	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen,
+				   CLONEDEV_KEY_GENERIC_SECRET, 264, 0, &h));
+	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen,
+				   CLONEDEV_KEY_GENERIC_SECRET, 12, 0, &h));
+	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_RSA,
+				   2048, 0, &h));
+	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen - 1,
+				   CLONEDEV_KEY_AES, 128, 0, &h));
+	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen + 32,
+				   CLONEDEV_KEY_AES, 128, 0, &h));
 	peer[0] = 0x02;
-	EXPECT_EQ(-EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
-				  128, 0, &h));
+	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
+				   128, 0, &h));
 	peer[0] = 0x04;
 	peer[10] ^= 1;
-	EXPECT_EQ(-EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
-				  128, 0, &h));
+	EXPECT_NERR(EINVAL, derive(self->cd, ec, peer, plen, CLONEDEV_KEY_AES,
+				   128, 0, &h));
 
 	/* Random: 1 to CLONEDEV_RANDOM_MAX. */
-	EXPECT_EQ(-EINVAL, random_bytes(self->cd, self->out, 0));
-	EXPECT_EQ(-EINVAL, random_bytes(self->cd, self->out,
-					CLONEDEV_RANDOM_MAX + 1));
+	EXPECT_NERR(EINVAL, random_bytes(self->cd, self->out, 0));
+	EXPECT_NERR(EINVAL, random_bytes(self->cd, self->out,
+					 CLONEDEV_RANDOM_MAX + 1));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 
@@ -1713,17 +1771,17 @@ TEST_F(crypto, unknown_flags)
 
 	valid_requests(_metadata, self->cd, &q);
 	q.c.flags = 0x80000000U;
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &q.c));
+	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &q.c));
 	q.c.flags = 2;
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &q.c));
+	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &q.c));
 	q.d.flags = 1;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &q.d));
+	EXPECT_NERR(EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &q.d));
 	q.w.flags = 1;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &q.w));
+	EXPECT_NERR(EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &q.w));
 	q.u.flags = 1;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &q.u));
+	EXPECT_NERR(EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &q.u));
 	q.r.flags = 2;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_RANDOM, &q.r));
+	EXPECT_NERR(EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_RANDOM, &q.r));
 	EXPECT_EQ(q.n, count_objects(self->cd));
 }
 
@@ -1733,15 +1791,15 @@ TEST_F(crypto, reserved_not_zero)
 
 	valid_requests(_metadata, self->cd, &q);
 	q.c.__reserved = 1;
-	EXPECT_EQ(-EINVAL, do_crypt(self->cd, &q.c));
+	EXPECT_NERR(EINVAL, do_crypt(self->cd, &q.c));
 	q.d.__reserved[6] = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &q.d));
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &q.d));
 	q.w.__reserved = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &q.w));
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &q.w));
 	q.u.__reserved[0] = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &q.u));
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &q.u));
 	q.r.__reserved = 1;
-	EXPECT_EQ(-EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_RANDOM, &q.r));
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_RANDOM, &q.r));
 	EXPECT_EQ(q.n, count_objects(self->cd));
 }
 
@@ -1760,7 +1818,7 @@ static void wrap_no_key(struct __test_metadata *_metadata,
 	get_attrs(_metadata, cd, h, &a);
 	ret = wrap(cd, kek, h, out, sizeof(out), &len);
 	if (a.obj_flags & CLONEDEV_OBJ_EXTRACTABLE) {
-		EXPECT_EQ(-EOPNOTSUPP, ret) TH_LOG("handle %u", h);
+		EXPECT_NERR(EOPNOTSUPP, ret) TH_LOG("handle %u", h);
 	} else {
 		EXPECT_TRUE(ret == -EOPNOTSUPP || ret == -EPERM)
 			TH_LOG("handle %u: %d", h, ret);
@@ -1793,53 +1851,53 @@ TEST_F_TIMEOUT(crypto, mechanism_not_for_key, CRYPTO_TEST_TIMEOUT)
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_GCM, ec, 0);
 	crypt_iv(&c, iv, 12);
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
-	EXPECT_EQ(-EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_ECDSA, aes,
-				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
-				    sizeof(self->out), &len));
-	EXPECT_EQ(-EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_HMAC, ec,
-				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
-				    sizeof(self->out), &len));
-	EXPECT_EQ(-EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_AES_CMAC, gen, 0,
-				    "a", 1, self->out, sizeof(self->out),
-				    &len));
-	EXPECT_EQ(-EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, ec,
-				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
-				    sizeof(self->out), &len));
-	EXPECT_EQ(-EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_ECDSA, rsa,
-				    CLONEDEV_HASH_SHA256, "a", 1, self->out,
-				    sizeof(self->out), &len));
+	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &c));
+	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_ECDSA, aes,
+				     CLONEDEV_HASH_SHA256, "a", 1, self->out,
+				     sizeof(self->out), &len));
+	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_HMAC, ec,
+				     CLONEDEV_HASH_SHA256, "a", 1, self->out,
+				     sizeof(self->out), &len));
+	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_AES_CMAC, gen, 0,
+				     "a", 1, self->out, sizeof(self->out),
+				     &len));
+	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, ec,
+				     CLONEDEV_HASH_SHA256, "a", 1, self->out,
+				     sizeof(self->out), &len));
+	EXPECT_NERR(EOPNOTSUPP, sign(self->cd, CLONEDEV_MECH_ECDSA, rsa,
+				     CLONEDEV_HASH_SHA256, "a", 1, self->out,
+				     sizeof(self->out), &len));
 	/* An operation the mechanism does not have (all else right). */
 	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_AES_GCM, aes, 0);
 	crypt_iv(&c, iv, 12);
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
+	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &c));
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_RSA_OAEP, rsa,
 		    CLONEDEV_HASH_SHA256);
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
+	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &c));
 	/* Mechanisms that are not CRYPT's, and one that does not exist. */
 	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_KWP, aes, 0);
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
+	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &c));
 	c.mech = CLONEDEV_MECH_ECDH;
 	c.handle = ec;
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
+	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &c));
 	c.mech = 99;
-	EXPECT_EQ(-EOPNOTSUPP, do_crypt(self->cd, &c));
+	EXPECT_NERR(EOPNOTSUPP, do_crypt(self->cd, &c));
 	/* A data object is no key: no mechanism is its. */
 	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_HMAC, data,
 		    CLONEDEV_HASH_SHA256);
 	crypt_io(&c, "a", 1, self->out, sizeof(self->out));
 	ret = do_crypt(self->cd, &c);
-	EXPECT_EQ(-EOPNOTSUPP, ret);
+	EXPECT_NERR(EOPNOTSUPP, ret);
 
 	/* Derive from an AES key, or by another mechanism. */
-	EXPECT_EQ(-EOPNOTSUPP, derive(self->cd, aes, peer, plen,
-				      CLONEDEV_KEY_AES, 128, 0, &h));
+	EXPECT_NERR(EOPNOTSUPP, derive(self->cd, aes, peer, plen,
+				       CLONEDEV_KEY_AES, 128, 0, &h));
 	derive_setup(&d, ec, peer, plen, CLONEDEV_KEY_AES, 128, 0);
 	d.mech = CLONEDEV_MECH_AES_GCM;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &d));
+	EXPECT_NERR(EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_DERIVE, &d));
 
 	/* Wrap: another mechanism; objects that are no secret or private key. */
 	memset(&w, 0, sizeof(w));
@@ -1849,22 +1907,22 @@ TEST_F_TIMEOUT(crypto, mechanism_not_for_key, CRYPTO_TEST_TIMEOUT)
 	w.handle = gen;
 	w.out_cap = sizeof(self->out);
 	w.out = (uintptr_t)self->out;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &w));
+	EXPECT_NERR(EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_WRAP, &w));
 	wrap_no_key(_metadata, self->cd, aes, pub);
 	wrap_no_key(_metadata, self->cd, aes, data);
 	/* A wrapping key that is not AES (usage permitting). */
 	if (!clonedev_object_generate(self->cd, CLONEDEV_KEY_GENERIC_SECRET,
 				      256, CLONEDEV_OBJ_WRAP, "w", NULL, 0,
 				      &wrapgen)) {
-		EXPECT_EQ(-EOPNOTSUPP, wrap(self->cd, wrapgen, aes, self->out,
-					    sizeof(self->out), &len));
+		EXPECT_NERR(EOPNOTSUPP, wrap(self->cd, wrapgen, aes, self->out,
+					     sizeof(self->out), &len));
 		ASSERT_EQ(0, clonedev_object_destroy(self->cd, wrapgen));
 	}
 	ASSERT_EQ(0, wrap(self->cd, aes, gen, self->out2, sizeof(self->out2),
 			  &len));
 	unwrap_setup(&u, aes, CLONEDEV_KEY_GENERIC_SECRET, 0, self->out2, len);
 	u.mech = CLONEDEV_MECH_AES_CBC_PAD;
-	EXPECT_EQ(-EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &u));
+	EXPECT_NERR(EOPNOTSUPP, xioctl(self->cd, CLONEDEV_IOCTL_UNWRAP, &u));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 
@@ -1886,15 +1944,15 @@ TEST_F(crypto, unknown_handle)
 		    aes + 1000, 0);
 	crypt_iv(&c, iv, 16);
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
-	EXPECT_EQ(-ENOENT, do_crypt(self->cd, &c));
-	EXPECT_EQ(-ENOENT, wrap(self->cd, kek, aes + 1000, self->out,
-				sizeof(self->out), &len));
-	EXPECT_EQ(-ENOENT, wrap(self->cd, aes + 1000, aes, self->out,
-				sizeof(self->out), &len));
-	EXPECT_EQ(-ENOENT, unwrap(self->cd, aes + 1000, CLONEDEV_KEY_AES, 0,
-				  self->out2, 24, &h));
-	EXPECT_EQ(-ENOENT, derive(self->cd, aes + 1000, peer, plen,
-				  CLONEDEV_KEY_AES, 128, 0, &h));
+	EXPECT_NERR(ENOENT, do_crypt(self->cd, &c));
+	EXPECT_NERR(ENOENT, wrap(self->cd, kek, aes + 1000, self->out,
+				 sizeof(self->out), &len));
+	EXPECT_NERR(ENOENT, wrap(self->cd, aes + 1000, aes, self->out,
+				 sizeof(self->out), &len));
+	EXPECT_NERR(ENOENT, unwrap(self->cd, aes + 1000, CLONEDEV_KEY_AES, 0,
+				   self->out2, 24, &h));
+	EXPECT_NERR(ENOENT, derive(self->cd, aes + 1000, peer, plen,
+				   CLONEDEV_KEY_AES, 128, 0, &h));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 
@@ -2005,8 +2063,8 @@ TEST_F_TIMEOUT(crypto, wrap_unwrap_round_trip, CRYPTO_TEST_TIMEOUT)
 			 self->out2, sizeof(self->out2), &len));
 	EXPECT_EQ(0, memcmp(self->in, self->out2, 64));
 	/* Only the usage it was given. */
-	EXPECT_EQ(-EPERM, gcm(self->cd, CLONEDEV_CRYPT_ENCRYPT, u, 7, self->in,
-			      64, self->out, sizeof(self->out), &len));
+	EXPECT_NERR(EPERM, gcm(self->cd, CLONEDEV_CRYPT_ENCRYPT, u, 7, self->in,
+			       64, self->out, sizeof(self->out), &len));
 }
 
 TEST_F(crypto, unwrap_tampered)
@@ -2023,16 +2081,16 @@ TEST_F(crypto, unwrap_tampered)
 	for (i = 0; i < len; i += 13) {
 		memcpy(self->out, self->out2, len);
 		self->out[i] ^= 0x40;
-		EXPECT_EQ(-EBADMSG, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-					   self->out, len, &h)) TH_LOG("byte %u", i);
+		EXPECT_NERR(EBADMSG, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
+					    self->out, len, &h)) TH_LOG("byte %u", i);
 	}
 	/* Cut short by a block; or under another key. */
-	EXPECT_EQ(-EBADMSG, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
-				   self->out2, len - 8, &h));
+	EXPECT_NERR(EBADMSG, unwrap(self->cd, kek, CLONEDEV_KEY_AES, 0,
+				    self->out2, len - 8, &h));
 	h = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 128, 0);
 	n++;
-	EXPECT_EQ(-EBADMSG, unwrap(self->cd, h, CLONEDEV_KEY_AES, 0,
-				   self->out2, len, &h));
+	EXPECT_NERR(EBADMSG, unwrap(self->cd, h, CLONEDEV_KEY_AES, 0,
+				    self->out2, len, &h));
 	EXPECT_EQ(n, count_objects(self->cd));
 }
 

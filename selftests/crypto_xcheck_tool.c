@@ -27,7 +27,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "libclonedev.h"
+#define CLONEDEV_TEST_NO_HARNESS
+#include "clonedev_test_util.h"
 
 #define LINE_MAX_LEN	(64 * 1024)
 #define VALUE_MAX	(16 * 1024)
@@ -43,27 +44,6 @@ struct tool {
 	unsigned int slot;
 };
 
-/* Hex to bytes; "-" is empty. Returns the length, or -1. */
-static int unhex(const char *hex, unsigned char *out, size_t cap)
-{
-	size_t i, n;
-	unsigned int byte;
-
-	if (!hex)
-		return -1;
-	if (!strcmp(hex, "-"))
-		return 0;
-	n = strlen(hex);
-	if (n % 2 || n / 2 > cap)
-		return -1;
-	for (i = 0; i < n / 2; i++) {
-		if (sscanf(hex + 2 * i, "%2x", &byte) != 1)
-			return -1;
-		out[i] = (unsigned char)byte;
-	}
-	return (int)(n / 2);
-}
-
 static void print_hex(const unsigned char *p, unsigned int len)
 {
 	unsigned int i;
@@ -72,11 +52,6 @@ static void print_hex(const unsigned char *p, unsigned int len)
 		putchar('-');
 	for (i = 0; i < len; i++)
 		printf("%02x", p[i]);
-}
-
-static int xioctl(struct clonedev *cd, unsigned long cmd, void *arg)
-{
-	return ioctl(clonedev_fd(cd), cmd, arg) ? -errno : 0;
 }
 
 static unsigned int num(const char *s)

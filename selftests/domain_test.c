@@ -82,7 +82,7 @@ TEST_F(dom, same_secret_same_fingerprint)
 	ASSERT_EQ(0, clonedev_domain_change(other, "dom", "copy", 0));
 	ASSERT_EQ(0, clonedev_domain_add(other, "else", "e", 0));
 	/* A partition holds a secret once, whatever the label. */
-	EXPECT_NEG_ERRNO(EALREADY, clonedev_domain_add(other, "again", "d", 0));
+	EXPECT_NERR(EALREADY, clonedev_domain_add(other, "again", "d", 0));
 	ASSERT_EQ(0, clonedev_domain_list(self->cd, &a));
 	ASSERT_EQ(0, clonedev_domain_list(other, &b));
 	ASSERT_EQ(2, b.count);
@@ -99,7 +99,7 @@ TEST_F(dom, add_needs_policy_44)
 {
 	char l[128];
 
-	EXPECT_NEG_ERRNO(EPERM, clonedev_domain_add(self->cd, "two", "s2", 0));
+	EXPECT_NERR(EPERM, clonedev_domain_add(self->cd, "two", "s2", 0));
 	labels(self->cd, l);
 	EXPECT_STREQ("dom", l);
 	ext_domains(_metadata, self->cd, 1);
@@ -114,13 +114,13 @@ TEST_F(dom, three_at_most_unique_labels)
 
 	ext_domains(_metadata, self->cd, 1);
 	ASSERT_EQ(0, clonedev_domain_add(self->cd, "two", "s2", 0));
-	EXPECT_NEG_ERRNO(EEXIST, clonedev_domain_add(self->cd, "two", "x", 0));
-	EXPECT_NEG_ERRNO(EEXIST, clonedev_domain_add(self->cd, "dom", "x", 0));
+	EXPECT_NERR(EEXIST, clonedev_domain_add(self->cd, "two", "x", 0));
+	EXPECT_NERR(EEXIST, clonedev_domain_add(self->cd, "dom", "x", 0));
 	ASSERT_EQ(0, clonedev_domain_add(self->cd, "three", "s3", 1));
 	labels(self->cd, l);
 	EXPECT_STREQ("three,dom,two", l);
-	EXPECT_NEG_ERRNO(ENOSPC, clonedev_domain_add(self->cd, "four", "s4",
-						     0));
+	EXPECT_NERR(ENOSPC, clonedev_domain_add(self->cd, "four", "s4",
+						0));
 	labels(self->cd, l);
 	EXPECT_STREQ("three,dom,two", l);
 }
@@ -133,13 +133,13 @@ TEST_F(dom, add_rejections)
 	ext_domains(_metadata, self->cd, 1);
 	memset(secret, 'x', sizeof(secret));
 	secret[129] = '\0';
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_domain_add(self->cd, "long",
-						     secret, 0));
+	EXPECT_NERR(EINVAL, clonedev_domain_add(self->cd, "long",
+						secret, 0));
 	secret[128] = '\0';
 	ASSERT_EQ(0, clonedev_domain_add(self->cd, "long", secret, 0));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_domain_add(self->cd, "", "s", 0));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_domain_add(self->cd, "empty", "",
-						     0));
+	EXPECT_NERR(EINVAL, clonedev_domain_add(self->cd, "", "s", 0));
+	EXPECT_NERR(EINVAL, clonedev_domain_add(self->cd, "empty", "",
+						0));
 	strcpy(a.label, "flags");
 	a.secret = (uintptr_t)"s";
 	a.secret_len = 1;
@@ -162,8 +162,8 @@ TEST_F(dom, delete_not_the_last)
 {
 	char l[128];
 
-	EXPECT_NEG_ERRNO(EBUSY, clonedev_domain_delete(self->cd, "dom"));
-	EXPECT_NEG_ERRNO(ENOENT, clonedev_domain_delete(self->cd, "none"));
+	EXPECT_NERR(EBUSY, clonedev_domain_delete(self->cd, "dom"));
+	EXPECT_NERR(ENOENT, clonedev_domain_delete(self->cd, "none"));
 	ext_domains(_metadata, self->cd, 1);
 	ASSERT_EQ(0, clonedev_domain_add(self->cd, "two", "s2", 0));
 	ASSERT_EQ(0, clonedev_domain_add(self->cd, "three", "s3", 0));
@@ -172,7 +172,7 @@ TEST_F(dom, delete_not_the_last)
 	labels(self->cd, l);
 	EXPECT_STREQ("two,three", l);
 	ASSERT_EQ(0, clonedev_domain_delete(self->cd, "three"));
-	EXPECT_NEG_ERRNO(EBUSY, clonedev_domain_delete(self->cd, "two"));
+	EXPECT_NERR(EBUSY, clonedev_domain_delete(self->cd, "two"));
 	labels(self->cd, l);
 	EXPECT_STREQ("two", l);
 }
@@ -192,12 +192,12 @@ TEST_F(dom, change_label_and_primary)
 	ASSERT_EQ(0, clonedev_domain_change(self->cd, "dom", "first", 1));
 	labels(self->cd, l);
 	EXPECT_STREQ("first,second", l);
-	EXPECT_NEG_ERRNO(EEXIST, clonedev_domain_change(self->cd, "first",
-							"second", 0));
-	EXPECT_NEG_ERRNO(ENOENT, clonedev_domain_change(self->cd, "none",
-							"x", 0));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_domain_change(self->cd, "first",
-							NULL, 0));
+	EXPECT_NERR(EEXIST, clonedev_domain_change(self->cd, "first",
+						   "second", 0));
+	EXPECT_NERR(ENOENT, clonedev_domain_change(self->cd, "none",
+						   "x", 0));
+	EXPECT_NERR(EINVAL, clonedev_domain_change(self->cd, "first",
+						   NULL, 0));
 	labels(self->cd, l);
 	EXPECT_STREQ("first,second", l);
 }
@@ -207,13 +207,13 @@ TEST_F(dom, po_only)
 	struct clonedev_domain_list l;
 
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, TEST_CO));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_domain_list(self->cd, &l));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_domain_add(self->cd, "x", "s", 0));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_domain_delete(self->cd, "dom"));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_domain_change(self->cd, "dom", "x",
-							0));
+	EXPECT_NERR(EACCES, clonedev_domain_list(self->cd, &l));
+	EXPECT_NERR(EACCES, clonedev_domain_add(self->cd, "x", "s", 0));
+	EXPECT_NERR(EACCES, clonedev_domain_delete(self->cd, "dom"));
+	EXPECT_NERR(EACCES, clonedev_domain_change(self->cd, "dom", "x",
+						   0));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_domain_list(self->cd, &l));
+	EXPECT_NERR(EACCES, clonedev_domain_list(self->cd, &l));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, TEST_PO));
 	ASSERT_EQ(0, clonedev_domain_list(self->cd, &l));
 	EXPECT_EQ(1, l.count);

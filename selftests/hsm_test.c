@@ -269,7 +269,7 @@ TEST_F(nl, slot_get_unknown_slot)
 {
 	struct clonedev_slot s;
 
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_nl_slot_get(self->nl, 7, &s));
+	EXPECT_NERR(ENODEV, clonedev_nl_slot_get(self->nl, 7, &s));
 	EXPECT_STREQ("no partition has this slot number",
 		     clonedev_nl_error(self->nl, NULL));
 }
@@ -280,8 +280,8 @@ TEST_F(nl, slot_get_missing_attr)
 	unsigned int missing = 0;
 
 	ASSERT_NE(NULL, msg);
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
+						 NULL));
 	EXPECT_STREQ("missing attribute CLONEDEV_A_SLOT_ID (the slot number)",
 		     clonedev_nl_error(self->nl, &missing));
 	EXPECT_EQ(CLONEDEV_A_SLOT_ID, missing);
@@ -293,8 +293,8 @@ TEST_F(nl, slot_get_bad_length)
 
 	ASSERT_NE(NULL, msg);
 	ASSERT_EQ(0, nla_put_u8(msg, CLONEDEV_A_SLOT_ID, 1));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
+						 NULL));
 	EXPECT_STREQ("invalid attribute length",
 		     clonedev_nl_error(self->nl, NULL));
 }
@@ -305,15 +305,15 @@ TEST_F(nl, hsm_get_rejects_attributes)
 
 	ASSERT_NE(NULL, msg);
 	ASSERT_EQ(0, nla_put_u32(msg, CLONEDEV_A_SLOT_ID, 1));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
+						 NULL));
 	EXPECT_NE(0, strlen(clonedev_nl_error(self->nl, NULL)));
 
 	msg = clonedev_nl_msg(self->nl, CLONEDEV_CMD_HSM_GET, 0);
 	ASSERT_NE(NULL, msg);
 	ASSERT_EQ(0, nla_put_u32(msg, 200, 1));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
+						 NULL));
 	EXPECT_STREQ("Unknown attribute type",
 		     clonedev_nl_error(self->nl, NULL));
 }
@@ -323,8 +323,8 @@ TEST_F(nl, unknown_command)
 	struct nl_msg *msg = clonedev_nl_msg(self->nl, 99, 0);
 
 	ASSERT_NE(NULL, msg);
-	EXPECT_NEG_ERRNO(EOPNOTSUPP, clonedev_nl_transact(self->nl, msg, NULL,
-							  NULL));
+	EXPECT_NERR(EOPNOTSUPP, clonedev_nl_transact(self->nl, msg, NULL,
+						     NULL));
 }
 
 TEST_F(nl, dump_after_error_still_works)
@@ -332,7 +332,7 @@ TEST_F(nl, dump_after_error_still_works)
 	struct clonedev_slot *slots = NULL;
 	struct clonedev_slot s;
 
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_nl_slot_get(self->nl, 1, &s));
+	EXPECT_NERR(ENODEV, clonedev_nl_slot_get(self->nl, 1, &s));
 	EXPECT_EQ(0, clonedev_nl_slot_list(self->nl, &slots));
 	free(slots);
 	EXPECT_STREQ("", clonedev_nl_error(self->nl, NULL));

@@ -69,13 +69,6 @@ static ssize_t slurp(const char *path, unsigned char **out)
 	return n < 0 ? -1 : (ssize_t)len;
 }
 
-static const char *keys_dir(void)
-{
-	const char *d = getenv("CLONEDEV_KEYS");
-
-	return d ? d : "build/keys";
-}
-
 static ssize_t fixture(const char *name, unsigned char **out)
 {
 	char path[512];
@@ -260,9 +253,9 @@ TEST_F(key, generate_rejections)
 	EXPECT_EQ(0, count_objects(self->cd));
 	/* The cu may not generate. */
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
-	EXPECT_NEG_ERRNO(EACCES, pair(self->cd));
+	EXPECT_NERR(EACCES, pair(self->cd));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
-	EXPECT_NEG_ERRNO(EACCES, pair(self->cd));
+	EXPECT_NERR(EACCES, pair(self->cd));
 }
 
 TEST_F_TIMEOUT(key, bulk_generate, HEAVY_TEST_TIMEOUT)
@@ -366,8 +359,8 @@ TEST_F(key, find)
 	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
 				   CLONEDEV_IOCTL_OBJECT_FIND, &f));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_object_find(self->cd, "odd", NULL, 0,
-						      &found));
+	EXPECT_NERR(EACCES, clonedev_object_find(self->cd, "odd", NULL, 0,
+						 &found));
 }
 
 TEST_F(key, import_matches_host)
@@ -438,22 +431,22 @@ TEST_F(key, import_rejections)
 	unsigned int h;
 
 	/* A 1024-bit RSA key parses but the HSM refuses it. */
-	EXPECT_NEG_ERRNO(EINVAL, import_fixture(self->cd, "rsa1024.pem", 0,
-						&h));
-	EXPECT_NEG_ERRNO(EINVAL, import_fixture(self->cd, "aes-bad.key",
-						CLONEDEV_KEY_AES, &h));
+	EXPECT_NERR(EINVAL, import_fixture(self->cd, "rsa1024.pem", 0,
+					   &h));
+	EXPECT_NERR(EINVAL, import_fixture(self->cd, "aes-bad.key",
+					   CLONEDEV_KEY_AES, &h));
 	/* EC scalars 0 and n are out of range; a wrong length too. */
 	memset(d, 0, sizeof(d));
-	EXPECT_NEG_ERRNO(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
+	EXPECT_NERR(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
 	memcpy(d, "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"
 		  "\xff\xff\xbc\xe6\xfa\xad\xa7\x17\x9e\x84\xf3\xb9\xca\xc2"
 		  "\xfc\x63\x25\x51", 32);
-	EXPECT_NEG_ERRNO(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
+	EXPECT_NERR(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
 	/* A scalar one byte short. */
-	EXPECT_NEG_ERRNO(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 31));
+	EXPECT_NERR(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 31));
 	/* Garbage is not an RSA key. */
-	EXPECT_NEG_ERRNO(EINVAL, import(self->cd, CLONEDEV_KEY_RSA, d, 48));
-	EXPECT_NEG_ERRNO(EOPNOTSUPP, import(self->cd, CLONEDEV_KEY_NONE, d, 16));
+	EXPECT_NERR(EINVAL, import(self->cd, CLONEDEV_KEY_RSA, d, 48));
+	EXPECT_NERR(EOPNOTSUPP, import(self->cd, CLONEDEV_KEY_NONE, d, 16));
 	im.key_type = CLONEDEV_KEY_AES;
 	im.value = (uintptr_t)d;
 	im.value_len = CLONEDEV_DATA_MAX + 1;
@@ -471,7 +464,7 @@ TEST_F(key, import_rejections)
 	memcpy(d, "\xff\xff\xff\xff\x00\x00\x00\x00\xff\xff\xff\xff\xff\xff"
 		  "\xff\xff\xbc\xe6\xfa\xad\xa7\x17\x9e\x84\xf3\xb9\xca\xc2"
 		  "\xfc\x63\x25\x52", 32);
-	EXPECT_NEG_ERRNO(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
+	EXPECT_NERR(EINVAL, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
 	d[31] = 0x4e;
 	EXPECT_EQ(0, import(self->cd, CLONEDEV_KEY_EC_P256, d, 32));
 	memset(d, 0, sizeof(d));
@@ -480,10 +473,10 @@ TEST_F(key, import_rejections)
 	EXPECT_EQ(2, count_objects(self->cd));
 	/* Only the co imports. */
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
-	EXPECT_NEG_ERRNO(EACCES, import_fixture(self->cd, "aes128.key",
-						CLONEDEV_KEY_AES, &h));
+	EXPECT_NERR(EACCES, import_fixture(self->cd, "aes128.key",
+					   CLONEDEV_KEY_AES, &h));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
-	EXPECT_NEG_ERRNO(EACCES, import_fixture(self->cd, "ec256.pem", 0, &h));
+	EXPECT_NERR(EACCES, import_fixture(self->cd, "ec256.pem", 0, &h));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, TEST_CO));
 	EXPECT_EQ(2, count_objects(self->cd));
 }

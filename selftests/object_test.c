@@ -117,12 +117,12 @@ TEST_F(obj, generate_rejections)
 	int fd = clonedev_fd(self->cd);
 	unsigned int h;
 
-	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 100, 0, "x", &h));
-	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_GENERIC_SECRET, 12, 0, "x", &h));
-	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_GENERIC_SECRET, 4104, 0, "x", &h));
-	EXPECT_NEG_ERRNO(EOPNOTSUPP, gen(self->cd, CLONEDEV_KEY_RSA, 2048, 0, "x", &h));
-	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0x800, "x", &h));
-	EXPECT_NEG_ERRNO(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "tab\there", &h));
+	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 100, 0, "x", &h));
+	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_GENERIC_SECRET, 12, 0, "x", &h));
+	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_GENERIC_SECRET, 4104, 0, "x", &h));
+	EXPECT_NERR(EOPNOTSUPP, gen(self->cd, CLONEDEV_KEY_RSA, 2048, 0, "x", &h));
+	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0x800, "x", &h));
+	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "tab\there", &h));
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.size = sizeof(cmd);
 	cmd.key_type = CLONEDEV_KEY_AES;
@@ -148,20 +148,20 @@ TEST_F(obj, roles_and_policy_28)
 	unsigned int h, pub;
 
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
-	EXPECT_NEG_ERRNO(EACCES, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
-	EXPECT_NEG_ERRNO(EACCES, mk(self->cd, CLONEDEV_OBJ_PRIVATE, "p", "v", 1, &h));
+	EXPECT_NERR(EACCES, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
+	EXPECT_NERR(EACCES, mk(self->cd, CLONEDEV_OBJ_PRIVATE, "p", "v", 1, &h));
 	ASSERT_EQ(0, clonedev_object_create(self->cd, 0, "pub", NULL, 0, "v",
 					    1, &pub));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_object_destroy(self->cd, pub));
-	EXPECT_NEG_ERRNO(EACCES, count_objects(self->cd));
+	EXPECT_NERR(EACCES, clonedev_object_destroy(self->cd, pub));
+	EXPECT_NERR(EACCES, count_objects(self->cd));
 
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
-	EXPECT_NEG_ERRNO(EACCES, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
+	EXPECT_NERR(EACCES, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
 	ASSERT_EQ(0, clonedev_policy_set(self->cd, &off, 1, 0));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
-	EXPECT_NEG_ERRNO(EPERM, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
-	EXPECT_NEG_ERRNO(EPERM, clonedev_object_destroy(self->cd, pub));
+	EXPECT_NERR(EPERM, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
+	EXPECT_NERR(EPERM, clonedev_object_destroy(self->cd, pub));
 	EXPECT_EQ(1, count_objects(self->cd));
 }
 
@@ -174,7 +174,7 @@ TEST_F(obj, cu_destroys_public_only)
 	ASSERT_EQ(0, clonedev_object_create(self->cd, 0, "pub", NULL, 0, "b",
 					    1, &pub));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_object_destroy(self->cd, priv));
+	EXPECT_NERR(EACCES, clonedev_object_destroy(self->cd, priv));
 	EXPECT_EQ(0, clonedev_object_destroy(self->cd, pub));
 	EXPECT_EQ(1, count_objects(self->cd));
 }
@@ -193,8 +193,8 @@ TEST_F(obj, data_objects)
 	EXPECT_EQ(5, vlen);
 	EXPECT_EQ(5, a.value_len);
 	EXPECT_EQ(0, memcmp(v, "hello", 5));
-	EXPECT_NEG_ERRNO(EMSGSIZE, clonedev_object_get(self->cd, h, &a, v, 2,
-						       &vlen));
+	EXPECT_NERR(EMSGSIZE, clonedev_object_get(self->cd, h, &a, v, 2,
+						  &vlen));
 	ASSERT_EQ(0, clonedev_object_create(self->cd, CLONEDEV_OBJ_SENSITIVE,
 					    "secret", NULL, 0, "hidden", 6,
 					    &hs));
@@ -203,8 +203,8 @@ TEST_F(obj, data_objects)
 					 &vlen));
 	EXPECT_EQ(0, vlen);
 	EXPECT_EQ(0, a.value_len);
-	EXPECT_NEG_ERRNO(EINVAL, mk(self->cd, 0, "big", v,
-				    CLONEDEV_DATA_MAX + 1, &h));
+	EXPECT_NERR(EINVAL, mk(self->cd, 0, "big", v,
+			       CLONEDEV_DATA_MAX + 1, &h));
 }
 
 TEST_F(obj, destroy)
@@ -214,12 +214,12 @@ TEST_F(obj, destroy)
 
 	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 128,
 					      0, "k", NULL, 0, &h));
-	EXPECT_NEG_ERRNO(ENOENT, clonedev_object_destroy(self->cd, h + 1));
+	EXPECT_NERR(ENOENT, clonedev_object_destroy(self->cd, h + 1));
 	EXPECT_EQ(1, count_objects(self->cd));
 	EXPECT_EQ(0, clonedev_object_destroy(self->cd, h));
-	EXPECT_NEG_ERRNO(ENOENT, clonedev_object_get(self->cd, h, &a, NULL, 0,
-						     NULL));
-	EXPECT_NEG_ERRNO(ENOENT, clonedev_object_destroy(self->cd, h));
+	EXPECT_NERR(ENOENT, clonedev_object_get(self->cd, h, &a, NULL, 0,
+						NULL));
+	EXPECT_NERR(ENOENT, clonedev_object_destroy(self->cd, h));
 	EXPECT_EQ(0, count_objects(self->cd));
 }
 

@@ -104,8 +104,8 @@ TEST_F(part, duplicate_label)
 
 	ASSERT_EQ(0, clonedev_nl_partition_create(self->nl, "same", 0, 0, 0,
 						  &s));
-	EXPECT_NEG_ERRNO(EEXIST, clonedev_nl_partition_create(self->nl, "same",
-							      0, 0, 0, &s));
+	EXPECT_NERR(EEXIST, clonedev_nl_partition_create(self->nl, "same",
+							 0, 0, 0, &s));
 	EXPECT_STREQ("a partition with this label exists already",
 		     clonedev_nl_error(self->nl, NULL));
 	EXPECT_EQ(1, slot_count(self->nl));
@@ -115,17 +115,17 @@ TEST_F(part, bad_labels)
 {
 	struct clonedev_slot s;
 
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_partition_create(self->nl, "", 0,
-							      0, 0, &s));
+	EXPECT_NERR(EINVAL, clonedev_nl_partition_create(self->nl, "", 0,
+							 0, 0, &s));
 	EXPECT_STREQ("a partition label is 1 to 32 printable characters",
 		     clonedev_nl_error(self->nl, NULL));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_partition_create(self->nl,
-							      "tab\there", 0,
-							      0, 0, &s));
-	EXPECT_NEG_ERRNO(EINVAL,
-			 clonedev_nl_partition_create(self->nl,
-						      "123456789012345678901234567890123",
-						      0, 0, 0, &s));
+	EXPECT_NERR(EINVAL, clonedev_nl_partition_create(self->nl,
+							 "tab\there", 0,
+							 0, 0, &s));
+	EXPECT_NERR(EINVAL,
+		    clonedev_nl_partition_create(self->nl,
+						 "123456789012345678901234567890123",
+						 0, 0, 0, &s));
 	EXPECT_NE(0, strlen(clonedev_nl_error(self->nl, NULL)));
 	EXPECT_EQ(0, slot_count(self->nl));
 }
@@ -134,12 +134,12 @@ TEST_F(part, out_of_range_values)
 {
 	struct clonedev_slot s;
 
-	EXPECT_NEG_ERRNO(ERANGE, clonedev_nl_partition_create(self->nl, "x", 3,
-							      0, 0, &s));
-	EXPECT_NEG_ERRNO(ERANGE, clonedev_nl_partition_create(self->nl, "x", 0,
-							      3, 0, &s));
-	EXPECT_NEG_ERRNO(ERANGE, clonedev_nl_partition_create(self->nl, "x", 0,
-							      0, 4, &s));
+	EXPECT_NERR(ERANGE, clonedev_nl_partition_create(self->nl, "x", 3,
+							 0, 0, &s));
+	EXPECT_NERR(ERANGE, clonedev_nl_partition_create(self->nl, "x", 0,
+							 3, 0, &s));
+	EXPECT_NERR(ERANGE, clonedev_nl_partition_create(self->nl, "x", 0,
+							 0, 4, &s));
 	EXPECT_STREQ("integer out of range", clonedev_nl_error(self->nl, NULL));
 	EXPECT_EQ(0, slot_count(self->nl));
 }
@@ -151,8 +151,8 @@ TEST_F(part, missing_label)
 
 	msg = clonedev_nl_msg(self->nl, CLONEDEV_CMD_PARTITION_CREATE, 0);
 	ASSERT_NE(NULL, msg);
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
-						      NULL));
+	EXPECT_NERR(EINVAL, clonedev_nl_transact(self->nl, msg, NULL,
+						 NULL));
 	EXPECT_STREQ("missing attribute CLONEDEV_A_SLOT_LABEL (the partition label)",
 		     clonedev_nl_error(self->nl, &missing));
 	EXPECT_EQ(CLONEDEV_A_SLOT_LABEL, missing);
@@ -165,7 +165,7 @@ TEST_F(part, delete_unknown)
 
 	ASSERT_EQ(0, clonedev_nl_partition_create(self->nl, "keep", 0, 0, 0,
 						  &s));
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_nl_partition_delete(self->nl, 99));
+	EXPECT_NERR(ENODEV, clonedev_nl_partition_delete(self->nl, 99));
 	EXPECT_STREQ("no partition has this slot number",
 		     clonedev_nl_error(self->nl, NULL));
 	EXPECT_EQ(1, slot_count(self->nl));

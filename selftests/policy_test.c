@@ -98,7 +98,7 @@ TEST_F(pol, get_needs_slot)
 	struct clonedev *other;
 
 	ASSERT_EQ(0, clonedev_open(&other));
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_policy_get(other, &pg));
+	EXPECT_NERR(ENODEV, clonedev_policy_get(other, &pg));
 	clonedev_close(other);
 }
 
@@ -107,11 +107,11 @@ TEST_F(pol, only_po_changes)
 	struct clonedev *other;
 
 	ASSERT_EQ(0, clonedev_open(&other));
-	EXPECT_NEG_ERRNO(ENODEV, set1(other, 4, 0, 0));
+	EXPECT_NERR(ENODEV, set1(other, 4, 0, 0));
 	ASSERT_EQ(0, clonedev_slot_set(other, 1));
-	EXPECT_NEG_ERRNO(EACCES, set1(other, 4, 0, 0));
+	EXPECT_NERR(EACCES, set1(other, 4, 0, 0));
 	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_CO, CO));
-	EXPECT_NEG_ERRNO(EACCES, set1(other, 4, 0, 0));
+	EXPECT_NERR(EACCES, set1(other, 4, 0, 0));
 	clonedev_close(other);
 	EXPECT_EQ(1, value_of(self->cd, 4));
 	ASSERT_EQ(0, set1(self->cd, 4, 0, 0));
@@ -125,13 +125,13 @@ TEST_F(pol, bad_changes_change_nothing)
 	struct clonedev_policy_set cmd = { .size = sizeof(cmd) };
 	int fd = clonedev_fd(self->cd);
 
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_policy_set(self->cd, two, 2, 0));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_policy_set(self->cd, dup, 2, 0));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_policy_set(self->cd, two, 0, 0));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_policy_set(self->cd, two, 17, 0));
-	EXPECT_NEG_ERRNO(ERANGE, set1(self->cd, 4, 2, 0));
-	EXPECT_NEG_ERRNO(ERANGE, set1(self->cd, 20, 0, 0));
-	EXPECT_NEG_ERRNO(ERANGE, set1(self->cd, 20, 11, 0));
+	EXPECT_NERR(EINVAL, clonedev_policy_set(self->cd, two, 2, 0));
+	EXPECT_NERR(EINVAL, clonedev_policy_set(self->cd, dup, 2, 0));
+	EXPECT_NERR(EINVAL, clonedev_policy_set(self->cd, two, 0, 0));
+	EXPECT_NERR(EINVAL, clonedev_policy_set(self->cd, two, 17, 0));
+	EXPECT_NERR(ERANGE, set1(self->cd, 4, 2, 0));
+	EXPECT_NERR(ERANGE, set1(self->cd, 20, 0, 0));
+	EXPECT_NERR(ERANGE, set1(self->cd, 20, 11, 0));
 	cmd.count = 1;
 	cmd.changes = (uintptr_t)two;
 	cmd.flags = 2;
@@ -147,20 +147,20 @@ TEST_F(pol, private_cloning_and_wrapping_exclude)
 {
 	struct clonedev_policy_change both[2] = { { 0, 0 }, { 1, 1 } };
 
-	EXPECT_NEG_ERRNO(EDOM, set1(self->cd, 1, 1, 1));
+	EXPECT_NERR(EDOM, set1(self->cd, 1, 1, 1));
 	EXPECT_EQ(0, value_of(self->cd, 1));
 	/* Turning 0 off and 1 on in one change is fine (and destructive). */
-	EXPECT_NEG_ERRNO(ECANCELED, clonedev_policy_set(self->cd, both, 2, 0));
+	EXPECT_NERR(ECANCELED, clonedev_policy_set(self->cd, both, 2, 0));
 	EXPECT_EQ(1, value_of(self->cd, 0));
 	ASSERT_EQ(0, clonedev_policy_set(self->cd, both, 2, 1));
 	EXPECT_EQ(0, value_of(self->cd, 0));
 	EXPECT_EQ(1, value_of(self->cd, 1));
-	EXPECT_NEG_ERRNO(EDOM, set1(self->cd, 0, 1, 0));
+	EXPECT_NERR(EDOM, set1(self->cd, 0, 1, 0));
 }
 
 TEST_F(pol, destructive_needs_force)
 {
-	EXPECT_NEG_ERRNO(ECANCELED, set1(self->cd, 42, 1, 0));
+	EXPECT_NERR(ECANCELED, set1(self->cd, 42, 1, 0));
 	EXPECT_EQ(0, value_of(self->cd, 42));
 	ASSERT_EQ(0, set1(self->cd, 42, 1, 1));
 	EXPECT_EQ(1, value_of(self->cd, 42));
@@ -175,11 +175,11 @@ TEST_F(pol, policy_20_sets_the_lockout)
 
 	ASSERT_EQ(0, set1(self->cd, 20, 3, 0));
 	for (i = 0; i < 3; i++)
-		EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd,
-							CLONEDEV_ROLE_CO,
-							"wrong"));
-	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd,
-						     CLONEDEV_ROLE_CO, CO));
+		EXPECT_NERR(EACCES, clonedev_login(self->cd,
+						   CLONEDEV_ROLE_CO,
+						   "wrong"));
+	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd,
+						CLONEDEV_ROLE_CO, CO));
 }
 
 TEST_F(pol, init_resets_policies)

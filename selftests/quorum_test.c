@@ -112,20 +112,20 @@ TEST_F(quorum, wrong_combinations_count)
 					 self->sh[2] };
 
 	/* Two shares are not enough: a wrong secret, a failed login. */
-	EXPECT_NEG_ERRNO(EACCES, login_with(self->cd, CLONEDEV_ROLE_PO,
-					    self->sh, (const int[]){ 1, 2 },
-					    2));
+	EXPECT_NERR(EACCES, login_with(self->cd, CLONEDEV_ROLE_PO,
+				       self->sh, (const int[]){ 1, 2 },
+				       2));
 	EXPECT_EQ(1, failures(self->cd, CLONEDEV_ROLE_PO));
 	/* A flipped bit in one share. */
 	bad[1].data[7] ^= 0x10;
-	EXPECT_NEG_ERRNO(EACCES, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO, bad,
-						       3));
+	EXPECT_NERR(EACCES, clonedev_login_shares(self->cd,
+						  CLONEDEV_ROLE_PO, bad,
+						  3));
 	EXPECT_EQ(2, failures(self->cd, CLONEDEV_ROLE_PO));
 	/* The domain's shares are not the po's. */
-	EXPECT_NEG_ERRNO(EACCES, login_with(self->cd, CLONEDEV_ROLE_PO,
-					    self->sh + 5,
-					    (const int[]){ 1, 2, 3 }, 3));
+	EXPECT_NERR(EACCES, login_with(self->cd, CLONEDEV_ROLE_PO,
+				       self->sh + 5,
+				       (const int[]){ 1, 2, 3 }, 3));
 	EXPECT_EQ(3, failures(self->cd, CLONEDEV_ROLE_PO));
 	/* The right ones reset the count. */
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
@@ -139,13 +139,13 @@ TEST_F(quorum, malformed_share_sets)
 	struct clonedev_share two[2] = { self->sh[0], self->sh[0] };
 
 	/* Repeated or zero indexes, none, too many: not counted. */
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO, two,
-						       2));
+	EXPECT_NERR(EINVAL, clonedev_login_shares(self->cd,
+						  CLONEDEV_ROLE_PO, two,
+						  2));
 	two[1].index = 0;
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO, two,
-						       2));
+	EXPECT_NERR(EINVAL, clonedev_login_shares(self->cd,
+						  CLONEDEV_ROLE_PO, two,
+						  2));
 	l.role = CLONEDEV_ROLE_PO;
 	l.share_count = CLONEDEV_QUORUM_MAX + 1;
 	l.shares = (uintptr_t)self->sh;
@@ -157,8 +157,8 @@ TEST_F(quorum, malformed_share_sets)
 	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->cd),
 				   CLONEDEV_IOCTL_LOGIN, &l));
 	/* A password to a quorum partition. */
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						"password"));
+	EXPECT_NERR(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+					   "password"));
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_PO));
 }
 
@@ -170,9 +170,9 @@ TEST_F(quorum, share_reserved_bytes)
 
 	/* The right shares, but a reserved byte set: refused, not counted. */
 	three[2].__reserved[6] = 1;
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO,
-						       three, 3));
+	EXPECT_NERR(EINVAL, clonedev_login_shares(self->cd,
+						  CLONEDEV_ROLE_PO,
+						  three, 3));
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_PO));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, si.role);
@@ -193,9 +193,9 @@ TEST_F(quorum, quorum_co_and_lockout)
 				(const int[]){ 1, 2, 3 }, 3));
 	ASSERT_EQ(0, clonedev_policy_set(self->cd, &c, 1, 0));
 	/* A password co on a quorum partition is refused. */
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
-						    "pw"));
-	EXPECT_NEG_ERRNO(EINVAL, init_co(self->cd, 3, 2, co));
+	EXPECT_NERR(EINVAL, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
+					       "pw"));
+	EXPECT_NERR(EINVAL, init_co(self->cd, 3, 2, co));
 	ASSERT_EQ(0, clonedev_role_init_quorum(self->cd, CLONEDEV_ROLE_CO, 2,
 					       3, co));
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co,
@@ -203,10 +203,10 @@ TEST_F(quorum, quorum_co_and_lockout)
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	/* Two wrong combinations lock the co (policy 20 = 2). */
 	for (i = 0; i < 2; i++)
-		EXPECT_NEG_ERRNO(EACCES, login_with(self->cd, CLONEDEV_ROLE_CO,
-						    co, (const int[]){ 2 }, 1));
-	EXPECT_NEG_ERRNO(EKEYREVOKED, login_with(self->cd, CLONEDEV_ROLE_CO,
-						 co, (const int[]){ 2, 3 }, 2));
+		EXPECT_NERR(EACCES, login_with(self->cd, CLONEDEV_ROLE_CO,
+					       co, (const int[]){ 2 }, 1));
+	EXPECT_NERR(EKEYREVOKED, login_with(self->cd, CLONEDEV_ROLE_CO,
+					    co, (const int[]){ 2, 3 }, 2));
 }
 
 TEST_F(quorum, init_rejections)
@@ -221,13 +221,13 @@ TEST_F(quorum, init_rejections)
 						  CLONEDEV_AUTH_QUORUM, 0, 0,
 						  &s));
 	ASSERT_EQ(0, clonedev_slot_set(self->cd, s.slot));
-	EXPECT_NEG_ERRNO(EINVAL, init_quorum(self->cd, 0, 3, sh));
-	EXPECT_NEG_ERRNO(EINVAL, init_quorum(self->cd, 4, 3, sh));
-	EXPECT_NEG_ERRNO(EINVAL, init_quorum(self->cd, 2,
-					     CLONEDEV_QUORUM_MAX + 1, sh));
+	EXPECT_NERR(EINVAL, init_quorum(self->cd, 0, 3, sh));
+	EXPECT_NERR(EINVAL, init_quorum(self->cd, 4, 3, sh));
+	EXPECT_NERR(EINVAL, init_quorum(self->cd, 2,
+					CLONEDEV_QUORUM_MAX + 1, sh));
 	/* A password init of a quorum partition. */
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_partition_init(self->cd, NULL, "po",
-							 "d", "dom"));
+	EXPECT_NERR(EINVAL, clonedev_partition_init(self->cd, NULL, "po",
+						    "d", "dom"));
 	/* Shares that cannot be written: nothing changes. */
 	in.quorum_m = 2;
 	in.quorum_n = 3;
@@ -240,9 +240,9 @@ TEST_F(quorum, init_rejections)
 	/* A quorum init of a password partition. */
 	setup_partition(_metadata, self->nl, "pw", &pw, &s.slot);
 	ASSERT_EQ(0, clonedev_slot_set(self->cd, s.slot));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_login_shares(self->cd,
-						       CLONEDEV_ROLE_PO, sh,
-						       2));
+	EXPECT_NERR(EINVAL, clonedev_login_shares(self->cd,
+						  CLONEDEV_ROLE_PO, sh,
+						  2));
 	clonedev_close(pw);
 }
 
@@ -262,20 +262,20 @@ TEST_F(quorum, domain_import_into_password_partition)
 	ASSERT_EQ(0, clonedev_login(pw, CLONEDEV_ROLE_PO, TEST_PO));
 	ASSERT_EQ(0, clonedev_policy_set(pw, &c, 1, 0));
 	/* Too few shares do not give the domain its fingerprint names. */
-	EXPECT_NEG_ERRNO(EBADMSG, clonedev_domain_import(pw, "red", self->fp,
-							 pick, 2, 0));
+	EXPECT_NERR(EBADMSG, clonedev_domain_import(pw, "red", self->fp,
+						    pick, 2, 0));
 	memcpy(wrong, self->fp, sizeof(wrong));
 	wrong[0] ^= 1;
-	EXPECT_NEG_ERRNO(EBADMSG, clonedev_domain_import(pw, "red", wrong,
-							 pick, 3, 0));
+	EXPECT_NERR(EBADMSG, clonedev_domain_import(pw, "red", wrong,
+						    pick, 3, 0));
 	ASSERT_EQ(0, clonedev_domain_list(pw, &b));
 	EXPECT_EQ(1, b.count);
 	ASSERT_EQ(0, clonedev_domain_import(pw, "red-copy", self->fp, pick, 3,
 					    0));
 	/* The same domain again, under any label: refused. */
-	EXPECT_NEG_ERRNO(EALREADY, clonedev_domain_import(pw, "again",
-							  self->fp, pick, 3,
-							  0));
+	EXPECT_NERR(EALREADY, clonedev_domain_import(pw, "again",
+						     self->fp, pick, 3,
+						     0));
 	ASSERT_EQ(0, clonedev_domain_list(pw, &b));
 	ASSERT_EQ(2, b.count);
 	EXPECT_EQ(CLONEDEV_DOMAIN_QUORUM, b.domains[1].type);
@@ -346,20 +346,20 @@ TEST_F(quorum, activation_rules)
 	ASSERT_EQ(0, clonedev_role_init_quorum(self->cd, CLONEDEV_ROLE_CO, 2,
 					       3, co));
 	/* The po sets the co's challenge, the co the cu's. */
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_challenge(self->cd,
-							 CLONEDEV_ROLE_CU,
-							 "x"));
+	EXPECT_NERR(EACCES, clonedev_role_challenge(self->cd,
+						    CLONEDEV_ROLE_CU,
+						    "x"));
 	ASSERT_EQ(0, clonedev_role_challenge(self->cd, CLONEDEV_ROLE_CO,
 					     "chal"));
 	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_CHALLENGE,
 		  role_flags(self->cd, CLONEDEV_ROLE_CO));
 	EXPECT_EQ(0, activated(self->cd));
 	/* Policy 22 is off by default. */
-	EXPECT_NEG_ERRNO(EPERM, clonedev_activation(self->cd, 1));
+	EXPECT_NERR(EPERM, clonedev_activation(self->cd, 1));
 	EXPECT_EQ(0, activated(self->cd));
 	/* The po has no challenge. */
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						"chal"));
+	EXPECT_NERR(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+					   "chal"));
 }
 
 TEST_F(quorum, challenge_after_a_share_login)
@@ -370,8 +370,8 @@ TEST_F(quorum, challenge_after_a_share_login)
 	activated_co(_metadata, self, co);
 	EXPECT_EQ(1, activated(self->cd));
 	/* Nothing cached yet: the challenge alone is not enough. */
-	EXPECT_NEG_ERRNO(EKEYEXPIRED, clonedev_login(self->cd,
-						     CLONEDEV_ROLE_CO, "chal"));
+	EXPECT_NERR(EKEYEXPIRED, clonedev_login(self->cd,
+						CLONEDEV_ROLE_CO, "chal"));
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
 	EXPECT_EQ(CLONEDEV_ROLE_CACHED,
 		  role_flags(self->cd, CLONEDEV_ROLE_CO) &
@@ -380,8 +380,8 @@ TEST_F(quorum, challenge_after_a_share_login)
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	/* A wrong challenge counts as a failed login. */
-	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						"wrong"));
+	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+					   "wrong"));
 	EXPECT_EQ(1, failures(self->cd, CLONEDEV_ROLE_CO));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_CO));
@@ -398,8 +398,8 @@ TEST_F(quorum, deactivation_wipes_the_cache)
 	EXPECT_EQ(0, role_flags(self->cd, CLONEDEV_ROLE_CO) &
 		     CLONEDEV_ROLE_CACHED);
 	EXPECT_EQ(0, activated(self->cd));
-	EXPECT_NEG_ERRNO(EKEYEXPIRED, clonedev_login(self->cd,
-						     CLONEDEV_ROLE_CO, "chal"));
+	EXPECT_NERR(EKEYEXPIRED, clonedev_login(self->cd,
+						CLONEDEV_ROLE_CO, "chal"));
 }
 
 /* Turning policy 22 off deactivates and wipes the cache too. */
@@ -424,12 +424,12 @@ TEST_F(quorum, activation_is_for_quorum_partitions)
 	unsigned int slot;
 
 	setup_partition(_metadata, self->nl, "pw", &pw, &slot);
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_activation(pw, 1));
+	EXPECT_NERR(EINVAL, clonedev_activation(pw, 1));
 	ASSERT_EQ(0, clonedev_login(pw, CLONEDEV_ROLE_PO, TEST_PO));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_role_challenge(pw, CLONEDEV_ROLE_CO,
-							 "x"));
+	EXPECT_NERR(EINVAL, clonedev_role_challenge(pw, CLONEDEV_ROLE_CO,
+						    "x"));
 	ASSERT_EQ(0, clonedev_logout(pw));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_activation(pw, 1));
+	EXPECT_NERR(EACCES, clonedev_activation(pw, 1));
 	clonedev_close(pw);
 }
 
@@ -441,21 +441,21 @@ TEST_F(quorum, changepw_is_refused)
 
 	activated_co(_metadata, self, co);
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
-	EXPECT_NEG_ERRNO(EOPNOTSUPP, clonedev_role_changepw(self->cd, "chal",
-							    "pw"));
+	EXPECT_NERR(EOPNOTSUPP, clonedev_role_changepw(self->cd, "chal",
+						       "pw"));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
-	EXPECT_NEG_ERRNO(EOPNOTSUPP, clonedev_role_changepw(self->cd, "chal",
-							    "pw"));
+	EXPECT_NERR(EOPNOTSUPP, clonedev_role_changepw(self->cd, "chal",
+						       "pw"));
 	EXPECT_EQ(0, failures(self->cd, CLONEDEV_ROLE_CO));
 	/* The shares and the challenge still log in; the new password not. */
-	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						"pw"));
+	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+					   "pw"));
 	EXPECT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_CO, co, two, 2));
 	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "chal"));
 	ASSERT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
 				(const int[]){ 1, 2, 3 }, 3));
-	EXPECT_NEG_ERRNO(EOPNOTSUPP, clonedev_role_changepw(self->cd, "x",
-							    "pw"));
+	EXPECT_NERR(EOPNOTSUPP, clonedev_role_changepw(self->cd, "x",
+						       "pw"));
 	EXPECT_EQ(0, login_with(self->cd, CLONEDEV_ROLE_PO, self->sh,
 				(const int[]){ 2, 4, 5 }, 3));
 }
@@ -478,10 +478,10 @@ TEST_F(quorum, parallel_wrong_challenges_lock_at_the_limit)
 	EXPECT_EQ(CLONEDEV_ROLE_LOCKED,
 		  role_flags(self->cd, CLONEDEV_ROLE_CO) &
 		  CLONEDEV_ROLE_LOCKED);
-	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd,
-						     CLONEDEV_ROLE_CO, "chal"));
-	EXPECT_NEG_ERRNO(EKEYREVOKED, login_with(self->cd, CLONEDEV_ROLE_CO,
-						 co, two, 2));
+	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd,
+						CLONEDEV_ROLE_CO, "chal"));
+	EXPECT_NERR(EKEYREVOKED, login_with(self->cd, CLONEDEV_ROLE_CO,
+					    co, two, 2));
 }
 
 TEST_HARNESS_MAIN

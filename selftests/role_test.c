@@ -72,7 +72,7 @@ TEST_F(role, slot_set)
 
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(0, si.slot);
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_slot_set(self->cd, self->slot + 1));
+	EXPECT_NERR(ENODEV, clonedev_slot_set(self->cd, self->slot + 1));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(0, si.slot);
 	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
@@ -85,10 +85,10 @@ TEST_F(role, slot_set)
 
 TEST_F(role, init_needs_slot)
 {
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_partition_init(self->cd, NULL, PO,
-							 "d", "dom"));
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						PO));
+	EXPECT_NERR(ENODEV, clonedev_partition_init(self->cd, NULL, PO,
+						    "d", "dom"));
+	EXPECT_NERR(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+					   PO));
 }
 
 TEST_F(role, init_sets_po_and_state)
@@ -148,8 +148,8 @@ TEST_F(role, init_rejections)
 	EXPECT_ERRNO(EFAULT, ioctl(fd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd));
 	memset(long_label, 'y', sizeof(long_label));
 	long_label[33] = '\0';
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_partition_init(self->cd, long_label,
-							 PO, "d", "dom"));
+	EXPECT_NERR(EINVAL, clonedev_partition_init(self->cd, long_label,
+						    PO, "d", "dom"));
 
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_STATE_UNINITIALIZED, si.state);
@@ -172,7 +172,7 @@ TEST_F(role, init_needs_admin)
 	}
 	ASSERT_EQ(pid, waitpid(pid, &status, 0));
 	EXPECT_EQ(0, WEXITSTATUS(status));
-	EXPECT_NEG_ERRNO(ENOKEY, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+	EXPECT_NERR(ENOKEY, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
 }
 
 TEST_F(role, reinit_needs_po)
@@ -180,14 +180,14 @@ TEST_F(role, reinit_needs_po)
 	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
 	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, PO, "d", "dom"));
 	/* Initialized: root alone is not enough, the po must be logged in. */
-	EXPECT_NEG_ERRNO(EACCES, clonedev_partition_init(self->cd, NULL, "x",
-							 "d", "dom"));
+	EXPECT_NERR(EACCES, clonedev_partition_init(self->cd, NULL, "x",
+						    "d", "dom"));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
 	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, "new-po", "d",
 					     "dom"));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						PO));
+	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+					   PO));
 	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, "new-po"));
 }
 
@@ -196,9 +196,9 @@ TEST_F(role, login_logout)
 	struct clonedev_session_info si;
 
 	setup_roles(_metadata, self->cd, self->slot);
-	EXPECT_NEG_ERRNO(EACCES, clonedev_logout(self->cd));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						"wrong"));
+	EXPECT_NERR(EACCES, clonedev_logout(self->cd));
+	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+					   "wrong"));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(1, si.roles[CLONEDEV_ROLE_CO].failures);
@@ -210,31 +210,31 @@ TEST_F(role, login_logout)
 	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(self->cd));
 	EXPECT_EQ(0, clonedev_logout(self->cd));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_login(self->cd, 4, CO));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_CO, ""));
+	EXPECT_NERR(EINVAL, clonedev_login(self->cd, 4, CO));
+	EXPECT_NERR(EINVAL, clonedev_login(self->cd, CLONEDEV_ROLE_CO, ""));
 }
 
 TEST_F(role, who_initializes_whom)
 {
 	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
 	ASSERT_EQ(0, clonedev_partition_init(self->cd, NULL, PO, "d", "dom"));
-	EXPECT_NEG_ERRNO(ENOKEY, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						CO));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
-						    CO));
+	EXPECT_NERR(ENOKEY, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+					   CO));
+	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
+					       CO));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    CU));
-	EXPECT_NEG_ERRNO(EINVAL, clonedev_role_init(self->cd, CLONEDEV_ROLE_PO,
-						    PO));
+	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+					       CU));
+	EXPECT_NERR(EINVAL, clonedev_role_init(self->cd, CLONEDEV_ROLE_PO,
+					       PO));
 	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO, CO));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
-						    "x"));
+	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO,
+					       "x"));
 	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU, CU));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    "x"));
+	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+					       "x"));
 }
 
 TEST_F(role, changepw)
@@ -242,15 +242,15 @@ TEST_F(role, changepw)
 	struct clonedev_session_info si;
 
 	setup_roles(_metadata, self->cd, self->slot);
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_changepw(self->cd, CO, "new"));
+	EXPECT_NERR(EACCES, clonedev_role_changepw(self->cd, CO, "new"));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_changepw(self->cd, "bad",
-							"new"));
+	EXPECT_NERR(EACCES, clonedev_role_changepw(self->cd, "bad",
+						   "new"));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(1, si.roles[CLONEDEV_ROLE_CO].failures);
 	ASSERT_EQ(0, clonedev_role_changepw(self->cd, CO, "co-new"));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						CO));
+	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+					   CO));
 	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "co-new"));
 }
 
@@ -261,13 +261,13 @@ TEST_F(role, co_lockout_locks_co_and_cu)
 
 	setup_roles(_metadata, self->cd, self->slot);
 	for (i = 0; i < 10; i++)
-		EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd,
-							CLONEDEV_ROLE_CO,
-							"wrong"));
-	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						     CO));
-	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CU,
-						     CU));
+		EXPECT_NERR(EACCES, clonedev_login(self->cd,
+						   CLONEDEV_ROLE_CO,
+						   "wrong"));
+	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						CO));
+	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CU,
+						CU));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED,
 		  si.roles[CLONEDEV_ROLE_CO].role_flags);
@@ -290,17 +290,17 @@ TEST_F(role, po_failures_zeroize)
 
 	setup_roles(_metadata, self->cd, self->slot);
 	for (i = 0; i < 9; i++)
-		EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd,
-							CLONEDEV_ROLE_PO,
-							"wrong"));
-	EXPECT_NEG_ERRNO(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
-						"wrong"));
+		EXPECT_NERR(EACCES, clonedev_login(self->cd,
+						   CLONEDEV_ROLE_PO,
+						   "wrong"));
+	EXPECT_NERR(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_PO,
+					   "wrong"));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, si.state);
 	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_PO].role_flags);
 	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_CO].role_flags);
-	EXPECT_NEG_ERRNO(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
-	EXPECT_NEG_ERRNO(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	EXPECT_NERR(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+	EXPECT_NERR(ESTALE, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	ASSERT_EQ(0, clonedev_nl_slot_get(self->nl, self->slot, &s));
 	EXPECT_EQ(CLONEDEV_STATE_ZEROIZED, s.state);
 	/* The administrator may initialize it again. */
@@ -321,8 +321,8 @@ TEST_F(role, reinit_logs_out_other_sessions)
 	ASSERT_EQ(0, clonedev_partition_init(other, NULL, PO, "d2", "dom"));
 	clonedev_close(other);
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    CU));
+	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+					       CU));
 }
 
 TEST_F(role, deleted_partition)
@@ -332,10 +332,10 @@ TEST_F(role, deleted_partition)
 	setup_roles(_metadata, self->cd, self->slot);
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	ASSERT_EQ(0, clonedev_nl_partition_delete(self->nl, self->slot));
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_session_info(self->cd, &si));
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    CU));
+	EXPECT_NERR(ENODEV, clonedev_session_info(self->cd, &si));
+	EXPECT_NERR(ENODEV, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	EXPECT_NERR(ENODEV, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+					       CU));
 }
 
 /* 64 parallel wrong co passwords: exactly the policy's 10 are evaluated. */
@@ -354,8 +354,8 @@ TEST_F(role, parallel_wrong_logins_lock_at_the_limit)
 	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
 	EXPECT_EQ(CLONEDEV_ROLE_SET | CLONEDEV_ROLE_LOCKED,
 		  si.roles[CLONEDEV_ROLE_CO].role_flags);
-	EXPECT_NEG_ERRNO(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						     CO));
+	EXPECT_NERR(EKEYREVOKED, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+						CO));
 	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
 	EXPECT_EQ(10, si.roles[CLONEDEV_ROLE_CO].failures);
 }
@@ -431,8 +431,8 @@ TEST_F(role, role_change_logs_out_the_role)
 	ASSERT_EQ(0, clonedev_role_changepw(self->cd, CO, "co-new"));
 	EXPECT_EQ(CLONEDEV_ROLE_CO, role_now(self->cd));
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(other));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(other, CLONEDEV_ROLE_CU,
-						    "x"));
+	EXPECT_NERR(EACCES, clonedev_role_init(other, CLONEDEV_ROLE_CU,
+					       "x"));
 	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(cu));
 
 	/* The po's role init of the co ends the co's login, not the cu's. */
@@ -441,8 +441,8 @@ TEST_F(role, role_change_logs_out_the_role)
 	EXPECT_EQ(CLONEDEV_ROLE_NONE, role_now(self->cd));
 	EXPECT_EQ(CLONEDEV_ROLE_PO, role_now(other));
 	EXPECT_EQ(CLONEDEV_ROLE_CU, role_now(cu));
-	EXPECT_NEG_ERRNO(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
-						    "x"));
+	EXPECT_NERR(EACCES, clonedev_role_init(self->cd, CLONEDEV_ROLE_CU,
+					       "x"));
 	clonedev_close(cu);
 	clonedev_close(other);
 }
@@ -518,8 +518,8 @@ TEST_F(role, changepw_racing_old_password_logins)
 		before += r[i].before;
 	}
 	EXPECT_LT(0, before);
-	EXPECT_NEG_ERRNO(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
-						CO));
+	EXPECT_NERR(EACCES, clonedev_login(self->cd, CLONEDEV_ROLE_CO,
+					   CO));
 	EXPECT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, "co-new"));
 }
 

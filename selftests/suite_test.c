@@ -58,7 +58,7 @@ TEST_F(suite, po_disables_and_enables)
 {
 	struct clonedev_suites s;
 
-	EXPECT_NEG_ERRNO(EACCES, clonedev_suites(self->cd, 0, X25519, &s));
+	EXPECT_NERR(EACCES, clonedev_suites(self->cd, 0, X25519, &s));
 	EXPECT_EQ(CLONEDEV_SUITES_ALL, enabled(self->cd));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, TEST_PO));
 	ASSERT_EQ(0, clonedev_suites(self->cd, 0,
@@ -117,7 +117,7 @@ TEST_F(suite, needs_a_slot)
 	struct clonedev *none;
 
 	ASSERT_EQ(0, clonedev_open(&none));
-	EXPECT_NEG_ERRNO(ENODEV, clonedev_suites(none, 0, 0, &s));
+	EXPECT_NERR(ENODEV, clonedev_suites(none, 0, 0, &s));
 	clonedev_close(none);
 }
 

@@ -39,39 +39,19 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
+/*
+ * The system plane's names and the enums both planes share (protocol and
+ * suite bits, partition auth, type, protocol level and state) are
+ * generated from docs/netlink/clonedev.yaml.
+ */
+#include <linux/clonedev_netlink.h>
+
 #define CLONEDEV_DEVICE_NAME		"clonedev"
 /*
  * Misc minor from the range devices.txt reserves for local use; a fixed
  * minor lets opening /dev/clonedev load the module (char-major-10-246).
  */
 #define CLONEDEV_MISC_MINOR		246
-
-/**
- * enum clonedev_protocol_bit - cloning protocols, as bits of a mask
- * @CLONEDEV_PROTO_CPV1: legacy protocol keyed from the domain alone
- * @CLONEDEV_PROTO_CPV3: one ECDH agreement per object
- * @CLONEDEV_PROTO_CPV4: negotiated cipher suite, one session key
- */
-enum clonedev_protocol_bit {
-	CLONEDEV_PROTO_CPV1 = 1U << 0,
-	CLONEDEV_PROTO_CPV3 = 1U << 1,
-	CLONEDEV_PROTO_CPV4 = 1U << 2,
-};
-
-/**
- * enum clonedev_suite_bit - CPv4 cipher suites, as bits of a mask
- * @CLONEDEV_SUITE_P384_AES256GCM: ECDH P-384, HKDF-SHA-384, AES-256-GCM
- * @CLONEDEV_SUITE_P256_AES256GCM: ECDH P-256, HKDF-SHA-256, AES-256-GCM
- * @CLONEDEV_SUITE_X25519_CHACHA20POLY1305: X25519, HKDF-SHA-256,
- *	ChaCha20-Poly1305 (not FIPS)
- *
- * The order of the bits is the order of preference, strongest first.
- */
-enum clonedev_suite_bit {
-	CLONEDEV_SUITE_P384_AES256GCM = 1U << 0,
-	CLONEDEV_SUITE_P256_AES256GCM = 1U << 1,
-	CLONEDEV_SUITE_X25519_CHACHA20POLY1305 = 1U << 2,
-};
 
 #define CLONEDEV_SUITES_ALL		0x00000007U
 #define CLONEDEV_SUITES_FIPS		0x00000003U	/* FIPS-approved ones */
@@ -1676,127 +1656,12 @@ struct clonedev_random {
 /* System plane: generic netlink family "clonedev"                     */
 /* ------------------------------------------------------------------ */
 
-#define CLONEDEV_GENL_NAME		"clonedev"
-#define CLONEDEV_GENL_VERSION		1
-#define CLONEDEV_GENL_MCGRP_EVENTS	"events"
-
-/**
- * enum clonedev_partition_auth - how a partition's roles authenticate
- * @CLONEDEV_AUTH_PASSWORD: passwords
- * @CLONEDEV_AUTH_QUORUM: M-of-N share files
+/*
+ * The family "clonedev" (version CLONEDEV_GENL_VERSION) with the multicast
+ * group "events": its commands (enum clonedev_cmd), attributes (enum
+ * clonedev_attr) and names are in <linux/clonedev_netlink.h>, generated
+ * from docs/netlink/clonedev.yaml, which documents each command, its
+ * attributes and its errors.
  */
-enum clonedev_partition_auth {
-	CLONEDEV_AUTH_PASSWORD = 1,
-	CLONEDEV_AUTH_QUORUM = 2,
-};
-
-/**
- * enum clonedev_partition_type - what a partition is for
- * @CLONEDEV_PTYPE_APPLICATION: keys used by applications
- * @CLONEDEV_PTYPE_BACKUP: a backup store
- */
-enum clonedev_partition_type {
-	CLONEDEV_PTYPE_APPLICATION = 1,
-	CLONEDEV_PTYPE_BACKUP = 2,
-};
-
-/**
- * enum clonedev_protocol_level - which cloning protocols a partition speaks
- * @CLONEDEV_LEVEL_LEGACY: CPv1 only
- * @CLONEDEV_LEVEL_V3: CPv1 and CPv3
- * @CLONEDEV_LEVEL_CURRENT: CPv1, CPv3 and CPv4
- */
-enum clonedev_protocol_level {
-	CLONEDEV_LEVEL_LEGACY = 1,
-	CLONEDEV_LEVEL_V3 = 2,
-	CLONEDEV_LEVEL_CURRENT = 3,
-};
-
-/**
- * enum clonedev_partition_state - life cycle of a partition
- * @CLONEDEV_STATE_UNINITIALIZED: created, no PO and no domain yet
- * @CLONEDEV_STATE_INITIALIZED: PO set and a primary domain present
- * @CLONEDEV_STATE_ZEROIZED: objects and domains destroyed after PO lockout
- */
-enum clonedev_partition_state {
-	CLONEDEV_STATE_UNINITIALIZED = 1,
-	CLONEDEV_STATE_INITIALIZED = 2,
-	CLONEDEV_STATE_ZEROIZED = 3,
-};
-
-/**
- * enum clonedev_cmd - generic netlink commands
- * @CLONEDEV_CMD_HSM_GET: doit; reply carries the CLONEDEV_A_HSM_* attributes
- * @CLONEDEV_CMD_SLOT_GET: doit with CLONEDEV_A_SLOT_ID, or dump of every
- *	slot; each reply is one CLONEDEV_A_SLOT_* set
- * @CLONEDEV_CMD_PARTITION_CREATE: HSM administrator (CAP_SYS_ADMIN in the
- *	initial user namespace) only, -EPERM for anyone else;
- *	CLONEDEV_A_SLOT_LABEL required, CLONEDEV_A_SLOT_AUTH (default
- *	password), CLONEDEV_A_SLOT_TYPE (default application) and
- *	CLONEDEV_A_SLOT_PROTOCOL_LEVEL (default current) optional; the reply
- *	is the new slot's CLONEDEV_A_SLOT_* set. -EEXIST if the label is
- *	taken, -ENOSPC if the HSM is full, -ENOKEY if the store's sealing
- *	key is not in root's user keyring.
- * @CLONEDEV_CMD_PARTITION_DELETE: HSM administrator only (-EPERM for anyone
- *	else, before the slot is looked up); CLONEDEV_A_SLOT_ID
- *	required; destroys the partition and everything in it. -ENODEV if
- *	no partition has the slot.
- * @CLONEDEV_CMD_SLOT_CREATED_NTF: event: a partition was created
- *	(CLONEDEV_A_SLOT_* set)
- * @CLONEDEV_CMD_SLOT_DELETED_NTF: event: a partition was deleted
- *	(CLONEDEV_A_SLOT_ID)
- */
-enum clonedev_cmd {
-	CLONEDEV_CMD_UNSPEC,
-	CLONEDEV_CMD_HSM_GET,
-	CLONEDEV_CMD_SLOT_GET,
-	CLONEDEV_CMD_PARTITION_CREATE,
-	CLONEDEV_CMD_PARTITION_DELETE,
-	CLONEDEV_CMD_SLOT_CREATED_NTF,
-	CLONEDEV_CMD_SLOT_DELETED_NTF,
-
-	__CLONEDEV_CMD_MAX,
-	CLONEDEV_CMD_MAX = __CLONEDEV_CMD_MAX - 1
-};
-
-/**
- * enum clonedev_attr - generic netlink attributes
- * @CLONEDEV_A_HSM_VERSION: string, module version
- * @CLONEDEV_A_HSM_PROTOCOLS: u32, mask of enum clonedev_protocol_bit
- * @CLONEDEV_A_HSM_SUITES: u32, mask of enum clonedev_suite_bit
- * @CLONEDEV_A_HSM_FLAGS: u32, CLONEDEV_HSM_* flags
- * @CLONEDEV_A_HSM_PARTITION_COUNT: u32
- * @CLONEDEV_A_HSM_MAX_PARTITIONS: u32
- * @CLONEDEV_A_SLOT_ID: u32, slot number
- * @CLONEDEV_A_SLOT_LABEL: string, 1..32 characters
- * @CLONEDEV_A_SLOT_SERIAL: u64, partition serial number
- * @CLONEDEV_A_SLOT_AUTH: u32, enum clonedev_partition_auth
- * @CLONEDEV_A_SLOT_TYPE: u32, enum clonedev_partition_type
- * @CLONEDEV_A_SLOT_PROTOCOL_LEVEL: u32, enum clonedev_protocol_level
- * @CLONEDEV_A_SLOT_STATE: u32, enum clonedev_partition_state
- * @CLONEDEV_A_SLOT_OBJECT_COUNT: u32
- * @CLONEDEV_A_PAD: padding for 64-bit attributes
- */
-enum clonedev_attr {
-	CLONEDEV_A_UNSPEC,
-	CLONEDEV_A_HSM_VERSION,
-	CLONEDEV_A_HSM_PROTOCOLS,
-	CLONEDEV_A_HSM_SUITES,
-	CLONEDEV_A_HSM_FLAGS,
-	CLONEDEV_A_HSM_PARTITION_COUNT,
-	CLONEDEV_A_HSM_MAX_PARTITIONS,
-	CLONEDEV_A_SLOT_ID,
-	CLONEDEV_A_SLOT_LABEL,
-	CLONEDEV_A_SLOT_SERIAL,
-	CLONEDEV_A_SLOT_AUTH,
-	CLONEDEV_A_SLOT_TYPE,
-	CLONEDEV_A_SLOT_PROTOCOL_LEVEL,
-	CLONEDEV_A_SLOT_STATE,
-	CLONEDEV_A_SLOT_OBJECT_COUNT,
-	CLONEDEV_A_PAD,
-
-	__CLONEDEV_A_MAX,
-	CLONEDEV_A_MAX = __CLONEDEV_A_MAX - 1
-};
 
 #endif /* _UAPI_LINUX_CLONEDEV_H */

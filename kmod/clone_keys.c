@@ -1,0 +1,410 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The key schedule of the cloning protocol (CLONEDEV_IOCTL_CLONE,
+ * docs/clone-protocol.md "Keys"): SPAKE2 over the shared domain gives
+ * K_hs, K_hs the control keys and CPv1's keys; CPv3 and CPv4 add ECDH
+ * with ephemeral keys. Every derivation goes through kmod/kdf.c; the
+ * ECDH is the kernel's kpp, the sealing its AEADs.
+ */
+#include <crypto/aead.h>
+#include <crypto/ecdh.h>
+#include <crypto/hash.h>
+#include <crypto/kpp.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+
+#include "clone_priv.h"
+
+void cld_clone_free(struct cld_clone *c)
+{
+	if (!c)
+		return;
+	crypto_free_shash(c->sha256);
+	cld_kdf_uninit(&c->kdf256);
+	cld_kdf_uninit(&c->kdf);
+	crypto_free_aead(c->gcm);
+	crypto_free_aead(c->aead);
+	crypto_free_kpp(c->kpp);
+	kfree(c->hello);
+	kfree(c->choice);
+	kvfree(c->handles);
+	kfree(c->out);
+	kfree_sensitive(c);
+}
+
+struct cld_clone *cld_clone_alloc(bool source)
+{
+	struct cld_clone *c = kzalloc(sizeof(*c), GFP_KERNEL);
+	int ret;
+
+	if (!c)
+		return ERR_PTR(-ENOMEM);
+	c->source = source;
+	c->state = CLONEDEV_CLONE_RUNNING;
+	c->out = kmalloc(CLONEDEV_CLONE_MSG_MAX, GFP_KERNEL);
+	if (!c->out) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	c->sha256 = crypto_alloc_shash("sha256", 0, 0);
+	if (IS_ERR(c->sha256)) {
+		ret = PTR_ERR(c->sha256);
+		c->sha256 = NULL;
+		goto err;
+	}
+	ret = cld_kdf_init(&c->kdf256, "hmac(sha256)");
+	if (ret)
+		goto err;
+	c->gcm = crypto_alloc_aead("gcm(aes)", 0, 0);
+	if (IS_ERR(c->gcm)) {
+		ret = PTR_ERR(c->gcm);
+		c->gcm = NULL;
+		goto err;
+	}
+	return c;
+err:
+	cld_clone_free(c);
+	return ERR_PTR(ret);
+}
+
+/*
+ * Seals (or with !@enc opens) the @len plaintext bytes at @data in place,
+ * with the header @hdr as associated data; the tag follows them.
+ */
+int cld_clone_aead(struct crypto_aead *tfm, const u8 *key, bool enc,
+		   u32 prefix, u32 seq, u8 *hdr, u8 *data, u32 len)
+{
+	struct aead_request *req;
+	struct scatterlist sg[2];
+	DECLARE_CRYPTO_WAIT(wait);
+	struct cld_wire_nonce iv;
+	int ret;
+
+	ret = crypto_aead_setkey(tfm, key, CLD_WIRE_KEY_LEN) ?:
+	      crypto_aead_setauthsize(tfm, CLD_WIRE_TAG_LEN);
+	if (ret)
+		return ret;
+	req = aead_request_alloc(tfm, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	put_unaligned_be32(prefix, &iv.prefix);
+	put_unaligned_be64(seq, &iv.seq);
+	sg_init_table(sg, 2);
+	sg_set_buf(&sg[0], hdr, CLD_WIRE_HDR_LEN);
+	sg_set_buf(&sg[1], data, len + CLD_WIRE_TAG_LEN);
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &wait);
+	aead_request_set_ad(req, CLD_WIRE_HDR_LEN);
+	aead_request_set_crypt(req, sg, sg,
+			       len + (enc ? 0 : CLD_WIRE_TAG_LEN), (u8 *)&iv);
+	ret = crypto_wait_req(enc ? crypto_aead_encrypt(req) :
+				    crypto_aead_decrypt(req), &wait);
+	aead_request_free(req);
+	return ret;
+}
+
+/*
+ * A new ephemeral key pair of @cs in c->kpp, random or (for the known-
+ * answer test) the private key @priv; its public key into @pub.
+ */
+int cld_clone_eph_key(struct cld_clone *c, const struct cld_suite *cs,
+		      const u8 *priv, u8 *pub)
+{
+	unsigned int raw = cs->nist ? cs->pub_len - 1 : cs->pub_len;
+	struct kpp_request *req = NULL;
+	DECLARE_CRYPTO_WAIT(wait);
+	struct scatterlist sg;
+	u8 *buf = NULL;
+	int ret;
+
+	if (!c->kpp) {
+		c->kpp = crypto_alloc_kpp(cs->kpp, 0, 0);
+		if (IS_ERR(c->kpp)) {
+			ret = PTR_ERR(c->kpp);
+			c->kpp = NULL;
+			return ret;
+		}
+	}
+	if (cs->nist) {
+		struct ecdh params = {
+			.key = (char *)priv,
+			.key_size = priv ? raw / 2 : 0,
+		};
+		unsigned int klen = crypto_ecdh_key_len(&params);
+
+		buf = kmalloc(max(klen, raw), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		ret = crypto_ecdh_encode_key(buf, klen, &params) ?:
+		      crypto_kpp_set_secret(c->kpp, buf, klen);
+	} else {
+		buf = kmalloc(raw, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		ret = crypto_kpp_set_secret(c->kpp, priv, priv ? raw : 0);
+	}
+	if (ret)
+		goto out;
+	req = kpp_request_alloc(c->kpp, GFP_KERNEL);
+	if (!req) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	sg_init_one(&sg, buf, raw);
+	kpp_request_set_input(req, NULL, 0);
+	kpp_request_set_output(req, &sg, raw);
+	kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				 crypto_req_done, &wait);
+	ret = crypto_wait_req(crypto_kpp_generate_public_key(req), &wait);
+	if (!ret && cs->nist) {
+		pub[0] = 0x04;
+		memcpy(pub + 1, buf, raw);
+	} else if (!ret) {
+		memcpy(pub, buf, raw);
+	}
+out:
+	kpp_request_free(req);
+	kfree_sensitive(buf);
+	return ret;
+}
+
+/* Z of this side's ephemeral key and the peer's public key @pub. */
+static int eph_agree(struct cld_clone *c, const struct cld_suite *cs,
+		     const u8 *pub, u8 *z, unsigned int *z_len)
+{
+	unsigned int raw = cs->nist ? cs->pub_len - 1 : cs->pub_len;
+	unsigned int zl = cs->nist ? raw / 2 : raw;
+	struct kpp_request *req;
+	struct scatterlist in, out;
+	DECLARE_CRYPTO_WAIT(wait);
+	u8 *pbuf, *zbuf;
+	int ret;
+
+	if (cs->nist && pub[0] != 0x04)
+		return -EBADMSG;
+	pbuf = kmemdup(pub + (cs->nist ? 1 : 0), raw, GFP_KERNEL);
+	zbuf = kmalloc(zl, GFP_KERNEL);
+	req = kpp_request_alloc(c->kpp, GFP_KERNEL);
+	if (!pbuf || !zbuf || !req) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	sg_init_one(&in, pbuf, raw);
+	sg_init_one(&out, zbuf, zl);
+	kpp_request_set_input(req, &in, raw);
+	kpp_request_set_output(req, &out, zl);
+	kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				 crypto_req_done, &wait);
+	ret = crypto_wait_req(crypto_kpp_compute_shared_secret(req), &wait);
+	/* A low-order X25519 share gives Z = 0 (RFC 7748 6.1): refused. */
+	if (!ret && !cs->nist && !memchr_inv(zbuf, 0, zl))
+		ret = -EBADMSG;
+	if (!ret) {
+		memcpy(z, zbuf, zl);
+		*z_len = zl;
+	} else {
+		ret = -EBADMSG;
+	}
+out:
+	kpp_request_free(req);
+	kfree(pbuf);
+	kfree_sensitive(zbuf);
+	return ret;
+}
+
+/* @h = SHA-256(HELLO || CHOICE || @last), the transcript the keys bind. */
+static int transcript(struct cld_clone *c, const u8 *last, u32 last_len,
+		      u8 *h)
+{
+	SHASH_DESC_ON_STACK(desc, c->sha256);
+	int ret;
+
+	desc->tfm = c->sha256;
+	ret = crypto_shash_init(desc) ?:
+	      crypto_shash_update(desc, c->hello, c->hello_len) ?:
+	      crypto_shash_update(desc, c->choice, c->choice_len) ?:
+	      (last_len ? crypto_shash_update(desc, last, last_len) : 0) ?:
+	      crypto_shash_final(desc, h);
+	shash_desc_zero(desc);
+	return ret;
+}
+
+/* The transcript hash K_hs binds: HELLO, CHOICE and pA. */
+int cld_clone_transcript_hash(struct cld_clone *c, const u8 *pa, u8 *h)
+{
+	return transcript(c, pa, CLD_WIRE_SHARE_LEN, h);
+}
+
+/* MAC_S: HMAC(K_hs, "source" || the transcript up to @last). */
+int cld_clone_transcript_mac(struct cld_clone *c, const u8 *last,
+			     u32 last_len, u8 *mac)
+{
+	u8 h[32];
+	int ret;
+
+	ret = transcript(c, last, last_len, h) ?:
+	      cld_kdf_mac(&c->kdf256, c->k_hs, CLD_WIRE_KEY_LEN,
+			  CLD_KDF_MAC_SOURCE, h, sizeof(h), mac);
+	return ret;
+}
+
+/* The session id: the first bytes of SHA-256(Ns || Nt). */
+int cld_clone_session_id(struct cld_clone *c)
+{
+	u8 salt[2 * CLD_WIRE_NONCE_LEN], h[32];
+	int ret;
+
+	memcpy(salt, c->ns, CLD_WIRE_NONCE_LEN);
+	memcpy(salt + CLD_WIRE_NONCE_LEN, c->nt, CLD_WIRE_NONCE_LEN);
+	ret = crypto_shash_tfm_digest(c->sha256, salt, sizeof(salt), h);
+	memcpy(c->sid, h, CLD_WIRE_SID_LEN);
+	return ret;
+}
+
+/*
+ * This side's SPAKE2 share from the chosen domain D (@fixed_x: the known-
+ * answer test's scalar, else random): w comes from D, which is wiped.
+ */
+int cld_clone_spake_start(struct cld_clone *c, const u8 *fixed_x)
+{
+	static const u8 zero[32];
+	u8 okm[CLD_SPAKE2_W_LEN];
+	int ret;
+
+	ret = cld_kdf_hkdf(&c->kdf256, zero, sizeof(zero), c->domain,
+			   c->domain_len, CLD_KDF_SPAKE2_W, NULL, 0, okm,
+			   sizeof(okm)) ?:
+	      cld_spake2_start(&c->sp, c->source, okm, fixed_x);
+	memzero_explicit(okm, sizeof(okm));
+	memzero_explicit(c->domain, sizeof(c->domain));
+	return ret;
+}
+
+/*
+ * K from the peer's SPAKE2 share @peer, then K_hs (bound to w, K, the
+ * nonces and the transcript hash @h), the control keys and CPv1's keys.
+ * The SPAKE2 secrets are wiped. Return: 0, -EBADMSG for a share that is
+ * not a usable point, or another error.
+ */
+int cld_clone_handshake_keys(struct cld_clone *c, const u8 *peer,
+			     const u8 *h)
+{
+	u8 ikm[32 + CLD_SPAKE2_K_LEN], k[2 * CLD_WIRE_KEY_LEN];
+	u8 salt[2 * CLD_WIRE_NONCE_LEN];
+	int ret;
+
+	memcpy(salt, c->ns, CLD_WIRE_NONCE_LEN);
+	memcpy(salt + CLD_WIRE_NONCE_LEN, c->nt, CLD_WIRE_NONCE_LEN);
+	ret = cld_spake2_finish(&c->sp, peer, ikm + 32);
+	if (ret)
+		goto out;
+	cld_spake2_w_bytes(&c->sp, ikm);
+	ret = cld_kdf_hkdf(&c->kdf256, salt, sizeof(salt), ikm, sizeof(ikm),
+			   CLD_KDF_HANDSHAKE, h, 32, c->k_hs,
+			   CLD_WIRE_KEY_LEN) ?:
+	      cld_kdf_expand(&c->kdf256, c->k_hs, CLD_WIRE_KEY_LEN,
+			     CLD_KDF_CONTROL, NULL, 0, k, sizeof(k));
+	if (!ret) {
+		memcpy(c->k_ctl[0], k, CLD_WIRE_KEY_LEN);
+		memcpy(c->k_ctl[1], k + CLD_WIRE_KEY_LEN, CLD_WIRE_KEY_LEN);
+	}
+	/* CPv1 too is keyed from K_hs: nothing from D alone travels. */
+	if (!ret && c->protocol == CLONEDEV_PROTO_CPV1) {
+		ret = cld_kdf_hkdf(&c->kdf256, salt, sizeof(salt), c->k_hs,
+				   CLD_WIRE_KEY_LEN, CLD_KDF_CPV1, NULL, 0, k,
+				   sizeof(k));
+		memcpy(c->k_obj[0], k, CLD_WIRE_KEY_LEN);
+		memcpy(c->k_obj[1], k + CLD_WIRE_KEY_LEN, CLD_WIRE_KEY_LEN);
+	}
+out:
+	memzero_explicit(ikm, sizeof(ikm));
+	memzero_explicit(k, sizeof(k));
+	cld_spake2_wipe(&c->sp);
+	return ret;
+}
+
+/* CPv4: PRK from K_hs and the agreement with the peer's key @pub. */
+int cld_clone_cpv4_prk(struct cld_clone *c, const u8 *pub)
+{
+	unsigned int zl;
+	u8 z[48];
+	int ret;
+
+	ret = cld_kdf_init(&c->kdf, c->cs->hmac);
+	if (ret)
+		return ret;
+	c->aead = crypto_alloc_aead(c->cs->aead, 0, 0);
+	if (IS_ERR(c->aead)) {
+		ret = PTR_ERR(c->aead);
+		c->aead = NULL;
+		return ret;
+	}
+	ret = eph_agree(c, c->cs, pub, z, &zl) ?:
+	      cld_kdf_extract(&c->kdf, c->k_hs, CLD_WIRE_KEY_LEN, z, zl,
+			      c->prk);
+	memzero_explicit(z, sizeof(z));
+	c->epoch = U32_MAX;
+	return ret;
+}
+
+/* CPv4: the keys of the epoch object @i is in. */
+int cld_clone_cpv4_keys(struct cld_clone *c, u32 i)
+{
+	u32 e = i / CLD_CLONE_EPOCH_OBJECTS;
+	__be32 ctx = cpu_to_be32(e);
+	int ret;
+
+	if (e == c->epoch)
+		return 0;
+	ret = cld_kdf_expand(&c->kdf, c->prk, c->cs->hash_len,
+			     CLD_KDF_CPV4_S2T, (u8 *)&ctx, sizeof(ctx),
+			     c->k_obj[0], CLD_WIRE_KEY_LEN) ?:
+	      cld_kdf_expand(&c->kdf, c->prk, c->cs->hash_len,
+			     CLD_KDF_CPV4_T2S, (u8 *)&ctx, sizeof(ctx),
+			     c->k_obj[1], CLD_WIRE_KEY_LEN);
+	if (!ret)
+		c->epoch = e;
+	return ret;
+}
+
+/* CPv3: the keys of object @i from the agreement with @pub. */
+int cld_clone_cpv3_keys(struct cld_clone *c, u32 i, const u8 *pub)
+{
+	u8 z[32], k[2 * CLD_WIRE_KEY_LEN];
+	__be32 ctx = cpu_to_be32(i);
+	unsigned int zl;
+	int ret;
+
+	ret = eph_agree(c, cld_cpv3_suite, pub, z, &zl) ?:
+	      cld_kdf_hkdf(&c->kdf256, c->k_hs, CLD_WIRE_KEY_LEN, z, zl,
+			   CLD_KDF_CPV3, (u8 *)&ctx, sizeof(ctx), k,
+			   sizeof(k));
+	if (!ret) {
+		memcpy(c->k_obj[0], k, CLD_WIRE_KEY_LEN);
+		memcpy(c->k_obj[1], k + CLD_WIRE_KEY_LEN, CLD_WIRE_KEY_LEN);
+	}
+	memzero_explicit(z, sizeof(z));
+	memzero_explicit(k, sizeof(k));
+	return ret;
+}
+
+/*
+ * Seals an object-plane message (OBJECT or RESULT) in place: the AEAD and
+ * nonce prefix of the protocol. @dir is 0 for source to target.
+ */
+int cld_clone_obj_crypt(struct cld_clone *c, int dir, bool enc, u32 seq,
+			u8 *hdr, u8 *data, u32 len)
+{
+	switch (c->protocol) {
+	case CLONEDEV_PROTO_CPV4:
+		return cld_clone_aead(c->aead, c->k_obj[dir], enc, c->epoch,
+				      seq, hdr, data, len);
+	case CLONEDEV_PROTO_CPV3:
+		return cld_clone_aead(c->gcm, c->k_obj[dir], enc, CLD_NONCE_CPV3,
+				      seq, hdr, data, len);
+	default:
+		return cld_clone_aead(c->gcm, c->k_obj[dir], enc, CLD_NONCE_CPV1,
+				      seq, hdr, data, len);
+	}
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * CLONEDEV_IOCTL_CRYPT: a session's one multi-part operation and the ioctl
+ * that drives it, in one call or as init/update/final.
+ */
+#ifndef _CLD_CRYPT_H
+#define _CLD_CRYPT_H
+
+#include <linux/types.h>
+
+#include <linux/clonedev.h>
+
+#define CLD_AES_BLOCK	16
+
+struct cld_key;
+struct cld_mech;
+struct cld_session;
+struct shash_desc;
+
+/*
+ * The operation under way (@key NULL: none), in the session's struct
+ * cld_ops under cld_session.lock.
+ */
+struct cld_crypt {
+	struct cld_key *key;
+	const struct cld_mech *mech;
+	u32 op;				/* CLONEDEV_CRYPT_* */
+	u32 tag_len;
+	u32 salt_len;
+	u8 iv[CLONEDEV_IV_MAX];
+	u8 part[CLD_AES_BLOCK];		/* CBC, CTR: input short of a block */
+	unsigned int part_len;
+	/* GCM: AAD then data; OAEP: ciphertext; ECDSA without hash: digest */
+	u8 *buf;
+	size_t len;
+	size_t cap;
+	u32 aad_len;
+	struct shash_desc *desc;	/* HMAC, CMAC, or the message hash */
+};
+
+void cld_crypt_end(struct cld_crypt *cr);
+void cld_crypt_wipe(struct cld_crypt *cr);
+int cld_crypt_run(struct cld_session *s, void *cmd);
+
+#endif /* _CLD_CRYPT_H */

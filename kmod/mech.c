@@ -1,0 +1,781 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The mechanisms of enum clonedev_mech (uapi/linux/clonedev.h), described
+ * by one const table: the keys each takes and for what, how a key's
+ * transforms are set up, and how CLONEDEV_IOCTL_CRYPT runs it: AES-GCM,
+ * AES-CBC with PKCS#7 padding, AES-CTR, HMAC, AES-CMAC, ECDSA and RSA.
+ * ECDH (_DERIVE) and AES-KWP (_WRAP, _UNWRAP) only set up their keys here.
+ * Every callback runs under cld_session.lock, never under cld_hsm.lock.
+ */
+#include <crypto/aead.h>
+#include <crypto/algapi.h>
+#include <crypto/ecdh.h>
+#include <crypto/hash.h>
+#include <crypto/kpp.h>
+#include <crypto/skcipher.h>
+#include <linux/bits.h>
+#include <linux/mm.h>
+#include <linux/scatterlist.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <linux/vmalloc.h>
+
+#include "crypt.h"
+#include "ecdsa.h"
+#include "keycache.h"
+#include "mech.h"
+#include "rsa.h"
+
+#define GCM_IV		12
+#define DIGEST_MAX	64
+
+static const char *const hash_names[] = {
+	[CLONEDEV_HASH_SHA256] = "sha256",
+	[CLONEDEV_HASH_SHA384] = "sha384",
+	[CLONEDEV_HASH_SHA512] = "sha512",
+};
+
+static const char *const hmac_names[] = {
+	[CLONEDEV_HASH_SHA256] = "hmac(sha256)",
+	[CLONEDEV_HASH_SHA384] = "hmac(sha384)",
+	[CLONEDEV_HASH_SHA512] = "hmac(sha512)",
+};
+
+/* ---- setting up keys ---- */
+
+static int skcipher_set(struct cld_key *k, const char *name, const u8 *value,
+			u32 len)
+{
+	k->skc = crypto_alloc_skcipher(name, 0, 0);
+	if (IS_ERR(k->skc))
+		return PTR_ERR(k->skc);
+	return crypto_skcipher_setkey(k->skc, value, len);
+}
+
+static int cbc_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	return skcipher_set(k, "cbc(aes)", value, len);
+}
+
+static int ctr_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	return skcipher_set(k, "ctr(aes)", value, len);
+}
+
+static int kwp_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	return skcipher_set(k, "ecb(aes)", value, len);
+}
+
+static void skcipher_free(struct cld_key *k)
+{
+	crypto_free_skcipher(k->skc);
+}
+
+static int gcm_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	k->aead = crypto_alloc_aead("gcm(aes)", 0, 0);
+	if (IS_ERR(k->aead))
+		return PTR_ERR(k->aead);
+	return crypto_aead_setkey(k->aead, value, len);
+}
+
+static void gcm_key_free(struct cld_key *k)
+{
+	crypto_free_aead(k->aead);
+}
+
+static int shash_set(struct cld_key *k, const char *name, const u8 *value,
+		     u32 len)
+{
+	k->mac = crypto_alloc_shash(name, 0, 0);
+	if (IS_ERR(k->mac))
+		return PTR_ERR(k->mac);
+	return crypto_shash_setkey(k->mac, value, len);
+}
+
+static int hmac_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	return shash_set(k, hmac_names[k->hash], value, len);
+}
+
+static int cmac_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	return shash_set(k, "cmac(aes)", value, len);
+}
+
+static void mac_key_free(struct cld_key *k)
+{
+	crypto_free_shash(k->mac);
+}
+
+/* ECDSA and RSA: the hash of the message, if the key has one. */
+static int digest_set(struct cld_key *k)
+{
+	int ret;
+
+	if (!cld_hash_ok(k->hash))
+		return 0;
+	k->digest = crypto_alloc_shash(hash_names[k->hash], 0, 0);
+	if (IS_ERR(k->digest)) {
+		ret = PTR_ERR(k->digest);
+		k->digest = NULL;
+		return ret;
+	}
+	return 0;
+}
+
+static int ecdsa_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	int ret = digest_set(k);
+
+	if (ret)
+		return ret;
+	k->ec = kmalloc(sizeof(*k->ec), GFP_KERNEL);
+	if (!k->ec)
+		return -ENOMEM;
+	return cld_ecdsa_key_set(k->ec, k->key_type, k->obj_class, value, len);
+}
+
+static void ecdsa_key_free(struct cld_key *k)
+{
+	if (k->ec) {
+		cld_ecdsa_key_wipe(k->ec);
+		kfree(k->ec);
+	}
+	if (k->digest)
+		crypto_free_shash(k->digest);
+}
+
+static int rsa_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	return digest_set(k) ?: cld_rsa_key_set(&k->rsa, value, len);
+}
+
+static void rsa_key_free(struct cld_key *k)
+{
+	cld_rsa_key_free(&k->rsa);
+	if (k->digest)
+		crypto_free_shash(k->digest);
+}
+
+static int ecdh_key_set(struct cld_key *k, const u8 *value, u32 len)
+{
+	struct ecdh params = { .key = (char *)value, .key_size = len };
+	unsigned int blen = crypto_ecdh_key_len(&params);
+	u8 *buf;
+	int ret;
+
+	k->kpp = crypto_alloc_kpp(k->key_type == CLONEDEV_KEY_EC_P256 ?
+				  "ecdh-nist-p256" : "ecdh-nist-p384", 0, 0);
+	if (IS_ERR(k->kpp))
+		return PTR_ERR(k->kpp);
+	buf = kmalloc(blen, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = crypto_ecdh_encode_key(buf, blen, &params) ?:
+	      crypto_kpp_set_secret(k->kpp, buf, blen);
+	kfree_sensitive(buf);
+	return ret;
+}
+
+static void ecdh_key_free(struct cld_key *k)
+{
+	crypto_free_kpp(k->kpp);
+}
+
+/* ---- the operation's buffer ---- */
+
+/*
+ * A scatterlist table over @len (> 0) bytes at @buf, which kvmalloc()
+ * gave: one entry for kmalloc()ed memory, one per page for vmalloc()ed.
+ */
+static int buf_sg(struct sg_table *t, u8 *buf, size_t len)
+{
+	struct scatterlist *sg;
+	unsigned int n, i;
+	int ret;
+
+	if (!is_vmalloc_addr(buf)) {
+		ret = sg_alloc_table(t, 1, GFP_KERNEL);
+		if (!ret)
+			sg_set_buf(t->sgl, buf, len);
+		return ret;
+	}
+	n = DIV_ROUND_UP(offset_in_page(buf) + len, PAGE_SIZE);
+	ret = sg_alloc_table(t, n, GFP_KERNEL);
+	if (ret)
+		return ret;
+	for_each_sg(t->sgl, sg, n, i) {
+		size_t chunk = min_t(size_t, len,
+				     PAGE_SIZE - offset_in_page(buf));
+
+		sg_set_page(sg, vmalloc_to_page(buf), chunk,
+			    offset_in_page(buf));
+		buf += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/* Appends @n bytes of user memory to the operation's buffer. */
+static int buf_append(struct cld_crypt *cr, u64 src, size_t n, size_t slack,
+		      size_t max)
+{
+	size_t want = cr->len + n + slack;
+
+	if (cr->len + n > max)
+		return -EMSGSIZE;
+	if (want > cr->cap) {
+		size_t cap = max_t(size_t, want, 2 * cr->cap);
+		u8 *buf = kvmalloc(cap, GFP_KERNEL);
+
+		if (!buf)
+			return -ENOMEM;
+		if (cr->buf) {
+			memcpy(buf, cr->buf, cr->len);
+			memzero_explicit(cr->buf, cr->cap);
+			kvfree(cr->buf);
+		}
+		cr->buf = buf;
+		cr->cap = cap;
+	}
+	if (n && copy_from_user(cr->buf + cr->len, u64_to_user_ptr(src), n)) {
+		memzero_explicit(cr->buf + cr->len, n);
+		return -EFAULT;
+	}
+	cr->len += n;
+	return 0;
+}
+
+/* A kvmalloc()ed copy of @len (> 0) bytes of user memory. */
+static u8 *in_dup(u64 src, u32 len)
+{
+	u8 *in = kvmalloc(len, GFP_KERNEL);
+
+	if (!in)
+		return ERR_PTR(-ENOMEM);
+	if (copy_from_user(in, u64_to_user_ptr(src), len)) {
+		kvfree_sensitive(in, len);
+		return ERR_PTR(-EFAULT);
+	}
+	return in;
+}
+
+/* ---- AES-GCM: AAD and data gathered, all run at FINAL ---- */
+
+static int gcm_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
+{
+	int ret;
+
+	ret = crypto_aead_setauthsize(cr->key->aead, cr->tag_len) ?:
+	      buf_append(cr, c->aad, c->aad_len, 0, CLONEDEV_AEAD_MAX);
+	cr->aad_len = c->aad_len;
+	return ret;
+}
+
+static size_t gcm_out_size(const struct cld_crypt *cr, bool final,
+			   u32 in_len)
+{
+	size_t total = cr->len - cr->aad_len + in_len;
+
+	if (!final)
+		return 0;
+	if (cr->op == CLONEDEV_CRYPT_ENCRYPT)
+		return total + cr->tag_len;
+	return total > cr->tag_len ? total - cr->tag_len : 0;
+}
+
+static int gcm_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
+		      struct cld_crypt_out *out)
+{
+	return buf_append(cr, in, in_len, cr->op == CLONEDEV_CRYPT_ENCRYPT ?
+			  cr->tag_len : 0,
+			  CLONEDEV_AEAD_MAX + CLONEDEV_CRYPT_MAX);
+}
+
+static int gcm_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
+		     struct cld_crypt_out *out)
+{
+	bool enc = cr->op == CLONEDEV_CRYPT_ENCRYPT;
+	size_t data = cr->len - cr->aad_len;
+	struct aead_request *req;
+	DECLARE_CRYPTO_WAIT(wait);
+	struct sg_table t;
+	int ret;
+
+	if (!enc && data < cr->tag_len)
+		return -EINVAL;
+	ret = buf_sg(&t, cr->buf, cr->len + (enc ? cr->tag_len : 0));
+	if (ret)
+		return ret;
+	req = aead_request_alloc(cr->key->aead, GFP_KERNEL);
+	if (!req) {
+		sg_free_table(&t);
+		return -ENOMEM;
+	}
+	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				  crypto_req_done, &wait);
+	aead_request_set_crypt(req, t.sgl, t.sgl, data, cr->iv);
+	aead_request_set_ad(req, cr->aad_len);
+	ret = crypto_wait_req(enc ? crypto_aead_encrypt(req) :
+			      crypto_aead_decrypt(req), &wait);
+	aead_request_free(req);
+	sg_free_table(&t);
+	if (ret)
+		return ret;
+	out->data = cr->buf + cr->aad_len;
+	out->len = enc ? data + cr->tag_len : data - cr->tag_len;
+	return 0;
+}
+
+/* ---- AES-CBC with padding and AES-CTR: whole blocks as they come ---- */
+
+static size_t cbc_out_size(const struct cld_crypt *cr, bool final,
+			   u32 in_len)
+{
+	size_t total = cr->part_len + in_len;
+
+	if (cr->op == CLONEDEV_CRYPT_ENCRYPT)
+		return round_down(total, CLD_AES_BLOCK) +
+		       (final ? CLD_AES_BLOCK : 0);
+	if (final)
+		return total;
+	return total > CLD_AES_BLOCK ? round_down(total - 1, CLD_AES_BLOCK) :
+				       0;
+}
+
+static size_t ctr_out_size(const struct cld_crypt *cr, bool final,
+			   u32 in_len)
+{
+	size_t total = cr->part_len + in_len;
+
+	return final ? total : round_down(total, CLD_AES_BLOCK);
+}
+
+/* Runs the key's skcipher over @len bytes of @buf in place, chaining iv. */
+static int skcipher_run(struct cld_crypt *cr, u8 *buf, size_t len)
+{
+	struct skcipher_request *req;
+	DECLARE_CRYPTO_WAIT(wait);
+	struct sg_table t;
+	int ret;
+
+	if (!len)
+		return 0;
+	ret = buf_sg(&t, buf, len);
+	if (ret)
+		return ret;
+	req = skcipher_request_alloc(cr->key->skc, GFP_KERNEL);
+	if (!req) {
+		sg_free_table(&t);
+		return -ENOMEM;
+	}
+	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
+				      crypto_req_done, &wait);
+	skcipher_request_set_crypt(req, t.sgl, t.sgl, len, cr->iv);
+	ret = crypto_wait_req(cr->op == CLONEDEV_CRYPT_ENCRYPT ?
+			      crypto_skcipher_encrypt(req) :
+			      crypto_skcipher_decrypt(req), &wait);
+	skcipher_request_free(req);
+	sg_free_table(&t);
+	return ret;
+}
+
+/*
+ * The held-back bytes and @in, all whole blocks run (at @final,
+ * everything, CBC padded, CTR unpadded), the rest held back. The output
+ * is @out's own buffer.
+ */
+static int stream_step(struct cld_crypt *cr, bool cbc, const u8 *in,
+		       u32 in_len, bool final, struct cld_crypt_out *out)
+{
+	bool enc = cr->op == CLONEDEV_CRYPT_ENCRYPT;
+	size_t total = cr->part_len + in_len, run, i;
+	u8 *work, pad;
+	int ret;
+
+	work = kvmalloc(total + CLD_AES_BLOCK, GFP_KERNEL);
+	if (!work)
+		return -ENOMEM;
+	memcpy(work, cr->part, cr->part_len);
+	memcpy(work + cr->part_len, in, in_len);
+	if (!cbc) {
+		run = final ? total : round_down(total, CLD_AES_BLOCK);
+	} else if (enc) {
+		run = round_down(total, CLD_AES_BLOCK);
+		if (final) {
+			pad = CLD_AES_BLOCK - total % CLD_AES_BLOCK;
+			memset(work + total, pad, pad);
+			run += CLD_AES_BLOCK;
+		}
+	} else if (final) {
+		ret = -EINVAL;
+		if (!total || total % CLD_AES_BLOCK)
+			goto fail;
+		run = total;
+	} else {
+		run = total > CLD_AES_BLOCK ?
+		      round_down(total - 1, CLD_AES_BLOCK) : 0;
+	}
+	ret = skcipher_run(cr, work, run);
+	if (ret)
+		goto fail;
+	out->len = run;
+	if (cbc && !enc && final) {
+		pad = work[run - 1];
+		ret = -EINVAL;
+		if (!pad || pad > CLD_AES_BLOCK)
+			goto fail;
+		for (i = run - pad; i < run; i++)
+			if (work[i] != pad)
+				goto fail;
+		out->len = run - pad;
+	}
+	if (!final) {
+		cr->part_len = total - run;
+		memcpy(cr->part, work + run, cr->part_len);
+	}
+	out->data = work;
+	out->own = work;
+	out->own_len = total + CLD_AES_BLOCK;
+	return 0;
+fail:
+	kvfree_sensitive(work, total + CLD_AES_BLOCK);
+	return ret;
+}
+
+static int stream_update(struct cld_crypt *cr, bool cbc, u64 in, u32 in_len,
+			 bool final, struct cld_crypt_out *out)
+{
+	u8 *buf = NULL;
+	int ret;
+
+	if (in_len) {
+		buf = in_dup(in, in_len);
+		if (IS_ERR(buf))
+			return PTR_ERR(buf);
+	}
+	ret = stream_step(cr, cbc, buf, in_len, final, out);
+	if (buf)
+		kvfree_sensitive(buf, in_len);
+	return ret;
+}
+
+static int cbc_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
+		      struct cld_crypt_out *out)
+{
+	return stream_update(cr, true, in, in_len, final, out);
+}
+
+static int ctr_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
+		      struct cld_crypt_out *out)
+{
+	return stream_update(cr, false, in, in_len, final, out);
+}
+
+/* ---- signatures and MACs: the input hashed, signed at FINAL ---- */
+
+static int desc_start(struct cld_crypt *cr, struct crypto_shash *tfm)
+{
+	struct cld_key *k = cr->key;
+
+	if (!k->desc) {
+		k->desc = kmalloc(sizeof(*k->desc) +
+				  crypto_shash_descsize(tfm), GFP_KERNEL);
+		if (!k->desc)
+			return -ENOMEM;
+	}
+	cr->desc = k->desc;
+	cr->desc->tfm = tfm;
+	return crypto_shash_init(cr->desc);
+}
+
+static int mac_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
+{
+	return desc_start(cr, cr->key->mac);
+}
+
+/* Without a hash (ECDSA over the caller's digest) the input is kept. */
+static int digest_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
+{
+	return cr->key->digest ? desc_start(cr, cr->key->digest) : 0;
+}
+
+static size_t sig_out_size(const struct cld_crypt *cr, bool final,
+			   u32 in_len)
+{
+	return final && cr->op == CLONEDEV_CRYPT_SIGN ?
+	       cr->mech->sig_size(cr->key) : 0;
+}
+
+static int sig_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
+		      struct cld_crypt_out *out)
+{
+	u8 *buf;
+	int ret;
+
+	if (!cr->desc) {
+		ret = buf_append(cr, in, in_len, 0, DIGEST_MAX);
+		return ret == -EMSGSIZE ? -EINVAL : ret;
+	}
+	if (!in_len)
+		return 0;
+	buf = in_dup(in, in_len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = crypto_shash_update(cr->desc, buf, in_len);
+	kvfree_sensitive(buf, in_len);
+	return ret;
+}
+
+static int sig_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
+		     struct cld_crypt_out *out)
+{
+	const struct cld_mech *m = cr->mech;
+	bool sign = cr->op == CLONEDEV_CRYPT_SIGN;
+	unsigned int size = m->sig_size(cr->key), dlen;
+	u8 digest[DIGEST_MAX];
+	u8 *sig = NULL;
+	int ret;
+
+	if (!sign) {
+		if (c->sig_len > CLONEDEV_SIG_MAX)
+			return -EINVAL;
+		sig = memdup_user(u64_to_user_ptr(c->sig), c->sig_len);
+		if (IS_ERR(sig))
+			return PTR_ERR(sig);
+		ret = -EINVAL;
+		if (c->sig_len != size)
+			goto out;
+	}
+	if (cr->desc) {
+		ret = crypto_shash_final(cr->desc, digest);
+		if (ret)
+			goto out;
+		dlen = crypto_shash_digestsize(cr->desc->tfm);
+	} else {
+		/* ECDSA over the caller's digest */
+		ret = -EINVAL;
+		if (!cr->len)
+			goto out;
+		dlen = cr->len;
+		memcpy(digest, cr->buf, dlen);
+	}
+	ret = sign ? m->sign(cr, digest, dlen, out->sig) :
+		     m->verify(cr, digest, dlen, sig);
+	if (!ret && sign) {
+		out->data = out->sig;
+		out->len = size;
+	}
+out:
+	memzero_explicit(digest, sizeof(digest));
+	kfree(sig);
+	return ret;
+}
+
+static unsigned int mac_size(const struct cld_key *k)
+{
+	return crypto_shash_digestsize(k->mac);
+}
+
+static int mac_sign(const struct cld_crypt *cr, const u8 *digest,
+		    unsigned int dlen, u8 *sig)
+{
+	memcpy(sig, digest, mac_size(cr->key));
+	return 0;
+}
+
+static int mac_verify(const struct cld_crypt *cr, const u8 *digest,
+		      unsigned int dlen, const u8 *sig)
+{
+	return crypto_memneq(digest, sig, mac_size(cr->key)) ? -EBADMSG : 0;
+}
+
+static unsigned int ecdsa_size(const struct cld_key *k)
+{
+	return 2 * k->ec->len;
+}
+
+static int ecdsa_sign(const struct cld_crypt *cr, const u8 *digest,
+		      unsigned int dlen, u8 *sig)
+{
+	return cld_ecdsa_sign(cr->key->ec, digest, dlen, sig);
+}
+
+static int ecdsa_verify(const struct cld_crypt *cr, const u8 *digest,
+			unsigned int dlen, const u8 *sig)
+{
+	return cld_ecdsa_verify(cr->key->ec, digest, dlen, sig);
+}
+
+static unsigned int rsa_size(const struct cld_key *k)
+{
+	return k->rsa.k;
+}
+
+static int rsa_sign(const struct cld_crypt *cr, const u8 *digest,
+		    unsigned int dlen, u8 *sig)
+{
+	struct cld_key *k = cr->key;
+
+	return cld_rsa_sign(&k->rsa, k->mech, k->digest, k->hash, digest,
+			    cr->salt_len, sig);
+}
+
+static int rsa_verify(const struct cld_crypt *cr, const u8 *digest,
+		      unsigned int dlen, const u8 *sig)
+{
+	struct cld_key *k = cr->key;
+
+	return cld_rsa_verify(&k->rsa, k->mech, k->digest, k->hash, digest,
+			      cr->salt_len, sig);
+}
+
+/* ---- RSA-OAEP: the ciphertext gathered, decrypted at FINAL ---- */
+
+static size_t oaep_out_size(const struct cld_crypt *cr, bool final,
+			    u32 in_len)
+{
+	return final ? cr->key->rsa.k : 0;
+}
+
+static int oaep_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
+		       struct cld_crypt_out *out)
+{
+	int ret = buf_append(cr, in, in_len, 0, cr->key->rsa.k);
+
+	return ret == -EMSGSIZE ? -EINVAL : ret;
+}
+
+static int oaep_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
+		      struct cld_crypt_out *out)
+{
+	struct cld_key *k = cr->key;
+	unsigned int plain_len = 0;
+	int ret;
+
+	if (cr->len != k->rsa.k)
+		return -EINVAL;
+	out->own_len = k->rsa.k;
+	out->own = kmalloc(out->own_len, GFP_KERNEL);
+	if (!out->own)
+		return -ENOMEM;
+	ret = cld_rsa_oaep_decrypt(&k->rsa, k->digest, cr->buf, out->own,
+				   &plain_len);
+	out->data = out->own;
+	out->len = plain_len;
+	return ret;
+}
+
+/* ---- the table ---- */
+
+#define AES		BIT(CLONEDEV_KEY_AES)
+#define EC		(BIT(CLONEDEV_KEY_EC_P256) | BIT(CLONEDEV_KEY_EC_P384))
+#define SECRET		BIT(CLONEDEV_CLASS_SECRET_KEY)
+#define PRIVATE		BIT(CLONEDEV_CLASS_PRIVATE_KEY)
+#define CRYPT		(CLONEDEV_OBJ_ENCRYPT | CLONEDEV_OBJ_DECRYPT)
+#define SIGN		(CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY)
+
+#define SIG_OPS(size, sign_fn, verify_fn)				\
+	.out_size = sig_out_size, .update = sig_update,			\
+	.final = sig_final, .sig_size = size, .sign = sign_fn,		\
+	.verify = verify_fn
+
+static const struct cld_mech mechs[] = {
+	[CLONEDEV_MECH_AES_GCM] = {
+		.key_types = AES, .uses = { { CRYPT, SECRET } },
+		.key_set = gcm_key_set, .key_free = gcm_key_free,
+		.iv_len = GCM_IV, .aead = true,
+		.init = gcm_init, .out_size = gcm_out_size,
+		.update = gcm_update, .final = gcm_final,
+	},
+	[CLONEDEV_MECH_AES_CBC_PAD] = {
+		.key_types = AES, .uses = { { CRYPT, SECRET } },
+		.key_set = cbc_key_set, .key_free = skcipher_free,
+		.iv_len = CLD_AES_BLOCK,
+		.out_size = cbc_out_size, .update = cbc_update,
+	},
+	[CLONEDEV_MECH_AES_CTR] = {
+		.key_types = AES, .uses = { { CRYPT, SECRET } },
+		.key_set = ctr_key_set, .key_free = skcipher_free,
+		.iv_len = CLD_AES_BLOCK,
+		.out_size = ctr_out_size, .update = ctr_update,
+	},
+	[CLONEDEV_MECH_HMAC] = {
+		.key_types = AES | BIT(CLONEDEV_KEY_GENERIC_SECRET),
+		.uses = { { SIGN, SECRET } },
+		.key_set = hmac_key_set, .key_free = mac_key_free,
+		.hash = CLD_HASH_REQUIRED,
+		.init = mac_init, SIG_OPS(mac_size, mac_sign, mac_verify),
+	},
+	[CLONEDEV_MECH_AES_CMAC] = {
+		.key_types = AES, .uses = { { SIGN, SECRET } },
+		.key_set = cmac_key_set, .key_free = mac_key_free,
+		.init = mac_init, SIG_OPS(mac_size, mac_sign, mac_verify),
+	},
+	[CLONEDEV_MECH_ECDSA] = {
+		/* Verifying takes either half of the key. */
+		.key_types = EC,
+		.uses = { { CLONEDEV_OBJ_SIGN, PRIVATE },
+			  { CLONEDEV_OBJ_VERIFY, ~(u32)SECRET } },
+		.key_set = ecdsa_key_set, .key_free = ecdsa_key_free,
+		.hash = CLD_HASH_OPTIONAL,
+		.init = digest_init,
+		SIG_OPS(ecdsa_size, ecdsa_sign, ecdsa_verify),
+	},
+	[CLONEDEV_MECH_RSA_PKCS] = {
+		.key_types = BIT(CLONEDEV_KEY_RSA),
+		.uses = { { SIGN, PRIVATE } },
+		.key_set = rsa_key_set, .key_free = rsa_key_free,
+		.hash = CLD_HASH_REQUIRED,
+		.init = digest_init, SIG_OPS(rsa_size, rsa_sign, rsa_verify),
+	},
+	[CLONEDEV_MECH_RSA_PSS] = {
+		.key_types = BIT(CLONEDEV_KEY_RSA),
+		.uses = { { SIGN, PRIVATE } },
+		.key_set = rsa_key_set, .key_free = rsa_key_free,
+		.hash = CLD_HASH_REQUIRED, .salt = true,
+		.init = digest_init, SIG_OPS(rsa_size, rsa_sign, rsa_verify),
+	},
+	[CLONEDEV_MECH_RSA_OAEP] = {
+		.key_types = BIT(CLONEDEV_KEY_RSA),
+		.uses = { { CLONEDEV_OBJ_DECRYPT, PRIVATE } },
+		.key_set = rsa_key_set, .key_free = rsa_key_free,
+		.hash = CLD_HASH_REQUIRED,
+		.out_size = oaep_out_size, .update = oaep_update,
+		.final = oaep_final,
+	},
+	[CLONEDEV_MECH_ECDH] = {
+		.key_types = EC, .uses = { { CLONEDEV_OBJ_DERIVE, PRIVATE } },
+		.key_set = ecdh_key_set, .key_free = ecdh_key_free,
+	},
+	[CLONEDEV_MECH_AES_KWP] = {
+		.key_types = AES,
+		.uses = { { CLONEDEV_OBJ_WRAP | CLONEDEV_OBJ_UNWRAP, SECRET } },
+		.key_set = kwp_key_set, .key_free = skcipher_free,
+	},
+};
+
+/* The table's entry for @mech, or NULL for a mechanism it does not have. */
+const struct cld_mech *cld_mech_find(u32 mech)
+{
+	if (mech >= ARRAY_SIZE(mechs) || !mechs[mech].key_set)
+		return NULL;
+	return &mechs[mech];
+}
+
+/* Whether @m can do @usage (one CLONEDEV_OBJ_* usage) with this key. */
+bool cld_mech_fits(const struct cld_mech *m, u32 usage, u32 cls, u32 type)
+{
+	unsigned int i;
+
+	if (!m || type >= 32 || cls >= 32 || !(m->key_types & BIT(type)))
+		return false;
+	for (i = 0; i < ARRAY_SIZE(m->uses); i++)
+		if ((m->uses[i].usages & usage) &&
+		    (m->uses[i].classes & BIT(cls)))
+			return true;
+	return false;
+}
