@@ -5,7 +5,8 @@
 #
 #   debian-6.1   newest installed /boot/vmlinuz-6.1.*-amd64
 #   debian-6.12  newest installed /boot/vmlinuz-6.12.*+deb12-amd64
-#   debug        tinyconfig + debug.config built from linux-source-6.1
+#   debug        tinyconfig + selftests/config + debug.config built from
+#                linux-source-6.1
 
 CLONEDEV_KERNELS="debian-6.1 debian-6.12 debug"
 CLONEDEV_VM_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -13,8 +14,8 @@ CLONEDEV_REPO=$(cd "$CLONEDEV_VM_DIR/../.." && pwd)
 CLONEDEV_CACHE=${CLONEDEV_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/clonedev}
 CLONEDEV_LINUX_SOURCE=/usr/src/linux-source-6.1.tar.xz
 
-# The debug build is keyed by the fragment and the linux-source version, so
-# changing either gives a fresh build directory.
+# The debug build is keyed by the two fragments and the linux-source
+# version, so changing any of them gives a fresh build directory.
 debug_kernel_dir()
 {
 	local ver key
@@ -22,7 +23,10 @@ debug_kernel_dir()
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1 2>/dev/null) ||
 		ver=$(stat -c '%s-%Y' "$CLONEDEV_LINUX_SOURCE" 2>/dev/null) ||
 		ver=none
-	key=$({ echo "$ver"; cat "$CLONEDEV_VM_DIR/debug.config"; } |
+	key=$({
+		echo "$ver"
+		cat "$CLONEDEV_REPO/selftests/config" "$CLONEDEV_VM_DIR/debug.config"
+	} |
 		sha256sum | cut -c1-16)
 	echo "$CLONEDEV_CACHE/debug-$key"
 }
