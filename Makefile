@@ -6,7 +6,8 @@
 #                       kernel if its headers are installed), libclonedev,
 #                       clonectl and the selftests
 #   make module KERNEL=debian-6.1|debian-6.12|debug
-#   make check          every test on every kernel, in QEMU
+#   make check          every test on every kernel, in QEMU (its jobs are
+#                       the targets of selftests/check.mk)
 #   make demo           the main job, in a VM
 #   make lint           checkpatch --strict, sparse, W=1, cppcheck
 #   make bench          figures: object create rate, contents, reload, memory
