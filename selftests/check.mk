@@ -32,6 +32,9 @@ CLONEDEV_CHECK_SUITES ?=
 CLONEDEV_DEBUG_SHARDS ?= 3
 CLONEDEV_CRASH_ROUNDS ?= 6
 
+# A "#" in a recipe variable (a bare one starts a comment).
+hash := \#
+
 kernels := $(CLONEDEV_KERNELS)
 debian  := $(filter-out debug,$(kernels))
 debug   := $(filter debug,$(kernels))
@@ -111,7 +114,7 @@ debug.tests-%: CMD = CLONEDEV_VM_TIMEOUT=$${CLONEDEV_VM_TIMEOUT:-3600} \
 %.tpm: CMD = d=$(L)/tpm-$(k); rm -rf $$d; rc=0; \
 	for b in 1 2 3; do \
 		t=(--tpm $$d/swtpm); [ $$b = 3 ] && t=(); \
-		echo "\# boot $$b of 3 on the same disk$${t[*]:+ and TPM state}"; \
+		echo "$(hash) boot $$b of 3 on the same disk$${t[*]:+ and TPM state}"; \
 		selftests/vm/run --kernel $(k) "$${t[@]}" --disk $$d/disk.img -- \
 			selftests/run-tests selftests/tpm_test.sh \
 			selftests/anchor_test.sh || rc=1; \
