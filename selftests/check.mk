@@ -72,11 +72,11 @@ $(foreach k,$(kernels),$(eval $(filter-out $(k).build,$(filter $(k).%,$(jobs))):
 # The job's kernel: debian-6.1.tests -> debian-6.1.
 k = $(basename $@)
 
-# run-job: runs $(CMD) for the job $@ in the repository root, as described
-# at the top.
+# run-job: runs $(CMD) for the job $@ in the repository root, in a subshell
+# (an exit in CMD ends only CMD), as described at the top.
 define run-job
 @mkdir -p $(L); cd $(TOP); s=$$(date +%s); \
-{ $(CMD); } >$(L)/$@.log 2>&1 </dev/null; rc=$$?; \
+( $(CMD) ) >$(L)/$@.log 2>&1 </dev/null; rc=$$?; \
 t=$$(($$(date +%s) - s)); echo "$$rc $$t" >$(L)/$@.rc; \
 echo "== $@: $$t s$$([ $$rc = 0 ] || echo ", exit status $$rc")"; \
 cat $(L)/$@.log; exit $$rc
@@ -118,7 +118,7 @@ debug.tests-%: CMD = CLONEDEV_VM_TIMEOUT=$${CLONEDEV_VM_TIMEOUT:-3600} \
 		selftests/vm/run --kernel $(k) "$${t[@]}" --disk $$d/disk.img -- \
 			selftests/run-tests selftests/tpm_test.sh \
 			selftests/anchor_test.sh || rc=1; \
-	done; [ $$rc != 0 ] || rm -rf $$d; exit $$rc
+	done; [ $$rc != 0 ] || rm -rf $$d; [ $$rc = 0 ]
 
 %.runner-self-test: CMD = selftests/vm/selftest --kernel $(k)
 
