@@ -11,10 +11,10 @@
 # then prints the log whole and exits with the status.
 #
 # A guest under TCG keeps one host core busy, so -j$(nproc) runs one VM per
-# core. The prerequisites of check-jobs are listed longest first and make -j
-# starts them in that order, skipping those whose own prerequisites are not
-# done yet: the debug kernel builds while a Debian kernel's suites run, and
-# the debug jobs start as soon as it is built. When a build fails, -k skips
+# core. make -j starts the prerequisites of check-jobs in the order listed
+# (below), skipping those whose own prerequisites are not done yet: the
+# debug kernel builds while the Debian kernels' suites run, and the debug
+# jobs start as soon as it is built. When a build fails, -k skips
 # the jobs that need it and runs the others.
 #
 # One job alone (after make tools tests), e.g.:
@@ -30,7 +30,7 @@ L     := $(TOP)/build/check
 CLONEDEV_KERNELS      ?= debian-6.1 debian-6.12 debug
 CLONEDEV_CHECK_SUITES ?=
 CLONEDEV_DEBUG_SHARDS ?= 3
-CLONEDEV_CRASH_ROUNDS ?= 6
+CLONEDEV_CRASH_ROUNDS ?= 3
 
 # A "#" in a recipe variable (a bare one starts a comment).
 hash := \#
@@ -47,13 +47,17 @@ shards  := $(if $(strip $(CLONEDEV_CHECK_SUITES)),1,$(CLONEDEV_DEBUG_SHARDS))
 tpm     := $(if $(strip $(CLONEDEV_CHECK_SUITES)),$(if $(filter \
 	%tpm_test %tpm_test.sh %anchor_test %anchor_test.sh,$(CLONEDEV_CHECK_SUITES)),yes),yes)
 
-# Longest first. The runner's self-test boots without clonedev and runs on
-# the Debian kernels only: on the debug kernel its boots alone would take
-# minutes, and the debug kernel's report scanning is the same code.
+# The order make -j starts them in: the debug kernel's build (the longest
+# job, which every debug job waits for) beside the Debian kernels' suites,
+# then the debug kernel's suites and the rest, longest first. The runner's
+# self-test boots without clonedev and runs on the Debian kernels only: on
+# the debug kernel its boots alone would take minutes, and the debug
+# kernel's report scanning is the same code.
 jobs := \
-	$(if $(debug),debug.build debug.crash \
-		$(foreach i,$(shell seq $(shards) -1 1),debug.tests-$(i)-of-$(shards))) \
+	$(if $(debug),debug.build) \
 	$(addsuffix .tests,$(debian)) \
+	$(if $(debug),$(foreach i,$(shell seq $(shards) -1 1),debug.tests-$(i)-of-$(shards)) \
+		debug.crash) \
 	$(addsuffix .crash,$(debian)) \
 	$(if $(tpm),$(addsuffix .tpm,$(debug) $(debian))) \
 	$(addsuffix .runner-self-test,$(debian)) \
