@@ -381,9 +381,11 @@ int clonedev_activation(struct clonedev *cd, int activate);
  * struct clonedev_sharefile - one share file: what it belongs to, and it
  * @serial: serial of the partition the secret was made on
  * @partition: that partition's label
- * @kind: "po", "co", "cu" (a role's secret) or "domain"
+ * @kind: "po", "co", "cu" (a role's secret), "domain" or "rpv" (the
+ *	remote PED vector, docs/remote-ped.md)
  * @domain_label: a domain share's domain label, else ""
- * @fingerprint: a domain share's domain fingerprint, else zero
+ * @fingerprint: a domain share's domain fingerprint, an rpv share's RPV
+ *	id, else zero
  * @m: shares needed
  * @n: shares made
  * @share: the share (index 1..n)
