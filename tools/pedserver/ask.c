@@ -86,6 +86,12 @@ void ped_ask_question(const char *peer, const struct ped_channel *ch,
 		say("(no input: refused)\n");
 }
 
+/* Tells the custodian the open question is gone (the client left). */
+void ped_ask_withdraw(const char *peer)
+{
+	say("\n%s left: its question is withdrawn.\n", peer);
+}
+
 static int verdict(void)
 {
 	char *p = line, *end;

@@ -17,7 +17,7 @@
 #include "pedserver.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
-#define COMM		"clonedev-pedser"	/* TASK_COMM_LEN - 1 */
+#define NAME		"clonedev-pedserver"
 #define STOP_WAIT_MS	10000
 
 struct options {
@@ -156,6 +156,28 @@ static void pidfile_path(const struct options *o, unsigned int port,
 		snprintf(path, cap, "/run/clonedev-pedserver-%u.pid", port);
 }
 
+/* Whether @pid's command line names clonedev-pedserver. */
+static bool is_server(pid_t pid)
+{
+	char path[64], buf[4096];
+	ssize_t len, i;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return false;
+	for (i = 0; i < len; i++)
+		if (!buf[i])
+			buf[i] = ' ';
+	buf[len] = '\0';
+	return strstr(buf, NAME);
+}
+
 /* Whether @pid is a live (not zombie) clonedev-pedserver. */
 static bool alive(pid_t pid)
 {
@@ -170,10 +192,10 @@ static bool alive(pid_t pid)
 	if (fgets(buf, sizeof(buf), f)) {
 		const char *p = strrchr(buf, ')');
 
-		ok = strstr(buf, "(" COMM) && p && p[1] == ' ' && p[2] != 'Z';
+		ok = p && p[1] == ' ' && p[2] != 'Z';
 	}
 	fclose(f);
-	return ok;
+	return ok && is_server(pid);
 }
 
 /* Copies @src, cut to fit, into @dst. */

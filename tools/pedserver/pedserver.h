@@ -145,6 +145,7 @@ int ped_ask_fd(void);
 void ped_ask_question(const char *peer, const struct ped_channel *ch,
 		      const struct ped_request *req,
 		      const struct ped_pick *pick);
+void ped_ask_withdraw(const char *peer);
 int ped_ask_answer(void);
 
 /* server.c */

@@ -116,6 +116,7 @@ static void conn_close(int slot, const char *why)
 		conn_log(c, why);
 	if (asking == c) {
 		asking = NULL;
+		ped_ask_withdraw(c->peer);
 		ped_log("%s: the question is withdrawn (the client left)",
 			c->peer);
 	}
