@@ -89,6 +89,16 @@ static bool all_zero(const unsigned char *p, size_t len)
 	return true;
 }
 
+/* Copies a NUL-padded label, its unprintable bytes shown as '?'. */
+static void copy_label(char *dst, const unsigned char *src)
+{
+	int i;
+
+	for (i = 0; i < PED_LABEL_LEN && src[i]; i++)
+		dst[i] = src[i] < 0x20 || src[i] > 0x7e ? '?' : (char)src[i];
+	dst[i] = '\0';
+}
+
 static int sha256(const unsigned char *a, size_t alen,
 		  const unsigned char *b, size_t blen,
 		  const unsigned char *c, size_t clen, unsigned char *out)
@@ -243,8 +253,7 @@ int ped_hello(struct ped_channel *ch, const struct ped_rpv *rpv,
 		return -EBADMSG;
 	memcpy(ch->hello, msg, PED_HELLO_LEN);
 	ch->serial = get64(b + HELLO_SERIAL);
-	memcpy(ch->label, b + HELLO_LABEL, PED_LABEL_LEN);
-	ch->label[PED_LABEL_LEN] = '\0';
+	copy_label(ch->label, b + HELLO_LABEL);
 	if (memcmp(b + HELLO_RPV_ID, rpv->id, CLONEDEV_PED_RPV_ID_LEN))
 		return -ENOKEY;
 	ped_header(out, PED_ACCEPT, 0, PED_ACCEPT_BODY);
@@ -348,8 +357,7 @@ int ped_seal(struct ped_channel *ch, enum ped_type type, uint32_t seq,
 static int parse_request(const unsigned char *p, struct ped_request *req)
 {
 	req->kind = ped_get32(p);
-	memcpy(req->label, p + 8, PED_LABEL_LEN);
-	req->label[PED_LABEL_LEN] = '\0';
+	copy_label(req->label, p + 8);
 	if (req->kind < CLONEDEV_PED_KIND_PO ||
 	    req->kind > CLONEDEV_PED_KIND_DOMAIN || ped_get32(p + 4))
 		return -EBADMSG;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "pedserver.h"
@@ -56,7 +57,8 @@ static void help(FILE *f)
 		"  -rpv F1,...   M share files of kind rpv: the RPV\n"
 		"  -confirm ask  ask on the terminal before serving (default)\n"
 		"  -confirm auto serve without asking (trusted hosts only)\n"
-		"  -pidfile F    default /run/clonedev-pedserver-PORT.pid\n"
+		"  -pidfile F    default /run/clonedev-pedserver-PORT.pid, PORT the port\n"
+		"                listened on (stop and show find the server by it)\n"
 		"  -once         serve one connection, then exit\n"
 		"\n"
 		"Options take one or two dashes, and \"-name value\" or \"-name=value\".\n"
@@ -315,6 +317,9 @@ static int mode_start(const struct options *o, unsigned int port)
 				o->sharedir, strerror(errno));
 		ret = dir ? 0 : -ENOENT;
 	}
+	/* No core dump or ptrace of a process holding the RPV. */
+	if (!ret)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (!ret)
 		ret = ped_rpv_load(&cfg.rpv, o->rpv);
 	if (!ret) {
