@@ -309,6 +309,8 @@ static int mode_start(const struct options *o, unsigned int port)
 	char path[4096], *dir = NULL;
 	int lfd = -1, ret;
 
+	/* No core dump or ptrace of a process that holds the RPV. */
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	ret = start_config(o, &cfg);
 	if (!ret) {
 		dir = realpath(o->sharedir, NULL);
@@ -317,9 +319,6 @@ static int mode_start(const struct options *o, unsigned int port)
 				o->sharedir, strerror(errno));
 		ret = dir ? 0 : -ENOENT;
 	}
-	/* No core dump or ptrace of a process holding the RPV. */
-	if (!ret)
-		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	if (!ret)
 		ret = ped_rpv_load(&cfg.rpv, o->rpv);
 	if (!ret) {
