@@ -41,7 +41,7 @@ struct conn {
 	enum conn_state state;
 	char peer[80];
 	bool hello_seen;
-	time_t deadline;		/* 0: none */
+	long long deadline;		/* CLOCK_MONOTONIC ms, 0: none */
 	unsigned long ticket;		/* its place in the questions' queue */
 	unsigned char in[FRAME_MAX];
 	size_t in_len;
@@ -56,12 +56,13 @@ static struct conn *conns[PED_MAX_CONNS];
 static struct conn *asking;		/* the connection whose question is open */
 static unsigned long next_ticket = 1;
 
-static time_t now(void)
+/* Milliseconds of CLOCK_MONOTONIC. */
+static long long now(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 void ped_log(const char *fmt, ...)
@@ -150,7 +151,7 @@ static void queue(struct conn *c, size_t len, int timeout)
 	ped_put32(c->out, (uint32_t)len);
 	c->out_len = 4 + len;
 	c->out_off = 0;
-	c->deadline = now() + timeout;
+	c->deadline = now() + timeout * 1000LL;
 }
 
 static void send_error(struct conn *c, enum ped_error_code code, uint32_t seq,
@@ -299,7 +300,7 @@ static int receive(struct ped_config *cfg, struct conn *c)
 	if (c->in_len == 4 && !ped_get32(c->in))
 		return -1;
 	if (c->in_len >= 4 && !wanted(c)) {
-		c->deadline = now() + cfg->timeout;
+		c->deadline = now() + cfg->timeout * 1000LL;
 		on_frame(cfg, c);
 	}
 	return 0;
@@ -399,7 +400,7 @@ static int take(struct ped_config *cfg, int lfd)
 	}
 	c->fd = fd;
 	c->state = C_HELLO;
-	c->deadline = now() + cfg->timeout;
+	c->deadline = now() + cfg->timeout * 1000LL;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	conns[slot] = c;
 	conn_log(c, "connected");
@@ -451,7 +452,7 @@ static void on_answer(struct ped_config *cfg)
 
 static int poll_timeout(void)
 {
-	time_t t = now(), first = 0;
+	long long t = now(), first = 0;
 	int i;
 
 	for (i = 0; i < PED_MAX_CONNS; i++)
@@ -460,12 +461,12 @@ static int poll_timeout(void)
 			first = conns[i]->deadline;
 	if (!first)
 		return -1;
-	return first <= t ? 0 : (int)(first - t) * 1000;
+	return first <= t ? 0 : (int)(first - t);
 }
 
 static void expire(void)
 {
-	time_t t = now();
+	long long t = now();
 	int i;
 
 	for (i = 0; i < PED_MAX_CONNS; i++) {
