@@ -345,13 +345,11 @@ static void conn_event(struct ped_config *cfg, int slot, short revents)
 		ret = flush(c);
 	if (!ret) {
 		after_flush(c);
-		if (c->out_len || c->state != C_ERROR)
-			return;
+		return;
 	}
-	if (c->state == C_DRAIN || c->state == C_ERROR)
-		conn_close(slot, NULL);
-	else
-		conn_close(slot, "closed");
+	/* After an ERROR, its log line said why. */
+	conn_close(slot, c->state == C_DRAIN || c->state == C_ERROR ?
+			 NULL : "closed");
 }
 
 static void peer_name(const struct sockaddr_storage *ss, socklen_t len,
