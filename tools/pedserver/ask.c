@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * clonedev-pedserver: asking the custodian (-confirm ask). Questions go
- * to the terminal (/dev/tty), or to standard output with answers read
- * from standard input when there is none; one question is open at a
- * time. The answer is read when poll() says it is there, so the server
- * keeps serving other connections while the custodian thinks. Only "y"
- * or "yes" serves; anything else, or the end of the input, refuses.
+ * to the terminal (/dev/tty) when standard input is one, else to standard
+ * output with answers read from standard input (piped answers); one
+ * question is open at a time. The answer is read when poll() says it is
+ * there, so the server keeps serving other connections while the
+ * custodian thinks. Only "y" or "yes" serves; anything else, the end of
+ * the input, or a server in the background of its terminal, refuses.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,11 +23,15 @@
 static int in_fd = -1, out_fd = -1, tty_fd = -1;
 static char line[256];
 static size_t line_len;
-static bool in_eof;
+static bool in_eof, background;
 
 int ped_ask_open(void)
 {
-	tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (isatty(STDIN_FILENO))
+		tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	/* In the background, reading the terminal fails instead of stopping. */
+	signal(SIGTTIN, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 	if (tty_fd >= 0) {
 		in_fd = tty_fd;
 		out_fd = tty_fd;
@@ -43,10 +49,10 @@ void ped_ask_close(void)
 	tty_fd = -1;
 }
 
-/* The descriptor to poll for an answer; -1 once the input ended. */
+/* The descriptor to poll for an answer; -1 if there will be none. */
 int ped_ask_fd(void)
 {
-	return in_eof ? -1 : in_fd;
+	return in_eof || background ? -1 : in_fd;
 }
 
 static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -71,7 +77,8 @@ void ped_ask_question(const char *peer, const struct ped_channel *ch,
 {
 	unsigned int i;
 
-	if (tty_fd >= 0)
+	background = tty_fd >= 0 && tcgetpgrp(tty_fd) != getpgrp();
+	if (tty_fd >= 0 && !background)
 		tcflush(tty_fd, TCIFLUSH);	/* no answer typed ahead */
 	say("\n%s asks for shares of partition %llu ('%s'): %s%s%s%s\n",
 	    peer, ch->serial, ch->label, ped_kind_name(req->kind),
@@ -84,6 +91,8 @@ void ped_ask_question(const char *peer, const struct ped_channel *ch,
 	say("serve? [y/N] ");
 	if (in_eof)
 		say("(no input: refused)\n");
+	else if (background)
+		say("(the server runs in the background: refused)\n");
 }
 
 /* Tells the custodian the open question is gone (the client left). */
@@ -131,8 +140,11 @@ static int next_line(void)
 int ped_ask_answer(void)
 {
 	ssize_t n;
-	int ret = next_line();
+	int ret;
 
+	if (background)
+		return 0;
+	ret = next_line();
 	if (ret != -EAGAIN || in_eof)
 		return ret;
 	n = read(in_fd, line + line_len, sizeof(line) - 1 - line_len);
