@@ -305,50 +305,56 @@ static int start_config(const struct options *o, struct ped_config *cfg)
 	return 0;
 }
 
+static void announce(const struct ped_config *cfg, unsigned int port)
+{
+	printf("listening on %s:%u\n", cfg->ip, port);
+	fflush(stdout);
+	ped_log("listening on %s:%u, partition %llu ('%s'), remote PED vector %u of %u, share directory %s, confirm %s",
+		cfg->ip, port, cfg->rpv.serial, cfg->rpv.partition,
+		cfg->rpv.m, cfg->rpv.n, cfg->sharedir,
+		cfg->ask ? "ask" : "auto");
+}
+
 static int mode_start(const struct options *o, unsigned int port)
 {
 	struct ped_config cfg = { .port = port };
-	char path[4096], *dir = NULL;
-	int lfd = -1, ret;
+	char path[4096], *dir;
+	int lfd, sfd, ret = 1;
 
 	/* No core dump or ptrace of a process that holds the RPV. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	ret = start_config(o, &cfg);
-	if (!ret) {
-		dir = realpath(o->sharedir, NULL);
-		if (!dir)
-			fprintf(stderr, "clonedev-pedserver: cannot use the share directory %s: %s.\n",
-				o->sharedir, strerror(errno));
-		ret = dir ? 0 : -ENOENT;
-	}
-	if (!ret)
-		ret = ped_rpv_load(&cfg.rpv, o->rpv);
-	if (!ret) {
-		cfg.sharedir = dir;
-		lfd = ped_listen(&cfg, &port);
-		ret = lfd < 0 ? -EIO : 0;
-	}
-	if (!ret) {
-		pidfile_path(o, port, path, sizeof(path));
-		ret = pidfile_write(path, &cfg, port, dir);
-	}
-	if (ret) {
-		if (lfd >= 0)
-			close(lfd);
-		ped_rpv_free(&cfg.rpv);
-		free(dir);
+	if (start_config(o, &cfg))
+		return 1;
+	dir = realpath(o->sharedir, NULL);
+	if (!dir) {
+		fprintf(stderr, "clonedev-pedserver: cannot use the share directory %s: %s.\n",
+			o->sharedir, strerror(errno));
 		return 1;
 	}
-	printf("listening on %s:%u\n", cfg.ip, port);
-	fflush(stdout);
-	ped_log("listening on %s:%u, partition %llu ('%s'), remote PED vector %u of %u, share directory %s, confirm %s",
-		cfg.ip, port, cfg.rpv.serial, cfg.rpv.partition, cfg.rpv.m,
-		cfg.rpv.n, dir, cfg.ask ? "ask" : "auto");
-	ret = ped_serve(&cfg, lfd);
-	ped_rpv_free(&cfg.rpv);
+	cfg.sharedir = dir;
+	if (ped_rpv_load(&cfg.rpv, o->rpv))
+		goto out_dir;
+	sfd = ped_signals();
+	if (sfd < 0)
+		goto out_rpv;
+	lfd = ped_listen(&cfg, &port);
+	if (lfd < 0)
+		goto out_signals;
+	pidfile_path(o, port, path, sizeof(path));
+	if (pidfile_write(path, &cfg, port, dir)) {
+		close(lfd);
+		goto out_signals;
+	}
+	announce(&cfg, port);
+	ret = ped_serve(&cfg, lfd, sfd) ? 1 : 0;
 	pidfile_remove(path);
+out_signals:
+	close(sfd);
+out_rpv:
+	ped_rpv_free(&cfg.rpv);
+out_dir:
 	free(dir);
-	return ret ? 1 : 0;
+	return ret;
 }
 
 static int mode_stop(const struct options *o, unsigned int port)

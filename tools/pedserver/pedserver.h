@@ -160,7 +160,8 @@ struct ped_config {
 };
 
 int ped_listen(const struct ped_config *cfg, unsigned int *port);
-int ped_serve(struct ped_config *cfg, int lfd);
+int ped_signals(void);
+int ped_serve(struct ped_config *cfg, int lfd, int sfd);
 void ped_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 #endif

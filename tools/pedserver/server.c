@@ -145,7 +145,7 @@ static int flush(struct conn *c)
 	return 0;
 }
 
-/* Queues the message at c->out + 4 (@len bytes) and tries to send it. */
+/* Queues the message at c->out + 4 (@len bytes), due in @timeout seconds. */
 static void queue(struct conn *c, size_t len, int timeout)
 {
 	ped_put32(c->out, (uint32_t)len);
@@ -486,19 +486,26 @@ static int open_conns(void)
 	return n;
 }
 
-/* SIGTERM, SIGINT and SIGHUP arrive on a signalfd; SIGPIPE is ignored. */
-static int setup_signals(void)
+/*
+ * SIGTERM, SIGINT and SIGHUP from now on arrive on the signalfd returned
+ * (or -1, with a sentence); SIGPIPE is ignored.
+ */
+int ped_signals(void)
 {
 	sigset_t block;
+	int fd;
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &block, NULL))
-		return -1;
-	return signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC);
+	fd = sigprocmask(SIG_BLOCK, &block, NULL) ? -1 :
+	     signalfd(-1, &block, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (fd < 0)
+		fprintf(stderr, "clonedev-pedserver: cannot take signals: %s.\n",
+			strerror(errno));
+	return fd;
 }
 
 enum {
@@ -574,17 +581,15 @@ static int turn(struct ped_config *cfg, int *lfd, int sfd)
 	return *lfd < 0 && !open_conns() ? -1 : 0;
 }
 
-/* Serves on the listening socket @lfd until a signal (or -once). */
-int ped_serve(struct ped_config *cfg, int lfd)
+/*
+ * Serves on the listening socket @lfd (closed on return) until a signal
+ * arrives on @sfd (ped_signals()), or with -once its connection ends.
+ */
+int ped_serve(struct ped_config *cfg, int lfd, int sfd)
 {
 	struct signalfd_siginfo si;
-	int i, sfd = setup_signals();
+	int i;
 
-	if (sfd < 0) {
-		ped_log("cannot set up signals: %s", strerror(errno));
-		close(lfd);
-		return -1;
-	}
 	if (cfg->ask)
 		ped_ask_open();
 	while (!turn(cfg, &lfd, sfd))
@@ -596,7 +601,6 @@ int ped_serve(struct ped_config *cfg, int lfd)
 			conn_close(i, "closed: the server stops");
 	if (lfd >= 0)
 		close(lfd);
-	close(sfd);
 	if (cfg->ask)
 		ped_ask_close();
 	ped_log("stopped");
