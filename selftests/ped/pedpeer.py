@@ -3,7 +3,8 @@
 """pedpeer: a second, independent implementation of the remote PED channel
 (docs/remote-ped.md), written from that text alone.
 
-It serves shares as a PED server, plays the kernel's side of a channel as a
+It serves shares as a PED server (or one that breaks the protocol in a
+chosen way, to test a kernel), plays the kernel's side of a channel as a
 client (with ways to tamper with it, to test a server), writes share files
 for tests, and computes deterministic test vectors.
 """
@@ -502,6 +503,75 @@ class ServerChannel:
         return out
 
 
+def flip(msg, offset):
+    """msg with the low bit of one byte flipped."""
+    out = bytearray(msg)
+    out[offset] ^= 1
+    return bytes(out)
+
+
+# Misbehaving servers (to test a kernel's checks): what each changes in SHARES' plaintext
+SHARES_MANGLES = ("count", "index-repeat", "index-zero", "index-high", "reserved", "quorum")
+MISBEHAVIOURS = sorted(("mac-s", "pk", "reflect", "ready", "shares-tag", "shares-seq")
+                       + SHARES_MANGLES)
+
+
+def mangle_shares(plain, how):
+    """A served SHARES' plaintext that breaks one of the kernel's rules."""
+    out = bytearray(plain)
+    first = SHARES_FIXED.size
+    m, n = struct.unpack_from(">II", out, 8)
+    if how == "count":
+        struct.pack_into(">I", out, 4, m + 1)
+        out += SHARE.pack(n, bytes(7), os.urandom(32))
+    elif how == "index-repeat":
+        out[first + SHARE.size] = out[first]
+    elif how in ("index-zero", "index-high"):
+        out[first] = 0 if how == "index-zero" else n + 1
+    elif how == "reserved":
+        out[first + 1] = 1
+    else:
+        struct.pack_into(">I", out, 12, m - 1)
+    return bytes(out)
+
+
+class MisbehavingChannel(ServerChannel):
+    """A server that breaks the protocol in one way, to test a kernel."""
+
+    def __init__(self, *args, misbehave):
+        super().__init__(*args)
+        self.misbehave = misbehave
+
+    def on_hello(self, msg):
+        accept = super().on_hello(msg)
+        if self.misbehave == "reflect":
+            return msg
+        if self.misbehave == "pk":
+            head = flip(accept[:-32], -1)
+            self.accept = head + mac_s(self.prk, msg, head)
+            return self.accept
+        return flip(accept, -1) if self.misbehave == "mac-s" else accept
+
+    def on_finish(self, msg):
+        ready = super().on_finish(msg)
+        return flip(ready, -1) if self.misbehave == "ready" else ready
+
+    def on_request(self, msg):
+        out = super().on_request(msg)
+        seq = self.seq - 1
+        if self.last[2] != SERVED:
+            return out
+        if self.misbehave == "shares-tag":
+            return flip(out, -1)
+        if self.misbehave == "shares-seq":
+            return seal(self.k_sk, SHARES, seq + 1, unseal(self.k_sk, out, SHARES, seq,
+                                                           len(out) - HEADER.size - TAG))
+        if self.misbehave in SHARES_MANGLES:
+            plain = unseal(self.k_sk, out, SHARES, seq, len(out) - HEADER.size - TAG)
+            return seal(self.k_sk, SHARES, seq, mangle_shares(plain, self.misbehave))
+        return out
+
+
 class ShareDir:
     """The share files of a directory, read again for each REQUEST."""
 
@@ -579,12 +649,13 @@ def request_line(chan):
            f"({STATUS_NAMES[status]}{quorum})"
 
 
-def serve_connection(conn, peer, rpv, rpv_id, sharedir, idle):
+def serve_connection(conn, peer, args, rpv, rpv_id, sharedir):
     """One connection, until its channel ends."""
-    chan = ServerChannel(rpv, rpv_id, sharedir)
+    chan = ServerChannel(rpv, rpv_id, sharedir) if not args.misbehave else \
+        MisbehavingChannel(rpv, rpv_id, sharedir, misbehave=args.misbehave)
     try:
         while True:
-            msg = recv_frame(conn, idle)
+            msg = recv_frame(conn, args.idle)
             send_frame(conn, chan.step(msg))
             if chan.last:
                 log(f"{peer}: {request_line(chan)}")
@@ -621,8 +692,8 @@ def cmd_server(args):
     while True:
         conn, addr = lsock.accept()
         threading.Thread(target=serve_connection, daemon=True,
-                         args=(conn, f"{addr[0]}:{addr[1]}", rpv, rpv_id, sharedir,
-                               args.idle)).start()
+                         args=(conn, f"{addr[0]}:{addr[1]}", args, rpv, rpv_id,
+                               sharedir)).start()
 
 
 # ---------------------------------------------------------------- kernel
@@ -1103,6 +1174,8 @@ def add_parsers(sub):
                    help="deny: refuse every request (status 1)")
     p.add_argument("-idle", type=float, default=DEFAULT_IDLE,
                    help="seconds a connection may take to send a frame")
+    p.add_argument("-misbehave", choices=MISBEHAVIOURS,
+                   help="test only: break the protocol in this way (a kernel must refuse)")
     p.set_defaults(func=cmd_server)
     p = sub.add_parser("client", help="play the kernel's side of a channel")
     p.add_argument("-ip", default="127.0.0.1")

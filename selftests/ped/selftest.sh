@@ -6,7 +6,8 @@
 # several requests on one channel, a wrong RPV, another partition's
 # shares, too few, a refusing custodian, every tampering of the client
 # refused, garbage, a huge frame length and a slow client each followed by
-# a client served, an idle connection closed and no secret logged. The
+# a client served, an idle connection closed and no secret logged; the
+# client, as the kernel does, refuses a server's every misbehaviour. The
 # same client tests run against build/bin/clonedev-pedserver when it is
 # built (or $CLONEDEV_PEDSERVER). Prints TAP; exits non-zero on a failure.
 set -u
@@ -203,6 +204,29 @@ start_server deny "${PEER[@]}" server -ip 127.0.0.1 -port 0 -sharedir "$SD" -rpv
 client deny -request co -request domain:red
 result deny 0 "status 1 \(refused\);status 1 \(refused\)" \
 	"pedpeer server -confirm deny: every request refused (status 1), the channel goes on"
+
+# The kernel's side refuses a server that breaks the protocol: MISBEHAVIOUR
+# REASON (of the client's "failed: REASON") DESCRIPTION.
+bad_shares="SHARES with a bad quorum, index or reserved byte"
+for t in "mac-s:MAC_S does not verify:an edited MAC_S" \
+	 "pk:the peer's public key is not a point of P-256:a Ps not on the curve, MAC_S made over it" \
+	 "reflect:not the ACCEPT 0 expected:HELLO reflected back as ACCEPT" \
+	 "ready:READY 1 does not open:an edited READY tag" \
+	 "shares-tag:SHARES 2 does not open:an edited SHARES tag" \
+	 "shares-seq:not the SHARES 2 expected:SHARES sealed under sequence 3" \
+	 "count:$bad_shares:a count that is not m" \
+	 "index-repeat:$bad_shares:a repeated index" \
+	 "index-zero:$bad_shares:an index 0" \
+	 "index-high:$bad_shares:an index above n" \
+	 "reserved:$bad_shares:a share's reserved byte set" \
+	 "quorum:$bad_shares:m above n"; do
+	IFS=: read -r how reason desc <<<"$t"
+	start_server "bad-$how" "${PEER[@]}" server -ip 127.0.0.1 -port 0 -sharedir "$SD" \
+		-rpv "$RPV" -misbehave "$how"
+	client "bad-$how" -request co
+	result "bad-$how" 1 "failed: $reason" "the client, as the kernel, refuses $desc"
+	kill "${SERVERS[-1]}"
+done
 
 run timeout 10 "${PEER[@]}" server -ip 127.0.0.1 -port 0 -sharedir "$SD" -rpv "$(files rpv 1)"
 [ "$RC" -eq 2 ] && grep -q "fewer -rpv files" "$TAP_OUT/err" && ! out | grep -q listening
