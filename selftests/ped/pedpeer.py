@@ -256,7 +256,8 @@ def sharefile_name(sf):
     def part(s):
         return s.replace("/", "_").replace(" ", "_")
     dom = "-" + part(sf["domainlabel"]) if sf["domainlabel"] else ""
-    return f"{part(sf['partition'])}-{sf['serial']}-{sf['kind']}{dom}-{sf['index']}of{sf['n']}.share"
+    return f"{part(sf['partition'])}-{sf['serial']}-{sf['kind']}{dom}-" \
+           f"{sf['index']}of{sf['n']}.share"
 
 
 def parse_fields(lines):
@@ -338,7 +339,12 @@ def pick_quorum(files):
 
 def load_rpv(paths):
     """The RPV and its id from M share files of kind rpv."""
-    files = [read_sharefile(p) for p in paths]
+    files = []
+    for path in paths:
+        try:
+            files.append(read_sharefile(path))
+        except ValueError as err:
+            raise ValueError(f"{path}: {err}") from None
     if any(sf["kind"] != "rpv" for sf in files):
         raise ValueError("an -rpv file is not of kind rpv")
     if len({secret_group(sf) for sf in files}) != 1:
