@@ -167,6 +167,9 @@ client_tests()
 		client "$srv-$name" -tamper "$name" -request co
 		result "$srv-$name" 1 "error $code $want" "$srv: ERROR $want, no SHARES, for $desc"
 	done
+	client "$srv-after-garbage" -request co
+	result "$srv-after-garbage" 0 "$(served 2/3 "1 2" co)" \
+		"$srv: a client served after the garbage and every tampered channel"
 	client "$srv-huge" -tamper huge -request co
 	result "$srv-huge" 1 "closed: .*|error 1 unexpected" \
 		"$srv: a frame length of 2^31-1: the connection ends, nothing read or sent"
@@ -197,8 +200,8 @@ bad=$(grep -vE '^pedpeer: (serving .* for RPV [0-9a-f]{16}, confirm auto|127\.0\
 [ -z "$bad" ]
 tap_result $? "pedpeer server: every log line is one of a request or a channel's end"
 n=$(grep -c ': request ' "$W/py.srv.err")
-[ "$n" -eq 12 ]
-tap_result $? "pedpeer server: one log line per request answered ($n, 12 expected)"
+[ "$n" -eq 13 ]
+tap_result $? "pedpeer server: one log line per request answered ($n, 13 expected)"
 
 start_server deny "${PEER[@]}" server -ip 127.0.0.1 -port 0 -sharedir "$SD" -rpv "$RPV" -confirm deny
 client deny -request co -request domain:red
