@@ -104,11 +104,14 @@ for impl in c python; do
 		ctl "slot set -slot 1" "ped connect -ip 127.0.0.1 -port $port" \
 		"ped show" "role login -name po" "role login -name co" \
 		"role login -name cu" "role show"
+	cp "$TAP_OUT/out" "$dir/logins.out"
 	expect "  ped show: connected, with the vector's id" 0 "" "" -- \
-		grep -qi "connected" "$TAP_OUT/out"
+		sh -c "grep -qi 'connected' '$dir/logins.out' &&
+		       grep -q \"\$(sed -n 's/^fingerprint //p' \
+			'$rpvdir'/vault-*-rpv-1of2.share)\" '$dir/logins.out'"
 	expect "  the po and co logged in too" 0 "" "" -- \
-		sh -c "grep -q '^Logged in as po\.$' '$TAP_OUT/out' &&
-		       grep -q '^Logged in as co\.$' '$TAP_OUT/out'"
+		sh -c "grep -q '^Logged in as po\.$' '$dir/logins.out' &&
+		       grep -q '^Logged in as co\.$' '$dir/logins.out'"
 
 	refused "$impl server: after ped disconnect a login names what to do" \
 		"sharefiles" \
