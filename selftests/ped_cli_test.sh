@@ -176,7 +176,10 @@ ctlpid=$!
 exec 7>"$fifo"
 printf '%s\n' "slot set -slot 1" "ped connect -ip 127.0.0.1 -port $pport" \
 	"role login -name po" "role login -name co" >&7
-sleep 5
+for _ in $(seq 240); do
+	grep -q '^Logged in as co\.$' "$dir/ctl.out" && break
+	sleep 0.5
+done
 python3 - "$ctlpid" "$keys" "$dir/traffic" >"$dir/search" <<'EOF'
 import glob, re, sys
 pid, keys, traffic = sys.argv[1], sys.argv[2], sys.argv[3]
@@ -205,10 +208,12 @@ wait "$ctlpid"
 kill "$proxy" 2>/dev/null
 expect "logged in through a relaying proxy" 0 "" "" -- \
 	grep -q '^Logged in as co\.$' "$dir/ctl.out"
+[ "$RC" -eq 0 ] || tap_diag <"$dir/ctl.out"
 expect "no share in the relayed traffic or in clonectl's memory" 0 "" "" -- \
 	sh -c "read -r n m t found <'$dir/search'; cat '$dir/search';
 	       [ \"\$n\" -ge 9 ] && [ \"\$m\" = True ] && [ \"\$t\" -gt 0 ] &&
 	       [ -z \"\$found\" ]"
+[ "$RC" -eq 0 ] || tap_diag <"$dir/search"
 stop_server
 
 # A server with another partition's vector.
