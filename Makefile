@@ -85,7 +85,8 @@ host-module:
 # ---- library and tool ----
 
 tools: $(B)/bin/clonectl $(B)/lib/libclonedev.a $(B)/lib/libclonedev.so \
-	$(B)/lib/pkgconfig/libclonedev.pc $(BENCH_BINS)
+	$(B)/lib/pkgconfig/libclonedev.pc $(BENCH_BINS) \
+	$(B)/bin/clonedev-pedserver
 
 $(B)/obj/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) uapi/linux/clonedev.h
 	@mkdir -p $(@D)
@@ -117,6 +118,15 @@ $(B)/obj/clonectl/%.o: tools/clonectl/%.c $(wildcard tools/clonectl/*.h) \
 $(B)/bin/clonectl: $(CTL_OBJS) $(B)/lib/libclonedev.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(NL_LIBS) -lpthread
+
+# The custodian's remote PED server (docs/remote-ped.md): OpenSSL's
+# libcrypto for its side of the channel, libclonedev for share files.
+PED_SRCS  := $(wildcard tools/pedserver/*.c)
+$(B)/bin/clonedev-pedserver: $(PED_SRCS) $(wildcard tools/pedserver/*.h) \
+		$(B)/lib/libclonedev.a
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -o $@ $(PED_SRCS) \
+		$(B)/lib/libclonedev.a $(NL_LIBS) -lpthread -lcrypto
 
 # The programs make bench runs in the VM. The SoftHSMv2 peer loads the
 # PKCS#11 module at run time and needs only p11-kit's header.
@@ -190,6 +200,7 @@ install-module: host-module
 
 install-user: tools
 	install -D -m 0755 $(B)/bin/clonectl $(DESTDIR)$(PREFIX)/bin/clonectl
+	install -D -m 0755 $(B)/bin/clonedev-pedserver $(DESTDIR)$(PREFIX)/bin/clonedev-pedserver
 	install -D -m 0644 $(B)/lib/libclonedev.a $(DESTDIR)$(PREFIX)/lib/libclonedev.a
 	install -D -m 0755 $(B)/lib/libclonedev.so.0 $(DESTDIR)$(PREFIX)/lib/libclonedev.so.0
 	ln -sf libclonedev.so.0 $(DESTDIR)$(PREFIX)/lib/libclonedev.so

@@ -7,14 +7,13 @@
  * ECDH is the kernel's kpp, the sealing its AEADs.
  */
 #include <crypto/aead.h>
-#include <crypto/ecdh.h>
 #include <crypto/hash.h>
 #include <crypto/kpp.h>
 #include <linux/mm.h>
-#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #include "clone_priv.h"
+#include "kex.h"
 
 void cld_clone_free(struct cld_clone *c)
 {
@@ -75,33 +74,8 @@ err:
 int cld_clone_aead(struct crypto_aead *tfm, const u8 *key, bool enc,
 		   u32 prefix, u32 seq, u8 *hdr, u8 *data, u32 len)
 {
-	struct aead_request *req;
-	struct scatterlist sg[2];
-	DECLARE_CRYPTO_WAIT(wait);
-	struct cld_wire_nonce iv;
-	int ret;
-
-	ret = crypto_aead_setkey(tfm, key, CLD_WIRE_KEY_LEN) ?:
-	      crypto_aead_setauthsize(tfm, CLD_WIRE_TAG_LEN);
-	if (ret)
-		return ret;
-	req = aead_request_alloc(tfm, GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
-	put_unaligned_be32(prefix, &iv.prefix);
-	put_unaligned_be64(seq, &iv.seq);
-	sg_init_table(sg, 2);
-	sg_set_buf(&sg[0], hdr, CLD_WIRE_HDR_LEN);
-	sg_set_buf(&sg[1], data, len + CLD_WIRE_TAG_LEN);
-	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
-				  crypto_req_done, &wait);
-	aead_request_set_ad(req, CLD_WIRE_HDR_LEN);
-	aead_request_set_crypt(req, sg, sg,
-			       len + (enc ? 0 : CLD_WIRE_TAG_LEN), (u8 *)&iv);
-	ret = crypto_wait_req(enc ? crypto_aead_encrypt(req) :
-				    crypto_aead_decrypt(req), &wait);
-	aead_request_free(req);
-	return ret;
+	return cld_kex_aead(tfm, key, enc, prefix, seq, hdr, CLD_WIRE_HDR_LEN,
+			    data, len);
 }
 
 /*
@@ -111,106 +85,7 @@ int cld_clone_aead(struct crypto_aead *tfm, const u8 *key, bool enc,
 int cld_clone_eph_key(struct cld_clone *c, const struct cld_suite *cs,
 		      const u8 *priv, u8 *pub)
 {
-	unsigned int raw = cs->nist ? cs->pub_len - 1 : cs->pub_len;
-	struct kpp_request *req = NULL;
-	DECLARE_CRYPTO_WAIT(wait);
-	struct scatterlist sg;
-	u8 *buf = NULL;
-	int ret;
-
-	if (!c->kpp) {
-		c->kpp = crypto_alloc_kpp(cs->kpp, 0, 0);
-		if (IS_ERR(c->kpp)) {
-			ret = PTR_ERR(c->kpp);
-			c->kpp = NULL;
-			return ret;
-		}
-	}
-	if (cs->nist) {
-		struct ecdh params = {
-			.key = (char *)priv,
-			.key_size = priv ? raw / 2 : 0,
-		};
-		unsigned int klen = crypto_ecdh_key_len(&params);
-
-		buf = kmalloc(max(klen, raw), GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
-		ret = crypto_ecdh_encode_key(buf, klen, &params) ?:
-		      crypto_kpp_set_secret(c->kpp, buf, klen);
-	} else {
-		buf = kmalloc(raw, GFP_KERNEL);
-		if (!buf)
-			return -ENOMEM;
-		ret = crypto_kpp_set_secret(c->kpp, priv, priv ? raw : 0);
-	}
-	if (ret)
-		goto out;
-	req = kpp_request_alloc(c->kpp, GFP_KERNEL);
-	if (!req) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	sg_init_one(&sg, buf, raw);
-	kpp_request_set_input(req, NULL, 0);
-	kpp_request_set_output(req, &sg, raw);
-	kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
-				 crypto_req_done, &wait);
-	ret = crypto_wait_req(crypto_kpp_generate_public_key(req), &wait);
-	if (!ret && cs->nist) {
-		pub[0] = 0x04;
-		memcpy(pub + 1, buf, raw);
-	} else if (!ret) {
-		memcpy(pub, buf, raw);
-	}
-out:
-	kpp_request_free(req);
-	kfree_sensitive(buf);
-	return ret;
-}
-
-/* Z of this side's ephemeral key and the peer's public key @pub. */
-static int eph_agree(struct cld_clone *c, const struct cld_suite *cs,
-		     const u8 *pub, u8 *z, unsigned int *z_len)
-{
-	unsigned int raw = cs->nist ? cs->pub_len - 1 : cs->pub_len;
-	unsigned int zl = cs->nist ? raw / 2 : raw;
-	struct kpp_request *req;
-	struct scatterlist in, out;
-	DECLARE_CRYPTO_WAIT(wait);
-	u8 *pbuf, *zbuf;
-	int ret;
-
-	if (cs->nist && pub[0] != 0x04)
-		return -EBADMSG;
-	pbuf = kmemdup(pub + (cs->nist ? 1 : 0), raw, GFP_KERNEL);
-	zbuf = kmalloc(zl, GFP_KERNEL);
-	req = kpp_request_alloc(c->kpp, GFP_KERNEL);
-	if (!pbuf || !zbuf || !req) {
-		ret = -ENOMEM;
-		goto out;
-	}
-	sg_init_one(&in, pbuf, raw);
-	sg_init_one(&out, zbuf, zl);
-	kpp_request_set_input(req, &in, raw);
-	kpp_request_set_output(req, &out, zl);
-	kpp_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
-				 crypto_req_done, &wait);
-	ret = crypto_wait_req(crypto_kpp_compute_shared_secret(req), &wait);
-	/* A low-order X25519 share gives Z = 0 (RFC 7748 6.1): refused. */
-	if (!ret && !cs->nist && !memchr_inv(zbuf, 0, zl))
-		ret = -EBADMSG;
-	if (!ret) {
-		memcpy(z, zbuf, zl);
-		*z_len = zl;
-	} else {
-		ret = -EBADMSG;
-	}
-out:
-	kpp_request_free(req);
-	kfree(pbuf);
-	kfree_sensitive(zbuf);
-	return ret;
+	return cld_kex_key(&c->kpp, cs, priv, pub);
 }
 
 /* @h = SHA-256(HELLO || CHOICE || @last), the transcript the keys bind. */
@@ -340,7 +215,7 @@ int cld_clone_cpv4_prk(struct cld_clone *c, const u8 *pub)
 		c->aead = NULL;
 		return ret;
 	}
-	ret = eph_agree(c, c->cs, pub, z, &zl) ?:
+	ret = cld_kex_agree(c->kpp, c->cs, pub, z, &zl) ?:
 	      cld_kdf_extract(&c->kdf, c->k_hs, CLD_WIRE_KEY_LEN, z, zl,
 			      c->prk);
 	memzero_explicit(z, sizeof(z));
@@ -376,7 +251,7 @@ int cld_clone_cpv3_keys(struct cld_clone *c, u32 i, const u8 *pub)
 	unsigned int zl;
 	int ret;
 
-	ret = eph_agree(c, cld_cpv3_suite, pub, z, &zl) ?:
+	ret = cld_kex_agree(c->kpp, cld_cpv3_suite, pub, z, &zl) ?:
 	      cld_kdf_hkdf(&c->kdf256, c->k_hs, CLD_WIRE_KEY_LEN, z, zl,
 			   CLD_KDF_CPV3, (u8 *)&ctx, sizeof(ctx), k,
 			   sizeof(k));

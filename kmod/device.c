@@ -19,6 +19,7 @@
 #include "object.h"
 #include "ops.h"
 #include "partition.h"
+#include "ped.h"
 #include "role.h"
 #include "session.h"
 #include "store.h"
@@ -61,6 +62,7 @@ union ucmd_buffer {
 	struct clonedev_wrap wrap;
 	struct clonedev_unwrap unwrap;
 	struct clonedev_random random;
+	struct clonedev_ped ped;
 };
 
 /*
@@ -142,6 +144,7 @@ static int slot_set(struct cld_session *s, void *arg)
 		s->serial = p->serial;
 		s->role = CLONEDEV_ROLE_NONE;
 		cld_ops_forget(s);
+		cld_ped_end(s);
 	} else {
 		ret = -ENODEV;
 	}
@@ -193,7 +196,7 @@ static const struct ioctl_op ioctl_ops[] = {
 		 RSV(slot_set)),
 	IOCTL_OP(PARTITION_INIT, cld_partition_init, partition_init, __reserved,
 		 0, RSV(partition_init)),
-	IOCTL_OP(LOGIN, cld_role_login, login, secret, 0,
+	IOCTL_OP(LOGIN, cld_role_login, login, secret, CLONEDEV_LOGIN_PED,
 		 RSV(login)),
 	IOCTL_OP(LOGOUT, cld_role_logout, logout, flags, 0),
 	IOCTL_OP(ROLE_INIT, cld_role_init, role_init, secret, 0),
@@ -222,7 +225,8 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(DOMAIN_LIST, cld_domain_list, domain_list, domains, 0,
 		 RSV(domain_list)),
 	IOCTL_OP(DOMAIN_ADD, cld_domain_add, domain_add, __reserved2,
-		 CLONEDEV_DOMAIN_PRIMARY, RSV(domain_add),
+		 CLONEDEV_DOMAIN_PRIMARY | CLONEDEV_DOMAIN_ADD_PED,
+		 RSV(domain_add),
 		 RSV2(domain_add), RSV3(domain_add)),
 	IOCTL_OP(DOMAIN_DELETE, cld_domain_delete, domain_delete, __reserved, 0,
 		 RSV(domain_delete)),
@@ -244,6 +248,8 @@ static const struct ioctl_op ioctl_ops[] = {
 		 RSV(unwrap)),
 	IOCTL_OP(RANDOM, cld_keyops_random, random, out, 0,
 		 RSV(random)),
+	IOCTL_OP(PED, cld_ped_run, ped, __reserved2, 0,
+		 RSV(ped), RSV2(ped)),
 };
 
 /* The flags and reserved fields of @cmd against its table entry. */
@@ -321,6 +327,7 @@ static int cld_fops_release(struct inode *inode, struct file *filp)
 
 	cld_clone_free(s->clone);
 	cld_ops_free(s->ops);
+	cld_ped_free(s->ped);
 	cld_session_free(s);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include "hsm.h"
 #include "kdf.h"
 #include "partition.h"
+#include "ped.h"
 #include "policy.h"
 #include "quorum.h"
 #include "session.h"
@@ -125,6 +126,7 @@ out:
 struct add_args {
 	const struct clonedev_domain_add *cmd;
 	const struct cld_domain *new;
+	u64 serial;		/* remote PED shares: the partition's */
 };
 
 static bool holds_secret(const struct cld_partition *p,
@@ -144,6 +146,8 @@ static int add(struct cld_partition *p, void *arg)
 	const struct add_args *a = arg;
 	struct cld_domain *d;
 
+	if (a->serial && a->serial != p->serial)
+		return -ENODATA;
 	if (find_label(p, a->cmd->label) >= 0)
 		return -EEXIST;
 	if (holds_secret(p, a->new))
@@ -159,6 +163,20 @@ static int add(struct cld_partition *p, void *arg)
 	return 1;
 }
 
+/* A quorum domain's secret in @d must have the fingerprint @fp. */
+static int quorum_domain(struct cld_domain *d, const u8 *fp)
+{
+	u8 have[CLONEDEV_FINGERPRINT_LEN];
+	int ret;
+
+	d->len = CLONEDEV_SHARE_LEN;
+	d->type = CLONEDEV_DOMAIN_QUORUM;
+	ret = cld_kdf_fingerprint(d->secret, d->len, have);
+	if (!ret && crypto_memneq(have, fp, sizeof(have)))
+		ret = -EBADMSG;
+	return ret;
+}
+
 /*
  * The domain a quorum import brings: the secret its shares combine to,
  * which must have the fingerprint the shares were made with.
@@ -167,7 +185,6 @@ static int combine_domain(const struct clonedev_domain_add *cmd,
 			  struct cld_domain *d)
 {
 	struct clonedev_share *sh;
-	u8 fp[CLONEDEV_FINGERPRINT_LEN];
 	int ret;
 
 	sh = cld_quorum_shares_from_user(cmd->shares, cmd->share_count);
@@ -175,33 +192,52 @@ static int combine_domain(const struct clonedev_domain_add *cmd,
 		return PTR_ERR(sh);
 	ret = cld_quorum_combine(sh, cmd->share_count, d->secret);
 	kfree_sensitive(sh);
-	if (ret)
-		return ret;
-	d->len = CLONEDEV_SHARE_LEN;
-	d->type = CLONEDEV_DOMAIN_QUORUM;
-	ret = cld_kdf_fingerprint(d->secret, d->len, fp);
-	if (!ret && crypto_memneq(fp, cmd->fingerprint, sizeof(fp)))
-		ret = -EBADMSG;
-	return ret;
+	return ret ?: quorum_domain(d, cmd->fingerprint);
+}
+
+/*
+ * The domain the shares the session's remote PED channel holds bring,
+ * and the serial of the partition they were asked for.
+ */
+static int ped_domain(struct cld_session *s,
+		      const struct clonedev_domain_add *cmd,
+		      struct cld_domain *d, u64 *serial)
+{
+	u8 fp[CLONEDEV_FINGERPRINT_LEN];
+	u8 *secret;
+
+	mutex_lock(&s->lock);
+	secret = cld_ped_secret(s, CLONEDEV_PED_KIND_DOMAIN, cmd->label, fp,
+				serial);
+	mutex_unlock(&s->lock);
+	if (IS_ERR(secret))
+		return PTR_ERR(secret);
+	memcpy(d->secret, secret, CLONEDEV_SHARE_LEN);
+	kfree_sensitive(secret);
+	return quorum_domain(d, fp);
 }
 
 int cld_domain_add(struct cld_session *s, void *arg)
 {
 	struct clonedev_domain_add *cmd = arg;
+	bool ped = cmd->flags & CLONEDEV_DOMAIN_ADD_PED;
 	struct add_args a = { .cmd = cmd };
 	struct cld_domain *d;
 	u8 *secret;
 	int ret;
 
 	if (!cld_label_field_ok(cmd->label, false) ||
-	    (cmd->share_count ? cmd->secret_len :
+	    (ped ? cmd->secret_len || cmd->share_count :
+	     cmd->share_count ? cmd->secret_len :
 	     !cmd->secret_len || cmd->secret_len > CLONEDEV_SECRET_MAX))
 		return -EINVAL;
 	d = kzalloc(sizeof(*d), GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
 	strscpy(d->label, cmd->label, sizeof(d->label));
-	if (cmd->share_count) {
+	if (ped) {
+		ret = ped_domain(s, cmd, d, &a.serial);
+	} else if (cmd->share_count) {
 		ret = combine_domain(cmd, d);
 	} else {
 		secret = memdup_user(u64_to_user_ptr(cmd->secret),

@@ -9,8 +9,9 @@
  *   cld_hsm.lock	the HSM, its partitions, objects and store (below)
  *   the TPM chip's locks	taken by the TPM core under cld_hsm.lock when
  *			the store anchors a commit (anchor.c, tpm.c)
- * Nothing takes cld_session.lock while holding cld_hsm.lock. A clone's
- * and the key cache's own state are under their session's lock.
+ * Nothing takes cld_session.lock while holding cld_hsm.lock. A clone's,
+ * the key cache's and the remote PED channel's own state are under their
+ * session's lock.
  *
  * Layers, top first: a file calls only into files of lower layers
  * (tools/scripts/layers checks the built module in make lint):
@@ -18,9 +19,9 @@
  *   device, netlink	the two planes: dispatch, the sessions' files
  *   role		login, logout and the role requests
  *   clone, domain, ops	cloning, cloning domains, a session's key state
- *   clone_kat, clone_partition, clone_wire, crypt, keyops
+ *   clone_kat, clone_partition, clone_wire, crypt, keyops, ped
  *			cloning's self-tests, partition side and messages;
- *			CRYPT; DERIVE, WRAP, UNWRAP, RANDOM
+ *			CRYPT; DERIVE, WRAP, UNWRAP, RANDOM; the remote PED
  *   clone_keys, keycache	cloning's key schedule; the session's keys
  *   mech		the mechanism table
  *   partition		the partition table, its load, init, policies
@@ -30,6 +31,7 @@
  *   anchor		its TPM anchor
  *   hsm		HSM-wide state
  *   cred, keys		role credentials; key checks and transforms
+ *   kex		ephemeral key agreement and AEAD sealing
  *   kdf, quorum, suite, ecdsa, rsa, kwp, spake2, tpm	primitives
  */
 #ifndef _CLD_HSM_H

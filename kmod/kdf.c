@@ -2,8 +2,9 @@
 /*
  * HMAC and HKDF (RFC 5869) over the kernel's hmac(sha*) transforms, for
  * every key the module derives: the cloning key schedule (kmod/clone*.c,
- * docs/clone-protocol.md "Keys"), the store's record key (kmod/store.c)
- * and the domain fingerprints (kmod/domain.c). The info strings come only
+ * docs/clone-protocol.md "Keys"), the store's record key (kmod/store.c),
+ * the domain fingerprints (kmod/domain.c) and the remote PED channel
+ * (kmod/ped.c, docs/remote-ped.md "Keys"). The info strings come only
  * from the label registry below.
  */
 #include <crypto/hash.h>
@@ -27,6 +28,11 @@ static const char *const cld_kdf_labels[CLD_KDF_NR_LABELS] = {
 	[CLD_KDF_MAC_SOURCE]	= "source",
 	[CLD_KDF_STORE_RECORD]	= "clonedev store v1 record key",
 	[CLD_KDF_FINGERPRINT]	= "clonedev domain fingerprint",
+	[CLD_KDF_PED_RPV_ID]	= "clonedev ped rpv id",
+	[CLD_KDF_PED_SERVER]	= "clonedev ped server",
+	[CLD_KDF_PED_KERNEL]	= "clonedev ped kernel",
+	[CLD_KDF_PED_K2S]	= "clonedev ped k2s",
+	[CLD_KDF_PED_S2K]	= "clonedev ped s2k",
 };
 
 /* Allocates the transform, "hmac(sha256)" or "hmac(sha384)". */
@@ -154,21 +160,32 @@ int cld_kdf_mac(struct cld_kdf *kdf, const u8 *key, u32 key_len,
  * The fingerprint of a domain secret (struct clonedev_domain_info says
  * how): CLONEDEV_FINGERPRINT_LEN bytes of its HMAC.
  */
-int cld_kdf_fingerprint(const u8 *secret, u32 len, u8 *out)
+/*
+ * The first 8 bytes of HMAC-SHA256(@secret, label): a domain's
+ * fingerprint (CLD_KDF_FINGERPRINT), the remote PED vector's id
+ * (CLD_KDF_PED_RPV_ID).
+ */
+int cld_kdf_id(enum cld_kdf_label label, const u8 *secret, u32 len, u8 *out)
 {
 	struct cld_kdf kdf;
 	u8 mac[32];
 	int ret;
 
+	BUILD_BUG_ON(CLONEDEV_FINGERPRINT_LEN != CLONEDEV_PED_RPV_ID_LEN);
 	ret = cld_kdf_init(&kdf, "hmac(sha256)");
 	if (ret)
 		return ret;
-	ret = cld_kdf_mac(&kdf, secret, len, CLD_KDF_FINGERPRINT, NULL, 0, mac);
+	ret = cld_kdf_mac(&kdf, secret, len, label, NULL, 0, mac);
 	cld_kdf_uninit(&kdf);
 	if (!ret)
 		memcpy(out, mac, CLONEDEV_FINGERPRINT_LEN);
 	memzero_explicit(mac, sizeof(mac));
 	return ret;
+}
+
+int cld_kdf_fingerprint(const u8 *secret, u32 len, u8 *out)
+{
+	return cld_kdf_id(CLD_KDF_FINGERPRINT, secret, len, out);
 }
 
 int __init cld_kdf_selftest(void)

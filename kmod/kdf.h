@@ -5,7 +5,7 @@
  * label followed by the context its caller passes; the labels are
  * prefix-free (cld_kdf_selftest() checks), so no two derivations can
  * share an info string. The bytes of each label are fixed by
- * docs/clone-protocol.md and docs/store-format.md.
+ * docs/clone-protocol.md, docs/store-format.md and docs/remote-ped.md.
  */
 #ifndef _CLD_KDF_H
 #define _CLD_KDF_H
@@ -29,6 +29,11 @@ enum cld_kdf_label {
 	CLD_KDF_MAC_SOURCE,	/* HMAC: transcript hash; MAC_S */
 	CLD_KDF_STORE_RECORD,	/* Expand: <empty>; the store's record key */
 	CLD_KDF_FINGERPRINT,	/* HMAC: <empty>; a domain's fingerprint */
+	CLD_KDF_PED_RPV_ID,	/* HMAC: <empty>; the RPV's id */
+	CLD_KDF_PED_SERVER,	/* HMAC: H_1; MAC_S of the PED channel */
+	CLD_KDF_PED_KERNEL,	/* HMAC: H_2; MAC_K */
+	CLD_KDF_PED_K2S,	/* Expand: H_3; kernel to server */
+	CLD_KDF_PED_S2K,	/* Expand: H_3; server to kernel */
 	CLD_KDF_NR_LABELS
 };
 
@@ -52,6 +57,7 @@ int cld_kdf_hkdf(struct cld_kdf *kdf, const u8 *salt, u32 salt_len,
 		 const u8 *ctx, u32 ctx_len, u8 *out, u32 len);
 int cld_kdf_mac(struct cld_kdf *kdf, const u8 *key, u32 key_len,
 		enum cld_kdf_label label, const u8 *ctx, u32 ctx_len, u8 *out);
+int cld_kdf_id(enum cld_kdf_label label, const u8 *secret, u32 len, u8 *out);
 int cld_kdf_fingerprint(const u8 *secret, u32 len, u8 *out);
 int cld_kdf_selftest(void);
 

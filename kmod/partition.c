@@ -56,15 +56,18 @@ struct partition_rec {
 	__le32 suites_disabled;
 	__le32 reserved;
 	__le32 clone_failures;
+	__le32 rpv_set;			/* 1: @rpv is the remote PED vector */
+	u8 rpv[CLD_RPV_LEN];
 } __packed;
 
 /*
  * The lengths earlier modules wrote: before challenges, before suites,
- * before the failed clone handshakes.
+ * before the failed clone handshakes, before the remote PED vector.
  */
 #define PARTITION_REC_V1 offsetof(struct partition_rec, challenges)
 #define PARTITION_REC_V2 offsetof(struct partition_rec, suites_disabled)
 #define PARTITION_REC_V3 offsetof(struct partition_rec, clone_failures)
+#define PARTITION_REC_V4 offsetof(struct partition_rec, rpv_set)
 
 static void cred_to_rec(const struct cld_cred *c, struct cred_rec *r)
 {
@@ -124,6 +127,9 @@ static void to_rec(const struct cld_partition *p, struct partition_rec *r)
 		r->policies[i] = cpu_to_le32(p->policies[i]);
 	r->suites_disabled = cpu_to_le32(p->suites_disabled);
 	r->clone_failures = cpu_to_le32(p->clone_failures);
+	r->rpv_set = cpu_to_le32(p->has_rpv);
+	if (p->has_rpv)
+		memcpy(r->rpv, p->rpv, CLD_RPV_LEN);
 	r->n_domains = cpu_to_le32(p->n_domains);
 	for (i = 0; i < p->n_domains; i++) {
 		memcpy(r->domains[i].label, p->domains[i].label,
@@ -156,8 +162,12 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 		p->policies[i] = le32_to_cpu(r->policies[i]);
 	p->suites_disabled = le32_to_cpu(r->suites_disabled);
 	p->clone_failures = le32_to_cpu(r->clone_failures);
-	if (p->suites_disabled & ~CLONEDEV_SUITES_ALL)
+	if (p->suites_disabled & ~CLONEDEV_SUITES_ALL ||
+	    le32_to_cpu(r->rpv_set) > 1)
 		return -EBADMSG;
+	p->has_rpv = le32_to_cpu(r->rpv_set);
+	if (p->has_rpv)
+		memcpy(p->rpv, r->rpv, CLD_RPV_LEN);
 	p->n_domains = le32_to_cpu(r->n_domains);
 	if (p->n_domains > CLD_MAX_DOMAINS)
 		return -EBADMSG;
@@ -302,6 +312,8 @@ void cld_partition_assign(struct cld_partition *dst,
 	memcpy(dst->policies, src->policies, sizeof(dst->policies));
 	dst->suites_disabled = src->suites_disabled;
 	dst->clone_failures = src->clone_failures;
+	dst->has_rpv = src->has_rpv;
+	memcpy(dst->rpv, src->rpv, sizeof(dst->rpv));
 }
 
 /*
@@ -318,6 +330,8 @@ void cld_partition_zeroize(struct cld_partition *p)
 	memset(p->pending, 0, sizeof(p->pending));
 	p->n_domains = 0;
 	p->clone_failures = 0;
+	p->has_rpv = false;
+	memzero_explicit(p->rpv, sizeof(p->rpv));
 	cld_partition_destroy_objects(p);
 	p->state = CLONEDEV_STATE_ZEROIZED;
 	p->generation++;
@@ -558,6 +572,8 @@ int cld_partition_init(struct cld_session *s, void *arg)
 	memzero_explicit(next->roles, sizeof(next->roles));
 	memzero_explicit(next->challenges, sizeof(next->challenges));
 	memzero_explicit(next->domains, sizeof(next->domains));
+	memzero_explicit(next->rpv, sizeof(next->rpv));
+	next->has_rpv = false;
 	next->roles[CLONEDEV_ROLE_PO] = po;
 	strscpy(next->domains[0].label, cmd->domain_label,
 		sizeof(next->domains[0].label));
@@ -706,7 +722,7 @@ static int apply_partition(u16 type, const void *data, u32 len)
 
 	if (len != sizeof(struct partition_rec) &&
 	    len != PARTITION_REC_V1 && len != PARTITION_REC_V2 &&
-	    len != PARTITION_REC_V3)
+	    len != PARTITION_REC_V3 && len != PARTITION_REC_V4)
 		return -EBADMSG;
 	p = kmalloc(sizeof(*p), GFP_KERNEL);
 	rec = kzalloc(sizeof(*rec), GFP_KERNEL);

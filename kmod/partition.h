@@ -14,6 +14,7 @@
 #define CLD_MAX_DOMAINS		3
 #define CLD_SALT_LEN		16
 #define CLD_HASH_LEN		32
+#define CLD_RPV_LEN		32	/* the remote PED vector */
 #define CLD_MAX_PO_FAILURES	10	/* then the partition is zeroized */
 
 /* A role's credential: a salted, iterated hash, never the password. */
@@ -53,6 +54,8 @@ struct cld_partition {
 	u32 policies[CLONEDEV_POLICY_COUNT];	/* in kmod/policy.c order */
 	u32 suites_disabled;		/* CPv4 suites turned off by the po */
 	u32 clone_failures;		/* failed handshakes, kmod/clone.c */
+	bool has_rpv;			/* remote PED vector, kmod/ped.c */
+	u8 rpv[CLD_RPV_LEN];
 	/*
 	 * Logins of each role being hashed, already counted in its
 	 * failures; never stored. Reset with the credential or generation.

@@ -17,6 +17,7 @@
 #include "hsm.h"
 #include "ops.h"
 #include "partition.h"
+#include "ped.h"
 #include "policy.h"
 #include "role.h"
 #include "session.h"
@@ -295,30 +296,59 @@ out:
 	return ret;
 }
 
+/*
+ * The secret of a login: its password or shares, or with
+ * CLONEDEV_LOGIN_PED the shares the session's remote PED channel holds
+ * for the role. Must hold the session's lock.
+ */
+static u8 *login_secret(struct cld_session *s, struct clonedev_login *cmd,
+			u8 *pw, u32 *len)
+{
+	u64 serial;
+
+	lockdep_assert_held(&s->lock);
+	if (!(cmd->flags & CLONEDEV_LOGIN_PED))
+		return pw;
+	*len = CLONEDEV_SHARE_LEN;
+	return cld_ped_secret(s, cmd->role, NULL, NULL, &serial);
+}
+
 int cld_role_login(struct cld_session *s, void *arg)
 {
 	struct clonedev_login *cmd = arg;
+	bool ped = cmd->flags & CLONEDEV_LOGIN_PED;
 	struct cld_partition *p;
+	u8 *pw = NULL;
 	u32 len;
-	u8 *pw;
 	int ret;
 
 	if (cmd->role < CLONEDEV_ROLE_PO || cmd->role > CLONEDEV_ROLE_CU ||
-	    (cmd->share_count && cmd->secret_len))
+	    (cmd->share_count && cmd->secret_len) ||
+	    (ped && (cmd->share_count || cmd->secret_len)))
 		return -EINVAL;
-	pw = cld_secret_from_request(cmd->secret, cmd->secret_len,
-				     cmd->shares, cmd->share_count, &len);
-	if (IS_ERR(pw))
-		return PTR_ERR(pw);
+	if (!ped) {
+		pw = cld_secret_from_request(cmd->secret, cmd->secret_len,
+					     cmd->shares, cmd->share_count,
+					     &len);
+		if (IS_ERR(pw))
+			return PTR_ERR(pw);
+	}
 	mutex_lock(&s->lock);
+	pw = login_secret(s, cmd, pw, &len);
+	if (IS_ERR(pw)) {
+		ret = PTR_ERR(pw);
+		pw = NULL;
+		goto out;
+	}
 	s->role = CLONEDEV_ROLE_NONE;
-	ret = verify(s, cmd->role, pw, len, cmd->share_count, &p);
+	ret = verify(s, cmd->role, pw, len, cmd->share_count || ped, &p);
 	if (!ret) {
 		s->role = cmd->role;
 		s->generation = p->generation;
 		s->role_gen = p->role_gen[cmd->role];
 		mutex_unlock(&cld_hsm.lock);
 	}
+out:
 	mutex_unlock(&s->lock);
 	kfree_sensitive(pw);
 	return ret;

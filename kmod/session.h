@@ -20,6 +20,7 @@ struct cld_session {
 	u64 role_gen;		/* the role's credential generation then */
 	struct cld_clone *clone;	/* the session's clone (kmod/clone.c) */
 	struct cld_ops *ops;		/* keys in use (kmod/ops.c) */
+	struct cld_ped *ped;		/* remote PED channel (kmod/ped.c) */
 };
 
 /* A role in the @roles mask of cld_session_partition_as(). */

@@ -62,7 +62,7 @@ jobs := \
 	$(if $(tpm),$(addsuffix .tpm,$(debug) $(debian))) \
 	$(addsuffix .runner-self-test,$(debian)) \
 	$(addsuffix .config,$(kernels)) \
-	peer.selftest install.test
+	peer.selftest peer.ped install.test
 
 builds := $(addsuffix .build,$(kernels))
 
@@ -132,6 +132,10 @@ debug.tests-%: CMD = CLONEDEV_VM_TIMEOUT=$${CLONEDEV_VM_TIMEOUT:-3600} \
 # The second implementation of the cloning protocols against itself and
 # its test vectors: user space only, so once, on the host.
 peer.selftest: CMD = selftests/peer/selftest.sh
+
+# The second implementation of the remote PED channel (selftests/ped),
+# against itself and clonedev-pedserver, with its test vectors: the host.
+peer.ped: CMD = selftests/ped/selftest.sh
 
 # libclonedev as an application gets it: a staged make install-user and the
 # example built against it with pkg-config (host, no root).

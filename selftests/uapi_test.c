@@ -249,6 +249,13 @@ static void fill_random(struct uapi_ctx *ctx, void *buf)
 	c->out = (unsigned long)ctx->data;
 }
 
+static void fill_ped(struct uapi_ctx *ctx, void *buf)
+{
+	struct clonedev_ped *c = buf;
+
+	c->op = CLONEDEV_PED_STATUS;
+}
+
 #define ROW(_cmd, _type, _last, ...)					\
 	{								\
 		.name = #_cmd,						\
@@ -271,6 +278,7 @@ static const struct ioctl_row ioctl_rows[] = {
 	    .reserved = { FIELD(struct clonedev_partition_init, __reserved) },
 	    .fill = fill_partition_init, .base_err = EACCES),
 	ROW(LOGIN, struct clonedev_login, secret,
+	    .flags_ok = CLONEDEV_LOGIN_PED,
 	    .reserved = { FIELD(struct clonedev_login, __reserved) },
 	    .fill = fill_login),
 	ROW(LOGOUT, struct clonedev_logout, flags, .fill = fill_logout,
@@ -310,7 +318,7 @@ static const struct ioctl_row ioctl_rows[] = {
 	    .reserved = { FIELD(struct clonedev_domain_list, __reserved) },
 	    .base_err = EACCES),
 	ROW(DOMAIN_ADD, struct clonedev_domain_add, __reserved2,
-	    .flags_ok = CLONEDEV_DOMAIN_PRIMARY,
+	    .flags_ok = CLONEDEV_DOMAIN_PRIMARY | CLONEDEV_DOMAIN_ADD_PED,
 	    .reserved = { FIELD(struct clonedev_domain_add, __reserved),
 			  FIELD(struct clonedev_domain_add, __reserved2),
 			  FIELD(struct clonedev_domain_add, __reserved3) },
@@ -348,6 +356,10 @@ static const struct ioctl_row ioctl_rows[] = {
 	ROW(RANDOM, struct clonedev_random, out,
 	    .reserved = { FIELD(struct clonedev_random, __reserved) },
 	    .fill = fill_random),
+	ROW(PED, struct clonedev_ped, __reserved2,
+	    .reserved = { FIELD(struct clonedev_ped, __reserved),
+			  FIELD(struct clonedev_ped, __reserved2) },
+	    .fill = fill_ped),
 };
 
 /* What a rejected request must leave as it was. */
@@ -465,6 +477,7 @@ static unsigned char buf[sizeof(union {
 	struct clonedev_clone g;
 	struct clonedev_policy_get h;
 	struct clonedev_object_find i;
+	struct clonedev_ped j;
 }) + TAIL] __attribute__((aligned(8)));
 
 /* The table covers every command of the ioctl range, in order. */
@@ -472,7 +485,7 @@ TEST(ioctl_table_complete)
 {
 	int i;
 
-	ASSERT_EQ(CLONEDEV_CMD_RANDOM - CLONEDEV_CMD_BASE + 1,
+	ASSERT_EQ(CLONEDEV_CMD_PED - CLONEDEV_CMD_BASE + 1,
 		  ARRAY_SIZE(ioctl_rows));
 	for (i = 0; i < ARRAY_SIZE(ioctl_rows); i++) {
 		EXPECT_EQ(CLONEDEV_CMD_BASE + i, _IOC_NR(ioctl_rows[i].cmd));

@@ -131,19 +131,54 @@ static void cmd_name(const struct command *cmd, char *buf, size_t len)
 		snprintf(buf, len, "%s", cmd->verb);
 }
 
-static const struct command *find_command(const char *group,
-					  const char *verb)
+/*
+ * How many of the @argc words at @argv name @c: 1 for a command of one
+ * word, 2 for "group verb", 3 for "group verb verb" (a verb of two words,
+ * "ped vector init"); 0 if they do not name it.
+ */
+static int command_words(const struct command *c, int argc, char **argv)
+{
+	const char *space;
+	size_t len;
+
+	if (!c->group)
+		return strcmp(c->verb, argv[0]) ? 0 : 1;
+	if (argc < 2 || strcmp(c->group, argv[0]))
+		return 0;
+	space = strchr(c->verb, ' ');
+	if (!space)
+		return strcmp(c->verb, argv[1]) ? 0 : 2;
+	len = (size_t)(space - c->verb);
+	if (argc < 3 || strlen(argv[1]) != len ||
+	    strncmp(c->verb, argv[1], len) || strcmp(space + 1, argv[2]))
+		return 0;
+	return 3;
+}
+
+/* The command @argv starts with, and in *words how many words name it. */
+static const struct command *find_command(int argc, char **argv, int *words)
 {
 	const struct command *c;
 
 	for (c = cli_commands; c->verb; c++) {
-		if (!c->group && !strcmp(c->verb, group))
-			return c;
-		if (c->group && verb && !strcmp(c->group, group) &&
-		    !strcmp(c->verb, verb))
+		*words = command_words(c, argc, argv);
+		if (*words)
 			return c;
 	}
 	return NULL;
+}
+
+/* Whether @word is the first word of a two-word verb of @group. */
+static bool is_verb_prefix(const char *group, const char *word)
+{
+	const struct command *c;
+	size_t len = strlen(word);
+
+	for (c = cli_commands; c->verb; c++)
+		if (c->group && !strcmp(c->group, group) &&
+		    !strncmp(c->verb, word, len) && c->verb[len] == ' ')
+			return true;
+	return false;
 }
 
 static bool is_group(const char *word)
@@ -230,13 +265,41 @@ unexpected:
 	}
 }
 
-/* help, help <group>, help <group> <verb> */
+/* The help of each command "@group @word ...": "ped vector" for both. */
+static void help_prefix(const char *group, const char *word)
+{
+	const struct command *c;
+	size_t len = strlen(word);
+
+	for (c = cli_commands; c->verb; c++)
+		if (c->group && !strcmp(c->group, group) &&
+		    !strncmp(c->verb, word, len) && c->verb[len] == ' ')
+			cli_help_command(stdout, c);
+}
+
+/* "ped vector", "ped vector -help", "ped vector frob": not a command. */
+static int verb_prefix(int argc, char **argv)
+{
+	if (argc == 3 && (!strcmp(argv[2], "-help") ||
+			  !strcmp(argv[2], "--help") || !strcmp(argv[2], "-h"))) {
+		help_prefix(argv[0], argv[1]);
+		return 0;
+	}
+	if (argc == 2)
+		return cli_error("'%s %s' needs one more word; run 'help %s' to list the commands.",
+				 argv[0], argv[1], argv[0]);
+	return cli_error("'%s %s' has no command '%s'; run 'help %s' to list them.",
+			 argv[0], argv[1], argv[2], argv[0]);
+}
+
+/* help, help <group>, help <group> <verb> [<verb>] */
 static int run_help(int argc, char **argv)
 {
 	const struct command *cmd;
+	int words;
 
 	if (argc == 1 && argv[0][0] == '-') {
-		cmd = find_command("help", NULL);
+		cmd = find_command(1, (char *[]){ "help" }, &words);
 		if (!strcmp(argv[0], "-help") || !strcmp(argv[0], "--help")) {
 			cli_help_command(stdout, cmd);
 			return 0;
@@ -248,15 +311,20 @@ static int run_help(int argc, char **argv)
 		cli_help_all(stdout);
 		return 0;
 	}
-	cmd = find_command(argv[0], argc > 1 ? argv[1] : NULL);
-	if (cmd && (argc == (cmd->group ? 2 : 1))) {
+	cmd = find_command(argc, argv, &words);
+	if (cmd && argc == words) {
 		cli_help_command(stdout, cmd);
 		return 0;
 	}
 	if (argc == 1 && cli_help_group(stdout, argv[0]))
 		return 0;
-	return cli_error("there is no command '%s%s%s' to explain; run 'help' to list the commands.",
-			 argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+	if (argc == 2 && is_verb_prefix(argv[0], argv[1])) {
+		help_prefix(argv[0], argv[1]);
+		return 0;
+	}
+	return cli_error("there is no command '%s%s%s%s%s' to explain; run 'help' to list the commands.",
+			 argv[0], argc > 1 ? " " : "", argc > 1 ? argv[1] : "",
+			 argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
 }
 
 int cli_run_line(struct cli *cli, int argc, char **argv)
@@ -268,18 +336,19 @@ int cli_run_line(struct cli *cli, int argc, char **argv)
 	if (argc == 0)
 		return 0;
 	cli->json_cmd = false;
-	cmd = find_command(argv[0], argc > 1 ? argv[1] : NULL);
+	cmd = find_command(argc, argv, &skip);
 	if (!cmd) {
 		if (is_group(argv[0]) && argc == 1)
 			return cli_error("'%s' needs a command; run 'help %s' to list them.",
 					 argv[0], argv[0]);
+		if (is_group(argv[0]) && is_verb_prefix(argv[0], argv[1]))
+			return verb_prefix(argc, argv);
 		if (is_group(argv[0]))
 			return cli_error("'%s' has no command '%s'; run 'help %s' to list them.",
 					 argv[0], argv[1], argv[0]);
 		return cli_error("unknown command '%s'; run 'help' to list the commands.",
 				 argv[0]);
 	}
-	skip = cmd->group ? 2 : 1;
 	/* "help" takes command words, not options. */
 	if (!cmd->run)
 		return run_help(argc - 1, argv + 1);

@@ -49,6 +49,19 @@ struct command {
 		   const struct cmd_args *args);
 };
 
+/*
+ * A remote PED connection the shell keeps: on the shell's own session
+ * (its current slot) or on a session of its own for another slot, which
+ * "partition clone -slot N" then logs in through.
+ */
+struct cli_ped {
+	unsigned int slot;
+	struct clonedev *cd;		/* the shell's session, or its own */
+	struct clonedev_ped_link *link;	/* NULL: the entry is free */
+};
+
+#define CLI_PED_MAX	8
+
 /* State kept for the life of the process, across shell lines. */
 struct cli {
 	bool json;		/* --json given on the command line */
@@ -59,6 +72,7 @@ struct cli {
 	int exit_code;		/* for "exit N" */
 	struct clonedev *cd;	/* session, opened on first use */
 	struct clonedev_nl *nl;	/* netlink, opened on first use */
+	struct cli_ped ped[CLI_PED_MAX];	/* "ped connect" (cmd_ped.c) */
 };
 
 extern const struct command cli_commands[];
@@ -102,6 +116,27 @@ int cli_login_any(struct cli *cli, struct clonedev *cd, unsigned int role,
 int cli_quorum_domain_import(struct cli *cli, struct clonedev *cd,
 			     const char *label, const char *files,
 			     int primary);
+
+/*
+ * The remote PED (cmd_ped.c). cli_ped_of() is @cd's connection, or NULL.
+ * cli_ped_login() logs @role in on @cd through it and cli_ped_domain()
+ * imports the quorum domain @label; both return 0, CLI_REPORTED or the
+ * kernel's -errno of the login or import. cli_ped_slot_changed() forgets
+ * the connection of @cd, whose slot was just set (which ended it).
+ * cli_ped_end() ends them all.
+ */
+struct cli_ped *cli_ped_of(struct cli *cli, const struct clonedev *cd);
+struct cli_ped *cli_ped_kept(struct cli *cli, unsigned int slot);
+int cli_ped_login(struct cli *cli, struct clonedev *cd, unsigned int role,
+		  const char *what);
+int cli_ped_domain(struct cli *cli, struct clonedev *cd, const char *label,
+		   int primary);
+void cli_ped_slot_changed(struct cli *cli, struct clonedev *cd);
+void cli_ped_end(struct cli *cli);
+/* Whether @cd's partition has a remote PED vector (0 if unknown). */
+bool cli_ped_has_rpv(struct clonedev *cd);
+int cli_quorum_vector_init(struct cli *cli, struct clonedev *cd,
+			   const char *quorum, const char *dir);
 
 /* Secrets: from the option, a no-echo prompt, or a line of stdin. */
 #define CLI_SECRET_MAX	(CLONEDEV_SECRET_MAX + 2)

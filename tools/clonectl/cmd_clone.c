@@ -174,31 +174,48 @@ static int parse_objects(const char *s, unsigned int **handles,
 	return 0;
 }
 
-/* A second session on the target slot with its co logged in. */
+/*
+ * A second session on the target slot with its co logged in: a new one,
+ * or without a credential given the one "ped connect -slot N" keeps for
+ * it (*kept), whose co logs in through the PED server.
+ */
 static int target_session(struct cli *cli, const struct command *cmd,
 			  const struct cmd_args *args, unsigned int slot,
-			  struct clonedev **out)
+			  struct clonedev **out, bool *kept)
 {
 	const char *files = cli_opt(cmd, args, "sharefiles");
 	const char *dir = cli_opt(cmd, args, "sharedir");
+	const char *pw = cli_opt(cmd, args, "password");
+	struct cli_ped *e = NULL;
 	struct clonedev *t;
 	int ret;
 
-	ret = clonedev_open(&t);
-	if (ret)
-		return cli_errno(cli, ret, "opening a session for the target");
-	ret = clonedev_slot_set(t, slot);
-	if (ret == -ENODEV) {
-		clonedev_close(t);
-		return cli_error("there is no partition in slot %u; 'slot list' shows them.",
-				 slot);
-	}
-	if (!ret)
+	if (!files && !dir && !pw)
+		e = cli_ped_kept(cli, slot);
+	*kept = !!e;
+	if (e) {
+		t = e->cd;
 		ret = cli_login_any(cli, t, CLONEDEV_ROLE_CO,
-				    "target partition's co",
-				    cli_opt(cmd, args, "password"), files, dir);
+				    "target partition's co", NULL, NULL, NULL);
+	} else {
+		ret = clonedev_open(&t);
+		if (ret)
+			return cli_errno(cli, ret,
+					 "opening a session for the target");
+		ret = clonedev_slot_set(t, slot);
+		if (ret == -ENODEV) {
+			clonedev_close(t);
+			return cli_error("there is no partition in slot %u; 'slot list' shows them.",
+					 slot);
+		}
+		if (!ret)
+			ret = cli_login_any(cli, t, CLONEDEV_ROLE_CO,
+					    "target partition's co", pw, files,
+					    dir);
+	}
 	if (ret) {
-		clonedev_close(t);
+		if (!e)
+			clonedev_close(t);
 		if (ret == CLI_REPORTED)
 			return -1;
 		if (ret == -EACCES)
@@ -331,6 +348,7 @@ int cmd_peer(struct cli *cli, const struct command *cmd,
 	char name[32];
 	struct clonedev *t;
 	unsigned int slot;
+	bool kept;
 	int ret;
 
 	if (cli_slot_number(cli_opt(cmd, args, "slot"), &slot))
@@ -339,7 +357,7 @@ int cmd_peer(struct cli *cli, const struct command *cmd,
 	    !cli_opt(cmd, args, "sharefiles") &&
 	    !cli_opt(cmd, args, "sharedir"))
 		return cli_error("peer: standard input carries the clone, so give the co credential with -password, -sharefiles or -sharedir.");
-	if (target_session(cli, cmd, args, slot, &t))
+	if (target_session(cli, cmd, args, slot, &t, &kept))
 		return -1;
 	ret = clonedev_clone_serve(t, STDIN_FILENO, STDOUT_FILENO, &res);
 	clonedev_close(t);
@@ -367,6 +385,7 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	struct clonedev_clone res;
 	struct clonedev *cd, *t = NULL;
 	unsigned int slot, *handles, count;
+	bool kept = false;
 	int ret;
 
 	const char *peer = cli_opt(cmd, args, "peer");
@@ -392,7 +411,7 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	else if (ret)
 		ret = cli_errno(cli, ret, "reading the session");
 	if (!ret && !peer)
-		ret = target_session(cli, cmd, args, slot, &t);
+		ret = target_session(cli, cmd, args, slot, &t, &kept);
 	if (ret) {
 		free(handles);
 		return -1;
@@ -405,7 +424,11 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 				    &res);
 	} else {
 		ret = clonedev_clone(cd, t, handles, count, &relay, &res);
-		clonedev_close(t);
+		/* A kept session stays, for its connection, but not its login. */
+		if (kept)
+			clonedev_logout(t);
+		else
+			clonedev_close(t);
 	}
 	free(handles);
 	if (run.progress)

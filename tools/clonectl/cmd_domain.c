@@ -118,6 +118,14 @@ int cmd_partition_domainadd(struct cli *cli, const struct command *cmd,
 			return -1;
 		if (ret == -EBADMSG)
 			return cli_error("adding the domain: the shares do not combine to the domain they name (a wrong or altered share); nothing was added.");
+	} else if (!cli_opt(cmd, args, "domain") && cli_ped_of(cli, cd)) {
+		/* A connected slot: the quorum domain's shares, from its server. */
+		ret = cli_ped_domain(cli, cd, label,
+				     cli_flag(cmd, args, "primary"));
+		if (ret == CLI_REPORTED)
+			return -1;
+		if (ret == -EBADMSG)
+			return cli_error("adding the domain: the shares the PED server sent do not combine to the domain they name; nothing was added.");
 	} else {
 		char secret[CLI_SECRET_MAX];
 

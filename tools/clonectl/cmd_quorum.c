@@ -203,6 +203,45 @@ int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
 	return ret;
 }
 
+int cli_quorum_vector_init(struct cli *cli, struct clonedev *cd,
+			   const char *quorum, const char *dir)
+{
+	struct clonedev_sharefile sf = { 0 };
+	struct clonedev_share shares[CLONEDEV_QUORUM_MAX];
+	unsigned char id[CLONEDEV_PED_RPV_ID_LEN];
+	struct clonedev_slot slot;
+	unsigned int m, n;
+	int ret;
+
+	if (parse_quorum(quorum, &m, &n) || prepare_dir(dir))
+		return CLI_REPORTED;
+	ret = identity(cli, cd, &slot);
+	if (ret)
+		return ret;
+	sf.serial = slot.serial;
+	strcpy(sf.partition, slot.label);
+	strcpy(sf.kind, "rpv");
+	sf.m = m;
+	sf.n = n;
+	if (check_free(dir, &sf))
+		return CLI_REPORTED;
+	ret = clonedev_ped_vector_init(cd, m, n, shares, id);
+	if (!ret) {
+		char hex[2 * CLONEDEV_PED_RPV_ID_LEN + 1];
+		unsigned int i;
+
+		memcpy(sf.fingerprint, id, sizeof(id));
+		for (i = 0; i < sizeof(id); i++)
+			sprintf(hex + 2 * i, "%02x", id[i]);
+		if (!cli_json(cli))
+			printf("The remote PED vector of slot %u is made (id %s): %u shares, any %u of them start a PED server for this partition (clonedev-pedserver -rpv F1,F2,...):\n",
+			       slot.slot, hex, n, m);
+		ret = write_set(cli, dir, &sf, shares, n);
+	}
+	explicit_bzero(shares, sizeof(shares));
+	return ret;
+}
+
 /* Splits "a,b,c" (or lists DIR's *.share files) into @paths. */
 static int file_list(const char *files, const char *dir, char **paths,
 		     unsigned int *count)
@@ -367,10 +406,24 @@ int cli_login_any(struct cli *cli, struct clonedev *cd, unsigned int role,
 
 	if (files || dir)
 		return cli_quorum_login(cli, cd, role, files, dir);
+	/* A slot connected to its PED server takes the shares from it. */
+	if (!password && cli_ped_of(cli, cd))
+		return cli_ped_login(cli, cd, role, what);
 	if (!password) {
 		ret = identity(cli, cd, &slot);
 		if (ret)
 			return ret;
+		if (slot.auth == CLONEDEV_AUTH_QUORUM && cli_ped_has_rpv(cd) &&
+		    cd == cli->cd && cli_ped_kept(cli, slot.slot)) {
+			cli_error("logging in: slot %u's PED connection belongs to the session 'partition clone -slot %u' uses, not to this one; run 'ped connect' to connect this one too, or give -sharefiles F1,F2,... or -sharedir DIR.",
+				  slot.slot, slot.slot);
+			return CLI_REPORTED;
+		}
+		if (slot.auth == CLONEDEV_AUTH_QUORUM && cli_ped_has_rpv(cd)) {
+			cli_error("logging in: slot %u is not connected to its PED server (the partition has a remote PED vector); run 'ped connect -slot %u' in the clonectl shell, or give -sharefiles F1,F2,... or -sharedir DIR.",
+				  slot.slot, slot.slot);
+			return CLI_REPORTED;
+		}
 		if (slot.auth == CLONEDEV_AUTH_QUORUM) {
 			char answer[4096];
 

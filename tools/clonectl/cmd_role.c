@@ -30,6 +30,8 @@ int cli_session_slot(struct cli *cli, const struct command *cmd,
 	if (cli_slot_number(slot, &n))
 		return -1;
 	ret = clonedev_slot_set(*cd, n);
+	if (!ret)
+		cli_ped_slot_changed(cli, *cd);
 	if (ret == -ENODEV)
 		return cli_error("there is no partition in slot %u; 'slot list' shows them.",
 				 n);

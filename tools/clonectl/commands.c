@@ -319,6 +319,25 @@ static const struct opt_spec unwrap_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec ped_connect_opts[] = {
+	{ "slot", OPT_VALUE, false, "the slot to connect (default: the current slot)" },
+	{ "ip", OPT_VALUE, false, "the PED server's address or host name (default 127.0.0.1)" },
+	{ "port", OPT_VALUE, false, "its TCP port (default 1503)" },
+	{ NULL },
+};
+
+static const struct opt_spec ped_slot_opts[] = {
+	{ "slot", OPT_VALUE, false, "the slot (default: the current slot)" },
+	{ NULL },
+};
+
+static const struct opt_spec ped_vector_init_opts[] = {
+	{ "quorum", OPT_VALUE, true, "M/N shares of the vector" },
+	{ "sharedir", OPT_VALUE, true, "where the rpv share files go" },
+	{ "slot", OPT_VALUE, false, "the current slot, where the po is logged in" },
+	{ NULL },
+};
+
 static const struct opt_spec exit_opts[] = {
 	{ "code", OPT_VALUE, false, "exit status (default: 0 if every command succeeded)" },
 	{ NULL },
@@ -361,7 +380,7 @@ const struct command cli_commands[] = {
 	  changepolicy_opts, cmd_partition_changepolicy },
 	{ "partition", "domainlist", "list the partition's cloning domains (po)",
 	  slot_only_opts, cmd_partition_domainlist },
-	{ "partition", "domainadd", "add a text cloning domain (po; policy 44 for more than one)",
+	{ "partition", "domainadd", "add a cloning domain: text, quorum shares, or through the PED (po; policy 44 for more than one)",
 	  domainadd_opts, cmd_partition_domainadd },
 	{ "partition", "domaindelete", "delete a cloning domain (po; not the last)",
 	  domaindelete_opts, cmd_partition_domaindelete },
@@ -419,6 +438,16 @@ const struct command cli_commands[] = {
 	  challenge_opts, cmd_role_setchallenge },
 	{ "role", "show", "show the session's login and each role's state",
 	  slot_only_opts, cmd_role_show },
+	{ "ped", "connect", "connect a slot to its remote PED server (shell only)",
+	  ped_connect_opts, cmd_ped_connect },
+	{ "ped", "disconnect", "end a slot's remote PED connection",
+	  ped_slot_opts, cmd_ped_disconnect },
+	{ "ped", "show", "show a slot's remote PED connection and vector",
+	  ped_slot_opts, cmd_ped_show },
+	{ "ped", "vector init", "make the remote PED vector and its M-of-N rpv share files (po)",
+	  ped_vector_init_opts, cmd_ped_vector_init },
+	{ "ped", "vector erase", "erase the remote PED vector (po)",
+	  ped_slot_opts, cmd_ped_vector_erase },
 	{ NULL, "peer", "serve a slot as a clone target on stdin/stdout (for -peer, ssh)",
 	  peer_opts, cmd_peer },
 	{ NULL, "help", "list the commands, or explain one: help <command>",

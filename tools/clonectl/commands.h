@@ -91,6 +91,16 @@ int cli_login_error(struct cli *cli, int err, unsigned int role);
 int cli_session_slot(struct cli *cli, const struct command *cmd,
 		     const struct cmd_args *args, struct clonedev **cd);
 int cli_slot_number(const char *s, unsigned int *slot);
+int cmd_ped_connect(struct cli *cli, const struct command *cmd,
+		    const struct cmd_args *args);
+int cmd_ped_disconnect(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
+int cmd_ped_show(struct cli *cli, const struct command *cmd,
+		 const struct cmd_args *args);
+int cmd_ped_vector_init(struct cli *cli, const struct command *cmd,
+			const struct cmd_args *args);
+int cmd_ped_vector_erase(struct cli *cli, const struct command *cmd,
+			 const struct cmd_args *args);
 int cmd_exit(struct cli *cli, const struct command *cmd,
 	     const struct cmd_args *args);
 

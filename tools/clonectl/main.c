@@ -88,6 +88,7 @@ int main(int argc, char **argv)
 		cli.interactive = isatty(STDIN_FILENO);
 		ret = shell(&cli);
 	}
+	cli_ped_end(&cli);
 	clonedev_close(cli.cd);
 	clonedev_nl_close(cli.nl);
 	return ret;

@@ -372,6 +372,112 @@ int clonedev_clone_serve(struct clonedev *cd, int in, int out,
 int clonedev_msg_write(int fd, const unsigned char *msg, unsigned int len);
 int clonedev_msg_read(int fd, unsigned char *msg, unsigned int *len);
 
+/*
+ * The remote PED (docs/remote-ped.md): a session of a quorum partition
+ * takes its logins' shares from the custodian's clonedev-pedserver. The
+ * library relays the channel's messages over TCP and never sees a share:
+ * they arrive sealed for the kernel and stay there.
+ */
+
+/**
+ * struct clonedev_ped_info - a session's channel and its partition's RPV
+ * @state: enum clonedev_ped_state
+ * @error: enum clonedev_ped_error: why the channel failed, or what its
+ *	last SHARES said
+ * @has_rpv: non-zero if the partition has a remote PED vector
+ * @rpv_id: its id (with @has_rpv), the fingerprint of its share files
+ * @held_kind: enum clonedev_ped_kind of the shares the session holds, 0
+ * @held_count: how many
+ */
+struct clonedev_ped_info {
+	unsigned int state;
+	unsigned int error;
+	int has_rpv;
+	unsigned char rpv_id[CLONEDEV_PED_RPV_ID_LEN];
+	unsigned int held_kind;
+	unsigned int held_count;
+};
+
+/*
+ * The po makes the partition's remote PED vector (a quorum partition;
+ * an older one is replaced): @shares gets its @n shares, any @m of which
+ * start a server for it, and @rpv_id its id. Wipe @shares once written.
+ * clonedev_ped_vector_erase() removes it (-ENOKEY if there is none).
+ */
+int clonedev_ped_vector_init(struct clonedev *cd, unsigned int m,
+			     unsigned int n, struct clonedev_share *shares,
+			     unsigned char *rpv_id);
+int clonedev_ped_vector_erase(struct clonedev *cd);
+/* CLONEDEV_PED_STATUS: -ENODEV with no slot selected. */
+int clonedev_ped_status(struct clonedev *cd, struct clonedev_ped_info *out);
+
+/* A session's connection to a PED server (one per session). */
+struct clonedev_ped_link;
+
+/*
+ * Connects to the server at @host (a name, an IPv4 or IPv6 address) and
+ * @port over TCP and relays the handshake between it and the session
+ * @cd, whose partition must have a remote PED vector. Connecting,
+ * sending and each answer wait at most $CLONEDEV_PED_TIMEOUT seconds
+ * (default 60). A new connection ends the session's older channel.
+ * Return: 0 and *out once the kernel and the server proved to each other
+ * that they hold the RPV; -EPROTO if the handshake failed, with
+ * *perr the enum clonedev_ped_error (CLONEDEV_PED_E_RPV: the server holds
+ * another RPV; _AUTH: a proof did not verify, a changed message or
+ * another RPV; _UNEXPECTED, _INTERNAL); -ENOENT if @host does not
+ * resolve; -ECONNREFUSED, -EHOSTUNREACH, ... from the connection;
+ * -ETIMEDOUT; -ENOTCONN if the server closed the connection;
+ * -EMSGSIZE if it sent a frame longer than CLONEDEV_PED_MSG_MAX;
+ * -ENOKEY if the partition has no RPV; -ENODEV with no slot selected;
+ * -EINVAL for a bad @host or @port.
+ */
+int clonedev_ped_connect(struct clonedev *cd, const char *host,
+			 unsigned int port, struct clonedev_ped_link **out,
+			 int *perr);
+
+/*
+ * Asks the server for the shares of @kind (enum clonedev_ped_kind; a
+ * role's are the enum clonedev_role values, a domain's are named by
+ * @domain_label, else NULL). The kernel keeps what it gets for the
+ * session's next clonedev_login_ped() or clonedev_domain_add_ped().
+ * Return: 0 with *status the enum clonedev_ped_error: 0 the shares are
+ * held; 1 refused by the custodian, 2 no share fits, 3 too few (the link
+ * stays usable); above 3 the channel failed and the link is down.
+ * -ENOTCONN if the server went away (closed or reset) or the link is
+ * down, -ETIMEDOUT if it did not answer, -EMSGSIZE for an oversized
+ * frame: the link is down and nothing was held. -EINVAL if the session's
+ * channel is not connected (the session selected a slot since).
+ */
+int clonedev_ped_request(struct clonedev_ped_link *link, unsigned int kind,
+			 const char *domain_label, int *status);
+
+/*
+ * Ends the connection (a length of 0 to the server, then close), ends
+ * the session's channel and frees @link. Return: 0, or -ENOTCONN if the
+ * session's channel had ended already (the link is freed all the same).
+ */
+int clonedev_ped_disconnect(struct clonedev_ped_link *link);
+
+/*
+ * 0 if the connection is up; -ENOTCONN if it is down, or if the server
+ * closed it since (then it is taken down, and the channel with it).
+ */
+int clonedev_ped_link_check(struct clonedev_ped_link *link);
+/* The server's address (numeric) and port. */
+int clonedev_ped_link_server(const struct clonedev_ped_link *link,
+			     char *host, size_t len, unsigned int *port);
+struct clonedev *clonedev_ped_link_session(const struct clonedev_ped_link *link);
+
+/*
+ * Logs @role in, or imports the quorum domain @label, with the shares the
+ * session's channel holds for it (clonedev_ped_request()); they are
+ * dropped whatever comes of it. Return: as clonedev_login_shares() and
+ * clonedev_domain_import(); -ENODATA if the session holds none for it.
+ */
+int clonedev_login_ped(struct clonedev *cd, unsigned int role);
+int clonedev_domain_add_ped(struct clonedev *cd, const char *label,
+			    int primary);
+
 /* CLONEDEV_IOCTL_ROLE_CHALLENGE and CLONEDEV_IOCTL_ACTIVATION. */
 int clonedev_role_challenge(struct clonedev *cd, unsigned int role,
 			    const char *challenge);
@@ -381,9 +487,11 @@ int clonedev_activation(struct clonedev *cd, int activate);
  * struct clonedev_sharefile - one share file: what it belongs to, and it
  * @serial: serial of the partition the secret was made on
  * @partition: that partition's label
- * @kind: "po", "co", "cu" (a role's secret) or "domain"
+ * @kind: "po", "co", "cu" (a role's secret), "domain" or "rpv" (the
+ *	remote PED vector, docs/remote-ped.md)
  * @domain_label: a domain share's domain label, else ""
- * @fingerprint: a domain share's domain fingerprint, else zero
+ * @fingerprint: a domain share's domain fingerprint, an rpv share's RPV
+ *	id, else zero
  * @m: shares needed
  * @n: shares made
  * @share: the share (index 1..n)

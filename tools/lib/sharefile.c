@@ -73,7 +73,7 @@ static int body(const struct clonedev_sharefile *sf, char *buf, size_t cap)
 	bool domain = !strcmp(sf->kind, "domain");
 	int n;
 
-	if (domain)
+	if (domain || !strcmp(sf->kind, "rpv"))
 		to_hex(sf->fingerprint, CLONEDEV_FINGERPRINT_LEN, fp);
 	to_hex(sf->share.data, CLONEDEV_SHARE_LEN, share);
 	n = snprintf(buf, cap,
@@ -150,12 +150,14 @@ static int parse(char *text, struct clonedev_sharefile *sf)
 		   &sf->n, &index, share, &used) != 9 || !used)
 		return -EBADMSG;
 	if (strcmp(sf->kind, "po") && strcmp(sf->kind, "co") &&
-	    strcmp(sf->kind, "cu") && strcmp(sf->kind, "domain"))
+	    strcmp(sf->kind, "cu") && strcmp(sf->kind, "domain") &&
+	    strcmp(sf->kind, "rpv"))
 		return -EBADMSG;
-	if (!strcmp(sf->kind, "domain")) {
+	if (!strcmp(sf->kind, "domain") || !strcmp(sf->kind, "rpv")) {
 		if (from_hex(fp, sf->fingerprint, CLONEDEV_FINGERPRINT_LEN))
 			return -EBADMSG;
-		strcpy(sf->domain_label, dom);
+		if (!strcmp(sf->kind, "domain"))
+			strcpy(sf->domain_label, dom);
 	}
 	if (!sf->m || sf->m > sf->n || sf->n > CLONEDEV_QUORUM_MAX ||
 	    !index || index > sf->n ||

@@ -100,6 +100,7 @@ enum {
 	CLONEDEV_CMD_WRAP,
 	CLONEDEV_CMD_UNWRAP,
 	CLONEDEV_CMD_RANDOM,
+	CLONEDEV_CMD_PED,
 };
 
 /**
@@ -299,7 +300,9 @@ struct clonedev_partition_init {
 /**
  * struct clonedev_login - ioctl(CLONEDEV_IOCTL_LOGIN)
  * @size: input, sizeof(struct clonedev_login)
- * @flags: input, must be 0
+ * @flags: input, 0 or CLONEDEV_LOGIN_PED: log in with the shares the
+ *	session's remote PED channel received for @role (struct clonedev_ped),
+ *	@secret_len and @share_count 0
  * @role: input, enum clonedev_role to log in as
  * @secret_len: input, length of the password, 1..128 (0 with shares)
  * @secret: input, pointer to the password
@@ -330,8 +333,12 @@ struct clonedev_partition_init {
  * or has not cached the role's secret;
  * -ENODEV with no slot set; -ESTALE if the partition is zeroized (after
  * this attempt, too); -EINVAL for shares to a password partition, a po
- * password to a quorum one, or shares with repeated or zero indexes.
+ * password to a quorum one, or shares with repeated or zero indexes;
+ * -ENODATA with CLONEDEV_LOGIN_PED when the session holds no shares for
+ * @role (the shares held are dropped after the attempt, whatever it gave).
  */
+#define CLONEDEV_LOGIN_PED		0x00000001U
+
 struct clonedev_login {
 	__u32 size;
 	__u32 flags;
@@ -960,7 +967,10 @@ struct clonedev_domain_list {
 /**
  * struct clonedev_domain_add - ioctl(CLONEDEV_IOCTL_DOMAIN_ADD)
  * @size: input, sizeof(struct clonedev_domain_add)
- * @flags: input, CLONEDEV_DOMAIN_PRIMARY to make it the primary domain
+ * @flags: input, CLONEDEV_DOMAIN_PRIMARY to make it the primary domain;
+ *	CLONEDEV_DOMAIN_ADD_PED to import the quorum domain @label from the
+ *	shares the session's remote PED channel received for it (with its
+ *	fingerprint; @secret_len and @share_count 0)
  * @secret_len: input, 1..128
  * @__reserved: input, must be 0
  * @secret: input, pointer to the text domain's secret
@@ -983,8 +993,12 @@ struct clonedev_domain_list {
  * the label is taken; -EALREADY if the partition holds the same secret;
  * -EINVAL for a bad label or secret length, or shares with repeated or
  * zero indexes; -EBADMSG if the shares do not combine to @fingerprint;
- * -EOPNOTSUPP for unknown @flags.
+ * -EOPNOTSUPP for unknown @flags; -ENODATA with CLONEDEV_DOMAIN_ADD_PED
+ * when the session holds no shares of a domain @label (the shares held are
+ * dropped after the attempt, whatever it gave).
  */
+#define CLONEDEV_DOMAIN_ADD_PED		0x00000002U
+
 struct clonedev_domain_add {
 	__u32 size;
 	__u32 flags;
@@ -1651,6 +1665,170 @@ struct clonedev_random {
 };
 
 #define CLONEDEV_IOCTL_RANDOM _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_RANDOM)
+
+/* ------------------------------------------------------------------ */
+/* The remote PED (docs/remote-ped.md)                                 */
+/* ------------------------------------------------------------------ */
+
+#define CLONEDEV_PED_MSG_MAX		4096	/* longest channel message */
+#define CLONEDEV_PED_RPV_ID_LEN		8	/* the remote PED vector's id */
+
+/**
+ * enum clonedev_ped_op - what CLONEDEV_IOCTL_PED does
+ * @CLONEDEV_PED_VECTOR_INIT: the po makes the partition's remote PED
+ *	vector (RPV) and gets its @quorum_n shares at @shares
+ * @CLONEDEV_PED_VECTOR_ERASE: the po removes the RPV
+ * @CLONEDEV_PED_CONNECT: start the session's channel: HELLO at @out
+ * @CLONEDEV_PED_STEP: the server's message at @in; the next one, if any,
+ *	at @out
+ * @CLONEDEV_PED_REQUEST: ask for the shares of @kind (@domain_label): the
+ *	REQUEST at @out
+ * @CLONEDEV_PED_DISCONNECT: end the session's channel
+ * @CLONEDEV_PED_STATUS: the channel's state and the RPV's id
+ */
+enum clonedev_ped_op {
+	CLONEDEV_PED_VECTOR_INIT = 1,
+	CLONEDEV_PED_VECTOR_ERASE = 2,
+	CLONEDEV_PED_CONNECT = 3,
+	CLONEDEV_PED_STEP = 4,
+	CLONEDEV_PED_REQUEST = 5,
+	CLONEDEV_PED_DISCONNECT = 6,
+	CLONEDEV_PED_STATUS = 7,
+};
+
+/**
+ * enum clonedev_ped_state - a session's remote PED channel
+ * @CLONEDEV_PED_NONE: no channel
+ * @CLONEDEV_PED_HANDSHAKE: HELLO or FINISH sent, waiting for the server
+ * @CLONEDEV_PED_CONNECTED: the server proved it holds the RPV
+ * @CLONEDEV_PED_WAITING: a REQUEST sent, waiting for its SHARES
+ * @CLONEDEV_PED_FAILED: ended by a failed check or an ERROR (@error)
+ */
+enum clonedev_ped_state {
+	CLONEDEV_PED_NONE = 0,
+	CLONEDEV_PED_HANDSHAKE = 1,
+	CLONEDEV_PED_CONNECTED = 2,
+	CLONEDEV_PED_WAITING = 3,
+	CLONEDEV_PED_FAILED = 4,
+};
+
+/**
+ * enum clonedev_ped_kind - whose shares a REQUEST asks for
+ * @CLONEDEV_PED_KIND_PO: the po's (the enum clonedev_role values)
+ * @CLONEDEV_PED_KIND_CO: the co's
+ * @CLONEDEV_PED_KIND_CU: the cu's
+ * @CLONEDEV_PED_KIND_DOMAIN: a quorum domain's, by label
+ */
+enum clonedev_ped_kind {
+	CLONEDEV_PED_KIND_PO = 1,
+	CLONEDEV_PED_KIND_CO = 2,
+	CLONEDEV_PED_KIND_CU = 3,
+	CLONEDEV_PED_KIND_DOMAIN = 4,
+};
+
+/**
+ * enum clonedev_ped_error - why a channel failed, or a REQUEST got none
+ * @CLONEDEV_PED_E_NONE: no failure; the shares were served
+ * @CLONEDEV_PED_E_REFUSED: SHARES status 1: the custodian refused
+ * @CLONEDEV_PED_E_NO_SHARES: SHARES status 2: no share fits
+ * @CLONEDEV_PED_E_TOO_FEW: SHARES status 3: fewer than M shares fit
+ * @CLONEDEV_PED_E_UNEXPECTED: a message the state did not expect (type,
+ *	sequence, length, reserved bytes, a bad SHARES), or ERROR unexpected
+ * @CLONEDEV_PED_E_AUTH: MAC_S or a tag did not verify, a bad public key,
+ *	or ERROR auth
+ * @CLONEDEV_PED_E_RPV: ERROR rpv: the server holds another RPV
+ * @CLONEDEV_PED_E_INTERNAL: ERROR internal, or the kernel failed
+ *
+ * Codes 1 to 3 end a request and leave the channel connected; the others
+ * end the channel (FAILED).
+ */
+enum clonedev_ped_error {
+	CLONEDEV_PED_E_NONE = 0,
+	CLONEDEV_PED_E_REFUSED = 1,
+	CLONEDEV_PED_E_NO_SHARES = 2,
+	CLONEDEV_PED_E_TOO_FEW = 3,
+	CLONEDEV_PED_E_UNEXPECTED = 4,
+	CLONEDEV_PED_E_AUTH = 5,
+	CLONEDEV_PED_E_RPV = 6,
+	CLONEDEV_PED_E_INTERNAL = 7,
+};
+
+/* @ped_flags of struct clonedev_ped. */
+#define CLONEDEV_PED_HAS_RPV		0x00000001U	/* the partition has one */
+
+/**
+ * struct clonedev_ped - ioctl(CLONEDEV_IOCTL_PED)
+ * @size: input, sizeof(struct clonedev_ped)
+ * @flags: input, must be 0
+ * @op: input, enum clonedev_ped_op
+ * @kind: input (REQUEST), enum clonedev_ped_kind
+ * @domain_label: input (REQUEST, kind DOMAIN), the domain's label
+ * @__reserved: input, must be 0
+ * @quorum_m: input (VECTOR_INIT), M, shares needed, 1..@quorum_n
+ * @quorum_n: input (VECTOR_INIT), N, shares made, 1..16
+ * @in_len: input (STEP), the length of the message at @in,
+ *	1..CLONEDEV_PED_MSG_MAX
+ * @shares: input (VECTOR_INIT), room for @quorum_n struct clonedev_share;
+ *	output, the RPV's shares
+ * @in: input (STEP), pointer to the server's message
+ * @out: input, pointer to a buffer for the message to the server
+ * @out_cap: input (CONNECT, STEP, REQUEST), room at @out, at least
+ *	CLONEDEV_PED_MSG_MAX
+ * @out_len: output, the length of that message; 0: none
+ * @state: output, enum clonedev_ped_state
+ * @error: output, enum clonedev_ped_error: why the channel failed, or
+ *	what the last SHARES said
+ * @ped_flags: output, CLONEDEV_PED_HAS_RPV
+ * @held_kind: output, the enum clonedev_ped_kind of the shares the
+ *	session holds, 0: none
+ * @held_count: output, how many it holds
+ * @rpv_id: output (VECTOR_INIT, CONNECT, STATUS), the RPV's id
+ * @__reserved2: input, must be 0
+ *
+ * The kernel's side of the remote PED channel (docs/remote-ped.md): one
+ * per session, for the partition of the session's slot; it ends with the
+ * session, on DISCONNECT, on a new CONNECT and when the session selects a
+ * slot. Shares received are held for the session's next login
+ * (CLONEDEV_LOGIN_PED) or domain import (CLONEDEV_DOMAIN_ADD_PED), and
+ * never leave the kernel. VECTOR_INIT and VECTOR_ERASE need the po logged
+ * in; the other ops only a slot.
+ *
+ * A protocol failure is not an ioctl failure: STEP returns 0 with @state
+ * FAILED and @error set.
+ *
+ * Return: 0; -ENODEV with no slot; -EACCES without the po (VECTOR_*);
+ * -EOPNOTSUPP for VECTOR_INIT on a password partition; -ENOKEY for
+ * VECTOR_ERASE or CONNECT without an RPV; -EINVAL for a bad op, kind,
+ * label or quorum, a STEP without a channel waiting for the server, or a
+ * REQUEST on a channel that is not connected; -ENOTCONN for DISCONNECT
+ * without a channel; -EMSGSIZE if @in_len exceeds CLONEDEV_PED_MSG_MAX or
+ * @out_cap is smaller; -EFAULT.
+ */
+struct clonedev_ped {
+	__u32 size;
+	__u32 flags;
+	__u32 op;
+	__u32 kind;
+	char domain_label[CLONEDEV_LABEL_LEN];
+	__u8 __reserved[3];
+	__u32 quorum_m;
+	__u32 quorum_n;
+	__u32 in_len;
+	__aligned_u64 shares;
+	__aligned_u64 in;
+	__aligned_u64 out;
+	__u32 out_cap;
+	__u32 out_len;
+	__u32 state;
+	__u32 error;
+	__u32 ped_flags;
+	__u32 held_kind;
+	__u32 held_count;
+	__u8 rpv_id[CLONEDEV_PED_RPV_ID_LEN];
+	__u32 __reserved2;
+};
+
+#define CLONEDEV_IOCTL_PED _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_PED)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */

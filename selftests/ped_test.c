@@ -1,0 +1,875 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * clonedev selftests: the remote PED channel (docs/remote-ped.md) between
+ * a quorum partition's session and a PED server on the loopback, with
+ * this test as the relay: the server is clonedev-pedserver or the second
+ * implementation selftests/ped/pedpeer.py (FIXTURE_VARIANT), fed share
+ * files the test makes. Logins through the channel; the remote PED vector
+ * and its refusals; a relay that alters, truncates, replays or reflects
+ * each message gets no login and leaves no shares in the kernel; a server
+ * that holds another partition's shares, too few, another RPV, or goes
+ * away mid-login; every uAPI rejection with its errno.
+ */
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "clonedev_test_util.h"
+
+#define MSG_MAX		CLONEDEV_PED_MSG_MAX
+#define HDR_LEN		16
+#define PED_TIMEOUT	300
+
+enum { T_HELLO = 1, T_ACCEPT, T_FINISH, T_READY, T_REQUEST, T_SHARES,
+       T_ERROR = 15 };
+
+FIXTURE(ped)
+{
+	struct clonedev_nl *nl;
+	struct clonedev *cd;
+	struct clonedev_slot part;
+	char dir[64];
+	pid_t server;
+	int port;
+	int sock;
+	unsigned char rpv_id[CLONEDEV_PED_RPV_ID_LEN];
+	char rpv_list[512];
+	struct clonedev_share po[3];	/* the po's shares */
+};
+
+FIXTURE_VARIANT(ped)
+{
+	const char *argv[4];	/* the server's command, before its options */
+	const char *refuse;	/* its -confirm that refuses (stdin empty) */
+};
+
+FIXTURE_VARIANT_ADD(ped, c)
+{
+	.argv = { "build/bin/clonedev-pedserver", "-mode", "start" },
+	.refuse = "ask",
+};
+
+FIXTURE_VARIANT_ADD(ped, python)
+{
+	.argv = { "python3", "selftests/ped/pedpeer.py", "server" },
+	.refuse = "deny",
+};
+
+/* Writes the @n shares of @sh (kind @kind) as share files in @dir. */
+static int write_shares(const char *dir, const struct clonedev_slot *p,
+			const char *kind, unsigned long long serial,
+			const struct clonedev_share *sh, unsigned int m,
+			unsigned int n, const unsigned char *fp)
+{
+	struct clonedev_sharefile sf = { .serial = serial, .m = m, .n = n };
+	char path[512];
+	unsigned int i;
+	int ret;
+
+	strcpy(sf.partition, p->label);
+	strcpy(sf.kind, kind);
+	if (!strcmp(kind, "domain"))
+		strcpy(sf.domain_label, "red");
+	if (fp)
+		memcpy(sf.fingerprint, fp, sizeof(sf.fingerprint));
+	for (i = 0; i < n; i++) {
+		sf.share = sh[i];
+		ret = clonedev_sharefile_write(dir, &sf, path, sizeof(path));
+		if (ret)
+			return ret;
+	}
+	explicit_bzero(&sf, sizeof(sf));
+	return 0;
+}
+
+/* One CLONEDEV_IOCTL_PED; *r the struct as the kernel left it. */
+static int ped(struct clonedev *cd, unsigned int op, const void *in,
+	       unsigned int in_len, void *out, struct clonedev_ped *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->op = op;
+	r->in = (unsigned long)in;
+	r->in_len = in_len;
+	r->out = (unsigned long)out;
+	r->out_cap = MSG_MAX;
+	return xioctl(cd, CLONEDEV_IOCTL_PED, r);
+}
+
+static int request_op(struct clonedev *cd, unsigned int kind,
+		      const char *label, void *out, struct clonedev_ped *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->op = CLONEDEV_PED_REQUEST;
+	r->kind = kind;
+	if (label)
+		strcpy(r->domain_label, label);
+	r->out = (unsigned long)out;
+	r->out_cap = MSG_MAX;
+	return xioctl(cd, CLONEDEV_IOCTL_PED, r);
+}
+
+static int send_frame(int fd, const void *m, unsigned int len)
+{
+	unsigned char hdr[4] = { len >> 24, len >> 16, len >> 8, len };
+
+	if (send(fd, hdr, 4, MSG_NOSIGNAL) != 4)
+		return -1;
+	return len && send(fd, m, len, MSG_NOSIGNAL) != (ssize_t)len ? -1 : 0;
+}
+
+static int read_all(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < len) {
+		n = read(fd, (char *)buf + got, len - got);
+		if (n <= 0)
+			return -1;
+		got += n;
+	}
+	return 0;
+}
+
+/* A frame from the server: its length, or -1 when the connection ended. */
+static int recv_frame(int fd, void *m)
+{
+	unsigned char hdr[4];
+	unsigned int len;
+
+	if (read_all(fd, hdr, 4))
+		return -1;
+	len = (unsigned int)hdr[0] << 24 | hdr[1] << 16 | hdr[2] << 8 | hdr[3];
+	if (!len || len > MSG_MAX || read_all(fd, m, len))
+		return -1;
+	return len;
+}
+
+static int dial(int port)
+{
+	struct sockaddr_in a = {
+		.sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK),
+	};
+	struct timeval tv = { .tv_sec = 60 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (connect(fd, (struct sockaddr *)&a, sizeof(a))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Starts the variant's server on an ephemeral port, serving @dir with the
+ * RPV of the files @rpv (F1,F2) and -confirm @confirm. Returns the port.
+ */
+static int start_server(const char *const *argv0, const char *dir,
+			const char *rpv, const char *confirm, pid_t *pid)
+{
+	char line[256], *argv[24];
+	int pipefd[2], argc = 0, port = -1, i;
+	FILE *f;
+
+	for (i = 0; argv0[i]; i++)
+		argv[argc++] = (char *)argv0[i];
+	argv[argc++] = "-ip";
+	argv[argc++] = "127.0.0.1";
+	argv[argc++] = "-port";
+	argv[argc++] = "0";
+	argv[argc++] = "-sharedir";
+	argv[argc++] = (char *)dir;
+	argv[argc++] = "-rpv";
+	argv[argc++] = (char *)rpv;
+	argv[argc++] = "-confirm";
+	argv[argc++] = (char *)confirm;
+	argv[argc] = NULL;
+	if (pipe(pipefd))
+		return -1;
+	*pid = fork();
+	if (*pid < 0)
+		return -1;
+	if (!*pid) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(pipefd[1], 1);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	f = fdopen(pipefd[0], "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "listening on 127.0.0.1:%d", &port) == 1)
+			break;
+	/* Its later output goes to a closed pipe: the servers ignore SIGPIPE. */
+	if (f)
+		fclose(f);
+	return port;
+}
+
+static void stop_server(pid_t pid)
+{
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		waitpid(pid, NULL, 0);
+	}
+}
+
+FIXTURE_SETUP(ped)
+{
+	struct clonedev_share sh[6], co[3], rpv[2];
+	unsigned char fp[CLONEDEV_FINGERPRINT_LEN];
+	char rpvdir[96], cmd[200];
+	struct clonedev_ped r;
+	FILE *p;
+
+	self->sock = -1;
+	self->server = -1;
+	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
+	delete_all_partitions(_metadata, self->nl);
+	ASSERT_EQ(0, clonedev_nl_partition_create(self->nl, "pedvault",
+						  CLONEDEV_AUTH_QUORUM, 0, 0,
+						  &self->part));
+	ASSERT_EQ(0, clonedev_open(&self->cd));
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->part.slot));
+	ASSERT_EQ(0, clonedev_partition_init_quorum(self->cd, NULL, "red", 2,
+						    3, sh, fp));
+	memcpy(self->po, sh, sizeof(self->po));
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO, sh, 2));
+	ASSERT_EQ(0, clonedev_role_init_quorum(self->cd, CLONEDEV_ROLE_CO, 2,
+					       3, co));
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.op = CLONEDEV_PED_VECTOR_INIT;
+	r.quorum_m = 2;
+	r.quorum_n = 2;
+	r.shares = (unsigned long)rpv;
+	ASSERT_EQ(0, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	ASSERT_EQ(CLONEDEV_PED_HAS_RPV, r.ped_flags);
+	memcpy(self->rpv_id, r.rpv_id, sizeof(self->rpv_id));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+
+	strcpy(self->dir, "/tmp/ped_test.XXXXXX");
+	ASSERT_NE(NULL, mkdtemp(self->dir));
+	ASSERT_EQ(0, write_shares(self->dir, &self->part, "po",
+				  self->part.serial, sh, 2, 3, NULL));
+	ASSERT_EQ(0, write_shares(self->dir, &self->part, "co",
+				  self->part.serial, co, 2, 3, NULL));
+	ASSERT_EQ(0, write_shares(self->dir, &self->part, "domain",
+				  self->part.serial, sh + 3, 2, 3, fp));
+	/* The RPV's files apart from the shares the server serves. */
+	snprintf(rpvdir, sizeof(rpvdir), "%s.rpv", self->dir);
+	ASSERT_EQ(0, mkdir(rpvdir, 0700));
+	ASSERT_EQ(0, write_shares(rpvdir, &self->part, "rpv",
+				  self->part.serial, rpv, 2, 2,
+				  self->rpv_id));
+	snprintf(cmd, sizeof(cmd), "ls %s/*.share | paste -sd,", rpvdir);
+	p = popen(cmd, "r");
+	ASSERT_NE(NULL, p);
+	ASSERT_NE(NULL, fgets(self->rpv_list, sizeof(self->rpv_list), p));
+	pclose(p);
+	self->rpv_list[strcspn(self->rpv_list, "\n")] = '\0';
+	explicit_bzero(sh, sizeof(sh));
+	explicit_bzero(co, sizeof(co));
+	explicit_bzero(rpv, sizeof(rpv));
+	self->port = start_server(variant->argv, self->dir, self->rpv_list,
+				  "auto", &self->server);
+	ASSERT_LT(0, self->port);
+	self->sock = dial(self->port);
+	ASSERT_LE(0, self->sock);
+}
+
+FIXTURE_TEARDOWN(ped)
+{
+	char cmd[256];
+
+	if (self->sock >= 0)
+		close(self->sock);
+	explicit_bzero(self->po, sizeof(self->po));
+	stop_server(self->server);
+	clonedev_close(self->cd);
+	delete_all_partitions(_metadata, self->nl);
+	clonedev_nl_close(self->nl);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s %s.rpv", self->dir, self->dir);
+	if (system(cmd))
+		TH_LOG("could not remove %s", self->dir);
+}
+
+/* What the relay does to one message of a type. */
+enum tamper { NONE, FLIP, TRUNCATE };
+
+struct relay {
+	int type;		/* the message type to tamper with */
+	enum tamper how;
+	unsigned char m[MSG_MAX];
+	int len;
+};
+
+static void tamper(struct relay *rl)
+{
+	if (rl->len < HDR_LEN || rl->m[5] != rl->type)
+		return;
+	if (rl->how == FLIP)
+		rl->m[HDR_LEN] ^= 0x01;	/* the body's first byte */
+	else if (rl->how == TRUNCATE)
+		rl->len--;
+}
+
+/*
+ * Relays the kernel's message in rl->m to the server and the answer back
+ * into STEP; *r as STEP left it. Return: 0, -1 if the server closed the
+ * connection instead of answering, or the ioctl's -errno.
+ */
+static int round_trip(struct clonedev *cd, int sock, struct relay *rl,
+		      struct clonedev_ped *r)
+{
+	int ret;
+
+	tamper(rl);
+	if (send_frame(sock, rl->m, rl->len))
+		return -1;
+	rl->len = recv_frame(sock, rl->m);
+	if (rl->len < 0)
+		return -1;
+	tamper(rl);
+	ret = ped(cd, CLONEDEV_PED_STEP, rl->m, rl->len, rl->m, r);
+	rl->len = r->out_len;
+	return ret;
+}
+
+/* CONNECT and the handshake through the relay; *r as the last call left it. */
+static int handshake(struct clonedev *cd, int sock, struct relay *rl,
+		     struct clonedev_ped *r)
+{
+	int ret;
+
+	ret = ped(cd, CLONEDEV_PED_CONNECT, NULL, 0, rl->m, r);
+	if (ret)
+		return ret;
+	rl->len = r->out_len;
+	ret = round_trip(cd, sock, rl, r);
+	if (ret || r->state == CLONEDEV_PED_FAILED)
+		return ret;
+	return round_trip(cd, sock, rl, r);
+}
+
+/* A REQUEST for @kind through the relay. */
+static int ask(struct clonedev *cd, int sock, struct relay *rl,
+	       unsigned int kind, const char *label, struct clonedev_ped *r)
+{
+	int ret = request_op(cd, kind, label, rl->m, r);
+
+	if (ret)
+		return ret;
+	rl->len = r->out_len;
+	return round_trip(cd, sock, rl, r);
+}
+
+/* The session holds no shares, is logged out, and no failure counted. */
+#define EXPECT_NOTHING_GAINED()						\
+	do {								\
+		struct clonedev_session_info __si;			\
+		struct clonedev_login __l = {				\
+			.size = sizeof(__l),				\
+			.flags = CLONEDEV_LOGIN_PED,			\
+			.role = CLONEDEV_ROLE_PO,			\
+		};							\
+		struct clonedev_ped __r;				\
+									\
+		ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, \
+				 NULL, &__r));				\
+		EXPECT_EQ(0, __r.held_kind);				\
+		EXPECT_EQ(0, __r.held_count);				\
+		EXPECT_NERR(ENODATA, xioctl(self->cd,			\
+					    CLONEDEV_IOCTL_LOGIN, &__l)); \
+		ASSERT_EQ(0, clonedev_session_info(self->cd, &__si));	\
+		EXPECT_EQ(CLONEDEV_ROLE_NONE, __si.role);		\
+		EXPECT_EQ(0, __si.roles[CLONEDEV_ROLE_PO].failures);	\
+		EXPECT_EQ(0, __si.roles[CLONEDEV_ROLE_CO].failures);	\
+	} while (0)
+
+static int login_ped(struct clonedev *cd, unsigned int role)
+{
+	struct clonedev_login l = {
+		.size = sizeof(l),
+		.flags = CLONEDEV_LOGIN_PED,
+		.role = role,
+	};
+
+	return xioctl(cd, CLONEDEV_IOCTL_LOGIN, &l);
+}
+
+TEST_F_TIMEOUT(ped, po_and_co_log_in_through_the_server, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_session_info si;
+	struct clonedev_ped r;
+
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_EQ(0, rl.len);
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_HAS_RPV, r.ped_flags);
+	EXPECT_EQ(0, memcmp(r.rpv_id, self->rpv_id, sizeof(r.rpv_id)));
+
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_PO,
+			 NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	EXPECT_EQ(CLONEDEV_PED_KIND_PO, r.held_kind);
+	EXPECT_EQ(2, r.held_count);
+	ASSERT_EQ(0, login_ped(self->cd, CLONEDEV_ROLE_PO));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_ROLE_PO, si.role);
+	/* The shares served one login. */
+	EXPECT_NERR(ENODATA, login_ped(self->cd, CLONEDEV_ROLE_PO));
+
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			 NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_KIND_CO, r.held_kind);
+	/* Shares of another role are dropped unused. */
+	EXPECT_NERR(ENODATA, login_ped(self->cd, CLONEDEV_ROLE_PO));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(0, r.held_kind);
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			 NULL, &r));
+	ASSERT_EQ(0, login_ped(self->cd, CLONEDEV_ROLE_CO));
+	ASSERT_EQ(0, clonedev_session_info(self->cd, &si));
+	EXPECT_EQ(CLONEDEV_ROLE_CO, si.role);
+	EXPECT_EQ(0, si.roles[CLONEDEV_ROLE_CO].failures);
+
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_DISCONNECT, NULL, 0, NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_NONE, r.state);
+	EXPECT_NERR(ENOTCONN, ped(self->cd, CLONEDEV_PED_DISCONNECT, NULL, 0,
+				  NULL, &r));
+}
+
+/* The server's answers to requests it cannot serve leave the channel up. */
+TEST_F_TIMEOUT(ped, no_fitting_shares, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_ped r;
+	char cmd[300];
+
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	/* No cu shares at all. */
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CU,
+			 NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_NO_SHARES, r.error);
+	EXPECT_EQ(0, r.held_count);
+	/* One co share of the two needed. */
+	snprintf(cmd, sizeof(cmd), "rm %s/*-co-1of3.share %s/*-co-2of3.share",
+		 self->dir, self->dir);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			 NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_E_TOO_FEW, r.error);
+	/* The po's shares replaced by those of another partition. */
+	snprintf(cmd, sizeof(cmd), "rm %s/*-po-*.share", self->dir);
+	ASSERT_EQ(0, system(cmd));
+	ASSERT_EQ(0, write_shares(self->dir, &self->part, "po",
+				  self->part.serial + 1, self->po, 2, 3,
+				  NULL));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_PO,
+			 NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_E_NO_SHARES, r.error);
+	/* An unknown domain. */
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_DOMAIN,
+			 "blue", &r));
+	EXPECT_EQ(CLONEDEV_PED_E_NO_SHARES, r.error);
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_NOTHING_GAINED();
+}
+
+/* A custodian who says no (-confirm ask with nothing typed). */
+TEST_F_TIMEOUT(ped, custodian_refuses, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_ped r;
+	pid_t pid;
+	int port, sock;
+
+	port = start_server(variant->argv, self->dir, self->rpv_list,
+			    variant->refuse, &pid);
+	ASSERT_LT(0, port);
+	sock = dial(port);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, handshake(self->cd, sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, ask(self->cd, sock, &rl, CLONEDEV_PED_KIND_PO, NULL,
+			 &r));
+	EXPECT_EQ(CLONEDEV_PED_E_REFUSED, r.error);
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	close(sock);
+	stop_server(pid);
+	EXPECT_NOTHING_GAINED();
+}
+
+struct tamper_case {
+	const char *what;
+	int type;
+	enum tamper how;
+	unsigned int error;	/* the kernel's code; 0: any failure */
+};
+
+static const struct tamper_case tamper_cases[] = {
+	{ "HELLO altered", T_HELLO, FLIP, CLONEDEV_PED_E_AUTH },
+	{ "HELLO truncated", T_HELLO, TRUNCATE, 0 },
+	{ "ACCEPT altered", T_ACCEPT, FLIP, CLONEDEV_PED_E_AUTH },
+	{ "ACCEPT truncated", T_ACCEPT, TRUNCATE, CLONEDEV_PED_E_UNEXPECTED },
+	{ "FINISH altered", T_FINISH, FLIP, CLONEDEV_PED_E_AUTH },
+	{ "FINISH truncated", T_FINISH, TRUNCATE, 0 },
+	{ "READY altered", T_READY, FLIP, CLONEDEV_PED_E_AUTH },
+	{ "READY truncated", T_READY, TRUNCATE, CLONEDEV_PED_E_UNEXPECTED },
+	{ "REQUEST altered", T_REQUEST, FLIP, CLONEDEV_PED_E_AUTH },
+	{ "REQUEST truncated", T_REQUEST, TRUNCATE, 0 },
+	{ "SHARES altered", T_SHARES, FLIP, CLONEDEV_PED_E_AUTH },
+	{ "SHARES truncated", T_SHARES, TRUNCATE, CLONEDEV_PED_E_UNEXPECTED },
+};
+
+/*
+ * Each message altered or truncated on its way: the channel fails (in
+ * the kernel, or the server closes it), and nothing is gained.
+ */
+TEST_F_TIMEOUT(ped, tampering_relay, PED_TIMEOUT)
+{
+	const struct tamper_case *tc;
+	struct clonedev_ped r;
+	struct relay rl;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(tamper_cases); i++) {
+		tc = &tamper_cases[i];
+		memset(&rl, 0, sizeof(rl));
+		rl.type = tc->type;
+		rl.how = tc->how;
+		close(self->sock);
+		self->sock = dial(self->port);
+		ASSERT_LE(0, self->sock);
+		ret = handshake(self->cd, self->sock, &rl, &r);
+		if (!ret && r.state == CLONEDEV_PED_CONNECTED)
+			ret = ask(self->cd, self->sock, &rl,
+				  CLONEDEV_PED_KIND_PO, NULL, &r);
+		if (ret == -1) {
+			/* The server hung up without a word. */
+			TH_LOG("%s: the server closed the connection",
+			       tc->what);
+			EXPECT_EQ(0, tc->error);
+		} else {
+			ASSERT_EQ(0, ret);
+			if (r.state != CLONEDEV_PED_FAILED)
+				TH_LOG("%s: state %u", tc->what, r.state);
+			EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+			if (tc->error)
+				EXPECT_EQ(tc->error, r.error);
+			/* A failed channel takes no more steps. */
+			EXPECT_NERR(EINVAL, ped(self->cd, CLONEDEV_PED_STEP,
+						rl.m, HDR_LEN, rl.m, &r));
+			EXPECT_NERR(EINVAL, request_op(self->cd,
+						       CLONEDEV_PED_KIND_PO,
+						       NULL, rl.m, &r));
+		}
+		EXPECT_NOTHING_GAINED();
+	}
+}
+
+/* Messages of an earlier channel, or the kernel's own, are refused. */
+TEST_F_TIMEOUT(ped, replay_and_reflection, PED_TIMEOUT)
+{
+	unsigned char old_accept[MSG_MAX], old_shares[MSG_MAX];
+	struct relay rl = { .how = NONE };
+	int accept_len, shares_len;
+	struct clonedev_ped r;
+
+	/* A whole channel, recording ACCEPT and a SHARES. */
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_CONNECT, NULL, 0, rl.m, &r));
+	ASSERT_EQ(0, send_frame(self->sock, rl.m, r.out_len));
+	accept_len = recv_frame(self->sock, old_accept);
+	ASSERT_LT(0, accept_len);
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, old_accept, accept_len,
+			 rl.m, &r));
+	rl.len = r.out_len;
+	ASSERT_EQ(0, round_trip(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, request_op(self->cd, CLONEDEV_PED_KIND_PO, NULL, rl.m,
+				&r));
+	ASSERT_EQ(0, send_frame(self->sock, rl.m, r.out_len));
+	shares_len = recv_frame(self->sock, old_shares);
+	ASSERT_LT(0, shares_len);
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, old_shares, shares_len,
+			 rl.m, &r));
+	ASSERT_EQ(2, r.held_count);
+
+	/* The same SHARES again, for the next REQUEST. */
+	ASSERT_EQ(0, request_op(self->cd, CLONEDEV_PED_KIND_PO, NULL, rl.m,
+				&r));
+	EXPECT_EQ(0, r.held_count);
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, old_shares, shares_len,
+			 rl.m, &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_UNEXPECTED, r.error);
+	EXPECT_NOTHING_GAINED();
+
+	/* The old ACCEPT in a new channel. */
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_CONNECT, NULL, 0, rl.m, &r));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, old_accept, accept_len,
+			 rl.m, &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_AUTH, r.error);
+	EXPECT_EQ(0, r.out_len);
+
+	/* HELLO reflected back to the kernel. */
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_CONNECT, NULL, 0, rl.m, &r));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, rl.m, r.out_len, rl.m,
+			 &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_UNEXPECTED, r.error);
+
+	/* A REQUEST reflected as the answer to itself. */
+	close(self->sock);
+	self->sock = dial(self->port);
+	ASSERT_LE(0, self->sock);
+	rl.how = NONE;
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, request_op(self->cd, CLONEDEV_PED_KIND_PO, NULL, rl.m,
+				&r));
+	rl.m[5] = T_SHARES;
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, rl.m, r.out_len, rl.m,
+			 &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_UNEXPECTED, r.error);
+	EXPECT_NOTHING_GAINED();
+	explicit_bzero(old_shares, sizeof(old_shares));
+}
+
+/* A server with another RPV, and a partition without one. */
+TEST_F_TIMEOUT(ped, rpv_refusals, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_share sh[2];
+	struct clonedev_ped r;
+
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	/* A new RPV: the server holds the old one. */
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.op = CLONEDEV_PED_VECTOR_INIT;
+	r.quorum_m = 1;
+	r.quorum_n = 2;
+	r.shares = (unsigned long)sh;
+	ASSERT_EQ(0, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	EXPECT_NE(0, memcmp(r.rpv_id, self->rpv_id, sizeof(r.rpv_id)));
+	/* M = 1: each share is the RPV itself. */
+	EXPECT_EQ(0, memcmp(sh[0].data, sh[1].data, sizeof(sh[0].data)));
+	explicit_bzero(sh, sizeof(sh));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_RPV, r.error);
+	EXPECT_NOTHING_GAINED();
+
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_VECTOR_ERASE, NULL, 0, NULL,
+			 &r));
+	EXPECT_NERR(ENOKEY, ped(self->cd, CLONEDEV_PED_VECTOR_ERASE, NULL, 0,
+				NULL, &r));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(0, r.ped_flags);
+	EXPECT_NERR(ENOKEY, ped(self->cd, CLONEDEV_PED_CONNECT, NULL, 0, rl.m,
+				&r));
+	EXPECT_EQ(0, r.out_len);
+}
+
+/* The server killed between REQUEST and SHARES: no attempt is counted. */
+TEST_F_TIMEOUT(ped, server_gone_mid_login, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_ped r;
+
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, request_op(self->cd, CLONEDEV_PED_KIND_PO, NULL, rl.m,
+				&r));
+	EXPECT_EQ(CLONEDEV_PED_WAITING, r.state);
+	kill(self->server, SIGKILL);
+	waitpid(self->server, NULL, 0);
+	self->server = -1;
+	send_frame(self->sock, rl.m, r.out_len);
+	EXPECT_EQ(-1, recv_frame(self->sock, rl.m));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_DISCONNECT, NULL, 0, NULL,
+			 &r));
+	EXPECT_NOTHING_GAINED();
+}
+
+/* Selecting a slot ends the channel and drops its shares. */
+TEST_F_TIMEOUT(ped, slot_set_ends_the_channel, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_ped r;
+
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_PO,
+			 NULL, &r));
+	ASSERT_EQ(2, r.held_count);
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->part.slot));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_NONE, r.state);
+	EXPECT_NOTHING_GAINED();
+}
+
+/* A quorum domain imported with the server's shares. */
+TEST_F_TIMEOUT(ped, domain_through_the_server, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_domain_add d = {
+		.size = sizeof(d),
+		.flags = CLONEDEV_DOMAIN_ADD_PED,
+		.label = "red",
+	};
+	struct clonedev_ped r;
+
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_PO,
+			 NULL, &r));
+	ASSERT_EQ(0, login_ped(self->cd, CLONEDEV_ROLE_PO));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_DOMAIN,
+			 "red", &r));
+	EXPECT_EQ(CLONEDEV_PED_KIND_DOMAIN, r.held_kind);
+	EXPECT_EQ(2, r.held_count);
+	/* The partition holds that domain already: the shares were good. */
+	EXPECT_NERR(EEXIST, xioctl(self->cd, CLONEDEV_IOCTL_DOMAIN_ADD, &d));
+	EXPECT_NERR(ENODATA, xioctl(self->cd, CLONEDEV_IOCTL_DOMAIN_ADD, &d));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_DOMAIN,
+			 "red", &r));
+	strcpy(d.label, "green");
+	EXPECT_NERR(ENODATA, xioctl(self->cd, CLONEDEV_IOCTL_DOMAIN_ADD, &d));
+}
+
+/* Each op's argument checks, with nothing changed. */
+TEST_F_TIMEOUT(ped, rejections, PED_TIMEOUT)
+{
+	struct clonedev_login l = {
+		.size = sizeof(l),
+		.flags = CLONEDEV_LOGIN_PED,
+		.role = CLONEDEV_ROLE_PO,
+		.secret = (unsigned long)"x",
+		.secret_len = 1,
+	};
+	unsigned char out[MSG_MAX];
+	struct clonedev_share sh[2];
+	struct clonedev_ped r;
+	struct clonedev *pw;
+	unsigned int slot;
+
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.op = CLONEDEV_PED_VECTOR_INIT;
+	r.quorum_m = 1;
+	r.quorum_n = 2;
+	r.shares = (unsigned long)sh;
+	/* Not the po. */
+	EXPECT_NERR(EACCES, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	EXPECT_NERR(EACCES, ped(self->cd, CLONEDEV_PED_VECTOR_ERASE, NULL, 0,
+				NULL, &r));
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	r.op = CLONEDEV_PED_VECTOR_INIT;
+	r.quorum_m = 3;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	r.quorum_m = 1;
+	r.quorum_n = 17;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	r.quorum_n = 2;
+	r.shares = 8;
+	EXPECT_NERR(EFAULT, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(0, memcmp(r.rpv_id, self->rpv_id, sizeof(r.rpv_id)));
+
+	EXPECT_NERR(EINVAL, ped(self->cd, 0, NULL, 0, out, &r));
+	EXPECT_NERR(EINVAL, ped(self->cd, 8, NULL, 0, out, &r));
+	EXPECT_NERR(EINVAL, ped(self->cd, CLONEDEV_PED_STEP, out, 0, out, &r));
+	EXPECT_NERR(EMSGSIZE, ped(self->cd, CLONEDEV_PED_STEP, out,
+				  MSG_MAX + 1, out, &r));
+	EXPECT_NERR(EINVAL, ped(self->cd, CLONEDEV_PED_STEP, out, HDR_LEN, out,
+				&r));
+	EXPECT_NERR(EINVAL, request_op(self->cd, CLONEDEV_PED_KIND_PO, NULL,
+				       out, &r));
+	EXPECT_NERR(ENOTCONN, ped(self->cd, CLONEDEV_PED_DISCONNECT, NULL, 0,
+				  NULL, &r));
+	EXPECT_NERR(EINVAL, request_op(self->cd, 0, NULL, out, &r));
+	EXPECT_NERR(EINVAL, request_op(self->cd, 5, NULL, out, &r));
+	EXPECT_NERR(EINVAL, request_op(self->cd, CLONEDEV_PED_KIND_CO, "red",
+				       out, &r));
+	EXPECT_NERR(EINVAL, request_op(self->cd, CLONEDEV_PED_KIND_DOMAIN, "",
+				       out, &r));
+	/* An output buffer too small for any message. */
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.op = CLONEDEV_PED_CONNECT;
+	r.out = (unsigned long)out;
+	r.out_cap = MSG_MAX - 1;
+	EXPECT_NERR(EMSGSIZE, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_NONE, r.state);
+	/* A HELLO that cannot be written ends nothing but itself. */
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.op = CLONEDEV_PED_CONNECT;
+	r.out = 8;
+	r.out_cap = MSG_MAX;
+	EXPECT_NERR(EFAULT, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	/* LOGIN with the flag and a secret. */
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_LOGIN, &l));
+
+	/* A password partition has no RPV and takes none. */
+	setup_partition(_metadata, self->nl, "pedpw", &pw, &slot);
+	ASSERT_EQ(0, clonedev_login(pw, CLONEDEV_ROLE_PO, TEST_PO));
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.op = CLONEDEV_PED_VECTOR_INIT;
+	r.quorum_m = 1;
+	r.quorum_n = 2;
+	r.shares = (unsigned long)sh;
+	EXPECT_NERR(EOPNOTSUPP, xioctl(pw, CLONEDEV_IOCTL_PED, &r));
+	EXPECT_NERR(ENOKEY, ped(pw, CLONEDEV_PED_CONNECT, NULL, 0, out, &r));
+	clonedev_close(pw);
+	explicit_bzero(sh, sizeof(sh));
+}
+
+/* No slot: -ENODEV. */
+TEST(ped_without_a_slot)
+{
+	struct clonedev_ped r;
+	struct clonedev *cd;
+
+	ASSERT_EQ(0, clonedev_open(&cd));
+	EXPECT_NERR(ENODEV, ped(cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_NERR(ENODEV, ped(cd, CLONEDEV_PED_CONNECT, NULL, 0, NULL, &r));
+	clonedev_close(cd);
+}
+
+TEST_HARNESS_MAIN
