@@ -20,7 +20,8 @@ mkdir -p "$keys" "$rpvdir"
 server_pid=
 
 # start_server COMMAND...: runs a PED server on an ephemeral port of the
-# loopback with the custodian's files; sets port and server_pid.
+# loopback with the custodian's files and the vector in $rpvdir (or
+# $RPV_DIR); sets port and server_pid.
 start_server()
 {
 	local fifo=$dir/listen
@@ -28,7 +29,7 @@ start_server()
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	"$@" -ip 127.0.0.1 -port 0 -sharedir "$keys" \
-		-rpv "$(ls "$rpvdir"/*.share | paste -sd,)" \
+		-rpv "$(ls "${RPV_DIR:-$rpvdir}"/*.share | paste -sd,)" \
 		>"$fifo" 2>>"$dir/server.log" </dev/null &
 	server_pid=$!
 	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\)$/\1/p;T;q' "$fifo")
@@ -132,6 +133,36 @@ sys.exit(any(r[\"failed_logins\"] for r in d[\"roles\"]))'"
 	server_pid=
 done
 
+# ---- the seed's clone between two quorum partitions, through the PED ----
+# vault2 holds vault's domain red (imported from its share files), and
+# the vector of each is served by a server of its own.
+clonectl partition create -label vault2 -auth quorum >/dev/null
+clonectl partition init -slot 2 -label vault2 -domainlabel blue -quorum 1/1 \
+	-sharedir "$keys" >/dev/null
+mkdir -p "$dir/rpv2"
+ctl "role login -slot 2 -name po -sharedir $keys" \
+	"partition changepolicy -policy 44 -value 1" \
+	"partition domainadd -domainshares $(sf domain-red-1of3),$(sf domain-red-2of3) -domainlabel red" \
+	"role init -name co -quorum 1/1 -sharedir $keys" \
+	"ped vector init -quorum 1/1 -sharedir $dir/rpv2" >/dev/null
+ctl "role login -slot 1 -name co -sharedir $keys" \
+	"object generate -keytype aes -bits 256 -label pedkey" >/dev/null
+start_server clonedev-pedserver -mode start -confirm auto
+port1=$port pid1=$server_pid
+RPV_DIR=$dir/rpv2 start_server clonedev-pedserver -mode start -confirm auto
+port2=$port
+seed() {
+	ctl "slot set -slot 1" "ped connect -ip 127.0.0.1 -port $port1" \
+		"role login -name co" "partition contents" "ped disconnect" \
+		"ped connect -slot 2 -ip 127.0.0.1 -port $port2" \
+		"partition clone -slot 2 -objects all"
+}
+expect "seed: ped connect, login, disconnect, connect the target, clone" 0 \
+	'^Clone complete over CPv4 \(p384-aes256gcm\): 1 copied, 0 skipped, 0 failed\.$' "" -- \
+	seed
+stop_server
+kill "$pid1" 2>/dev/null && wait "$pid1" 2>/dev/null
+
 # ---- refusals ----
 start_server clonedev-pedserver -mode start -confirm ask
 refused "a custodian who says no: refused, nothing attempted" \
@@ -218,10 +249,10 @@ stop_server
 
 # A server with another partition's vector.
 clonectl partition create -label other -auth quorum >/dev/null
-clonectl partition init -slot 2 -label other -domainlabel blue -quorum 1/1 \
+clonectl partition init -slot 3 -label other -domainlabel green -quorum 1/1 \
 	-sharedir "$dir/other" >/dev/null
 mkdir -p "$dir/otherrpv"
-ctl "role login -slot 2 -name po -sharedir $dir/other" \
+ctl "role login -slot 3 -name po -sharedir $dir/other" \
 	"ped vector init -quorum 1/1 -sharedir $dir/otherrpv" >/dev/null
 mv "$rpvdir" "$dir/rpv.slot1"
 mv "$dir/otherrpv" "$rpvdir"
