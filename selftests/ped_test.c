@@ -25,8 +25,16 @@
 #define HDR_LEN		16
 #define PED_TIMEOUT	300
 
-enum { T_HELLO = 1, T_ACCEPT, T_FINISH, T_READY, T_REQUEST, T_SHARES,
-       T_ERROR = 15 };
+/* Message types (docs/remote-ped.md). */
+enum {
+	T_HELLO = 1,
+	T_ACCEPT,
+	T_FINISH,
+	T_READY,
+	T_REQUEST,
+	T_SHARES,
+	T_ERROR = 15,
+};
 
 FIXTURE(ped)
 {
