@@ -186,7 +186,7 @@ void cld_ped_free(struct cld_ped *ped)
 	kfree_sensitive(ped);
 }
 
-/* Ends the session's channel. Must hold the session's lock. */
+/* Ends the session's channel. Must hold s->lock. */
 void cld_ped_end(struct cld_session *s)
 {
 	lockdep_assert_held(&s->lock);
@@ -495,8 +495,8 @@ static int make_request(struct cld_ped *ped, u32 kind, const char *label)
 }
 
 /*
- * CONNECT: HELLO for the session's partition, with its RPV's id. Must
- * hold the session's lock. Return: the length of HELLO, or -errno.
+ * CONNECT: HELLO for the session's partition, with its RPV's id. Must hold
+ * s->lock. Return: the length of HELLO, or -errno.
  */
 static int ped_connect(struct cld_session *s, struct cld_ped *ped)
 {
@@ -622,7 +622,7 @@ static int status(struct cld_session *s, struct clonedev_ped *cmd)
 	return ret;
 }
 
-/* CONNECT, STEP, REQUEST, DISCONNECT. Must hold the session's lock. */
+/* CONNECT, STEP, REQUEST, DISCONNECT. Must hold s->lock. */
 static int channel_op(struct cld_session *s, struct clonedev_ped *cmd,
 		      u8 *in)
 {
@@ -755,7 +755,7 @@ out:
  * The secret the shares held for @kind (a domain's: @label, and its
  * fingerprint into @fingerprint) combine to, and the serial of the
  * partition they were asked for; the shares are dropped whatever comes of
- * it. Must hold the session's lock. Return: the secret (32 bytes,
+ * it. Must hold s->lock. Return: the secret (32 bytes,
  * kfree_sensitive()), or ERR_PTR(-ENODATA) if the session holds none.
  */
 u8 *cld_ped_secret(struct cld_session *s, u32 kind, const char *label,

@@ -299,7 +299,7 @@ out:
 /*
  * The secret of a login: its password or shares, or with
  * CLONEDEV_LOGIN_PED the shares the session's remote PED channel holds
- * for the role. Must hold the session's lock.
+ * for the role. Must hold s->lock.
  */
 static u8 *login_secret(struct cld_session *s, struct clonedev_login *cmd,
 			u8 *pw, u32 *len)
