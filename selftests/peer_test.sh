@@ -23,20 +23,30 @@ PATH=$PWD/build/bin:$PATH
 peer=$PWD/selftests/peer/clonepeer.py
 dir=$TAP_OUT/peer
 mkdir -p "$dir"
+py_start
+# The Python target as "partition clone -peer" runs it, served by the same
+# interpreter.
+{
+	echo '#!/bin/bash'
+	declare -f _py py_file
+	printf 'TAP_OUT=%q\n' "$TAP_OUT"
+	printf 'py_file %q target "$@"\n' "$peer"
+} >"$dir/target"
+chmod +x "$dir/target"
 
 expect "the Python peer reproduces the test vectors" 0 "" "" -- \
-	"$peer" vectors --check selftests/peer/vectors.json
+	py_file "$peer" vectors --check selftests/peer/vectors.json
 
 # "ouid kcv label bits" lines, sorted: of a kernel slot (as its co sees
 # it), of a Python report or objects file.
 kernel_objects() {
 	printf '%s\n' "role login -slot $1 -name co -password co-pw" "partition contents" |
-		clonectl --json | tail -n 1 | python3 -c 'import json,sys
+		clonectl --json | tail -n 1 | py 'import json,sys
 for o in json.load(sys.stdin)["objects"]:
     print(o["ouid"], o["kcv"], o["label"], o["bits"])' | sort
 }
 python_objects() {
-	python3 -c 'import json,sys
+	py 'import json,sys
 for o in json.load(open(sys.argv[1]))["objects"]:
     if o.get("status", 0) == 0:
         print(o["ouid"], o["kcv"] if o["class"] in ("secret", "private", "public") else "-", o["label"], o["bits"])' "$1" | sort
@@ -44,7 +54,7 @@ for o in json.load(open(sys.argv[1]))["objects"]:
 
 partition() {	# LABEL DOMAIN: a password partition, co co-pw; prints its slot
 	local slot
-	slot=$(clonectl --json partition create -label "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["slot"])')
+	slot=$(clonectl --json partition create -label "$1" | py 'import json,sys; print(json.load(sys.stdin)["slot"])')
 	printf '%s\n' "slot set -slot $slot" \
 		"partition init -label $1 -domain $2 -domainlabel cross -password po-pw" \
 		"role login -name po -password po-pw" \
@@ -73,7 +83,7 @@ cases=("p384|--suites p384-aes256gcm|CPv4 (p384-aes256gcm)"
        "cpv1|--protocols cpv1|CPv1")
 to_python() {	# OPTIONS REPORT STORE [DOMAIN [LABEL]]
 	printf '%s\n' "role login -slot $src -name co -password co-pw" \
-		"partition clone -objects all -peer '$peer target --label ${5:-cross} --domain ${4:-cross-secret} $1 --report $2 --store $3 2>$dir/target.err'" |
+		"partition clone -objects all -peer '$dir/target --label ${5:-cross} --domain ${4:-cross-secret} $1 --report $2 --store $3 2>$dir/target.err'" |
 		clonectl
 }
 for c in "${cases[@]}"; do
@@ -109,11 +119,11 @@ expect "  and the Python target says why" 0 "" "" -- \
 
 # The Python source: each case a fresh kernel target steered by the
 # Python side's offer.
-"$peer" make-objects --out "$dir/objects.json" >/dev/null
+py_file "$peer" make-objects --out "$dir/objects.json" >/dev/null
 sent=$(python_objects "$dir/objects.json")
 from_python() {	# SLOT OPTIONS REPORT [DOMAIN [LABEL]]
 	# shellcheck disable=SC2086
-	"$peer" source --label "${5:-cross}" --domain "${4:-cross-secret}" --objects "$dir/objects.json" $2 \
+	py_file "$peer" source --label "${5:-cross}" --domain "${4:-cross-secret}" --objects "$dir/objects.json" $2 \
 		--report "$3" --connect "clonectl peer -slot $1 -password co-pw"
 }
 for c in "${cases[@]}"; do
@@ -122,7 +132,7 @@ for c in "${cases[@]}"; do
 	proto=$(echo "$verdict" | sed 's/ .*//')
 	suite=$(echo "$verdict" | sed -n 's/.*(\(.*\))/\1/p')
 	run from_python "$slot" "$opts" "$dir/from-$name.json"
-	python3 -c 'import json,sys
+	py 'import json,sys
 r = json.load(open(sys.argv[1]))
 ok = r["error"] is None and r["protocol"] == sys.argv[2].lower() and \
      (r["suite"] or "") == sys.argv[3] and r["counts"]["copied"] >= 7
@@ -130,7 +140,7 @@ sys.exit(0 if ok else 1)' "$dir/from-$name.json" "$proto" "$suite"
 	tap_result $? "Python -> kernel, $name: the clone completes over $verdict"
 	got=$(kernel_objects "$slot")
 	if [ "$name" = cpv1 ]; then
-		expected=$(python3 -c 'import json,sys
+		expected=$(py 'import json,sys
 r = json.load(open(sys.argv[1]))
 print("\n".join(sorted(x["ouid"] for x in r["results"] if x["status"] == 0)))' "$dir/from-$name.json")
 		[ -n "$got" ] && [ "$(echo "$got" | cut -d" " -f1)" = "$expected" ]
@@ -142,7 +152,7 @@ done
 slot=$(partition from-again cross-secret)
 from_python "$slot" "" "$dir/again-1.json" 2>/dev/null
 run from_python "$slot" "" "$dir/again-2.json"
-python3 -c 'import json,sys
+py 'import json,sys
 r = json.load(open(sys.argv[1]))
 sys.exit(0 if r["error"] is None and r["counts"]["copied"] == 0 and r["counts"]["skipped"] > 0 else 1)' "$dir/again-2.json"
 tap_result $? "Python -> kernel again: the kernel skips every object it holds"
@@ -154,10 +164,10 @@ tap_result $? "Python -> kernel with no domain of the same label: error 2, the k
 
 # What a second implementation found: records the kernel must refuse and a
 # 32-character label it must keep whole.
-"$peer" make-tampered --out "$dir/tampered.json" >/dev/null
+py_file "$peer" make-tampered --out "$dir/tampered.json" >/dev/null
 slot=$(partition from-tampered cross-secret)
 run from_python "$slot" "--objects $dir/tampered.json" "$dir/tampered.json.report"
-python3 -c 'import json,sys
+py 'import json,sys
 r = json.load(open(sys.argv[1]))
 got = [(x["label"], x["status"]) for x in r["results"]]
 ok = r["error"] is None and [x[1] for x in got] == [0, 0] + [4] * 8
@@ -170,7 +180,7 @@ held=$(kernel_objects "$slot")
 ok=$?
 [ $ok -eq 0 ] || echo "$held" | tap_diag
 tap_result $ok "  the kernel holds only the two valid keys, the 32-character label whole"
-h=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["results"][1]["handle"])' \
+h=$(py 'import json,sys; print(json.load(open(sys.argv[1]))["results"][1]["handle"])' \
 	"$dir/tampered.json.report")
 [ "$h" != 0 ] && printf '%s\n' "role login -slot $slot -name co -password co-pw" "object show -handle $h" |
 	clonectl --json | tail -n 1 | grep -q '"flags": *"private,sensitive"'
@@ -179,7 +189,7 @@ tap_result $? "  a received secret key sent without them is made private and sen
 # An all-zero X25519 share (u = 0) makes Z all zeros: each side refuses it.
 run to_python "--suites x25519-chacha20poly1305 --zero-share" "$dir/zero.json" "$dir/store-zero.json"
 [ "$RC" -eq 1 ] && grep -qx "clone failed: 5 auth" "$dir/target.err" &&
-	python3 -c 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))["objects"] else 0)' "$dir/store-zero.json"
+	py 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))["objects"] else 0)' "$dir/store-zero.json"
 tap_result $? "kernel -> Python: the kernel source refuses an all-zero X25519 share in CHOICE (auth), nothing sent"
 slot=$(partition from-zero cross-secret)
 run from_python "$slot" "--suites x25519-chacha20poly1305 --zero-share" "$dir/from-zero.json"
@@ -189,7 +199,7 @@ tap_result $? "Python -> kernel: the kernel target refuses an all-zero X25519 sh
 # Finding 6: a recorded handshake of the kernel (HELLO and CHOICE, as the
 # Python target saw them) gives an offline guesser nothing to test a domain
 # with: no fingerprint, no MAC, no value computable from the secret alone.
-python3 - "$dir/to-p256.json" cross-secret <<'EOF' 2>&1 | tap_diag
+py - "$dir/to-p256.json" cross-secret <<'EOF' 2>&1 | tap_diag
 import hashlib, hmac, json, sys
 sys.path.insert(0, "selftests/peer")
 import clonepeer as cp
@@ -238,7 +248,7 @@ done
 tap_result $ok "kernel -> a fake Python target (same label, another secret): ten attempts, each auth"
 expect "  the eleventh is refused: cloning on the source is locked" 1 "" "$(locked "slot $src")" -- \
 	to_python "" "$dir/fake-11.json" "$fake" wrong-secret
-python3 -c 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))["objects"] else 0)' "$fake"
+py 'import json,sys; sys.exit(1 if json.load(open(sys.argv[1]))["objects"] else 0)' "$fake"
 tap_result $? "  the fake target received no object"
 expect "  and even a right target is refused while it lasts" 1 "" "$(locked "slot $src")" -- \
 	to_python "" "$dir/right-locked.json" "$dir/store-right-locked.json"
@@ -271,7 +281,7 @@ ok=$?
 tap_result $ok "  after the reload the eleventh is refused (the target is locked), nothing stored"
 printf '%s\n' "role login -slot $slot -name po -password po-pw" | clonectl >/dev/null
 run from_python "$slot" "" "$dir/fake-src-right.json"
-python3 -c 'import json,sys
+py 'import json,sys
 r = json.load(open(sys.argv[1]))
 sys.exit(0 if r["error"] is None and r["counts"]["copied"] >= 7 else 1)' "$dir/fake-src-right.json"
 tap_result $? "  a po login clears it: the right source clones"

@@ -7,7 +7,8 @@
 TAP_N=0
 TAP_FAILED=0
 TAP_OUT=$(mktemp -d)
-trap 'rm -rf "$TAP_OUT"' EXIT
+PY_PID=
+trap '[ -z "$PY_PID" ] || kill "$PY_PID" 2>/dev/null; rm -rf "$TAP_OUT"' EXIT
 
 tap_result()
 {
@@ -64,11 +65,107 @@ expect()
 	tap_result $ok "$desc"
 }
 
+# One Python interpreter for a whole test: a process start costs a second
+# or more under emulation. After py_start, "py CODE ARGS..." is
+# "python3 -c CODE ARGS..." (CODE "-": read from stdin) and "py_file FILE
+# ARGS..." is "python3 FILE ARGS...", each run by that interpreter with the
+# caller's working directory, standard input, output and error and its exit
+# status; one at a time (not two in one pipeline). A script runs in fresh
+# globals, but modules it imports stay loaded.
+py_start()
+{
+	mkfifo "$TAP_OUT/py.in" "$TAP_OUT/py.out" || return
+	python3 -c '
+import os, sys, traceback
+
+req, fin, fout = sys.argv[1:]
+rx, tx = open(fin), open(fout, "w")
+std = [os.dup(n) for n in range(3)]
+for _ in rx:
+    pid, cwd, mode, what, *args = (w.decode(errors="surrogateescape") for w in
+                                   open(req, "rb").read().split(b"\0")[:-1])
+    for n in range(3):
+        try:
+            fd = os.open(f"/proc/{pid}/fd/{n + 7}", os.O_RDONLY if n == 0 else
+                         os.O_WRONLY | os.O_APPEND)
+        except OSError:
+            fd = os.open(os.devnull, os.O_RDWR)
+        os.dup2(fd, n)
+        os.close(fd)
+    sys.stdin = open(0, closefd=False)
+    sys.stdout = open(1, "w", closefd=False)
+    sys.stderr = open(2, "w", closefd=False)
+    path = list(sys.path)
+    rc = 0
+    try:
+        os.chdir(cwd)
+        if mode == "file":
+            sys.argv = [what] + args
+            sys.path.insert(0, os.path.dirname(os.path.abspath(what)))
+            with open(what) as f:
+                code = compile(f.read(), what, "exec")
+            exec(code, {"__name__": "__main__", "__file__": what})
+        else:
+            sys.argv = ["-c"] + args
+            exec(compile(what, "<string>", "exec"), {"__name__": "__main__"})
+    except SystemExit as e:
+        if e.code is None or isinstance(e.code, int):
+            rc = e.code or 0
+        else:
+            print(e.code, file=sys.stderr)
+            rc = 1
+    except BaseException:
+        traceback.print_exc()
+        rc = 1
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except OSError:
+            pass
+    sys.path[:] = path
+    for n in range(3):
+        os.dup2(std[n], n)
+    tx.write(f"{rc}\n")
+    tx.flush()
+' "$TAP_OUT/py.req" "$TAP_OUT/py.in" "$TAP_OUT/py.out" </dev/null &
+	PY_PID=$!
+	exec {PY_TO}>"$TAP_OUT/py.in" {PY_FROM}<"$TAP_OUT/py.out"
+	export PY_TO PY_FROM
+}
+
+_py()
+{
+	local rc code=$2 file1='' file2=''
+
+	[ "$code" != - ] || code=$(cat)
+	printf '%s\0' "$BASHPID" "$PWD" "$1" "$code" "${@:3}" >"$TAP_OUT/py.req"
+	# The interpreter takes the standard streams from fds 7-9, which stay
+	# put while the redirections inside come and go; it could not keep
+	# the offset of a regular file, so output for one goes through a copy.
+	[ ! -f /dev/stdout ] || file1=$TAP_OUT/py.1
+	[ ! -f /dev/stderr ] || file2=$TAP_OUT/py.2
+	{
+		echo >&"$PY_TO"
+		read -r -u "$PY_FROM" rc || rc=1
+	} 7<&0 8>"${file1:-/dev/stdout}" 9>"${file2:-/dev/stderr}"
+	[ -z "$file1" ] || cat "$file1"
+	[ -z "$file2" ] || cat "$file2" >&2
+	return "$rc"
+}
+py() { _py code "$@"; }
+py_file() { _py file "$@"; }
+
 # Deletes every partition (as root), so a test starts from an empty HSM.
 delete_all()
 {
-	local s
-	for s in $(clonectl --json slot list | python3 -c 'import json,sys; print(" ".join(str(x["slot"]) for x in json.load(sys.stdin)["slots"]))'); do
+	local s slots code='import json,sys; print(" ".join(str(x["slot"]) for x in json.load(sys.stdin)["slots"]))'
+
+	if [ -n "$PY_PID" ]; then
+		slots=$(clonectl --json slot list | py "$code")
+	else
+		slots=$(clonectl --json slot list | python3 -c "$code")
+	fi
+	for s in $slots; do
 		clonectl partition delete -slot "$s" -force >/dev/null
 	done
 }

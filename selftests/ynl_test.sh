@@ -14,25 +14,26 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
+py_start
 
 cli=$PWD/build/ksrc/linux-source-6.12/tools/net/ynl/cli.py
 spec=$PWD/docs/netlink/clonedev.yaml
 
 # ynl ARGS...: the CLI on the spec, JSON out. The spec's schema is checked
 # when the code is generated (make lint), not here.
-ynl() { python3 "$cli" --spec "$spec" --no-schema --output-json "$@"; }
+ynl() { py_file "$cli" --spec "$spec" --no-schema --output-json "$@"; }
 
 # jq_py EXPR: evaluates a Python expression over d, the JSON on stdin.
 jq_py()
 {
-	python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+	py 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
 }
 
 # same_slots YNL-DUMP CLONECTL-JSON: the dump (a list of slot-get replies)
 # describes exactly the slots clonectl lists, field for field.
 same_slots()
 {
-	python3 - "$1" "$2" <<'EOF'
+	py - "$1" "$2" <<'EOF'
 import json, sys
 dump = json.loads(sys.argv[1])
 ctl = json.loads(sys.argv[2])["slots"]
@@ -115,7 +116,7 @@ tap_result $ok "slot-get dump matches 'clonectl slot list'"
 
 run ynl --do slot-get --json "{\"slot-id\": ${slot_b:-0}}"
 [ "$RC" -eq 0 ] && same_slots "[$(out)]" \
-	"$(echo "$list" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(json.dumps({"slots": [s for s in d["slots"] if s["label"] == "ynl-b"]}))')"
+	"$(echo "$list" | py 'import json,sys; d=json.load(sys.stdin); print(json.dumps({"slots": [s for s in d["slots"] if s["label"] == "ynl-b"]}))')"
 tap_result $? "slot-get do of one slot matches its 'clonectl slot list' entry"
 
 run ynl --do hsm-get
@@ -173,7 +174,7 @@ tap_result $? "the rejected requests changed no slot"
 # reply's slot-id, then the notifications as (name, attributes) pairs.
 ynl_ntf()
 {
-	python3 - "$cli" "$spec" "$@" <<'EOF'
+	py - "$cli" "$spec" "$@" <<'EOF'
 import json, os, sys
 sys.path.insert(0, os.path.dirname(sys.argv[1]))
 from lib import YnlFamily
@@ -190,7 +191,7 @@ EOF
 run ynl_ntf partition-create '{"slot-label": "ynl-c"}'
 slot_c=$(out | head -n 1)
 [ "$RC" -eq 0 ] &&
-	[ "$(out | tail -n 1 | python3 -c 'import ast,sys; print([(n, a["slot-id"], a["slot-label"]) for n, a in ast.literal_eval(sys.stdin.read())])')" = \
+	[ "$(out | tail -n 1 | py 'import ast,sys; print([(n, a["slot-id"], a["slot-label"]) for n, a in ast.literal_eval(sys.stdin.read())])')" = \
 	  "[('slot-created-ntf', ${slot_c:-x}, 'ynl-c')]" ]
 ok=$?
 [ $ok -eq 0 ] || { out; err; } | tap_diag
