@@ -48,13 +48,16 @@ tpm     := $(if $(strip $(CLONEDEV_CHECK_SUITES)),$(if $(filter \
 	%tpm_test %tpm_test.sh %anchor_test %anchor_test.sh,$(CLONEDEV_CHECK_SUITES)),yes),yes)
 
 # The order make -j starts them in: the debug kernel's build (the longest
-# job, which every debug job waits for) beside the Debian kernels' suites,
-# then the debug kernel's suites and the rest, longest first. The runner's
+# job, which every debug job waits for) beside the Debian kernels' builds
+# and suites, then the debug kernel's suites and the rest, longest first.
+# The builds are listed themselves: make goes down this list once, and a
+# job whose build is still running when make reaches it waits for the
+# next pass, after every job that was ready. The runner's
 # self-test boots without clonedev and runs on the Debian kernels only: on
 # the debug kernel its boots alone would take minutes, and the debug
 # kernel's report scanning is the same code.
 jobs := \
-	$(if $(debug),debug.build) \
+	$(if $(debug),debug.build) $(addsuffix .build,$(debian)) \
 	$(addsuffix .tests,$(debian)) \
 	$(if $(debug),$(foreach i,$(shell seq $(shards) -1 1),debug.tests-$(i)-of-$(shards)) \
 		debug.crash) \
