@@ -127,9 +127,13 @@ sys.exit(any(r[\"failed_logins\"] for r in d[\"roles\"]))'"
 	refused "$impl server: a server gone mid-session: nothing attempted" \
 		"nothing was attempted" \
 		bash -c "{ printf '%s\n' 'slot set -slot 1' \
-			'ped connect -ip 127.0.0.1 -port $port'; sleep 3; \
+			'ped connect -ip 127.0.0.1 -port $port'; \
+			for _ in \$(seq 240); do \
+				grep -q 'is connected to the PED' '$dir/gone.out' \
+					&& break; sleep 0.5; done; \
 			kill $server_pid; sleep 1; \
-			printf '%s\n' 'role login -name co'; } | clonectl"
+			printf '%s\n' 'role login -name co'; } |
+			clonectl >'$dir/gone.out'"
 	server_pid=
 done
 
@@ -174,6 +178,7 @@ stop_server
 # What clonectl relays, through a logging proxy, and its memory while it
 # holds a connection: no share of any file appears in either.
 start_server clonedev-pedserver -mode start -confirm auto
+mkfifo "$dir/proxy.port"
 python3 - "$port" "$dir/traffic" >"$dir/proxy.port" <<'EOF' &
 import socket, sys, threading
 up, log = int(sys.argv[1]), open(sys.argv[2], "wb")
@@ -198,8 +203,9 @@ pump(c, s)
 t.join()
 EOF
 proxy=$!
-sleep 1
-pport=$(cat "$dir/proxy.port")
+# The port is read when the proxy prints it, however long Python takes
+# to start on a slow kernel.
+read -r pport <"$dir/proxy.port"
 fifo=$dir/ctl.in
 mkfifo "$fifo"
 clonectl <"$fifo" >"$dir/ctl.out" 2>&1 &
