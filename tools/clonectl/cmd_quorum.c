@@ -170,34 +170,48 @@ out:
 	return ret;
 }
 
+/*
+ * A new set of share files of @kind for the session's partition: @quorum
+ * parsed, @dir ready and none of the files there yet. Fills @sf (and
+ * @slot); returns 0, CLI_REPORTED, or a -errno for the caller to report.
+ */
+static int new_set(struct cli *cli, struct clonedev *cd, const char *kind,
+		   const char *quorum, const char *dir,
+		   struct clonedev_sharefile *sf, struct clonedev_slot *slot)
+{
+	int ret;
+
+	memset(sf, 0, sizeof(*sf));
+	if (parse_quorum(quorum, &sf->m, &sf->n) || prepare_dir(dir))
+		return CLI_REPORTED;
+	ret = identity(cli, cd, slot);
+	if (ret)
+		return ret;
+	sf->serial = slot->serial;
+	strcpy(sf->partition, slot->label);
+	strcpy(sf->kind, kind);
+	return check_free(dir, sf) ? CLI_REPORTED : 0;
+}
+
 int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
 			 unsigned int role, const char *quorum,
 			 const char *dir)
 {
-	struct clonedev_sharefile sf = { 0 };
 	struct clonedev_share shares[CLONEDEV_QUORUM_MAX];
+	struct clonedev_sharefile sf;
 	struct clonedev_slot slot;
-	unsigned int m, n;
 	int ret;
 
-	if (parse_quorum(quorum, &m, &n) || prepare_dir(dir))
-		return CLI_REPORTED;
-	ret = identity(cli, cd, &slot);
+	ret = new_set(cli, cd, clonedev_role_name(role), quorum, dir, &sf,
+		      &slot);
 	if (ret)
 		return ret;
-	sf.serial = slot.serial;
-	strcpy(sf.partition, slot.label);
-	strcpy(sf.kind, clonedev_role_name(role));
-	sf.m = m;
-	sf.n = n;
-	if (check_free(dir, &sf))
-		return CLI_REPORTED;
-	ret = clonedev_role_init_quorum(cd, role, m, n, shares);
+	ret = clonedev_role_init_quorum(cd, role, sf.m, sf.n, shares);
 	if (!ret) {
 		if (!cli_json(cli))
 			printf("The %s role is initialized: %u shares, any %u of them log in:\n",
-			       clonedev_role_name(role), n, m);
-		ret = write_set(cli, dir, &sf, shares, n);
+			       clonedev_role_name(role), sf.n, sf.m);
+		ret = write_set(cli, dir, &sf, shares, sf.n);
 	}
 	explicit_bzero(shares, sizeof(shares));
 	return ret;
@@ -206,26 +220,16 @@ int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
 int cli_quorum_vector_init(struct cli *cli, struct clonedev *cd,
 			   const char *quorum, const char *dir)
 {
-	struct clonedev_sharefile sf = { 0 };
 	struct clonedev_share shares[CLONEDEV_QUORUM_MAX];
 	unsigned char id[CLONEDEV_PED_RPV_ID_LEN];
+	struct clonedev_sharefile sf;
 	struct clonedev_slot slot;
-	unsigned int m, n;
 	int ret;
 
-	if (parse_quorum(quorum, &m, &n) || prepare_dir(dir))
-		return CLI_REPORTED;
-	ret = identity(cli, cd, &slot);
+	ret = new_set(cli, cd, "rpv", quorum, dir, &sf, &slot);
 	if (ret)
 		return ret;
-	sf.serial = slot.serial;
-	strcpy(sf.partition, slot.label);
-	strcpy(sf.kind, "rpv");
-	sf.m = m;
-	sf.n = n;
-	if (check_free(dir, &sf))
-		return CLI_REPORTED;
-	ret = clonedev_ped_vector_init(cd, m, n, shares, id);
+	ret = clonedev_ped_vector_init(cd, sf.m, sf.n, shares, id);
 	if (!ret) {
 		char hex[2 * CLONEDEV_PED_RPV_ID_LEN + 1];
 		unsigned int i;
@@ -235,8 +239,8 @@ int cli_quorum_vector_init(struct cli *cli, struct clonedev *cd,
 			sprintf(hex + 2 * i, "%02x", id[i]);
 		if (!cli_json(cli))
 			printf("The remote PED vector of slot %u is made (id %s): %u shares, any %u of them start a PED server for this partition (clonedev-pedserver -rpv F1,F2,...):\n",
-			       slot.slot, hex, n, m);
-		ret = write_set(cli, dir, &sf, shares, n);
+			       slot.slot, hex, sf.n, sf.m);
+		ret = write_set(cli, dir, &sf, shares, sf.n);
 	}
 	explicit_bzero(shares, sizeof(shares));
 	return ret;
