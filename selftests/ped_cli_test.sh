@@ -14,6 +14,7 @@ cd "$(dirname "$0")/.." || exit 1
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
 dir=$TAP_OUT/ped
+servers=0
 keys=$dir/keys		# the custodian's share files
 rpvdir=$dir/rpv
 mkdir -p "$keys" "$rpvdir"
@@ -24,9 +25,10 @@ server_pid=
 # $RPV_DIR); sets port and server_pid.
 start_server()
 {
-	local fifo=$dir/listen
+	# A fifo of its own: the previous server's drain may not have opened
+	# its fifo yet.
+	local fifo=$dir/listen.$((++servers))
 
-	rm -f "$fifo"
 	mkfifo "$fifo"
 	"$@" -ip 127.0.0.1 -port 0 -sharedir "$keys" \
 		-rpv "$(ls "${RPV_DIR:-$rpvdir}"/*.share | paste -sd,)" \
