@@ -275,7 +275,7 @@ int ped_hello(struct ped_channel *ch, const struct ped_rpvs *rpvs,
 	return ret;
 }
 
-/* The rpv_id of the HELLO ped_hello() took (well-formed or not). */
+/* The rpv_id of the HELLO ped_hello() took (unless it returned -EBADMSG). */
 const unsigned char *ped_hello_rpv_id(const struct ped_channel *ch)
 {
 	return ch->hello + PED_HDR_LEN + HELLO_RPV_ID;
