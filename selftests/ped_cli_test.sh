@@ -141,7 +141,7 @@ done
 
 # ---- the seed's clone between two quorum partitions, through the PED ----
 # vault2 holds vault's domain red (imported from its share files), and
-# the vector of each is served by a server of its own.
+# one server holds the vectors of both: each "ped connect" picks its own.
 clonectl partition create -label vault2 -auth quorum >/dev/null
 clonectl partition init -slot 2 -label vault2 -domainlabel blue -quorum 1/1 \
 	-sharedir "$keys" >/dev/null
@@ -153,21 +153,18 @@ ctl "role login -slot 2 -name po -sharedir $keys" \
 	"ped vector init -quorum 1/1 -sharedir $dir/rpv2" >/dev/null
 ctl "role login -slot 1 -name co -sharedir $keys" \
 	"object generate -keytype aes -bits 256 -label pedkey" >/dev/null
-start_server clonedev-pedserver -mode start -confirm auto
-port1=$port pid1=$server_pid
-RPV_DIR=$dir/rpv2 start_server clonedev-pedserver -mode start -confirm auto
-port2=$port
+start_server clonedev-pedserver -mode start -confirm auto \
+	-rpv "$(ls "$dir"/rpv2/*.share | paste -sd,)"
 seed() {
-	ctl "slot set -slot 1" "ped connect -ip 127.0.0.1 -port $port1" \
+	ctl "slot set -slot 1" "ped connect -ip 127.0.0.1 -port $port" \
 		"role login -name co" "partition contents" "ped disconnect" \
-		"ped connect -slot 2 -ip 127.0.0.1 -port $port2" \
+		"ped connect -slot 2 -ip 127.0.0.1 -port $port" \
 		"partition clone -slot 2 -objects all"
 }
-expect "seed: ped connect, login, disconnect, connect the target, clone" 0 \
+expect "seed: one server with both vectors: ped connect, login, disconnect, connect the target, clone" 0 \
 	'^Clone complete over CPv4 \(p384-aes256gcm\): 1 copied, 0 skipped, 0 failed\.$' "" -- \
 	seed
 stop_server
-kill "$pid1" 2>/dev/null && wait "$pid1" 2>/dev/null
 
 # ---- refusals ----
 start_server clonedev-pedserver -mode start -confirm ask
@@ -269,5 +266,8 @@ refused "a server with another partition's vector: refused with its id" \
 	"holds another remote PED vector" \
 	ctl "slot set -slot 1" "ped connect -ip 127.0.0.1 -port $port"
 stop_server
+expect "  the server's log names the vector asked for" 0 "" "" -- \
+	grep -q "names remote PED vector $(sed -n 's/^fingerprint //p' \
+		"$dir"/rpv.slot1/vault-*-rpv-1of2.share)" "$dir/server.log"
 delete_all
 tap_done

@@ -358,6 +358,31 @@ def load_rpv(paths):
     return rpv, group[5]
 
 
+RPV_MAX = 16        # vectors a server holds, as clonedev-pedserver
+
+
+def load_rpvs(sets):
+    """The RPVs of the server's -rpv options (each M share files,
+    comma-separated) as {rpv_id: (rpv, serial, partition, m, n)}: a set
+    given twice is one vector; two sets of one id that differ are refused."""
+    vectors = {}
+    for files in sets:
+        paths = files.split(",")
+        try:
+            rpv, rpv_id = load_rpv(paths)
+        except ValueError as err:
+            raise ValueError(f"-rpv {files}: {err}") from None
+        first = read_sharefile(paths[0])
+        vector = (rpv, first["serial"], first["partition"], first["m"], first["n"])
+        old = vectors.setdefault(rpv_id, vector)
+        if not hmac.compare_digest(old[0], rpv) or old[1:] != vector[1:]:
+            raise ValueError(f"-rpv {files} gives RPV {rpv_id.hex()}, which an earlier -rpv "
+                             "gives with another key, partition or quorum")
+    if len(vectors) > RPV_MAX:
+        raise ValueError(f"a server holds at most {RPV_MAX} RPVs, -rpv gives {len(vectors)}")
+    return vectors
+
+
 # ------------------------------------------------------------- messages
 def header(mtype, seq, body_len):
     """A message header."""
@@ -441,11 +466,12 @@ def shares_plaintext(status, label_raw, group=None, shares=()):
 class ServerChannel:
     """The server's side of one connection: step() takes each message of
     the kernel and returns the answer. A ChannelError's code is the ERROR
-    to send before closing. shares_for(kind, serial, label) returns the
-    (status, group, shares) of a REQUEST."""
+    to send before closing. vectors maps the id of each RPV held to the
+    RPV; HELLO's rpv_id picks one. shares_for(kind, serial, label) returns
+    the (status, group, shares) of a REQUEST."""
 
-    def __init__(self, rpv, rpv_id, shares_for, entropy=None):
-        self.rpv, self.rpv_id, self.shares_for = rpv, rpv_id, shares_for
+    def __init__(self, vectors, shares_for, entropy=None):
+        self.vectors, self.shares_for = vectors, shares_for
         self.entropy = entropy or Entropy()
         self.state, self.seq = "hello", 0
         self.hello = self.accept = self.prk = self.k_ks = self.k_sk = None
@@ -475,10 +501,12 @@ class ServerChannel:
         if any(reserved):
             raise ChannelError(UNEXPECTED, "HELLO's reserved bytes are set")
         self.serial, self.label = serial, label_text(label)
-        if not hmac.compare_digest(rpv_id, self.rpv_id):
-            raise ChannelError(RPV, "HELLO names another RPV")
+        rpv = next((v for i, v in self.vectors.items() if hmac.compare_digest(i, rpv_id)), None)
+        if rpv is None:
+            raise ChannelError(RPV, f"HELLO names RPV {rpv_id.hex()}, which this server "
+                               "does not hold")
         key = self.entropy.ephemeral()
-        self.prk = prk_of(self.rpv, agree(key, pk))
+        self.prk = prk_of(rpv, agree(key, pk))
         head = header(ACCEPT, 0, ACCEPT_BODY.size) + self.entropy.nonce() + public_bytes(key)
         self.hello, self.accept = msg, head + mac_s(self.prk, msg, head)
         self.state, self.seq = "finish", 1
@@ -655,10 +683,10 @@ def request_line(chan):
            f"({STATUS_NAMES[status]}{quorum})"
 
 
-def serve_connection(conn, peer, args, rpv, rpv_id, sharedir):
+def serve_connection(conn, peer, args, vectors, sharedir):
     """One connection, until its channel ends."""
-    chan = ServerChannel(rpv, rpv_id, sharedir) if not args.misbehave else \
-        MisbehavingChannel(rpv, rpv_id, sharedir, misbehave=args.misbehave)
+    chan = ServerChannel(vectors, sharedir) if not args.misbehave else \
+        MisbehavingChannel(vectors, sharedir, misbehave=args.misbehave)
     try:
         while True:
             msg = recv_frame(conn, args.idle)
@@ -689,16 +717,19 @@ def with_errors_ignored(func, *args):
 
 def cmd_server(args):
     """A PED server: many connections, one thread each."""
-    rpv, rpv_id = load_rpv(args.rpv.split(","))
+    loaded = load_rpvs(args.rpv)
+    vectors = {rpv_id: v[0] for rpv_id, v in loaded.items()}
     sharedir = ShareDir(args.sharedir, args.confirm)
     lsock = socket.create_server((args.ip, args.port), reuse_port=False)
     host, port = lsock.getsockname()[:2]
     print(f"listening on {host}:{port}", flush=True)
-    log(f"serving {args.sharedir} for RPV {rpv_id.hex()}, confirm {args.confirm}")
+    served = ", ".join(f"partition {serial} ({label}) for RPV {rpv_id.hex()}"
+                       for rpv_id, (_, serial, label, _, _) in loaded.items())
+    log(f"serving {args.sharedir} to {served}, confirm {args.confirm}")
     while True:
         conn, addr = lsock.accept()
         threading.Thread(target=serve_connection, daemon=True,
-                         args=(conn, f"{addr[0]}:{addr[1]}", args, rpv, rpv_id,
+                         args=(conn, f"{addr[0]}:{addr[1]}", args, vectors,
                                sharedir)).start()
 
 
@@ -1024,7 +1055,7 @@ def vector_channel():
             raise RuntimeError("the vector REQUEST is not the one expected")
         return SERVED, VECTOR_GROUP, VECTOR_SHARES
 
-    server = ServerChannel(VECTOR_RPV, rpv_id_of(VECTOR_RPV), shares_for,
+    server = ServerChannel({rpv_id_of(VECTOR_RPV): VECTOR_RPV}, shares_for,
                            Entropy(VECTOR_NS, VECTOR_DS))
     kernel = KernelChannel(VECTOR_RPV, VECTOR_SERIAL, VECTOR_LABEL,
                            entropy=Entropy(VECTOR_NK, VECTOR_DK))
@@ -1175,7 +1206,9 @@ def add_parsers(sub):
     p.add_argument("-ip", default="0.0.0.0")
     p.add_argument("-port", type=int, default=DEFAULT_PORT)
     p.add_argument("-sharedir", required=True, help="the share files served")
-    p.add_argument("-rpv", required=True, help="M share files of the RPV, comma-separated")
+    p.add_argument("-rpv", required=True, action="append",
+                   help="M share files of one RPV, comma-separated (repeat: one per "
+                   f"partition served, at most {RPV_MAX} RPVs)")
     p.add_argument("-confirm", choices=("auto", "deny"), default="auto",
                    help="deny: refuse every request (status 1)")
     p.add_argument("-idle", type=float, default=DEFAULT_IDLE,

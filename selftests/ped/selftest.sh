@@ -9,7 +9,12 @@
 # a client served, an idle connection closed and no secret logged; the
 # client, as the kernel does, refuses a server's every misbehaviour. The
 # same client tests run against build/bin/clonedev-pedserver when it is
-# built (or $CLONEDEV_PEDSERVER). Prints TAP; exits non-zero on a failure.
+# built (or $CLONEDEV_PEDSERVER). Then each server holding several
+# vectors: the handshake with each, an unknown id refused (and logged)
+# while it goes on serving, the same vector given twice, and the starts
+# it refuses: two sets of one id that differ, a set that does not combine
+# and (clonedev-pedserver) a 17th vector. Prints TAP; exits non-zero on a
+# failure.
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 # shellcheck source=../tap.sh
@@ -251,6 +256,96 @@ if [ -x "$CSERVER" ]; then
 else
 	TAP_N=$((TAP_N + 1))
 	echo "ok $TAP_N - clonedev-pedserver against pedpeer's client # SKIP $CSERVER is not built"
+fi
+
+# Several vectors on one server: partition 77's RPV (twice: the same files,
+# then two others of its set) and partition 88's, each choosing its
+# partition's shares.
+shares rpv88 rpv 88 2/2 && shares co88 co 88 2/2
+tap_result $? "pedpeer sharefiles writes partition 88's RPV and co"
+SD2=$W/sharedir2
+mkdir -p "$SD2"
+cp "$SD"/* "$W"/co88/* "$SD2"/
+RPV88=$(files rpv88 2)
+RPV77B=$(find "$W/rpv" -name '*.share' | sort | tail -n 2 | paste -sd,)
+# The same RPV (one secret) as the share files of two partitions: 66 and 67.
+same=5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a
+for p in 66 67; do
+	"${PEER[@]}" sharefiles -dir "$W/rpv$p" -serial $p -label p$p -kind rpv -quorum 1/1 \
+		-secret $same | sed -n 's/^fingerprint //p' >"$W/rpv$p.fp"
+done
+
+# multi_tests NAME SERVER-ARGS...: NAME (pedpeer or clonedev-pedserver),
+# started with SERVER-ARGS and the vectors of partitions 77 and 88.
+multi_tests()
+{
+	local srv=$1 id77 id88 idx ok
+	shift
+	start_server "$srv-multi" "$@" -sharedir "$SD2" -rpv "$RPV" -rpv "$RPV88" -rpv "$RPV" \
+		-rpv "$RPV77B"
+	tap_result $? "$srv: starts with four -rpv: partition 77's vector three times, 88's once"
+	id77=$(cat "$W/rpv.fp") id88=$(cat "$W/rpv88.fp")
+	ok=0
+	for idx in "$id77.*p77|p77.*$id77" "$id88.*p88|p88.*$id88"; do
+		[ "$(grep -cE "$idx" "$W/$srv-multi.srv.err")" -eq 1 ] || ok=1
+	done
+	[ $ok -eq 0 ] || tap_diag <"$W/$srv-multi.srv.err"
+	tap_result $ok "$srv: its log names each vector's id and partition once"
+	client "$srv-multi-77" -request co
+	result "$srv-multi-77" 0 "$(served 2/3 "1 2" co)" \
+		"$srv: partition 77's vector: the handshake completes, its co served"
+	client "$srv-multi-88" -rpv "$RPV88" -serial 88 -label p88 -request co
+	result "$srv-multi-88" 0 "$(served 2/2 "1 2" co88)" \
+		"$srv: partition 88's vector on the same server: its co served"
+	client "$srv-multi-key" -rpv "$RPV88" -serial 88 -label p88 -tamper key -request co
+	result "$srv-multi-key" 1 "error 2 auth" \
+		"$srv: 88's id with another key: ERROR auth (the id picks the key)"
+	client "$srv-multi-unknown" -rpv "$(files rpv2 2)" -request co
+	result "$srv-multi-unknown" 1 "error 3 rpv" "$srv: an id it does not hold: ERROR rpv"
+	grep -q "$(cat "$W/rpv2.fp")" "$W/$srv-multi.srv.err"
+	tap_result $? "$srv: its log names the id asked for"
+	client "$srv-multi-after" -rpv "$RPV88" -serial 88 -label p88 -request co
+	result "$srv-multi-after" 0 "$(served 2/2 "1 2" co88)" \
+		"$srv: a client served after the unknown id"
+	kill "${SERVERS[-1]}"
+
+	run timeout 10 "$@" -sharedir "$SD2" -rpv "$RPV" -rpv "$(files rpv66 1)" \
+		-rpv "$(files rpv67 1)"
+	[ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] && ! out | grep -q listening &&
+		grep -q "$(files rpv67 1) gives .*$(cat "$W/rpv67.fp").*an earlier -rpv" "$TAP_OUT/err"
+	ok=$?
+	[ $ok -eq 0 ] || err | tap_diag
+	tap_result $ok "$srv: refuses to start with two sets of one id that differ, naming them"
+	run timeout 10 "$@" -sharedir "$SD2" -rpv "$RPV88" -rpv "$(files rpv 1)"
+	[ "$RC" -ne 0 ] && [ "$RC" -ne 124 ] && ! out | grep -q listening &&
+		grep -q -- "-rpv $(files rpv 1)" "$TAP_OUT/err"
+	ok=$?
+	[ $ok -eq 0 ] || err | tap_diag
+	tap_result $ok "$srv: refuses to start when one set does not combine, naming its files"
+}
+
+multi_tests pedpeer "${PEER[@]}" server -ip 127.0.0.1 -port 0
+if [ -x "$CSERVER" ]; then
+	multi_tests clonedev-pedserver "$CSERVER" -mode start -ip 127.0.0.1 -port 0 \
+		-confirm auto -pidfile "$W/multi.pid"
+	start_server c-show "$CSERVER" -mode start -ip 127.0.0.1 -port 0 -confirm auto \
+		-pidfile "$W/show.pid" -sharedir "$SD2" -rpv "$RPV" -rpv "$RPV88"
+	run "$CSERVER" -mode show -pidfile "$W/show.pid"
+	[ "$(grep -cE "^rpv id: ($(cat "$W/rpv.fp") \(partition 77 'p77'\)|$(cat "$W/rpv88.fp") \(partition 88 'p88'\))$" "$TAP_OUT/out")" -eq 2 ]
+	ok=$?
+	[ $ok -eq 0 ] || out | tap_diag
+	tap_result $ok "clonedev-pedserver -mode show lists both vectors' ids and partitions"
+	kill "${SERVERS[-1]}"
+	many=()
+	for i in $(seq 17); do
+		"${PEER[@]}" sharefiles -dir "$W/many$i" -serial $((1000 + i)) -label "m$i" \
+			-kind rpv -quorum 1/1 >/dev/null
+		many+=(-rpv "$(files "many$i" 1)")
+	done
+	run timeout 10 "$CSERVER" -mode start -ip 127.0.0.1 -port 0 -confirm auto \
+		-pidfile "$W/many.pid" -sharedir "$SD2" "${many[@]}"
+	[ "$RC" -eq 1 ] && grep -q "at most 16 remote PED vectors" "$TAP_OUT/err"
+	tap_result $? "clonedev-pedserver refuses a 17th vector"
 fi
 
 # The shares and the secrets they combine to (their hex never printed).

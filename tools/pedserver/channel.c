@@ -237,15 +237,17 @@ static int ephemeral(const unsigned char *pk, unsigned char *body,
 }
 
 /*
- * Takes HELLO and writes ACCEPT at @out (PED_ACCEPT_LEN bytes).
- * Return: 0; -EBADMSG (unexpected), -ENOKEY (another RPV),
+ * Takes HELLO and writes ACCEPT at @out (PED_ACCEPT_LEN bytes), keyed
+ * with the vector of @rpvs that HELLO's rpv_id names.
+ * Return: 0; -EBADMSG (unexpected), -ENOKEY (an RPV not held),
  * -EKEYREJECTED (a bad public key) or -EIO.
  */
-int ped_hello(struct ped_channel *ch, const struct ped_rpv *rpv,
+int ped_hello(struct ped_channel *ch, const struct ped_rpvs *rpvs,
 	      const unsigned char *msg, size_t len, unsigned char *out)
 {
 	const unsigned char *b = msg + PED_HDR_LEN;
 	unsigned char z[PED_KEY_LEN], h1[32];
+	const struct ped_rpv *rpv;
 	int ret;
 
 	if (ped_check_header(msg, len, PED_HELLO, 0, PED_HELLO_BODY) ||
@@ -254,7 +256,8 @@ int ped_hello(struct ped_channel *ch, const struct ped_rpv *rpv,
 	memcpy(ch->hello, msg, PED_HELLO_LEN);
 	ch->serial = get64(b + HELLO_SERIAL);
 	copy_label(ch->label, b + HELLO_LABEL);
-	if (memcmp(b + HELLO_RPV_ID, rpv->id, CLONEDEV_PED_RPV_ID_LEN))
+	rpv = ped_rpv_find(rpvs, b + HELLO_RPV_ID);
+	if (!rpv)
 		return -ENOKEY;
 	ped_header(out, PED_ACCEPT, 0, PED_ACCEPT_BODY);
 	ret = ephemeral(b + HELLO_PK, out + PED_HDR_LEN, z);
@@ -270,6 +273,12 @@ int ped_hello(struct ped_channel *ch, const struct ped_rpv *rpv,
 	if (!ret)
 		memcpy(ch->accept, out, PED_ACCEPT_LEN);
 	return ret;
+}
+
+/* The rpv_id of the HELLO ped_hello() took (unless it returned -EBADMSG). */
+const unsigned char *ped_hello_rpv_id(const struct ped_channel *ch)
+{
+	return ch->hello + PED_HDR_LEN + HELLO_RPV_ID;
 }
 
 /* K_ks and K_sk from H_3; PRK is wiped. */

@@ -20,10 +20,13 @@
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define NAME		"clonedev-pedserver"
 #define STOP_WAIT_MS	10000
+#define RPV_ARGS_MAX	(2 * PED_RPV_MAX)	/* a set may be given twice */
+#define RPV_LINE	96
 
 struct options {
-	const char *mode, *ip, *port, *sharedir, *rpv, *confirm, *pidfile,
-		   *timeout;
+	const char *mode, *ip, *port, *sharedir, *confirm, *pidfile, *timeout;
+	const char *rpv[RPV_ARGS_MAX];
+	unsigned int nrpv;
 	bool once;
 };
 
@@ -31,7 +34,8 @@ struct pidinfo {
 	pid_t pid;
 	char address[64];
 	unsigned int port;
-	char rpv[32];
+	char rpv[PED_RPV_MAX][RPV_LINE];
+	unsigned int nrpv;
 	char sharedir[4096];
 };
 
@@ -39,12 +43,14 @@ static void help(FILE *f)
 {
 	fprintf(f,
 		"usage: clonedev-pedserver -mode start|stop|show [-ip A] [-port P]\n"
-		"         -sharedir DIR -rpv F1,F2,... [-confirm ask|auto]\n"
-		"         [-pidfile F] [-once]\n"
+		"         -sharedir DIR -rpv F1,F2,... [-rpv F1,F2,...]...\n"
+		"         [-confirm ask|auto] [-pidfile F] [-once]\n"
 		"\n"
 		"The custodian's remote PED server (docs/remote-ped.md): it serves the\n"
 		"share files of DIR, sealed, to the kernel sessions of the partitions\n"
-		"whose remote PED vector (RPV) it holds.\n"
+		"whose remote PED vector (RPV) it holds. It may hold several vectors,\n"
+		"one per partition served, and answers each session with the vector\n"
+		"whose id (rpv_id) the session names.\n"
 		"\n"
 		"  -mode start   serve in the foreground until SIGTERM or SIGINT\n"
 		"  -mode stop    end the server of the pid file, and wait for it\n"
@@ -54,7 +60,9 @@ static void help(FILE *f)
 		"  -port P       TCP port (default %d; 0: any free port, printed as\n"
 		"                \"listening on A:P\")\n"
 		"  -sharedir DIR the share files served (read at each request)\n"
-		"  -rpv F1,...   M share files of kind rpv: the RPV\n"
+		"  -rpv F1,...   M share files of kind rpv: one RPV; repeat -rpv for\n"
+		"                each partition served (at most %d vectors; a set\n"
+		"                given twice is one vector)\n"
 		"  -confirm ask  ask before serving (default): on the terminal, or on\n"
 		"                standard output with the answers from standard input\n"
 		"                when that is not a terminal\n"
@@ -65,7 +73,7 @@ static void help(FILE *f)
 		"\n"
 		"Options take one or two dashes, and \"-name value\" or \"-name=value\".\n"
 		"show exits 0 when a server runs, 1 when none does.\n",
-		PED_PORT);
+		PED_PORT, PED_RPV_MAX);
 }
 
 static const char **option_slot(struct options *o, const char *name)
@@ -78,7 +86,6 @@ static const char **option_slot(struct options *o, const char *name)
 		{ "ip", offsetof(struct options, ip) },
 		{ "port", offsetof(struct options, port) },
 		{ "sharedir", offsetof(struct options, sharedir) },
-		{ "rpv", offsetof(struct options, rpv) },
 		{ "confirm", offsetof(struct options, confirm) },
 		{ "pidfile", offsetof(struct options, pidfile) },
 		{ "timeout", offsetof(struct options, timeout) },
@@ -118,6 +125,14 @@ static int parse_args(int argc, char **argv, struct options *o)
 			continue;
 		}
 		slot = option_slot(o, name);
+		if (!strcmp(name, "rpv")) {
+			if (o->nrpv == RPV_ARGS_MAX) {
+				fprintf(stderr, "clonedev-pedserver: option -rpv is given more than %d times; a server holds at most %d remote PED vectors.\n",
+					RPV_ARGS_MAX, PED_RPV_MAX);
+				return 2;
+			}
+			slot = &o->rpv[o->nrpv++];
+		}
 		if (!slot) {
 			fprintf(stderr, "clonedev-pedserver: unknown option '%s'; run clonedev-pedserver -help.\n",
 				argv[i]);
@@ -228,8 +243,8 @@ static int pidfile_read(const char *path, struct pidinfo *pi)
 			copy_field(pi->address, sizeof(pi->address), line + 8);
 		else if (!strncmp(line, "port ", 5))
 			pi->port = (unsigned int)atoi(line + 5);
-		else if (!strncmp(line, "rpv ", 4))
-			copy_field(pi->rpv, sizeof(pi->rpv), line + 4);
+		else if (!strncmp(line, "rpv ", 4) && pi->nrpv < PED_RPV_MAX)
+			copy_field(pi->rpv[pi->nrpv++], RPV_LINE, line + 4);
 		else if (!strncmp(line, "sharedir ", 9))
 			copy_field(pi->sharedir, sizeof(pi->sharedir),
 				   line + 9);
@@ -242,9 +257,11 @@ static int pidfile_read(const char *path, struct pidinfo *pi)
 static int pidfile_write(const char *path, const struct ped_config *cfg,
 			 unsigned int port, const char *sharedir)
 {
+	char hex[PED_RPV_HEX];
 	struct pidinfo old;
+	unsigned int i;
 	FILE *f;
-	int fd, i;
+	int fd;
 
 	if (!pidfile_read(path, &old) && alive(old.pid)) {
 		fprintf(stderr, "clonedev-pedserver: a server already runs with pid file %s (pid %d).\n",
@@ -261,11 +278,14 @@ static int pidfile_write(const char *path, const struct ped_config *cfg,
 			close(fd);
 		return -EIO;
 	}
-	fprintf(f, "pid %d\naddress %s\nport %u\nrpv ", (int)getpid(),
-		cfg->ip, port);
-	for (i = 0; i < CLONEDEV_PED_RPV_ID_LEN; i++)
-		fprintf(f, "%02x", cfg->rpv.id[i]);
-	fprintf(f, "\nsharedir %s\nconfirm %s\n", sharedir,
+	fprintf(f, "pid %d\naddress %s\nport %u\n", (int)getpid(), cfg->ip,
+		port);
+	for (i = 0; i < cfg->rpvs.count; i++) {
+		ped_rpv_hex(cfg->rpvs.v[i].id, hex);
+		fprintf(f, "rpv %s (partition %llu '%.32s')\n", hex,
+			cfg->rpvs.v[i].serial, cfg->rpvs.v[i].partition);
+	}
+	fprintf(f, "sharedir %s\nconfirm %s\n", sharedir,
 		cfg->ask ? "ask" : "auto");
 	return fclose(f) ? -EIO : 0;
 }
@@ -286,7 +306,7 @@ static int start_config(const struct options *o, struct ped_config *cfg)
 	cfg->ip = o->ip ? o->ip : "127.0.0.1";
 	cfg->sharedir = o->sharedir;
 	cfg->once = o->once;
-	if (!o->sharedir || !o->rpv) {
+	if (!o->sharedir || !o->nrpv) {
 		fprintf(stderr, "clonedev-pedserver: -mode start needs -sharedir and -rpv; run clonedev-pedserver -help.\n");
 		return -EINVAL;
 	}
@@ -307,12 +327,22 @@ static int start_config(const struct options *o, struct ped_config *cfg)
 
 static void announce(const struct ped_config *cfg, unsigned int port)
 {
+	const struct ped_rpv *rpv;
+	char hex[PED_RPV_HEX];
+	unsigned int i;
+
 	printf("listening on %s:%u\n", cfg->ip, port);
 	fflush(stdout);
-	ped_log("listening on %s:%u, partition %llu ('%s'), remote PED vector %u of %u, share directory %s, confirm %s",
-		cfg->ip, port, cfg->rpv.serial, cfg->rpv.partition,
-		cfg->rpv.m, cfg->rpv.n, cfg->sharedir,
+	ped_log("listening on %s:%u, %u remote PED vector%s, share directory %s, confirm %s",
+		cfg->ip, port, cfg->rpvs.count,
+		cfg->rpvs.count == 1 ? "" : "s", cfg->sharedir,
 		cfg->ask ? "ask" : "auto");
+	for (i = 0; i < cfg->rpvs.count; i++) {
+		rpv = &cfg->rpvs.v[i];
+		ped_rpv_hex(rpv->id, hex);
+		ped_log("remote PED vector %s: partition %llu ('%.32s'), quorum %u/%u",
+			hex, rpv->serial, rpv->partition, rpv->m, rpv->n);
+	}
 }
 
 static int mode_start(const struct options *o, unsigned int port)
@@ -320,6 +350,7 @@ static int mode_start(const struct options *o, unsigned int port)
 	struct ped_config cfg = { .port = port };
 	char path[4096], *dir;
 	int lfd, sfd, ret = 1;
+	unsigned int i;
 
 	/* No core dump or ptrace of a process that holds the RPV. */
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
@@ -332,8 +363,9 @@ static int mode_start(const struct options *o, unsigned int port)
 		return 1;
 	}
 	cfg.sharedir = dir;
-	if (ped_rpv_load(&cfg.rpv, o->rpv))
-		goto out_dir;
+	for (i = 0; i < o->nrpv; i++)
+		if (ped_rpv_load(&cfg.rpvs, o->rpv[i]))
+			goto out_rpv;
 	sfd = ped_signals();
 	if (sfd < 0)
 		goto out_rpv;
@@ -351,8 +383,7 @@ static int mode_start(const struct options *o, unsigned int port)
 out_signals:
 	close(sfd);
 out_rpv:
-	ped_rpv_free(&cfg.rpv);
-out_dir:
+	ped_rpv_free(&cfg.rpvs);
 	free(dir);
 	return ret;
 }
@@ -401,14 +432,17 @@ static int mode_show(const struct options *o, unsigned int port)
 	const char *dir = o->sharedir;
 	struct pidinfo pi;
 	char path[4096];
+	unsigned int i;
 
 	pidfile_path(o, port, path, sizeof(path));
 	if (pidfile_read(path, &pi) || !alive(pi.pid)) {
 		printf("running: no (pid file %s)\n", path);
 		return 1;
 	}
-	printf("running: yes (pid %d)\naddress: %s\nport: %u\nrpv id: %s\n",
-	       (int)pi.pid, pi.address, pi.port, pi.rpv);
+	printf("running: yes (pid %d)\naddress: %s\nport: %u\n", (int)pi.pid,
+	       pi.address, pi.port);
+	for (i = 0; i < pi.nrpv; i++)
+		printf("rpv id: %s\n", pi.rpv[i]);
 	if (!dir)
 		dir = pi.sharedir;
 	printf("share directory: %s\nshare files:\n", dir);

@@ -68,17 +68,32 @@ enum ped_status {
 	PED_TOO_FEW = 3,
 };
 
-/* rpv.c: the remote PED vector, in one locked page. */
+/*
+ * rpv.c: the remote PED vectors a server holds, one per partition it
+ * serves, told apart by their id; their keys share one locked page.
+ */
+#define PED_RPV_MAX		16
+#define PED_RPV_HEX		(2 * CLONEDEV_PED_RPV_ID_LEN + 1)
+
 struct ped_rpv {
-	unsigned char *key;		/* PED_KEY_LEN bytes, mlock()ed */
+	unsigned char *key;		/* PED_KEY_LEN bytes in ped_rpvs.page */
 	unsigned char id[CLONEDEV_PED_RPV_ID_LEN];
 	unsigned long long serial;
 	char partition[CLONEDEV_LABEL_LEN];
 	unsigned int m, n;
 };
 
-int ped_rpv_load(struct ped_rpv *rpv, const char *files);
-void ped_rpv_free(struct ped_rpv *rpv);
+struct ped_rpvs {
+	unsigned char *page;		/* PED_RPV_MAX keys, mlock()ed */
+	struct ped_rpv v[PED_RPV_MAX];
+	unsigned int count;
+};
+
+int ped_rpv_load(struct ped_rpvs *rpvs, const char *files);
+const struct ped_rpv *ped_rpv_find(const struct ped_rpvs *rpvs,
+				   const unsigned char *id);
+void ped_rpv_hex(const unsigned char *id, char *hex);
+void ped_rpv_free(struct ped_rpvs *rpvs);
 int ped_shamir_combine(const struct clonedev_share *in, unsigned int count,
 		       unsigned char *secret);
 int ped_rpv_id(const unsigned char *key, unsigned char *id);
@@ -106,8 +121,9 @@ void ped_header(unsigned char *hdr, enum ped_type type, uint32_t seq,
 		size_t body);
 int ped_check_header(const unsigned char *msg, size_t len,
 		     enum ped_type type, uint32_t seq, size_t body);
-int ped_hello(struct ped_channel *ch, const struct ped_rpv *rpv,
+int ped_hello(struct ped_channel *ch, const struct ped_rpvs *rpvs,
 	      const unsigned char *msg, size_t len, unsigned char *out);
+const unsigned char *ped_hello_rpv_id(const struct ped_channel *ch);
 int ped_finish(struct ped_channel *ch, const unsigned char *msg, size_t len,
 	       unsigned char *out);
 int ped_open_request(struct ped_channel *ch, const unsigned char *msg,
@@ -156,7 +172,7 @@ struct ped_config {
 	bool ask;
 	bool once;
 	int timeout;
-	struct ped_rpv rpv;
+	struct ped_rpvs rpvs;
 };
 
 int ped_listen(const struct ped_config *cfg, unsigned int *port);

@@ -4,7 +4,8 @@
  * share files of kind "rpv" with Shamir's scheme over GF(2^8) (the AES
  * field, x^8 + x^4 + x^3 + x + 1, byte by byte, Lagrange interpolation at
  * x = 0), checked against the files' fingerprint (its id) and kept in one
- * locked page that is wiped at exit.
+ * locked page that is wiped at exit. A server holds up to PED_RPV_MAX of
+ * them, one per -rpv, and a HELLO picks one by its id.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -166,31 +167,34 @@ static int read_files(const char *files, struct clonedev_sharefile *sf)
 	return ret ? ret : count;
 }
 
-static int check_files(const struct clonedev_sharefile *sf, int count)
+static int check_files(const struct clonedev_sharefile *sf, int count,
+		       const char *files)
 {
 	int i, j;
 
 	if (!count) {
-		fprintf(stderr, "clonedev-pedserver: -rpv names no file.\n");
+		fprintf(stderr, "clonedev-pedserver: -rpv '%s' names no file.\n",
+			files);
 		return -EINVAL;
 	}
 	if ((unsigned int)count < sf[0].m) {
-		fprintf(stderr, "clonedev-pedserver: the remote PED vector needs %u shares and -rpv gives %d.\n",
-			sf[0].m, count);
+		fprintf(stderr, "clonedev-pedserver: -rpv %s gives %d shares of a remote PED vector that needs %u.\n",
+			files, count, sf[0].m);
 		return -EINVAL;
 	}
 	for (i = 0; i < count; i++)
 		for (j = 0; j < i; j++)
 			if (sf[i].share.index == sf[j].share.index) {
-				fprintf(stderr, "clonedev-pedserver: two -rpv files hold share %u; give M different shares.\n",
-					sf[i].share.index);
+				fprintf(stderr, "clonedev-pedserver: two files of -rpv %s hold share %u; give M different shares.\n",
+					files, sf[i].share.index);
 				return -EINVAL;
 			}
 	return 0;
 }
 
+/* Rebuilds the RPV of @sf into @rpv, whose key points to its place. */
 static int combine(struct ped_rpv *rpv, const struct clonedev_sharefile *sf,
-		   int count)
+		   int count, const char *files)
 {
 	struct clonedev_share in[CLONEDEV_QUORUM_MAX];
 	int i, ret;
@@ -204,7 +208,8 @@ static int combine(struct ped_rpv *rpv, const struct clonedev_sharefile *sf,
 	if (ret)
 		return ret;
 	if (memcmp(rpv->id, sf[0].fingerprint, CLONEDEV_PED_RPV_ID_LEN)) {
-		fprintf(stderr, "clonedev-pedserver: the -rpv shares do not give the remote PED vector their fingerprint names (a share is wrong or of another vector).\n");
+		fprintf(stderr, "clonedev-pedserver: the shares of -rpv %s do not give the remote PED vector their fingerprint names (a share is wrong or of another vector).\n",
+			files);
 		return -EINVAL;
 	}
 	rpv->serial = sf[0].serial;
@@ -215,11 +220,16 @@ static int combine(struct ped_rpv *rpv, const struct clonedev_sharefile *sf,
 	return 0;
 }
 
-static int rpv_alloc(struct ped_rpv *rpv)
+/* The page of the keys, locked and left out of core dumps. */
+static int rpv_alloc(struct ped_rpvs *rpvs)
 {
 	long page = sysconf(_SC_PAGESIZE);
 	void *p;
 
+	if (rpvs->page)
+		return 0;
+	if (page < PED_RPV_MAX * PED_KEY_LEN)
+		return -ENOMEM;
 	p = mmap(NULL, page, PROT_READ | PROT_WRITE,
 		 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p == MAP_FAILED)
@@ -228,45 +238,111 @@ static int rpv_alloc(struct ped_rpv *rpv)
 		int err = errno;
 
 		munmap(p, page);
-		fprintf(stderr, "clonedev-pedserver: cannot lock the remote PED vector in memory: %s (raise RLIMIT_MEMLOCK).\n",
+		fprintf(stderr, "clonedev-pedserver: cannot lock the remote PED vectors in memory: %s (raise RLIMIT_MEMLOCK).\n",
 			strerror(err));
 		return -err;
 	}
 	madvise(p, page, MADV_DONTDUMP);
-	rpv->key = p;
+	rpvs->page = p;
 	return 0;
 }
 
 /*
- * Loads the RPV from the share files listed in @files (comma-separated).
- * Prints why on failure. Return: 0 or -errno.
+ * Whether @new, just rebuilt, is the vector @old already held: the same
+ * id, key, partition and quorum. Prints why a vector of the same id
+ * differs. Return: 1 (the same), 0 (another id) or -EINVAL (a conflict).
  */
-int ped_rpv_load(struct ped_rpv *rpv, const char *files)
+static int same_vector(const struct ped_rpv *old, const struct ped_rpv *new,
+		       const char *files)
 {
-	struct clonedev_sharefile sf[CLONEDEV_QUORUM_MAX];
-	int count, ret;
+	char hex[PED_RPV_HEX];
 
-	memset(rpv, 0, sizeof(*rpv));
-	count = read_files(files, sf);
-	ret = count < 0 ? count : check_files(sf, count);
-	if (!ret)
-		ret = rpv_alloc(rpv);
-	if (!ret)
-		ret = combine(rpv, sf, count);
-	OPENSSL_cleanse(sf, sizeof(sf));
-	if (ret)
-		ped_rpv_free(rpv);
-	return ret;
+	if (memcmp(old->id, new->id, CLONEDEV_PED_RPV_ID_LEN))
+		return 0;
+	if (!CRYPTO_memcmp(old->key, new->key, PED_KEY_LEN) &&
+	    old->serial == new->serial &&
+	    !strcmp(old->partition, new->partition) &&
+	    old->m == new->m && old->n == new->n)
+		return 1;
+	ped_rpv_hex(new->id, hex);
+	fprintf(stderr, "clonedev-pedserver: -rpv %s gives remote PED vector %s, which an earlier -rpv gives with another %s; give one set of files per vector.\n",
+		files, hex,
+		CRYPTO_memcmp(old->key, new->key, PED_KEY_LEN) ? "key" :
+		old->serial != new->serial ||
+		strcmp(old->partition, new->partition) ? "partition" :
+		"quorum");
+	return -EINVAL;
 }
 
-void ped_rpv_free(struct ped_rpv *rpv)
+/*
+ * Adds to @rpvs the RPV of the share files listed in @files
+ * (comma-separated); a set giving a vector already held adds nothing.
+ * Prints why on failure. Return: 0 or -errno.
+ */
+int ped_rpv_load(struct ped_rpvs *rpvs, const char *files)
+{
+	struct clonedev_sharefile sf[CLONEDEV_QUORUM_MAX];
+	struct ped_rpv *rpv = &rpvs->v[rpvs->count];
+	unsigned int i;
+	int count, ret;
+
+	if (rpvs->count == PED_RPV_MAX) {
+		fprintf(stderr, "clonedev-pedserver: a server holds at most %d remote PED vectors (-rpv %s is one more).\n",
+			PED_RPV_MAX, files);
+		return -E2BIG;
+	}
+	memset(rpv, 0, sizeof(*rpv));
+	count = read_files(files, sf);
+	ret = count < 0 ? count : check_files(sf, count, files);
+	if (!ret)
+		ret = rpv_alloc(rpvs);
+	if (!ret) {
+		rpv->key = rpvs->page + rpvs->count * PED_KEY_LEN;
+		ret = combine(rpv, sf, count, files);
+	}
+	OPENSSL_cleanse(sf, sizeof(sf));
+	for (i = 0; !ret && i < rpvs->count; i++)
+		ret = same_vector(&rpvs->v[i], rpv, files);
+	if (!ret) {
+		rpvs->count++;
+		return 0;
+	}
+	if (rpv->key)
+		OPENSSL_cleanse(rpv->key, PED_KEY_LEN);
+	memset(rpv, 0, sizeof(*rpv));
+	return ret < 0 ? ret : 0;
+}
+
+/* The vector of id @id, or NULL if the server holds none. */
+const struct ped_rpv *ped_rpv_find(const struct ped_rpvs *rpvs,
+				   const unsigned char *id)
+{
+	unsigned int i;
+
+	for (i = 0; i < rpvs->count; i++)
+		if (!memcmp(rpvs->v[i].id, id, CLONEDEV_PED_RPV_ID_LEN))
+			return &rpvs->v[i];
+	return NULL;
+}
+
+/* @id in hex, PED_RPV_HEX bytes with the NUL, at @hex. */
+void ped_rpv_hex(const unsigned char *id, char *hex)
+{
+	int i;
+
+	for (i = 0; i < CLONEDEV_PED_RPV_ID_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", id[i]);
+}
+
+/* Wipes and releases every vector's key. */
+void ped_rpv_free(struct ped_rpvs *rpvs)
 {
 	long page = sysconf(_SC_PAGESIZE);
 
-	if (rpv->key) {
-		OPENSSL_cleanse(rpv->key, PED_KEY_LEN);
-		munlock(rpv->key, page);
-		munmap(rpv->key, page);
-		rpv->key = NULL;
+	if (rpvs->page) {
+		OPENSSL_cleanse(rpvs->page, page);
+		munlock(rpvs->page, page);
+		munmap(rpvs->page, page);
 	}
+	OPENSSL_cleanse(rpvs, sizeof(*rpvs));
 }

@@ -171,15 +171,27 @@ static void send_error(struct conn *c, enum ped_error_code code, uint32_t seq,
 	c->state = C_ERROR;
 }
 
+/* ERROR rpv, the id HELLO named in the log. */
+static void unknown_rpv(struct conn *c)
+{
+	char hex[PED_RPV_HEX], why[96];
+
+	ped_rpv_hex(ped_hello_rpv_id(&c->ch), hex);
+	snprintf(why, sizeof(why),
+		 "HELLO names remote PED vector %s, which this server does not hold",
+		 hex);
+	send_error(c, PED_ERR_RPV, 0, why);
+}
+
 static void on_hello(struct ped_config *cfg, struct conn *c, size_t len)
 {
-	int ret = ped_hello(&c->ch, &cfg->rpv, c->in + 4, len, c->out + 4);
+	int ret = ped_hello(&c->ch, &cfg->rpvs, c->in + 4, len, c->out + 4);
 
 	c->hello_seen = ret != -EBADMSG;
 	if (ret == -EBADMSG)
 		send_error(c, PED_ERR_UNEXPECTED, 0, "not a HELLO");
 	else if (ret == -ENOKEY)
-		send_error(c, PED_ERR_RPV, 0, "HELLO names another remote PED vector");
+		unknown_rpv(c);
 	else if (ret == -EKEYREJECTED)
 		send_error(c, PED_ERR_AUTH, 0, "not a P-256 public key");
 	else if (ret)
