@@ -88,6 +88,7 @@ case $phase in
 	grep -qE 'value: 0x22040014$' "$TAP_OUT/out"
 	tap_result $? "the anchor's index is a written counter with authwrite, authread and no_da"
 
+	py_start
 	delete_all
 	c0=$(counter)
 	clonectl partition create -label anchor-a >/dev/null
@@ -108,7 +109,7 @@ case $phase in
 	cmp -s "$log" "$work/old" && [ "$(counter)" = "$c" ]
 	tap_result $? "the older copy and the counter are left as they are"
 
-	python3 selftests/store_edit.py cut "$work/new" "$work/cut" &&
+	py_file selftests/store_edit.py cut "$work/new" "$work/cut" &&
 		load_as "$work/cut"
 	refused "a log cut at an earlier commit is refused" \
 		"the store is older than its TPM anchor (an older copy, or a log cut short)"
@@ -145,7 +146,7 @@ case $phase in
 	rmmod clonedev && rm "$log" && modprobe clonedev store_tpm_index=0
 	clonectl partition create -label anchor-u >/dev/null
 	u_slots=$(slots)
-	[ "$(python3 selftests/store_edit.py batches "$log")" -ge 2 ]
+	[ "$(py_file selftests/store_edit.py batches "$log")" -ge 2 ]
 	tap_result $? "with store_tpm_index=0 a new store is made without a TPM"
 	mark
 	load store_tpm_index="$other"

@@ -8,10 +8,11 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
+py_start
 
 json_get()
 {
-	python3 -c 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"
+	py 'import json,sys; d=json.load(sys.stdin); print(eval("d"+sys.argv[1]))' "$1"
 }
 
 expect "hsm show prints the HSM" 0 '^  Module version: +0\.1\.0$' "" -- \

@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
+py_start
 shares=$TAP_OUT/shares
 mkdir -p "$shares"
 
@@ -19,7 +20,7 @@ mkdir -p "$shares"
 contents() {
 	printf '%s\n' "role login -slot $1 -name co ${2:--password co-pw}" \
 		"partition contents" | clonectl --json 2>/dev/null |
-		tail -n 1 | python3 -c 'import json,sys
+		tail -n 1 | py 'import json,sys
 for o in json.load(sys.stdin)["objects"]:
     print(o["label"], o["kcv"], o["ouid"])' | sort
 }

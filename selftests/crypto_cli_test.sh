@@ -11,7 +11,8 @@ cd "$(dirname "$0")/.." || exit 1
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
 keys=${CLONEDEV_KEYS:-build/keys}
-py=/usr/bin/python3
+# /usr/bin/python3: the interpreter that has python3-cryptography.
+PY_PYTHON=/usr/bin/python3 py_start
 d=$TAP_OUT
 
 delete_all
@@ -99,14 +100,14 @@ expect "unwrap it into a new key with the same KCV" 0 \
 	co1 object unwrap -unwrapping kek -keytype aes -newlabel back -in "$d/wrapped"
 
 # Every result above, checked by python3-cryptography.
-D=$d EC_POINT=$ec_point DERIVED_KCV=$derived_kcv KEYS=$keys $py - >"$d/py" 2>&1 <<'EOF'
-import os
+py - "$d" "$ec_point" "$derived_kcv" "$keys" >"$d/py" 2>&1 <<'EOF'
+import os, sys
 from cryptography.hazmat.primitives import hashes, cmac, keywrap, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, utils
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-d = os.environ["D"]
+d, ec_point, derived_kcv, keys = sys.argv[1:]
 rd = lambda n: open(os.path.join(d, n), "rb").read()
 aes, kek, plain, small = rd("aes.key"), rd("kek.key"), rd("plain"), rd("small")
 
@@ -134,7 +135,7 @@ def cmac_check():
 
 def ecdsa():
     pub = ec.EllipticCurvePublicKey.from_encoded_point(
-        ec.SECP256R1(), bytes.fromhex(os.environ["EC_POINT"]))
+        ec.SECP256R1(), bytes.fromhex(ec_point))
     s = rd("ecdsa")
     sig = utils.encode_dss_signature(int.from_bytes(s[:32], "big"),
                                      int.from_bytes(s[32:], "big"))
@@ -142,7 +143,7 @@ def ecdsa():
 
 def pss():
     key = serialization.load_der_private_key(
-        open(os.path.join(os.environ["KEYS"], "rsa2048.der"), "rb").read(), None)
+        open(os.path.join(keys, "rsa2048.der"), "rb").read(), None)
     key.public_key().verify(rd("pss"), small,
                             padding.PSS(padding.MGF1(hashes.SHA256()), 32),
                             hashes.SHA256())
@@ -150,11 +151,11 @@ def pss():
 def ecdh():
     peer = serialization.load_pem_private_key(rd("peer.pem"), None)
     pub = ec.EllipticCurvePublicKey.from_encoded_point(
-        ec.SECP256R1(), bytes.fromhex(os.environ["EC_POINT"]))
+        ec.SECP256R1(), bytes.fromhex(ec_point))
     key = peer.exchange(ec.ECDH(), pub)[:32]
     enc = Cipher(algorithms.AES(key), modes.ECB()).encryptor()
     kcv = (enc.update(bytes(16)) + enc.finalize())[:3].hex()
-    return kcv == os.environ["DERIVED_KCV"]
+    return kcv == derived_kcv
 
 check("AES-GCM", gcm)
 check("AES-CTR", ctr)

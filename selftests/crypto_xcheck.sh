@@ -12,10 +12,11 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
+# /usr/bin/python3: the interpreter that has python3-cryptography.
+PY_PYTHON=/usr/bin/python3 py_start
 
 delete_all
-# /usr/bin/python3: the interpreter that has python3-cryptography.
-/usr/bin/python3 selftests/crypto_xcheck.py build/selftests/crypto_xcheck_tool \
+py_file selftests/crypto_xcheck.py build/selftests/crypto_xcheck_tool \
 	"${CLONEDEV_KEYS:-build/keys}" >"$TAP_OUT/xcheck" 2>"$TAP_OUT/xcheck.err"
 rc=$?
 while read -r verdict what; do

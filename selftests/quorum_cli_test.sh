@@ -13,12 +13,13 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
+py_start
 shares=$TAP_OUT/shares
 rm -rf "$shares" && mkdir -p "$shares/co" "$shares/bad"
 
 # The fingerprint of the quorum secret that share files $@ combine to.
 combine_fingerprint() {
-	python3 - "$@" <<'EOF'
+	py - "$@" <<'EOF'
 import hashlib, hmac, sys
 def mul(a, b):
     r = 0
@@ -129,7 +130,7 @@ printf '%s\n' "role login -slot 1 -name co -sharedir $shares/co" \
 expect "object sign -role co -sharedir on a quorum partition" 0 "" "" -- \
 	clonectl object sign -slot 1 -role co -sharedir "$shares/co" -label qmac \
 	-mech hmac -in "$TAP_OUT/q.data" -out "$TAP_OUT/q.sig"
-python3 -c '
+py '
 import hashlib, hmac, sys
 key, data, sig = (open(f, "rb").read() for f in sys.argv[1:])
 sys.exit(hmac.new(key, data, hashlib.sha256).digest() != sig)' \

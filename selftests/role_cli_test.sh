@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
+py_start
 
 delete_all
 clonectl partition create -label app1 >/dev/null
@@ -35,7 +36,7 @@ rmmod clonedev && modprobe clonedev
 expect "the failure count survives a reload" 0 "^  co: initialized, 1 failed login in a row$" "" -- \
 	clonectl role show -slot 1
 run clonectl --json role show -slot 1
-[ "$RC" -eq 0 ] && out | python3 -c '
+[ "$RC" -eq 0 ] && out | py '
 import json, sys
 d = json.load(sys.stdin)
 assert d["slot"] == 1 and d["state"] == "initialized" and d["logged_in"] == "none"

@@ -16,6 +16,7 @@ cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
 . selftests/tap.sh
 PATH=$PWD/build/bin:$PATH
+py_start
 
 log=/var/lib/clonedev/clonedev.log
 work=$TAP_OUT/store
@@ -66,7 +67,7 @@ before=$(slots)
 
 cp "$log" "$work/good"
 # Flip one byte inside the second record (a partition record).
-python3 - "$log" <<'PY'
+py - "$log" <<'PY'
 import sys
 p = sys.argv[1]
 b = bytearray(open(p, 'rb').read())
@@ -180,7 +181,7 @@ tap_result $? "a compaction file cut short is dropped and the log used"
 # threshold; C: what compacting it at the next open made, byte for byte
 # its compaction file (nothing was written after it). Every refused store
 # must be left exactly as it is.
-edit() { python3 selftests/store_edit.py "$@"; }
+edit() { py_file selftests/store_edit.py "$@"; }
 # load_as LOG [COMPACT]: reloads with LOG as the log (and COMPACT as the
 # compaction file).
 load_as() {
@@ -257,7 +258,7 @@ tap_result $? "the reordered store is left as it is"
 edit cut "$work/D" "$work/cut" && load_as "$work/cut"
 clonectl slot list | grep -q ' churn ' && cmp -s "$log" "$work/cut"
 tap_result $? "a log cut at an earlier commit still loads: a rollback only a counter outside the file (TPM) refuses"
-python3 - "$work/D" "$work/nohdr" <<'PY'
+py - "$work/D" "$work/nohdr" <<'PY'
 import struct, sys
 b = bytearray(open(sys.argv[1], 'rb').read())
 struct.pack_into('<I', b, 8, 65536)	# the header record's length: past the end
@@ -293,7 +294,7 @@ edge_po() {
 		printf '%s\n' "$@"
 	} | clonectl >/dev/null
 }
-objects() { clonectl --json slot list | python3 -c 'import json,sys; print(json.load(sys.stdin)["slots"][0]["objects"])'; }
+objects() { clonectl --json slot list | py 'import json,sys; print(json.load(sys.stdin)["slots"][0]["objects"])'; }
 fresh_keys() {
 	delete_all
 	reload_small

@@ -71,11 +71,13 @@ expect()
 # ARGS..." is "python3 FILE ARGS...", each run by that interpreter with the
 # caller's working directory, standard input, output and error and its exit
 # status; one at a time (not two in one pipeline). A script runs in fresh
-# globals, but modules it imports stay loaded.
+# globals, but modules it imports stay loaded. "PY_PYTHON=PATH py_start"
+# runs that interpreter instead of python3; a second py_start does nothing.
 py_start()
 {
+	[ -z "$PY_PID" ] || return 0
 	mkfifo "$TAP_OUT/py.in" "$TAP_OUT/py.out" || return
-	python3 -c '
+	"${PY_PYTHON:-python3}" -c '
 import os, sys, traceback
 
 req, fin, fout = sys.argv[1:]
@@ -156,10 +158,13 @@ py() { _py code "$@"; }
 py_file() { _py file "$@"; }
 
 # Deletes every partition (as root), so a test starts from an empty HSM.
+# Called from the test's own shell, it starts the test's interpreter if
+# the test has not (py_start), for its next call and the test's.
 delete_all()
 {
 	local s slots code='import json,sys; print(" ".join(str(x["slot"]) for x in json.load(sys.stdin)["slots"]))'
 
+	[ -n "$PY_PID" ] || [ "$BASHPID" != $$ ] || py_start
 	if [ -n "$PY_PID" ]; then
 		slots=$(clonectl --json slot list | py "$code")
 	else
