@@ -8,7 +8,9 @@
  * and its refusals; a relay that alters, truncates, replays or reflects
  * each message gets no login and leaves no shares in the kernel; a server
  * that holds another partition's shares, too few, another RPV, or goes
- * away mid-login; every uAPI rejection with its errno.
+ * away mid-login; every uAPI rejection with its errno, the STORE op's
+ * and the init flags' (CLONEDEV_ROLE_INIT_PED, CLONEDEV_PARTITION_INIT_PED)
+ * included.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -33,6 +35,8 @@ enum {
 	T_READY,
 	T_REQUEST,
 	T_SHARES,
+	T_STORE,
+	T_STORED,
 	T_ERROR = 15,
 };
 
@@ -878,6 +882,153 @@ TEST(ped_without_a_slot)
 	EXPECT_NERR(ENODEV, ped(cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
 	EXPECT_NERR(ENODEV, ped(cd, CLONEDEV_PED_CONNECT, NULL, 0, NULL, &r));
 	clonedev_close(cd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Shares stored through the server (STORE, STORED)                     */
+/* ------------------------------------------------------------------ */
+
+static int store_op(struct clonedev *cd, unsigned int kind, const char *label,
+		    unsigned int m, unsigned int n, void *out,
+		    struct clonedev_ped *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->op = CLONEDEV_PED_STORE;
+	r->kind = kind;
+	if (label)
+		strcpy(r->domain_label, label);
+	r->quorum_m = m;
+	r->quorum_n = n;
+	r->out = (unsigned long)out;
+	r->out_cap = MSG_MAX;
+	return xioctl(cd, CLONEDEV_IOCTL_PED, r);
+}
+
+static int role_init_ped(struct clonedev *cd, unsigned int role,
+			 unsigned int m, unsigned int n)
+{
+	struct clonedev_role_init ri = {
+		.size = sizeof(ri),
+		.flags = CLONEDEV_ROLE_INIT_PED,
+		.role = role,
+		.quorum_m = m,
+		.quorum_n = n,
+	};
+
+	return xioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &ri);
+}
+
+/* STORE's argument, state and role checks, and the init flags'. */
+TEST_F_TIMEOUT(ped, store_rejections, PED_TIMEOUT)
+{
+	struct clonedev_role_init ri = {
+		.size = sizeof(ri),
+		.flags = CLONEDEV_ROLE_INIT_PED,
+		.role = CLONEDEV_ROLE_CU,
+		.quorum_m = 2,
+		.quorum_n = 3,
+	};
+	struct clonedev_partition_init pi = {
+		.size = sizeof(pi),
+		.flags = CLONEDEV_PARTITION_INIT_PED,
+		.domain_label = "red",
+		.quorum_m = 2,
+		.quorum_n = 3,
+	};
+	struct relay rl = { .how = NONE };
+	struct clonedev_share sh[3];
+	unsigned char out[MSG_MAX];
+	struct clonedev_ped r;
+	unsigned int kind;
+
+	/* No channel. */
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 2, 3,
+				     out, &r));
+	EXPECT_EQ(0, r.out_len);
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	/* Bad arguments. */
+	EXPECT_NERR(EINVAL, store_op(self->cd, 0, NULL, 2, 3, out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, 5, NULL, 2, 3, out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 3, 2,
+				     out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 0, 3,
+				     out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 1,
+				     17, out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, "red", 2,
+				     3, out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_DOMAIN, "", 2,
+				     3, out, &r));
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.op = CLONEDEV_PED_STORE;
+	r.kind = CLONEDEV_PED_KIND_CO;
+	r.quorum_m = 2;
+	r.quorum_n = 3;
+	r.out = (unsigned long)out;
+	r.out_cap = MSG_MAX - 1;
+	EXPECT_NERR(EMSGSIZE, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	/* The po makes po, co and domain secrets, not cu's. */
+	EXPECT_NERR(EACCES, store_op(self->cd, CLONEDEV_PED_KIND_CU, NULL, 2, 3,
+				     out, &r));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	for (kind = CLONEDEV_PED_KIND_PO; kind <= CLONEDEV_PED_KIND_DOMAIN;
+	     kind++)
+		EXPECT_NERR(EACCES, store_op(self->cd, kind,
+					     kind == CLONEDEV_PED_KIND_DOMAIN ?
+					     "red" : NULL, 2, 3, out, &r));
+	/* The co makes cu's only. */
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO, NULL,
+			 &r));
+	ASSERT_EQ(0, login_ped(self->cd, CLONEDEV_ROLE_CO));
+	EXPECT_NERR(EACCES, store_op(self->cd, CLONEDEV_PED_KIND_PO, NULL, 2, 3,
+				     out, &r));
+	EXPECT_NERR(EACCES, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 2, 3,
+				     out, &r));
+	EXPECT_NERR(EACCES, store_op(self->cd, CLONEDEV_PED_KIND_DOMAIN, "red",
+				     2, 3, out, &r));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, store_op(self->cd, CLONEDEV_PED_KIND_CU, NULL, 2, 3, out,
+			      &r));
+	EXPECT_EQ(CLONEDEV_PED_WAITING, r.state);
+	EXPECT_EQ(HDR_LEN + 56 + 3 * 40 + 16, r.out_len);
+	EXPECT_EQ(T_STORE, out[5]);
+	/* One request at a time; no secret before its STORED. */
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CU, NULL, 2, 3,
+				     out, &r));
+	EXPECT_NERR(EINVAL, request_op(self->cd, CLONEDEV_PED_KIND_CU, NULL,
+				       out, &r));
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CU, 2, 3));
+
+	/* The init flags' own arguments. */
+	ri.shares = (unsigned long)sh;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_ROLE_INIT, &ri));
+	ri.shares = 0;
+	ri.quorum_m = 0;
+	ri.quorum_n = 0;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_ROLE_INIT, &ri));
+	ri.secret = (unsigned long)"secret";
+	ri.secret_len = 6;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_ROLE_INIT, &ri));
+	pi.shares = (unsigned long)sh;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_PARTITION_INIT,
+				   &pi));
+	pi.shares = 0;
+	pi.password = (unsigned long)"secret";
+	pi.password_len = 6;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_PARTITION_INIT,
+				   &pi));
+	pi.password = 0;
+	pi.password_len = 0;
+	EXPECT_NERR(ENODATA, xioctl(self->cd, CLONEDEV_IOCTL_PARTITION_INIT,
+				    &pi));
+
+	explicit_bzero(sh, sizeof(sh));
 }
 
 TEST_HARNESS_MAIN
