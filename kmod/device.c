@@ -129,6 +129,15 @@ static int session_info(struct cld_session *s, void *arg)
 	return s->slot && !p ? -ENODEV : 0;
 }
 
+/* A partition init, through the remote PED (kmod/ped.c) or not. */
+static int partition_init(struct cld_session *s, void *arg)
+{
+	const struct clonedev_partition_init *cmd = arg;
+
+	return cmd->flags & CLONEDEV_PARTITION_INIT_PED ?
+	       cld_ped_partition_init(s, arg) : cld_partition_init(s, arg);
+}
+
 /* Selecting a slot ends the session's login and drops its keys. */
 static int slot_set(struct cld_session *s, void *arg)
 {
@@ -194,12 +203,13 @@ static const struct ioctl_op ioctl_ops[] = {
 		 RSV(session_info)),
 	IOCTL_OP(SLOT_SET, slot_set, slot_set, __reserved, 0,
 		 RSV(slot_set)),
-	IOCTL_OP(PARTITION_INIT, cld_partition_init, partition_init, __reserved,
-		 0, RSV(partition_init)),
+	IOCTL_OP(PARTITION_INIT, partition_init, partition_init, __reserved,
+		 CLONEDEV_PARTITION_INIT_PED, RSV(partition_init)),
 	IOCTL_OP(LOGIN, cld_role_login, login, secret, CLONEDEV_LOGIN_PED,
 		 RSV(login)),
 	IOCTL_OP(LOGOUT, cld_role_logout, logout, flags, 0),
-	IOCTL_OP(ROLE_INIT, cld_role_init, role_init, secret, 0),
+	IOCTL_OP(ROLE_INIT, cld_role_init, role_init, secret,
+		 CLONEDEV_ROLE_INIT_PED),
 	IOCTL_OP(ROLE_CHANGEPW, cld_role_changepw, role_changepw, new_secret,
 		 0),
 	IOCTL_OP(POLICY_GET, cld_partition_policy_get, policy_get, entries, 0,

@@ -514,34 +514,22 @@ static u8 *init_secrets(const struct clonedev_partition_init *cmd,
 	return dom;
 }
 
-int cld_partition_init(struct cld_session *s, void *arg)
+/*
+ * Initializes the session's partition with the po credential @po and the
+ * primary domain secret @dom (@dom_len bytes); with @made, secrets the
+ * remote PED made for the partition of serial @serial, which keeps its
+ * RPV. Must hold s->lock.
+ */
+static int init_locked(struct cld_session *s,
+		       struct clonedev_partition_init *cmd,
+		       const struct cld_cred *po, const u8 *dom, u32 dom_len,
+		       bool made, u64 serial)
 {
-	struct clonedev_partition_init *cmd = arg;
 	struct cld_partition *p, *next = NULL;
-	struct clonedev_share *shares;
 	bool quorum = cmd->quorum_n;
-	struct cld_cred po;
-	u32 dom_len;
-	u8 *dom;
 	int ret;
 
-	if (!cld_label_field_ok(cmd->label, true) ||
-	    !cld_label_field_ok(cmd->domain_label, false))
-		return -EINVAL;
-	dom = init_secrets(cmd, &po, &dom_len, &shares);
-	if (IS_ERR(dom))
-		return PTR_ERR(dom);
-	/*
-	 * The shares reach user space before anything changes, and without
-	 * the HSM's lock held; if the init is refused they open nothing.
-	 */
-	if (quorum && copy_to_user(u64_to_user_ptr(cmd->shares), shares,
-				   2 * cmd->quorum_n * sizeof(*shares))) {
-		ret = -EFAULT;
-		goto out_free;
-	}
-
-	mutex_lock(&s->lock);
+	lockdep_assert_held(&s->lock);
 	mutex_lock(&cld_hsm.lock);
 	p = cld_session_partition(s);
 	if (!p) {
@@ -558,6 +546,11 @@ int cld_partition_init(struct cld_session *s, void *arg)
 		ret = -EINVAL;
 		goto out_unlock;
 	}
+	/* Secrets made for another partition (a slot reused) are not its. */
+	if (made && serial != p->serial) {
+		ret = -ENODATA;
+		goto out_unlock;
+	}
 	if (cmd->label[0] && strcmp(cmd->label, p->label) &&
 	    cld_partition_find_label(cmd->label)) {
 		ret = -EEXIST;
@@ -572,9 +565,12 @@ int cld_partition_init(struct cld_session *s, void *arg)
 	memzero_explicit(next->roles, sizeof(next->roles));
 	memzero_explicit(next->challenges, sizeof(next->challenges));
 	memzero_explicit(next->domains, sizeof(next->domains));
-	memzero_explicit(next->rpv, sizeof(next->rpv));
-	next->has_rpv = false;
-	next->roles[CLONEDEV_ROLE_PO] = po;
+	/* Through the PED, the server keyed by the RPV holds the new shares. */
+	if (!made) {
+		memzero_explicit(next->rpv, sizeof(next->rpv));
+		next->has_rpv = false;
+	}
+	next->roles[CLONEDEV_ROLE_PO] = *po;
 	strscpy(next->domains[0].label, cmd->domain_label,
 		sizeof(next->domains[0].label));
 	memcpy(next->domains[0].secret, dom, dom_len);
@@ -600,13 +596,61 @@ int cld_partition_init(struct cld_session *s, void *arg)
 	s->role = CLONEDEV_ROLE_NONE;
 out_unlock:
 	mutex_unlock(&cld_hsm.lock);
-	mutex_unlock(&s->lock);
 	kfree_sensitive(next);
+	return ret;
+}
+
+int cld_partition_init(struct cld_session *s, void *arg)
+{
+	struct clonedev_partition_init *cmd = arg;
+	struct clonedev_share *shares;
+	struct cld_cred po;
+	u32 dom_len;
+	u8 *dom;
+	int ret;
+
+	if (!cld_label_field_ok(cmd->label, true) ||
+	    !cld_label_field_ok(cmd->domain_label, false))
+		return -EINVAL;
+	dom = init_secrets(cmd, &po, &dom_len, &shares);
+	if (IS_ERR(dom))
+		return PTR_ERR(dom);
+	/*
+	 * The shares reach user space before anything changes, and without
+	 * the HSM's lock held; if the init is refused they open nothing.
+	 */
+	if (cmd->quorum_n &&
+	    copy_to_user(u64_to_user_ptr(cmd->shares), shares,
+			 2 * cmd->quorum_n * sizeof(*shares))) {
+		ret = -EFAULT;
+		goto out_free;
+	}
+	mutex_lock(&s->lock);
+	ret = init_locked(s, cmd, &po, dom, dom_len, false, 0);
+	mutex_unlock(&s->lock);
 out_free:
 	memzero_explicit(&po, sizeof(po));
 	kfree_sensitive(shares);
 	kfree_sensitive(dom);
 	return ret;
+}
+
+/*
+ * A quorum partition init (CLONEDEV_PARTITION_INIT_PED) with the po
+ * credential @po and the primary domain secret @dom that the remote PED
+ * made for the partition of serial @serial: the partition keeps its RPV,
+ * whose server stored their shares. Must hold s->lock.
+ */
+int cld_partition_init_made(struct cld_session *s,
+			    struct clonedev_partition_init *cmd,
+			    const struct cld_cred *po, const u8 *dom,
+			    u64 serial)
+{
+	lockdep_assert_held(&s->lock);
+	if (!cld_label_field_ok(cmd->label, true) ||
+	    !cld_label_field_ok(cmd->domain_label, false))
+		return -EINVAL;
+	return init_locked(s, cmd, po, dom, CLONEDEV_SHARE_LEN, true, serial);
 }
 
 int cld_partition_policy_get(struct cld_session *s, void *arg)

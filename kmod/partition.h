@@ -118,6 +118,10 @@ int cld_partition_init_all(const char *store_dir, loff_t compact_min,
 void cld_partition_uninit_all(void);
 void cld_partition_hsm_info(struct clonedev_hsm_info *info);
 int cld_partition_init(struct cld_session *s, void *cmd);
+int cld_partition_init_made(struct cld_session *s,
+			    struct clonedev_partition_init *cmd,
+			    const struct cld_cred *po, const u8 *dom,
+			    u64 serial);
 int cld_partition_policy_get(struct cld_session *s, void *cmd);
 int cld_partition_policy_set(struct cld_session *s, void *cmd);
 int cld_partition_suites(struct cld_session *s, void *cmd);

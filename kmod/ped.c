@@ -5,8 +5,11 @@
  * docs/remote-ped.md specifies it. The server and the kernel prove to
  * each other that they hold the RPV over an ephemeral P-256 agreement;
  * the shares the server then sends are sealed to the session and held
- * here, in kernel memory only, for one login or domain import. User
- * space relays the messages and sees none of their contents.
+ * here, in kernel memory only, for one login or domain import. The other
+ * way, a secret made here for a role or partition init is split, and its
+ * shares are sent sealed to the server to store; the secret waits here for
+ * the init. User space relays the messages and sees none of their
+ * contents.
  */
 #include <crypto/aead.h>
 #include <crypto/algapi.h>
@@ -43,6 +46,8 @@ enum ped_type {
 	PED_READY = 4,
 	PED_REQUEST = 5,
 	PED_SHARES = 6,
+	PED_STORE = 7,
+	PED_STORED = 8,
 	PED_ERROR = 15,
 };
 
@@ -98,6 +103,27 @@ struct ped_shares {
 	char label[PED_NAME_LEN];
 } __packed;
 
+struct ped_store {
+	__be32 kind;
+	__be32 reserved;
+	__be32 m;
+	__be32 n;
+	u8 fingerprint[CLONEDEV_FINGERPRINT_LEN];
+	char label[PED_NAME_LEN];
+} __packed;
+
+/* The status of a STORED. */
+enum ped_stored_status {
+	PED_STORED_WRITTEN = 0,
+	PED_STORED_REFUSED = 1,
+	PED_STORED_NOT_WRITTEN = 2,
+};
+
+struct ped_stored {
+	__be32 status;
+	__be32 reserved;
+} __packed;
+
 struct ped_error {
 	__be32 code;
 	__be32 reserved;
@@ -113,8 +139,13 @@ static_assert(sizeof(struct ped_hello) == 153);
 static_assert(sizeof(struct ped_accept) == 129);
 static_assert(sizeof(struct ped_request) == 40);
 static_assert(sizeof(struct ped_shares) == 56);
+static_assert(sizeof(struct ped_store) == 56);
+static_assert(sizeof(struct ped_stored) == 8);
 static_assert(sizeof(struct clonedev_share) == 40);
 static_assert(PED_HDR_LEN + sizeof(struct ped_shares) + CLD_KEX_TAG_LEN +
+	      CLONEDEV_QUORUM_MAX * sizeof(struct clonedev_share) <=
+	      CLONEDEV_PED_MSG_MAX);
+static_assert(PED_HDR_LEN + sizeof(struct ped_store) + CLD_KEX_TAG_LEN +
 	      CLONEDEV_QUORUM_MAX * sizeof(struct clonedev_share) <=
 	      CLONEDEV_PED_MSG_MAX);
 
@@ -127,7 +158,24 @@ enum ped_wait {
 	PED_WAIT_ACCEPT,
 	PED_WAIT_READY,
 	PED_WAIT_SHARES,
+	PED_WAIT_STORED,
 };
+
+/*
+ * A secret made for an init through the server (STORE): usable once the
+ * server said it stored the shares.
+ */
+struct ped_made {
+	u32 kind;		/* enum clonedev_ped_kind; 0: none */
+	bool stored;		/* STORED status 0 came */
+	u32 m;
+	u32 n;
+	char label[PED_NAME_LEN];	/* kind DOMAIN */
+	u8 secret[CLONEDEV_SHARE_LEN];
+};
+
+/* Where a made secret of @kind goes: one for a role, one for a domain. */
+#define PED_MADE_SLOT(kind)	((kind) == CLONEDEV_PED_KIND_DOMAIN)
 
 /* A session's channel; under the session's lock. */
 struct cld_ped {
@@ -153,6 +201,7 @@ struct cld_ped {
 	u32 held_count;
 	u8 held_fp[CLONEDEV_FINGERPRINT_LEN];
 	struct clonedev_share held[CLONEDEV_QUORUM_MAX];
+	struct ped_made made[2];	/* PED_MADE_SLOT() */
 	u8 out[CLONEDEV_PED_MSG_MAX];
 };
 
@@ -164,6 +213,11 @@ static void drop_shares(struct cld_ped *ped)
 	ped->held_count = 0;
 }
 
+static void drop_made(struct ped_made *md)
+{
+	memzero_explicit(md, sizeof(*md));
+}
+
 /* Wipes every secret of the channel; the state says what is left. */
 static void wipe_keys(struct cld_ped *ped)
 {
@@ -173,6 +227,8 @@ static void wipe_keys(struct cld_ped *ped)
 	crypto_free_kpp(ped->kpp);
 	ped->kpp = NULL;
 	drop_shares(ped);
+	drop_made(&ped->made[0]);
+	drop_made(&ped->made[1]);
 }
 
 void cld_ped_free(struct cld_ped *ped)
@@ -390,6 +446,42 @@ out:
 	return ret;
 }
 
+/*
+ * A STORED, opened in place: the secret its STORE sent is usable, or
+ * wiped. Return: 0, or a negative enum clonedev_ped_error that ends the
+ * channel.
+ */
+static int take_stored(struct cld_ped *ped, u8 *m, u32 body_len)
+{
+	struct ped_stored *b = (struct ped_stored *)(m + PED_HDR_LEN);
+	struct ped_made *md = &ped->made[PED_MADE_SLOT(ped->req_kind)];
+	u32 status;
+
+	if (body_len != sizeof(*b) + CLD_KEX_TAG_LEN)
+		return -CLONEDEV_PED_E_UNEXPECTED;
+	if (cld_kex_aead(ped->gcm, ped->k_sk, false, 0, ped->seq, m,
+			 PED_HDR_LEN, (u8 *)b, sizeof(*b)))
+		return -CLONEDEV_PED_E_AUTH;
+	status = get_unaligned_be32(&b->status);
+	if (get_unaligned_be32(&b->reserved) ||
+	    status > PED_STORED_NOT_WRITTEN)
+		return -CLONEDEV_PED_E_UNEXPECTED;
+	switch (status) {
+	case PED_STORED_WRITTEN:
+		md->stored = true;
+		ped->error = CLONEDEV_PED_E_NONE;
+		break;
+	case PED_STORED_REFUSED:
+		drop_made(md);
+		ped->error = CLONEDEV_PED_E_REFUSED;
+		break;
+	default:
+		drop_made(md);
+		ped->error = CLONEDEV_PED_E_NOT_WRITTEN;
+	}
+	return 0;
+}
+
 /* The enum clonedev_ped_error an ERROR message carries. */
 static u32 error_of(const u8 *m, u32 body_len)
 {
@@ -421,6 +513,7 @@ static int step(struct cld_ped *ped, u8 *m, u32 len)
 		[PED_WAIT_ACCEPT] = PED_ACCEPT,
 		[PED_WAIT_READY] = PED_READY,
 		[PED_WAIT_SHARES] = PED_SHARES,
+		[PED_WAIT_STORED] = PED_STORED,
 	};
 	u32 body_len, seq;
 	int ret;
@@ -457,7 +550,10 @@ static int step(struct cld_ped *ped, u8 *m, u32 len)
 		ped->wait = PED_WAIT_NONE;
 		return 0;
 	case PED_WAIT_SHARES:
-		ret = take_shares(ped, m, body_len);
+	case PED_WAIT_STORED:
+		ret = ped->wait == PED_WAIT_SHARES ?
+		      take_shares(ped, m, body_len) :
+		      take_stored(ped, m, body_len);
 		if (ret)
 			return ret;
 		ped->state = CLONEDEV_PED_CONNECTED;
@@ -492,6 +588,78 @@ static int make_request(struct cld_ped *ped, u32 kind, const char *label)
 	ped->state = CLONEDEV_PED_WAITING;
 	ped->wait = PED_WAIT_SHARES;
 	return len;
+}
+
+/*
+ * STORE: a new secret of @cmd->kind, made and kept in ped->made, its
+ * shares sealed in a STORE into ped->out. Must hold s->lock. Return: the
+ * STORE's length, or -errno.
+ */
+static int make_store(struct cld_session *s, struct cld_ped *ped,
+		      const struct clonedev_ped *cmd)
+{
+	struct ped_store *b = (struct ped_store *)(ped->out + PED_HDR_LEN);
+	struct clonedev_share *sh = (struct clonedev_share *)(b + 1);
+	u32 kind = cmd->kind, n = cmd->quorum_n;
+	u32 body_len = sizeof(*b) + n * sizeof(*sh);
+	struct ped_made *md;
+	struct cld_partition *p;
+	u32 roles;
+	int ret = 0;
+
+	lockdep_assert_held(&s->lock);
+	if (!ped || ped->state != CLONEDEV_PED_CONNECTED)
+		return -EINVAL;
+	/* Who may init it: po for co (and a partition), co for cu. */
+	roles = CLD_ROLE_BIT(kind == CLONEDEV_PED_KIND_CU ? CLONEDEV_ROLE_CO :
+							  CLONEDEV_ROLE_PO);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition_as(s, roles);
+	if (IS_ERR(p))
+		ret = PTR_ERR(p);
+	else if (!cld_partition_is_quorum(p))
+		ret = -EOPNOTSUPP;
+	mutex_unlock(&cld_hsm.lock);
+	if (ret)
+		return ret;
+
+	drop_shares(ped);
+	md = &ped->made[PED_MADE_SLOT(kind)];
+	drop_made(md);
+	memset(ped->out, 0, PED_HDR_LEN + body_len + CLD_KEX_TAG_LEN);
+	get_random_bytes(md->secret, sizeof(md->secret));
+	put_unaligned_be32(kind, &b->kind);
+	put_unaligned_be32(cmd->quorum_m, &b->m);
+	put_unaligned_be32(n, &b->n);
+	if (kind == CLONEDEV_PED_KIND_DOMAIN) {
+		memcpy(md->label, cmd->domain_label,
+		       strnlen(cmd->domain_label, PED_NAME_LEN));
+		memcpy(b->label, md->label, sizeof(b->label));
+		ret = cld_kdf_fingerprint(md->secret, sizeof(md->secret),
+					  b->fingerprint);
+	}
+	ret = ret ?: cld_quorum_split(md->secret, cmd->quorum_m, n, sh);
+	if (!ret) {
+		put_hdr(ped->out, PED_STORE, ped->seq + 1,
+			body_len + CLD_KEX_TAG_LEN);
+		ret = cld_kex_aead(ped->gcm, ped->k_ks, true, 0, ped->seq + 1,
+				   ped->out, PED_HDR_LEN, (u8 *)b, body_len);
+	}
+	if (ret) {
+		/* Nothing went out: the shares in ped->out go too. */
+		memzero_explicit(ped->out, PED_HDR_LEN + body_len);
+		drop_made(md);
+		return ret;
+	}
+	md->kind = kind;
+	md->m = cmd->quorum_m;
+	md->n = n;
+	ped->seq++;
+	ped->req_kind = kind;
+	memcpy(ped->req_label, md->label, sizeof(ped->req_label));
+	ped->state = CLONEDEV_PED_WAITING;
+	ped->wait = PED_WAIT_STORED;
+	return PED_HDR_LEN + body_len + CLD_KEX_TAG_LEN;
 }
 
 /*
@@ -622,7 +790,7 @@ static int status(struct cld_session *s, struct clonedev_ped *cmd)
 	return ret;
 }
 
-/* CONNECT, STEP, REQUEST, DISCONNECT. Must hold s->lock. */
+/* CONNECT, STEP, REQUEST, STORE, DISCONNECT. Must hold s->lock. */
 static int channel_op(struct cld_session *s, struct clonedev_ped *cmd,
 		      u8 *in)
 {
@@ -656,6 +824,8 @@ static int channel_op(struct cld_session *s, struct clonedev_ped *cmd,
 		if (!ped || ped->state != CLONEDEV_PED_CONNECTED)
 			return -EINVAL;
 		return make_request(ped, cmd->kind, cmd->domain_label);
+	case CLONEDEV_PED_STORE:
+		return make_store(s, ped, cmd);
 	default:	/* CLONEDEV_PED_DISCONNECT */
 		if (!ped)
 			return -ENOTCONN;
@@ -679,6 +849,10 @@ static int check_args(struct clonedev_ped *cmd, u8 **in)
 			return !cmd->in_len ? -EINVAL : -EMSGSIZE;
 		*in = memdup_user(u64_to_user_ptr(cmd->in), cmd->in_len);
 		return PTR_ERR_OR_ZERO(*in);
+	case CLONEDEV_PED_STORE:
+		if (!cld_quorum_ok(cmd->quorum_m, cmd->quorum_n))
+			return -EINVAL;
+		fallthrough;
 	case CLONEDEV_PED_REQUEST:
 		if (cmd->kind < CLONEDEV_PED_KIND_PO ||
 		    cmd->kind > CLONEDEV_PED_KIND_DOMAIN ||
@@ -786,4 +960,75 @@ u8 *cld_ped_secret(struct cld_session *s, u32 kind, const char *label,
 		return ERR_PTR(ret);
 	}
 	return secret;
+}
+
+/*
+ * The secret a STORE of @kind (a domain's: @label) made and the server
+ * stored, if its quorum is @m of @n, and the serial of the partition it
+ * was made for; the secret is wiped here whatever comes of it. Must hold
+ * s->lock. Return: the secret (CLONEDEV_SHARE_LEN bytes,
+ * kfree_sensitive()), ERR_PTR(-ENODATA) if the session holds none,
+ * ERR_PTR(-EINVAL) if its quorum is another.
+ */
+u8 *cld_ped_made(struct cld_session *s, u32 kind, const char *label, u32 m,
+		 u32 n, u64 *serial)
+{
+	struct cld_ped *ped = s->ped;
+	struct ped_made *md;
+	u8 *secret;
+
+	lockdep_assert_held(&s->lock);
+	if (!ped || kind < CLONEDEV_PED_KIND_PO ||
+	    kind > CLONEDEV_PED_KIND_DOMAIN)
+		return ERR_PTR(-ENODATA);
+	md = &ped->made[PED_MADE_SLOT(kind)];
+	if (!md->stored || md->kind != kind ||
+	    (kind == CLONEDEV_PED_KIND_DOMAIN &&
+	     strncmp(md->label, label, PED_NAME_LEN))) {
+		secret = ERR_PTR(-ENODATA);
+	} else if (md->m != m || md->n != n) {
+		secret = ERR_PTR(-EINVAL);
+	} else {
+		secret = kmemdup(md->secret, sizeof(md->secret), GFP_KERNEL);
+		if (!secret)
+			secret = ERR_PTR(-ENOMEM);
+	}
+	*serial = ped->serial;
+	drop_made(md);
+	return secret;
+}
+
+/*
+ * CLONEDEV_IOCTL_PARTITION_INIT with CLONEDEV_PARTITION_INIT_PED: the po
+ * secret and the primary domain that the session's channel made and had
+ * stored, both wiped whatever comes of the init.
+ */
+int cld_ped_partition_init(struct cld_session *s, void *arg)
+{
+	struct clonedev_partition_init *cmd = arg;
+	u64 serial, dom_serial;
+	struct cld_cred po;
+	u8 *pw, *dom;
+	int ret;
+
+	if (!cmd->quorum_n || cmd->password_len || cmd->domain_len ||
+	    cmd->shares)
+		return -EINVAL;
+	memset(&po, 0, sizeof(po));
+	mutex_lock(&s->lock);
+	pw = cld_ped_made(s, CLONEDEV_PED_KIND_PO, NULL, cmd->quorum_m,
+			  cmd->quorum_n, &serial);
+	dom = cld_ped_made(s, CLONEDEV_PED_KIND_DOMAIN, cmd->domain_label,
+			   cmd->quorum_m, cmd->quorum_n, &dom_serial);
+	ret = IS_ERR(pw) ? PTR_ERR(pw) : IS_ERR(dom) ? PTR_ERR(dom) :
+	      cld_cred_set(&po, pw, CLONEDEV_SHARE_LEN);
+	if (!ret)
+		ret = cld_partition_init_made(s, cmd, &po, dom, serial);
+	mutex_unlock(&s->lock);
+	if (!IS_ERR(pw))
+		kfree_sensitive(pw);
+	if (!IS_ERR(dom))
+		kfree_sensitive(dom);
+	memzero_explicit(&po, sizeof(po));
+	return ret;
 }

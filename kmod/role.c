@@ -367,22 +367,57 @@ int cld_role_logout(struct cld_session *s, void *arg)
 	return ret;
 }
 
+/*
+ * The credential of a role init through the PED (CLONEDEV_ROLE_INIT_PED):
+ * the secret the session's channel made for @cmd->role and had stored,
+ * consumed whatever comes of it. Must hold s->lock.
+ */
+static int role_init_ped(struct cld_session *s,
+			 const struct clonedev_role_init *cmd,
+			 struct cld_cred *cred, u64 *serial)
+{
+	u8 *pw;
+	int ret;
+
+	lockdep_assert_held(&s->lock);
+	pw = cld_ped_made(s, cmd->role, NULL, cmd->quorum_m, cmd->quorum_n,
+			  serial);
+	if (IS_ERR(pw))
+		return PTR_ERR(pw);
+	ret = cld_cred_set(cred, pw, CLONEDEV_SHARE_LEN);
+	kfree_sensitive(pw);
+	return ret;
+}
+
 int cld_role_init(struct cld_session *s, void *arg)
 {
 	struct clonedev_role_init *cmd = arg;
+	bool ped = cmd->flags & CLONEDEV_ROLE_INIT_PED;
 	struct clonedev_share *shares = NULL;
 	bool quorum = cmd->quorum_n;
 	struct cld_partition *p;
 	struct cld_cred cred;
 	u32 len = cmd->secret_len;
+	u64 serial = 0;
 	u8 *pw;
 	int ret;
 
 	if (cmd->role != CLONEDEV_ROLE_CO && cmd->role != CLONEDEV_ROLE_CU)
 		return -EINVAL;
-	if (quorum ? cmd->secret_len || !cmd->shares :
-		     cmd->quorum_m || cmd->shares)
+	if (quorum ? cmd->secret_len || !cmd->shares == !ped :
+		     cmd->quorum_m || cmd->shares || ped)
 		return -EINVAL;
+	memset(&cred, 0, sizeof(cred));
+	if (ped) {
+		/* The secret is the session's: taken under its lock. */
+		mutex_lock(&s->lock);
+		ret = role_init_ped(s, cmd, &cred, &serial);
+		if (ret) {
+			mutex_unlock(&s->lock);
+			goto out_free;
+		}
+		goto locked;
+	}
 	if (quorum) {
 		pw = cld_secret_new_quorum(cmd->quorum_m, cmd->quorum_n, &shares);
 		len = CLONEDEV_SHARE_LEN;
@@ -403,6 +438,7 @@ int cld_role_init(struct cld_session *s, void *arg)
 	}
 
 	mutex_lock(&s->lock);
+locked:
 	mutex_lock(&cld_hsm.lock);
 	/* po initializes co; co initializes cu. */
 	p = cld_session_partition_as(s, CLD_ROLE_BIT(cmd->role - 1));
@@ -412,6 +448,11 @@ int cld_role_init(struct cld_session *s, void *arg)
 	}
 	if (quorum != cld_partition_is_quorum(p)) {
 		ret = -EINVAL;
+		goto out;
+	}
+	/* A secret made for another partition (a slot reused) is not its. */
+	if (ped && serial != p->serial) {
+		ret = -ENODATA;
 		goto out;
 	}
 	ret = set_role_cred(p, cmd->role, &cred);

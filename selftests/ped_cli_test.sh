@@ -19,14 +19,14 @@ keys=$dir/keys		# the custodian's share files
 rpvdir=$dir/rpv
 mkdir -p "$keys" "$rpvdir"
 server_pid=
+servers=0
 
 # start_server COMMAND...: runs a PED server on an ephemeral port of the
 # loopback with the custodian's files and the vector in $rpvdir (or
-# $RPV_DIR); sets port and server_pid.
+# $RPV_DIR); sets port and server_pid. Each server has a fifo of its own:
+# the drain of the last one may open its fifo only after this one starts.
 start_server()
 {
-	# A fifo of its own: the previous server's drain may not have opened
-	# its fifo yet.
 	local fifo=$dir/listen.$((++servers))
 
 	mkfifo "$fifo"
@@ -269,5 +269,59 @@ stop_server
 expect "  the server's log names the vector asked for" 0 "" "" -- \
 	grep -q "names remote PED vector $(sed -n 's/^fingerprint //p' \
 		"$dir"/rpv.slot1/vault-*-rpv-1of2.share)" "$dir/server.log"
+
+# ---- new shares through the PED: role init and partition init ----
+# Without -sharedir, a connected server stores the new secrets' shares as
+# share files of its directory, and serves them back to the logins. The
+# custodian moves the old files of a role away first (the server never
+# replaces a file, and would otherwise serve either secret).
+refused "role init -quorum without -sharedir or a PED connection names both" \
+	"needs -sharedir, where the share files go, or a PED server that stores them \('ped connect'" \
+	ctl "role login -slot 1 -name co -sharedir $keys" \
+	"role init -name cu -quorum 2/3"
+RPV_DIR=$dir/rpv.slot1 start_server clonedev-pedserver -mode start -confirm auto
+mkdir -p "$dir/old"
+mv "$keys"/vault-*-cu-*.share "$dir/old"/
+expect "role init -name cu -quorum 2/3 through the PED server, then cu logs in through it" 0 \
+	"^Logged in as cu\.$" "" -- \
+	ctl "slot set -slot 1" "ped connect -ip 127.0.0.1 -port $port" \
+	"role login -name co" "role init -name cu -quorum 2/3" \
+	"role login -name cu"
+cp "$TAP_OUT/out" "$dir/cuinit.out"
+expect "  clonectl says the server stored the 3 shares" 0 "" "" -- \
+	grep -q "^The cu role is initialized: its 3 shares, any 2 of which log in, were stored by the PED server at 127\.0\.0\.1 port $port\.$" \
+	"$dir/cuinit.out"
+[ "$RC" -eq 0 ] || tap_diag <"$dir/cuinit.out"
+expect "  the server wrote them: 3 share files of cu 2/3, mode 0600" 0 "" "" -- \
+	sh -c "[ \"\$(stat -c %a '$keys'/vault-*-cu-[123]of3.share | sort -u)\" = 600 ] &&
+	       [ \"\$(ls '$keys'/vault-*-cu-*.share | wc -l)\" = 3 ] &&
+	       grep -qx 'quorum 2/3' '$keys'/vault-*-cu-1of3.share"
+refused "  the old cu share file opens nothing any more" \
+	"do not combine|wrong" \
+	ctl "role login -slot 1 -name cu -sharefiles $(ls "$dir"/old/vault-*-cu-1of1.share)"
+
+mv "$keys"/vault-*-po-*.share "$keys"/vault-*-domain-red-*.share "$dir/old"/
+po_files="$(ls "$dir"/old/vault-*-po-1of3.share),$(ls "$dir"/old/vault-*-po-2of3.share)"
+expect "partition init -quorum 2/3 through the PED server, then the po logs in through it" 0 \
+	"^Logged in as po\.$" "" -- \
+	ctl "slot set -slot 1" "ped connect -ip 127.0.0.1 -port $port" \
+	"role login -name po -sharefiles $po_files" \
+	"partition init -label vault -domainlabel red -quorum 2/3" \
+	"role login -name po" "ped show"
+cp "$TAP_OUT/out" "$dir/poinit.out"
+expect "  clonectl says the server stored the po's and the domain's shares" 0 "" "" -- \
+	grep -q "^The 3 shares of the po secret and the 3 of the domain 'red' (any 2 of each) were stored by the PED server at 127\.0\.0\.1 port $port\.$" \
+	"$dir/poinit.out"
+[ "$RC" -eq 0 ] || tap_diag <"$dir/poinit.out"
+expect "  the partition kept its remote PED vector" 0 "" "" -- \
+	grep -q "$(sed -n 's/^fingerprint //p' "$dir"/rpv.slot1/vault-*-rpv-1of2.share)" \
+	"$dir/poinit.out"
+expect "  the server wrote 3 po and 3 domain share files" 0 "" "" -- \
+	test "$(find "$keys" -name 'vault-*-po-?of3.share' -o -name 'vault-*-domain-red-?of3.share' |
+		wc -l)" = 6
+refused "  the old po shares open nothing any more" \
+	"do not combine|wrong" \
+	ctl "role login -slot 1 -name po -sharefiles $po_files"
+stop_server
 delete_all
 tap_done

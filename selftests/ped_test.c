@@ -8,10 +8,15 @@
  * and its refusals; a relay that alters, truncates, replays or reflects
  * each message gets no login and leaves no shares in the kernel; a server
  * that holds another partition's shares, too few, another RPV, or goes
- * away mid-login; every uAPI rejection with its errno.
+ * away mid-login; every uAPI rejection with its errno. The other way: a
+ * role or the partition re-initialized with a secret whose shares the
+ * server stored (STORE, STORED), then logged in through it; a custodian
+ * who refuses, a server that cannot write, and a relay that alters,
+ * truncates, replays or retypes a STORED leave no usable secret.
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -33,6 +38,8 @@ enum {
 	T_READY,
 	T_REQUEST,
 	T_SHARES,
+	T_STORE,
+	T_STORED,
 	T_ERROR = 15,
 };
 
@@ -878,6 +885,486 @@ TEST(ped_without_a_slot)
 	EXPECT_NERR(ENODEV, ped(cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
 	EXPECT_NERR(ENODEV, ped(cd, CLONEDEV_PED_CONNECT, NULL, 0, NULL, &r));
 	clonedev_close(cd);
+}
+
+/* ------------------------------------------------------------------ */
+/* Shares stored through the server (STORE, STORED)                     */
+/* ------------------------------------------------------------------ */
+
+static int store_op(struct clonedev *cd, unsigned int kind, const char *label,
+		    unsigned int m, unsigned int n, void *out,
+		    struct clonedev_ped *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->size = sizeof(*r);
+	r->op = CLONEDEV_PED_STORE;
+	r->kind = kind;
+	if (label)
+		strcpy(r->domain_label, label);
+	r->quorum_m = m;
+	r->quorum_n = n;
+	r->out = (unsigned long)out;
+	r->out_cap = MSG_MAX;
+	return xioctl(cd, CLONEDEV_IOCTL_PED, r);
+}
+
+static int role_init_ped(struct clonedev *cd, unsigned int role,
+			 unsigned int m, unsigned int n)
+{
+	struct clonedev_role_init ri = {
+		.size = sizeof(ri),
+		.flags = CLONEDEV_ROLE_INIT_PED,
+		.role = role,
+		.quorum_m = m,
+		.quorum_n = n,
+	};
+
+	return xioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &ri);
+}
+
+/* STORE's argument, state and role checks, and the init flags'. */
+TEST_F_TIMEOUT(ped, store_rejections, PED_TIMEOUT)
+{
+	struct clonedev_role_init ri = {
+		.size = sizeof(ri),
+		.flags = CLONEDEV_ROLE_INIT_PED,
+		.role = CLONEDEV_ROLE_CU,
+		.quorum_m = 2,
+		.quorum_n = 3,
+	};
+	struct clonedev_partition_init pi = {
+		.size = sizeof(pi),
+		.flags = CLONEDEV_PARTITION_INIT_PED,
+		.domain_label = "red",
+		.quorum_m = 2,
+		.quorum_n = 3,
+	};
+	struct relay rl = { .how = NONE };
+	struct clonedev_share sh[3];
+	unsigned char out[MSG_MAX];
+	struct clonedev_ped r;
+	unsigned int kind;
+
+	/* No channel. */
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 2, 3,
+				     out, &r));
+	EXPECT_EQ(0, r.out_len);
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	/* Bad arguments. */
+	EXPECT_NERR(EINVAL, store_op(self->cd, 0, NULL, 2, 3, out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, 5, NULL, 2, 3, out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 3, 2,
+				     out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 0, 3,
+				     out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 1,
+				     17, out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CO, "red", 2,
+				     3, out, &r));
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_DOMAIN, "", 2,
+				     3, out, &r));
+	memset(&r, 0, sizeof(r));
+	r.size = sizeof(r);
+	r.op = CLONEDEV_PED_STORE;
+	r.kind = CLONEDEV_PED_KIND_CO;
+	r.quorum_m = 2;
+	r.quorum_n = 3;
+	r.out = (unsigned long)out;
+	r.out_cap = MSG_MAX - 1;
+	EXPECT_NERR(EMSGSIZE, xioctl(self->cd, CLONEDEV_IOCTL_PED, &r));
+	/* The po makes po, co and domain secrets, not cu's. */
+	EXPECT_NERR(EACCES, store_op(self->cd, CLONEDEV_PED_KIND_CU, NULL, 2, 3,
+				     out, &r));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	for (kind = CLONEDEV_PED_KIND_PO; kind <= CLONEDEV_PED_KIND_DOMAIN;
+	     kind++)
+		EXPECT_NERR(EACCES, store_op(self->cd, kind,
+					     kind == CLONEDEV_PED_KIND_DOMAIN ?
+					     "red" : NULL, 2, 3, out, &r));
+	/* The co makes cu's only. */
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO, NULL,
+			 &r));
+	ASSERT_EQ(0, login_ped(self->cd, CLONEDEV_ROLE_CO));
+	EXPECT_NERR(EACCES, store_op(self->cd, CLONEDEV_PED_KIND_PO, NULL, 2, 3,
+				     out, &r));
+	EXPECT_NERR(EACCES, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 2, 3,
+				     out, &r));
+	EXPECT_NERR(EACCES, store_op(self->cd, CLONEDEV_PED_KIND_DOMAIN, "red",
+				     2, 3, out, &r));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, store_op(self->cd, CLONEDEV_PED_KIND_CU, NULL, 2, 3, out,
+			      &r));
+	EXPECT_EQ(CLONEDEV_PED_WAITING, r.state);
+	EXPECT_EQ(HDR_LEN + 56 + 3 * 40 + 16, r.out_len);
+	EXPECT_EQ(T_STORE, out[5]);
+	/* One request at a time; no secret before its STORED. */
+	EXPECT_NERR(EINVAL, store_op(self->cd, CLONEDEV_PED_KIND_CU, NULL, 2, 3,
+				     out, &r));
+	EXPECT_NERR(EINVAL, request_op(self->cd, CLONEDEV_PED_KIND_CU, NULL,
+				       out, &r));
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CU, 2, 3));
+
+	/* The init flags' own arguments. */
+	ri.shares = (unsigned long)sh;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_ROLE_INIT, &ri));
+	ri.shares = 0;
+	ri.quorum_m = 0;
+	ri.quorum_n = 0;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_ROLE_INIT, &ri));
+	ri.secret = (unsigned long)"secret";
+	ri.secret_len = 6;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_ROLE_INIT, &ri));
+	pi.shares = (unsigned long)sh;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_PARTITION_INIT,
+				   &pi));
+	pi.shares = 0;
+	pi.password = (unsigned long)"secret";
+	pi.password_len = 6;
+	EXPECT_NERR(EINVAL, xioctl(self->cd, CLONEDEV_IOCTL_PARTITION_INIT,
+				   &pi));
+	pi.password = 0;
+	pi.password_len = 0;
+	EXPECT_NERR(ENODATA, xioctl(self->cd, CLONEDEV_IOCTL_PARTITION_INIT,
+				    &pi));
+
+	explicit_bzero(sh, sizeof(sh));
+}
+
+/* ------------------------------------------------------------------ */
+/* Through the servers                                                  */
+/* ------------------------------------------------------------------ */
+
+/* A STORE of a new secret of @kind through the relay. */
+static int store(struct clonedev *cd, int sock, struct relay *rl,
+		 unsigned int kind, const char *label, unsigned int m,
+		 unsigned int n, struct clonedev_ped *r)
+{
+	int ret = store_op(cd, kind, label, m, n, rl->m, r);
+
+	if (ret)
+		return ret;
+	rl->len = r->out_len;
+	return round_trip(cd, sock, rl, r);
+}
+
+static int partition_init_ped(struct clonedev *cd, const char *domain,
+			      unsigned int m, unsigned int n)
+{
+	struct clonedev_partition_init pi = {
+		.size = sizeof(pi),
+		.flags = CLONEDEV_PARTITION_INIT_PED,
+		.quorum_m = m,
+		.quorum_n = n,
+	};
+
+	strcpy(pi.domain_label, domain);
+	return xioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &pi);
+}
+
+/* How many files of @dir match @pattern. */
+static int count_files(const char *dir, const char *pattern)
+{
+	char path[256];
+	glob_t g;
+	int n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, pattern);
+	if (glob(path, 0, NULL, &g))
+		return 0;
+	n = g.gl_pathc;
+	globfree(&g);
+	return n;
+}
+
+static void remove_files(struct __test_metadata *_metadata, const char *dir,
+			 const char *kind)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -f %s/*-%s-*.share", dir, kind);
+	ASSERT_EQ(0, system(cmd));
+}
+
+static unsigned int session_role(struct __test_metadata *_metadata,
+				 struct clonedev *cd)
+{
+	struct clonedev_session_info si;
+
+	EXPECT_EQ(0, clonedev_session_info(cd, &si));
+	return si.role;
+}
+
+/*
+ * co re-initialized with a secret made in the kernel whose shares only
+ * the server got, then logged in through it; shares of another secret do
+ * not log in.
+ */
+TEST_F_TIMEOUT(ped, role_init_through_the_server, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_ped r;
+
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	/* The co files of the fixture have the names these would get. */
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			   NULL, 2, 3, &r));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_NOT_WRITTEN, r.error);
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 3));
+
+	remove_files(_metadata, self->dir, "co");
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			   NULL, 2, 3, &r));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	EXPECT_EQ(0, r.held_count);
+	EXPECT_EQ(3, count_files(self->dir, "*-co-*of3.share"));
+	ASSERT_EQ(0, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 3));
+	/* The secret served one init. */
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 3));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			 NULL, &r));
+	ASSERT_EQ(2, r.held_count);
+	ASSERT_EQ(0, login_ped(self->cd, CLONEDEV_ROLE_CO));
+	EXPECT_EQ(CLONEDEV_ROLE_CO, session_role(_metadata, self->cd));
+
+	/* The server's co shares replaced by those of a secret never set. */
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	remove_files(_metadata, self->dir, "co");
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			   NULL, 2, 4, &r));
+	EXPECT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			 NULL, &r));
+	ASSERT_EQ(2, r.held_count);
+	EXPECT_NERR(EACCES, login_ped(self->cd, CLONEDEV_ROLE_CO));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, session_role(_metadata, self->cd));
+	/* Another quorum than the STORE's: refused, and the secret wiped. */
+	EXPECT_NERR(EINVAL, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 3));
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 4));
+}
+
+/* A custodian who refuses to store: nothing written, nothing changed. */
+TEST_F_TIMEOUT(ped, store_refused_by_the_custodian, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_ped r;
+	pid_t pid;
+	int port, sock;
+
+	port = start_server(variant->argv, self->dir, self->rpv_list,
+			    variant->refuse, &pid);
+	ASSERT_LT(0, port);
+	sock = dial(port);
+	ASSERT_LE(0, sock);
+	ASSERT_EQ(0, handshake(self->cd, sock, &rl, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	ASSERT_EQ(0, store(self->cd, sock, &rl, CLONEDEV_PED_KIND_CO, NULL, 2,
+			   4, &r));
+	EXPECT_EQ(CLONEDEV_PED_E_REFUSED, r.error);
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_EQ(0, count_files(self->dir, "*-co-*of4.share"));
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 4));
+	close(sock);
+	stop_server(pid);
+
+	/* The co of the fixture still logs in. */
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			 NULL, &r));
+	ASSERT_EQ(0, login_ped(self->cd, CLONEDEV_ROLE_CO));
+}
+
+/*
+ * A STORED altered, truncated, replayed or retyped on its way: the
+ * channel fails and the secret of its STORE is gone.
+ */
+TEST_F_TIMEOUT(ped, stored_tampered_or_replayed, PED_TIMEOUT)
+{
+	unsigned char old_stored[MSG_MAX];
+	struct relay rl = { .how = NONE };
+	struct clonedev_ped r;
+	int stored_len;
+
+	remove_files(_metadata, self->dir, "co");
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	rl.type = T_STORED;
+	rl.how = FLIP;
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			   NULL, 2, 3, &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_AUTH, r.error);
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 3));
+
+	rl.how = TRUNCATE;
+	close(self->sock);
+	self->sock = dial(self->port);
+	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			   NULL, 2, 4, &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_UNEXPECTED, r.error);
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 4));
+
+	/* A STORED recorded, then given to the next STORE. */
+	rl.how = NONE;
+	close(self->sock);
+	self->sock = dial(self->port);
+	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 2, 5, rl.m,
+			      &r));
+	ASSERT_EQ(0, send_frame(self->sock, rl.m, r.out_len));
+	stored_len = recv_frame(self->sock, old_stored);
+	ASSERT_LT(0, stored_len);
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, old_stored, stored_len,
+			 rl.m, &r));
+	ASSERT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	ASSERT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	ASSERT_EQ(0, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 2, 6, rl.m,
+			      &r));
+	EXPECT_EQ(CLONEDEV_PED_WAITING, r.state);
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, old_stored, stored_len,
+			 rl.m, &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_UNEXPECTED, r.error);
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 6));
+	/* The STORE it answered was replaced, then the channel failed. */
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 5));
+
+	/* A STORE reflected back as its STORED; a SHARES as a STORED. */
+	close(self->sock);
+	self->sock = dial(self->port);
+	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL, 2, 7, rl.m,
+			      &r));
+	rl.m[5] = T_STORED;
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, rl.m, r.out_len, rl.m,
+			 &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(CLONEDEV_PED_E_UNEXPECTED, r.error);
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 7));
+	close(self->sock);
+	self->sock = dial(self->port);
+	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, request_op(self->cd, CLONEDEV_PED_KIND_PO, NULL, rl.m,
+				&r));
+	ASSERT_EQ(0, send_frame(self->sock, rl.m, r.out_len));
+	rl.len = recv_frame(self->sock, rl.m);
+	ASSERT_LT(0, rl.len);
+	ASSERT_EQ(T_SHARES, rl.m[5]);
+	rl.m[5] = T_STORED;
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STEP, rl.m, rl.len, rl.m, &r));
+	EXPECT_EQ(CLONEDEV_PED_FAILED, r.state);
+	EXPECT_EQ(0, r.held_count);
+	explicit_bzero(old_stored, sizeof(old_stored));
+}
+
+/*
+ * The partition re-initialized with a po secret and a domain whose
+ * shares the server stored: it keeps its RPV, and the new po logs in
+ * through the same server.
+ */
+TEST_F_TIMEOUT(ped, partition_reinit_through_the_server, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_domain_add d = {
+		.size = sizeof(d),
+		.flags = CLONEDEV_DOMAIN_ADD_PED,
+		.label = "red",
+	};
+	struct clonedev_ped r;
+
+	remove_files(_metadata, self->dir, "po");
+	remove_files(_metadata, self->dir, "domain");
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_PO,
+			   NULL, 2, 3, &r));
+	ASSERT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_DOMAIN,
+			   "red", 2, 3, &r));
+	ASSERT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	EXPECT_EQ(3, count_files(self->dir, "*-po-*of3.share"));
+	EXPECT_EQ(3, count_files(self->dir, "*-domain-red-*of3.share"));
+	/* Another domain label than the STORE's: nothing, both wiped. */
+	EXPECT_NERR(ENODATA, partition_init_ped(self->cd, "blue", 2, 3));
+	EXPECT_NERR(ENODATA, partition_init_ped(self->cd, "red", 2, 3));
+	EXPECT_EQ(CLONEDEV_ROLE_PO, session_role(_metadata, self->cd));
+
+	remove_files(_metadata, self->dir, "po");
+	remove_files(_metadata, self->dir, "domain");
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_PO,
+			   NULL, 2, 3, &r));
+	ASSERT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_DOMAIN,
+			   "red", 2, 3, &r));
+	ASSERT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	ASSERT_EQ(0, partition_init_ped(self->cd, "red", 2, 3));
+	EXPECT_EQ(CLONEDEV_ROLE_NONE, session_role(_metadata, self->cd));
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0, NULL, &r));
+	EXPECT_EQ(CLONEDEV_PED_HAS_RPV, r.ped_flags);
+	EXPECT_EQ(0, memcmp(r.rpv_id, self->rpv_id, sizeof(r.rpv_id)));
+	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
+	EXPECT_NERR(ENODATA, partition_init_ped(self->cd, "red", 2, 3));
+
+	/* The old po shares open nothing; the server's new ones log in. */
+	EXPECT_NERR(EACCES, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+						  self->po, 2));
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_PO, NULL,
+			 &r));
+	ASSERT_EQ(2, r.held_count);
+	ASSERT_EQ(0, login_ped(self->cd, CLONEDEV_ROLE_PO));
+	EXPECT_EQ(CLONEDEV_ROLE_PO, session_role(_metadata, self->cd));
+	/* The server's domain shares are those of the new primary domain. */
+	ASSERT_EQ(0, ask(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_DOMAIN,
+			 "red", &r));
+	ASSERT_EQ(2, r.held_count);
+	EXPECT_NERR(EEXIST, xioctl(self->cd, CLONEDEV_IOCTL_DOMAIN_ADD, &d));
+}
+
+/* A secret stored, then the channel ended or the slot selected again. */
+TEST_F_TIMEOUT(ped, stored_secret_gone_with_the_channel, PED_TIMEOUT)
+{
+	struct relay rl = { .how = NONE };
+	struct clonedev_ped r;
+
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			   NULL, 1, 1, &r));
+	ASSERT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	ASSERT_EQ(0, ped(self->cd, CLONEDEV_PED_DISCONNECT, NULL, 0, NULL, &r));
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 1, 1));
+
+	close(self->sock);
+	self->sock = dial(self->port);
+	ASSERT_LE(0, self->sock);
+	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
+	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
+			   NULL, 1, 2, &r));
+	ASSERT_EQ(CLONEDEV_PED_E_NONE, r.error);
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->part.slot));
+	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
+					   self->po, 2));
+	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 1, 2));
 }
 
 TEST_HARNESS_MAIN

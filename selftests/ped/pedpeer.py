@@ -4,7 +4,8 @@
 (docs/remote-ped.md), written from that text alone.
 
 It serves shares as a PED server (or one that breaks the protocol in a
-chosen way, to test a kernel), plays the kernel's side of a channel as a
+chosen way, to test a kernel) and stores the shares a STORE sends as share
+files, plays the kernel's side of a channel as a
 client (with ways to tamper with it, to test a server), writes share files
 for tests, and computes deterministic test vectors.
 """
@@ -15,9 +16,11 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import socket
 import struct
 import sys
+import tempfile
 import threading
 import time
 import zlib
@@ -33,15 +36,18 @@ MSG_MAX = 4096
 MAGIC = 0x50454431
 VERSION = 1
 HEADER = struct.Struct(">IBBHII")
-HELLO, ACCEPT, FINISH, READY, REQUEST, SHARES, ERROR = 1, 2, 3, 4, 5, 6, 15
+HELLO, ACCEPT, FINISH, READY, REQUEST, SHARES, STORE, STORED, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 15
 TYPE_NAMES = {HELLO: "HELLO", ACCEPT: "ACCEPT", FINISH: "FINISH", READY: "READY",
-              REQUEST: "REQUEST", SHARES: "SHARES", ERROR: "ERROR"}
+              REQUEST: "REQUEST", SHARES: "SHARES", STORE: "STORE", STORED: "STORED",
+              ERROR: "ERROR"}
 TAG = 16
 HELLO_BODY = struct.Struct(">32s65sQ32s8s8s")      # Nk, Pk, serial, label, rpv_id, reserved
 ACCEPT_BODY = struct.Struct(">32s65s32s")          # Ns, Ps, MAC_S
 REQUEST_PLAIN = struct.Struct(">II32s")            # kind, reserved, domain label
 SHARES_FIXED = struct.Struct(">IIII8s32s")         # status, count, m, n, fingerprint, label
 SHARE = struct.Struct(">B7s32s")                   # index, reserved, data
+STORE_FIXED = struct.Struct(">IIII8s32s")          # kind, reserved, m, n, fingerprint, label
+STORED_PLAIN = struct.Struct(">II")                # status, reserved
 ERROR_BODY = struct.Struct(">II")
 SHARES_MAX = 16
 LABEL_LEN = 32
@@ -58,6 +64,9 @@ DOMAIN = 4
 SERVED, REFUSED, NO_SHARES, TOO_FEW = 0, 1, 2, 3
 STATUS_NAMES = {SERVED: "served", REFUSED: "refused", NO_SHARES: "no share fits",
                 TOO_FEW: "fewer than M shares fit"}
+# STORED statuses
+WRITTEN, NOT_WRITTEN = 0, 2
+STORED_NAMES = {WRITTEN: "written", REFUSED: "refused", NOT_WRITTEN: "could not write"}
 
 # Key schedule labels
 RPV_ID_LABEL = b"clonedev ped rpv id"
@@ -468,14 +477,16 @@ class ServerChannel:
     the kernel and returns the answer. A ChannelError's code is the ERROR
     to send before closing. vectors maps the id of each RPV held to the
     RPV; HELLO's rpv_id picks one. shares_for(kind, serial, label) returns
-    the (status, group, shares) of a REQUEST."""
+    the (status, group, shares) of a REQUEST; store(sf, shares) the STORED
+    status of a STORE (sf: the share files' common fields)."""
 
-    def __init__(self, vectors, shares_for, entropy=None):
+    def __init__(self, vectors, shares_for, entropy=None, store=None):
         self.vectors, self.shares_for = vectors, shares_for
+        self.store = store
         self.entropy = entropy or Entropy()
         self.state, self.seq = "hello", 0
         self.hello = self.accept = self.prk = self.k_ks = self.k_sk = None
-        self.serial, self.label, self.last = None, None, None
+        self.serial, self.label, self.last, self.last_store = None, None, None, None
 
     def step(self, msg):
         """The answer to one message."""
@@ -524,7 +535,9 @@ class ServerChannel:
         return seal(self.k_sk, READY, 1, b"")
 
     def on_request(self, msg):
-        """REQUEST: sends SHARES."""
+        """REQUEST: sends SHARES (a STORE: STORED)."""
+        if len(msg) >= HEADER.size and msg[5] == STORE:
+            return self.on_store(msg)
         plain = unseal(self.k_ks, msg, REQUEST, self.seq, REQUEST_PLAIN.size)
         kind, reserved, label_raw = REQUEST_PLAIN.unpack(plain)
         if kind not in KIND_NAMES or reserved or (kind != DOMAIN and any(label_raw)):
@@ -533,6 +546,33 @@ class ServerChannel:
         status, group, shares = self.shares_for(kind, self.serial, label)
         self.last = (kind, label, status, group)
         out = seal(self.k_sk, SHARES, self.seq, shares_plaintext(status, label_raw, group, shares))
+        self.seq += 1
+        return out
+
+
+    def on_store(self, msg):
+        """STORE: has the shares written, sends STORED."""
+        length = HEADER.unpack_from(msg)[5]
+        count, rest = divmod(length - TAG - STORE_FIXED.size, SHARE.size)
+        if rest or not 1 <= count <= SHARES_MAX:
+            raise ChannelError(UNEXPECTED, "a STORE of a wrong length")
+        plain = unseal(self.k_ks, msg, STORE, self.seq, STORE_FIXED.size + count * SHARE.size)
+        kind, reserved, m, n, fp, label_raw = STORE_FIXED.unpack_from(plain)
+        shares = [SHARE.unpack_from(plain, STORE_FIXED.size + i * SHARE.size)
+                  for i in range(count)]
+        if kind not in KIND_NAMES or reserved or n != count or not 1 <= m <= n or \
+                sorted(i for i, _, _ in shares) != list(range(1, n + 1)) or \
+                any(any(r) for _, r, _ in shares):
+            raise ChannelError(UNEXPECTED, "a malformed STORE")
+        label = label_text(label_raw)
+        if (kind == DOMAIN) != bool(label) or (kind != DOMAIN and any(fp)) or \
+                not all(0x20 <= ord(c) <= 0x7E for c in label):
+            raise ChannelError(UNEXPECTED, "a STORE with a bad label or fingerprint")
+        sf = {"serial": self.serial, "partition": self.label, "kind": KIND_NAMES[kind],
+              "domainlabel": label, "fingerprint": fp, "m": m, "n": n}
+        status = self.store(sf, [(i, d) for i, _, d in shares]) if self.store else NOT_WRITTEN
+        self.last_store = (sf, status)
+        out = seal(self.k_sk, STORED, self.seq, STORED_PLAIN.pack(status, 0))
         self.seq += 1
         return out
 
@@ -572,8 +612,8 @@ def mangle_shares(plain, how):
 class MisbehavingChannel(ServerChannel):
     """A server that breaks the protocol in one way, to test a kernel."""
 
-    def __init__(self, *args, misbehave):
-        super().__init__(*args)
+    def __init__(self, *args, misbehave, **kwargs):
+        super().__init__(*args, **kwargs)
         self.misbehave = misbehave
 
     def on_hello(self, msg):
@@ -611,6 +651,14 @@ class ShareDir:
 
     def __init__(self, path, confirm):
         self.path, self.confirm = path, confirm
+        self.lock = threading.Lock()
+
+    def store(self, sf, shares):
+        """A STORE's shares as new share files: the STORED status."""
+        if self.confirm == "deny":
+            return REFUSED
+        with self.lock:
+            return store_sharefiles(self.path, sf, shares)
 
     def files(self):
         """The readable share files (others are left out)."""
@@ -674,6 +722,14 @@ def log(text):
     print(f"pedpeer: {text}", file=sys.stderr, flush=True)
 
 
+def store_line(chan):
+    """The log line of a STORE answered (no secret in it)."""
+    sf, status = chan.last_store
+    what = sf["kind"] + (f" {sf['domainlabel']}" if sf["domainlabel"] else "")
+    return f"serial {chan.serial} ({chan.label}): store {what}, {sf['m']} of {sf['n']}: " \
+           f"status {status} ({STORED_NAMES[status]})"
+
+
 def request_line(chan):
     """The log line of a REQUEST answered (no secret in it)."""
     kind, label, status, group = chan.last
@@ -685,8 +741,10 @@ def request_line(chan):
 
 def serve_connection(conn, peer, args, vectors, sharedir):
     """One connection, until its channel ends."""
-    chan = ServerChannel(vectors, sharedir) if not args.misbehave else \
-        MisbehavingChannel(vectors, sharedir, misbehave=args.misbehave)
+    chan = ServerChannel(vectors, sharedir, store=sharedir.store) \
+        if not args.misbehave else \
+        MisbehavingChannel(vectors, sharedir, misbehave=args.misbehave,
+                           store=sharedir.store)
     try:
         while True:
             msg = recv_frame(conn, args.idle)
@@ -694,6 +752,9 @@ def serve_connection(conn, peer, args, vectors, sharedir):
             if chan.last:
                 log(f"{peer}: {request_line(chan)}")
                 chan.last = None
+            if chan.last_store:
+                log(f"{peer}: {store_line(chan)}")
+                chan.last_store = None
     except Closed as why:
         if chan.state != "request" or str(why) != "end of stream":
             log(f"{peer}: closed in state {chan.state}: {why}")
@@ -811,6 +872,28 @@ class KernelChannel:
         self.seq += 1
         return check_shares(plain, count, self.asked)
 
+    def store(self, kind, label, secret, m, n):
+        """STORE of a secret's n shares (M of them combine it)."""
+        fp = domain_fingerprint(secret) if kind == DOMAIN else bytes(FINGERPRINT_LEN)
+        return self.store_shares(kind, label, fp, m, split(secret, m, n))
+
+    def store_shares(self, kind, label, fp, m, shares):
+        """STORE of (index, data) shares, all n of them."""
+        raw = label_bytes(label) if kind == DOMAIN else bytes(LABEL_LEN)
+        plain = STORE_FIXED.pack(kind, 0, m, len(shares), fp, raw) + \
+            b"".join(SHARE.pack(i, bytes(7), d) for i, d in shares)
+        return seal(self.k_ks, STORE, self.seq, plain)
+
+    def on_stored(self, msg):
+        """STORED: its status."""
+        self.expect(msg)
+        status, reserved = STORED_PLAIN.unpack(unseal(self.k_sk, msg, STORED, self.seq,
+                                                      STORED_PLAIN.size))
+        self.seq += 1
+        if status not in STORED_NAMES or reserved:
+            raise ChannelError(UNEXPECTED, "STORED with a bad status or reserved field")
+        return status
+
 
 def check_shares(plain, count, asked):
     """The checked fields of SHARES' plaintext."""
@@ -893,7 +976,11 @@ class Client:
         chan.on_ready(self.recv(sock))
 
     def exchange(self, sock, chan, kind, label):
-        """One REQUEST and its SHARES."""
+        """One REQUEST and its SHARES, or a STORE (kind "store", label
+        (kind, label, secret, m, n)) and its STORED."""
+        if kind == "store":
+            send_frame(sock, chan.store(*label))
+            return chan.on_stored(self.recv(sock))
         seq = chan.seq + 1 if self.tamper == "seq" else None
         send_frame(sock, edit("request", self.tamper, chan.request(kind, label, seq)))
         return chan.on_shares(self.recv(sock))
@@ -956,6 +1043,30 @@ def parse_request(text):
     return KINDS[kind], label
 
 
+def parse_store(text):
+    """("store", (kind, label, secret, m, n)) of KIND[:LABEL]:M/N, a new
+    random secret."""
+    kind, _, rest = text.partition(":")
+    label, _, quorum = rest.rpartition(":")
+    m, _, n = quorum.partition("/")
+    if kind not in KINDS or (kind == "domain") != bool(label) or not m.isdigit() or \
+            not n.isdigit() or not 1 <= int(m) <= int(n) <= SHARES_MAX:
+        raise ValueError(f"a store is po, co or cu:M/N or domain:LABEL:M/N, not {text}")
+    label_bytes(label)
+    return "store", (KINDS[kind], label, os.urandom(32), int(m), int(n))
+
+
+def print_stored(status, what):
+    """What a STORED said; with status 0 the stored secret's SHA-256
+    prefix (a domain's: its fingerprint), to compare with its files."""
+    kind, _, secret, m, n = what
+    print(f"stored {status} ({STORED_NAMES[status]})")
+    if status == WRITTEN:
+        print(f"quorum {m}/{n}")
+        print(f"fingerprint {domain_fingerprint(secret).hex()}" if kind == DOMAIN
+              else f"secret sha256 {sha256(secret)[:8].hex()}")
+
+
 def print_shares(result, kind):
     """What a SHARES gave, without a secret: for a role the combined
     secret's SHA-256 prefix, for a domain whether its fingerprint holds."""
@@ -978,7 +1089,8 @@ def cmd_client(args):
     """The kernel's side of one channel; prints each SHARES, or how the
     channel ended."""
     rpv, rpv_id = load_rpv(args.rpv.split(","))
-    requests = [parse_request(r) for r in args.request or []]
+    requests = [parse_store(r[6:]) if r.startswith("store:") else parse_request(r)
+                for r in args.request or []]
     try:
         results = Client(args, rpv, rpv_id).run(requests)
     except TimedOut as why:
@@ -992,8 +1104,11 @@ def cmd_client(args):
         print(f"error {err.code} {ERROR_NAMES.get(err.code, 'unknown')}" if remote
               else f"failed: {err}")
         return 1
-    for (kind, _), result in zip(requests, results):
-        print_shares(result, kind)
+    for (kind, what), result in zip(requests, results):
+        if kind == "store":
+            print_stored(result, what)
+        else:
+            print_shares(result, kind)
     return 0
 
 
@@ -1004,7 +1119,48 @@ def write_sharefile(directory, sf):
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as f:
         f.write(sharefile_text(sf))
+        f.flush()
+        os.fsync(f.fileno())
     return path
+
+
+def store_sharefiles(directory, sf, shares):
+    """A STORE's shares as share files in directory: written in a private
+    directory there, then each linked to its name (which never replaces a
+    file) and its first name removed. All or none: status 2 if a name is
+    taken or a step fails."""
+    if not sf["partition"]:
+        log("store: the partition has no label to name its files")
+        return NOT_WRITTEN
+    files = [dict(sf, index=i, data=d) for i, d in sorted(shares)]
+    names = [os.path.join(directory, sharefile_name(f)) for f in files]
+    taken = [name for name in names if os.path.lexists(name)]
+    if taken:
+        log(f"store: {taken[0]} exists already: nothing written")
+        return NOT_WRITTEN
+    done = []
+    try:
+        tmp = tempfile.mkdtemp(prefix=".pedstore-", dir=directory)
+    except OSError as err:
+        log(f"store: cannot write in {directory}: {err.strerror}")
+        return NOT_WRITTEN
+    try:
+        for f, name in zip(files, names):
+            os.link(write_sharefile(tmp, f), name)
+            done.append(name)
+        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as err:
+        log(f"store: writing {err.filename or directory}: {err.strerror}")
+        for name in done:
+            with_errors_ignored(os.unlink, name)
+        return NOT_WRITTEN
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return WRITTEN
 
 
 def cmd_sharefiles(args):
@@ -1040,6 +1196,7 @@ VECTOR_DS = bytes(range(0x21, 0x41))        # the server's
 VECTOR_SERIAL, VECTOR_LABEL = 932182447457, "vault"
 VECTOR_GROUP = ("co", VECTOR_SERIAL, "", 2, 3, bytes(FINGERPRINT_LEN))
 VECTOR_SHARES = [(1, bytes(range(0x60, 0x80))), (3, bytes(range(0x80, 0xA0)))]
+VECTOR_STORED = [(1, bytes(range(0xA0, 0xC0))), (2, bytes(range(0xC0, 0xE0)))]
 # kmod/quorum.c's known answer: secret 01..20, M = 3, c1[i] = 0x5a + 7i,
 # c2[i] = 0xc3 ^ 13i; shares 1 and 5 of 5
 SHAMIR_SECRET = bytes(range(1, 33))
@@ -1049,14 +1206,21 @@ SHAMIR_COEFFS = [bytes((0x5A + 7 * i) & 0xFF for i in range(32)),
 
 def vector_channel():
     """A whole in-process channel with the fixed inputs: the messages
-    HELLO, ACCEPT, FINISH, READY, REQUEST (co), SHARES."""
+    HELLO, ACCEPT, FINISH, READY, REQUEST (co), SHARES, STORE (cu),
+    STORED."""
     def shares_for(kind, serial, label):
         if (kind, serial, label) != (KINDS["co"], VECTOR_SERIAL, ""):
             raise RuntimeError("the vector REQUEST is not the one expected")
         return SERVED, VECTOR_GROUP, VECTOR_SHARES
 
+    def store(sf, shares):
+        if (sf["kind"], sf["serial"], sf["partition"], sf["m"], sf["n"], shares) != \
+                ("cu", VECTOR_SERIAL, VECTOR_LABEL, 2, 2, VECTOR_STORED):
+            raise RuntimeError("the vector STORE is not the one expected")
+        return WRITTEN
+
     server = ServerChannel({rpv_id_of(VECTOR_RPV): VECTOR_RPV}, shares_for,
-                           Entropy(VECTOR_NS, VECTOR_DS))
+                           Entropy(VECTOR_NS, VECTOR_DS), store)
     kernel = KernelChannel(VECTOR_RPV, VECTOR_SERIAL, VECTOR_LABEL,
                            entropy=Entropy(VECTOR_NK, VECTOR_DK))
     hello = kernel.start()
@@ -1068,7 +1232,11 @@ def vector_channel():
     shares = server.step(request)
     if kernel.on_shares(shares) != (SERVED, 2, 3, bytes(8), VECTOR_SHARES):
         raise RuntimeError("the vector SHARES do not give the shares sent")
-    return hello, accept, finish, ready, request, shares
+    store = kernel.store_shares(KINDS["cu"], "", bytes(FINGERPRINT_LEN), 2, VECTOR_STORED)
+    stored = server.step(store)
+    if kernel.on_stored(stored) != WRITTEN:
+        raise RuntimeError("the vector STORED does not say written")
+    return hello, accept, finish, ready, request, shares, store, stored
 
 
 def key_schedule(hello, accept, finish):
@@ -1093,7 +1261,7 @@ def key_schedule(hello, accept, finish):
 
 def compute_vectors():
     """The test vectors as a JSON document."""
-    names = ("HELLO", "ACCEPT", "FINISH", "READY", "REQUEST", "SHARES")
+    names = ("HELLO", "ACCEPT", "FINISH", "READY", "REQUEST", "SHARES", "STORE", "STORED")
     messages = vector_channel()
     keys = key_schedule(*messages[:3])
     k_ks, k_sk = bytes.fromhex(keys["K_ks"]), bytes.fromhex(keys["K_sk"])
@@ -1103,11 +1271,16 @@ def compute_vectors():
                        "server_ephemeral_scalar": VECTOR_DS.hex(),
                        "serial": VECTOR_SERIAL, "label": VECTOR_LABEL,
                        "request": "kind 2 (co), sequence 2",
-                       "shares": "status 0, quorum 2/3, indexes 1 and 3, data 60..7f and 80..9f"},
+                       "shares": "status 0, quorum 2/3, indexes 1 and 3, data 60..7f and 80..9f",
+                       "store": "kind 3 (cu), sequence 3, quorum 2/2, indexes 1 and 2, "
+                                "data a0..bf and c0..df",
+                       "stored": "status 0, sequence 3"},
             "rpv_id": rpv_id_of(VECTOR_RPV).hex(), **keys,
             "messages": dict(zip(names, (m.hex() for m in messages))),
             "plaintext": {"REQUEST": unseal(k_ks, messages[4], REQUEST, 2, 40).hex(),
-                          "SHARES": unseal(k_sk, messages[5], SHARES, 2, 136).hex()},
+                          "SHARES": unseal(k_sk, messages[5], SHARES, 2, 136).hex(),
+                          "STORE": unseal(k_ks, messages[6], STORE, 3, 136).hex(),
+                          "STORED": unseal(k_sk, messages[7], STORED, 3, 8).hex()},
             "domain_fingerprint": {"secret": VECTOR_RPV.hex(),
                                    "fingerprint": domain_fingerprint(VECTOR_RPV).hex()},
             "shamir": {"secret": SHAMIR_SECRET.hex(), "c1": SHAMIR_COEFFS[0].hex(),
@@ -1130,7 +1303,7 @@ def doc_block(doc):
         lines += doc_lines(label, doc[label])
     for label, value in doc["messages"].items():
         lines += doc_lines(label, value)
-    lines.append("the plaintexts of REQUEST and SHARES")
+    lines.append("the plaintexts of REQUEST, SHARES, STORE and STORED")
     for label, value in doc["plaintext"].items():
         lines += doc_lines(label, value)
     return "\n".join(lines) + "\n"
@@ -1222,8 +1395,9 @@ def add_parsers(sub):
     p.add_argument("-rpv", required=True, help="M share files of the RPV, comma-separated")
     p.add_argument("-serial", type=int, required=True)
     p.add_argument("-label", required=True, help="the partition's label")
-    p.add_argument("-request", action="append", help="po, co, cu or domain:LABEL (repeat: "
-                   "several on one channel)")
+    p.add_argument("-request", action="append", help="po, co, cu or domain:LABEL, or "
+                   "store:KIND[:LABEL]:M/N to store a new random secret's shares "
+                   "(repeat: several on one channel)")
     p.add_argument("-tamper", choices=TAMPERS)
     p.add_argument("-wait", type=float, default=30, help="seconds to wait for the server")
     p.add_argument("-pause", type=float, default=0.2, help="tamper slow: seconds per byte")

@@ -348,6 +348,73 @@ if [ -x "$CSERVER" ]; then
 	tap_result $? "clonedev-pedserver refuses a 17th vector"
 fi
 
+# store_tests NAME CMD...: the server CMD (its options but -sharedir and
+# -confirm) stores shares in an empty directory; CMD run with -confirm
+# $REFUSE (set by the caller) stores none.
+store_tests()
+{
+	local srv=$1 dir=$W/store-$1 got sha fp before ok
+	shift
+	mkdir -p "$dir"
+	start_server "$srv-store" "$@" -sharedir "$dir" -confirm auto
+	client "$srv-store" -request store:cu:2/4 -request cu -request store:domain:green:2/3 \
+		-request domain:green
+	sha=$(sed -n 's/^secret sha256 //p' "$W/$srv-store.out")
+	fp=$(sed -n '10s/^fingerprint //p' "$W/$srv-store.out")
+	echo "$sha" >"$W/$srv-cu.sha"
+	echo "$fp" >"$W/$srv-green.fp"
+	result "$srv-store" 0 "stored 0 \(written\);quorum 2/4;secret sha256 [0-9a-f]{16};$(
+		served 2/4 "1 2" "$srv-cu");stored 0 \(written\);quorum 2/3;fingerprint [0-9a-f]{16};$(
+		served_domain 2/3 "1 2" "$srv-green")" \
+		"$srv: STORE cu 2/4 and domain green 2/3 written (STORED 0), then served back, combining to the secrets sent"
+	got=$(cd "$dir" && stat -c '%n %a' -- * .[!.]* 2>/dev/null | paste -sd' ')
+	[ "$got" = "p77-77-cu-1of4.share 600 p77-77-cu-2of4.share 600 p77-77-cu-3of4.share 600 p77-77-cu-4of4.share 600 p77-77-domain-green-1of3.share 600 p77-77-domain-green-2of3.share 600 p77-77-domain-green-3of3.share 600" ]
+	ok=$?
+	[ $ok -ne 0 ] && tap_diag <<<"files: $got"
+	tap_result $ok "$srv: one file per share, named as clonectl names them, mode 0600, no temporary left"
+	$PY - "$dir" "$fp" <<'EOF'
+import glob, os, sys
+sys.dont_write_bytecode = True
+sys.path.insert(0, "selftests/ped")
+import pedpeer
+ok, paths = True, sorted(glob.glob(os.path.join(sys.argv[1], "*.share")))
+for path in paths:
+    sf = pedpeer.read_sharefile(path)
+    dom = sf["kind"] == "domain"
+    want = ("domain", "green", 2, 3, sys.argv[2]) if dom else ("cu", "", 2, 4, "00" * 8)
+    ok &= (sf["serial"], sf["partition"]) == (77, "p77") and \
+        (sf["kind"], sf["domainlabel"], sf["m"], sf["n"], sf["fingerprint"].hex()) == want and \
+        os.path.basename(path) == pedpeer.sharefile_name(sf)
+sys.exit(0 if ok and len(paths) == 7 else 1)
+EOF
+	tap_result $? "$srv: the files parse (CRC, serial, partition, kind, label, quorum, fingerprint)"
+	before=$(cd "$dir" && sha256sum -- * | sha256sum)
+	client "$srv-again" -request store:cu:2/4 -request store:cu:3/5 -request cu
+	result "$srv-again" 0 "stored 2 \(could not write\);stored 0 \(written\);quorum 3/5;secret sha256 [0-9a-f]{16};$(
+		served 2/4 "1 2" "$srv-cu")" \
+		"$srv: a STORE whose file names exist: STORED 2, the channel goes on (another quorum is written)"
+	rm -f "$dir"/p77-77-cu-?of5.share
+	[ "$(cd "$dir" && sha256sum -- * | sha256sum)" = "$before" ]
+	tap_result $? "$srv: no file replaced or added by the STORE refused"
+	kill "${SERVERS[-1]}"
+	start_server "$srv-refuse" "$@" -sharedir "$dir" -confirm "$REFUSE" </dev/null
+	client "$srv-refuse" -request store:co:2/3 -request store:domain:blue:1/1
+	result "$srv-refuse" 0 "stored 1 \(refused\);stored 1 \(refused\)" \
+		"$srv: the custodian refuses (-confirm $REFUSE): STORED 1, the channel goes on"
+	[ "$(cd "$dir" && sha256sum -- * | sha256sum)" = "$before" ]
+	tap_result $? "$srv: nothing written when the custodian refuses"
+	kill "${SERVERS[-1]}"
+}
+
+REFUSE=deny store_tests pedpeer "${PEER[@]}" server -ip 127.0.0.1 -port 0 -rpv "$RPV"
+if [ -x "$CSERVER" ]; then
+	REFUSE=ask store_tests clonedev-pedserver "$CSERVER" -mode start -ip 127.0.0.1 -port 0 \
+		-rpv "$RPV"
+else
+	TAP_N=$((TAP_N + 1))
+	echo "ok $TAP_N - clonedev-pedserver stores shares # SKIP $CSERVER is not built"
+fi
+
 # The shares and the secrets they combine to (their hex never printed).
 secrets=$($PY - "$W"/*/*.share <<'EOF'
 import sys

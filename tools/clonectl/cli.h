@@ -131,6 +131,16 @@ int cli_ped_login(struct cli *cli, struct clonedev *cd, unsigned int role,
 		  const char *what);
 int cli_ped_domain(struct cli *cli, struct clonedev *cd, const char *label,
 		   int primary);
+/*
+ * A quorum role init, or partition init, whose new secrets' M-of-N shares
+ * @cd's server stores (the kernel sends them sealed): -ENOTCONN if @cd
+ * has no connection; else as cli_ped_login().
+ */
+int cli_ped_role_init(struct cli *cli, struct clonedev *cd, unsigned int role,
+		      unsigned int m, unsigned int n);
+int cli_ped_partition_init(struct cli *cli, struct clonedev *cd,
+			   const char *label, const char *domain_label,
+			   unsigned int m, unsigned int n);
 void cli_ped_slot_changed(struct cli *cli, struct clonedev *cd);
 void cli_ped_end(struct cli *cli);
 /* Whether @cd's partition has a remote PED vector (0 if unknown). */

@@ -6,7 +6,9 @@
  * session the shell keeps for another slot (the target of a clone). Once
  * a slot is connected, logins and quorum domain imports without
  * -password or share files take their shares from the server, sealed for
- * the kernel: clonectl only relays them.
+ * the kernel, and quorum role and partition inits without -sharedir send
+ * the new secrets' shares to the server, which writes them as share
+ * files: clonectl only relays them.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -238,6 +240,136 @@ int cli_ped_domain(struct cli *cli, struct clonedev *cd, const char *label,
 		return CLI_REPORTED;
 	}
 	return ret;
+}
+
+/*
+ * Has the kernel make a new secret of @kind (@label) and @e's server
+ * store its @m of @n shares; the kernel keeps the secret for the init.
+ * @whose names them ("cu", "domain 'red'"). Return: 0, CLI_REPORTED with
+ * the sentence said, or the kernel's -errno (-EACCES: not the role that
+ * may make it); a connection of no further use is dropped.
+ */
+static int ped_store(struct cli *cli, struct cli_ped *e, unsigned int kind,
+		     const char *label, unsigned int m, unsigned int n,
+		     const char *whose, const char *doing)
+{
+	char words[24];
+	int ret, status;
+
+	ret = clonedev_ped_store(e->link, kind, label, m, n, &status);
+	if (ret == -ENOTCONN || ret == -ETIMEDOUT || ret == -EMSGSIZE) {
+		cli_error("%s: the PED server went away%s before it said whether it stored the new %s shares; nothing was changed; run 'ped connect%s' again (and have the custodian remove any %s share files it wrote).",
+			  doing, ret == -ETIMEDOUT ? " (it did not answer in time)" :
+			  ret == -EMSGSIZE ? " (it sent an oversized message)" : "",
+			  whose, slot_words(cli, e, words, sizeof(words)), whose);
+		ped_drop(cli, e);
+		return CLI_REPORTED;
+	}
+	if (ret == -EINVAL && !channel_up(e)) {
+		cli_error("%s: the remote PED connection of slot %u has ended; nothing was changed; run 'ped connect%s' again.",
+			  doing, e->slot,
+			  slot_words(cli, e, words, sizeof(words)));
+		ped_drop(cli, e);
+		return CLI_REPORTED;
+	}
+	if (ret)
+		return ret;
+	switch (status) {
+	case CLONEDEV_PED_E_NONE:
+		return 0;
+	case CLONEDEV_PED_E_REFUSED:
+		cli_error("%s: the custodian refused to store the new %s shares; nothing was changed.",
+			  doing, whose);
+		return CLI_REPORTED;
+	case CLONEDEV_PED_E_NOT_WRITTEN:
+		cli_error("%s: the PED server could not write the new %s share files (files of those names exist already, or its share directory is not writable; its log says which); nothing was changed. The custodian moves the old files away first.",
+			  doing, whose);
+		return CLI_REPORTED;
+	}
+	channel_failed(doing, status, false);
+	ped_drop(cli, e);
+	return CLI_REPORTED;
+}
+
+/* "at A port P" of @e's server. */
+static void server_words(const struct cli_ped *e, char *buf, size_t len)
+{
+	char host[256] = "?";
+	unsigned int port = 0;
+
+	clonedev_ped_link_server(e->link, host, sizeof(host), &port);
+	snprintf(buf, len, "at %s port %u", host, port);
+}
+
+int cli_ped_role_init(struct cli *cli, struct clonedev *cd, unsigned int role,
+		      unsigned int m, unsigned int n)
+{
+	const char *doing = "initializing the role";
+	struct cli_ped *e = cli_ped_of(cli, cd);
+	const char *r = clonedev_role_name(role);
+	char where[300];
+	int ret;
+
+	if (!e)
+		return -ENOTCONN;
+	server_words(e, where, sizeof(where));
+	ret = ped_store(cli, e, role, NULL, m, n, r, doing);
+	if (ret)
+		return ret;
+	ret = clonedev_role_init_ped(cd, role, m, n);
+	if (ret == -ENODATA) {
+		cli_error("%s: the session holds no %s secret stored through the PED server; nothing was changed.",
+			  doing, r);
+		return CLI_REPORTED;
+	}
+	if (ret) {
+		cli_error("%s: the HSM refused (%s) after the PED server stored the new %s shares, which open nothing; nothing was changed. The custodian removes those %u share files.",
+			  doing, strerror(-ret), r, n);
+		return CLI_REPORTED;
+	}
+	if (!cli_json(cli))
+		printf("The %s role is initialized: its %u shares, any %u of which log in, were stored by the PED server %s.\n",
+		       r, n, m, where);
+	return 0;
+}
+
+int cli_ped_partition_init(struct cli *cli, struct clonedev *cd,
+			   const char *label, const char *domain_label,
+			   unsigned int m, unsigned int n)
+{
+	const char *doing = "initializing the partition";
+	struct cli_ped *e = cli_ped_of(cli, cd);
+	char whose[64], where[300];
+	int ret;
+
+	if (!e)
+		return -ENOTCONN;
+	server_words(e, where, sizeof(where));
+	snprintf(whose, sizeof(whose), "domain '%s'", domain_label);
+	ret = ped_store(cli, e, CLONEDEV_PED_KIND_PO, NULL, m, n, "po", doing);
+	if (ret)
+		return ret;
+	ret = ped_store(cli, e, CLONEDEV_PED_KIND_DOMAIN, domain_label, m, n,
+			whose, doing);
+	if (ret) {
+		fprintf(stderr, "clonectl: the po shares the PED server stored open nothing; the custodian removes them.\n");
+		return ret;
+	}
+	ret = clonedev_partition_init_ped(cd, label, domain_label, m, n, NULL);
+	if (ret == -ENODATA) {
+		cli_error("%s: the session holds no po or domain secret stored through the PED server; nothing was changed.",
+			  doing);
+		return CLI_REPORTED;
+	}
+	if (ret) {
+		fprintf(stderr, "clonectl: the po and %s shares the PED server stored open nothing; the custodian removes them.\n",
+			whose);
+		return ret;
+	}
+	if (!cli_json(cli))
+		printf("Partition initialized: label '%s', quorum primary cloning domain '%s'.\nThe %u shares of the po secret and the %u of the domain '%s' (any %u of each) were stored by the PED server %s.\n",
+		       label, domain_label, n, n, domain_label, m, where);
+	return 0;
 }
 
 static int parse_port(const char *s, unsigned int *port)

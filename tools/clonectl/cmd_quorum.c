@@ -129,7 +129,18 @@ int cli_quorum_partition_init(struct cli *cli, struct clonedev *cd,
 	unsigned int m, n;
 	int ret;
 
-	if (parse_quorum(quorum, &m, &n) || prepare_dir(dir))
+	if (parse_quorum(quorum, &m, &n))
+		return CLI_REPORTED;
+	/* No directory: the connected PED server stores the shares. */
+	if (!dir) {
+		ret = cli_ped_partition_init(cli, cd, label, domain_label, m,
+					     n);
+		if (ret != -ENOTCONN)
+			return ret;
+		cli_error("-quorum needs -sharedir, where the share files go, or a PED server that stores them ('ped connect' in the clonectl shell).");
+		return CLI_REPORTED;
+	}
+	if (prepare_dir(dir))
 		return CLI_REPORTED;
 	ret = identity(cli, cd, &slot);
 	if (ret)
@@ -202,6 +213,16 @@ int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
 	struct clonedev_slot slot;
 	int ret;
 
+	/* No directory: the connected PED server stores the shares. */
+	if (!dir) {
+		if (parse_quorum(quorum, &sf.m, &sf.n))
+			return CLI_REPORTED;
+		ret = cli_ped_role_init(cli, cd, role, sf.m, sf.n);
+		if (ret != -ENOTCONN)
+			return ret;
+		cli_error("-quorum needs -sharedir, where the share files go, or a PED server that stores them ('ped connect' in the clonectl shell).");
+		return CLI_REPORTED;
+	}
 	ret = new_set(cli, cd, clonedev_role_name(role), quorum, dir, &sf,
 		      &slot);
 	if (ret)

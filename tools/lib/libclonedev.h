@@ -452,6 +452,22 @@ int clonedev_ped_request(struct clonedev_ped_link *link, unsigned int kind,
 			 const char *domain_label, int *status);
 
 /*
+ * Has the kernel make a new secret of @kind (@domain_label for a domain,
+ * else NULL) and send its @m of @n shares to the server to store as share
+ * files. The kernel keeps the secret for the session's next
+ * clonedev_role_init_ped() or clonedev_partition_init_ped() (po and
+ * domain). Return: 0 with *status the enum clonedev_ped_error: 0 the
+ * server wrote the shares; 1 refused by the custodian, 8 the server could
+ * not write them (the link stays usable, the secret is gone); other codes
+ * the channel failed and the link is down. Otherwise as
+ * clonedev_ped_request(); -EACCES if the session's role may not make that
+ * secret.
+ */
+int clonedev_ped_store(struct clonedev_ped_link *link, unsigned int kind,
+		       const char *domain_label, unsigned int m,
+		       unsigned int n, int *status);
+
+/*
  * Ends the connection (a length of 0 to the server, then close), ends
  * the session's channel and frees @link. Return: 0, or -ENOTCONN if the
  * session's channel had ended already (the link is freed all the same).
@@ -477,6 +493,20 @@ struct clonedev *clonedev_ped_link_session(const struct clonedev_ped_link *link)
 int clonedev_login_ped(struct clonedev *cd, unsigned int role);
 int clonedev_domain_add_ped(struct clonedev *cd, const char *label,
 			    int primary);
+
+/*
+ * Initializes @role, or the partition (label @label or NULL to keep it,
+ * primary domain @domain_label), with the secrets the session's channel
+ * made and had stored (clonedev_ped_store()) of quorum @m of @n; they
+ * are wiped whatever comes of it. Return: as clonedev_role_init_quorum()
+ * and clonedev_partition_init_quorum(); -ENODATA if the session holds no
+ * stored secret for it.
+ */
+int clonedev_role_init_ped(struct clonedev *cd, unsigned int role,
+			   unsigned int m, unsigned int n);
+int clonedev_partition_init_ped(struct clonedev *cd, const char *label,
+				const char *domain_label, unsigned int m,
+				unsigned int n, unsigned char *fingerprint);
 
 /* CLONEDEV_IOCTL_ROLE_CHALLENGE and CLONEDEV_IOCTL_ACTIVATION. */
 int clonedev_role_challenge(struct clonedev *cd, unsigned int role,

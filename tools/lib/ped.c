@@ -439,6 +439,81 @@ int clonedev_ped_request(struct clonedev_ped_link *link, unsigned int kind,
 	return 0;
 }
 
+int clonedev_ped_store(struct clonedev_ped_link *link, unsigned int kind,
+		       const char *domain_label, unsigned int m,
+		       unsigned int n, int *status)
+{
+	struct clonedev_ped c = { 0 };
+	int ret;
+
+	*status = CLONEDEV_PED_E_NONE;
+	if (domain_label && strlen(domain_label) >= CLONEDEV_LABEL_LEN)
+		return -EINVAL;
+	if (link->fd < 0)
+		return -ENOTCONN;
+	c.kind = kind;
+	if (domain_label)
+		strcpy(c.domain_label, domain_label);
+	c.quorum_m = m;
+	c.quorum_n = n;
+	c.out = (uintptr_t)(link->out + 4);
+	c.out_cap = CLONEDEV_PED_MSG_MAX;
+	ret = ped_ioctl(link->cd, &c, CLONEDEV_PED_STORE);
+	if (ret)
+		return ret;
+	ret = exchange(link, &c);
+	if (ret)
+		return ret;
+	if (c.state == CLONEDEV_PED_CONNECTED) {
+		*status = (int)c.error;
+		return 0;
+	}
+	/* The channel failed (its secrets with it): the link goes down. */
+	*status = c.error > CLONEDEV_PED_E_TOO_FEW &&
+		  c.error != CLONEDEV_PED_E_NOT_WRITTEN ?
+		  (int)c.error : CLONEDEV_PED_E_UNEXPECTED;
+	link_down(link);
+	return 0;
+}
+
+int clonedev_role_init_ped(struct clonedev *cd, unsigned int role,
+			   unsigned int m, unsigned int n)
+{
+	struct clonedev_role_init cmd;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.flags = CLONEDEV_ROLE_INIT_PED;
+	cmd.role = role;
+	cmd.quorum_m = m;
+	cmd.quorum_n = n;
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_ROLE_INIT, &cmd);
+}
+
+int clonedev_partition_init_ped(struct clonedev *cd, const char *label,
+				const char *domain_label, unsigned int m,
+				unsigned int n, unsigned char *fingerprint)
+{
+	struct clonedev_partition_init cmd;
+	int ret;
+
+	if ((label && strlen(label) >= CLONEDEV_LABEL_LEN) || !domain_label ||
+	    strlen(domain_label) >= CLONEDEV_LABEL_LEN)
+		return -EINVAL;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.size = sizeof(cmd);
+	cmd.flags = CLONEDEV_PARTITION_INIT_PED;
+	if (label)
+		strcpy(cmd.label, label);
+	strcpy(cmd.domain_label, domain_label);
+	cmd.quorum_m = m;
+	cmd.quorum_n = n;
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &cmd);
+	if (!ret && fingerprint)
+		memcpy(fingerprint, cmd.fingerprint, sizeof(cmd.fingerprint));
+	return ret;
+}
+
 int clonedev_ped_disconnect(struct clonedev_ped_link *link)
 {
 	struct clonedev_ped c = { 0 };

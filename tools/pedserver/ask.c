@@ -71,15 +71,31 @@ static void say(const char *fmt, ...)
 		return;
 }
 
+/* Before a question: is the terminal ours, and nothing typed ahead. */
+static void open_question(void)
+{
+	background = tty_fd >= 0 && tcgetpgrp(tty_fd) != getpgrp();
+	if (tty_fd >= 0 && !background)
+		tcflush(tty_fd, TCIFLUSH);	/* no answer typed ahead */
+}
+
+/* The question's last line, and why it will have no answer if so. */
+static void prompt(const char *verb)
+{
+	say("%s? [y/N] ", verb);
+	if (in_eof)
+		say("(no input: refused)\n");
+	else if (background)
+		say("(the server runs in the background: refused)\n");
+}
+
 void ped_ask_question(const char *peer, const struct ped_channel *ch,
 		      const struct ped_request *req,
 		      const struct ped_pick *pick)
 {
 	unsigned int i;
 
-	background = tty_fd >= 0 && tcgetpgrp(tty_fd) != getpgrp();
-	if (tty_fd >= 0 && !background)
-		tcflush(tty_fd, TCIFLUSH);	/* no answer typed ahead */
+	open_question();
 	say("\n%s asks for shares of partition %llu ('%s'): %s%s%s%s\n",
 	    peer, ch->serial, ch->label, ped_kind_name(req->kind),
 	    req->kind == CLONEDEV_PED_KIND_DOMAIN ? " '" : "",
@@ -88,11 +104,20 @@ void ped_ask_question(const char *peer, const struct ped_channel *ch,
 	say("it would get %u of %u shares from:\n", pick->count, pick->n);
 	for (i = 0; i < pick->count; i++)
 		say("  %s\n", pick->names[i]);
-	say("serve? [y/N] ");
-	if (in_eof)
-		say("(no input: refused)\n");
-	else if (background)
-		say("(the server runs in the background: refused)\n");
+	prompt("serve");
+}
+
+void ped_ask_store(const char *peer, const struct ped_channel *ch,
+		   const struct ped_store *st)
+{
+	bool domain = st->kind == CLONEDEV_PED_KIND_DOMAIN;
+
+	open_question();
+	say("\n%s asks to store %u shares of %s%s%s%s for partition %llu ('%s'), any %u of them to %s\n",
+	    peer, st->n, ped_kind_name(st->kind), domain ? " '" : "",
+	    domain ? st->label : "", domain ? "'" : "", ch->serial, ch->label,
+	    st->m, domain ? "import it" : "log in");
+	prompt("store them as share files");
 }
 
 /* Tells the custodian the open question is gone (the client left). */

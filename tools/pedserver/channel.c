@@ -405,3 +405,84 @@ void ped_channel_wipe(struct ped_channel *ch)
 {
 	OPENSSL_cleanse(ch, sizeof(*ch));
 }
+
+/* Whether @msg has the type of a STORE (the other checks come after). */
+bool ped_is_store(const unsigned char *msg, size_t len)
+{
+	return len >= PED_HDR_LEN && msg[5] == PED_STORE;
+}
+
+/* STORE's plaintext at @p (@n shares after its head) into @st. */
+static int parse_store(const unsigned char *p, unsigned int n,
+		       struct ped_store *st)
+{
+	bool domain;
+	unsigned int i, seen = 0;
+	int len;
+
+	st->kind = ped_get32(p);
+	st->m = ped_get32(p + 8);
+	st->n = ped_get32(p + 12);
+	memcpy(st->fingerprint, p + 16, CLONEDEV_FINGERPRINT_LEN);
+	domain = st->kind == CLONEDEV_PED_KIND_DOMAIN;
+	if (st->kind < CLONEDEV_PED_KIND_PO || st->kind > CLONEDEV_PED_KIND_DOMAIN ||
+	    ped_get32(p + 4) || st->n != n || !st->m || st->m > st->n)
+		return -EBADMSG;
+	if (!domain && !all_zero(p + 16, CLONEDEV_FINGERPRINT_LEN + PED_LABEL_LEN))
+		return -EBADMSG;
+	/* A domain's label: 1 to 32 printable characters, NUL-padded. */
+	for (len = 0; len < PED_LABEL_LEN && p[24 + len]; len++)
+		if (p[24 + len] < 0x20 || p[24 + len] > 0x7e)
+			return -EBADMSG;
+	if (domain && (!len || !all_zero(p + 24 + len, PED_LABEL_LEN - len)))
+		return -EBADMSG;
+	memcpy(st->label, p + 24, len);
+	st->label[len] = '\0';
+	for (i = 0; i < n; i++) {
+		const unsigned char *s = p + PED_STORE_HEAD + i * PED_SHARE_WIRE;
+
+		/* Indexes 1 to n, each once (in any order), reserved zero. */
+		if (!s[0] || s[0] > n || (seen & (1U << s[0])) ||
+		    !all_zero(s + 1, 7))
+			return -EBADMSG;
+		seen |= 1U << s[0];
+		st->shares[i].index = s[0];
+		memset(st->shares[i].__reserved, 0,
+		       sizeof(st->shares[i].__reserved));
+		memcpy(st->shares[i].data, s + 8, CLONEDEV_SHARE_LEN);
+	}
+	return 0;
+}
+
+/*
+ * A STORE: -EBADMSG if it breaks a rule of docs/remote-ped.md,
+ * -EKEYREJECTED if it does not open.
+ */
+int ped_open_store(struct ped_channel *ch, const unsigned char *msg,
+		   size_t len, struct ped_store *st)
+{
+	unsigned char plain[PED_STORE_HEAD +
+			    CLONEDEV_QUORUM_MAX * PED_SHARE_WIRE];
+	unsigned char tag[PED_TAG_LEN];
+	size_t plain_len, n;
+	int ret;
+
+	memset(st, 0, sizeof(*st));
+	if (len < PED_HDR_LEN + PED_STORE_HEAD + PED_TAG_LEN)
+		return -EBADMSG;
+	plain_len = len - PED_HDR_LEN - PED_TAG_LEN;
+	n = (plain_len - PED_STORE_HEAD) / PED_SHARE_WIRE;
+	if ((plain_len - PED_STORE_HEAD) % PED_SHARE_WIRE || !n ||
+	    n > CLONEDEV_QUORUM_MAX ||
+	    ped_check_header(msg, len, PED_STORE, ch->seq,
+			     plain_len + PED_TAG_LEN))
+		return -EBADMSG;
+	memcpy(tag, msg + PED_HDR_LEN + plain_len, PED_TAG_LEN);
+	ret = gcm(0, ch->k_ks, msg, msg + PED_HDR_LEN, plain_len, plain, tag);
+	if (!ret)
+		ret = parse_store(plain, (unsigned int)n, st);
+	OPENSSL_cleanse(plain, sizeof(plain));
+	if (ret)
+		OPENSSL_cleanse(st, sizeof(*st));
+	return ret;
+}

@@ -3,8 +3,9 @@
  * clonedev-pedserver: the custodian's remote PED server
  * (docs/remote-ped.md). Shared declarations of its files: main.c (options,
  * modes, pid file), rpv.c (the remote PED vector), channel.c (the
- * messages and their keys), shares.c (the share directory), ask.c (the
- * custodian's answers) and server.c (the connections).
+ * messages and their keys), shares.c (the share directory), store.c (the
+ * share files a STORE writes), ask.c (the custodian's answers) and
+ * server.c (the connections).
  */
 #ifndef PEDSERVER_H
 #define PEDSERVER_H
@@ -37,6 +38,8 @@ enum ped_type {
 	PED_READY = 4,
 	PED_REQUEST = 5,
 	PED_SHARES = 6,
+	PED_STORE = 7,
+	PED_STORED = 8,
 	PED_ERROR = 15,
 };
 
@@ -49,6 +52,8 @@ enum ped_type {
 #define PED_REQUEST_BODY	(PED_REQUEST_PLAIN + PED_TAG_LEN)
 #define PED_SHARES_HEAD		56
 #define PED_SHARE_WIRE		40
+#define PED_STORE_HEAD		56
+#define PED_STORED_PLAIN	8
 #define PED_ERROR_BODY		8
 
 #define PED_HELLO_LEN		(PED_HDR_LEN + PED_HELLO_BODY)
@@ -66,6 +71,13 @@ enum ped_status {
 	PED_REFUSED = 1,
 	PED_NONE_FIT = 2,
 	PED_TOO_FEW = 3,
+};
+
+/* STORED's status. */
+enum ped_stored_status {
+	PED_WRITTEN = 0,
+	PED_STORE_REFUSED = 1,
+	PED_NOT_WRITTEN = 2,
 };
 
 /*
@@ -134,6 +146,23 @@ size_t ped_error_msg(enum ped_error_code code, uint32_t seq,
 		     unsigned char *out);
 void ped_channel_wipe(struct ped_channel *ch);
 
+/* A STORE's plaintext (channel.c), and what became of it (store.c). */
+struct ped_store {
+	uint32_t kind;
+	char label[PED_LABEL_LEN + 1];	/* kind domain */
+	unsigned int m, n;
+	unsigned char fingerprint[CLONEDEV_FINGERPRINT_LEN];
+	struct clonedev_share shares[CLONEDEV_QUORUM_MAX];
+	enum ped_stored_status status;
+	char first[128], last[128];	/* the names of the files written */
+};
+
+bool ped_is_store(const unsigned char *msg, size_t len);
+int ped_open_store(struct ped_channel *ch, const unsigned char *msg,
+		   size_t len, struct ped_store *st);
+void ped_store_write(const char *dir, const struct ped_channel *ch,
+		     struct ped_store *st);
+
 /* shares.c: the share files that answer a request. */
 #define PED_FILES_MAX		256
 
@@ -161,6 +190,8 @@ int ped_ask_fd(void);
 void ped_ask_question(const char *peer, const struct ped_channel *ch,
 		      const struct ped_request *req,
 		      const struct ped_pick *pick);
+void ped_ask_store(const char *peer, const struct ped_channel *ch,
+		   const struct ped_store *st);
 void ped_ask_withdraw(const char *peer);
 int ped_ask_answer(void);
 

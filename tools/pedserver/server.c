@@ -30,8 +30,8 @@
 enum conn_state {
 	C_HELLO,	/* waiting for HELLO */
 	C_FINISH,	/* ACCEPT sent, waiting for FINISH */
-	C_REQUEST,	/* READY or SHARES sent, waiting for REQUEST */
-	C_ASKING,	/* a REQUEST waits for the custodian */
+	C_REQUEST,	/* READY, SHARES or STORED sent, waiting for REQUEST */
+	C_ASKING,	/* a REQUEST or STORE waits for the custodian */
 	C_ERROR,	/* sending ERROR, then draining */
 	C_DRAIN,	/* ERROR sent: reading until the peer closes */
 };
@@ -50,6 +50,8 @@ struct conn {
 	struct ped_channel ch;
 	struct ped_request req;
 	struct ped_pick pick;
+	bool storing;			/* the open request is a STORE */
+	struct ped_store store;
 };
 
 static struct conn *conns[PED_MAX_CONNS];
@@ -273,6 +275,76 @@ static void on_request(struct ped_config *cfg, struct conn *c, size_t len)
 	c->deadline = 0;
 }
 
+static void store_log(const struct conn *c, const char *outcome)
+{
+	const struct ped_store *st = &c->store;
+	bool domain = st->kind == CLONEDEV_PED_KIND_DOMAIN;
+	char what[400];
+
+	snprintf(what, sizeof(what), "store kind %s%s%s%s, %u of %u: %s",
+		 ped_kind_name(st->kind), domain ? " '" : "",
+		 domain ? st->label : "", domain ? "'" : "", st->m, st->n,
+		 outcome);
+	conn_log(c, what);
+}
+
+/* Writes the open STORE's files if @yes, seals STORED, logs the outcome. */
+static void stored(struct ped_config *cfg, struct conn *c, bool yes)
+{
+	unsigned char plain[PED_STORED_PLAIN] = { 0 };
+	uint32_t seq = c->ch.seq++;
+	char outcome[300];
+	int ret;
+
+	if (yes)
+		ped_store_write(cfg->sharedir, &c->ch, &c->store);
+	else
+		c->store.status = PED_STORE_REFUSED;
+	ped_put32(plain, c->store.status);
+	ret = ped_seal(&c->ch, PED_STORED, seq, plain, sizeof(plain),
+		       c->out + 4);
+	if (c->store.status == PED_WRITTEN)
+		snprintf(outcome, sizeof(outcome), "written: %s ... %s",
+			 c->store.first, c->store.last);
+	else if (c->store.status == PED_STORE_REFUSED)
+		snprintf(outcome, sizeof(outcome), "refused by the custodian");
+	else
+		snprintf(outcome, sizeof(outcome), "not written");
+	if (!ret)
+		store_log(c, outcome);
+	c->storing = false;
+	OPENSSL_cleanse(&c->store, sizeof(c->store));
+	if (ret) {
+		send_error(c, PED_ERR_INTERNAL, seq, "sealing failed");
+		return;
+	}
+	queue(c, PED_HDR_LEN + PED_STORED_PLAIN + PED_TAG_LEN, cfg->timeout);
+	c->state = C_REQUEST;
+}
+
+static void on_store(struct ped_config *cfg, struct conn *c, size_t len)
+{
+	int ret = ped_open_store(&c->ch, c->in + 4, len, &c->store);
+
+	if (ret == -EBADMSG) {
+		send_error(c, PED_ERR_UNEXPECTED, c->ch.seq, "not a STORE");
+		return;
+	}
+	if (ret) {
+		send_error(c, PED_ERR_AUTH, c->ch.seq, "STORE did not open");
+		return;
+	}
+	c->storing = true;
+	store_log(c, "asked");
+	if (!cfg->ask) {
+		stored(cfg, c, true);
+		return;
+	}
+	c->state = C_ASKING;
+	c->ticket = next_ticket++;
+	c->deadline = 0;
+}
+
 static void on_frame(struct ped_config *cfg, struct conn *c)
 {
 	size_t len = c->in_len - 4;
@@ -282,6 +354,8 @@ static void on_frame(struct ped_config *cfg, struct conn *c)
 		on_hello(cfg, c, len);
 	else if (c->state == C_FINISH)
 		on_finish(cfg, c, len);
+	else if (ped_is_store(c->in + 4, len))
+		on_store(cfg, c, len);
 	else
 		on_request(cfg, c, len);
 	OPENSSL_cleanse(c->in, sizeof(c->in));
@@ -439,7 +513,11 @@ static void next_question(void)
 	if (!first)
 		return;
 	asking = first;
-	ped_ask_question(first->peer, &first->ch, &first->req, &first->pick);
+	if (first->storing)
+		ped_ask_store(first->peer, &first->ch, &first->store);
+	else
+		ped_ask_question(first->peer, &first->ch, &first->req,
+				 &first->pick);
 }
 
 /* Takes the custodian's answer, if there is one. */
@@ -451,11 +529,15 @@ static void on_answer(struct ped_config *cfg)
 	if (yes == -EAGAIN)
 		return;
 	asking = NULL;
-	if (!yes) {
-		OPENSSL_cleanse(&c->pick, sizeof(c->pick));
-		c->pick.status = PED_REFUSED;
+	if (c->storing) {
+		stored(cfg, c, yes);
+	} else {
+		if (!yes) {
+			OPENSSL_cleanse(&c->pick, sizeof(c->pick));
+			c->pick.status = PED_REFUSED;
+		}
+		answer(cfg, c);
 	}
-	answer(cfg, c);
 	flush(c);
 	after_flush(c);
 }

@@ -248,7 +248,12 @@ struct clonedev_share {
 /**
  * struct clonedev_partition_init - ioctl(CLONEDEV_IOCTL_PARTITION_INIT)
  * @size: input, sizeof(struct clonedev_partition_init)
- * @flags: input, must be 0
+ * @flags: input, 0 or CLONEDEV_PARTITION_INIT_PED: the po secret and the
+ *	primary domain's are the ones the session's remote PED channel made
+ *	and had its server store (struct clonedev_ped, CLONEDEV_PED_STORE,
+ *	kinds po and domain, the domain's label @domain_label), with
+ *	@quorum_m and @quorum_n theirs and @shares 0: no share leaves the
+ *	kernel
  * @password_len: input, length of the PO password, 1..128
  * @domain_len: input, length of the text domain secret, 1..128
  * @password: input, pointer to the new PO password
@@ -273,11 +278,21 @@ struct clonedev_share {
  * partition may be initialized by the HSM administrator (CAP_SYS_ADMIN);
  * an initialized one only by its PO, logged in on this session.
  *
+ * The partition's remote PED vector goes with the rest, except with
+ * CLONEDEV_PARTITION_INIT_PED: the server that stored the new shares is
+ * keyed by it. The secrets that flag takes are wiped after the attempt,
+ * whatever it gave.
+ *
  * Return: 0; -EINVAL for a bad length, label or quorum, or credentials of
  * the other authentication type; -EACCES if the caller may not initialize
  * it; -ENODEV with no slot set; -EFAULT if @shares is not writable
- * (nothing changed then).
+ * (nothing changed then); -ENODATA with CLONEDEV_PARTITION_INIT_PED when
+ * the session holds no stored secret of kind po, or none of kind domain
+ * for @domain_label (-EINVAL if their quorum is not @quorum_m of
+ * @quorum_n).
  */
+#define CLONEDEV_PARTITION_INIT_PED	0x00000002U
+
 struct clonedev_partition_init {
 	__u32 size;
 	__u32 flags;
@@ -369,7 +384,10 @@ struct clonedev_logout {
 /**
  * struct clonedev_role_init - ioctl(CLONEDEV_IOCTL_ROLE_INIT)
  * @size: input, sizeof(struct clonedev_role_init)
- * @flags: input, must be 0
+ * @flags: input, 0 or CLONEDEV_ROLE_INIT_PED: the new secret is the one
+ *	the session's remote PED channel made for @role and had its server
+ *	store (struct clonedev_ped, CLONEDEV_PED_STORE), with @quorum_m and
+ *	@quorum_n its quorum and @shares 0: no share leaves the kernel
  * @role: input, CLONEDEV_ROLE_CO (by a logged-in po) or CLONEDEV_ROLE_CU
  *	(by a logged-in co)
  * @secret_len: input, length of the new password, 1..128 (0 for quorum)
@@ -386,8 +404,13 @@ struct clonedev_logout {
  * Return: 0; -EACCES if the session's role may not initialize @role;
  * -EINVAL for a bad role, length or quorum, or a credential of the other
  * authentication type; -EFAULT if @shares is not writable (nothing
- * changed then).
+ * changed then); -ENODATA with CLONEDEV_ROLE_INIT_PED when the session
+ * holds no stored secret for @role (-EINVAL if its quorum is not
+ * @quorum_m of @quorum_n); the secret is wiped after the attempt,
+ * whatever it gave.
  */
+#define CLONEDEV_ROLE_INIT_PED		0x00000001U
+
 struct clonedev_role_init {
 	__u32 size;
 	__u32 flags;
@@ -1685,6 +1708,10 @@ struct clonedev_random {
  *	REQUEST at @out
  * @CLONEDEV_PED_DISCONNECT: end the session's channel
  * @CLONEDEV_PED_STATUS: the channel's state and the RPV's id
+ * @CLONEDEV_PED_STORE: make a new secret of @kind (@domain_label) and
+ *	send its @quorum_m of @quorum_n shares to the server to store: the
+ *	STORE at @out; once the server wrote them, CLONEDEV_ROLE_INIT_PED or
+ *	CLONEDEV_PARTITION_INIT_PED takes the secret
  */
 enum clonedev_ped_op {
 	CLONEDEV_PED_VECTOR_INIT = 1,
@@ -1694,6 +1721,7 @@ enum clonedev_ped_op {
 	CLONEDEV_PED_REQUEST = 5,
 	CLONEDEV_PED_DISCONNECT = 6,
 	CLONEDEV_PED_STATUS = 7,
+	CLONEDEV_PED_STORE = 8,
 };
 
 /**
@@ -1701,7 +1729,8 @@ enum clonedev_ped_op {
  * @CLONEDEV_PED_NONE: no channel
  * @CLONEDEV_PED_HANDSHAKE: HELLO or FINISH sent, waiting for the server
  * @CLONEDEV_PED_CONNECTED: the server proved it holds the RPV
- * @CLONEDEV_PED_WAITING: a REQUEST sent, waiting for its SHARES
+ * @CLONEDEV_PED_WAITING: a REQUEST or a STORE sent, waiting for its SHARES
+ *	or STORED
  * @CLONEDEV_PED_FAILED: ended by a failed check or an ERROR (@error)
  */
 enum clonedev_ped_state {
@@ -1713,7 +1742,7 @@ enum clonedev_ped_state {
 };
 
 /**
- * enum clonedev_ped_kind - whose shares a REQUEST asks for
+ * enum clonedev_ped_kind - whose shares a REQUEST asks for (a STORE sends)
  * @CLONEDEV_PED_KIND_PO: the po's (the enum clonedev_role values)
  * @CLONEDEV_PED_KIND_CO: the co's
  * @CLONEDEV_PED_KIND_CU: the cu's
@@ -1728,8 +1757,8 @@ enum clonedev_ped_kind {
 
 /**
  * enum clonedev_ped_error - why a channel failed, or a REQUEST got none
- * @CLONEDEV_PED_E_NONE: no failure; the shares were served
- * @CLONEDEV_PED_E_REFUSED: SHARES status 1: the custodian refused
+ * @CLONEDEV_PED_E_NONE: no failure; the shares were served (stored)
+ * @CLONEDEV_PED_E_REFUSED: SHARES or STORED status 1: the custodian refused
  * @CLONEDEV_PED_E_NO_SHARES: SHARES status 2: no share fits
  * @CLONEDEV_PED_E_TOO_FEW: SHARES status 3: fewer than M shares fit
  * @CLONEDEV_PED_E_UNEXPECTED: a message the state did not expect (type,
@@ -1738,9 +1767,11 @@ enum clonedev_ped_kind {
  *	or ERROR auth
  * @CLONEDEV_PED_E_RPV: ERROR rpv: the server holds another RPV
  * @CLONEDEV_PED_E_INTERNAL: ERROR internal, or the kernel failed
+ * @CLONEDEV_PED_E_NOT_WRITTEN: STORED status 2: the server could not write
+ *	the shares
  *
- * Codes 1 to 3 end a request and leave the channel connected; the others
- * end the channel (FAILED).
+ * Codes 1 to 3 and 8 end a request and leave the channel connected; the
+ * others end the channel (FAILED).
  */
 enum clonedev_ped_error {
 	CLONEDEV_PED_E_NONE = 0,
@@ -1751,6 +1782,7 @@ enum clonedev_ped_error {
 	CLONEDEV_PED_E_AUTH = 5,
 	CLONEDEV_PED_E_RPV = 6,
 	CLONEDEV_PED_E_INTERNAL = 7,
+	CLONEDEV_PED_E_NOT_WRITTEN = 8,
 };
 
 /* @ped_flags of struct clonedev_ped. */
@@ -1761,23 +1793,23 @@ enum clonedev_ped_error {
  * @size: input, sizeof(struct clonedev_ped)
  * @flags: input, must be 0
  * @op: input, enum clonedev_ped_op
- * @kind: input (REQUEST), enum clonedev_ped_kind
- * @domain_label: input (REQUEST, kind DOMAIN), the domain's label
+ * @kind: input (REQUEST, STORE), enum clonedev_ped_kind
+ * @domain_label: input (REQUEST, STORE, kind DOMAIN), the domain's label
  * @__reserved: input, must be 0
- * @quorum_m: input (VECTOR_INIT), M, shares needed, 1..@quorum_n
- * @quorum_n: input (VECTOR_INIT), N, shares made, 1..16
+ * @quorum_m: input (VECTOR_INIT, STORE), M, shares needed, 1..@quorum_n
+ * @quorum_n: input (VECTOR_INIT, STORE), N, shares made, 1..16
  * @in_len: input (STEP), the length of the message at @in,
  *	1..CLONEDEV_PED_MSG_MAX
  * @shares: input (VECTOR_INIT), room for @quorum_n struct clonedev_share;
  *	output, the RPV's shares
  * @in: input (STEP), pointer to the server's message
  * @out: input, pointer to a buffer for the message to the server
- * @out_cap: input (CONNECT, STEP, REQUEST), room at @out, at least
+ * @out_cap: input (CONNECT, STEP, REQUEST, STORE), room at @out, at least
  *	CLONEDEV_PED_MSG_MAX
  * @out_len: output, the length of that message; 0: none
  * @state: output, enum clonedev_ped_state
  * @error: output, enum clonedev_ped_error: why the channel failed, or
- *	what the last SHARES said
+ *	what the last SHARES or STORED said
  * @ped_flags: output, CLONEDEV_PED_HAS_RPV
  * @held_kind: output, the enum clonedev_ped_kind of the shares the
  *	session holds, 0: none
@@ -1791,16 +1823,21 @@ enum clonedev_ped_error {
  * slot. Shares received are held for the session's next login
  * (CLONEDEV_LOGIN_PED) or domain import (CLONEDEV_DOMAIN_ADD_PED), and
  * never leave the kernel. VECTOR_INIT and VECTOR_ERASE need the po logged
- * in; the other ops only a slot.
+ * in; the other ops only a slot, except STORE: kinds po, co and domain
+ * need the po logged in, kind cu the co. The secret a STORE makes stays
+ * in the kernel (one for a role, one for a domain; a new STORE replaces
+ * the one of its kind) until a role or partition init takes it, or the
+ * channel ends; it is wiped unused if the server does not store it.
  *
  * A protocol failure is not an ioctl failure: STEP returns 0 with @state
  * FAILED and @error set.
  *
- * Return: 0; -ENODEV with no slot; -EACCES without the po (VECTOR_*);
- * -EOPNOTSUPP for VECTOR_INIT on a password partition; -ENOKEY for
- * VECTOR_ERASE or CONNECT without an RPV; -EINVAL for a bad op, kind,
- * label or quorum, a STEP without a channel waiting for the server, or a
- * REQUEST on a channel that is not connected; -ENOTCONN for DISCONNECT
+ * Return: 0; -ENODEV with no slot; -EACCES without the po (VECTOR_*), or
+ * without the role a STORE of @kind needs; -EOPNOTSUPP for VECTOR_INIT
+ * on a password partition; -ENOKEY for VECTOR_ERASE or CONNECT without
+ * an RPV; -EINVAL for a bad op, kind, label or quorum, a STEP without a
+ * channel waiting for the server, or a REQUEST or STORE on a channel that
+ * is not connected; -ENOTCONN for DISCONNECT
  * without a channel; -EMSGSIZE if @in_len exceeds CLONEDEV_PED_MSG_MAX or
  * @out_cap is smaller; -EFAULT.
  */
