@@ -406,42 +406,14 @@ fail:
 	return ret;
 }
 
-int clonedev_ped_request(struct clonedev_ped_link *link, unsigned int kind,
-			 const char *domain_label, int *status)
-{
-	struct clonedev_ped c = { 0 };
-	int ret;
-
-	*status = CLONEDEV_PED_E_NONE;
-	if (domain_label && strlen(domain_label) >= CLONEDEV_LABEL_LEN)
-		return -EINVAL;
-	if (link->fd < 0)
-		return -ENOTCONN;
-	c.kind = kind;
-	if (domain_label)
-		strcpy(c.domain_label, domain_label);
-	c.out = (uintptr_t)(link->out + 4);
-	c.out_cap = CLONEDEV_PED_MSG_MAX;
-	ret = ped_ioctl(link->cd, &c, CLONEDEV_PED_REQUEST);
-	if (ret)
-		return ret;
-	ret = exchange(link, &c);
-	if (ret)
-		return ret;
-	if (c.state == CLONEDEV_PED_CONNECTED) {
-		*status = (int)c.error;
-		return 0;
-	}
-	/* The channel failed: the connection has no further use. */
-	*status = c.error > CLONEDEV_PED_E_TOO_FEW ? (int)c.error :
-		  CLONEDEV_PED_E_UNEXPECTED;
-	link_down(link);
-	return 0;
-}
-
-int clonedev_ped_store(struct clonedev_ped_link *link, unsigned int kind,
-		       const char *domain_label, unsigned int m,
-		       unsigned int n, int *status)
+/*
+ * One REQUEST or STORE (@op) and its answer; m and n are the STORE's
+ * quorum (0 for a REQUEST). *status is what the answer said, or why the
+ * channel failed.
+ */
+static int ask_server(struct clonedev_ped_link *link, unsigned int op,
+		      unsigned int kind, const char *domain_label,
+		      unsigned int m, unsigned int n, int *status)
 {
 	struct clonedev_ped c = { 0 };
 	int ret;
@@ -458,7 +430,7 @@ int clonedev_ped_store(struct clonedev_ped_link *link, unsigned int kind,
 	c.quorum_n = n;
 	c.out = (uintptr_t)(link->out + 4);
 	c.out_cap = CLONEDEV_PED_MSG_MAX;
-	ret = ped_ioctl(link->cd, &c, CLONEDEV_PED_STORE);
+	ret = ped_ioctl(link->cd, &c, op);
 	if (ret)
 		return ret;
 	ret = exchange(link, &c);
@@ -468,12 +440,30 @@ int clonedev_ped_store(struct clonedev_ped_link *link, unsigned int kind,
 		*status = (int)c.error;
 		return 0;
 	}
-	/* The channel failed (its secrets with it): the link goes down. */
+	/*
+	 * The channel failed (the secrets made for it with it): the
+	 * connection has no further use.
+	 */
 	*status = c.error > CLONEDEV_PED_E_TOO_FEW &&
 		  c.error != CLONEDEV_PED_E_NOT_WRITTEN ?
 		  (int)c.error : CLONEDEV_PED_E_UNEXPECTED;
 	link_down(link);
 	return 0;
+}
+
+int clonedev_ped_request(struct clonedev_ped_link *link, unsigned int kind,
+			 const char *domain_label, int *status)
+{
+	return ask_server(link, CLONEDEV_PED_REQUEST, kind, domain_label, 0, 0,
+			  status);
+}
+
+int clonedev_ped_store(struct clonedev_ped_link *link, unsigned int kind,
+		       const char *domain_label, unsigned int m,
+		       unsigned int n, int *status)
+{
+	return ask_server(link, CLONEDEV_PED_STORE, kind, domain_label, m, n,
+			  status);
 }
 
 int clonedev_role_init_ped(struct clonedev *cd, unsigned int role,
