@@ -1722,6 +1722,16 @@ TEST_F_TIMEOUT(ped, stores_and_inits_race_on_one_session, PED_TIMEOUT)
 }
 
 /*
+ * The same with inits while each STORE travels: none succeeds before its
+ * STORED, and none may cost the secret the server is storing, so one of
+ * the inits after a STORED status 0 still takes it.
+ */
+TEST_F_TIMEOUT(ped, inits_while_the_store_travels, PED_TIMEOUT)
+{
+	store_init_rounds(_metadata, self, 1);
+}
+
+/*
  * One phase of @race: every racer's call at once; then, for each session
  * of @cd (@count) whose STORE went out, the test relays it on @sock while
  * the racers init; *seq and *bad as relay_store(), *error each STORED's
