@@ -21,11 +21,13 @@
  */
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <glob.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,6 +69,7 @@ FIXTURE_VARIANT(ped)
 {
 	const char *argv[4];	/* the server's command, before its options */
 	const char *refuse;	/* its -confirm that refuses (stdin empty) */
+	int forked;		/* started by the pedpeer.py spawner */
 };
 
 FIXTURE_VARIANT_ADD(ped, c)
@@ -75,10 +78,16 @@ FIXTURE_VARIANT_ADD(ped, c)
 	.refuse = "ask",
 };
 
+/*
+ * pedpeer.py servers are forked by one interpreter (pedpeer.py spawner)
+ * that lives as long as this program: an interpreter's start and imports
+ * cost seconds under emulation, a fork does not.
+ */
 FIXTURE_VARIANT_ADD(ped, python)
 {
-	.argv = { "python3", "selftests/ped/pedpeer.py", "server" },
+	.argv = { "server" },
 	.refuse = "deny",
+	.forked = 1,
 };
 
 /* Writes the @n shares of @sh (kind @kind) as share files in @dir. */
@@ -193,13 +202,124 @@ static int dial(int port)
 	return fd;
 }
 
+/* The spawner's socket: one per run of this program (the tests' parent). */
+static void spawner_path(char *path, size_t len)
+{
+	snprintf(path, len, "/tmp/ped_test.spawner.%d", (int)getppid());
+}
+
+/* A connection to the spawner, started first if it is not running. */
+static int spawner_dial(void)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	char line[32] = "", watch[16];
+	int fd, pipefd[2];
+	pid_t pid;
+	FILE *f;
+
+	spawner_path(a.sun_path, sizeof(a.sun_path));
+	snprintf(watch, sizeof(watch), "%d", (int)getppid());
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		return fd;
+	if (pipe(pipefd))
+		goto err;
+	pid = fork();
+	if (pid < 0)
+		goto err;
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		unlink(a.sun_path);
+		dup2(null, 0);
+		dup2(pipefd[1], 1);
+		dup2(null, 2);
+		close(pipefd[0]);
+		close(pipefd[1]);
+		/* None of the test's sessions or sockets goes with it. */
+		close_range(3, ~0U, 0);
+		/* Out of the test's process group: it outlives the test. */
+		setsid();
+		execlp("python3", "python3", "selftests/ped/pedpeer.py",
+		       "spawner", "-socket", a.sun_path, "-watch", watch,
+		       (char *)NULL);
+		_exit(127);
+	}
+	close(pipefd[1]);
+	f = fdopen(pipefd[0], "r");
+	if (!f || !fgets(line, sizeof(line), f) || strcmp(line, "ready\n")) {
+		if (f)
+			fclose(f);
+		goto err;
+	}
+	fclose(f);
+	if (!connect(fd, (struct sockaddr *)&a, sizeof(a)))
+		return fd;
+err:
+	close(fd);
+	return -1;
+}
+
+/*
+ * Has the spawner fork pedpeer.py with @argv, standard output @out,
+ * standard input /dev/null and this standard error. Return: its pid, or
+ * -1.
+ */
+static pid_t spawn(char *const *argv, int out)
+{
+	char buf[CMSG_SPACE(3 * sizeof(int))], msg[1024], ans[32] = "";
+	struct iovec iov = { .iov_base = msg };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = buf,
+		.msg_controllen = sizeof(buf),
+	};
+	struct cmsghdr *c;
+	int fd, null, fds[3], i, n;
+	size_t len = 0;
+	pid_t pid = -1;
+
+	for (i = 0; argv[i]; i++) {
+		n = strlen(argv[i]) + 1;
+		if (len + n > sizeof(msg))
+			return -1;
+		memcpy(msg + len, argv[i], n);
+		len += n;
+	}
+	iov.iov_len = len;
+	fd = spawner_dial();
+	if (fd < 0)
+		return -1;
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	fds[0] = null;
+	fds[1] = out;
+	fds[2] = 2;
+	memset(buf, 0, sizeof(buf));
+	c = CMSG_FIRSTHDR(&mh);
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(fds));
+	memcpy(CMSG_DATA(c), fds, sizeof(fds));
+	if (null >= 0 && sendmsg(fd, &mh, MSG_NOSIGNAL) == (ssize_t)len &&
+	    read(fd, ans, sizeof(ans) - 1) > 0)
+		pid = atoi(ans);
+	if (null >= 0)
+		close(null);
+	close(fd);
+	return pid > 0 ? pid : -1;
+}
+
 /*
  * Starts the variant's server on an ephemeral port, serving @dir with the
  * RPV of the files @rpv (F1,F2) and -confirm @confirm. Returns the port.
  */
-static int start_server(const char *const *argv0, const char *dir,
+static int start_server(const FIXTURE_VARIANT(ped) *variant, const char *dir,
 			const char *rpv, const char *confirm, pid_t *pid)
 {
+	const char *const *argv0 = variant->argv;
 	char line[256], *argv[24];
 	int pipefd[2], argc = 0, port = -1, i;
 	FILE *f;
@@ -219,6 +339,15 @@ static int start_server(const char *const *argv0, const char *dir,
 	argv[argc] = NULL;
 	if (pipe(pipefd))
 		return -1;
+	if (variant->forked) {
+		*pid = spawn(argv, pipefd[1]);
+		close(pipefd[1]);
+		if (*pid < 0) {
+			close(pipefd[0]);
+			return -1;
+		}
+		goto read_port;
+	}
 	*pid = fork();
 	if (*pid < 0)
 		return -1;
@@ -233,6 +362,7 @@ static int start_server(const char *const *argv0, const char *dir,
 		_exit(127);
 	}
 	close(pipefd[1]);
+read_port:
 	f = fdopen(pipefd[0], "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "listening on 127.0.0.1:%d", &port) == 1)
@@ -243,21 +373,69 @@ static int start_server(const char *const *argv0, const char *dir,
 	return port;
 }
 
+/*
+ * Sends @sig to the server @pid and waits for its end (the spawner's
+ * children are not this process's: their end is that of the pid).
+ */
+static void kill_server(pid_t pid, int sig)
+{
+	int i;
+
+	if (pid <= 0)
+		return;
+	kill(pid, sig);
+	if (waitpid(pid, NULL, 0) == pid)
+		return;
+	for (i = 0; i < 3000 && !kill(pid, 0); i++)
+		usleep(10000);
+}
+
 static void stop_server(pid_t pid)
 {
-	if (pid > 0) {
-		kill(pid, SIGTERM);
-		waitpid(pid, NULL, 0);
+	kill_server(pid, SIGTERM);
+}
+
+/* The share files of @dir, comma-separated, in @list. */
+static int file_list(const char *dir, char *list, size_t len)
+{
+	char pattern[128];
+	size_t i, at = 0;
+	glob_t g;
+	int n;
+
+	snprintf(pattern, sizeof(pattern), "%s/*.share", dir);
+	if (glob(pattern, 0, NULL, &g))
+		return -1;
+	for (i = 0; i < g.gl_pathc; i++) {
+		n = snprintf(list + at, len - at, "%s%s", i ? "," : "",
+			     g.gl_pathv[i]);
+		if (n < 0 || (size_t)n >= len - at)
+			break;
+		at += n;
 	}
+	n = i == g.gl_pathc ? 0 : -1;
+	globfree(&g);
+	return n;
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+			struct FTW *ftw)
+{
+	return remove(path);
+}
+
+/* Removes @dir and all it holds (the test's own files: no process). */
+static int remove_tree(const char *dir)
+{
+	return nftw(dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 FIXTURE_SETUP(ped)
 {
 	struct clonedev_share sh[6], co[3], rpv[2];
 	unsigned char fp[CLONEDEV_FINGERPRINT_LEN];
-	char rpvdir[96], cmd[200];
 	struct clonedev_ped r;
-	FILE *p;
+	char rpvdir[96];
 
 	self->sock = -1;
 	self->server = -1;
@@ -299,16 +477,12 @@ FIXTURE_SETUP(ped)
 	ASSERT_EQ(0, write_shares(rpvdir, &self->part, "rpv",
 				  self->part.serial, rpv, 2, 2,
 				  self->rpv_id));
-	snprintf(cmd, sizeof(cmd), "ls %s/*.share | paste -sd,", rpvdir);
-	p = popen(cmd, "r");
-	ASSERT_NE(NULL, p);
-	ASSERT_NE(NULL, fgets(self->rpv_list, sizeof(self->rpv_list), p));
-	pclose(p);
-	self->rpv_list[strcspn(self->rpv_list, "\n")] = '\0';
+	ASSERT_EQ(0, file_list(rpvdir, self->rpv_list,
+			       sizeof(self->rpv_list)));
 	explicit_bzero(sh, sizeof(sh));
 	explicit_bzero(co, sizeof(co));
 	explicit_bzero(rpv, sizeof(rpv));
-	self->port = start_server(variant->argv, self->dir, self->rpv_list,
+	self->port = start_server(variant, self->dir, self->rpv_list,
 				  "auto", &self->server);
 	ASSERT_LT(0, self->port);
 	self->sock = dial(self->port);
@@ -317,7 +491,7 @@ FIXTURE_SETUP(ped)
 
 FIXTURE_TEARDOWN(ped)
 {
-	char cmd[256];
+	char rpvdir[96];
 	unsigned int i;
 
 	for (i = 0; i < ARRAY_SIZE(self->extra); i++)
@@ -330,8 +504,8 @@ FIXTURE_TEARDOWN(ped)
 	clonedev_close(self->cd);
 	delete_all_partitions(_metadata, self->nl);
 	clonedev_nl_close(self->nl);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s %s.rpv", self->dir, self->dir);
-	if (system(cmd))
+	snprintf(rpvdir, sizeof(rpvdir), "%s.rpv", self->dir);
+	if (remove_tree(self->dir) || remove_tree(rpvdir))
 		TH_LOG("could not remove %s", self->dir);
 }
 
@@ -532,7 +706,7 @@ TEST_F_TIMEOUT(ped, custodian_refuses, PED_TIMEOUT)
 	pid_t pid;
 	int port, sock;
 
-	port = start_server(variant->argv, self->dir, self->rpv_list,
+	port = start_server(variant, self->dir, self->rpv_list,
 			    variant->refuse, &pid);
 	ASSERT_LT(0, port);
 	sock = dial(port);
@@ -738,8 +912,7 @@ TEST_F_TIMEOUT(ped, server_gone_mid_login, PED_TIMEOUT)
 	ASSERT_EQ(0, request_op(self->cd, CLONEDEV_PED_KIND_PO, NULL, rl.m,
 				&r));
 	EXPECT_EQ(CLONEDEV_PED_WAITING, r.state);
-	kill(self->server, SIGKILL);
-	waitpid(self->server, NULL, 0);
+	kill_server(self->server, SIGKILL);
 	self->server = -1;
 	send_frame(self->sock, rl.m, r.out_len);
 	EXPECT_EQ(-1, recv_frame(self->sock, rl.m));
@@ -1075,6 +1248,21 @@ static int partition_init_ped(struct clonedev *cd, const char *domain,
 	return xioctl(cd, CLONEDEV_IOCTL_PARTITION_INIT, &pi);
 }
 
+/* Removes the share files of @kind from @dir (without a process start). */
+static void unlink_files(const char *dir, const char *kind)
+{
+	char path[256];
+	glob_t g;
+	size_t i;
+
+	snprintf(path, sizeof(path), "%s/*-%s-*.share", dir, kind);
+	if (glob(path, 0, NULL, &g))
+		return;
+	for (i = 0; i < g.gl_pathc; i++)
+		unlink(g.gl_pathv[i]);
+	globfree(&g);
+}
+
 /* How many files of @dir match @pattern. */
 static int count_files(const char *dir, const char *pattern)
 {
@@ -1090,14 +1278,6 @@ static int count_files(const char *dir, const char *pattern)
 	return n;
 }
 
-static void remove_files(struct __test_metadata *_metadata, const char *dir,
-			 const char *kind)
-{
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -f %s/*-%s-*.share", dir, kind);
-	ASSERT_EQ(0, system(cmd));
-}
 
 static unsigned int session_role(struct __test_metadata *_metadata,
 				 struct clonedev *cd)
@@ -1129,7 +1309,7 @@ TEST_F_TIMEOUT(ped, role_init_through_the_server, PED_TIMEOUT)
 	EXPECT_EQ(CLONEDEV_PED_E_NOT_WRITTEN, r.error);
 	EXPECT_NERR(ENODATA, role_init_ped(self->cd, CLONEDEV_ROLE_CO, 2, 3));
 
-	remove_files(_metadata, self->dir, "co");
+	unlink_files(self->dir, "co");
 	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
 			   NULL, 2, 3, &r));
 	EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
@@ -1148,7 +1328,7 @@ TEST_F_TIMEOUT(ped, role_init_through_the_server, PED_TIMEOUT)
 	/* The server's co shares replaced by those of a secret never set. */
 	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
 					   self->po, 2));
-	remove_files(_metadata, self->dir, "co");
+	unlink_files(self->dir, "co");
 	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_CO,
 			   NULL, 2, 4, &r));
 	EXPECT_EQ(CLONEDEV_PED_E_NONE, r.error);
@@ -1170,7 +1350,7 @@ TEST_F_TIMEOUT(ped, store_refused_by_the_custodian, PED_TIMEOUT)
 	pid_t pid;
 	int port, sock;
 
-	port = start_server(variant->argv, self->dir, self->rpv_list,
+	port = start_server(variant, self->dir, self->rpv_list,
 			    variant->refuse, &pid);
 	ASSERT_LT(0, port);
 	sock = dial(port);
@@ -1206,7 +1386,7 @@ TEST_F_TIMEOUT(ped, stored_tampered_or_replayed, PED_TIMEOUT)
 	struct clonedev_ped r;
 	int stored_len;
 
-	remove_files(_metadata, self->dir, "co");
+	unlink_files(self->dir, "co");
 	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
 					   self->po, 2));
 	rl.type = T_STORED;
@@ -1300,8 +1480,8 @@ TEST_F_TIMEOUT(ped, partition_reinit_through_the_server, PED_TIMEOUT)
 	};
 	struct clonedev_ped r;
 
-	remove_files(_metadata, self->dir, "po");
-	remove_files(_metadata, self->dir, "domain");
+	unlink_files(self->dir, "po");
+	unlink_files(self->dir, "domain");
 	ASSERT_EQ(0, handshake(self->cd, self->sock, &rl, &r));
 	ASSERT_EQ(0, clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO,
 					   self->po, 2));
@@ -1318,8 +1498,8 @@ TEST_F_TIMEOUT(ped, partition_reinit_through_the_server, PED_TIMEOUT)
 	EXPECT_NERR(ENODATA, partition_init_ped(self->cd, "red", 2, 3));
 	EXPECT_EQ(CLONEDEV_ROLE_PO, session_role(_metadata, self->cd));
 
-	remove_files(_metadata, self->dir, "po");
-	remove_files(_metadata, self->dir, "domain");
+	unlink_files(self->dir, "po");
+	unlink_files(self->dir, "domain");
 	ASSERT_EQ(0, store(self->cd, self->sock, &rl, CLONEDEV_PED_KIND_PO,
 			   NULL, 2, 3, &r));
 	ASSERT_EQ(CLONEDEV_PED_E_NONE, r.error);
@@ -1383,21 +1563,6 @@ TEST_F_TIMEOUT(ped, stored_secret_gone_with_the_channel, PED_TIMEOUT)
 
 #define RACERS		40
 #define SESSIONS	4	/* sessions on the slot, RACERS / SESSIONS each */
-
-/* Removes the share files of @kind from @dir (without a process start). */
-static void unlink_files(const char *dir, const char *kind)
-{
-	char path[256];
-	glob_t g;
-	size_t i;
-
-	snprintf(path, sizeof(path), "%s/*-%s-*.share", dir, kind);
-	if (glob(path, 0, NULL, &g))
-		return;
-	for (i = 0; i < g.gl_pathc; i++)
-		unlink(g.gl_pathv[i]);
-	globfree(&g);
-}
 
 static unsigned int msg_seq(const unsigned char *m)
 {
