@@ -2142,7 +2142,7 @@ TEST_F_TIMEOUT(ped, stores_and_inits_race_on_several_sessions, PED_TIMEOUT)
 	explicit_bzero(last, sizeof(last));
 }
 
-#define CLOSER_ROUNDS	15
+#define CLOSER_ROUNDS	10
 #define INITIATORS	8
 
 /*
