@@ -17,6 +17,7 @@ import hmac
 import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import sys
@@ -1372,6 +1373,71 @@ def cmd_vectors(args):
     return rc | (check_doc(args.doc, doc) if args.doc else 0)
 
 
+# --------------------------------------------------------------- spawner
+def cmd_spawner(args):
+    """Test only: starts commands of this file in children forked from one
+    interpreter that has loaded it, so each start costs a fork, not an
+    interpreter and its imports. A client connects to the socket and
+    sends the command's arguments (each ended by a NUL) with its standard
+    input, output and error (SCM_RIGHTS); the answer is the child's pid.
+    Children are reaped here; the spawner ends when the process -watch
+    names does, or on SIGTERM."""
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+    lsock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    lsock.bind(args.socket)
+    lsock.listen(8)
+    lsock.settimeout(0.5)
+    print("ready", flush=True)
+    try:
+        while True:
+            try:
+                os.kill(args.watch, 0)
+            except ProcessLookupError:
+                return 0
+            try:
+                conn, _ = lsock.accept()
+            except socket.timeout:
+                continue
+            with conn:
+                conn.settimeout(5)
+                spawn(conn, lsock)
+    finally:
+        with_errors_ignored(os.unlink, args.socket)
+
+
+def spawn(conn, lsock):
+    """One request of the spawner: fork, and run the command in the child."""
+    try:
+        data, fds, _, _ = socket.recv_fds(conn, 8192, 3)
+    except OSError:
+        return
+    if len(fds) != 3 or not data.endswith(b"\0"):
+        for fd in fds:
+            os.close(fd)
+        return
+    argv = [a.decode() for a in data[:-1].split(b"\0")]
+    pid = os.fork()
+    if not pid:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        conn.close()
+        lsock.close()
+        for n, fd in enumerate(fds):
+            os.dup2(fd, n)
+            os.close(fd)
+        sys.argv = [sys.argv[0]] + argv
+        try:
+            code = main()
+        except SystemExit as err:
+            code = err.code if isinstance(err.code, int) else 1
+        except BaseException:   # pylint: disable=broad-except
+            code = 1
+        sys.stdout.flush()
+        os._exit(code or 0)
+    for fd in fds:
+        os.close(fd)
+    with_errors_ignored(conn.sendall, f"{pid}\n".encode())
+
+
 # ------------------------------------------------------------------ main
 def add_parsers(sub):
     """The commands and their options (single-dash, as clonedev-pedserver)."""
@@ -1421,6 +1487,10 @@ def add_parsers(sub):
                    "vectors is one of the vectors")
     p.add_argument("--doc-block", action="store_true", help="print the document's block")
     p.set_defaults(func=cmd_vectors)
+    p = sub.add_parser("spawner", help="test only: start commands by forking this one")
+    p.add_argument("-socket", required=True, help="the Unix socket to serve")
+    p.add_argument("-watch", type=int, required=True, help="end when this process does")
+    p.set_defaults(func=cmd_spawner)
 
 
 def main():

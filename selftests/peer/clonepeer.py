@@ -166,14 +166,50 @@ def ec_add(a, b):
     return x, (lam * (a[0] - x) - a[1]) % p
 
 
+def jac_double(q):
+    """2q, q in Jacobian coordinates (X, Y, Z), None the point at infinity."""
+    p = P256_P
+    if q is None or not q[1]:
+        return None
+    x, y, z = q
+    delta, gamma = z * z % p, y * y % p
+    beta = x * gamma % p
+    alpha = 3 * (x - delta) * (x + delta) % p
+    x3 = (alpha * alpha - 8 * beta) % p
+    z3 = ((y + z) * (y + z) - gamma - delta) % p
+    return x3, (alpha * (4 * beta - x3) - 8 * gamma * gamma) % p, z3
+
+
+def jac_add_affine(q, pt):
+    """q + pt, q Jacobian, pt affine."""
+    p = P256_P
+    if q is None:
+        return pt[0], pt[1], 1
+    x1, y1, z1 = q
+    zz = z1 * z1 % p
+    h = (pt[0] * zz - x1) % p
+    r = (pt[1] * z1 * zz - y1) % p
+    if not h:
+        return jac_double(q) if not r else None
+    hh = h * h % p
+    hhh, v = h * hh % p, x1 * hh % p
+    x3 = (r * r - hhh - 2 * v) % p
+    return x3, (r * (v - x3) - y1 * hhh) % p, z1 * h % p
+
+
 def ec_mul(k, pt):
-    """k * pt, by double and add (test code: not constant time)."""
-    out = None
+    """k * pt, by double and add in Jacobian coordinates, one inversion at
+    the end (test code: not constant time)."""
+    q = None
     for bit in bin(k % P256_N)[2:]:
-        out = ec_add(out, out)
+        q = jac_double(q)
         if bit == "1":
-            out = ec_add(out, pt)
-    return out
+            q = jac_add_affine(q, pt)
+    if q is None:
+        return None
+    zi = pow(q[2], -1, P256_P)
+    zi2 = zi * zi % P256_P
+    return q[0] * zi2 % P256_P, q[1] * zi2 * zi % P256_P
 
 
 def point_bytes(pt):
@@ -190,9 +226,15 @@ def spake_w(domain):
     return w
 
 
+def base_mul(k):
+    """k * G, by the cryptography library's P-256 (k mod n not 0)."""
+    pub = ec.derive_private_key(k % P256_N, ec.SECP256R1()).public_key().public_numbers()
+    return pub.x, pub.y
+
+
 def spake_share(w, scalar, source):
     """A side's share: x*G + w*M (source) or y*G + w*N (target)."""
-    return point_bytes(ec_add(ec_mul(scalar, P256_G), ec_mul(w, SPAKE_M if source else SPAKE_N)))
+    return point_bytes(ec_add(base_mul(scalar), ec_mul(w, SPAKE_M if source else SPAKE_N)))
 
 
 def spake_k(w, scalar, peer, source):
@@ -205,10 +247,13 @@ def spake_k(w, scalar, peer, source):
     pt = (int.from_bytes(peer[1:33], "big"), int.from_bytes(peer[33:], "big"))
     if not on_curve(pt) or pt[0] == const[0]:
         raise CloneError(AUTH)
-    k = ec_mul(scalar, ec_add(pt, ec_mul(P256_N - w, const)))
-    if k is None:
+    q = ec_add(pt, ec_mul(P256_N - w, const))
+    if q is None or not scalar % P256_N:
         raise CloneError(AUTH)
-    return k[0].to_bytes(32, "big")
+    # scalar * q (not infinity: n is prime) by the library's ECDH: its X.
+    key = ec.derive_private_key(scalar % P256_N, ec.SECP256R1())
+    return key.exchange(ec.ECDH(), ec.EllipticCurvePublicNumbers(
+        q[0], q[1], ec.SECP256R1()).public_key())
 
 
 def label_bytes(label):
