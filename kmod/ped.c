@@ -468,7 +468,8 @@ static int take_stored(struct cld_ped *ped, u8 *m, u32 body_len)
 		return -CLONEDEV_PED_E_UNEXPECTED;
 	switch (status) {
 	case PED_STORED_WRITTEN:
-		md->stored = true;
+		/* Only a secret made and still held becomes usable. */
+		md->stored = md->kind == ped->req_kind;
 		ped->error = CLONEDEV_PED_E_NONE;
 		break;
 	case PED_STORED_REFUSED:
@@ -965,7 +966,8 @@ u8 *cld_ped_secret(struct cld_session *s, u32 kind, const char *label,
 /*
  * The secret a STORE of @kind (a domain's: @label) made and the server
  * stored, if its quorum is @m of @n, and the serial of the partition it
- * was made for; the secret is wiped here whatever comes of it. Must hold
+ * was made for; a stored secret is wiped here whatever comes of it, and
+ * one whose STORED has not come yet is left for it. Must hold
  * s->lock. Return: the secret (CLONEDEV_SHARE_LEN bytes,
  * kfree_sensitive()), ERR_PTR(-ENODATA) if the session holds none,
  * ERR_PTR(-EINVAL) if its quorum is another.
@@ -994,7 +996,8 @@ u8 *cld_ped_made(struct cld_session *s, u32 kind, const char *label, u32 m,
 			secret = ERR_PTR(-ENOMEM);
 	}
 	*serial = ped->serial;
-	drop_made(md);
+	if (md->stored)
+		drop_made(md);
 	return secret;
 }
 
