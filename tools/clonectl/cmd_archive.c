@@ -158,7 +158,7 @@ static int remove_others(struct cli *cli, struct clonedev *t,
 	}
 	free(h);
 	if (ret == -EPERM)
-		return cli_error("replacing: policy 28 (Allow key management functions) is off on the backup partition, so the objects it held were kept; %u were removed.",
+		return cli_error("replacing: every object named is on the backup, but policy 28 (Allow key management functions) is off on it, so %u of the others were removed and the rest kept.",
 				 *removed);
 	if (ret)
 		return cli_errno(cli, ret, "replacing the backup's objects");
