@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # "partition archive" through clonectl (docs/backup.md): backup partitions
-# listed, a backup and its -append and -replace, the refusals (no
+# listed and shown, a backup and its -append and -replace, the refusals (no
 # option on a backup that holds objects, an application slot named as the
 # backup, a domain mismatch) with nothing changed, the backup's contents,
 # restore and restore -replace, and what a backup partition says when
@@ -70,6 +70,12 @@ got=$(clonectl --json partition archive list | py 'import json,sys; print(json.d
 expect "archive list --json" 0 "" "" -- test "$got" = "$want"
 expect "slot list names the type" 0 '^2 +vault +[0-9]+ +password +backup ' "" -- \
 	clonectl slot list
+expect "partition show names it" 0 '^  Type: +backup$' "" -- \
+	clonectl partition show -slot 2
+expect "and the application partition's" 0 '^  Type: +application$' "" -- \
+	clonectl partition show -slot 1
+expect "partition show --json" 0 "" "" -- test "$(clonectl --json partition show -slot 3 |
+	py 'import json,sys; d=json.load(sys.stdin); print(d["slot"], d["label"], d["type"])')" = "3 elsewhere backup"
 
 expect "a backup of everything" 0 \
 	'^Clone complete over CPv4 \(p384-aes256gcm\): 4 copied, 0 skipped, 0 failed\.$' "" -- \

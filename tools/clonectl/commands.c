@@ -401,6 +401,8 @@ const struct command cli_commands[] = {
 	  partition_create_opts, cmd_partition_create },
 	{ "partition", "delete", "delete a partition and everything in it (HSM administrator)",
 	  partition_delete_opts, cmd_partition_delete },
+	{ "partition", "show", "show the partition: label, serial, authentication, type, protocol level, state",
+	  slot_only_opts, cmd_partition_show },
 	{ "partition", "init", "initialize the partition: po password and primary cloning domain",
 	  partition_init_opts, cmd_partition_init },
 	{ "partition", "showpolicies", "show the partition's policies",

@@ -9,6 +9,8 @@ int cmd_hsm_show(struct cli *cli, const struct command *cmd,
 		 const struct cmd_args *args);
 int cmd_slot_list(struct cli *cli, const struct command *cmd,
 		  const struct cmd_args *args);
+int cmd_partition_show(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
 int cmd_partition_create(struct cli *cli, const struct command *cmd,
 			 const struct cmd_args *args);
 int cmd_partition_delete(struct cli *cli, const struct command *cmd,
