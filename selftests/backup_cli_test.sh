@@ -4,8 +4,9 @@
 # listed and shown, a backup and its -append and -replace, the refusals (no
 # option on a backup that holds objects, an application slot named as the
 # backup, a domain mismatch) with nothing changed, the backup's contents,
-# restore and restore -replace, and what a backup partition says when
-# asked to make a key.
+# restore and restore -replace (new handles, what the slot lacked copied,
+# refused with nothing changed when policy 28 is off), what a backup
+# partition says when asked to make a key.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
@@ -21,6 +22,15 @@ contents() {
 		tail -n 1 | py 'import json,sys
 for o in json.load(sys.stdin)["objects"]:
     print(o["label"], o["kcv"], o["ouid"])' | sort
+}
+
+# handles SLOT: "OUID HANDLE" lines of the slot's objects, sorted.
+handles() {
+	printf '%s\n' "role login -slot $1 -name co -password co-pw" \
+		"partition contents" | clonectl --json 2>/dev/null |
+		tail -n 1 | py 'import json,sys
+for o in json.load(sys.stdin)["objects"]:
+    print(o["ouid"], o["handle"])' | sort
 }
 
 # count SLOT: how many objects the HSM says the slot holds.
@@ -130,10 +140,32 @@ expect "it holds the backup's object" 0 "" "" -- test "$(contents 4)" = "$(conte
 expect "a restore again skips it" 0 \
 	'^Clone complete over CPv4 \(p384-aes256gcm\): 0 copied, 1 skipped, 0 failed\.$' "" -- \
 	on 4 "partition archive restore -slot 2 -password co-pw"
+before=$(handles 4)
 expect "restore -replace puts the backup's copy in its place" 0 \
 	'^Clone complete over CPv4 \(p384-aes256gcm\): 1 copied, 0 skipped, 0 failed, 1 replaced\.$' "" -- \
 	on 4 "partition archive restore -slot 2 -replace -password co-pw"
 expect "still the same object, once" 0 "" "" -- test "$(contents 4)" = "$(contents 2)"
+expect "under a new handle" 0 "" "" -- test "$(handles 4 | cut -d' ' -f1)" = "$(cut -d' ' -f1 <<<"$before")"
+expect "not the one it had" 1 "" "" -- test "$(handles 4)" = "$before"
+on 1 "object generate -keytype aes -bits 128 -label fresh" >/dev/null
+fresh=$(printf '%s\n' "role login -slot 1 -name co -password co-pw" \
+	"object find -label fresh" | clonectl --json | tail -n 1 |
+	py 'import json,sys; print(json.load(sys.stdin)["handles"][0])')
+on 1 "partition archive backup -slot 2 -objects $fresh -append -password co-pw" >/dev/null
+expect "-replace copies what the slot lacks and replaces what it holds" 0 \
+	'^Clone complete over CPv4 \(p384-aes256gcm\): 2 copied, 0 skipped, 0 failed, 1 replaced\.$' "" -- \
+	on 4 "partition archive restore -slot 2 -replace -password co-pw"
+expect "the slot holds the backup's two objects, once each" 0 "" "" -- \
+	test "$(contents 4)" = "$(contents 2)"
+printf '%s\n' "role login -slot 4 -name po -password po-pw" \
+	"partition changepolicy -policy 28 -value 0" | clonectl >/dev/null
+before=$(handles 4)
+expect "restore -replace needs policy 28 on the slot" 1 "" \
+	"clonectl: replacing: policy 28 (Allow key management functions) is off on slot 4, and a replacement destroys the object it replaces, so nothing was cloned; its po can turn it on with 'partition changepolicy -policy 28 -value 1', or leave out -replace." -- \
+	on 4 "partition archive restore -slot 2 -replace -password co-pw"
+expect "and nothing changed" 0 "" "" -- test "$(handles 4)" = "$before"
+printf '%s\n' "role login -slot 4 -name po -password po-pw" \
+	"partition changepolicy -policy 28 -value 1" | clonectl >/dev/null
 expect "a restore from an application slot" 1 "" \
 	"clonectl: slot 1 is an application partition, not a backup partition; 'partition archive list' shows the backup partitions ('partition clone' copies between application partitions)." -- \
 	on 4 "partition archive restore -slot 1 -password co-pw"

@@ -26,6 +26,7 @@ struct cli_clone_run {
 	/* What "partition archive" did besides: "removed", "replaced". */
 	const char *removed_what;
 	unsigned int removed;
+	unsigned int target_flags;	/* CLONEDEV_CLONE_REPLACE or 0 */
 };
 
 int cli_clone_parse_objects(const char *s, unsigned int **handles,
@@ -41,8 +42,9 @@ int cli_clone_target(struct cli *cli, const struct command *cmd,
 		     const char *who, struct clonedev **out, bool *kept);
 /*
  * Clones @count objects (@handles; all with 0) from @src to @dst, each
- * result printed (or kept for JSON) as it arrives. Return: 0 when the
- * clone finished (*res has the counts), or -1 with the error said.
+ * result printed (or kept for JSON) as it arrives; the target starts
+ * with @run->target_flags. Return: 0 when the clone finished (*res has
+ * the counts), or -1 with the error said.
  */
 int cli_clone_local(struct cli_clone_run *run, struct clonedev *src,
 		    unsigned int src_slot, struct clonedev *dst,

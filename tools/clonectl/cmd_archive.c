@@ -44,7 +44,8 @@ static int ouids_of(struct cli *cli, struct clonedev *cd,
 		int n = clonedev_object_list(cd, &all);
 
 		if (n < 0)
-			return cli_errno(cli, n, "listing the objects backed up");
+			return cli_errno(cli, n,
+					 "listing the current slot's objects");
 		handles = all;
 		count = n;
 	}
@@ -55,7 +56,8 @@ static int ouids_of(struct cli *cli, struct clonedev *cd,
 	for (i = 0; i < count && !ret; i++) {
 		ret = clonedev_object_get(cd, handles[i], &a, NULL, 0, NULL);
 		if (ret)
-			ret = cli_errno(cli, ret, "reading an object backed up");
+			ret = cli_errno(cli, ret,
+					"reading an object of the current slot");
 		else
 			memcpy(o->id[o->n++], a.ouid, CLONEDEV_OUID_LEN);
 	}
@@ -215,48 +217,31 @@ int cmd_archive_backup(struct cli *cli, const struct command *cmd,
 }
 
 /*
- * -replace of a restore: the objects the first pass skipped (the current
- * slot holds their OUID) are destroyed there and cloned again from the
- * backup, which still holds them.
+ * -replace of a restore: how many of the objects copied took the place
+ * of one the current slot @cd held before (@held, their OUIDs).
  */
-static int replace_skipped(struct cli_clone_run *run, struct clonedev *bak,
-			   unsigned int bak_slot, struct clonedev *cd,
-			   unsigned int slot, struct clonedev_clone *res)
+static int count_replaced(struct cli_clone_run *run, struct clonedev *cd,
+			  const struct ouids *held)
 {
-	struct cli_clone_run again = { .cli = run->cli };
-	unsigned int *from, n = 0, i;
-	struct clonedev_clone res2;
-	int ret = 0;
+	struct clonedev_object_attrs a;
+	unsigned int i;
+	int ret;
 
+	run->removed = 0;
 	if (run->lost)
-		return cli_error("out of memory: the objects to replace are not known; nothing was replaced.");
-	from = calloc(run->n_done ? run->n_done : 1, sizeof(*from));
-	if (!from)
-		return cli_error("out of memory.");
-	for (i = 0; i < run->n_done && !ret; i++) {
-		if (run->done[i].status != CLONEDEV_CLONE_SKIPPED)
+		return cli_error("out of memory: the restore finished, but which objects were replaced is not known.");
+	for (i = 0; i < run->n_done; i++) {
+		if (run->done[i].status != CLONEDEV_CLONE_COPIED)
 			continue;
-		ret = clonedev_object_destroy(cd, run->done[i].target);
+		ret = clonedev_object_get(cd, run->done[i].target, &a, NULL,
+					  0, NULL);
 		if (ret)
-			ret = cli_errno(run->cli, ret,
-					"destroying an object to replace it");
-		else
-			from[n++] = run->done[i].handle;
+			return cli_errno(run->cli, ret,
+					 "reading an object restored");
+		if (ouids_has(held, a.ouid))
+			run->removed++;
 	}
-	/* Those destroyed are cloned again even if a later one failed. */
-	if (n && !cli_clone_local(&again, bak, bak_slot, cd, slot, from, n,
-				  &res2)) {
-		res->copied += res2.copied;
-		res->skipped -= res2.copied;
-		res->refused += res2.refused;
-		res->failed += res2.failed;
-		run->removed = res2.copied;
-	} else if (n) {
-		ret = -1;
-	}
-	free(again.done);
-	free(from);
-	return ret;
+	return 0;
 }
 
 int cmd_archive_restore(struct cli *cli, const struct command *cmd,
@@ -266,6 +251,7 @@ int cmd_archive_restore(struct cli *cli, const struct command *cmd,
 	struct cli_clone_run run = { .cli = cli };
 	unsigned int slot, count, *handles = NULL;
 	struct clonedev_session_info si;
+	struct ouids held = { NULL, 0 };
 	struct clonedev *cd, *t = NULL;
 	struct clonedev_clone res;
 	struct clonedev_slot bs;
@@ -276,18 +262,25 @@ int cmd_archive_restore(struct cli *cli, const struct command *cmd,
 	    current_slot(cli, slot, false, &cd, &si) ||
 	    parse_objects(cmd, args, &handles, &count))
 		return -1;
-	ret = cli_clone_target(cli, cmd, args, slot, "backup", &t, &kept);
+	/* What the slot holds before: those copied again were replaced. */
+	ret = replace ? ouids_of(cli, cd, NULL, 0, &held) : 0;
+	if (!ret)
+		ret = cli_clone_target(cli, cmd, args, slot, "backup", &t,
+				       &kept);
+	if (replace) {
+		run.removed_what = "replaced";
+		run.target_flags = CLONEDEV_CLONE_REPLACE;
+	}
 	if (!ret)
 		ret = cli_clone_local(&run, t, slot, cd, si.slot, handles,
 				      count, &res);
-	if (!ret && replace) {
-		run.removed_what = "replaced";
-		ret = replace_skipped(&run, t, slot, cd, si.slot, &res);
-	}
+	if (!ret && replace)
+		ret = count_replaced(&run, cd, &held);
 	if (t)
 		end_session(t, kept);
 	if (!ret)
 		cli_clone_verdict(cli, &run, &res);
+	free(held.id);
 	free(handles);
 	free(run.done);
 	if (ret)

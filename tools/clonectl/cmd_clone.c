@@ -374,8 +374,10 @@ int cli_clone_local(struct cli_clone_run *run, struct clonedev *src,
 		    unsigned int dst_slot, const unsigned int *handles,
 		    unsigned int count, struct clonedev_clone *res)
 {
-	struct clonedev_clone_relay relay = { .progress = on_result,
-					      .arg = run };
+	struct clonedev_clone_relay relay = {
+		.progress = on_result, .arg = run,
+		.target_flags = run->target_flags,
+	};
 	int ret;
 
 	run->progress = !cli_json(run->cli) && isatty(STDOUT_FILENO) &&
@@ -383,6 +385,9 @@ int cli_clone_local(struct cli_clone_run *run, struct clonedev *src,
 	ret = clonedev_clone(src, dst, handles, count, &relay, res);
 	if (run->progress)
 		fputs("\r\033[K", stderr);
+	if (ret == -EPERM && (run->target_flags & CLONEDEV_CLONE_REPLACE))
+		return cli_error("replacing: policy 28 (Allow key management functions) is off on slot %u, and a replacement destroys the object it replaces, so nothing was cloned; its po can turn it on with 'partition changepolicy -policy 28 -value 1', or leave out -replace.",
+				 dst_slot);
 	return ret ? clone_failed(run->cli, ret, res, src_slot, dst_slot) : 0;
 }
 

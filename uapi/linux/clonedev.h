@@ -1262,7 +1262,7 @@ enum clonedev_clone_status {
 /**
  * struct clonedev_clone - ioctl(CLONEDEV_IOCTL_CLONE)
  * @size: input, sizeof(struct clonedev_clone)
- * @flags: input, must be 0
+ * @flags: input, CLONEDEV_CLONE_REPLACE with TARGET, else 0
  * @op: input, enum clonedev_clone_op
  * @count: input (SOURCE), how many handles @handles holds, at most
  *	CLONEDEV_CLONE_HANDLES_MAX; 0: every object of the partition
@@ -1301,7 +1301,19 @@ enum clonedev_clone_status {
  * A protocol failure is not an ioctl failure: the ioctl returns 0 with
  * @state FAILED and @error set.
  *
- * Return: 0; -ENODEV with no slot; -EACCES without the role; -EINVAL for
+ * CLONEDEV_CLONE_REPLACE (TARGET): an incoming object whose OUID the
+ * target holds (with the same class, key type and check value) replaces
+ * the held one in one store commit, under the partition lock that found
+ * it: the old handle goes and the object is reported copied under a new
+ * handle, so the partition holds one of the two at every moment, never
+ * neither and never both. An object that is not stored (a message that
+ * fails, a refusal) leaves the held one as it was. It destroys what it
+ * replaces, so policy 28 must allow key management on the target.
+ *
+ * Return: 0; -ENODEV with no slot; -EACCES without the role; -EOPNOTSUPP
+ * for an unknown flag, or CLONEDEV_CLONE_REPLACE with an op other than
+ * TARGET; -EPERM for CLONEDEV_CLONE_REPLACE when policy 28 is off on the
+ * target (nothing is started); -EINVAL for
  * bad arguments or a STEP without a running clone; -E2BIG if @count
  * exceeds CLONEDEV_CLONE_HANDLES_MAX (nothing is read or started);
  * -EMSGSIZE if @in_len exceeds CLONEDEV_CLONE_MSG_MAX or @out_cap is too
@@ -1337,6 +1349,9 @@ struct clonedev_clone {
 	__u32 failed;
 	__u32 __reserved[2];
 };
+
+/* Flags of struct clonedev_clone.flags. */
+#define CLONEDEV_CLONE_REPLACE		0x00000001U	/* TARGET: replace held objects */
 
 /*
  * The most handles one SOURCE names (as many keys as one bulk generate
