@@ -6,7 +6,7 @@
 # backup, a domain mismatch) with nothing changed, the backup's contents,
 # restore and restore -replace (new handles, what the slot lacked copied,
 # refused with nothing changed when policy 28 is off), what a backup
-# partition says when asked to make a key.
+# partition says when asked to make a key, and all of it after a reload.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
@@ -178,5 +178,31 @@ expect "a backup partition makes no keys, and says why" 1 "" \
 	"clonectl: generating the key: this slot is a backup partition, which keeps objects cloned into it but neither makes nor uses any; clone them to an application partition ('partition clone') to use them." -- \
 	on 2 "object generate -keytype aes -bits 256 -label nope"
 expect "nothing was made" 0 "" "" -- test "$(contents 2)" = "$before"
+
+# A reload: the store gives the backup partition back as it was, with
+# its type, its objects and its refusals.
+medium="this slot is a backup partition, which keeps objects cloned into it but neither makes nor uses any; clone them to an application partition ('partition clone') to use them."
+slots=$(clonectl --json slot list)
+before_h=$(handles 2)
+rmmod clonedev && modprobe clonedev
+tap_result $? "the module reloads"
+expect "the slots come back as they were, types and counts too" 0 "" "" -- \
+	test "$(clonectl --json slot list)" = "$slots"
+expect "slot 2 is a backup partition still" 0 '^  Type: +backup$' "" -- \
+	clonectl partition show -slot 2
+expect "archive list shows it" 0 '^2 +vault ' "" -- clonectl partition archive list
+expect "its objects: labels, KCVs and OUIDs" 0 "" "" -- test "$(contents 2)" = "$before"
+expect "under the same handles" 0 "" "" -- test "$(handles 2)" = "$before_h"
+expect "it makes no keys after the reload" 1 "" "clonectl: generating the key: $medium" -- \
+	on 2 "object generate -keytype aes -bits 256 -label nope"
+expect "nor data objects" 1 "" "clonectl: creating the object: $medium" -- \
+	on 2 "object create -label nope -value x"
+printf 'plain' >"$TAP_OUT/plain"
+expect "nor uses its keys" 1 "" "clonectl: encrypting: $medium" -- \
+	on 2 "object encrypt -label fresh -mech gcm -in $TAP_OUT/plain -out $TAP_OUT/sealed"
+expect "and nothing was made" 0 "" "" -- test "$(handles 2)" = "$before_h"
+expect "a restore from it after the reload" 0 \
+	'^Clone complete over CPv4 \(p384-aes256gcm\): 0 copied, 2 skipped, 0 failed\.$' "" -- \
+	on 4 "partition archive restore -slot 2 -password co-pw"
 delete_all
 tap_done
