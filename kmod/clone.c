@@ -525,7 +525,9 @@ static int target_confirm(struct cld_session *s, struct cld_clone *c,
 /*
  * Stores @o unless the target holds its OUID already (skipped: the same
  * class, key type and check value; else a clash, failed) or a policy
- * forbids it (refused); returns its status.
+ * forbids it (refused); returns its status. With CLONEDEV_CLONE_REPLACE
+ * a held object that is not a clash is replaced by @o (copied), in one
+ * store commit and under the lock that found it.
  */
 static u32 target_store(struct cld_session *s, struct cld_clone *c,
 			struct cld_object **o, u32 *handle, bool *gone)
@@ -545,12 +547,14 @@ static u32 target_store(struct cld_session *s, struct cld_clone *c,
 			    have->key_type != (*o)->key_type ||
 			    memcmp(have->kcv, (*o)->kcv, CLONEDEV_KCV_LEN))) {
 		status = CLONEDEV_CLONE_OBJ_FAILED;
-	} else if (have) {
+	} else if (have && !c->replace) {
 		*handle = have->handle;
 		status = CLONEDEV_CLONE_SKIPPED;
-	} else if (!cld_clone_may_clone(p, c->role, *o)) {
+	} else if (!cld_clone_may_clone(p, c->role, *o) ||
+		   (have && !cld_clone_may_replace(p))) {
 		status = CLONEDEV_CLONE_REFUSED;
-	} else if (cld_object_add_copy(p, *o, handle)) {
+	} else if (have ? cld_object_replace_copy(p, have, *o, handle) :
+			  cld_object_add_copy(p, *o, handle)) {
 		status = CLONEDEV_CLONE_OBJ_FAILED;
 	} else {
 		*o = NULL;
@@ -713,7 +717,8 @@ static int start_source(struct cld_session *s, struct cld_clone *c,
 	return 0;
 }
 
-static int start_target(struct cld_session *s, struct cld_clone *c)
+static int start_target(struct cld_session *s, struct cld_clone *c,
+			const struct clonedev_clone *cmd)
 {
 	struct cld_partition *p;
 	int ret = 0;
@@ -724,12 +729,16 @@ static int start_target(struct cld_session *s, struct cld_clone *c)
 		ret = -ENODEV;
 	} else if (!cld_session_is(s, p, CLONEDEV_ROLE_CO)) {
 		ret = -EACCES;
+	} else if ((cmd->flags & CLONEDEV_CLONE_REPLACE) &&
+		   !cld_clone_may_replace(p)) {
+		ret = -EPERM;
 	} else if (p->clone_failures >= CLONEDEV_CLONE_FAILURES_MAX) {
 		ret = -EKEYREVOKED;
 	} else {
 		c->slot = p->slot;
 		c->serial = p->serial;
 		c->role = CLONEDEV_ROLE_CO;
+		c->replace = cmd->flags & CLONEDEV_CLONE_REPLACE;
 	}
 	mutex_unlock(&cld_hsm.lock);
 	c->wait = W_HELLO;
@@ -799,6 +808,9 @@ int cld_clone_run(struct cld_session *s, void *arg)
 
 	if (cmd->op < CLONEDEV_CLONE_SOURCE || cmd->op > CLONEDEV_CLONE_ABORT)
 		return -EINVAL;
+	/* The dispatcher refused unknown flags; REPLACE is the target's. */
+	if (cmd->flags && cmd->op != CLONEDEV_CLONE_TARGET)
+		return -EOPNOTSUPP;
 	if (cmd->in_len > CLONEDEV_CLONE_MSG_MAX ||
 	    (cmd->op != CLONEDEV_CLONE_ABORT &&
 	     cmd->out_cap < CLONEDEV_CLONE_MSG_MAX))
@@ -824,7 +836,7 @@ int cld_clone_run(struct cld_session *s, void *arg)
 			break;
 		}
 		ret = c->source ? start_source(s, c, cmd) :
-				  start_target(s, c);
+				  start_target(s, c, cmd);
 		if (ret) {
 			cld_clone_free(c);
 			break;

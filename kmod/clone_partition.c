@@ -2,8 +2,8 @@
 /*
  * What a clone (CLONEDEV_IOCTL_CLONE) needs from its partition: the offer
  * it makes and the choice between two offers, the chosen domain's secret,
- * the policy on each object, the count of failed handshakes, and the
- * objects a SOURCE request names.
+ * the policy on each object and on replacing one, the count of failed
+ * handshakes, and the objects a SOURCE request names.
  */
 #include <linux/lockdep.h>
 #include <linux/mm.h>
@@ -98,6 +98,15 @@ bool cld_clone_may_clone(const struct cld_partition *p, u32 role,
 	if (o->obj_class == CLONEDEV_CLASS_SECRET_KEY)
 		return cld_policy(p, CLONEDEV_POLICY_SECRET_CLONING);
 	return true;
+}
+
+/*
+ * Whether a target with CLONEDEV_CLONE_REPLACE may replace objects of
+ * @p: a replacement destroys the object it replaces, so policy 28 rules.
+ */
+bool cld_clone_may_replace(const struct cld_partition *p)
+{
+	return cld_policy(p, CLONEDEV_POLICY_KEY_MANAGEMENT);
 }
 
 /*

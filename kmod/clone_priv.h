@@ -55,6 +55,7 @@ struct cld_clone {
 	u32 slot;
 	u64 serial;
 	u32 role;		/* the role the clone runs under */
+	bool replace;		/* target: CLONEDEV_CLONE_REPLACE */
 	u32 protocol;
 	const struct cld_suite *cs;	/* CPv4's suite, or CPv3's */
 	u8 sid[CLD_WIRE_SID_LEN];
@@ -121,6 +122,7 @@ u32 cld_clone_choose(const struct cld_clone_offer *s,
 		     u32 *suite);
 bool cld_clone_may_clone(const struct cld_partition *p, u32 role,
 			 const struct cld_object *o);
+bool cld_clone_may_replace(const struct cld_partition *p);
 struct cld_partition *cld_clone_partition(struct cld_session *s,
 					  struct cld_clone *c);
 void cld_clone_take_domain(struct cld_clone *c,

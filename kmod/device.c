@@ -82,6 +82,7 @@ struct ioctl_op {
 	unsigned int ioctl_num;
 	u32 flags;			/* the flags the request takes */
 	struct ioctl_rsv rsv[3];	/* its reserved fields */
+	bool not_backup;		/* refused on a backup partition */
 	int (*execute)(struct cld_session *s, void *cmd);
 };
 
@@ -178,10 +179,11 @@ static int slot_set(struct cld_session *s, void *arg)
  * field of its first version, the flags it takes and its reserved fields
  * (RSV(), RSV2(), RSV3()), both checked by check_header() before the
  * handler runs: an unknown flag is -EOPNOTSUPP, a reserved field that is
- * not zero -EINVAL.
+ * not zero -EINVAL. IOCTL_APP_OP() is a request only an application
+ * partition serves, as it makes or uses objects: check_partition_type()
+ * refuses it on a backup partition (docs/backup.md).
  */
-#define IOCTL_OP(_nr, _fn, _st, _last, _flags, ...)			\
-	[CLONEDEV_CMD_##_nr - CLONEDEV_CMD_BASE] = {			\
+#define IOCTL_OP_FIELDS(_nr, _fn, _st, _last, _flags, ...)		\
 		.size = sizeof(struct clonedev_##_st) +			\
 			BUILD_BUG_ON_ZERO(sizeof(union ucmd_buffer) <	\
 					  sizeof(struct clonedev_##_st)) + \
@@ -193,7 +195,15 @@ static int slot_set(struct cld_session *s, void *arg)
 		.ioctl_num = CLONEDEV_IOCTL_##_nr,			\
 		.flags = _flags,					\
 		.rsv = { __VA_ARGS__ },					\
-		.execute = _fn,						\
+		.execute = _fn,
+#define IOCTL_OP(_nr, ...)						\
+	[CLONEDEV_CMD_##_nr - CLONEDEV_CMD_BASE] = {			\
+		IOCTL_OP_FIELDS(_nr, __VA_ARGS__)			\
+	}
+#define IOCTL_APP_OP(_nr, ...)						\
+	[CLONEDEV_CMD_##_nr - CLONEDEV_CMD_BASE] = {			\
+		IOCTL_OP_FIELDS(_nr, __VA_ARGS__)			\
+		.not_backup = true,					\
 	}
 
 static const struct ioctl_op ioctl_ops[] = {
@@ -216,19 +226,19 @@ static const struct ioctl_op ioctl_ops[] = {
 		 RSV(policy_get)),
 	IOCTL_OP(POLICY_SET, cld_partition_policy_set, policy_set, changes,
 		 CLONEDEV_POLICY_SET_FORCE, RSV(policy_set)),
-	IOCTL_OP(OBJECT_GENERATE, cld_object_generate, object_generate, handle,
-		 0, RSV(object_generate),
-		 RSV2(object_generate)),
-	IOCTL_OP(OBJECT_CREATE, cld_object_create, object_create, __reserved, 0,
-		 RSV(object_create)),
+	IOCTL_APP_OP(OBJECT_GENERATE, cld_object_generate, object_generate,
+		     handle, 0, RSV(object_generate),
+		     RSV2(object_generate)),
+	IOCTL_APP_OP(OBJECT_CREATE, cld_object_create, object_create,
+		     __reserved, 0, RSV(object_create)),
 	IOCTL_OP(OBJECT_DESTROY, cld_object_destroy, object_destroy, __reserved,
 		 0, RSV(object_destroy)),
 	IOCTL_OP(OBJECT_GET, cld_object_get, object_get, attrs, 0),
 	IOCTL_OP(OBJECT_LIST, cld_object_list, object_list, handles, 0,
 		 RSV(object_list)),
-	IOCTL_OP(OBJECT_IMPORT, cld_object_import, object_import, __reserved2,
-		 0, RSV(object_import),
-		 RSV2(object_import)),
+	IOCTL_APP_OP(OBJECT_IMPORT, cld_object_import, object_import,
+		     __reserved2, 0, RSV(object_import),
+		     RSV2(object_import)),
 	IOCTL_OP(OBJECT_FIND, cld_object_find, object_find, __reserved,
 		 CLONEDEV_FIND_LABEL | CLONEDEV_FIND_ID,
 		 RSV(object_find)),
@@ -246,18 +256,18 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(ACTIVATION, cld_role_activation, activation, __reserved, 0,
 		 RSV(activation)),
 	IOCTL_OP(SUITES, cld_partition_suites, suites, disable, 0),
-	IOCTL_OP(CLONE, cld_clone_run, clone, __reserved, 0,
-		 RSV(clone)),
-	IOCTL_OP(CRYPT, cld_crypt_run, crypt, __reserved,
-		 CLONEDEV_CRYPT_GEN_IV, RSV(crypt)),
-	IOCTL_OP(DERIVE, cld_keyops_derive, derive, __reserved, 0,
-		 RSV(derive)),
-	IOCTL_OP(WRAP, cld_keyops_wrap, wrap, __reserved, 0,
-		 RSV(wrap)),
-	IOCTL_OP(UNWRAP, cld_keyops_unwrap, unwrap, __reserved, 0,
-		 RSV(unwrap)),
-	IOCTL_OP(RANDOM, cld_keyops_random, random, out, 0,
-		 RSV(random)),
+	IOCTL_OP(CLONE, cld_clone_run, clone, __reserved,
+		 CLONEDEV_CLONE_REPLACE, RSV(clone)),
+	IOCTL_APP_OP(CRYPT, cld_crypt_run, crypt, __reserved,
+		     CLONEDEV_CRYPT_GEN_IV, RSV(crypt)),
+	IOCTL_APP_OP(DERIVE, cld_keyops_derive, derive, __reserved, 0,
+		     RSV(derive)),
+	IOCTL_APP_OP(WRAP, cld_keyops_wrap, wrap, __reserved, 0,
+		     RSV(wrap)),
+	IOCTL_APP_OP(UNWRAP, cld_keyops_unwrap, unwrap, __reserved, 0,
+		     RSV(unwrap)),
+	IOCTL_APP_OP(RANDOM, cld_keyops_random, random, out, 0,
+		     RSV(random)),
 	IOCTL_OP(PED, cld_ped_run, ped, __reserved2, 0,
 		 RSV(ped), RSV2(ped)),
 };
@@ -274,6 +284,29 @@ static int check_header(const struct ioctl_op *op, const void *cmd)
 		if (memchr_inv(cmd + op->rsv[i].off, 0, op->rsv[i].len))
 			return -EINVAL;
 	return 0;
+}
+
+/*
+ * -EMEDIUMTYPE if @op makes or uses objects and the session's partition
+ * is a backup partition, whoever is logged in. A partition's type never
+ * changes, so the answer holds while the handler runs; without a
+ * partition the handler gives its own error.
+ */
+static int check_partition_type(const struct ioctl_op *op,
+				struct cld_session *s)
+{
+	struct cld_partition *p;
+	bool backup;
+
+	if (!op->not_backup)
+		return 0;
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_session_partition(s);
+	backup = p && cld_partition_is_backup(p);
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return backup ? -EMEDIUMTYPE : 0;
 }
 
 static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
@@ -307,6 +340,8 @@ static long cld_fops_ioctl(struct file *filp, unsigned int cmd,
 	if (ret)
 		return ret;
 	ret = check_header(op, ucmd.cmd);
+	if (!ret)
+		ret = check_partition_type(op, filp->private_data);
 	if (ret)
 		goto out;
 	ret = op->execute(filp->private_data, ucmd.cmd);

@@ -431,6 +431,44 @@ int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
 }
 
 /*
+ * Puts @o (a clone, with the OUID of @old) in the place of @old in @p:
+ * the deletion of @old and @o's record in one store batch, so that the
+ * store, like the partition, holds one of the two at every moment, never
+ * neither and never both. On success @p owns @o, @old is freed and
+ * *@handle is @o's new handle; on failure @p is as it was. Must hold
+ * cld_hsm.lock.
+ */
+int cld_object_replace_copy(struct cld_partition *p, struct cld_object *old,
+			    struct cld_object *o, u32 *handle)
+{
+	struct object_del_rec rec = {
+		.slot = cpu_to_le32(p->slot),
+		.handle = cpu_to_le32(old->handle),
+	};
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	ret = xa_alloc(&p->objects, &o->handle, o, xa_limit_31b, GFP_KERNEL);
+	if (ret)
+		return ret == -EBUSY ? -ENOSPC : ret;
+	ret = cld_store_put(CLD_REC_OBJECT_DEL, &rec, sizeof(rec)) ?:
+	      put_object(p, o);
+	if (!ret)
+		ret = cld_store_commit();
+	else
+		cld_store_abort();
+	if (ret) {
+		xa_erase(&p->objects, o->handle);
+		return ret;
+	}
+	unlink_object(p, old);
+	link_object(p, o);
+	*handle = o->handle;
+	cld_store_maybe_compact();
+	return 0;
+}
+
+/*
  * The session's partition if the session may manage objects in it as
  * @need_co says. Must hold cld_hsm.lock. Return: the partition or an
  * ERR_PTR: -ENODEV no slot, -EACCES wrong or no role, -EPERM policy 28.

@@ -189,7 +189,9 @@ static int from_rec(const struct partition_rec *r, struct cld_partition *p)
 	p->serial = le64_to_cpu(r->serial);
 	memcpy(p->label, r->label, CLD_LABEL_MAX);
 	if (!cld_label_ok(p->label) || p->slot < 1 ||
-	    p->slot > CLD_MAX_PARTITIONS)
+	    p->slot > CLD_MAX_PARTITIONS ||
+	    (p->type != CLONEDEV_PTYPE_APPLICATION &&
+	     p->type != CLONEDEV_PTYPE_BACKUP))
 		return -EBADMSG;
 	return 0;
 }

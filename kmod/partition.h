@@ -131,4 +131,10 @@ static inline bool cld_partition_is_quorum(const struct cld_partition *p)
 	return p->auth == CLONEDEV_AUTH_QUORUM;
 }
 
+/* A backup partition holds objects cloned in and neither makes nor uses any. */
+static inline bool cld_partition_is_backup(const struct cld_partition *p)
+{
+	return p->type == CLONEDEV_PTYPE_BACKUP;
+}
+
 #endif /* _CLD_PARTITION_H */

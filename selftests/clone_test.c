@@ -8,7 +8,9 @@
  * mixes messages: the clone fails and nothing from such a message is
  * stored. Failed handshakes (a wrong secret under the same label) count
  * on both sides, lock cloning at CLONEDEV_CLONE_FAILURES_MAX, also under
- * a burst of parallel guesses, and a po login clears them.
+ * a burst of parallel guesses, and a po login clears them. A target with
+ * CLONEDEV_CLONE_REPLACE replaces what it holds, one object at a time,
+ * and a clone that stops or a refusal leaves the held object in place.
  */
 #include <pthread.h>
 #include <sys/ioctl.h>
@@ -1030,6 +1032,198 @@ TEST_F(clone, parallel_guesses_count_exactly_the_limit)
 	EXPECT_EQ(0, count_objects(self->dst));
 	ASSERT_EQ(0, po_login(self->dst));
 	expect_choice(_metadata, self, CPV4, P384);
+}
+
+/* ---- CLONEDEV_CLONE_REPLACE: a held object replaced in one commit ---- */
+
+#define HELD_MAX	8
+
+/* A partition's objects, handles and OUIDs, as it lists them. */
+struct held {
+	int n;
+	unsigned int h[HELD_MAX];
+	unsigned char ouid[HELD_MAX][CLONEDEV_OUID_LEN];
+};
+
+static void get_held(struct __test_metadata *_metadata, struct clonedev *cd,
+		     struct held *out)
+{
+	struct clonedev_object_attrs a;
+	unsigned int *h = NULL;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	out->n = clonedev_object_list(cd, &h);
+	ASSERT_LE(0, out->n);
+	ASSERT_GE(HELD_MAX, out->n);
+	for (i = 0; i < out->n; i++) {
+		ASSERT_EQ(0, clonedev_object_get(cd, h[i], &a, NULL, 0, NULL));
+		out->h[i] = h[i];
+		memcpy(out->ouid[i], a.ouid, CLONEDEV_OUID_LEN);
+	}
+	free(h);
+}
+
+/* How many objects of @b have the OUID of @a's object @i; *at the last. */
+static int held_as(const struct held *b, const struct held *a, int i,
+		   int *at)
+{
+	int j, n = 0;
+
+	*at = -1;
+	for (j = 0; j < b->n; j++)
+		if (!memcmp(b->ouid[j], a->ouid[i], CLONEDEV_OUID_LEN)) {
+			n++;
+			*at = j;
+		}
+	return n;
+}
+
+static int replace_run(struct _test_data_clone *self,
+		       void (*tamper)(void *, int, unsigned char *,
+				      unsigned int *),
+		       void *arg, struct clonedev_clone *res)
+{
+	struct clonedev_clone_relay r = {
+		.tamper = tamper, .arg = arg,
+		.target_flags = CLONEDEV_CLONE_REPLACE,
+	};
+
+	return clonedev_clone(self->src, self->dst, NULL, 0, &r, res);
+}
+
+TEST_F(clone, replace_puts_the_copy_in_place)
+{
+	struct clonedev_clone res;
+	struct held before, after;
+	int i, j;
+
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	ASSERT_EQ(4, res.copied);
+	/* One is gone from the target: it is cloned in as without the flag. */
+	get_held(_metadata, self->dst, &before);
+	ASSERT_EQ(0, clonedev_object_destroy(self->dst, before.h[3]));
+	get_held(_metadata, self->dst, &before);
+	ASSERT_EQ(3, before.n);
+
+	ASSERT_EQ(0, replace_run(self, NULL, NULL, &res));
+	EXPECT_EQ(CLONEDEV_CLONE_DONE, res.state);
+	EXPECT_EQ(4, res.copied);
+	EXPECT_EQ(0, res.skipped + res.refused + res.failed);
+	get_held(_metadata, self->dst, &after);
+	EXPECT_EQ(4, after.n);
+	/* Each held object once, under a new handle: never both copies. */
+	for (i = 0; i < before.n; i++) {
+		ASSERT_EQ(1, held_as(&after, &before, i, &j)) TH_LOG("object %d", i);
+		EXPECT_NE(before.h[i], after.h[j]) TH_LOG("object %d", i);
+	}
+	/* Without the flag, the next clone skips every one of them. */
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	EXPECT_EQ(4, res.skipped);
+	EXPECT_EQ(4, count_objects(self->dst));
+}
+
+TEST_F(clone, replace_refusals_change_nothing)
+{
+	unsigned char out[CLONEDEV_CLONE_MSG_MAX], in[64] = { 0 };
+	struct clonedev_clone c = { .size = sizeof(c) }, res;
+	struct held before, after;
+	int i;
+
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	get_held(_metadata, self->dst, &before);
+	c.out = (uintptr_t)out;
+	c.out_cap = sizeof(out);
+	/* The flag is the target's: not on SOURCE, STEP or ABORT. */
+	c.op = CLONEDEV_CLONE_SOURCE;
+	c.flags = CLONEDEV_CLONE_REPLACE;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->src),
+				       CLONEDEV_IOCTL_CLONE, &c));
+	c.op = CLONEDEV_CLONE_STEP;
+	c.in = (uintptr_t)in;
+	c.in_len = sizeof(in);
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->src),
+				       CLONEDEV_IOCTL_CLONE, &c));
+	c.op = CLONEDEV_CLONE_ABORT;
+	c.in_len = 0;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->src),
+				       CLONEDEV_IOCTL_CLONE, &c));
+	/* Nothing started: a STEP without flags finds no clone. */
+	c.op = CLONEDEV_CLONE_STEP;
+	c.flags = 0;
+	c.in_len = sizeof(in);
+	EXPECT_ERRNO(EINVAL, ioctl(clonedev_fd(self->src),
+				   CLONEDEV_IOCTL_CLONE, &c));
+	/* Unknown flags, alone or beside REPLACE, on a TARGET. */
+	c.op = CLONEDEV_CLONE_TARGET;
+	c.flags = 0x2;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->dst),
+				       CLONEDEV_IOCTL_CLONE, &c));
+	c.flags = CLONEDEV_CLONE_REPLACE | 0x80000000U;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->dst),
+				       CLONEDEV_IOCTL_CLONE, &c));
+	/* A replacement destroys: policy 28 off refuses it before HELLO. */
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_KEY_MANAGEMENT, 0));
+	EXPECT_NERR(EPERM, replace_run(self, NULL, NULL, &res));
+	/* The cu may not be a target, with the flag or without. */
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_KEY_MANAGEMENT, 1));
+	ASSERT_EQ(0, clonedev_login(self->dst, CLONEDEV_ROLE_CU, TEST_CU));
+	EXPECT_NERR(EACCES, replace_run(self, NULL, NULL, &res));
+	ASSERT_EQ(0, clonedev_login(self->dst, CLONEDEV_ROLE_CO, TEST_CO));
+	get_held(_metadata, self->dst, &after);
+	ASSERT_EQ(before.n, after.n);
+	for (i = 0; i < before.n; i++) {
+		EXPECT_EQ(before.h[i], after.h[i]);
+		EXPECT_EQ(0, memcmp(before.ouid[i], after.ouid[i],
+				    CLONEDEV_OUID_LEN));
+	}
+}
+
+/*
+ * A clone that fails part way replaced the objects before the failure
+ * and none after: each held object is there, old or new, exactly once.
+ * An object the target's policy refuses keeps its old copy too.
+ */
+TEST_F(clone, replace_stopped_part_way_keeps_the_old_object)
+{
+	struct evil e = { .to_target = 1, .type = OBJECT, .seq = 3,
+			  .action = FLIP_LAST };
+	struct clonedev_clone res;
+	struct held before, after;
+	int i, j;
+
+	ASSERT_EQ(0, run(self->src, self->dst, &res));
+	get_held(_metadata, self->dst, &before);
+	ASSERT_EQ(4, before.n);
+	/* OBJECT 1 altered: object 0 was replaced, 1 to 3 were not. */
+	EXPECT_NERR(EPROTO, replace_run(self, evil_relay, &e, &res));
+	EXPECT_EQ(1, e.hits);
+	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
+	EXPECT_EQ(1, res.copied);
+	get_held(_metadata, self->dst, &after);
+	EXPECT_EQ(4, after.n);
+	for (i = 0; i < before.n; i++) {
+		ASSERT_EQ(1, held_as(&after, &before, i, &j)) TH_LOG("object %d", i);
+		/* The same handle: not replaced. */
+		EXPECT_EQ(i != 0, before.h[i] == after.h[j]) TH_LOG("object %d", i);
+	}
+	/* Policy 4 off on the target: the secret key keeps its old copy. */
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_SECRET_CLONING, 0));
+	get_held(_metadata, self->dst, &before);
+	ASSERT_EQ(0, replace_run(self, NULL, NULL, &res));
+	EXPECT_EQ(3, res.copied);
+	EXPECT_EQ(1, res.refused);
+	get_held(_metadata, self->dst, &after);
+	EXPECT_EQ(4, after.n);
+	for (i = 0; i < before.n; i++) {
+		struct clonedev_object_attrs a;
+
+		ASSERT_EQ(1, held_as(&after, &before, i, &j)) TH_LOG("object %d", i);
+		ASSERT_EQ(0, clonedev_object_get(self->dst, after.h[j], &a,
+						 NULL, 0, NULL));
+		EXPECT_EQ(a.obj_class == CLONEDEV_CLASS_SECRET_KEY,
+			  before.h[i] == after.h[j]) TH_LOG("object %d", i);
+	}
 }
 
 TEST_HARNESS_MAIN

@@ -56,6 +56,9 @@ int cli_errno(struct cli *cli, int err, const char *what)
 	case ENOKEY:
 		return cli_error("%s: the HSM is not activated; add the store's sealing key with 'keyctl padd logon clonedev:store @u < KEYFILE'.",
 				 what);
+	case EMEDIUMTYPE:
+		return cli_error("%s: this slot is a backup partition, which keeps objects cloned into it but neither makes nor uses any; clone them to an application partition ('partition clone') to use them.",
+				 what);
 	}
 	if (*why)
 		return cli_error("%s: %s.", what, why);

@@ -3,7 +3,8 @@
  * clonectl: "partition clone -slot N -objects H1,H2,...|all". The current
  * slot is the source; a second session logs in to the target with its co
  * credential; libclonedev relays the messages between the two kernels'
- * clone engines and reports each object's fate.
+ * clone engines and reports each object's fate. The pieces "partition
+ * archive" shares (clone.h) are here too.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,19 +14,9 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "clone.h"
 #include "commands.h"
 #include "json.h"
-
-struct outcome {
-	unsigned int handle, status, target;
-};
-
-struct clone_run {
-	struct cli *cli;
-	bool progress;			/* a person is watching */
-	struct outcome *done;		/* for JSON */
-	unsigned int n_done;
-};
 
 static const char *status_text(unsigned int status)
 {
@@ -44,19 +35,20 @@ static const char *status_text(unsigned int status)
 
 static void on_result(void *arg, const struct clonedev_clone *st)
 {
-	struct clone_run *r = arg;
+	struct cli_clone_run *r = arg;
 	unsigned int h = st->result_handle, t = st->result_target;
-	struct outcome *more;
+	struct cli_clone_outcome *more;
 
-	if (cli_json(r->cli)) {
-		more = realloc(r->done, (r->n_done + 1) * sizeof(*more));
-		if (!more)
-			return;
+	more = realloc(r->done, (r->n_done + 1) * sizeof(*more));
+	if (more) {
 		r->done = more;
-		r->done[r->n_done++] = (struct outcome){ h, st->result_status,
-							  t };
-		return;
+		r->done[r->n_done++] = (struct cli_clone_outcome){
+			h, st->result_status, t };
+	} else {
+		r->lost = true;
 	}
+	if (cli_json(r->cli))
+		return;
 	if (r->progress)
 		fputs("\r\033[K", stderr);
 	switch (st->result_status) {
@@ -133,8 +125,8 @@ static int clone_locked_either(const char *src, const char *dst)
 }
 
 /* Parses "all" (count 0) or "H1,H2,...". */
-static int parse_objects(const char *s, unsigned int **handles,
-			 unsigned int *count)
+int cli_clone_parse_objects(const char *s, unsigned int **handles,
+			    unsigned int *count)
 {
 	unsigned int n = 0, cap = 0, *h = NULL, *more;
 	const char *p = s;
@@ -179,24 +171,26 @@ static int parse_objects(const char *s, unsigned int **handles,
  * or without a credential given the one "ped connect -slot N" keeps for
  * it (*kept), whose co logs in through the PED server.
  */
-static int target_session(struct cli *cli, const struct command *cmd,
-			  const struct cmd_args *args, unsigned int slot,
-			  struct clonedev **out, bool *kept)
+int cli_clone_target(struct cli *cli, const struct command *cmd,
+		     const struct cmd_args *args, unsigned int slot,
+		     const char *who, struct clonedev **out, bool *kept)
 {
 	const char *files = cli_opt(cmd, args, "sharefiles");
 	const char *dir = cli_opt(cmd, args, "sharedir");
 	const char *pw = cli_opt(cmd, args, "password");
+	char prompt[48];
 	struct cli_ped *e = NULL;
 	struct clonedev *t;
 	int ret;
 
+	snprintf(prompt, sizeof(prompt), "%s partition's co", who);
 	if (!files && !dir && !pw)
 		e = cli_ped_kept(cli, slot);
 	*kept = !!e;
 	if (e) {
 		t = e->cd;
-		ret = cli_login_any(cli, t, CLONEDEV_ROLE_CO,
-				    "target partition's co", NULL, NULL, NULL);
+		ret = cli_login_any(cli, t, CLONEDEV_ROLE_CO, prompt, NULL,
+				    NULL, NULL);
 	} else {
 		ret = clonedev_open(&t);
 		if (ret)
@@ -209,9 +203,8 @@ static int target_session(struct cli *cli, const struct command *cmd,
 					 slot);
 		}
 		if (!ret)
-			ret = cli_login_any(cli, t, CLONEDEV_ROLE_CO,
-					    "target partition's co", pw, files,
-					    dir);
+			ret = cli_login_any(cli, t, CLONEDEV_ROLE_CO, prompt,
+					    pw, files, dir);
 	}
 	if (ret) {
 		if (!e)
@@ -219,8 +212,8 @@ static int target_session(struct cli *cli, const struct command *cmd,
 		if (ret == CLI_REPORTED)
 			return -1;
 		if (ret == -EACCES)
-			return cli_error("cloning: the target's co credential is wrong; this counts as a failed co login on slot %u.",
-					 slot);
+			return cli_error("cloning: the %s's co credential is wrong; this counts as a failed co login on slot %u.",
+					 who, slot);
 		if (ret == -EINVAL)
 			return cli_error("cloning: slot %u authenticates its co %s.",
 					 slot, files || dir ?
@@ -232,8 +225,8 @@ static int target_session(struct cli *cli, const struct command *cmd,
 	return 0;
 }
 
-static void print_verdict(struct cli *cli, const struct clone_run *r,
-			  const struct clonedev_clone *res)
+void cli_clone_verdict(struct cli *cli, const struct cli_clone_run *r,
+		       const struct clonedev_clone *res)
 {
 	unsigned int failed = res->refused + res->failed;
 	const char *suite = res->suite ? clonedev_suite_name(res->suite) :
@@ -251,6 +244,8 @@ static void print_verdict(struct cli *cli, const struct clone_run *r,
 		json_uint(&j, "copied", res->copied);
 		json_uint(&j, "skipped", res->skipped);
 		json_uint(&j, "failed", failed);
+		if (r->removed_what)
+			json_uint(&j, r->removed_what, r->removed);
 		json_arr_begin(&j, "objects");
 		for (i = 0; i < r->n_done; i++) {
 			json_obj_begin(&j, NULL);
@@ -266,11 +261,14 @@ static void print_verdict(struct cli *cli, const struct clone_run *r,
 		json_end(&j);
 		return;
 	}
-	printf("Clone %s over %s%s%s%s: %u copied, %u skipped, %u failed.\n",
+	printf("Clone %s over %s%s%s%s: %u copied, %u skipped, %u failed",
 	       failed ? "finished with failures" : "complete",
 	       clonedev_protocol_name(res->protocol), suite ? " (" : "",
 	       suite ? suite : "", suite ? ")" : "", res->copied,
 	       res->skipped, failed);
+	if (r->removed_what)
+		printf(", %u %s", r->removed, r->removed_what);
+	printf(".\n");
 }
 
 /* Runs "sh -c @command" with pipes to its standard input and output. */
@@ -341,6 +339,58 @@ static int clone_to_peer(struct cli *cli, struct clonedev *cd,
 	return ret;
 }
 
+/*
+ * One sentence for a clone from slot @src to slot @dst (0: the peer)
+ * that ended with @ret: -1, or CLI_REPORTED passed on as -1.
+ */
+static int clone_failed(struct cli *cli, int ret,
+			const struct clonedev_clone *res, unsigned int src,
+			unsigned int dst)
+{
+	char src_name[32], dst_name[32];
+
+	snprintf(src_name, sizeof(src_name), "slot %u", src);
+	snprintf(dst_name, sizeof(dst_name), "slot %u", dst);
+	if (ret == CLI_REPORTED)
+		return -1;
+	if (ret == -EPROTO)
+		return clone_error(res->error, src_name, dst ? dst_name :
+				   "the peer");
+	if (ret == -ENOENT)
+		return cli_error("cloning: an object in -objects does not exist on slot %u; 'partition contents' lists them.",
+				 src);
+	if (ret == -EACCES)
+		return cli_error("cloning: the login on slot %u ended; log in again as co.",
+				 src);
+	if (ret == -EKEYREVOKED && !dst)
+		return clone_locked(src_name);
+	if (ret == -EKEYREVOKED)
+		return clone_locked_either(src_name, dst_name);
+	return cli_errno(cli, ret, "cloning");
+}
+
+int cli_clone_local(struct cli_clone_run *run, struct clonedev *src,
+		    unsigned int src_slot, struct clonedev *dst,
+		    unsigned int dst_slot, const unsigned int *handles,
+		    unsigned int count, struct clonedev_clone *res)
+{
+	struct clonedev_clone_relay relay = {
+		.progress = on_result, .arg = run,
+		.target_flags = run->target_flags,
+	};
+	int ret;
+
+	run->progress = !cli_json(run->cli) && isatty(STDOUT_FILENO) &&
+			isatty(STDERR_FILENO);
+	ret = clonedev_clone(src, dst, handles, count, &relay, res);
+	if (run->progress)
+		fputs("\r\033[K", stderr);
+	if (ret == -EPERM && (run->target_flags & CLONEDEV_CLONE_REPLACE))
+		return cli_error("replacing: policy 28 (Allow key management functions) is off on slot %u, and a replacement destroys the object it replaces, so nothing was cloned; its po can turn it on with 'partition changepolicy -policy 28 -value 1', or leave out -replace.",
+				 dst_slot);
+	return ret ? clone_failed(run->cli, ret, res, src_slot, dst_slot) : 0;
+}
+
 int cmd_peer(struct cli *cli, const struct command *cmd,
 	     const struct cmd_args *args)
 {
@@ -357,7 +407,7 @@ int cmd_peer(struct cli *cli, const struct command *cmd,
 	    !cli_opt(cmd, args, "sharefiles") &&
 	    !cli_opt(cmd, args, "sharedir"))
 		return cli_error("peer: standard input carries the clone, so give the co credential with -password, -sharefiles or -sharedir.");
-	if (target_session(cli, cmd, args, slot, &t, &kept))
+	if (cli_clone_target(cli, cmd, args, slot, "target", &t, &kept))
 		return -1;
 	ret = clonedev_clone_serve(t, STDIN_FILENO, STDOUT_FILENO, &res);
 	clonedev_close(t);
@@ -377,10 +427,9 @@ int cmd_peer(struct cli *cli, const struct command *cmd,
 int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 			const struct cmd_args *args)
 {
-	struct clone_run run = { .cli = cli };
+	struct cli_clone_run run = { .cli = cli };
 	struct clonedev_clone_relay relay = { .progress = on_result,
 					      .arg = &run };
-	char src_name[32], dst_name[32];
 	struct clonedev_session_info si;
 	struct clonedev_clone res;
 	struct clonedev *cd, *t = NULL;
@@ -394,7 +443,8 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 		return cli_error("give the target: -slot N (or -peer COMMAND).");
 	if (cli_session(cli, &cd) ||
 	    (!peer && cli_slot_number(cli_opt(cmd, args, "slot"), &slot)) ||
-	    parse_objects(cli_opt(cmd, args, "objects"), &handles, &count))
+	    cli_clone_parse_objects(cli_opt(cmd, args, "objects"), &handles,
+				    &count))
 		return -1;
 	if (peer)
 		slot = 0;
@@ -411,7 +461,8 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	else if (ret)
 		ret = cli_errno(cli, ret, "reading the session");
 	if (!ret && !peer)
-		ret = target_session(cli, cmd, args, slot, &t, &kept);
+		ret = cli_clone_target(cli, cmd, args, slot, "target", &t,
+				       &kept);
 	if (ret) {
 		free(handles);
 		return -1;
@@ -433,27 +484,10 @@ int cmd_partition_clone(struct cli *cli, const struct command *cmd,
 	free(handles);
 	if (run.progress)
 		fputs("\r\033[K", stderr);
-	snprintf(src_name, sizeof(src_name), "slot %u", si.slot);
-	snprintf(dst_name, sizeof(dst_name), "slot %u", slot);
-	if (ret == CLI_REPORTED)
-		ret = -1;
-	else if (ret == -EPROTO)
-		ret = clone_error(res.error, src_name, peer ? "the peer" :
-				  dst_name);
-	else if (ret == -ENOENT)
-		ret = cli_error("cloning: an object in -objects does not exist on slot %u; 'partition contents' lists them.",
-				si.slot);
-	else if (ret == -EACCES)
-		ret = cli_error("cloning: the login on slot %u ended; log in again as co.",
-				si.slot);
-	else if (ret == -EKEYREVOKED && peer)
-		ret = clone_locked(src_name);
-	else if (ret == -EKEYREVOKED)
-		ret = clone_locked_either(src_name, dst_name);
-	else if (ret)
-		ret = cli_errno(cli, ret, "cloning");
+	if (ret)
+		ret = clone_failed(cli, ret, &res, si.slot, peer ? 0 : slot);
 	else
-		print_verdict(cli, &run, &res);
+		cli_clone_verdict(cli, &run, &res);
 	free(run.done);
 	if (ret)
 		return -1;

@@ -554,14 +554,21 @@ int cmd_object_show(struct cli *cli, const struct command *cmd,
 int cmd_partition_contents(struct cli *cli, const struct command *cmd,
 			   const struct cmd_args *args)
 {
-	struct clonedev_object_attrs a;
-	unsigned int *handles = NULL;
 	struct clonedev *cd;
-	struct json j;
-	int i, n, ret = 0;
 
 	if (cli_session_slot(cli, cmd, args, &cd))
 		return -1;
+	return cli_show_contents(cli, cd);
+}
+
+/* The objects of @cd's partition, a line (or a JSON object) each. */
+int cli_show_contents(struct cli *cli, struct clonedev *cd)
+{
+	struct clonedev_object_attrs a;
+	unsigned int *handles = NULL;
+	struct json j;
+	int i, n, ret = 0;
+
 	n = clonedev_object_list(cd, &handles);
 	if (n < 0)
 		return object_error(cli, n, "listing the objects", 0);

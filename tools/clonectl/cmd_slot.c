@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
-/* clonectl: "slot list", the partitions as slots. */
+/* clonectl: "slot list" and "partition show", the partitions as slots. */
+#include <errno.h>
 #include <stdlib.h>
 
 #include "cli.h"
@@ -62,5 +63,50 @@ int cmd_slot_list(struct cli *cli, const struct command *cmd,
 			       slots[i].object_count);
 	}
 	free(slots);
+	return 0;
+}
+
+/* One partition: -slot N, or the session's slot. */
+int cmd_partition_show(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args)
+{
+	struct clonedev_session_info si;
+	struct clonedev_nl *nl;
+	struct clonedev_slot s;
+	struct clonedev *cd;
+	int ret;
+
+	if (cli_session_slot(cli, cmd, args, &cd) || cli_nl(cli, &nl))
+		return -1;
+	ret = clonedev_session_info(cd, &si);
+	if (ret == -ENODEV)
+		return cli_error("the selected slot's partition was deleted; 'slot list' shows the slots.");
+	if (ret)
+		return cli_errno(cli, ret, "reading the session");
+	if (!si.slot)
+		return cli_error("no slot is selected; give -slot N, or choose one with 'slot set -slot N'.");
+	ret = clonedev_nl_slot_get(nl, si.slot, &s);
+	if (ret == -ENODEV)
+		return cli_error("there is no partition in slot %u any more; 'slot list' shows them.",
+				 si.slot);
+	if (ret)
+		return cli_errno(cli, ret, "reading the partition");
+	if (cli_json(cli)) {
+		struct json j;
+
+		json_init(&j, stdout);
+		slot_json(&j, &s);
+		json_end(&j);
+		return 0;
+	}
+	printf("Partition in slot %u:\n", s.slot);
+	printf("  Label:           %s\n", s.label);
+	printf("  Serial:          %llu\n", s.serial);
+	printf("  Authentication:  %s\n", clonedev_auth_name(s.auth));
+	printf("  Type:            %s\n", clonedev_ptype_name(s.type));
+	printf("  Protocol level:  %s\n",
+	       clonedev_level_name(s.protocol_level));
+	printf("  State:           %s\n", clonedev_state_name(s.state));
+	printf("  Objects:         %u\n", s.object_count);
 	return 0;
 }

@@ -150,6 +150,35 @@ static const struct opt_spec clone_opts[] = {
 	{ NULL },
 };
 
+static const struct opt_spec archive_backup_opts[] = {
+	{ "slot", OPT_VALUE, true, "the backup partition's slot (the current slot is backed up)" },
+	{ "objects", OPT_VALUE, false, "object handles H1,H2,... or all (the default)" },
+	{ "append", OPT_FLAG, false, "add to what the backup holds" },
+	{ "replace", OPT_FLAG, false, "make the backup hold only these objects" },
+	{ "password", OPT_VALUE, false, "the backup partition's co password (asked if not given)" },
+	{ "sharefiles", OPT_VALUE, false, "quorum backup partition: M co share files F1,F2,..." },
+	{ "sharedir", OPT_VALUE, false, "quorum backup partition: take the co shares found here" },
+	{ NULL },
+};
+
+static const struct opt_spec archive_restore_opts[] = {
+	{ "slot", OPT_VALUE, true, "the backup partition's slot (restored to the current slot)" },
+	{ "objects", OPT_VALUE, false, "the backup's handles H1,H2,... or all (the default)" },
+	{ "replace", OPT_FLAG, false, "replace objects the current slot holds already" },
+	{ "password", OPT_VALUE, false, "the backup partition's co password (asked if not given)" },
+	{ "sharefiles", OPT_VALUE, false, "quorum backup partition: M co share files F1,F2,..." },
+	{ "sharedir", OPT_VALUE, false, "quorum backup partition: take the co shares found here" },
+	{ NULL },
+};
+
+static const struct opt_spec archive_contents_opts[] = {
+	{ "slot", OPT_VALUE, true, "the backup partition's slot" },
+	{ "password", OPT_VALUE, false, "its co password (asked if not given)" },
+	{ "sharefiles", OPT_VALUE, false, "quorum: M co share files F1,F2,..." },
+	{ "sharedir", OPT_VALUE, false, "quorum: take the co shares found here" },
+	{ NULL },
+};
+
 static const struct opt_spec peer_opts[] = {
 	{ "slot", OPT_VALUE, true, "the slot to serve as a clone target" },
 	{ "password", OPT_VALUE, false, "its co password" },
@@ -372,6 +401,8 @@ const struct command cli_commands[] = {
 	  partition_create_opts, cmd_partition_create },
 	{ "partition", "delete", "delete a partition and everything in it (HSM administrator)",
 	  partition_delete_opts, cmd_partition_delete },
+	{ "partition", "show", "show the partition: label, serial, authentication, type, protocol level, state",
+	  slot_only_opts, cmd_partition_show },
 	{ "partition", "init", "initialize the partition: po password and primary cloning domain",
 	  partition_init_opts, cmd_partition_init },
 	{ "partition", "showpolicies", "show the partition's policies",
@@ -400,6 +431,14 @@ const struct command cli_commands[] = {
 	  slot_only_opts, cmd_partition_deactivate },
 	{ "partition", "contents", "list the partition's objects (co or cu logged in)",
 	  slot_only_opts, cmd_partition_contents },
+	{ "partition", "archive backup", "back the current slot up into a backup partition, by cloning (co)",
+	  archive_backup_opts, cmd_archive_backup },
+	{ "partition", "archive restore", "restore objects from a backup partition to the current slot, by cloning (co)",
+	  archive_restore_opts, cmd_archive_restore },
+	{ "partition", "archive list", "list the backup partitions",
+	  no_opts, cmd_archive_list },
+	{ "partition", "archive contents", "list a backup partition's objects (its co)",
+	  archive_contents_opts, cmd_archive_contents },
 	{ "object", "generate", "generate a secret key or an EC key pair in the partition (co)",
 	  generate_opts, cmd_object_generate },
 	{ "object", "import", "import a secret key or a private key from a file (co)",

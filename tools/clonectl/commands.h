@@ -9,6 +9,8 @@ int cmd_hsm_show(struct cli *cli, const struct command *cmd,
 		 const struct cmd_args *args);
 int cmd_slot_list(struct cli *cli, const struct command *cmd,
 		  const struct cmd_args *args);
+int cmd_partition_show(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
 int cmd_partition_create(struct cli *cli, const struct command *cmd,
 			 const struct cmd_args *args);
 int cmd_partition_delete(struct cli *cli, const struct command *cmd,
@@ -90,6 +92,7 @@ int cli_print_new_key(struct cli *cli, struct clonedev *cd, const char *verb,
 int cli_login_error(struct cli *cli, int err, unsigned int role);
 int cli_session_slot(struct cli *cli, const struct command *cmd,
 		     const struct cmd_args *args, struct clonedev **cd);
+int cli_show_contents(struct cli *cli, struct clonedev *cd);
 int cli_slot_number(const char *s, unsigned int *slot);
 int cmd_ped_connect(struct cli *cli, const struct command *cmd,
 		    const struct cmd_args *args);
@@ -100,6 +103,14 @@ int cmd_ped_show(struct cli *cli, const struct command *cmd,
 int cmd_ped_vector_init(struct cli *cli, const struct command *cmd,
 			const struct cmd_args *args);
 int cmd_ped_vector_erase(struct cli *cli, const struct command *cmd,
+			 const struct cmd_args *args);
+int cmd_archive_backup(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
+int cmd_archive_restore(struct cli *cli, const struct command *cmd,
+			const struct cmd_args *args);
+int cmd_archive_list(struct cli *cli, const struct command *cmd,
+		     const struct cmd_args *args);
+int cmd_archive_contents(struct cli *cli, const struct command *cmd,
 			 const struct cmd_args *args);
 int cmd_exit(struct cli *cli, const struct command *cmd,
 	     const struct cmd_args *args);

@@ -13,15 +13,20 @@
 
 #include "libclonedev.h"
 
-/* One operation on @cd with @in as input; the answer goes to @out. */
+/*
+ * One operation on @cd with @in as input; the answer goes to @out. A
+ * SOURCE keeps the handles set in @c, a TARGET the flags.
+ */
 static int op(struct clonedev *cd, struct clonedev_clone *c, unsigned int what,
 	      const unsigned char *in, unsigned int in_len, unsigned char *out)
 {
-	unsigned int count = c->count;
+	unsigned int count = c->count, flags = c->flags;
 	__u64 handles = c->handles;
 
 	memset(c, 0, sizeof(*c));
 	c->op = what;
+	if (what == CLONEDEV_CLONE_TARGET)
+		c->flags = flags;
 	if (what == CLONEDEV_CLONE_SOURCE) {
 		c->count = count;
 		c->handles = handles;
@@ -61,6 +66,7 @@ struct target {
 		    unsigned char *reply, unsigned int *reply_len);
 	struct clonedev *cd;		/* local */
 	struct clonedev_clone st;	/* local */
+	unsigned int flags;		/* local: its TARGET's */
 	int to, from;			/* pipe */
 };
 
@@ -73,6 +79,7 @@ static int local_send(struct target *t, unsigned char *msg, unsigned int len,
 	int ret;
 
 	/* The kernel writes the answer at reply (or spare, if unwanted). */
+	t->st.flags = what == CLONEDEV_CLONE_TARGET ? t->flags : 0;
 	// cppcheck-suppress constParameter
 	ret = op(t->cd, &t->st, what, msg, len, reply ? reply : spare);
 	explicit_bzero(spare, sizeof(spare));
@@ -195,7 +202,8 @@ int clonedev_clone(struct clonedev *src, struct clonedev *dst,
 		   const struct clonedev_clone_relay *relay,
 		   struct clonedev_clone *result)
 {
-	struct target t = { .send = local_send, .cd = dst };
+	struct target t = { .send = local_send, .cd = dst,
+			    .flags = relay ? relay->target_flags : 0 };
 	int ret;
 
 	ret = relay_loop(src, &t, handles, count, relay, result);

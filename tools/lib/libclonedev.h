@@ -325,12 +325,16 @@ int clonedev_clone_op(struct clonedev *cd, struct clonedev_clone *c);
  *	change it and its length (*len at most CLONEDEV_CLONE_MSG_MAX); for
  *	tests of the protocol's defences
  * @arg: passed to both
+ * @target_flags: the flags of the target's TARGET (CLONEDEV_CLONE_REPLACE:
+ *	an object the target holds is replaced by the one that arrives);
+ *	clonedev_clone() only, as the serving side of a pipe sets its own
  */
 struct clonedev_clone_relay {
 	void (*progress)(void *arg, const struct clonedev_clone *st);
 	void (*tamper)(void *arg, int to_target, unsigned char *msg,
 		       unsigned int *len);
 	void *arg;
+	unsigned int target_flags;
 };
 
 /*

@@ -32,6 +32,13 @@
  * back at most @size bytes. Flags the kernel does not know give
  * -EOPNOTSUPP; a reserved field that is not zero gives -EINVAL; an unknown
  * ioctl command gives -ENOTTY.
+ *
+ * Backup partitions (CLONEDEV_PTYPE_BACKUP, docs/backup.md) hold objects
+ * that arrive by cloning and neither make nor use any: on one, the
+ * requests that do (OBJECT_GENERATE, OBJECT_CREATE, OBJECT_IMPORT, CRYPT,
+ * DERIVE, WRAP, UNWRAP, RANDOM) give -EMEDIUMTYPE whoever is logged in,
+ * right after the checks of size, flags and reserved fields, and change
+ * nothing.
  */
 #ifndef _UAPI_LINUX_CLONEDEV_H
 #define _UAPI_LINUX_CLONEDEV_H
@@ -701,10 +708,11 @@ struct clonedev_object_attrs {
  * Generates a secret key or an EC key pair in the session's partition from
  * the kernel's random number generator. The co must be logged in.
  *
- * Return: 0; -EACCES if the session is not logged in as co; -EPERM if
- * policy 28 forbids key management; -EINVAL for a bad size, label, length
- * or count; -EOPNOTSUPP for a key type this call does not generate (or
- * a bulk request for key pairs); -EFAULT if @handles is not writable
+ * Return: 0; -EMEDIUMTYPE on a backup partition; -EACCES if the session
+ * is not logged in as co; -EPERM if policy 28 forbids key management;
+ * -EINVAL for a bad size, label, length or count; -EOPNOTSUPP for a key
+ * type this call does not generate (or a bulk request for key pairs);
+ * -EFAULT if @handles is not writable
  * (checked before anything is made: nothing is kept then; only if it is
  * unmapped while the keys are made are they kept without their handles
  * written, which OBJECT_FIND by label gives back).
@@ -758,9 +766,10 @@ struct clonedev_object_generate {
  * encrypts. The imported value is never returned. The co must be logged
  * in.
  *
- * Return: 0; -EACCES if not logged in as co; -EPERM if policy 28 forbids
- * key management; -EINVAL for a bad size, label or length, or a key that
- * fails its check; -EOPNOTSUPP for an unknown key type.
+ * Return: 0; -EMEDIUMTYPE on a backup partition; -EACCES if not logged in
+ * as co; -EPERM if policy 28 forbids key management; -EINVAL for a bad
+ * size, label or length, or a key that fails its check; -EOPNOTSUPP for an
+ * unknown key type.
  */
 struct clonedev_object_import {
 	__u32 size;
@@ -797,9 +806,9 @@ struct clonedev_object_import {
  * Creates a data object. The co may create any; the cu only public ones
  * (without CLONEDEV_OBJ_PRIVATE).
  *
- * Return: 0; -EACCES if not logged in as co or cu, or as cu for a private
- * object; -EPERM if policy 28 forbids key management; -EINVAL for a bad
- * length or label.
+ * Return: 0; -EMEDIUMTYPE on a backup partition; -EACCES if not logged in
+ * as co or cu, or as cu for a private object; -EPERM if policy 28 forbids
+ * key management; -EINVAL for a bad length or label.
  */
 struct clonedev_object_create {
 	__u32 size;
@@ -1253,7 +1262,7 @@ enum clonedev_clone_status {
 /**
  * struct clonedev_clone - ioctl(CLONEDEV_IOCTL_CLONE)
  * @size: input, sizeof(struct clonedev_clone)
- * @flags: input, must be 0
+ * @flags: input, CLONEDEV_CLONE_REPLACE with TARGET, else 0
  * @op: input, enum clonedev_clone_op
  * @count: input (SOURCE), how many handles @handles holds, at most
  *	CLONEDEV_CLONE_HANDLES_MAX; 0: every object of the partition
@@ -1292,7 +1301,19 @@ enum clonedev_clone_status {
  * A protocol failure is not an ioctl failure: the ioctl returns 0 with
  * @state FAILED and @error set.
  *
- * Return: 0; -ENODEV with no slot; -EACCES without the role; -EINVAL for
+ * CLONEDEV_CLONE_REPLACE (TARGET): an incoming object whose OUID the
+ * target holds (with the same class, key type and check value) replaces
+ * the held one in one store commit, under the partition lock that found
+ * it: the old handle goes and the object is reported copied under a new
+ * handle, so the partition holds one of the two at every moment, never
+ * neither and never both. An object that is not stored (a message that
+ * fails, a refusal) leaves the held one as it was. It destroys what it
+ * replaces, so policy 28 must allow key management on the target.
+ *
+ * Return: 0; -ENODEV with no slot; -EACCES without the role; -EOPNOTSUPP
+ * for an unknown flag, or CLONEDEV_CLONE_REPLACE with an op other than
+ * TARGET; -EPERM for CLONEDEV_CLONE_REPLACE when policy 28 is off on the
+ * target (nothing is started); -EINVAL for
  * bad arguments or a STEP without a running clone; -E2BIG if @count
  * exceeds CLONEDEV_CLONE_HANDLES_MAX (nothing is read or started);
  * -EMSGSIZE if @in_len exceeds CLONEDEV_CLONE_MSG_MAX or @out_cap is too
@@ -1328,6 +1349,9 @@ struct clonedev_clone {
 	__u32 failed;
 	__u32 __reserved[2];
 };
+
+/* Flags of struct clonedev_clone.flags. */
+#define CLONEDEV_CLONE_REPLACE		0x00000001U	/* TARGET: replace held objects */
 
 /*
  * The most handles one SOURCE names (as many keys as one bulk generate
@@ -1488,8 +1512,9 @@ enum clonedev_crypt_part {
  * CLONEDEV_AEAD_MAX) until FINAL. Calls on one session are serialised;
  * sessions run in parallel.
  *
- * Return: 0 (a verify that succeeds); -ENODEV with no slot; -EACCES if not
- * logged in or the cu may not see the key; -ENOENT for an unknown handle;
+ * Return: 0 (a verify that succeeds); -ENODEV with no slot; -EMEDIUMTYPE
+ * on a backup partition; -EACCES if not logged in or the cu may not see
+ * the key; -ENOENT for an unknown handle;
  * -EPERM if the key lacks the usage flag; -EOPNOTSUPP for a mechanism the
  * key's type or @op does not have, or unknown @flags; -EINVAL for a bad
  * @part, @hash, IV, tag, salt or length, an UPDATE or FINAL without an
@@ -1554,10 +1579,11 @@ struct clonedev_crypt {
  * x-coordinate (PKCS#11's CKD_NULL). The shared secret never leaves the
  * kernel. The co must be logged in.
  *
- * Return: 0; -ENODEV; -EACCES if not logged in as co; -ENOENT; -EPERM if
- * the key lacks CLONEDEV_OBJ_DERIVE or policy 28 forbids key management;
- * -EOPNOTSUPP for another mechanism or a key that is not an EC private
- * key; -EINVAL for a bad point, type, size or label; -EFAULT.
+ * Return: 0; -ENODEV; -EMEDIUMTYPE on a backup partition; -EACCES if not
+ * logged in as co; -ENOENT; -EPERM if the key lacks CLONEDEV_OBJ_DERIVE or
+ * policy 28 forbids key management; -EOPNOTSUPP for another mechanism or a
+ * key that is not an EC private key; -EINVAL for a bad point, type, size or
+ * label; -EFAULT.
  */
 struct clonedev_derive {
 	__u32 size;
@@ -1597,9 +1623,10 @@ struct clonedev_derive {
  * secret, the big-endian private scalar of an EC key, the PKCS#1
  * RSAPrivateKey (DER) of an RSA key. The co must be logged in.
  *
- * Return: 0; -ENODEV; -EACCES if not logged in as co; -ENOENT; -EPERM if
- * the wrapping key lacks CLONEDEV_OBJ_WRAP, the key is not extractable,
- * or policy 5 (secret keys) or 1 (private keys) forbids wrapping;
+ * Return: 0; -ENODEV; -EMEDIUMTYPE on a backup partition; -EACCES if not
+ * logged in as co; -ENOENT; -EPERM if the wrapping key lacks
+ * CLONEDEV_OBJ_WRAP, the key is not extractable, or policy 5 (secret keys)
+ * or 1 (private keys) forbids wrapping;
  * -EOPNOTSUPP for another mechanism, a wrapping key that is not AES, or
  * an object that is not a secret or private key; -EMSGSIZE; -EFAULT.
  */
@@ -1639,9 +1666,10 @@ struct clonedev_wrap {
  * private key object. The key is checked as an import is. The co must be
  * logged in.
  *
- * Return: 0; -ENODEV; -EACCES if not logged in as co; -ENOENT; -EPERM if
- * the unwrapping key lacks CLONEDEV_OBJ_UNWRAP or policy 28 forbids key
- * management; -EOPNOTSUPP for another mechanism; -EBADMSG if the wrapped
+ * Return: 0; -ENODEV; -EMEDIUMTYPE on a backup partition; -EACCES if not
+ * logged in as co; -ENOENT; -EPERM if the unwrapping key lacks
+ * CLONEDEV_OBJ_UNWRAP or policy 28 forbids key management; -EOPNOTSUPP for
+ * another mechanism; -EBADMSG if the wrapped
  * key does not check out (its integrity check or padding); -EINVAL for a
  * bad length, type, label or a key that fails its check; -EFAULT.
  */
@@ -1677,7 +1705,8 @@ struct clonedev_unwrap {
  * Random bytes from the kernel's random number generator. The co or cu
  * must be logged in.
  *
- * Return: 0; -ENODEV; -EACCES; -EINVAL for a bad length; -EFAULT.
+ * Return: 0; -ENODEV; -EMEDIUMTYPE on a backup partition; -EACCES;
+ * -EINVAL for a bad length; -EFAULT.
  */
 struct clonedev_random {
 	__u32 size;

@@ -48,7 +48,7 @@ enum clonedev_partition_auth {
 /**
  * enum clonedev_partition_type - what a partition is for
  * @CLONEDEV_PTYPE_APPLICATION: keys used by applications
- * @CLONEDEV_PTYPE_BACKUP: a backup store
+ * @CLONEDEV_PTYPE_BACKUP: holds objects cloned into it; makes and uses none
  */
 enum clonedev_partition_type {
 	CLONEDEV_PTYPE_APPLICATION = 1,
