@@ -232,7 +232,11 @@ expect "an unknown slot is a member down" 0 \
 expect "that synchronize skips" 1 \
 	'^Slot 99: down \(there is no partition in slot 99\); skipped\.$' "" -- \
 	clonectl hagroup synchronize -group G -password co-pw
-sed -i 's/^member 99 .*/member 7 1 primary/' "$conf"
+sed -i 's/^member 99 .*/member 99/' "$conf"
+expect "a member line cut short is refused" 1 "" \
+	"clonectl: the HA group file $conf, line $line: a member line is 'member SLOT SERIAL active|standby'; correct it (docs/ha.md gives the format) or remove that group's lines." -- \
+	clonectl hagroup listgroups
+sed -i 's/^member 99$/member 7 1 primary/' "$conf"
 expect "a line that is not the format is refused" 1 "" \
 	"clonectl: the HA group file $conf, line $line: a member is 'active' or 'standby'; correct it (docs/ha.md gives the format) or remove that group's lines." -- \
 	clonectl hagroup listgroups

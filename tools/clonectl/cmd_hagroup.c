@@ -125,16 +125,17 @@ static int bad_line(const struct ha_conf *c, unsigned int line,
 			 c->path, line, what);
 }
 
-/* One "member SLOT SERIAL active|standby" line into @g. */
+/* The rest (@rest, or NULL) of a "member SLOT SERIAL active|standby" line. */
 static int parse_member(struct ha_conf *c, struct ha_group *g, char *rest,
 			unsigned int line)
 {
-	char *slot_s = strtok(rest, " \t"), *serial_s = strtok(NULL, " \t");
-	char *role = strtok(NULL, " \t"), *end, msg[96];
+	char *slot_s = rest ? strtok(rest, " \t") : NULL;
+	char *serial_s = slot_s ? strtok(NULL, " \t") : NULL;
+	char *role = serial_s ? strtok(NULL, " \t") : NULL, *end, msg[96];
 	unsigned long long serial;
 	unsigned long slot;
 
-	if (!slot_s || !serial_s || !role || strtok(NULL, " \t"))
+	if (!role || strtok(NULL, " \t"))
 		return bad_line(c, line, "a member line is 'member SLOT SERIAL active|standby'");
 	errno = 0;
 	slot = strtoul(slot_s, &end, 10);
@@ -217,7 +218,7 @@ static int conf_read(struct ha_conf *c)
 			if (!g)
 				ret = bad_line(c, line, "a member line comes after its group's line");
 			else
-				ret = parse_member(c, g, p + strlen(word) + 1, line);
+				ret = parse_member(c, g, strtok(NULL, ""), line);
 		} else {
 			ret = bad_line(c, line, "a line is 'group LABEL' or 'member SLOT SERIAL active|standby'");
 		}
@@ -1016,14 +1017,14 @@ int cmd_hagroup_list(struct cli *cli, const struct command *cmd,
 	for (i = 0; i < c->n && !ret; i++) {
 		struct ha_group *g = &c->g[i];
 		struct ha_live l[HA_MAX_MEMBERS] = { 0 };
-		const char *sync;
+		const char *verdict;
 
 		if (only && strcmp(only, g->label))
 			continue;
 		for (k = 0; k < g->n; k++)
 			l[k].m = &g->m[k];
-		sync = needs_sync(cli, l, g->n, given ? pw : NULL);
-		if (!sync) {
+		verdict = needs_sync(cli, l, g->n, given ? pw : NULL);
+		if (!verdict) {
 			live_free(l, g->n);
 			ret = -1;
 			break;
@@ -1031,7 +1032,7 @@ int cmd_hagroup_list(struct cli *cli, const struct command *cmd,
 		if (cli_json(cli)) {
 			json_obj_begin(&j, NULL);
 			json_str(&j, "label", g->label);
-			json_str(&j, "needs_sync", sync);
+			json_str(&j, "needs_sync", verdict);
 			json_arr_begin(&j, "members");
 		} else {
 			printf("%sHA group %s: %u member%s\n", shown++ ? "\n" : "",
@@ -1069,10 +1070,10 @@ int cmd_hagroup_list(struct cli *cli, const struct command *cmd,
 		if (cli_json(cli)) {
 			json_arr_end(&j);
 			json_obj_end(&j);
-		} else if (!strcmp(sync, "unknown")) {
+		} else if (!strcmp(verdict, "unknown")) {
 			printf("  Needs sync: unknown (the members hold as many objects; give -password to compare them)\n");
 		} else {
-			printf("  Needs sync: %s\n", sync);
+			printf("  Needs sync: %s\n", verdict);
 		}
 		live_free(l, g->n);
 	}
