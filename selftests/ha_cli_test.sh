@@ -240,6 +240,11 @@ sed -i 's/^member 99$/member 7 1 primary/' "$conf"
 expect "a line that is not the format is refused" 1 "" \
 	"clonectl: the HA group file $conf, line $line: a member is 'active' or 'standby'; correct it (docs/ha.md gives the format) or remove that group's lines." -- \
 	clonectl hagroup listgroups
+printf '%s\n' "group pair" "member 6 $(serial 6) active" "member 98 1 active" >>"$TAP_OUT/good.pair"
+cat "$TAP_OUT/good" "$TAP_OUT/good.pair" >"$conf"
+expect "one member alive of two: nothing to compare" 0 \
+	'^  Needs sync: unknown \(fewer than two members alive\)$' "" -- \
+	clonectl hagroup listgroups -group pair -password co-pw
 cp "$TAP_OUT/good" "$conf"
 
 expect "--json listgroups" 0 "" "" -- test "$(clonectl --json hagroup listgroups -password co-pw |

@@ -27,7 +27,7 @@ FIXTURE(ha)
 
 /* Writes the group file: "G" of the three, the last a standby member. */
 static void write_group(struct __test_metadata *_metadata,
-			FIXTURE_DATA(ha) *self, unsigned long long bump)
+			FIXTURE_DATA(ha) * self, unsigned long long bump)
 {
 	FILE *f = fopen(self->path, "w");
 	unsigned int i;

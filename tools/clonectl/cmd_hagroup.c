@@ -963,6 +963,7 @@ int cmd_hagroup_removestandby(struct cli *cli, const struct command *cmd,
 /*
  * "yes", "no" or "unknown": with the password, whether the alive members'
  * OUID sets differ; without it, only object counts that differ say yes.
+ * With fewer than two members alive, nothing can be compared.
  */
 static const char *needs_sync(struct cli *cli, struct ha_live *l,
 			      unsigned int n, const char *pw)
@@ -980,12 +981,21 @@ static const char *needs_sync(struct cli *cli, struct ha_live *l,
 			return NULL;
 	}
 	if (alive < 2)
-		return "no";
+		return n == 1 ? "no" : "unknown";
 	if (differ)
 		return "yes";
 	if (!pw)
 		return "unknown";
 	return same_objects(l, n) ? "no" : "yes";
+}
+
+static unsigned int alive_count(const struct ha_live *l, unsigned int n)
+{
+	unsigned int i, alive = 0;
+
+	for (i = 0; i < n; i++)
+		alive += !l[i].why[0];
+	return alive;
 }
 
 int cmd_hagroup_list(struct cli *cli, const struct command *cmd,
@@ -1070,6 +1080,8 @@ int cmd_hagroup_list(struct cli *cli, const struct command *cmd,
 		if (cli_json(cli)) {
 			json_arr_end(&j);
 			json_obj_end(&j);
+		} else if (!strcmp(verdict, "unknown") && alive_count(l, g->n) < 2) {
+			printf("  Needs sync: unknown (fewer than two members alive)\n");
 		} else if (!strcmp(verdict, "unknown")) {
 			printf("  Needs sync: unknown (the members hold as many objects; give -password to compare them)\n");
 		} else {

@@ -180,7 +180,7 @@ static const struct opt_spec archive_contents_opts[] = {
 };
 
 #define HA_PASSWORD_OPT \
-	{ "password", OPT_VALUE, false, "the group's co password, every member's (asked if not given)" }
+	{ "password", OPT_VALUE, false, "the co password of every member (asked if not given)" }
 
 static const struct opt_spec hagroup_create_opts[] = {
 	{ "label", OPT_VALUE, true, "the group's label, 1 to 32 letters, digits, '.', '_', '-'" },

@@ -77,9 +77,12 @@ static int read_group(const char *path, const char *group,
 		w = strtok(p, " \t");
 		if (!strcmp(w, "group")) {
 			w = strtok(NULL, " \t");
-			if (!w || strtok(NULL, " \t"))
+			if (!w || strtok(NULL, " \t")) {
 				ret = -EBADMSG;
-			else if ((in_group = !strcmp(w, group)) && found++)
+				break;
+			}
+			in_group = !strcmp(w, group);
+			if (in_group && found++)
 				ret = -EBADMSG;
 		} else if (!strcmp(w, "member")) {
 			char *slot = strtok(NULL, " \t");
@@ -271,9 +274,11 @@ static int handle_of(struct ha_member *m, const unsigned char *ouid,
 		     unsigned int *handle)
 {
 	unsigned int i;
-	int pass, ret;
+	int pass;
 
 	for (pass = 0; pass < 2; pass++) {
+		int ret;
+
 		for (i = 0; i < m->n_map; i++)
 			if (!memcmp(m->map[i].ouid, ouid, CLONEDEV_OUID_LEN)) {
 				*handle = m->map[i].handle;
