@@ -179,6 +179,46 @@ static const struct opt_spec archive_contents_opts[] = {
 	{ NULL },
 };
 
+#define HA_PASSWORD_OPT \
+	{ "password", OPT_VALUE, false, "the co password of every member (asked if not given)" }
+
+static const struct opt_spec hagroup_create_opts[] = {
+	{ "label", OPT_VALUE, true, "the group's label, 1 to 32 letters, digits, '.', '_', '-'" },
+	{ "slots", OPT_VALUE, true, "its members' slots A,B,..." },
+	HA_PASSWORD_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec hagroup_label_opts[] = {
+	{ "label", OPT_VALUE, true, "the group's label" },
+	{ NULL },
+};
+
+static const struct opt_spec hagroup_add_opts[] = {
+	{ "group", OPT_VALUE, true, "the group's label" },
+	{ "slot", OPT_VALUE, true, "the member's slot" },
+	HA_PASSWORD_OPT,
+	{ NULL },
+};
+
+static const struct opt_spec hagroup_member_opts[] = {
+	{ "group", OPT_VALUE, true, "the group's label" },
+	{ "slot", OPT_VALUE, true, "the member's slot" },
+	{ NULL },
+};
+
+static const struct opt_spec hagroup_list_opts[] = {
+	{ "group", OPT_VALUE, false, "only this group" },
+	{ "password", OPT_VALUE, false, "the group's co password: compare the members' objects" },
+	{ NULL },
+};
+
+static const struct opt_spec hagroup_sync_opts[] = {
+	{ "group", OPT_VALUE, true, "the group's label" },
+	HA_PASSWORD_OPT,
+	{ NULL },
+};
+
 static const struct opt_spec peer_opts[] = {
 	{ "slot", OPT_VALUE, true, "the slot to serve as a clone target" },
 	{ "password", OPT_VALUE, false, "its co password" },
@@ -487,6 +527,22 @@ const struct command cli_commands[] = {
 	  ped_vector_init_opts, cmd_ped_vector_init },
 	{ "ped", "vector erase", "erase the remote PED vector (po)",
 	  ped_slot_opts, cmd_ped_vector_erase },
+	{ "hagroup", "creategroup", "make an HA group of partitions sharing a cloning domain and the co password",
+	  hagroup_create_opts, cmd_hagroup_create },
+	{ "hagroup", "deletegroup", "delete an HA group (its partitions stay as they are)",
+	  hagroup_label_opts, cmd_hagroup_delete },
+	{ "hagroup", "addmember", "add an active member to an HA group (checked as creategroup checks)",
+	  hagroup_add_opts, cmd_hagroup_addmember },
+	{ "hagroup", "removemember", "take a member out of an HA group",
+	  hagroup_member_opts, cmd_hagroup_removemember },
+	{ "hagroup", "addstandby", "make a member of an HA group standby, or add one as standby",
+	  hagroup_add_opts, cmd_hagroup_addstandby },
+	{ "hagroup", "removestandby", "make a standby member of an HA group active again",
+	  hagroup_member_opts, cmd_hagroup_removestandby },
+	{ "hagroup", "listgroups", "list the HA groups: members, alive or down, standby, needs sync",
+	  hagroup_list_opts, cmd_hagroup_list },
+	{ "hagroup", "synchronize", "give every member of an HA group the union of their objects, by cloning (co)",
+	  hagroup_sync_opts, cmd_hagroup_synchronize },
 	{ NULL, "peer", "serve a slot as a clone target on stdin/stdout (for -peer, ssh)",
 	  peer_opts, cmd_peer },
 	{ NULL, "help", "list the commands, or explain one: help <command>",

@@ -112,6 +112,22 @@ int cmd_archive_list(struct cli *cli, const struct command *cmd,
 		     const struct cmd_args *args);
 int cmd_archive_contents(struct cli *cli, const struct command *cmd,
 			 const struct cmd_args *args);
+int cmd_hagroup_create(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
+int cmd_hagroup_delete(struct cli *cli, const struct command *cmd,
+		       const struct cmd_args *args);
+int cmd_hagroup_addmember(struct cli *cli, const struct command *cmd,
+			  const struct cmd_args *args);
+int cmd_hagroup_removemember(struct cli *cli, const struct command *cmd,
+			     const struct cmd_args *args);
+int cmd_hagroup_addstandby(struct cli *cli, const struct command *cmd,
+			   const struct cmd_args *args);
+int cmd_hagroup_removestandby(struct cli *cli, const struct command *cmd,
+			      const struct cmd_args *args);
+int cmd_hagroup_list(struct cli *cli, const struct command *cmd,
+		     const struct cmd_args *args);
+int cmd_hagroup_synchronize(struct cli *cli, const struct command *cmd,
+			    const struct cmd_args *args);
 int cmd_exit(struct cli *cli, const struct command *cmd,
 	     const struct cmd_args *args);
 

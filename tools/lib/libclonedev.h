@@ -587,6 +587,77 @@ const char *clonedev_class_name(unsigned int obj_class);
 const char *clonedev_key_type_name(unsigned int key_type);
 unsigned int clonedev_key_type_value(const char *name);
 
+/*
+ * The virtual slot of an HA group (docs/ha.md): one co session on each
+ * member of the group @group in the group file @path (NULL:
+ * $CLONEDEV_HAGROUP_FILE, else /etc/clonedev/hagroups.conf). A member is
+ * used only if its slot holds the partition of the serial the file names
+ * and its co takes @password. Objects are named by OUID.
+ *
+ * Each operation goes to the next active member alive (round robin). A
+ * member that fails (its partition deleted or zeroized, its login ended:
+ * -ENODEV, -EACCES, -ESTALE, -EIO, ...) is taken out for the life of the
+ * handle and the operation is run again on the next; a member that lacks
+ * the object is passed over. Standby members serve only while no active
+ * member is alive. The operation's own errors (-EBADMSG for a MAC or tag
+ * that does not verify, -EINVAL, -EPERM, -EMSGSIZE) are returned as the
+ * member gave them, and take no member out. Calls on one handle are
+ * serialised.
+ *
+ * clonedev_ha_open() returns 0; -ENOENT if the file or the group is not
+ * there; -EBADMSG for a malformed file; -EHOSTDOWN if no member could be
+ * logged in to. The operations return what clonedev_encrypt() and the
+ * others do, -ENOENT if no member alive holds the object, -EHOSTDOWN
+ * once no member is alive. clonedev_ha_generate() makes a secret key on
+ * one member and clones it to every other member alive before it
+ * returns (a member that does not take it is taken out); *ouid gets its
+ * OUID. clonedev_ha_members() fills up to @cap entries and returns the
+ * number of members.
+ */
+#define CLONEDEV_HA_MEMBERS_MAX	16
+
+struct clonedev_ha;
+
+/**
+ * struct clonedev_ha_member - one member of a virtual slot
+ * @slot: its slot
+ * @serial: its partition's serial
+ * @standby: non-zero for a standby member
+ * @up: non-zero while it is in use (alive, not taken out)
+ * @served: the operations it carried out
+ */
+struct clonedev_ha_member {
+	unsigned int slot;
+	unsigned long long serial;
+	int standby;
+	int up;
+	unsigned long served;
+};
+
+int clonedev_ha_open(struct clonedev_ha **out, const char *path,
+		     const char *group, const char *password);
+void clonedev_ha_close(struct clonedev_ha *ha);
+int clonedev_ha_members(struct clonedev_ha *ha,
+			struct clonedev_ha_member *out, unsigned int cap);
+int clonedev_ha_encrypt(struct clonedev_ha *ha, const unsigned char *ouid,
+			struct clonedev_crypt_params *p, const void *in,
+			size_t in_len, void *out, size_t out_cap,
+			size_t *out_len);
+int clonedev_ha_decrypt(struct clonedev_ha *ha, const unsigned char *ouid,
+			const struct clonedev_crypt_params *p, const void *in,
+			size_t in_len, void *out, size_t out_cap,
+			size_t *out_len);
+int clonedev_ha_sign(struct clonedev_ha *ha, const unsigned char *ouid,
+		     const struct clonedev_crypt_params *p, const void *in,
+		     size_t in_len, void *sig, size_t sig_cap, size_t *sig_len);
+int clonedev_ha_verify(struct clonedev_ha *ha, const unsigned char *ouid,
+		       const struct clonedev_crypt_params *p, const void *in,
+		       size_t in_len, const void *sig, size_t sig_len);
+int clonedev_ha_generate(struct clonedev_ha *ha, unsigned int key_type,
+			 unsigned int bits, unsigned int obj_flags,
+			 const char *label, const void *id,
+			 unsigned int id_len, unsigned char *ouid);
+
 /* Resolves the family; fails with -ENOENT if the module is not loaded. */
 int clonedev_nl_open(struct clonedev_nl **out);
 void clonedev_nl_close(struct clonedev_nl *nl);

@@ -1,0 +1,506 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * libclonedev: the virtual slot of an HA group (docs/ha.md). One co
+ * session per member of a group in the group file; each operation goes to
+ * the next active member alive, round robin, and to another when a member
+ * fails, which is then taken out; standby members serve only when no
+ * active member is alive. Objects are named by OUID, the one name they
+ * have on every member; a key generated through the virtual slot is
+ * cloned to every member alive before the call returns.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "libclonedev.h"
+
+#define HA_FILE_DEFAULT	"/etc/clonedev/hagroups.conf"
+#define HA_MAGIC	"clonedev-hagroups 1"
+
+/* OUID to handle on one member, from its last scan. */
+struct ha_map {
+	unsigned char ouid[CLONEDEV_OUID_LEN];
+	unsigned int handle;
+};
+
+struct ha_member {
+	unsigned int slot;
+	unsigned long long serial;
+	int standby;
+	struct clonedev *cd;		/* NULL: down */
+	unsigned long served;
+	struct ha_map *map;
+	unsigned int n_map;
+};
+
+struct clonedev_ha {
+	pthread_mutex_t lock;		/* protects everything below */
+	unsigned int n;
+	unsigned int next;		/* round robin over the actives */
+	struct ha_member m[CLONEDEV_HA_MEMBERS_MAX];
+};
+
+/*
+ * The members of @group in the group file @path (docs/ha.md, "The group
+ * file"): -EBADMSG for a line not of the format or a slot listed twice,
+ * -ENOENT if the group is not there.
+ */
+static int read_group(const char *path, const char *group,
+		      struct clonedev_ha *ha)
+{
+	char buf[256], *p, *w, *end;
+	int in_group = 0, magic = 0, found = 0, ret = 0;
+	unsigned int i;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	while (!ret && fgets(buf, sizeof(buf), f)) {
+		if (!strchr(buf, '\n') && !feof(f)) {
+			ret = -EBADMSG;
+			break;
+		}
+		buf[strcspn(buf, "\r\n")] = '\0';
+		for (p = buf; isspace((unsigned char)*p); p++)
+			;
+		if (!*p || *p == '#')
+			continue;
+		if (!magic) {
+			magic = 1;
+			if (strcmp(p, HA_MAGIC))
+				ret = -EBADMSG;
+			continue;
+		}
+		w = strtok(p, " \t");
+		if (!strcmp(w, "group")) {
+			w = strtok(NULL, " \t");
+			if (!w || strtok(NULL, " \t")) {
+				ret = -EBADMSG;
+				break;
+			}
+			in_group = !strcmp(w, group);
+			if (in_group && found++)
+				ret = -EBADMSG;
+		} else if (!strcmp(w, "member")) {
+			char *slot = strtok(NULL, " \t");
+			char *serial = strtok(NULL, " \t");
+			char *role = strtok(NULL, " \t");
+			struct ha_member *m = &ha->m[ha->n];
+
+			if (!role || strtok(NULL, " \t") ||
+			    (strcmp(role, "active") && strcmp(role, "standby")) ||
+			    !isdigit((unsigned char)*slot) ||
+			    !isdigit((unsigned char)*serial)) {
+				ret = -EBADMSG;
+				break;
+			}
+			if (!in_group)
+				continue;
+			if (ha->n == CLONEDEV_HA_MEMBERS_MAX) {
+				ret = -EBADMSG;
+				break;
+			}
+			errno = 0;
+			m->slot = strtoul(slot, &end, 10);
+			if (*end || errno || !m->slot)
+				ret = -EBADMSG;
+			m->serial = strtoull(serial, &end, 10);
+			if (*end || errno)
+				ret = -EBADMSG;
+			m->standby = !strcmp(role, "standby");
+			for (i = 0; i < ha->n; i++)
+				if (ha->m[i].slot == m->slot)
+					ret = -EBADMSG;
+			ha->n++;
+		} else {
+			ret = -EBADMSG;
+		}
+	}
+	fclose(f);
+	if (!ret && !found)
+		ret = -ENOENT;
+	return ret;
+}
+
+/* The member's session, if its slot holds its partition and the co takes @pw. */
+static void member_open(struct clonedev_nl *nl, struct ha_member *m,
+			const char *pw)
+{
+	struct clonedev_slot s;
+
+	if (clonedev_nl_slot_get(nl, m->slot, &s) || s.serial != m->serial ||
+	    s.state != CLONEDEV_STATE_INITIALIZED)
+		return;
+	if (clonedev_open_login(&m->cd, m->slot, CLONEDEV_ROLE_CO, pw))
+		m->cd = NULL;
+}
+
+static void member_out(struct ha_member *m)
+{
+	if (m->cd)
+		clonedev_close(m->cd);
+	m->cd = NULL;
+	free(m->map);
+	m->map = NULL;
+	m->n_map = 0;
+}
+
+int clonedev_ha_open(struct clonedev_ha **out, const char *path,
+		     const char *group, const char *password)
+{
+	const char *env = getenv("CLONEDEV_HAGROUP_FILE");
+	struct clonedev_ha *ha;
+	struct clonedev_nl *nl;
+	unsigned int i, up = 0;
+	int ret;
+
+	*out = NULL;
+	if (!group || !password)
+		return -EINVAL;
+	if (!path)
+		path = env && *env ? env : HA_FILE_DEFAULT;
+	ha = calloc(1, sizeof(*ha));
+	if (!ha)
+		return -ENOMEM;
+	ret = read_group(path, group, ha);
+	if (!ret)
+		ret = clonedev_nl_open(&nl);
+	if (ret) {
+		free(ha);
+		return ret;
+	}
+	for (i = 0; i < ha->n; i++) {
+		member_open(nl, &ha->m[i], password);
+		up += !!ha->m[i].cd;
+	}
+	clonedev_nl_close(nl);
+	if (!up) {
+		free(ha);
+		return -EHOSTDOWN;
+	}
+	pthread_mutex_init(&ha->lock, NULL);
+	*out = ha;
+	return 0;
+}
+
+void clonedev_ha_close(struct clonedev_ha *ha)
+{
+	unsigned int i;
+
+	if (!ha)
+		return;
+	for (i = 0; i < ha->n; i++)
+		member_out(&ha->m[i]);
+	pthread_mutex_destroy(&ha->lock);
+	free(ha);
+}
+
+int clonedev_ha_members(struct clonedev_ha *ha,
+			struct clonedev_ha_member *out, unsigned int cap)
+{
+	unsigned int i;
+
+	pthread_mutex_lock(&ha->lock);
+	for (i = 0; i < ha->n && i < cap; i++)
+		out[i] = (struct clonedev_ha_member){
+			.slot = ha->m[i].slot,
+			.serial = ha->m[i].serial,
+			.standby = ha->m[i].standby,
+			.up = !!ha->m[i].cd,
+			.served = ha->m[i].served,
+		};
+	i = ha->n;
+	pthread_mutex_unlock(&ha->lock);
+	return (int)i;
+}
+
+/*
+ * Whether @err says the member, not the request, failed: its partition
+ * is gone (deleted, zeroized), its login ended, or its device failed.
+ */
+static int member_failed(int err)
+{
+	switch (-err) {
+	case ENODEV:
+	case EACCES:
+	case ESTALE:
+	case EKEYREVOKED:
+	case EIO:
+	case ENXIO:
+	case EBADF:
+	case ENOKEY:
+		return 1;
+	}
+	return 0;
+}
+
+/* Rebuilds the member's OUID map from its objects. */
+static int rescan(struct ha_member *m)
+{
+	struct clonedev_object_attrs a;
+	unsigned int *h = NULL;
+	struct ha_map *map;
+	int i, n, ret = 0;
+
+	n = clonedev_object_list(m->cd, &h);
+	if (n < 0)
+		return n;
+	map = calloc(n ? n : 1, sizeof(*map));
+	if (!map) {
+		free(h);
+		return -ENOMEM;
+	}
+	free(m->map);
+	m->map = map;
+	m->n_map = 0;
+	for (i = 0; i < n; i++) {
+		ret = clonedev_object_get(m->cd, h[i], &a, NULL, 0, NULL);
+		if (ret == -ENOENT)
+			continue;
+		if (ret)
+			break;
+		memcpy(map[m->n_map].ouid, a.ouid, CLONEDEV_OUID_LEN);
+		map[m->n_map++].handle = h[i];
+	}
+	free(h);
+	return ret == -ENOENT ? 0 : ret;
+}
+
+/* The object @ouid's handle on @m: 0, -ENOENT if it has none, -errno. */
+static int handle_of(struct ha_member *m, const unsigned char *ouid,
+		     unsigned int *handle)
+{
+	unsigned int i;
+	int pass;
+
+	for (pass = 0; pass < 2; pass++) {
+		int ret;
+
+		for (i = 0; i < m->n_map; i++)
+			if (!memcmp(m->map[i].ouid, ouid, CLONEDEV_OUID_LEN)) {
+				*handle = m->map[i].handle;
+				return 0;
+			}
+		if (pass)
+			break;
+		ret = rescan(m);
+		if (ret)
+			return ret;
+	}
+	return -ENOENT;
+}
+
+/*
+ * The next member to use, not in @tried: an active one alive, round
+ * robin; a standby one alive only if no active one is. -1 if none.
+ * Must hold ha->lock.
+ */
+static int pick(struct clonedev_ha *ha, unsigned int tried)
+{
+	unsigned int k, i, actives = 0;
+
+	for (k = 0; k < ha->n; k++) {
+		i = (ha->next + k) % ha->n;
+		if (ha->m[i].standby || !ha->m[i].cd)
+			continue;
+		actives++;
+		if (tried & (1U << i))
+			continue;
+		ha->next = i + 1;
+		return (int)i;
+	}
+	if (actives)
+		return -1;
+	for (i = 0; i < ha->n; i++)
+		if (ha->m[i].cd && !(tried & (1U << i)))
+			return (int)i;
+	return -1;
+}
+
+static int any_up(const struct clonedev_ha *ha)
+{
+	unsigned int i;
+
+	for (i = 0; i < ha->n; i++)
+		if (ha->m[i].cd)
+			return 1;
+	return 0;
+}
+
+/* One operation on one member, on the object's handle there. */
+typedef int (*ha_op)(struct clonedev *cd, unsigned int handle, void *arg);
+
+/*
+ * Runs @op on a member holding @ouid; a member that fails is taken out
+ * and the next one tried, and one that lacks the object is passed over.
+ * The operation's own result (a verification that fails, bad parameters)
+ * is returned as it is.
+ */
+static int run(struct clonedev_ha *ha, const unsigned char *ouid, ha_op op,
+	       void *arg)
+{
+	unsigned int tried = 0, handle;
+	int i, ret = -EHOSTDOWN;
+
+	pthread_mutex_lock(&ha->lock);
+	while ((i = pick(ha, tried)) >= 0) {
+		struct ha_member *m = &ha->m[i];
+
+		tried |= 1U << i;
+		ret = handle_of(m, ouid, &handle);
+		if (!ret)
+			ret = op(m->cd, handle, arg);
+		if (!ret || (!member_failed(ret) && ret != -ENOENT)) {
+			m->served += !ret || ret == -EBADMSG;
+			break;
+		}
+		if (ret == -ENOENT) {
+			/* A stale map: scanned again next time. */
+			m->n_map = 0;
+			continue;
+		}
+		member_out(m);
+	}
+	if (i < 0 && !any_up(ha))
+		ret = -EHOSTDOWN;
+	pthread_mutex_unlock(&ha->lock);
+	return ret;
+}
+
+struct crypt_args {
+	struct clonedev_crypt_params *p;
+	const void *in;
+	size_t in_len;
+	void *out;
+	size_t out_cap;
+	size_t *out_len;
+	const void *sig;
+	size_t sig_len;
+	int what;
+};
+
+enum { HA_ENCRYPT, HA_DECRYPT, HA_SIGN, HA_VERIFY };
+
+static int crypt_op(struct clonedev *cd, unsigned int handle, void *arg)
+{
+	struct crypt_args *c = arg;
+
+	switch (c->what) {
+	case HA_ENCRYPT:
+		return clonedev_encrypt(cd, handle, c->p, c->in, c->in_len,
+					c->out, c->out_cap, c->out_len);
+	case HA_DECRYPT:
+		return clonedev_decrypt(cd, handle, c->p, c->in, c->in_len,
+					c->out, c->out_cap, c->out_len);
+	case HA_SIGN:
+		return clonedev_sign(cd, handle, c->p, c->in, c->in_len,
+				     c->out, c->out_cap, c->out_len);
+	}
+	return clonedev_verify(cd, handle, c->p, c->in, c->in_len, c->sig,
+			       c->sig_len);
+}
+
+int clonedev_ha_encrypt(struct clonedev_ha *ha, const unsigned char *ouid,
+			struct clonedev_crypt_params *p, const void *in,
+			size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	struct crypt_args c = { p, in, in_len, out, out_cap, out_len, NULL, 0,
+				HA_ENCRYPT };
+
+	return run(ha, ouid, crypt_op, &c);
+}
+
+int clonedev_ha_decrypt(struct clonedev_ha *ha, const unsigned char *ouid,
+			const struct clonedev_crypt_params *p, const void *in,
+			size_t in_len, void *out, size_t out_cap,
+			size_t *out_len)
+{
+	struct crypt_args c = { (struct clonedev_crypt_params *)p, in, in_len,
+				out, out_cap, out_len, NULL, 0, HA_DECRYPT };
+
+	return run(ha, ouid, crypt_op, &c);
+}
+
+int clonedev_ha_sign(struct clonedev_ha *ha, const unsigned char *ouid,
+		     const struct clonedev_crypt_params *p, const void *in,
+		     size_t in_len, void *sig, size_t sig_cap, size_t *sig_len)
+{
+	struct crypt_args c = { (struct clonedev_crypt_params *)p, in, in_len,
+				sig, sig_cap, sig_len, NULL, 0, HA_SIGN };
+
+	return run(ha, ouid, crypt_op, &c);
+}
+
+int clonedev_ha_verify(struct clonedev_ha *ha, const unsigned char *ouid,
+		       const struct clonedev_crypt_params *p, const void *in,
+		       size_t in_len, const void *sig, size_t sig_len)
+{
+	struct crypt_args c = { (struct clonedev_crypt_params *)p, in, in_len,
+				NULL, 0, NULL, sig, sig_len, HA_VERIFY };
+
+	return run(ha, ouid, crypt_op, &c);
+}
+
+/*
+ * Clones the object @handle of @src to every other member alive; one
+ * that does not end up holding it is taken out. Must hold ha->lock.
+ */
+static void spread(struct clonedev_ha *ha, struct ha_member *src,
+		   unsigned int handle)
+{
+	struct clonedev_clone res;
+	unsigned int i;
+	int ret;
+
+	for (i = 0; i < ha->n; i++) {
+		struct ha_member *m = &ha->m[i];
+
+		if (m == src || !m->cd)
+			continue;
+		ret = clonedev_clone(src->cd, m->cd, &handle, 1, NULL, &res);
+		if (ret || res.copied + res.skipped != 1)
+			member_out(m);
+		else
+			m->n_map = 0;
+	}
+}
+
+int clonedev_ha_generate(struct clonedev_ha *ha, unsigned int key_type,
+			 unsigned int bits, unsigned int obj_flags,
+			 const char *label, const void *id,
+			 unsigned int id_len, unsigned char *ouid)
+{
+	struct clonedev_object_attrs a;
+	unsigned int tried = 0, handle;
+	int i, ret = -EHOSTDOWN;
+
+	pthread_mutex_lock(&ha->lock);
+	while ((i = pick(ha, tried)) >= 0) {
+		struct ha_member *m = &ha->m[i];
+
+		tried |= 1U << i;
+		ret = clonedev_object_generate(m->cd, key_type, bits, obj_flags,
+					       label, id, id_len, &handle);
+		if (!ret)
+			ret = clonedev_object_get(m->cd, handle, &a, NULL, 0,
+						  NULL);
+		if (!ret) {
+			memcpy(ouid, a.ouid, CLONEDEV_OUID_LEN);
+			m->n_map = 0;
+			m->served++;
+			spread(ha, m, handle);
+			break;
+		}
+		if (!member_failed(ret))
+			break;
+		member_out(m);
+	}
+	if (i < 0 && !any_up(ha))
+		ret = -EHOSTDOWN;
+	pthread_mutex_unlock(&ha->lock);
+	return ret;
+}
