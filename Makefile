@@ -140,7 +140,7 @@ $(B)/bin/clonedev-bench-crypto: tools/bench/crypto.c tools/bench/p11.h $(B)/lib/
 	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -I/usr/include/p11-kit-1 \
 		-o $@ $< $(B)/lib/libclonedev.a $(NL_LIBS) -lpthread -lcrypto -ldl
 
-$(B)/bin/clonedev-bench-%: tools/bench/%.c $(B)/lib/libclonedev.a
+$(B)/bin/clonedev-bench-%: tools/bench/%.c tools/bench/bench.h $(B)/lib/libclonedev.a
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(WARNINGS) $(TOOL_CPPFLAGS) -o $@ $< \
 		$(B)/lib/libclonedev.a $(NL_LIBS) -lpthread

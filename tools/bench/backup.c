@@ -13,33 +13,12 @@
  *
  * Usage: clonedev-bench-backup N...
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "libclonedev.h"
+#include "bench.h"
 
 #define PO	"bench-po"
 #define CO	"bench-co"
 #define DOMAIN	"bench-domain"
 #define BATCH	10000
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "clonedev-bench-backup: %s: %s\n", what,
-		strerror(err < 0 ? -err : err));
-	exit(1);
-}
 
 /* A new initialized partition of @type, a co session on it. */
 static struct clonedev *new_partition(struct clonedev_nl *nl,
@@ -60,7 +39,7 @@ static struct clonedev *new_partition(struct clonedev_nl *nl,
 		      clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO) ?:
 		      clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
 	if (ret)
-		die("setting up a partition", ret);
+		bench_die("setting up a partition", ret);
 	*slot = s.slot;
 	return cd;
 }
@@ -78,9 +57,9 @@ static double timed_clone(const char *what, struct clonedev *src,
 	double t0, t1;
 	int ret;
 
-	t0 = now();
+	t0 = bench_now();
 	ret = clonedev_clone(src, dst, NULL, 0, &relay, &res);
-	t1 = now();
+	t1 = bench_now();
 	if (ret || res.copied != n) {
 		fprintf(stderr, "clonedev-bench-backup: %s: %d (error %u), %u of %u copied\n",
 			what, ret, res.error, res.copied, n);
@@ -97,7 +76,7 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 	int k, ret = 0;
 
 	if (!h)
-		die("memory", ENOMEM);
+		bench_die("memory", ENOMEM);
 	app = new_partition(nl, "bench-app", CLONEDEV_PTYPE_APPLICATION,
 			    &slot[0]);
 	bak = new_partition(nl, "bench-backup", CLONEDEV_PTYPE_BACKUP,
@@ -110,7 +89,7 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 						    0, "bench", i, h);
 	}
 	if (ret)
-		die("generating the keys", ret);
+		bench_die("generating the keys", ret);
 	free(h);
 
 	backup = timed_clone("backup", app, bak, 0, n);
@@ -128,24 +107,11 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 	for (k = 0; k < 3; k++) {
 		ret = clonedev_nl_partition_delete(nl, slot[k]);
 		if (ret)
-			die("deleting a partition", ret);
+			bench_die("deleting a partition", ret);
 	}
 }
 
 int main(int argc, char **argv)
 {
-	struct clonedev_nl *nl;
-	int i, ret;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: clonedev-bench-backup N...\n");
-		return 2;
-	}
-	ret = clonedev_nl_open(&nl);
-	if (ret)
-		die("netlink", ret);
-	for (i = 1; i < argc; i++)
-		measure(nl, (unsigned int)strtoul(argv[i], NULL, 10));
-	clonedev_nl_close(nl);
-	return 0;
+	return bench_sizes(argc, argv, measure);
 }

@@ -10,13 +10,7 @@
  *
  * Usage: clonedev-bench-clone N...
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "libclonedev.h"
+#include "bench.h"
 
 #define PO	"bench-po"
 #define CO	"bench-co"
@@ -41,21 +35,6 @@ static const struct config configs[] = {
 	{ "CPv1", CLONEDEV_PROTO_CPV1, 0 },
 };
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "clonedev-bench-clone: %s: %s\n", what,
-		strerror(err < 0 ? -err : err));
-	exit(1);
-}
-
 /* A new initialized partition, a co session on it. */
 static struct clonedev *new_partition(struct clonedev_nl *nl,
 				      const char *label, unsigned int *slot)
@@ -73,7 +52,7 @@ static struct clonedev *new_partition(struct clonedev_nl *nl,
 		      clonedev_login(cd, CLONEDEV_ROLE_PO, PO) ?:
 		      clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO);
 	if (ret)
-		die("setting up a partition", ret);
+		bench_die("setting up a partition", ret);
 	*slot = s.slot;
 	return cd;
 }
@@ -93,7 +72,7 @@ static void steer(struct clonedev *t, const struct config *c)
 	if (!ret)
 		ret = clonedev_login(t, CLONEDEV_ROLE_CO, CO);
 	if (ret)
-		die("preparing the target", ret);
+		bench_die("preparing the target", ret);
 }
 
 static void measure(struct clonedev_nl *nl, unsigned int n)
@@ -104,7 +83,7 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 	int ret;
 
 	if (!h)
-		die("memory", ENOMEM);
+		bench_die("memory", ENOMEM);
 	src = new_partition(nl, "bench-source", &src_slot);
 	ret = clonedev_login(src, CLONEDEV_ROLE_CO, CO);
 	for (done = 0; !ret && done < n; done += i) {
@@ -113,7 +92,7 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 						    0, "bench", i, h);
 	}
 	if (ret)
-		die("generating the keys", ret);
+		bench_die("generating the keys", ret);
 	free(h);
 	for (k = 0; k < ARRAY_SIZE(configs); k++) {
 		const struct config *c = &configs[k];
@@ -123,9 +102,9 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 		double t0, t1;
 
 		steer(t, c);
-		t0 = now();
+		t0 = bench_now();
 		ret = clonedev_clone(src, t, NULL, 0, NULL, &res);
-		t1 = now();
+		t1 = bench_now();
 		if (ret || res.copied != n || res.protocol != c->protocol ||
 		    res.suite != c->suite) {
 			fprintf(stderr, "clonedev-bench-clone: %s: %d, %u copied, protocol %u, suite %u\n",
@@ -139,28 +118,15 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 		clonedev_close(t);
 		ret = clonedev_nl_partition_delete(nl, slot);
 		if (ret)
-			die("deleting the target", ret);
+			bench_die("deleting the target", ret);
 	}
 	clonedev_close(src);
 	ret = clonedev_nl_partition_delete(nl, src_slot);
 	if (ret)
-		die("deleting the source", ret);
+		bench_die("deleting the source", ret);
 }
 
 int main(int argc, char **argv)
 {
-	struct clonedev_nl *nl;
-	int i, ret;
-
-	if (argc < 2) {
-		fprintf(stderr, "usage: clonedev-bench-clone N...\n");
-		return 2;
-	}
-	ret = clonedev_nl_open(&nl);
-	if (ret)
-		die("netlink", ret);
-	for (i = 1; i < argc; i++)
-		measure(nl, (unsigned int)strtoul(argv[i], NULL, 10));
-	clonedev_nl_close(nl);
-	return 0;
+	return bench_sizes(argc, argv, measure);
 }

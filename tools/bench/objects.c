@@ -14,37 +14,16 @@
  *
  * Usage: clonedev-bench-objects N...
  */
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <time.h>
-
-#include "libclonedev.h"
+#include "bench.h"
 
 #define PO	"bench-po"
 #define CO	"bench-co"
 #define BATCH	10000
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int err)
-{
-	fprintf(stderr, "clonedev-bench-objects: %s: %s\n", what,
-		strerror(err < 0 ? -err : err));
-	exit(1);
-}
-
 static void sh(const char *cmd)
 {
 	if (system(cmd))
-		die(cmd, EIO);
+		bench_die(cmd, EIO);
 }
 
 /* Slab memory in bytes, from /proc/meminfo. */
@@ -55,7 +34,7 @@ static long long slab_bytes(void)
 	FILE *f = fopen("/proc/meminfo", "r");
 
 	if (!f)
-		die("/proc/meminfo", errno);
+		bench_die("/proc/meminfo", errno);
 	while (fgets(line, sizeof(line), f))
 		if (sscanf(line, "Slab: %lld kB", &kb) == 1)
 			break;
@@ -76,7 +55,7 @@ static struct clonedev *fresh_partition(unsigned int *slot)
 	if (!ret)
 		ret = clonedev_nl_partition_create(nl, "bench", 0, 0, 0, &s);
 	if (ret)
-		die("creating the partition", ret);
+		bench_die("creating the partition", ret);
 	clonedev_nl_close(nl);
 	*slot = s.slot;
 	ret = clonedev_open(&cd);
@@ -87,7 +66,7 @@ static struct clonedev *fresh_partition(unsigned int *slot)
 		      clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO) ?:
 		      clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
 	if (ret)
-		die("initializing the partition", ret);
+		bench_die("initializing the partition", ret);
 	return cd;
 }
 
@@ -95,15 +74,15 @@ static void single_rate(void)
 {
 	unsigned int slot, h, i, n = 1000;
 	struct clonedev *cd = fresh_partition(&slot);
-	double t = now();
+	double t = bench_now();
 
 	for (i = 0; i < n; i++) {
 		int ret = clonedev_object_generate(cd, CLONEDEV_KEY_AES, 256, 0,
 					       "one", NULL, 0, &h);
 		if (ret)
-			die("generating a key", ret);
+			bench_die("generating a key", ret);
 	}
-	t = now() - t;
+	t = bench_now() - t;
 	printf("{\"single_create_objects\":%u,\"single_create_per_s\":%.1f}\n",
 	       n, n / t);
 	clonedev_close(cd);
@@ -119,34 +98,34 @@ static void measure(unsigned int n)
 	int ret;
 
 	if (!h)
-		die("memory", ENOMEM);
+		bench_die("memory", ENOMEM);
 	cd = fresh_partition(&slot);
-	t = now();
+	t = bench_now();
 	for (done = 0; done < n; done += BATCH) {
 		unsigned int k = n - done < BATCH ? n - done : BATCH;
 
 		ret = clonedev_object_generate_bulk(cd, CLONEDEV_KEY_AES, 256, 0,
 						    "bulk", k, h);
 		if (ret)
-			die("generating keys", ret);
+			bench_die("generating keys", ret);
 	}
-	create_s = now() - t;
+	create_s = bench_now() - t;
 	clonedev_close(cd);
 	free(h);
 
 	snprintf(cmd, sizeof(cmd),
 		 "printf 'role login -slot %u -name co -password %s\\npartition contents\\n' | clonectl >/dev/null",
 		 slot, CO);
-	t = now();
+	t = bench_now();
 	sh(cmd);
-	contents_s = now() - t;
+	contents_s = bench_now() - t;
 
 	sh("rmmod clonedev");
 	sh("sync; echo 2 > /proc/sys/vm/drop_caches");
 	slab0 = slab_bytes();
-	t = now();
+	t = bench_now();
 	sh("modprobe clonedev");
-	reload_s = now() - t;
+	reload_s = bench_now() - t;
 	slab1 = slab_bytes();
 
 	ret = clonedev_open(&cd);
@@ -154,10 +133,10 @@ static void measure(unsigned int n)
 		ret = clonedev_slot_set(cd, slot) ?:
 		      clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
 	if (ret)
-		die("logging in after the reload", ret);
+		bench_die("logging in after the reload", ret);
 	ret = clonedev_object_list(cd, &all);
 	if (ret != (int)n)
-		die("counting the objects after the reload", ret < 0 ? ret : EIO);
+		bench_die("counting the objects after the reload", ret < 0 ? ret : EIO);
 	free(all);
 	clonedev_close(cd);
 	printf("{\"objects\":%u,\"create_s\":%.3f,\"create_per_s\":%.1f,\"contents_s\":%.3f,\"reload_s\":%.3f,\"kernel_bytes_per_object\":%.1f}\n",
