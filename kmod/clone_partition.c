@@ -101,6 +101,32 @@ bool cld_clone_may_clone(const struct cld_partition *p, u32 role,
 }
 
 /*
+ * What a target does with an object @o it received, before storing it:
+ * CLONEDEV_CLONE_SKIPPED if @have (the object @p holds under @o's OUID,
+ * or NULL) has its class, key type and KCV (its handle into @handle),
+ * CLONEDEV_CLONE_OBJ_FAILED if it has not (a clash), CLONEDEV_CLONE_REFUSED
+ * if policy refuses @o to @role, else CLONEDEV_CLONE_COPIED: store it.
+ * Must hold cld_hsm.lock.
+ */
+u32 cld_clone_admit(const struct cld_partition *p, u32 role,
+		    const struct cld_object *have, const struct cld_object *o,
+		    u32 *handle)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	if (have && (have->obj_class != o->obj_class ||
+		     have->key_type != o->key_type ||
+		     memcmp(have->kcv, o->kcv, CLONEDEV_KCV_LEN)))
+		return CLONEDEV_CLONE_OBJ_FAILED;
+	if (have) {
+		*handle = have->handle;
+		return CLONEDEV_CLONE_SKIPPED;
+	}
+	if (!cld_clone_may_clone(p, role, o))
+		return CLONEDEV_CLONE_REFUSED;
+	return CLONEDEV_CLONE_COPIED;
+}
+
+/*
  * The partition the clone runs on, if the session still holds the role.
  * Must hold cld_hsm.lock.
  */
