@@ -505,6 +505,17 @@ TEST_F(archive, requests_refused)
 	o.out = (uintptr_t)hdr;
 	o.out_cap = sizeof(hdr);
 	EXPECT_NERR(EACCES, clonedev_archive_open(cd, &o));
+	/* Nor as the po, who manages the partition but not its objects. */
+	ASSERT_EQ(0, clonedev_login(cd, CLONEDEV_ROLE_PO, TEST_PO));
+	EXPECT_NERR(EACCES, clonedev_archive_open(cd, &o));
+	o.mode = CLONEDEV_ARCHIVE_RESTORE;
+	o.out = 0;
+	o.out_cap = 0;
+	o.in = (uintptr_t)hdr;
+	o.in_len = CLONEDEV_ARCHIVE_HEADER_LEN;
+	memcpy(hdr, "CLDARCH\0\0\1", 10);
+	memset(hdr + 10, 0, CLONEDEV_ARCHIVE_HEADER_LEN - 10);
+	EXPECT_NERR(EACCES, clonedev_archive_open(cd, &o));
 	clonedev_close(cd);
 
 	n.out_cap = CLONEDEV_ARCHIVE_RECORD_MAX - 1;
