@@ -144,15 +144,15 @@ nomem:
 	return ERR_PTR(-ENOMEM);
 }
 
-/* Ends @a: no id names it any more. Must hold the owner's lock. */
-static void archive_end(struct cld_archive *a)
+/* Ends @a, an archive of @s: no id names it any more. Must hold s->lock. */
+static void archive_end(struct cld_session *s, struct cld_archive *a)
 {
-	lockdep_assert_held(&a->owner->lock);
+	lockdep_assert_held(&s->lock);
 	xa_erase(&cld_archives, a->id);
 	archive_free(a);
 }
 
-/* The archive @id of @s, or NULL. Must hold @s->lock. */
+/* The archive @id of @s, or NULL. Must hold s->lock. */
 static struct cld_archive *archive_find(struct cld_session *s, u32 id)
 {
 	struct cld_archive *a;
@@ -166,7 +166,7 @@ static struct cld_archive *archive_find(struct cld_session *s, u32 id)
 	return a;
 }
 
-/* Gives @a an id, if @s has fewer than the most. Must hold @s->lock. */
+/* Gives @a an id, if @s has fewer than the most. Must hold s->lock. */
 static int archive_add(struct cld_session *s, struct cld_archive *a)
 {
 	struct cld_archive *e;
@@ -783,7 +783,7 @@ int cld_archive_next(struct cld_session *s, void *arg)
 	}
 	/* A failure past the argument checks ends the archive. */
 	if (a && ret && ret != -EINVAL && ret != -EMSGSIZE)
-		archive_end(a);
+		archive_end(s, a);
 	mutex_unlock(&s->lock);
 	return ret;
 }
@@ -815,7 +815,7 @@ int cld_archive_finish(struct cld_session *s, void *arg)
 			       restore_verify(a, cmd) ?:
 			       restore_commit(s, a, cmd);
 	}
-	archive_end(a);
+	archive_end(s, a);
 unlock:
 	mutex_unlock(&s->lock);
 	return ret;

@@ -607,11 +607,8 @@ TEST_F(archive, open_limit)
 		o.mode = CLONEDEV_ARCHIVE_BACKUP;
 		o.out = (uintptr_t)hdr;
 		o.out_cap = sizeof(hdr);
-		if (i < CLONEDEV_ARCHIVE_OPEN_MAX) {
-			ASSERT_EQ(0, clonedev_archive_open(cd, &o));
-		} else {
-			EXPECT_NERR(EMFILE, clonedev_archive_open(cd, &o));
-		}
+		ASSERT_EQ(i < CLONEDEV_ARCHIVE_OPEN_MAX ? 0 : -EMFILE,
+			  clonedev_archive_open(cd, &o));
 	}
 	/* Another session is not limited by this one's. */
 	EXPECT_EQ(0, clonedev_archive_open(self->src, &o));
@@ -645,7 +642,8 @@ static void *race(void *arg)
 		cd = NULL;
 	pthread_barrier_wait(r->start);
 	if (!cd) {
-		r->ret = r->backup_ret = -ENODEV;
+		r->ret = -ENODEV;
+		r->backup_ret = -ENODEV;
 		return NULL;
 	}
 	/* Each backs the partition up, then restores the shared archive. */

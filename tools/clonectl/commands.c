@@ -154,7 +154,7 @@ static const struct opt_spec archive_backup_opts[] = {
 	{ "slot", OPT_VALUE, false, "the backup partition's slot (the current slot is backed up)" },
 	{ "file", OPT_VALUE, false, "instead of -slot: write an archive file" },
 	{ "overwrite", OPT_FLAG, false, "-file: replace the file if it exists" },
-	{ "domain", OPT_VALUE, false, "-file: the cloning domain to seal under (default: the primary)" },
+	{ "domain", OPT_VALUE, false, "-file: the domain to seal under (default: primary)" },
 	{ "objects", OPT_VALUE, false, "object handles H1,H2,... or all (the default)" },
 	{ "append", OPT_FLAG, false, "add to what the backup holds" },
 	{ "replace", OPT_FLAG, false, "make the backup hold only these objects" },
@@ -167,7 +167,7 @@ static const struct opt_spec archive_backup_opts[] = {
 static const struct opt_spec archive_restore_opts[] = {
 	{ "slot", OPT_VALUE, false, "the backup partition's slot (restored to the current slot)" },
 	{ "file", OPT_VALUE, false, "instead of -slot: read an archive file" },
-	{ "objects", OPT_VALUE, false, "the backup's (or archived partition's) handles H1,H2,... or all (the default)" },
+	{ "objects", OPT_VALUE, false, "the backup's (or archive's) handles H1,H2,... or all" },
 	{ "replace", OPT_FLAG, false, "replace objects the current slot holds already" },
 	{ "password", OPT_VALUE, false, "the backup partition's co password (asked if not given)" },
 	{ "sharefiles", OPT_VALUE, false, "quorum backup partition: M co share files F1,F2,..." },
