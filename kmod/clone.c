@@ -538,27 +538,20 @@ static u32 target_store(struct cld_session *s, struct cld_clone *c,
 
 	mutex_lock(&cld_hsm.lock);
 	p = cld_clone_partition(s, c);
-	if (p)
+	if (p) {
 		have = cld_object_find_ouid(p, (*o)->ouid);
-	if (!p) {
+		status = cld_clone_admit(p, c->role, have, *o, c->replace,
+					 handle);
+	} else {
 		*gone = true;
 		status = CLONEDEV_CLONE_OBJ_FAILED;
-	} else if (have && (have->obj_class != (*o)->obj_class ||
-			    have->key_type != (*o)->key_type ||
-			    memcmp(have->kcv, (*o)->kcv, CLONEDEV_KCV_LEN))) {
-		status = CLONEDEV_CLONE_OBJ_FAILED;
-	} else if (have && !c->replace) {
-		*handle = have->handle;
-		status = CLONEDEV_CLONE_SKIPPED;
-	} else if (!cld_clone_may_clone(p, c->role, *o) ||
-		   (have && !cld_clone_may_replace(p))) {
-		status = CLONEDEV_CLONE_REFUSED;
-	} else if (have ? cld_object_replace_copy(p, have, *o, handle) :
-			  cld_object_add_copy(p, *o, handle)) {
-		status = CLONEDEV_CLONE_OBJ_FAILED;
-	} else {
-		*o = NULL;
-		status = CLONEDEV_CLONE_COPIED;
+	}
+	if (status == CLONEDEV_CLONE_COPIED) {
+		if (have ? cld_object_replace_copy(p, have, *o, handle) :
+			   cld_object_add_copy(p, *o, handle))
+			status = CLONEDEV_CLONE_OBJ_FAILED;
+		else
+			*o = NULL;
 	}
 	mutex_unlock(&cld_hsm.lock);
 	return status;

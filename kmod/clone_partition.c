@@ -110,6 +110,35 @@ bool cld_clone_may_replace(const struct cld_partition *p)
 }
 
 /*
+ * What a target does with an object @o it received, before storing it:
+ * CLONEDEV_CLONE_OBJ_FAILED if @have (the object @p holds under @o's OUID,
+ * or NULL) differs in class, key type or KCV (a clash);
+ * CLONEDEV_CLONE_SKIPPED if @have is there and not to be replaced (its
+ * handle into @handle); CLONEDEV_CLONE_REFUSED if policy refuses @o to
+ * @role, or @have's replacement (@replace: CLONEDEV_CLONE_REPLACE) to @p;
+ * else CLONEDEV_CLONE_COPIED: store it, in @have's place if @have. Must
+ * hold cld_hsm.lock.
+ */
+u32 cld_clone_admit(const struct cld_partition *p, u32 role,
+		    const struct cld_object *have, const struct cld_object *o,
+		    bool replace, u32 *handle)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	if (have && (have->obj_class != o->obj_class ||
+		     have->key_type != o->key_type ||
+		     memcmp(have->kcv, o->kcv, CLONEDEV_KCV_LEN)))
+		return CLONEDEV_CLONE_OBJ_FAILED;
+	if (have && !replace) {
+		*handle = have->handle;
+		return CLONEDEV_CLONE_SKIPPED;
+	}
+	if (!cld_clone_may_clone(p, role, o) ||
+	    (have && !cld_clone_may_replace(p)))
+		return CLONEDEV_CLONE_REFUSED;
+	return CLONEDEV_CLONE_COPIED;
+}
+
+/*
  * The partition the clone runs on, if the session still holds the role.
  * Must hold cld_hsm.lock.
  */

@@ -123,6 +123,9 @@ u32 cld_clone_choose(const struct cld_clone_offer *s,
 bool cld_clone_may_clone(const struct cld_partition *p, u32 role,
 			 const struct cld_object *o);
 bool cld_clone_may_replace(const struct cld_partition *p);
+u32 cld_clone_admit(const struct cld_partition *p, u32 role,
+		    const struct cld_object *have, const struct cld_object *o,
+		    bool replace, u32 *handle);
 struct cld_partition *cld_clone_partition(struct cld_session *s,
 					  struct cld_clone *c);
 void cld_clone_take_domain(struct cld_clone *c,

@@ -12,6 +12,7 @@
 #include <linux/string.h>
 #include <linux/uaccess.h>
 
+#include "archive.h"
 #include "clone.h"
 #include "device.h"
 #include "domain.h"
@@ -63,6 +64,9 @@ union ucmd_buffer {
 	struct clonedev_unwrap unwrap;
 	struct clonedev_random random;
 	struct clonedev_ped ped;
+	struct clonedev_archive_open archive_open;
+	struct clonedev_archive_next archive_next;
+	struct clonedev_archive_finish archive_finish;
 };
 
 /*
@@ -270,6 +274,12 @@ static const struct ioctl_op ioctl_ops[] = {
 		     RSV(random)),
 	IOCTL_OP(PED, cld_ped_run, ped, __reserved2, 0,
 		 RSV(ped), RSV2(ped)),
+	IOCTL_OP(ARCHIVE_OPEN, cld_archive_open, archive_open, serial, 0,
+		 RSV(archive_open), RSV2(archive_open)),
+	IOCTL_OP(ARCHIVE_NEXT, cld_archive_next, archive_next, __reserved, 0,
+		 RSV(archive_next)),
+	IOCTL_OP(ARCHIVE_FINISH, cld_archive_finish, archive_finish,
+		 __reserved, CLONEDEV_ARCHIVE_ABORT, RSV(archive_finish)),
 };
 
 /* The flags and reserved fields of @cmd against its table entry. */
@@ -371,6 +381,7 @@ static int cld_fops_release(struct inode *inode, struct file *filp)
 	struct cld_session *s = filp->private_data;
 
 	cld_clone_free(s->clone);
+	cld_archive_release(s);
 	cld_ops_free(s->ops);
 	cld_ped_free(s->ped);
 	cld_session_free(s);

@@ -10,15 +10,16 @@
  *   the TPM chip's locks	taken by the TPM core under cld_hsm.lock when
  *			the store anchors a commit (anchor.c, tpm.c)
  * Nothing takes cld_session.lock while holding cld_hsm.lock. A clone's,
- * the key cache's and the remote PED channel's own state are under their
- * session's lock.
+ * an archive's, the key cache's and the remote PED channel's own state
+ * are under their session's lock.
  *
  * Layers, top first: a file calls only into files of lower layers
  * (tools/scripts/layers checks the built module in make lint):
  *   main
  *   device, netlink	the two planes: dispatch, the sessions' files
  *   role		login, logout and the role requests
- *   clone, domain, ops	cloning, cloning domains, a session's key state
+ *   archive, clone, domain, ops	archive files, cloning, cloning domains,
+ *			a session's key state
  *   clone_kat, clone_partition, clone_wire, crypt, keyops, ped
  *			cloning's self-tests, partition side and messages;
  *			CRYPT; DERIVE, WRAP, UNWRAP, RANDOM; the remote PED

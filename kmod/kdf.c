@@ -4,8 +4,9 @@
  * every key the module derives: the cloning key schedule (kmod/clone*.c,
  * docs/clone-protocol.md "Keys"), the store's record key (kmod/store.c),
  * the domain fingerprints (kmod/domain.c) and the remote PED channel
- * (kmod/ped.c, docs/remote-ped.md "Keys"). The info strings come only
- * from the label registry below.
+ * (kmod/ped.c, docs/remote-ped.md "Keys") and archive files
+ * (kmod/archive.c, docs/archive-format.md "Key"). The info strings come
+ * only from the label registry below.
  */
 #include <crypto/hash.h>
 #include <linux/err.h>
@@ -33,6 +34,7 @@ static const char *const cld_kdf_labels[CLD_KDF_NR_LABELS] = {
 	[CLD_KDF_PED_KERNEL]	= "clonedev ped kernel",
 	[CLD_KDF_PED_K2S]	= "clonedev ped k2s",
 	[CLD_KDF_PED_S2K]	= "clonedev ped s2k",
+	[CLD_KDF_ARCHIVE]	= "clonedev archive v1 key",
 };
 
 /* Allocates the transform, "hmac(sha256)" or "hmac(sha384)". */

@@ -5,7 +5,8 @@
  * label followed by the context its caller passes; the labels are
  * prefix-free (cld_kdf_selftest() checks), so no two derivations can
  * share an info string. The bytes of each label are fixed by
- * docs/clone-protocol.md, docs/store-format.md and docs/remote-ped.md.
+ * docs/clone-protocol.md, docs/store-format.md, docs/remote-ped.md and
+ * docs/archive-format.md.
  */
 #ifndef _CLD_KDF_H
 #define _CLD_KDF_H
@@ -34,6 +35,7 @@ enum cld_kdf_label {
 	CLD_KDF_PED_KERNEL,	/* HMAC: H_2; MAC_K */
 	CLD_KDF_PED_K2S,	/* Expand: H_3; kernel to server */
 	CLD_KDF_PED_S2K,	/* Expand: H_3; server to kernel */
+	CLD_KDF_ARCHIVE,	/* HKDF: <empty>; an archive file's key */
 	CLD_KDF_NR_LABELS
 };
 

@@ -469,6 +469,18 @@ int cld_object_replace_copy(struct cld_partition *p, struct cld_object *old,
 }
 
 /*
+ * Adds the @n objects @objs to @p with the OUIDs they have (an archive
+ * restore), in one batch, all or none; on success @p owns them and
+ * @objs[] is cleared. Must hold cld_hsm.lock.
+ */
+int cld_object_add_copies(struct cld_partition *p, struct cld_object **objs,
+			  u32 n, u32 *handles)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	return add_objects(p, objs, n, handles, false);
+}
+
+/*
  * The session's partition if the session may manage objects in it as
  * @need_co says. Must hold cld_hsm.lock. Return: the partition or an
  * ERR_PTR: -ENODEV no slot, -EACCES wrong or no role, -EPERM policy 28.

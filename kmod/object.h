@@ -48,6 +48,8 @@ int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
 			u32 *handle);
 int cld_object_replace_copy(struct cld_partition *p, struct cld_object *old,
 			    struct cld_object *o, u32 *handle);
+int cld_object_add_copies(struct cld_partition *p, struct cld_object **objs,
+			  u32 n, u32 *handles);
 
 int cld_object_generate(struct cld_session *s, void *cmd);
 int cld_object_create(struct cld_session *s, void *cmd);

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """clonepeer: a second, independent implementation of the clonedev cloning
 protocols (CPv4 with its three suites, CPv3 and CPv1), written from
-docs/clone-protocol.md alone.
+docs/clone-protocol.md alone, and a reader and writer of archive files
+written from docs/archive-format.md alone.
 
 The handshake is SPAKE2 over P-256 (RFC 9382), with the curve arithmetic
 in plain Python integers (test code: not constant time).
@@ -862,6 +863,162 @@ class Target(Side):
                                  self.kc_ts)
 
 
+# --------------------------------------------------------------- archives
+# docs/archive-format.md: a header (72 bytes of fields, then their tag),
+# the object records and the final record, each a u32 length and an
+# AES-256-GCM ciphertext under K with the header fields as associated data.
+ARCHIVE_MAGIC = b"CLDARCH\0"
+ARCHIVE_VERSION = 1
+ARCHIVE_FIELDS = struct.Struct(">8sHHI8sQ32sII")
+ARCHIVE_HEADER_LEN = ARCHIVE_FIELDS.size + TAG
+ARCHIVE_OBJECTS_MAX = 65536
+ARCHIVE_KEY_LABEL = b"clonedev archive v1 key"
+ARCHIVE_SEALED_MIN, ARCHIVE_SEALED_MAX = 4 + RECORD.size + TAG, 4 + RECORD.size + MAX_VALUE + TAG
+ARCHIVE_FINAL_SEALED = 4 + 32 + TAG
+ARCHIVE_HEADER, ARCHIVE_OBJECT, ARCHIVE_FINAL = 0, 1, 2
+
+
+class ArchiveError(Exception):
+    """An archive refused; the name is the errno the kernel gives."""
+
+    def __init__(self, name, why):
+        super().__init__(f"{name}: {why}")
+        self.name = name
+
+
+def domain_fingerprint(secret):
+    """A domain's fingerprint: 8 bytes of HMAC-SHA256(secret, label)."""
+    return hmac.new(secret, b"clonedev domain fingerprint", "sha256").digest()[:8]
+
+
+def archive_nonce(kind, index):
+    """The nonce (kind, index): u32 || u64."""
+    return u32(kind) + u64(index)
+
+
+def archive_write(objects, secret, serial=1, salt=None):
+    """An archive of objects (each record's handle its "handle", else its
+    place from 1) sealed under the domain secret."""
+    salt = salt if salt is not None else os.urandom(32)
+    fields = ARCHIVE_FIELDS.pack(ARCHIVE_MAGIC, ARCHIVE_VERSION, 0, 0, domain_fingerprint(secret),
+                                 serial, salt, len(objects), 0)
+    aead = AESGCM(hkdf(secret, salt, ARCHIVE_KEY_LABEL, 32))
+    out = bytearray(fields + aead.encrypt(archive_nonce(ARCHIVE_HEADER, 0), b"", fields))
+    for i, obj in enumerate(objects):
+        plain = u32(obj.get("handle", i + 1)) + encode_record(obj)
+        sealed = aead.encrypt(archive_nonce(ARCHIVE_OBJECT, i), plain, fields)
+        out += u32(len(sealed)) + sealed
+    final = aead.encrypt(archive_nonce(ARCHIVE_FINAL, len(objects)),
+                         u32(len(objects)) + sha256(bytes(out)), fields)
+    return bytes(out + u32(len(final)) + final)
+
+
+def archive_read(data, secrets, handles=None):
+    """Verify a whole archive with the first of the domain secrets whose
+    fingerprint it names: (serial, [(handle, object or None if its record
+    does not validate)]) of the objects selected by handle (all if None).
+    ArchiveError (EBADMSG, EPROTONOSUPPORT, EKEYREJECTED, ENOENT) if refused."""
+    if len(data) < ARCHIVE_HEADER_LEN:
+        raise ArchiveError("EBADMSG", "shorter than a header")
+    fields = data[:ARCHIVE_FIELDS.size]
+    magic, version, zero, flags, fp, serial, salt, count, zero2 = ARCHIVE_FIELDS.unpack(fields)
+    if magic != ARCHIVE_MAGIC:
+        raise ArchiveError("EBADMSG", "not an archive")
+    if version != ARCHIVE_VERSION:
+        raise ArchiveError("EPROTONOSUPPORT", f"version {version}")
+    if zero or flags or zero2 or count > ARCHIVE_OBJECTS_MAX:
+        raise ArchiveError("EBADMSG", "reserved fields or count")
+    secret = next((s for s in secrets if hmac.compare_digest(domain_fingerprint(s), fp)), None)
+    if secret is None:
+        raise ArchiveError("EKEYREJECTED", "no domain with this fingerprint")
+    aead = AESGCM(hkdf(secret, salt, ARCHIVE_KEY_LABEL, 32))
+
+    def open_sealed(kind, index, sealed):
+        try:
+            return aead.decrypt(archive_nonce(kind, index), sealed, fields)
+        except InvalidTag as err:
+            raise ArchiveError("EBADMSG", f"record {kind}/{index} fails its tag") from err
+
+    open_sealed(ARCHIVE_HEADER, 0, data[ARCHIVE_FIELDS.size:ARCHIVE_HEADER_LEN])
+    off, records = ARCHIVE_HEADER_LEN, []
+
+    def next_sealed(low, high):
+        nonlocal off
+        if off + 4 > len(data):
+            raise ArchiveError("EBADMSG", "cut short")
+        n = struct.unpack_from(">I", data, off)[0]
+        if not low <= n <= high or off + 4 + n > len(data):
+            raise ArchiveError("EBADMSG", "a record's length")
+        off += 4 + n
+        return data[off - n:off]
+
+    for i in range(count):
+        plain = open_sealed(ARCHIVE_OBJECT, i, next_sealed(ARCHIVE_SEALED_MIN, ARCHIVE_SEALED_MAX))
+        records.append((struct.unpack_from(">I", plain)[0], plain[4:]))
+    end = off
+    final = open_sealed(ARCHIVE_FINAL, count, next_sealed(ARCHIVE_FINAL_SEALED, ARCHIVE_FINAL_SEALED))
+    if final != u32(count) + sha256(data[:end]):
+        raise ArchiveError("EBADMSG", "the final record's count or hash")
+    if off != len(data):
+        raise ArchiveError("EBADMSG", "bytes after the final record")
+    if handles is not None and not set(handles) <= {h for h, _ in records}:
+        raise ArchiveError("ENOENT", "a handle asked for is not in the archive")
+    chosen = []
+    for handle, record in records:
+        if handles is not None and handle not in handles:
+            continue
+        try:
+            obj = decode_record(record)
+        except ValueError:
+            obj = None
+        chosen.append((handle, obj))
+    return serial, chosen
+
+
+def cmd_archive_write(args):
+    """Write an archive file of an objects file's objects."""
+    with open(args.out, "wb") as f:
+        f.write(archive_write(load_objects(args.objects), args.domains[0], args.serial))
+    return 0
+
+
+def cmd_archive_read(args):
+    """Restore an archive file into a store, as a clone target takes objects."""
+    store = load_objects(args.store) if os.path.exists(args.store) else []
+    handles = [int(h) for h in args.handles.split(",")] if args.handles else None
+    with open(args.input, "rb") as f:
+        data = f.read()
+    try:
+        serial, chosen = archive_read(data, args.domains, handles)
+    except ArchiveError as err:
+        if args.report:
+            write_json(args.report, {"error": err.name})
+        print(f"clonepeer: archive refused: {err}", file=sys.stderr)
+        return 1
+    by_ouid = {obj["ouid"]: obj for obj in store}
+    next_handle = max((obj["handle"] for obj in store), default=0) + 1
+    counts = {"copied": 0, "skipped": 0, "failed": 0}
+    for _, obj in chosen:
+        held = obj and by_ouid.get(obj["ouid"])
+        if obj is None or (held and any(held[k] != obj[k] for k in ("class", "key_type", "kcv"))):
+            counts["failed"] += 1
+            continue
+        if held:
+            counts["skipped"] += 1
+            continue
+        if obj["class"] in (SECRET, PRIVATE):
+            obj["flags"] |= FLAGS_PRIVATE_SENSITIVE
+        obj["handle"] = next_handle
+        next_handle += 1
+        store.append(obj)
+        by_ouid[obj["ouid"]] = obj
+        counts["copied"] += 1
+    write_json(args.store, {"objects": [object_to_json(o) for o in store]})
+    if args.report:
+        write_json(args.report, dict(counts, serial=serial, objects=len(chosen)))
+    return 0
+
+
 # ------------------------------------------------------------------ pipes
 def send_frame(f, msg):
     """Send one message (or, for b"", the end) with its u32 length."""
@@ -1328,6 +1485,21 @@ def main():
     p = sub.add_parser("make-tampered", help="write an objects file of malformed records")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_make_tampered)
+    p = sub.add_parser("archive-write", help="write an archive file (docs/archive-format.md)")
+    p.add_argument("--domain", dest="domains", action="append", type=str.encode, required=True,
+                   metavar="SECRET", help="the domain secret to seal under")
+    p.add_argument("--objects", required=True, help="JSON file of the objects to archive")
+    p.add_argument("--serial", type=int, default=1, help="the partition serial to name")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_archive_write)
+    p = sub.add_parser("archive-read", help="verify an archive file and restore it into a store")
+    p.add_argument("--domain", dest="domains", action="append", type=str.encode, required=True,
+                   metavar="SECRET", help="a domain secret held (repeat)")
+    p.add_argument("--in", dest="input", required=True)
+    p.add_argument("--store", required=True, help="JSON file of the objects held")
+    p.add_argument("--objects", dest="handles", help="restore only these handles H1,H2,...")
+    p.add_argument("--report", help="write a JSON report here")
+    p.set_defaults(func=cmd_archive_read)
     p = sub.add_parser("vectors", help="deterministic test vectors")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--check", help="compare with this file")

@@ -266,4 +266,50 @@ for suite in p384-aes256gcm x25519-chacha20poly1305; do
 		"CPv4 $suite: 1108 objects, across epochs 0 and 1, all copied"
 done
 
+# Archive files (docs/archive-format.md): written and read back, then
+# every byte flipped, every truncation, a record moved and another
+# archive's record each refused, a version other than 1 and another
+# domain with their own errors.
+$PEER make-objects --out "$W/arch-objs.json" --rsa 1024
+$PEER archive-write --domain s3cret --objects "$W/arch-objs.json" --out "$W/a.cla"
+run $PEER archive-read --domain other --domain s3cret --in "$W/a.cla" \
+	--store "$W/arch-store.json" --report "$W/arch.json"
+[ "$RC" -eq 0 ] && check "$W/arch.json" "r['copied'] == 9 and r['failed'] == 0" &&
+	same_objects "$W/arch-objs.json" "$W/arch-store.json" 2>/dev/null
+tap_result $? "an archive written and read back: the same 9 objects"
+cat >"$W/archive_tamper.py" <<'EOF'
+import sys
+sys.path.insert(0, "selftests/peer")
+import clonepeer as cp
+objs = cp.load_objects(sys.argv[1])[-1:]
+a = cp.archive_write(objs, b"s3cret")
+b = cp.archive_write(objs + objs, b"s3cret")
+c = cp.archive_write(objs + objs, b"s3cret")
+def refused(data, name=None, secrets=(b"s3cret",)):
+    try:
+        cp.archive_read(bytes(data), list(secrets))
+    except cp.ArchiveError as err:
+        return name is None or err.name == name
+    return False
+assert cp.archive_read(a, [b"s3cret"])[1][0][1]["value"] == objs[0]["value"]
+for i in range(len(a)):
+    for mask in (1, 0x80):
+        d = bytearray(a)
+        d[i] ^= mask
+        assert refused(d), f"byte {i} ^ {mask}"
+assert all(refused(a[:n], "EBADMSG") for n in range(len(a)))
+assert refused(a + b"\0", "EBADMSG")
+first = cp.ARCHIVE_HEADER_LEN
+size = 4 + int.from_bytes(b[first:first + 4], "big")
+assert refused(b[:first] + b[first + size:first + 2 * size] + b[first:first + size]
+               + b[first + 2 * size:], "EBADMSG")
+assert refused(b[:first + size] + c[first + size:first + 2 * size] + b[first + 2 * size:],
+               "EBADMSG")
+assert refused(a, "EKEYREJECTED", (b"other",))
+assert refused(a[:8] + b"\0\2" + a[10:], "EPROTONOSUPPORT")
+EOF
+run $PY "$W/archive_tamper.py" "$W/arch-objs.json"
+[ "$RC" -ne 0 ] && tap_diag <"$TAP_OUT/err"
+tap_result "$RC" "archives: any flipped byte, truncation, move or splice refused; version and domain errors"
+
 tap_done

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "archive_file.h"
 #include "cli.h"
 #include "clone.h"
 #include "commands.h"
@@ -74,6 +75,19 @@ static int parse_objects(const struct command *cmd,
 
 	return cli_clone_parse_objects(objects ? objects : "all", handles,
 				       count);
+}
+
+/*
+ * -slot (a backup partition) or -file (archive_file.c): 1 for a file, 0
+ * for a slot, -1 with the error said if neither or both are given.
+ */
+static int slot_or_file(const struct command *cmd, const struct cmd_args *args)
+{
+	bool slot = cli_opt(cmd, args, "slot"), file = cli_opt(cmd, args, "file");
+
+	if (slot == file)
+		return cli_error("give -slot N (a backup partition) or -file F (an archive file), one of them.");
+	return file;
 }
 
 /* -slot N, which must be a backup partition; *s is what the HSM says of it. */
@@ -182,6 +196,9 @@ int cmd_archive_backup(struct cli *cli, const struct command *cmd,
 	bool kept = false;
 	int ret;
 
+	ret = slot_or_file(cmd, args);
+	if (ret)
+		return ret < 0 ? ret : cmd_archive_file_backup(cli, cmd, args);
 	if (append && replace)
 		return cli_error("give -append (add to the backup) or -replace (make it hold only these objects), not both.");
 	if (backup_slot(cli, cmd, args, &slot, &bs) ||
@@ -258,6 +275,9 @@ int cmd_archive_restore(struct cli *cli, const struct command *cmd,
 	bool kept = false;
 	int ret;
 
+	ret = slot_or_file(cmd, args);
+	if (ret)
+		return ret < 0 ? ret : cmd_archive_file_restore(cli, cmd, args);
 	if (backup_slot(cli, cmd, args, &slot, &bs) ||
 	    current_slot(cli, slot, false, &cd, &si) ||
 	    parse_objects(cmd, args, &handles, &count))

@@ -151,7 +151,10 @@ static const struct opt_spec clone_opts[] = {
 };
 
 static const struct opt_spec archive_backup_opts[] = {
-	{ "slot", OPT_VALUE, true, "the backup partition's slot (the current slot is backed up)" },
+	{ "slot", OPT_VALUE, false, "the backup partition's slot (the current slot is backed up)" },
+	{ "file", OPT_VALUE, false, "instead of -slot: write an archive file" },
+	{ "overwrite", OPT_FLAG, false, "-file: replace the file if it exists" },
+	{ "domain", OPT_VALUE, false, "-file: the domain to seal under (default: primary)" },
 	{ "objects", OPT_VALUE, false, "object handles H1,H2,... or all (the default)" },
 	{ "append", OPT_FLAG, false, "add to what the backup holds" },
 	{ "replace", OPT_FLAG, false, "make the backup hold only these objects" },
@@ -162,8 +165,9 @@ static const struct opt_spec archive_backup_opts[] = {
 };
 
 static const struct opt_spec archive_restore_opts[] = {
-	{ "slot", OPT_VALUE, true, "the backup partition's slot (restored to the current slot)" },
-	{ "objects", OPT_VALUE, false, "the backup's handles H1,H2,... or all (the default)" },
+	{ "slot", OPT_VALUE, false, "the backup partition's slot (restored to the current slot)" },
+	{ "file", OPT_VALUE, false, "instead of -slot: read an archive file" },
+	{ "objects", OPT_VALUE, false, "the backup's (or archive's) handles H1,H2,... or all" },
 	{ "replace", OPT_FLAG, false, "replace objects the current slot holds already" },
 	{ "password", OPT_VALUE, false, "the backup partition's co password (asked if not given)" },
 	{ "sharefiles", OPT_VALUE, false, "quorum backup partition: M co share files F1,F2,..." },
@@ -471,9 +475,9 @@ const struct command cli_commands[] = {
 	  slot_only_opts, cmd_partition_deactivate },
 	{ "partition", "contents", "list the partition's objects (co or cu logged in)",
 	  slot_only_opts, cmd_partition_contents },
-	{ "partition", "archive backup", "back the current slot up into a backup partition, by cloning (co)",
+	{ "partition", "archive backup", "back the current slot up into a backup partition (by cloning) or an archive file (co)",
 	  archive_backup_opts, cmd_archive_backup },
-	{ "partition", "archive restore", "restore objects from a backup partition to the current slot, by cloning (co)",
+	{ "partition", "archive restore", "restore objects from a backup partition (by cloning) or an archive file to the current slot (co)",
 	  archive_restore_opts, cmd_archive_restore },
 	{ "partition", "archive list", "list the backup partitions",
 	  no_opts, cmd_archive_list },

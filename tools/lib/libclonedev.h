@@ -314,6 +314,56 @@ int clonedev_suites(struct clonedev *cd, unsigned int enable,
 		    unsigned int disable, struct clonedev_suites *out);
 unsigned int clonedev_suite_value(const char *name);	/* 0 if unknown */
 
+/*
+ * Archive files (docs/archive-format.md), made and read by the kernel:
+ * the three requests (each sets ->size itself), and the whole of a backup
+ * or restore over a file descriptor.
+ */
+int clonedev_archive_open(struct clonedev *cd,
+			  struct clonedev_archive_open *cmd);
+int clonedev_archive_next(struct clonedev *cd,
+			  struct clonedev_archive_next *cmd);
+int clonedev_archive_finish(struct clonedev *cd,
+			    struct clonedev_archive_finish *cmd);
+
+/**
+ * struct clonedev_archive_result - what an archive backup or restore did
+ * @objects: object records in the archive
+ * @copied: restore: objects stored
+ * @skipped: restore: objects whose OUID the partition held already
+ * @refused: objects policy (0 and 4) left out (backup) or refused (restore)
+ * @failed: restore: records that do not validate, OUID clashes
+ * @serial: the serial of the partition the archive was made from
+ */
+struct clonedev_archive_result {
+	unsigned int objects;
+	unsigned int copied;
+	unsigned int skipped;
+	unsigned int refused;
+	unsigned int failed;
+	unsigned long long serial;
+};
+
+/*
+ * Writes an archive of @count objects (@handles; all with @count 0) of
+ * @cd's partition to @fd, sealed under its domain @domain_label (NULL:
+ * the primary). Return: 0 or -errno (CLONEDEV_IOCTL_ARCHIVE_*, or of
+ * write()); on failure what was written to @fd is not an archive.
+ */
+int clonedev_archive_backup(struct clonedev *cd, const unsigned int *handles,
+			    unsigned int count, const char *domain_label,
+			    int fd, struct clonedev_archive_result *res);
+
+/*
+ * Reads the archive at @fd into @cd's partition (the co logged in): the
+ * objects that had @handles (all with @count 0). Nothing is stored unless
+ * the whole file verifies. Return: 0 or -errno; -EBADMSG also for a file
+ * that ends early or goes on after the final record.
+ */
+int clonedev_archive_restore(struct clonedev *cd, int fd,
+			     const unsigned int *handles, unsigned int count,
+			     struct clonedev_archive_result *res);
+
 /* CLONEDEV_IOCTL_CLONE: one operation; sets c->size itself. */
 int clonedev_clone_op(struct clonedev *cd, struct clonedev_clone *c);
 

@@ -108,6 +108,9 @@ enum {
 	CLONEDEV_CMD_UNWRAP,
 	CLONEDEV_CMD_RANDOM,
 	CLONEDEV_CMD_PED,
+	CLONEDEV_CMD_ARCHIVE_OPEN,
+	CLONEDEV_CMD_ARCHIVE_NEXT,
+	CLONEDEV_CMD_ARCHIVE_FINISH,
 };
 
 /**
@@ -1895,6 +1898,181 @@ struct clonedev_ped {
 };
 
 #define CLONEDEV_IOCTL_PED _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_PED)
+
+/* ------------------------------------------------------------------ */
+/* Archive files: CLONEDEV_IOCTL_ARCHIVE_OPEN, _NEXT, _FINISH          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An archive file (docs/archive-format.md) is made and read by the kernel
+ * in a stream: OPEN gives the header (backup) or takes it (restore), each
+ * NEXT one object record, FINISH the final record. The archive is named
+ * by the id OPEN returns, valid on the session that opened it (another
+ * session's id is -ENOENT); a session holds at most
+ * CLONEDEV_ARCHIVE_OPEN_MAX archives at once, each ended by FINISH, by an
+ * error of NEXT or FINISH, or by closing the session.
+ */
+#define CLONEDEV_ARCHIVE_VERSION	1
+#define CLONEDEV_ARCHIVE_HEADER_LEN	88
+#define CLONEDEV_ARCHIVE_RECORD_MAX	4260	/* 4 + 4 + 140 + 4096 + 16 */
+#define CLONEDEV_ARCHIVE_FINAL_LEN	56
+#define CLONEDEV_ARCHIVE_OBJECTS_MAX	65536
+#define CLONEDEV_ARCHIVE_OPEN_MAX	64
+
+/**
+ * enum clonedev_archive_mode - what CLONEDEV_IOCTL_ARCHIVE_OPEN starts
+ * @CLONEDEV_ARCHIVE_BACKUP: make an archive of the session's partition
+ *	(the co, or the cu for objects without the private flag)
+ * @CLONEDEV_ARCHIVE_RESTORE: read one into it (the co)
+ */
+enum clonedev_archive_mode {
+	CLONEDEV_ARCHIVE_BACKUP = 1,
+	CLONEDEV_ARCHIVE_RESTORE = 2,
+};
+
+/**
+ * struct clonedev_archive_open - CLONEDEV_IOCTL_ARCHIVE_OPEN
+ * @size: input, sizeof(struct clonedev_archive_open)
+ * @flags: input, 0
+ * @mode: input, enum clonedev_archive_mode
+ * @count: input, the number of handles at @handles, at most
+ *	CLONEDEV_ARCHIVE_OBJECTS_MAX; 0: every object (backup) or every
+ *	object the archive holds (restore). Output: the number of object
+ *	records the archive holds
+ * @handles: input, __u32 handles: backup, objects of the partition;
+ *	restore, the handles the objects had in the archived partition
+ * @domain_label: input, backup: the domain to seal under (NUL-padded);
+ *	empty: the primary domain. Restore: must be empty (-EINVAL)
+ * @__reserved: must be zero
+ * @in: input, restore: the header
+ * @in_len: input, restore: CLONEDEV_ARCHIVE_HEADER_LEN; backup: 0
+ * @out_cap: input, backup: room at @out, at least
+ *	CLONEDEV_ARCHIVE_HEADER_LEN; restore: 0
+ * @out: input, backup: where the header goes
+ * @out_len: output, the bytes written at @out
+ * @id: output, the archive's id for NEXT and FINISH
+ * @refused: output, backup: objects named (or, with @count 0, held) that
+ *	policies 0 and 4 (or a cu and the private flag) leave out
+ * @serial: output, the serial of the archived partition
+ *
+ * Return: 0; -EINVAL bad mode, lengths or label; -EMSGSIZE @out_cap too
+ * small; -E2BIG @count above CLONEDEV_ARCHIVE_OBJECTS_MAX; -ENODEV no
+ * partition; -EACCES not the co (restore) or co/cu (backup); -ENOENT a
+ * handle not in the partition (backup); -EKEYREJECTED no such domain
+ * (backup) or none with the header's fingerprint (restore); -EBADMSG a
+ * header that fails (docs/archive-format.md); -EPROTONOSUPPORT an
+ * unknown version; -EMFILE CLONEDEV_ARCHIVE_OPEN_MAX archives open.
+ */
+struct clonedev_archive_open {
+	__u32 size;
+	__u32 flags;
+	__u32 mode;
+	__u32 count;
+	__aligned_u64 handles;
+	char domain_label[CLONEDEV_LABEL_LEN];
+	__u8 __reserved[7];
+	__aligned_u64 in;
+	__u32 in_len;
+	__u32 out_cap;
+	__aligned_u64 out;
+	__u32 out_len;
+	__u32 id;
+	__u32 refused;
+	__u32 __reserved2;
+	__aligned_u64 serial;
+};
+
+#define CLONEDEV_IOCTL_ARCHIVE_OPEN					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ARCHIVE_OPEN)
+
+/**
+ * struct clonedev_archive_next - CLONEDEV_IOCTL_ARCHIVE_NEXT
+ * @size: input, sizeof(struct clonedev_archive_next)
+ * @flags: input, 0
+ * @id: input, the archive
+ * @in_len: input, restore: the length of the record at @in (its length
+ *	field included); backup: 0
+ * @in: input, restore: the next object record
+ * @out: input, backup: where the next object record goes
+ * @out_cap: input, backup: room at @out, at least
+ *	CLONEDEV_ARCHIVE_RECORD_MAX; restore: 0
+ * @out_len: output, backup: the bytes written
+ * @handle: output, the record's handle (the object's in the archived
+ *	partition)
+ * @index: output, the record's index
+ * @selected: output, restore: 1 if the object is to be restored
+ * @__reserved: must be zero
+ *
+ * Return: 0; -EINVAL bad lengths, or every record has been given;
+ * -EMSGSIZE @out_cap too small; -ENOENT no such archive, or the object
+ * to write was destroyed; -EBADMSG a record that fails; -EACCES, -ENODEV
+ * the login or partition ended; -EPERM policy now refuses the object to
+ * write. An error other than -EINVAL and -EMSGSIZE ends the archive.
+ */
+struct clonedev_archive_next {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 in_len;
+	__aligned_u64 in;
+	__aligned_u64 out;
+	__u32 out_cap;
+	__u32 out_len;
+	__u32 handle;
+	__u32 index;
+	__u32 selected;
+	__u32 __reserved;
+};
+
+#define CLONEDEV_IOCTL_ARCHIVE_NEXT					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ARCHIVE_NEXT)
+
+/* struct clonedev_archive_finish.flags: end the archive, store nothing. */
+#define CLONEDEV_ARCHIVE_ABORT		0x00000001U
+
+/**
+ * struct clonedev_archive_finish - CLONEDEV_IOCTL_ARCHIVE_FINISH
+ * @size: input, sizeof(struct clonedev_archive_finish)
+ * @flags: input, CLONEDEV_ARCHIVE_ABORT or 0
+ * @id: input, the archive
+ * @in_len: input, restore: CLONEDEV_ARCHIVE_FINAL_LEN; backup: 0
+ * @in: input, restore: the final record
+ * @out: input, backup: where the final record goes
+ * @out_cap: input, backup: at least CLONEDEV_ARCHIVE_FINAL_LEN
+ * @out_len: output, backup: the bytes written
+ * @copied: output, restore: objects stored (all in one store batch)
+ * @skipped: output, restore: objects whose OUID the partition holds
+ * @refused: output, restore: objects policies 0 and 4 refuse
+ * @failed: output, restore: records that do not validate, OUID clashes
+ * @__reserved: must be zero
+ *
+ * The archive ends whatever the outcome (but -EINVAL and -EMSGSIZE on
+ * the arguments). Return: 0; -EINVAL bad lengths, or a backup whose
+ * object records were not all written (without CLONEDEV_ARCHIVE_ABORT);
+ * -EMSGSIZE @out_cap too small; -ENOENT no such archive, or a handle
+ * named at OPEN that the archive does not hold (nothing stored); -EBADMSG
+ * the final record fails, or comes before the last object record
+ * (nothing stored); -EACCES, -ENODEV the login or partition ended;
+ * -ENOSPC, -EIO the store failed (nothing stored).
+ */
+struct clonedev_archive_finish {
+	__u32 size;
+	__u32 flags;
+	__u32 id;
+	__u32 in_len;
+	__aligned_u64 in;
+	__aligned_u64 out;
+	__u32 out_cap;
+	__u32 out_len;
+	__u32 copied;
+	__u32 skipped;
+	__u32 refused;
+	__u32 failed;
+	__u32 __reserved[2];
+};
+
+#define CLONEDEV_IOCTL_ARCHIVE_FINISH					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_ARCHIVE_FINISH)
 
 /* ------------------------------------------------------------------ */
 /* System plane: generic netlink family "clonedev"                     */
