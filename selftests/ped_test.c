@@ -316,7 +316,7 @@ static pid_t spawn(char *const *argv, int out)
  * Starts the variant's server on an ephemeral port, serving @dir with the
  * RPV of the files @rpv (F1,F2) and -confirm @confirm. Returns the port.
  */
-static int start_server(const FIXTURE_VARIANT(ped) *variant, const char *dir,
+static int start_server(const FIXTURE_VARIANT(ped) * variant, const char *dir,
 			const char *rpv, const char *confirm, pid_t *pid)
 {
 	const char *const *argv0 = variant->argv;
@@ -1278,7 +1278,6 @@ static int count_files(const char *dir, const char *pattern)
 	return n;
 }
 
-
 static unsigned int session_role(struct __test_metadata *_metadata,
 				 struct clonedev *cd)
 {
@@ -1598,7 +1597,6 @@ static int relay_store(struct clonedev *cd, int sock, unsigned char *m,
 	return ret;
 }
 
-
 /*
  * The first @m shares of the files of @kind with N = @n in @dir, with
  * the fingerprint they carry. Return: 0, or -1 if there are fewer.
@@ -1635,7 +1633,7 @@ static int read_files(const char *dir, const char *kind, unsigned int m,
  * closes it.
  */
 static struct clonedev *other_session(struct __test_metadata *_metadata,
-				      FIXTURE_DATA(ped) *self)
+				      FIXTURE_DATA(ped) * self)
 {
 	struct clonedev *cd = NULL;
 	unsigned int i;
@@ -1680,12 +1678,19 @@ struct racer {
 	int other_ret;
 };
 
+/* A flag shared between a test and its threads. */
+static int load(int *flag)
+{
+	return __atomic_load_n(flag, __ATOMIC_SEQ_CST);
+}
+
 struct race {
 	pthread_barrier_t go;	/* RACERS and the test */
 	enum race_op op;	/* of the phase at once */
-	volatile int stepping;	/* the test began the STEP of the STORED */
-	volatile int stepped;	/* and it returned */
-	volatile int hammer;	/* racers init while the STORED travels */
+	/* The next three: __atomic, between the test and the racers. */
+	int stepping;	/* the test began the STEP of the STORED */
+	int stepped;	/* and it returned */
+	int hammer;	/* racers init while the STORED travels */
 	struct racer r[RACERS];
 };
 
@@ -1723,11 +1728,11 @@ static void *racer_run(void *arg)
 		rc->ret = race_init(rc, race->op);
 	}
 	pthread_barrier_wait(&race->go);
-	for (i = 0; race->hammer && !race->stepped && i < 50; i++) {
+	for (i = 0; load(&race->hammer) && !load(&race->stepped) && i < 50; i++) {
 		ret = race_init(rc, init_op);
 		if (!ret) {
 			rc->ok++;
-			if (!race->stepping)
+			if (!load(&race->stepping))
 				rc->early++;
 		} else if (ret == -ENODATA) {
 			rc->nodata++;
@@ -1786,7 +1791,7 @@ static struct racer *store_winner(struct race *race, struct clonedev *cd)
  * are there already).
  */
 static void store_init_rounds(struct __test_metadata *_metadata,
-			      FIXTURE_DATA(ped) *self, int hammer)
+			      FIXTURE_DATA(ped) * self, int hammer)
 {
 	struct clonedev_share cur[2], prev[2];
 	struct relay rl = { .how = NONE };
@@ -1813,7 +1818,7 @@ static void store_init_rounds(struct __test_metadata *_metadata,
 		race = calloc(1, sizeof(*race));
 		ASSERT_NE(NULL, race);
 		race->op = RACE_STORE;
-		race->hammer = hammer;
+		__atomic_store_n(&race->hammer, hammer, __ATOMIC_SEQ_CST);
 		for (i = 0; i < RACERS; i++) {
 			race->r[i].cd = self->cd;
 			race->r[i].kind = CLONEDEV_PED_KIND_CO;
@@ -1827,7 +1832,7 @@ static void store_init_rounds(struct __test_metadata *_metadata,
 		EXPECT_EQ(1, count_ret(race, 0));
 		EXPECT_EQ(RACERS - 1, count_ret(race, -EINVAL));
 		if (w) {
-			race->stepping = 1;
+			__atomic_store_n(&race->stepping, 1, __ATOMIC_SEQ_CST);
 			ret = relay_store(self->cd, self->sock, w->out,
 					  w->out_len, &seq, &bad, &r);
 			EXPECT_EQ(0, ret);
@@ -1835,15 +1840,17 @@ static void store_init_rounds(struct __test_metadata *_metadata,
 			EXPECT_EQ(written ? CLONEDEV_PED_E_NONE :
 					    CLONEDEV_PED_E_NOT_WRITTEN, r.error);
 		}
-		race->stepped = 1;
+		__atomic_store_n(&race->stepped, 1, __ATOMIC_SEQ_CST);
 		pthread_barrier_wait(&race->go);	/* the inits end */
 		/* Then all at once. */
 		race->op = RACE_ROLE_INIT;
-		race->hammer = 0;
-		race->stepping = race->stepped = 0;
+		__atomic_store_n(&race->hammer, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&race->stepping, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&race->stepped, 0, __ATOMIC_SEQ_CST);
 		for (i = 0; i < RACERS; i++)
 			pthread_join(t[i], NULL);
-		ok = nodata = 0;
+		ok = 0;
+		nodata = 0;
 		for (i = 0; i < RACERS; i++) {
 			EXPECT_EQ(0, race->r[i].early);
 			EXPECT_EQ(0, race->r[i].other);
@@ -1914,7 +1921,7 @@ static void run_phase(struct __test_metadata *_metadata, struct race *race,
 	start_racers(_metadata, race, t);
 	pthread_barrier_wait(&race->go);
 	pthread_barrier_wait(&race->go);
-	race->stepping = 1;
+	__atomic_store_n(&race->stepping, 1, __ATOMIC_SEQ_CST);
 	for (i = 0; i < count; i++) {
 		error[i] = -1;
 		w = race->op == RACE_STORE ? store_winner(race, cd[i]) : NULL;
@@ -1925,7 +1932,7 @@ static void run_phase(struct __test_metadata *_metadata, struct race *race,
 		EXPECT_EQ(CLONEDEV_PED_CONNECTED, r.state);
 		error[i] = r.error;
 	}
-	race->stepped = 1;
+	__atomic_store_n(&race->stepped, 1, __ATOMIC_SEQ_CST);
 	pthread_barrier_wait(&race->go);
 	for (i = 0; i < RACERS; i++) {
 		pthread_join(t[i], NULL);
@@ -1935,6 +1942,14 @@ static void run_phase(struct __test_metadata *_metadata, struct race *race,
 			TH_LOG("racer %d: an init returned %d", i,
 			       race->r[i].other_ret);
 	}
+}
+
+/* The co's shares @last no longer log in on @chk. */
+static void expect_old_refused(struct __test_metadata *_metadata,
+			       struct clonedev *chk,
+			       const struct clonedev_share *last)
+{
+	EXPECT_NERR(EACCES, shares_log_in(chk, CLONEDEV_ROLE_CO, last, 2));
 }
 
 /* The inits that succeeded in @race (those on @cd only, if not NULL). */
@@ -2097,8 +2112,9 @@ TEST_F_TIMEOUT(ped, stores_and_inits_race_on_several_sessions, PED_TIMEOUT)
 
 		/* Then the inits all at once. */
 		race->op = RACE_ROLE_INIT;
-		race->hammer = 0;
-		race->stepping = race->stepped = 0;
+		__atomic_store_n(&race->hammer, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&race->stepping, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&race->stepped, 0, __ATOMIC_SEQ_CST);
 		run_phase(_metadata, race, cd, sock, SESSIONS, seq, &bad,
 			  error);
 		EXPECT_EQ(RACERS, count_ret(race, 0) +
@@ -2119,10 +2135,8 @@ TEST_F_TIMEOUT(ped, stores_and_inits_race_on_several_sessions, PED_TIMEOUT)
 			if (!shares_log_in(chk, CLONEDEV_ROLE_CO, sh, 2)) {
 				logins++;
 				if (same)
-					EXPECT_NERR(EACCES,
-						    shares_log_in(chk,
-							CLONEDEV_ROLE_CO,
-							last, 2));
+					expect_old_refused(_metadata, chk,
+							   last);
 				memcpy(last, sh, sizeof(last));
 			}
 		}
@@ -2152,11 +2166,12 @@ TEST_F_TIMEOUT(ped, stores_and_inits_race_on_several_sessions, PED_TIMEOUT)
  * from its STORED on.
  */
 struct closer_race {
-	FIXTURE_DATA(ped) *self;
-	volatile int done;
-	volatile int round;	/* the worker's, its quorum unique to it */
-	volatile int kick;	/* bumped: the closer acts */
-	volatile int open;	/* the round's STORED came: initiators init */
+	FIXTURE_DATA(ped) * self;
+	/* The next four: __atomic, between the test and its threads. */
+	int done;
+	int round;	/* the worker's, its quorum unique to it */
+	int kick;	/* bumped: the closer acts */
+	int open;	/* the round's STORED came: initiators init */
 	int acted;
 	int ok[CLOSER_ROUNDS];	/* inits that took round i's secret */
 	int other, other_ret;	/* inits with another result */
@@ -2178,12 +2193,12 @@ static void *closer_run(void *arg)
 	struct clonedev_ped r;
 	int seen = 0;
 
-	while (!cr->done) {
-		if (cr->kick == seen) {
+	while (!load(&cr->done)) {
+		if (load(&cr->kick) == seen) {
 			sched_yield();
 			continue;
 		}
-		seen = cr->kick;
+		seen = load(&cr->kick);
 		if (seen % 2)
 			ped(cr->self->cd, CLONEDEV_PED_DISCONNECT, NULL, 0, NULL,
 			    &r);
@@ -2199,12 +2214,12 @@ static void *initiator_run(void *arg)
 	struct closer_race *cr = arg;
 	int i, ret;
 
-	while (!cr->done) {
-		if (!cr->open) {
+	while (!load(&cr->done)) {
+		if (!load(&cr->open)) {
 			sched_yield();
 			continue;
 		}
-		i = cr->round;
+		i = load(&cr->round);
 		ret = role_init_ped(cr->self->cd, CLONEDEV_ROLE_CO, round_m(i),
 				    round_n(i));
 		if (!ret) {
@@ -2240,8 +2255,8 @@ TEST_F_TIMEOUT(ped, channel_ended_under_stores_and_inits, PED_TIMEOUT)
 		/* Where the closer acts: 0 nowhere, else before step N. */
 		int at = i % 5;
 
-		cr.open = 0;
-		cr.round = i;
+		__atomic_store_n(&cr.open, 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&cr.round, i, __ATOMIC_SEQ_CST);
 		if (!connected || ped(self->cd, CLONEDEV_PED_STATUS, NULL, 0,
 				      NULL, &r) ||
 		    r.state != CLONEDEV_PED_CONNECTED) {
@@ -2258,10 +2273,10 @@ TEST_F_TIMEOUT(ped, channel_ended_under_stores_and_inits, PED_TIMEOUT)
 		    clonedev_login_shares(self->cd, CLONEDEV_ROLE_PO, self->po,
 					  2))
 			continue;
-		cr.open = 0;
+		__atomic_store_n(&cr.open, 0, __ATOMIC_SEQ_CST);
 		unlink_files(self->dir, "co");
 		if (at == 1)
-			cr.kick++;
+			__atomic_add_fetch(&cr.kick, 1, __ATOMIC_SEQ_CST);
 		ret = store_op(self->cd, CLONEDEV_PED_KIND_CO, NULL,
 			       round_m(i), round_n(i), rl.m, &r);
 		if (ret) {
@@ -2269,7 +2284,7 @@ TEST_F_TIMEOUT(ped, channel_ended_under_stores_and_inits, PED_TIMEOUT)
 			continue;
 		}
 		if (at == 2)
-			cr.kick++;
+			__atomic_add_fetch(&cr.kick, 1, __ATOMIC_SEQ_CST);
 		ret = relay_store(self->cd, self->sock, rl.m, r.out_len, &seq,
 				  &bad, &r);
 		if (ret || r.state != CLONEDEV_PED_CONNECTED ||
@@ -2280,17 +2295,17 @@ TEST_F_TIMEOUT(ped, channel_ended_under_stores_and_inits, PED_TIMEOUT)
 		stored[i] = 1;
 		ASSERT_EQ(0, read_files(self->dir, "co", round_m(i),
 					round_n(i), sh[i], NULL));
-		cr.open = 1;
+		__atomic_store_n(&cr.open, 1, __ATOMIC_SEQ_CST);
 		if (at == 3)
-			cr.kick++;
+			__atomic_add_fetch(&cr.kick, 1, __ATOMIC_SEQ_CST);
 		ret = role_init_ped(self->cd, CLONEDEV_ROLE_CO, round_m(i),
 				    round_n(i));
 		if (!ret)
 			__atomic_add_fetch(&cr.ok[i], 1, __ATOMIC_RELAXED);
 		if (at == 4)
-			cr.kick++;
+			__atomic_add_fetch(&cr.kick, 1, __ATOMIC_SEQ_CST);
 	}
-	cr.done = 1;
+	__atomic_store_n(&cr.done, 1, __ATOMIC_SEQ_CST);
 	pthread_join(closer, NULL);
 	for (i = 0; i < INITIATORS; i++)
 		pthread_join(init[i], NULL);
