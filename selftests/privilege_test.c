@@ -318,6 +318,64 @@ static int p_clone_target(struct rctx *c, int r)
 	return clone_as(c, r, CLONEDEV_CLONE_TARGET);
 }
 
+/* Ends archive @id of @cd, storing nothing. */
+static void archive_abort(struct clonedev *cd, unsigned int id)
+{
+	struct clonedev_archive_finish f = {
+		.flags = CLONEDEV_ARCHIVE_ABORT,
+		.id = id,
+	};
+
+	clonedev_archive_finish(cd, &f);
+}
+
+/* Opens a backup archive of @cd's partition; its header into @hdr. */
+static int archive_backup_open(struct clonedev *cd, unsigned char *hdr,
+			       unsigned int *id)
+{
+	struct clonedev_archive_open o = {
+		.mode = CLONEDEV_ARCHIVE_BACKUP,
+		.out = (uintptr_t)hdr,
+		.out_cap = CLONEDEV_ARCHIVE_HEADER_LEN,
+	};
+	int ret = clonedev_archive_open(cd, &o);
+
+	*id = o.id;
+	return ret;
+}
+
+static int p_archive_backup(struct rctx *c, int r)
+{
+	unsigned char hdr[CLONEDEV_ARCHIVE_HEADER_LEN];
+	unsigned int id;
+	int ret = archive_backup_open(c->cd[r], hdr, &id);
+
+	if (!ret)
+		archive_abort(c->cd[r], id);
+	return ret;
+}
+
+/* A restore opened with the header of an archive the co began. */
+static int p_archive_restore(struct rctx *c, int r)
+{
+	unsigned char hdr[CLONEDEV_ARCHIVE_HEADER_LEN];
+	struct clonedev_archive_open o = {
+		.mode = CLONEDEV_ARCHIVE_RESTORE,
+		.in = (uintptr_t)hdr,
+		.in_len = sizeof(hdr),
+	};
+	unsigned int id;
+	int ret;
+
+	if (archive_backup_open(c->cd[R_CO], hdr, &id))
+		return -EIO;
+	archive_abort(c->cd[R_CO], id);
+	ret = clonedev_archive_open(c->cd[r], &o);
+	if (!ret)
+		archive_abort(c->cd[r], o.id);
+	return ret;
+}
+
 static int p_crypt(struct rctx *c, int r)
 {
 	struct clonedev_crypt_params p = {
@@ -444,6 +502,9 @@ static const struct role_probe role_probes[] = {
 	{ "CLONE SOURCE (starting; a cu's private objects are then refused one by one)",
 	  p_clone_source, { EACCES, EACCES, 0, 0 } },
 	{ "CLONE TARGET", p_clone_target, { EACCES, EACCES, 0, EACCES } },
+	{ "ARCHIVE_OPEN backup (the cu's: public objects only)",
+	  p_archive_backup, { EACCES, EACCES, 0, 0 } },
+	{ "ARCHIVE_OPEN restore", p_archive_restore, { EACCES, EACCES, 0, EACCES } },
 	{ "CRYPT (AES-GCM encrypt)", p_crypt, { EACCES, EACCES, 0, 0 } },
 	{ "DERIVE (ECDH from an AES key: EOPNOTSUPP once allowed)",
 	  p_derive, { EACCES, EACCES, EOPNOTSUPP, EACCES } },
