@@ -8,41 +8,22 @@
  * from there again to the first partition with CLONEDEV_CLONE_REPLACE
  * (restore -replace: every object replaced). Each object is stored
  * durably on the target; the protocol is the partitions' default (CPv4
- * with p384-aes256gcm). Prints one JSON object per line, objects per
- * second for each.
+ * with p384-aes256gcm). Then it writes an archive file of the first
+ * partition (partition archive backup -file, docs/archive-format.md) to
+ * the store's disk, synced, and restores it into another empty partition,
+ * which stores it in one batch. Prints one JSON object per line, objects
+ * per second for each.
  *
  * Usage: clonedev-bench-backup N...
  */
+#include <fcntl.h>
+#include <stdbool.h>
+#include <unistd.h>
+
 #include "bench.h"
 
-#define PO	"bench-po"
-#define CO	"bench-co"
-#define DOMAIN	"bench-domain"
-#define BATCH	10000
-
-/* A new initialized partition of @type, a co session on it. */
-static struct clonedev *new_partition(struct clonedev_nl *nl,
-				      const char *label, unsigned int type,
-				      unsigned int *slot)
-{
-	struct clonedev_slot s;
-	struct clonedev *cd;
-	int ret;
-
-	ret = clonedev_nl_partition_create(nl, label, 0, type, 0, &s);
-	if (!ret)
-		ret = clonedev_open(&cd);
-	if (!ret)
-		ret = clonedev_slot_set(cd, s.slot) ?:
-		      clonedev_partition_init(cd, NULL, PO, DOMAIN, "bench") ?:
-		      clonedev_login(cd, CLONEDEV_ROLE_PO, PO) ?:
-		      clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO) ?:
-		      clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
-	if (ret)
-		bench_die("setting up a partition", ret);
-	*slot = s.slot;
-	return cd;
-}
+/* Where the archive file goes: the store's disk, as an operator's would. */
+#define ARCHIVE_FILE	"/var/lib/clonedev/bench.archive"
 
 /*
  * Clones every object of @src to @dst (with @flags on the target) and
@@ -68,43 +49,72 @@ static double timed_clone(const char *what, struct clonedev *src,
 	return t1 - t0;
 }
 
+/*
+ * Writes an archive of every object of @cd to ARCHIVE_FILE (synced) or,
+ * with @restore, restores it into @cd; returns the seconds it took. Every
+ * one of the @n must be written, or copied.
+ */
+static double timed_file(struct clonedev *cd, bool restore, unsigned int n)
+{
+	struct clonedev_archive_result res;
+	double t0, t1;
+	int fd, ret;
+
+	t0 = bench_now();
+	fd = restore ? open(ARCHIVE_FILE, O_RDONLY | O_CLOEXEC) :
+		       open(ARCHIVE_FILE, O_WRONLY | O_CREAT | O_TRUNC |
+			    O_CLOEXEC, 0600);
+	if (fd < 0)
+		bench_die(ARCHIVE_FILE, errno);
+	ret = restore ? clonedev_archive_restore(cd, fd, NULL, 0, &res) :
+			clonedev_archive_backup(cd, NULL, 0, NULL, fd, &res);
+	if (!ret && !restore && fsync(fd))
+		ret = -errno;
+	close(fd);
+	t1 = bench_now();
+	if (ret || (restore ? res.copied : res.objects) != n) {
+		fprintf(stderr, "clonedev-bench-backup: archive file %s: %d, %u of %u\n",
+			restore ? "restore" : "backup", ret,
+			restore ? res.copied : res.objects, n);
+		exit(1);
+	}
+	return t1 - t0;
+}
+
 static void measure(struct clonedev_nl *nl, unsigned int n)
 {
-	unsigned int *h = calloc(BATCH, sizeof(*h)), slot[3], i, done;
-	struct clonedev *app, *bak, *fresh;
-	double backup, restore, replace;
-	int k, ret = 0;
+	double backup, restore, replace, fbackup, frestore;
+	struct clonedev *app, *bak, *fresh, *filed;
+	unsigned int slot[4];
+	int k, ret;
 
-	if (!h)
-		bench_die("memory", ENOMEM);
-	app = new_partition(nl, "bench-app", CLONEDEV_PTYPE_APPLICATION,
-			    &slot[0]);
-	bak = new_partition(nl, "bench-backup", CLONEDEV_PTYPE_BACKUP,
-			    &slot[1]);
-	fresh = new_partition(nl, "bench-restored", CLONEDEV_PTYPE_APPLICATION,
-			      &slot[2]);
-	for (done = 0; !ret && done < n; done += i) {
-		i = n - done < BATCH ? n - done : BATCH;
-		ret = clonedev_object_generate_bulk(app, CLONEDEV_KEY_AES, 256,
-						    0, "bench", i, h);
-	}
-	if (ret)
-		bench_die("generating the keys", ret);
-	free(h);
+	app = bench_partition(nl, "bench-app", CLONEDEV_PTYPE_APPLICATION,
+			      &slot[0], NULL);
+	bak = bench_partition(nl, "bench-backup", CLONEDEV_PTYPE_BACKUP,
+			      &slot[1], NULL);
+	fresh = bench_partition(nl, "bench-restored",
+				CLONEDEV_PTYPE_APPLICATION, &slot[2], NULL);
+	filed = bench_partition(nl, "bench-from-file",
+				CLONEDEV_PTYPE_APPLICATION, &slot[3], NULL);
+	bench_keys(app, n);
 
 	backup = timed_clone("backup", app, bak, 0, n);
 	restore = timed_clone("restore", bak, fresh, 0, n);
 	replace = timed_clone("restore -replace", bak, app,
 			      CLONEDEV_CLONE_REPLACE, n);
-	printf("{\"objects\":%u,\"backup_s\":%.3f,\"backup_per_s\":%.1f,\"restore_s\":%.3f,\"restore_per_s\":%.1f,\"restore_replace_s\":%.3f,\"restore_replace_per_s\":%.1f}\n",
+	fbackup = timed_file(app, false, n);
+	frestore = timed_file(filed, true, n);
+	unlink(ARCHIVE_FILE);
+	printf("{\"objects\":%u,\"backup_s\":%.3f,\"backup_per_s\":%.1f,\"restore_s\":%.3f,\"restore_per_s\":%.1f,\"restore_replace_s\":%.3f,\"restore_replace_per_s\":%.1f,\"file_backup_s\":%.3f,\"file_backup_per_s\":%.1f,\"file_restore_s\":%.3f,\"file_restore_per_s\":%.1f}\n",
 	       n, backup, n / backup, restore, n / restore, replace,
-	       n / replace);
+	       n / replace, fbackup, n / fbackup, frestore, n / frestore);
 	fflush(stdout);
 
 	clonedev_close(app);
 	clonedev_close(bak);
 	clonedev_close(fresh);
-	for (k = 0; k < 3; k++) {
+	clonedev_close(filed);
+	for (k = 0; k < 4; k++) {
 		ret = clonedev_nl_partition_delete(nl, slot[k]);
 		if (ret)
 			bench_die("deleting a partition", ret);

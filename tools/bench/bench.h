@@ -31,6 +31,64 @@ static inline void bench_die(const char *what, int err)
 	exit(1);
 }
 
+/* The credentials and domain of the partitions bench_partition() makes. */
+#define BENCH_PO	"bench-po"
+#define BENCH_CO	"bench-co"
+#define BENCH_DOMAIN	"bench-domain"
+
+/*
+ * A new partition of @type (enum clonedev_partition_type) labelled
+ * @label, initialized with the bench's po, co and domain (label "bench"),
+ * its slot into *@slot (and its serial into *@serial if not NULL); a co
+ * session on it.
+ */
+static inline struct clonedev *bench_partition(struct clonedev_nl *nl,
+					       const char *label,
+					       unsigned int type,
+					       unsigned int *slot,
+					       unsigned long long *serial)
+{
+	struct clonedev_slot s;
+	struct clonedev *cd = NULL;
+	int ret;
+
+	ret = clonedev_nl_partition_create(nl, label, 0, type, 0, &s);
+	if (!ret)
+		ret = clonedev_open(&cd);
+	if (!ret)
+		ret = clonedev_slot_set(cd, s.slot) ?:
+		      clonedev_partition_init(cd, NULL, BENCH_PO, BENCH_DOMAIN,
+					      "bench") ?:
+		      clonedev_login(cd, CLONEDEV_ROLE_PO, BENCH_PO) ?:
+		      clonedev_role_init(cd, CLONEDEV_ROLE_CO, BENCH_CO) ?:
+		      clonedev_login(cd, CLONEDEV_ROLE_CO, BENCH_CO);
+	if (ret)
+		bench_die("setting up a partition", ret);
+	*slot = s.slot;
+	if (serial)
+		*serial = s.serial;
+	return cd;
+}
+
+/* @n AES-256 keys labelled "bench" on @cd, in batches. */
+static inline void bench_keys(struct clonedev *cd, unsigned int n)
+{
+	unsigned int batch = n < 10000 ? n : 10000, done, i;
+	unsigned int *h = calloc(batch ?: 1, sizeof(*h));
+	int ret = 0;
+
+	if (!h)
+		bench_die("memory", ENOMEM);
+	for (done = 0; !ret && done < n; done += i) {
+		i = n - done < batch ? n - done : batch;
+		ret = clonedev_object_generate_bulk(cd, CLONEDEV_KEY_AES, 256,
+						    0, "bench", i, h);
+	}
+	free(h);
+	if (ret)
+		bench_die("generating the keys", ret);
+}
+
 /*
  * main() of a program taking sizes N...: @measure runs once per size, with
  * the netlink handle it makes partitions through. Return: main's status.
