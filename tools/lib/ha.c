@@ -237,7 +237,13 @@ static int member_failed(int err)
 	return 0;
 }
 
-/* Rebuilds the member's OUID map from its objects. */
+static int map_cmp(const void *a, const void *b)
+{
+	return memcmp(((const struct ha_map *)a)->ouid,
+		      ((const struct ha_map *)b)->ouid, CLONEDEV_OUID_LEN);
+}
+
+/* Rebuilds the member's OUID map from its objects, sorted by OUID. */
 static int rescan(struct ha_member *m)
 {
 	struct clonedev_object_attrs a;
@@ -266,6 +272,7 @@ static int rescan(struct ha_member *m)
 		map[m->n_map++].handle = h[i];
 	}
 	free(h);
+	qsort(map, m->n_map, sizeof(*map), map_cmp);
 	return ret == -ENOENT ? 0 : ret;
 }
 
@@ -273,17 +280,19 @@ static int rescan(struct ha_member *m)
 static int handle_of(struct ha_member *m, const unsigned char *ouid,
 		     unsigned int *handle)
 {
-	unsigned int i;
+	struct ha_map key, *found;
 	int pass;
 
+	memcpy(key.ouid, ouid, CLONEDEV_OUID_LEN);
 	for (pass = 0; pass < 2; pass++) {
 		int ret;
 
-		for (i = 0; i < m->n_map; i++)
-			if (!memcmp(m->map[i].ouid, ouid, CLONEDEV_OUID_LEN)) {
-				*handle = m->map[i].handle;
-				return 0;
-			}
+		found = m->n_map ? bsearch(&key, m->map, m->n_map,
+					   sizeof(*m->map), map_cmp) : NULL;
+		if (found) {
+			*handle = found->handle;
+			return 0;
+		}
 		if (pass)
 			break;
 		ret = rescan(m);
