@@ -86,7 +86,7 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 	double backup, restore, replace, fbackup, frestore;
 	struct clonedev *app, *bak, *fresh, *filed;
 	unsigned int slot[4];
-	int k, ret;
+	int k;
 
 	app = bench_partition(nl, "bench-app", CLONEDEV_PTYPE_APPLICATION,
 			      &slot[0], NULL);
@@ -115,7 +115,8 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 	clonedev_close(fresh);
 	clonedev_close(filed);
 	for (k = 0; k < 4; k++) {
-		ret = clonedev_nl_partition_delete(nl, slot[k]);
+		int ret = clonedev_nl_partition_delete(nl, slot[k]);
+
 		if (ret)
 			bench_die("deleting a partition", ret);
 	}

@@ -73,8 +73,8 @@ static inline struct clonedev *bench_partition(struct clonedev_nl *nl,
 /* @n AES-256 keys labelled "bench" on @cd, in batches. */
 static inline void bench_keys(struct clonedev *cd, unsigned int n)
 {
-	unsigned int batch = n < 10000 ? n : 10000, done, i;
-	unsigned int *h = calloc(batch ?: 1, sizeof(*h));
+	unsigned int batch = 10000, done, i;
+	unsigned int *h = calloc(batch, sizeof(*h));
 	int ret = 0;
 
 	if (!h)

@@ -46,7 +46,6 @@ static double ops_per_s(struct clonedev_ha *ha, const unsigned char *ouid,
 	double t0 = bench_now(), t;
 	unsigned long ops = 0;
 	size_t len;
-	int ret;
 
 	do {
 		struct clonedev_crypt_params p = {
@@ -55,6 +54,7 @@ static double ops_per_s(struct clonedev_ha *ha, const unsigned char *ouid,
 			.iv_len = 12,
 			.tag_len = 16,
 		};
+		int ret;
 
 		ret = ha ? clonedev_ha_encrypt(ha, ouid, &p, msg, sizeof(msg),
 					       out, sizeof(out), &len) :

@@ -280,7 +280,7 @@ static int rescan(struct ha_member *m)
 static int handle_of(struct ha_member *m, const unsigned char *ouid,
 		     unsigned int *handle)
 {
-	struct ha_map key, *found;
+	struct ha_map key = { .handle = 0 }, *found;
 	int pass;
 
 	memcpy(key.ouid, ouid, CLONEDEV_OUID_LEN);
