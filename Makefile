@@ -10,7 +10,7 @@
 #                       the targets of selftests/check.mk)
 #   make demo           the main job, in a VM
 #   make lint           checkpatch --strict, sparse, W=1, cppcheck
-#   make bench          figures: object create rate, contents, reload, memory
+#   make bench          figures: objects, cloning, crypto, backup, HA
 #   make install        module for the running kernel, library, tool
 #   make install-user   library, header, pkg-config file and tool only
 #   make install-check  the example builds against a staged install
