@@ -325,14 +325,17 @@ struct clonedev_partition_init {
 /**
  * struct clonedev_login - ioctl(CLONEDEV_IOCTL_LOGIN)
  * @size: input, sizeof(struct clonedev_login)
- * @flags: input, 0 or CLONEDEV_LOGIN_PED: log in with the shares the
- *	session's remote PED channel received for @role (struct clonedev_ped),
- *	@secret_len and @share_count 0
- * @role: input, enum clonedev_role to log in as
+ * @flags: input, 0 or one of CLONEDEV_LOGIN_PED: log in with the shares
+ *	the session's remote PED channel received for @role (struct
+ *	clonedev_ped), @secret_len and @share_count 0; CLONEDEV_LOGIN_SHARE:
+ *	take the login of the session open at @from_fd (below)
+ * @role: input, enum clonedev_role to log in as (0 with
+ *	CLONEDEV_LOGIN_SHARE)
  * @secret_len: input, length of the password, 1..128 (0 with shares)
  * @secret: input, pointer to the password
  * @share_count: input, quorum partitions: shares at @shares, 1..16
- * @__reserved: input, must be 0
+ * @from_fd: input, with CLONEDEV_LOGIN_SHARE: another open file of
+ *	/dev/clonedev of the caller, logged in; 0 without it
  * @shares: input, quorum partitions: struct clonedev_share array
  *
  * Logs this session in to its partition as @role (a session holds one
@@ -361,8 +364,28 @@ struct clonedev_partition_init {
  * password to a quorum one, or shares with repeated or zero indexes;
  * -ENODATA with CLONEDEV_LOGIN_PED when the session holds no shares for
  * @role (the shares held are dropped after the attempt, whatever it gave).
+ *
+ * With CLONEDEV_LOGIN_SHARE this session takes the slot and the login of
+ * the session open at @from_fd, as PKCS#11 shares one login among the
+ * sessions of an application: no secret is given (@role, @secret_len,
+ * @secret, @share_count and @shares 0) and nothing is counted. Holding
+ * that file is the capability: it can make every request this session
+ * then can. The shared login ends on the same events as the one it was
+ * taken from (a re-initialization, zeroization or deletion of the
+ * partition, a new credential of the role) and not when either session
+ * logs out or selects a slot; a session that changes slot drops its keys
+ * in use, as with CLONEDEV_IOCTL_SLOT_SET. A refused share leaves this
+ * session as it was.
+ *
+ * Return (CLONEDEV_LOGIN_SHARE): 0; -EBADF if @from_fd is not an open
+ * file; -EINVAL if it is not a /dev/clonedev file or is this session, if
+ * CLONEDEV_LOGIN_PED or a secret is given, or if @from_fd is not 0
+ * without the flag; -EACCES if that session is not logged in (or its
+ * login has ended); -ENODEV if its partition is gone; -ESTALE if the
+ * partition is zeroized; -EKEYREVOKED if the role is locked out.
  */
 #define CLONEDEV_LOGIN_PED		0x00000001U
+#define CLONEDEV_LOGIN_SHARE		0x00000002U
 
 struct clonedev_login {
 	__u32 size;
@@ -371,7 +394,7 @@ struct clonedev_login {
 	__u32 secret_len;
 	__aligned_u64 secret;
 	__u32 share_count;
-	__u32 __reserved;
+	__s32 from_fd;
 	__aligned_u64 shares;
 };
 
