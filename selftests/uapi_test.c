@@ -342,7 +342,7 @@ static const struct ioctl_row ioctl_rows[] = {
 	    .reserved = { FIELD(struct clonedev_clone, __reserved) },
 	    .fill = fill_clone),
 	ROW(CRYPT, struct clonedev_crypt, __reserved,
-	    .flags_ok = CLONEDEV_CRYPT_GEN_IV,
+	    .flags_ok = CLONEDEV_CRYPT_GEN_IV | CLONEDEV_CRYPT_PREHASHED,
 	    .reserved = { FIELD(struct clonedev_crypt, __reserved) },
 	    .fill = fill_crypt, .base_err = ENOENT),
 	ROW(DERIVE, struct clonedev_derive, __reserved,

@@ -158,7 +158,9 @@ int clonedev_find_key(struct clonedev *cd, const char *label, const void *id,
  * @mech: enum clonedev_mech
  * @hash: enum clonedev_hash, for HMAC, ECDSA and RSA
  * @flags: CLONEDEV_CRYPT_GEN_IV: encryption takes a fresh IV from the
- *	kernel and returns it in @iv and @iv_len
+ *	kernel and returns it in @iv and @iv_len; CLONEDEV_CRYPT_PREHASHED
+ *	(one-shot clonedev_sign() and clonedev_verify() with ECDSA,
+ *	RSA_PKCS or RSA_PSS): the input is the @hash digest of the message
  * @iv_len: length of @iv (AES-GCM 12, CBC and CTR 16)
  * @iv: the IV (AES-GCM, CBC, CTR)
  * @aad: AES-GCM additional data, or NULL
