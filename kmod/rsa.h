@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * RSA signatures (PKCS#1 v1.5, also over the caller's T, and PSS) and
- * OAEP decryption (RFC 8017)
- * on the kernel's raw "rsa" akcipher: the encodings are built here, the
- * modular exponentiation is the crypto API's. Every private operation is
- * blinded and its result checked with the public exponent.
+ * OAEP decryption (RFC 8017) on the kernel's raw "rsa" akcipher: the
+ * encodings are built here, the modular exponentiation is the crypto
+ * API's. Every private operation is blinded and its result checked with
+ * the public exponent.
  */
 #ifndef _CLD_RSA_H
 #define _CLD_RSA_H
