@@ -833,8 +833,8 @@ int cld_object_get(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_get *cmd = arg;
 	struct clonedev_object_attrs *a = &cmd->attrs;
+	struct cld_object *o, *key = NULL;
 	struct cld_partition *p;
-	struct cld_object *o;
 	u8 *value = NULL;
 	u32 vlen = 0;
 	int ret = 0;
@@ -862,7 +862,12 @@ int cld_object_get(struct cld_session *s, void *arg)
 	memcpy(a->kcv, o->kcv, sizeof(a->kcv));
 	strscpy(a->label, o->label, sizeof(a->label));
 	memcpy(a->id, o->id, o->id_len);
-	if ((o->obj_class == CLONEDEV_CLASS_DATA &&
+	if (cmd->flags & CLONEDEV_OBJECT_GET_PUBLIC) {
+		/* The public value is computed outside the lock. */
+		key = cld_object_copy(o);
+		if (!key)
+			ret = -ENOMEM;
+	} else if ((o->obj_class == CLONEDEV_CLASS_DATA &&
 	     !(o->flags & CLONEDEV_OBJ_SENSITIVE)) ||
 	    o->obj_class == CLONEDEV_CLASS_PUBLIC_KEY) {
 		a->value_len = o->value_len;
@@ -876,6 +881,16 @@ int cld_object_get(struct cld_session *s, void *arg)
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
+	if (key) {
+		ret = cld_key_public(key, &value, &vlen);
+		free_object(key);
+		if (ret)
+			vlen = 0;
+		if (!cmd->value) {
+			kfree(value);
+			value = NULL;
+		}
+	}
 	if (!ret && value) {
 		if (cmd->value_cap < vlen)
 			ret = -EMSGSIZE;

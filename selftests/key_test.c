@@ -424,6 +424,110 @@ TEST_F(key, import_matches_host)
 	EXPECT_EQ(ARRAY_SIZE(k), count_objects(self->cd));
 }
 
+/* GET_PUBLIC of @h is the contents of fixture @pub. */
+static void expect_public(struct __test_metadata *_metadata,
+			  struct clonedev *cd, unsigned int h,
+			  const char *pub)
+{
+	unsigned char *want, got[1024];
+	unsigned int len = 0;
+	ssize_t want_len = fixture(pub, &want);
+
+	ASSERT_LT(0, want_len) TH_LOG("%s missing", pub);
+	ASSERT_EQ(0, clonedev_object_public(cd, h, got, sizeof(got), &len));
+	EXPECT_EQ(want_len, len) TH_LOG("length of %s", pub);
+	EXPECT_EQ(0, memcmp(want, got, len)) TH_LOG("bytes of %s", pub);
+	free(want);
+}
+
+TEST_F(key, public_of_imported_keys)
+{
+	static const char *const k[] = {
+		"ec256.pem", "ec384.pem", "rsa2048.pem", "rsa3072.pem",
+		"rsa4096.pem",
+	};
+	char pub[32];
+	unsigned int i, h;
+
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		ASSERT_EQ(0, import_fixture(self->cd, k[i], 0, &h))
+			TH_LOG("importing %s", k[i]);
+		snprintf(pub, sizeof(pub), "%.*s.pub",
+			 (int)(strlen(k[i]) - 4), k[i]);
+		expect_public(_metadata, self->cd, h, pub);
+	}
+	/* The cu reads it too. */
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
+	expect_public(_metadata, self->cd, h, "rsa4096.pub");
+}
+
+TEST_F(key, public_value)
+{
+	unsigned char v[200], w[200], digest[32];
+	struct clonedev_object_get g = { .size = sizeof(g) };
+	struct clonedev_object_attrs a;
+	unsigned int h, pub, aes, data, len, wlen;
+
+	ASSERT_EQ(0, clonedev_object_generate_pair(self->cd,
+						   CLONEDEV_KEY_EC_P384, 0,
+						   "pair", NULL, 0, &h, &pub));
+	/* Both halves give the point, whose SHA-256 is the check value. */
+	ASSERT_EQ(0, clonedev_object_public(self->cd, h, v, sizeof(v), &len));
+	ASSERT_EQ(97, len);
+	ASSERT_EQ(0, clonedev_object_public(self->cd, pub, w, sizeof(w),
+					    &wlen));
+	ASSERT_EQ(len, wlen);
+	EXPECT_EQ(0, memcmp(v, w, len));
+	EXPECT_EQ(0x04, v[0]);
+	ASSERT_EQ(0, clonedev_object_get(self->cd, h, &a, NULL, 0, NULL));
+	ASSERT_EQ(0, sha256(v, len, digest));
+	EXPECT_EQ(0, memcmp(digest, a.kcv, CLONEDEV_KCV_LEN));
+
+	/* The length alone, then too little room: -EMSGSIZE, nothing written. */
+	len = 0;
+	EXPECT_NERR(EMSGSIZE, clonedev_object_public(self->cd, h, NULL, 0,
+						     &len));
+	EXPECT_EQ(97, len);
+	memset(w, 0x5a, sizeof(w));
+	len = 0;
+	EXPECT_NERR(EMSGSIZE, clonedev_object_public(self->cd, h, w, 96,
+						     &len));
+	EXPECT_EQ(97, len);
+	EXPECT_EQ(0x5a, w[0]);
+	g.flags = CLONEDEV_OBJECT_GET_PUBLIC;
+	g.handle = h;
+	g.value = (uintptr_t)w;
+	g.value_cap = 10;
+	EXPECT_ERRNO(EMSGSIZE, ioctl(clonedev_fd(self->cd),
+				     CLONEDEV_IOCTL_OBJECT_GET, &g));
+	EXPECT_EQ(97, g.value_cap);
+	EXPECT_EQ(0x5a, w[0]);
+	/* Without a buffer the call gives the length. */
+	g.value = 0;
+	g.value_cap = 0;
+	EXPECT_EQ(0, ioctl(clonedev_fd(self->cd), CLONEDEV_IOCTL_OBJECT_GET,
+			   &g));
+	EXPECT_EQ(97, g.value_cap);
+
+	/* Only EC and RSA keys have one. */
+	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 256,
+					      0, "aes", NULL, 0, &aes));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, 0, "data", NULL, 0,
+					    "abc", 3, &data));
+	len = 77;
+	EXPECT_NERR(EINVAL, clonedev_object_public(self->cd, aes, v,
+						   sizeof(v), &len));
+	EXPECT_EQ(77, len);
+	EXPECT_NERR(EINVAL, clonedev_object_public(self->cd, data, v,
+						   sizeof(v), &len));
+	EXPECT_NERR(ENOENT, clonedev_object_public(self->cd, 9999, v,
+						   sizeof(v), &len));
+	/* Not logged in: the rules of OBJECT_GET. */
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	EXPECT_NERR(EACCES, clonedev_object_public(self->cd, pub, v,
+						   sizeof(v), &len));
+}
+
 TEST_F(key, import_rejections)
 {
 	struct clonedev_object_import im = { .size = sizeof(im) };

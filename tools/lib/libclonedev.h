@@ -74,6 +74,17 @@ int clonedev_object_destroy(struct clonedev *cd, unsigned int handle);
 int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 			struct clonedev_object_attrs *attrs, void *value,
 			unsigned int cap, unsigned int *value_len);
+/*
+ * The public key of an EC or RSA key object, its private or its public
+ * half (CLONEDEV_OBJECT_GET_PUBLIC): EC the uncompressed point
+ * 0x04 || X || Y; RSA the DER of a PKCS#1 RSAPublicKey. Return: 0 and the
+ * value at @out, *@len its length; -EMSGSIZE and *@len the length needed
+ * if @cap is short (@out may be NULL with @cap 0 to ask the length);
+ * -EINVAL if the object is not an EC or RSA key; the errors of
+ * clonedev_object_get().
+ */
+int clonedev_object_public(struct clonedev *cd, unsigned int handle,
+			   void *out, unsigned int cap, unsigned int *len);
 /* Returns the number of handles; *handles is malloc()ed, free() it. */
 int clonedev_object_list(struct clonedev *cd, unsigned int **handles);
 /*

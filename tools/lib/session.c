@@ -266,6 +266,25 @@ int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 	return ret;
 }
 
+int clonedev_object_public(struct clonedev *cd, unsigned int handle,
+			   void *out, unsigned int cap, unsigned int *len)
+{
+	struct clonedev_object_get cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.flags = CLONEDEV_OBJECT_GET_PUBLIC;
+	cmd.handle = handle;
+	cmd.value = (uintptr_t)out;
+	cmd.value_cap = out ? cap : 0;
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GET, &cmd);
+	if (!ret && (!out || cmd.value_cap > cap))
+		ret = -EMSGSIZE;
+	if ((!ret || ret == -EMSGSIZE) && len)
+		*len = cmd.value_cap;
+	return ret;
+}
+
 /* One page of a handle listing: the ioctl with start, room and buffer. */
 typedef int (*page_fn)(struct clonedev *cd, void *cmd, __u32 start,
 		       __u32 *page, __u32 room, __u32 *count, __u32 *next);

@@ -849,20 +849,30 @@ struct clonedev_object_destroy {
 #define CLONEDEV_IOCTL_OBJECT_DESTROY					\
 	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_DESTROY)
 
+/* OBJECT_GET returns the key's public value (struct clonedev_object_get). */
+#define CLONEDEV_OBJECT_GET_PUBLIC	0x00000001U
+
 /**
  * struct clonedev_object_get - ioctl(CLONEDEV_IOCTL_OBJECT_GET)
  * @size: input, sizeof(struct clonedev_object_get)
- * @flags: input, must be 0
+ * @flags: input, 0 or CLONEDEV_OBJECT_GET_PUBLIC
  * @handle: input, the object
  * @value_cap: input, room at @value; output, the value's length
- * @value: input, where a data object's value goes (0: not wanted)
+ * @value: input, where a data object's value goes, or with
+ *	CLONEDEV_OBJECT_GET_PUBLIC the key's public value (0: not wanted)
  * @attrs: output, the object's attributes
  *
- * A sensitive object's value is never returned. The co or cu must be
- * logged in.
+ * A sensitive object's value is never returned. With
+ * CLONEDEV_OBJECT_GET_PUBLIC the value is the public key of an EC or RSA
+ * key object, its private or its public half: for EC the uncompressed
+ * point 0x04 || X || Y (65 bytes for P-256, 97 for P-384); for RSA the
+ * DER of a PKCS#1 RSAPublicKey, SEQUENCE { modulus INTEGER,
+ * publicExponent INTEGER }. The co or cu must be logged in.
  *
  * Return: 0; -ENOENT for an unknown handle; -EACCES if not logged in;
- * -EMSGSIZE if the value does not fit @value_cap (nothing copied).
+ * -EMSGSIZE if the value does not fit @value_cap (nothing copied,
+ * @value_cap set to its length); -EINVAL with CLONEDEV_OBJECT_GET_PUBLIC
+ * for an object that is not an EC or RSA key.
  */
 struct clonedev_object_get {
 	__u32 size;
