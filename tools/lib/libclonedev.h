@@ -95,7 +95,22 @@ int clonedev_object_generate_bulk(struct clonedev *cd, unsigned int key_type,
 				  unsigned int bits, unsigned int obj_flags,
 				  const char *label, unsigned int count,
 				  unsigned int *handles);
-/* An EC key pair: *handle is the private half, *public_handle the public. */
+/*
+ * A key pair: *handle is the private half, *public_handle the public; both
+ * get @label and @id. @key_type CLONEDEV_KEY_EC_P256 or _EC_P384 with
+ * @bits 0 or the curve's size, or CLONEDEV_KEY_RSA with @bits 2048, 3072
+ * or 4096 (e = 65537; seconds of work in the kernel). Return: 0; the
+ * errors of CLONEDEV_IOCTL_OBJECT_GENERATE (-EINVAL a bad size,
+ * -EOPNOTSUPP a type that makes no pair, -EACCES not the co, -EAGAIN an
+ * RSA prime search that gave up: ask again).
+ */
+int clonedev_object_generate_keypair(struct clonedev *cd,
+				     unsigned int key_type, unsigned int bits,
+				     unsigned int obj_flags, const char *label,
+				     const void *id, unsigned int id_len,
+				     unsigned int *handle,
+				     unsigned int *public_handle);
+/* An EC key pair: clonedev_object_generate_keypair() with @bits 0. */
 int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
 				  unsigned int obj_flags, const char *label,
 				  const void *id, unsigned int id_len,

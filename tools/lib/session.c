@@ -393,17 +393,18 @@ int clonedev_object_generate_bulk(struct clonedev *cd, unsigned int key_type,
 	return ret;
 }
 
-int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
-				  unsigned int obj_flags, const char *label,
-				  const void *id, unsigned int id_len,
-				  unsigned int *handle,
-				  unsigned int *public_handle)
+/* OBJECT_GENERATE of one key or pair: *@handle, *@public_handle. */
+static int generate_one(struct clonedev *cd, unsigned int key_type,
+			unsigned int bits, unsigned int obj_flags,
+			const char *label, const void *id, unsigned int id_len,
+			unsigned int *handle, unsigned int *public_handle)
 {
 	struct clonedev_object_generate cmd;
 	int ret;
 
 	INIT(cmd);
 	cmd.key_type = key_type;
+	cmd.bits = bits;
 	cmd.obj_flags = obj_flags;
 	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
 		return -EINVAL;
@@ -415,6 +416,30 @@ int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
 			*public_handle = cmd.public_handle;
 	}
 	return ret;
+}
+
+int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
+				  unsigned int obj_flags, const char *label,
+				  const void *id, unsigned int id_len,
+				  unsigned int *handle,
+				  unsigned int *public_handle)
+{
+	return generate_one(cd, key_type, 0, obj_flags, label, id, id_len,
+			    handle, public_handle);
+}
+
+int clonedev_object_generate_keypair(struct clonedev *cd,
+				     unsigned int key_type, unsigned int bits,
+				     unsigned int obj_flags, const char *label,
+				     const void *id, unsigned int id_len,
+				     unsigned int *handle,
+				     unsigned int *public_handle)
+{
+	if (key_type != CLONEDEV_KEY_EC_P256 &&
+	    key_type != CLONEDEV_KEY_EC_P384 && key_type != CLONEDEV_KEY_RSA)
+		return -EOPNOTSUPP;
+	return generate_one(cd, key_type, bits, obj_flags, label, id, id_len,
+			    handle, public_handle);
 }
 
 int clonedev_object_import(struct clonedev *cd, unsigned int key_type,
