@@ -714,14 +714,18 @@ static unsigned int default_usage(CK_OBJECT_CLASS cls, CK_KEY_TYPE kt)
 	return kt == CKK_RSA ? CLONEDEV_USAGE_RSA : CLONEDEV_USAGE_EC;
 }
 
-/* Checks the session may make @o, and keeps a session object's handle. */
-static CK_RV newobj_check(struct p11_session *s, const struct newobj *o)
+/*
+ * Checks the session may make @o. A secret or private key is always
+ * private and sensitive in clonedev, whatever the template says (the
+ * attributes read back true): applications such as pkcs11-tool ask for
+ * CKA_SENSITIVE false by default, and a key's value never leaves anyway.
+ */
+static CK_RV newobj_check(struct p11_session *s, struct newobj *o)
 {
 	if (o->token && !(s->flags & CKF_RW_SESSION))
 		return CKR_SESSION_READ_ONLY;
-	if ((o->cls == CKO_SECRET_KEY || o->cls == CKO_PRIVATE_KEY) &&
-	    !(o->flags & CLONEDEV_OBJ_SENSITIVE))
-		return CKR_ATTRIBUTE_VALUE_INVALID;	/* keys never leave */
+	if (o->cls == CKO_SECRET_KEY || o->cls == CKO_PRIVATE_KEY)
+		o->flags |= CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE;
 	return CKR_OK;
 }
 
@@ -1008,8 +1012,6 @@ static CK_RV generate_pair_locked(struct p11_session *s, CK_MECHANISM *m,
 	if (po.cls != CKO_PUBLIC_KEY || vo.cls != CKO_PRIVATE_KEY ||
 	    po.kt != CKK_EC || vo.kt != CKK_EC || po.token != vo.token)
 		return CKR_TEMPLATE_INCONSISTENT;
-	if (po.flags & CLONEDEV_OBJ_USAGE & ~CLONEDEV_OBJ_VERIFY)
-		return CKR_ATTRIBUTE_VALUE_INVALID;	/* a public key verifies */
 	ecp = p11_attr_find(pt, pn, CKA_EC_PARAMS);
 	if (!ecp)
 		ecp = p11_attr_find(vt, vn, CKA_EC_PARAMS);

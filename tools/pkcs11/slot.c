@@ -218,20 +218,21 @@ CK_RV C_InitToken(CK_SLOT_ID slotID, CK_UTF8CHAR_PTR pin, CK_ULONG len,
 }
 
 #define EC_FLAGS	(CKF_EC_F_P | CKF_EC_NAMEDCURVE | CKF_EC_UNCOMPRESS)
-#define SV		(CKF_SIGN | CKF_VERIFY)
-#define ED		(CKF_ENCRYPT | CKF_DECRYPT)
+#define SV		(CKF_HW | CKF_SIGN | CKF_VERIFY)
+#define ED		(CKF_HW | CKF_ENCRYPT | CKF_DECRYPT)
 
 /*
- * What the kernel offers. Key sizes: AES in bytes, generic secrets, EC
+ * What the kernel offers: CKF_HW for what the HSM does, not for digests
+ * (the kernel crypto API, no key). Key sizes: AES in bytes, generic secrets, EC
  * and RSA in bits (as PKCS#11 v2.40 counts each).
  */
 static const struct {
 	CK_MECHANISM_TYPE type;
 	CK_MECHANISM_INFO info;
 } mechs[] = {
-	{ CKM_AES_KEY_GEN, { 16, 32, CKF_GENERATE } },
-	{ CKM_GENERIC_SECRET_KEY_GEN, { 8, 4096, CKF_GENERATE } },
-	{ CKM_EC_KEY_PAIR_GEN, { 256, 384, CKF_GENERATE_KEY_PAIR | EC_FLAGS } },
+	{ CKM_AES_KEY_GEN, { 16, 32, CKF_HW | CKF_GENERATE } },
+	{ CKM_GENERIC_SECRET_KEY_GEN, { 8, 4096, CKF_HW | CKF_GENERATE } },
+	{ CKM_EC_KEY_PAIR_GEN, { 256, 384, CKF_HW | CKF_GENERATE_KEY_PAIR | EC_FLAGS } },
 	{ CKM_AES_GCM, { 16, 32, ED } },
 	{ CKM_AES_CBC_PAD, { 16, 32, ED } },
 	{ CKM_AES_CTR, { 16, 32, ED } },
@@ -249,9 +250,9 @@ static const struct {
 	{ CKM_SHA256_RSA_PKCS_PSS, { 2048, 4096, SV } },
 	{ CKM_SHA384_RSA_PKCS_PSS, { 2048, 4096, SV } },
 	{ CKM_SHA512_RSA_PKCS_PSS, { 2048, 4096, SV } },
-	{ CKM_RSA_PKCS_OAEP, { 2048, 4096, CKF_DECRYPT } },
-	{ CKM_ECDH1_DERIVE, { 256, 384, CKF_DERIVE | EC_FLAGS } },
-	{ CKM_AES_KEY_WRAP_PAD, { 16, 32, CKF_WRAP | CKF_UNWRAP } },
+	{ CKM_RSA_PKCS_OAEP, { 2048, 4096, CKF_HW | CKF_DECRYPT } },
+	{ CKM_ECDH1_DERIVE, { 256, 384, CKF_HW | CKF_DERIVE | EC_FLAGS } },
+	{ CKM_AES_KEY_WRAP_PAD, { 16, 32, CKF_HW | CKF_WRAP | CKF_UNWRAP } },
 	{ CKM_SHA256, { 0, 0, CKF_DIGEST } },
 	{ CKM_SHA384, { 0, 0, CKF_DIGEST } },
 	{ CKM_SHA512, { 0, 0, CKF_DIGEST } },
