@@ -30,6 +30,7 @@ ENCRYPT, DECRYPT, SIGN, VERIFY = 1, 2, 3, 4
 GCM, CBC_PAD, CTR, HMAC, CMAC, ECDSA, RSA_PKCS, RSA_PSS, RSA_OAEP = range(1, 10)
 SHA256, SHA384, SHA512 = 1, 2, 3
 EXTRACTABLE = 0x4
+PREHASHED = 0x4
 EBADMSG = 74
 
 HASHES = {SHA256: hashes.SHA256, SHA384: hashes.SHA384,
@@ -71,9 +72,10 @@ class Tool:
         return int(self.ok("import", ktype, flags, value)[0])
 
     def crypt(self, op, mech, handle, hash_id=0, param=0, iv=b"", aad=b"",
-              data=b"", sig=b""):
-        ret, values = self.call("crypt", op, mech, handle, hash_id, param,
-                                iv, aad, data, sig)
+              data=b"", sig=b"", flags=0):
+        args = ["crypt", op, mech, handle, hash_id, param, iv, aad, data,
+                sig] + ([flags] if flags else [])
+        ret, values = self.call(*args)
         if ret:
             return ret, None
         return 0, bytes.fromhex(values[0]) if values[0] != "-" else b""
@@ -183,6 +185,61 @@ def rsa_oaep(tool, keys):
             padding.MGF1(algo()), algo(), None))
         out = tool.crypt_ok(DECRYPT, RSA_OAEP, h, hash_id, data=ct)
         check(out == msg, "SHA-%s: another plaintext" % algo.name)
+
+
+# DER of DigestInfo up to the digest (RFC 8017 9.2, note 1).
+DIGEST_INFO = {
+    SHA256: bytes.fromhex("3031300d060960864801650304020105000420"),
+    SHA384: bytes.fromhex("3041300d060960864801650304020205000430"),
+    SHA512: bytes.fromhex("3051300d060960864801650304020305000440"),
+}
+
+
+def prehashed(tool, keys):
+    msg = os.urandom(150)
+    # ECDSA: the digest signed is the message's signature, and back.
+    for ktype, (curve, size, hash_id) in CURVES.items():
+        key = ec.generate_private_key(curve())
+        h = tool.import_key(ktype, key.private_numbers().private_value
+                            .to_bytes(size, "big"))
+        algo = HASHES[hash_id]()
+        digest = hashlib.new(algo.name, msg).digest()
+        sig = tool.crypt_ok(SIGN, ECDSA, h, hash_id, data=digest,
+                            flags=PREHASHED)
+        key.public_key().verify(der_sig(sig), msg, ec.ECDSA(algo))
+        mine = raw_sig(key.sign(msg, ec.ECDSA(algo)), size)
+        tool.crypt_ok(VERIFY, ECDSA, h, hash_id, data=digest, sig=mine,
+                      flags=PREHASHED)
+    key, h, _ = rsa_key(tool, keys)
+    for hash_id, algo in HASHES.items():
+        digest = hashlib.new(algo.name, msg).digest()
+        mine = key.sign(msg, padding.PKCS1v15(), algo())
+        # PKCS#1 v1.5: prehashed, and raw over DigestInfo || digest.
+        sig = tool.crypt_ok(SIGN, RSA_PKCS, h, hash_id, data=digest,
+                            flags=PREHASHED)
+        check(sig == mine, "SHA-%s prehashed: not Python's" % algo.name)
+        sig = tool.crypt_ok(SIGN, RSA_PKCS, h, 0,
+                            data=DIGEST_INFO[hash_id] + digest)
+        check(sig == mine, "SHA-%s DigestInfo: not Python's" % algo.name)
+        tool.crypt_ok(VERIFY, RSA_PKCS, h, hash_id, data=digest, sig=mine,
+                      flags=PREHASHED)
+        tool.crypt_ok(VERIFY, RSA_PKCS, h, 0,
+                      data=DIGEST_INFO[hash_id] + digest, sig=mine)
+        # PSS: prehashed both ways.
+        pss = padding.PSS(padding.MGF1(algo()), 32)
+        sig = tool.crypt_ok(SIGN, RSA_PSS, h, hash_id, 32, data=digest,
+                            flags=PREHASHED)
+        key.public_key().verify(sig, msg, pss, algo())
+        tool.crypt_ok(VERIFY, RSA_PSS, h, hash_id, 32, data=digest,
+                      sig=key.sign(msg, pss, algo()), flags=PREHASHED)
+    # Raw PKCS#1 v1.5: Python recovers any T up to k - 11 bytes.
+    k = key.key_size // 8
+    for n in (1, 35, k - 11):
+        t = os.urandom(n)
+        sig = tool.crypt_ok(SIGN, RSA_PKCS, h, 0, data=t)
+        back = key.public_key().recover_data_from_signature(
+            sig, padding.PKCS1v15(), None)
+        check(back == t, "%d bytes of T: Python recovers others" % n)
 
 
 def gcm(tool, _keys):
@@ -318,6 +375,9 @@ CHECKS = [
      rsa_pkcs1),
     ("RSA-PSS: clonedev signs, Python verifies and back", rsa_pss),
     ("RSA-OAEP: Python encrypts, clonedev decrypts", rsa_oaep),
+    ("ECDSA, RSA PKCS#1 v1.5 and PSS over a digest (prehashed) and raw"
+     " PKCS#1 v1.5: Python's signatures over the message, and back",
+     prehashed),
     ("AES-GCM: clonedev encrypts, Python decrypts and back", gcm),
     ("AES-CBC-PAD: clonedev encrypts, Python decrypts and back", cbc),
     ("AES-CTR: clonedev encrypts, Python decrypts and back", ctr),

@@ -428,6 +428,19 @@ static int p_random(struct rctx *c, int r)
 	return clonedev_random(c->cd[r], buf, sizeof(buf));
 }
 
+/* A new session takes this one's login; it is closed after. */
+static int p_login_share(struct rctx *c, int r)
+{
+	struct clonedev *cd;
+	int ret = clonedev_open(&cd);
+
+	if (ret)
+		return ret;
+	ret = clonedev_login_share(cd, c->cd[r]);
+	clonedev_close(cd);
+	return ret;
+}
+
 static int p_logout(struct rctx *c, int r)
 {
 	return clonedev_logout(c->cd[r]);
@@ -513,6 +526,8 @@ static const struct role_probe role_probes[] = {
 	{ "UNWRAP (garbage: EBADMSG once allowed)",
 	  p_unwrap, { EACCES, EACCES, EBADMSG, EACCES } },
 	{ "RANDOM", p_random, { EACCES, EACCES, 0, 0 } },
+	{ "LOGIN SHARE (a new session takes this one's login)",
+	  p_login_share, { EACCES, 0, 0, 0 } },
 	{ "LOGOUT", p_logout, { EACCES, 0, 0, 0 } },
 	{ "LOGIN (the role's secret; none's session as cu)",
 	  p_login, { 0, 0, 0, 0 } },

@@ -46,6 +46,14 @@ int clonedev_partition_init(struct clonedev *cd, const char *label,
 			    const char *domain_label);
 int clonedev_login(struct clonedev *cd, unsigned int role,
 		   const char *password);
+/*
+ * Logs @cd in as @from is logged in, on its slot, without a secret
+ * (CLONEDEV_LOGIN_SHARE): the sessions of one application share a login.
+ * Either logs out on its own; a re-init, zeroization or deletion of the
+ * partition or a new credential of the role ends both. Return: 0; -EACCES
+ * if @from is not logged in; the other errors of uapi/linux/clonedev.h.
+ */
+int clonedev_login_share(struct clonedev *cd, const struct clonedev *from);
 int clonedev_logout(struct clonedev *cd);
 int clonedev_role_init(struct clonedev *cd, unsigned int role,
 		       const char *password);
@@ -150,7 +158,9 @@ int clonedev_find_key(struct clonedev *cd, const char *label, const void *id,
  * @mech: enum clonedev_mech
  * @hash: enum clonedev_hash, for HMAC, ECDSA and RSA
  * @flags: CLONEDEV_CRYPT_GEN_IV: encryption takes a fresh IV from the
- *	kernel and returns it in @iv and @iv_len
+ *	kernel and returns it in @iv and @iv_len; CLONEDEV_CRYPT_PREHASHED
+ *	(one-shot clonedev_sign() and clonedev_verify() with ECDSA,
+ *	RSA_PKCS or RSA_PSS): the input is the @hash digest of the message
  * @iv_len: length of @iv (AES-GCM 12, CBC and CTR 16)
  * @iv: the IV (AES-GCM, CBC, CTR)
  * @aad: AES-GCM additional data, or NULL

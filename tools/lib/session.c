@@ -134,6 +134,16 @@ int clonedev_login(struct clonedev *cd, unsigned int role,
 	return cdev_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
 }
 
+int clonedev_login_share(struct clonedev *cd, const struct clonedev *from)
+{
+	struct clonedev_login cmd;
+
+	INIT(cmd);
+	cmd.flags = CLONEDEV_LOGIN_SHARE;
+	cmd.from_fd = from->fd;
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
+}
+
 int clonedev_logout(struct clonedev *cd)
 {
 	struct clonedev_logout cmd;

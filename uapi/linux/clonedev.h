@@ -325,14 +325,17 @@ struct clonedev_partition_init {
 /**
  * struct clonedev_login - ioctl(CLONEDEV_IOCTL_LOGIN)
  * @size: input, sizeof(struct clonedev_login)
- * @flags: input, 0 or CLONEDEV_LOGIN_PED: log in with the shares the
- *	session's remote PED channel received for @role (struct clonedev_ped),
- *	@secret_len and @share_count 0
- * @role: input, enum clonedev_role to log in as
+ * @flags: input, 0 or one of CLONEDEV_LOGIN_PED: log in with the shares
+ *	the session's remote PED channel received for @role (struct
+ *	clonedev_ped), @secret_len and @share_count 0; CLONEDEV_LOGIN_SHARE:
+ *	take the login of the session open at @from_fd (below)
+ * @role: input, enum clonedev_role to log in as (0 with
+ *	CLONEDEV_LOGIN_SHARE)
  * @secret_len: input, length of the password, 1..128 (0 with shares)
  * @secret: input, pointer to the password
  * @share_count: input, quorum partitions: shares at @shares, 1..16
- * @__reserved: input, must be 0
+ * @from_fd: input, with CLONEDEV_LOGIN_SHARE: another open file of
+ *	/dev/clonedev of the caller, logged in; 0 without it
  * @shares: input, quorum partitions: struct clonedev_share array
  *
  * Logs this session in to its partition as @role (a session holds one
@@ -361,8 +364,28 @@ struct clonedev_partition_init {
  * password to a quorum one, or shares with repeated or zero indexes;
  * -ENODATA with CLONEDEV_LOGIN_PED when the session holds no shares for
  * @role (the shares held are dropped after the attempt, whatever it gave).
+ *
+ * With CLONEDEV_LOGIN_SHARE this session takes the slot and the login of
+ * the session open at @from_fd, as PKCS#11 shares one login among the
+ * sessions of an application: no secret is given (@role, @secret_len,
+ * @secret, @share_count and @shares 0) and nothing is counted. Holding
+ * that file is the capability: it can make every request this session
+ * then can. The shared login ends on the same events as the one it was
+ * taken from (a re-initialization, zeroization or deletion of the
+ * partition, a new credential of the role) and not when either session
+ * logs out or selects a slot; a session that changes slot drops its keys
+ * in use, as with CLONEDEV_IOCTL_SLOT_SET. A refused share leaves this
+ * session as it was.
+ *
+ * Return (CLONEDEV_LOGIN_SHARE): 0; -EBADF if @from_fd is not an open
+ * file; -EINVAL if it is not a /dev/clonedev file or is this session, if
+ * CLONEDEV_LOGIN_PED or a secret is given, or if @from_fd is not 0
+ * without the flag; -EACCES if that session is not logged in (or its
+ * login has ended); -ENODEV if its partition is gone; -ESTALE if the
+ * partition is zeroized; -EKEYREVOKED if the role is locked out.
  */
 #define CLONEDEV_LOGIN_PED		0x00000001U
+#define CLONEDEV_LOGIN_SHARE		0x00000002U
 
 struct clonedev_login {
 	__u32 size;
@@ -371,7 +394,7 @@ struct clonedev_login {
 	__u32 secret_len;
 	__aligned_u64 secret;
 	__u32 share_count;
-	__u32 __reserved;
+	__s32 from_fd;
 	__aligned_u64 shares;
 };
 
@@ -1392,7 +1415,9 @@ struct clonedev_clone {
  *	caller made). The signature is r || s, each the curve's size
  *	(sign: EC private key; verify: either half)
  * @CLONEDEV_MECH_RSA_PKCS: RSASSA-PKCS1-v1_5 with @hash (RSA key; sign,
- *	verify)
+ *	verify), or with @hash CLONEDEV_HASH_NONE over the input T itself
+ *	(normally a DigestInfo the caller made), type 1 padded: T is 1 to
+ *	k - 11 bytes for a k-byte modulus (-EINVAL otherwise)
  * @CLONEDEV_MECH_RSA_PSS: RSASSA-PSS, MGF1 with @hash, @salt_len bytes of
  *	salt (sign, verify)
  * @CLONEDEV_MECH_RSA_OAEP: RSAES-OAEP, MGF1 with @hash, empty label
@@ -1418,7 +1443,8 @@ enum clonedev_mech {
 
 /**
  * enum clonedev_hash - the digest a mechanism uses
- * @CLONEDEV_HASH_NONE: none (ECDSA over a digest the caller made)
+ * @CLONEDEV_HASH_NONE: none (ECDSA over a digest the caller made, RSA
+ *	PKCS#1 v1.5 over the caller's T)
  * @CLONEDEV_HASH_SHA256: SHA-256
  * @CLONEDEV_HASH_SHA384: SHA-384
  * @CLONEDEV_HASH_SHA512: SHA-512
@@ -1468,8 +1494,15 @@ enum clonedev_crypt_part {
 	CLONEDEV_PART_ABORT = 4,
 };
 
-/* struct clonedev_crypt.flags */
+/*
+ * struct clonedev_crypt.flags. CLONEDEV_CRYPT_PREHASHED: the input of a
+ * one-shot (ALL) sign or verify with ECDSA, RSA_PKCS or RSA_PSS is the
+ * @hash digest of the message, exactly the hash's size: RSA_PKCS puts it
+ * in its DigestInfo, RSA_PSS encodes it, ECDSA signs it, each as it does
+ * the digest it makes, so the signature is the one over the message.
+ */
 #define CLONEDEV_CRYPT_GEN_IV		0x00000001U	/* the kernel makes @iv */
+#define CLONEDEV_CRYPT_PREHASHED	0x00000004U	/* the input is the digest */
 
 #define CLONEDEV_IV_MAX			16
 #define CLONEDEV_CRYPT_MAX		0x00100000U	/* 1 MiB, input of one call */
@@ -1480,7 +1513,9 @@ enum clonedev_crypt_part {
  * struct clonedev_crypt - ioctl(CLONEDEV_IOCTL_CRYPT)
  * @size: input, sizeof(struct clonedev_crypt)
  * @flags: input, CLONEDEV_CRYPT_GEN_IV: encryption with AES-GCM, CBC or
- *	CTR takes a fresh random IV from the kernel and returns it in @iv
+ *	CTR takes a fresh random IV from the kernel and returns it in @iv;
+ *	CLONEDEV_CRYPT_PREHASHED (ALL only): @in is the @hash digest of the
+ *	message to sign or verify with ECDSA, RSA_PKCS or RSA_PSS
  * @op: input (ALL, INIT), enum clonedev_crypt_op
  * @part: input, enum clonedev_crypt_part
  * @mech: input (ALL, INIT), enum clonedev_mech
@@ -1521,7 +1556,10 @@ enum clonedev_crypt_part {
  * -EPERM if the key lacks the usage flag; -EOPNOTSUPP for a mechanism the
  * key's type or @op does not have, or unknown @flags; -EINVAL for a bad
  * @part, @hash, IV, tag, salt or length, an UPDATE or FINAL without an
- * operation, or bad padding on CBC decryption; -EMSGSIZE if @out_cap is
+ * operation, or bad padding on CBC decryption, CLONEDEV_CRYPT_PREHASHED
+ * with another mechanism, op or part than above, without a hash, or with
+ * an input that is not the hash's size, and RSA_PKCS without a hash over
+ * an input longer than k - 11 bytes or empty; -EMSGSIZE if @out_cap is
  * smaller than the call could need (@out_len says how much; nothing
  * consumed) or the input is too long; -EBADMSG if an AES-GCM tag, a MAC or
  * a signature does not verify (nothing returned); -EIO if an RSA private
