@@ -150,6 +150,9 @@ static void ecdsa_key_free(struct cld_key *k)
 
 static int rsa_key_set(struct cld_key *k, const u8 *value, u32 len)
 {
+	if (k->obj_class == CLONEDEV_CLASS_PUBLIC_KEY)
+		return digest_set(k) ?:
+		       cld_rsa_key_set_public(&k->rsa, value, len);
 	return digest_set(k) ?: cld_rsa_key_set(&k->rsa, value, len);
 }
 
@@ -755,16 +758,20 @@ static const struct cld_mech mechs[] = {
 		SIG_OPS(ecdsa_size, ecdsa_sign, ecdsa_verify),
 	},
 	[CLONEDEV_MECH_RSA_PKCS] = {
+		/* Verifying takes either half of the key. */
 		.key_types = BIT(CLONEDEV_KEY_RSA),
-		.uses = { { SIGN, PRIVATE } },
+		.uses = { { CLONEDEV_OBJ_SIGN, PRIVATE },
+			  { CLONEDEV_OBJ_VERIFY, ~(u32)SECRET } },
 		.key_set = rsa_key_set, .key_free = rsa_key_free,
 		.hash = CLD_HASH_OPTIONAL, .prehash = true,
 		.init = digest_init, .raw_max = rsa_raw_max,
 		SIG_OPS(rsa_size, rsa_sign, rsa_verify),
 	},
 	[CLONEDEV_MECH_RSA_PSS] = {
+		/* Verifying takes either half of the key. */
 		.key_types = BIT(CLONEDEV_KEY_RSA),
-		.uses = { { SIGN, PRIVATE } },
+		.uses = { { CLONEDEV_OBJ_SIGN, PRIVATE },
+			  { CLONEDEV_OBJ_VERIFY, ~(u32)SECRET } },
 		.key_set = rsa_key_set, .key_free = rsa_key_free,
 		.hash = CLD_HASH_REQUIRED, .salt = true, .prehash = true,
 		.init = digest_init, SIG_OPS(rsa_size, rsa_sign, rsa_verify),

@@ -165,6 +165,42 @@ fail:
 	return ret;
 }
 
+/*
+ * An RSA public key (PKCS#1 RSAPublicKey DER): verification only, so no
+ * p, q, qinv nor blinding pair.
+ */
+int cld_rsa_key_set_public(struct cld_rsa_key *key, const u8 *der,
+			   unsigned int len)
+{
+	struct rsa_key raw = {};
+	int ret;
+
+	ret = rsa_parse_pub_key(&raw, der, len);
+	if (ret)
+		return -EINVAL;
+	key->n = mpi_read_raw_data(raw.n, raw.n_sz);
+	key->e = mpi_read_raw_data(raw.e, raw.e_sz);
+	if (!key->n || !key->e) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	key->bits = mpi_get_nbits(key->n);
+	key->tfm = crypto_alloc_akcipher("rsa", 0, 0);
+	if (IS_ERR(key->tfm)) {
+		ret = PTR_ERR(key->tfm);
+		key->tfm = NULL;
+		goto fail;
+	}
+	ret = crypto_akcipher_set_pub_key(key->tfm, der, len);
+	if (ret)
+		goto fail;
+	key->k = crypto_akcipher_maxsize(key->tfm);
+	return 0;
+fail:
+	cld_rsa_key_free(key);
+	return ret;
+}
+
 void cld_rsa_key_free(struct cld_rsa_key *key)
 {
 	if (key->tfm)

@@ -31,6 +31,8 @@ struct cld_rsa_key {
 };
 
 int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len);
+int cld_rsa_key_set_public(struct cld_rsa_key *key, const u8 *der,
+			   unsigned int len);
 void cld_rsa_key_free(struct cld_rsa_key *key);
 int cld_rsa_sign(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,
 		 u32 hash, const u8 *digest, unsigned int salt_len, u8 *sig);

@@ -6,7 +6,8 @@ Usage: crypto_xcheck.py TOOL KEYS_DIR
 
 TOOL is build/selftests/crypto_xcheck_tool, which holds one clonedev
 session and answers a command a line; KEYS_DIR holds selftests/keys/mkkeys'
-output (its RSA-2048 key: no RSA key generation under TCG). Each check is
+output (its RSA-2048 key: one RSA key generated in the kernel is enough
+under TCG). Each check is
 both ways where the mechanism has two: what clonedev makes Python takes,
 and what Python makes clonedev takes. Prints one "PASS what" or
 "FAIL what: why" line a check (crypto_xcheck.sh turns them into TAP).
@@ -242,6 +243,60 @@ def prehashed(tool, keys):
         check(back == t, "%d bytes of T: Python recovers others" % n)
 
 
+def rsa_generated(tool, _keys):
+    """An RSA-2048 pair the kernel made: its public value is the key, and
+    its private half, wrapped out, is a valid key of two primes as FIPS
+    186-4 B.3.3 asks (OpenSSL's key check when Python loads it)."""
+    kek = os.urandom(32)
+    k = tool.import_key(AES, kek)
+    priv, pub, value, value_priv = tool.ok("genrsa", 2048, EXTRACTABLE)
+    check(value == value_priv, "the halves give other public values")
+    public = ser.load_der_public_key(bytes.fromhex(value))
+    check(public.public_bytes(ser.Encoding.DER, ser.PublicFormat.PKCS1) ==
+          bytes.fromhex(value), "the public value is not canonical DER")
+    nums = public.public_numbers()
+    check(nums.e == 65537 and nums.n.bit_length() == 2048,
+          "e %d, %d bits" % (nums.e, nums.n.bit_length()))
+    kcv = hashlib.sha256(nums.n.to_bytes(256, "big")).digest()[:3].hex()
+    check(tool.ok("kcv", priv)[0] == kcv and tool.ok("kcv", pub)[0] == kcv,
+          "the check values are not SHA-256 of the modulus")
+    pkcs1 = aes_key_unwrap_with_padding(
+        kek, bytes.fromhex(tool.ok("wrap", k, priv)[0]))
+    key = ser.load_der_private_key(pkcs1, password=None)
+    p = key.private_numbers()
+    check(key.private_bytes(ser.Encoding.DER,
+                            ser.PrivateFormat.TraditionalOpenSSL,
+                            ser.NoEncryption()) == pkcs1,
+          "the private key is not canonical DER")
+    check(p.public_numbers.n == nums.n, "the halves have other moduli")
+    for prime in (p.p, p.q):
+        check(prime.bit_length() == 1024 and prime >> 1022 == 3,
+              "a prime without its top two bits set")
+    check(abs(p.p - p.q) > 1 << (1024 - 100), "p and q too close")
+    check(p.d > 1 << 1024 and p.d * 65537 % ((p.p - 1) * (p.q - 1)) == 1,
+          "d is not e^-1 mod (p-1)(q-1) above 2^1024")
+    check(p.dmp1 == p.d % (p.p - 1) and p.dmq1 == p.d % (p.q - 1) and
+          p.iqmp * p.q % p.p == 1, "dP, dQ or qInv wrong")
+    msg = os.urandom(100)
+    sig = tool.crypt_ok(SIGN, RSA_PKCS, int(priv), SHA256, data=msg)
+    public.verify(sig, msg, padding.PKCS1v15(), hashes.SHA256())
+    tool.crypt_ok(VERIFY, RSA_PKCS, int(pub), SHA256, data=msg, sig=sig)
+    mine = key.sign(msg, padding.PKCS1v15(), hashes.SHA384())
+    tool.crypt_ok(VERIFY, RSA_PKCS, int(pub), SHA384, data=msg, sig=mine)
+    pss = padding.PSS(padding.MGF1(hashes.SHA256()), 32)
+    sig = tool.crypt_ok(SIGN, RSA_PSS, int(priv), SHA256, 32, data=msg)
+    public.verify(sig, msg, pss, hashes.SHA256())
+    mine = key.sign(msg, pss, hashes.SHA256())
+    tool.crypt_ok(VERIFY, RSA_PSS, int(pub), SHA256, 32, data=msg, sig=mine)
+    ret, _ = tool.crypt(VERIFY, RSA_PSS, int(pub), SHA256, 32,
+                        data=msg + b"x", sig=mine)
+    check(ret == -EBADMSG, "a wrong message verified (%d)" % ret)
+    ct = public.encrypt(msg[:40], padding.OAEP(padding.MGF1(hashes.SHA256()),
+                                               hashes.SHA256(), None))
+    out = tool.crypt_ok(DECRYPT, RSA_OAEP, int(priv), SHA256, data=ct)
+    check(out == msg[:40], "OAEP: another plaintext")
+
+
 def gcm(tool, _keys):
     for size in (16, 32):
         key = os.urandom(size)
@@ -378,6 +433,8 @@ CHECKS = [
     ("ECDSA, RSA PKCS#1 v1.5 and PSS over a digest (prehashed) and raw"
      " PKCS#1 v1.5: Python's signatures over the message, and back",
      prehashed),
+    ("RSA-2048 generated: a valid key, its public object verifies",
+     rsa_generated),
     ("AES-GCM: clonedev encrypts, Python decrypts and back", gcm),
     ("AES-CBC-PAD: clonedev encrypts, Python decrypts and back", cbc),
     ("AES-CTR: clonedev encrypts, Python decrypts and back", ctr),

@@ -10,6 +10,8 @@
  *                                private keys wrap), co logged in; ok SLOT
  *   import TYPE FLAGS VALUE      ok HANDLE
  *   genpair TYPE                 ok PRIVATE PUBLIC POINT
+ *   genrsa BITS FLAGS            ok PRIVATE PUBLIC PUB_VALUE PRIV_VALUE,
+ *                                the values both halves' public values
  *   crypt OP MECH HANDLE HASH PARAM IV AAD IN SIG [FLAGS]
  *                                PARAM: GCM tag length or PSS salt length;
  *                                FLAGS: struct clonedev_crypt's; ok OUT
@@ -113,6 +115,27 @@ static int genpair(struct tool *t, char **arg)
 	if (!ret) {
 		printf("ok %u %u ", h, pub);
 		print_hex(point, len);
+		putchar('\n');
+	}
+	return ret;
+}
+
+static int genrsa(struct tool *t, char **arg, unsigned char *buf)
+{
+	unsigned int h, pub, len = 0, plen = 0;
+	int ret;
+
+	ret = clonedev_object_generate_keypair(t->cd, CLONEDEV_KEY_RSA,
+					       num(arg[0]), num(arg[1]),
+					       "xcheck", NULL, 0, &h, &pub) ?:
+	      clonedev_object_public(t->cd, pub, buf, VALUE_MAX, &len) ?:
+	      clonedev_object_public(t->cd, h, buf + VALUE_MAX, VALUE_MAX,
+				     &plen);
+	if (!ret) {
+		printf("ok %u %u ", h, pub);
+		print_hex(buf, len);
+		putchar(' ');
+		print_hex(buf + VALUE_MAX, plen);
 		putchar('\n');
 	}
 	return ret;
@@ -251,6 +274,8 @@ static int run(struct tool *t, char *line, unsigned char *buf)
 		return import(t, arg, buf);
 	if (!strcmp(cmd, "genpair") && n == 1)
 		return genpair(t, arg);
+	if (!strcmp(cmd, "genrsa") && n == 2)
+		return genrsa(t, arg, buf);
 	if (!strcmp(cmd, "crypt") && (n == 9 || n == 10))
 		return crypt_cmd(t, arg, buf);
 	if (!strcmp(cmd, "derive") && n == 4)

@@ -226,6 +226,14 @@ static int p_object_get(struct rctx *c, int r)
 	return clonedev_object_get(c->cd[r], c->key, &a, NULL, 0, &len);
 }
 
+static int p_object_public(struct rctx *c, int r)
+{
+	unsigned char v[8];
+	unsigned int len;
+
+	return clonedev_object_public(c->cd[r], c->key, v, sizeof(v), &len);
+}
+
 static int p_object_list(struct rctx *c, int r)
 {
 	unsigned int *h = NULL;
@@ -501,6 +509,8 @@ static const struct role_probe role_probes[] = {
 	{ "OBJECT_DESTROY (private data)",
 	  p_destroy_private, { EACCES, EACCES, 0, EACCES } },
 	{ "OBJECT_GET (private key)", p_object_get, { EACCES, EACCES, 0, 0 } },
+	{ "OBJECT_GET public value (AES key: EINVAL once allowed)",
+	  p_object_public, { EACCES, EACCES, EINVAL, EINVAL } },
 	{ "OBJECT_LIST", p_object_list, { EACCES, EACCES, 0, 0 } },
 	{ "OBJECT_FIND", p_object_find, { EACCES, EACCES, 0, 0 } },
 	{ "DOMAIN_LIST", p_domain_list, { EACCES, 0, EACCES, EACCES } },

@@ -304,6 +304,7 @@ static const struct ioctl_row ioctl_rows[] = {
 	    .reserved = { FIELD(struct clonedev_object_destroy, __reserved) },
 	    .fill = fill_destroy, .base_err = ENOENT),
 	ROW(OBJECT_GET, struct clonedev_object_get, attrs,
+	    .flags_ok = CLONEDEV_OBJECT_GET_PUBLIC,
 	    .fill = fill_destroy, .base_err = ENOENT),
 	ROW(OBJECT_LIST, struct clonedev_object_list, handles,
 	    .reserved = { FIELD(struct clonedev_object_list, __reserved) },

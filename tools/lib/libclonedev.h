@@ -82,6 +82,17 @@ int clonedev_object_destroy(struct clonedev *cd, unsigned int handle);
 int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 			struct clonedev_object_attrs *attrs, void *value,
 			unsigned int cap, unsigned int *value_len);
+/*
+ * The public key of an EC or RSA key object, its private or its public
+ * half (CLONEDEV_OBJECT_GET_PUBLIC): EC the uncompressed point
+ * 0x04 || X || Y; RSA the DER of a PKCS#1 RSAPublicKey. Return: 0 and the
+ * value at @out, *@len its length; -EMSGSIZE and *@len the length needed
+ * if @cap is short (@out may be NULL with @cap 0 to ask the length);
+ * -EINVAL if the object is not an EC or RSA key; the errors of
+ * clonedev_object_get().
+ */
+int clonedev_object_public(struct clonedev *cd, unsigned int handle,
+			   void *out, unsigned int cap, unsigned int *len);
 /* Returns the number of handles; *handles is malloc()ed, free() it. */
 int clonedev_object_list(struct clonedev *cd, unsigned int **handles);
 /*
@@ -92,7 +103,22 @@ int clonedev_object_generate_bulk(struct clonedev *cd, unsigned int key_type,
 				  unsigned int bits, unsigned int obj_flags,
 				  const char *label, unsigned int count,
 				  unsigned int *handles);
-/* An EC key pair: *handle is the private half, *public_handle the public. */
+/*
+ * A key pair: *handle is the private half, *public_handle the public; both
+ * get @label and @id. @key_type CLONEDEV_KEY_EC_P256 or _EC_P384 with
+ * @bits 0 or the curve's size, or CLONEDEV_KEY_RSA with @bits 2048, 3072
+ * or 4096 (e = 65537; seconds of work in the kernel). Return: 0; the
+ * errors of CLONEDEV_IOCTL_OBJECT_GENERATE (-EINVAL a bad size,
+ * -EOPNOTSUPP a type that makes no pair, -EACCES not the co, -EAGAIN an
+ * RSA prime search that gave up: ask again).
+ */
+int clonedev_object_generate_keypair(struct clonedev *cd,
+				     unsigned int key_type, unsigned int bits,
+				     unsigned int obj_flags, const char *label,
+				     const void *id, unsigned int id_len,
+				     unsigned int *handle,
+				     unsigned int *public_handle);
+/* An EC key pair: clonedev_object_generate_keypair() with @bits 0. */
 int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
 				  unsigned int obj_flags, const char *label,
 				  const void *id, unsigned int id_len,

@@ -659,7 +659,10 @@ enum clonedev_key_type {
 #define CLONEDEV_OBJ_USAGE		0x000007f0U
 #define CLONEDEV_OBJ_FLAGS		0x000007ffU
 
-/* Default usage of an AES key; a generic secret; EC and RSA private keys. */
+/*
+ * Default usage of an AES key; a generic secret; EC private and public
+ * keys; RSA private and public keys.
+ */
 #define CLONEDEV_USAGE_AES		(CLONEDEV_OBJ_ENCRYPT | \
 					 CLONEDEV_OBJ_DECRYPT | \
 					 CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY | \
@@ -671,6 +674,7 @@ enum clonedev_key_type {
 #define CLONEDEV_USAGE_EC_PUBLIC	CLONEDEV_OBJ_VERIFY
 #define CLONEDEV_USAGE_RSA		(CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY | \
 					 CLONEDEV_OBJ_DECRYPT)
+#define CLONEDEV_USAGE_RSA_PUBLIC	CLONEDEV_OBJ_VERIFY
 
 #define CLONEDEV_ID_MAX			64
 #define CLONEDEV_DATA_MAX		4096	/* largest data object value */
@@ -714,9 +718,10 @@ struct clonedev_object_attrs {
  * @size: input, sizeof(struct clonedev_object_generate)
  * @flags: input, must be 0
  * @key_type: input, CLONEDEV_KEY_AES, CLONEDEV_KEY_GENERIC_SECRET,
- *	CLONEDEV_KEY_EC_P256 or CLONEDEV_KEY_EC_P384
+ *	CLONEDEV_KEY_EC_P256, CLONEDEV_KEY_EC_P384 or CLONEDEV_KEY_RSA
  * @bits: input, key size in bits (AES 128, 192 or 256; generic secret 8 to
- *	4096 in whole bytes; EC 0 or the curve's size)
+ *	4096 in whole bytes; EC 0 or the curve's size; RSA 2048, 3072 or
+ *	4096)
  * @obj_flags: input, CLONEDEV_OBJ_* flags; a secret or private key is
  *	always private and sensitive, a public key never sensitive
  * @id_len: input, length of @id, 0..64
@@ -725,19 +730,30 @@ struct clonedev_object_attrs {
  * @__reserved: input, must be 0
  * @handle: output, the new secret key's or private key's handle (the
  *	first of a bulk request)
- * @public_handle: output, the public key's handle of an EC key pair
+ * @public_handle: output, the public key's handle of an EC or RSA key
+ *	pair
  * @count: input, 0 or 1 for one key; 2..65536 secret keys of this
  *	template generated and made durable in one sealed batch, all or none
  * @__reserved2: input, must be 0
  * @handles: input, with @count > 1: where the @count handles go
  *
- * Generates a secret key or an EC key pair in the session's partition from
- * the kernel's random number generator. The co must be logged in.
+ * Generates a secret key or an EC or RSA key pair in the session's
+ * partition from the kernel's random number generator. Both halves of a
+ * pair get the label and id; the public half is never sensitive, and its
+ * usage is CLONEDEV_OBJ_VERIFY at most. An RSA key has e = 65537 and two
+ * probable primes made as FIPS 186-4 B.3.3 says; its private half is the
+ * record an import of the same key makes (its value the PKCS#1
+ * RSAPrivateKey, checked as an import is), its public half holds the
+ * PKCS#1 RSAPublicKey DER. RSA generation takes seconds (more under
+ * emulation). The co must be logged in.
  *
  * Return: 0; -EMEDIUMTYPE on a backup partition; -EACCES if the session
  * is not logged in as co; -EPERM if policy 28 forbids key management;
  * -EINVAL for a bad size, label, length or count; -EOPNOTSUPP for a key
  * type this call does not generate (or a bulk request for key pairs);
+ * -EAGAIN if the RSA prime search gave up, as FIPS 186-4 lets it (about
+ * once in two million keys: ask again); -EINTR if a fatal signal came
+ * during an RSA generation;
  * -EFAULT if @handles is not writable
  * (checked before anything is made: nothing is kept then; only if it is
  * unmapped while the keys are made are they kept without their handles
@@ -872,20 +888,30 @@ struct clonedev_object_destroy {
 #define CLONEDEV_IOCTL_OBJECT_DESTROY					\
 	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_DESTROY)
 
+/* OBJECT_GET returns the key's public value (struct clonedev_object_get). */
+#define CLONEDEV_OBJECT_GET_PUBLIC	0x00000001U
+
 /**
  * struct clonedev_object_get - ioctl(CLONEDEV_IOCTL_OBJECT_GET)
  * @size: input, sizeof(struct clonedev_object_get)
- * @flags: input, must be 0
+ * @flags: input, 0 or CLONEDEV_OBJECT_GET_PUBLIC
  * @handle: input, the object
  * @value_cap: input, room at @value; output, the value's length
- * @value: input, where a data object's value goes (0: not wanted)
+ * @value: input, where a data object's value goes, or with
+ *	CLONEDEV_OBJECT_GET_PUBLIC the key's public value (0: not wanted)
  * @attrs: output, the object's attributes
  *
- * A sensitive object's value is never returned. The co or cu must be
- * logged in.
+ * A sensitive object's value is never returned. With
+ * CLONEDEV_OBJECT_GET_PUBLIC the value is the public key of an EC or RSA
+ * key object, its private or its public half: for EC the uncompressed
+ * point 0x04 || X || Y (65 bytes for P-256, 97 for P-384); for RSA the
+ * DER of a PKCS#1 RSAPublicKey, SEQUENCE { modulus INTEGER,
+ * publicExponent INTEGER }. The co or cu must be logged in.
  *
  * Return: 0; -ENOENT for an unknown handle; -EACCES if not logged in;
- * -EMSGSIZE if the value does not fit @value_cap (nothing copied).
+ * -EMSGSIZE if the value does not fit @value_cap (nothing copied,
+ * @value_cap set to its length); -EINVAL with CLONEDEV_OBJECT_GET_PUBLIC
+ * for an object that is not an EC or RSA key.
  */
 struct clonedev_object_get {
 	__u32 size;
