@@ -43,27 +43,30 @@ struct crypt_mech {
 	unsigned int mech, hash;
 	unsigned int ops;		/* OP() mask */
 	int (*key_ok)(unsigned int key_type);
+	int single;			/* no multi-part operation */
 };
 
 static const struct crypt_mech crypt_mechs[] = {
-	{ CKM_AES_GCM, CLONEDEV_MECH_AES_GCM, 0, ED, is_aes },
-	{ CKM_AES_CBC_PAD, CLONEDEV_MECH_AES_CBC_PAD, 0, ED, is_aes },
-	{ CKM_AES_CTR, CLONEDEV_MECH_AES_CTR, 0, ED, is_aes },
-	{ CKM_AES_CMAC, CLONEDEV_MECH_AES_CMAC, 0, SV, is_aes },
-	{ CKM_SHA256_HMAC, CLONEDEV_MECH_HMAC, CLONEDEV_HASH_SHA256, SV, is_mac_key },
-	{ CKM_SHA384_HMAC, CLONEDEV_MECH_HMAC, CLONEDEV_HASH_SHA384, SV, is_mac_key },
-	{ CKM_SHA512_HMAC, CLONEDEV_MECH_HMAC, CLONEDEV_HASH_SHA512, SV, is_mac_key },
-	{ CKM_ECDSA, CLONEDEV_MECH_ECDSA, CLONEDEV_HASH_NONE, SV, is_ec },
-	{ CKM_ECDSA_SHA256, CLONEDEV_MECH_ECDSA, CLONEDEV_HASH_SHA256, SV, is_ec },
-	{ CKM_ECDSA_SHA384, CLONEDEV_MECH_ECDSA, CLONEDEV_HASH_SHA384, SV, is_ec },
-	{ CKM_ECDSA_SHA512, CLONEDEV_MECH_ECDSA, CLONEDEV_HASH_SHA512, SV, is_ec },
-	{ CKM_SHA256_RSA_PKCS, CLONEDEV_MECH_RSA_PKCS, CLONEDEV_HASH_SHA256, SV, is_rsa },
-	{ CKM_SHA384_RSA_PKCS, CLONEDEV_MECH_RSA_PKCS, CLONEDEV_HASH_SHA384, SV, is_rsa },
-	{ CKM_SHA512_RSA_PKCS, CLONEDEV_MECH_RSA_PKCS, CLONEDEV_HASH_SHA512, SV, is_rsa },
-	{ CKM_SHA256_RSA_PKCS_PSS, CLONEDEV_MECH_RSA_PSS, CLONEDEV_HASH_SHA256, SV, is_rsa },
-	{ CKM_SHA384_RSA_PKCS_PSS, CLONEDEV_MECH_RSA_PSS, CLONEDEV_HASH_SHA384, SV, is_rsa },
-	{ CKM_SHA512_RSA_PKCS_PSS, CLONEDEV_MECH_RSA_PSS, CLONEDEV_HASH_SHA512, SV, is_rsa },
-	{ CKM_RSA_PKCS_OAEP, CLONEDEV_MECH_RSA_OAEP, 0, OP(DECRYPT), is_rsa },
+	{ CKM_AES_GCM, CLONEDEV_MECH_AES_GCM, 0, ED, is_aes, 0 },
+	{ CKM_AES_CBC_PAD, CLONEDEV_MECH_AES_CBC_PAD, 0, ED, is_aes, 0 },
+	{ CKM_AES_CTR, CLONEDEV_MECH_AES_CTR, 0, ED, is_aes, 0 },
+	{ CKM_AES_CMAC, CLONEDEV_MECH_AES_CMAC, 0, SV, is_aes, 0 },
+	{ CKM_SHA256_HMAC, CLONEDEV_MECH_HMAC, CLONEDEV_HASH_SHA256, SV, is_mac_key, 0 },
+	{ CKM_SHA384_HMAC, CLONEDEV_MECH_HMAC, CLONEDEV_HASH_SHA384, SV, is_mac_key, 0 },
+	{ CKM_SHA512_HMAC, CLONEDEV_MECH_HMAC, CLONEDEV_HASH_SHA512, SV, is_mac_key, 0 },
+	{ CKM_ECDSA, CLONEDEV_MECH_ECDSA, CLONEDEV_HASH_NONE, SV, is_ec, 1 },
+	{ CKM_ECDSA_SHA256, CLONEDEV_MECH_ECDSA, CLONEDEV_HASH_SHA256, SV, is_ec, 0 },
+	{ CKM_ECDSA_SHA384, CLONEDEV_MECH_ECDSA, CLONEDEV_HASH_SHA384, SV, is_ec, 0 },
+	{ CKM_ECDSA_SHA512, CLONEDEV_MECH_ECDSA, CLONEDEV_HASH_SHA512, SV, is_ec, 0 },
+	{ CKM_RSA_PKCS, CLONEDEV_MECH_RSA_PKCS, CLONEDEV_HASH_NONE, SV, is_rsa, 1 },
+	{ CKM_RSA_PKCS_PSS, CLONEDEV_MECH_RSA_PSS, 0, SV, is_rsa, 1 },
+	{ CKM_SHA256_RSA_PKCS, CLONEDEV_MECH_RSA_PKCS, CLONEDEV_HASH_SHA256, SV, is_rsa, 0 },
+	{ CKM_SHA384_RSA_PKCS, CLONEDEV_MECH_RSA_PKCS, CLONEDEV_HASH_SHA384, SV, is_rsa, 0 },
+	{ CKM_SHA512_RSA_PKCS, CLONEDEV_MECH_RSA_PKCS, CLONEDEV_HASH_SHA512, SV, is_rsa, 0 },
+	{ CKM_SHA256_RSA_PKCS_PSS, CLONEDEV_MECH_RSA_PSS, CLONEDEV_HASH_SHA256, SV, is_rsa, 0 },
+	{ CKM_SHA384_RSA_PKCS_PSS, CLONEDEV_MECH_RSA_PSS, CLONEDEV_HASH_SHA384, SV, is_rsa, 0 },
+	{ CKM_SHA512_RSA_PKCS_PSS, CLONEDEV_MECH_RSA_PSS, CLONEDEV_HASH_SHA512, SV, is_rsa, 0 },
+	{ CKM_RSA_PKCS_OAEP, CLONEDEV_MECH_RSA_OAEP, 0, OP(DECRYPT), is_rsa, 1 },
 };
 
 static const struct {
@@ -157,11 +160,20 @@ static CK_RV mech_params(const CK_MECHANISM *m, struct p11_crypt *c)
 		c->p.iv_len = 16;
 		memcpy(c->p.iv, ctr->cb, 16);
 		return CKR_OK;
+	case CKM_RSA_PKCS_PSS:
+		/* The input is the digest of the message: hash as the params. */
+		pss = PARAM(m, CK_RSA_PKCS_PSS_PARAMS);
+		if (!pss)
+			return CKR_MECHANISM_PARAM_INVALID;
+		c->p.hash = hash_of(pss->hashAlg, pss->mgf);
+		c->p.flags = CLONEDEV_CRYPT_PREHASHED;
+		/* fall through */
 	case CKM_SHA256_RSA_PKCS_PSS:
 	case CKM_SHA384_RSA_PKCS_PSS:
 	case CKM_SHA512_RSA_PKCS_PSS:
 		pss = PARAM(m, CK_RSA_PKCS_PSS_PARAMS);
-		if (!pss || hash_of(pss->hashAlg, pss->mgf) != c->p.hash ||
+		if (!pss || !c->p.hash ||
+		    hash_of(pss->hashAlg, pss->mgf) != c->p.hash ||
 		    pss->sLen > hash_len(c->p.hash))
 			return CKR_MECHANISM_PARAM_INVALID;
 		c->p.salt_len = pss->sLen;
@@ -251,6 +263,7 @@ static CK_RV op_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 		goto out;
 	}
 	c->op = op;
+	c->single = cm->single;
 	c->mech = m->mechanism;
 	c->key = key;
 	c->key_type = a.key_type;
@@ -348,6 +361,11 @@ static CK_RV op_single(CK_SESSION_HANDLE h, unsigned int op,
 		rv = out ? CKR_BUFFER_TOO_SMALL : CKR_OK;
 		goto out;
 	}
+	if ((c->p.flags & CLONEDEV_CRYPT_PREHASHED) &&
+	    in_len != hash_len(c->p.hash)) {
+		rv = CKR_DATA_LEN_RANGE;
+		goto end;
+	}
 	if (op == CLONEDEV_CRYPT_ENCRYPT)
 		ret = clonedev_encrypt(s->cd, c->key, &c->p, in, in_len, out,
 				       cap, &n);
@@ -421,6 +439,10 @@ static CK_RV op_update(CK_SESSION_HANDLE h, unsigned int op,
 	if (rv)
 		return rv;
 	c = &s->crypt;
+	if (c->single) {
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* C_Sign etc. still can */
+		goto out;
+	}
 	if ((!in && in_len) || (cipher && !out_len)) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto end;
@@ -470,6 +492,10 @@ static CK_RV op_final(CK_SESSION_HANDLE h, unsigned int op,
 	if (rv)
 		return rv;
 	c = &s->crypt;
+	if (c->single) {
+		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		goto out;
+	}
 	if (!out_len) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto end;
@@ -519,6 +545,15 @@ static CK_RV verify(CK_SESSION_HANDLE h, const unsigned char *in,
 	if ((!in && in_len) || (!sig && sig_len)) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto end;
+	}
+	if (!final && (c->p.flags & CLONEDEV_CRYPT_PREHASHED) &&
+	    in_len != hash_len(c->p.hash)) {
+		rv = CKR_DATA_LEN_RANGE;
+		goto end;
+	}
+	if (final && c->single) {
+		rv = CKR_FUNCTION_NOT_SUPPORTED;
+		goto out;
 	}
 	if (final) {
 		rv = op_start(s);

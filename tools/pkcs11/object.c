@@ -144,34 +144,52 @@ static int is_ec(const struct clonedev_object_attrs *a)
 }
 
 /*
- * The public point (04 || X || Y) of an EC key: a public key's value; for
- * a private key, the value of the public half it was made with (the same
- * type and KCV, which is taken from the point).
+ * One INTEGER of a DER SEQUENCE of INTEGERs (a PKCS#1 RSAPublicKey:
+ * modulus, then public exponent), without its leading zero byte. Returns
+ * 0, or -EBADMSG if @der is not that.
  */
-static int ec_point(struct p11_session *s, const struct clonedev_object_attrs *a,
-		    unsigned char *out, unsigned int *len)
+static int der_len(const unsigned char **p, const unsigned char *end,
+		   unsigned char tag, unsigned long *len)
 {
-	struct clonedev_object_attrs b;
-	unsigned int *h = NULL;
-	int n, i, ret = -ENOENT;
+	unsigned int n;
 
-	if (a->obj_class == CLONEDEV_CLASS_PUBLIC_KEY)
-		return clonedev_object_get(s->cd, a->handle, &b, out,
-					   CLONEDEV_EC_POINT_MAX, len);
-	n = clonedev_object_find(s->cd, a->label[0] ? a->label : NULL,
-				 a->id_len ? a->id : NULL, a->id_len, &h);
-	if (n < 0)
-		return n;
-	for (i = 0; i < n && ret; i++) {
-		if (clonedev_object_get(s->cd, h[i], &b, NULL, 0, NULL) ||
-		    b.obj_class != CLONEDEV_CLASS_PUBLIC_KEY ||
-		    b.key_type != a->key_type || memcmp(b.kcv, a->kcv, sizeof(b.kcv)))
-			continue;
-		ret = clonedev_object_get(s->cd, h[i], &b, out,
-					  CLONEDEV_EC_POINT_MAX, len);
+	if (end - *p < 2 || (*p)[0] != tag)
+		return -EBADMSG;
+	*len = (*p)[1];
+	*p += 2;
+	if (*len & 0x80) {
+		n = *len & 0x7f;
+		if (!n || n > 2 || end - *p < n)
+			return -EBADMSG;
+		for (*len = 0; n; n--)
+			*len = *len << 8 | *(*p)++;
 	}
-	free(h);
-	return ret;
+	return *len <= (unsigned long)(end - *p) ? 0 : -EBADMSG;
+}
+
+static int rsa_public_int(const unsigned char *der, unsigned int der_size,
+			  unsigned int which, const unsigned char **out,
+			  unsigned long *out_len)
+{
+	const unsigned char *p = der, *end = der + der_size;
+	unsigned long len;
+	unsigned int i;
+
+	if (der_len(&p, end, 0x30, &len))
+		return -EBADMSG;
+	end = p + len;
+	for (i = 0; i <= which; i++) {
+		if (der_len(&p, end, 0x02, &len))
+			return -EBADMSG;
+		*out = p;
+		*out_len = len;
+		p += len;
+	}
+	while (*out_len > 1 && !**out) {
+		(*out)++;
+		(*out_len)--;
+	}
+	return 0;
 }
 
 static CK_RV put_bool(unsigned char *buf, unsigned long *len, int v)
@@ -217,6 +235,7 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 		     a->obj_class == CLONEDEV_CLASS_PRIVATE_KEY;
 	unsigned int f = a->obj_flags, vlen, i;
 	struct clonedev_object_attrs b;
+	const unsigned char *p;
 	int ret;
 
 	for (i = 0; i < NUSAGE; i++)
@@ -327,9 +346,8 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 	case CKA_EC_POINT:
 		if (!is_ec(a))
 			break;
-		ret = ec_point(s, a, buf + 2, &vlen);
-		if (ret == -ENOENT)
-			break;
+		ret = clonedev_object_public(s->cd, a->handle, buf + 2,
+					     CLONEDEV_EC_POINT_MAX, &vlen);
 		if (ret)
 			return p11_rv(ret, P11_CTX_OBJECT);
 		buf[0] = 0x04;		/* OCTET STRING, short length */
@@ -340,6 +358,19 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 		if (a->key_type != CLONEDEV_KEY_RSA)
 			break;
 		return put_ulong(buf, len, a->bits);
+	case CKA_MODULUS:
+	case CKA_PUBLIC_EXPONENT:
+		if (a->key_type != CLONEDEV_KEY_RSA)
+			break;
+		ret = clonedev_object_public(s->cd, a->handle, buf, ATTR_MAX,
+					     &vlen);
+		if (ret)
+			return p11_rv(ret, P11_CTX_OBJECT);
+		if (rsa_public_int(buf, vlen, type == CKA_PUBLIC_EXPONENT,
+				   &p, len))
+			return CKR_DEVICE_ERROR;
+		memmove(buf, p, *len);
+		return CKR_OK;
 	}
 	return CKR_ATTRIBUTE_TYPE_INVALID;
 }
@@ -978,23 +1009,60 @@ CK_RV C_GenerateKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	return rv;
 }
 
+/* The RSA size a key pair template asks for (CKA_MODULUS_BITS, e 65537). */
+static CK_RV rsa_bits(const CK_ATTRIBUTE *t, unsigned long n, CK_ULONG *bits)
+{
+	static const unsigned char f4[] = { 0x01, 0x00, 0x01 };
+	const CK_ATTRIBUTE *e = p11_attr_find(t, n, CKA_PUBLIC_EXPONENT);
+	const unsigned char *v;
+	unsigned long len;
+	CK_RV rv;
+
+	rv = p11_attr_ulong(t, n, CKA_MODULUS_BITS, bits);
+	if (rv)
+		return rv;
+	if (!*bits)
+		return CKR_TEMPLATE_INCOMPLETE;
+	if (*bits != 2048 && *bits != 3072 && *bits != 4096)
+		return CKR_KEY_SIZE_RANGE;
+	if (!e)
+		return CKR_OK;
+	/* The kernel makes keys with e = 65537 only. */
+	v = e->pValue;
+	len = e->ulValueLen;
+	while (len && v && !*v) {
+		v++;
+		len--;
+	}
+	if (!v || len != sizeof(f4) || memcmp(v, f4, sizeof(f4)))
+		return CKR_ATTRIBUTE_VALUE_INVALID;
+	return CKR_OK;
+}
+
 static CK_RV generate_pair_locked(struct p11_session *s, CK_MECHANISM *m,
 				  const CK_ATTRIBUTE *pt, unsigned long pn,
 				  const CK_ATTRIBUTE *vt, unsigned long vn,
 				  unsigned int *pub, unsigned int *priv)
 {
-	struct newobj po = { .cls = CKO_PUBLIC_KEY, .kt = CKK_EC, .token = 0 };
-	struct newobj vo = { .cls = CKO_PRIVATE_KEY, .kt = CKK_EC, .token = 0 };
+	struct newobj po = { .cls = CKO_PUBLIC_KEY, .token = 0 };
+	struct newobj vo = { .cls = CKO_PRIVATE_KEY, .token = 0 };
 	const CK_ATTRIBUTE *ecp;
+	CK_ULONG bits = 0;
 	unsigned int kt;
+	int ret, tries;
 	CK_RV rv;
 
-	if (m->mechanism != CKM_EC_KEY_PAIR_GEN)
+	if (m->mechanism == CKM_EC_KEY_PAIR_GEN)
+		po.kt = vo.kt = CKK_EC;
+	else if (m->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN)
+		po.kt = vo.kt = CKK_RSA;
+	else
 		return CKR_MECHANISM_INVALID;
 	if (m->pParameter || m->ulParameterLen)
 		return CKR_MECHANISM_PARAM_INVALID;
 	vo.flags = CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE |
-		   CLONEDEV_USAGE_EC;
+		   default_usage(vo.cls, vo.kt);
+	/* The public half only verifies: its template's usage is not kept. */
 	po.flags = CLONEDEV_OBJ_VERIFY;
 	rv = template_known(pt, pn);
 	if (!rv)
@@ -1010,16 +1078,23 @@ static CK_RV generate_pair_locked(struct p11_session *s, CK_MECHANISM *m,
 	if (rv)
 		return rv;
 	if (po.cls != CKO_PUBLIC_KEY || vo.cls != CKO_PRIVATE_KEY ||
-	    po.kt != CKK_EC || vo.kt != CKK_EC || po.token != vo.token)
+	    po.kt != vo.kt || po.token != vo.token)
 		return CKR_TEMPLATE_INCONSISTENT;
-	ecp = p11_attr_find(pt, pn, CKA_EC_PARAMS);
-	if (!ecp)
-		ecp = p11_attr_find(vt, vn, CKA_EC_PARAMS);
-	if (!ecp)
-		return CKR_TEMPLATE_INCOMPLETE;
-	kt = p11_ec_oid_key_type(ecp->pValue, ecp->ulValueLen);
-	if (!kt)
-		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (vo.kt == CKK_RSA) {
+		kt = CLONEDEV_KEY_RSA;
+		rv = rsa_bits(pt, pn, &bits);
+		if (rv)
+			return rv;
+	} else {
+		ecp = p11_attr_find(pt, pn, CKA_EC_PARAMS);
+		if (!ecp)
+			ecp = p11_attr_find(vt, vn, CKA_EC_PARAMS);
+		if (!ecp)
+			return CKR_TEMPLATE_INCOMPLETE;
+		kt = p11_ec_oid_key_type(ecp->pValue, ecp->ulValueLen);
+		if (!kt)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+	}
 	/* The halves share label and id: the private template's first. */
 	if (!vo.label[0])
 		memcpy(vo.label, po.label, sizeof(vo.label));
@@ -1027,10 +1102,16 @@ static CK_RV generate_pair_locked(struct p11_session *s, CK_MECHANISM *m,
 		memcpy(vo.id, po.id, po.id_len);
 		vo.id_len = po.id_len;
 	}
-	rv = p11_rv(clonedev_object_generate_pair(s->cd, kt, vo.flags,
-						  vo.label, vo.id, vo.id_len,
-						  priv, pub),
-		    P11_CTX_TEMPLATE);
+	/* An RSA prime search may give up (-EAGAIN): ask again. */
+	for (tries = 0; tries < 3; tries++) {
+		ret = clonedev_object_generate_keypair(s->cd, kt, bits,
+						       vo.flags, vo.label,
+						       vo.id, vo.id_len, priv,
+						       pub);
+		if (ret != -EAGAIN)
+			break;
+	}
+	rv = p11_rv(ret, P11_CTX_TEMPLATE);
 	if (!rv)
 		rv = newobj_done(s, &vo, *priv);
 	if (!rv)

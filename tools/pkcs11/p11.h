@@ -56,7 +56,6 @@ enum p11_ctx {
  * @user: the user type logged in (CKU_*), or -1
  * @sessions: the open sessions on the token
  * @count: how many, @rw_count of them read/write
- * @pin: the PIN of the login, and @pin_role its role (see login_take())
  * @obj_lock: protects @sobjs and @nsobjs (a leaf lock: taken under any)
  * @sobjs: the session objects (CKA_TOKEN false) of the token's sessions
  */
@@ -66,8 +65,6 @@ struct p11_token {
 	long user;
 	struct p11_session *sessions;
 	unsigned long count, rw_count;
-	char pin[P11_PIN_MAX + 1];
-	unsigned int pin_role;
 	pthread_mutex_t obj_lock;
 	struct p11_sobj {
 		unsigned int handle;
@@ -85,6 +82,7 @@ struct p11_crypt {
 	unsigned int key_bits;
 	struct clonedev_crypt_params p;
 	unsigned char *aad;
+	int single;			/* a single-part mechanism */
 	int started;			/* the kernel holds a multi-part op */
 	unsigned long fed;		/* input given so far */
 };

@@ -41,25 +41,10 @@ CK_RV p11_pin_copy(const unsigned char *pin, unsigned long len, char *buf)
 	return CKR_OK;
 }
 
-/*
- * Gives @s the login of @from. Must hold @s->tok->lock.
- *
- * Until libclonedev can hand a login from one session to another, the
- * token keeps the PIN of its login (@tok->pin, wiped at logout and when
- * the last session closes) and logs each session in with it.
- */
+/* Gives @s the login of @from. Must hold @s->tok->lock. */
 static CK_RV login_take(struct p11_session *s, struct p11_session *from)
 {
-	struct p11_token *tok = s->tok;
-
-	return p11_rv(clonedev_login(s->cd, tok->pin_role, tok->pin),
-		      P11_CTX_LOGIN);
-}
-
-static void pin_forget(struct p11_token *tok)
-{
-	explicit_bzero(tok->pin, sizeof(tok->pin));
-	tok->pin_role = 0;
+	return p11_rv(clonedev_login_share(s->cd, from->cd), P11_CTX_GENERAL);
 }
 
 /* The token's sessions all log out. Must hold @tok->lock. */
@@ -70,7 +55,6 @@ static void logout_all(struct p11_token *tok)
 	for (s = tok->sessions; s; s = s->next)
 		clonedev_logout(s->cd);
 	tok->user = -1;
-	pin_forget(tok);
 }
 
 void p11_session_free(struct p11_session *s)
@@ -166,10 +150,8 @@ static void session_unlink(struct p11_session *s)
 	tok->count--;
 	if (s->flags & CKF_RW_SESSION)
 		tok->rw_count--;
-	if (!tok->sessions) {
+	if (!tok->sessions)
 		tok->user = -1;
-		pin_forget(tok);
-	}
 	pthread_mutex_unlock(&tok->lock);
 }
 
@@ -294,8 +276,6 @@ CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
 	rv = p11_rv(clonedev_login(s->cd, role, pin), P11_CTX_LOGIN);
 	if (rv)
 		goto unlock;
-	memcpy(tok->pin, pin, sizeof(pin));
-	tok->pin_role = role;
 	for (o = tok->sessions; o && !rv; o = o->next)
 		if (o != s)
 			rv = login_take(o, s);
