@@ -332,6 +332,12 @@ static void op_put(struct p11_session *s)
 	p11_session_put(s);
 }
 
+/* CBC ciphertext is whole blocks, one at least. */
+static int cbc_len_ok(const struct p11_crypt *c, unsigned long len)
+{
+	return c->p.mech != CLONEDEV_MECH_AES_CBC_PAD || (len && !(len % 16));
+}
+
 /* C_Encrypt, C_Decrypt and C_Sign. */
 static CK_RV op_single(CK_SESSION_HANDLE h, unsigned int op,
 		       const unsigned char *in, CK_ULONG in_len,
@@ -364,6 +370,10 @@ static CK_RV op_single(CK_SESSION_HANDLE h, unsigned int op,
 	if ((c->p.flags & CLONEDEV_CRYPT_PREHASHED) &&
 	    in_len != hash_len(c->p.hash)) {
 		rv = CKR_DATA_LEN_RANGE;
+		goto end;
+	}
+	if (op == CLONEDEV_CRYPT_DECRYPT && !cbc_len_ok(c, in_len)) {
+		rv = CKR_ENCRYPTED_DATA_LEN_RANGE;
 		goto end;
 	}
 	if (op == CLONEDEV_CRYPT_ENCRYPT)
@@ -440,8 +450,8 @@ static CK_RV op_update(CK_SESSION_HANDLE h, unsigned int op,
 		return rv;
 	c = &s->crypt;
 	if (c->single) {
-		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* C_Sign etc. still can */
-		goto out;
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* a single-part mechanism */
+		goto end;
 	}
 	if ((!in && in_len) || (cipher && !out_len)) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -494,7 +504,7 @@ static CK_RV op_final(CK_SESSION_HANDLE h, unsigned int op,
 	c = &s->crypt;
 	if (c->single) {
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
-		goto out;
+		goto end;
 	}
 	if (!out_len) {
 		rv = CKR_ARGUMENTS_BAD;
@@ -510,6 +520,10 @@ static CK_RV op_final(CK_SESSION_HANDLE h, unsigned int op,
 		*out_len = need;
 		rv = CKR_BUFFER_TOO_SMALL;
 		goto out;
+	}
+	if (op == CLONEDEV_CRYPT_DECRYPT && !cbc_len_ok(c, c->fed)) {
+		rv = CKR_ENCRYPTED_DATA_LEN_RANGE;
+		goto end;
 	}
 	rv = op_start(s);
 	if (rv)
@@ -553,7 +567,11 @@ static CK_RV verify(CK_SESSION_HANDLE h, const unsigned char *in,
 	}
 	if (final && c->single) {
 		rv = CKR_FUNCTION_NOT_SUPPORTED;
-		goto out;
+		goto end;
+	}
+	if (sig_len != sig_size(c)) {
+		rv = CKR_SIGNATURE_LEN_RANGE;
+		goto end;
 	}
 	if (final) {
 		rv = op_start(s);
