@@ -24,8 +24,9 @@ B         := $(TOP)/build
 KERNELS   := debian-6.1 debian-6.12 debug
 KDIR      ?= /lib/modules/$(shell uname -r)/build
 PREFIX    ?= /usr/local
-# Where p11-kit looks for module files (p11-kit list-modules).
-P11_MODULES ?= $(shell pkg-config --variable=p11_module_configs p11-kit-1 2>/dev/null || echo /usr/share/p11-kit/modules)
+# Where p11-kit looks for module files (p11-kit list-modules): Debian's
+# p11_module_configs (pkg-config p11-kit-1).
+P11_MODULES ?= /usr/share/p11-kit/modules
 DESTDIR   ?=
 MODSRC    := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/clonedev.h
 
