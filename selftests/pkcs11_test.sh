@@ -113,7 +113,8 @@ for m in SHA256-RSA-PKCS SHA384-RSA-PKCS-PSS; do
 done
 check "--sign RSA-PKCS over a DigestInfo, openssl verifies" \
 	bash -c "openssl dgst -sha256 -binary '$d/data' > '$d/dgst' &&
-		pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --sign -m RSA-PKCS --id 07 -i <(printf '\x30\x31\x30\x0d\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00\x04\x20'; cat '$d/dgst') -o '$d/rsasig' &&
+		{ printf '\x30\x31\x30\x0d\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00\x04\x20'; cat '$d/dgst'; } > '$d/t' &&
+		pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --sign -m RSA-PKCS --id 07 -i '$d/t' -o '$d/rsasig' &&
 		openssl dgst -sha256 -verify '$d/rsapub.pem' -signature '$d/rsasig' '$d/data'"
 
 iv=000102030405060708090a0b0c0d0e0f

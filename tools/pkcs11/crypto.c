@@ -80,7 +80,7 @@ static const struct {
 	{ CLONEDEV_HASH_SHA512, CKM_SHA512, CKG_MGF1_SHA512, 64 },
 };
 
-#define NHASH	(sizeof(hash_info) / sizeof(hash_info[0]))
+#define NHASH	(ARRAY_SIZE(hash_info))
 
 static unsigned int hash_of(CK_MECHANISM_TYPE digest, CK_RSA_PKCS_MGF_TYPE mgf)
 {
@@ -112,9 +112,13 @@ void p11_crypt_end(struct p11_session *s)
 	memset(c, 0, sizeof(*c));
 }
 
-#define PARAM(m, type)							\
-	((m)->pParameter && (m)->ulParameterLen == sizeof(type) ?	\
-	 (const type *)(m)->pParameter : NULL)
+/* The mechanism's parameter if it is @size bytes, else NULL. */
+static const void *param(const CK_MECHANISM *m, size_t size)
+{
+	return m->pParameter && m->ulParameterLen == size ? m->pParameter : NULL;
+}
+
+#define PARAM(m, type)	((const type *)param(m, sizeof(type)))
 
 /* The mechanism's parameters into @c->p. */
 static CK_RV mech_params(const CK_MECHANISM *m, struct p11_crypt *c)
@@ -167,7 +171,7 @@ static CK_RV mech_params(const CK_MECHANISM *m, struct p11_crypt *c)
 			return CKR_MECHANISM_PARAM_INVALID;
 		c->p.hash = hash_of(pss->hashAlg, pss->mgf);
 		c->p.flags = CLONEDEV_CRYPT_PREHASHED;
-		/* fall through */
+		fallthrough;
 	case CKM_SHA256_RSA_PKCS_PSS:
 	case CKM_SHA384_RSA_PKCS_PSS:
 	case CKM_SHA512_RSA_PKCS_PSS:
@@ -234,7 +238,7 @@ static CK_RV op_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
 	}
-	for (i = 0; i < sizeof(crypt_mechs) / sizeof(crypt_mechs[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(crypt_mechs); i++)
 		if (crypt_mechs[i].type == m->mechanism)
 			cm = &crypt_mechs[i];
 	if (!cm || !(cm->ops & (1U << op))) {
@@ -292,7 +296,7 @@ static enum p11_ctx ctx_of(unsigned int op)
  * too little room (nothing consumed: the operation goes on); else the
  * error, and the operation ends.
  */
-static CK_RV out_result(struct p11_session *s, int ret, unsigned char *out,
+static CK_RV out_result(struct p11_session *s, int ret, const unsigned char *out,
 			unsigned long cap, size_t n, CK_ULONG_PTR out_len,
 			int *keep)
 {

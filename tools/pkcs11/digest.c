@@ -106,10 +106,10 @@ CK_RV C_DigestInit(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism)
 		rv = CKR_OPERATION_ACTIVE;
 		goto out;
 	}
-	for (i = 0; i < sizeof(hashes) / sizeof(hashes[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(hashes); i++)
 		if (hashes[i].mech == pMechanism->mechanism)
 			break;
-	if (i == sizeof(hashes) / sizeof(hashes[0])) {
+	if (i == ARRAY_SIZE(hashes)) {
 		rv = CKR_MECHANISM_INVALID;
 		goto out;
 	}

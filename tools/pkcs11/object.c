@@ -17,6 +17,7 @@
 static const unsigned char oid_p256[] = {
 	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07
 };
+
 static const unsigned char oid_p384[] = {
 	0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22
 };
@@ -151,14 +152,13 @@ static int is_ec(const struct clonedev_object_attrs *a)
 static int der_len(const unsigned char **p, const unsigned char *end,
 		   unsigned char tag, unsigned long *len)
 {
-	unsigned int n;
-
 	if (end - *p < 2 || (*p)[0] != tag)
 		return -EBADMSG;
 	*len = (*p)[1];
 	*p += 2;
 	if (*len & 0x80) {
-		n = *len & 0x7f;
+		unsigned int n = *len & 0x7f;
+
 		if (!n || n > 2 || end - *p < n)
 			return -EBADMSG;
 		for (*len = 0; n; n--)
@@ -219,7 +219,7 @@ static const struct {
 	{ CKA_UNWRAP, CLONEDEV_OBJ_UNWRAP },
 };
 
-#define NUSAGE	(sizeof(usage_attrs) / sizeof(usage_attrs[0]))
+#define NUSAGE	(ARRAY_SIZE(usage_attrs))
 
 /*
  * The value of attribute @type of object @a into @buf (ATTR_MAX bytes).
@@ -422,19 +422,20 @@ out:
 	return rv;
 }
 
-CK_RV C_SetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
-			  CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
+/* cppcheck-suppress constParameter ; the standard's signature */
+CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
+			  CK_ULONG n)
 {
 	struct clonedev_object_attrs a;
 	struct p11_session *s;
-	CK_RV rv = p11_session_get(hSession, &s);
+	CK_RV rv = p11_session_get(h, &s);
 
 	if (rv)
 		return rv;
 	pthread_mutex_lock(&s->lock);
-	rv = p11_object_attrs(s, hObject, &a, P11_CTX_OBJECT);
+	rv = p11_object_attrs(s, o, &a, P11_CTX_OBJECT);
 	pthread_mutex_unlock(&s->lock);
-	if (!rv && !pTemplate && ulCount)
+	if (!rv && !t && n)
 		rv = CKR_ARGUMENTS_BAD;
 	/* The kernel has no request that changes an object's attributes. */
 	if (!rv)
@@ -650,7 +651,7 @@ CK_RV p11_template_flags(const CK_ATTRIBUTE *t, unsigned long n,
 
 	if (!t && n)
 		return CKR_ARGUMENTS_BAD;
-	for (i = 0; i < sizeof(bools) / sizeof(bools[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bools); i++) {
 		v = -1;
 		rv = p11_attr_bool(t, n, bools[i].type, &v);
 		if (rv)
@@ -670,7 +671,7 @@ CK_RV p11_template_flags(const CK_ATTRIBUTE *t, unsigned long n,
 		else if (!v)
 			*flags &= ~usage_attrs[i].flag;
 	}
-	for (i = 0; i < sizeof(must_be_false) / sizeof(must_be_false[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(must_be_false); i++) {
 		v = 0;
 		rv = p11_attr_bool(t, n, must_be_false[i], &v);
 		if (rv || v)
@@ -788,7 +789,7 @@ static int known_attr(CK_ATTRIBUTE_TYPE type)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(known); i++)
 		if (known[i] == type)
 			return 1;
 	return 0;
@@ -1046,20 +1047,20 @@ static CK_RV generate_pair_locked(struct p11_session *s, CK_MECHANISM *m,
 {
 	struct newobj po = { .cls = CKO_PUBLIC_KEY, .token = 0 };
 	struct newobj vo = { .cls = CKO_PRIVATE_KEY, .token = 0 };
-	const CK_ATTRIBUTE *ecp;
 	CK_ULONG bits = 0;
 	unsigned int kt;
 	int ret, tries;
 	CK_RV rv;
 
 	if (m->mechanism == CKM_EC_KEY_PAIR_GEN)
-		po.kt = vo.kt = CKK_EC;
+		po.kt = CKK_EC;
 	else if (m->mechanism == CKM_RSA_PKCS_KEY_PAIR_GEN)
-		po.kt = vo.kt = CKK_RSA;
+		po.kt = CKK_RSA;
 	else
 		return CKR_MECHANISM_INVALID;
 	if (m->pParameter || m->ulParameterLen)
 		return CKR_MECHANISM_PARAM_INVALID;
+	vo.kt = po.kt;
 	vo.flags = CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE |
 		   default_usage(vo.cls, vo.kt);
 	/* The public half only verifies: its template's usage is not kept. */
@@ -1086,7 +1087,8 @@ static CK_RV generate_pair_locked(struct p11_session *s, CK_MECHANISM *m,
 		if (rv)
 			return rv;
 	} else {
-		ecp = p11_attr_find(pt, pn, CKA_EC_PARAMS);
+		const CK_ATTRIBUTE *ecp = p11_attr_find(pt, pn, CKA_EC_PARAMS);
+
 		if (!ecp)
 			ecp = p11_attr_find(vt, vn, CKA_EC_PARAMS);
 		if (!ecp)
@@ -1158,6 +1160,7 @@ CK_RV p11_newkey_read(struct p11_session *s, const CK_ATTRIBUTE *t,
 {
 	struct newobj o = { .cls = (CK_ULONG)-1, .kt = (CK_ULONG)-1,
 			    .token = 0 };
+	int secret, is_secret_class;
 	CK_RV rv;
 
 	memset(k, 0, sizeof(*k));
@@ -1198,8 +1201,9 @@ CK_RV p11_newkey_read(struct p11_session *s, const CK_ATTRIBUTE *t,
 	}
 	if (o.cls != CKO_SECRET_KEY && o.cls != CKO_PRIVATE_KEY)
 		return CKR_TEMPLATE_INCONSISTENT;
-	if ((o.cls == CKO_SECRET_KEY) != (o.kt == CKK_AES ||
-					  o.kt == CKK_GENERIC_SECRET))
+	is_secret_class = o.cls == CKO_SECRET_KEY;
+	secret = o.kt == CKK_AES || o.kt == CKK_GENERIC_SECRET;
+	if (secret == !is_secret_class)
 		return CKR_TEMPLATE_INCONSISTENT;
 	o.flags = CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE |
 		  default_usage(o.cls, o.kt);

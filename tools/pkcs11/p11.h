@@ -26,6 +26,8 @@
 #include "libclonedev.h"
 
 #define P11_EXPORT __attribute__((visibility("default")))
+#define fallthrough __attribute__((__fallthrough__))
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The crypto user (cu): a vendor user type, as Luna names it. */
 #define CKU_CRYPTO_USER		0x80000001UL

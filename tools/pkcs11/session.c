@@ -177,9 +177,9 @@ CK_RV C_CloseSession(CK_SESSION_HANDLE hSession)
 /* Closes every session of @tok (C_CloseAllSessions, C_Finalize). */
 void p11_sessions_close_all(struct p11_token *tok)
 {
-	CK_SESSION_HANDLE h;
-
 	for (;;) {
+		CK_SESSION_HANDLE h;
+
 		pthread_mutex_lock(&tok->lock);
 		h = tok->sessions ? tok->sessions->handle : 0;
 		pthread_mutex_unlock(&tok->lock);
@@ -341,7 +341,6 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin,
 	char old[P11_PIN_MAX + 1], new[P11_PIN_MAX + 1];
 	struct p11_session *s;
 	CK_RV rv = p11_session_get(hSession, &s);
-	int ret;
 
 	if (rv)
 		return rv;
@@ -356,7 +355,8 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin,
 	if (!rv)
 		rv = p11_pin_copy(pNewPin, ulNewLen, new);
 	if (!rv) {
-		ret = clonedev_role_changepw(s->cd, old, new);
+		int ret = clonedev_role_changepw(s->cd, old, new);
+
 		rv = ret == -EACCES ? CKR_PIN_INCORRECT :
 		     p11_rv(ret, P11_CTX_GENERAL);
 	}

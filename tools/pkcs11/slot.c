@@ -261,7 +261,7 @@ static const struct {
 	{ CKM_SHA512, { 0, 0, CKF_DIGEST } },
 };
 
-#define NMECHS	(sizeof(mechs) / sizeof(mechs[0]))
+#define NMECHS	(ARRAY_SIZE(mechs))
 
 int p11_mech_find(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
 {
