@@ -521,6 +521,87 @@ def threads_and_processes():
     s.closeSession()
 
 
+def against_software():
+    """ECDH, RSA-OAEP and AES-GCM checked with python3-cryptography."""
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+    from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
+    lib = P.PyKCS11Lib()
+    lib.load(MODULE)
+    s = lib.openSession(1, P.CKF_SERIAL_SESSION | P.CKF_RW_SESSION)
+    s.login("co-pw")
+    ec1 = s.findObjects([(P.CKA_LABEL, "ec1"),
+                         (P.CKA_CLASS, P.CKO_PRIVATE_KEY)])[0]
+    point = bytes(s.getAttributeValue(ec1, [P.CKA_EC_POINT])[0])
+    mine = ec.generate_private_key(ec.SECP256R1())
+    peer = mine.public_key().public_bytes(
+        serialization.Encoding.X962,
+        serialization.PublicFormat.UncompressedPoint)
+    key = s.deriveKey(ec1, [(P.CKA_CLASS, P.CKO_SECRET_KEY),
+                            (P.CKA_KEY_TYPE, P.CKK_AES),
+                            (P.CKA_VALUE_LEN, 32), (P.CKA_ENCRYPT, True),
+                            (P.CKA_DECRYPT, True)],
+                      P.ECDH1_DERIVE_Mechanism(peer))
+    token_pub = ec.EllipticCurvePublicKey.from_encoded_point(
+        ec.SECP256R1(), point[2:])
+    shared = mine.exchange(ec.ECDH(), token_pub)
+    iv = bytes(range(16))
+    ct = bytes(s.encrypt(key, b"derived key test",
+                         P.Mechanism(P.CKM_AES_CBC_PAD, iv)))
+    dec = Cipher(algorithms.AES(shared[:32]), modes.CBC(iv)).decryptor()
+    pt = dec.update(ct) + dec.finalize()
+    check(pt[:16] == b"derived key test",
+          "ECDH1_DERIVE: the AES key is the shared x-coordinate, as "
+          "python3-cryptography computes it")
+    sensitive = s.getAttributeValue(key, [P.CKA_SENSITIVE])[0]
+    check(sensitive, "the derived key is sensitive")
+
+    rsa1 = s.findObjects([(P.CKA_LABEL, "rsa1"),
+                          (P.CKA_CLASS, P.CKO_PRIVATE_KEY)])[0]
+    n, e = s.getAttributeValue(rsa1, [P.CKA_MODULUS, P.CKA_PUBLIC_EXPONENT])
+    pub = rsa.RSAPublicNumbers(int.from_bytes(bytes(e), "big"),
+                               int.from_bytes(bytes(n), "big")).public_key()
+    check(pub.key_size == 2048, "CKA_MODULUS of the RSA key: 2048 bits")
+    ct = pub.encrypt(b"oaep message", padding.OAEP(
+        padding.MGF1(hashes.SHA256()), hashes.SHA256(), None))
+    pt = s.decrypt(rsa1, ct, P.RSAOAEPMechanism(P.CKM_SHA256,
+                                                P.CKG_MGF1_SHA256))
+    check(bytes(pt) == b"oaep message",
+          "RSA-OAEP: python3-cryptography encrypts, the token decrypts")
+
+    aes = s.findObjects([(P.CKA_LABEL, "aes1")])[0]
+    iv = os.urandom(12)
+    ct = bytes(s.encrypt(aes, b"x" * 1000,
+                         P.AES_GCM_Mechanism(iv, b"aad", 128)))
+    k = s.generateKey([(P.CKA_CLASS, P.CKO_SECRET_KEY),
+                       (P.CKA_KEY_TYPE, P.CKK_AES), (P.CKA_VALUE_LEN, 16),
+                       (P.CKA_EXTRACTABLE, True)])
+    kek = s.generateKey([(P.CKA_CLASS, P.CKO_SECRET_KEY),
+                         (P.CKA_KEY_TYPE, P.CKK_AES),
+                         (P.CKA_VALUE_LEN, 32), (P.CKA_WRAP, True),
+                         (P.CKA_UNWRAP, True)])
+    wrapped = s.wrapKey(kek, k, P.Mechanism(P.CKM_AES_KEY_WRAP_PAD))
+    check(len(wrapped) == 24, "AES_KEY_WRAP_PAD of an AES-128 key: 24 bytes")
+    k2 = s.unwrapKey(kek, wrapped, [(P.CKA_CLASS, P.CKO_SECRET_KEY),
+                                    (P.CKA_KEY_TYPE, P.CKK_AES)],
+                     P.Mechanism(P.CKM_AES_KEY_WRAP_PAD))
+    kcv = [s.getAttributeValue(h, [P.CKA_CHECK_VALUE])[0] for h in (k, k2)]
+    check(kcv[0] == kcv[1], "the unwrapped key has the wrapped key's KCV")
+    pt = bytes(s.decrypt(aes, ct, P.AES_GCM_Mechanism(iv, b"aad", 128)))
+    check(pt == b"x" * 1000, "AES-GCM round trip")
+    ct2 = bytearray(ct)
+    ct2[0] ^= 1
+    try:
+        s.decrypt(aes, bytes(ct2), P.AES_GCM_Mechanism(iv, b"aad", 128))
+        rv = P.CKR_OK
+    except P.PyKCS11Error as err:
+        rv = err.value
+    rv_is(rv, P.CKR_ENCRYPTED_DATA_INVALID, "AES-GCM of changed ciphertext")
+    s.logout()
+    s.closeSession()
+
+
 def main():
     if "--worker" in sys.argv:
         global PYLIB
@@ -535,6 +616,7 @@ def main():
     refusals(raw)
     forked(raw)
     threads_and_processes()
+    against_software()
     sys.exit(1 if FAILED else 0)
 
 

@@ -132,6 +132,10 @@ check "--wrap the extractable key with AES-KEY-WRAP-PAD" \
 check "--unwrap it as a new key" \
 	co --unwrap -m 0x210a --id 03 -i "$d/wrapped" \
 	--key-type AES: --label unwrapped --application-id 06
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/peer.pem" 2>/dev/null
+openssl pkey -in "$d/peer.pem" -pubout -outform DER -out "$d/peer.der" 2>/dev/null
+check "--derive ECDH1-DERIVE with a peer's public key" \
+	co --derive -m ECDH1-DERIVE --id 01 -i "$d/peer.der"
 check "--hash SHA256 matches sha256sum" \
 	bash -c "pkcs11-tool --module '$M' --hash -m SHA256 -i '$d/data' -o '$d/h' &&
 		test \"\$(od -An -tx1 -v '$d/h' | tr -d ' \n')\" = \"\$(sha256sum < '$d/data' | cut -d' ' -f1)\""

@@ -382,7 +382,7 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 	struct p11_session *s;
 	unsigned char *buf;
 	unsigned long i, len;
-	CK_RV rv = p11_session_get(hSession, &s), r;
+	CK_RV rv = p11_session_get(hSession, &s), r, rv_obj;
 
 	if (rv)
 		return rv;
@@ -396,12 +396,12 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		goto out;
 	}
 	pthread_mutex_lock(&s->lock);
-	rv = p11_object_attrs(s, hObject, &a, P11_CTX_OBJECT);
-	for (i = 0; !rv || (rv != CKR_OBJECT_HANDLE_INVALID && i < ulCount); i++) {
+	rv_obj = p11_object_attrs(s, hObject, &a, P11_CTX_OBJECT);
+	rv = rv_obj;
+	/* Every attribute is processed; the result is the last error. */
+	for (i = 0; !rv_obj && i < ulCount; i++) {
 		CK_ATTRIBUTE *t = &pTemplate[i];
 
-		if (i >= ulCount)
-			break;
 		r = attr_get(s, &a, t->type, buf, &len);
 		if (r == CKR_OK && t->pValue && t->ulValueLen < len)
 			r = CKR_BUFFER_TOO_SMALL;
