@@ -34,6 +34,7 @@
  *   store		the sealed log
  *   anchor		its TPM anchor
  *   hsm		HSM-wide state
+ *   rsa_gen		RSA key pair generation
  *   cred, keys		role credentials; key checks and transforms
  *   kex		ephemeral key agreement and AEAD sealing
  *   kdf, quorum, suite, ecdsa, rsa, kwp, spake2, tpm	primitives

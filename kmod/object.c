@@ -904,17 +904,18 @@ int cld_object_get(struct cld_session *s, void *arg)
 	memcpy(a->kcv, o->kcv, sizeof(a->kcv));
 	strscpy(a->label, o->label, sizeof(a->label));
 	memcpy(a->id, o->id, o->id_len);
+	if ((o->obj_class == CLONEDEV_CLASS_DATA &&
+	     !(o->flags & CLONEDEV_OBJ_SENSITIVE)) ||
+	    o->obj_class == CLONEDEV_CLASS_PUBLIC_KEY)
+		a->value_len = o->value_len;
 	if (cmd->flags & CLONEDEV_OBJECT_GET_PUBLIC) {
 		/* The public value is computed outside the lock. */
 		key = cld_object_copy(o);
 		if (!key)
 			ret = -ENOMEM;
-	} else if ((o->obj_class == CLONEDEV_CLASS_DATA &&
-	     !(o->flags & CLONEDEV_OBJ_SENSITIVE)) ||
-	    o->obj_class == CLONEDEV_CLASS_PUBLIC_KEY) {
-		a->value_len = o->value_len;
-		vlen = o->value_len;
-		if (cmd->value && vlen) {
+	} else if (a->value_len) {
+		vlen = a->value_len;
+		if (cmd->value) {
 			value = kmemdup(o->value, vlen, GFP_KERNEL);
 			if (!value)
 				ret = -ENOMEM;

@@ -14,6 +14,7 @@
  * exact division by e is a long division over the big-endian bytes.
  */
 #include <crypto/internal/rsa.h>
+#include <linux/bitmap.h>
 #include <linux/math64.h>
 #include <linux/mpi.h>
 #include <linux/random.h>

@@ -186,6 +186,54 @@ TEST_F(archive, round_trip)
 	free(buf);
 }
 
+/* A generated RSA pair goes through an archive whole, and still works. */
+TEST_F_TIMEOUT(archive, rsa_pair_round_trip, HEAVY_TEST_TIMEOUT)
+{
+	struct clonedev_crypt_params p = {
+		.mech = CLONEDEV_MECH_RSA_PKCS, .hash = CLONEDEV_HASH_SHA256,
+	};
+	unsigned char v1[600], v2[600], sig[256];
+	struct clonedev_archive_result res;
+	struct clonedev_object_attrs a, b;
+	unsigned int pair[2], priv, pub, l1, l2;
+	unsigned char *buf = NULL;
+	size_t len, sig_len;
+
+	ASSERT_EQ(0, clonedev_object_generate_keypair(self->src,
+						      CLONEDEV_KEY_RSA, 2048,
+						      0, "rsa", "\x01", 1,
+						      &pair[0], &pair[1]));
+	ASSERT_EQ(0, make_archive(self->src, pair, 2, &buf, &len, &res));
+	EXPECT_EQ(2, res.objects);
+	ASSERT_EQ(0, restore(self->dst, buf, len, NULL, 0, &res));
+	EXPECT_EQ(2, res.copied);
+	EXPECT_EQ(0, res.skipped + res.refused + res.failed);
+	ASSERT_EQ(0, clonedev_find_key(self->dst, "rsa", NULL, 0,
+				       CLONEDEV_CLASS_PRIVATE_KEY, &priv));
+	ASSERT_EQ(0, clonedev_object_get(self->dst, priv, &a, NULL, 0, NULL));
+	ASSERT_EQ(0, clonedev_find_key(self->dst, "rsa", NULL, 0,
+				       CLONEDEV_CLASS_PUBLIC_KEY, &pub));
+	ASSERT_EQ(0, clonedev_object_get(self->dst, pub, &b, NULL, 0, NULL));
+	EXPECT_EQ(CLONEDEV_KEY_RSA, b.key_type);
+	EXPECT_EQ(2048, b.bits);
+	EXPECT_EQ(0, memcmp(a.kcv, b.kcv, CLONEDEV_KCV_LEN));
+	ASSERT_EQ(0, clonedev_object_get(self->src, pair[1], &a, NULL, 0,
+					 NULL));
+	EXPECT_EQ(0, memcmp(a.ouid, b.ouid, CLONEDEV_OUID_LEN));
+	ASSERT_EQ(0, clonedev_object_public(self->src, pair[1], v1,
+					    sizeof(v1), &l1));
+	ASSERT_EQ(0, clonedev_object_public(self->dst, pub, v2, sizeof(v2),
+					    &l2));
+	ASSERT_EQ(l1, l2);
+	EXPECT_EQ(0, memcmp(v1, v2, l1));
+	/* The source's private half signs, the restored public half verifies. */
+	ASSERT_EQ(0, clonedev_sign(self->src, pair[0], &p, "archived", 8, sig,
+				   sizeof(sig), &sig_len));
+	EXPECT_EQ(0, clonedev_verify(self->dst, pub, &p, "archived", 8, sig,
+				     sig_len));
+	free(buf);
+}
+
 /* Only the objects named are archived; a handle not held is refused. */
 TEST_F(archive, selective_backup)
 {

@@ -432,6 +432,85 @@ TEST_F(clone, selected_handles_only)
 	EXPECT_EQ(2, count_objects(self->dst));
 }
 
+/* Signs "message" with @h of @a and verifies it with @pub of @b. */
+static int sign_there_verify_here(struct clonedev *a, unsigned int h,
+				  struct clonedev *b, unsigned int pub)
+{
+	struct clonedev_crypt_params p = {
+		.mech = CLONEDEV_MECH_RSA_PSS, .hash = CLONEDEV_HASH_SHA256,
+		.salt_len = 32,
+	};
+	unsigned char sig[512];
+	size_t len;
+	int ret;
+
+	ret = clonedev_sign(a, h, &p, "message", 7, sig, sizeof(sig), &len) ?:
+	      clonedev_verify(b, pub, &p, "message", 7, sig, len);
+	if (ret)
+		return ret;
+	/* And another message does not. */
+	ret = clonedev_verify(b, pub, &p, "messagf", 7, sig, len);
+	return ret == -EBADMSG ? 0 : -EIO;
+}
+
+TEST_F_TIMEOUT(clone, rsa_pair_clones_and_verifies, HEAVY_TEST_TIMEOUT)
+{
+	unsigned char v1[600], v2[600];
+	struct clonedev_object_attrs a, b;
+	struct clonedev_clone res;
+	unsigned int pair[2], there[2], i, l1, l2;
+	struct clonedev *t;
+	unsigned int slot;
+
+	ASSERT_EQ(0, clonedev_object_generate_keypair(self->src,
+						      CLONEDEV_KEY_RSA, 2048,
+						      0, "rsa", "\x05", 1,
+						      &pair[0], &pair[1]));
+	ASSERT_EQ(0, clonedev_clone(self->src, self->dst, pair, 2, NULL,
+				    &res));
+	EXPECT_EQ(CPV4, res.protocol);
+	EXPECT_EQ(2, res.copied);
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(0, clonedev_object_get(self->src, pair[i], &a, NULL,
+						 0, NULL));
+		ASSERT_EQ(0, by_ouid(self->dst, a.ouid, &b));
+		there[i] = b.handle;
+		EXPECT_EQ(a.obj_class, b.obj_class);
+		EXPECT_EQ(CLONEDEV_KEY_RSA, b.key_type);
+		EXPECT_EQ(2048, b.bits);
+		EXPECT_EQ(a.obj_flags, b.obj_flags);
+		EXPECT_STREQ("rsa", b.label);
+		EXPECT_EQ(0, memcmp(a.kcv, b.kcv, sizeof(a.kcv)));
+		ASSERT_EQ(0, clonedev_object_public(self->src, pair[i], v1,
+						    sizeof(v1), &l1));
+		ASSERT_EQ(0, clonedev_object_public(self->dst, there[i], v2,
+						    sizeof(v2), &l2));
+		ASSERT_EQ(l1, l2);
+		EXPECT_EQ(0, memcmp(v1, v2, l1));
+	}
+	/* Signatures made on either side verify on the other. */
+	EXPECT_EQ(0, sign_there_verify_here(self->src, pair[0], self->dst,
+					    there[1]));
+	EXPECT_EQ(0, sign_there_verify_here(self->dst, there[0], self->src,
+					    pair[1]));
+
+	/* Over CPv1, the public key fits the 1024-byte slot, the pair not. */
+	make_partition(_metadata, self->nl, "cpv1", 0, "shared", &t, &slot);
+	ASSERT_EQ(0, set_policy(t, CLONEDEV_POLICY_CPV1, 1));
+	ASSERT_EQ(0, clonedev_clone(self->src, t, pair, 2, NULL, &res));
+	EXPECT_EQ(CPV1, res.protocol);
+	EXPECT_EQ(1, res.copied);
+	EXPECT_EQ(1, res.failed);
+	ASSERT_EQ(0, clonedev_object_get(self->src, pair[1], &a, NULL, 0,
+					 NULL));
+	ASSERT_EQ(0, by_ouid(t, a.ouid, &b));
+	EXPECT_EQ(CLONEDEV_CLASS_PUBLIC_KEY, b.obj_class);
+	EXPECT_EQ(0, memcmp(a.kcv, b.kcv, sizeof(a.kcv)));
+	EXPECT_EQ(0, sign_there_verify_here(self->src, pair[0], t, b.handle));
+	clonedev_close(t);
+	ASSERT_EQ(0, clonedev_nl_partition_delete(self->nl, slot));
+}
+
 TEST_F(clone, policies_0_and_4_on_either_side)
 {
 	struct clonedev_clone res;

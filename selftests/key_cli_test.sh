@@ -105,5 +105,38 @@ expect "find needs a criterion" 1 "" "clonectl: give -label, -id or both." -- \
 	co "object find"
 expect "nothing was added by the refusals" 0 '^110 objects\.$' "" -- co "partition contents"
 
+# An RSA pair made in the kernel: its public half verifies after a reload,
+# and openssl takes its public value.
+d=$(mktemp -d)
+printf 'signed before the reload' >"$d/msg"
+expect "generate an RSA-2048 key pair" 0 \
+	'^Generated rsa-2048 key pair: private key handle 111, public key handle 112, KCV [0-9a-f]{6}\.$' "" -- \
+	co "object generate -keytype rsa -bits 2048 -label rsa-gen -id 0a"
+rsa_kcv=$(out | sed -n 's/.*KCV \([0-9a-f]*\)\.$/\1/p')
+expect "the public half shows its RSAPublicKey" 0 \
+	'^Public:    3082010a0282010100[0-9a-f]{512}0203010001$' "" -- \
+	cu "object show -handle 112"
+out | sed -n 's/^Public: *//p' | xxd -r -p >"$d/pub.der"
+openssl rsa -RSAPublicKey_in -inform DER -in "$d/pub.der" -noout -modulus 2>/dev/null |
+	sed 's/^Modulus=//' | xxd -r -p | sha256sum | cut -c1-6 | grep -qx "$rsa_kcv"
+tap_result $? "openssl reads the public value; its modulus's SHA-256 is the KCV"
+expect "the private half signs" 0 "" "" -- \
+	co "object sign -handle 111 -mech rsa-pss -in $d/msg -out $d/sig"
+openssl pkeyutl -verify -pubin -inkey "$d/pub.der" -keyform DER -in <(openssl dgst -sha256 -binary "$d/msg") \
+	-sigfile "$d/sig" -pkeyopt rsa_padding_mode:pss -pkeyopt digest:sha256 \
+	-pkeyopt rsa_pss_saltlen:32 >/dev/null 2>&1
+tap_result $? "openssl verifies the signature with the public value"
+rmmod clonedev && modprobe clonedev
+expect "the public half verifies it after a reload" 0 '^Signature verified\.$' "" -- \
+	cu "object verify -handle 112 -mech rsa-pss -in $d/msg -sig $d/sig"
+expect "the pair keeps its KCV across the reload" 0 \
+	"^111 +private key +rsa +2048  $rsa_kcv  rsa-gen\$" "" -- co "partition contents"
+expect "RSA sizes are 2048, 3072 or 4096" 1 "" \
+	"clonectl: -bits must be 2048, 3072 or 4096 for an rsa key pair." -- \
+	co "object generate -keytype rsa -bits 1024"
+expect "no bulk RSA pairs" 1 "" "clonectl: -count takes 1 to 65536, for aes and generic keys." -- \
+	co "object generate -keytype rsa -bits 2048 -count 2"
+rm -rf "$d"
+
 delete_all
 tap_done

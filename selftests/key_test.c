@@ -400,6 +400,12 @@ TEST_F_TIMEOUT(key, rsa_pair, HEAVY_TEST_TIMEOUT)
 	EXPECT_EQ(2, count_objects(self->cd));
 }
 
+/* One larger size (4096 takes long under emulation; 3072 is the next). */
+TEST_F_TIMEOUT(key, rsa_pair_3072, HEAVY_TEST_TIMEOUT)
+{
+	check_rsa_pair(_metadata, self->cd, 3072);
+}
+
 TEST_F(key, rsa_generate_rejections)
 {
 	struct clonedev_object_generate g = {

@@ -62,8 +62,11 @@ expect "an unknown handle" 1 "" \
 expect "a bad handle" 1 "" \
 	"clonectl: 'x1' is not an object handle; 'partition contents' lists them." -- \
 	co "object show -handle x1"
-expect "a key type not generated" 1 "" "clonectl: -keytype must be aes, generic, ec-p256 or ec-p384, not 'des'." -- \
+expect "a key type not generated" 1 "" "clonectl: -keytype must be aes, generic, ec-p256, ec-p384 or rsa, not 'des'." -- \
 	co "object generate -keytype des -bits 64"
+expect "a bad RSA size" 1 "" \
+	"clonectl: -bits must be 2048, 3072 or 4096 for an rsa key pair." -- \
+	co "object generate -keytype rsa -bits 1024"
 expect "a bad AES size" 1 "" \
 	"clonectl: -bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic; an ec key takes its size from the curve." -- \
 	co "object generate -keytype aes -bits 512"

@@ -120,7 +120,8 @@ TEST_F(obj, generate_rejections)
 	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 100, 0, "x", &h));
 	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_GENERIC_SECRET, 12, 0, "x", &h));
 	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_GENERIC_SECRET, 4104, 0, "x", &h));
-	EXPECT_NERR(EOPNOTSUPP, gen(self->cd, CLONEDEV_KEY_RSA, 2048, 0, "x", &h));
+	EXPECT_NERR(EOPNOTSUPP, gen(self->cd, 99, 2048, 0, "x", &h));
+	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_RSA, 1024, 0, "x", &h));
 	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0x800, "x", &h));
 	EXPECT_NERR(EINVAL, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "tab\there", &h));
 	memset(&cmd, 0, sizeof(cmd));

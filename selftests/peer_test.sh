@@ -230,6 +230,28 @@ sys.exit(1 if bad else 0)
 EOF
 tap_result "${PIPESTATUS[0]}" "a recorded kernel HELLO and CHOICE: version 2, no fingerprint, no MAC or value an offline guesser could test a domain with"
 
+# An RSA pair the kernel generated goes to the Python target, which checks
+# the public half as docs/clone-protocol.md says, and comes back from the
+# Python source to another kernel partition with the same KCVs.
+rsa_src=$(partition rsa-source cross-secret)
+printf '%s\n' "role login -slot $rsa_src -name co -password co-pw" \
+	"object generate -keytype rsa -bits 2048 -label rsa-pair -id 0c" | clonectl >/dev/null
+rsa_want=$(kernel_objects "$rsa_src")
+rsa_to_python() {
+	printf '%s\n' "role login -slot $rsa_src -name co -password co-pw" \
+		"partition clone -objects all -peer '$dir/target --label cross --domain cross-secret --report $dir/rsa-to.json --store $dir/rsa-store.json 2>$dir/target.err'" |
+		clonectl
+}
+expect "kernel -> Python: a generated RSA pair" 0 \
+	'^Clone complete over CPv4 \(p384-aes256gcm\): 2 copied, 0 skipped, 0 failed\.$' "" -- \
+	rsa_to_python
+[ "$(echo "$rsa_want" | wc -l)" = 2 ] && [ "$(python_objects "$dir/rsa-store.json")" = "$rsa_want" ]
+tap_result $? "  the Python target holds both halves with their KCVs and sizes"
+slot=$(partition rsa-back cross-secret)
+run from_python "$slot" "--objects $dir/rsa-store.json" "$dir/rsa-back.json"
+[ "$RC" -eq 0 ] && [ "$(kernel_objects "$slot")" = "$rsa_want" ]
+tap_result $? "Python -> kernel: the RSA pair comes back whole"
+
 # A fake target: the Python peer with another secret under the label
 # "cross". Each clone is one guess at the source's domain, counted there;
 # the eleventh is refused before any message, and a po login clears it.

@@ -74,7 +74,7 @@ NONE, AES, GENERIC, EC_P256, EC_P384, RSA = 0, 1, 2, 3, 4, 5
 CLASS_NAMES = ["?", "data", "secret", "private", "public"]
 KEY_TYPE_NAMES = ["none", "aes", "generic", "ec-p256", "ec-p384", "rsa"]
 PAIRS = {DATA: {NONE}, SECRET: {AES, GENERIC}, PRIVATE: {EC_P256, EC_P384, RSA},
-         PUBLIC: {EC_P256, EC_P384}}
+         PUBLIC: {EC_P256, EC_P384, RSA}}
 # EC key types: kex, scalar size, group order n
 EC_KEYS = {EC_P256: ("p256", 32, int("FFFFFFFF00000000FFFFFFFFFFFFFFFF"
                                      "BCE6FAADA7179E84F3B9CAC2FC632551", 16)),
@@ -404,6 +404,22 @@ def choice_kex(protocol, suite):
 
 
 # --------------------------------------------------------------- records
+def rsa_public_check(value):
+    """(KCV, bits) of an RSA public key: the PKCS#1 RSAPublicKey DER,
+    canonical, a modulus of 2048 to 4096 bits, an odd exponent above 1."""
+    try:
+        key = serialization.load_der_public_key(value)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as err:
+        raise ValueError("bad RSA public key") from err
+    if not isinstance(key, rsa.RSAPublicKey) or key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.PKCS1) != value:
+        raise ValueError("not an RSAPublicKey")
+    n, e = key.public_numbers().n, key.public_numbers().e
+    if not 2048 <= n.bit_length() <= 4096 or e < 3 or e % 2 == 0:
+        raise ValueError("RSA public key out of range")
+    return sha256(n.to_bytes((n.bit_length() + 7) // 8, "big"))[:3], n.bit_length()
+
+
 def key_check(key_type, value, public=False):
     """(KCV, bits) of a key's value; ValueError if the value is no such key."""
     if key_type == AES:
@@ -425,6 +441,8 @@ def key_check(key_type, value, public=False):
         if len(value) != size or not 0 < scalar < order:
             raise ValueError("bad EC scalar")
         return sha256(public_bytes(new_ephemeral(kex, value)))[:3], 8 * size
+    if key_type == RSA and public:
+        return rsa_public_check(value)
     if key_type == RSA:
         try:
             key = serialization.load_der_private_key(value, None)

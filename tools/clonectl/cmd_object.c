@@ -32,6 +32,9 @@ static int object_error(struct cli *cli, int err, const char *what,
 	case EINVAL:
 		return cli_error("%s: a label is up to 32 printable characters, an id up to 64 bytes, a data value up to 4096 bytes.",
 				 what);
+	case EAGAIN:
+		return cli_error("%s: the search for RSA primes gave up, as it rarely may; run the command again.",
+				 what);
 	}
 	return cli_errno(cli, err, what);
 }
@@ -144,6 +147,9 @@ int cli_print_new_key(struct cli *cli, struct clonedev *cd,
 		json_str(&j, "kcv", kcv);
 		json_obj_end(&j);
 		json_end(&j);
+	} else if (pub && a.key_type == CLONEDEV_KEY_RSA) {
+		printf("%s rsa-%u key pair: private key handle %u, public key handle %u, KCV %s.\n",
+		       verb, a.bits, h, pub, kcv);
 	} else if (pub) {
 		printf("%s %s key pair: private key handle %u, public key handle %u, KCV %s.\n",
 		       verb, clonedev_key_type_name(a.key_type), h, pub, kcv);
@@ -206,27 +212,33 @@ int cmd_object_generate(struct cli *cli, const struct command *cmd,
 	const char *count_s = cli_opt(cmd, args, "count");
 	unsigned char id[CLONEDEV_ID_MAX];
 	unsigned int kt, bits = 0, id_len, h, pub = 0, count = 1, flags;
-	bool ec;
+	bool ec, rsa;
 	struct clonedev *cd;
 	char *end = "";
 	int ret;
 
 	kt = clonedev_key_type_value(type);
 	ec = kt == CLONEDEV_KEY_EC_P256 || kt == CLONEDEV_KEY_EC_P384;
-	if (kt != CLONEDEV_KEY_AES && kt != CLONEDEV_KEY_GENERIC_SECRET && !ec)
-		return cli_error("-keytype must be aes, generic, ec-p256 or ec-p384, not '%s'.",
+	rsa = kt == CLONEDEV_KEY_RSA;
+	if (kt != CLONEDEV_KEY_AES && kt != CLONEDEV_KEY_GENERIC_SECRET &&
+	    !ec && !rsa)
+		return cli_error("-keytype must be aes, generic, ec-p256, ec-p384 or rsa, not '%s'.",
 				 type);
 	if (bits_s)
 		bits = (unsigned int)strtoul(bits_s, &end, 10);
-	if (ec ? !!bits_s :
+	if (rsa && (!bits_s || *end || (bits != 2048 && bits != 3072 &&
+					bits != 4096)))
+		return cli_error("-bits must be 2048, 3072 or 4096 for an rsa key pair.");
+	if (!rsa && (ec ? !!bits_s :
 	    (!bits_s || *end || (kt == CLONEDEV_KEY_AES && bits != 128 &&
 				 bits != 192 && bits != 256) ||
 	     (kt == CLONEDEV_KEY_GENERIC_SECRET &&
-	      (bits < 8 || bits > 4096 || bits % 8))))
+	      (bits < 8 || bits > 4096 || bits % 8)))))
 		return cli_error("-bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic; an ec key takes its size from the curve.");
 	if (count_s) {
 		count = (unsigned int)strtoul(count_s, &end, 10);
-		if (*end || !count || count > CLONEDEV_GENERATE_MAX || ec)
+		if (*end || !count || count > CLONEDEV_GENERATE_MAX || ec ||
+		    rsa)
 			return cli_error("-count takes 1 to 65536, for aes and generic keys.");
 	}
 	flags = key_flags(cmd, args);
@@ -239,10 +251,11 @@ int cmd_object_generate(struct cli *cli, const struct command *cmd,
 		return generate_bulk(cli, cd, kt, bits, flags,
 				     cli_opt(cmd, args, "label"), count);
 	}
-	if (ec)
-		ret = clonedev_object_generate_pair(cd, kt, flags,
-						    cli_opt(cmd, args, "label"),
-						    id, id_len, &h, &pub);
+	if (ec || rsa)
+		ret = clonedev_object_generate_keypair(cd, kt, bits, flags,
+						       cli_opt(cmd, args,
+							       "label"),
+						       id, id_len, &h, &pub);
 	else
 		ret = clonedev_object_generate(cd, kt, bits, flags,
 					       cli_opt(cmd, args, "label"), id,

@@ -99,8 +99,8 @@ static const struct opt_spec changepolicy_opts[] = {
 };
 
 static const struct opt_spec generate_opts[] = {
-	{ "keytype", OPT_VALUE, true, "aes, generic, ec-p256 or ec-p384 (pair)" },
-	{ "bits", OPT_VALUE, false, "128, 192, 256 (aes); 8..4096 (generic); none (ec)" },
+	{ "keytype", OPT_VALUE, true, "aes, generic, ec-p256, ec-p384 or rsa (pairs)" },
+	{ "bits", OPT_VALUE, false, "128, 192, 256 (aes); 8..4096 (generic); none (ec); 2048, 3072, 4096 (rsa)" },
 	{ "label", OPT_VALUE, false, "object label, up to 32 characters" },
 	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
 	{ "extractable", OPT_FLAG, false, "the key may be wrapped" },
@@ -483,7 +483,7 @@ const struct command cli_commands[] = {
 	  no_opts, cmd_archive_list },
 	{ "partition", "archive contents", "list a backup partition's objects (its co)",
 	  archive_contents_opts, cmd_archive_contents },
-	{ "object", "generate", "generate a secret key or an EC key pair in the partition (co)",
+	{ "object", "generate", "generate a secret key or an EC or RSA key pair in the partition (co)",
 	  generate_opts, cmd_object_generate },
 	{ "object", "import", "import a secret key or a private key from a file (co)",
 	  import_opts, cmd_object_import },
