@@ -68,6 +68,7 @@ union ucmd_buffer {
 	struct clonedev_archive_open archive_open;
 	struct clonedev_archive_next archive_next;
 	struct clonedev_archive_finish archive_finish;
+	struct clonedev_object_set_attrs object_set_attrs;
 };
 
 static const struct file_operations cld_fops;
@@ -313,6 +314,10 @@ static const struct ioctl_op ioctl_ops[] = {
 		 RSV(archive_next)),
 	IOCTL_OP(ARCHIVE_FINISH, cld_archive_finish, archive_finish,
 		 __reserved, CLONEDEV_ARCHIVE_ABORT, RSV(archive_finish)),
+	IOCTL_APP_OP(OBJECT_SET_ATTRS, cld_object_set_attrs,
+		     object_set_attrs, id,
+		     CLONEDEV_SET_LABEL | CLONEDEV_SET_ID | CLONEDEV_SET_FLAGS,
+		     RSV(object_set_attrs)),
 };
 
 /* The flags and reserved fields of @cmd against its table entry. */

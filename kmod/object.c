@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Objects (CLONEDEV_IOCTL_OBJECT_*): keys generated in the kernel or
- * imported, and data objects. A partition keeps them by handle in an
+ * imported, and data objects, whose label, id and flags may change if
+ * they are modifiable. A partition keeps them by handle in an
  * xarray and indexes them by label and by id in two red-black trees; the
  * store keeps them as CLD_REC_OBJECT / _OBJECT_DEL / _OBJECTS_CLEAR
  * records. A sensitive value never leaves the kernel.
@@ -856,6 +857,121 @@ int cld_object_destroy(struct cld_session *s, void *arg)
 		goto out;
 	unlink_object(p, o);
 	cld_store_maybe_compact();
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
+	return ret;
+}
+
+/*
+ * A set-attributes request's own checks, before any lock: something to
+ * set, each field valid if set and zero if not.
+ */
+static int set_attrs_check(const struct clonedev_object_set_attrs *cmd)
+{
+	if (!cmd->flags || cmd->id_len > CLONEDEV_ID_MAX ||
+	    (cmd->obj_flags & ~CLONEDEV_OBJ_FLAGS))
+		return -EINVAL;
+	if (cmd->flags & CLONEDEV_SET_LABEL) {
+		if (!cld_label_field_ok(cmd->label, true))
+			return -EINVAL;
+	} else if (memchr_inv(cmd->label, 0, sizeof(cmd->label))) {
+		return -EINVAL;
+	}
+	if (!(cmd->flags & CLONEDEV_SET_ID) &&
+	    (cmd->id_len || memchr_inv(cmd->id, 0, sizeof(cmd->id))))
+		return -EINVAL;
+	if (!(cmd->flags & CLONEDEV_SET_FLAGS) && cmd->obj_flags)
+		return -EINVAL;
+	return 0;
+}
+
+/*
+ * Whether flags @from may become @to: usage flags and
+ * CLONEDEV_OBJ_EXTRACTABLE only go, nothing comes, nothing else changes.
+ */
+static bool flags_may_become(u32 from, u32 to)
+{
+	u32 may_go = CLONEDEV_OBJ_USAGE | CLONEDEV_OBJ_EXTRACTABLE;
+
+	return !(to & ~from) && !((from ^ to) & ~may_go);
+}
+
+/*
+ * Gives @o the attributes @cmd sets: its record first, then the object,
+ * re-indexed by label and id under the same hold of cld_hsm.lock, so no
+ * find sees it half changed. On failure @o is as it was. Must hold
+ * cld_hsm.lock.
+ */
+static int set_attrs(struct cld_partition *p, struct cld_object *o,
+		     const struct clonedev_object_set_attrs *cmd)
+{
+	char label[CLONEDEV_LABEL_LEN];
+	u8 id[CLONEDEV_ID_MAX];
+	u32 id_len = o->id_len, flags = o->flags;
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	memcpy(label, o->label, sizeof(label));
+	memcpy(id, o->id, sizeof(id));
+	rb_erase(&o->by_label, &p->by_label);
+	rb_erase(&o->by_id, &p->by_id);
+	if (cmd->flags & CLONEDEV_SET_LABEL)
+		strscpy(o->label, cmd->label, sizeof(o->label));
+	if (cmd->flags & CLONEDEV_SET_ID) {
+		memset(o->id, 0, sizeof(o->id));
+		memcpy(o->id, cmd->id, cmd->id_len);
+		o->id_len = cmd->id_len;
+	}
+	if (cmd->flags & CLONEDEV_SET_FLAGS)
+		o->flags = cmd->obj_flags;
+	ret = put_object(p, o);
+	if (!ret)
+		ret = cld_store_commit();
+	else
+		cld_store_abort();
+	if (ret) {
+		memcpy(o->label, label, sizeof(label));
+		memcpy(o->id, id, sizeof(id));
+		o->id_len = id_len;
+		o->flags = flags;
+	}
+	rb_add(&o->by_label, &p->by_label, label_less);
+	rb_add(&o->by_id, &p->by_id, id_less);
+	if (!ret)
+		cld_store_maybe_compact();
+	return ret;
+}
+
+int cld_object_set_attrs(struct cld_session *s, void *arg)
+{
+	struct clonedev_object_set_attrs *cmd = arg;
+	struct cld_partition *p;
+	struct cld_object *o;
+	int ret;
+
+	ret = set_attrs_check(cmd);
+	if (ret)
+		return ret;
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = managed(s, false);
+	if (IS_ERR(p)) {
+		ret = PTR_ERR(p);
+		goto out;
+	}
+	o = xa_load(&p->objects, cmd->handle);
+	if (!o)
+		ret = -ENOENT;
+	else if ((o->flags & CLONEDEV_OBJ_PRIVATE) &&
+		 !cld_session_is(s, p, CLONEDEV_ROLE_CO))
+		ret = -EACCES;
+	else if (!(o->flags & CLONEDEV_OBJ_MODIFIABLE) ||
+		 ((cmd->flags & CLONEDEV_SET_FLAGS) &&
+		  !flags_may_become(o->flags, cmd->obj_flags)))
+		ret = -EPERM;
+	else
+		ret = set_attrs(p, o, cmd);
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);

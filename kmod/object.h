@@ -58,5 +58,6 @@ int cld_object_get(struct cld_session *s, void *cmd);
 int cld_object_list(struct cld_session *s, void *cmd);
 int cld_object_import(struct cld_session *s, void *cmd);
 int cld_object_find(struct cld_session *s, void *cmd);
+int cld_object_set_attrs(struct cld_session *s, void *cmd);
 
 #endif /* _CLD_OBJECT_H */

@@ -2,8 +2,8 @@
 /*
  * clonedev selftests: backup partitions (CLONEDEV_PTYPE_BACKUP,
  * docs/backup.md). Objects reach one by cloning and leave it by cloning;
- * every request that makes or uses an object (generate, create, import,
- * crypt, derive, wrap, unwrap, random) is refused with EMEDIUMTYPE
+ * every request that makes, changes or uses an object (generate, create,
+ * import, set attributes, crypt, derive, wrap, unwrap, random) is refused with EMEDIUMTYPE
  * whoever is logged in, each checked against the same request succeeding
  * on an application partition, and with nothing changed on the backup.
  */
@@ -326,6 +326,35 @@ TEST_F(backup, refused_whoever_is_logged_in)
 	EXPECT_NERR(EACCES, clonedev_object_generate(self->app,
 						     CLONEDEV_KEY_AES, 128, 0,
 						     "k", NULL, 0, &nh));
+	snapshot(_metadata, self->nl, self->bak_slot, &after);
+	expect_same(_metadata, &before, &after);
+}
+
+/*
+ * Attributes stay as they were cloned in, whoever asks; on the
+ * application partition the same request reaches the object's own check.
+ */
+TEST_F(backup, set_attrs_refused)
+{
+	struct contents before, after;
+	unsigned int i;
+
+	snapshot(_metadata, self->nl, self->bak_slot, &before);
+	for (i = 0; i < 5; i++) {
+		EXPECT_NERR(EMEDIUMTYPE,
+			    clonedev_object_set_attrs(self->bak, self->bak_h[i],
+						      CLONEDEV_SET_LABEL, "x",
+						      NULL, 0, 0));
+		EXPECT_NERR(EPERM,
+			    clonedev_object_set_attrs(self->app, self->app_h[i],
+						      CLONEDEV_SET_LABEL, "x",
+						      NULL, 0, 0));
+	}
+	ASSERT_EQ(0, clonedev_login(self->bak, CLONEDEV_ROLE_CU, TEST_CU));
+	EXPECT_NERR(EMEDIUMTYPE,
+		    clonedev_object_set_attrs(self->bak, self->bak_h[NOTE],
+					      CLONEDEV_SET_LABEL, "x", NULL, 0,
+					      0));
 	snapshot(_metadata, self->nl, self->bak_slot, &after);
 	expect_same(_metadata, &before, &after);
 }

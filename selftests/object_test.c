@@ -2,9 +2,11 @@
 /*
  * clonedev selftests: objects over ioctl: generation of AES and generic
  * secret keys with their KCV, data objects, destroy, attributes and
- * listing, who may do what, policy 28, and every rejection's errno with
- * nothing changed.
+ * listing, who may do what, policy 28, changing a modifiable object's
+ * label, id and flags (also across a module reload and racing finds), and
+ * every rejection's errno with nothing changed.
  */
+#include <pthread.h>
 #include <sys/ioctl.h>
 
 #include "clonedev_test_util.h"
@@ -260,6 +262,344 @@ TEST_F(obj, destroyed_with_the_partition_state)
 	ASSERT_EQ(0, clonedev_role_init(self->cd, CLONEDEV_ROLE_CO, CO));
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
 	EXPECT_EQ(0, count_objects(self->cd));
+}
+
+/* ---- CLONEDEV_IOCTL_OBJECT_SET_ATTRS ---- */
+
+#define MOD		CLONEDEV_OBJ_MODIFIABLE
+#define KEY_FLAGS	(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE | MOD | \
+			 CLONEDEV_OBJ_EXTRACTABLE | CLONEDEV_USAGE_AES)
+
+/* The number of objects found by @label and/or @id; -errno on failure. */
+static int found(struct clonedev *cd, const char *label, const void *id,
+		 unsigned int id_len, unsigned int *first)
+{
+	unsigned int *h = NULL;
+	int n = clonedev_object_find(cd, label, id, id_len, &h);
+
+	if (n > 0 && first)
+		*first = h[0];
+	free(h);
+	return n;
+}
+
+static int set_label(struct clonedev *cd, unsigned int h, const char *label)
+{
+	return clonedev_object_set_attrs(cd, h, CLONEDEV_SET_LABEL, label,
+					 NULL, 0, 0);
+}
+
+static int set_flags(struct clonedev *cd, unsigned int h, unsigned int flags)
+{
+	return clonedev_object_set_attrs(cd, h, CLONEDEV_SET_FLAGS, NULL,
+					 NULL, 0, flags);
+}
+
+/* AES-GCM with a kernel-made IV: 0, or the errno of the call. */
+static int gcm_encrypt(struct clonedev *cd, unsigned int h)
+{
+	struct clonedev_crypt_params p = {
+		.mech = CLONEDEV_MECH_AES_GCM, .flags = CLONEDEV_CRYPT_GEN_IV,
+	};
+	unsigned char out[64];
+	size_t len;
+
+	return clonedev_encrypt(cd, h, &p, "msg", 3, out, sizeof(out), &len);
+}
+
+TEST_F(obj, set_attrs_label_id_and_flags)
+{
+	struct clonedev_object_attrs a, b;
+	unsigned int k, d, first = 0;
+
+	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 256,
+					      KEY_FLAGS, "old", "\x01", 1, &k));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, MOD, "note", NULL, 0,
+					    "v", 1, &d));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, k, &a, NULL, 0, NULL));
+	EXPECT_EQ(0, gcm_encrypt(self->cd, k));
+
+	ASSERT_EQ(0, set_label(self->cd, k, "new"));
+	ASSERT_EQ(0, clonedev_object_set_attrs(self->cd, k, CLONEDEV_SET_ID,
+					       NULL, "\x02\x03", 2, 0));
+	ASSERT_EQ(0, set_flags(self->cd, k, KEY_FLAGS &
+			       ~(CLONEDEV_OBJ_ENCRYPT |
+				 CLONEDEV_OBJ_EXTRACTABLE)));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, k, &b, NULL, 0, NULL));
+	EXPECT_STREQ("new", b.label);
+	EXPECT_EQ(2, b.id_len);
+	EXPECT_EQ(0, memcmp(b.id, "\x02\x03", 2));
+	EXPECT_EQ(KEY_FLAGS & ~(CLONEDEV_OBJ_ENCRYPT | CLONEDEV_OBJ_EXTRACTABLE),
+		  b.obj_flags);
+	/* The object is the same: handle, OUID, check value, size. */
+	EXPECT_EQ(0, memcmp(a.ouid, b.ouid, sizeof(a.ouid)));
+	EXPECT_EQ(0, memcmp(a.kcv, b.kcv, sizeof(a.kcv)));
+	EXPECT_EQ(a.bits, b.bits);
+	/* The usage it lost is refused from now on, in this session too. */
+	EXPECT_NERR(EPERM, gcm_encrypt(self->cd, k));
+
+	/* The indexes follow: found by the new label and id only. */
+	EXPECT_EQ(1, found(self->cd, "new", NULL, 0, &first));
+	EXPECT_EQ(k, first);
+	EXPECT_EQ(0, found(self->cd, "old", NULL, 0, NULL));
+	EXPECT_EQ(1, found(self->cd, NULL, "\x02\x03", 2, NULL));
+	EXPECT_EQ(0, found(self->cd, NULL, "\x01", 1, NULL));
+	EXPECT_EQ(1, found(self->cd, "new", "\x02\x03", 2, NULL));
+
+	/* All three at once; an empty label and id are fine too. */
+	ASSERT_EQ(0, clonedev_object_set_attrs(self->cd, d, CLONEDEV_SET_LABEL |
+					       CLONEDEV_SET_ID |
+					       CLONEDEV_SET_FLAGS, "", NULL, 0,
+					       MOD));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, d, &b, NULL, 0, NULL));
+	EXPECT_STREQ("", b.label);
+	EXPECT_EQ(0, b.id_len);
+	EXPECT_EQ(MOD, b.obj_flags);
+	EXPECT_EQ(0, found(self->cd, "note", NULL, 0, NULL));
+	EXPECT_EQ(2, count_objects(self->cd));
+}
+
+/* A raw request on @cd for @h. */
+static int set_raw(struct clonedev *cd, struct clonedev_object_set_attrs *c,
+		   unsigned int which, unsigned int h)
+{
+	c->size = sizeof(*c);
+	c->flags = which;
+	c->handle = h;
+	return ioctl(clonedev_fd(cd), CLONEDEV_IOCTL_OBJECT_SET_ATTRS, c);
+}
+
+TEST_F(obj, set_attrs_refusals)
+{
+	struct clonedev_policy_change off = { 28, 0 };
+	struct clonedev_object_attrs before, now;
+	struct clonedev_object_set_attrs c;
+	unsigned int k, fixed, pub, priv;
+	unsigned int base = KEY_FLAGS & ~CLONEDEV_OBJ_ENCRYPT;
+	char long_label[40];
+
+	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 256,
+					      base, "k", "\x01", 1, &k));
+	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 128,
+					      0, "fixed", NULL, 0, &fixed));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, MOD, "pub", NULL, 0,
+					    "v", 1, &pub));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, MOD |
+					    CLONEDEV_OBJ_PRIVATE, "priv", NULL,
+					    0, "v", 1, &priv));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, k, &before, NULL, 0, NULL));
+
+	/* Not modifiable; flags that come, or change, or are unknown. */
+	EXPECT_NERR(EPERM, set_label(self->cd, fixed, "x"));
+	EXPECT_NERR(EPERM, set_flags(self->cd, k, base | CLONEDEV_OBJ_ENCRYPT));
+	EXPECT_NERR(EPERM, set_flags(self->cd, k, (base &
+						   ~CLONEDEV_OBJ_DECRYPT) |
+					       CLONEDEV_OBJ_ENCRYPT));
+	EXPECT_NERR(EPERM, set_flags(self->cd, k, base & ~CLONEDEV_OBJ_PRIVATE));
+	EXPECT_NERR(EPERM, set_flags(self->cd, k,
+				     base & ~CLONEDEV_OBJ_SENSITIVE));
+	EXPECT_NERR(EPERM, set_flags(self->cd, k, base & ~MOD));
+	EXPECT_NERR(EPERM, set_flags(self->cd, pub, MOD | CLONEDEV_OBJ_PRIVATE));
+	EXPECT_NERR(EINVAL, set_flags(self->cd, k, base | 0x10000));
+	ASSERT_EQ(0, set_flags(self->cd, k, base & ~CLONEDEV_OBJ_EXTRACTABLE));
+	EXPECT_NERR(EPERM, set_flags(self->cd, k, base));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, k, &now, NULL, 0, NULL));
+	EXPECT_EQ(base & ~CLONEDEV_OBJ_EXTRACTABLE, now.obj_flags);
+	before.obj_flags = now.obj_flags;
+
+	/* The request itself. */
+	memset(&c, 0, sizeof(c));
+	EXPECT_ERRNO(EINVAL, set_raw(self->cd, &c, 0, k));
+	EXPECT_ERRNO(EOPNOTSUPP, set_raw(self->cd, &c, 8, k));
+	EXPECT_ERRNO(EOPNOTSUPP, set_raw(self->cd, &c, 0x80000000U, k));
+	c.__reserved[2] = 1;
+	EXPECT_ERRNO(EINVAL, set_raw(self->cd, &c, CLONEDEV_SET_LABEL, k));
+	memset(&c, 0, sizeof(c));
+	strcpy(c.label, "x");
+	EXPECT_ERRNO(EINVAL, set_raw(self->cd, &c, CLONEDEV_SET_ID, k));
+	memset(&c, 0, sizeof(c));
+	c.id[63] = 1;
+	EXPECT_ERRNO(EINVAL, set_raw(self->cd, &c, CLONEDEV_SET_LABEL, k));
+	memset(&c, 0, sizeof(c));
+	c.id_len = 1;
+	EXPECT_ERRNO(EINVAL, set_raw(self->cd, &c, CLONEDEV_SET_LABEL, k));
+	memset(&c, 0, sizeof(c));
+	c.obj_flags = base;
+	EXPECT_ERRNO(EINVAL, set_raw(self->cd, &c, CLONEDEV_SET_LABEL, k));
+	memset(&c, 0, sizeof(c));
+	c.id_len = CLONEDEV_ID_MAX + 1;
+	EXPECT_ERRNO(EINVAL, set_raw(self->cd, &c, CLONEDEV_SET_ID, k));
+	memset(&c, 0, sizeof(c));
+	memset(c.label, 'x', sizeof(c.label));
+	EXPECT_ERRNO(EINVAL, set_raw(self->cd, &c, CLONEDEV_SET_LABEL, k));
+	memset(long_label, 'y', sizeof(long_label));
+	long_label[33] = '\0';
+	EXPECT_NERR(EINVAL, set_label(self->cd, k, long_label));
+	EXPECT_NERR(ENOENT, set_label(self->cd, 0x7fffffff, "x"));
+
+	/* Who: the cu changes public objects only; policy 28. */
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, CU));
+	EXPECT_NERR(EACCES, set_label(self->cd, k, "x"));
+	EXPECT_NERR(EACCES, set_label(self->cd, priv, "x"));
+	EXPECT_EQ(0, set_label(self->cd, pub, "pub-2"));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	EXPECT_NERR(EACCES, set_label(self->cd, pub, "x"));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
+	EXPECT_NERR(EACCES, set_label(self->cd, pub, "x"));
+	ASSERT_EQ(0, clonedev_policy_set(self->cd, &off, 1, 0));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	EXPECT_NERR(EPERM, set_label(self->cd, k, "x"));
+
+	ASSERT_EQ(0, clonedev_object_get(self->cd, k, &now, NULL, 0, NULL));
+	EXPECT_EQ(0, memcmp(&before, &now, sizeof(now)));
+	EXPECT_EQ(1, found(self->cd, "pub-2", NULL, 0, NULL));
+	EXPECT_EQ(1, found(self->cd, "k", NULL, 0, NULL));
+	EXPECT_EQ(4, count_objects(self->cd));
+}
+
+/* What was set is in the store: a fresh module has it, indexed. */
+TEST_F_TIMEOUT(obj, set_attrs_survive_a_reload, HEAVY_TEST_TIMEOUT)
+{
+	struct clonedev_object_attrs a;
+	unsigned int k, d, first = 0;
+
+	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 256,
+					      KEY_FLAGS, "old", "\x01", 1, &k));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, MOD, "d", NULL, 0, "v",
+					    1, &d));
+	ASSERT_EQ(0, clonedev_object_set_attrs(self->cd, k, CLONEDEV_SET_LABEL |
+					       CLONEDEV_SET_ID |
+					       CLONEDEV_SET_FLAGS, "renamed",
+					       "\x09\x08\x07", 3,
+					       KEY_FLAGS & ~CLONEDEV_OBJ_WRAP));
+	ASSERT_EQ(0, set_label(self->cd, d, "d-1"));
+	ASSERT_EQ(0, set_label(self->cd, d, "d-2"));
+	clonedev_close(self->cd);
+	self->cd = NULL;
+	clonedev_nl_close(self->nl);
+	self->nl = NULL;
+
+	ASSERT_EQ(0, system("rmmod clonedev && modprobe clonedev"));
+	ASSERT_EQ(0, clonedev_nl_open(&self->nl));
+	ASSERT_EQ(0, clonedev_open(&self->cd));
+	ASSERT_EQ(0, clonedev_slot_set(self->cd, self->slot));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, CO));
+	ASSERT_EQ(0, clonedev_object_get(self->cd, k, &a, NULL, 0, NULL));
+	EXPECT_STREQ("renamed", a.label);
+	EXPECT_EQ(3, a.id_len);
+	EXPECT_EQ(0, memcmp(a.id, "\x09\x08\x07", 3));
+	EXPECT_EQ(KEY_FLAGS & ~CLONEDEV_OBJ_WRAP, a.obj_flags);
+	EXPECT_EQ(1, found(self->cd, "renamed", "\x09\x08\x07", 3, &first));
+	EXPECT_EQ(k, first);
+	EXPECT_EQ(0, found(self->cd, "old", NULL, 0, NULL));
+	EXPECT_EQ(1, found(self->cd, "d-2", NULL, 0, &first));
+	EXPECT_EQ(d, first);
+	EXPECT_EQ(0, found(self->cd, "d-1", NULL, 0, NULL));
+	EXPECT_EQ(0, gcm_encrypt(self->cd, k));
+	EXPECT_EQ(2, count_objects(self->cd));
+}
+
+#define RELABELS	200
+
+struct relabeler {
+	unsigned int slot;
+	unsigned int handle;
+	int *stop;
+	int rounds;
+	int err;
+	int bad;		/* finds that saw an impossible set */
+};
+
+/* Gives the object the labels "red" and "blue" in turn. */
+static void *relabel(void *arg)
+{
+	struct relabeler *r = arg;
+	struct clonedev *cd;
+	int i;
+
+	r->err = clonedev_open(&cd) ?: clonedev_slot_set(cd, r->slot) ?:
+		 clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
+	for (i = 0; !r->err && i < RELABELS; i++) {
+		r->err = set_label(cd, r->handle, i % 2 ? "red" : "blue");
+		r->rounds++;
+	}
+	clonedev_close(cd);
+	return NULL;
+}
+
+/*
+ * Finds "red" until told to stop: the object that keeps that label is
+ * always there, each relabelled one at most once.
+ */
+static void *find_red(void *arg)
+{
+	struct relabeler *r = arg;
+	unsigned int *h = NULL;
+	struct clonedev *cd;
+	bool stable;
+	int n, i;
+
+	r->err = clonedev_open(&cd) ?: clonedev_slot_set(cd, r->slot) ?:
+		 clonedev_login(cd, CLONEDEV_ROLE_CU, CU);
+	while (!r->err && !__atomic_load_n(r->stop, __ATOMIC_SEQ_CST)) {
+		n = clonedev_object_find(cd, "red", NULL, 0, &h);
+		if (n < 0) {
+			r->err = n;
+			break;
+		}
+		/* The handles ascend; the stable one is r->handle. */
+		stable = false;
+		for (i = 0; i < n; i++) {
+			if (i && h[i - 1] >= h[i])
+				r->bad++;
+			stable |= h[i] == r->handle;
+		}
+		if (!stable || n > 3)
+			r->bad++;
+		free(h);
+		h = NULL;
+		r->rounds++;
+	}
+	clonedev_close(cd);
+	return NULL;
+}
+
+/* Two threads relabel two objects while two others find by label. */
+TEST_F_TIMEOUT(obj, set_attrs_racing_finds, HEAVY_TEST_TIMEOUT)
+{
+	struct relabeler r[4] = { 0 };
+	unsigned int a, b, stable;
+	pthread_t t[4];
+	int stop = 0, i;
+
+	ASSERT_EQ(0, mk(self->cd, MOD, "red", "a", 1, &a));
+	ASSERT_EQ(0, mk(self->cd, MOD, "red", "b", 1, &b));
+	ASSERT_EQ(0, mk(self->cd, 0, "red", "s", 1, &stable));
+	for (i = 0; i < 4; i++) {
+		r[i].slot = self->slot;
+		r[i].stop = &stop;
+		r[i].handle = i == 0 ? a : i == 1 ? b : stable;
+		ASSERT_EQ(0, pthread_create(&t[i], NULL, i < 2 ? relabel :
+					    find_red, &r[i]));
+	}
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	__atomic_store_n(&stop, 1, __ATOMIC_SEQ_CST);
+	for (i = 2; i < 4; i++)
+		pthread_join(t[i], NULL);
+	for (i = 0; i < 4; i++) {
+		EXPECT_EQ(0, r[i].err) TH_LOG("thread %d: %s", i,
+					      strerror(-r[i].err));
+		EXPECT_EQ(0, r[i].bad) TH_LOG("thread %d", i);
+	}
+	EXPECT_EQ(RELABELS, r[0].rounds);
+	EXPECT_EQ(RELABELS, r[1].rounds);
+	TH_LOG("%d and %d finds", r[2].rounds, r[3].rounds);
+	EXPECT_LT(0, r[2].rounds);
+	/* The last label each got was "red" (RELABELS is even). */
+	EXPECT_EQ(3, found(self->cd, "red", NULL, 0, NULL));
+	EXPECT_EQ(0, found(self->cd, "blue", NULL, 0, NULL));
+	EXPECT_EQ(3, count_objects(self->cd));
 }
 
 TEST_HARNESS_MAIN

@@ -208,6 +208,31 @@ static int destroy_as(struct rctx *c, int r, unsigned int obj_flags)
 	return ret;
 }
 
+/* Renames a modifiable object the co made; it is destroyed after. */
+static int set_attrs_as(struct rctx *c, int r, unsigned int obj_flags)
+{
+	unsigned int h;
+	int ret;
+
+	ret = co_object(c, obj_flags | CLONEDEV_OBJ_MODIFIABLE, &h);
+	if (ret)
+		return 1000;	/* no cell has this: the setup failed */
+	ret = clonedev_object_set_attrs(c->cd[r], h, CLONEDEV_SET_LABEL,
+					"renamed", NULL, 0, 0);
+	clonedev_object_destroy(c->cd[R_CO], h);
+	return ret;
+}
+
+static int p_set_attrs_public(struct rctx *c, int r)
+{
+	return set_attrs_as(c, r, 0);
+}
+
+static int p_set_attrs_private(struct rctx *c, int r)
+{
+	return set_attrs_as(c, r, CLONEDEV_OBJ_PRIVATE);
+}
+
 static int p_destroy_public(struct rctx *c, int r)
 {
 	return destroy_as(c, r, 0);
@@ -508,6 +533,10 @@ static const struct role_probe role_probes[] = {
 	  p_destroy_public, { EACCES, EACCES, 0, 0 } },
 	{ "OBJECT_DESTROY (private data)",
 	  p_destroy_private, { EACCES, EACCES, 0, EACCES } },
+	{ "OBJECT_SET_ATTRS (public data)",
+	  p_set_attrs_public, { EACCES, EACCES, 0, 0 } },
+	{ "OBJECT_SET_ATTRS (private data)",
+	  p_set_attrs_private, { EACCES, EACCES, 0, EACCES } },
 	{ "OBJECT_GET (private key)", p_object_get, { EACCES, EACCES, 0, 0 } },
 	{ "OBJECT_GET public value (AES key: EINVAL once allowed)",
 	  p_object_public, { EACCES, EACCES, EINVAL, EINVAL } },

@@ -78,6 +78,18 @@ int clonedev_object_create(struct clonedev *cd, unsigned int obj_flags,
 			   unsigned int id_len, const void *value,
 			   unsigned int value_len, unsigned int *handle);
 int clonedev_object_destroy(struct clonedev *cd, unsigned int handle);
+/*
+ * CLONEDEV_IOCTL_OBJECT_SET_ATTRS: of a CLONEDEV_OBJ_MODIFIABLE object,
+ * the label (@which has CLONEDEV_SET_LABEL; NULL is ""), the id
+ * (CLONEDEV_SET_ID) and the flags (CLONEDEV_SET_FLAGS: usage flags and
+ * CLONEDEV_OBJ_EXTRACTABLE may go, nothing may come). What @which does
+ * not name is ignored. -EPERM for an object that is not modifiable or a
+ * change of flags that is not allowed.
+ */
+int clonedev_object_set_attrs(struct clonedev *cd, unsigned int handle,
+			      unsigned int which, const char *label,
+			      const void *id, unsigned int id_len,
+			      unsigned int obj_flags);
 /* @value may be NULL; *value_len gets the value's length. */
 int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 			struct clonedev_object_attrs *attrs, void *value,

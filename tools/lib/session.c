@@ -256,6 +256,31 @@ int clonedev_object_destroy(struct clonedev *cd, unsigned int handle)
 	return cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_DESTROY, &cmd);
 }
 
+/* The fields @which does not name stay zero, as the kernel wants them. */
+int clonedev_object_set_attrs(struct clonedev *cd, unsigned int handle,
+			      unsigned int which, const char *label,
+			      const void *id, unsigned int id_len,
+			      unsigned int obj_flags)
+{
+	struct clonedev_object_set_attrs cmd;
+
+	INIT(cmd);
+	cmd.flags = which;
+	cmd.handle = handle;
+	if ((which & CLONEDEV_SET_LABEL) && copy_label(cmd.label, label))
+		return -EINVAL;
+	if (which & CLONEDEV_SET_ID) {
+		if (id_len > CLONEDEV_ID_MAX || (id_len && !id))
+			return -EINVAL;
+		if (id_len)
+			memcpy(cmd.id, id, id_len);
+		cmd.id_len = id_len;
+	}
+	if (which & CLONEDEV_SET_FLAGS)
+		cmd.obj_flags = obj_flags;
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_SET_ATTRS, &cmd);
+}
+
 int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 			struct clonedev_object_attrs *attrs, void *value,
 			unsigned int cap, unsigned int *value_len)

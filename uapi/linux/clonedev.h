@@ -35,8 +35,8 @@
  *
  * Backup partitions (CLONEDEV_PTYPE_BACKUP, docs/backup.md) hold objects
  * that arrive by cloning and neither make nor use any: on one, the
- * requests that do (OBJECT_GENERATE, OBJECT_CREATE, OBJECT_IMPORT, CRYPT,
- * DERIVE, WRAP, UNWRAP, RANDOM) give -EMEDIUMTYPE whoever is logged in,
+ * requests that do (OBJECT_GENERATE, OBJECT_CREATE, OBJECT_IMPORT,
+ * OBJECT_SET_ATTRS, CRYPT, DERIVE, WRAP, UNWRAP, RANDOM) give -EMEDIUMTYPE whoever is logged in,
  * right after the checks of size, flags and reserved fields, and change
  * nothing.
  */
@@ -111,6 +111,7 @@ enum {
 	CLONEDEV_CMD_ARCHIVE_OPEN,
 	CLONEDEV_CMD_ARCHIVE_NEXT,
 	CLONEDEV_CMD_ARCHIVE_FINISH,
+	CLONEDEV_CMD_OBJECT_SET_ATTRS,
 };
 
 /**
@@ -993,6 +994,56 @@ struct clonedev_object_find {
 };
 
 #define CLONEDEV_IOCTL_OBJECT_FIND _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_FIND)
+
+/* Which attributes CLONEDEV_IOCTL_OBJECT_SET_ATTRS changes (its flags). */
+#define CLONEDEV_SET_LABEL		0x00000001U
+#define CLONEDEV_SET_ID			0x00000002U
+#define CLONEDEV_SET_FLAGS		0x00000004U
+
+/**
+ * struct clonedev_object_set_attrs - ioctl(CLONEDEV_IOCTL_OBJECT_SET_ATTRS)
+ * @size: input, sizeof(struct clonedev_object_set_attrs)
+ * @flags: input, which attributes change: CLONEDEV_SET_LABEL,
+ *	CLONEDEV_SET_ID and/or CLONEDEV_SET_FLAGS (at least one)
+ * @handle: input, the object
+ * @obj_flags: input with CLONEDEV_SET_FLAGS, the object's new CLONEDEV_OBJ_*
+ *	flags; 0 without it
+ * @id_len: input with CLONEDEV_SET_ID, length of the new @id, 0..64; 0
+ *	without it
+ * @label: input with CLONEDEV_SET_LABEL, the new label, 0..32 characters
+ *	and a NUL; all zero without it
+ * @__reserved: input, must be 0
+ * @id: input with CLONEDEV_SET_ID, the new id; all zero without it
+ *
+ * Changes the label, the id and the flags of an object that carries
+ * CLONEDEV_OBJ_MODIFIABLE, durably, and the indexes OBJECT_FIND walks with
+ * them, all at once: a find sees the old attributes or the new ones. The
+ * flags may only lose usage flags, and CLONEDEV_OBJ_EXTRACTABLE, never
+ * gain one; CLONEDEV_OBJ_PRIVATE, _SENSITIVE and _MODIFIABLE never change.
+ * The co must be logged in (or the cu, for a public object), as for
+ * OBJECT_DESTROY. A key in use by a session loses a removed usage at its
+ * next call.
+ *
+ * Return: 0; -ENOENT if no object has @handle; -EACCES if not logged in
+ * as co (or as cu, for a public object); -EPERM if the object is not
+ * modifiable, the new flags add a flag or change one that may not
+ * change, or policy 28 forbids object management; -EINVAL for no
+ * attribute, a bad label or @id_len, or a field given without its flag;
+ * -EMEDIUMTYPE on a backup partition; -EOPNOTSUPP for unknown @flags.
+ */
+struct clonedev_object_set_attrs {
+	__u32 size;
+	__u32 flags;
+	__u32 handle;
+	__u32 obj_flags;
+	__u32 id_len;
+	char label[CLONEDEV_LABEL_LEN];
+	__u8 __reserved[3];
+	__u8 id[CLONEDEV_ID_MAX];
+};
+
+#define CLONEDEV_IOCTL_OBJECT_SET_ATTRS					\
+	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_SET_ATTRS)
 
 /**
  * enum clonedev_domain_type - what a cloning domain's secret is
