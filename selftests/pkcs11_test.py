@@ -598,6 +598,27 @@ def against_software():
     except P.PyKCS11Error as err:
         rv = err.value
     rv_is(rv, P.CKR_ENCRYPTED_DATA_INVALID, "AES-GCM of changed ciphertext")
+    mod = s.generateKey([(P.CKA_CLASS, P.CKO_SECRET_KEY),
+                         (P.CKA_KEY_TYPE, P.CKK_AES), (P.CKA_VALUE_LEN, 16),
+                         (P.CKA_MODIFIABLE, True), (P.CKA_EXTRACTABLE, True),
+                         (P.CKA_LABEL, "before")])
+    s.setAttributeValue(mod, [(P.CKA_LABEL, "after"), (P.CKA_ID, b"\x42"),
+                              (P.CKA_EXTRACTABLE, False),
+                              (P.CKA_ENCRYPT, False)])
+    got = s.getAttributeValue(mod, [P.CKA_LABEL, P.CKA_ID, P.CKA_EXTRACTABLE,
+                                    P.CKA_ENCRYPT, P.CKA_DECRYPT])
+    check(got[0] == "after" and bytes(got[1]) == b"\x42" and not got[2] and
+          not got[3] and got[4], "C_SetAttributeValue of a modifiable key: "
+          "label, id, CKA_EXTRACTABLE and CKA_ENCRYPT to false")
+    for attr, desc in ((P.CKA_EXTRACTABLE, "CKA_EXTRACTABLE back to true"),
+                       (P.CKA_CLASS, "CKA_CLASS")):
+        try:
+            s.setAttributeValue(mod, [(attr, True if attr == P.CKA_EXTRACTABLE
+                                       else P.CKO_DATA)])
+            rv = P.CKR_OK
+        except P.PyKCS11Error as err:
+            rv = err.value
+        rv_is(rv, P.CKR_ATTRIBUTE_READ_ONLY, "C_SetAttributeValue of " + desc)
     s.logout()
     s.closeSession()
 

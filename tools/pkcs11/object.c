@@ -22,6 +22,8 @@ static const unsigned char oid_p384[] = {
 	0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22
 };
 
+static int known_attr(CK_ATTRIBUTE_TYPE type);
+
 /* Room for any attribute's value: a data object's, or less. */
 #define ATTR_MAX	(CLONEDEV_DATA_MAX + 16)
 
@@ -422,25 +424,83 @@ out:
 	return rv;
 }
 
+/*
+ * The changes a C_SetAttributeValue template asks of object @a: label,
+ * id, and usage flags or CKA_EXTRACTABLE going from true to false (the
+ * kernel takes nothing else; anything else is read-only).
+ */
+static CK_RV set_template(const struct clonedev_object_attrs *a,
+			  const CK_ATTRIBUTE *t, unsigned long n,
+			  unsigned int *which, char *label, unsigned char *id,
+			  unsigned int *id_len, unsigned int *flags)
+{
+	unsigned long i, j;
+	CK_RV rv;
+	int v;
+
+	*flags = a->obj_flags;
+	for (i = 0; i < n; i++) {
+		unsigned int flag = 0;
+
+		if (!t[i].pValue && t[i].ulValueLen)
+			return CKR_ATTRIBUTE_VALUE_INVALID;
+		if (t[i].type == CKA_LABEL || t[i].type == CKA_ID) {
+			*which |= t[i].type == CKA_LABEL ? CLONEDEV_SET_LABEL :
+							   CLONEDEV_SET_ID;
+			continue;
+		}
+		if (t[i].type == CKA_EXTRACTABLE)
+			flag = CLONEDEV_OBJ_EXTRACTABLE;
+		for (j = 0; j < NUSAGE; j++)
+			if (usage_attrs[j].type == t[i].type)
+				flag = usage_attrs[j].flag;
+		if (!flag)
+			return known_attr(t[i].type) ? CKR_ATTRIBUTE_READ_ONLY :
+			       CKR_ATTRIBUTE_TYPE_INVALID;
+		rv = p11_attr_bool(&t[i], 1, t[i].type, &v);
+		if (rv)
+			return rv;
+		if (v && !(a->obj_flags & flag))
+			return CKR_ATTRIBUTE_READ_ONLY;	/* nothing may come */
+		if (!v)
+			*flags &= ~flag;
+		*which |= CLONEDEV_SET_FLAGS;
+	}
+	return p11_template_label_id(t, n, label, id, id_len);
+}
+
 /* cppcheck-suppress constParameter ; the standard's signature */
 CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_PTR t,
 			  CK_ULONG n)
 {
 	struct clonedev_object_attrs a;
 	struct p11_session *s;
+	char label[CLONEDEV_LABEL_LEN] = "";
+	unsigned char id[CLONEDEV_ID_MAX];
+	unsigned int which = 0, id_len = 0, flags;
 	CK_RV rv = p11_session_get(h, &s);
+	int ret;
 
 	if (rv)
 		return rv;
 	pthread_mutex_lock(&s->lock);
 	rv = p11_object_attrs(s, o, &a, P11_CTX_OBJECT);
-	pthread_mutex_unlock(&s->lock);
 	if (!rv && !t && n)
 		rv = CKR_ARGUMENTS_BAD;
-	/* The kernel has no request that changes an object's attributes. */
+	if (!rv && !(a.obj_flags & CLONEDEV_OBJ_MODIFIABLE))
+		rv = CKR_ACTION_PROHIBITED;
+	if (!rv && !(s->flags & CKF_RW_SESSION) &&
+	    !p11_session_object_is(s->tok, o))
+		rv = CKR_SESSION_READ_ONLY;
 	if (!rv)
-		rv = (a.obj_flags & CLONEDEV_OBJ_MODIFIABLE) ?
-		     CKR_ATTRIBUTE_READ_ONLY : CKR_ACTION_PROHIBITED;
+		rv = set_template(&a, t, n, &which, label, id, &id_len, &flags);
+	if (!rv && which) {
+		ret = clonedev_object_set_attrs(s->cd, o, which, label, id,
+						id_len, flags);
+		rv = ret == -EPERM ? CKR_ATTRIBUTE_READ_ONLY :
+		     p11_rv(ret, P11_CTX_OBJECT);
+	}
+	pthread_mutex_unlock(&s->lock);
 	p11_session_put(s);
 	return rv;
 }
