@@ -479,7 +479,6 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_
 	unsigned char id[CLONEDEV_ID_MAX];
 	unsigned int which = 0, id_len = 0, flags;
 	CK_RV rv = p11_session_get(h, &s);
-	int ret;
 
 	if (rv)
 		return rv;
@@ -495,8 +494,9 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_
 	if (!rv)
 		rv = set_template(&a, t, n, &which, label, id, &id_len, &flags);
 	if (!rv && which) {
-		ret = clonedev_object_set_attrs(s->cd, o, which, label, id,
-						id_len, flags);
+		int ret = clonedev_object_set_attrs(s->cd, o, which, label,
+						    id, id_len, flags);
+
 		rv = ret == -EPERM ? CKR_ATTRIBUTE_READ_ONLY :
 		     p11_rv(ret, P11_CTX_OBJECT);
 	}
