@@ -100,7 +100,7 @@ static const struct opt_spec changepolicy_opts[] = {
 
 static const struct opt_spec generate_opts[] = {
 	{ "keytype", OPT_VALUE, true, "aes, generic, ec-p256, ec-p384 or rsa (pairs)" },
-	{ "bits", OPT_VALUE, false, "128, 192, 256 (aes); 8..4096 (generic); none (ec); 2048, 3072, 4096 (rsa)" },
+	{ "bits", OPT_VALUE, false, "aes 128, 192, 256; generic 8..4096; rsa 2048, 3072, 4096" },
 	{ "label", OPT_VALUE, false, "object label, up to 32 characters" },
 	{ "id", OPT_VALUE, false, "object id, hex, up to 64 bytes" },
 	{ "extractable", OPT_FLAG, false, "the key may be wrapped" },
