@@ -3,7 +3,8 @@
 # On the host, no module, no root: 'make install-user' into a staging
 # DESTDIR puts the library, both headers and libclonedev.pc in place, and
 # the example program (tools/example) builds against that install through
-# pkg-config alone and runs (failing politely without /dev/clonedev).
+# pkg-config alone and runs (failing politely without /dev/clonedev); the
+# PKCS#11 module and its p11-kit module file are in place.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
@@ -62,5 +63,21 @@ rc=$?
 tap_result $rc "it links the static library with pkg-config --static"
 ! env LD_LIBRARY_PATH= ldd "$TAP_OUT/sign-static" | grep -q libclonedev
 tap_result $? "the static link needs no libclonedev.so"
+
+# The PKCS#11 module and the p11-kit module file that names it.
+p11=$prefix/lib/pkcs11/libclonedev-pkcs11.so
+[ -x "$stage$p11" ] &&
+	[ "$(cat "$stage/usr/share/p11-kit/modules/clonedev.module")" = "module: $p11" ]
+tap_result $? "the PKCS#11 module and its p11-kit module file are installed"
+[ "$(nm -D --defined-only "$stage$p11" | awk '{ print $3 }')" = C_GetFunctionList ]
+tap_result $? "the module exports C_GetFunctionList alone"
+# C_Initialize without /dev/clonedev's netlink family: no slots, no error.
+python3 -c 'import ctypes, sys
+lib = ctypes.CDLL(sys.argv[1])
+fl = ctypes.POINTER(ctypes.c_void_p)()
+assert lib.C_GetFunctionList(ctypes.byref(fl)) == 0
+init = ctypes.CFUNCTYPE(ctypes.c_ulong, ctypes.c_void_p)(fl[1])
+assert init(None) == 0' "$stage$p11"
+tap_result $? "the installed module loads and C_Initialize succeeds"
 
 tap_done
