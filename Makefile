@@ -24,6 +24,8 @@ B         := $(TOP)/build
 KERNELS   := debian-6.1 debian-6.12 debug
 KDIR      ?= /lib/modules/$(shell uname -r)/build
 PREFIX    ?= /usr/local
+# Where p11-kit looks for module files (p11-kit list-modules).
+P11_MODULES ?= $(shell pkg-config --variable=p11_module_configs p11-kit-1 2>/dev/null || echo /usr/share/p11-kit/modules)
 DESTDIR   ?=
 MODSRC    := Kbuild $(wildcard kmod/*.c kmod/*.h) uapi/linux/clonedev.h
 
@@ -86,7 +88,7 @@ host-module:
 
 tools: $(B)/bin/clonectl $(B)/lib/libclonedev.a $(B)/lib/libclonedev.so \
 	$(B)/lib/pkgconfig/libclonedev.pc $(BENCH_BINS) \
-	$(B)/bin/clonedev-pedserver
+	$(B)/bin/clonedev-pedserver $(B)/lib/libclonedev-pkcs11.so
 
 $(B)/obj/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) uapi/linux/clonedev.h
 	@mkdir -p $(@D)
@@ -118,6 +120,29 @@ $(B)/obj/clonectl/%.o: tools/clonectl/%.c $(wildcard tools/clonectl/*.h) \
 $(B)/bin/clonectl: $(CTL_OBJS) $(B)/lib/libclonedev.a
 	@mkdir -p $(@D)
 	$(CC) -o $@ $^ $(NL_LIBS) -lpthread
+
+# The PKCS#11 module (docs/pkcs11.md): built against the pkcs11.h of
+# Debian's libp11-kit-dev, with libclonedev linked in (its PIC objects, in
+# an archive of their own) and only C_GetFunctionList exported.
+P11_SRCS  := $(wildcard tools/pkcs11/*.c)
+P11_OBJS  := $(patsubst tools/pkcs11/%.c,$(B)/obj/pkcs11/%.o,$(P11_SRCS))
+P11_CFLAGS := $(shell pkg-config --cflags p11-kit-1 2>/dev/null || echo -I/usr/include/p11-kit-1)
+
+$(B)/obj/pkcs11/%.o: tools/pkcs11/%.c tools/pkcs11/p11.h \
+		tools/lib/libclonedev.h uapi/linux/clonedev.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(WARNINGS) -Werror $(TOOL_CPPFLAGS) $(P11_CFLAGS) \
+		-fPIC -fvisibility=hidden -c $< -o $@
+
+$(B)/lib/libclonedev_pic.a: $(LIB_PIC)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+$(B)/lib/libclonedev-pkcs11.so: $(P11_OBJS) $(B)/lib/libclonedev_pic.a
+	@mkdir -p $(@D)
+	$(CC) -shared -Wl,-soname,libclonedev-pkcs11.so -Wl,-z,defs \
+		-Wl,--exclude-libs,ALL -o $@ $(P11_OBJS) \
+		$(B)/lib/libclonedev_pic.a $(NL_LIBS) -lpthread
 
 # The custodian's remote PED server (docs/remote-ped.md): OpenSSL's
 # libcrypto for its side of the channel, libclonedev for share files.
@@ -210,6 +235,11 @@ install-user: tools
 		$(DESTDIR)$(PREFIX)/include/linux/clonedev_netlink.h
 	install -D -m 0644 $(B)/lib/pkgconfig/libclonedev.pc \
 		$(DESTDIR)$(PREFIX)/lib/pkgconfig/libclonedev.pc
+	install -D -m 0755 $(B)/lib/libclonedev-pkcs11.so \
+		$(DESTDIR)$(PREFIX)/lib/pkcs11/libclonedev-pkcs11.so
+	install -d $(DESTDIR)$(P11_MODULES)
+	echo 'module: $(PREFIX)/lib/pkcs11/libclonedev-pkcs11.so' \
+		> $(DESTDIR)$(P11_MODULES)/clonedev.module
 	$(if $(DESTDIR),,-ldconfig)
 
 # The example program built against a staged install through pkg-config

@@ -104,7 +104,8 @@ static bool class_type_ok(u32 obj_class, u32 key_type)
 		       key_type <= CLONEDEV_KEY_RSA;
 	case CLONEDEV_CLASS_PUBLIC_KEY:
 		return key_type == CLONEDEV_KEY_EC_P256 ||
-		       key_type == CLONEDEV_KEY_EC_P384;
+		       key_type == CLONEDEV_KEY_EC_P384 ||
+		       key_type == CLONEDEV_KEY_RSA;
 	}
 	return false;
 }

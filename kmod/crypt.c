@@ -49,6 +49,7 @@ void cld_crypt_end(struct cld_crypt *cr)
 	}
 	cr->len = 0;
 	cr->aad_len = 0;
+	cr->prehashed = false;
 	/* The key owns the descriptor; only its state is wiped. */
 	if (cr->desc)
 		shash_desc_zero(cr->desc);
@@ -65,13 +66,6 @@ void cld_crypt_wipe(struct cld_crypt *cr)
 	kvfree(cr->buf);
 	cr->buf = NULL;
 	cr->cap = 0;
-}
-
-static unsigned int hash_len(u32 hash)
-{
-	static const unsigned int len[] = { 0, 32, 48, 64 };
-
-	return hash < ARRAY_SIZE(len) ? len[hash] : 0;
 }
 
 /* Checks what ALL or INIT asks for against the mechanism's table entry. */
@@ -102,7 +96,13 @@ static int check_params(const struct clonedev_crypt *c,
 		if (c->hash)
 			return -EINVAL;
 	}
-	if (m->salt ? c->salt_len > hash_len(c->hash) : c->salt_len)
+	if (m->salt ? c->salt_len > cld_hash_len(c->hash) : c->salt_len)
+		return -EINVAL;
+	/* A digest of @hash, signed or verified in one call. */
+	if ((c->flags & CLONEDEV_CRYPT_PREHASHED) &&
+	    (!m->prehash || !cld_hash_ok(c->hash) ||
+	     c->part != CLONEDEV_PART_ALL ||
+	     (c->op != CLONEDEV_CRYPT_SIGN && c->op != CLONEDEV_CRYPT_VERIFY)))
 		return -EINVAL;
 	return 0;
 }
@@ -120,6 +120,7 @@ static int op_start(struct cld_crypt *cr, struct cld_key *k,
 	cr->op = c->op;
 	cr->tag_len = c->tag_len ?: CLD_AES_BLOCK;
 	cr->salt_len = c->salt_len;
+	cr->prehashed = c->flags & CLONEDEV_CRYPT_PREHASHED;
 	if (c->flags & CLONEDEV_CRYPT_GEN_IV) {
 		get_random_bytes(cr->iv, m->iv_len);
 		memcpy(c->iv, cr->iv, m->iv_len);

@@ -27,10 +27,14 @@ struct cld_crypt {
 	u32 op;				/* CLONEDEV_CRYPT_* */
 	u32 tag_len;
 	u32 salt_len;
+	bool prehashed;			/* the input is the digest */
 	u8 iv[CLONEDEV_IV_MAX];
 	u8 part[CLD_AES_BLOCK];		/* CBC, CTR: input short of a block */
 	unsigned int part_len;
-	/* GCM: AAD then data; OAEP: ciphertext; ECDSA without hash: digest */
+	/*
+	 * GCM: AAD then data; OAEP: ciphertext; a signature without a hash
+	 * or prehashed: the digest, or RSA PKCS#1 v1.5's T
+	 */
 	u8 *buf;
 	size_t len;
 	size_t cap;

@@ -6,6 +6,7 @@
  * holds every request's handler, sizes, flags and reserved fields; the
  * session's own requests (SESSION_INFO, SLOT_SET) are here too.
  */
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
@@ -68,6 +69,8 @@ union ucmd_buffer {
 	struct clonedev_archive_next archive_next;
 	struct clonedev_archive_finish archive_finish;
 };
+
+static const struct file_operations cld_fops;
 
 /*
  * An ioctl's handler works on the kernel copy of its struct; when it
@@ -141,6 +144,34 @@ static int partition_init(struct cld_session *s, void *arg)
 
 	return cmd->flags & CLONEDEV_PARTITION_INIT_PED ?
 	       cld_ped_partition_init(s, arg) : cld_partition_init(s, arg);
+}
+
+/*
+ * A login, or with CLONEDEV_LOGIN_SHARE the login of another session of
+ * this device: the caller's file at @from_fd, held while it is read.
+ */
+static int login(struct cld_session *s, void *arg)
+{
+	const struct clonedev_login *cmd = arg;
+	struct cld_session *from;
+	struct file *f;
+	int ret;
+
+	if (!(cmd->flags & CLONEDEV_LOGIN_SHARE))
+		return cmd->from_fd ? -EINVAL : cld_role_login(s, arg);
+	if ((cmd->flags & CLONEDEV_LOGIN_PED) || cmd->role ||
+	    cmd->secret_len || cmd->secret || cmd->share_count || cmd->shares)
+		return -EINVAL;
+	f = fget(cmd->from_fd);
+	if (!f)
+		return -EBADF;
+	from = f->f_op == &cld_fops ? f->private_data : NULL;
+	if (!from || from == s)
+		ret = -EINVAL;
+	else
+		ret = cld_role_login_share(s, from);
+	fput(f);
+	return ret;
 }
 
 /* Selecting a slot ends the session's login and drops its keys. */
@@ -219,8 +250,8 @@ static const struct ioctl_op ioctl_ops[] = {
 		 RSV(slot_set)),
 	IOCTL_OP(PARTITION_INIT, partition_init, partition_init, __reserved,
 		 CLONEDEV_PARTITION_INIT_PED, RSV(partition_init)),
-	IOCTL_OP(LOGIN, cld_role_login, login, secret, CLONEDEV_LOGIN_PED,
-		 RSV(login)),
+	IOCTL_OP(LOGIN, login, login, secret,
+		 CLONEDEV_LOGIN_PED | CLONEDEV_LOGIN_SHARE),
 	IOCTL_OP(LOGOUT, cld_role_logout, logout, flags, 0),
 	IOCTL_OP(ROLE_INIT, cld_role_init, role_init, secret,
 		 CLONEDEV_ROLE_INIT_PED),
@@ -237,7 +268,8 @@ static const struct ioctl_op ioctl_ops[] = {
 		     __reserved, 0, RSV(object_create)),
 	IOCTL_OP(OBJECT_DESTROY, cld_object_destroy, object_destroy, __reserved,
 		 0, RSV(object_destroy)),
-	IOCTL_OP(OBJECT_GET, cld_object_get, object_get, attrs, 0),
+	IOCTL_OP(OBJECT_GET, cld_object_get, object_get, attrs,
+		 CLONEDEV_OBJECT_GET_PUBLIC),
 	IOCTL_OP(OBJECT_LIST, cld_object_list, object_list, handles, 0,
 		 RSV(object_list)),
 	IOCTL_APP_OP(OBJECT_IMPORT, cld_object_import, object_import,
@@ -263,7 +295,8 @@ static const struct ioctl_op ioctl_ops[] = {
 	IOCTL_OP(CLONE, cld_clone_run, clone, __reserved,
 		 CLONEDEV_CLONE_REPLACE, RSV(clone)),
 	IOCTL_APP_OP(CRYPT, cld_crypt_run, crypt, __reserved,
-		     CLONEDEV_CRYPT_GEN_IV, RSV(crypt)),
+		     CLONEDEV_CRYPT_GEN_IV | CLONEDEV_CRYPT_PREHASHED,
+		     RSV(crypt)),
 	IOCTL_APP_OP(DERIVE, cld_keyops_derive, derive, __reserved, 0,
 		     RSV(derive)),
 	IOCTL_APP_OP(WRAP, cld_keyops_wrap, wrap, __reserved, 0,

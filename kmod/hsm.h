@@ -9,9 +9,12 @@
  *   cld_hsm.lock	the HSM, its partitions, objects and store (below)
  *   the TPM chip's locks	taken by the TPM core under cld_hsm.lock when
  *			the store anchors a commit (anchor.c, tpm.c)
- * Nothing takes cld_session.lock while holding cld_hsm.lock. A clone's,
- * an archive's, the key cache's and the remote PED channel's own state
- * are under their session's lock.
+ * Nothing takes cld_session.lock while holding cld_hsm.lock, and no two
+ * sessions' locks are held together: a login shared from another session
+ * (CLONEDEV_LOGIN_SHARE, role.c) reads that session under its lock,
+ * releases it, then takes its own and cld_hsm.lock and checks again. A
+ * clone's, an archive's, the key cache's and the remote PED channel's own
+ * state are under their session's lock.
  *
  * Layers, top first: a file calls only into files of lower layers
  * (tools/scripts/layers checks the built module in make lint):

@@ -400,3 +400,167 @@ int cld_key_check_rsa(struct cld_keytfm *t, struct cld_object *priv)
 		return ret == -ENOMEM ? ret : -EINVAL;
 	return kcv_sha(t, n, n_sz, priv->kcv);
 }
+
+/* The bytes of a DER length field for @len (below 64 KiB). */
+static size_t der_len_size(size_t len)
+{
+	return len < 0x80 ? 1 : len < 0x100 ? 2 : 3;
+}
+
+/* Writes the tag @tag and the length @len at @out; returns the bytes. */
+static size_t der_hdr_put(u8 *out, u8 tag, size_t len)
+{
+	out[0] = tag;
+	if (len < 0x80) {
+		out[1] = len;
+		return 2;
+	}
+	if (len < 0x100) {
+		out[1] = 0x81;
+		out[2] = len;
+		return 3;
+	}
+	out[1] = 0x82;
+	out[2] = len >> 8;
+	out[3] = len;
+	return 4;
+}
+
+/* @v, @len big-endian bytes, without its leading zero bytes (one kept). */
+static size_t der_trim(const u8 **v, size_t len)
+{
+	while (len > 1 && !**v) {
+		(*v)++;
+		len--;
+	}
+	return len;
+}
+
+/* The size of the DER INTEGER of the non-negative big-endian @v. */
+size_t cld_der_int_size(const u8 *v, size_t len)
+{
+	len = der_trim(&v, len);
+	len += !len || (v[0] & 0x80);
+	return 1 + der_len_size(len) + len;
+}
+
+/* Writes the DER INTEGER of @v at @out; returns the bytes written. */
+size_t cld_der_int_put(u8 *out, const u8 *v, size_t len)
+{
+	size_t pad, at;
+
+	len = der_trim(&v, len);
+	pad = !len || (v[0] & 0x80);
+	at = der_hdr_put(out, 0x02, len + pad);
+	if (pad)
+		out[at++] = 0;
+	memcpy(out + at, v, len);
+	return at + len;
+}
+
+/* The size of a DER SEQUENCE of @len content bytes. */
+size_t cld_der_seq_size(size_t len)
+{
+	return 1 + der_len_size(len) + len;
+}
+
+/* Writes a SEQUENCE's tag and length at @out; returns the bytes written. */
+size_t cld_der_seq_put(u8 *out, size_t len)
+{
+	return der_hdr_put(out, 0x30, len);
+}
+
+/*
+ * The PKCS#1 RSAPublicKey DER of (@n, @e), big-endian, in a new buffer
+ * *@der of *@len bytes.
+ */
+int cld_rsa_public_der(const u8 *n, size_t n_sz, const u8 *e, size_t e_sz,
+		       u8 **der, u32 *len)
+{
+	size_t body = cld_der_int_size(n, n_sz) + cld_der_int_size(e, e_sz);
+	size_t at;
+	u8 *out;
+
+	*len = cld_der_seq_size(body);
+	out = kmalloc(*len, GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	at = cld_der_seq_put(out, body);
+	at += cld_der_int_put(out + at, n, n_sz);
+	cld_der_int_put(out + at, e, e_sz);
+	*der = out;
+	return 0;
+}
+
+/*
+ * Checks an RSA public key (value = the PKCS#1 RSAPublicKey DER, exactly
+ * as cld_rsa_public_der() writes it) and sets its size and check value.
+ * Return: 0; -EINVAL if it does not parse, is not in that form, its
+ * modulus is not 2048 to 4096 bits or its exponent not odd and above 1.
+ */
+int cld_key_check_rsa_public(struct cld_keytfm *t, struct cld_object *pub)
+{
+	struct rsa_key raw = {};
+	const u8 *n, *e;
+	size_t n_sz, e_sz;
+	u8 *der;
+	u32 len;
+	int ret;
+
+	if (rsa_parse_pub_key(&raw, pub->value, pub->value_len))
+		return -EINVAL;
+	n = raw.n;
+	n_sz = der_trim(&n, raw.n_sz);
+	e = raw.e;
+	e_sz = der_trim(&e, raw.e_sz);
+	pub->bits = (n_sz - 1) * 8 + fls(n[0]);
+	if (pub->bits < RSA_MIN_BITS || pub->bits > RSA_MAX_BITS ||
+	    !(e[e_sz - 1] & 1) || (e_sz == 1 && e[0] == 1) || !(n[n_sz - 1] & 1))
+		return -EINVAL;
+	ret = cld_rsa_public_der(n, n_sz, e, e_sz, &der, &len);
+	if (ret)
+		return ret;
+	if (len != pub->value_len || memcmp(der, pub->value, len))
+		ret = -EINVAL;
+	kfree(der);
+	return ret ?: kcv_sha(t, n, n_sz, pub->kcv);
+}
+
+/*
+ * The public value of a key pair's half @o (struct clonedev_object_get,
+ * CLONEDEV_OBJECT_GET_PUBLIC) in a new buffer *@out of *@len bytes.
+ * Return: 0; -EINVAL if @o is not an EC or RSA key.
+ */
+int cld_key_public(const struct cld_object *o, u8 **out, u32 *len)
+{
+	const struct ec_curve *c = curve_of(o->key_type);
+	struct rsa_key raw = {};
+	int ret;
+
+	if (o->obj_class == CLONEDEV_CLASS_PUBLIC_KEY &&
+	    (c || o->key_type == CLONEDEV_KEY_RSA)) {
+		*out = kmemdup(o->value, o->value_len, GFP_KERNEL);
+		*len = o->value_len;
+		return *out ? 0 : -ENOMEM;
+	}
+	if (o->obj_class != CLONEDEV_CLASS_PRIVATE_KEY)
+		return -EINVAL;
+	if (o->key_type == CLONEDEV_KEY_RSA) {
+		if (rsa_parse_priv_key(&raw, o->value, o->value_len))
+			return -EINVAL;
+		return cld_rsa_public_der(raw.n, raw.n_sz, raw.e, raw.e_sz,
+					  out, len);
+	}
+	if (!c || o->value_len != c->len)
+		return -EINVAL;
+	*len = 1 + 2 * c->len;
+	*out = kmalloc(*len, GFP_KERNEL);
+	if (!*out)
+		return -ENOMEM;
+	ret = ec_point(c, o->value, *out);
+	if (ret) {
+		kfree(*out);
+		*out = NULL;
+	}
+	return ret;
+}

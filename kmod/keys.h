@@ -32,6 +32,14 @@ int cld_key_generate_ec(struct cld_keytfm *t, struct cld_object *priv,
 int cld_key_check_ec(struct cld_keytfm *t, struct cld_object *priv);
 int cld_key_check_ec_public(struct cld_keytfm *t, struct cld_object *pub);
 int cld_key_check_rsa(struct cld_keytfm *t, struct cld_object *priv);
+int cld_key_check_rsa_public(struct cld_keytfm *t, struct cld_object *pub);
+int cld_key_public(const struct cld_object *o, u8 **out, u32 *len);
+int cld_rsa_public_der(const u8 *n, size_t n_sz, const u8 *e, size_t e_sz,
+		       u8 **der, u32 *len);
+size_t cld_der_int_size(const u8 *v, size_t len);
+size_t cld_der_int_put(u8 *out, const u8 *v, size_t len);
+size_t cld_der_seq_size(size_t len);
+size_t cld_der_seq_put(u8 *out, size_t len);
 int cld_rsa_modulus(const u8 *der, unsigned int len, const u8 **n,
 		    size_t *n_sz, unsigned int *bits);
 

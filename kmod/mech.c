@@ -150,6 +150,9 @@ static void ecdsa_key_free(struct cld_key *k)
 
 static int rsa_key_set(struct cld_key *k, const u8 *value, u32 len)
 {
+	if (k->obj_class == CLONEDEV_CLASS_PUBLIC_KEY)
+		return digest_set(k) ?:
+		       cld_rsa_key_set_public(&k->rsa, value, len);
 	return digest_set(k) ?: cld_rsa_key_set(&k->rsa, value, len);
 }
 
@@ -497,10 +500,22 @@ static int mac_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
 	return desc_start(cr, cr->key->mac);
 }
 
-/* Without a hash (ECDSA over the caller's digest) the input is kept. */
+/*
+ * Without a hash (ECDSA over the caller's digest, RSA PKCS#1 v1.5 over
+ * the caller's T) or prehashed, the input is kept.
+ */
 static int digest_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
 {
-	return cr->key->digest ? desc_start(cr, cr->key->digest) : 0;
+	return cr->key->digest && !cr->prehashed ?
+	       desc_start(cr, cr->key->digest) : 0;
+}
+
+/* The most input kept for a signature without the message hash. */
+static unsigned int raw_max(const struct cld_crypt *cr)
+{
+	if (cr->prehashed)
+		return cld_hash_len(cr->key->hash);
+	return cr->mech->raw_max(cr->key);
 }
 
 static size_t sig_out_size(const struct cld_crypt *cr, bool final,
@@ -517,7 +532,7 @@ static int sig_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
 	int ret;
 
 	if (!cr->desc) {
-		ret = buf_append(cr, in, in_len, 0, DIGEST_MAX);
+		ret = buf_append(cr, in, in_len, 0, raw_max(cr));
 		return ret == -EMSGSIZE ? -EINVAL : ret;
 	}
 	if (!in_len)
@@ -537,6 +552,7 @@ static int sig_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
 	bool sign = cr->op == CLONEDEV_CRYPT_SIGN;
 	unsigned int size = m->sig_size(cr->key), dlen;
 	u8 digest[DIGEST_MAX];
+	const u8 *data = digest;
 	u8 *sig = NULL;
 	int ret;
 
@@ -556,15 +572,16 @@ static int sig_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
 			goto out;
 		dlen = crypto_shash_digestsize(cr->desc->tfm);
 	} else {
-		/* ECDSA over the caller's digest */
+		/* The caller's digest, or T; a prehashed one of its size */
 		ret = -EINVAL;
-		if (!cr->len)
+		if (!cr->len || (cr->prehashed &&
+				 cr->len != cld_hash_len(cr->key->hash)))
 			goto out;
 		dlen = cr->len;
-		memcpy(digest, cr->buf, dlen);
+		data = cr->buf;
 	}
-	ret = sign ? m->sign(cr, digest, dlen, out->sig) :
-		     m->verify(cr, digest, dlen, sig);
+	ret = sign ? m->sign(cr, data, dlen, out->sig) :
+		     m->verify(cr, data, dlen, sig);
 	if (!ret && sign) {
 		out->data = out->sig;
 		out->len = size;
@@ -598,6 +615,11 @@ static unsigned int ecdsa_size(const struct cld_key *k)
 	return 2 * k->ec->len;
 }
 
+static unsigned int ecdsa_raw_max(const struct cld_key *k)
+{
+	return DIGEST_MAX;
+}
+
 static int ecdsa_sign(const struct cld_crypt *cr, const u8 *digest,
 		      unsigned int dlen, u8 *sig)
 {
@@ -615,11 +637,19 @@ static unsigned int rsa_size(const struct cld_key *k)
 	return k->rsa.k;
 }
 
+/* PKCS#1 v1.5 without a hash: T, at most k - 11 bytes (RFC 8017 9.2). */
+static unsigned int rsa_raw_max(const struct cld_key *k)
+{
+	return k->rsa.k - 11;
+}
+
 static int rsa_sign(const struct cld_crypt *cr, const u8 *digest,
 		    unsigned int dlen, u8 *sig)
 {
 	struct cld_key *k = cr->key;
 
+	if (k->hash == CLONEDEV_HASH_NONE)
+		return cld_rsa_sign_raw(&k->rsa, digest, dlen, sig);
 	return cld_rsa_sign(&k->rsa, k->mech, k->digest, k->hash, digest,
 			    cr->salt_len, sig);
 }
@@ -629,6 +659,8 @@ static int rsa_verify(const struct cld_crypt *cr, const u8 *digest,
 {
 	struct cld_key *k = cr->key;
 
+	if (k->hash == CLONEDEV_HASH_NONE)
+		return cld_rsa_verify_raw(&k->rsa, digest, dlen, sig);
 	return cld_rsa_verify(&k->rsa, k->mech, k->digest, k->hash, digest,
 			      cr->salt_len, sig);
 }
@@ -721,22 +753,27 @@ static const struct cld_mech mechs[] = {
 		.uses = { { CLONEDEV_OBJ_SIGN, PRIVATE },
 			  { CLONEDEV_OBJ_VERIFY, ~(u32)SECRET } },
 		.key_set = ecdsa_key_set, .key_free = ecdsa_key_free,
-		.hash = CLD_HASH_OPTIONAL,
-		.init = digest_init,
+		.hash = CLD_HASH_OPTIONAL, .prehash = true,
+		.init = digest_init, .raw_max = ecdsa_raw_max,
 		SIG_OPS(ecdsa_size, ecdsa_sign, ecdsa_verify),
 	},
 	[CLONEDEV_MECH_RSA_PKCS] = {
+		/* Verifying takes either half of the key. */
 		.key_types = BIT(CLONEDEV_KEY_RSA),
-		.uses = { { SIGN, PRIVATE } },
+		.uses = { { CLONEDEV_OBJ_SIGN, PRIVATE },
+			  { CLONEDEV_OBJ_VERIFY, ~(u32)SECRET } },
 		.key_set = rsa_key_set, .key_free = rsa_key_free,
-		.hash = CLD_HASH_REQUIRED,
-		.init = digest_init, SIG_OPS(rsa_size, rsa_sign, rsa_verify),
+		.hash = CLD_HASH_OPTIONAL, .prehash = true,
+		.init = digest_init, .raw_max = rsa_raw_max,
+		SIG_OPS(rsa_size, rsa_sign, rsa_verify),
 	},
 	[CLONEDEV_MECH_RSA_PSS] = {
+		/* Verifying takes either half of the key. */
 		.key_types = BIT(CLONEDEV_KEY_RSA),
-		.uses = { { SIGN, PRIVATE } },
+		.uses = { { CLONEDEV_OBJ_SIGN, PRIVATE },
+			  { CLONEDEV_OBJ_VERIFY, ~(u32)SECRET } },
 		.key_set = rsa_key_set, .key_free = rsa_key_free,
-		.hash = CLD_HASH_REQUIRED, .salt = true,
+		.hash = CLD_HASH_REQUIRED, .salt = true, .prehash = true,
 		.init = digest_init, SIG_OPS(rsa_size, rsa_sign, rsa_verify),
 	},
 	[CLONEDEV_MECH_RSA_OAEP] = {

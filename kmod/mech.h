@@ -45,6 +45,7 @@ enum cld_mech_hash {
  * @aead: CRYPT: takes @aad and @tag_len
  * @hash: CRYPT: whether it takes @hash
  * @salt: CRYPT: takes @salt_len up to the hash's size
+ * @prehash: CRYPT: takes CLONEDEV_CRYPT_PREHASHED (the input is the digest)
  * @init: CRYPT: starts an operation (INIT or ALL); NULL if nothing to do
  * @out_size: CRYPT: the most output the next step gives with @in_len more
  *	input, @final if it is the last
@@ -52,6 +53,8 @@ enum cld_mech_hash {
  *	for mechanisms CRYPT does not run
  * @final: CRYPT: at FINAL after @update, the output; NULL if @update gave it
  * @sig_size: sign and verify: the size of a signature or MAC
+ * @raw_max: sign and verify without a hash: the most input, which is
+ *	signed as it is (ECDSA: a digest; RSA PKCS#1 v1.5: T)
  * @sign: one-shot: signs or MACs @digest into @sig
  * @verify: one-shot: checks @sig over @digest
  */
@@ -64,6 +67,7 @@ struct cld_mech {
 	bool aead;
 	u8 hash;
 	bool salt;
+	bool prehash;
 	int (*init)(struct cld_crypt *cr, const struct clonedev_crypt *c);
 	size_t (*out_size)(const struct cld_crypt *cr, bool final, u32 in_len);
 	int (*update)(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
@@ -71,6 +75,7 @@ struct cld_mech {
 	int (*final)(struct cld_crypt *cr, const struct clonedev_crypt *c,
 		     struct cld_crypt_out *out);
 	unsigned int (*sig_size)(const struct cld_key *k);
+	unsigned int (*raw_max)(const struct cld_key *k);
 	int (*sign)(const struct cld_crypt *cr, const u8 *digest,
 		    unsigned int dlen, u8 *sig);
 	int (*verify)(const struct cld_crypt *cr, const u8 *digest,
@@ -80,6 +85,14 @@ struct cld_mech {
 static inline bool cld_hash_ok(u32 hash)
 {
 	return hash >= CLONEDEV_HASH_SHA256 && hash <= CLONEDEV_HASH_SHA512;
+}
+
+/* The digest size of @hash; 0 for none or an unknown one. */
+static inline unsigned int cld_hash_len(u32 hash)
+{
+	return hash == CLONEDEV_HASH_SHA256 ? 32 :
+	       hash == CLONEDEV_HASH_SHA384 ? 48 :
+	       hash == CLONEDEV_HASH_SHA512 ? 64 : 0;
 }
 
 const struct cld_mech *cld_mech_find(u32 mech);

@@ -16,6 +16,7 @@
 #include "object.h"
 #include "partition.h"
 #include "policy.h"
+#include "rsa_gen.h"
 #include "session.h"
 #include "store.h"
 
@@ -221,6 +222,28 @@ static int object_from_rec(const struct object_rec *r, u32 len,
 	return 0;
 }
 
+/*
+ * The store's check of an RSA public key it replays: its value must be
+ * one (cld_key_check_rsa_public()) of the size and check value recorded.
+ */
+static int replay_check(struct cld_object *o)
+{
+	u8 kcv[CLONEDEV_KCV_LEN];
+	u32 bits = o->bits;
+	int ret;
+
+	if (o->obj_class != CLONEDEV_CLASS_PUBLIC_KEY ||
+	    o->key_type != CLONEDEV_KEY_RSA)
+		return 0;
+	memcpy(kcv, o->kcv, sizeof(kcv));
+	ret = cld_object_check_value(o);
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret || o->bits != bits || memcmp(o->kcv, kcv, sizeof(kcv)))
+		return -EBADMSG;
+	return 0;
+}
+
 /* Store replay of one object record. Must hold cld_hsm.lock. */
 int cld_object_apply(u16 type, const void *data, u32 len)
 {
@@ -252,9 +275,10 @@ int cld_object_apply(u16 type, const void *data, u32 len)
 	ret = object_from_rec(data, len, &o);
 	if (ret)
 		return ret;
-	if (!o->handle) {
+	ret = o->handle ? replay_check(o) : -EBADMSG;
+	if (ret) {
 		free_object(o);
-		return -EBADMSG;
+		return ret;
 	}
 	old = xa_load(&p->objects, o->handle);
 	if (old)
@@ -318,7 +342,8 @@ bool cld_object_label_ok(const char *label)
 static u32 default_usage(u32 obj_class, u32 key_type)
 {
 	if (obj_class == CLONEDEV_CLASS_PUBLIC_KEY)
-		return CLONEDEV_USAGE_EC_PUBLIC;
+		return key_type == CLONEDEV_KEY_RSA ? CLONEDEV_USAGE_RSA_PUBLIC :
+		       CLONEDEV_USAGE_EC_PUBLIC;
 	switch (key_type) {
 	case CLONEDEV_KEY_AES:
 		return CLONEDEV_USAGE_AES;
@@ -565,8 +590,18 @@ static int generate_count(const struct clonedev_object_generate *cmd)
 		if (cmd->bits && cmd->bits != ec_len * 8)
 			return -EINVAL;
 		return count > 1 ? -EOPNOTSUPP : 2;
+	case CLONEDEV_KEY_RSA:
+		if (cmd->bits != 2048 && cmd->bits != 3072 && cmd->bits != 4096)
+			return -EINVAL;
+		return count > 1 ? -EOPNOTSUPP : 2;
 	}
 	return -EOPNOTSUPP;
+}
+
+/* True if a generate request of @key_type makes a key pair. */
+static bool generates_pair(u32 key_type)
+{
+	return cld_ec_len(key_type) || key_type == CLONEDEV_KEY_RSA;
 }
 
 /* Generates the keys of a generate request into @objs. */
@@ -575,7 +610,7 @@ static int generate_keys(const struct clonedev_object_generate *cmd,
 {
 	u32 flags = cmd->obj_flags | CLONEDEV_OBJ_PRIVATE |
 		    CLONEDEV_OBJ_SENSITIVE;
-	bool pair = cld_ec_len(cmd->key_type);
+	bool pair = generates_pair(cmd->key_type);
 	struct cld_keytfm t;
 	u32 i;
 	int ret;
@@ -601,7 +636,9 @@ static int generate_keys(const struct clonedev_object_generate *cmd,
 	ret = cld_keytfm_alloc(&t);
 	if (ret)
 		return ret;
-	if (pair)
+	if (cmd->key_type == CLONEDEV_KEY_RSA)
+		ret = cld_rsa_generate(&t, cmd->bits, objs[0], objs[1]);
+	else if (pair)
 		ret = cld_key_generate_ec(&t, objs[0], objs[1]);
 	for (i = 0; !pair && !ret && i < n; i++)
 		ret = cld_key_generate_secret(&t, objs[i]);
@@ -638,7 +675,8 @@ int cld_object_generate(struct cld_session *s, void *arg)
 		ret = -EFAULT;
 	if (!ret) {
 		cmd->handle = handles[0];
-		cmd->public_handle = cld_ec_len(cmd->key_type) ? handles[1] : 0;
+		cmd->public_handle = generates_pair(cmd->key_type) ?
+				     handles[1] : 0;
 	}
 	if (objs)
 		free_objects(objs, n);
@@ -677,7 +715,8 @@ int cld_object_check_key(struct cld_object *o)
  * Checks the value of an object made elsewhere (a clone) as the local
  * paths that make its class do, and sets its size and check value: a
  * secret or private key as an import; an EC public key as a point on its
- * curve; data has 8 bits a byte and no check value. Return: 0 or -EINVAL.
+ * curve; an RSA public key as the RSAPublicKey generation writes; data
+ * has 8 bits a byte and no check value. Return: 0 or -EINVAL.
  */
 int cld_object_check_value(struct cld_object *o)
 {
@@ -693,7 +732,10 @@ int cld_object_check_value(struct cld_object *o)
 		ret = cld_keytfm_alloc(&t);
 		if (ret)
 			return ret;
-		ret = cld_key_check_ec_public(&t, o);
+		if (o->key_type == CLONEDEV_KEY_RSA)
+			ret = cld_key_check_rsa_public(&t, o);
+		else
+			ret = cld_key_check_ec_public(&t, o);
 		cld_keytfm_free(&t);
 		return ret;
 	}
@@ -833,8 +875,8 @@ int cld_object_get(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_get *cmd = arg;
 	struct clonedev_object_attrs *a = &cmd->attrs;
+	struct cld_object *o, *key = NULL;
 	struct cld_partition *p;
-	struct cld_object *o;
 	u8 *value = NULL;
 	u32 vlen = 0;
 	int ret = 0;
@@ -862,7 +904,12 @@ int cld_object_get(struct cld_session *s, void *arg)
 	memcpy(a->kcv, o->kcv, sizeof(a->kcv));
 	strscpy(a->label, o->label, sizeof(a->label));
 	memcpy(a->id, o->id, o->id_len);
-	if ((o->obj_class == CLONEDEV_CLASS_DATA &&
+	if (cmd->flags & CLONEDEV_OBJECT_GET_PUBLIC) {
+		/* The public value is computed outside the lock. */
+		key = cld_object_copy(o);
+		if (!key)
+			ret = -ENOMEM;
+	} else if ((o->obj_class == CLONEDEV_CLASS_DATA &&
 	     !(o->flags & CLONEDEV_OBJ_SENSITIVE)) ||
 	    o->obj_class == CLONEDEV_CLASS_PUBLIC_KEY) {
 		a->value_len = o->value_len;
@@ -876,6 +923,16 @@ int cld_object_get(struct cld_session *s, void *arg)
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
+	if (key) {
+		ret = cld_key_public(key, &value, &vlen);
+		free_object(key);
+		if (ret)
+			vlen = 0;
+		if (!cmd->value) {
+			kfree(value);
+			value = NULL;
+		}
+	}
 	if (!ret && value) {
 		if (cmd->value_cap < vlen)
 			ret = -EMSGSIZE;

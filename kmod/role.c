@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Roles: login and logout, a role's first credential, a password change,
- * the challenge secret of a quorum role and activation
- * (CLONEDEV_IOCTL_LOGIN, LOGOUT, ROLE_INIT, ROLE_CHANGEPW, ROLE_CHALLENGE
- * and ACTIVATION; uapi/linux/clonedev.h has their errno contracts), and
- * the lockout rules. Password hashing runs without cld_hsm.lock; each
+ * Roles: login and logout, a login shared from another session, a role's
+ * first credential, a password change, the challenge secret of a quorum
+ * role and activation (CLONEDEV_IOCTL_LOGIN, LOGOUT, ROLE_INIT,
+ * ROLE_CHANGEPW, ROLE_CHALLENGE and ACTIVATION; uapi/linux/clonedev.h has
+ * their errno contracts), and the lockout rules. Password hashing runs without cld_hsm.lock; each
  * attempt is counted durably before it and checked again after it.
  */
 #include <crypto/algapi.h>
@@ -351,6 +351,77 @@ int cld_role_login(struct cld_session *s, void *arg)
 out:
 	mutex_unlock(&s->lock);
 	kfree_sensitive(pw);
+	return ret;
+}
+
+/* A session's login as read under its lock. */
+struct login_state {
+	u32 slot;
+	u64 serial;
+	u32 role;
+	u64 generation;
+	u64 role_gen;
+};
+
+/**
+ * cld_role_login_share() - log @s in with the login of @from
+ * @s: the session to log in
+ * @from: another session, whose file the caller holds
+ *
+ * CLONEDEV_LOGIN_SHARE: @s takes @from's slot, role and the generations
+ * its login was made at, so the events that end @from's login end this
+ * one (cld_session_logged_in()). @from's state is read under its lock,
+ * released before @s->lock is taken (the two are never held together,
+ * hsm.h), then checked against the partition under cld_hsm.lock: a
+ * re-initialization or new credential that completed before the check
+ * changed a generation and refuses the share. Nothing is counted.
+ *
+ * Return: 0; -EACCES if @from is not logged in; -ENODEV if its partition
+ * is gone; -ESTALE if it is zeroized; -EKEYREVOKED if the role is locked
+ * out. @s is left as it was on every error.
+ */
+int cld_role_login_share(struct cld_session *s, struct cld_session *from)
+{
+	struct cld_partition *p;
+	struct login_state ls;
+	int ret = 0;
+
+	mutex_lock(&from->lock);
+	ls = (struct login_state){
+		.slot = from->slot, .serial = from->serial, .role = from->role,
+		.generation = from->generation, .role_gen = from->role_gen,
+	};
+	mutex_unlock(&from->lock);
+	if (ls.role == CLONEDEV_ROLE_NONE || !ls.slot)
+		return -EACCES;
+
+	mutex_lock(&s->lock);
+	mutex_lock(&cld_hsm.lock);
+	p = cld_hsm_partition(ls.slot, ls.serial);
+	if (!p)
+		ret = -ENODEV;
+	else if (p->state == CLONEDEV_STATE_ZEROIZED)
+		ret = -ESTALE;
+	else if (p->generation != ls.generation ||
+		 p->role_gen[ls.role] != ls.role_gen)
+		ret = -EACCES;
+	else if (cld_role_locked(p, ls.role))
+		ret = -EKEYREVOKED;
+	if (ret)
+		goto out;
+	/* Another partition's keys in use go, as with a slot selection. */
+	if (s->slot != ls.slot || s->serial != ls.serial) {
+		cld_ops_forget(s);
+		cld_ped_end(s);
+	}
+	s->slot = ls.slot;
+	s->serial = ls.serial;
+	s->role = ls.role;
+	s->generation = ls.generation;
+	s->role_gen = ls.role_gen;
+out:
+	mutex_unlock(&cld_hsm.lock);
+	mutex_unlock(&s->lock);
 	return ret;
 }
 

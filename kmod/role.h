@@ -10,6 +10,7 @@ struct cld_session;
 
 bool cld_role_locked(const struct cld_partition *p, u32 role);
 int cld_role_login(struct cld_session *s, void *cmd);
+int cld_role_login_share(struct cld_session *s, struct cld_session *from);
 int cld_role_logout(struct cld_session *s, void *cmd);
 int cld_role_init(struct cld_session *s, void *cmd);
 int cld_role_changepw(struct cld_session *s, void *cmd);

@@ -165,6 +165,42 @@ fail:
 	return ret;
 }
 
+/*
+ * An RSA public key (PKCS#1 RSAPublicKey DER): verification only, so no
+ * p, q, qinv nor blinding pair.
+ */
+int cld_rsa_key_set_public(struct cld_rsa_key *key, const u8 *der,
+			   unsigned int len)
+{
+	struct rsa_key raw = {};
+	int ret;
+
+	ret = rsa_parse_pub_key(&raw, der, len);
+	if (ret)
+		return -EINVAL;
+	key->n = mpi_read_raw_data(raw.n, raw.n_sz);
+	key->e = mpi_read_raw_data(raw.e, raw.e_sz);
+	if (!key->n || !key->e) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	key->bits = mpi_get_nbits(key->n);
+	key->tfm = crypto_alloc_akcipher("rsa", 0, 0);
+	if (IS_ERR(key->tfm)) {
+		ret = PTR_ERR(key->tfm);
+		key->tfm = NULL;
+		goto fail;
+	}
+	ret = crypto_akcipher_set_pub_key(key->tfm, der, len);
+	if (ret)
+		goto fail;
+	key->k = crypto_akcipher_maxsize(key->tfm);
+	return 0;
+fail:
+	cld_rsa_key_free(key);
+	return ret;
+}
+
 void cld_rsa_key_free(struct cld_rsa_key *key)
 {
 	if (key->tfm)
@@ -304,6 +340,27 @@ static int pss_hash(struct crypto_shash *h, const u8 *digest,
 	return ret;
 }
 
+/*
+ * EMSA-PKCS1-v1_5 step 5 into @em (@k bytes): 00 01 FF..FF 00 @prefix @t,
+ * at least 8 bytes of FF.
+ */
+static int pkcs1_pad(unsigned int k, const u8 *prefix, unsigned int plen,
+		     const u8 *t, unsigned int t_len, u8 *em)
+{
+	unsigned int len = plen + t_len;
+
+	if (k < len + 11)
+		return -EINVAL;
+	em[0] = 0x00;
+	em[1] = 0x01;
+	memset(em + 2, 0xff, k - len - 3);
+	em[k - len - 1] = 0x00;
+	if (plen)
+		memcpy(em + k - len, prefix, plen);
+	memcpy(em + k - t_len, t, t_len);
+	return 0;
+}
+
 /* EMSA-PKCS1-v1_5 of @digest into @em (key->k bytes). */
 static int pkcs1_encode(unsigned int k, u32 hash, const u8 *digest, u8 *em)
 {
@@ -329,15 +386,7 @@ static int pkcs1_encode(unsigned int k, u32 hash, const u8 *digest, u8 *em)
 	default:
 		return -EINVAL;
 	}
-	if (k < di_len + hlen + 11)
-		return -EINVAL;
-	em[0] = 0x00;
-	em[1] = 0x01;
-	memset(em + 2, 0xff, k - di_len - hlen - 3);
-	em[k - di_len - hlen - 1] = 0x00;
-	memcpy(em + k - di_len - hlen, di, di_len);
-	memcpy(em + k - hlen, digest, hlen);
-	return 0;
+	return pkcs1_pad(k, di, di_len, digest, hlen, em);
 }
 
 /*
@@ -463,6 +512,50 @@ int cld_rsa_verify(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,
 			ret = -EBADMSG;
 	}
 out:
+	kfree(em);
+	return ret;
+}
+
+/*
+ * Signs @t (t_len bytes, at most key->k - 11: a DigestInfo the caller
+ * made) PKCS#1 v1.5 type 1 padded, with no DigestInfo of its own, into
+ * @sig, key->k bytes. Return: 0; -EINVAL if @t is too long.
+ */
+int cld_rsa_sign_raw(struct cld_rsa_key *key, const u8 *t, unsigned int t_len,
+		     u8 *sig)
+{
+	u8 *em;
+	int ret;
+
+	em = kmalloc(2 * key->k, GFP_KERNEL);
+	if (!em)
+		return -ENOMEM;
+	ret = pkcs1_pad(key->k, NULL, 0, t, t_len, em) ?:
+	      rsa_private(key, em, em + key->k);
+	if (!ret)
+		memcpy(sig, em + key->k, key->k);
+	kfree_sensitive(em);
+	return ret;
+}
+
+/*
+ * Checks @sig (key->k bytes) as cld_rsa_sign_raw() of @t. Return: 0;
+ * -EBADMSG if it does not verify; -EINVAL if @t is too long.
+ */
+int cld_rsa_verify_raw(struct cld_rsa_key *key, const u8 *t,
+		       unsigned int t_len, const u8 *sig)
+{
+	u8 *em;
+	int ret;
+
+	em = kmalloc(3 * key->k, GFP_KERNEL);
+	if (!em)
+		return -ENOMEM;
+	memcpy(em, sig, key->k);
+	ret = pkcs1_pad(key->k, NULL, 0, t, t_len, em + 2 * key->k) ?:
+	      rsa_op(key, false, em, em + key->k);
+	if (!ret && crypto_memneq(em + key->k, em + 2 * key->k, key->k))
+		ret = -EBADMSG;
 	kfree(em);
 	return ret;
 }

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * RSA signatures (PKCS#1 v1.5 and PSS) and OAEP decryption (RFC 8017)
- * on the kernel's raw "rsa" akcipher: the encodings are built here, the
- * modular exponentiation is the crypto API's. Every private operation is
- * blinded and its result checked with the public exponent.
+ * RSA signatures (PKCS#1 v1.5, also over the caller's T, and PSS) and
+ * OAEP decryption (RFC 8017) on the kernel's raw "rsa" akcipher: the
+ * encodings are built here, the modular exponentiation is the crypto
+ * API's. Every private operation is blinded and its result checked with
+ * the public exponent.
  */
 #ifndef _CLD_RSA_H
 #define _CLD_RSA_H
@@ -30,12 +31,18 @@ struct cld_rsa_key {
 };
 
 int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len);
+int cld_rsa_key_set_public(struct cld_rsa_key *key, const u8 *der,
+			   unsigned int len);
 void cld_rsa_key_free(struct cld_rsa_key *key);
 int cld_rsa_sign(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,
 		 u32 hash, const u8 *digest, unsigned int salt_len, u8 *sig);
 int cld_rsa_verify(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,
 		   u32 hash, const u8 *digest, unsigned int salt_len,
 		   const u8 *sig);
+int cld_rsa_sign_raw(struct cld_rsa_key *key, const u8 *t, unsigned int t_len,
+		     u8 *sig);
+int cld_rsa_verify_raw(struct cld_rsa_key *key, const u8 *t,
+		       unsigned int t_len, const u8 *sig);
 int cld_rsa_oaep_decrypt(struct cld_rsa_key *key, struct crypto_shash *h,
 			 const u8 *in, u8 *out, unsigned int *out_len);
 

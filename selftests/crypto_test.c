@@ -33,6 +33,18 @@ static const char *const sample_digest[] = {
 	"9a9083505bc92276aec4be312696ef7bf3bf603f4bbd381196a029f340585312313bca4a9b5b890efee42c77b1ee25fe",
 };
 
+/* SHA-256 of rsa_pkcs1.msg and of rsa_pss.msg (Python's hashlib). */
+static const char rsa_pkcs1_digest[] =
+	"bdf5e64c28c96947d21c8c7e850da8070c903b5eaed095f6b8ff487d6d9ce5e9";
+static const char rsa_pss_digest[] =
+	"b416e0843040b35277be7734bc23ac9e9eb47a7f57f55e94d826285c9c00100a";
+
+/* DER of a SHA-256 DigestInfo up to the digest (RFC 8017 9.2, note 1). */
+static const unsigned char di_sha256[] = {
+	0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+	0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20,
+};
+
 static void crypt_setup(struct clonedev_crypt *c, unsigned int op,
 			unsigned int mech, unsigned int handle,
 			unsigned int hash)
@@ -843,6 +855,264 @@ TEST_F_TIMEOUT(crypto, rsa_oaep_known_answer, CRYPTO_TEST_TIMEOUT)
 	ct[100] ^= 1;
 	EXPECT_NE(0, do_crypt(self->cd, &c));
 	EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));
+}
+
+/* ---- signing a digest made by the caller ---- */
+
+/* A one-shot sign or verify of @in with CLONEDEV_CRYPT_PREHASHED. */
+static void prehashed(struct clonedev_crypt *c, unsigned int op,
+		      unsigned int mech, unsigned int h, unsigned int hash,
+		      const void *in, unsigned int len, void *out,
+		      unsigned int cap)
+{
+	crypt_setup(c, op, mech, h, hash);
+	c->flags = CLONEDEV_CRYPT_PREHASHED;
+	crypt_io(c, in, len, out, cap);
+}
+
+/*
+ * PKCS#1 v1.5: the digest signed prehashed, and DigestInfo || digest
+ * signed without a hash, both give the published signature.
+ */
+TEST_F_TIMEOUT(crypto, rsa_pkcs1_prehashed_and_raw, CRYPTO_TEST_TIMEOUT)
+{
+	unsigned char digest[32], t[sizeof(di_sha256) + 32], sig[512];
+	unsigned int h, slen, len;
+	struct clonedev_crypt c;
+
+	h = import_hex(_metadata, self->cd, CLONEDEV_KEY_RSA, 0, rsa_pkcs1.key);
+	slen = unhex(rsa_pkcs1.out, sig, sizeof(sig));
+	ASSERT_EQ(256, slen);
+	ASSERT_EQ(32, unhex(rsa_pkcs1_digest, digest, sizeof(digest)));
+
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PKCS, h,
+		  CLONEDEV_HASH_SHA256, digest, 32, self->out,
+		  sizeof(self->out));
+	ASSERT_EQ(0, do_crypt(self->cd, &c));
+	ASSERT_EQ(slen, c.out_len);
+	EXPECT_EQ(0, memcmp(self->out, sig, slen));
+	prehashed(&c, CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_RSA_PKCS, h,
+		  CLONEDEV_HASH_SHA256, digest, 32, NULL, 0);
+	crypt_sig(&c, sig, slen);
+	EXPECT_EQ(0, do_crypt(self->cd, &c));
+	digest[31] ^= 1;
+	EXPECT_NERR(EBADMSG, do_crypt(self->cd, &c));
+	digest[31] ^= 1;
+
+	memcpy(t, di_sha256, sizeof(di_sha256));
+	memcpy(t + sizeof(di_sha256), digest, 32);
+	memset(self->out, 0, sizeof(self->out));
+	ASSERT_EQ(0, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+			  CLONEDEV_HASH_NONE, t, sizeof(t), self->out,
+			  sizeof(self->out), &len));
+	ASSERT_EQ(slen, len);
+	EXPECT_EQ(0, memcmp(self->out, sig, slen));
+	EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+			    CLONEDEV_HASH_NONE, t, sizeof(t), sig, slen));
+	/* In parts, the same. */
+	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PKCS, h,
+		    CLONEDEV_HASH_NONE);
+	memset(self->out2, 0, sizeof(self->out2));
+	ASSERT_EQ(0, crypt_parts(self->cd, &c, t, sizeof(t), self->out2,
+				 sizeof(self->out2), &len));
+	ASSERT_EQ(slen, len);
+	EXPECT_EQ(0, memcmp(self->out2, sig, slen));
+	t[3] ^= 1;
+	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+				    CLONEDEV_HASH_NONE, t, sizeof(t), sig,
+				    slen));
+	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+				    CLONEDEV_HASH_NONE, t, sizeof(t) - 1, sig,
+				    slen));
+
+	/* The longest T, k - 11 bytes, signs and verifies. */
+	fill(self->in, slen - 11, 3);
+	ASSERT_EQ(0, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+			  CLONEDEV_HASH_NONE, self->in, slen - 11, self->out,
+			  sizeof(self->out), &len));
+	ASSERT_EQ(slen, len);
+	EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+			    CLONEDEV_HASH_NONE, self->in, slen - 11,
+			    self->out, len));
+}
+
+/* PSS: the published signature verifies prehashed; ours over the message. */
+TEST_F_TIMEOUT(crypto, rsa_pss_prehashed, CRYPTO_TEST_TIMEOUT)
+{
+	unsigned char msg[256], digest[32], sig[512];
+	unsigned int h, mlen, slen;
+	struct clonedev_crypt c;
+
+	h = import_hex(_metadata, self->cd, CLONEDEV_KEY_RSA, 0, rsa_pss.key);
+	mlen = unhex(rsa_pss.msg, msg, sizeof(msg));
+	slen = unhex(rsa_pss.out, sig, sizeof(sig));
+	ASSERT_EQ(32, unhex(rsa_pss_digest, digest, sizeof(digest)));
+
+	prehashed(&c, CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_RSA_PSS, h,
+		  CLONEDEV_HASH_SHA256, digest, 32, NULL, 0);
+	c.salt_len = rsa_pss.salt_len;
+	crypt_sig(&c, sig, slen);
+	EXPECT_EQ(0, do_crypt(self->cd, &c));
+	digest[0] ^= 1;
+	EXPECT_NERR(EBADMSG, do_crypt(self->cd, &c));
+	digest[0] ^= 1;
+
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PSS, h,
+		  CLONEDEV_HASH_SHA256, digest, 32, self->out,
+		  sizeof(self->out));
+	c.salt_len = 32;
+	ASSERT_EQ(0, do_crypt(self->cd, &c));
+	ASSERT_EQ(slen, c.out_len);
+	crypt_setup(&c, CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_RSA_PSS, h,
+		    CLONEDEV_HASH_SHA256);
+	c.salt_len = 32;
+	crypt_io(&c, msg, mlen, NULL, 0);
+	crypt_sig(&c, self->out, slen);
+	EXPECT_EQ(0, do_crypt(self->cd, &c));
+	crypt_io(&c, msg, mlen - 1, NULL, 0);
+	EXPECT_NERR(EBADMSG, do_crypt(self->cd, &c));
+}
+
+/* ECDSA: RFC 6979's signatures verify prehashed; ours over "sample". */
+TEST_F_TIMEOUT(crypto, ecdsa_prehashed, CRYPTO_TEST_TIMEOUT)
+{
+	unsigned char sig[96], digest[48];
+	unsigned int i, h, slen, dlen;
+	struct clonedev_crypt c;
+
+	for (i = 0; i < ARRAY_SIZE(ecdsa_vectors); i++) {
+		const struct ecdsa_vector *v = &ecdsa_vectors[i];
+
+		h = import_hex(_metadata, self->cd, v->key_type, 0, v->d);
+		slen = unhex(v->sig, sig, sizeof(sig));
+		dlen = unhex(sample_digest[i], digest, sizeof(digest));
+		prehashed(&c, CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_ECDSA, h,
+			  v->hash, digest, dlen, NULL, 0);
+		crypt_sig(&c, sig, slen);
+		EXPECT_EQ(0, do_crypt(self->cd, &c)) TH_LOG("vector %u", i);
+		digest[1] ^= 1;
+		EXPECT_NERR(EBADMSG, do_crypt(self->cd, &c));
+		digest[1] ^= 1;
+
+		prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_ECDSA, h,
+			  v->hash, digest, dlen, sig, sizeof(sig));
+		ASSERT_EQ(0, do_crypt(self->cd, &c));
+		ASSERT_EQ(slen, c.out_len);
+		EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_ECDSA, h, v->hash,
+				    "sample", 6, sig, slen));
+		EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_ECDSA, h,
+					    v->hash, "sample!", 7, sig, slen));
+	}
+}
+
+/* @c fails with -@err, writes nothing and leaves no operation behind. */
+#define EXPECT_REFUSED(err, c)						\
+	do {								\
+		struct clonedev_crypt __u = {				\
+			.size = sizeof(__u), .part = CLONEDEV_PART_UPDATE, \
+		};							\
+									\
+		memset(self->out, CANARY, sizeof(self->out));		\
+		EXPECT_NERR(err, do_crypt(self->cd, c));		\
+		EXPECT_TRUE(all_canary(self->out, sizeof(self->out)));	\
+		EXPECT_NERR(EINVAL, do_crypt(self->cd, &__u));		\
+	} while (0)
+
+/*
+ * CLONEDEV_CRYPT_PREHASHED only one-shot, with ECDSA, RSA_PKCS or
+ * RSA_PSS, a hash and an input of its size; RSA_PKCS without a hash takes
+ * 1 to k - 11 bytes. Every refusal is -EINVAL and changes nothing.
+ */
+TEST_F_TIMEOUT(crypto, prehashed_and_raw_rejections, CRYPTO_TEST_TIMEOUT)
+{
+	unsigned char sig[512], iv[12] = { 0 };
+	unsigned int rsa, ec, mac, aes, slen, n;
+	struct clonedev_crypt c;
+
+	rsa = import_hex(_metadata, self->cd, CLONEDEV_KEY_RSA, 0,
+			 rsa_pkcs1.key);
+	ec = generate_pair(_metadata, self->cd, CLONEDEV_KEY_EC_P256, 0, NULL);
+	mac = generate(_metadata, self->cd, CLONEDEV_KEY_GENERIC_SECRET, 256,
+		       0);
+	aes = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 256, 0);
+	n = count_objects(self->cd);
+	slen = unhex(rsa_pkcs1.out, sig, sizeof(sig));
+	fill(self->in, sizeof(self->in), 5);
+
+	/* Not the hash's size. */
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PKCS, rsa,
+		  CLONEDEV_HASH_SHA256, self->in, 31, self->out,
+		  sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+	c.in_len = 33;
+	EXPECT_REFUSED(EINVAL, &c);
+	c.in_len = 0;
+	EXPECT_REFUSED(EINVAL, &c);
+	c.hash = CLONEDEV_HASH_SHA512;
+	c.in_len = 48;
+	EXPECT_REFUSED(EINVAL, &c);
+	prehashed(&c, CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_RSA_PKCS, rsa,
+		  CLONEDEV_HASH_SHA256, self->in, 48, NULL, 0);
+	crypt_sig(&c, sig, slen);
+	EXPECT_REFUSED(EINVAL, &c);
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PSS, rsa,
+		  CLONEDEV_HASH_SHA384, self->in, 32, self->out,
+		  sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_ECDSA, ec,
+		  CLONEDEV_HASH_SHA256, self->in, 48, self->out,
+		  sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+	/* Without a hash. */
+	c.hash = CLONEDEV_HASH_NONE;
+	c.in_len = 32;
+	EXPECT_REFUSED(EINVAL, &c);
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PKCS, rsa,
+		  CLONEDEV_HASH_NONE, self->in, 32, self->out,
+		  sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+	/* In parts. */
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PKCS, rsa,
+		  CLONEDEV_HASH_SHA256, NULL, 0, NULL, 0);
+	c.part = CLONEDEV_PART_INIT;
+	EXPECT_REFUSED(EINVAL, &c);
+	/* Mechanisms that hash nothing, or no signature. */
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_HMAC, mac,
+		  CLONEDEV_HASH_SHA256, self->in, 32, self->out,
+		  sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+	prehashed(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_AES_CMAC, aes,
+		  CLONEDEV_HASH_NONE, self->in, 16, self->out,
+		  sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+	prehashed(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_GCM, aes,
+		  CLONEDEV_HASH_NONE, self->in, 32, self->out,
+		  sizeof(self->out));
+	crypt_iv(&c, iv, sizeof(iv));
+	EXPECT_REFUSED(EINVAL, &c);
+	prehashed(&c, CLONEDEV_CRYPT_DECRYPT, CLONEDEV_MECH_RSA_OAEP, rsa,
+		  CLONEDEV_HASH_SHA256, sig, slen, self->out,
+		  sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+
+	/* PKCS#1 v1.5 without a hash: T of k - 10 bytes, or none. */
+	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PKCS, rsa,
+		    CLONEDEV_HASH_NONE);
+	crypt_io(&c, self->in, slen - 10, self->out, sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+	c.in_len = 0;
+	EXPECT_REFUSED(EINVAL, &c);
+	crypt_setup(&c, CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_RSA_PKCS, rsa,
+		    CLONEDEV_HASH_NONE);
+	crypt_io(&c, self->in, slen - 10, NULL, 0);
+	crypt_sig(&c, sig, slen);
+	EXPECT_REFUSED(EINVAL, &c);
+	/* PSS always hashes. */
+	crypt_setup(&c, CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PSS, rsa,
+		    CLONEDEV_HASH_NONE);
+	crypt_io(&c, self->in, 32, self->out, sizeof(self->out));
+	EXPECT_REFUSED(EINVAL, &c);
+	EXPECT_EQ(n, count_objects(self->cd));
 }
 
 TEST_F_TIMEOUT(crypto, ecdh_known_answers, CRYPTO_TEST_TIMEOUT)

@@ -6,7 +6,8 @@ Usage: crypto_xcheck.py TOOL KEYS_DIR
 
 TOOL is build/selftests/crypto_xcheck_tool, which holds one clonedev
 session and answers a command a line; KEYS_DIR holds selftests/keys/mkkeys'
-output (its RSA-2048 key: no RSA key generation under TCG). Each check is
+output (its RSA-2048 key: one RSA key generated in the kernel is enough
+under TCG). Each check is
 both ways where the mechanism has two: what clonedev makes Python takes,
 and what Python makes clonedev takes. Prints one "PASS what" or
 "FAIL what: why" line a check (crypto_xcheck.sh turns them into TAP).
@@ -30,6 +31,7 @@ ENCRYPT, DECRYPT, SIGN, VERIFY = 1, 2, 3, 4
 GCM, CBC_PAD, CTR, HMAC, CMAC, ECDSA, RSA_PKCS, RSA_PSS, RSA_OAEP = range(1, 10)
 SHA256, SHA384, SHA512 = 1, 2, 3
 EXTRACTABLE = 0x4
+PREHASHED = 0x4
 EBADMSG = 74
 
 HASHES = {SHA256: hashes.SHA256, SHA384: hashes.SHA384,
@@ -71,9 +73,10 @@ class Tool:
         return int(self.ok("import", ktype, flags, value)[0])
 
     def crypt(self, op, mech, handle, hash_id=0, param=0, iv=b"", aad=b"",
-              data=b"", sig=b""):
-        ret, values = self.call("crypt", op, mech, handle, hash_id, param,
-                                iv, aad, data, sig)
+              data=b"", sig=b"", flags=0):
+        args = ["crypt", op, mech, handle, hash_id, param, iv, aad, data,
+                sig] + ([flags] if flags else [])
+        ret, values = self.call(*args)
         if ret:
             return ret, None
         return 0, bytes.fromhex(values[0]) if values[0] != "-" else b""
@@ -183,6 +186,115 @@ def rsa_oaep(tool, keys):
             padding.MGF1(algo()), algo(), None))
         out = tool.crypt_ok(DECRYPT, RSA_OAEP, h, hash_id, data=ct)
         check(out == msg, "SHA-%s: another plaintext" % algo.name)
+
+
+# DER of DigestInfo up to the digest (RFC 8017 9.2, note 1).
+DIGEST_INFO = {
+    SHA256: bytes.fromhex("3031300d060960864801650304020105000420"),
+    SHA384: bytes.fromhex("3041300d060960864801650304020205000430"),
+    SHA512: bytes.fromhex("3051300d060960864801650304020305000440"),
+}
+
+
+def prehashed(tool, keys):
+    msg = os.urandom(150)
+    # ECDSA: the digest signed is the message's signature, and back.
+    for ktype, (curve, size, hash_id) in CURVES.items():
+        key = ec.generate_private_key(curve())
+        h = tool.import_key(ktype, key.private_numbers().private_value
+                            .to_bytes(size, "big"))
+        algo = HASHES[hash_id]()
+        digest = hashlib.new(algo.name, msg).digest()
+        sig = tool.crypt_ok(SIGN, ECDSA, h, hash_id, data=digest,
+                            flags=PREHASHED)
+        key.public_key().verify(der_sig(sig), msg, ec.ECDSA(algo))
+        mine = raw_sig(key.sign(msg, ec.ECDSA(algo)), size)
+        tool.crypt_ok(VERIFY, ECDSA, h, hash_id, data=digest, sig=mine,
+                      flags=PREHASHED)
+    key, h, _ = rsa_key(tool, keys)
+    for hash_id, algo in HASHES.items():
+        digest = hashlib.new(algo.name, msg).digest()
+        mine = key.sign(msg, padding.PKCS1v15(), algo())
+        # PKCS#1 v1.5: prehashed, and raw over DigestInfo || digest.
+        sig = tool.crypt_ok(SIGN, RSA_PKCS, h, hash_id, data=digest,
+                            flags=PREHASHED)
+        check(sig == mine, "SHA-%s prehashed: not Python's" % algo.name)
+        sig = tool.crypt_ok(SIGN, RSA_PKCS, h, 0,
+                            data=DIGEST_INFO[hash_id] + digest)
+        check(sig == mine, "SHA-%s DigestInfo: not Python's" % algo.name)
+        tool.crypt_ok(VERIFY, RSA_PKCS, h, hash_id, data=digest, sig=mine,
+                      flags=PREHASHED)
+        tool.crypt_ok(VERIFY, RSA_PKCS, h, 0,
+                      data=DIGEST_INFO[hash_id] + digest, sig=mine)
+        # PSS: prehashed both ways.
+        pss = padding.PSS(padding.MGF1(algo()), 32)
+        sig = tool.crypt_ok(SIGN, RSA_PSS, h, hash_id, 32, data=digest,
+                            flags=PREHASHED)
+        key.public_key().verify(sig, msg, pss, algo())
+        tool.crypt_ok(VERIFY, RSA_PSS, h, hash_id, 32, data=digest,
+                      sig=key.sign(msg, pss, algo()), flags=PREHASHED)
+    # Raw PKCS#1 v1.5: Python recovers any T up to k - 11 bytes.
+    k = key.key_size // 8
+    for n in (1, 35, k - 11):
+        t = os.urandom(n)
+        sig = tool.crypt_ok(SIGN, RSA_PKCS, h, 0, data=t)
+        back = key.public_key().recover_data_from_signature(
+            sig, padding.PKCS1v15(), None)
+        check(back == t, "%d bytes of T: Python recovers others" % n)
+
+
+def rsa_generated(tool, _keys):
+    """An RSA-2048 pair the kernel made: its public value is the key, and
+    its private half, wrapped out, is a valid key of two primes as FIPS
+    186-4 B.3.3 asks (OpenSSL's key check when Python loads it)."""
+    kek = os.urandom(32)
+    k = tool.import_key(AES, kek)
+    priv, pub, value, value_priv = tool.ok("genrsa", 2048, EXTRACTABLE)
+    check(value == value_priv, "the halves give other public values")
+    public = ser.load_der_public_key(bytes.fromhex(value))
+    check(public.public_bytes(ser.Encoding.DER, ser.PublicFormat.PKCS1) ==
+          bytes.fromhex(value), "the public value is not canonical DER")
+    nums = public.public_numbers()
+    check(nums.e == 65537 and nums.n.bit_length() == 2048,
+          "e %d, %d bits" % (nums.e, nums.n.bit_length()))
+    kcv = hashlib.sha256(nums.n.to_bytes(256, "big")).digest()[:3].hex()
+    check(tool.ok("kcv", priv)[0] == kcv and tool.ok("kcv", pub)[0] == kcv,
+          "the check values are not SHA-256 of the modulus")
+    pkcs1 = aes_key_unwrap_with_padding(
+        kek, bytes.fromhex(tool.ok("wrap", k, priv)[0]))
+    key = ser.load_der_private_key(pkcs1, password=None)
+    p = key.private_numbers()
+    check(key.private_bytes(ser.Encoding.DER,
+                            ser.PrivateFormat.TraditionalOpenSSL,
+                            ser.NoEncryption()) == pkcs1,
+          "the private key is not canonical DER")
+    check(p.public_numbers.n == nums.n, "the halves have other moduli")
+    for prime in (p.p, p.q):
+        check(prime.bit_length() == 1024 and prime >> 1022 == 3,
+              "a prime without its top two bits set")
+    check(abs(p.p - p.q) > 1 << (1024 - 100), "p and q too close")
+    check(p.d > 1 << 1024 and p.d * 65537 % ((p.p - 1) * (p.q - 1)) == 1,
+          "d is not e^-1 mod (p-1)(q-1) above 2^1024")
+    check(p.dmp1 == p.d % (p.p - 1) and p.dmq1 == p.d % (p.q - 1) and
+          p.iqmp * p.q % p.p == 1, "dP, dQ or qInv wrong")
+    msg = os.urandom(100)
+    sig = tool.crypt_ok(SIGN, RSA_PKCS, int(priv), SHA256, data=msg)
+    public.verify(sig, msg, padding.PKCS1v15(), hashes.SHA256())
+    tool.crypt_ok(VERIFY, RSA_PKCS, int(pub), SHA256, data=msg, sig=sig)
+    mine = key.sign(msg, padding.PKCS1v15(), hashes.SHA384())
+    tool.crypt_ok(VERIFY, RSA_PKCS, int(pub), SHA384, data=msg, sig=mine)
+    pss = padding.PSS(padding.MGF1(hashes.SHA256()), 32)
+    sig = tool.crypt_ok(SIGN, RSA_PSS, int(priv), SHA256, 32, data=msg)
+    public.verify(sig, msg, pss, hashes.SHA256())
+    mine = key.sign(msg, pss, hashes.SHA256())
+    tool.crypt_ok(VERIFY, RSA_PSS, int(pub), SHA256, 32, data=msg, sig=mine)
+    ret, _ = tool.crypt(VERIFY, RSA_PSS, int(pub), SHA256, 32,
+                        data=msg + b"x", sig=mine)
+    check(ret == -EBADMSG, "a wrong message verified (%d)" % ret)
+    ct = public.encrypt(msg[:40], padding.OAEP(padding.MGF1(hashes.SHA256()),
+                                               hashes.SHA256(), None))
+    out = tool.crypt_ok(DECRYPT, RSA_OAEP, int(priv), SHA256, data=ct)
+    check(out == msg[:40], "OAEP: another plaintext")
 
 
 def gcm(tool, _keys):
@@ -318,6 +430,11 @@ CHECKS = [
      rsa_pkcs1),
     ("RSA-PSS: clonedev signs, Python verifies and back", rsa_pss),
     ("RSA-OAEP: Python encrypts, clonedev decrypts", rsa_oaep),
+    ("ECDSA, RSA PKCS#1 v1.5 and PSS over a digest (prehashed) and raw"
+     " PKCS#1 v1.5: Python's signatures over the message, and back",
+     prehashed),
+    ("RSA-2048 generated: a valid key, its public object verifies",
+     rsa_generated),
     ("AES-GCM: clonedev encrypts, Python decrypts and back", gcm),
     ("AES-CBC-PAD: clonedev encrypts, Python decrypts and back", cbc),
     ("AES-CTR: clonedev encrypts, Python decrypts and back", ctr),

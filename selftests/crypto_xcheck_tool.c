@@ -10,9 +10,11 @@
  *                                private keys wrap), co logged in; ok SLOT
  *   import TYPE FLAGS VALUE      ok HANDLE
  *   genpair TYPE                 ok PRIVATE PUBLIC POINT
- *   crypt OP MECH HANDLE HASH PARAM IV AAD IN SIG
+ *   genrsa BITS FLAGS            ok PRIVATE PUBLIC PUB_VALUE PRIV_VALUE,
+ *                                the values both halves' public values
+ *   crypt OP MECH HANDLE HASH PARAM IV AAD IN SIG [FLAGS]
  *                                PARAM: GCM tag length or PSS salt length;
- *                                ok OUT
+ *                                FLAGS: struct clonedev_crypt's; ok OUT
  *   derive HANDLE POINT TYPE BITS
  *                                ok HANDLE
  *   wrap KEK HANDLE              ok WRAPPED
@@ -118,7 +120,28 @@ static int genpair(struct tool *t, char **arg)
 	return ret;
 }
 
-/* crypt OP MECH HANDLE HASH PARAM IV AAD IN SIG */
+static int genrsa(struct tool *t, char **arg, unsigned char *buf)
+{
+	unsigned int h, pub, len = 0, plen = 0;
+	int ret;
+
+	ret = clonedev_object_generate_keypair(t->cd, CLONEDEV_KEY_RSA,
+					       num(arg[0]), num(arg[1]),
+					       "xcheck", NULL, 0, &h, &pub) ?:
+	      clonedev_object_public(t->cd, pub, buf, VALUE_MAX, &len) ?:
+	      clonedev_object_public(t->cd, h, buf + VALUE_MAX, VALUE_MAX,
+				     &plen);
+	if (!ret) {
+		printf("ok %u %u ", h, pub);
+		print_hex(buf, len);
+		putchar(' ');
+		print_hex(buf + VALUE_MAX, plen);
+		putchar('\n');
+	}
+	return ret;
+}
+
+/* crypt OP MECH HANDLE HASH PARAM IV AAD IN SIG [FLAGS] */
 static int crypt_cmd(struct tool *t, char **arg, unsigned char *buf)
 {
 	struct clonedev_crypt c = { .size = sizeof(c) };
@@ -130,6 +153,7 @@ static int crypt_cmd(struct tool *t, char **arg, unsigned char *buf)
 	c.mech = num(arg[1]);
 	c.handle = num(arg[2]);
 	c.hash = num(arg[3]);
+	c.flags = num(arg[9]);
 	if (c.mech == CLONEDEV_MECH_AES_GCM)
 		c.tag_len = num(arg[4]);
 	else
@@ -250,7 +274,9 @@ static int run(struct tool *t, char *line, unsigned char *buf)
 		return import(t, arg, buf);
 	if (!strcmp(cmd, "genpair") && n == 1)
 		return genpair(t, arg);
-	if (!strcmp(cmd, "crypt") && n == 9)
+	if (!strcmp(cmd, "genrsa") && n == 2)
+		return genrsa(t, arg, buf);
+	if (!strcmp(cmd, "crypt") && (n == 9 || n == 10))
 		return crypt_cmd(t, arg, buf);
 	if (!strcmp(cmd, "derive") && n == 4)
 		return derive(t, arg);

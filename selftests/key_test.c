@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <netlink/genl/genl.h>
@@ -246,7 +247,7 @@ TEST_F(key, generate_rejections)
 	g.handles = (uintptr_t)&g;
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->cd),
 				       CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
-	g.key_type = CLONEDEV_KEY_RSA;
+	g.key_type = 99;
 	g.count = 0;
 	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->cd),
 				       CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
@@ -256,6 +257,199 @@ TEST_F(key, generate_rejections)
 	EXPECT_NERR(EACCES, pair(self->cd));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	EXPECT_NERR(EACCES, pair(self->cd));
+}
+
+/* The next DER element of @p (@len bytes): its tag, contents and length. */
+static int der_next(const unsigned char **p, size_t *len, unsigned char tag,
+		    const unsigned char **val, size_t *val_len)
+{
+	size_t n, i, hdr = 2;
+
+	if (*len < 2 || (*p)[0] != tag)
+		return -1;
+	n = (*p)[1];
+	if (n & 0x80) {
+		if ((n & 0x7f) > 2 || *len < 2 + (n & 0x7f))
+			return -1;
+		hdr += n & 0x7f;
+		for (i = 0, n = 0; i < hdr - 2; i++)
+			n = n << 8 | (*p)[2 + i];
+	}
+	if (*len - hdr < n)
+		return -1;
+	*val = *p + hdr;
+	*val_len = n;
+	*p += hdr + n;
+	*len -= hdr + n;
+	return 0;
+}
+
+/*
+ * The modulus (no leading zero) and exponent of an RSAPublicKey DER; -1 if
+ * it is not one, with nothing after it.
+ */
+static int rsa_public_parse(const unsigned char *der, size_t len,
+			    const unsigned char **n, size_t *n_len,
+			    const unsigned char **e, size_t *e_len)
+{
+	const unsigned char *seq;
+	size_t seq_len;
+
+	if (der_next(&der, &len, 0x30, &seq, &seq_len) || len ||
+	    der_next(&seq, &seq_len, 0x02, n, n_len) ||
+	    der_next(&seq, &seq_len, 0x02, e, e_len) || seq_len)
+		return -1;
+	if (*n_len && !**n) {
+		(*n)++;
+		(*n_len)--;
+	}
+	return 0;
+}
+
+/* An RSA pair of @bits; checks what both halves hold and how they sign. */
+static void check_rsa_pair(struct __test_metadata *_metadata,
+			   struct clonedev *cd, unsigned int bits)
+{
+	struct clonedev_crypt_params pkcs = {
+		.mech = CLONEDEV_MECH_RSA_PKCS, .hash = CLONEDEV_HASH_SHA256,
+	};
+	struct clonedev_crypt_params pss = {
+		.mech = CLONEDEV_MECH_RSA_PSS, .hash = CLONEDEV_HASH_SHA384,
+		.salt_len = 48,
+	};
+	struct clonedev_crypt_params oaep = {
+		.mech = CLONEDEV_MECH_RSA_OAEP, .hash = CLONEDEV_HASH_SHA256,
+	};
+	unsigned char v[1024], w[1024], sig[512], digest[32];
+	const unsigned char *n, *e;
+	struct clonedev_object_attrs a, b;
+	unsigned int h, pub, len, wlen;
+	struct timespec t0, t1;
+	size_t n_len, e_len, sig_len, out_len;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ASSERT_EQ(0, clonedev_object_generate_keypair(cd, CLONEDEV_KEY_RSA,
+						      bits, 0, "rsa",
+						      "\x0a\x0b", 2, &h,
+						      &pub));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	TH_LOG("RSA-%u generated in %.1f s", bits,
+	       t1.tv_sec - t0.tv_sec + (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	ASSERT_NE(h, pub);
+	ASSERT_EQ(0, clonedev_object_get(cd, h, &a, v, sizeof(v), &len));
+	EXPECT_EQ(CLONEDEV_CLASS_PRIVATE_KEY, a.obj_class);
+	EXPECT_EQ(CLONEDEV_KEY_RSA, a.key_type);
+	EXPECT_EQ(bits, a.bits);
+	EXPECT_EQ(CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE |
+		  CLONEDEV_USAGE_RSA, a.obj_flags);
+	EXPECT_EQ(0, len);
+	ASSERT_EQ(0, clonedev_object_get(cd, pub, &b, NULL, 0, NULL));
+	EXPECT_EQ(CLONEDEV_CLASS_PUBLIC_KEY, b.obj_class);
+	EXPECT_EQ(CLONEDEV_KEY_RSA, b.key_type);
+	EXPECT_EQ(bits, b.bits);
+	EXPECT_EQ(CLONEDEV_USAGE_RSA_PUBLIC, b.obj_flags);
+	EXPECT_STREQ("rsa", b.label);
+	ASSERT_EQ(2, b.id_len);
+	EXPECT_EQ(0, memcmp(b.id, "\x0a\x0b", 2));
+	EXPECT_NE(0, memcmp(a.ouid, b.ouid, CLONEDEV_OUID_LEN));
+
+	/* Both halves give one RSAPublicKey; the modulus's SHA-256 is the KCV. */
+	ASSERT_EQ(0, clonedev_object_public(cd, h, v, sizeof(v), &len));
+	ASSERT_EQ(0, clonedev_object_public(cd, pub, w, sizeof(w), &wlen));
+	ASSERT_EQ(len, wlen);
+	EXPECT_EQ(0, memcmp(v, w, len));
+	ASSERT_EQ(0, rsa_public_parse(v, len, &n, &n_len, &e, &e_len));
+	ASSERT_EQ(bits / 8, n_len);
+	/* p and q have their top two bits set: n >= 9/16 * 2^bits. */
+	EXPECT_LE(0x90, n[0]);
+	EXPECT_EQ(1, n[n_len - 1] & 1);
+	ASSERT_EQ(3, e_len);
+	EXPECT_EQ(0, memcmp(e, "\x01\x00\x01", 3));
+	ASSERT_EQ(0, sha256(n, n_len, digest));
+	EXPECT_EQ(0, memcmp(digest, a.kcv, CLONEDEV_KCV_LEN));
+	EXPECT_EQ(0, memcmp(a.kcv, b.kcv, CLONEDEV_KCV_LEN));
+
+	/* The private half signs, the public half verifies. */
+	ASSERT_EQ(0, clonedev_sign(cd, h, &pkcs, "message", 7, sig,
+				   sizeof(sig), &sig_len));
+	ASSERT_EQ(bits / 8, sig_len);
+	EXPECT_EQ(0, clonedev_verify(cd, pub, &pkcs, "message", 7, sig,
+				     sig_len));
+	EXPECT_EQ(0, clonedev_verify(cd, h, &pkcs, "message", 7, sig,
+				     sig_len));
+	EXPECT_NERR(EBADMSG, clonedev_verify(cd, pub, &pkcs, "messagf", 7,
+					     sig, sig_len));
+	ASSERT_EQ(0, clonedev_sign(cd, h, &pss, "message", 7, sig,
+				   sizeof(sig), &sig_len));
+	EXPECT_EQ(0, clonedev_verify(cd, pub, &pss, "message", 7, sig,
+				     sig_len));
+	sig[10] ^= 1;
+	EXPECT_NERR(EBADMSG, clonedev_verify(cd, pub, &pss, "message", 7,
+					     sig, sig_len));
+	/* The public half neither signs nor decrypts, as an EC one. */
+	EXPECT_NERR(EOPNOTSUPP, clonedev_sign(cd, pub, &pkcs, "message", 7,
+					      sig, sizeof(sig), &sig_len));
+	EXPECT_NERR(EOPNOTSUPP, clonedev_decrypt(cd, pub, &oaep, sig,
+						 bits / 8, w, sizeof(w),
+						 &out_len));
+}
+
+TEST_F_TIMEOUT(key, rsa_pair, HEAVY_TEST_TIMEOUT)
+{
+	check_rsa_pair(_metadata, self->cd, 2048);
+	EXPECT_EQ(2, count_objects(self->cd));
+}
+
+TEST_F(key, rsa_generate_rejections)
+{
+	struct clonedev_object_generate g = {
+		.size = sizeof(g), .key_type = CLONEDEV_KEY_RSA,
+	};
+	static const unsigned int bad_bits[] = { 0, 1024, 2047, 2049, 2056,
+						 3071, 4095, 4104, 8192 };
+	struct clonedev_slot s;
+	struct clonedev *bak;
+	unsigned int i, h, pub;
+
+	for (i = 0; i < ARRAY_SIZE(bad_bits); i++) {
+		g.bits = bad_bits[i];
+		EXPECT_NERR(EINVAL, xioctl(self->cd,
+					   CLONEDEV_IOCTL_OBJECT_GENERATE, &g))
+			TH_LOG("%u bits", bad_bits[i]);
+	}
+	/* Key pairs are not made in bulk. */
+	g.bits = 2048;
+	g.count = 2;
+	g.handles = (uintptr_t)&g;
+	EXPECT_ERRNO(EOPNOTSUPP, ioctl(clonedev_fd(self->cd),
+				       CLONEDEV_IOCTL_OBJECT_GENERATE, &g));
+	EXPECT_NERR(EOPNOTSUPP,
+		    clonedev_object_generate_keypair(self->cd, CLONEDEV_KEY_AES,
+						     256, 0, "k", NULL, 0, &h,
+						     &pub));
+	/* Only the co generates. */
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
+	EXPECT_NERR(EACCES,
+		    clonedev_object_generate_keypair(self->cd, CLONEDEV_KEY_RSA,
+						     2048, 0, "k", NULL, 0, &h,
+						     &pub));
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	EXPECT_NERR(EACCES,
+		    clonedev_object_generate_keypair(self->cd, CLONEDEV_KEY_RSA,
+						     2048, 0, "k", NULL, 0, &h,
+						     &pub));
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CO, TEST_CO));
+	EXPECT_EQ(0, count_objects(self->cd));
+	/* Nor on a backup partition. */
+	ASSERT_EQ(0, clonedev_nl_partition_create(self->nl, "rsa-vault", 0,
+						  CLONEDEV_PTYPE_BACKUP, 0,
+						  &s));
+	ASSERT_EQ(0, clonedev_open_login(&bak, s.slot, 0, NULL));
+	EXPECT_NERR(EMEDIUMTYPE,
+		    clonedev_object_generate_keypair(bak, CLONEDEV_KEY_RSA,
+						     2048, 0, "k", NULL, 0, &h,
+						     &pub));
+	clonedev_close(bak);
 }
 
 TEST_F_TIMEOUT(key, bulk_generate, HEAVY_TEST_TIMEOUT)
@@ -422,6 +616,110 @@ TEST_F(key, import_matches_host)
 		EXPECT_EQ(0, vlen);
 	}
 	EXPECT_EQ(ARRAY_SIZE(k), count_objects(self->cd));
+}
+
+/* GET_PUBLIC of @h is the contents of fixture @pub. */
+static void expect_public(struct __test_metadata *_metadata,
+			  struct clonedev *cd, unsigned int h,
+			  const char *pub)
+{
+	unsigned char *want, got[1024];
+	unsigned int len = 0;
+	ssize_t want_len = fixture(pub, &want);
+
+	ASSERT_LT(0, want_len) TH_LOG("%s missing", pub);
+	ASSERT_EQ(0, clonedev_object_public(cd, h, got, sizeof(got), &len));
+	EXPECT_EQ(want_len, len) TH_LOG("length of %s", pub);
+	EXPECT_EQ(0, memcmp(want, got, len)) TH_LOG("bytes of %s", pub);
+	free(want);
+}
+
+TEST_F(key, public_of_imported_keys)
+{
+	static const char *const k[] = {
+		"ec256.pem", "ec384.pem", "rsa2048.pem", "rsa3072.pem",
+		"rsa4096.pem",
+	};
+	char pub[32];
+	unsigned int i, h;
+
+	for (i = 0; i < ARRAY_SIZE(k); i++) {
+		ASSERT_EQ(0, import_fixture(self->cd, k[i], 0, &h))
+			TH_LOG("importing %s", k[i]);
+		snprintf(pub, sizeof(pub), "%.*s.pub",
+			 (int)(strlen(k[i]) - 4), k[i]);
+		expect_public(_metadata, self->cd, h, pub);
+	}
+	/* The cu reads it too. */
+	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_CU, TEST_CU));
+	expect_public(_metadata, self->cd, h, "rsa4096.pub");
+}
+
+TEST_F(key, public_value)
+{
+	unsigned char v[200], w[200], digest[32];
+	struct clonedev_object_get g = { .size = sizeof(g) };
+	struct clonedev_object_attrs a;
+	unsigned int h, pub, aes, data, len, wlen;
+
+	ASSERT_EQ(0, clonedev_object_generate_pair(self->cd,
+						   CLONEDEV_KEY_EC_P384, 0,
+						   "pair", NULL, 0, &h, &pub));
+	/* Both halves give the point, whose SHA-256 is the check value. */
+	ASSERT_EQ(0, clonedev_object_public(self->cd, h, v, sizeof(v), &len));
+	ASSERT_EQ(97, len);
+	ASSERT_EQ(0, clonedev_object_public(self->cd, pub, w, sizeof(w),
+					    &wlen));
+	ASSERT_EQ(len, wlen);
+	EXPECT_EQ(0, memcmp(v, w, len));
+	EXPECT_EQ(0x04, v[0]);
+	ASSERT_EQ(0, clonedev_object_get(self->cd, h, &a, NULL, 0, NULL));
+	ASSERT_EQ(0, sha256(v, len, digest));
+	EXPECT_EQ(0, memcmp(digest, a.kcv, CLONEDEV_KCV_LEN));
+
+	/* The length alone, then too little room: -EMSGSIZE, nothing written. */
+	len = 0;
+	EXPECT_NERR(EMSGSIZE, clonedev_object_public(self->cd, h, NULL, 0,
+						     &len));
+	EXPECT_EQ(97, len);
+	memset(w, 0x5a, sizeof(w));
+	len = 0;
+	EXPECT_NERR(EMSGSIZE, clonedev_object_public(self->cd, h, w, 96,
+						     &len));
+	EXPECT_EQ(97, len);
+	EXPECT_EQ(0x5a, w[0]);
+	g.flags = CLONEDEV_OBJECT_GET_PUBLIC;
+	g.handle = h;
+	g.value = (uintptr_t)w;
+	g.value_cap = 10;
+	EXPECT_ERRNO(EMSGSIZE, ioctl(clonedev_fd(self->cd),
+				     CLONEDEV_IOCTL_OBJECT_GET, &g));
+	EXPECT_EQ(97, g.value_cap);
+	EXPECT_EQ(0x5a, w[0]);
+	/* Without a buffer the call gives the length. */
+	g.value = 0;
+	g.value_cap = 0;
+	EXPECT_EQ(0, ioctl(clonedev_fd(self->cd), CLONEDEV_IOCTL_OBJECT_GET,
+			   &g));
+	EXPECT_EQ(97, g.value_cap);
+
+	/* Only EC and RSA keys have one. */
+	ASSERT_EQ(0, clonedev_object_generate(self->cd, CLONEDEV_KEY_AES, 256,
+					      0, "aes", NULL, 0, &aes));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, 0, "data", NULL, 0,
+					    "abc", 3, &data));
+	len = 77;
+	EXPECT_NERR(EINVAL, clonedev_object_public(self->cd, aes, v,
+						   sizeof(v), &len));
+	EXPECT_EQ(77, len);
+	EXPECT_NERR(EINVAL, clonedev_object_public(self->cd, data, v,
+						   sizeof(v), &len));
+	EXPECT_NERR(ENOENT, clonedev_object_public(self->cd, 9999, v,
+						   sizeof(v), &len));
+	/* Not logged in: the rules of OBJECT_GET. */
+	ASSERT_EQ(0, clonedev_logout(self->cd));
+	EXPECT_NERR(EACCES, clonedev_object_public(self->cd, pub, v,
+						   sizeof(v), &len));
 }
 
 TEST_F(key, import_rejections)

@@ -226,6 +226,14 @@ static int p_object_get(struct rctx *c, int r)
 	return clonedev_object_get(c->cd[r], c->key, &a, NULL, 0, &len);
 }
 
+static int p_object_public(struct rctx *c, int r)
+{
+	unsigned char v[8];
+	unsigned int len;
+
+	return clonedev_object_public(c->cd[r], c->key, v, sizeof(v), &len);
+}
+
 static int p_object_list(struct rctx *c, int r)
 {
 	unsigned int *h = NULL;
@@ -428,6 +436,19 @@ static int p_random(struct rctx *c, int r)
 	return clonedev_random(c->cd[r], buf, sizeof(buf));
 }
 
+/* A new session takes this one's login; it is closed after. */
+static int p_login_share(struct rctx *c, int r)
+{
+	struct clonedev *cd;
+	int ret = clonedev_open(&cd);
+
+	if (ret)
+		return ret;
+	ret = clonedev_login_share(cd, c->cd[r]);
+	clonedev_close(cd);
+	return ret;
+}
+
 static int p_logout(struct rctx *c, int r)
 {
 	return clonedev_logout(c->cd[r]);
@@ -488,6 +509,8 @@ static const struct role_probe role_probes[] = {
 	{ "OBJECT_DESTROY (private data)",
 	  p_destroy_private, { EACCES, EACCES, 0, EACCES } },
 	{ "OBJECT_GET (private key)", p_object_get, { EACCES, EACCES, 0, 0 } },
+	{ "OBJECT_GET public value (AES key: EINVAL once allowed)",
+	  p_object_public, { EACCES, EACCES, EINVAL, EINVAL } },
 	{ "OBJECT_LIST", p_object_list, { EACCES, EACCES, 0, 0 } },
 	{ "OBJECT_FIND", p_object_find, { EACCES, EACCES, 0, 0 } },
 	{ "DOMAIN_LIST", p_domain_list, { EACCES, 0, EACCES, EACCES } },
@@ -513,6 +536,8 @@ static const struct role_probe role_probes[] = {
 	{ "UNWRAP (garbage: EBADMSG once allowed)",
 	  p_unwrap, { EACCES, EACCES, EBADMSG, EACCES } },
 	{ "RANDOM", p_random, { EACCES, EACCES, 0, 0 } },
+	{ "LOGIN SHARE (a new session takes this one's login)",
+	  p_login_share, { EACCES, 0, 0, 0 } },
 	{ "LOGOUT", p_logout, { EACCES, 0, 0, 0 } },
 	{ "LOGIN (the role's secret; none's session as cu)",
 	  p_login, { 0, 0, 0, 0 } },

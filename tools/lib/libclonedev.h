@@ -46,6 +46,14 @@ int clonedev_partition_init(struct clonedev *cd, const char *label,
 			    const char *domain_label);
 int clonedev_login(struct clonedev *cd, unsigned int role,
 		   const char *password);
+/*
+ * Logs @cd in as @from is logged in, on its slot, without a secret
+ * (CLONEDEV_LOGIN_SHARE): the sessions of one application share a login.
+ * Either logs out on its own; a re-init, zeroization or deletion of the
+ * partition or a new credential of the role ends both. Return: 0; -EACCES
+ * if @from is not logged in; the other errors of uapi/linux/clonedev.h.
+ */
+int clonedev_login_share(struct clonedev *cd, const struct clonedev *from);
 int clonedev_logout(struct clonedev *cd);
 int clonedev_role_init(struct clonedev *cd, unsigned int role,
 		       const char *password);
@@ -74,6 +82,17 @@ int clonedev_object_destroy(struct clonedev *cd, unsigned int handle);
 int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 			struct clonedev_object_attrs *attrs, void *value,
 			unsigned int cap, unsigned int *value_len);
+/*
+ * The public key of an EC or RSA key object, its private or its public
+ * half (CLONEDEV_OBJECT_GET_PUBLIC): EC the uncompressed point
+ * 0x04 || X || Y; RSA the DER of a PKCS#1 RSAPublicKey. Return: 0 and the
+ * value at @out, *@len its length; -EMSGSIZE and *@len the length needed
+ * if @cap is short (@out may be NULL with @cap 0 to ask the length);
+ * -EINVAL if the object is not an EC or RSA key; the errors of
+ * clonedev_object_get().
+ */
+int clonedev_object_public(struct clonedev *cd, unsigned int handle,
+			   void *out, unsigned int cap, unsigned int *len);
 /* Returns the number of handles; *handles is malloc()ed, free() it. */
 int clonedev_object_list(struct clonedev *cd, unsigned int **handles);
 /*
@@ -84,7 +103,22 @@ int clonedev_object_generate_bulk(struct clonedev *cd, unsigned int key_type,
 				  unsigned int bits, unsigned int obj_flags,
 				  const char *label, unsigned int count,
 				  unsigned int *handles);
-/* An EC key pair: *handle is the private half, *public_handle the public. */
+/*
+ * A key pair: *handle is the private half, *public_handle the public; both
+ * get @label and @id. @key_type CLONEDEV_KEY_EC_P256 or _EC_P384 with
+ * @bits 0 or the curve's size, or CLONEDEV_KEY_RSA with @bits 2048, 3072
+ * or 4096 (e = 65537; seconds of work in the kernel). Return: 0; the
+ * errors of CLONEDEV_IOCTL_OBJECT_GENERATE (-EINVAL a bad size,
+ * -EOPNOTSUPP a type that makes no pair, -EACCES not the co, -EAGAIN an
+ * RSA prime search that gave up: ask again).
+ */
+int clonedev_object_generate_keypair(struct clonedev *cd,
+				     unsigned int key_type, unsigned int bits,
+				     unsigned int obj_flags, const char *label,
+				     const void *id, unsigned int id_len,
+				     unsigned int *handle,
+				     unsigned int *public_handle);
+/* An EC key pair: clonedev_object_generate_keypair() with @bits 0. */
 int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
 				  unsigned int obj_flags, const char *label,
 				  const void *id, unsigned int id_len,
@@ -150,7 +184,9 @@ int clonedev_find_key(struct clonedev *cd, const char *label, const void *id,
  * @mech: enum clonedev_mech
  * @hash: enum clonedev_hash, for HMAC, ECDSA and RSA
  * @flags: CLONEDEV_CRYPT_GEN_IV: encryption takes a fresh IV from the
- *	kernel and returns it in @iv and @iv_len
+ *	kernel and returns it in @iv and @iv_len; CLONEDEV_CRYPT_PREHASHED
+ *	(one-shot clonedev_sign() and clonedev_verify() with ECDSA,
+ *	RSA_PKCS or RSA_PSS): the input is the @hash digest of the message
  * @iv_len: length of @iv (AES-GCM 12, CBC and CTR 16)
  * @iv: the IV (AES-GCM, CBC, CTR)
  * @aad: AES-GCM additional data, or NULL

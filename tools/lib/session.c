@@ -134,6 +134,16 @@ int clonedev_login(struct clonedev *cd, unsigned int role,
 	return cdev_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
 }
 
+int clonedev_login_share(struct clonedev *cd, const struct clonedev *from)
+{
+	struct clonedev_login cmd;
+
+	INIT(cmd);
+	cmd.flags = CLONEDEV_LOGIN_SHARE;
+	cmd.from_fd = from->fd;
+	return cdev_ioctl(cd, CLONEDEV_IOCTL_LOGIN, &cmd);
+}
+
 int clonedev_logout(struct clonedev *cd)
 {
 	struct clonedev_logout cmd;
@@ -266,6 +276,25 @@ int clonedev_object_get(struct clonedev *cd, unsigned int handle,
 	return ret;
 }
 
+int clonedev_object_public(struct clonedev *cd, unsigned int handle,
+			   void *out, unsigned int cap, unsigned int *len)
+{
+	struct clonedev_object_get cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.flags = CLONEDEV_OBJECT_GET_PUBLIC;
+	cmd.handle = handle;
+	cmd.value = (uintptr_t)out;
+	cmd.value_cap = out ? cap : 0;
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_GET, &cmd);
+	if (!ret && (!out || cmd.value_cap > cap))
+		ret = -EMSGSIZE;
+	if ((!ret || ret == -EMSGSIZE) && len)
+		*len = cmd.value_cap;
+	return ret;
+}
+
 /* One page of a handle listing: the ioctl with start, room and buffer. */
 typedef int (*page_fn)(struct clonedev *cd, void *cmd, __u32 start,
 		       __u32 *page, __u32 room, __u32 *count, __u32 *next);
@@ -374,17 +403,18 @@ int clonedev_object_generate_bulk(struct clonedev *cd, unsigned int key_type,
 	return ret;
 }
 
-int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
-				  unsigned int obj_flags, const char *label,
-				  const void *id, unsigned int id_len,
-				  unsigned int *handle,
-				  unsigned int *public_handle)
+/* OBJECT_GENERATE of one key or pair: *@handle, *@public_handle. */
+static int generate_one(struct clonedev *cd, unsigned int key_type,
+			unsigned int bits, unsigned int obj_flags,
+			const char *label, const void *id, unsigned int id_len,
+			unsigned int *handle, unsigned int *public_handle)
 {
 	struct clonedev_object_generate cmd;
 	int ret;
 
 	INIT(cmd);
 	cmd.key_type = key_type;
+	cmd.bits = bits;
 	cmd.obj_flags = obj_flags;
 	if (put_label_id(cmd.label, cmd.id, &cmd.id_len, label, id, id_len))
 		return -EINVAL;
@@ -396,6 +426,30 @@ int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
 			*public_handle = cmd.public_handle;
 	}
 	return ret;
+}
+
+int clonedev_object_generate_pair(struct clonedev *cd, unsigned int key_type,
+				  unsigned int obj_flags, const char *label,
+				  const void *id, unsigned int id_len,
+				  unsigned int *handle,
+				  unsigned int *public_handle)
+{
+	return generate_one(cd, key_type, 0, obj_flags, label, id, id_len,
+			    handle, public_handle);
+}
+
+int clonedev_object_generate_keypair(struct clonedev *cd,
+				     unsigned int key_type, unsigned int bits,
+				     unsigned int obj_flags, const char *label,
+				     const void *id, unsigned int id_len,
+				     unsigned int *handle,
+				     unsigned int *public_handle)
+{
+	if (key_type != CLONEDEV_KEY_EC_P256 &&
+	    key_type != CLONEDEV_KEY_EC_P384 && key_type != CLONEDEV_KEY_RSA)
+		return -EOPNOTSUPP;
+	return generate_one(cd, key_type, bits, obj_flags, label, id, id_len,
+			    handle, public_handle);
 }
 
 int clonedev_object_import(struct clonedev *cd, unsigned int key_type,

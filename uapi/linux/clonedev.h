@@ -325,14 +325,17 @@ struct clonedev_partition_init {
 /**
  * struct clonedev_login - ioctl(CLONEDEV_IOCTL_LOGIN)
  * @size: input, sizeof(struct clonedev_login)
- * @flags: input, 0 or CLONEDEV_LOGIN_PED: log in with the shares the
- *	session's remote PED channel received for @role (struct clonedev_ped),
- *	@secret_len and @share_count 0
- * @role: input, enum clonedev_role to log in as
+ * @flags: input, 0 or one of CLONEDEV_LOGIN_PED: log in with the shares
+ *	the session's remote PED channel received for @role (struct
+ *	clonedev_ped), @secret_len and @share_count 0; CLONEDEV_LOGIN_SHARE:
+ *	take the login of the session open at @from_fd (below)
+ * @role: input, enum clonedev_role to log in as (0 with
+ *	CLONEDEV_LOGIN_SHARE)
  * @secret_len: input, length of the password, 1..128 (0 with shares)
  * @secret: input, pointer to the password
  * @share_count: input, quorum partitions: shares at @shares, 1..16
- * @__reserved: input, must be 0
+ * @from_fd: input, with CLONEDEV_LOGIN_SHARE: another open file of
+ *	/dev/clonedev of the caller, logged in; 0 without it
  * @shares: input, quorum partitions: struct clonedev_share array
  *
  * Logs this session in to its partition as @role (a session holds one
@@ -361,8 +364,28 @@ struct clonedev_partition_init {
  * password to a quorum one, or shares with repeated or zero indexes;
  * -ENODATA with CLONEDEV_LOGIN_PED when the session holds no shares for
  * @role (the shares held are dropped after the attempt, whatever it gave).
+ *
+ * With CLONEDEV_LOGIN_SHARE this session takes the slot and the login of
+ * the session open at @from_fd, as PKCS#11 shares one login among the
+ * sessions of an application: no secret is given (@role, @secret_len,
+ * @secret, @share_count and @shares 0) and nothing is counted. Holding
+ * that file is the capability: it can make every request this session
+ * then can. The shared login ends on the same events as the one it was
+ * taken from (a re-initialization, zeroization or deletion of the
+ * partition, a new credential of the role) and not when either session
+ * logs out or selects a slot; a session that changes slot drops its keys
+ * in use, as with CLONEDEV_IOCTL_SLOT_SET. A refused share leaves this
+ * session as it was.
+ *
+ * Return (CLONEDEV_LOGIN_SHARE): 0; -EBADF if @from_fd is not an open
+ * file; -EINVAL if it is not a /dev/clonedev file or is this session, if
+ * CLONEDEV_LOGIN_PED or a secret is given, or if @from_fd is not 0
+ * without the flag; -EACCES if that session is not logged in (or its
+ * login has ended); -ENODEV if its partition is gone; -ESTALE if the
+ * partition is zeroized; -EKEYREVOKED if the role is locked out.
  */
 #define CLONEDEV_LOGIN_PED		0x00000001U
+#define CLONEDEV_LOGIN_SHARE		0x00000002U
 
 struct clonedev_login {
 	__u32 size;
@@ -371,7 +394,7 @@ struct clonedev_login {
 	__u32 secret_len;
 	__aligned_u64 secret;
 	__u32 share_count;
-	__u32 __reserved;
+	__s32 from_fd;
 	__aligned_u64 shares;
 };
 
@@ -636,7 +659,10 @@ enum clonedev_key_type {
 #define CLONEDEV_OBJ_USAGE		0x000007f0U
 #define CLONEDEV_OBJ_FLAGS		0x000007ffU
 
-/* Default usage of an AES key; a generic secret; EC and RSA private keys. */
+/*
+ * Default usage of an AES key; a generic secret; EC private and public
+ * keys; RSA private and public keys.
+ */
 #define CLONEDEV_USAGE_AES		(CLONEDEV_OBJ_ENCRYPT | \
 					 CLONEDEV_OBJ_DECRYPT | \
 					 CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY | \
@@ -648,6 +674,7 @@ enum clonedev_key_type {
 #define CLONEDEV_USAGE_EC_PUBLIC	CLONEDEV_OBJ_VERIFY
 #define CLONEDEV_USAGE_RSA		(CLONEDEV_OBJ_SIGN | CLONEDEV_OBJ_VERIFY | \
 					 CLONEDEV_OBJ_DECRYPT)
+#define CLONEDEV_USAGE_RSA_PUBLIC	CLONEDEV_OBJ_VERIFY
 
 #define CLONEDEV_ID_MAX			64
 #define CLONEDEV_DATA_MAX		4096	/* largest data object value */
@@ -691,9 +718,10 @@ struct clonedev_object_attrs {
  * @size: input, sizeof(struct clonedev_object_generate)
  * @flags: input, must be 0
  * @key_type: input, CLONEDEV_KEY_AES, CLONEDEV_KEY_GENERIC_SECRET,
- *	CLONEDEV_KEY_EC_P256 or CLONEDEV_KEY_EC_P384
+ *	CLONEDEV_KEY_EC_P256, CLONEDEV_KEY_EC_P384 or CLONEDEV_KEY_RSA
  * @bits: input, key size in bits (AES 128, 192 or 256; generic secret 8 to
- *	4096 in whole bytes; EC 0 or the curve's size)
+ *	4096 in whole bytes; EC 0 or the curve's size; RSA 2048, 3072 or
+ *	4096)
  * @obj_flags: input, CLONEDEV_OBJ_* flags; a secret or private key is
  *	always private and sensitive, a public key never sensitive
  * @id_len: input, length of @id, 0..64
@@ -702,19 +730,30 @@ struct clonedev_object_attrs {
  * @__reserved: input, must be 0
  * @handle: output, the new secret key's or private key's handle (the
  *	first of a bulk request)
- * @public_handle: output, the public key's handle of an EC key pair
+ * @public_handle: output, the public key's handle of an EC or RSA key
+ *	pair
  * @count: input, 0 or 1 for one key; 2..65536 secret keys of this
  *	template generated and made durable in one sealed batch, all or none
  * @__reserved2: input, must be 0
  * @handles: input, with @count > 1: where the @count handles go
  *
- * Generates a secret key or an EC key pair in the session's partition from
- * the kernel's random number generator. The co must be logged in.
+ * Generates a secret key or an EC or RSA key pair in the session's
+ * partition from the kernel's random number generator. Both halves of a
+ * pair get the label and id; the public half is never sensitive, and its
+ * usage is CLONEDEV_OBJ_VERIFY at most. An RSA key has e = 65537 and two
+ * probable primes made as FIPS 186-4 B.3.3 says; its private half is the
+ * record an import of the same key makes (its value the PKCS#1
+ * RSAPrivateKey, checked as an import is), its public half holds the
+ * PKCS#1 RSAPublicKey DER. RSA generation takes seconds (more under
+ * emulation). The co must be logged in.
  *
  * Return: 0; -EMEDIUMTYPE on a backup partition; -EACCES if the session
  * is not logged in as co; -EPERM if policy 28 forbids key management;
  * -EINVAL for a bad size, label, length or count; -EOPNOTSUPP for a key
  * type this call does not generate (or a bulk request for key pairs);
+ * -EAGAIN if the RSA prime search gave up, as FIPS 186-4 lets it (about
+ * once in two million keys: ask again); -EINTR if a fatal signal came
+ * during an RSA generation;
  * -EFAULT if @handles is not writable
  * (checked before anything is made: nothing is kept then; only if it is
  * unmapped while the keys are made are they kept without their handles
@@ -849,20 +888,30 @@ struct clonedev_object_destroy {
 #define CLONEDEV_IOCTL_OBJECT_DESTROY					\
 	_IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_DESTROY)
 
+/* OBJECT_GET returns the key's public value (struct clonedev_object_get). */
+#define CLONEDEV_OBJECT_GET_PUBLIC	0x00000001U
+
 /**
  * struct clonedev_object_get - ioctl(CLONEDEV_IOCTL_OBJECT_GET)
  * @size: input, sizeof(struct clonedev_object_get)
- * @flags: input, must be 0
+ * @flags: input, 0 or CLONEDEV_OBJECT_GET_PUBLIC
  * @handle: input, the object
  * @value_cap: input, room at @value; output, the value's length
- * @value: input, where a data object's value goes (0: not wanted)
+ * @value: input, where a data object's value goes, or with
+ *	CLONEDEV_OBJECT_GET_PUBLIC the key's public value (0: not wanted)
  * @attrs: output, the object's attributes
  *
- * A sensitive object's value is never returned. The co or cu must be
- * logged in.
+ * A sensitive object's value is never returned. With
+ * CLONEDEV_OBJECT_GET_PUBLIC the value is the public key of an EC or RSA
+ * key object, its private or its public half: for EC the uncompressed
+ * point 0x04 || X || Y (65 bytes for P-256, 97 for P-384); for RSA the
+ * DER of a PKCS#1 RSAPublicKey, SEQUENCE { modulus INTEGER,
+ * publicExponent INTEGER }. The co or cu must be logged in.
  *
  * Return: 0; -ENOENT for an unknown handle; -EACCES if not logged in;
- * -EMSGSIZE if the value does not fit @value_cap (nothing copied).
+ * -EMSGSIZE if the value does not fit @value_cap (nothing copied,
+ * @value_cap set to its length); -EINVAL with CLONEDEV_OBJECT_GET_PUBLIC
+ * for an object that is not an EC or RSA key.
  */
 struct clonedev_object_get {
 	__u32 size;
@@ -1392,7 +1441,9 @@ struct clonedev_clone {
  *	caller made). The signature is r || s, each the curve's size
  *	(sign: EC private key; verify: either half)
  * @CLONEDEV_MECH_RSA_PKCS: RSASSA-PKCS1-v1_5 with @hash (RSA key; sign,
- *	verify)
+ *	verify), or with @hash CLONEDEV_HASH_NONE over the input T itself
+ *	(normally a DigestInfo the caller made), type 1 padded: T is 1 to
+ *	k - 11 bytes for a k-byte modulus (-EINVAL otherwise)
  * @CLONEDEV_MECH_RSA_PSS: RSASSA-PSS, MGF1 with @hash, @salt_len bytes of
  *	salt (sign, verify)
  * @CLONEDEV_MECH_RSA_OAEP: RSAES-OAEP, MGF1 with @hash, empty label
@@ -1418,7 +1469,8 @@ enum clonedev_mech {
 
 /**
  * enum clonedev_hash - the digest a mechanism uses
- * @CLONEDEV_HASH_NONE: none (ECDSA over a digest the caller made)
+ * @CLONEDEV_HASH_NONE: none (ECDSA over a digest the caller made, RSA
+ *	PKCS#1 v1.5 over the caller's T)
  * @CLONEDEV_HASH_SHA256: SHA-256
  * @CLONEDEV_HASH_SHA384: SHA-384
  * @CLONEDEV_HASH_SHA512: SHA-512
@@ -1468,8 +1520,15 @@ enum clonedev_crypt_part {
 	CLONEDEV_PART_ABORT = 4,
 };
 
-/* struct clonedev_crypt.flags */
+/*
+ * struct clonedev_crypt.flags. CLONEDEV_CRYPT_PREHASHED: the input of a
+ * one-shot (ALL) sign or verify with ECDSA, RSA_PKCS or RSA_PSS is the
+ * @hash digest of the message, exactly the hash's size: RSA_PKCS puts it
+ * in its DigestInfo, RSA_PSS encodes it, ECDSA signs it, each as it does
+ * the digest it makes, so the signature is the one over the message.
+ */
 #define CLONEDEV_CRYPT_GEN_IV		0x00000001U	/* the kernel makes @iv */
+#define CLONEDEV_CRYPT_PREHASHED	0x00000004U	/* the input is the digest */
 
 #define CLONEDEV_IV_MAX			16
 #define CLONEDEV_CRYPT_MAX		0x00100000U	/* 1 MiB, input of one call */
@@ -1480,7 +1539,9 @@ enum clonedev_crypt_part {
  * struct clonedev_crypt - ioctl(CLONEDEV_IOCTL_CRYPT)
  * @size: input, sizeof(struct clonedev_crypt)
  * @flags: input, CLONEDEV_CRYPT_GEN_IV: encryption with AES-GCM, CBC or
- *	CTR takes a fresh random IV from the kernel and returns it in @iv
+ *	CTR takes a fresh random IV from the kernel and returns it in @iv;
+ *	CLONEDEV_CRYPT_PREHASHED (ALL only): @in is the @hash digest of the
+ *	message to sign or verify with ECDSA, RSA_PKCS or RSA_PSS
  * @op: input (ALL, INIT), enum clonedev_crypt_op
  * @part: input, enum clonedev_crypt_part
  * @mech: input (ALL, INIT), enum clonedev_mech
@@ -1521,7 +1582,10 @@ enum clonedev_crypt_part {
  * -EPERM if the key lacks the usage flag; -EOPNOTSUPP for a mechanism the
  * key's type or @op does not have, or unknown @flags; -EINVAL for a bad
  * @part, @hash, IV, tag, salt or length, an UPDATE or FINAL without an
- * operation, or bad padding on CBC decryption; -EMSGSIZE if @out_cap is
+ * operation, or bad padding on CBC decryption, CLONEDEV_CRYPT_PREHASHED
+ * with another mechanism, op or part than above, without a hash, or with
+ * an input that is not the hash's size, and RSA_PKCS without a hash over
+ * an input longer than k - 11 bytes or empty; -EMSGSIZE if @out_cap is
  * smaller than the call could need (@out_len says how much; nothing
  * consumed) or the input is too long; -EBADMSG if an AES-GCM tag, a MAC or
  * a signature does not verify (nothing returned); -EIO if an RSA private
