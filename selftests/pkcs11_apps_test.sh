@@ -27,7 +27,7 @@ pin=co-pin-4321
 token=p11apps
 
 clonectl partition create -label $token >/dev/null
-printf '%s\n' "slot set -slot 0" \
+printf '%s\n' "slot set -slot 1" \
 	"partition init -label $token -domain apps-domain -domainlabel d -password po-pw" \
 	"role login -name po -password po-pw" \
 	"role init -name co -password $pin" \
