@@ -978,13 +978,30 @@ out:
 	return ret;
 }
 
-/* The session's partition if co or cu is logged in. Must hold the locks. */
-static struct cld_partition *readable(struct cld_session *s)
+/*
+ * The session's partition for reading objects: every object with the co or
+ * cu logged in (*@all true); otherwise its public objects only, those
+ * without CLONEDEV_OBJ_PRIVATE, as PKCS#11 shows a token before a login.
+ * Must hold the locks.
+ */
+static struct cld_partition *readable(struct cld_session *s, bool *all)
 {
+	struct cld_partition *p;
+
 	lockdep_assert_held(&cld_hsm.lock);
 	lockdep_assert_held(&s->lock);
-	return cld_session_partition_as(s, CLD_ROLE_BIT(CLONEDEV_ROLE_CO) |
-					CLD_ROLE_BIT(CLONEDEV_ROLE_CU));
+	p = cld_session_partition_as(s, CLD_ROLE_BIT(CLONEDEV_ROLE_CO) |
+				     CLD_ROLE_BIT(CLONEDEV_ROLE_CU));
+	*all = !IS_ERR(p);
+	if (PTR_ERR(p) == -EACCES)
+		p = cld_session_partition_as(s, 0);
+	return p;
+}
+
+/* True if a reader that sees @all or only public objects sees @o. */
+static bool visible(const struct cld_object *o, bool all)
+{
+	return all || !(o->flags & CLONEDEV_OBJ_PRIVATE);
 }
 
 int cld_object_get(struct cld_session *s, void *arg)
@@ -996,10 +1013,11 @@ int cld_object_get(struct cld_session *s, void *arg)
 	u8 *value = NULL;
 	u32 vlen = 0;
 	int ret = 0;
+	bool all;
 
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
-	p = readable(s);
+	p = readable(s, &all);
 	if (IS_ERR(p)) {
 		ret = PTR_ERR(p);
 		goto out;
@@ -1007,6 +1025,10 @@ int cld_object_get(struct cld_session *s, void *arg)
 	o = xa_load(&p->objects, cmd->handle);
 	if (!o) {
 		ret = -ENOENT;
+		goto out;
+	}
+	if (!visible(o, all)) {
+		ret = -EACCES;
 		goto out;
 	}
 	memset(a, 0, sizeof(*a));
@@ -1069,6 +1091,7 @@ int cld_object_list(struct cld_session *s, void *arg)
 	unsigned long h;
 	u32 *buf, n = 0;
 	int ret = 0;
+	bool all;
 
 	if (!cmd->count)
 		return -EINVAL;
@@ -1080,13 +1103,15 @@ int cld_object_list(struct cld_session *s, void *arg)
 	cmd->next = 0;
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
-	p = readable(s);
+	p = readable(s, &all);
 	if (IS_ERR(p)) {
 		ret = PTR_ERR(p);
 		goto out;
 	}
 	h = cmd->start;
 	xa_for_each_start(&p->objects, h, o, h) {
+		if (!visible(o, all))
+			continue;
 		if (n == cmd->count) {
 			cmd->next = h;
 			break;
@@ -1139,7 +1164,8 @@ static struct rb_node *seek(const struct cld_partition *p,
  * matches the index's key. Must hold cld_hsm.lock.
  */
 static u32 find_objects(const struct cld_partition *p,
-			struct clonedev_object_find *cmd, u32 *buf, u32 cap)
+			struct clonedev_object_find *cmd, bool all, u32 *buf,
+			u32 cap)
 {
 	bool by_label = cmd->flags & CLONEDEV_FIND_LABEL;
 	bool by_id = cmd->flags & CLONEDEV_FIND_ID;
@@ -1163,6 +1189,8 @@ static u32 find_objects(const struct cld_partition *p,
 			    memcmp(o->id, cmd->id, o->id_len))
 				break;
 		}
+		if (!visible(o, all))
+			continue;
 		if (count == cap) {
 			cmd->next = o->handle;
 			break;
@@ -1178,6 +1206,7 @@ int cld_object_find(struct cld_session *s, void *arg)
 	struct cld_partition *p;
 	u32 *buf, n = 0, cap;
 	int ret = 0;
+	bool all;
 
 	if (!cmd->flags ||
 	    !cmd->count || cmd->id_len > CLONEDEV_ID_MAX ||
@@ -1190,11 +1219,11 @@ int cld_object_find(struct cld_session *s, void *arg)
 	cmd->next = 0;
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
-	p = readable(s);
+	p = readable(s, &all);
 	if (IS_ERR(p))
 		ret = PTR_ERR(p);
 	else
-		n = find_objects(p, cmd, buf, cap);
+		n = find_objects(p, cmd, all, buf, cap);
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
 	if (!ret && copy_to_user(u64_to_user_ptr(cmd->handles), buf,

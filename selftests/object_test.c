@@ -157,7 +157,8 @@ TEST_F(obj, roles_and_policy_28)
 					    1, &pub));
 	ASSERT_EQ(0, clonedev_logout(self->cd));
 	EXPECT_NERR(EACCES, clonedev_object_destroy(self->cd, pub));
-	EXPECT_NERR(EACCES, count_objects(self->cd));
+	/* Logged out, the session sees the public object only. */
+	EXPECT_EQ(1, count_objects(self->cd));
 
 	ASSERT_EQ(0, clonedev_login(self->cd, CLONEDEV_ROLE_PO, PO));
 	EXPECT_NERR(EACCES, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
@@ -166,6 +167,69 @@ TEST_F(obj, roles_and_policy_28)
 	EXPECT_NERR(EPERM, gen(self->cd, CLONEDEV_KEY_AES, 128, 0, "x", &h));
 	EXPECT_NERR(EPERM, clonedev_object_destroy(self->cd, pub));
 	EXPECT_EQ(1, count_objects(self->cd));
+}
+
+/*
+ * Without the co or cu, a session sees a partition's public objects only,
+ * as a PKCS#11 token before a login: OBJECT_LIST and OBJECT_FIND leave the
+ * private ones out and OBJECT_GET refuses them; the po sees the same.
+ */
+TEST_F(obj, public_view)
+{
+	unsigned int priv, pub, ec, ec_pub, len, *h = NULL;
+	struct clonedev_object_attrs a;
+	unsigned char point[65];
+	struct clonedev *other;
+
+	ASSERT_EQ(0, clonedev_object_create(self->cd, CLONEDEV_OBJ_PRIVATE,
+					    "same", NULL, 0, "a", 1, &priv));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, 0, "same", NULL, 0, "b",
+					    1, &pub));
+	ASSERT_EQ(0, clonedev_object_generate_pair(self->cd,
+						   CLONEDEV_KEY_EC_P256, 0,
+						   "ec", "\x07", 1, &ec,
+						   &ec_pub));
+	ASSERT_EQ(4, count_objects(self->cd));
+
+	ASSERT_EQ(0, clonedev_open(&other));
+	/* No slot: nothing to see. */
+	EXPECT_NERR(ENODEV, clonedev_object_list(other, &h));
+	ASSERT_EQ(0, clonedev_slot_set(other, self->slot));
+	for (int role = 0; role < 2; role++) {
+		if (role)
+			ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_PO, PO));
+		ASSERT_EQ(2, clonedev_object_list(other, &h));
+		EXPECT_EQ(pub, h[0]);
+		EXPECT_EQ(ec_pub, h[1]);
+		free(h);
+		h = NULL;
+		ASSERT_EQ(1, clonedev_object_find(other, "same", NULL, 0, &h));
+		EXPECT_EQ(pub, h[0]);
+		free(h);
+		h = NULL;
+		ASSERT_EQ(1, clonedev_object_find(other, NULL, "\x07", 1, &h));
+		EXPECT_EQ(ec_pub, h[0]);
+		free(h);
+		h = NULL;
+		EXPECT_NERR(EACCES, clonedev_object_get(other, priv, &a, NULL,
+							0, &len));
+		EXPECT_NERR(EACCES, clonedev_object_get(other, ec, &a, NULL, 0,
+							&len));
+		EXPECT_NERR(EACCES, clonedev_object_public(other, ec, point,
+							   sizeof(point), &len));
+		EXPECT_NERR(ENOENT, clonedev_object_get(other, 999, &a, NULL, 0,
+							&len));
+		ASSERT_EQ(0, clonedev_object_get(other, pub, &a, NULL, 0, &len));
+		EXPECT_STREQ("same", a.label);
+		ASSERT_EQ(0, clonedev_object_public(other, ec_pub, point,
+						    sizeof(point), &len));
+		EXPECT_EQ(65, len);
+		EXPECT_EQ(4, point[0]);
+	}
+	/* The co sees everything again. */
+	ASSERT_EQ(0, clonedev_login(other, CLONEDEV_ROLE_CO, CO));
+	EXPECT_EQ(4, count_objects(other));
+	clonedev_close(other);
 }
 
 TEST_F(obj, cu_destroys_public_only)

@@ -2,7 +2,7 @@
 /*
  * clonedev-bench-crypto: the crypto figures of make bench (the "crypto"
  * stage), measured in the VM. It times six operations, one-shot, each
- * through four paths in the same process:
+ * through five paths in the same process:
  *
  *  - clonedev: CLONEDEV_IOCTL_CRYPT (part ALL) on a session logged in as
  *    the co of a fresh partition, through libclonedev's clonedev_encrypt(),
@@ -12,6 +12,9 @@
  *  - AF_ALG: the kernel's own crypto socket, "gcm(aes)" (aead) and
  *    "hmac(sha256)" (hash) with the key set on the socket; it does not
  *    sign, so those rows are n/a;
+ *  - clonedev's PKCS#11 module (with --pkcs11 PATH, dlopen()ed), logged
+ *    in as CKU_USER on the clonedev path's partition, on the same keys
+ *    found by label: the module's cost over libclonedev direct;
  *  - SoftHSMv2 through PKCS#11 (dlopen()ed), a token in a temporary
  *    directory, session keys from C_GenerateKey/C_GenerateKeyPair, one
  *    C_*Init and one C_Encrypt, C_Sign or C_Verify per operation;
@@ -30,7 +33,7 @@
  *	{"row": "...", "path": "...", "ops_per_s": N}
  * with null for an operation the path does not offer. Figures only.
  *
- * Usage: clonedev-bench-crypto [--seconds S] [--module PATH]
+ * Usage: clonedev-bench-crypto [--seconds S] [--module PATH] [--pkcs11 PATH]
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -533,17 +536,23 @@ static void alg_cleanup(void)
 
 /* ---- SoftHSMv2 through PKCS#11 ---- */
 
-static struct {
+/*
+ * A PKCS#11 path: SoftHSMv2 with a token made here, or clonedev's own
+ * module on the partition the clonedev path made, using its keys.
+ */
+struct p11_path {
 	CK_FUNCTION_LIST_PTR f;
 	void *lib;
-	char dir[64];
+	char dir[64];		/* SoftHSM's token directory, or "" */
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE aes, secret, ec, ec_pub, rsa;
 	bool ecdsa_sha256;	/* else CKM_ECDSA over a digest made here */
 	unsigned char ec_sig[SIG_MAX];
 	CK_ULONG ec_sig_len;
-} p11;
+};
+
+static struct p11_path p11, cldp11;
 
 static CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
 
@@ -694,7 +703,7 @@ static void p11_setup(const char *module)
 	p11_key_pairs();
 }
 
-static void p11_gcm(size_t len)
+static void p11_gcm(struct p11_path *t, size_t len)
 {
 	CK_GCM_PARAMS gp = {
 		.pIv = iv,
@@ -705,8 +714,8 @@ static void p11_gcm(size_t len)
 	CK_MECHANISM m = { CKM_AES_GCM, &gp, sizeof(gp) };
 	CK_ULONG n = sizeof(out);
 
-	ck(p11.f->C_EncryptInit(p11.s, &m, p11.aes), "C_EncryptInit");
-	ck(p11.f->C_Encrypt(p11.s, msg, len, out, &n), "C_Encrypt");
+	ck(t->f->C_EncryptInit(t->s, &m, t->aes), "C_EncryptInit");
+	ck(t->f->C_Encrypt(t->s, msg, len, out, &n), "C_Encrypt");
 	if (n != len + TAG_LEN)
 		die("SoftHSM: C_Encrypt returned an odd length");
 }
@@ -726,34 +735,35 @@ static unsigned char *p11_input(CK_MECHANISM_TYPE mech, unsigned char *digest,
 	return SHA256(msg, MSG_LEN, digest);
 }
 
-static CK_ULONG p11_sign(CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key,
-			 unsigned char *sig)
+static CK_ULONG p11_sign(struct p11_path *t, CK_MECHANISM_TYPE mech,
+			 CK_OBJECT_HANDLE key, unsigned char *sig)
 {
 	CK_MECHANISM m = { mech, NULL, 0 };
 	unsigned char digest[SHA256_DIGEST_LENGTH], *in;
 	CK_ULONG len, n = SIG_MAX;
 
-	ck(p11.f->C_SignInit(p11.s, &m, key), "C_SignInit");
+	ck(t->f->C_SignInit(t->s, &m, key), "C_SignInit");
 	in = p11_input(mech, digest, &len);
-	ck(p11.f->C_Sign(p11.s, in, len, sig, &n), "C_Sign");
+	ck(t->f->C_Sign(t->s, in, len, sig, &n), "C_Sign");
 	return n;
 }
 
-static void p11_verify(CK_MECHANISM_TYPE mech, CK_OBJECT_HANDLE key,
-		       unsigned char *sig, CK_ULONG sig_len)
+static void p11_verify(struct p11_path *t, CK_MECHANISM_TYPE mech,
+		       CK_OBJECT_HANDLE key, unsigned char *sig,
+		       CK_ULONG sig_len)
 {
 	CK_MECHANISM m = { mech, NULL, 0 };
 	unsigned char digest[SHA256_DIGEST_LENGTH], *in;
 	CK_ULONG len;
 
-	ck(p11.f->C_VerifyInit(p11.s, &m, key), "C_VerifyInit");
+	ck(t->f->C_VerifyInit(t->s, &m, key), "C_VerifyInit");
 	in = p11_input(mech, digest, &len);
-	ck(p11.f->C_Verify(p11.s, in, len, sig, sig_len), "C_Verify");
+	ck(t->f->C_Verify(t->s, in, len, sig, sig_len), "C_Verify");
 }
 
-static bool p11_run(enum row r)
+static bool p11_run(struct p11_path *t, enum row r)
 {
-	CK_MECHANISM_TYPE ecdsa = p11.ecdsa_sha256 ? CKM_ECDSA_SHA256 :
+	CK_MECHANISM_TYPE ecdsa = t->ecdsa_sha256 ? CKM_ECDSA_SHA256 :
 						      CKM_ECDSA;
 	unsigned char sig[SIG_MAX];
 
@@ -761,19 +771,19 @@ static bool p11_run(enum row r)
 	case GCM_64:
 	case GCM_4K:
 		next_iv();
-		p11_gcm(gcm_len(r));
+		p11_gcm(t, gcm_len(r));
 		break;
 	case HMAC_64:
-		p11_sign(CKM_SHA256_HMAC, p11.secret, sig);
+		p11_sign(t, CKM_SHA256_HMAC, t->secret, sig);
 		break;
 	case ECDSA_SIGN:
-		p11.ec_sig_len = p11_sign(ecdsa, p11.ec, p11.ec_sig);
+		t->ec_sig_len = p11_sign(t, ecdsa, t->ec, t->ec_sig);
 		break;
 	case ECDSA_VERIFY:
-		p11_verify(ecdsa, p11.ec_pub, p11.ec_sig, p11.ec_sig_len);
+		p11_verify(t, ecdsa, t->ec_pub, t->ec_sig, t->ec_sig_len);
 		break;
 	case RSA_SIGN:
-		p11_sign(CKM_SHA256_RSA_PKCS, p11.rsa, sig);
+		p11_sign(t, CKM_SHA256_RSA_PKCS, t->rsa, sig);
 		break;
 	default:
 		return false;
@@ -787,14 +797,71 @@ static int rm_entry(const char *path, const struct stat *st, int flag,
 	return remove(path);
 }
 
-static void p11_cleanup(void)
+static void p11_cleanup(struct p11_path *t)
 {
-	ck(p11.f->C_Logout(p11.s), "C_Logout");
-	ck(p11.f->C_CloseAllSessions(p11.slot), "C_CloseAllSessions");
-	ck(p11.f->C_Finalize(NULL), "C_Finalize");
-	dlclose(p11.lib);
-	if (nftw(p11.dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS))
-		fprintf(stderr, PROG ": cannot remove %s\n", p11.dir);
+	ck(t->f->C_Logout(t->s), "C_Logout");
+	ck(t->f->C_CloseAllSessions(t->slot), "C_CloseAllSessions");
+	ck(t->f->C_Finalize(NULL), "C_Finalize");
+	dlclose(t->lib);
+	if (t->dir[0] && nftw(t->dir, rm_entry, 8, FTW_DEPTH | FTW_PHYS))
+		fprintf(stderr, PROG ": cannot remove %s\n", t->dir);
+}
+
+static bool softhsm_run(enum row r)
+{
+	return p11_run(&p11, r);
+}
+
+/* ---- clonedev's PKCS#11 module, on the clonedev path's keys ---- */
+
+/* The one object of @cls labelled @label. */
+static CK_OBJECT_HANDLE cldp11_find(CK_OBJECT_CLASS cls, const char *label)
+{
+	CK_ATTRIBUTE tmpl[] = {
+		{ CKA_CLASS, &cls, sizeof(cls) },
+		{ CKA_LABEL, (void *)label, strlen(label) },
+	};
+	CK_OBJECT_HANDLE h[2];
+	CK_ULONG n = 0;
+
+	ck(cldp11.f->C_FindObjectsInit(cldp11.s, tmpl, ARRAY_SIZE(tmpl)),
+	   "C_FindObjectsInit");
+	ck(cldp11.f->C_FindObjects(cldp11.s, h, 2, &n), "C_FindObjects");
+	ck(cldp11.f->C_FindObjectsFinal(cldp11.s), "C_FindObjectsFinal");
+	if (n != 1)
+		die("clonedev PKCS#11: a bench key is not found once");
+	return h[0];
+}
+
+/*
+ * Loads the module, opens a session on the bench partition's slot (slot
+ * IDs are clonedev's slot numbers) and logs in as its co (CKU_USER).
+ */
+static void cldp11_setup(const char *module)
+{
+	CK_MECHANISM_INFO mi;
+
+	cldp11.f = p11_load(module, &cldp11.lib);
+	cldp11.slot = cld.slot;
+	ck(cldp11.f->C_OpenSession(cldp11.slot,
+				   CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+				   NULL, &cldp11.s), "C_OpenSession");
+	ck(cldp11.f->C_Login(cldp11.s, CKU_USER, (CK_UTF8CHAR_PTR)CO,
+			     strlen(CO)), "C_Login");
+	cldp11.aes = cldp11_find(CKO_SECRET_KEY, "bench-aes");
+	cldp11.secret = cldp11_find(CKO_SECRET_KEY, "bench-hmac");
+	cldp11.ec = cldp11_find(CKO_PRIVATE_KEY, "bench-ec");
+	cldp11.ec_pub = cldp11_find(CKO_PUBLIC_KEY, "bench-ec");
+	cldp11.rsa = cldp11_find(CKO_PRIVATE_KEY, "bench-rsa");
+	cldp11.ecdsa_sha256 = cldp11.f->C_GetMechanismInfo(cldp11.slot,
+							   CKM_ECDSA_SHA256,
+							   &mi) == CKR_OK &&
+			      (mi.flags & CKF_SIGN);
+}
+
+static bool cldp11_run(enum row r)
+{
+	return cldp11.f && p11_run(&cldp11, r);
 }
 
 /* ---- measuring ---- */
@@ -802,7 +869,8 @@ static void p11_cleanup(void)
 static const struct path paths[] = {
 	{ "clonedev", cld_run },
 	{ "AF_ALG", alg_run },
-	{ "SoftHSMv2", p11_run },
+	{ "clonedev PKCS#11", cldp11_run },
+	{ "SoftHSMv2", softhsm_run },
 	{ "OpenSSL", ossl_run },
 };
 
@@ -857,17 +925,20 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "seconds", required_argument, NULL, 's' },
 		{ "module", required_argument, NULL, 'm' },
+		{ "pkcs11", required_argument, NULL, 'p' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *module = MODULE;
+	const char *module = MODULE, *pkcs11 = NULL;
 	double seconds = 2, t;
 	int c, r;
 
-	while ((c = getopt_long(argc, argv, "s:m:", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "s:m:p:", opts, NULL)) != -1) {
 		if (c == 's')
 			seconds = strtod(optarg, NULL);
 		else if (c == 'm')
 			module = optarg;
+		else if (c == 'p')
+			pkcs11 = optarg;
 		else
 			goto usage;
 	}
@@ -883,6 +954,8 @@ int main(int argc, char **argv)
 	cld_setup();
 	alg_setup();
 	p11_setup(module);
+	if (pkcs11)
+		cldp11_setup(pkcs11);
 	alg_check();
 	cld_check_rsa();
 	fprintf(stderr, PROG ": keys ready in %.1f s; %.1f s per row and path; SoftHSM ECDSA by %s\n",
@@ -893,13 +966,15 @@ int main(int argc, char **argv)
 	for (r = 0; r < NR_ROWS; r++)
 		measure(r, seconds);
 
-	p11_cleanup();
+	if (pkcs11)
+		p11_cleanup(&cldp11);
+	p11_cleanup(&p11);
 	alg_cleanup();
 	cld_cleanup();
 	ossl_cleanup();
 	return 0;
 
 usage:
-	fprintf(stderr, "usage: " PROG " [--seconds S] [--module PATH]\n");
+	fprintf(stderr, "usage: " PROG " [--seconds S] [--module PATH] [--pkcs11 PATH]\n");
 	return 2;
 }

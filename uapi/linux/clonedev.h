@@ -907,9 +907,13 @@ struct clonedev_object_destroy {
  * key object, its private or its public half: for EC the uncompressed
  * point 0x04 || X || Y (65 bytes for P-256, 97 for P-384); for RSA the
  * DER of a PKCS#1 RSAPublicKey, SEQUENCE { modulus INTEGER,
- * publicExponent INTEGER }. The co or cu must be logged in.
+ * publicExponent INTEGER }. The co or cu sees every object of the
+ * partition; a session without either logged in sees its public objects
+ * only (those without CLONEDEV_OBJ_PRIVATE), as a PKCS#11 token shows
+ * them before a login.
  *
- * Return: 0; -ENOENT for an unknown handle; -EACCES if not logged in;
+ * Return: 0; -ENOENT for an unknown handle; -EACCES for a private object
+ * without the co or cu logged in; -ENODEV with no slot set;
  * -EMSGSIZE if the value does not fit @value_cap (nothing copied,
  * @value_cap set to its length); -EINVAL with CLONEDEV_OBJECT_GET_PUBLIC
  * for an object that is not an EC or RSA key.
@@ -935,10 +939,11 @@ struct clonedev_object_get {
  * @__reserved: input, must be 0
  * @handles: input, pointer to an array of __u32
  *
- * Lists the partition's object handles in ascending order. The co or cu
- * must be logged in.
+ * Lists the partition's object handles in ascending order: all of them
+ * with the co or cu logged in, else those of its public objects (without
+ * CLONEDEV_OBJ_PRIVATE).
  *
- * Return: 0; -EACCES if not logged in; -EINVAL if @count is 0.
+ * Return: 0; -ENODEV with no slot set; -EINVAL if @count is 0.
  */
 struct clonedev_object_list {
 	__u32 size;
@@ -974,9 +979,10 @@ struct clonedev_object_list {
  * partition's indexes (balanced trees keyed by label and by id, then
  * handle): the cost grows with the logarithm of the partition's size and
  * the number of matches, never with a scan of every object. Handles come
- * in ascending order. The co or cu must be logged in.
+ * in ascending order. Without the co or cu logged in, only public
+ * objects (without CLONEDEV_OBJ_PRIVATE) match.
  *
- * Return: 0; -EACCES if not logged in; -EINVAL if @count is 0, no
+ * Return: 0; -ENODEV with no slot set; -EINVAL if @count is 0, no
  * criterion is set, or @label or @id_len is bad; -EOPNOTSUPP for unknown
  * @flags.
  */
