@@ -145,6 +145,16 @@ $(B)/lib/libclonedev-pkcs11.so: $(P11_OBJS) $(B)/lib/libclonedev_pic.a
 		-Wl,--exclude-libs,ALL -o $@ $(P11_OBJS) \
 		$(B)/lib/libclonedev_pic.a $(NL_LIBS) -lpthread
 
+# The module again with AddressSanitizer, every source compiled into one
+# object, for the bad-input checks of selftests/pkcs11_test.sh (run with
+# libasan preloaded): a test build, never installed.
+$(B)/lib/asan/libclonedev-pkcs11.so: $(P11_SRCS) $(LIB_SRCS) tools/pkcs11/p11.h \
+		$(wildcard tools/lib/*.h) uapi/linux/clonedev.h
+	@mkdir -p $(@D)
+	$(CC) -O1 -g -fsanitize=address -fno-omit-frame-pointer $(WARNINGS) \
+		$(TOOL_CPPFLAGS) $(P11_CFLAGS) -fPIC -shared \
+		-o $@ $(P11_SRCS) $(LIB_SRCS) $(NL_LIBS) -lpthread
+
 # The custodian's remote PED server (docs/remote-ped.md): OpenSSL's
 # libcrypto for its side of the channel, libclonedev for share files.
 PED_SRCS  := $(wildcard tools/pedserver/*.c)
@@ -179,7 +189,8 @@ $(KSRC)/.unpacked:
 	tar -xJf $(KSRC_TAR) -C $(B)/ksrc $(addprefix linux-source-6.1/,$(KSRC_FILES))
 	@touch $@
 
-tests: $(TEST_BINS) $(B)/selftests/crypto_xcheck_tool $(B)/keys/expected.txt
+tests: $(TEST_BINS) $(B)/selftests/crypto_xcheck_tool $(B)/keys/expected.txt \
+	$(B)/lib/asan/libclonedev-pkcs11.so
 
 # Test keys and their check values, made fresh by an independent
 # implementation (python3-cryptography) on the host.

@@ -5,11 +5,13 @@ through the module's own function list (ctypes, so NULL pointers and
 short buffers reach it as a C caller's would), and python3-pykcs11 for
 threads and processes sharing one token, and a fork.
 
-Usage: pkcs11_test.py MODULE
+Usage: pkcs11_test.py MODULE [--refusals LOCKOUT-SLOT]
 Needs slot 1 ("alpha": co co-pw, cu cu-pw, keys ec1 id 01, aes1 id 03,
 mac id 05, rsa1 id 07) and slot 3 ("gamma", co co-pw), as
 selftests/pkcs11_test.sh makes them. Prints one "ok - ..." or
-"not ok - ..." line per check."""
+"not ok - ..." line per check. With --refusals, only the refusals and
+bad input run, the lockout on LOCKOUT-SLOT (a partition like gamma): for
+a second run with another build of the module."""
 import ctypes as C
 import os
 import sys
@@ -18,6 +20,9 @@ import threading
 import PyKCS11 as P
 
 MODULE = sys.argv[1]
+LOCKOUT_SLOT = 3
+if len(sys.argv) == 4 and sys.argv[2] == "--refusals":
+    LOCKOUT_SLOT = int(sys.argv[3])
 FAILED = 0
 
 # CK_FUNCTION_LIST after its version, in the standard's order.
@@ -410,11 +415,11 @@ def refusals(raw):
           "and its session's objects are gone")
 
     # Wrong PINs through the lockout, on gamma.
-    g3 = session(raw, slot=3)
+    g3 = session(raw, slot=LOCKOUT_SLOT)
     info = C.create_string_buffer(512)
 
     def token_flags():
-        raw.GetTokenInfo(3, info)
+        raw.GetTokenInfo(LOCKOUT_SLOT, info)
         return ULONG.from_buffer(info, 32 + 32 + 16 + 16).value
     rv_is(login(raw, g3, b"wrong"), P.CKR_PIN_INCORRECT, "a wrong PIN")
     check(token_flags() & P.CKF_USER_PIN_COUNT_LOW,
@@ -635,6 +640,8 @@ def main():
         sys.exit(0 if results[0] else 1)
     raw = Raw(MODULE)
     refusals(raw)
+    if LOCKOUT_SLOT != 3:
+        sys.exit(1 if FAILED else 0)
     forked(raw)
     threads_and_processes()
     against_software()

@@ -6,7 +6,8 @@
 # (tokens, objects, a signature), results checked with openssl; then
 # selftests/pkcs11_test.py (python3-pykcs11) for every refusal's CKR,
 # threads, processes, fork, bad input, ECDH and a key cloned to another
-# partition.
+# partition; the refusals and bad input once more with the module built
+# with AddressSanitizer.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
@@ -187,5 +188,25 @@ while IFS= read -r line; do
 done <"$d/py"
 [ $py_rc -eq 0 ]
 tap_result $? "pkcs11_test.py exits 0"
+
+# The refusals and bad input again, through the module built with
+# AddressSanitizer (make tests): an overflow, a use after free or a wild
+# pointer in the module ends the run with ASan's report. Leaks are not
+# checked: the interpreter keeps memory to its exit.
+partition delta 4
+LD_PRELOAD=$(gcc -print-file-name=libasan.so) \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	/usr/bin/python3 selftests/pkcs11_test.py \
+	"$PWD/build/lib/asan/libclonedev-pkcs11.so" --refusals 4 >"$d/asan" 2>&1
+asan_rc=$?
+n=0
+while IFS= read -r line; do
+	case $line in
+	"ok - "*) n=$((n + 1)) ;;
+	*) echo "$line" | tap_diag ;;
+	esac
+done <"$d/asan"
+[ $asan_rc -eq 0 ] && [ $n -ge 100 ] && ! grep -q AddressSanitizer "$d/asan"
+tap_result $? "under AddressSanitizer: the refusals and bad input again ($n checks), no report"
 
 tap_done

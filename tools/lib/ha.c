@@ -351,7 +351,7 @@ typedef int (*ha_op)(struct clonedev *cd, unsigned int handle, void *arg);
 static int run(struct clonedev_ha *ha, const unsigned char *ouid, ha_op op,
 	       void *arg)
 {
-	unsigned int tried = 0, handle;
+	unsigned int tried = 0, handle = 0;
 	int i, ret = -EHOSTDOWN;
 
 	pthread_mutex_lock(&ha->lock);
