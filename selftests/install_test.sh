@@ -4,7 +4,8 @@
 # DESTDIR puts the library, both headers and libclonedev.pc in place, and
 # the example program (tools/example) builds against that install through
 # pkg-config alone and runs (failing politely without /dev/clonedev); the
-# PKCS#11 module and its p11-kit module file are in place.
+# PKCS#11 module and its p11-kit module file are in place, and p11-kit
+# list-modules shows the module.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 # shellcheck source=tap.sh
@@ -79,5 +80,24 @@ assert lib.C_GetFunctionList(ctypes.byref(fl)) == 0
 init = ctypes.CFUNCTYPE(ctypes.c_ulong, ctypes.c_void_p)(fl[1])
 assert init(None) == 0' "$stage$p11"
 tap_result $? "the installed module loads and C_Initialize succeeds"
+
+# p11-kit finds it through a module file like the installed one. p11-kit
+# reads no user configuration as root, so a root run asks as nobody, from
+# a directory nobody can read.
+home=$(mktemp -d) && chmod 755 "$home" && mkdir -p "$home/.config/pkcs11/modules" &&
+	cp "$stage$p11" "$home/" && chmod 644 "$home/libclonedev-pkcs11.so" &&
+	sed "s|^module: .*|module: $home/libclonedev-pkcs11.so|" \
+		"$stage/usr/share/p11-kit/modules/clonedev.module" \
+		>"$home/.config/pkcs11/modules/clonedev.module" &&
+	chmod -R a+rX "$home"
+as=()
+[ "$(id -u)" -eq 0 ] && as=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+"${as[@]}" env HOME="$home" p11-kit list-modules >"$TAP_OUT/list-modules" 2>&1
+grep -q "^clonedev: $home/libclonedev-pkcs11.so\$" "$TAP_OUT/list-modules" &&
+	grep -q "library-description: clonedev PKCS#11 module" "$TAP_OUT/list-modules"
+rc=$?
+[ $rc -ne 0 ] && tap_diag <"$TAP_OUT/list-modules"
+tap_result $rc "p11-kit list-modules shows the module by its module file"
+rm -rf "$home"
 
 tap_done

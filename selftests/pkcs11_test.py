@@ -615,6 +615,15 @@ def against_software():
     check(got[0] == "after" and bytes(got[1]) == b"\x42" and not got[2] and
           not got[3] and got[4], "C_SetAttributeValue of a modifiable key: "
           "label, id, CKA_EXTRACTABLE and CKA_ENCRYPT to false")
+    fixed = s.generateKey([(P.CKA_CLASS, P.CKO_SECRET_KEY),
+                           (P.CKA_KEY_TYPE, P.CKK_AES), (P.CKA_VALUE_LEN, 16),
+                           (P.CKA_MODIFIABLE, False),
+                           (P.CKA_EXTRACTABLE, False)])
+    never = [s.getAttributeValue(h, [P.CKA_NEVER_EXTRACTABLE])[0]
+             for h in (mod, fixed, k)]
+    check(never == [False, True, False], "CKA_NEVER_EXTRACTABLE: false for "
+          "a modifiable key made non-extractable, true for a key made "
+          "neither, false for an extractable key (got %s)" % never)
     for attr, desc in ((P.CKA_EXTRACTABLE, "CKA_EXTRACTABLE back to true"),
                        (P.CKA_CLASS, "CKA_CLASS")):
         try:

@@ -321,9 +321,16 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 			break;
 		return put_bool(buf, len, f & CLONEDEV_OBJ_EXTRACTABLE);
 	case CKA_NEVER_EXTRACTABLE:
+		/*
+		 * The kernel keeps no history of the flag, but only a
+		 * modifiable object can lose CLONEDEV_OBJ_EXTRACTABLE, and
+		 * nothing makes an object modifiable: an object neither is
+		 * was made that way.
+		 */
 		if (!secret)
 			break;
-		return put_bool(buf, len, !(f & CLONEDEV_OBJ_EXTRACTABLE));
+		return put_bool(buf, len, !(f & (CLONEDEV_OBJ_EXTRACTABLE |
+						 CLONEDEV_OBJ_MODIFIABLE)));
 	case CKA_VALUE_LEN:
 		if (a->obj_class != CLONEDEV_CLASS_SECRET_KEY)
 			break;
