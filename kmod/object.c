@@ -525,6 +525,31 @@ static struct cld_partition *managed(struct cld_session *s, bool need_co)
 	return p;
 }
 
+/*
+ * The object @handle of the session's partition for a change (destroy,
+ * set attributes), if the session may manage it: a private object needs
+ * the co. Its partition in *@pp. Must hold the locks.
+ */
+static struct cld_object *managed_object(struct cld_session *s, u32 handle,
+					 struct cld_partition **pp)
+{
+	struct cld_partition *p;
+	struct cld_object *o;
+
+	lockdep_assert_held(&s->lock);
+	p = managed(s, false);
+	if (IS_ERR(p))
+		return ERR_CAST(p);
+	o = xa_load(&p->objects, handle);
+	if (!o)
+		return ERR_PTR(-ENOENT);
+	if ((o->flags & CLONEDEV_OBJ_PRIVATE) &&
+	    !cld_session_is(s, p, CLONEDEV_ROLE_CO))
+		return ERR_PTR(-EACCES);
+	*pp = p;
+	return o;
+}
+
 /* Adds @objs to the session's partition (add_objects) if the session may. */
 static int add_to_session(struct cld_session *s, struct cld_object **objs,
 			  u32 n, bool need_co, u32 *handles)
@@ -831,19 +856,9 @@ int cld_object_destroy(struct cld_session *s, void *arg)
 
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
-	p = managed(s, false);
-	if (IS_ERR(p)) {
-		ret = PTR_ERR(p);
-		goto out;
-	}
-	o = xa_load(&p->objects, cmd->handle);
-	if (!o) {
-		ret = -ENOENT;
-		goto out;
-	}
-	if ((o->flags & CLONEDEV_OBJ_PRIVATE) &&
-	    !cld_session_is(s, p, CLONEDEV_ROLE_CO)) {
-		ret = -EACCES;
+	o = managed_object(s, cmd->handle, &p);
+	if (IS_ERR(o)) {
+		ret = PTR_ERR(o);
 		goto out;
 	}
 	rec.slot = cpu_to_le32(p->slot);
@@ -955,24 +970,15 @@ int cld_object_set_attrs(struct cld_session *s, void *arg)
 		return ret;
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
-	p = managed(s, false);
-	if (IS_ERR(p)) {
-		ret = PTR_ERR(p);
-		goto out;
-	}
-	o = xa_load(&p->objects, cmd->handle);
-	if (!o)
-		ret = -ENOENT;
-	else if ((o->flags & CLONEDEV_OBJ_PRIVATE) &&
-		 !cld_session_is(s, p, CLONEDEV_ROLE_CO))
-		ret = -EACCES;
+	o = managed_object(s, cmd->handle, &p);
+	if (IS_ERR(o))
+		ret = PTR_ERR(o);
 	else if (!(o->flags & CLONEDEV_OBJ_MODIFIABLE) ||
 		 ((cmd->flags & CLONEDEV_SET_FLAGS) &&
 		  !flags_may_become(o->flags, cmd->obj_flags)))
 		ret = -EPERM;
 	else
 		ret = set_attrs(p, o, cmd);
-out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
 	return ret;

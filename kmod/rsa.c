@@ -38,8 +38,8 @@ static const u8 di_sha512[] = {
 	0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40,
 };
 
-/* @a as @k big-endian bytes at @buf. */
-static int mpi_to_be(MPI a, u8 *buf, unsigned int k)
+/* @a as @k big-endian bytes at @buf (it fits). */
+int cld_rsa_mpi_to_be(MPI a, u8 *buf, unsigned int k)
 {
 	unsigned int len;
 	int ret;
@@ -128,6 +128,34 @@ out:
 	return ret;
 }
 
+/*
+ * What both halves load: n and e from @raw, and the akcipher keyed with
+ * the DER @der (private or public). The caller frees @key on failure.
+ */
+static int key_load(struct cld_rsa_key *key, const struct rsa_key *raw,
+		    const u8 *der, unsigned int len, bool priv)
+{
+	int ret;
+
+	key->n = mpi_read_raw_data(raw->n, raw->n_sz);
+	key->e = mpi_read_raw_data(raw->e, raw->e_sz);
+	if (!key->n || !key->e)
+		return -ENOMEM;
+	key->bits = mpi_get_nbits(key->n);
+	key->tfm = crypto_alloc_akcipher("rsa", 0, 0);
+	if (IS_ERR(key->tfm)) {
+		ret = PTR_ERR(key->tfm);
+		key->tfm = NULL;
+		return ret;
+	}
+	ret = priv ? crypto_akcipher_set_priv_key(key->tfm, der, len) :
+		     crypto_akcipher_set_pub_key(key->tfm, der, len);
+	if (ret)
+		return ret;
+	key->k = crypto_akcipher_maxsize(key->tfm);
+	return 0;
+}
+
 int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len)
 {
 	struct rsa_key raw = {};
@@ -136,32 +164,13 @@ int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len)
 	ret = rsa_parse_priv_key(&raw, der, len);
 	if (ret)
 		return -EINVAL;
-	key->n = mpi_read_raw_data(raw.n, raw.n_sz);
-	key->e = mpi_read_raw_data(raw.e, raw.e_sz);
 	key->p = mpi_read_raw_data(raw.p, raw.p_sz);
 	key->q = mpi_read_raw_data(raw.q, raw.q_sz);
 	key->qinv = mpi_read_raw_data(raw.qinv, raw.qinv_sz);
-	if (!key->n || !key->e || !key->p || !key->q || !key->qinv) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	key->bits = mpi_get_nbits(key->n);
-	key->tfm = crypto_alloc_akcipher("rsa", 0, 0);
-	if (IS_ERR(key->tfm)) {
-		ret = PTR_ERR(key->tfm);
-		key->tfm = NULL;
-		goto fail;
-	}
-	ret = crypto_akcipher_set_priv_key(key->tfm, der, len);
+	ret = key->p && key->q && key->qinv ? 0 : -ENOMEM;
+	ret = ret ?: key_load(key, &raw, der, len, true) ?: blind_new(key);
 	if (ret)
-		goto fail;
-	key->k = crypto_akcipher_maxsize(key->tfm);
-	ret = blind_new(key);
-	if (ret)
-		goto fail;
-	return 0;
-fail:
-	cld_rsa_key_free(key);
+		cld_rsa_key_free(key);
 	return ret;
 }
 
@@ -178,26 +187,9 @@ int cld_rsa_key_set_public(struct cld_rsa_key *key, const u8 *der,
 	ret = rsa_parse_pub_key(&raw, der, len);
 	if (ret)
 		return -EINVAL;
-	key->n = mpi_read_raw_data(raw.n, raw.n_sz);
-	key->e = mpi_read_raw_data(raw.e, raw.e_sz);
-	if (!key->n || !key->e) {
-		ret = -ENOMEM;
-		goto fail;
-	}
-	key->bits = mpi_get_nbits(key->n);
-	key->tfm = crypto_alloc_akcipher("rsa", 0, 0);
-	if (IS_ERR(key->tfm)) {
-		ret = PTR_ERR(key->tfm);
-		key->tfm = NULL;
-		goto fail;
-	}
-	ret = crypto_akcipher_set_pub_key(key->tfm, der, len);
+	ret = key_load(key, &raw, der, len, false);
 	if (ret)
-		goto fail;
-	key->k = crypto_akcipher_maxsize(key->tfm);
-	return 0;
-fail:
-	cld_rsa_key_free(key);
+		cld_rsa_key_free(key);
 	return ret;
 }
 
@@ -267,7 +259,7 @@ static int rsa_private(struct cld_rsa_key *key, u8 *in, u8 *out)
 		goto out;
 	}
 	ret = mulm(&c, x, key->blind, key->n) ?:
-	      mpi_to_be(c, in, key->k) ?:
+	      cld_rsa_mpi_to_be(c, in, key->k) ?:
 	      rsa_op(key, true, in, out);
 	if (ret)
 		goto out;
@@ -285,7 +277,7 @@ static int rsa_private(struct cld_rsa_key *key, u8 *in, u8 *out)
 		ret = blind_new(key) ?: -EIO;
 		goto out;
 	}
-	ret = mpi_to_be(s, out, key->k) ?:
+	ret = cld_rsa_mpi_to_be(s, out, key->k) ?:
 	      mulm(&key->blind, key->blind, key->blind, key->n) ?:
 	      mulm(&key->unblind, key->unblind, key->unblind, key->n);
 out:

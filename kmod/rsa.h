@@ -34,6 +34,7 @@ int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len);
 int cld_rsa_key_set_public(struct cld_rsa_key *key, const u8 *der,
 			   unsigned int len);
 void cld_rsa_key_free(struct cld_rsa_key *key);
+int cld_rsa_mpi_to_be(MPI a, u8 *buf, unsigned int k);
 int cld_rsa_sign(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,
 		 u32 hash, const u8 *digest, unsigned int salt_len, u8 *sig);
 int cld_rsa_verify(struct cld_rsa_key *key, u32 mech, struct crypto_shash *h,

@@ -26,6 +26,7 @@
 
 #include "keys.h"
 #include "object.h"
+#include "rsa.h"
 #include "rsa_gen.h"
 
 #define RSA_E		65537U
@@ -235,20 +236,6 @@ static int gen_prime(struct rsa_gen *g, MPI other, MPI *out)
 	return -EAGAIN;
 }
 
-/* @a as @len big-endian bytes at @buf (it fits). */
-static int mpi_be(MPI a, u8 *buf, unsigned int len)
-{
-	unsigned int n;
-	int ret;
-
-	ret = mpi_read_buffer(a, buf, len, &n, NULL);
-	if (ret)
-		return ret;
-	memmove(buf + len - n, buf, n);
-	memset(buf, 0, len - n);
-	return 0;
-}
-
 /*
  * d = e^-1 mod phi into @d (@len bytes, the modulus's), from @phi's
  * bytes (@len): k = -phi^-1 mod e (e is prime, so by Fermat), then
@@ -366,7 +353,7 @@ static int private_values(struct rsa_gen *g, MPI p, MPI q,
 	mpi_sub_ui(qm1, q, 1);
 	mpi_mul(n, p, q);
 	mpi_mul(phi, pm1, qm1);
-	ret = mpi_be(phi, phib, k) ?: private_exponent(phib, db, k);
+	ret = cld_rsa_mpi_to_be(phi, phib, k) ?: private_exponent(phib, db, k);
 	if (ret)
 		goto out;
 	d = mpi_read_raw_data(db, k);
