@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * RSA signatures (PKCS#1 v1.5, also over the caller's T, and PSS) and
- * OAEP decryption (RFC 8017) on the kernel's raw "rsa" akcipher: the
- * encodings are built here, the modular exponentiation is the crypto
- * API's. Every private operation is blinded and its result checked with
- * the public exponent.
+ * OAEP decryption (RFC 8017): the encodings are built here; the public
+ * operation is the kernel's raw "rsa" akcipher, the private one the CRT
+ * on lib/mpi. Every private operation is blinded and its result checked
+ * with the public exponent.
  */
 #ifndef _CLD_RSA_H
 #define _CLD_RSA_H
@@ -20,11 +20,12 @@ struct crypto_shash;
  * private operation runs on x * r^e and its result is multiplied by
  * r^-1, so its timing does not depend on the caller's x. Both are
  * squared after each use (a new r, r^2); @p, @q and @qinv make a new
- * pair when a result fails its check.
+ * pair when a result fails its check. The private operation is the CRT's
+ * on @p, @q, @dp, @dq and @qinv.
  */
 struct cld_rsa_key {
-	struct crypto_akcipher *tfm;	/* keyed with the private key */
-	MPI n, e, p, q, qinv;
+	struct crypto_akcipher *tfm;	/* the public operation */
+	MPI n, e, p, q, dp, dq, qinv;
 	MPI blind, unblind;
 	unsigned int bits;		/* of the modulus */
 	unsigned int k;			/* bytes of the modulus */
