@@ -18,6 +18,7 @@
 #include <linux/clonedev.h>
 
 #include "keys.h"
+#include "mont.h"
 #include "rsa.h"
 
 #define HASH_MAX	64
@@ -156,6 +157,25 @@ static int key_load(struct cld_rsa_key *key, const struct rsa_key *raw,
 	return 0;
 }
 
+/* *@out: the Montgomery context of the prime @p. */
+static int mont_new(struct cld_mont **out, MPI p)
+{
+	unsigned int len = DIV_ROUND_UP(mpi_get_nbits(p), 8);
+	struct cld_mont *m;
+	u8 *buf = kmalloc(len, GFP_KERNEL);
+	int ret;
+
+	if (!buf)
+		return -ENOMEM;
+	ret = cld_rsa_mpi_to_be(p, buf, len);
+	m = ret ? ERR_PTR(ret) : cld_mont_new(buf, len);
+	kfree_sensitive(buf);
+	if (IS_ERR(m))
+		return PTR_ERR(m);
+	*out = m;
+	return 0;
+}
+
 int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len)
 {
 	struct rsa_key raw = {};
@@ -170,6 +190,7 @@ int cld_rsa_key_set(struct cld_rsa_key *key, const u8 *der, unsigned int len)
 	key->dq = mpi_read_raw_data(raw.dq, raw.dq_sz);
 	key->qinv = mpi_read_raw_data(raw.qinv, raw.qinv_sz);
 	ret = key->p && key->q && key->dp && key->dq && key->qinv ? 0 : -ENOMEM;
+	ret = ret ?: mont_new(&key->mp, key->p) ?: mont_new(&key->mq, key->q);
 	ret = ret ?: key_load(key, &raw, der, len, true) ?: blind_new(key);
 	if (ret)
 		cld_rsa_key_free(key);
@@ -209,6 +230,10 @@ void cld_rsa_key_free(struct cld_rsa_key *key)
 	mpi_free(key->qinv);
 	mpi_free(key->blind);
 	mpi_free(key->unblind);
+	cld_mont_free(key->mp);
+	cld_mont_free(key->mq);
+	key->mp = NULL;
+	key->mq = NULL;
 	key->n = NULL;
 	key->e = NULL;
 	key->p = NULL;
@@ -272,6 +297,39 @@ out:
 }
 
 /*
+ * *@r = (@x mod @p)^@e mod @p, by Montgomery's exponentiation on @m (made
+ * from @p) in time that depends on the sizes only (mont.c); @e is below
+ * @p * 2^64 (exp_blind()).
+ */
+static int half_powm(const struct cld_mont *m, MPI p, MPI *r, MPI x, MPI e)
+{
+	unsigned int len = DIV_ROUND_UP(mpi_get_nbits(p), 8);
+	unsigned int elen = len + sizeof(u64);
+	static const u8 one_be = 1;
+	MPI xm = mpi_alloc(0), one = mpi_read_raw_data(&one_be, 1);
+	u8 *buf = kmalloc(2 * len + elen, GFP_KERNEL);
+	int ret = -ENOMEM;
+
+	if (!buf || !xm || !one)
+		goto out;
+	mpi_mulm(xm, x, one, p);	/* x mod p: lib/mpi exports no mpi_mod */
+	ret = cld_rsa_mpi_to_be(xm, buf, len) ?:
+	      cld_rsa_mpi_to_be(e, buf + len, elen) ?:
+	      cld_mont_powm(m, buf + len + elen, buf, buf + len, elen);
+	if (ret)
+		goto out;
+	mpi_free(*r);
+	*r = mpi_read_raw_data(buf + len + elen, len);
+	if (!*r)
+		ret = -ENOMEM;
+out:
+	kfree_sensitive(buf);
+	mpi_free(xm);
+	mpi_free(one);
+	return ret;
+}
+
+/*
  * *@out = @x^d mod n by the CRT (RFC 8017 5.1.2): m1 = x^dP mod p,
  * m2 = x^dQ mod q, h = (m1 - m2) * qInv mod p, x^d = m2 + q * h; two
  * exponentiations of half the size, with exponents blinded per call
@@ -287,8 +345,10 @@ static int crt_private(struct cld_rsa_key *key, MPI x, MPI *out)
 
 	if (!m1 || !m2 || !h || !e || !s)
 		goto out;
-	ret = exp_blind(e, key->dp, key->p) ?: mpi_powm(m1, x, e, key->p) ?:
-	      exp_blind(e, key->dq, key->q) ?: mpi_powm(m2, x, e, key->q);
+	ret = exp_blind(e, key->dp, key->p) ?:
+	      half_powm(key->mp, key->p, &m1, x, e) ?:
+	      exp_blind(e, key->dq, key->q) ?:
+	      half_powm(key->mq, key->q, &m2, x, e);
 	if (ret)
 		goto out;
 	mpi_subm(h, m1, m2, key->p);

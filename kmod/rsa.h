@@ -12,6 +12,7 @@
 #include <linux/mpi.h>
 #include <linux/types.h>
 
+struct cld_mont;
 struct crypto_akcipher;
 struct crypto_shash;
 
@@ -27,6 +28,7 @@ struct cld_rsa_key {
 	struct crypto_akcipher *tfm;	/* the public operation */
 	MPI n, e, p, q, dp, dq, qinv;
 	MPI blind, unblind;
+	struct cld_mont *mp, *mq;	/* the CRT's exponentiations */
 	unsigned int bits;		/* of the modulus */
 	unsigned int k;			/* bytes of the modulus */
 };

@@ -1,0 +1,239 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Montgomery exponentiation for RSA's private operation (rsa.c runs it
+ * mod p and mod q). Numbers are little-endian arrays of 64-bit limbs;
+ * callers give and take big-endian bytes.
+ *
+ * cld_mont_powm() computes base^exp mod m with Montgomery multiplication
+ * (CIOS: each multiplier limb's product and reduction in one pass) and a
+ * fixed 4-bit window: four squarings and one multiplication per exponent
+ * nibble, whatever the nibble, by a table entry picked with masks after
+ * reading all sixteen. Every reduction ends with the same subtraction,
+ * kept or not by a mask. So the time and the memory accesses follow the
+ * lengths of the modulus and the exponent, never their bits.
+ */
+#include <linux/bits.h>
+#include <linux/errno.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+#include "mont.h"
+
+#define WINDOW		4
+#define TABLE		BIT(WINDOW)
+
+/**
+ * struct cld_mont - an odd modulus in Montgomery form
+ * @n: limbs of the modulus
+ * @len: its bytes, as the caller gave it
+ * @n0: -m^-1 mod 2^64
+ * @m: the modulus
+ * @rr: R^2 mod m, R = 2^(64 @n)
+ */
+struct cld_mont {
+	unsigned int n;
+	unsigned int len;
+	u64 n0;
+	u64 m[CLD_MONT_LIMBS_MAX];
+	u64 rr[CLD_MONT_LIMBS_MAX];
+};
+
+/* @t + @a * @b + *@c: the low limb returned, the high one in *@c. */
+static inline u64 mac(u64 t, u64 a, u64 b, u64 *c)
+{
+#if defined(CONFIG_ARCH_SUPPORTS_INT128) && defined(__SIZEOF_INT128__)
+	__uint128_t p = (__uint128_t)a * b + t + *c;
+
+	*c = p >> 64;
+	return p;
+#else
+	u64 al = (u32)a, ah = a >> 32, bl = (u32)b, bh = b >> 32;
+	u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
+	u64 mid = (ll >> 32) + (u32)lh + (u32)hl;
+	u64 lo = (mid << 32) | (u32)ll;
+	u64 hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
+
+	lo += t;
+	hi += lo < t;
+	lo += *c;
+	hi += lo < *c;
+	*c = hi;
+	return lo;
+#endif
+}
+
+/* All ones if @a == @b, else 0, without a branch. */
+static inline u64 ct_eq(u64 a, u64 b)
+{
+	u64 x = a ^ b;
+
+	return ((x | (0 - x)) >> 63) - 1;
+}
+
+/*
+ * @r = @t (n limbs and the carry limb @top, below 2m) reduced once:
+ * t - m when t >= m, else t, both computed and one kept by a mask.
+ */
+static void reduce_once(const struct cld_mont *m, u64 *r, const u64 *t,
+			u64 top)
+{
+	u64 borrow = 0, mask;
+	unsigned int j;
+
+	for (j = 0; j < m->n; j++) {
+		u64 d = t[j] - m->m[j];
+		u64 b = (t[j] < m->m[j]) | (d < borrow);
+
+		r[j] = d - borrow;
+		borrow = b;
+	}
+	/* Keep t - m if t had a carry out, or if it did not borrow. */
+	mask = 0 - ((top | (borrow ^ 1)) & 1);
+	for (j = 0; j < m->n; j++)
+		r[j] = (r[j] & mask) | (t[j] & ~mask);
+}
+
+/*
+ * @r = @a * @b * R^-1 mod m, for @a and @b below m; @t is scratch of
+ * @n + 2 limbs. @r may be @a or @b.
+ */
+static void mont_mul(const struct cld_mont *m, u64 *r, const u64 *a,
+		     const u64 *b, u64 *t)
+{
+	unsigned int n = m->n, i, j;
+	u64 c, q, s;
+
+	memset(t, 0, (n + 2) * sizeof(*t));
+	for (i = 0; i < n; i++) {
+		c = 0;
+		for (j = 0; j < n; j++)
+			t[j] = mac(t[j], a[j], b[i], &c);
+		s = t[n] + c;
+		t[n + 1] = s < c;
+		t[n] = s;
+
+		q = t[0] * m->n0;
+		c = 0;
+		mac(t[0], q, m->m[0], &c);
+		for (j = 1; j < n; j++)
+			t[j - 1] = mac(t[j], q, m->m[j], &c);
+		s = t[n] + c;
+		t[n - 1] = s;
+		t[n] = t[n + 1] + (s < c);
+	}
+	reduce_once(m, r, t, t[n]);
+}
+
+static void be_to_limbs(u64 *l, unsigned int n, const u8 *be,
+			unsigned int len)
+{
+	unsigned int i;
+
+	memset(l, 0, n * sizeof(*l));
+	for (i = 0; i < len; i++)
+		l[i / 8] |= (u64)be[len - 1 - i] << (8 * (i % 8));
+}
+
+static void limbs_to_be(u8 *be, unsigned int len, const u64 *l)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		be[len - 1 - i] = l[i / 8] >> (8 * (i % 8));
+}
+
+/*
+ * The Montgomery constants of the odd modulus @mod (@len big-endian
+ * bytes, at most CLD_MONT_LIMBS_MAX limbs). Return: the context, freed
+ * with cld_mont_free(); ERR_PTR(-EINVAL) for an even or too long modulus,
+ * or -ENOMEM.
+ */
+struct cld_mont *cld_mont_new(const u8 *mod, unsigned int len)
+{
+	u64 t[CLD_MONT_LIMBS_MAX], carry, inv;
+	struct cld_mont *m;
+	unsigned int i, j;
+
+	if (!len || len > CLD_MONT_LIMBS_MAX * 8 || !(mod[len - 1] & 1))
+		return ERR_PTR(-EINVAL);
+	m = kzalloc(sizeof(*m), GFP_KERNEL);
+	if (!m)
+		return ERR_PTR(-ENOMEM);
+	m->n = DIV_ROUND_UP(len, 8);
+	m->len = len;
+	be_to_limbs(m->m, m->n, mod, len);
+
+	/* Newton's iteration: each step doubles the bits of m^-1 mod 2^64. */
+	inv = m->m[0];
+	for (i = 0; i < 5; i++)
+		inv *= 2 - m->m[0] * inv;
+	m->n0 = 0 - inv;
+
+	/* R^2 mod m: 1 doubled 128 @n times, reduced after each. */
+	memset(m->rr, 0, sizeof(m->rr));
+	m->rr[0] = 1;
+	for (i = 0; i < 128 * m->n; i++) {
+		carry = 0;
+		for (j = 0; j < m->n; j++) {
+			t[j] = (m->rr[j] << 1) | carry;
+			carry = m->rr[j] >> 63;
+		}
+		reduce_once(m, m->rr, t, carry);
+	}
+	memzero_explicit(t, sizeof(t));
+	return m;
+}
+
+void cld_mont_free(struct cld_mont *m)
+{
+	kfree_sensitive(m);
+}
+
+/*
+ * @out = @base ^ @exp mod m, @out and @base m's length in big-endian
+ * bytes (@base below m), @exp @exp_len big-endian bytes. Return: 0 or
+ * -ENOMEM.
+ */
+int cld_mont_powm(const struct cld_mont *m, u8 *out, const u8 *base,
+		  const u8 *exp, unsigned int exp_len)
+{
+	unsigned int n = m->n, i, k, j, nib;
+	u64 *w, *table, *acc, *sel, *t, *one;
+	size_t words = (TABLE + 4) * n + 2;
+
+	w = kmalloc_array(words, sizeof(*w), GFP_KERNEL);
+	if (!w)
+		return -ENOMEM;
+	table = w;
+	acc = table + TABLE * n;
+	sel = acc + n;
+	one = sel + n;
+	t = one + n;
+
+	memset(one, 0, n * sizeof(*one));
+	one[0] = 1;
+	be_to_limbs(sel, n, base, m->len);
+	mont_mul(m, table, one, m->rr, t);		/* R mod m: 1 */
+	mont_mul(m, table + n, sel, m->rr, t);		/* base * R */
+	for (k = 2; k < TABLE; k++)
+		mont_mul(m, table + k * n, table + (k - 1) * n, table + n, t);
+
+	memcpy(acc, table, n * sizeof(*acc));
+	for (i = 0; i < 2 * exp_len; i++) {
+		nib = i & 1 ? exp[i / 2] & 0xf : exp[i / 2] >> 4;
+		for (k = 0; k < WINDOW; k++)
+			mont_mul(m, acc, acc, acc, t);
+		memset(sel, 0, n * sizeof(*sel));
+		for (k = 0; k < TABLE; k++) {
+			u64 mask = ct_eq(k, nib);
+
+			for (j = 0; j < n; j++)
+				sel[j] |= table[k * n + j] & mask;
+		}
+		mont_mul(m, acc, acc, sel, t);
+	}
+	mont_mul(m, acc, acc, one, t);			/* out of the form */
+	limbs_to_be(out, m->len, acc);
+	kfree_sensitive(w);
+	return 0;
+}
