@@ -536,6 +536,7 @@ static struct cld_object *managed_object(struct cld_session *s, u32 handle,
 	struct cld_partition *p;
 	struct cld_object *o;
 
+	lockdep_assert_held(&cld_hsm.lock);
 	lockdep_assert_held(&s->lock);
 	p = managed(s, false);
 	if (IS_ERR(p))
