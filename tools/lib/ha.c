@@ -422,6 +422,22 @@ static int pick(struct clonedev_ha *ha, unsigned int tried)
 	return -1;
 }
 
+/*
+ * The member to read from, not in @tried: the first active one alive in
+ * the group's order (a standby one if none), so that reads give one view
+ * and leave the round robin of the operations alone. Must hold ha->lock.
+ */
+static int pick_read(struct clonedev_ha *ha, unsigned int tried)
+{
+	unsigned int next = ha->next;
+	int i;
+
+	ha->next = 0;
+	i = pick(ha, tried);
+	ha->next = next;
+	return i;
+}
+
 static int any_up(const struct clonedev_ha *ha)
 {
 	unsigned int i;
@@ -440,7 +456,7 @@ typedef int (*ha_op)(struct clonedev *cd, unsigned int handle, void *arg);
  * and the next one tried, and one that lacks the object is passed over.
  * The operation's own result (a verification that fails, bad parameters)
  * is returned as it is. @served: whether the operation counts as one the
- * member carried out (a read of attributes does not).
+ * member carried out, and takes its turn; a read of attributes does not.
  */
 static int run(struct clonedev_ha *ha, const unsigned char *ouid, ha_op op,
 	       void *arg, int served)
@@ -449,7 +465,7 @@ static int run(struct clonedev_ha *ha, const unsigned char *ouid, ha_op op,
 	int i, ret = -EHOSTDOWN;
 
 	pthread_mutex_lock(&ha->lock);
-	while ((i = pick(ha, tried)) >= 0) {
+	while ((i = served ? pick(ha, tried) : pick_read(ha, tried)) >= 0) {
 		struct ha_member *m = &ha->m[i];
 
 		tried |= 1U << i;
@@ -592,7 +608,7 @@ int clonedev_ha_objects(struct clonedev_ha *ha, unsigned char **ouids)
 
 	*ouids = NULL;
 	pthread_mutex_lock(&ha->lock);
-	while ((i = pick(ha, tried)) >= 0) {
+	while ((i = pick_read(ha, tried)) >= 0) {
 		struct ha_member *m = &ha->m[i];
 
 		tried |= 1U << i;

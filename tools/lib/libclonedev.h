@@ -723,8 +723,9 @@ unsigned int clonedev_key_type_value(const char *name);
  * clonedev_ha_object_get() and clonedev_ha_object_public() are
  * clonedev_object_get() and clonedev_object_public() of the object @ouid
  * on a member alive that holds it; attrs->handle is that member's
- * handle. These reads fail over as the operations do, and do not count
- * as operations served.
+ * handle. These reads go to the first active member alive in the group's
+ * order, fail over as the operations do, and neither count as operations
+ * served nor take a turn of the round robin.
  *
  * clonedev_ha_groups() reads every group of the group file @path (NULL
  * as for clonedev_ha_open(), and as strictly), into *out (malloc()ed,
