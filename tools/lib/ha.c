@@ -51,7 +51,7 @@ struct clonedev_ha {
 static int read_group(const char *path, const char *group,
 		      struct clonedev_ha *ha)
 {
-	char buf[256], *p, *w, *end;
+	char buf[256], *p, *w, *end, *save;
 	int in_group = 0, magic = 0, found = 0, ret = 0;
 	unsigned int i;
 	FILE *f = fopen(path, "r");
@@ -74,10 +74,10 @@ static int read_group(const char *path, const char *group,
 				ret = -EBADMSG;
 			continue;
 		}
-		w = strtok(p, " \t");
+		w = strtok_r(p, " \t", &save);
 		if (!strcmp(w, "group")) {
-			w = strtok(NULL, " \t");
-			if (!w || strtok(NULL, " \t")) {
+			w = strtok_r(NULL, " \t", &save);
+			if (!w || strtok_r(NULL, " \t", &save)) {
 				ret = -EBADMSG;
 				break;
 			}
@@ -85,12 +85,12 @@ static int read_group(const char *path, const char *group,
 			if (in_group && found++)
 				ret = -EBADMSG;
 		} else if (!strcmp(w, "member")) {
-			char *slot = strtok(NULL, " \t");
-			char *serial = strtok(NULL, " \t");
-			char *role = strtok(NULL, " \t");
+			char *slot = strtok_r(NULL, " \t", &save);
+			char *serial = strtok_r(NULL, " \t", &save);
+			char *role = strtok_r(NULL, " \t", &save);
 			struct ha_member *m = &ha->m[ha->n];
 
-			if (!role || strtok(NULL, " \t") ||
+			if (!role || strtok_r(NULL, " \t", &save) ||
 			    (strcmp(role, "active") && strcmp(role, "standby")) ||
 			    !isdigit((unsigned char)*slot) ||
 			    !isdigit((unsigned char)*serial)) {
@@ -224,7 +224,7 @@ int clonedev_ha_groups(const char *path, struct clonedev_ha_group **out)
 	const char *env = getenv("CLONEDEV_HAGROUP_FILE");
 	struct clonedev_ha_group *g = NULL, *ng;
 	struct clonedev_ha *ha;
-	char buf[256], *w;
+	char buf[256];
 	unsigned int i;
 	int n = 0, ret = 0;
 	FILE *f;
@@ -241,10 +241,11 @@ int clonedev_ha_groups(const char *path, struct clonedev_ha_group **out)
 		return -ENOMEM;
 	}
 	while (!ret && fgets(buf, sizeof(buf), f)) {
-		w = strtok(buf, " \t\r\n");
+		char *save, *w = strtok_r(buf, " \t\r\n", &save);
+
 		if (!w || strcmp(w, "group"))
 			continue;
-		w = strtok(NULL, " \t\r\n");
+		w = strtok_r(NULL, " \t\r\n", &save);
 		if (!w || strlen(w) > CLONEDEV_HA_LABEL_MAX) {
 			ret = -EBADMSG;
 			break;

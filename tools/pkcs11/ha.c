@@ -285,6 +285,7 @@ int p11_ha_object_value(struct p11_session *s,
 	struct clonedev_object_attrs b;
 	int ret = -ENOENT;
 
+	memset(&b, 0, sizeof(b));
 	pthread_rwlock_rdlock(&tok->ha_lock);
 	if (tok->ha && public)
 		ret = clonedev_ha_object_public(tok->ha, a->ouid, buf, cap, len);
