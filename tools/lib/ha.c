@@ -51,7 +51,7 @@ struct clonedev_ha {
 static int read_group(const char *path, const char *group,
 		      struct clonedev_ha *ha)
 {
-	char buf[256], *p, *w, *end;
+	char buf[256], *p, *w, *end, *save;
 	int in_group = 0, magic = 0, found = 0, ret = 0;
 	unsigned int i;
 	FILE *f = fopen(path, "r");
@@ -74,10 +74,10 @@ static int read_group(const char *path, const char *group,
 				ret = -EBADMSG;
 			continue;
 		}
-		w = strtok(p, " \t");
+		w = strtok_r(p, " \t", &save);
 		if (!strcmp(w, "group")) {
-			w = strtok(NULL, " \t");
-			if (!w || strtok(NULL, " \t")) {
+			w = strtok_r(NULL, " \t", &save);
+			if (!w || strtok_r(NULL, " \t", &save)) {
 				ret = -EBADMSG;
 				break;
 			}
@@ -85,12 +85,12 @@ static int read_group(const char *path, const char *group,
 			if (in_group && found++)
 				ret = -EBADMSG;
 		} else if (!strcmp(w, "member")) {
-			char *slot = strtok(NULL, " \t");
-			char *serial = strtok(NULL, " \t");
-			char *role = strtok(NULL, " \t");
+			char *slot = strtok_r(NULL, " \t", &save);
+			char *serial = strtok_r(NULL, " \t", &save);
+			char *role = strtok_r(NULL, " \t", &save);
 			struct ha_member *m = &ha->m[ha->n];
 
-			if (!role || strtok(NULL, " \t") ||
+			if (!role || strtok_r(NULL, " \t", &save) ||
 			    (strcmp(role, "active") && strcmp(role, "standby")) ||
 			    !isdigit((unsigned char)*slot) ||
 			    !isdigit((unsigned char)*serial)) {
@@ -125,17 +125,23 @@ static int read_group(const char *path, const char *group,
 	return ret;
 }
 
-/* The member's session, if its slot holds its partition and the co takes @pw. */
-static void member_open(struct clonedev_nl *nl, struct ha_member *m,
-			const char *pw)
+/*
+ * The member's session, if its slot holds its partition and the co takes
+ * @pw. Return: 0, 1 if the member is down, or the co login's error.
+ */
+static int member_open(struct clonedev_nl *nl, struct ha_member *m,
+		       const char *pw)
 {
 	struct clonedev_slot s;
+	int ret;
 
 	if (clonedev_nl_slot_get(nl, m->slot, &s) || s.serial != m->serial ||
 	    s.state != CLONEDEV_STATE_INITIALIZED)
-		return;
-	if (clonedev_open_login(&m->cd, m->slot, CLONEDEV_ROLE_CO, pw))
+		return 1;
+	ret = clonedev_open_login(&m->cd, m->slot, CLONEDEV_ROLE_CO, pw);
+	if (ret)
 		m->cd = NULL;
+	return ret;
 }
 
 static void member_out(struct ha_member *m)
@@ -148,8 +154,12 @@ static void member_out(struct ha_member *m)
 	m->n_map = 0;
 }
 
-int clonedev_ha_open(struct clonedev_ha **out, const char *path,
-		     const char *group, const char *password)
+/*
+ * Opens the virtual slot; with no member logged in to, -EHOSTDOWN, and
+ * in *login_err the first refusal of a member alive (0 if none refused).
+ */
+static int ha_open(struct clonedev_ha **out, const char *path,
+		   const char *group, const char *password, int *login_err)
 {
 	const char *env = getenv("CLONEDEV_HAGROUP_FILE");
 	struct clonedev_ha *ha;
@@ -158,6 +168,7 @@ int clonedev_ha_open(struct clonedev_ha **out, const char *path,
 	int ret;
 
 	*out = NULL;
+	*login_err = 0;
 	if (!group || !password)
 		return -EINVAL;
 	if (!path)
@@ -173,7 +184,9 @@ int clonedev_ha_open(struct clonedev_ha **out, const char *path,
 		return ret;
 	}
 	for (i = 0; i < ha->n; i++) {
-		member_open(nl, &ha->m[i], password);
+		ret = member_open(nl, &ha->m[i], password);
+		if (ret < 0 && !*login_err)
+			*login_err = ret;
 		up += !!ha->m[i].cd;
 	}
 	clonedev_nl_close(nl);
@@ -184,6 +197,87 @@ int clonedev_ha_open(struct clonedev_ha **out, const char *path,
 	pthread_mutex_init(&ha->lock, NULL);
 	*out = ha;
 	return 0;
+}
+
+int clonedev_ha_open(struct clonedev_ha **out, const char *path,
+		     const char *group, const char *password)
+{
+	int login_err;
+
+	return ha_open(out, path, group, password, &login_err);
+}
+
+int clonedev_ha_login(struct clonedev_ha **out, const char *path,
+		      const char *group, const char *password)
+{
+	int login_err, ret = ha_open(out, path, group, password, &login_err);
+
+	return ret == -EHOSTDOWN && login_err ? login_err : ret;
+}
+
+/*
+ * The groups of the group file @path (NULL: as clonedev_ha_open()), each
+ * read as clonedev_ha_open() reads it.
+ */
+int clonedev_ha_groups(const char *path, struct clonedev_ha_group **out)
+{
+	const char *env = getenv("CLONEDEV_HAGROUP_FILE");
+	struct clonedev_ha_group *g = NULL, *ng;
+	struct clonedev_ha *ha;
+	char buf[256];
+	unsigned int i;
+	int n = 0, ret = 0;
+	FILE *f;
+
+	*out = NULL;
+	if (!path)
+		path = env && *env ? env : HA_FILE_DEFAULT;
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	ha = malloc(sizeof(*ha));
+	if (!ha) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	while (!ret && fgets(buf, sizeof(buf), f)) {
+		char *save, *w = strtok_r(buf, " \t\r\n", &save);
+
+		if (!w || strcmp(w, "group"))
+			continue;
+		w = strtok_r(NULL, " \t\r\n", &save);
+		if (!w || strlen(w) > CLONEDEV_HA_LABEL_MAX) {
+			ret = -EBADMSG;
+			break;
+		}
+		memset(ha, 0, sizeof(*ha));
+		ret = read_group(path, w, ha);
+		if (ret)
+			break;
+		ng = realloc(g, (n + 1) * sizeof(*g));
+		if (!ng) {
+			ret = -ENOMEM;
+			break;
+		}
+		g = ng;
+		memset(&g[n], 0, sizeof(g[n]));
+		strcpy(g[n].label, w);
+		g[n].n = ha->n;
+		for (i = 0; i < ha->n; i++) {
+			g[n].m[i].slot = ha->m[i].slot;
+			g[n].m[i].serial = ha->m[i].serial;
+			g[n].m[i].standby = ha->m[i].standby;
+		}
+		n++;
+	}
+	fclose(f);
+	free(ha);
+	if (ret) {
+		free(g);
+		return ret;
+	}
+	*out = g;
+	return n;
 }
 
 void clonedev_ha_close(struct clonedev_ha *ha)
@@ -329,6 +423,22 @@ static int pick(struct clonedev_ha *ha, unsigned int tried)
 	return -1;
 }
 
+/*
+ * The member to read from, not in @tried: the first active one alive in
+ * the group's order (a standby one if none), so that reads give one view
+ * and leave the round robin of the operations alone. Must hold ha->lock.
+ */
+static int pick_read(struct clonedev_ha *ha, unsigned int tried)
+{
+	unsigned int next = ha->next;
+	int i;
+
+	ha->next = 0;
+	i = pick(ha, tried);
+	ha->next = next;
+	return i;
+}
+
 static int any_up(const struct clonedev_ha *ha)
 {
 	unsigned int i;
@@ -346,16 +456,17 @@ typedef int (*ha_op)(struct clonedev *cd, unsigned int handle, void *arg);
  * Runs @op on a member holding @ouid; a member that fails is taken out
  * and the next one tried, and one that lacks the object is passed over.
  * The operation's own result (a verification that fails, bad parameters)
- * is returned as it is.
+ * is returned as it is. @served: whether the operation counts as one the
+ * member carried out, and takes its turn; a read of attributes does not.
  */
 static int run(struct clonedev_ha *ha, const unsigned char *ouid, ha_op op,
-	       void *arg)
+	       void *arg, int served)
 {
 	unsigned int tried = 0, handle = 0;
 	int i, ret = -EHOSTDOWN;
 
 	pthread_mutex_lock(&ha->lock);
-	while ((i = pick(ha, tried)) >= 0) {
+	while ((i = served ? pick(ha, tried) : pick_read(ha, tried)) >= 0) {
 		struct ha_member *m = &ha->m[i];
 
 		tried |= 1U << i;
@@ -363,7 +474,8 @@ static int run(struct clonedev_ha *ha, const unsigned char *ouid, ha_op op,
 		if (!ret)
 			ret = op(m->cd, handle, arg);
 		if (!ret || (!member_failed(ret) && ret != -ENOENT)) {
-			m->served += !ret || ret == -EBADMSG;
+			if (served)
+				m->served += !ret || ret == -EBADMSG;
 			break;
 		}
 		if (ret == -ENOENT) {
@@ -420,7 +532,7 @@ int clonedev_ha_encrypt(struct clonedev_ha *ha, const unsigned char *ouid,
 	struct crypt_args c = { p, in, in_len, out, out_cap, out_len, NULL, 0,
 				HA_ENCRYPT };
 
-	return run(ha, ouid, crypt_op, &c);
+	return run(ha, ouid, crypt_op, &c, 1);
 }
 
 int clonedev_ha_decrypt(struct clonedev_ha *ha, const unsigned char *ouid,
@@ -431,7 +543,7 @@ int clonedev_ha_decrypt(struct clonedev_ha *ha, const unsigned char *ouid,
 	struct crypt_args c = { (struct clonedev_crypt_params *)p, in, in_len,
 				out, out_cap, out_len, NULL, 0, HA_DECRYPT };
 
-	return run(ha, ouid, crypt_op, &c);
+	return run(ha, ouid, crypt_op, &c, 1);
 }
 
 int clonedev_ha_sign(struct clonedev_ha *ha, const unsigned char *ouid,
@@ -441,7 +553,7 @@ int clonedev_ha_sign(struct clonedev_ha *ha, const unsigned char *ouid,
 	struct crypt_args c = { (struct clonedev_crypt_params *)p, in, in_len,
 				sig, sig_cap, sig_len, NULL, 0, HA_SIGN };
 
-	return run(ha, ouid, crypt_op, &c);
+	return run(ha, ouid, crypt_op, &c, 1);
 }
 
 int clonedev_ha_verify(struct clonedev_ha *ha, const unsigned char *ouid,
@@ -451,7 +563,77 @@ int clonedev_ha_verify(struct clonedev_ha *ha, const unsigned char *ouid,
 	struct crypt_args c = { (struct clonedev_crypt_params *)p, in, in_len,
 				NULL, 0, NULL, sig, sig_len, HA_VERIFY };
 
-	return run(ha, ouid, crypt_op, &c);
+	return run(ha, ouid, crypt_op, &c, 1);
+}
+
+struct get_args {
+	struct clonedev_object_attrs *a;
+	void *buf;
+	unsigned int cap;
+	unsigned int *len;
+	int public;
+};
+
+static int get_op(struct clonedev *cd, unsigned int handle, void *arg)
+{
+	struct get_args *g = arg;
+
+	if (g->public)
+		return clonedev_object_public(cd, handle, g->buf, g->cap,
+					      g->len);
+	return clonedev_object_get(cd, handle, g->a, g->buf, g->cap, g->len);
+}
+
+int clonedev_ha_object_get(struct clonedev_ha *ha, const unsigned char *ouid,
+			   struct clonedev_object_attrs *a, void *value,
+			   unsigned int cap, unsigned int *len)
+{
+	struct get_args g = { a, value, cap, len, 0 };
+
+	return run(ha, ouid, get_op, &g, 0);
+}
+
+int clonedev_ha_object_public(struct clonedev_ha *ha,
+			      const unsigned char *ouid, void *buf,
+			      unsigned int cap, unsigned int *len)
+{
+	struct get_args g = { NULL, buf, cap, len, 1 };
+
+	return run(ha, ouid, get_op, &g, 0);
+}
+
+int clonedev_ha_objects(struct clonedev_ha *ha, unsigned char **ouids)
+{
+	unsigned int tried = 0, k;
+	int i, ret = -EHOSTDOWN;
+
+	*ouids = NULL;
+	pthread_mutex_lock(&ha->lock);
+	while ((i = pick_read(ha, tried)) >= 0) {
+		struct ha_member *m = &ha->m[i];
+
+		tried |= 1U << i;
+		ret = rescan(m);
+		if (!ret) {
+			*ouids = malloc(m->n_map ? m->n_map * CLONEDEV_OUID_LEN : 1);
+			if (!*ouids) {
+				ret = -ENOMEM;
+				break;
+			}
+			for (k = 0; k < m->n_map; k++)
+				memcpy(*ouids + k * CLONEDEV_OUID_LEN,
+				       m->map[k].ouid, CLONEDEV_OUID_LEN);
+			ret = (int)m->n_map;
+			break;
+		}
+		if (!member_failed(ret))
+			break;
+		member_out(m);
+	}
+	if (i < 0 && !any_up(ha))
+		ret = -EHOSTDOWN;
+	pthread_mutex_unlock(&ha->lock);
+	return ret;
 }
 
 /*

@@ -711,8 +711,28 @@ unsigned int clonedev_key_type_value(const char *name);
  * returns (a member that does not take it is taken out); *ouid gets its
  * OUID. clonedev_ha_members() fills up to @cap entries and returns the
  * number of members.
+ *
+ * clonedev_ha_login() is clonedev_ha_open() but for one case: when no
+ * member could be logged in to and a member alive refused the co login,
+ * it returns that refusal (-EACCES a wrong password, -EKEYREVOKED a
+ * locked role, ...) where clonedev_ha_open() returns -EHOSTDOWN.
+ *
+ * clonedev_ha_objects() gives the OUIDs of the objects of a member alive
+ * (an active one while one is alive), CLONEDEV_OUID_LEN bytes each, in
+ * *ouids (malloc()ed, free() it), and returns their number.
+ * clonedev_ha_object_get() and clonedev_ha_object_public() are
+ * clonedev_object_get() and clonedev_object_public() of the object @ouid
+ * on a member alive that holds it; attrs->handle is that member's
+ * handle. These reads go to the first active member alive in the group's
+ * order, fail over as the operations do, and neither count as operations
+ * served nor take a turn of the round robin.
+ *
+ * clonedev_ha_groups() reads every group of the group file @path (NULL
+ * as for clonedev_ha_open(), and as strictly), into *out (malloc()ed,
+ * free() it), and returns their number; up, served are 0.
  */
 #define CLONEDEV_HA_MEMBERS_MAX	16
+#define CLONEDEV_HA_LABEL_MAX	32
 
 struct clonedev_ha;
 
@@ -732,8 +752,30 @@ struct clonedev_ha_member {
 	unsigned long served;
 };
 
+/**
+ * struct clonedev_ha_group - one group of the group file
+ * @label: its label
+ * @n: its number of members
+ * @m: its members, in the file's order
+ */
+struct clonedev_ha_group {
+	char label[CLONEDEV_HA_LABEL_MAX + 1];
+	unsigned int n;
+	struct clonedev_ha_member m[CLONEDEV_HA_MEMBERS_MAX];
+};
+
 int clonedev_ha_open(struct clonedev_ha **out, const char *path,
 		     const char *group, const char *password);
+int clonedev_ha_login(struct clonedev_ha **out, const char *path,
+		      const char *group, const char *password);
+int clonedev_ha_groups(const char *path, struct clonedev_ha_group **out);
+int clonedev_ha_objects(struct clonedev_ha *ha, unsigned char **ouids);
+int clonedev_ha_object_get(struct clonedev_ha *ha, const unsigned char *ouid,
+			   struct clonedev_object_attrs *a, void *value,
+			   unsigned int cap, unsigned int *len);
+int clonedev_ha_object_public(struct clonedev_ha *ha,
+			      const unsigned char *ouid, void *buf,
+			      unsigned int cap, unsigned int *len);
 void clonedev_ha_close(struct clonedev_ha *ha);
 int clonedev_ha_members(struct clonedev_ha *ha,
 			struct clonedev_ha_member *out, unsigned int cap);

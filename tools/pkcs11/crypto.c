@@ -109,6 +109,9 @@ void p11_crypt_end(struct p11_session *s)
 	if (c->started)
 		clonedev_crypt_abort(s->cd);
 	free(c->aad);
+	if (c->buf)
+		explicit_bzero(c->buf, c->fed);
+	free(c->buf);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -272,6 +275,7 @@ static CK_RV op_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m,
 	c->key = key;
 	c->key_type = a.key_type;
 	c->key_bits = a.bits;
+	memcpy(c->ouid, a.ouid, CLONEDEV_OUID_LEN);
 out:
 	pthread_mutex_unlock(&s->lock);
 	p11_session_put(s);
@@ -380,7 +384,9 @@ static CK_RV op_single(CK_SESSION_HANDLE h, unsigned int op,
 		rv = CKR_ENCRYPTED_DATA_LEN_RANGE;
 		goto end;
 	}
-	if (op == CLONEDEV_CRYPT_ENCRYPT)
+	if (p11_is_ha(s->tok))
+		ret = p11_ha_crypt(s, in, in_len, out, cap, &n);
+	else if (op == CLONEDEV_CRYPT_ENCRYPT)
 		ret = clonedev_encrypt(s->cd, c->key, &c->p, in, in_len, out,
 				       cap, &n);
 	else if (op == CLONEDEV_CRYPT_DECRYPT)
@@ -437,6 +443,56 @@ static unsigned long out_bound(const struct p11_crypt *c, int final,
 	return (c->key_bits + 7) / 8;	/* RSA-OAEP */
 }
 
+/*
+ * An HA slot's multi-part operation gathers its input, up to
+ * P11_HA_MULTI_MAX bytes, and runs as one call at the final one: so it
+ * goes to whichever member is alive then. Must hold @s->lock.
+ */
+static CK_RV ha_gather(struct p11_session *s, const unsigned char *in,
+		       unsigned long in_len)
+{
+	struct p11_crypt *c = &s->crypt;
+	unsigned char *buf;
+
+	if (in_len > P11_HA_MULTI_MAX - c->fed)
+		return c->op == CLONEDEV_CRYPT_DECRYPT ?
+		       CKR_ENCRYPTED_DATA_LEN_RANGE : CKR_DATA_LEN_RANGE;
+	if (!in_len)
+		return CKR_OK;
+	/* A new buffer, the old one wiped: the input may be plaintext. */
+	buf = malloc(c->fed + in_len);
+	if (!buf)
+		return CKR_HOST_MEMORY;
+	if (c->buf) {
+		memcpy(buf, c->buf, c->fed);
+		explicit_bzero(c->buf, c->fed);
+		free(c->buf);
+	}
+	memcpy(buf + c->fed, in, in_len);
+	c->buf = buf;
+	c->fed += in_len;
+	return CKR_OK;
+}
+
+/* The output of an HA slot's final call, which gives all of it. */
+static unsigned long ha_out_bound(const struct p11_crypt *c)
+{
+	unsigned long tag = c->p.tag_len ? c->p.tag_len : 16;
+	int enc = c->op == CLONEDEV_CRYPT_ENCRYPT;
+
+	switch (c->p.mech) {
+	case CLONEDEV_MECH_AES_GCM:
+		if (enc)
+			return c->fed + tag;
+		return c->fed > tag ? c->fed - tag : 0;
+	case CLONEDEV_MECH_AES_CBC_PAD:
+		return enc ? (c->fed / 16 + 1) * 16 : c->fed;
+	case CLONEDEV_MECH_AES_CTR:
+		return c->fed;
+	}
+	return (c->key_bits + 7) / 8;	/* RSA-OAEP */
+}
+
 /* C_EncryptUpdate, C_DecryptUpdate, C_SignUpdate, C_VerifyUpdate. */
 static CK_RV op_update(CK_SESSION_HANDLE h, unsigned int op,
 		       const unsigned char *in, CK_ULONG in_len,
@@ -460,6 +516,18 @@ static CK_RV op_update(CK_SESSION_HANDLE h, unsigned int op,
 	if ((!in && in_len) || (cipher && !out_len)) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto end;
+	}
+	if (p11_is_ha(s->tok)) {
+		/* Nothing comes out before the final call. */
+		if (cipher && !out)
+			goto none;
+		rv = ha_gather(s, in, in_len);
+		if (rv)
+			goto end;
+none:
+		if (cipher)
+			*out_len = 0;
+		goto out;
 	}
 	if (cipher && !out) {
 		*out_len = out_bound(c, 0, in_len);
@@ -514,7 +582,12 @@ static CK_RV op_final(CK_SESSION_HANDLE h, unsigned int op,
 		rv = CKR_ARGUMENTS_BAD;
 		goto end;
 	}
-	need = op == CLONEDEV_CRYPT_SIGN ? sig_size(c) : out_bound(c, 1, 0);
+	if (op == CLONEDEV_CRYPT_SIGN)
+		need = sig_size(c);
+	else if (p11_is_ha(s->tok))
+		need = ha_out_bound(c);
+	else
+		need = out_bound(c, 1, 0);
 	if (!out) {
 		*out_len = need;
 		goto out;
@@ -527,6 +600,13 @@ static CK_RV op_final(CK_SESSION_HANDLE h, unsigned int op,
 	}
 	if (op == CLONEDEV_CRYPT_DECRYPT && !cbc_len_ok(c, c->fed)) {
 		rv = CKR_ENCRYPTED_DATA_LEN_RANGE;
+		goto end;
+	}
+	if (p11_is_ha(s->tok)) {
+		ret = p11_ha_crypt(s, c->buf, c->fed, out, cap, &n);
+		rv = out_result(s, ret, out, cap, n, out_len, &keep);
+		if (keep)
+			goto out;
 		goto end;
 	}
 	rv = op_start(s);
@@ -577,12 +657,16 @@ static CK_RV verify(CK_SESSION_HANDLE h, const unsigned char *in,
 		rv = CKR_SIGNATURE_LEN_RANGE;
 		goto end;
 	}
-	if (final) {
+	if (final && p11_is_ha(s->tok)) {
+		ret = p11_ha_verify(s, c->buf, c->fed, sig, sig_len);
+	} else if (final) {
 		rv = op_start(s);
 		if (rv)
 			goto end;
 		ret = clonedev_verify_final(s->cd, NULL, 0, sig, sig_len);
 		c->started = 0;
+	} else if (p11_is_ha(s->tok)) {
+		ret = p11_ha_verify(s, in, in_len, sig, sig_len);
 	} else {
 		ret = clonedev_verify(s->cd, c->key, &c->p, in, in_len, sig,
 				      sig_len);
@@ -714,7 +798,9 @@ CK_RV C_GenerateRandom(CK_SESSION_HANDLE hSession, CK_BYTE_PTR RandomData,
 
 	if (rv)
 		return rv;
-	if (!RandomData && ulRandomLen)
+	if (p11_is_ha(s->tok))
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* no CKF_RNG on HA slots */
+	else if (!RandomData && ulRandomLen)
 		rv = CKR_ARGUMENTS_BAD;
 	else
 		rv = p11_rv(clonedev_random(s->cd, RandomData, ulRandomLen),
@@ -738,6 +824,10 @@ CK_RV C_WrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	if (rv)
 		return rv;
 	pthread_mutex_lock(&s->lock);
+	if (p11_is_ha(s->tok)) {
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* not through an HA slot */
+		goto out;
+	}
 	if (!pMechanism || !pulWrappedKeyLen) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
@@ -802,6 +892,10 @@ CK_RV C_UnwrapKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	if (rv)
 		return rv;
 	pthread_mutex_lock(&s->lock);
+	if (p11_is_ha(s->tok)) {
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* not through an HA slot */
+		goto out;
+	}
 	if (!pMechanism || !phKey || (!pWrappedKey && ulWrappedKeyLen)) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;
@@ -870,6 +964,10 @@ CK_RV C_DeriveKey(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 	if (rv)
 		return rv;
 	pthread_mutex_lock(&s->lock);
+	if (p11_is_ha(s->tok)) {
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* not through an HA slot */
+		goto out;
+	}
 	if (!pMechanism || !phKey) {
 		rv = CKR_ARGUMENTS_BAD;
 		goto out;

@@ -58,6 +58,8 @@ static const struct p11_errmap errmap[] = {
 	{ .err = EBUSY, .any = CKR_OPERATION_ACTIVE },
 	{ .err = ENODEV, .any = CKR_TOKEN_NOT_PRESENT },
 	{ .err = ESTALE, .any = CKR_DEVICE_REMOVED },
+	/* An HA slot's members all gone. */
+	{ .err = EHOSTDOWN, .any = CKR_DEVICE_REMOVED },
 	{ .err = EMEDIUMTYPE, .any = CKR_FUNCTION_REJECTED },
 	{ .err = ENOMEM, .any = CKR_HOST_MEMORY },
 	{ .err = ENOSPC, .any = CKR_DEVICE_MEMORY },

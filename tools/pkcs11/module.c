@@ -174,6 +174,7 @@ static void tokens_free(void)
 		pthread_mutex_destroy(&tokens[i]->lock);
 		pthread_mutex_destroy(&tokens[i]->obj_lock);
 		free(tokens[i]->sobjs);
+		p11_ha_token_free(tokens[i]);
 		free(tokens[i]);
 	}
 	free(tokens);

@@ -6,7 +6,9 @@
  * other applications' changes show at once. Templates become object flags
  * for OBJECT_CREATE, _IMPORT and _GENERATE. Every object lives in the
  * partition; a session object (CKA_TOKEN false) is a partition object that
- * the module destroys when the session that made it closes.
+ * the module destroys when the session that made it closes. On an HA
+ * slot the objects are the group members' (ha.c), read from a member
+ * alive, and only token secret keys are made, through the virtual slot.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -39,7 +41,11 @@ int p11_ec_oid_key_type(const void *der, unsigned long len)
 CK_RV p11_object_attrs(struct p11_session *s, unsigned int handle,
 		       struct clonedev_object_attrs *a, enum p11_ctx ctx)
 {
-	int ret = clonedev_object_get(s->cd, handle, a, NULL, 0, NULL);
+	int ret;
+
+	if (p11_is_ha(s->tok))
+		return p11_ha_object_attrs(s, handle, a, ctx);
+	ret = clonedev_object_get(s->cd, handle, a, NULL, 0, NULL);
 
 	if (ret == -EACCES)	/* objects show only to a logged-in user */
 		ret = -ENOENT;
@@ -113,6 +119,20 @@ void p11_session_objects_destroy(struct p11_session *s)
 }
 
 /* ---- reading attributes ---- */
+
+/* The value (or, @public, the public key) of object @a, where it lives. */
+static int object_value(struct p11_session *s,
+			const struct clonedev_object_attrs *a, int public,
+			void *buf, unsigned int cap, unsigned int *len)
+{
+	struct clonedev_object_attrs b;
+
+	if (p11_is_ha(s->tok))
+		return p11_ha_object_value(s, a, public, buf, cap, len);
+	if (public)
+		return clonedev_object_public(s->cd, a->handle, buf, cap, len);
+	return clonedev_object_get(s->cd, a->handle, &b, buf, cap, len);
+}
 
 static CK_OBJECT_CLASS class_of(unsigned int c)
 {
@@ -236,7 +256,6 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 	int secret = a->obj_class == CLONEDEV_CLASS_SECRET_KEY ||
 		     a->obj_class == CLONEDEV_CLASS_PRIVATE_KEY;
 	unsigned int f = a->obj_flags, vlen, i;
-	struct clonedev_object_attrs b;
 	const unsigned char *p;
 	int ret;
 
@@ -278,8 +297,7 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 			return CKR_ATTRIBUTE_SENSITIVE;
 		if (a->obj_class == CLONEDEV_CLASS_PUBLIC_KEY && is_ec(a))
 			break;	/* an EC public key's value is CKA_EC_POINT */
-		ret = clonedev_object_get(s->cd, a->handle, &b, buf, ATTR_MAX,
-					  &vlen);
+		ret = object_value(s, a, 0, buf, ATTR_MAX, &vlen);
 		if (ret)
 			return p11_rv(ret, P11_CTX_OBJECT);
 		*len = vlen;
@@ -355,8 +373,8 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 	case CKA_EC_POINT:
 		if (!is_ec(a))
 			break;
-		ret = clonedev_object_public(s->cd, a->handle, buf + 2,
-					     CLONEDEV_EC_POINT_MAX, &vlen);
+		ret = object_value(s, a, 1, buf + 2, CLONEDEV_EC_POINT_MAX,
+				   &vlen);
 		if (ret)
 			return p11_rv(ret, P11_CTX_OBJECT);
 		buf[0] = 0x04;		/* OCTET STRING, short length */
@@ -371,8 +389,7 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 	case CKA_PUBLIC_EXPONENT:
 		if (a->key_type != CLONEDEV_KEY_RSA)
 			break;
-		ret = clonedev_object_public(s->cd, a->handle, buf, ATTR_MAX,
-					     &vlen);
+		ret = object_value(s, a, 1, buf, ATTR_MAX, &vlen);
 		if (ret)
 			return p11_rv(ret, P11_CTX_OBJECT);
 		if (rsa_public_int(buf, vlen, type == CKA_PUBLIC_EXPONENT,
@@ -491,6 +508,8 @@ CK_RV C_SetAttributeValue(CK_SESSION_HANDLE h, CK_OBJECT_HANDLE o, CK_ATTRIBUTE_
 		return rv;
 	pthread_mutex_lock(&s->lock);
 	rv = p11_object_attrs(s, o, &a, P11_CTX_OBJECT);
+	if (!rv && p11_is_ha(s->tok))
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* one member's copy */
 	if (!rv && !t && n)
 		rv = CKR_ARGUMENTS_BAD;
 	if (!rv && !(a.obj_flags & CLONEDEV_OBJ_MODIFIABLE))
@@ -581,7 +600,10 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		rv = CKR_HOST_MEMORY;
 		goto out;
 	}
-	n = clonedev_object_list(s->cd, &h);
+	if (p11_is_ha(s->tok))
+		n = p11_ha_object_list(s, &h);
+	else
+		n = clonedev_object_list(s->cd, &h);
 	if (n == -EACCES)	/* not logged in: the kernel shows none */
 		n = 0;
 	if (n < 0) {
@@ -589,7 +611,9 @@ CK_RV C_FindObjectsInit(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		goto out;
 	}
 	for (i = 0; i < (unsigned long)n; i++) {
-		if (clonedev_object_get(s->cd, h[i], &a, NULL, 0, NULL))
+		if (p11_is_ha(s->tok) ?
+		    p11_ha_object_attrs(s, h[i], &a, P11_CTX_OBJECT) != CKR_OK :
+		    clonedev_object_get(s->cd, h[i], &a, NULL, 0, NULL) != 0)
 			continue;
 		if (matches(s, &a, pTemplate, ulCount, buf))
 			h[k++] = h[i];
@@ -972,7 +996,10 @@ CK_RV C_CreateObject(CK_SESSION_HANDLE hSession, CK_ATTRIBUTE_PTR pTemplate,
 		return CKR_ARGUMENTS_BAD;
 	}
 	pthread_mutex_lock(&s->lock);
-	rv = create_locked(s, pTemplate, ulCount, &h);
+	if (p11_is_ha(s->tok))
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* not through an HA slot */
+	else
+		rv = create_locked(s, pTemplate, ulCount, &h);
 	pthread_mutex_unlock(&s->lock);
 	if (!rv)
 		*phObject = h;
@@ -990,6 +1017,8 @@ CK_RV C_DestroyObject(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject)
 		return rv;
 	pthread_mutex_lock(&s->lock);
 	rv = p11_object_attrs(s, hObject, &a, P11_CTX_OBJECT);
+	if (!rv && p11_is_ha(s->tok))
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* docs/ha.md: by member */
 	if (!rv && !(s->flags & CKF_RW_SESSION) &&
 	    !p11_session_object_is(s->tok, hObject))
 		rv = CKR_SESSION_READ_ONLY;
@@ -1046,6 +1075,13 @@ static CK_RV generate_locked(struct p11_session *s, CK_MECHANISM *m,
 	if ((kt == CLONEDEV_KEY_AES && len != 16 && len != 24 && len != 32) ||
 	    len > 512)
 		return CKR_ATTRIBUTE_VALUE_INVALID;
+	if (p11_is_ha(s->tok)) {
+		/* On every member, for good: a token object only. */
+		if (!o.token)
+			return CKR_TEMPLATE_INCONSISTENT;
+		return p11_ha_generate(s, kt, len * 8, o.flags, o.label, o.id,
+				       o.id_len, handle);
+	}
 	rv = p11_rv(clonedev_object_generate(s->cd, kt, len * 8, o.flags,
 					     o.label, o.id, o.id_len, handle),
 		    P11_CTX_TEMPLATE);
@@ -1207,10 +1243,14 @@ CK_RV C_GenerateKeyPair(CK_SESSION_HANDLE hSession, CK_MECHANISM_PTR pMechanism,
 		return CKR_ARGUMENTS_BAD;
 	}
 	pthread_mutex_lock(&s->lock);
-	rv = generate_pair_locked(s, pMechanism, pPublicKeyTemplate,
-				  ulPublicKeyAttributeCount,
-				  pPrivateKeyTemplate,
-				  ulPrivateKeyAttributeCount, &pub, &priv);
+	if (p11_is_ha(s->tok))
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* not through an HA slot */
+	else
+		rv = generate_pair_locked(s, pMechanism, pPublicKeyTemplate,
+					  ulPublicKeyAttributeCount,
+					  pPrivateKeyTemplate,
+					  ulPrivateKeyAttributeCount, &pub,
+					  &priv);
 	pthread_mutex_unlock(&s->lock);
 	if (!rv) {
 		*phPublicKey = pub;

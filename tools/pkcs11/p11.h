@@ -11,10 +11,12 @@
  *  crypto.c   encrypt, decrypt, sign, verify, random, wrap, unwrap, derive
  *  digest.c   digests through the kernel crypto API (AF_ALG hash sockets)
  *  errors.c   the one table from kernel errno to CKR
+ *  ha.c       the slots of HA groups (libclonedev's virtual slot)
  *
  * Lock order: p11_lock (the module: tokens, session table) before a
  * token's lock (its login and its sessions) before a session's lock (its
- * operations). A call that may sleep long in the kernel (key generation,
+ * operations). A token's obj_lock and ha_lock are leaves, taken under any
+ * of these. A call that may sleep long in the kernel (key generation,
  * login) never holds p11_lock.
  */
 #ifndef CLONEDEV_P11_H
@@ -35,6 +37,14 @@
 #define CKA_CLONEDEV_OUID	(CKA_VENDOR_DEFINED | 0x434c0001UL)
 
 #define P11_PIN_MAX		CLONEDEV_SECRET_MAX
+
+/*
+ * The slot IDs of HA groups: from here up, in the order the groups are
+ * first seen. Partitions are slots 1 to 100 (the kernel's limit).
+ */
+#define P11_HA_SLOT_BASE	0x80000000U
+/* The most input a multi-part operation on an HA slot gathers. */
+#define P11_HA_MULTI_MAX	CLONEDEV_CRYPT_MAX
 
 /* Which call a kernel error came from: errors.c maps by it. */
 enum p11_ctx {
@@ -60,6 +70,10 @@ enum p11_ctx {
  * @count: how many, @rw_count of them read/write
  * @obj_lock: protects @sobjs and @nsobjs (a leaf lock: taken under any)
  * @sobjs: the session objects (CKA_TOKEN false) of the token's sessions
+ * @group: the label of the HA group whose slot this is, "" for a partition
+ * @ha_lock: protects @ha (a leaf lock, written under @lock)
+ * @ha: an HA token's login, the group's virtual slot; NULL when logged out
+ * @ouids: an HA token's objects, by handle - 1 (@obj_lock)
  */
 struct p11_token {
 	unsigned int slot;
@@ -73,6 +87,11 @@ struct p11_token {
 		CK_SESSION_HANDLE owner;
 	} *sobjs;
 	unsigned long nsobjs;
+	char group[CLONEDEV_HA_LABEL_MAX + 1];
+	pthread_rwlock_t ha_lock;
+	struct clonedev_ha *ha;
+	unsigned char (*ouids)[CLONEDEV_OUID_LEN];
+	unsigned long nouids;
 };
 
 /* The multi-part cipher or signature operation of a session. */
@@ -87,6 +106,8 @@ struct p11_crypt {
 	int single;			/* a single-part mechanism */
 	int started;			/* the kernel holds a multi-part op */
 	unsigned long fed;		/* input given so far */
+	unsigned char ouid[CLONEDEV_OUID_LEN];	/* the key's, on an HA slot */
+	unsigned char *buf;		/* an HA slot's multi-part input */
 };
 
 struct p11_digest {
@@ -139,6 +160,7 @@ unsigned long p11_token_list(CK_SLOT_ID *ids, unsigned long cap);
 CK_RV p11_tokens_scan(struct p11_token ***out, unsigned long *count);
 CK_RV p11_tokens_rescan(void);
 int p11_mech_find(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info);
+CK_FLAGS p11_partition_flags(CK_SLOT_ID id);
 
 /* session.c */
 void p11_session_free(struct p11_session *s);
@@ -184,6 +206,33 @@ void p11_digest_end(struct p11_digest *d);
 
 /* crypto.c */
 void p11_crypt_end(struct p11_session *s);
+
+/* ha.c */
+static inline int p11_is_ha(const struct p11_token *tok)
+{
+	return tok->group[0] != 0;
+}
+
+CK_RV p11_ha_tokens_scan(struct p11_token ***out, unsigned long *count);
+void p11_ha_token_free(struct p11_token *tok);
+CK_RV p11_ha_slot_info(struct p11_token *tok, CK_SLOT_INFO *info);
+CK_RV p11_ha_token_info(struct p11_token *tok, CK_TOKEN_INFO *info);
+CK_RV p11_ha_login(struct p11_token *tok, const char *pin);
+void p11_ha_logout(struct p11_token *tok);
+CK_RV p11_ha_object_attrs(struct p11_session *s, unsigned int handle,
+			  struct clonedev_object_attrs *a, enum p11_ctx ctx);
+int p11_ha_object_value(struct p11_session *s,
+			const struct clonedev_object_attrs *a, int public,
+			void *buf, unsigned int cap, unsigned int *len);
+int p11_ha_object_list(struct p11_session *s, unsigned int **handles);
+CK_RV p11_ha_generate(struct p11_session *s, unsigned int key_type,
+		      unsigned int bits, unsigned int flags, const char *label,
+		      const void *id, unsigned int id_len,
+		      unsigned int *handle);
+int p11_ha_crypt(struct p11_session *s, const void *in, size_t in_len,
+		 void *out, size_t cap, size_t *n);
+int p11_ha_verify(struct p11_session *s, const void *in, size_t in_len,
+		  const void *sig, size_t sig_len);
 
 /* errors.c */
 CK_RV p11_rv(int err, enum p11_ctx ctx);

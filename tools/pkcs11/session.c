@@ -7,6 +7,8 @@
  * and every other session of the token, open or opened later, takes that
  * login over; C_Logout logs them all out, and closing the last session
  * ends it. CKU_SO is the po, CKU_USER the co, CKU_CRYPTO_USER the cu.
+ * On an HA token the login is the group's virtual slot (ha.c), opened by
+ * CKU_USER with the members' co password and closed with the login.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -41,9 +43,14 @@ CK_RV p11_pin_copy(const unsigned char *pin, unsigned long len, char *buf)
 	return CKR_OK;
 }
 
-/* Gives @s the login of @from. Must hold @s->tok->lock. */
+/*
+ * Gives @s the login of @from. Must hold @s->tok->lock. The sessions of
+ * an HA token share its virtual slot, which is their login.
+ */
 static CK_RV login_take(struct p11_session *s, struct p11_session *from)
 {
+	if (p11_is_ha(s->tok))
+		return CKR_OK;
 	return p11_rv(clonedev_login_share(s->cd, from->cd), P11_CTX_GENERAL);
 }
 
@@ -52,8 +59,11 @@ static void logout_all(struct p11_token *tok)
 {
 	struct p11_session *s;
 
-	for (s = tok->sessions; s; s = s->next)
-		clonedev_logout(s->cd);
+	if (p11_is_ha(tok))
+		p11_ha_logout(tok);
+	else
+		for (s = tok->sessions; s; s = s->next)
+			clonedev_logout(s->cd);
 	tok->user = -1;
 }
 
@@ -94,7 +104,10 @@ CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags,
 	s->flags = flags & (CKF_SERIAL_SESSION | CKF_RW_SESSION);
 	s->digest.fd = -1;
 	pthread_mutex_init(&s->lock, NULL);
-	ret = clonedev_open(&s->cd);
+	/* An HA token's session works through the token's virtual slot. */
+	ret = p11_is_ha(tok) ? 0 : clonedev_open(&s->cd);
+	if (!ret && p11_is_ha(tok))
+		goto add;
 	if (!ret) {
 		ret = clonedev_slot_set(s->cd, slotID);
 		if (ret == -ENODEV) {
@@ -107,6 +120,7 @@ CK_RV C_OpenSession(CK_SLOT_ID slotID, CK_FLAGS flags,
 		goto err_free;
 	}
 
+add:
 	pthread_mutex_lock(&tok->lock);
 	if (tok->user == (long)CKU_SO && !(flags & CKF_RW_SESSION)) {
 		rv = CKR_SESSION_READ_WRITE_SO_EXISTS;
@@ -150,6 +164,8 @@ static void session_unlink(struct p11_session *s)
 	tok->count--;
 	if (s->flags & CKF_RW_SESSION)
 		tok->rw_count--;
+	if (!tok->sessions && p11_is_ha(tok))
+		p11_ha_logout(tok);
 	if (!tok->sessions)
 		tok->user = -1;
 	pthread_mutex_unlock(&tok->lock);
@@ -253,7 +269,8 @@ CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
 		rv = CKR_OPERATION_NOT_INITIALIZED;	/* no key asks for it */
 		goto out;
 	}
-	if (!role) {
+	/* An HA token's one user is the members' co. */
+	if (!role || (p11_is_ha(tok) && userType != CKU_USER)) {
 		rv = CKR_USER_TYPE_INVALID;
 		goto out;
 	}
@@ -273,7 +290,10 @@ CK_RV C_Login(CK_SESSION_HANDLE hSession, CK_USER_TYPE userType,
 		rv = CKR_SESSION_READ_ONLY_EXISTS;
 		goto unlock;
 	}
-	rv = p11_rv(clonedev_login(s->cd, role, pin), P11_CTX_LOGIN);
+	if (p11_is_ha(tok))
+		rv = p11_ha_login(tok, pin);
+	else
+		rv = p11_rv(clonedev_login(s->cd, role, pin), P11_CTX_LOGIN);
 	if (rv)
 		goto unlock;
 	for (o = tok->sessions; o && !rv; o = o->next)
@@ -319,7 +339,9 @@ CK_RV C_InitPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pPin,
 	if (rv)
 		return rv;
 	pthread_mutex_lock(&s->tok->lock);
-	if (s->tok->user != (long)CKU_SO)
+	if (p11_is_ha(s->tok))
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* no SO on an HA token */
+	else if (s->tok->user != (long)CKU_SO)
 		rv = CKR_USER_NOT_LOGGED_IN;
 	else if (!(s->flags & CKF_RW_SESSION))
 		rv = CKR_SESSION_READ_ONLY;
@@ -345,7 +367,9 @@ CK_RV C_SetPIN(CK_SESSION_HANDLE hSession, CK_UTF8CHAR_PTR pOldPin,
 	if (rv)
 		return rv;
 	pthread_mutex_lock(&s->tok->lock);
-	if (s->tok->user < 0)
+	if (p11_is_ha(s->tok))
+		rv = CKR_FUNCTION_NOT_SUPPORTED;	/* one password per member */
+	else if (s->tok->user < 0)
 		rv = CKR_USER_NOT_LOGGED_IN;
 	pthread_mutex_unlock(&s->tok->lock);
 	if (!rv && !(s->flags & CKF_RW_SESSION))

@@ -5,7 +5,7 @@
  * present; the partitions are found on the system plane (the netlink
  * slot dump) at C_Initialize, and again at each C_GetSlotList. Token
  * flags come from the role states the kernel reports to a session
- * (CLONEDEV_IOCTL_SESSION_INFO).
+ * (CLONEDEV_IOCTL_SESSION_INFO). The slots of HA groups follow (ha.c).
  */
 #include <stdio.h>
 #include <errno.h>
@@ -49,11 +49,12 @@ CK_RV p11_tokens_scan(struct p11_token ***out, unsigned long *count)
 		t[n]->user = -1;
 		pthread_mutex_init(&t[n]->lock, NULL);
 		pthread_mutex_init(&t[n]->obj_lock, NULL);
+		pthread_rwlock_init(&t[n]->ha_lock, NULL);
 		n++;
 	}
 	free(slots);
 	*count = n;
-	return CKR_OK;
+	return p11_ha_tokens_scan(out, count);
 }
 
 CK_RV C_GetSlotList(CK_BBOOL tokenPresent, CK_SLOT_ID_PTR pSlotList,
@@ -115,9 +116,21 @@ static CK_RV slot_read(CK_SLOT_ID id, struct clonedev_slot *out)
 	return p11_rv(ret, P11_CTX_GENERAL);
 }
 
+/* The token of slot @id if it is an HA group's, else NULL. */
+static struct p11_token *ha_token(CK_SLOT_ID id)
+{
+	struct p11_token *tok;
+
+	pthread_mutex_lock(&p11_lock);
+	tok = p11_token_get(id);
+	pthread_mutex_unlock(&p11_lock);
+	return tok && p11_is_ha(tok) ? tok : NULL;
+}
+
 CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 {
 	struct clonedev_slot cs;
+	struct p11_token *ha;
 	char desc[64];
 	CK_RV rv = p11_check_init();
 
@@ -125,6 +138,9 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 		return rv;
 	if (!pInfo)
 		return CKR_ARGUMENTS_BAD;
+	ha = ha_token(slotID);
+	if (ha)
+		return p11_ha_slot_info(ha, pInfo);
 	rv = slot_read(slotID, &cs);
 	if (rv && rv != CKR_TOKEN_NOT_PRESENT)
 		return rv;
@@ -139,7 +155,7 @@ CK_RV C_GetSlotInfo(CK_SLOT_ID slotID, CK_SLOT_INFO_PTR pInfo)
 }
 
 /* The token's flags from the roles of its partition. */
-static CK_FLAGS token_flags(CK_SLOT_ID id)
+CK_FLAGS p11_partition_flags(CK_SLOT_ID id)
 {
 	struct clonedev_session_info si;
 	const struct clonedev_role_state *co, *po;
@@ -179,6 +195,11 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 		return rv;
 	if (!pInfo)
 		return CKR_ARGUMENTS_BAD;
+	tok = ha_token(slotID);
+	if (tok) {
+		rv = p11_ha_token_info(tok, pInfo);
+		goto counts;
+	}
 	rv = slot_read(slotID, &cs);
 	if (rv)
 		return rv;
@@ -188,16 +209,9 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 	pad(pInfo->model, sizeof(pInfo->model), "clonedev");
 	snprintf(serial, sizeof(serial), "%llu", cs.serial);
 	pad(pInfo->serialNumber, sizeof(pInfo->serialNumber), serial);
-	pInfo->flags = token_flags(slotID);
+	pInfo->flags = p11_partition_flags(slotID);
 	pInfo->ulMaxSessionCount = CK_EFFECTIVELY_INFINITE;
 	pInfo->ulMaxRwSessionCount = CK_EFFECTIVELY_INFINITE;
-	pthread_mutex_lock(&p11_lock);
-	tok = p11_token_get(slotID);
-	if (tok) {
-		pInfo->ulSessionCount = tok->count;
-		pInfo->ulRwSessionCount = tok->rw_count;
-	}
-	pthread_mutex_unlock(&p11_lock);
 	pInfo->ulMaxPinLen = P11_PIN_MAX;
 	pInfo->ulMinPinLen = 1;
 	pInfo->ulTotalPublicMemory = CK_UNAVAILABLE_INFORMATION;
@@ -205,6 +219,16 @@ CK_RV C_GetTokenInfo(CK_SLOT_ID slotID, CK_TOKEN_INFO_PTR pInfo)
 	pInfo->ulTotalPrivateMemory = CK_UNAVAILABLE_INFORMATION;
 	pInfo->ulFreePrivateMemory = CK_UNAVAILABLE_INFORMATION;
 	pInfo->firmwareVersion.minor = 1;
+counts:
+	if (rv)
+		return rv;
+	pthread_mutex_lock(&p11_lock);
+	tok = p11_token_get(slotID);
+	if (tok) {
+		pInfo->ulSessionCount = tok->count;
+		pInfo->ulRwSessionCount = tok->rw_count;
+	}
+	pthread_mutex_unlock(&p11_lock);
 	return CKR_OK;
 }
 
@@ -277,14 +301,34 @@ int p11_mech_find(CK_MECHANISM_TYPE type, CK_MECHANISM_INFO *info)
 	return 0;
 }
 
-static CK_RV slot_check(CK_SLOT_ID id)
+/*
+ * Whether an HA slot offers the mechanism: not key pairs, derive or wrap,
+ * which the virtual slot does not carry (docs/pkcs11.md).
+ */
+static int ha_mech(CK_MECHANISM_TYPE type)
 {
+	switch (type) {
+	case CKM_EC_KEY_PAIR_GEN:
+	case CKM_RSA_PKCS_KEY_PAIR_GEN:
+	case CKM_ECDH1_DERIVE:
+	case CKM_AES_KEY_WRAP_PAD:
+		return 0;
+	}
+	return 1;
+}
+
+/* *ha: whether slot @id is an HA group's. */
+static CK_RV slot_check(CK_SLOT_ID id, int *ha)
+{
+	struct p11_token *tok;
 	CK_RV rv = p11_check_init();
 
 	if (rv)
 		return rv;
 	pthread_mutex_lock(&p11_lock);
-	rv = p11_token_get(id) ? CKR_OK : CKR_SLOT_ID_INVALID;
+	tok = p11_token_get(id);
+	rv = tok ? CKR_OK : CKR_SLOT_ID_INVALID;
+	*ha = tok && p11_is_ha(tok);
 	pthread_mutex_unlock(&p11_lock);
 	return rv;
 }
@@ -292,30 +336,40 @@ static CK_RV slot_check(CK_SLOT_ID id)
 CK_RV C_GetMechanismList(CK_SLOT_ID slotID, CK_MECHANISM_TYPE_PTR pList,
 			 CK_ULONG_PTR pulCount)
 {
-	CK_RV rv = slot_check(slotID);
+	unsigned long n = 0;
 	unsigned int i;
+	int ha;
+	CK_RV rv = slot_check(slotID, &ha);
 
 	if (rv)
 		return rv;
 	if (!pulCount)
 		return CKR_ARGUMENTS_BAD;
-	if (pList && *pulCount < NMECHS)
+	for (i = 0; i < NMECHS; i++)
+		n += !ha || ha_mech(mechs[i].type);
+	if (pList && *pulCount < n) {
 		rv = CKR_BUFFER_TOO_SMALL;
-	else if (pList)
+	} else if (pList) {
+		n = 0;
 		for (i = 0; i < NMECHS; i++)
-			pList[i] = mechs[i].type;
-	*pulCount = NMECHS;
+			if (!ha || ha_mech(mechs[i].type))
+				pList[n++] = mechs[i].type;
+	}
+	*pulCount = n;
 	return rv;
 }
 
 CK_RV C_GetMechanismInfo(CK_SLOT_ID slotID, CK_MECHANISM_TYPE type,
 			 CK_MECHANISM_INFO_PTR pInfo)
 {
-	CK_RV rv = slot_check(slotID);
+	int ha;
+	CK_RV rv = slot_check(slotID, &ha);
 
 	if (rv)
 		return rv;
 	if (!pInfo)
 		return CKR_ARGUMENTS_BAD;
+	if (ha && !ha_mech(type))
+		return CKR_MECHANISM_INVALID;
 	return p11_mech_find(type, pInfo) ? CKR_OK : CKR_MECHANISM_INVALID;
 }
