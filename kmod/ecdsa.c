@@ -3,12 +3,11 @@
  * ECDSA signing and verification for CLONEDEV_MECH_ECDSA.
  *
  * Signing draws the nonce k from the crypto API's default DRBG
- * (ecc_gen_privkey(), FIPS 186-5 A.2.2 range), computes k*G with the
- * ECDH primitive, which multiplies in constant time on a randomised
- * projective point, and inverts k only after blinding it with a second
- * random scalar, so that the variable-time inversion never sees k.
- * Verification uses the primitives' Shamir double multiplication; it
- * handles only public values.
+ * (ecc_gen_privkey(), FIPS 186-5 A.2.2 range), computes k*G with ecp.c's
+ * fixed-base comb, in constant time on a randomised projective point,
+ * and inverts k only after blinding it with a second random scalar, so
+ * that the variable-time inversion never sees k. Verification computes
+ * u1*G + u2*Q with ecp.c too; it handles only public values.
  */
 #include <crypto/algapi.h>
 #include <crypto/ecdh.h>
@@ -20,6 +19,7 @@
 #include <linux/clonedev.h>
 
 #include "ecdsa.h"
+#include "ecp.h"
 
 static unsigned int curve_id(u32 key_type)
 {
@@ -204,7 +204,6 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 		u64 b_prim[CLD_EC_DIGITS], b[CLD_EC_DIGITS];
 		u64 t[CLD_EC_DIGITS], kinv[CLD_EC_DIGITS];
 		u64 r[CLD_EC_DIGITS], s[CLD_EC_DIGITS];
-		u64 x_be[CLD_EC_DIGITS], g_be[2 * CLD_EC_DIGITS];
 	} w;
 	int ret = -EAGAIN, tries;
 
@@ -212,8 +211,6 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 		return -EOPNOTSUPP;
 	digest_to_e(w.e, digest, digest_len, k->len, curve->n);
 	memcpy(w.d, k->d, nd * 8);
-	to_be(w.g_be, curve->g.x, nd);
-	to_be(&w.g_be[nd], curve->g.y, nd);
 	for (tries = 0; tries < 16; tries++) {
 		ret = ecc_gen_privkey(id, nd, w.k_prim) ?:
 		      ecc_gen_privkey(id, nd, w.b_prim);
@@ -222,17 +219,17 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 		if (ret)
 			break;
 		/* r = x(k*G) mod n */
-		ret = crypto_ecdh_shared_secret(id, nd, w.k_prim, w.g_be,
-						w.x_be);
+		priv_to_digits(w.kn, w.k_prim, nd);
+		priv_to_digits(w.b, w.b_prim, nd);
+		ret = cld_ecp_base_x(nd, w.r, w.kn);
+		if (ret == -EAGAIN)
+			continue;
 		if (ret)
 			break;
-		to_digits(w.r, w.x_be, nd);
 		reduce_once(w.r, 0, curve->n, nd);
 		if (vli_is_zero(w.r, nd))
 			continue;
 		/* k^-1 = b * (k*b)^-1 */
-		priv_to_digits(w.kn, w.k_prim, nd);
-		priv_to_digits(w.b, w.b_prim, nd);
 		vli_mod_mult_slow(w.t, w.kn, w.b, curve->n, nd);
 		vli_mod_inv(w.kinv, w.t, curve->n, nd);
 		vli_mod_mult_slow(w.kinv, w.kinv, w.b, curve->n, nd);
@@ -263,9 +260,6 @@ int cld_ecdsa_verify(const struct cld_ecdsa_key *k, const u8 *digest,
 	u64 r[CLD_EC_DIGITS], s[CLD_EC_DIGITS], e[CLD_EC_DIGITS];
 	u64 sinv[CLD_EC_DIGITS], u1[CLD_EC_DIGITS], u2[CLD_EC_DIGITS];
 	u64 qx[CLD_EC_DIGITS], qy[CLD_EC_DIGITS];
-	struct ecc_point q = ECC_POINT_INIT(qx, qy, nd);
-	struct ecc_point *x;
-	int ret = -EBADMSG;
 
 	to_digits(r, sig, nd);
 	to_digits(s, sig + k->len, nd);
@@ -275,20 +269,10 @@ int cld_ecdsa_verify(const struct cld_ecdsa_key *k, const u8 *digest,
 	digest_to_e(e, digest, digest_len, k->len, curve->n);
 	to_digits(qx, k->q, nd);
 	to_digits(qy, (const u8 *)k->q + k->len, nd);
-	x = ecc_alloc_point(nd);
-	if (!x)
-		return -ENOMEM;
 	vli_mod_inv(sinv, s, curve->n, nd);
 	vli_mod_mult_slow(u1, e, sinv, curve->n, nd);
 	vli_mod_mult_slow(u2, r, sinv, curve->n, nd);
-	ecc_point_mult_shamir(x, u1, &curve->g, u2, &q, curve);
-	if (!ecc_point_is_zero(x)) {
-		reduce_once(x->x, 0, curve->n, nd);
-		if (!vli_cmp(x->x, r, nd))
-			ret = 0;
-	}
-	ecc_free_point(x);
-	return ret;
+	return cld_ecp_verify(nd, u1, u2, qx, qy, r);
 }
 
 /*
