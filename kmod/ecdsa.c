@@ -185,6 +185,7 @@ int cld_ecdsa_key_set(struct cld_ecdsa_key *k, u32 key_type, u32 obj_class,
 
 void cld_ecdsa_key_wipe(struct cld_ecdsa_key *k)
 {
+	cld_ecp_qtab_free(k->qtab);
 	memzero_explicit(k, sizeof(*k));
 }
 
@@ -252,7 +253,27 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
  * Checks the signature r || s (each k->len bytes) of @digest.
  * Return: 0 if it verifies; -EBADMSG if not; -ENOMEM.
  */
-int cld_ecdsa_verify(const struct cld_ecdsa_key *k, const u8 *digest,
+/*
+ * @k's verification table, made at its second verification: a key used
+ * once does not pay for it. NULL if not made (yet, or without memory).
+ */
+static const struct cld_ecp_qtab *verify_table(struct cld_ecdsa_key *k,
+					       const u64 *qx, const u64 *qy)
+{
+	struct cld_ecp_qtab *t = smp_load_acquire(&k->qtab);
+
+	if (t || atomic_inc_return(&k->verifies) < 2)
+		return t;
+	t = cld_ecp_qtab_new(k->len / 8, qx, qy);
+	if (t && cmpxchg(&k->qtab, NULL, t)) {
+		/* Another caller published one first. */
+		cld_ecp_qtab_free(t);
+		t = smp_load_acquire(&k->qtab);
+	}
+	return t;
+}
+
+int cld_ecdsa_verify(struct cld_ecdsa_key *k, const u8 *digest,
 		     unsigned int digest_len, const u8 *sig)
 {
 	unsigned int nd = k->len / 8;
@@ -272,7 +293,7 @@ int cld_ecdsa_verify(const struct cld_ecdsa_key *k, const u8 *digest,
 	vli_mod_inv(sinv, s, curve->n, nd);
 	vli_mod_mult_slow(u1, e, sinv, curve->n, nd);
 	vli_mod_mult_slow(u2, r, sinv, curve->n, nd);
-	return cld_ecp_verify(nd, u1, u2, qx, qy, r);
+	return cld_ecp_verify(nd, u1, u2, qx, qy, verify_table(k, qx, qy), r);
 }
 
 /*

@@ -23,7 +23,10 @@
  * u1*G + u2*Q (verification, public values only): u1*G from the same
  * table, u2*Q by a width-5 wNAF over Q, 3Q, ..., 15Q made affine with
  * one inversion, and the sum compared with r projectively, without an
- * inversion. These paths branch on their data, which is public.
+ * inversion. A key that verifies more than once gets a table of its own
+ * (cld_ecp_qtab_new()): the odd multiples of Q_j = 2^(65j) Q for each
+ * 65-bit block j of u2, so that u2*Q takes 65 doublings instead of 256
+ * or 384. These paths branch on their data, which is public.
  */
 #include <crypto/ecdh.h>
 #include <crypto/internal/ecc.h>
@@ -41,7 +44,8 @@
 #define W		5		/* bits per comb digit */
 #define ODD		16		/* a comb row: 1, 3, ..., 31 times */
 #define WNAF_PTS	8		/* Q, 3Q, ..., 15Q */
-#define WNAF_MAX	(64 * NDMAX + 1)
+#define SPAN		65		/* bits per block of a key's table */
+#define WNAF_MAX	(SPAN * NDMAX)	/* >= 64 * NDMAX + 1 */
 
 struct jpt {
 	u64 x[NDMAX], y[NDMAX], z[NDMAX];
@@ -72,6 +76,16 @@ struct ecp_curve {
 };
 
 static struct ecp_curve curves[2];
+
+/**
+ * struct cld_ecp_qtab - a public key's verification table
+ * @nd: limbs of its curve
+ * @pts: for each block j, Q_j, 3 Q_j, ..., 15 Q_j, affine, Montgomery form
+ */
+struct cld_ecp_qtab {
+	unsigned int nd;
+	struct apt pts[][WNAF_PTS];
+};
 
 static struct ecp_curve *curve_of(unsigned int nd)
 {
@@ -537,8 +551,8 @@ static void base_mult_vt(const struct ecp_curve *c, struct jpt *r,
 		fe_cneg(c, r->y, r->y, ~0ULL);
 }
 
-/* The width-5 NAF of @u: digits odd in [-15, 15] or 0. Return: its length. */
-static unsigned int wnaf(s8 *out, const u64 *u, unsigned int nd)
+/* @out = the width-5 NAF of @u: digits odd in [-15, 15] or 0. */
+static void wnaf(s8 *out, const u64 *u, unsigned int nd)
 {
 	u64 t[NDMAX + 1] = {}, dd[NDMAX + 1] = {};
 	unsigned int len = 0, i;
@@ -563,56 +577,122 @@ static unsigned int wnaf(s8 *out, const u64 *u, unsigned int nd)
 			t[i] = (t[i] >> 1) | (t[i + 1] << 63);
 		t[nd] >>= 1;
 	}
-	return len;
+}
+
+/* @out = @q, 3 @q, ..., 15 @q, affine; @mult is scratch. */
+static void odd_multiples(const struct ecp_curve *c, struct apt *out,
+			  const struct jpt *q, struct jpt *mult)
+{
+	struct jpt d;
+	unsigned int i;
+
+	mult[0] = *q;
+	pt_dbl(c, &d, q);
+	for (i = 1; i < WNAF_PTS; i++)
+		pt_add(c, &mult[i], &mult[i - 1], &d);
+	batch_affine(c, out, mult, WNAF_PTS);
+}
+
+static void q_to_mont(const struct ecp_curve *c, struct jpt *q, const u64 *qx,
+		      const u64 *qy)
+{
+	fe_to_mont(c, q->x, qx);
+	fe_to_mont(c, q->y, qy);
+	memcpy(q->z, c->one, sizeof(q->z));
+}
+
+/*
+ * The verification table of the public point @qx, @qy (on the curve of
+ * @nd limbs). Return: it, freed with cld_ecp_qtab_free(); NULL without
+ * memory or for a curve without its table.
+ */
+struct cld_ecp_qtab *cld_ecp_qtab_new(unsigned int nd, const u64 *qx,
+				      const u64 *qy)
+{
+	const struct ecp_curve *c = curve_of(nd);
+	struct cld_ecp_qtab *t;
+	struct jpt *w;
+	unsigned int j, i;
+
+	if (!c)
+		return NULL;
+	t = kmalloc(struct_size(t, pts, nd), GFP_KERNEL);
+	w = kmalloc_array(WNAF_PTS + 1, sizeof(*w), GFP_KERNEL);
+	if (!t || !w) {
+		kfree(t);
+		kfree(w);
+		return NULL;
+	}
+	t->nd = nd;
+	q_to_mont(c, &w[WNAF_PTS], qx, qy);
+	for (j = 0; j < nd; j++) {
+		odd_multiples(c, t->pts[j], &w[WNAF_PTS], w);
+		for (i = 0; j + 1 < nd && i < SPAN; i++)
+			pt_dbl(c, &w[WNAF_PTS], &w[WNAF_PTS]);
+	}
+	kfree(w);
+	return t;
+}
+
+void cld_ecp_qtab_free(struct cld_ecp_qtab *t)
+{
+	kfree(t);
 }
 
 /*
  * True if x(u1 G + u2 Q) mod n == r, for public @u1, @u2 (below n, @u2
- * not 0), the point @qx, @qy on the curve and @r in [1, n - 1]. Return:
- * 0 if so; -EBADMSG if not; -EINVAL for a curve without its table.
+ * not 0), the point Q = (@qx, @qy) on the curve, its table @qt or NULL,
+ * and @r in [1, n - 1]. Return: 0 if so; -EBADMSG if not; -ENOMEM;
+ * -EINVAL for a curve without its table.
  */
 int cld_ecp_verify(unsigned int nd, const u64 *u1, const u64 *u2,
-		   const u64 *qx, const u64 *qy, const u64 *r)
+		   const u64 *qx, const u64 *qy,
+		   const struct cld_ecp_qtab *qt, const u64 *r)
 {
 	const struct ecp_curve *c = curve_of(nd);
 	struct {
-		struct jpt mult[WNAF_PTS], d, a, b;
+		struct jpt mult[WNAF_PTS], q, a, b;
 		struct apt qa[WNAF_PTS], s;
 		s8 naf[WNAF_MAX];
 		u64 t[NDMAX + 1], z2[NDMAX], rm[NDMAX];
 	} *w;
-	unsigned int len, i;
+	const struct apt (*pts)[WNAF_PTS];
+	unsigned int blocks, span, i, j;
 	int ret = -EBADMSG;
 
-	if (!c)
+	if (!c || (qt && qt->nd != nd))
 		return -EINVAL;
-	w = kmalloc(sizeof(*w), GFP_KERNEL);
+	w = kzalloc(sizeof(*w), GFP_KERNEL);
 	if (!w)
 		return -ENOMEM;
 	base_mult_vt(c, &w->a, u1);
 
-	/* Q, 3Q, ..., 15Q, affine */
-	fe_to_mont(c, w->mult[0].x, qx);
-	fe_to_mont(c, w->mult[0].y, qy);
-	memcpy(w->mult[0].z, c->one, sizeof(w->mult[0].z));
-	pt_dbl(c, &w->d, &w->mult[0]);
-	for (i = 1; i < WNAF_PTS; i++)
-		pt_add(c, &w->mult[i], &w->mult[i - 1], &w->d);
-	batch_affine(c, w->qa, w->mult, WNAF_PTS);
-
-	len = wnaf(w->naf, u2, nd);
-	memset(&w->b, 0, sizeof(w->b));
-	while (len--) {
-		int dg = w->naf[len];
-
+	/* u2 Q: one block of all the bits, or the key's blocks of SPAN */
+	if (qt) {
+		pts = qt->pts;
+		blocks = nd;
+		span = SPAN;
+	} else {
+		q_to_mont(c, &w->q, qx, qy);
+		odd_multiples(c, w->qa, &w->q, w->mult);
+		pts = &w->qa;
+		blocks = 1;
+		span = 64 * nd + 1;
+	}
+	wnaf(w->naf, u2, nd);
+	for (i = span; i--; ) {
 		if (!pt_is_inf(c, &w->b))
 			pt_dbl(c, &w->b, &w->b);
-		if (!dg)
-			continue;
-		w->s = w->qa[abs(dg) >> 1];
-		if (dg < 0)
-			fe_cneg(c, w->s.y, w->s.y, ~0ULL);
-		pt_madd_vt(c, &w->b, &w->b, &w->s);
+		for (j = 0; j < blocks; j++) {
+			int dg = w->naf[j * span + i];
+
+			if (!dg)
+				continue;
+			w->s = pts[j][abs(dg) >> 1];
+			if (dg < 0)
+				fe_cneg(c, w->s.y, w->s.y, ~0ULL);
+			pt_madd_vt(c, &w->b, &w->b, &w->s);
+		}
 	}
 	pt_add_vt(c, &w->a, &w->a, &w->b);
 	if (pt_is_inf(c, &w->a))
@@ -620,7 +700,6 @@ int cld_ecp_verify(unsigned int nd, const u64 *u1, const u64 *u2,
 
 	/* x = X / Z^2 is r or r + n (if below p): X == x Z^2 */
 	fe_sqr(c, w->z2, w->a.z);
-	memset(w->t, 0, sizeof(w->t));
 	memcpy(w->t, r, nd * sizeof(*w->t));
 	for (i = 0; i < 2; i++) {
 		fe_to_mont(c, w->rm, w->t);

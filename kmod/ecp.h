@@ -11,10 +11,16 @@
 
 #include <linux/types.h>
 
+struct cld_ecp_qtab;
+
 int cld_ecp_init(void);
 void cld_ecp_exit(void);
 int cld_ecp_base_x(unsigned int nd, u64 *x, const u64 *k);
+struct cld_ecp_qtab *cld_ecp_qtab_new(unsigned int nd, const u64 *qx,
+				      const u64 *qy);
+void cld_ecp_qtab_free(struct cld_ecp_qtab *t);
 int cld_ecp_verify(unsigned int nd, const u64 *u1, const u64 *u2,
-		   const u64 *qx, const u64 *qy, const u64 *r);
+		   const u64 *qx, const u64 *qy,
+		   const struct cld_ecp_qtab *qt, const u64 *r);
 
 #endif /* _CLD_ECP_H */
