@@ -298,8 +298,9 @@ int cld_ecdsa_verify(struct cld_ecdsa_key *k, const u8 *digest,
 
 /*
  * RFC 6979 A.2.5: the P-256 key, and its signature (SHA-256, message
- * "sample"), which must verify; then a signature of our own must too,
- * and must not verify over another digest.
+ * "sample"), which must verify, without the key's table and with it;
+ * then a signature of our own must too, and must not verify over another
+ * digest.
  */
 static const u8 kat_d[32] = {
 	0xc9, 0xaf, 0xa9, 0xd8, 0x45, 0xba, 0x75, 0x16,
@@ -353,10 +354,12 @@ int cld_ecdsa_selftest(void)
 				sizeof(kat_d));
 	if (ret)
 		goto out;
+	/* The second verification makes the key's table, the third uses it. */
 	if (memcmp(k->q, kat_q, sizeof(kat_q)) ||
 	    cld_ecdsa_verify(k, digest, sizeof(digest), kat_sig) ||
 	    cld_ecdsa_sign(k, digest, sizeof(digest), sig) ||
-	    cld_ecdsa_verify(k, digest, sizeof(digest), sig)) {
+	    cld_ecdsa_verify(k, digest, sizeof(digest), sig) || !k->qtab ||
+	    cld_ecdsa_verify(k, digest, sizeof(digest), kat_sig)) {
 		ret = -EINVAL;
 		goto out;
 	}

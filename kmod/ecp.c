@@ -137,6 +137,25 @@ static u64 limbs_add(u64 *r, const u64 *a, const u64 *b, unsigned int n)
 	return carry;
 }
 
+/*
+ * @r = @a - @b over @n limbs; returns the borrow out. Without a branch on
+ * the values (the kernel's vli_sub() has one).
+ */
+static u64 limbs_sub(u64 *r, const u64 *a, const u64 *b, unsigned int n)
+{
+	u64 borrow = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u64 d = a[i] - b[i];
+		u64 bo = (a[i] < b[i]) | (d < borrow);
+
+		r[i] = d - borrow;
+		borrow = bo;
+	}
+	return borrow;
+}
+
 static void fe_add(const struct ecp_curve *c, u64 *r, const u64 *a,
 		   const u64 *b)
 {
@@ -153,7 +172,7 @@ static void fe_sub(const struct ecp_curve *c, u64 *r, const u64 *a,
 	unsigned int i;
 
 	/* Add p back if it borrowed. */
-	mask = 0 - vli_sub(r, a, b, c->nd);
+	mask = 0 - limbs_sub(r, a, b, c->nd);
 	for (i = 0; i < c->nd; i++)
 		pm[i] = c->curve->p[i] & mask;
 	limbs_add(r, r, pm, c->nd);
@@ -188,7 +207,7 @@ static void fe_inv(const struct ecp_curve *c, u64 *r, const u64 *a)
 	u64 e[NDMAX], acc[NDMAX], two[NDMAX] = { 2 };
 	int i;
 
-	vli_sub(e, c->curve->p, two, c->nd);
+	limbs_sub(e, c->curve->p, two, c->nd);
 	memcpy(acc, c->one, sizeof(acc));
 	for (i = 64 * c->nd - 1; i >= 0; i--) {
 		fe_sqr(c, acc, acc);
@@ -498,7 +517,7 @@ int cld_ecp_base_x(unsigned int nd, u64 *x, const u64 *k)
 	if (!c)
 		return -EINVAL;
 	/* An odd scalar: k, or n - k (the same x). */
-	vli_sub(w.nk, c->curve->n, k, nd);
+	limbs_sub(w.nk, c->curve->n, k, nd);
 	even = (k[0] & 1) - 1;
 	for (i = 0; i < nd; i++)
 		w.kk[i] = (w.nk[i] & even) | (k[i] & ~even);
@@ -540,7 +559,7 @@ static void base_mult_vt(const struct ecp_curve *c, struct jpt *r,
 	if (vli_is_zero(u, c->nd))
 		return;
 	if (neg)
-		vli_sub(kk, c->curve->n, u, c->nd);
+		limbs_sub(kk, c->curve->n, u, c->nd);
 	else
 		memcpy(kk, u, c->nd * sizeof(*kk));
 	for (i = 0; i < c->rows; i++) {
@@ -568,7 +587,7 @@ static void wnaf(s8 *out, const u64 *u, unsigned int nd)
 				d -= 32;
 			dd[0] = abs(d);
 			if (d > 0)
-				vli_sub(t, t, dd, nd + 1);
+				limbs_sub(t, t, dd, nd + 1);
 			else
 				limbs_add(t, t, dd, nd + 1);
 		}
@@ -734,7 +753,7 @@ static int curve_init(struct ecp_curve *c, unsigned int id)
 	for (i = 0; i < 6; i++)
 		inv *= 2 - c->curve->p[0] * inv;
 	c->n0 = 0 - inv;
-	vli_sub(c->one, zero, c->curve->p, c->nd);	/* 2^(64nd) - p */
+	limbs_sub(c->one, zero, c->curve->p, c->nd);	/* 2^(64nd) - p */
 	fe_add(c, c->rr, c->one, c->one);		/* 2R */
 	for (i = 1; i < 64 * c->nd; i++)		/* 2^i R */
 		fe_add(c, c->rr, c->rr, c->rr);
