@@ -425,22 +425,23 @@ static void pt_madd_vt(const struct ecp_curve *c, struct jpt *r,
 }
 
 /*
- * @out[i] = @in[i] made affine, for @cnt (at most ODD) points none of
- * them infinity: one inversion for all (Montgomery's trick).
+ * @out[i] = @in[i] made affine, for @cnt points none of them infinity:
+ * one inversion for all (Montgomery's trick). The running products of
+ * the Z are kept in @out[i].x until @out[i] is written.
  */
 static void batch_affine(const struct ecp_curve *c, struct apt *out,
 			 const struct jpt *in, unsigned int cnt)
 {
-	u64 prod[ODD][NDMAX], inv[NDMAX], zi[NDMAX], zi2[NDMAX];
+	u64 inv[NDMAX], zi[NDMAX], zi2[NDMAX];
 	int i;
 
-	memcpy(prod[0], in[0].z, sizeof(prod[0]));
+	memcpy(out[0].x, in[0].z, sizeof(out[0].x));
 	for (i = 1; i < cnt; i++)
-		fe_mul(c, prod[i], prod[i - 1], in[i].z);
-	fe_inv(c, inv, prod[cnt - 1]);
+		fe_mul(c, out[i].x, out[i - 1].x, in[i].z);
+	fe_inv(c, inv, out[cnt - 1].x);
 	for (i = cnt - 1; i >= 0; i--) {
 		if (i) {
-			fe_mul(c, zi, inv, prod[i - 1]);
+			fe_mul(c, zi, inv, out[i - 1].x);
 			fe_mul(c, inv, inv, in[i].z);
 		} else {
 			memcpy(zi, inv, sizeof(zi));
