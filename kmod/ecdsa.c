@@ -3,12 +3,11 @@
  * ECDSA signing and verification for CLONEDEV_MECH_ECDSA.
  *
  * Signing draws the nonce k from the crypto API's default DRBG
- * (ecc_gen_privkey(), FIPS 186-5 A.2.2 range), computes k*G with the
- * ECDH primitive, which multiplies in constant time on a randomised
- * projective point, and inverts k only after blinding it with a second
- * random scalar, so that the variable-time inversion never sees k.
- * Verification uses the primitives' Shamir double multiplication; it
- * handles only public values.
+ * (ecc_gen_privkey(), FIPS 186-5 A.2.2 range), computes k*G with ecp.c's
+ * fixed-base comb, in constant time on a randomised projective point,
+ * and inverts k only after blinding it with a second random scalar, so
+ * that the variable-time inversion never sees k. Verification computes
+ * u1*G + u2*Q with ecp.c too; it handles only public values.
  */
 #include <crypto/algapi.h>
 #include <crypto/ecdh.h>
@@ -20,6 +19,7 @@
 #include <linux/clonedev.h>
 
 #include "ecdsa.h"
+#include "ecp.h"
 
 static unsigned int curve_id(u32 key_type)
 {
@@ -185,6 +185,7 @@ int cld_ecdsa_key_set(struct cld_ecdsa_key *k, u32 key_type, u32 obj_class,
 
 void cld_ecdsa_key_wipe(struct cld_ecdsa_key *k)
 {
+	cld_ecp_qtab_free(k->qtab);
 	memzero_explicit(k, sizeof(*k));
 }
 
@@ -204,7 +205,6 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 		u64 b_prim[CLD_EC_DIGITS], b[CLD_EC_DIGITS];
 		u64 t[CLD_EC_DIGITS], kinv[CLD_EC_DIGITS];
 		u64 r[CLD_EC_DIGITS], s[CLD_EC_DIGITS];
-		u64 x_be[CLD_EC_DIGITS], g_be[2 * CLD_EC_DIGITS];
 	} w;
 	int ret = -EAGAIN, tries;
 
@@ -212,8 +212,6 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 		return -EOPNOTSUPP;
 	digest_to_e(w.e, digest, digest_len, k->len, curve->n);
 	memcpy(w.d, k->d, nd * 8);
-	to_be(w.g_be, curve->g.x, nd);
-	to_be(&w.g_be[nd], curve->g.y, nd);
 	for (tries = 0; tries < 16; tries++) {
 		ret = ecc_gen_privkey(id, nd, w.k_prim) ?:
 		      ecc_gen_privkey(id, nd, w.b_prim);
@@ -222,17 +220,17 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 		if (ret)
 			break;
 		/* r = x(k*G) mod n */
-		ret = crypto_ecdh_shared_secret(id, nd, w.k_prim, w.g_be,
-						w.x_be);
+		priv_to_digits(w.kn, w.k_prim, nd);
+		priv_to_digits(w.b, w.b_prim, nd);
+		ret = cld_ecp_base_x(nd, w.r, w.kn);
+		if (ret == -EAGAIN)
+			continue;
 		if (ret)
 			break;
-		to_digits(w.r, w.x_be, nd);
 		reduce_once(w.r, 0, curve->n, nd);
 		if (vli_is_zero(w.r, nd))
 			continue;
 		/* k^-1 = b * (k*b)^-1 */
-		priv_to_digits(w.kn, w.k_prim, nd);
-		priv_to_digits(w.b, w.b_prim, nd);
 		vli_mod_mult_slow(w.t, w.kn, w.b, curve->n, nd);
 		vli_mod_inv(w.kinv, w.t, curve->n, nd);
 		vli_mod_mult_slow(w.kinv, w.kinv, w.b, curve->n, nd);
@@ -255,7 +253,27 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
  * Checks the signature r || s (each k->len bytes) of @digest.
  * Return: 0 if it verifies; -EBADMSG if not; -ENOMEM.
  */
-int cld_ecdsa_verify(const struct cld_ecdsa_key *k, const u8 *digest,
+/*
+ * @k's verification table, made at its second verification: a key used
+ * once does not pay for it. NULL if not made (yet, or without memory).
+ */
+static const struct cld_ecp_qtab *verify_table(struct cld_ecdsa_key *k,
+					       const u64 *qx, const u64 *qy)
+{
+	struct cld_ecp_qtab *t = smp_load_acquire(&k->qtab);
+
+	if (t || atomic_inc_return(&k->verifies) < 2)
+		return t;
+	t = cld_ecp_qtab_new(k->len / 8, qx, qy);
+	if (t && cmpxchg(&k->qtab, NULL, t)) {
+		/* Another caller published one first. */
+		cld_ecp_qtab_free(t);
+		t = smp_load_acquire(&k->qtab);
+	}
+	return t;
+}
+
+int cld_ecdsa_verify(struct cld_ecdsa_key *k, const u8 *digest,
 		     unsigned int digest_len, const u8 *sig)
 {
 	unsigned int nd = k->len / 8;
@@ -263,9 +281,6 @@ int cld_ecdsa_verify(const struct cld_ecdsa_key *k, const u8 *digest,
 	u64 r[CLD_EC_DIGITS], s[CLD_EC_DIGITS], e[CLD_EC_DIGITS];
 	u64 sinv[CLD_EC_DIGITS], u1[CLD_EC_DIGITS], u2[CLD_EC_DIGITS];
 	u64 qx[CLD_EC_DIGITS], qy[CLD_EC_DIGITS];
-	struct ecc_point q = ECC_POINT_INIT(qx, qy, nd);
-	struct ecc_point *x;
-	int ret = -EBADMSG;
 
 	to_digits(r, sig, nd);
 	to_digits(s, sig + k->len, nd);
@@ -275,26 +290,17 @@ int cld_ecdsa_verify(const struct cld_ecdsa_key *k, const u8 *digest,
 	digest_to_e(e, digest, digest_len, k->len, curve->n);
 	to_digits(qx, k->q, nd);
 	to_digits(qy, (const u8 *)k->q + k->len, nd);
-	x = ecc_alloc_point(nd);
-	if (!x)
-		return -ENOMEM;
 	vli_mod_inv(sinv, s, curve->n, nd);
 	vli_mod_mult_slow(u1, e, sinv, curve->n, nd);
 	vli_mod_mult_slow(u2, r, sinv, curve->n, nd);
-	ecc_point_mult_shamir(x, u1, &curve->g, u2, &q, curve);
-	if (!ecc_point_is_zero(x)) {
-		reduce_once(x->x, 0, curve->n, nd);
-		if (!vli_cmp(x->x, r, nd))
-			ret = 0;
-	}
-	ecc_free_point(x);
-	return ret;
+	return cld_ecp_verify(nd, u1, u2, qx, qy, verify_table(k, qx, qy), r);
 }
 
 /*
  * RFC 6979 A.2.5: the P-256 key, and its signature (SHA-256, message
- * "sample"), which must verify; then a signature of our own must too,
- * and must not verify over another digest.
+ * "sample"), which must verify, without the key's table and with it;
+ * then a signature of our own must too, and must not verify over another
+ * digest.
  */
 static const u8 kat_d[32] = {
 	0xc9, 0xaf, 0xa9, 0xd8, 0x45, 0xba, 0x75, 0x16,
@@ -348,10 +354,12 @@ int cld_ecdsa_selftest(void)
 				sizeof(kat_d));
 	if (ret)
 		goto out;
+	/* The second verification makes the key's table, the third uses it. */
 	if (memcmp(k->q, kat_q, sizeof(kat_q)) ||
 	    cld_ecdsa_verify(k, digest, sizeof(digest), kat_sig) ||
 	    cld_ecdsa_sign(k, digest, sizeof(digest), sig) ||
-	    cld_ecdsa_verify(k, digest, sizeof(digest), sig)) {
+	    cld_ecdsa_verify(k, digest, sizeof(digest), sig) || !k->qtab ||
+	    cld_ecdsa_verify(k, digest, sizeof(digest), kat_sig)) {
 		ret = -EINVAL;
 		goto out;
 	}

@@ -38,7 +38,8 @@
  *   cred, keys		role credentials; key checks and transforms
  *   kex		ephemeral key agreement and AEAD sealing
  *   kdf, quorum, suite, ecdsa, rsa, kwp, spake2, tpm	primitives
- *   mont		Montgomery exponentiation (rsa's)
+ *   ecp		point arithmetic (ecdsa's)
+ *   mont		Montgomery multiplication (rsa's and ecp's)
  */
 #ifndef _CLD_HSM_H
 #define _CLD_HSM_H

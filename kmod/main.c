@@ -11,6 +11,7 @@
 #include "clone.h"
 #include "device.h"
 #include "ecdsa.h"
+#include "ecp.h"
 #include "hsm.h"
 #include "netlink.h"
 #include "quorum.h"
@@ -59,10 +60,13 @@ static int __init cld_mod_init(void)
 	ret = cld_cred_init(pbkdf2_iterations);
 	if (ret)
 		return ret;
+	ret = cld_ecp_init();
+	if (ret)
+		return ret;
 	/* ORDER: user space may call in as soon as a plane registers. */
 	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0);
 	if (ret)
-		return ret;
+		goto err_ecp;
 	ret = cld_partition_init_all(store, store_compact_min, store_tpm_index,
 				     store_tpm_reset);
 	if (ret)
@@ -89,6 +93,8 @@ err_partitions:
 	cld_partition_uninit_all();
 err_hsm:
 	cld_hsm_uninit();
+err_ecp:
+	cld_ecp_exit();
 	return ret;
 }
 
@@ -98,6 +104,7 @@ static void __exit cld_mod_exit(void)
 	cld_device_uninit();
 	cld_partition_uninit_all();
 	cld_hsm_uninit();
+	cld_ecp_exit();
 }
 
 module_init(cld_mod_init);

@@ -38,59 +38,11 @@ struct cld_mont {
 	u64 rr[CLD_MONT_LIMBS_MAX];
 };
 
-/* @t + @a * @b + *@c: the low limb returned, the high one in *@c. */
-static inline u64 mac(u64 t, u64 a, u64 b, u64 *c)
-{
-#if defined(CONFIG_ARCH_SUPPORTS_INT128) && defined(__SIZEOF_INT128__)
-	__uint128_t p = (__uint128_t)a * b + t + *c;
-
-	*c = p >> 64;
-	return p;
-#else
-	u64 al = (u32)a, ah = a >> 32, bl = (u32)b, bh = b >> 32;
-	u64 ll = al * bl, lh = al * bh, hl = ah * bl, hh = ah * bh;
-	u64 mid = (ll >> 32) + (u32)lh + (u32)hl;
-	u64 lo = (mid << 32) | (u32)ll;
-	u64 hi = hh + (lh >> 32) + (hl >> 32) + (mid >> 32);
-
-	lo += t;
-	hi += lo < t;
-	lo += *c;
-	hi += lo < *c;
-	*c = hi;
-	return lo;
-#endif
-}
-
-/* All ones if @a == @b, else 0, without a branch. */
-static inline u64 ct_eq(u64 a, u64 b)
-{
-	u64 x = a ^ b;
-
-	return ((x | (0 - x)) >> 63) - 1;
-}
-
-/*
- * @r = @t (n limbs and the carry limb @top, below 2m) reduced once:
- * t - m when t >= m, else t, both computed and one kept by a mask.
- */
+/* @r = @t reduced once by m (see cld_mont_sub_once()). */
 static void reduce_once(const struct cld_mont *m, u64 *r, const u64 *t,
 			u64 top)
 {
-	u64 borrow = 0, mask;
-	unsigned int j;
-
-	for (j = 0; j < m->n; j++) {
-		u64 d = t[j] - m->m[j];
-		u64 b = (t[j] < m->m[j]) | (d < borrow);
-
-		r[j] = d - borrow;
-		borrow = b;
-	}
-	/* Keep t - m if t had a carry out, or if it did not borrow. */
-	mask = 0 - ((top | (borrow ^ 1)) & 1);
-	for (j = 0; j < m->n; j++)
-		r[j] = (r[j] & mask) | (t[j] & ~mask);
+	cld_mont_sub_once(r, t, top, m->m, m->n);
 }
 
 /*
@@ -100,28 +52,7 @@ static void reduce_once(const struct cld_mont *m, u64 *r, const u64 *t,
 static void mont_mul(const struct cld_mont *m, u64 *r, const u64 *a,
 		     const u64 *b, u64 *t)
 {
-	unsigned int n = m->n, i, j;
-	u64 c, q, s;
-
-	memset(t, 0, (n + 2) * sizeof(*t));
-	for (i = 0; i < n; i++) {
-		c = 0;
-		for (j = 0; j < n; j++)
-			t[j] = mac(t[j], a[j], b[i], &c);
-		s = t[n] + c;
-		t[n + 1] = s < c;
-		t[n] = s;
-
-		q = t[0] * m->n0;
-		c = 0;
-		mac(t[0], q, m->m[0], &c);
-		for (j = 1; j < n; j++)
-			t[j - 1] = mac(t[j], q, m->m[j], &c);
-		s = t[n] + c;
-		t[n - 1] = s;
-		t[n] = t[n + 1] + (s < c);
-	}
-	reduce_once(m, r, t, t[n]);
+	cld_mont_mul_limbs(r, a, b, m->m, m->n0, m->n, t);
 }
 
 static void be_to_limbs(u64 *l, unsigned int n, const u8 *be,
@@ -225,7 +156,7 @@ int cld_mont_powm(const struct cld_mont *m, u8 *out, const u8 *base,
 			mont_mul(m, acc, acc, acc, t);
 		memset(sel, 0, n * sizeof(*sel));
 		for (k = 0; k < TABLE; k++) {
-			u64 mask = ct_eq(k, nib);
+			u64 mask = cld_ct_eq(k, nib);
 
 			for (j = 0; j < n; j++)
 				sel[j] |= table[k * n + j] & mask;
