@@ -20,6 +20,7 @@
 
 #include "ecdsa.h"
 #include "ecp.h"
+#include "mont.h"
 
 static unsigned int curve_id(u32 key_type)
 {
@@ -87,18 +88,7 @@ static void reduce_once(u64 *r, u64 carry, const u64 *n, unsigned int nd)
 static void mod_add(u64 *r, const u64 *a, const u64 *b, const u64 *n,
 		    unsigned int nd)
 {
-	u64 carry = 0;
-	unsigned int i;
-
-	for (i = 0; i < nd; i++) {
-		u64 s = a[i] + carry;
-
-		carry = s < carry;
-		s += b[i];
-		carry |= s < b[i];
-		r[i] = s;
-	}
-	reduce_once(r, carry, n, nd);
+	reduce_once(r, cld_limbs_add(r, a, b, nd), n, nd);
 }
 
 /*

@@ -120,23 +120,6 @@ static void fe_sqr(const struct ecp_curve *c, u64 *r, const u64 *a)
 	fe_mul(c, r, a, a);
 }
 
-/* @r = @a + @b over @n limbs; returns the carry out. */
-static u64 limbs_add(u64 *r, const u64 *a, const u64 *b, unsigned int n)
-{
-	u64 carry = 0;
-	unsigned int i;
-
-	for (i = 0; i < n; i++) {
-		u64 s = a[i] + carry;
-
-		carry = s < carry;
-		s += b[i];
-		carry |= s < b[i];
-		r[i] = s;
-	}
-	return carry;
-}
-
 /*
  * @r = @a - @b over @n limbs; returns the borrow out. Without a branch on
  * the values (the kernel's vli_sub() has one).
@@ -161,7 +144,7 @@ static void fe_add(const struct ecp_curve *c, u64 *r, const u64 *a,
 {
 	u64 t[NDMAX], carry;
 
-	carry = limbs_add(t, a, b, c->nd);
+	carry = cld_limbs_add(t, a, b, c->nd);
 	cld_mont_sub_once(r, t, carry, c->curve->p, c->nd);
 }
 
@@ -175,7 +158,7 @@ static void fe_sub(const struct ecp_curve *c, u64 *r, const u64 *a,
 	mask = 0 - limbs_sub(r, a, b, c->nd);
 	for (i = 0; i < c->nd; i++)
 		pm[i] = c->curve->p[i] & mask;
-	limbs_add(r, r, pm, c->nd);
+	cld_limbs_add(r, r, pm, c->nd);
 }
 
 /* @r = -@a if @mask is all ones, @a if it is 0, for @a != 0. */
@@ -285,6 +268,29 @@ static void pt_dbl(const struct ecp_curve *c, struct jpt *r,
 #define PT_R_ZERO	2	/* ... and the same y: a doubling */
 
 /*
+ * The end of both additions, with Z3 already in @r: X3 = rr^2 - J - 2 V,
+ * Y3 = rr (V - X3) - 2 @yj (@yj is Y1 J; it is doubled in place).
+ * Return: PT_H_ZERO and PT_R_ZERO as found, computed without a branch.
+ */
+static unsigned int add_finish(const struct ecp_curve *c, struct jpt *r,
+			       const u64 *h, const u64 *rr, const u64 *j,
+			       const u64 *v, u64 *yj)
+{
+	u64 t[NDMAX];
+
+	fe_sqr(c, t, rr);
+	fe_sub(c, t, t, j);
+	fe_sub(c, t, t, v);
+	fe_sub(c, r->x, t, v);
+	fe_sub(c, t, v, r->x);
+	fe_mul(c, t, rr, t);
+	fe_add(c, yj, yj, yj);
+	fe_sub(c, r->y, t, yj);
+	return (fe_zero_mask(c, h) & PT_H_ZERO) |
+	       (fe_zero_mask(c, rr) & PT_R_ZERO);
+}
+
+/*
  * @r = @p + @q, @p Jacobian and not infinity, @q affine (madd-2007-bl),
  * in constant time. Return: PT_H_ZERO and PT_R_ZERO as found, computed
  * without a branch; with PT_H_ZERO, @r is not the sum.
@@ -294,7 +300,6 @@ static unsigned int pt_madd(const struct ecp_curve *c, struct jpt *r,
 {
 	u64 z1z1[NDMAX], u2[NDMAX], s2[NDMAX], h[NDMAX], hh[NDMAX];
 	u64 i4[NDMAX], j[NDMAX], rr[NDMAX], v[NDMAX], t[NDMAX], y1j[NDMAX];
-	unsigned int flags;
 
 	fe_sqr(c, z1z1, p->z);
 	fe_mul(c, u2, q->x, z1z1);
@@ -309,24 +314,12 @@ static unsigned int pt_madd(const struct ecp_curve *c, struct jpt *r,
 	fe_add(c, rr, rr, rr);
 	fe_mul(c, v, p->x, i4);
 	fe_mul(c, y1j, p->y, j);
-	flags = (fe_zero_mask(c, h) & PT_H_ZERO) |
-		(fe_zero_mask(c, rr) & PT_R_ZERO);
 	/* Z3 = (Z1 + H)^2 - Z1Z1 - HH */
 	fe_add(c, t, p->z, h);
 	fe_sqr(c, t, t);
 	fe_sub(c, t, t, z1z1);
 	fe_sub(c, r->z, t, hh);
-	/* X3 = rr^2 - J - 2 V */
-	fe_sqr(c, t, rr);
-	fe_sub(c, t, t, j);
-	fe_sub(c, t, t, v);
-	fe_sub(c, r->x, t, v);
-	/* Y3 = rr (V - X3) - 2 Y1 J */
-	fe_sub(c, t, v, r->x);
-	fe_mul(c, t, rr, t);
-	fe_add(c, y1j, y1j, y1j);
-	fe_sub(c, r->y, t, y1j);
-	return flags;
+	return add_finish(c, r, h, rr, j, v, y1j);
 }
 
 /*
@@ -339,7 +332,6 @@ static unsigned int pt_add(const struct ecp_curve *c, struct jpt *r,
 	u64 z1z1[NDMAX], z2z2[NDMAX], u1[NDMAX], u2[NDMAX], s1[NDMAX];
 	u64 s2[NDMAX], h[NDMAX], i4[NDMAX], j[NDMAX], rr[NDMAX], v[NDMAX];
 	u64 t[NDMAX];
-	unsigned int flags;
 
 	fe_sqr(c, z1z1, p->z);
 	fe_sqr(c, z2z2, q->z);
@@ -356,26 +348,14 @@ static unsigned int pt_add(const struct ecp_curve *c, struct jpt *r,
 	fe_sub(c, rr, s2, s1);
 	fe_add(c, rr, rr, rr);
 	fe_mul(c, v, u1, i4);
-	flags = (fe_zero_mask(c, h) & PT_H_ZERO) |
-		(fe_zero_mask(c, rr) & PT_R_ZERO);
+	fe_mul(c, s1, s1, j);
 	/* Z3 = ((Z1 + Z2)^2 - Z1Z1 - Z2Z2) H */
 	fe_add(c, t, p->z, q->z);
 	fe_sqr(c, t, t);
 	fe_sub(c, t, t, z1z1);
 	fe_sub(c, t, t, z2z2);
 	fe_mul(c, r->z, t, h);
-	/* X3 = rr^2 - J - 2 V */
-	fe_sqr(c, t, rr);
-	fe_sub(c, t, t, j);
-	fe_sub(c, t, t, v);
-	fe_sub(c, r->x, t, v);
-	/* Y3 = rr (V - X3) - 2 S1 J */
-	fe_sub(c, t, v, r->x);
-	fe_mul(c, t, rr, t);
-	fe_mul(c, s1, s1, j);
-	fe_add(c, s1, s1, s1);
-	fe_sub(c, r->y, t, s1);
-	return flags;
+	return add_finish(c, r, h, rr, j, v, s1);
 }
 
 /* @r = @p + @q for any public points: infinity and doublings handled. */
@@ -590,7 +570,7 @@ static void wnaf(s8 *out, const u64 *u, unsigned int nd)
 			if (d > 0)
 				limbs_sub(t, t, dd, nd + 1);
 			else
-				limbs_add(t, t, dd, nd + 1);
+				cld_limbs_add(t, t, dd, nd + 1);
 		}
 		out[len++] = d;
 		for (i = 0; i < nd; i++)
@@ -729,7 +709,7 @@ int cld_ecp_verify(unsigned int nd, const u64 *u1, const u64 *u2,
 			break;
 		}
 		/* r + n, if it is below p */
-		if (limbs_add(w->t, w->t, c->curve->n, nd) ||
+		if (cld_limbs_add(w->t, w->t, c->curve->n, nd) ||
 		    vli_cmp(w->t, c->curve->p, nd) >= 0)
 			break;
 	}

@@ -39,7 +39,7 @@
  *   kex		ephemeral key agreement and AEAD sealing
  *   kdf, quorum, suite, ecdsa, rsa, kwp, spake2, tpm	primitives
  *   ecp		point arithmetic (ecdsa's)
- *   mont		Montgomery multiplication (rsa's and ecp's)
+ *   mont		Montgomery multiplication, limb sums (rsa's, ecp's)
  */
 #ifndef _CLD_HSM_H
 #define _CLD_HSM_H

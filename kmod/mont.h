@@ -39,6 +39,24 @@ static inline u64 cld_mac(u64 t, u64 a, u64 b, u64 *c)
 #endif
 }
 
+/* @r = @a + @b over @n limbs; returns the carry out. */
+static inline u64 cld_limbs_add(u64 *r, const u64 *a, const u64 *b,
+				unsigned int n)
+{
+	u64 carry = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		u64 s = a[i] + carry;
+
+		carry = s < carry;
+		s += b[i];
+		carry |= s < b[i];
+		r[i] = s;
+	}
+	return carry;
+}
+
 /* All ones if @a == @b, else 0, without a branch. */
 static inline u64 cld_ct_eq(u64 a, u64 b)
 {

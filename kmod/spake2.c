@@ -13,6 +13,7 @@
 #include <linux/errno.h>
 #include <linux/string.h>
 
+#include "mont.h"
 #include "spake2.h"
 
 #define ND	4	/* 64-bit digits of a P-256 value */
@@ -76,9 +77,8 @@ static void reduce_once(u64 *r, u64 carry, const u64 *n)
  */
 static void okm_to_w(u64 *w, const u8 *okm, const u64 *n)
 {
-	u64 hi[ND] = {}, lo[ND], r[ND], zero[ND] = {}, carry = 0;
+	u64 hi[ND] = {}, lo[ND], r[ND], zero[ND] = {};
 	u8 be[32] = {};
-	unsigned int i;
 
 	memcpy(be + 16, okm, 16);
 	ecc_swap_digits(be, hi, ND);
@@ -86,15 +86,7 @@ static void okm_to_w(u64 *w, const u8 *okm, const u64 *n)
 	vli_sub(r, zero, n, ND);
 	vli_mod_mult_slow(w, hi, r, n, ND);
 	reduce_once(lo, 0, n);
-	for (i = 0; i < ND; i++) {
-		u64 s = w[i] + carry;
-
-		carry = s < carry;
-		s += lo[i];
-		carry |= s < lo[i];
-		w[i] = s;
-	}
-	reduce_once(w, carry, n);
+	reduce_once(w, cld_limbs_add(w, w, lo, ND), n);
 	memzero_explicit(hi, sizeof(hi));
 	memzero_explicit(lo, sizeof(lo));
 	memzero_explicit(be, sizeof(be));
