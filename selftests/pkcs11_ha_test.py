@@ -16,74 +16,11 @@ import sys
 
 import PyKCS11 as P
 
+from pkcs11_raw import (CKA_CLONEDEV_OUID, CKU_CRYPTO_USER, ULONG, Attr, Mech,
+                        Raw, check, failed, rv_is)
+
 MODULE, SERIAL = sys.argv[1], sys.argv[2]
 HA_SLOT = 0x80000000
-CKA_CLONEDEV_OUID = P.CKA_VENDOR_DEFINED | 0x434c0001
-CKU_CRYPTO_USER = 0x80000001
-ULONG = C.c_ulong
-FAILED = 0
-
-# CK_FUNCTION_LIST after its version, in the standard's order.
-NAMES = """Initialize Finalize GetInfo GetFunctionList GetSlotList GetSlotInfo
-GetTokenInfo GetMechanismList GetMechanismInfo InitToken InitPIN SetPIN
-OpenSession CloseSession CloseAllSessions GetSessionInfo GetOperationState
-SetOperationState Login Logout CreateObject CopyObject DestroyObject
-GetObjectSize GetAttributeValue SetAttributeValue FindObjectsInit
-FindObjects FindObjectsFinal EncryptInit Encrypt EncryptUpdate EncryptFinal
-DecryptInit Decrypt DecryptUpdate DecryptFinal DigestInit Digest
-DigestUpdate DigestKey DigestFinal SignInit Sign SignUpdate SignFinal
-SignRecoverInit SignRecover VerifyInit Verify VerifyUpdate VerifyFinal
-VerifyRecoverInit VerifyRecover DigestEncryptUpdate DecryptDigestUpdate
-SignEncryptUpdate DecryptVerifyUpdate GenerateKey GenerateKeyPair WrapKey
-UnwrapKey DeriveKey SeedRandom GenerateRandom GetFunctionStatus
-CancelFunction WaitForSlotEvent""".split()
-
-
-class FunctionList(C.Structure):
-    _fields_ = [("major", C.c_ubyte), ("minor", C.c_ubyte)] + \
-        [(n, C.c_void_p) for n in NAMES]
-
-
-class Attr(C.Structure):
-    _fields_ = [("type", ULONG), ("pValue", C.c_void_p),
-                ("ulValueLen", ULONG)]
-
-
-class Mech(C.Structure):
-    _fields_ = [("mechanism", ULONG), ("pParameter", C.c_void_p),
-                ("ulParameterLen", ULONG)]
-
-
-class Raw:
-    """The module's functions: every argument a 64-bit value or pointer."""
-
-    def __init__(self, path):
-        lib = C.CDLL(path)
-        fl = C.POINTER(FunctionList)()
-        lib.C_GetFunctionList(C.byref(fl))
-        self.fl = fl.contents
-
-    def __getattr__(self, name):
-        fptr = getattr(self.fl, name)
-
-        def call(*args):
-            fn = C.CFUNCTYPE(ULONG, *[C.c_void_p] * len(args))(fptr)
-            return fn(*[a if a is None or isinstance(a, int) else
-                        C.cast(a, C.c_void_p) for a in args])
-        return call
-
-
-def check(cond, desc):
-    global FAILED
-    print(("ok - " if cond else "not ok - ") + desc, flush=True)
-    if not cond:
-        FAILED += 1
-
-
-def rv_is(got, want, desc):
-    def name(rv):
-        return P.CKR.get(rv, hex(rv))
-    check(got == want, "%s: %s (got %s)" % (desc, name(want), name(got)))
 
 
 def ptr(obj):
@@ -261,6 +198,7 @@ def refusals(raw, s, ec_priv):
 
 def main():
     raw = Raw(MODULE)
+    rv_is(raw.rv, P.CKR_OK, "C_GetFunctionList")
     rv_is(raw.Initialize(None), P.CKR_OK, "C_Initialize")
     listing(raw)
     s = session(raw, HA_SLOT)
@@ -405,7 +343,7 @@ def main():
     raw.CloseSession(s)
     raw.CloseSession(m2)
     rv_is(raw.Finalize(None), P.CKR_OK, "C_Finalize")
-    sys.exit(1 if FAILED else 0)
+    sys.exit(1 if failed() else 0)
 
 
 main()

@@ -18,21 +18,6 @@ d=$TAP_OUT
 export CLONEDEV_HAGROUP_FILE=$TAP_OUT/etc/hagroups.conf
 HA=2147483648	# 0x80000000, the first group's slot
 
-# check DESC CMD...: a check that CMD succeeds, its output shown if not.
-check()
-{
-	local desc=$1
-
-	shift
-	run "$@"
-	if [ "$RC" -ne 0 ]; then
-		echo "exit status $RC" | tap_diag
-		out | tail -n 20 | tap_diag
-		err | tail -n 20 | tap_diag
-	fi
-	tap_result "$RC" "$desc"
-}
-
 p11() { pkcs11-tool --module "$M" "$@"; }
 ha() { p11 --slot "$HA" --login --pin co-pw "$@"; }
 
@@ -52,18 +37,18 @@ partition m1 1
 partition m2 2
 p11 --slot 1 --login --pin co-pw --keypairgen --key-type EC:prime256v1 \
 	--label ec --id 01 >/dev/null 2>&1
-check "a group G of slots 1 and 2" \
+tap_check "a group G of slots 1 and 2" \
 	clonectl hagroup creategroup -label G -slots 1,2 -password co-pw
-check "synchronize gives slot 2 the EC key pair" \
+tap_check "synchronize gives slot 2 the EC key pair" \
 	clonectl hagroup synchronize -group G -password co-pw
 
-check "pkcs11-tool -L lists the group's slot, its token labelled G" \
+tap_check "pkcs11-tool -L lists the group's slot, its token labelled G" \
 	bash -c "pkcs11-tool --module '$M' -L > '$d/L' &&
 		grep -q '(0x80000000): clonedev HA group G' '$d/L' &&
 		grep -q 'token label *: G\$' '$d/L'"
-check "the partitions' slots are still there" \
+tap_check "the partitions' slots are still there" \
 	bash -c "grep -q 'token label *: m1' '$d/L' && grep -q 'token label *: m2' '$d/L'"
-check "the HA slot's mechanisms have ECDSA and AES-GCM, not ECDH" \
+tap_check "the HA slot's mechanisms have ECDSA and AES-GCM, not ECDH" \
 	bash -c "pkcs11-tool --module '$M' --slot $HA -M > '$d/M' &&
 		grep -q ECDSA-SHA256 '$d/M' && grep -q AES-GCM '$d/M' &&
 		! grep -q ECDH1-DERIVE '$d/M'"
@@ -77,18 +62,18 @@ tap_result $ok "a wrong PIN on the HA slot: CKR_PIN_INCORRECT"
 # pkcs11-tool gives the final call of a cipher 1 KiB of room; an HA
 # slot's multi-part operation gives all its output there.
 head -c 1000 /dev/urandom >"$d/data"
-check "--sign ECDSA-SHA256 through the HA slot" \
+tap_check "--sign ECDSA-SHA256 through the HA slot" \
 	ha --sign -m ECDSA-SHA256 --id 01 --signature-format openssl \
 	-i "$d/data" -o "$d/sig"
-check "--read-object gives the public key through it" \
+tap_check "--read-object gives the public key through it" \
 	ha --read-object --type pubkey --id 01 -o "$d/pub.der"
-check "openssl verifies the signature" \
+tap_check "openssl verifies the signature" \
 	openssl dgst -sha256 -verify <(openssl pkey -pubin -inform DER -in "$d/pub.der") \
 	-signature "$d/sig" "$d/data"
-check "--keygen AES-256 through the HA slot" \
+tap_check "--keygen AES-256 through the HA slot" \
 	ha --keygen --key-type AES:32 --label hak --id 02
 iv=000102030405060708090a0b0c0d0e0f
-check "--encrypt and --decrypt AES-CBC-PAD through the HA slot" \
+tap_check "--encrypt and --decrypt AES-CBC-PAD through the HA slot" \
 	bash -c "pkcs11-tool --module '$M' --slot $HA --login --pin co-pw --encrypt -m AES-CBC-PAD --id 02 --iv $iv -i '$d/data' -o '$d/ct' &&
 		pkcs11-tool --module '$M' --slot $HA --login --pin co-pw --decrypt -m AES-CBC-PAD --id 02 --iv $iv -i '$d/ct' -o '$d/pt' &&
 		cmp '$d/pt' '$d/data'"

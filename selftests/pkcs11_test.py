@@ -19,80 +19,14 @@ import threading
 
 import PyKCS11 as P
 
+from pkcs11_raw import (CKR_ACTION_PROHIBITED, CKA_CLONEDEV_OUID,
+                        CKU_CRYPTO_USER, ULONG, Attr, Mech, Raw, check, failed,
+                        rv_is)
+
 MODULE = sys.argv[1]
 LOCKOUT_SLOT = 3
 if len(sys.argv) == 4 and sys.argv[2] == "--refusals":
     LOCKOUT_SLOT = int(sys.argv[3])
-FAILED = 0
-
-# CK_FUNCTION_LIST after its version, in the standard's order.
-NAMES = """Initialize Finalize GetInfo GetFunctionList GetSlotList GetSlotInfo
-GetTokenInfo GetMechanismList GetMechanismInfo InitToken InitPIN SetPIN
-OpenSession CloseSession CloseAllSessions GetSessionInfo GetOperationState
-SetOperationState Login Logout CreateObject CopyObject DestroyObject
-GetObjectSize GetAttributeValue SetAttributeValue FindObjectsInit
-FindObjects FindObjectsFinal EncryptInit Encrypt EncryptUpdate EncryptFinal
-DecryptInit Decrypt DecryptUpdate DecryptFinal DigestInit Digest
-DigestUpdate DigestKey DigestFinal SignInit Sign SignUpdate SignFinal
-SignRecoverInit SignRecover VerifyInit Verify VerifyUpdate VerifyFinal
-VerifyRecoverInit VerifyRecover DigestEncryptUpdate DecryptDigestUpdate
-SignEncryptUpdate DecryptVerifyUpdate GenerateKey GenerateKeyPair WrapKey
-UnwrapKey DeriveKey SeedRandom GenerateRandom GetFunctionStatus
-CancelFunction WaitForSlotEvent""".split()
-
-ULONG = C.c_ulong
-CKU_CRYPTO_USER = 0x80000001
-CKA_CLONEDEV_OUID = P.CKA_VENDOR_DEFINED | 0x434c0001
-# PKCS#11 v2.40 values python3-pykcs11 may lack.
-CKR_ACTION_PROHIBITED = 0x1B
-NAMES_CKR = {CKR_ACTION_PROHIBITED: "CKR_ACTION_PROHIBITED"}
-
-
-class FunctionList(C.Structure):
-    _fields_ = [("major", C.c_ubyte), ("minor", C.c_ubyte)] + \
-        [(n, C.c_void_p) for n in NAMES]
-
-
-class Attr(C.Structure):
-    _fields_ = [("type", ULONG), ("pValue", C.c_void_p),
-                ("ulValueLen", ULONG)]
-
-
-class Mech(C.Structure):
-    _fields_ = [("mechanism", ULONG), ("pParameter", C.c_void_p),
-                ("ulParameterLen", ULONG)]
-
-
-class Raw:
-    """The module's functions: every argument a 64-bit value or pointer."""
-
-    def __init__(self, path):
-        lib = C.CDLL(path)
-        fl = C.POINTER(FunctionList)()
-        check(lib.C_GetFunctionList(C.byref(fl)) == 0, "C_GetFunctionList")
-        self.fl = fl.contents
-
-    def __getattr__(self, name):
-        ptr = getattr(self.fl, name)
-
-        def call(*args):
-            fn = C.CFUNCTYPE(ULONG, *[C.c_void_p] * len(args))(ptr)
-            return fn(*[a if a is None or isinstance(a, int) else
-                        C.cast(a, C.c_void_p) for a in args])
-        return call
-
-
-def check(cond, desc):
-    global FAILED
-    print(("ok - " if cond else "not ok - ") + desc, flush=True)
-    if not cond:
-        FAILED += 1
-
-
-def rv_is(got, want, desc):
-    def name(rv):
-        return NAMES_CKR.get(rv) or P.CKR.get(rv, hex(rv))
-    check(got == want, "%s: %s (got %s)" % (desc, name(want), name(got)))
 
 
 def ptr(obj):
@@ -648,13 +582,14 @@ def main():
         pykcs11_work(10, results, 0)
         sys.exit(0 if results[0] else 1)
     raw = Raw(MODULE)
+    check(raw.rv == 0, "C_GetFunctionList")
     refusals(raw)
     if LOCKOUT_SLOT != 3:
-        sys.exit(1 if FAILED else 0)
+        sys.exit(1 if failed() else 0)
     forked(raw)
     threads_and_processes()
     against_software()
-    sys.exit(1 if FAILED else 0)
+    sys.exit(1 if failed() else 0)
 
 
 main()

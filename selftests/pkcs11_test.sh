@@ -16,21 +16,6 @@ PATH=$PWD/build/bin:$PATH
 M=$PWD/build/lib/libclonedev-pkcs11.so
 d=$TAP_OUT
 
-# check DESC CMD...: a check that CMD succeeds, its output shown if not.
-check()
-{
-	local desc=$1
-
-	shift
-	run "$@"
-	if [ "$RC" -ne 0 ]; then
-		echo "exit status $RC" | tap_diag
-		out | tail -n 20 | tap_diag
-		err | tail -n 20 | tap_diag
-	fi
-	tap_result "$RC" "$desc"
-}
-
 p11() { pkcs11-tool --module "$M" "$@"; }
 co() { p11 --slot 1 --login --pin co-pw "$@"; }
 
@@ -51,43 +36,43 @@ delete_all
 partition alpha 1
 partition beta 2
 
-check "pkcs11-tool lists one slot per partition, labelled" \
+tap_check "pkcs11-tool lists one slot per partition, labelled" \
 	bash -c "pkcs11-tool --module '$M' -L | grep -q 'token label *: alpha' &&
 		pkcs11-tool --module '$M' -L | grep -q 'token label *: beta'"
-check "the token says it needs a login and has a user PIN" \
+tap_check "the token says it needs a login and has a user PIN" \
 	bash -c "pkcs11-tool --module '$M' -L | grep -q 'login required, rng, token initialized, PIN initialized'"
-check "the mechanism list has ECDSA, AES-GCM and ECDH" \
+tap_check "the mechanism list has ECDSA, AES-GCM and ECDH" \
 	bash -c "pkcs11-tool --module '$M' --slot 1 -M | grep -q ECDSA-SHA256 &&
 		pkcs11-tool --module '$M' --slot 1 -M | grep -q AES-GCM &&
 		pkcs11-tool --module '$M' --slot 1 -M | grep -q ECDH1-DERIVE"
 
-check "--keypairgen EC P-256" \
+tap_check "--keypairgen EC P-256" \
 	co --keypairgen --key-type EC:prime256v1 --label ec1 --id 01 --usage-sign --usage-derive
-check "--keypairgen EC P-384" \
+tap_check "--keypairgen EC P-384" \
 	co --keypairgen --key-type EC:secp384r1 --label ec2 --id 02
-check "--keygen AES-256" co --keygen --key-type AES:32 --label aes1 --id 03
-check "--keygen AES-128, extractable" \
+tap_check "--keygen AES-256" co --keygen --key-type AES:32 --label aes1 --id 03
+tap_check "--keygen AES-128, extractable" \
 	co --keygen --key-type AES:16 --label victim --id 04 --extractable
-check "--keygen a generic secret for HMAC" \
+tap_check "--keygen a generic secret for HMAC" \
 	co --keygen --key-type GENERIC:32 --label mac --id 05
-check "-O lists the keys with their labels" \
+tap_check "-O lists the keys with their labels" \
 	bash -c "pkcs11-tool --module '$M' --slot 1 --login --pin co-pw -O > '$d/objs' &&
 		grep -q 'label: *ec1' '$d/objs' && grep -q 'label: *aes1' '$d/objs' &&
 		grep -q 'label: *mac' '$d/objs'"
 
 head -c 3000 /dev/urandom >"$d/data"
-check "--sign ECDSA-SHA256" \
+tap_check "--sign ECDSA-SHA256" \
 	co --sign -m ECDSA-SHA256 --id 01 --signature-format openssl \
 	-i "$d/data" -o "$d/sig"
-check "--read-object gives the public key" \
+tap_check "--read-object gives the public key" \
 	co --read-object --type pubkey --id 01 -o "$d/pub.der"
-check "openssl verifies the signature" \
+tap_check "openssl verifies the signature" \
 	openssl dgst -sha256 -verify <(openssl pkey -pubin -inform DER -in "$d/pub.der") \
 	-signature "$d/sig" "$d/data"
-check "--verify ECDSA-SHA256" \
+tap_check "--verify ECDSA-SHA256" \
 	co --verify -m ECDSA-SHA256 --id 01 --signature-format openssl \
 	-i "$d/data" --signature-file "$d/sig"
-check "--sign and --verify with P-384" \
+tap_check "--sign and --verify with P-384" \
 	bash -c "pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --sign -m ECDSA-SHA384 --id 02 -i '$d/data' -o '$d/sig2' &&
 		pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --verify -m ECDSA-SHA384 --id 02 -i '$d/data' --signature-file '$d/sig2'"
 head -c 100 /dev/urandom >"$d/other"
@@ -98,9 +83,9 @@ ok=$?
 [ $ok -eq 0 ] || { out; err; } | tap_diag
 tap_result $ok "--verify of other data: Invalid signature"
 
-check "--keypairgen RSA-2048" \
+tap_check "--keypairgen RSA-2048" \
 	co --keypairgen --key-type rsa:2048 --label rsa1 --id 07 --usage-sign
-check "--read-object gives the RSA public key" \
+tap_check "--read-object gives the RSA public key" \
 	co --read-object --type pubkey --id 07 -o "$d/rsapub.der"
 openssl pkey -pubin -inform DER -in "$d/rsapub.der" -out "$d/rsapub.pem" 2>/dev/null
 for m in SHA256-RSA-PKCS SHA384-RSA-PKCS-PSS; do
@@ -108,42 +93,42 @@ for m in SHA256-RSA-PKCS SHA384-RSA-PKCS-PSS; do
 	*PSS) opt=(-sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:48) md=-sha384 ;;
 	*) opt=() md=-sha256 ;;
 	esac
-	check "--sign $m, openssl verifies" \
+	tap_check "--sign $m, openssl verifies" \
 		bash -c "pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --sign -m $m --id 07 -i '$d/data' -o '$d/rsasig' &&
 			openssl dgst $md -verify '$d/rsapub.pem' ${opt[*]} -signature '$d/rsasig' '$d/data'"
 done
-check "--sign RSA-PKCS over a DigestInfo, openssl verifies" \
+tap_check "--sign RSA-PKCS over a DigestInfo, openssl verifies" \
 	bash -c "openssl dgst -sha256 -binary '$d/data' > '$d/dgst' &&
 		{ printf '\x30\x31\x30\x0d\x06\x09\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00\x04\x20'; cat '$d/dgst'; } > '$d/t' &&
 		pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --sign -m RSA-PKCS --id 07 -i '$d/t' -o '$d/rsasig' &&
 		openssl dgst -sha256 -verify '$d/rsapub.pem' -signature '$d/rsasig' '$d/data'"
 
 iv=000102030405060708090a0b0c0d0e0f
-check "--encrypt AES-CBC-PAD" \
+tap_check "--encrypt AES-CBC-PAD" \
 	co --encrypt -m AES-CBC-PAD --id 03 --iv $iv -i "$d/data" -o "$d/ct"
-check "--decrypt gives the plaintext back" \
+tap_check "--decrypt gives the plaintext back" \
 	bash -c "pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --decrypt -m AES-CBC-PAD --id 03 --iv $iv -i '$d/ct' -o '$d/pt' && cmp '$d/pt' '$d/data'"
-check "the ciphertext is AES-CBC with PKCS#7 padding (3008 bytes)" \
+tap_check "the ciphertext is AES-CBC with PKCS#7 padding (3008 bytes)" \
 	test "$(stat -c %s "$d/ct")" = 3008
-check "--sign and --verify SHA256-HMAC" \
+tap_check "--sign and --verify SHA256-HMAC" \
 	bash -c "pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --sign -m SHA256-HMAC --id 05 -i '$d/data' -o '$d/mac' &&
 		pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --verify -m SHA256-HMAC --id 05 -i '$d/data' --signature-file '$d/mac'"
-check "--wrap the extractable key with AES-KEY-WRAP-PAD" \
+tap_check "--wrap the extractable key with AES-KEY-WRAP-PAD" \
 	co --wrap -m 0x210a --id 03 --application-id 04 -o "$d/wrapped"
-check "--unwrap it as a new key" \
+tap_check "--unwrap it as a new key" \
 	co --unwrap -m 0x210a --id 03 -i "$d/wrapped" \
 	--key-type AES: --label unwrapped --application-id 06
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$d/peer.pem" 2>/dev/null
 openssl pkey -in "$d/peer.pem" -pubout -outform DER -out "$d/peer.der" 2>/dev/null
-check "--derive ECDH1-DERIVE with a peer's public key" \
+tap_check "--derive ECDH1-DERIVE with a peer's public key" \
 	co --derive -m ECDH1-DERIVE --id 01 -i "$d/peer.der"
-check "--hash SHA256 matches sha256sum" \
+tap_check "--hash SHA256 matches sha256sum" \
 	bash -c "pkcs11-tool --module '$M' --hash -m SHA256 -i '$d/data' -o '$d/h' &&
 		test \"\$(od -An -tx1 -v '$d/h' | tr -d ' \n')\" = \"\$(sha256sum < '$d/data' | cut -d' ' -f1)\""
-check "--generate-random 64" \
+tap_check "--generate-random 64" \
 	bash -c "co() { pkcs11-tool --module '$M' --slot 1 --login --pin co-pw \"\$@\"; }; co --generate-random 64 -o '$d/rnd' && test \"\$(stat -c %s '$d/rnd')\" = 64"
 
-check "pkcs11-tool --test --login passes" co --test
+tap_check "pkcs11-tool --test --login passes" co --test
 if [ "$RC" -eq 0 ]; then
 	grep -qi 'no errors' "$TAP_OUT/out" "$TAP_OUT/err"
 	ok=$?
@@ -152,12 +137,12 @@ if [ "$RC" -eq 0 ]; then
 fi
 
 P11URL="pkcs11:token=alpha"
-check "p11tool --list-tokens shows both tokens" \
+tap_check "p11tool --list-tokens shows both tokens" \
 	bash -c "p11tool --provider '$M' --list-tokens | grep -q 'Label: alpha' &&
 		p11tool --provider '$M' --list-tokens | grep -q 'Label: beta'"
-check "p11tool --list-all shows the keys" \
+tap_check "p11tool --list-all shows the keys" \
 	bash -c "GNUTLS_PIN=co-pw p11tool --provider '$M' --login --list-all '$P11URL' | grep -q 'Label: ec1'"
-check "p11tool --test-sign with the P-256 key" \
+tap_check "p11tool --test-sign with the P-256 key" \
 	env GNUTLS_PIN=co-pw p11tool --provider "$M" --login --test-sign \
 	"$P11URL;object=ec1;type=private"
 
@@ -165,13 +150,13 @@ check "p11tool --test-sign with the P-256 key" \
 # signature made on either side verifies on the other ----
 printf '%s\n' "slot set -slot 1" "role login -name co -password co-pw" \
 	"partition clone -slot 2 -objects all" "co-pw" | clonectl >/dev/null
-check "the cloned EC key is on beta with its label and id" \
+tap_check "the cloned EC key is on beta with its label and id" \
 	bash -c "pkcs11-tool --module '$M' --slot 2 --login --pin co-pw -O --type privkey |
 		grep -A3 'label: *ec1' | grep -q 'ID: *01'"
-check "a signature made on alpha verifies on beta" \
+tap_check "a signature made on alpha verifies on beta" \
 	bash -c "pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --sign -m ECDSA-SHA256 --id 01 -i '$d/data' -o '$d/s1' &&
 		pkcs11-tool --module '$M' --slot 2 --login --pin co-pw --verify -m ECDSA-SHA256 --id 01 -i '$d/data' --signature-file '$d/s1' | grep -q 'Signature is valid'"
-check "and one made on beta verifies on alpha" \
+tap_check "and one made on beta verifies on alpha" \
 	bash -c "pkcs11-tool --module '$M' --slot 2 --login --pin co-pw --sign -m ECDSA-SHA256 --id 01 -i '$d/data' -o '$d/s2' &&
 		pkcs11-tool --module '$M' --slot 1 --login --pin co-pw --verify -m ECDSA-SHA256 --id 01 -i '$d/data' --signature-file '$d/s2' | grep -q 'Signature is valid'"
 

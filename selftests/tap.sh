@@ -43,6 +43,22 @@ run()
 	RC=$?
 }
 
+# tap_check DESC CMD...: a check that CMD succeeds, the end of its output
+# shown if not.
+tap_check()
+{
+	local desc=$1
+
+	shift
+	run "$@"
+	if [ "$RC" -ne 0 ]; then
+		echo "exit status $RC" | tap_diag
+		out | tail -n 20 | tap_diag
+		err | tail -n 20 | tap_diag
+	fi
+	tap_result "$RC" "$desc"
+}
+
 out() { cat "$TAP_OUT/out"; }
 err() { cat "$TAP_OUT/err"; }
 

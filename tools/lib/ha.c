@@ -449,8 +449,68 @@ static int any_up(const struct clonedev_ha *ha)
 	return 0;
 }
 
+/* One step on one member of the group; its result as the library's calls. */
+typedef int (*member_fn)(struct clonedev_ha *ha, struct ha_member *m,
+			 void *arg);
+
+#define HA_SERVED	1	/* the step counts as one the member served */
+#define HA_STALE	2	/* -ENOENT: a stale map; the next member */
+
+/*
+ * Runs @step on the members in turn, from pick() with HA_SERVED in
+ * @flags (the member takes its turn), else from pick_read(): a member
+ * that fails is taken out and the next one tried; any other result is
+ * returned as it is. With HA_STALE, a member whose step gives -ENOENT is
+ * passed over and its map scanned again next time.
+ */
+static int failover(struct clonedev_ha *ha, unsigned int flags,
+		    member_fn step, void *arg)
+{
+	unsigned int tried = 0;
+	int i, ret = -EHOSTDOWN;
+
+	pthread_mutex_lock(&ha->lock);
+	while ((i = flags & HA_SERVED ? pick(ha, tried) :
+		    pick_read(ha, tried)) >= 0) {
+		struct ha_member *m = &ha->m[i];
+
+		tried |= 1U << i;
+		ret = step(ha, m, arg);
+		if (ret == -ENOENT && (flags & HA_STALE)) {
+			m->n_map = 0;
+			continue;
+		}
+		if (!ret || !member_failed(ret)) {
+			if (flags & HA_SERVED)
+				m->served += !ret || ret == -EBADMSG;
+			break;
+		}
+		member_out(m);
+	}
+	if (i < 0 && !any_up(ha))
+		ret = -EHOSTDOWN;
+	pthread_mutex_unlock(&ha->lock);
+	return ret;
+}
+
 /* One operation on one member, on the object's handle there. */
 typedef int (*ha_op)(struct clonedev *cd, unsigned int handle, void *arg);
+
+struct run_args {
+	const unsigned char *ouid;
+	ha_op op;
+	void *arg;
+};
+
+static int run_step(struct clonedev_ha *ha, struct ha_member *m, void *arg)
+{
+	struct run_args *r = arg;
+	unsigned int handle = 0;
+	int ret;
+
+	ret = handle_of(m, r->ouid, &handle);
+	return ret ? ret : r->op(m->cd, handle, r->arg);
+}
 
 /*
  * Runs @op on a member holding @ouid; a member that fails is taken out
@@ -462,33 +522,9 @@ typedef int (*ha_op)(struct clonedev *cd, unsigned int handle, void *arg);
 static int run(struct clonedev_ha *ha, const unsigned char *ouid, ha_op op,
 	       void *arg, int served)
 {
-	unsigned int tried = 0, handle = 0;
-	int i, ret = -EHOSTDOWN;
+	struct run_args r = { ouid, op, arg };
 
-	pthread_mutex_lock(&ha->lock);
-	while ((i = served ? pick(ha, tried) : pick_read(ha, tried)) >= 0) {
-		struct ha_member *m = &ha->m[i];
-
-		tried |= 1U << i;
-		ret = handle_of(m, ouid, &handle);
-		if (!ret)
-			ret = op(m->cd, handle, arg);
-		if (!ret || (!member_failed(ret) && ret != -ENOENT)) {
-			if (served)
-				m->served += !ret || ret == -EBADMSG;
-			break;
-		}
-		if (ret == -ENOENT) {
-			/* A stale map: scanned again next time. */
-			m->n_map = 0;
-			continue;
-		}
-		member_out(m);
-	}
-	if (i < 0 && !any_up(ha))
-		ret = -EHOSTDOWN;
-	pthread_mutex_unlock(&ha->lock);
-	return ret;
+	return failover(ha, HA_STALE | (served ? HA_SERVED : 0), run_step, &r);
 }
 
 struct crypt_args {
@@ -602,38 +638,29 @@ int clonedev_ha_object_public(struct clonedev_ha *ha,
 	return run(ha, ouid, get_op, &g, 0);
 }
 
+static int objects_step(struct clonedev_ha *ha, struct ha_member *m,
+			void *arg)
+{
+	unsigned char **ouids = arg;
+	unsigned int k;
+	int ret;
+
+	ret = rescan(m);
+	if (ret)
+		return ret;
+	*ouids = malloc(m->n_map ? m->n_map * CLONEDEV_OUID_LEN : 1);
+	if (!*ouids)
+		return -ENOMEM;
+	for (k = 0; k < m->n_map; k++)
+		memcpy(*ouids + k * CLONEDEV_OUID_LEN, m->map[k].ouid,
+		       CLONEDEV_OUID_LEN);
+	return (int)m->n_map;
+}
+
 int clonedev_ha_objects(struct clonedev_ha *ha, unsigned char **ouids)
 {
-	unsigned int tried = 0, k;
-	int i, ret = -EHOSTDOWN;
-
 	*ouids = NULL;
-	pthread_mutex_lock(&ha->lock);
-	while ((i = pick_read(ha, tried)) >= 0) {
-		struct ha_member *m = &ha->m[i];
-
-		tried |= 1U << i;
-		ret = rescan(m);
-		if (!ret) {
-			*ouids = malloc(m->n_map ? m->n_map * CLONEDEV_OUID_LEN : 1);
-			if (!*ouids) {
-				ret = -ENOMEM;
-				break;
-			}
-			for (k = 0; k < m->n_map; k++)
-				memcpy(*ouids + k * CLONEDEV_OUID_LEN,
-				       m->map[k].ouid, CLONEDEV_OUID_LEN);
-			ret = (int)m->n_map;
-			break;
-		}
-		if (!member_failed(ret))
-			break;
-		member_out(m);
-	}
-	if (i < 0 && !any_up(ha))
-		ret = -EHOSTDOWN;
-	pthread_mutex_unlock(&ha->lock);
-	return ret;
+	return failover(ha, 0, objects_step, ouids);
 }
 
 /*
@@ -660,38 +687,43 @@ static void spread(struct clonedev_ha *ha, struct ha_member *src,
 	}
 }
 
+struct generate_args {
+	unsigned int key_type, bits, obj_flags, id_len;
+	const char *label;
+	const void *id;
+	unsigned char *ouid;
+};
+
+static int generate_step(struct clonedev_ha *ha, struct ha_member *m,
+			 void *arg)
+{
+	struct generate_args *g = arg;
+	struct clonedev_object_attrs a;
+	unsigned int handle;
+	int ret;
+
+	ret = clonedev_object_generate(m->cd, g->key_type, g->bits,
+				       g->obj_flags, g->label, g->id,
+				       g->id_len, &handle);
+	if (!ret)
+		ret = clonedev_object_get(m->cd, handle, &a, NULL, 0, NULL);
+	if (ret)
+		return ret;
+	memcpy(g->ouid, a.ouid, CLONEDEV_OUID_LEN);
+	m->n_map = 0;
+	spread(ha, m, handle);
+	return 0;
+}
+
 int clonedev_ha_generate(struct clonedev_ha *ha, unsigned int key_type,
 			 unsigned int bits, unsigned int obj_flags,
 			 const char *label, const void *id,
 			 unsigned int id_len, unsigned char *ouid)
 {
-	struct clonedev_object_attrs a;
-	unsigned int tried = 0, handle;
-	int i, ret = -EHOSTDOWN;
+	struct generate_args g = {
+		.key_type = key_type, .bits = bits, .obj_flags = obj_flags,
+		.id_len = id_len, .label = label, .id = id, .ouid = ouid,
+	};
 
-	pthread_mutex_lock(&ha->lock);
-	while ((i = pick(ha, tried)) >= 0) {
-		struct ha_member *m = &ha->m[i];
-
-		tried |= 1U << i;
-		ret = clonedev_object_generate(m->cd, key_type, bits, obj_flags,
-					       label, id, id_len, &handle);
-		if (!ret)
-			ret = clonedev_object_get(m->cd, handle, &a, NULL, 0,
-						  NULL);
-		if (!ret) {
-			memcpy(ouid, a.ouid, CLONEDEV_OUID_LEN);
-			m->n_map = 0;
-			m->served++;
-			spread(ha, m, handle);
-			break;
-		}
-		if (!member_failed(ret))
-			break;
-		member_out(m);
-	}
-	if (i < 0 && !any_up(ha))
-		ret = -EHOSTDOWN;
-	pthread_mutex_unlock(&ha->lock);
-	return ret;
+	return failover(ha, HA_SERVED, generate_step, &g);
 }
