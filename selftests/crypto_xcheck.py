@@ -146,6 +146,44 @@ def ecdsa(tool, _keys):
         peer.verify(der_sig(sig), msg, ec.ECDSA(hashes.SHA512()))
 
 
+ORDERS = {P256: 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551,
+          P384: int("ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
+                    "581a0db248b0a77aecec196accc52973", 16)}
+
+
+def ecdsa_edges(tool, _keys):
+    for ktype, (curve, size, hash_id) in CURVES.items():
+        key = ec.generate_private_key(curve())
+        h = tool.import_key(ktype, key.private_numbers().private_value
+                            .to_bytes(size, "big"))
+        pre = ec.ECDSA(utils.Prehashed(HASHES[hash_id]()))
+        n = ORDERS[ktype]
+        # e = 0 (u1 = 0), e = n (0 again), e above n, and random ones:
+        # twenty with one key, so its verification table is made and used.
+        digests = [bytes(size), n.to_bytes(size, "big"), b"\xff" * size]
+        digests += [os.urandom(size) for _ in range(17)]
+        for digest in digests:
+            sig = tool.crypt_ok(SIGN, ECDSA, h, 0, data=digest)
+            key.public_key().verify(der_sig(sig), digest, pre)
+            mine = raw_sig(key.sign(digest, pre), size)
+            tool.crypt_ok(VERIFY, ECDSA, h, 0, data=digest, sig=mine)
+        r, s_ = int.from_bytes(mine[:size], "big"), \
+            int.from_bytes(mine[size:], "big")
+        for rr, ss, what in ((r, s_ ^ 1, "s changed"), (r ^ 1, s_, "r changed"),
+                             (r + n, s_, "r + n"), (r, 0, "s = 0"),
+                             (0, s_, "r = 0"), (r, n - s_, "s negated")):
+            bad = b"".join(v.to_bytes(size + 1, "big")[-size:] if v < 256 ** size
+                           else b"\xff" * size for v in (rr, ss))
+            ret, _ = tool.crypt(VERIFY, ECDSA, h, 0, data=digest, sig=bad)
+            if what == "s negated":
+                # (r, n - s) is the other valid signature of the pair.
+                check(ret == 0, "P-%d: (r, n - s) refused (%d)" %
+                      (size * 8, ret))
+            else:
+                check(ret == -EBADMSG, "P-%d: %s verified (%d)" %
+                      (size * 8, what, ret))
+
+
 def rsa_key(tool, keys, flags=0):
     with open(os.path.join(keys, "rsa2048.pem"), "rb") as f:
         key = ser.load_pem_private_key(f.read(), password=None)
@@ -426,6 +464,9 @@ def ecdh(tool, _keys):
 
 CHECKS = [
     ("ECDSA P-256, P-384: clonedev signs, Python verifies and back", ecdsa),
+    ("ECDSA edges: digests 0, n and above n, twenty signatures with one"
+     " key both ways, r or s changed, zero or out of range refused",
+     ecdsa_edges),
     ("RSA PKCS#1 v1.5: the same signatures as Python's, both verify",
      rsa_pkcs1),
     ("RSA-PSS: clonedev signs, Python verifies and back", rsa_pss),
