@@ -14,11 +14,18 @@
 
 #include "clone_priv.h"
 #include "kex.h"
+#include "object.h"
 
 void cld_clone_free(struct cld_clone *c)
 {
+	u32 i;
+
 	if (!c)
 		return;
+	for (i = 0; i < ARRAY_SIZE(c->batch); i++)
+		cld_object_free(c->batch[i]);
+	if (c->have_keytfm)
+		cld_keytfm_free(&c->keytfm);
 	crypto_free_shash(c->sha256);
 	cld_kdf_uninit(&c->kdf256);
 	cld_kdf_uninit(&c->kdf);
