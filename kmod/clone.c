@@ -153,14 +153,25 @@ static int put_object_msg(struct cld_session *s, struct cld_clone *c, u32 i,
 	u32 seq = i + 2, plen = sizeof(struct cld_wire_object), status = 0;
 	u32 off = c->protocol == CLONEDEV_PROTO_CPV3 ?
 		  cld_cpv3_suite->pub_len : 0;
-	struct cld_object *o = NULL;
+	struct cld_wire_object *obj = (void *)(m + HDR_LEN + off);
 	struct cld_partition *p;
-	u8 *body = m + HDR_LEN;
-	struct cld_wire_object *obj;
 	u8 pub[CLD_WIRE_PUB_MAX];
-	int ret;
+	bool fits = false;
+	int ret = 0;
 
 	*len = 0;
+	if (c->protocol == CLONEDEV_PROTO_CPV3) {
+		/* Window 1: the first object of a flight always fits. */
+		ret = cld_clone_eph_key(c, cld_cpv3_suite, NULL, pub) ?:
+		      cld_clone_cpv3_keys(c, i, c->peer_pub);
+		memcpy(m + HDR_LEN, pub, cld_cpv3_suite->pub_len);
+	} else if (c->protocol == CLONEDEV_PROTO_CPV4) {
+		ret = cld_clone_cpv4_keys(c, i);
+	}
+	if (ret)
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true) - 1;
+
+	/* The plaintext, written from the object under the lock. */
 	mutex_lock(&cld_hsm.lock);
 	p = cld_clone_partition(s, c);
 	if (p) {
@@ -178,46 +189,23 @@ static int put_object_msg(struct cld_session *s, struct cld_clone *c, u32 i,
 			plen += cld_clone_record_len(src);
 		if (c->protocol == CLONEDEV_PROTO_CPV1)
 			plen = c->peer_slot;
-		if (HDR_LEN + off + plen + TAG_LEN > room)
-			p = ERR_PTR(-EMSGSIZE);
-		else if (!status)
-			o = cld_object_copy(src);
-		if (!IS_ERR(p) && !status && !o)
-			status = CLONEDEV_CLONE_OBJ_FAILED;
+		fits = HDR_LEN + off + plen + TAG_LEN <= room;
+		if (fits) {
+			memset(obj, 0, plen);
+			obj->status = status;
+			if (!status)
+				cld_clone_put_record(obj->record, src);
+		}
 	}
 	mutex_unlock(&cld_hsm.lock);
 	if (!p)
 		return fail(c, CLONEDEV_CLONE_E_ROLE, true) - 1;
-	if (IS_ERR(p))
+	if (!fits)
 		return 0;
-	if (!o)
-		plen = c->protocol == CLONEDEV_PROTO_CPV1 ? c->peer_slot :
-						sizeof(*obj);
-
-	if (c->protocol == CLONEDEV_PROTO_CPV3) {
-		ret = cld_clone_eph_key(c, cld_cpv3_suite, NULL, pub) ?:
-		      cld_clone_cpv3_keys(c, i, c->peer_pub);
-		if (ret) {
-			cld_object_free(o);
-			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true) - 1;
-		}
-		memcpy(body, pub, cld_cpv3_suite->pub_len);
-	} else if (c->protocol == CLONEDEV_PROTO_CPV4 &&
-		   cld_clone_cpv4_keys(c, i)) {
-		cld_object_free(o);
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true) - 1;
-	}
-	/* The plaintext: the status, then the record (if status 0). */
-	obj = (struct cld_wire_object *)(body + off);
-	memset(obj, 0, plen);
-	obj->status = status;
-	if (o)
-		cld_clone_put_record(obj->record, o);
-	cld_object_free(o);
 	cld_wire_put_hdr(m, CLD_MSG_OBJECT, c->sid, seq, off + plen + TAG_LEN);
 	ret = cld_clone_obj_crypt(c, 0, true, seq, m, (u8 *)obj, plen);
 	if (ret) {
-		memzero_explicit(body, off + plen);
+		memzero_explicit(obj, plen);
 		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true) - 1;
 	}
 	*len = HDR_LEN + off + plen + TAG_LEN;

@@ -75,7 +75,7 @@ struct cld_clone {
 	struct cld_kdf kdf256;
 	struct cld_kdf kdf;		/* the suite's, for CPv4 */
 	struct crypto_aead *gcm;
-	struct crypto_aead *aead;	/* the suite's, for CPv4 */
+	struct crypto_aead *aead[2];	/* CPv4: the suite's, keyed k_obj[] */
 	struct crypto_kpp *kpp;		/* this side's ephemeral key */
 	u8 *hello;
 	u32 hello_len;

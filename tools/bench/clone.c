@@ -4,8 +4,9 @@
  * VM (tools/scripts/bench starts it). For each size N it generates N
  * AES-256 keys on a source partition, then for each protocol (CPv4 with
  * each suite, CPv3, CPv1) clones all of them to a fresh target partition
- * through libclonedev's relay, every copied object in its own durable
- * commit on the target, and reports the objects per second. Prints one
+ * through libclonedev's relay, durable on the target before each result
+ * (CPv4: one commit for each window's flight of objects; CPv3 and CPv1:
+ * one for each object), and reports the objects per second. Prints one
  * JSON object per line.
  *
  * Usage: clonedev-bench-clone N...
