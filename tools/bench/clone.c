@@ -10,6 +10,8 @@
  * JSON object per line.
  *
  * Usage: clonedev-bench-clone N...
+ * Environment: CLONEDEV_BENCH_CLONE_ONLY, a comma-separated list of the
+ * protocols to measure, named as printed (default: all).
  */
 #include "bench.h"
 
@@ -76,6 +78,21 @@ static void steer(struct clonedev *t, const struct config *c)
 		bench_die("preparing the target", ret);
 }
 
+/* Whether CLONEDEV_BENCH_CLONE_ONLY (if set) names @name. */
+static int wanted(const char *name)
+{
+	const char *only = getenv("CLONEDEV_BENCH_CLONE_ONLY");
+	size_t len = strlen(name);
+	const char *p;
+
+	if (!only || !*only)
+		return 1;
+	for (p = only; p; p = strchr(p, ','), p = p ? p + 1 : NULL)
+		if (!strncmp(p, name, len) && (p[len] == ',' || !p[len]))
+			return 1;
+	return 0;
+}
+
 static void measure(struct clonedev_nl *nl, unsigned int n)
 {
 	unsigned int *h = calloc(BATCH, sizeof(*h)), src_slot, i, done;
@@ -99,8 +116,12 @@ static void measure(struct clonedev_nl *nl, unsigned int n)
 		const struct config *c = &configs[k];
 		struct clonedev_clone res;
 		unsigned int slot;
-		struct clonedev *t = new_partition(nl, "bench-target", &slot);
+		struct clonedev *t;
 		double t0, t1;
+
+		if (!wanted(c->name))
+			continue;
+		t = new_partition(nl, "bench-target", &slot);
 
 		steer(t, c);
 		t0 = bench_now();
