@@ -674,7 +674,7 @@ static bool target_store(struct cld_session *s, struct cld_clone *c, u32 n)
 	mutex_unlock(&cld_hsm.lock);
 	c->n_pend = 0;
 	drop_batch(c, n);
-	return p != NULL;
+	return !!p;
 }
 
 /* DONE: the source's count must be ours; SUMMARY answers with the tally. */

@@ -161,6 +161,6 @@ u32 cld_clone_get_offer(const u8 *b, u32 len, struct cld_clone_offer *o);
 u32 cld_clone_record_len(const struct cld_object *o);
 void cld_clone_put_record(u8 *b, const struct cld_object *o);
 struct cld_object *cld_clone_get_record(struct cld_keytfm *t, const u8 *b,
-				       u32 len);
+					u32 len);
 
 #endif /* _CLD_CLONE_PRIV_H */

@@ -124,7 +124,7 @@ static bool class_type_ok(u32 obj_class, u32 key_type)
  * NULL.
  */
 struct cld_object *cld_clone_get_record(struct cld_keytfm *t, const u8 *b,
-				       u32 len)
+					u32 len)
 {
 	const struct cld_wire_record *r = (const struct cld_wire_record *)b;
 	const u32 fixed = sizeof(*r);

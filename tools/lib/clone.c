@@ -156,7 +156,7 @@ static void report_results(const struct clonedev_clone_relay *relay,
 			   const struct clonedev_clone_result *res)
 {
 	struct clonedev_clone one = *s;
-	unsigned int j, n = s->n_results;
+	unsigned int j, k, n = s->n_results;
 
 	if (!n) {
 		relay->progress(relay->arg, s);
@@ -168,7 +168,7 @@ static void report_results(const struct clonedev_clone_relay *relay,
 		one.refused = s->refused;
 		one.failed = s->failed;
 		/* Take back the ones after j from the counts. */
-		for (unsigned int k = j + 1; k < n; k++)
+		for (k = j + 1; k < n; k++)
 			switch (res[k].status) {
 			case CLONEDEV_CLONE_COPIED:
 				one.copied--;
