@@ -580,7 +580,7 @@ static int restore_next(struct cld_archive *a,
 	handle = get_unaligned_be32(buf + 4);
 	cmd->selected = restore_wants(a, handle);
 	if (cmd->selected) {
-		o = cld_clone_get_record(buf + 8, plen - 4);
+		o = cld_clone_get_record(NULL, buf + 8, plen - 4);
 		if (o)
 			a->objs[a->n_objs++] = o;
 		else

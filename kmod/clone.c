@@ -106,6 +106,22 @@ static int check_msg(struct cld_clone *c, const u8 *m, u32 len, u8 type,
 	return blen;
 }
 
+/*
+ * The length of the message at @m, the first of the @len bytes left in a
+ * flight: what its header says, or all that is left when the header is
+ * cut short or says more (check_msg() then refuses it).
+ */
+static u32 msg_len(const u8 *m, u32 len)
+{
+	const struct cld_wire_hdr *h = (const struct cld_wire_hdr *)m;
+	u32 n;
+
+	if (len < HDR_LEN)
+		return len;
+	n = get_unaligned_be32(&h->body_len);
+	return n <= len - HDR_LEN ? HDR_LEN + n : len;
+}
+
 /* ---- tally ---- */
 
 static void count(struct cld_clone *c, u32 status)
@@ -127,35 +143,39 @@ static void count(struct cld_clone *c, u32 status)
 
 /* ---- source ---- */
 
-/* Source: OBJECT for object c->next, or DONE after the last. */
-static int send_next(struct cld_session *s, struct cld_clone *c)
+/*
+ * Source: OBJECT @i at @m if it fits in @room bytes; its length in *@len
+ * (0: it does not fit, nothing was taken). Return: 0, or -1 after fail().
+ */
+static int put_object_msg(struct cld_session *s, struct cld_clone *c, u32 i,
+			  u8 *m, u32 room, u32 *len)
 {
-	u32 seq = c->next + 2, plen, status = 0, off = 0;
-	struct cld_object *o = NULL;
+	u32 seq = i + 2, plen = sizeof(struct cld_wire_object), status = 0;
+	u32 off = c->protocol == CLONEDEV_PROTO_CPV3 ?
+		  cld_cpv3_suite->pub_len : 0;
+	struct cld_wire_object *obj = (void *)(m + HDR_LEN + off);
 	struct cld_partition *p;
-	u8 *m = c->out, *body = m + HDR_LEN;
-	struct cld_wire_object *obj;
 	u8 pub[CLD_WIRE_PUB_MAX];
-	int ret;
+	bool fits = false;
+	int ret = 0;
 
-	if (c->next == c->total) {
-		struct cld_wire_done *d = (void *)body;
-
-		cld_wire_put_hdr(m, CLD_MSG_DONE, c->sid, seq,
-				 sizeof(*d) + TAG_LEN);
-		put_unaligned_be32(c->total, &d->total);
-		if (cld_clone_aead(c->gcm, c->k_ctl[0], true, CLD_NONCE_CONTROL,
-				   seq, m, body, sizeof(*d)))
-			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-		c->out_len = HDR_LEN + sizeof(*d) + TAG_LEN;
-		c->wait = W_SUMMARY;
-		return 0;
+	*len = 0;
+	if (c->protocol == CLONEDEV_PROTO_CPV3) {
+		/* Window 1: the first object of a flight always fits. */
+		ret = cld_clone_eph_key(c, cld_cpv3_suite, NULL, pub) ?:
+		      cld_clone_cpv3_keys(c, i, c->peer_pub);
+		memcpy(m + HDR_LEN, pub, cld_cpv3_suite->pub_len);
+	} else if (c->protocol == CLONEDEV_PROTO_CPV4) {
+		ret = cld_clone_cpv4_keys(c, i);
 	}
+	if (ret)
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true) - 1;
+
+	/* The plaintext, written from the object under the lock. */
 	mutex_lock(&cld_hsm.lock);
 	p = cld_clone_partition(s, c);
 	if (p) {
-		struct cld_object *src = xa_load(&p->objects,
-						 c->handles[c->next]);
+		struct cld_object *src = xa_load(&p->objects, c->handles[i]);
 
 		if (!src)
 			status = CLONEDEV_CLONE_OBJ_FAILED;
@@ -165,46 +185,64 @@ static int send_next(struct cld_session *s, struct cld_clone *c)
 			 sizeof(*obj) + cld_clone_record_len(src) >
 			 c->peer_slot)
 			status = CLONEDEV_CLONE_TOO_LARGE;
-		else
-			o = cld_object_copy(src);
-		if (!status && !o)
-			status = CLONEDEV_CLONE_OBJ_FAILED;
+		if (!status)
+			plen += cld_clone_record_len(src);
+		if (c->protocol == CLONEDEV_PROTO_CPV1)
+			plen = c->peer_slot;
+		fits = HDR_LEN + off + plen + TAG_LEN <= room;
+		if (fits) {
+			memset(obj, 0, plen);
+			obj->status = status;
+			if (!status)
+				cld_clone_put_record(obj->record, src);
+		}
 	}
 	mutex_unlock(&cld_hsm.lock);
 	if (!p)
-		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
-
-	if (c->protocol == CLONEDEV_PROTO_CPV3) {
-		ret = cld_clone_eph_key(c, cld_cpv3_suite, NULL, pub) ?:
-		      cld_clone_cpv3_keys(c, c->next, c->peer_pub);
-		if (ret) {
-			cld_object_free(o);
-			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-		}
-		memcpy(body, pub, cld_cpv3_suite->pub_len);
-		off = cld_cpv3_suite->pub_len;
-	} else if (c->protocol == CLONEDEV_PROTO_CPV4 &&
-		   cld_clone_cpv4_keys(c, c->next)) {
-		cld_object_free(o);
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-	}
-	/* The plaintext: the status, then the record (if status 0). */
-	obj = (struct cld_wire_object *)(body + off);
-	plen = sizeof(*obj) + (o ? cld_clone_record_len(o) : 0);
-	if (c->protocol == CLONEDEV_PROTO_CPV1)
-		plen = c->peer_slot;
-	memset(obj, 0, plen);
-	obj->status = status;
-	if (o)
-		cld_clone_put_record(obj->record, o);
-	cld_object_free(o);
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true) - 1;
+	if (!fits)
+		return 0;
 	cld_wire_put_hdr(m, CLD_MSG_OBJECT, c->sid, seq, off + plen + TAG_LEN);
 	ret = cld_clone_obj_crypt(c, 0, true, seq, m, (u8 *)obj, plen);
 	if (ret) {
-		memzero_explicit(body, off + plen);
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		memzero_explicit(obj, plen);
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true) - 1;
 	}
-	c->out_len = HDR_LEN + off + plen + TAG_LEN;
+	*len = HDR_LEN + off + plen + TAG_LEN;
+	return 0;
+}
+
+/*
+ * Source: the next flight, OBJECTs for as many objects from c->next on as
+ * the window allows and the flight holds, or DONE after the last.
+ */
+static int send_flight(struct cld_session *s, struct cld_clone *c)
+{
+	u32 seq = c->next + 2, i, off = 0, n;
+
+	if (c->next == c->total) {
+		struct cld_wire_done *d = (void *)(c->out + HDR_LEN);
+
+		cld_wire_put_hdr(c->out, CLD_MSG_DONE, c->sid, seq,
+				 sizeof(*d) + TAG_LEN);
+		put_unaligned_be32(c->total, &d->total);
+		if (cld_clone_aead(c->gcm, c->k_ctl[0], true, CLD_NONCE_CONTROL,
+				   seq, c->out, (u8 *)d, sizeof(*d)))
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		c->out_len = HDR_LEN + sizeof(*d) + TAG_LEN;
+		c->wait = W_SUMMARY;
+		return 0;
+	}
+	for (i = c->next; i < c->total && i - c->next < c->window; i++) {
+		if (put_object_msg(s, c, i, c->out + off,
+				   CLONEDEV_CLONE_MSG_MAX - off, &n))
+			return 0;
+		if (!n)
+			break;
+		off += n;
+	}
+	c->in_flight = i - c->next;
+	c->out_len = off;
 	c->wait = W_RESULT;
 	return 0;
 }
@@ -241,6 +279,7 @@ static int source_choice(struct cld_session *s, struct cld_clone *c,
 	c->protocol = proto;
 	c->cs = cs;
 	c->peer_slot = get_unaligned_be16(&ch->slot_size);
+	c->window = get_unaligned_be16(&ch->window);
 	memcpy(c->nt, ch->nt, NONCE_LEN);
 	peer_pub = ch->keys;
 
@@ -271,6 +310,8 @@ static int source_choice(struct cld_session *s, struct cld_clone *c,
 	if (!c->domain_len)
 		return fail(c, CLONEDEV_CLONE_E_DOMAIN, true);
 	if (proto != c->protocol || suite != ch->suite ||
+	    (proto == CLONEDEV_PROTO_CPV4 ?
+	     !c->window || c->window > mine.window : c->window != 1) ||
 	    (proto == CLONEDEV_PROTO_CPV1 &&
 	     (c->peer_slot < sizeof(struct cld_wire_object) +
 			     sizeof(struct cld_wire_record) ||
@@ -341,35 +382,58 @@ static int source_ready(struct cld_session *s, struct cld_clone *c,
 	mutex_unlock(&cld_hsm.lock);
 	if (!p)
 		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
-	send_next(s, c);
+	send_flight(s, c);
 	return 0;
 }
 
+/*
+ * A flight of RESULTs, one for each object of the last flight, in order:
+ * all are checked before any counts; then the next flight.
+ */
 static int source_result(struct cld_session *s, struct cld_clone *c,
 			 u8 *m, u32 len)
 {
-	struct cld_wire_result *r = (void *)(m + HDR_LEN);
-	u32 seq = c->next + 2, want = sizeof(*r);
-	int blen = check_msg(c, m, len, CLD_MSG_RESULT, seq, true);
+	u32 want = sizeof(struct cld_wire_result), off = 0, j;
 
-	if (blen < 0)
-		return 0;
 	if (c->protocol == CLONEDEV_PROTO_CPV3)
 		want += cld_cpv3_suite->pub_len;
-	if (blen != want + TAG_LEN ||
-	    cld_clone_obj_crypt(c, 1, false, seq, m, (u8 *)r, want))
-		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
-	if (r->status > CLONEDEV_CLONE_OBJ_FAILED)
+	for (j = 0; j < c->in_flight; j++) {
+		u32 i = c->next + j, seq = i + 2, mlen = msg_len(m + off,
+								  len - off);
+		struct cld_wire_result *r = (void *)(m + off + HDR_LEN);
+		int blen = check_msg(c, m + off, mlen, CLD_MSG_RESULT, seq,
+				     true);
+
+		if (blen < 0)
+			return 0;
+		if (c->protocol == CLONEDEV_PROTO_CPV4 &&
+		    cld_clone_cpv4_keys(c, i))
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		if (blen != want + TAG_LEN ||
+		    cld_clone_obj_crypt(c, 1, false, seq, m + off, (u8 *)r,
+					want))
+			return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+		if (r->status > CLONEDEV_CLONE_OBJ_FAILED)
+			return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+		c->results[j].handle = c->handles[i];
+		c->results[j].status = r->status;
+		c->results[j].target = get_unaligned_be32(&r->handle);
+		if (c->protocol == CLONEDEV_PROTO_CPV3)
+			memcpy(c->peer_pub, r->pub, cld_cpv3_suite->pub_len);
+		off += mlen;
+	}
+	/* A message more than the objects in flight. */
+	if (off != len)
 		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+	for (j = 0; j < c->in_flight; j++)
+		count(c, c->results[j].status);
+	c->n_results = c->in_flight;
 	c->has_result = true;
-	c->result_handle = c->handles[c->next];
-	c->result_status = r->status;
-	c->result_target = get_unaligned_be32(&r->handle);
-	count(c, r->status);
-	if (c->protocol == CLONEDEV_PROTO_CPV3)
-		memcpy(c->peer_pub, r->pub, cld_cpv3_suite->pub_len);
-	c->next++;
-	send_next(s, c);
+	c->result_handle = c->results[j - 1].handle;
+	c->result_status = c->results[j - 1].status;
+	c->result_target = c->results[j - 1].target;
+	c->next += c->in_flight;
+	send_flight(s, c);
 	return 0;
 }
 
@@ -429,6 +493,8 @@ static int target_hello(struct cld_session *s, struct cld_clone *c,
 	c->protocol = proto;
 	c->cs = proto == CLONEDEV_PROTO_CPV4 ? cld_suite_of(suite) :
 					       cld_cpv3_suite;
+	c->window = proto == CLONEDEV_PROTO_CPV4 ?
+		    min(theirs.window, mine.window) : 1;
 
 	mutex_lock(&cld_hsm.lock);
 	p = cld_clone_partition(s, c);
@@ -452,6 +518,7 @@ static int target_hello(struct cld_session *s, struct cld_clone *c,
 	ch->protocol = proto;
 	ch->suite = suite;
 	put_unaligned_be16(CLD_WIRE_CPV1_SLOT, &ch->slot_size);
+	put_unaligned_be16(c->window, &ch->window);
 	memcpy(ch->nt, c->nt, NONCE_LEN);
 	n = 0;
 	if (proto != CLONEDEV_PROTO_CPV1) {
@@ -522,39 +589,92 @@ static int target_confirm(struct cld_session *s, struct cld_clone *c,
 	return 0;
 }
 
-/*
- * Stores @o unless the target holds its OUID already (skipped: the same
- * class, key type and check value; else a clash, failed) or a policy
- * forbids it (refused); returns its status. With CLONEDEV_CLONE_REPLACE
- * a held object that is not a clash is replaced by @o (copied), in one
- * store commit and under the lock that found it.
- */
-static u32 target_store(struct cld_session *s, struct cld_clone *c,
-			struct cld_object **o, u32 *handle, bool *gone)
+/* Frees the first @n objects of a flight that are not the partition's. */
+static void drop_batch(struct cld_clone *c, u32 n)
 {
-	struct cld_object *have = NULL;
+	u32 k;
+
+	for (k = 0; k < n; k++) {
+		cld_object_free(c->batch[k]);
+		c->batch[k] = NULL;
+	}
+}
+
+/*
+ * Stores the pending objects of the flight in one store commit (one
+ * fsync): all copied, or all failed. Must hold cld_hsm.lock.
+ */
+static void commit_pending(struct cld_clone *c, struct cld_partition *p)
+{
+	u32 j, k;
+	int ret;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	if (!c->n_pend)
+		return;
+	ret = cld_object_store_copies(p, c->pend, c->pend_old, c->n_pend,
+				      c->pend_handle);
+	for (j = 0; j < c->n_pend; j++) {
+		k = c->pend_idx[j];
+		if (ret) {
+			c->batch_status[k] = CLONEDEV_CLONE_OBJ_FAILED;
+		} else {
+			c->batch_status[k] = CLONEDEV_CLONE_COPIED;
+			c->batch_handle[k] = c->pend_handle[j];
+			c->batch[k] = NULL;	/* the partition's now */
+		}
+	}
+	c->n_pend = 0;
+}
+
+/*
+ * Stores the @n objects of a flight (c->batch[], status 0 so far) unless
+ * the target holds an OUID already (skipped: the same class, key type
+ * and check value; else a clash, failed) or a policy forbids it
+ * (refused); the statuses go to c->batch_status[]. The ones to store are
+ * one store commit, under the lock that admitted them; with
+ * CLONEDEV_CLONE_REPLACE a held object that is not a clash is replaced in
+ * that commit. Two objects of one flight with one OUID: those before the
+ * second are committed first, so that it finds the first one held.
+ * Return: false if the session lost its partition (nothing stored).
+ */
+static bool target_store(struct cld_session *s, struct cld_clone *c, u32 n)
+{
 	struct cld_partition *p;
-	u32 status;
+	u32 k, j, status, handle;
 
 	mutex_lock(&cld_hsm.lock);
 	p = cld_clone_partition(s, c);
-	if (p) {
-		have = cld_object_find_ouid(p, (*o)->ouid);
-		status = cld_clone_admit(p, c->role, have, *o, c->replace,
-					 handle);
-	} else {
-		*gone = true;
-		status = CLONEDEV_CLONE_OBJ_FAILED;
+	for (k = 0; p && k < n; k++) {
+		struct cld_object *o = c->batch[k], *have;
+
+		if (!o)
+			continue;
+		for (j = 0; j < c->n_pend; j++)
+			if (!memcmp(c->pend[j]->ouid, o->ouid,
+				    CLONEDEV_OUID_LEN)) {
+				commit_pending(c, p);
+				break;
+			}
+		have = cld_object_find_ouid(p, o->ouid);
+		handle = 0;
+		status = cld_clone_admit(p, c->role, have, o, c->replace,
+					 &handle);
+		if (status == CLONEDEV_CLONE_COPIED) {
+			c->pend[c->n_pend] = o;
+			c->pend_old[c->n_pend] = have;
+			c->pend_idx[c->n_pend++] = k;
+		} else {
+			c->batch_status[k] = status;
+			c->batch_handle[k] = handle;
+		}
 	}
-	if (status == CLONEDEV_CLONE_COPIED) {
-		if (have ? cld_object_replace_copy(p, have, *o, handle) :
-			   cld_object_add_copy(p, *o, handle))
-			status = CLONEDEV_CLONE_OBJ_FAILED;
-		else
-			*o = NULL;
-	}
+	if (p)
+		commit_pending(c, p);
 	mutex_unlock(&cld_hsm.lock);
-	return status;
+	c->n_pend = 0;
+	drop_batch(c, n);
+	return !!p;
 }
 
 /* DONE: the source's count must be ours; SUMMARY answers with the tally. */
@@ -590,74 +710,119 @@ static int target_done(struct cld_clone *c, u8 *m, u32 len)
 	return 0;
 }
 
-static int target_object(struct cld_session *s, struct cld_clone *c,
-			 u8 *m, u32 len)
+/*
+ * OBJECT i and what arrived with it (at most the window): all are opened
+ * and checked before any is stored, so a flight with a message that
+ * fails stores nothing; then one commit for them and their RESULTs.
+ */
+static int open_object(struct cld_clone *c, u32 k, u8 *m, u32 len)
 {
-	const struct cld_wire_hdr *hdr = (const struct cld_wire_hdr *)m;
-	struct cld_wire_result *r = (void *)(c->out + HDR_LEN);
-	u32 seq = c->next + 2, off = 0, plen, status, handle = 0, rlen;
-	struct cld_object *o = NULL;
+	u32 i = c->next + k, seq = i + 2, off = 0, plen, status;
 	struct cld_wire_object *obj;
 	u8 *b = m + HDR_LEN;
-	u8 pub[CLD_WIRE_PUB_MAX];
-	bool gone = false;
 	int blen;
 
-	if (len >= HDR_LEN && hdr->type == CLD_MSG_DONE)
-		return target_done(c, m, len);
+	/* More objects than the window. */
+	if (k == c->window)
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true) - 1;
+	c->batch[k] = NULL;
+	c->batch_handle[k] = 0;
 	blen = check_msg(c, m, len, CLD_MSG_OBJECT, seq, true);
 	if (blen < 0)
-		return 0;
+		return -1;
 	if (c->protocol == CLONEDEV_PROTO_CPV3) {
 		off = cld_cpv3_suite->pub_len;
 		if (blen < off + sizeof(*obj) + TAG_LEN ||
-		    cld_clone_cpv3_keys(c, c->next, b))
-			return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+		    cld_clone_cpv3_keys(c, i, b))
+			return fail(c, CLONEDEV_CLONE_E_AUTH, true) - 1;
 	} else if (c->protocol == CLONEDEV_PROTO_CPV4 &&
-		   cld_clone_cpv4_keys(c, c->next)) {
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		   cld_clone_cpv4_keys(c, i)) {
+		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true) - 1;
 	}
 	if (blen < off + sizeof(*obj) + TAG_LEN)
-		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true);
+		return fail(c, CLONEDEV_CLONE_E_UNEXPECTED, true) - 1;
 	obj = (struct cld_wire_object *)(b + off);
 	plen = blen - off - TAG_LEN;
 	if ((c->protocol == CLONEDEV_PROTO_CPV1 &&
 	     plen != CLD_WIRE_CPV1_SLOT) ||
 	    cld_clone_obj_crypt(c, 0, false, seq, m, (u8 *)obj, plen))
-		return fail(c, CLONEDEV_CLONE_E_AUTH, true);
+		return fail(c, CLONEDEV_CLONE_E_AUTH, true) - 1;
 	/* Authentic from here on: a bad record is this object's failure. */
 	status = obj->status;
 	if (status == CLONEDEV_CLONE_COPIED) {
-		o = cld_clone_get_record(obj->record, plen - sizeof(*obj));
-		status = o ? target_store(s, c, &o, &handle, &gone) :
-			     CLONEDEV_CLONE_OBJ_FAILED;
-		cld_object_free(o);
+		if (!c->have_keytfm) {
+			if (cld_keytfm_alloc(&c->keytfm)) {
+				memzero_explicit(obj, plen);
+				return fail(c, CLONEDEV_CLONE_E_INTERNAL,
+					    true) - 1;
+			}
+			c->have_keytfm = true;
+		}
+		c->batch[k] = cld_clone_get_record(&c->keytfm, obj->record,
+						   plen - sizeof(*obj));
+		if (!c->batch[k])
+			status = CLONEDEV_CLONE_OBJ_FAILED;
 	} else if (status == CLONEDEV_CLONE_SKIPPED ||
 		   status > CLONEDEV_CLONE_OBJ_FAILED || obj->zero ||
 		   memchr_inv(obj->record, 0, plen - sizeof(*obj))) {
 		/* Only the target decides that an object is skipped. */
 		status = CLONEDEV_CLONE_OBJ_FAILED;
 	}
+	c->batch_status[k] = status;
 	memzero_explicit(obj, plen);
-	if (gone)
-		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
-	count(c, status);
+	return 0;
+}
 
-	rlen = sizeof(*r);
-	memset(r, 0, rlen);
-	r->status = status;
-	put_unaligned_be32(handle, &r->handle);
-	if (c->protocol == CLONEDEV_PROTO_CPV3) {
-		if (cld_clone_eph_key(c, cld_cpv3_suite, NULL, pub))
-			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-		memcpy(r->pub, pub, cld_cpv3_suite->pub_len);
-		rlen += cld_cpv3_suite->pub_len;
+static int target_object(struct cld_session *s, struct cld_clone *c,
+			 u8 *m, u32 len)
+{
+	const struct cld_wire_hdr *hdr = (const struct cld_wire_hdr *)m;
+	u32 n, k, off, rlen, i, seq;
+	u8 pub[CLD_WIRE_PUB_MAX];
+
+	if (len >= HDR_LEN && hdr->type == CLD_MSG_DONE)
+		return target_done(c, m, len);
+	for (n = 0, off = 0; off < len; n++) {
+		u32 mlen = msg_len(m + off, len - off);
+
+		if (open_object(c, n, m + off, mlen)) {
+			drop_batch(c, n);
+			return 0;
+		}
+		off += mlen;
 	}
-	cld_wire_put_hdr(c->out, CLD_MSG_RESULT, c->sid, seq, rlen + TAG_LEN);
-	if (cld_clone_obj_crypt(c, 1, true, seq, c->out, (u8 *)r, rlen))
-		return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
-	c->out_len = HDR_LEN + rlen + TAG_LEN;
-	c->next++;
+	if (!target_store(s, c, n))
+		return fail(c, CLONEDEV_CLONE_E_ROLE, true);
+
+	/* The RESULTs, each meaning its object is stored for good. */
+	for (k = 0, off = 0; k < n; k++) {
+		struct cld_wire_result *r = (void *)(c->out + off + HDR_LEN);
+
+		i = c->next + k;
+		seq = i + 2;
+		count(c, c->batch_status[k]);
+		rlen = sizeof(*r);
+		memset(r, 0, rlen);
+		r->status = c->batch_status[k];
+		put_unaligned_be32(c->batch_handle[k], &r->handle);
+		if (c->protocol == CLONEDEV_PROTO_CPV3) {
+			if (cld_clone_eph_key(c, cld_cpv3_suite, NULL, pub))
+				return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+			memcpy(r->pub, pub, cld_cpv3_suite->pub_len);
+			rlen += cld_cpv3_suite->pub_len;
+		} else if (c->protocol == CLONEDEV_PROTO_CPV4 &&
+			   cld_clone_cpv4_keys(c, i)) {
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		}
+		cld_wire_put_hdr(c->out + off, CLD_MSG_RESULT, c->sid, seq,
+				 rlen + TAG_LEN);
+		if (cld_clone_obj_crypt(c, 1, true, seq, c->out + off, (u8 *)r,
+					rlen))
+			return fail(c, CLONEDEV_CLONE_E_INTERNAL, true);
+		off += HDR_LEN + rlen + TAG_LEN;
+	}
+	c->out_len = off;
+	c->next += n;
 	return 0;
 }
 
@@ -749,6 +914,7 @@ static int step(struct cld_session *s, struct cld_clone *c, u8 *m, u32 len)
 
 	c->out_len = 0;
 	c->has_result = false;
+	c->n_results = 0;
 	mutex_lock(&cld_hsm.lock);
 	p = cld_clone_partition(s, c);
 	mutex_unlock(&cld_hsm.lock);
@@ -790,6 +956,7 @@ static void report(const struct cld_clone *c, struct clonedev_clone *cmd)
 	cmd->skipped = c->skipped;
 	cmd->refused = c->refused;
 	cmd->failed = c->failed;
+	cmd->n_results = c->n_results;
 }
 
 int cld_clone_run(struct cld_session *s, void *arg)
@@ -855,6 +1022,7 @@ int cld_clone_run(struct cld_session *s, void *arg)
 		if (c->state == CLONEDEV_CLONE_RUNNING)
 			fail(c, CLONEDEV_CLONE_E_ABORTED, true);
 		c->has_result = false;
+		c->n_results = 0;
 		/* The clone ends all the same; its ERROR goes only if it fits. */
 		if (c->out_len > cmd->out_cap) {
 			cld_clone_free(c);
@@ -867,6 +1035,11 @@ int cld_clone_run(struct cld_session *s, void *arg)
 		if (c->out_len &&
 		    copy_to_user(u64_to_user_ptr(cmd->out), c->out,
 				 c->out_len))
+			ret = -EFAULT;
+		if (cmd->results && c->n_results &&
+		    copy_to_user(u64_to_user_ptr(cmd->results), c->results,
+				 min(c->n_results, cmd->results_cap) *
+				 sizeof(c->results[0])))
 			ret = -EFAULT;
 		memzero_explicit(c->out, CLONEDEV_CLONE_MSG_MAX);
 		if (c->state != CLONEDEV_CLONE_RUNNING) {

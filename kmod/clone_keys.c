@@ -14,16 +14,24 @@
 
 #include "clone_priv.h"
 #include "kex.h"
+#include "object.h"
 
 void cld_clone_free(struct cld_clone *c)
 {
+	u32 i;
+
 	if (!c)
 		return;
+	for (i = 0; i < ARRAY_SIZE(c->batch); i++)
+		cld_object_free(c->batch[i]);
+	if (c->have_keytfm)
+		cld_keytfm_free(&c->keytfm);
 	crypto_free_shash(c->sha256);
 	cld_kdf_uninit(&c->kdf256);
 	cld_kdf_uninit(&c->kdf);
 	crypto_free_aead(c->gcm);
-	crypto_free_aead(c->aead);
+	crypto_free_aead(c->aead[0]);
+	crypto_free_aead(c->aead[1]);
 	crypto_free_kpp(c->kpp);
 	kfree(c->hello);
 	kfree(c->choice);
@@ -202,18 +210,20 @@ out:
 /* CPv4: PRK from K_hs and the agreement with the peer's key @pub. */
 int cld_clone_cpv4_prk(struct cld_clone *c, const u8 *pub)
 {
-	unsigned int zl;
+	unsigned int zl, i;
 	u8 z[48];
 	int ret;
 
 	ret = cld_kdf_init(&c->kdf, c->cs->hmac);
 	if (ret)
 		return ret;
-	c->aead = crypto_alloc_aead(c->cs->aead, 0, 0);
-	if (IS_ERR(c->aead)) {
-		ret = PTR_ERR(c->aead);
-		c->aead = NULL;
-		return ret;
+	for (i = 0; i < ARRAY_SIZE(c->aead); i++) {
+		c->aead[i] = crypto_alloc_aead(c->cs->aead, 0, 0);
+		if (IS_ERR(c->aead[i])) {
+			ret = PTR_ERR(c->aead[i]);
+			c->aead[i] = NULL;
+			return ret;
+		}
 	}
 	ret = cld_kex_agree(c->kpp, c->cs, pub, z, &zl) ?:
 	      cld_kdf_extract(&c->kdf, c->k_hs, CLD_WIRE_KEY_LEN, z, zl,
@@ -226,7 +236,7 @@ int cld_clone_cpv4_prk(struct cld_clone *c, const u8 *pub)
 /* CPv4: the keys of the epoch object @i is in. */
 int cld_clone_cpv4_keys(struct cld_clone *c, u32 i)
 {
-	u32 e = i / CLD_CLONE_EPOCH_OBJECTS;
+	u32 e = i / CLD_CLONE_EPOCH_OBJECTS, d;
 	__be32 ctx = cpu_to_be32(e);
 	int ret;
 
@@ -238,8 +248,12 @@ int cld_clone_cpv4_keys(struct cld_clone *c, u32 i)
 	      cld_kdf_expand(&c->kdf, c->prk, c->cs->hash_len,
 			     CLD_KDF_CPV4_T2S, (u8 *)&ctx, sizeof(ctx),
 			     c->k_obj[1], CLD_WIRE_KEY_LEN);
-	if (!ret)
-		c->epoch = e;
+	/* Each direction's tfm keeps its key for the whole epoch. */
+	for (d = 0; !ret && d < ARRAY_SIZE(c->aead); d++)
+		ret = crypto_aead_setkey(c->aead[d], c->k_obj[d],
+					 CLD_WIRE_KEY_LEN) ?:
+		      crypto_aead_setauthsize(c->aead[d], CLD_WIRE_TAG_LEN);
+	c->epoch = ret ? U32_MAX : e;
 	return ret;
 }
 
@@ -273,8 +287,8 @@ int cld_clone_obj_crypt(struct cld_clone *c, int dir, bool enc, u32 seq,
 {
 	switch (c->protocol) {
 	case CLONEDEV_PROTO_CPV4:
-		return cld_clone_aead(c->aead, c->k_obj[dir], enc, c->epoch,
-				      seq, hdr, data, len);
+		return cld_clone_aead(c->aead[dir], NULL, enc, c->epoch, seq,
+				      hdr, data, len);
 	case CLONEDEV_PROTO_CPV3:
 		return cld_clone_aead(c->gcm, c->k_obj[dir], enc, CLD_NONCE_CPV3,
 				      seq, hdr, data, len);

@@ -26,6 +26,7 @@ void cld_clone_make_offer(const struct cld_partition *p,
 
 	memset(o, 0, sizeof(*o));
 	o->serial = p->serial;
+	o->window = CLONEDEV_CLONE_WINDOW_MAX;
 	o->fips = cld_hsm.fips || !cld_policy(p, CLONEDEV_POLICY_NON_FIPS);
 	switch (p->protocol_level) {
 	case CLONEDEV_LEVEL_LEGACY:

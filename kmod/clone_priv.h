@@ -11,12 +11,14 @@
 
 #include "clone_wire.h"
 #include "kdf.h"
+#include "keys.h"
 #include "spake2.h"
 #include "suite.h"
 
 struct crypto_aead;
 struct crypto_kpp;
 struct crypto_shash;
+struct cld_keytfm;
 struct cld_object;
 struct cld_partition;
 struct cld_session;
@@ -45,6 +47,7 @@ struct cld_clone_offer {
 	u8 n_domains;
 	u8 label[CLD_MAX_DOMAINS][CLD_LABEL_MAX];	/* NUL-padded */
 	u16 slot_size;
+	u16 window;			/* CPv4's, HELLO only */
 };
 
 struct cld_clone {
@@ -72,7 +75,7 @@ struct cld_clone {
 	struct cld_kdf kdf256;
 	struct cld_kdf kdf;		/* the suite's, for CPv4 */
 	struct crypto_aead *gcm;
-	struct crypto_aead *aead;	/* the suite's, for CPv4 */
+	struct crypto_aead *aead[2];	/* CPv4: the suite's, keyed k_obj[] */
 	struct crypto_kpp *kpp;		/* this side's ephemeral key */
 	u8 *hello;
 	u32 hello_len;
@@ -81,10 +84,26 @@ struct cld_clone {
 	u8 domain[CLONEDEV_SECRET_MAX];
 	u32 domain_len;
 	struct cld_spake2 sp;		/* until K_hs is made */
+	u32 window;			/* objects a flight may hold */
 	/* source */
 	u32 *handles;
 	u32 total;
-	u32 next;			/* index of the object in flight */
+	u32 next;			/* index of the first object in flight */
+	u32 in_flight;			/* objects sent, results not back */
+	u32 n_results;			/* this step's, in results[] */
+	struct clonedev_clone_result results[CLONEDEV_CLONE_WINDOW_MAX];
+	/* target: one flight's objects, checked before any is stored */
+	bool have_keytfm;
+	struct cld_keytfm keytfm;	/* checks the values that arrive */
+	struct cld_object *batch[CLONEDEV_CLONE_WINDOW_MAX];
+	u32 batch_status[CLONEDEV_CLONE_WINDOW_MAX];
+	u32 batch_handle[CLONEDEV_CLONE_WINDOW_MAX];
+	/* target: the flight's objects to store in the next commit */
+	u32 n_pend;
+	struct cld_object *pend[CLONEDEV_CLONE_WINDOW_MAX];
+	struct cld_object *pend_old[CLONEDEV_CLONE_WINDOW_MAX];
+	u32 pend_idx[CLONEDEV_CLONE_WINDOW_MAX];
+	u32 pend_handle[CLONEDEV_CLONE_WINDOW_MAX];
 	/* counts: this side's tally */
 	u32 copied, skipped, refused, failed;
 	/* the step's result for the caller */
@@ -141,6 +160,7 @@ u32 cld_clone_put_offer(u8 *b, const struct cld_clone_offer *o,
 u32 cld_clone_get_offer(const u8 *b, u32 len, struct cld_clone_offer *o);
 u32 cld_clone_record_len(const struct cld_object *o);
 void cld_clone_put_record(u8 *b, const struct cld_object *o);
-struct cld_object *cld_clone_get_record(const u8 *b, u32 len);
+struct cld_object *cld_clone_get_record(struct cld_keytfm *t, const u8 *b,
+					u32 len);
 
 #endif /* _CLD_CLONE_PRIV_H */

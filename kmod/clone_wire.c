@@ -30,6 +30,7 @@ u32 cld_clone_put_offer(u8 *b, const struct cld_clone_offer *o,
 		memcpy(w->label[i], o->label[i], CLD_LABEL_MAX);
 	tail = (struct cld_wire_hello_tail *)w->label[o->n_domains];
 	put_unaligned_be16(o->slot_size, &tail->slot_size);
+	put_unaligned_be16(o->window, &tail->window);
 	return (u8 *)tail->ns - b;
 }
 
@@ -57,12 +58,15 @@ u32 cld_clone_get_offer(const u8 *b, u32 len, struct cld_clone_offer *o)
 	    o->n_domains > CLD_MAX_DOMAINS)
 		return 0;
 	if (len < sizeof(*w) + CLD_LABEL_MAX * o->n_domains +
-		  sizeof(tail->slot_size))
+		  sizeof(tail->slot_size) + sizeof(tail->window))
 		return 0;
 	for (i = 0; i < o->n_domains; i++)
 		memcpy(o->label[i], w->label[i], CLD_LABEL_MAX);
 	tail = (const struct cld_wire_hello_tail *)w->label[o->n_domains];
 	o->slot_size = get_unaligned_be16(&tail->slot_size);
+	o->window = get_unaligned_be16(&tail->window);
+	if (!o->window || o->window > CLONEDEV_CLONE_WINDOW_MAX)
+		return 0;
 	return (const u8 *)tail->ns - b;
 }
 
@@ -116,9 +120,11 @@ static bool class_type_ok(u32 obj_class, u32 key_type)
  * (or fills its 32 bytes), the id at its length, and every byte after
  * either is zero. The value is checked like a local object of its class
  * (cld_object_check_value()): size and check value must match what the
- * source sent. Return: the object or NULL.
+ * source sent; @t the transforms that check it (NULL: its own). Return: the object or
+ * NULL.
  */
-struct cld_object *cld_clone_get_record(const u8 *b, u32 len)
+struct cld_object *cld_clone_get_record(struct cld_keytfm *t, const u8 *b,
+					u32 len)
 {
 	const struct cld_wire_record *r = (const struct cld_wire_record *)b;
 	const u32 fixed = sizeof(*r);
@@ -167,7 +173,8 @@ struct cld_object *cld_clone_get_record(const u8 *b, u32 len)
 		goto bad;
 	memcpy(kcv, o->kcv, sizeof(kcv));
 	bits = o->bits;
-	if (cld_object_check_value(o) || o->bits != bits ||
+	if ((t ? cld_object_check_value_with(t, o) :
+		 cld_object_check_value(o)) || o->bits != bits ||
 	    memcmp(o->kcv, kcv, sizeof(kcv)))
 		goto bad;
 	return o;

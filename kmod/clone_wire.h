@@ -73,6 +73,7 @@ struct cld_wire_hello {
 
 struct cld_wire_hello_tail {
 	__be16 slot_size;
+	__be16 window;			/* CPv4: 1 to CLONEDEV_CLONE_WINDOW_MAX */
 	u8 ns[CLD_WIRE_NONCE_LEN];
 } __packed;
 
@@ -86,6 +87,7 @@ struct cld_wire_choice {
 	u8 protocol;
 	u8 suite;
 	__be16 slot_size;
+	__be16 window;			/* CPv4: the chosen window; else 1 */
 	u8 nt[CLD_WIRE_NONCE_LEN];
 	u8 keys[];
 } __packed;
@@ -158,12 +160,16 @@ struct cld_wire_nonce {
 static_assert(sizeof(struct cld_wire_hdr) == 32);
 static_assert(sizeof(struct cld_wire_offer) == 11);
 static_assert(sizeof(struct cld_wire_choice) ==
-	      11 + CLD_LABEL_MAX + 4 + CLD_WIRE_NONCE_LEN);
+	      11 + CLD_LABEL_MAX + 6 + CLD_WIRE_NONCE_LEN);
 static_assert(sizeof(struct cld_wire_record) == 140);
 static_assert(offsetof(struct cld_wire_record, label) == 44);
 static_assert(offsetof(struct cld_wire_record, id) == 76);
 static_assert(sizeof(struct cld_wire_result) == 8);
 static_assert(sizeof(struct cld_wire_nonce) == 12);
+/* A window's RESULTs fit in one flight. */
+static_assert(CLONEDEV_CLONE_WINDOW_MAX *
+	      (sizeof(struct cld_wire_hdr) + sizeof(struct cld_wire_result) +
+	       CLD_WIRE_TAG_LEN) <= CLONEDEV_CLONE_MSG_MAX);
 
 /* The header of a message of @type; @sid NULL for none yet. */
 static inline void cld_wire_put_hdr(void *m, u8 type, const u8 *sid, u32 seq,

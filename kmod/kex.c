@@ -144,7 +144,8 @@ out:
 /*
  * Seals (or with !@enc opens) the @len plaintext bytes at @data in place,
  * with the @hdr_len bytes at @hdr as associated data and the nonce
- * u32(@prefix) || u64(@seq); the tag follows the data.
+ * u32(@prefix) || u64(@seq), under @key (NULL: the key @tfm holds);
+ * the tag follows the data.
  */
 int cld_kex_aead(struct crypto_aead *tfm, const u8 *key, bool enc,
 		 u32 prefix, u64 seq, u8 *hdr, u32 hdr_len, u8 *data,
@@ -156,8 +157,9 @@ int cld_kex_aead(struct crypto_aead *tfm, const u8 *key, bool enc,
 	struct kex_nonce iv;
 	int ret;
 
-	ret = crypto_aead_setkey(tfm, key, CLD_KEX_KEY_LEN) ?:
-	      crypto_aead_setauthsize(tfm, CLD_KEX_TAG_LEN);
+	/* @key NULL: the tfm holds its key (and tag size) already. */
+	ret = key ? crypto_aead_setkey(tfm, key, CLD_KEX_KEY_LEN) ?:
+		    crypto_aead_setauthsize(tfm, CLD_KEX_TAG_LEN) : 0;
 	if (ret)
 		return ret;
 	req = aead_request_alloc(tfm, GFP_KERNEL);

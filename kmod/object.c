@@ -446,50 +446,56 @@ static int add_objects(struct cld_partition *p, struct cld_object **objs,
 }
 
 /*
- * Adds @o to @p with the OUID it has (a clone), in its own batch. On
- * success @p owns @o. Must hold cld_hsm.lock.
+ * Stores the @n clones @objs in @p with the OUIDs they have, in one store
+ * batch (one commit), all or none: @olds[i], if not NULL, is the object
+ * of @p that @objs[i] replaces, and its deletion is in the same batch, so
+ * that the store, like the partition, holds one of the two at every
+ * moment. No two of @objs have one OUID. On success @p owns them, @objs[]
+ * is cleared, the replaced objects are freed and @handles[] holds the new
+ * handles; on failure @p is as it was. Must hold cld_hsm.lock.
  */
-int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
-			u32 *handle)
+int cld_object_store_copies(struct cld_partition *p, struct cld_object **objs,
+			    struct cld_object **olds, u32 n, u32 *handles)
 {
-	lockdep_assert_held(&cld_hsm.lock);
-	return add_objects(p, &o, 1, handle, false);
-}
-
-/*
- * Puts @o (a clone, with the OUID of @old) in the place of @old in @p:
- * the deletion of @old and @o's record in one store batch, so that the
- * store, like the partition, holds one of the two at every moment, never
- * neither and never both. On success @p owns @o, @old is freed and
- * *@handle is @o's new handle; on failure @p is as it was. Must hold
- * cld_hsm.lock.
- */
-int cld_object_replace_copy(struct cld_partition *p, struct cld_object *old,
-			    struct cld_object *o, u32 *handle)
-{
-	struct object_del_rec rec = {
-		.slot = cpu_to_le32(p->slot),
-		.handle = cpu_to_le32(old->handle),
-	};
-	int ret;
+	u32 i, done = 0;
+	int ret = 0;
 
 	lockdep_assert_held(&cld_hsm.lock);
-	ret = xa_alloc(&p->objects, &o->handle, o, xa_limit_31b, GFP_KERNEL);
-	if (ret)
-		return ret == -EBUSY ? -ENOSPC : ret;
-	ret = cld_store_put(CLD_REC_OBJECT_DEL, &rec, sizeof(rec)) ?:
-	      put_object(p, o);
+	for (i = 0; i < n && !ret; i++) {
+		struct object_del_rec rec = { .slot = cpu_to_le32(p->slot) };
+		struct cld_object *o = objs[i];
+
+		ret = xa_alloc(&p->objects, &o->handle, o, xa_limit_31b,
+			       GFP_KERNEL);
+		if (ret) {
+			ret = ret == -EBUSY ? -ENOSPC : ret;
+			break;
+		}
+		done++;
+		if (olds[i]) {
+			rec.handle = cpu_to_le32(olds[i]->handle);
+			ret = cld_store_put(CLD_REC_OBJECT_DEL, &rec,
+					    sizeof(rec));
+		}
+		if (!ret)
+			ret = put_object(p, o);
+	}
 	if (!ret)
 		ret = cld_store_commit();
 	else
 		cld_store_abort();
 	if (ret) {
-		xa_erase(&p->objects, o->handle);
+		for (i = 0; i < done; i++)
+			xa_erase(&p->objects, objs[i]->handle);
 		return ret;
 	}
-	unlink_object(p, old);
-	link_object(p, o);
-	*handle = o->handle;
+	for (i = 0; i < n; i++) {
+		if (olds[i])
+			unlink_object(p, olds[i]);
+		link_object(p, objs[i]);
+		handles[i] = objs[i]->handle;
+		objs[i] = NULL;
+	}
 	cld_store_maybe_compact();
 	return 0;
 }
@@ -712,6 +718,22 @@ int cld_object_generate(struct cld_session *s, void *arg)
 }
 
 /*
+ * Checks a key's value (imported or cloned) with the transforms @t and
+ * sets its size and check value.
+ */
+static int check_key_with(struct cld_keytfm *t, struct cld_object *o)
+{
+	switch (o->key_type) {
+	case CLONEDEV_KEY_EC_P256:
+	case CLONEDEV_KEY_EC_P384:
+		return cld_key_check_ec(t, o);
+	case CLONEDEV_KEY_RSA:
+		return cld_key_check_rsa(t, o);
+	}
+	return cld_key_check_secret(t, o);
+}
+
+/*
  * Checks a key's value (imported or cloned) and sets its size and check
  * value.
  */
@@ -723,17 +745,7 @@ int cld_object_check_key(struct cld_object *o)
 	ret = cld_keytfm_alloc(&t);
 	if (ret)
 		return ret;
-	switch (o->key_type) {
-	case CLONEDEV_KEY_EC_P256:
-	case CLONEDEV_KEY_EC_P384:
-		ret = cld_key_check_ec(&t, o);
-		break;
-	case CLONEDEV_KEY_RSA:
-		ret = cld_key_check_rsa(&t, o);
-		break;
-	default:
-		ret = cld_key_check_secret(&t, o);
-	}
+	ret = check_key_with(&t, o);
 	cld_keytfm_free(&t);
 	return ret;
 }
@@ -743,30 +755,37 @@ int cld_object_check_key(struct cld_object *o)
  * paths that make its class do, and sets its size and check value: a
  * secret or private key as an import; an EC public key as a point on its
  * curve; an RSA public key as the RSAPublicKey generation writes; data
- * has 8 bits a byte and no check value. Return: 0 or -EINVAL.
+ * has 8 bits a byte and no check value. @t: transforms from
+ * cld_keytfm_alloc(), kept by the caller for many objects. Return: 0 or
+ * -EINVAL.
  */
-int cld_object_check_value(struct cld_object *o)
+int cld_object_check_value_with(struct cld_keytfm *t, struct cld_object *o)
 {
-	struct cld_keytfm t;
-	int ret;
-
 	switch (o->obj_class) {
 	case CLONEDEV_CLASS_DATA:
 		o->bits = o->value_len * 8;
 		memset(o->kcv, 0, sizeof(o->kcv));
 		return 0;
 	case CLONEDEV_CLASS_PUBLIC_KEY:
-		ret = cld_keytfm_alloc(&t);
-		if (ret)
-			return ret;
 		if (o->key_type == CLONEDEV_KEY_RSA)
-			ret = cld_key_check_rsa_public(&t, o);
-		else
-			ret = cld_key_check_ec_public(&t, o);
-		cld_keytfm_free(&t);
-		return ret;
+			return cld_key_check_rsa_public(t, o);
+		return cld_key_check_ec_public(t, o);
 	}
-	return cld_object_check_key(o);
+	return check_key_with(t, o);
+}
+
+/* cld_object_check_value_with() with transforms of its own. */
+int cld_object_check_value(struct cld_object *o)
+{
+	struct cld_keytfm t;
+	int ret;
+
+	ret = cld_keytfm_alloc(&t);
+	if (ret)
+		return ret;
+	ret = cld_object_check_value_with(&t, o);
+	cld_keytfm_free(&t);
+	return ret;
 }
 
 int cld_object_import(struct cld_session *s, void *arg)

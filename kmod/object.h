@@ -8,6 +8,7 @@
 
 #include <linux/clonedev.h>
 
+struct cld_keytfm;
 struct cld_partition;
 struct cld_session;
 
@@ -44,10 +45,9 @@ int cld_object_add_new(struct cld_session *s, struct cld_object **o,
 void cld_object_free(struct cld_object *o);
 int cld_object_check_key(struct cld_object *o);
 int cld_object_check_value(struct cld_object *o);
-int cld_object_add_copy(struct cld_partition *p, struct cld_object *o,
-			u32 *handle);
-int cld_object_replace_copy(struct cld_partition *p, struct cld_object *old,
-			    struct cld_object *o, u32 *handle);
+int cld_object_check_value_with(struct cld_keytfm *t, struct cld_object *o);
+int cld_object_store_copies(struct cld_partition *p, struct cld_object **objs,
+			    struct cld_object **olds, u32 n, u32 *handles);
 int cld_object_add_copies(struct cld_partition *p, struct cld_object **objs,
 			  u32 n, u32 *handles);
 

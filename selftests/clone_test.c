@@ -598,58 +598,116 @@ struct evil {
 };
 
 enum {
-	FLIP_LAST, FLIP_HEADER, TRUNCATE, REPLAY, SWAP, DOWNGRADE, DOWNGRADE_BOTH
+	FLIP_LAST, FLIP_HEADER, TRUNCATE, REPLAY, SWAP, DOWNGRADE,
+	DOWNGRADE_BOTH, REORDER, DROP
 };
 
+/* The length of the message at @m as its header says. */
+static unsigned int msg_len(const unsigned char *m)
+{
+	return 32 + ((unsigned int)m[28] << 24 | m[29] << 16 | m[30] << 8 |
+		     m[31]);
+}
+
+/*
+ * Puts @new_len bytes of @new in the place of the @old_len bytes at @at
+ * of the flight @m of *@len bytes.
+ */
+static void splice(unsigned char *m, unsigned int *len, unsigned int at,
+		   unsigned int old_len, const unsigned char *new,
+		   unsigned int new_len)
+{
+	memmove(m + at + new_len, m + at + old_len, *len - at - old_len);
+	memcpy(m + at, new, new_len);
+	*len = *len - old_len + new_len;
+}
+
+/*
+ * Acts on the message at @off of the flight @m (@n bytes long) if it is
+ * the one to act on. Return: 1 if it acted (the rest of the flight is
+ * left alone), else 0.
+ */
+static int evil_message(struct evil *e, int to_target, unsigned char *m,
+			unsigned int *len, unsigned int off, unsigned int n)
+{
+	unsigned char *msg = m + off, tmp[CLONEDEV_CLONE_MSG_MAX];
+	unsigned int next;
+
+	/* Remember the OBJECT before the one to replace (for REPLAY). */
+	if (e->action == REPLAY && to_target && MSG_TYPE(msg) == OBJECT &&
+	    msg_seq(msg) + 1 == e->seq) {
+		memcpy(e->saved, msg, n);
+		e->saved_len = n;
+	}
+	/* CHOICE: the target too offers CPv1 only, as the edited HELLO. */
+	if (e->action == DOWNGRADE_BOTH && !to_target &&
+	    MSG_TYPE(msg) == CHOICE) {
+		e->hits++;
+		msg[32 + 9] = CPV1;
+		return 1;
+	}
+	if (to_target != e->to_target || MSG_TYPE(msg) != e->type ||
+	    msg_seq(msg) != e->seq)
+		return 0;
+	e->hits++;
+	switch (e->action) {
+	case FLIP_LAST:
+		msg[n - 1] ^= 0x01;
+		break;
+	case FLIP_HEADER:
+		msg[12] ^= 0x80;		/* the session id */
+		break;
+	case TRUNCATE:
+		splice(m, len, off + n - 1, 1, NULL, 0);
+		break;
+	case REPLAY:
+		splice(m, len, off, n, e->saved, e->saved_len);
+		break;
+	case SWAP:
+		splice(m, len, off, n, e->foreign, e->foreign_len);
+		break;
+	case DOWNGRADE:
+	case DOWNGRADE_BOTH:
+		msg[32 + 9] = CPV1;	/* HELLO: the source allows CPv1 only */
+		break;
+	case REORDER:
+		/* This message after the next one of its flight. */
+		if (off + n + 32 > *len) {
+			e->hits = -100;	/* no next one: the test is wrong */
+			break;
+		}
+		next = msg_len(m + off + n);
+		memcpy(tmp, msg, n);
+		memmove(msg, msg + n, next);
+		memcpy(msg + next, tmp, n);
+		break;
+	case DROP:
+		splice(m, len, off, n, NULL, 0);
+		break;
+	}
+	return 1;
+}
+
+/* Acts on one message of the flight @m: a flight holds whole messages. */
 static void evil_relay(void *arg, int to_target, unsigned char *m,
 		       unsigned int *len)
 {
 	struct evil *e = arg;
+	unsigned int off, n;
 
 	/* The relay hands over whole messages only. */
 	if (*len < 32) {
 		e->short_messages++;
 		return;
 	}
-	/* Remember the OBJECT before the one to replace (for REPLAY). */
-	if (e->action == REPLAY && to_target && MSG_TYPE(m) == OBJECT &&
-	    msg_seq(m) + 1 == e->seq) {
-		memcpy(e->saved, m, *len);
-		e->saved_len = *len;
-	}
-	/* CHOICE: the target too offers CPv1 only, as the edited HELLO. */
-	if (e->action == DOWNGRADE_BOTH && !to_target &&
-	    MSG_TYPE(m) == CHOICE) {
-		e->hits++;
-		m[32 + 9] = CPV1;
-		return;
-	}
-	if (to_target != e->to_target || MSG_TYPE(m) != e->type ||
-	    msg_seq(m) != e->seq)
-		return;
-	e->hits++;
-	switch (e->action) {
-	case FLIP_LAST:
-		m[*len - 1] ^= 0x01;
-		break;
-	case FLIP_HEADER:
-		m[12] ^= 0x80;		/* the session id */
-		break;
-	case TRUNCATE:
-		*len -= 1;
-		break;
-	case REPLAY:
-		memcpy(m, e->saved, e->saved_len);
-		*len = e->saved_len;
-		break;
-	case SWAP:
-		memcpy(m, e->foreign, e->foreign_len);
-		*len = e->foreign_len;
-		break;
-	case DOWNGRADE:
-	case DOWNGRADE_BOTH:
-		m[32 + 9] = CPV1;	/* HELLO: the source allows CPv1 only */
-		break;
+	for (off = 0; off + 32 <= *len; off += n) {
+		n = msg_len(m + off);
+		if (n > *len - off) {
+			e->short_messages++;
+			return;
+		}
+		if (evil_message(e, to_target, m, len, off, n))
+			return;
 	}
 }
 
@@ -672,9 +730,14 @@ TEST_F(clone, altered_messages_fail_and_store_nothing)
 		{ 0, CHOICE, 0, 0, CLONEDEV_CLONE_E_AUTH },
 		{ 1, CONFIRM, 1, 0, CLONEDEV_CLONE_E_AUTH },
 		{ 0, READY, 1, 0, CLONEDEV_CLONE_E_AUTH },
+		/*
+		 * The four objects travel in one flight: a message of it
+		 * that fails stores none of them; the target stores them
+		 * all, in one commit, before it answers.
+		 */
 		{ 1, OBJECT, 2, 0, CLONEDEV_CLONE_E_AUTH },
-		{ 1, OBJECT, 4, 2, CLONEDEV_CLONE_E_AUTH },
-		{ 0, RESULT, 3, 2, CLONEDEV_CLONE_E_AUTH },
+		{ 1, OBJECT, 4, 0, CLONEDEV_CLONE_E_AUTH },
+		{ 0, RESULT, 3, 4, CLONEDEV_CLONE_E_AUTH },
 		{ 1, DONE, 6, 4, CLONEDEV_CLONE_E_AUTH },
 		{ 0, SUMMARY, 6, 4, CLONEDEV_CLONE_E_AUTH },
 	};
@@ -697,6 +760,22 @@ TEST_F(clone, altered_messages_fail_and_store_nothing)
 		ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 1));
 		ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 0));
 	}
+}
+
+/* CPv1 (and CPv3) keep one object a flight: what came before stays. */
+TEST_F(clone, cpv1_alternates_strictly)
+{
+	struct evil e = { .to_target = 1, .type = OBJECT, .seq = 4,
+			  .action = FLIP_LAST };
+	struct clonedev_clone res;
+
+	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 1));
+	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
+	EXPECT_EQ(1, e.hits);
+	EXPECT_EQ(CPV1, res.protocol);
+	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
+	EXPECT_EQ(2, res.copied);
+	EXPECT_EQ(2, count_objects(self->dst));
 }
 
 TEST_F(clone, a_downgraded_offer_is_caught)
@@ -723,29 +802,49 @@ TEST_F(clone, a_downgraded_offer_is_caught)
 
 TEST_F(clone, replayed_reordered_and_truncated_messages)
 {
+	static const struct {
+		int to_target;
+		unsigned int type, seq, action, objects;
+	} cases[] = {
+		/* OBJECT 0 again in place of OBJECT 1, in one window. */
+		{ 1, OBJECT, 3, REPLAY, 0 },
+		/* A header from elsewhere (the session id changed). */
+		{ 1, OBJECT, 3, FLIP_HEADER, 0 },
+		/* The last of the flight one byte short of its header. */
+		{ 1, OBJECT, 5, TRUNCATE, 0 },
+		/* OBJECT 1 after OBJECT 2, or left out, in one window. */
+		{ 1, OBJECT, 3, REORDER, 0 },
+		{ 1, OBJECT, 3, DROP, 0 },
+		/*
+		 * The end of a flight left out: the target cannot tell, and
+		 * stores and answers the rest; the source misses a RESULT.
+		 */
+		{ 1, OBJECT, 5, DROP, 3 },
+		/* RESULTs reordered or one left out: all were stored. */
+		{ 0, RESULT, 2, REORDER, 4 },
+		{ 0, RESULT, 4, DROP, 4 },
+		{ 0, RESULT, 5, DROP, 4 },
+	};
 	struct clonedev_clone res;
+	unsigned int i;
 	struct evil e;
 
-	/* OBJECT 0 again in place of OBJECT 1. */
-	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 3,
-			   .action = REPLAY };
-	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
-	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
-	EXPECT_EQ(1, count_objects(self->dst));
-
-	/* A header from elsewhere (the session id changed). */
-	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 3,
-			   .action = FLIP_HEADER };
-	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
-	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
-	EXPECT_EQ(1, count_objects(self->dst));	/* object 0 was skipped */
-
-	/* One byte short of what its header says. */
-	e = (struct evil){ .to_target = 1, .type = OBJECT, .seq = 4,
-			   .action = TRUNCATE };
-	EXPECT_NERR(EPROTO, evil_run(self, &e, &res));
-	EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error);
-	EXPECT_EQ(2, count_objects(self->dst));
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		e = (struct evil){ .to_target = cases[i].to_target,
+				   .type = cases[i].type, .seq = cases[i].seq,
+				   .action = cases[i].action };
+		EXPECT_NERR(EPROTO, evil_run(self, &e, &res)) TH_LOG("case %u", i);
+		EXPECT_EQ(1, e.hits) TH_LOG("case %u", i);
+		EXPECT_EQ(0, e.short_messages);
+		EXPECT_EQ(CLONEDEV_CLONE_E_UNEXPECTED, res.error)
+			TH_LOG("case %u", i);
+		EXPECT_EQ(0, res.copied) TH_LOG("case %u", i);
+		EXPECT_EQ(cases[i].objects, count_objects(self->dst))
+			TH_LOG("case %u", i);
+		/* Start again from an empty target. */
+		ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 1));
+		ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_CPV1, 0));
+	}
 }
 
 /* Records the first OBJECT of one clone, to inject into another. */
@@ -1048,7 +1147,7 @@ static unsigned int fake_confirm(const unsigned char *hello,
 	unsigned int body = 65 + k + 32;
 
 	memcpy(nonces, hello + hello_len - 32, 32);
-	memcpy(nonces + 32, choice + 32 + 11 + 32 + 4, 32);
+	memcpy(nonces + 32, choice + 32 + 11 + 32 + 6, 32);
 	SHA256(nonces, sizeof(nonces), h);
 	memset(m, 0, 32 + body);
 	memcpy(m, "CLON", 4);
@@ -1260,7 +1359,8 @@ TEST_F(clone, replace_refusals_change_nothing)
 
 /*
  * A clone that fails part way replaced the objects before the failure
- * and none after: each held object is there, old or new, exactly once.
+ * and none after (none of the flight that failed: here the four travel
+ * in one): each held object is there, old or new, exactly once.
  * An object the target's policy refuses keeps its old copy too.
  */
 TEST_F(clone, replace_stopped_part_way_keeps_the_old_object)
@@ -1274,17 +1374,17 @@ TEST_F(clone, replace_stopped_part_way_keeps_the_old_object)
 	ASSERT_EQ(0, run(self->src, self->dst, &res));
 	get_held(_metadata, self->dst, &before);
 	ASSERT_EQ(4, before.n);
-	/* OBJECT 1 altered: object 0 was replaced, 1 to 3 were not. */
+	/* OBJECT 1 altered: its flight, objects 0 to 3, was not stored. */
 	EXPECT_NERR(EPROTO, replace_run(self, evil_relay, &e, &res));
 	EXPECT_EQ(1, e.hits);
 	EXPECT_EQ(CLONEDEV_CLONE_E_AUTH, res.error);
-	EXPECT_EQ(1, res.copied);
+	EXPECT_EQ(0, res.copied);
 	get_held(_metadata, self->dst, &after);
 	EXPECT_EQ(4, after.n);
 	for (i = 0; i < before.n; i++) {
 		ASSERT_EQ(1, held_as(&after, &before, i, &j)) TH_LOG("object %d", i);
 		/* The same handle: not replaced. */
-		EXPECT_EQ(i != 0, before.h[i] == after.h[j]) TH_LOG("object %d", i);
+		EXPECT_EQ(1, before.h[i] == after.h[j]) TH_LOG("object %d", i);
 	}
 	/* Policy 4 off on the target: the secret key keeps its old copy. */
 	ASSERT_EQ(0, set_policy(self->dst, CLONEDEV_POLICY_SECRET_CLONING, 0));

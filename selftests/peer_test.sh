@@ -77,6 +77,7 @@ want=$(kernel_objects "$src")
 
 # name, Python target options, protocol and suite the verdict names.
 cases=("p384|--suites p384-aes256gcm|CPv4 (p384-aes256gcm)"
+       "p384-window2|--suites p384-aes256gcm --window 2|CPv4 (p384-aes256gcm)"
        "p256|--suites p256-aes256gcm|CPv4 (p256-aes256gcm)"
        "x25519|--suites x25519-chacha20poly1305|CPv4 (x25519-chacha20poly1305)"
        "cpv3|--protocols cpv1,cpv3|CPv3"
@@ -108,6 +109,20 @@ for c in "${cases[@]}"; do
 			test "$(python_objects "$dir/to-$name.json")" = "$want"
 	fi
 done
+# flights REPORT: the number of OBJECTs in each flight the source sent.
+flights() {
+	py 'import json, struct, sys
+sys.path.insert(0, "selftests/peer")
+import clonepeer as cp
+for m in json.load(open(sys.argv[1]))["messages"]:
+    msgs = cp.split_flight(bytes.fromhex(m))
+    if msgs[0][5] == cp.OBJECT:
+        print(len(msgs))' "$1" | tr '\n' ' '
+}
+[ "$(flights "$dir/to-p384.json")" = "9 " ]
+tap_result $? "kernel -> Python: the kernel sends the nine objects in one flight (window 146)"
+[ "$(flights "$dir/to-p384-window2.json")" = "2 2 2 2 1 " ]
+tap_result $? "kernel -> Python with --window 2: the target chooses 2, flights of at most two OBJECTs"
 expect "kernel -> Python again: the Python target skips what it holds" 0 \
 	'^Clone complete over CPv4 \(p384-aes256gcm\): 0 copied, 9 skipped, 0 failed\.$' "" -- \
 	to_python "" "$dir/again.json" "$dir/store-p384.json"
@@ -209,7 +224,7 @@ seen = hello + choice
 fp = hmac.new(d, b"clonedev domain fingerprint", "sha256").digest()[:8]
 w = cp.spake_w(d)
 wm, wn = cp.ec_mul(w, cp.SPAKE_M), cp.ec_mul(w, cp.SPAKE_N)
-ns, nt = hello[-32:], choice[32 + 11 + 32 + 4:32 + 11 + 32 + 4 + 32]
+ns, nt = hello[-32:], choice[32 + 11 + 32 + 6:32 + 11 + 32 + 6 + 32]
 k_hs_v1 = cp.hkdf(d, ns + nt, b"clonedev 1 handshake", 32)
 mac_t_v1 = hmac.new(k_hs_v1, b"target" + hashlib.sha256(hello + choice[:-32]).digest(),
                     "sha256").digest()

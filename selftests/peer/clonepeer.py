@@ -36,10 +36,11 @@ MAGIC = 0x434C4F4E
 VERSION = 2
 HEADER = struct.Struct(">IBBH16sII")
 MAX_MESSAGE = 8192
+WINDOW_MAX = 146        # the RESULTs of a window fill at most one flight
 TAG = 16
 HELLO, CHOICE, CONFIRM, OBJECT, RESULT, DONE, SUMMARY, READY, ERROR = 1, 2, 3, 4, 5, 6, 7, 8, 15
-HELLO_FIXED = struct.Struct(">QBBBB")           # then 32 d (labels), u16 slot, Ns
-CHOICE_FIXED = struct.Struct(">QBBB32sBBH32s")  # then public key, pB
+HELLO_FIXED = struct.Struct(">QBBBB")           # then 32 d (labels), u16 slot, u16 window, Ns
+CHOICE_FIXED = struct.Struct(">QBBB32sBBHH32s")  # then public key, pB
 LABEL_LEN = 32                                  # a domain label, NUL-padded
 SHARE_LEN = 65                                  # a SPAKE2 share, 0x04 || X || Y
 RESULT_FIXED = struct.Struct(">B3sI")           # then CPv3 public key
@@ -539,8 +540,23 @@ def write_json(path, doc):
 # A side's settings: its domains (primary first) as (label, secret), the
 # label 32 NUL-padded bytes, protocols and suites bits, FIPS mode,
 # partition serial and CPv1 slot size
-Config = namedtuple("Config", "domains protocols suites fips serial slot zero_share",
-                    defaults=(False,))
+Config = namedtuple("Config", "domains protocols suites fips serial slot zero_share window",
+                    defaults=(False, WINDOW_MAX))
+
+
+def split_flight(flight):
+    """The messages of a flight, each as long as its header says; a header
+    cut short, or one that says more than is left, takes the rest (and
+    fails the header check)."""
+    out, off = [], 0
+    while off < len(flight):
+        n = len(flight) - off
+        if n >= HEADER.size:
+            blen = struct.unpack_from(">I", flight, off + 28)[0]
+            n = min(n, HEADER.size + blen)
+        out.append(flight[off:off + n])
+        off += n
+    return out
 
 
 class Side:
@@ -644,7 +660,7 @@ class Source(Side):
         c = self.config
         body = (HELLO_FIXED.pack(c.serial, int(c.fips), self.protocols, self.suites,
                                  len(c.domains))
-                + b"".join(label for label, _ in c.domains) + struct.pack(">H", c.slot)
+                + b"".join(label for label, _ in c.domains) + struct.pack(">HH", c.slot, c.window)
                 + self.ns)
         self.hello = header(HELLO, self.sid, 0, len(body)) + body
         self.expect = self.on_choice
@@ -658,7 +674,7 @@ class Source(Side):
         body = msg[HEADER.size:]
         if len(body) < CHOICE_FIXED.size + SHARE_LEN:
             raise CloneError(UNEXPECTED)
-        (_, t_fips, t_protocols, t_suites, label, protocol, suite, slot,
+        (_, t_fips, t_protocols, t_suites, label, protocol, suite, slot, window,
          nt) = CHOICE_FIXED.unpack_from(body)
         kex = choice_kex(protocol, suite)
         k = PUBLIC_LEN[kex] if kex else 0
@@ -672,6 +688,9 @@ class Source(Side):
             raise CloneError(UNEXPECTED)
         if protocol == CPV1 and not RECORD_MIN_SLOT <= slot <= RECORD_MAX_SLOT:
             raise CloneError(UNEXPECTED)
+        if not (1 <= window <= self.config.window if protocol == CPV4 else window == 1):
+            raise CloneError(UNEXPECTED)
+        self.window = window
         self.protocol, self.suite, self.peer_slot = protocol, SUITE_BY_BIT.get(suite), slot
         self.w, self.scalar = spake_w(domain), self.entropy.spake_scalar()
         pa = spake_share(self.w, self.scalar, True)
@@ -695,18 +714,32 @@ class Source(Side):
         return partial + self.transcript_mac(b"source", self.hello + msg + partial)
 
     def on_ready(self, msg):
-        """Open READY; send the first OBJECT (or DONE)."""
+        """Open READY; send the first flight of OBJECTs (or DONE)."""
         self.check(msg, (READY,), 1, TAG, AUTH)
         unseal(AESGCM, self.kc_ts, u32(2) + u64(1), msg)
-        return self.next_object()
+        return self.next_flight()
 
-    def next_object(self):
-        """OBJECT i for the next object, or DONE after the last."""
+    def next_flight(self):
+        """OBJECTs for as many objects as the window allows and one flight
+        holds, or DONE after the last."""
         i = len(self.entries)
-        seq = i + 2
         if i == len(self.objects):
             self.expect = self.on_summary
-            return self.seal_control(DONE, seq, u32(i), self.kc_st)
+            return self.seal_control(DONE, i + 2, u32(i), self.kc_st)
+        flight, self.pending = b"", []
+        while i < len(self.objects) and len(self.pending) < self.window:
+            msg, pending = self.object_message(i)
+            if len(flight) + len(msg) > MAX_MESSAGE:
+                break
+            flight += msg
+            self.pending.append(pending)
+            i += 1
+        self.expect = self.on_result
+        return flight
+
+    def object_message(self, i):
+        """OBJECT i, and what its RESULT is opened with."""
+        seq = i + 2
         status = self.objects[i].get("wire_status", 0)
         plaintext = bytes([status, 0]) if status else bytes(2) + encode_record(self.objects[i])
         if self.protocol == CPV1:
@@ -718,30 +751,39 @@ class Source(Side):
             key = self.entropy.ephemeral("p256")
             prefix, z = public_bytes(key), agree(key, self.peer_key)
         aead, k_obj, k_res, nonce = self.object_keys(i, z)
-        self.pending = (aead, k_res, nonce, status)
-        self.expect = self.on_result
-        return seal(aead, k_obj, nonce + u64(seq), OBJECT, self.sid, seq, plaintext, prefix)
+        msg = seal(aead, k_obj, nonce + u64(seq), OBJECT, self.sid, seq, plaintext, prefix)
+        return msg, (aead, k_res, nonce, status)
 
-    def on_result(self, msg):
-        """Open RESULT i, tally it, send what comes next."""
-        i = len(self.entries)
+    def on_result(self, flight):
+        """Open the RESULTs of the last flight, all before any counts;
+        tally them, send what comes next."""
+        first = len(self.entries)
         extra = PUBLIC_LEN["p256"] if self.protocol == CPV3 else 0
-        self.check(msg, (RESULT,), i + 2, RESULT_FIXED.size + extra + TAG,
-                   AUTH)
-        aead, k_res, nonce, sent = self.pending
-        plaintext = unseal(aead, k_res, nonce + u64(i + 2), msg)
-        status, zero, handle = RESULT_FIXED.unpack_from(plaintext)
-        # The target answers 2, 3 and 4 in kind and any other status with 4.
-        allowed = ({sent if sent in (REFUSED, TOO_LARGE, FAILED) else FAILED} if sent
-                   else {COPIED, SKIPPED, REFUSED, FAILED})
-        if any(zero) or status not in allowed or (handle != 0) != (status in (COPIED, SKIPPED)):
+        msgs = split_flight(flight)
+        results = []
+        for j, (aead, k_res, nonce, sent) in enumerate(self.pending):
+            i = first + j
+            # A RESULT left out: the next header is not the expected one.
+            msg = msgs[j] if j < len(msgs) else b""
+            self.check(msg, (RESULT,), i + 2, RESULT_FIXED.size + extra + TAG, AUTH)
+            plaintext = unseal(aead, k_res, nonce + u64(i + 2), msg)
+            status, zero, handle = RESULT_FIXED.unpack_from(plaintext)
+            # The target answers 2, 3 and 4 in kind and any other status with 4.
+            allowed = ({sent if sent in (REFUSED, TOO_LARGE, FAILED) else FAILED} if sent
+                       else {COPIED, SKIPPED, REFUSED, FAILED})
+            if any(zero) or status not in allowed or \
+                    (handle != 0) != (status in (COPIED, SKIPPED)):
+                raise CloneError(UNEXPECTED)
+            results.append((status, handle, plaintext[RESULT_FIXED.size:]))
+        if len(msgs) != len(self.pending):
             raise CloneError(UNEXPECTED)
-        self.peer_key = plaintext[RESULT_FIXED.size:]
-        self.counts[COUNT_OF[status]] += 1
-        self.entries.append({"label": self.objects[i]["label"],
-                             "ouid": self.objects[i]["ouid"].hex(),
-                             "status": status, "handle": handle})
-        return self.next_object()
+        for j, (status, handle, peer_key) in enumerate(results):
+            self.peer_key = peer_key
+            self.counts[COUNT_OF[status]] += 1
+            obj = self.objects[first + j]
+            self.entries.append({"label": obj["label"], "ouid": obj["ouid"].hex(),
+                                 "status": status, "handle": handle})
+        return self.next_flight()
 
     def on_summary(self, msg):
         """Open SUMMARY and compare it with the tally: the clone is done."""
@@ -771,7 +813,10 @@ class Target(Side):
         if len(body) < HELLO_FIXED.size:
             raise CloneError(UNEXPECTED)
         _, s_fips, s_protocols, s_suites, count = HELLO_FIXED.unpack_from(body)
-        if not 1 <= count <= 3 or len(body) != HELLO_FIXED.size + LABEL_LEN * count + 34:
+        if not 1 <= count <= 3 or len(body) != HELLO_FIXED.size + LABEL_LEN * count + 36:
+            raise CloneError(UNEXPECTED)
+        s_window = struct.unpack_from(">H", body, len(body) - 34)[0]
+        if not 1 <= s_window <= WINDOW_MAX:
             raise CloneError(UNEXPECTED)
         held = dict(self.config.domains)
         labels = [body[12 + LABEL_LEN * j:12 + LABEL_LEN * (j + 1)] for j in range(count)]
@@ -783,12 +828,13 @@ class Target(Side):
         self.ns = body[-32:]
         self.nt = self.entropy.nonce()
         self.protocol, self.suite = protocol, SUITE_BY_BIT.get(suite)
+        self.window = min(s_window, self.config.window) if protocol == CPV4 else 1
         kex = choice_kex(protocol, suite)
         self.key = self.entropy.ephemeral(kex) if kex else None
         self.w, self.scalar = spake_w(held[label]), self.entropy.spake_scalar()
         c = self.config
         body = CHOICE_FIXED.pack(c.serial, int(c.fips), self.protocols, self.suites, label,
-                                 protocol, suite, c.slot, self.nt)
+                                 protocol, suite, c.slot, self.window, self.nt)
         if kex == "x25519" and self.config.zero_share:
             body += bytes(32)   # test only: u = 0, Z all zeros if taken
         else:
@@ -819,31 +865,49 @@ class Target(Side):
         self.expect = self.on_object
         return self.seal_control(READY, 1, b"", self.kc_ts)
 
-    def on_object(self, msg):
-        """Take OBJECT i and answer RESULT i, or DONE and answer SUMMARY."""
-        i = len(self.entries)
-        seq = i + 2
-        if self.check(msg, (OBJECT, DONE), seq) == DONE:
-            return self.on_done(msg, i)
-        prefix = PUBLIC_LEN["p256"] if self.protocol == CPV3 else 0
-        body_len = len(msg) - HEADER.size
-        # The lengths the kernel refuses, and how ("OBJECT body").
-        if body_len < prefix + 2 + TAG:
-            raise CloneError(AUTH if self.protocol == CPV3 else UNEXPECTED)
-        if self.protocol == CPV1 and body_len != self.config.slot + TAG:
-            raise CloneError(AUTH)
-        z = agree(self.key, msg[HEADER.size:HEADER.size + prefix]) if prefix else None
-        aead, k_obj, k_res, nonce = self.object_keys(i, z)
-        status, handle, obj = self.take(unseal(aead, k_obj, nonce + u64(seq), msg, prefix))
-        self.counts[COUNT_OF[status]] += 1
-        entry = object_to_json(obj) if obj else {}
-        self.entries.append({**entry, "status": status, "handle": handle})
-        extra = b""
-        if self.protocol == CPV3:
-            self.key = self.entropy.ephemeral("p256")
-            extra = public_bytes(self.key)
-        return seal(aead, k_res, nonce + u64(seq), RESULT, self.sid, seq,
-                    RESULT_FIXED.pack(status, bytes(3), handle) + extra)
+    def on_object(self, flight):
+        """Take a flight of OBJECTs (at most the window) and answer their
+        RESULTs, or DONE and answer SUMMARY. Every message of the flight
+        is opened before any object is stored, so a flight with one that
+        fails stores nothing; then all are stored (the kernel: in one
+        commit) before the RESULTs leave."""
+        first = len(self.entries)
+        msgs = split_flight(flight)
+        if self.check(msgs[0], (OBJECT, DONE), first + 2) == DONE:
+            if len(msgs) != 1:
+                raise CloneError(UNEXPECTED)            # nothing after DONE
+            return self.on_done(msgs[0], first)
+        opened = []
+        for j, msg in enumerate(msgs):
+            i, seq = first + j, first + j + 2
+            if j == self.window:
+                raise CloneError(UNEXPECTED)
+            self.check(msg, (OBJECT,), seq)
+            prefix = PUBLIC_LEN["p256"] if self.protocol == CPV3 else 0
+            body_len = len(msg) - HEADER.size
+            # The lengths the kernel refuses, and how ("OBJECT body").
+            if body_len < prefix + 2 + TAG:
+                raise CloneError(AUTH if self.protocol == CPV3 else UNEXPECTED)
+            if self.protocol == CPV1 and body_len != self.config.slot + TAG:
+                raise CloneError(AUTH)
+            z = agree(self.key, msg[HEADER.size:HEADER.size + prefix]) if prefix else None
+            aead, k_obj, k_res, nonce = self.object_keys(i, z)
+            opened.append((unseal(aead, k_obj, nonce + u64(seq), msg, prefix),
+                           aead, k_res, nonce))
+        out = b""
+        for j, (plaintext, aead, k_res, nonce) in enumerate(opened):
+            seq = first + j + 2
+            status, handle, obj = self.take(plaintext)
+            self.counts[COUNT_OF[status]] += 1
+            entry = object_to_json(obj) if obj else {}
+            self.entries.append({**entry, "status": status, "handle": handle})
+            extra = b""
+            if self.protocol == CPV3:
+                self.key = self.entropy.ephemeral("p256")
+                extra = public_bytes(self.key)
+            out += seal(aead, k_res, nonce + u64(seq), RESULT, self.sid, seq,
+                        RESULT_FIXED.pack(status, bytes(3), handle) + extra)
+        return out
 
     def take(self, plaintext):
         """Validate and store an OBJECT plaintext: (status, handle, object or None)."""
@@ -1143,10 +1207,12 @@ def side_config(args):
     if len(labels) != len(args.domains) or len(set(labels)) != len(labels) or \
             not all(1 <= len(lbl) <= LABEL_LEN for lbl in labels):
         raise SystemExit("give at most one --label per domain, unique, 1 to 32 characters")
+    if not 1 <= args.window <= WINDOW_MAX:
+        raise SystemExit(f"give a --window of 1 to {WINDOW_MAX}")
     return Config([(label_bytes(lbl), d) for lbl, d in zip(labels, args.domains)],
                   parse_bits(args.protocols, PROTOCOLS, "protocol"),
                   parse_bits(args.suites, SUITE_BITS, "suite"),
-                  args.fips, args.serial, args.slot_size, args.zero_share)
+                  args.fips, args.serial, args.slot_size, args.zero_share, args.window)
 
 
 # ---------------------------------------------------------- make-objects
@@ -1484,6 +1550,9 @@ def main():
     side.add_argument("--fips", action="store_true", help="the HSM is in FIPS mode")
     side.add_argument("--serial", type=int, default=1, help="the partition serial")
     side.add_argument("--slot-size", type=int, default=1024, help="the CPv1 slot size")
+    side.add_argument("--window", type=int, default=WINDOW_MAX,
+                      help=f"CPv4 objects in flight, 1 to {WINDOW_MAX} (the source offers it, "
+                      "the target takes at most it)")
     side.add_argument("--report", help="write a JSON report here")
     side.add_argument("--zero-share", action="store_true",
                       help="test only: send the X25519 share u = 0 and key with Z = 0")

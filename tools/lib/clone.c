@@ -15,15 +15,21 @@
 
 /*
  * One operation on @cd with @in as input; the answer goes to @out. A
- * SOURCE keeps the handles set in @c, a TARGET the flags.
+ * SOURCE keeps the handles set in @c, a TARGET the flags, a STEP the
+ * results array.
  */
 static int op(struct clonedev *cd, struct clonedev_clone *c, unsigned int what,
 	      const unsigned char *in, unsigned int in_len, unsigned char *out)
 {
 	unsigned int count = c->count, flags = c->flags;
-	__u64 handles = c->handles;
+	unsigned int cap = c->results_cap;
+	__u64 handles = c->handles, results = c->results;
 
 	memset(c, 0, sizeof(*c));
+	if (what == CLONEDEV_CLONE_STEP) {
+		c->results = results;
+		c->results_cap = cap;
+	}
 	c->op = what;
 	if (what == CLONEDEV_CLONE_TARGET)
 		c->flags = flags;
@@ -141,6 +147,48 @@ static int pipe_send(struct target *t, unsigned char *msg, unsigned int len,
 	return clonedev_msg_read(t->from, reply, reply_len);
 }
 
+/*
+ * The progress hook once for each result a step learned (a CPv4 flight
+ * brings several), each with the counts as they were after it.
+ */
+static void report_results(const struct clonedev_clone_relay *relay,
+			   const struct clonedev_clone *s,
+			   const struct clonedev_clone_result *res)
+{
+	struct clonedev_clone one = *s;
+	unsigned int j, k, n = s->n_results;
+
+	if (!n) {
+		relay->progress(relay->arg, s);
+		return;
+	}
+	for (j = 0; j < n; j++) {
+		one.copied = s->copied;
+		one.skipped = s->skipped;
+		one.refused = s->refused;
+		one.failed = s->failed;
+		/* Take back the ones after j from the counts. */
+		for (k = j + 1; k < n; k++)
+			switch (res[k].status) {
+			case CLONEDEV_CLONE_COPIED:
+				one.copied--;
+				break;
+			case CLONEDEV_CLONE_SKIPPED:
+				one.skipped--;
+				break;
+			case CLONEDEV_CLONE_REFUSED:
+				one.refused--;
+				break;
+			default:
+				one.failed--;
+			}
+		one.result_handle = res[j].handle;
+		one.result_status = res[j].status;
+		one.result_target = res[j].target;
+		relay->progress(relay->arg, &one);
+	}
+}
+
 /* The relay loop, driven by the source's state alone. */
 static int relay_loop(struct clonedev *src, struct target *tg,
 		      const unsigned int *handles, unsigned int count,
@@ -149,6 +197,7 @@ static int relay_loop(struct clonedev *src, struct target *tg,
 {
 	unsigned char *a = malloc(CLONEDEV_CLONE_MSG_MAX);
 	unsigned char *b = malloc(CLONEDEV_CLONE_MSG_MAX);
+	struct clonedev_clone_result res[CLONEDEV_CLONE_WINDOW_MAX];
 	struct clonedev_clone s = { 0 };
 	unsigned int len, blen = 0;
 	int ret;
@@ -180,13 +229,15 @@ static int relay_loop(struct clonedev *src, struct target *tg,
 			goto out;
 		}
 		pass(relay, 0, b, &blen);
+		s.results = (uintptr_t)res;
+		s.results_cap = CLONEDEV_CLONE_WINDOW_MAX;
 		ret = op(src, &s, CLONEDEV_CLONE_STEP, b, blen, a);
 		if (ret) {
 			tg->send(tg, NULL, 0, NULL, NULL);
 			goto out;
 		}
 		if (relay && relay->progress && s.has_result)
-			relay->progress(relay->arg, &s);
+			report_results(relay, &s, res);
 	}
 	*result = s;
 	if (result->state == CLONEDEV_CLONE_FAILED && !result->error)

@@ -417,11 +417,13 @@ int clonedev_clone_op(struct clonedev *cd, struct clonedev_clone *c);
 
 /**
  * struct clonedev_clone_relay - hooks of clonedev_clone()
- * @progress: called with the source's state each time an object's
- *	result arrives (has_result, result_*, the counts)
- * @tamper: sees every message before the other side gets it and may
- *	change it and its length (*len at most CLONEDEV_CLONE_MSG_MAX); for
- *	tests of the protocol's defences
+ * @progress: called with the source's state once for each object whose
+ *	result arrives (has_result, result_*, the counts up to it), also
+ *	when one flight brings many
+ * @tamper: sees every flight (one message, or a CPv4 window's messages
+ *	one after the other) before the other side gets it and may change
+ *	it and its length (*len at most CLONEDEV_CLONE_MSG_MAX); for tests
+ *	of the protocol's defences
  * @arg: passed to both
  * @target_flags: the flags of the target's TARGET (CLONEDEV_CLONE_REPLACE:
  *	an object the target holds is replaced by the one that arrives);

@@ -1289,7 +1289,14 @@ struct clonedev_suites {
 
 #define CLONEDEV_IOCTL_SUITES _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_SUITES)
 
-#define CLONEDEV_CLONE_MSG_MAX		8192	/* longest clone message */
+#define CLONEDEV_CLONE_MSG_MAX		8192	/* longest clone flight */
+
+/*
+ * The most objects a CPv4 source sends before their results come back
+ * (the window HELLO offers): as many RESULTs as one flight of
+ * CLONEDEV_CLONE_MSG_MAX bytes holds.
+ */
+#define CLONEDEV_CLONE_WINDOW_MAX	146
 
 /**
  * enum clonedev_clone_op - what one ioctl(CLONEDEV_IOCTL_CLONE) does
@@ -1397,12 +1404,23 @@ enum clonedev_clone_status {
  * @refused: output, objects refused so far
  * @failed: output, objects too large or failed so far
  * @__reserved: must be 0
+ * @results: input (STEP on the source), pointer to an array of struct
+ *	clonedev_clone_result for the results this step learned, or 0
+ * @results_cap: input, the entries @results holds (the kernel writes at
+ *	most this many; CLONEDEV_CLONE_WINDOW_MAX is always enough)
+ * @n_results: output, how many results this step learned (CPv4 with a
+ *	window: up to the window; else 0 or 1); @has_result and result_*
+ *	give the last of them
  *
  * A clone runs between two sessions, source and target, that a relay
  * (clonectl, or a program on another host) joins by passing each
  * message one side outputs to the other side's next STEP. The partitions
  * enforce every rule; the relay sees only opaque messages and cannot
- * change, replay or reorder them without the clone failing. SOURCE needs
+ * change, replay or reorder them without the clone failing. What one
+ * side outputs, and what the other side's STEP takes, is a flight: one
+ * message, or with CPv4 and a window above 1 several whole messages one
+ * after the other (the source's OBJECTs, the target's RESULTs for them),
+ * at most CLONEDEV_CLONE_MSG_MAX bytes in all. SOURCE needs
  * co (cu may clone public objects only) on the session's partition,
  * TARGET needs co. One clone at a time per session; a new SOURCE or
  * TARGET starts over.
@@ -1457,6 +1475,21 @@ struct clonedev_clone {
 	__u32 refused;
 	__u32 failed;
 	__u32 __reserved[2];
+	__u64 results;
+	__u32 results_cap;
+	__u32 n_results;
+};
+
+/**
+ * struct clonedev_clone_result - one object's fate, as the source learns it
+ * @handle: the object's handle on the source
+ * @status: its enum clonedev_clone_status
+ * @target: its handle on the target (copied or skipped), else 0
+ */
+struct clonedev_clone_result {
+	__u32 handle;
+	__u32 status;
+	__u32 target;
 };
 
 /* Flags of struct clonedev_clone.flags. */
