@@ -240,16 +240,13 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 }
 
 /*
- * Checks the signature r || s (each k->len bytes) of @digest.
- * Return: 0 if it verifies; -EBADMSG if not; -ENOMEM.
- */
-/*
  * @k's verification table, made at its second verification: a key used
  * once does not pay for it. NULL if not made (yet, or without memory).
  */
 static const struct cld_ecp_qtab *verify_table(struct cld_ecdsa_key *k,
 					       const u64 *qx, const u64 *qy)
 {
+	/* Pairs with cmpxchg(): the table is whole once it is seen. */
 	struct cld_ecp_qtab *t = smp_load_acquire(&k->qtab);
 
 	if (t || atomic_inc_return(&k->verifies) < 2)
@@ -258,10 +255,16 @@ static const struct cld_ecp_qtab *verify_table(struct cld_ecdsa_key *k,
 	if (t && cmpxchg(&k->qtab, NULL, t)) {
 		/* Another caller published one first. */
 		cld_ecp_qtab_free(t);
+		/* Pairs with the winner's cmpxchg(). */
 		t = smp_load_acquire(&k->qtab);
 	}
 	return t;
 }
+
+/*
+ * Checks the signature r || s (each k->len bytes) of @digest.
+ * Return: 0 if it verifies; -EBADMSG if not; -ENOMEM.
+ */
 
 int cld_ecdsa_verify(struct cld_ecdsa_key *k, const u8 *digest,
 		     unsigned int digest_len, const u8 *sig)

@@ -126,7 +126,6 @@ static __always_inline void cld_mont_mul_limbs(u64 *r, const u64 *a,
 	cld_mont_sub_once(r, t, t[n], m, n);
 }
 
-
 struct cld_mont;
 
 struct cld_mont *cld_mont_new(const u8 *mod, unsigned int len);
