@@ -101,6 +101,8 @@ struct anchor_payload {
 struct log_state {
 	struct file *file;
 	loff_t end;		/* end of the last committed batch */
+	loff_t base;		/* end of its first batch: for a compacted */
+				/* log, the live state it began with */
 	loff_t pos;		/* where the next record goes */
 	u64 seq;		/* last sequence number written */
 	u64 committed_seq;	/* last sequence number of a commit */
@@ -443,6 +445,8 @@ int cld_store_commit(void)
 		return ret;
 	}
 	store.log.end = store.log.pos;
+	if (!store.log.base)
+		store.log.base = store.log.end;
 	store.log.committed_seq = store.log.seq;
 	memcpy(store.log.committed_tag, store.log.tag, TAG_LEN);
 	store.log.commits++;
@@ -860,6 +864,8 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 		if (le16_to_cpu(h->type) == CLD_REC_COMMIT) {
 			kfree_sensitive(buf);
 			store.log.end = pos;
+			if (!store.log.base)
+				store.log.base = pos;
 			store.log.committed_seq = seq;
 			memcpy(store.log.committed_tag, tag, TAG_LEN);
 			batch_len = 0;
@@ -891,6 +897,18 @@ out:
 }
 
 static int put_header(const u8 *parent, u64 commits);
+
+/*
+ * The log is compacted once it is four times the live state it began
+ * with (the first batch of a compacted log is that state), and never
+ * below store_compact_min: the same length whether the module has been
+ * reloaded since the last compaction or not, so a reload replays the log
+ * and does not rewrite it.
+ */
+static void schedule_compaction(void)
+{
+	store.compact_at = max_t(loff_t, store.compact_min, 4 * store.log.base);
+}
 
 /* Copies the first @len bytes of @from over the whole of @to, durably. */
 static int copy_log(struct file *from, loff_t len, struct file *to)
@@ -988,7 +1006,8 @@ out_drop:
 		store_close();
 		return err;
 	}
-	store.compact_at = max(store.compact_min, 4 * store.log.end);
+	/* After a failure, from the log as it is: not again at once. */
+	store.compact_at = max_t(loff_t, store.compact_min, 4 * store.log.end);
 	return ret;
 }
 
@@ -1245,7 +1264,7 @@ static int store_open(cld_store_apply_fn apply,
 		if (ret)
 			goto err;
 	}
-	store.compact_at = store.compact_min;
+	schedule_compaction();
 	if (store.log.version == REC_VERSION_1) {
 		/* Never append to a format-1 log: rewrite it in format 2. */
 		ret = compact();
@@ -1260,7 +1279,7 @@ static int store_open(cld_store_apply_fn apply,
 		if (ret)
 			goto err;
 	}
-	/* A log that grew while it was last open is compacted now. */
+	/* A log that grew past its length while it was last open. */
 	cld_store_maybe_compact();
 	return 0;
 err:
