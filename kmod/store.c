@@ -101,8 +101,6 @@ struct anchor_payload {
 struct log_state {
 	struct file *file;
 	loff_t end;		/* end of the last committed batch */
-	loff_t base;		/* end of its first batch: for a compacted */
-				/* log, the live state it began with */
 	loff_t pos;		/* where the next record goes */
 	u64 seq;		/* last sequence number written */
 	u64 committed_seq;	/* last sequence number of a commit */
@@ -122,6 +120,7 @@ static struct {
 	char path[PATH_MAX];
 	char compact_path[PATH_MAX];
 	struct crypto_aead *aead;
+	struct aead_request *req;	/* of aead, for every record */
 	const struct cred *cred;	/* the kernel's, for keys and files */
 	cld_store_snapshot_fn snapshot;
 	loff_t compact_min;	/* never compact a log smaller than this */
@@ -132,9 +131,77 @@ static struct {
 	struct cld_anchor *anchor;	/* while the store is open */
 } store;
 
-/* Makes @other the log being worked on, and the current one @other. */
+/*
+ * The open batch's sealed records, gathered and written to the log file
+ * in large pieces, at the latest by the commit before its fsync. None of
+ * it is durable before that fsync, so dropping it (an abort, a failed
+ * compaction) loses nothing that was acknowledged. Ciphertext only.
+ */
+#define WRITE_BUF	(256 * 1024)
+
+static struct {
+	u8 *buf;		/* NULL: records are written one by one */
+	size_t len;		/* bytes gathered */
+	struct file *file;	/* the log they go to */
+	loff_t pos;		/* where buf[0] goes in it */
+} wb;
+
+/* Writes what is gathered. */
+static int wb_flush(void)
+{
+	loff_t pos = wb.pos;
+	ssize_t n;
+
+	if (!wb.len)
+		return 0;
+	n = kernel_write(wb.file, wb.buf, wb.len, &pos);
+	if (n != wb.len) {
+		wb.len = 0;
+		return n < 0 ? n : -EIO;
+	}
+	wb.len = 0;
+	return 0;
+}
+
+/* Forgets what is gathered: the batch it belongs to is given up. */
+static void wb_drop(void)
+{
+	wb.len = 0;
+}
+
+/* Writes @len bytes at @pos of the log, through the gathering buffer. */
+static int wb_write(const u8 *data, size_t len, loff_t pos)
+{
+	ssize_t n;
+	int ret;
+
+	if (wb.len && (wb.file != store.log.file || wb.pos + wb.len != pos ||
+		       wb.len + len > WRITE_BUF)) {
+		ret = wb_flush();
+		if (ret)
+			return ret;
+	}
+	if (!wb.buf || len > WRITE_BUF) {
+		n = kernel_write(store.log.file, data, len, &pos);
+		return n == len ? 0 : n < 0 ? n : -EIO;
+	}
+	if (!wb.len) {
+		wb.file = store.log.file;
+		wb.pos = pos;
+	}
+	memcpy(wb.buf + wb.len, data, len);
+	wb.len += len;
+	return 0;
+}
+
+/*
+ * Makes @other the log being worked on, and the current one @other. No
+ * batch is open on either when they change places, but for a compaction
+ * that failed before its commit: what it gathered is dropped.
+ */
 static void swap_log(struct log_state *other)
 {
+	wb_drop();
 	swap(store.log, *other);
 }
 
@@ -196,6 +263,8 @@ int cld_store_init(const char *dir, loff_t compact_min, u32 tpm_index,
 	store.compact_min = compact_min;
 	store.tpm_index = tpm_index;
 	store.tpm_reset = tpm_reset;
+	/* Without it records are written one by one: slower, as correct. */
+	wb.buf = kvmalloc(WRITE_BUF, GFP_KERNEL);
 	return 0;
 }
 
@@ -206,11 +275,14 @@ bool cld_store_is_open(void)
 
 static void store_close(void)
 {
+	wb_drop();
 	if (store.log.file)
 		filp_close(store.log.file, NULL);
 	store.log.file = NULL;
 	cld_anchor_close(store.anchor);
 	store.anchor = NULL;
+	aead_request_free(store.req);
+	store.req = NULL;
 	crypto_free_aead(store.aead);
 	store.aead = NULL;
 }
@@ -218,6 +290,8 @@ static void store_close(void)
 void cld_store_uninit(void)
 {
 	store_close();
+	kvfree(wb.buf);
+	wb.buf = NULL;
 	put_cred(store.cred);
 	store.cred = NULL;
 }
@@ -294,6 +368,11 @@ static int load_key(struct netlink_ext_ack *extack)
 	ret = crypto_aead_setkey(store.aead, rkey, sizeof(rkey));
 	if (!ret)
 		ret = crypto_aead_setauthsize(store.aead, TAG_LEN);
+	if (!ret) {
+		store.req = aead_request_alloc(store.aead, GFP_KERNEL);
+		if (!store.req)
+			ret = -ENOMEM;
+	}
 out:
 	memzero_explicit(master, sizeof(master));
 	memzero_explicit(rkey, sizeof(rkey));
@@ -308,25 +387,19 @@ out:
 static int crypt_record(u8 *buf, u32 ad_len, u32 len, bool enc)
 {
 	struct rec_hdr *h = (struct rec_hdr *)buf;
-	struct aead_request *req;
+	struct aead_request *req = store.req;
 	struct scatterlist sg;
 	DECLARE_CRYPTO_WAIT(wait);
 	u8 iv[NONCE_LEN];
-	int ret;
 
-	req = aead_request_alloc(store.aead, GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
 	memcpy(iv, h->nonce, NONCE_LEN);
 	sg_init_one(&sg, buf, ad_len + len + TAG_LEN);
 	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
 				  crypto_req_done, &wait);
 	aead_request_set_ad(req, ad_len);
 	aead_request_set_crypt(req, &sg, &sg, enc ? len : len + TAG_LEN, iv);
-	ret = crypto_wait_req(enc ? crypto_aead_encrypt(req) :
-				    crypto_aead_decrypt(req), &wait);
-	aead_request_free(req);
-	return ret;
+	return crypto_wait_req(enc ? crypto_aead_encrypt(req) :
+				     crypto_aead_decrypt(req), &wait);
 }
 
 /*
@@ -351,7 +424,6 @@ static int write_record(u16 type, const void *data, u32 len)
 	const u32 ad_len = sizeof(struct rec_ad);
 	struct rec_hdr *h;
 	loff_t pos = store.log.pos;
-	ssize_t n;
 	u8 *buf;
 	int ret;
 
@@ -375,12 +447,10 @@ static int write_record(u16 type, const void *data, u32 len)
 		goto out;
 	/* On disk the payload follows the header; the rest of the AD is implied. */
 	memmove(buf + sizeof(*h), buf + ad_len, len + TAG_LEN);
-	n = kernel_write(store.log.file, buf, total, &pos);
-	if (n != total) {
-		ret = n < 0 ? n : -EIO;
+	ret = wb_write(buf, total, pos);
+	if (ret)
 		goto out;
-	}
-	store.log.pos = pos;
+	store.log.pos = pos + total;
 	store.log.seq++;
 	store.log.pending++;
 	memcpy(store.log.tag, buf + total - TAG_LEN, TAG_LEN);
@@ -439,14 +509,14 @@ int cld_store_commit(void)
 	if (!ret)
 		ret = write_record(CLD_REC_COMMIT, &cp, sizeof(cp));
 	if (!ret)
+		ret = wb_flush();
+	if (!ret)
 		ret = vfs_fsync(store.log.file, 0);
 	if (ret) {
 		cld_store_abort();
 		return ret;
 	}
 	store.log.end = store.log.pos;
-	if (!store.log.base)
-		store.log.base = store.log.end;
 	store.log.committed_seq = store.log.seq;
 	memcpy(store.log.committed_tag, store.log.tag, TAG_LEN);
 	store.log.commits++;
@@ -464,6 +534,7 @@ void cld_store_abort(void)
 	lockdep_assert_held(&cld_hsm.lock);
 	if (!store.log.file)
 		return;
+	wb_drop();
 	store.log.pos = store.log.end;
 	store.log.seq = store.log.committed_seq;
 	memcpy(store.log.tag, store.log.committed_tag, TAG_LEN);
@@ -864,8 +935,6 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 		if (le16_to_cpu(h->type) == CLD_REC_COMMIT) {
 			kfree_sensitive(buf);
 			store.log.end = pos;
-			if (!store.log.base)
-				store.log.base = pos;
 			store.log.committed_seq = seq;
 			memcpy(store.log.committed_tag, tag, TAG_LEN);
 			batch_len = 0;
@@ -898,16 +967,27 @@ out:
 
 static int put_header(const u8 *parent, u64 commits);
 
-/*
- * The log is compacted once it is four times the live state it began
- * with (the first batch of a compacted log is that state), and never
- * below store_compact_min: the same length whether the module has been
- * reloaded since the last compaction or not, so a reload replays the log
- * and does not rewrite it.
- */
-static void schedule_compaction(void)
+/* The length in the log of a record of @len payload bytes. */
+u64 cld_store_rec_size(u32 len)
 {
-	store.compact_at = max_t(loff_t, store.compact_min, 4 * store.log.base);
+	return sizeof(struct rec_hdr) + len + TAG_LEN;
+}
+
+/*
+ * The log is compacted once it is four times as long as the live state
+ * (what a compaction would write: header, anchor, @live_size()'s records and
+ * a commit), and never below store_compact_min; so a reload replays a
+ * log and rewrites it only when three quarters of it is garbage, as a
+ * compaction while it is open would.
+ */
+static void schedule_compaction(cld_store_size_fn live_size)
+{
+	loff_t live = cld_store_rec_size(sizeof(struct header_payload)) +
+		      cld_store_rec_size(sizeof(struct anchor_payload)) +
+		      cld_store_rec_size(sizeof(struct commit_payload)) +
+		      live_size();
+
+	store.compact_at = max_t(loff_t, store.compact_min, 4 * live);
 }
 
 /* Copies the first @len bytes of @from over the whole of @to, durably. */
@@ -917,11 +997,11 @@ static int copy_log(struct file *from, loff_t len, struct file *to)
 	int ret = 0;
 	u8 *buf;
 
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	buf = kvmalloc(WRITE_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	while (rpos < len) {
-		size_t n = min_t(loff_t, PAGE_SIZE, len - rpos);
+		size_t n = min_t(loff_t, WRITE_BUF, len - rpos);
 
 		if (kernel_read(from, buf, n, &rpos) != n ||
 		    kernel_write(to, buf, n, &wpos) != n) {
@@ -929,7 +1009,7 @@ static int copy_log(struct file *from, loff_t len, struct file *to)
 			break;
 		}
 	}
-	kfree_sensitive(buf);
+	kvfree(buf);	/* sealed records only */
 	if (!ret)
 		ret = vfs_truncate(&to->f_path, len);
 	if (!ret)
@@ -1219,6 +1299,7 @@ static int put_header(const u8 *parent, u64 commits)
 
 static int store_open(cld_store_apply_fn apply,
 		      cld_store_snapshot_fn snapshot,
+		      cld_store_size_fn live_size,
 		      struct netlink_ext_ack *extack)
 {
 	struct cld_anchor_record rec;
@@ -1264,7 +1345,7 @@ static int store_open(cld_store_apply_fn apply,
 		if (ret)
 			goto err;
 	}
-	schedule_compaction();
+	schedule_compaction(live_size);
 	if (store.log.version == REC_VERSION_1) {
 		/* Never append to a format-1 log: rewrite it in format 2. */
 		ret = compact();
@@ -1288,7 +1369,7 @@ err:
 }
 
 int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
-		   struct netlink_ext_ack *extack)
+		   cld_store_size_fn live_size, struct netlink_ext_ack *extack)
 {
 	const struct cred *old;
 	int ret;
@@ -1297,7 +1378,7 @@ int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
 	if (store.log.file)
 		return 0;
 	old = override_creds(store.cred);
-	ret = store_open(apply, snapshot, extack);
+	ret = store_open(apply, snapshot, live_size, extack);
 	revert_creds(old);
 	return ret;
 }
