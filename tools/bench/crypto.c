@@ -171,9 +171,12 @@ static struct {
 	EVP_MAC_CTX *hmac;
 	EVP_MD_CTX *md;
 	EVP_MD *sha256, *sha384;
-	EVP_PKEY *ec[2], *rsa, *rsa3072;
-	unsigned char ec_sig[2][SIG_MAX];
-	size_t ec_sig_len[2];
+	EVP_PKEY *rsa, *rsa3072;
+	struct {
+		EVP_PKEY *key;
+		unsigned char sig[SIG_MAX];
+		size_t sig_len;
+	} ec[2];		/* by curve() */
 } ossl;
 
 static void ossl_check(int ok, const char *what)
@@ -204,11 +207,11 @@ static void ossl_setup(void)
 				      aes_key, NULL), "EVP_EncryptInit_ex");
 	ossl_check(EVP_MAC_init(ossl.hmac, hmac_key, KEY_LEN, params),
 		   "EVP_MAC_init");
-	ossl.ec[0] = EVP_EC_gen("P-256");
-	ossl.ec[1] = EVP_EC_gen("P-384");
+	ossl.ec[0].key = EVP_EC_gen("P-256");
+	ossl.ec[1].key = EVP_EC_gen("P-384");
 	ossl.rsa = EVP_RSA_gen(2048);
 	ossl.rsa3072 = EVP_RSA_gen(3072);
-	if (!ossl.ec[0] || !ossl.ec[1] || !ossl.rsa || !ossl.rsa3072)
+	if (!ossl.ec[0].key || !ossl.ec[1].key || !ossl.rsa || !ossl.rsa3072)
 		die("OpenSSL: cannot generate the EC and RSA keys");
 }
 
@@ -284,13 +287,13 @@ static bool ossl_run(enum row r)
 		break;
 	case ECDSA_SIGN:
 	case P384_SIGN:
-		ossl.ec_sig_len[c] = ossl_sign(ossl.ec[c], ossl_ec_md(c),
-					       ossl.ec_sig[c]);
+		ossl.ec[c].sig_len = ossl_sign(ossl.ec[c].key, ossl_ec_md(c),
+					       ossl.ec[c].sig);
 		break;
 	case ECDSA_VERIFY:
 	case P384_VERIFY:
-		if (ossl_verify(ossl.ec[c], ossl_ec_md(c), ossl.ec_sig[c],
-				ossl.ec_sig_len[c]) != 1)
+		if (ossl_verify(ossl.ec[c].key, ossl_ec_md(c), ossl.ec[c].sig,
+				ossl.ec[c].sig_len) != 1)
 			die("OpenSSL: ECDSA signature does not verify");
 		break;
 	case RSA_SIGN:
@@ -316,7 +319,7 @@ static void ossl_thread_sign(struct worker *w)
 {
 	unsigned char sig[SIG_MAX];
 
-	ossl_sign_ctx(w->md, ossl.ec[0], ossl.sha256, sig);
+	ossl_sign_ctx(w->md, ossl.ec[0].key, ossl.sha256, sig);
 }
 
 static void ossl_thread_close(struct worker *w)
@@ -328,8 +331,8 @@ static void ossl_cleanup(void)
 {
 	EVP_PKEY_free(ossl.rsa3072);
 	EVP_PKEY_free(ossl.rsa);
-	EVP_PKEY_free(ossl.ec[1]);
-	EVP_PKEY_free(ossl.ec[0]);
+	EVP_PKEY_free(ossl.ec[1].key);
+	EVP_PKEY_free(ossl.ec[0].key);
 	EVP_MD_free(ossl.sha384);
 	EVP_MD_free(ossl.sha256);
 	EVP_MD_CTX_free(ossl.md);
@@ -471,6 +474,11 @@ static void cld_check_rsa(void)
 		die("clonedev's RSA signature does not verify with OpenSSL");
 	cld_check(clonedev_sign(cld.cd, cld.rsa3072, &p, msg, MSG_LEN, sig,
 				sizeof(sig), &len), "RSA-3072 signature");
+	/*
+	 * OpenSSL 3.0 does not verify with a context last used with a key of
+	 * another size unless it is reset first.
+	 */
+	EVP_MD_CTX_reset(ossl.md);
 	if (ossl_verify(ossl.rsa3072, ossl.sha256, sig, len) != 1)
 		die("clonedev's RSA-3072 signature does not verify with OpenSSL");
 }
