@@ -239,12 +239,17 @@ static void ossl_hmac(unsigned char *mac)
 	ossl_check(EVP_MAC_final(ossl.hmac, mac, &len, 32), "EVP_MAC_final");
 }
 
-/* A signature of the message with @key and hash @md, by context @ctx. */
+/*
+ * A signature of the message with @key and hash @md, by context @ctx.
+ * The context is reset first: OpenSSL 3.0 gets an RSA signature wrong on
+ * a context last used with an RSA key of another size.
+ */
 static size_t ossl_sign_ctx(EVP_MD_CTX *ctx, EVP_PKEY *key, const EVP_MD *md,
 			    unsigned char *sig)
 {
 	size_t len = SIG_MAX;
 
+	EVP_MD_CTX_reset(ctx);
 	ossl_check(EVP_DigestSignInit(ctx, NULL, md, NULL, key),
 		   "EVP_DigestSignInit");
 	ossl_check(EVP_DigestSign(ctx, sig, &len, msg, MSG_LEN),
@@ -260,6 +265,7 @@ static size_t ossl_sign(EVP_PKEY *key, const EVP_MD *md, unsigned char *sig)
 static int ossl_verify(EVP_PKEY *key, const EVP_MD *md,
 		       const unsigned char *sig, size_t len)
 {
+	EVP_MD_CTX_reset(ossl.md);	/* as in ossl_sign_ctx() */
 	ossl_check(EVP_DigestVerifyInit(ossl.md, NULL, md, NULL, key),
 		   "EVP_DigestVerifyInit");
 	return EVP_DigestVerify(ossl.md, sig, len, msg, MSG_LEN);
@@ -474,11 +480,6 @@ static void cld_check_rsa(void)
 		die("clonedev's RSA signature does not verify with OpenSSL");
 	cld_check(clonedev_sign(cld.cd, cld.rsa3072, &p, msg, MSG_LEN, sig,
 				sizeof(sig), &len), "RSA-3072 signature");
-	/*
-	 * OpenSSL 3.0 does not verify with a context last used with a key of
-	 * another size unless it is reset first.
-	 */
-	EVP_MD_CTX_reset(ossl.md);
 	if (ossl_verify(ossl.rsa3072, ossl.sha256, sig, len) != 1)
 		die("clonedev's RSA-3072 signature does not verify with OpenSSL");
 }
@@ -685,8 +686,8 @@ struct p11_path {
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE s;
 	CK_OBJECT_HANDLE aes, secret, ec[2], ec_pub[2], rsa, rsa3072;
-	bool ecdsa_hash;	/* CKM_ECDSA_SHA256 and _SHA384, else */
-				/* CKM_ECDSA over a digest made here */
+	bool ecdsa_hash[2];	/* CKM_ECDSA_SHA256 (_SHA384 for P-384), */
+				/* else CKM_ECDSA over a digest made here */
 	unsigned char ec_sig[2][SIG_MAX];
 	CK_ULONG ec_sig_len[2];
 };
@@ -791,19 +792,21 @@ static void p11_secret_keys(void)
 }
 
 /*
- * True if the module at @t signs with CKM_ECDSA_SHA256 and _SHA384 (else
- * the bench hashes and signs with CKM_ECDSA).
+ * Which of CKM_ECDSA_SHA256 and CKM_ECDSA_SHA384 the module at @t signs
+ * with (for the other the bench hashes and signs with CKM_ECDSA).
  */
-static bool p11_ecdsa_hash(struct p11_path *t)
+static void p11_ecdsa_hash(struct p11_path *t)
 {
+	static const CK_MECHANISM_TYPE mech[2] = {
+		CKM_ECDSA_SHA256, CKM_ECDSA_SHA384,
+	};
 	CK_MECHANISM_INFO mi;
+	int c;
 
-	return t->f->C_GetMechanismInfo(t->slot, CKM_ECDSA_SHA256,
-					&mi) == CKR_OK &&
-	       (mi.flags & CKF_SIGN) &&
-	       t->f->C_GetMechanismInfo(t->slot, CKM_ECDSA_SHA384,
-					&mi) == CKR_OK &&
-	       (mi.flags & CKF_SIGN);
+	for (c = 0; c < 2; c++)
+		t->ecdsa_hash[c] = t->f->C_GetMechanismInfo(t->slot, mech[c],
+							    &mi) == CKR_OK &&
+				   (mi.flags & CKF_SIGN);
 }
 
 /* Session key pairs: EC P-256, P-384, RSA-2048 and RSA-3072. */
@@ -856,7 +859,7 @@ static void p11_key_pairs(void)
 				    ARRAY_SIZE(rsa_pub_tmpl), priv,
 				    ARRAY_SIZE(priv), &rsa_pub, &p11.rsa3072),
 	   "C_GenerateKeyPair RSA-3072");
-	p11.ecdsa_hash = p11_ecdsa_hash(&p11);
+	p11_ecdsa_hash(&p11);
 }
 
 static void p11_setup(const char *module)
@@ -906,7 +909,7 @@ static unsigned char *p11_input(CK_MECHANISM_TYPE mech, int c,
 /* The ECDSA mechanism of @t for curve @c (curve()). */
 static CK_MECHANISM_TYPE p11_ecdsa(const struct p11_path *t, int c)
 {
-	if (!t->ecdsa_hash)
+	if (!t->ecdsa_hash[c])
 		return CKM_ECDSA;
 	return c ? CKM_ECDSA_SHA384 : CKM_ECDSA_SHA256;
 }
@@ -1064,7 +1067,7 @@ static void cldp11_setup(const char *module)
 	cldp11.ec_pub[1] = cldp11_find(CKO_PUBLIC_KEY, "bench-ec384");
 	cldp11.rsa = cldp11_find(CKO_PRIVATE_KEY, "bench-rsa");
 	cldp11.rsa3072 = cldp11_find(CKO_PRIVATE_KEY, "bench-rsa3072");
-	cldp11.ecdsa_hash = p11_ecdsa_hash(&cldp11);
+	p11_ecdsa_hash(&cldp11);
 }
 
 static bool cldp11_run(enum row r)
@@ -1259,10 +1262,12 @@ int main(int argc, char **argv)
 		cldp11_setup(pkcs11);
 	alg_check();
 	cld_check_rsa();
-	fprintf(stderr, PROG ": keys ready in %.1f s; %.1f s per row and path; SoftHSM ECDSA by %s\n",
+	fprintf(stderr, PROG ": keys ready in %.1f s; %.1f s per row and path; SoftHSM ECDSA by %s and %s\n",
 		now() - t, seconds,
-		p11.ecdsa_hash ? "CKM_ECDSA_SHA256 and _SHA384" :
-		"CKM_ECDSA over a digest made in process");
+		p11.ecdsa_hash[0] ? "CKM_ECDSA_SHA256" :
+		"CKM_ECDSA over SHA-256 made in process",
+		p11.ecdsa_hash[1] ? "CKM_ECDSA_SHA384" :
+		"CKM_ECDSA over SHA-384 made in process");
 
 	for (r = 0; r < NR_ROWS; r++) {
 		if (r == THREADS_SIGN)
