@@ -22,7 +22,6 @@
 #include <linux/cred.h>
 #include <linux/fs_struct.h>
 #include <linux/key.h>
-#include <linux/list.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
@@ -746,21 +745,47 @@ static bool foreign_tail(loff_t pos, loff_t next, loff_t size, u64 seq)
 	return size - next >= (loff_t)(sizeof(h) + le32_to_cpu(h.len) + TAG_LEN);
 }
 
-struct pending_rec {
-	struct list_head node;
-	u8 *buf;
-	int len;
+/* The records of a batch whose commit record is not read yet, in order. */
+struct pending {
+	struct pending_rec {
+		u8 *buf;
+		int len;
+	} *recs;
+	u32 n;
+	u32 cap;
 };
 
-static void free_pending(struct list_head *list)
+/* Frees the records; the array stays for the next batch. */
+static void free_pending(struct pending *b)
 {
-	struct pending_rec *r, *tmp;
+	u32 i;
 
-	list_for_each_entry_safe(r, tmp, list, node) {
-		list_del(&r->node);
-		kfree_sensitive(r->buf);
-		kfree(r);
+	for (i = 0; i < b->n; i++)
+		kfree_sensitive(b->recs[i].buf);
+	b->n = 0;
+}
+
+/* Appends a record, the array doubled when full. */
+static int add_pending(struct pending *b, u8 *buf, int len)
+{
+	struct pending_rec *recs;
+	u32 cap;
+
+	if (b->n == b->cap) {
+		cap = max(64U, 2 * b->cap);
+		recs = kvmalloc_array(cap, sizeof(*recs), GFP_KERNEL);
+		if (!recs)
+			return -ENOMEM;
+		if (b->n)
+			memcpy(recs, b->recs, b->n * sizeof(*recs));
+		kvfree(b->recs);
+		b->recs = recs;
+		b->cap = cap;
 	}
+	b->recs[b->n].buf = buf;
+	b->recs[b->n].len = len;
+	b->n++;
+	return 0;
 }
 
 /* Takes a committed anchor record, checked by take_record(). */
@@ -779,12 +804,13 @@ static void take_anchor(const u8 *data)
  * Hands a complete batch to @apply, in order; the store's own records
  * (header, anchor) it keeps.
  */
-static int apply_batch(cld_store_apply_fn apply, struct list_head *batch)
+static int apply_batch(cld_store_apply_fn apply, struct pending *batch)
 {
-	struct pending_rec *r;
 	int ret = 0;
+	u32 i;
 
-	list_for_each_entry(r, batch, node) {
+	for (i = 0; i < batch->n; i++) {
+		const struct pending_rec *r = &batch->recs[i];
 		const struct rec_hdr *h = (const struct rec_hdr *)r->buf;
 		u16 type = le16_to_cpu(h->type);
 
@@ -882,12 +908,10 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 		  struct netlink_ext_ack *extack)
 {
 	struct file *file = store.log.file;
+	struct pending batch = {};
 	loff_t pos = 0, next;
-	struct pending_rec *r;
-	u32 batch_len = 0;
 	u8 tag[TAG_LEN];
 	const char *why;
-	LIST_HEAD(batch);
 	u64 seq = 0;
 	int len, ret;
 	u8 *buf;
@@ -924,7 +948,7 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 			goto out;
 		}
 		h = (const struct rec_hdr *)buf;
-		why = take_record(h, buf + sizeof(*h), len, ++seq, batch_len);
+		why = take_record(h, buf + sizeof(*h), len, ++seq, batch.n);
 		if (why) {
 			kfree_sensitive(buf);
 			set_ext(extack, why);
@@ -937,22 +961,16 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 			store.log.end = pos;
 			store.log.committed_seq = seq;
 			memcpy(store.log.committed_tag, tag, TAG_LEN);
-			batch_len = 0;
 			ret = apply_batch(apply, &batch);
 			if (ret)
 				goto out;
 			continue;
 		}
-		r = kmalloc(sizeof(*r), GFP_KERNEL);
-		if (!r) {
+		ret = add_pending(&batch, buf, len);
+		if (ret) {
 			kfree_sensitive(buf);
-			ret = -ENOMEM;
 			goto out;
 		}
-		r->buf = buf;
-		r->len = len;
-		list_add_tail(&r->node, &batch);
-		batch_len++;
 	}
 	/* The next record goes after the last commit. */
 	store.log.pos = store.log.end;
@@ -962,6 +980,7 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 out:
 	read_ahead_stop();
 	free_pending(&batch);
+	kvfree(batch.recs);
 	return ret;
 }
 
