@@ -822,7 +822,7 @@ static void p11_key_pairs(void)
 	static unsigned char e[] = { 0x01, 0x00, 0x01 };
 	CK_MECHANISM ec_gen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
 	CK_MECHANISM rsa_gen = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
-	CK_ULONG bits = 2048;
+	CK_ULONG bits[2] = { 2048, 3072 };
 	CK_OBJECT_HANDLE rsa_pub;
 	CK_ATTRIBUTE ec_pub[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
@@ -832,7 +832,7 @@ static void p11_key_pairs(void)
 	CK_ATTRIBUTE rsa_pub_tmpl[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_VERIFY, &yes, sizeof(yes) },
-		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_MODULUS_BITS, &bits[0], sizeof(bits[0]) },
 		{ CKA_PUBLIC_EXPONENT, e, sizeof(e) },
 	};
 	CK_ATTRIBUTE priv[] = {
@@ -854,7 +854,7 @@ static void p11_key_pairs(void)
 				    ARRAY_SIZE(rsa_pub_tmpl), priv,
 				    ARRAY_SIZE(priv), &rsa_pub, &p11.rsa),
 	   "C_GenerateKeyPair RSA-2048");
-	bits = 3072;
+	rsa_pub_tmpl[2].pValue = &bits[1];
 	ck(p11.f->C_GenerateKeyPair(p11.s, &rsa_gen, rsa_pub_tmpl,
 				    ARRAY_SIZE(rsa_pub_tmpl), priv,
 				    ARRAY_SIZE(priv), &rsa_pub, &p11.rsa3072),

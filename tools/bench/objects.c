@@ -102,10 +102,9 @@ static double find_us(struct clonedev *cd, unsigned int needle, int by_label)
 {
 	unsigned int *h, i;
 	double t = bench_now();
-	int ret;
 
 	for (i = 0; i < FIND_REPS; i++) {
-		ret = clonedev_object_find(cd, by_label ? NEEDLE : NULL,
+		int ret = clonedev_object_find(cd, by_label ? NEEDLE : NULL,
 					   by_label ? NULL : NEEDLE,
 					   by_label ? 0 : strlen(NEEDLE), &h);
 		if (ret != 1 || h[0] != needle)

@@ -382,11 +382,12 @@ int clonedev_object_list_attrs(struct clonedev *cd,
 	struct clonedev_object_attrs *all = NULL, *grown;
 	struct clonedev_object_list cmd;
 	unsigned int n = 0, room = 0;
-	int ret;
 
 	INIT(cmd);
 	cmd.flags = CLONEDEV_LIST_ATTRS;
 	do {
+		int ret;
+
 		/* Room for a whole page more, grown by half each time. */
 		if (room - n < CLONEDEV_LIST_ATTRS_MAX) {
 			room = n + CLONEDEV_LIST_ATTRS_MAX + n / 2;
