@@ -191,6 +191,20 @@ int cld_object_snapshot(struct cld_partition *p)
 	return 0;
 }
 
+/* Must hold cld_hsm.lock: the bytes cld_object_snapshot() puts. */
+u64 cld_object_snapshot_size(struct cld_partition *p)
+{
+	struct cld_object *o;
+	unsigned long h;
+	u64 size = 0;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	xa_for_each(&p->objects, h, o)
+		size += cld_store_rec_size(sizeof(struct object_rec) +
+					   o->value_len);
+	return size;
+}
+
 static int object_from_rec(const struct object_rec *r, u32 len,
 			   struct cld_object **out)
 {
@@ -1030,6 +1044,30 @@ static bool visible(const struct cld_object *o, bool all)
 	return all || !(o->flags & CLONEDEV_OBJ_PRIVATE);
 }
 
+/*
+ * @o's attributes as OBJECT_GET and OBJECT_LIST show them: value_len for
+ * a value that may be read, never a secret's.
+ */
+static void fill_attrs(struct clonedev_object_attrs *a,
+		       const struct cld_object *o)
+{
+	memset(a, 0, sizeof(*a));
+	a->handle = o->handle;
+	a->obj_class = o->obj_class;
+	a->key_type = o->key_type;
+	a->bits = o->bits;
+	a->obj_flags = o->flags;
+	a->id_len = o->id_len;
+	memcpy(a->ouid, o->ouid, sizeof(a->ouid));
+	memcpy(a->kcv, o->kcv, sizeof(a->kcv));
+	strscpy(a->label, o->label, sizeof(a->label));
+	memcpy(a->id, o->id, o->id_len);
+	if ((o->obj_class == CLONEDEV_CLASS_DATA &&
+	     !(o->flags & CLONEDEV_OBJ_SENSITIVE)) ||
+	    o->obj_class == CLONEDEV_CLASS_PUBLIC_KEY)
+		a->value_len = o->value_len;
+}
+
 int cld_object_get(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_get *cmd = arg;
@@ -1057,21 +1095,7 @@ int cld_object_get(struct cld_session *s, void *arg)
 		ret = -EACCES;
 		goto out;
 	}
-	memset(a, 0, sizeof(*a));
-	a->handle = o->handle;
-	a->obj_class = o->obj_class;
-	a->key_type = o->key_type;
-	a->bits = o->bits;
-	a->obj_flags = o->flags;
-	a->id_len = o->id_len;
-	memcpy(a->ouid, o->ouid, sizeof(a->ouid));
-	memcpy(a->kcv, o->kcv, sizeof(a->kcv));
-	strscpy(a->label, o->label, sizeof(a->label));
-	memcpy(a->id, o->id, o->id_len);
-	if ((o->obj_class == CLONEDEV_CLASS_DATA &&
-	     !(o->flags & CLONEDEV_OBJ_SENSITIVE)) ||
-	    o->obj_class == CLONEDEV_CLASS_PUBLIC_KEY)
-		a->value_len = o->value_len;
+	fill_attrs(a, o);
 	if (cmd->flags & CLONEDEV_OBJECT_GET_PUBLIC) {
 		/* The public value is computed outside the lock. */
 		key = cld_object_copy(o);
@@ -1109,23 +1133,35 @@ out:
 	return ret;
 }
 
+/*
+ * Lists handles, or with CLONEDEV_LIST_ATTRS attribute entries, from
+ * cmd->start; the entries are made under the lock, copied out after it.
+ */
 int cld_object_list(struct cld_session *s, void *arg)
 {
 	struct clonedev_object_list *cmd = arg;
+	bool attrs = cmd->flags & CLONEDEV_LIST_ATTRS;
+	struct clonedev_object_attrs *ab = NULL;
 	struct cld_partition *p;
 	struct cld_object *o;
+	u32 *buf = NULL, n = 0;
 	unsigned long h;
-	u32 *buf, n = 0;
 	int ret = 0;
 	bool all;
 
 	if (!cmd->count)
 		return -EINVAL;
-	buf = kvmalloc_array(min_t(u32, cmd->count, 65536), sizeof(*buf),
-			     GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
-	cmd->count = min_t(u32, cmd->count, 65536);
+	if (attrs) {
+		cmd->count = min_t(u32, cmd->count, CLONEDEV_LIST_ATTRS_MAX);
+		ab = kvmalloc_array(cmd->count, sizeof(*ab), GFP_KERNEL);
+		if (!ab)
+			return -ENOMEM;
+	} else {
+		cmd->count = min_t(u32, cmd->count, 65536);
+		buf = kvmalloc_array(cmd->count, sizeof(*buf), GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+	}
 	cmd->next = 0;
 	mutex_lock(&s->lock);
 	mutex_lock(&cld_hsm.lock);
@@ -1142,15 +1178,20 @@ int cld_object_list(struct cld_session *s, void *arg)
 			cmd->next = h;
 			break;
 		}
-		buf[n++] = h;
+		if (attrs)
+			fill_attrs(&ab[n++], o);
+		else
+			buf[n++] = h;
 	}
 out:
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
-	if (!ret && copy_to_user(u64_to_user_ptr(cmd->handles), buf,
-				 n * sizeof(*buf)))
+	if (!ret && copy_to_user(u64_to_user_ptr(cmd->handles),
+				 attrs ? (void *)ab : (void *)buf,
+				 n * (attrs ? sizeof(*ab) : sizeof(*buf))))
 		ret = -EFAULT;
 	cmd->count = n;
+	kvfree(ab);
 	kvfree(buf);
 	return ret;
 }

@@ -32,6 +32,7 @@ struct cld_object {
 
 void cld_object_destroy_all(struct cld_partition *p);
 int cld_object_snapshot(struct cld_partition *p);
+u64 cld_object_snapshot_size(struct cld_partition *p);
 int cld_object_apply(u16 type, const void *data, u32 len);
 
 struct cld_object *cld_object_find_ouid(const struct cld_partition *p,

@@ -259,6 +259,20 @@ int cld_partition_snapshot(void)
 	return ret;
 }
 
+/* The bytes in the log of what cld_partition_snapshot() puts. */
+static u64 snapshot_size(void)
+{
+	struct cld_partition *p;
+	unsigned long slot;
+	u64 size = 0;
+
+	lockdep_assert_held(&cld_hsm.lock);
+	xa_for_each(&cld_hsm.partitions, slot, p)
+		size += cld_store_rec_size(sizeof(struct partition_rec)) +
+			cld_object_snapshot_size(p);
+	return size;
+}
+
 /* Destroys every object of @p in memory. Must hold cld_hsm.lock. */
 void cld_partition_destroy_objects(struct cld_partition *p)
 {
@@ -869,7 +883,7 @@ int cld_partition_activate(struct netlink_ext_ack *extack)
 	lockdep_assert_held(&cld_hsm.lock);
 	if (cld_store_is_open())
 		return 0;
-	ret = cld_store_open(apply, cld_partition_snapshot,
+	ret = cld_store_open(apply, cld_partition_snapshot, snapshot_size,
 			     extack);
 	if (ret)
 		cld_partition_free_all();

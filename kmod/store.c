@@ -22,7 +22,6 @@
 #include <linux/cred.h>
 #include <linux/fs_struct.h>
 #include <linux/key.h>
-#include <linux/list.h>
 #include <linux/netlink.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
@@ -120,6 +119,7 @@ static struct {
 	char path[PATH_MAX];
 	char compact_path[PATH_MAX];
 	struct crypto_aead *aead;
+	struct aead_request *req;	/* of aead, for every record */
 	const struct cred *cred;	/* the kernel's, for keys and files */
 	cld_store_snapshot_fn snapshot;
 	loff_t compact_min;	/* never compact a log smaller than this */
@@ -130,9 +130,77 @@ static struct {
 	struct cld_anchor *anchor;	/* while the store is open */
 } store;
 
-/* Makes @other the log being worked on, and the current one @other. */
+/*
+ * The open batch's sealed records, gathered and written to the log file
+ * in large pieces, at the latest by the commit before its fsync. None of
+ * it is durable before that fsync, so dropping it (an abort, a failed
+ * compaction) loses nothing that was acknowledged. Ciphertext only.
+ */
+#define WRITE_BUF	(256 * 1024)
+
+static struct {
+	u8 *buf;		/* NULL: records are written one by one */
+	size_t len;		/* bytes gathered */
+	struct file *file;	/* the log they go to */
+	loff_t pos;		/* where buf[0] goes in it */
+} wb;
+
+/* Writes what is gathered. */
+static int wb_flush(void)
+{
+	loff_t pos = wb.pos;
+	ssize_t n;
+
+	if (!wb.len)
+		return 0;
+	n = kernel_write(wb.file, wb.buf, wb.len, &pos);
+	if (n != wb.len) {
+		wb.len = 0;
+		return n < 0 ? n : -EIO;
+	}
+	wb.len = 0;
+	return 0;
+}
+
+/* Forgets what is gathered: the batch it belongs to is given up. */
+static void wb_drop(void)
+{
+	wb.len = 0;
+}
+
+/* Writes @len bytes at @pos of the log, through the gathering buffer. */
+static int wb_write(const u8 *data, size_t len, loff_t pos)
+{
+	ssize_t n;
+	int ret;
+
+	if (wb.len && (wb.file != store.log.file || wb.pos + wb.len != pos ||
+		       wb.len + len > WRITE_BUF)) {
+		ret = wb_flush();
+		if (ret)
+			return ret;
+	}
+	if (!wb.buf || len > WRITE_BUF) {
+		n = kernel_write(store.log.file, data, len, &pos);
+		return n == len ? 0 : n < 0 ? n : -EIO;
+	}
+	if (!wb.len) {
+		wb.file = store.log.file;
+		wb.pos = pos;
+	}
+	memcpy(wb.buf + wb.len, data, len);
+	wb.len += len;
+	return 0;
+}
+
+/*
+ * Makes @other the log being worked on, and the current one @other. No
+ * batch is open on either when they change places, but for a compaction
+ * that failed before its commit: what it gathered is dropped.
+ */
 static void swap_log(struct log_state *other)
 {
+	wb_drop();
 	swap(store.log, *other);
 }
 
@@ -194,6 +262,8 @@ int cld_store_init(const char *dir, loff_t compact_min, u32 tpm_index,
 	store.compact_min = compact_min;
 	store.tpm_index = tpm_index;
 	store.tpm_reset = tpm_reset;
+	/* Without it records are written one by one: slower, as correct. */
+	wb.buf = kvmalloc(WRITE_BUF, GFP_KERNEL);
 	return 0;
 }
 
@@ -204,11 +274,14 @@ bool cld_store_is_open(void)
 
 static void store_close(void)
 {
+	wb_drop();
 	if (store.log.file)
 		filp_close(store.log.file, NULL);
 	store.log.file = NULL;
 	cld_anchor_close(store.anchor);
 	store.anchor = NULL;
+	aead_request_free(store.req);
+	store.req = NULL;
 	crypto_free_aead(store.aead);
 	store.aead = NULL;
 }
@@ -216,6 +289,8 @@ static void store_close(void)
 void cld_store_uninit(void)
 {
 	store_close();
+	kvfree(wb.buf);
+	wb.buf = NULL;
 	put_cred(store.cred);
 	store.cred = NULL;
 }
@@ -292,6 +367,11 @@ static int load_key(struct netlink_ext_ack *extack)
 	ret = crypto_aead_setkey(store.aead, rkey, sizeof(rkey));
 	if (!ret)
 		ret = crypto_aead_setauthsize(store.aead, TAG_LEN);
+	if (!ret) {
+		store.req = aead_request_alloc(store.aead, GFP_KERNEL);
+		if (!store.req)
+			ret = -ENOMEM;
+	}
 out:
 	memzero_explicit(master, sizeof(master));
 	memzero_explicit(rkey, sizeof(rkey));
@@ -306,25 +386,19 @@ out:
 static int crypt_record(u8 *buf, u32 ad_len, u32 len, bool enc)
 {
 	struct rec_hdr *h = (struct rec_hdr *)buf;
-	struct aead_request *req;
+	struct aead_request *req = store.req;
 	struct scatterlist sg;
 	DECLARE_CRYPTO_WAIT(wait);
 	u8 iv[NONCE_LEN];
-	int ret;
 
-	req = aead_request_alloc(store.aead, GFP_KERNEL);
-	if (!req)
-		return -ENOMEM;
 	memcpy(iv, h->nonce, NONCE_LEN);
 	sg_init_one(&sg, buf, ad_len + len + TAG_LEN);
 	aead_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
 				  crypto_req_done, &wait);
 	aead_request_set_ad(req, ad_len);
 	aead_request_set_crypt(req, &sg, &sg, enc ? len : len + TAG_LEN, iv);
-	ret = crypto_wait_req(enc ? crypto_aead_encrypt(req) :
-				    crypto_aead_decrypt(req), &wait);
-	aead_request_free(req);
-	return ret;
+	return crypto_wait_req(enc ? crypto_aead_encrypt(req) :
+				     crypto_aead_decrypt(req), &wait);
 }
 
 /*
@@ -349,7 +423,6 @@ static int write_record(u16 type, const void *data, u32 len)
 	const u32 ad_len = sizeof(struct rec_ad);
 	struct rec_hdr *h;
 	loff_t pos = store.log.pos;
-	ssize_t n;
 	u8 *buf;
 	int ret;
 
@@ -373,12 +446,10 @@ static int write_record(u16 type, const void *data, u32 len)
 		goto out;
 	/* On disk the payload follows the header; the rest of the AD is implied. */
 	memmove(buf + sizeof(*h), buf + ad_len, len + TAG_LEN);
-	n = kernel_write(store.log.file, buf, total, &pos);
-	if (n != total) {
-		ret = n < 0 ? n : -EIO;
+	ret = wb_write(buf, total, pos);
+	if (ret)
 		goto out;
-	}
-	store.log.pos = pos;
+	store.log.pos = pos + total;
 	store.log.seq++;
 	store.log.pending++;
 	memcpy(store.log.tag, buf + total - TAG_LEN, TAG_LEN);
@@ -437,6 +508,8 @@ int cld_store_commit(void)
 	if (!ret)
 		ret = write_record(CLD_REC_COMMIT, &cp, sizeof(cp));
 	if (!ret)
+		ret = wb_flush();
+	if (!ret)
 		ret = vfs_fsync(store.log.file, 0);
 	if (ret) {
 		cld_store_abort();
@@ -460,6 +533,7 @@ void cld_store_abort(void)
 	lockdep_assert_held(&cld_hsm.lock);
 	if (!store.log.file)
 		return;
+	wb_drop();
 	store.log.pos = store.log.end;
 	store.log.seq = store.log.committed_seq;
 	memcpy(store.log.tag, store.log.committed_tag, TAG_LEN);
@@ -671,21 +745,47 @@ static bool foreign_tail(loff_t pos, loff_t next, loff_t size, u64 seq)
 	return size - next >= (loff_t)(sizeof(h) + le32_to_cpu(h.len) + TAG_LEN);
 }
 
-struct pending_rec {
-	struct list_head node;
-	u8 *buf;
-	int len;
+/* The records of a batch whose commit record is not read yet, in order. */
+struct pending {
+	struct pending_rec {
+		u8 *buf;
+		int len;
+	} *recs;
+	u32 n;
+	u32 cap;
 };
 
-static void free_pending(struct list_head *list)
+/* Frees the records; the array stays for the next batch. */
+static void free_pending(struct pending *b)
 {
-	struct pending_rec *r, *tmp;
+	u32 i;
 
-	list_for_each_entry_safe(r, tmp, list, node) {
-		list_del(&r->node);
-		kfree_sensitive(r->buf);
-		kfree(r);
+	for (i = 0; i < b->n; i++)
+		kfree_sensitive(b->recs[i].buf);
+	b->n = 0;
+}
+
+/* Appends a record, the array doubled when full. */
+static int add_pending(struct pending *b, u8 *buf, int len)
+{
+	struct pending_rec *recs;
+	u32 cap;
+
+	if (b->n == b->cap) {
+		cap = max(64U, 2 * b->cap);
+		recs = kvmalloc_array(cap, sizeof(*recs), GFP_KERNEL);
+		if (!recs)
+			return -ENOMEM;
+		if (b->n)
+			memcpy(recs, b->recs, b->n * sizeof(*recs));
+		kvfree(b->recs);
+		b->recs = recs;
+		b->cap = cap;
 	}
+	b->recs[b->n].buf = buf;
+	b->recs[b->n].len = len;
+	b->n++;
+	return 0;
 }
 
 /* Takes a committed anchor record, checked by take_record(). */
@@ -704,12 +804,13 @@ static void take_anchor(const u8 *data)
  * Hands a complete batch to @apply, in order; the store's own records
  * (header, anchor) it keeps.
  */
-static int apply_batch(cld_store_apply_fn apply, struct list_head *batch)
+static int apply_batch(cld_store_apply_fn apply, struct pending *batch)
 {
-	struct pending_rec *r;
 	int ret = 0;
+	u32 i;
 
-	list_for_each_entry(r, batch, node) {
+	for (i = 0; i < batch->n; i++) {
+		const struct pending_rec *r = &batch->recs[i];
 		const struct rec_hdr *h = (const struct rec_hdr *)r->buf;
 		u16 type = le16_to_cpu(h->type);
 
@@ -807,12 +908,10 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 		  struct netlink_ext_ack *extack)
 {
 	struct file *file = store.log.file;
+	struct pending batch = {};
 	loff_t pos = 0, next;
-	struct pending_rec *r;
-	u32 batch_len = 0;
 	u8 tag[TAG_LEN];
 	const char *why;
-	LIST_HEAD(batch);
 	u64 seq = 0;
 	int len, ret;
 	u8 *buf;
@@ -849,7 +948,7 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 			goto out;
 		}
 		h = (const struct rec_hdr *)buf;
-		why = take_record(h, buf + sizeof(*h), len, ++seq, batch_len);
+		why = take_record(h, buf + sizeof(*h), len, ++seq, batch.n);
 		if (why) {
 			kfree_sensitive(buf);
 			set_ext(extack, why);
@@ -862,22 +961,16 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 			store.log.end = pos;
 			store.log.committed_seq = seq;
 			memcpy(store.log.committed_tag, tag, TAG_LEN);
-			batch_len = 0;
 			ret = apply_batch(apply, &batch);
 			if (ret)
 				goto out;
 			continue;
 		}
-		r = kmalloc(sizeof(*r), GFP_KERNEL);
-		if (!r) {
+		ret = add_pending(&batch, buf, len);
+		if (ret) {
 			kfree_sensitive(buf);
-			ret = -ENOMEM;
 			goto out;
 		}
-		r->buf = buf;
-		r->len = len;
-		list_add_tail(&r->node, &batch);
-		batch_len++;
 	}
 	/* The next record goes after the last commit. */
 	store.log.pos = store.log.end;
@@ -887,10 +980,34 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 out:
 	read_ahead_stop();
 	free_pending(&batch);
+	kvfree(batch.recs);
 	return ret;
 }
 
 static int put_header(const u8 *parent, u64 commits);
+
+/* The length in the log of a record of @len payload bytes. */
+u64 cld_store_rec_size(u32 len)
+{
+	return sizeof(struct rec_hdr) + len + TAG_LEN;
+}
+
+/*
+ * The log is compacted once it is four times as long as the live state
+ * (what a compaction would write: header, anchor, @live_size()'s records and
+ * a commit), and never below store_compact_min; so a reload replays a
+ * log and rewrites it only when three quarters of it is garbage, as a
+ * compaction while it is open would.
+ */
+static void schedule_compaction(cld_store_size_fn live_size)
+{
+	loff_t live = cld_store_rec_size(sizeof(struct header_payload)) +
+		      cld_store_rec_size(sizeof(struct anchor_payload)) +
+		      cld_store_rec_size(sizeof(struct commit_payload)) +
+		      live_size();
+
+	store.compact_at = max_t(loff_t, store.compact_min, 4 * live);
+}
 
 /* Copies the first @len bytes of @from over the whole of @to, durably. */
 static int copy_log(struct file *from, loff_t len, struct file *to)
@@ -899,11 +1016,11 @@ static int copy_log(struct file *from, loff_t len, struct file *to)
 	int ret = 0;
 	u8 *buf;
 
-	buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+	buf = kvmalloc(WRITE_BUF, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	while (rpos < len) {
-		size_t n = min_t(loff_t, PAGE_SIZE, len - rpos);
+		size_t n = min_t(loff_t, WRITE_BUF, len - rpos);
 
 		if (kernel_read(from, buf, n, &rpos) != n ||
 		    kernel_write(to, buf, n, &wpos) != n) {
@@ -911,7 +1028,7 @@ static int copy_log(struct file *from, loff_t len, struct file *to)
 			break;
 		}
 	}
-	kfree_sensitive(buf);
+	kvfree(buf);	/* sealed records only */
 	if (!ret)
 		ret = vfs_truncate(&to->f_path, len);
 	if (!ret)
@@ -988,7 +1105,8 @@ out_drop:
 		store_close();
 		return err;
 	}
-	store.compact_at = max(store.compact_min, 4 * store.log.end);
+	/* After a failure, from the log as it is: not again at once. */
+	store.compact_at = max_t(loff_t, store.compact_min, 4 * store.log.end);
 	return ret;
 }
 
@@ -1200,6 +1318,7 @@ static int put_header(const u8 *parent, u64 commits)
 
 static int store_open(cld_store_apply_fn apply,
 		      cld_store_snapshot_fn snapshot,
+		      cld_store_size_fn live_size,
 		      struct netlink_ext_ack *extack)
 {
 	struct cld_anchor_record rec;
@@ -1245,7 +1364,7 @@ static int store_open(cld_store_apply_fn apply,
 		if (ret)
 			goto err;
 	}
-	store.compact_at = store.compact_min;
+	schedule_compaction(live_size);
 	if (store.log.version == REC_VERSION_1) {
 		/* Never append to a format-1 log: rewrite it in format 2. */
 		ret = compact();
@@ -1260,7 +1379,7 @@ static int store_open(cld_store_apply_fn apply,
 		if (ret)
 			goto err;
 	}
-	/* A log that grew while it was last open is compacted now. */
+	/* A log that grew past its length while it was last open. */
 	cld_store_maybe_compact();
 	return 0;
 err:
@@ -1269,7 +1388,7 @@ err:
 }
 
 int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
-		   struct netlink_ext_ack *extack)
+		   cld_store_size_fn live_size, struct netlink_ext_ack *extack)
 {
 	const struct cred *old;
 	int ret;
@@ -1278,7 +1397,7 @@ int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
 	if (store.log.file)
 		return 0;
 	old = override_creds(store.cred);
-	ret = store_open(apply, snapshot, extack);
+	ret = store_open(apply, snapshot, live_size, extack);
 	revert_creds(old);
 	return ret;
 }

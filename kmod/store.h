@@ -47,13 +47,16 @@ enum cld_rec_type {
 typedef int (*cld_store_apply_fn)(u16 type, const void *data, u32 len);
 /* Puts (cld_store_put) the records of the whole live state. */
 typedef int (*cld_store_snapshot_fn)(void);
+/* The bytes (cld_store_rec_size() each) of the records snapshot puts. */
+typedef u64 (*cld_store_size_fn)(void);
 
 int cld_store_init(const char *dir, loff_t compact_min, u32 tpm_index,
 		   bool tpm_reset);
 void cld_store_uninit(void);
 bool cld_store_is_open(void);
 int cld_store_open(cld_store_apply_fn apply, cld_store_snapshot_fn snapshot,
-		   struct netlink_ext_ack *extack);
+		   cld_store_size_fn live_size, struct netlink_ext_ack *extack);
+u64 cld_store_rec_size(u32 len);
 void cld_store_maybe_compact(void);
 void cld_store_compact_idle(void);
 int cld_store_put(u16 type, const void *data, u32 len);

@@ -7,6 +7,7 @@
  * every rejection's errno with nothing changed.
  */
 #include <pthread.h>
+#include <unistd.h>
 #include <sys/ioctl.h>
 
 #include "clonedev_test_util.h"
@@ -305,6 +306,95 @@ TEST_F_TIMEOUT(obj, list_pages, HEAVY_TEST_TIMEOUT)
 	free(handles);
 }
 
+/* One OBJECT_LIST call with CLONEDEV_LIST_ATTRS. */
+static int list_attrs(struct clonedev *cd, unsigned int start,
+		      unsigned int count, struct clonedev_object_attrs *out,
+		      unsigned int *got, unsigned int *next)
+{
+	struct clonedev_object_list c = {
+		.size = sizeof(c),
+		.flags = CLONEDEV_LIST_ATTRS,
+		.start = start,
+		.count = count,
+		.handles = (unsigned long)out,
+	};
+	int ret = ioctl(clonedev_fd(cd), CLONEDEV_IOCTL_OBJECT_LIST, &c);
+
+	*got = c.count;
+	*next = c.next;
+	return ret ? -errno : 0;
+}
+
+/*
+ * CLONEDEV_LIST_ATTRS: each entry is what OBJECT_GET gives for the
+ * object; pages of CLONEDEV_LIST_ATTRS_MAX at most, in handle order, the
+ * same objects as the handle listing; a reader without a login sees the
+ * public ones only.
+ */
+TEST_F_TIMEOUT(obj, list_attrs, HEAVY_TEST_TIMEOUT)
+{
+	unsigned int n = CLONEDEV_LIST_ATTRS_MAX + 5, *hs, *listed = NULL;
+	struct clonedev_object_attrs *all = NULL, *page, a;
+	unsigned int ec, ec_pub, data, got, next, i;
+	struct clonedev *other;
+
+	hs = calloc(n, sizeof(*hs));
+	page = calloc(CLONEDEV_LIST_ATTRS_MAX + 1, sizeof(*page));
+	ASSERT_TRUE(hs && page);
+	ASSERT_EQ(0, clonedev_object_generate_bulk(self->cd, CLONEDEV_KEY_AES,
+						   256, CLONEDEV_OBJ_PRIVATE,
+						   "bulk", n, hs));
+	ASSERT_EQ(0, clonedev_object_generate_pair(self->cd,
+						   CLONEDEV_KEY_EC_P256, 0,
+						   "ec", "\x07", 1, &ec,
+						   &ec_pub));
+	ASSERT_EQ(0, mk(self->cd, 0, "data", "value", 5, &data));
+
+	ASSERT_EQ((int)n + 3, clonedev_object_list_attrs(self->cd, &all));
+	ASSERT_EQ((int)n + 3, clonedev_object_list(self->cd, &listed));
+	for (i = 0; i < n + 3; i++) {
+		EXPECT_EQ(listed[i], all[i].handle);
+		ASSERT_EQ(0, clonedev_object_get(self->cd, all[i].handle, &a,
+						 NULL, 0, NULL));
+		EXPECT_EQ(0, memcmp(&a, &all[i], sizeof(a)));
+	}
+	EXPECT_EQ(5, all[n + 2].value_len);
+	EXPECT_EQ(0, all[0].value_len);
+	EXPECT_STREQ("ec", all[n].label);
+	free(all);
+	free(listed);
+
+	/* One call returns CLONEDEV_LIST_ATTRS_MAX at most. */
+	memset(page, 0x5a, (CLONEDEV_LIST_ATTRS_MAX + 1) * sizeof(*page));
+	ASSERT_EQ(0, list_attrs(self->cd, 0, CLONEDEV_LIST_ATTRS_MAX + 1,
+				page, &got, &next));
+	EXPECT_EQ(CLONEDEV_LIST_ATTRS_MAX, got);
+	EXPECT_EQ(hs[CLONEDEV_LIST_ATTRS_MAX], next);
+	EXPECT_EQ(hs[CLONEDEV_LIST_ATTRS_MAX - 1],
+		  page[CLONEDEV_LIST_ATTRS_MAX - 1].handle);
+	/* Nothing written past the entries it counts. */
+	EXPECT_EQ(0x5a5a5a5a, page[CLONEDEV_LIST_ATTRS_MAX].handle);
+	ASSERT_EQ(0, list_attrs(self->cd, hs[1], 1, page, &got, &next));
+	EXPECT_EQ(1, got);
+	EXPECT_EQ(hs[1], page[0].handle);
+	EXPECT_EQ(hs[2], next);
+	ASSERT_EQ(0, list_attrs(self->cd, data, 4, page, &got, &next));
+	EXPECT_EQ(1, got);
+	EXPECT_EQ(0, next);
+	EXPECT_NERR(EINVAL, list_attrs(self->cd, 0, 0, page, &got, &next));
+
+	/* No login: the public objects (the EC public key, the data). */
+	ASSERT_EQ(0, clonedev_open(&other));
+	ASSERT_EQ(0, clonedev_slot_set(other, self->slot));
+	ASSERT_EQ(2, clonedev_object_list_attrs(other, &all));
+	EXPECT_EQ(ec_pub, all[0].handle);
+	EXPECT_EQ(data, all[1].handle);
+	free(all);
+	clonedev_close(other);
+	free(page);
+	free(hs);
+}
+
 /* Init, zeroize and destructive policies destroy every object. */
 TEST_F(obj, destroyed_with_the_partition_state)
 {
@@ -569,6 +659,7 @@ struct relabeler {
 	unsigned int slot;
 	unsigned int handle;
 	int *stop;
+	int *started;		/* finders logged in (or failed to) */
 	int rounds;
 	int err;
 	int bad;		/* finds that saw an impossible set */
@@ -583,6 +674,9 @@ static void *relabel(void *arg)
 
 	r->err = clonedev_open(&cd) ?: clonedev_slot_set(cd, r->slot) ?:
 		 clonedev_login(cd, CLONEDEV_ROLE_CO, CO);
+	/* Relabel only once both finders are at work, so the two race. */
+	while (__atomic_load_n(r->started, __ATOMIC_SEQ_CST) < 2)
+		usleep(1000);
 	for (i = 0; !r->err && i < RELABELS; i++) {
 		r->err = set_label(cd, r->handle, i % 2 ? "red" : "blue");
 		r->rounds++;
@@ -605,6 +699,7 @@ static void *find_red(void *arg)
 
 	r->err = clonedev_open(&cd) ?: clonedev_slot_set(cd, r->slot) ?:
 		 clonedev_login(cd, CLONEDEV_ROLE_CU, CU);
+	__atomic_add_fetch(r->started, 1, __ATOMIC_SEQ_CST);
 	while (!r->err && !__atomic_load_n(r->stop, __ATOMIC_SEQ_CST)) {
 		n = clonedev_object_find(cd, "red", NULL, 0, &h);
 		if (n < 0) {
@@ -634,7 +729,7 @@ TEST_F_TIMEOUT(obj, set_attrs_racing_finds, HEAVY_TEST_TIMEOUT)
 	struct relabeler r[4] = { 0 };
 	unsigned int a, b, stable;
 	pthread_t t[4];
-	int stop = 0, i;
+	int stop = 0, started = 0, i;
 
 	ASSERT_EQ(0, mk(self->cd, MOD, "red", "a", 1, &a));
 	ASSERT_EQ(0, mk(self->cd, MOD, "red", "b", 1, &b));
@@ -642,6 +737,7 @@ TEST_F_TIMEOUT(obj, set_attrs_racing_finds, HEAVY_TEST_TIMEOUT)
 	for (i = 0; i < 4; i++) {
 		r[i].slot = self->slot;
 		r[i].stop = &stop;
+		r[i].started = &started;
 		r[i].handle = i == 0 ? a : i == 1 ? b : stable;
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, i < 2 ? relabel :
 					    find_red, &r[i]));

@@ -307,6 +307,7 @@ static const struct ioctl_row ioctl_rows[] = {
 	    .flags_ok = CLONEDEV_OBJECT_GET_PUBLIC,
 	    .fill = fill_destroy, .base_err = ENOENT),
 	ROW(OBJECT_LIST, struct clonedev_object_list, handles,
+	    .flags_ok = CLONEDEV_LIST_ATTRS,
 	    .reserved = { FIELD(struct clonedev_object_list, __reserved) },
 	    .fill = fill_list),
 	ROW(OBJECT_IMPORT, struct clonedev_object_import, __reserved2,

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * clonedev-bench-crypto: the crypto figures of make bench (the "crypto"
- * stage), measured in the VM. It times six operations, one-shot, each
- * through five paths in the same process:
+ * stage), measured in the VM. It times nine operations, one-shot, each
+ * through five paths in the same process, and one of them from several
+ * threads at once:
  *
  *  - clonedev: CLONEDEV_IOCTL_CRYPT (part ALL) on a session logged in as
  *    the co of a fresh partition, through libclonedev's clonedev_encrypt(),
  *    _sign() and _verify(); keys generated in the partition (AES-256, a
- *    256-bit generic secret, an EC P-256 pair) and an RSA-2048 key made
- *    here by OpenSSL and imported;
+ *    256-bit generic secret, EC P-256 and P-384 pairs) and RSA-2048 and
+ *    RSA-3072 keys made here by OpenSSL and imported;
  *  - AF_ALG: the kernel's own crypto socket, "gcm(aes)" (aead) and
  *    "hmac(sha256)" (hash) with the key set on the socket; it does not
  *    sign, so those rows are n/a;
@@ -22,10 +23,19 @@
  *
  * The operations: AES-256-GCM encryption of 64 bytes and of 4 KiB (12-byte
  * IV, a counter, no AAD, 16-byte tag), HMAC-SHA-256 of 64 bytes, ECDSA
- * P-256 signing and verification of SHA-256 of 64 bytes, and RSA-2048
- * PKCS#1 v1.5 signing with SHA-256 of 64 bytes. Before timing, AF_ALG's
- * and OpenSSL's outputs (same keys) are compared and clonedev's RSA
- * signature is checked by OpenSSL; every verification must succeed.
+ * P-256 signing and verification of SHA-256 of 64 bytes, the same on
+ * P-384 with SHA-384, and RSA-2048 and RSA-3072 PKCS#1 v1.5 signing with
+ * SHA-256 of 64 bytes. Before timing, AF_ALG's and OpenSSL's outputs
+ * (same keys) are compared and clonedev's RSA signatures are checked by
+ * OpenSSL; every verification must succeed.
+ *
+ * The threaded row: THREADS threads sign (ECDSA P-256) with the one P-256
+ * key of a path, each on a session of its own (clonedev: a file
+ * descriptor logged in as the co; SoftHSMv2: a session of the one
+ * application, the module initialized with CKF_OS_LOCKING_OK; OpenSSL: a
+ * context each); the figure is the signatures of all threads per second.
+ * Under TCG the guest's CPUs are as many as selftests/vm/run gives it, and
+ * run in parallel only with CLONEDEV_VM_MTTCG=1.
  *
  * Each row and path runs for a fixed time after one untimed call, in
  * ROUNDS slices taken in turn with the other paths, and prints one JSON
@@ -39,6 +49,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -77,8 +88,8 @@
 
 #include "p11.h"
 
-enum row { GCM_64, GCM_4K, HMAC_64, ECDSA_SIGN, ECDSA_VERIFY, RSA_SIGN,
-	   NR_ROWS };
+enum row { GCM_64, GCM_4K, HMAC_64, ECDSA_SIGN, ECDSA_VERIFY, P384_SIGN,
+	   P384_VERIFY, RSA_SIGN, RSA3072_SIGN, THREADS_SIGN, NR_ROWS };
 
 static const char *const row_names[NR_ROWS] = {
 	[GCM_64] = "AES-256-GCM encrypt 64 B",
@@ -86,13 +97,40 @@ static const char *const row_names[NR_ROWS] = {
 	[HMAC_64] = "HMAC-SHA-256 64 B",
 	[ECDSA_SIGN] = "ECDSA P-256 sign",
 	[ECDSA_VERIFY] = "ECDSA P-256 verify",
+	[P384_SIGN] = "ECDSA P-384 sign",
+	[P384_VERIFY] = "ECDSA P-384 verify",
 	[RSA_SIGN] = "RSA-2048 PKCS#1 v1.5 sign",
+	[RSA3072_SIGN] = "RSA-3072 PKCS#1 v1.5 sign",
+	[THREADS_SIGN] = "ECDSA P-256 sign, 8 threads",
 };
 
-/* One way to the operations: false from @run if it lacks the row. */
+/* The threads of the THREADS_SIGN row, all signing with one key. */
+#define THREADS		8
+
+/*
+ * One thread of the THREADS_SIGN row: its own session (or context),
+ * signing with the path's one P-256 key.
+ */
+struct worker {
+	pthread_t tid;
+	struct clonedev *cd;
+	CK_SESSION_HANDLE s;
+	EVP_MD_CTX *md;
+	double seconds;
+	unsigned long ops;
+};
+
+/*
+ * One way to the operations: false from @run if it lacks the row. A path
+ * that signs from several threads has @thread_open (a worker's session),
+ * @thread_sign (one signature) and @thread_close.
+ */
 struct path {
 	const char *name;
 	bool (*run)(enum row r);
+	void (*thread_open)(struct worker *w);
+	void (*thread_sign)(struct worker *w);
+	void (*thread_close)(struct worker *w);
 };
 
 /* Inputs and keys shared by the paths that take raw keys. */
@@ -120,16 +158,25 @@ static size_t gcm_len(enum row r)
 	return r == GCM_4K ? BIG_LEN : MSG_LEN;
 }
 
+/* The EC rows' curve: 0 P-256 (with SHA-256), 1 P-384 (with SHA-384). */
+static int curve(enum row r)
+{
+	return r == P384_SIGN || r == P384_VERIFY;
+}
+
 /* ---- OpenSSL, in process ---- */
 
 static struct {
 	EVP_CIPHER_CTX *gcm;
 	EVP_MAC_CTX *hmac;
 	EVP_MD_CTX *md;
-	EVP_MD *sha256;
-	EVP_PKEY *ec, *rsa;
-	unsigned char ec_sig[SIG_MAX];
-	size_t ec_sig_len;
+	EVP_MD *sha256, *sha384;
+	EVP_PKEY *rsa, *rsa3072;
+	struct {
+		EVP_PKEY *key;
+		unsigned char sig[SIG_MAX];
+		size_t sig_len;
+	} ec[2];		/* by curve() */
 } ossl;
 
 static void ossl_check(int ok, const char *what)
@@ -148,19 +195,23 @@ static void ossl_setup(void)
 	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
 
 	ossl.sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ossl.sha384 = EVP_MD_fetch(NULL, "SHA384", NULL);
 	ossl.gcm = EVP_CIPHER_CTX_new();
 	ossl.md = EVP_MD_CTX_new();
 	ossl.hmac = mac ? EVP_MAC_CTX_new(mac) : NULL;
 	EVP_MAC_free(mac);
-	if (!ossl.sha256 || !ossl.gcm || !ossl.md || !ossl.hmac)
+	if (!ossl.sha256 || !ossl.sha384 || !ossl.gcm || !ossl.md ||
+	    !ossl.hmac)
 		die("OpenSSL: cannot set up contexts");
 	ossl_check(EVP_EncryptInit_ex(ossl.gcm, EVP_aes_256_gcm(), NULL,
 				      aes_key, NULL), "EVP_EncryptInit_ex");
 	ossl_check(EVP_MAC_init(ossl.hmac, hmac_key, KEY_LEN, params),
 		   "EVP_MAC_init");
-	ossl.ec = EVP_EC_gen("P-256");
+	ossl.ec[0].key = EVP_EC_gen("P-256");
+	ossl.ec[1].key = EVP_EC_gen("P-384");
 	ossl.rsa = EVP_RSA_gen(2048);
-	if (!ossl.ec || !ossl.rsa)
+	ossl.rsa3072 = EVP_RSA_gen(3072);
+	if (!ossl.ec[0].key || !ossl.ec[1].key || !ossl.rsa || !ossl.rsa3072)
 		die("OpenSSL: cannot generate the EC and RSA keys");
 }
 
@@ -188,27 +239,48 @@ static void ossl_hmac(unsigned char *mac)
 	ossl_check(EVP_MAC_final(ossl.hmac, mac, &len, 32), "EVP_MAC_final");
 }
 
-static size_t ossl_sign(EVP_PKEY *key, unsigned char *sig)
+/*
+ * A signature of the message with @key and hash @md, by context @ctx.
+ * The context is reset first: OpenSSL 3.0 gets an RSA signature wrong on
+ * a context last used with an RSA key of another size.
+ */
+static size_t ossl_sign_ctx(EVP_MD_CTX *ctx, EVP_PKEY *key, const EVP_MD *md,
+			    unsigned char *sig)
 {
 	size_t len = SIG_MAX;
 
-	ossl_check(EVP_DigestSignInit(ossl.md, NULL, ossl.sha256, NULL, key),
+	EVP_MD_CTX_reset(ctx);
+	ossl_check(EVP_DigestSignInit(ctx, NULL, md, NULL, key),
 		   "EVP_DigestSignInit");
-	ossl_check(EVP_DigestSign(ossl.md, sig, &len, msg, MSG_LEN),
+	ossl_check(EVP_DigestSign(ctx, sig, &len, msg, MSG_LEN),
 		   "EVP_DigestSign");
 	return len;
 }
 
-static int ossl_verify(EVP_PKEY *key, const unsigned char *sig, size_t len)
+static size_t ossl_sign(EVP_PKEY *key, const EVP_MD *md, unsigned char *sig)
 {
-	ossl_check(EVP_DigestVerifyInit(ossl.md, NULL, ossl.sha256, NULL, key),
+	return ossl_sign_ctx(ossl.md, key, md, sig);
+}
+
+static int ossl_verify(EVP_PKEY *key, const EVP_MD *md,
+		       const unsigned char *sig, size_t len)
+{
+	EVP_MD_CTX_reset(ossl.md);	/* as in ossl_sign_ctx() */
+	ossl_check(EVP_DigestVerifyInit(ossl.md, NULL, md, NULL, key),
 		   "EVP_DigestVerifyInit");
 	return EVP_DigestVerify(ossl.md, sig, len, msg, MSG_LEN);
+}
+
+/* The hash of the EC rows of @c (curve()). */
+static const EVP_MD *ossl_ec_md(int c)
+{
+	return c ? ossl.sha384 : ossl.sha256;
 }
 
 static bool ossl_run(enum row r)
 {
 	unsigned char sig[SIG_MAX];
+	int c = curve(r);
 
 	switch (r) {
 	case GCM_64:
@@ -220,14 +292,21 @@ static bool ossl_run(enum row r)
 		ossl_hmac(out);
 		break;
 	case ECDSA_SIGN:
-		ossl.ec_sig_len = ossl_sign(ossl.ec, ossl.ec_sig);
+	case P384_SIGN:
+		ossl.ec[c].sig_len = ossl_sign(ossl.ec[c].key, ossl_ec_md(c),
+					       ossl.ec[c].sig);
 		break;
 	case ECDSA_VERIFY:
-		if (ossl_verify(ossl.ec, ossl.ec_sig, ossl.ec_sig_len) != 1)
+	case P384_VERIFY:
+		if (ossl_verify(ossl.ec[c].key, ossl_ec_md(c), ossl.ec[c].sig,
+				ossl.ec[c].sig_len) != 1)
 			die("OpenSSL: ECDSA signature does not verify");
 		break;
 	case RSA_SIGN:
-		ossl_sign(ossl.rsa, sig);
+		ossl_sign(ossl.rsa, ossl.sha256, sig);
+		break;
+	case RSA3072_SIGN:
+		ossl_sign(ossl.rsa3072, ossl.sha256, sig);
 		break;
 	default:
 		return false;
@@ -235,10 +314,32 @@ static bool ossl_run(enum row r)
 	return true;
 }
 
+static void ossl_thread_open(struct worker *w)
+{
+	w->md = EVP_MD_CTX_new();
+	if (!w->md)
+		die("OpenSSL: EVP_MD_CTX_new");
+}
+
+static void ossl_thread_sign(struct worker *w)
+{
+	unsigned char sig[SIG_MAX];
+
+	ossl_sign_ctx(w->md, ossl.ec[0].key, ossl.sha256, sig);
+}
+
+static void ossl_thread_close(struct worker *w)
+{
+	EVP_MD_CTX_free(w->md);
+}
+
 static void ossl_cleanup(void)
 {
+	EVP_PKEY_free(ossl.rsa3072);
 	EVP_PKEY_free(ossl.rsa);
-	EVP_PKEY_free(ossl.ec);
+	EVP_PKEY_free(ossl.ec[1].key);
+	EVP_PKEY_free(ossl.ec[0].key);
+	EVP_MD_free(ossl.sha384);
 	EVP_MD_free(ossl.sha256);
 	EVP_MD_CTX_free(ossl.md);
 	EVP_MAC_CTX_free(ossl.hmac);
@@ -250,9 +351,9 @@ static void ossl_cleanup(void)
 static struct {
 	struct clonedev_nl *nl;
 	struct clonedev *cd;
-	unsigned int slot, aes, secret, ec, ec_pub, rsa;
-	unsigned char ec_sig[SIG_MAX];
-	size_t ec_sig_len;
+	unsigned int slot, aes, secret, ec[2], ec_pub[2], rsa, rsa3072;
+	unsigned char ec_sig[2][SIG_MAX];
+	size_t ec_sig_len[2];
 } cld;
 
 static void cld_check(int ret, const char *what)
@@ -261,17 +362,18 @@ static void cld_check(int ret, const char *what)
 		die_errno(what, ret);
 }
 
-/* The RSA key OpenSSL made, as a PKCS#1 RSAPrivateKey (DER). */
-static void cld_import_rsa(void)
+/* An RSA key OpenSSL made, as a PKCS#1 RSAPrivateKey (DER). */
+static void cld_import_rsa(EVP_PKEY *key, const char *label,
+			   unsigned int *handle)
 {
 	unsigned char *der = NULL;
-	int len = i2d_PrivateKey(ossl.rsa, &der);
+	int len = i2d_PrivateKey(key, &der);
 
 	if (len <= 0)
 		die("OpenSSL: cannot encode the RSA key");
-	cld_check(clonedev_object_import(cld.cd, CLONEDEV_KEY_RSA, 0,
-					 "bench-rsa", NULL, 0, der, len,
-					 &cld.rsa), "importing the RSA key");
+	cld_check(clonedev_object_import(cld.cd, CLONEDEV_KEY_RSA, 0, label,
+					 NULL, 0, der, len, handle),
+		  "importing an RSA key");
 	OPENSSL_clear_free(der, len);
 }
 
@@ -299,17 +401,22 @@ static void cld_setup(void)
 		  "generating the generic secret");
 	cld_check(clonedev_object_generate_pair(cld.cd, CLONEDEV_KEY_EC_P256,
 						0, "bench-ec", NULL, 0,
-						&cld.ec, &cld.ec_pub),
-		  "generating the EC key pair");
-	cld_import_rsa();
+						&cld.ec[0], &cld.ec_pub[0]),
+		  "generating the EC P-256 key pair");
+	cld_check(clonedev_object_generate_pair(cld.cd, CLONEDEV_KEY_EC_P384,
+						0, "bench-ec384", NULL, 0,
+						&cld.ec[1], &cld.ec_pub[1]),
+		  "generating the EC P-384 key pair");
+	cld_import_rsa(ossl.rsa, "bench-rsa", &cld.rsa);
+	cld_import_rsa(ossl.rsa3072, "bench-rsa3072", &cld.rsa3072);
 }
 
 static bool cld_run(enum row r)
 {
 	struct clonedev_crypt_params p = { 0 };
 	unsigned char sig[SIG_MAX];
+	int ret, c = curve(r);
 	size_t len;
-	int ret;
 
 	switch (r) {
 	case GCM_64:
@@ -328,22 +435,26 @@ static bool cld_run(enum row r)
 				    sizeof(out), &len);
 		break;
 	case ECDSA_SIGN:
+	case P384_SIGN:
 		p.mech = CLONEDEV_MECH_ECDSA;
-		p.hash = CLONEDEV_HASH_SHA256;
-		ret = clonedev_sign(cld.cd, cld.ec, &p, msg, MSG_LEN,
-				    cld.ec_sig, sizeof(cld.ec_sig),
-				    &cld.ec_sig_len);
+		p.hash = c ? CLONEDEV_HASH_SHA384 : CLONEDEV_HASH_SHA256;
+		ret = clonedev_sign(cld.cd, cld.ec[c], &p, msg, MSG_LEN,
+				    cld.ec_sig[c], sizeof(cld.ec_sig[c]),
+				    &cld.ec_sig_len[c]);
 		break;
 	case ECDSA_VERIFY:
+	case P384_VERIFY:
 		p.mech = CLONEDEV_MECH_ECDSA;
-		p.hash = CLONEDEV_HASH_SHA256;
-		ret = clonedev_verify(cld.cd, cld.ec_pub, &p, msg, MSG_LEN,
-				      cld.ec_sig, cld.ec_sig_len);
+		p.hash = c ? CLONEDEV_HASH_SHA384 : CLONEDEV_HASH_SHA256;
+		ret = clonedev_verify(cld.cd, cld.ec_pub[c], &p, msg, MSG_LEN,
+				      cld.ec_sig[c], cld.ec_sig_len[c]);
 		break;
 	case RSA_SIGN:
+	case RSA3072_SIGN:
 		p.mech = CLONEDEV_MECH_RSA_PKCS;
 		p.hash = CLONEDEV_HASH_SHA256;
-		ret = clonedev_sign(cld.cd, cld.rsa, &p, msg, MSG_LEN, sig,
+		ret = clonedev_sign(cld.cd, r == RSA_SIGN ? cld.rsa :
+				    cld.rsa3072, &p, msg, MSG_LEN, sig,
 				    sizeof(sig), &len);
 		break;
 	default:
@@ -365,8 +476,36 @@ static void cld_check_rsa(void)
 
 	cld_check(clonedev_sign(cld.cd, cld.rsa, &p, msg, MSG_LEN, sig,
 				sizeof(sig), &len), "RSA signature");
-	if (ossl_verify(ossl.rsa, sig, len) != 1)
+	if (ossl_verify(ossl.rsa, ossl.sha256, sig, len) != 1)
 		die("clonedev's RSA signature does not verify with OpenSSL");
+	cld_check(clonedev_sign(cld.cd, cld.rsa3072, &p, msg, MSG_LEN, sig,
+				sizeof(sig), &len), "RSA-3072 signature");
+	if (ossl_verify(ossl.rsa3072, ossl.sha256, sig, len) != 1)
+		die("clonedev's RSA-3072 signature does not verify with OpenSSL");
+}
+
+static void cld_thread_open(struct worker *w)
+{
+	cld_check(clonedev_open_login(&w->cd, cld.slot, CLONEDEV_ROLE_CO, CO),
+		  "a session of a signing thread");
+}
+
+static void cld_thread_sign(struct worker *w)
+{
+	struct clonedev_crypt_params p = {
+		.mech = CLONEDEV_MECH_ECDSA,
+		.hash = CLONEDEV_HASH_SHA256,
+	};
+	unsigned char sig[SIG_MAX];
+	size_t len;
+
+	cld_check(clonedev_sign(w->cd, cld.ec[0], &p, msg, MSG_LEN, sig,
+				sizeof(sig), &len), row_names[THREADS_SIGN]);
+}
+
+static void cld_thread_close(struct worker *w)
+{
+	clonedev_close(w->cd);
 }
 
 static void cld_cleanup(void)
@@ -546,10 +685,11 @@ struct p11_path {
 	char dir[64];		/* SoftHSM's token directory, or "" */
 	CK_SLOT_ID slot;
 	CK_SESSION_HANDLE s;
-	CK_OBJECT_HANDLE aes, secret, ec, ec_pub, rsa;
-	bool ecdsa_sha256;	/* else CKM_ECDSA over a digest made here */
-	unsigned char ec_sig[SIG_MAX];
-	CK_ULONG ec_sig_len;
+	CK_OBJECT_HANDLE aes, secret, ec[2], ec_pub[2], rsa, rsa3072;
+	bool ecdsa_hash[2];	/* CKM_ECDSA_SHA256 (_SHA384 for P-384), */
+				/* else CKM_ECDSA over a digest made here */
+	unsigned char ec_sig[2][SIG_MAX];
+	CK_ULONG ec_sig_len[2];
 };
 
 static struct p11_path p11, cldp11;
@@ -610,7 +750,7 @@ static void p11_token(const char *module)
 	ck(p11.f->C_InitToken(p11_find_slot(false), (CK_UTF8CHAR_PTR)SO_PIN,
 			      strlen(SO_PIN), label), "C_InitToken");
 	ck(p11.f->C_Finalize(NULL), "C_Finalize");
-	ck(p11.f->C_Initialize(NULL), "C_Initialize");
+	p11_initialize(p11.f);
 	p11.slot = p11_find_slot(true);
 	ck(p11.f->C_OpenSession(p11.slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
 				NULL, NULL, &p11.s), "C_OpenSession");
@@ -651,19 +791,39 @@ static void p11_secret_keys(void)
 				&p11.secret), "C_GenerateKey generic secret");
 }
 
-/* Session key pairs: EC P-256 and RSA-2048. */
+/*
+ * Which of CKM_ECDSA_SHA256 and CKM_ECDSA_SHA384 the module at @t signs
+ * with (for the other the bench hashes and signs with CKM_ECDSA).
+ */
+static void p11_ecdsa_hash(struct p11_path *t)
+{
+	static const CK_MECHANISM_TYPE mech[2] = {
+		CKM_ECDSA_SHA256, CKM_ECDSA_SHA384,
+	};
+	CK_MECHANISM_INFO mi;
+	int c;
+
+	for (c = 0; c < 2; c++)
+		t->ecdsa_hash[c] = t->f->C_GetMechanismInfo(t->slot, mech[c],
+							    &mi) == CKR_OK &&
+				   (mi.flags & CKF_SIGN);
+}
+
+/* Session key pairs: EC P-256, P-384, RSA-2048 and RSA-3072. */
 static void p11_key_pairs(void)
 {
-	/* DER of the OID prime256v1 (1.2.840.10045.3.1.7) */
+	/* DER of the OIDs prime256v1 (1.2.840.10045.3.1.7) and secp384r1 */
 	static unsigned char p256[] = {
 		0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+	};
+	static unsigned char p384[] = {	/* 1.3.132.0.34 */
+		0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22,
 	};
 	static unsigned char e[] = { 0x01, 0x00, 0x01 };
 	CK_MECHANISM ec_gen = { CKM_EC_KEY_PAIR_GEN, NULL, 0 };
 	CK_MECHANISM rsa_gen = { CKM_RSA_PKCS_KEY_PAIR_GEN, NULL, 0 };
-	CK_ULONG bits = 2048;
+	CK_ULONG bits[2] = { 2048, 3072 };
 	CK_OBJECT_HANDLE rsa_pub;
-	CK_MECHANISM_INFO mi;
 	CK_ATTRIBUTE ec_pub[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_VERIFY, &yes, sizeof(yes) },
@@ -672,7 +832,7 @@ static void p11_key_pairs(void)
 	CK_ATTRIBUTE rsa_pub_tmpl[] = {
 		{ CKA_TOKEN, &no, sizeof(no) },
 		{ CKA_VERIFY, &yes, sizeof(yes) },
-		{ CKA_MODULUS_BITS, &bits, sizeof(bits) },
+		{ CKA_MODULUS_BITS, &bits[0], sizeof(bits[0]) },
 		{ CKA_PUBLIC_EXPONENT, e, sizeof(e) },
 	};
 	CK_ATTRIBUTE priv[] = {
@@ -683,16 +843,23 @@ static void p11_key_pairs(void)
 	};
 
 	ck(p11.f->C_GenerateKeyPair(p11.s, &ec_gen, ec_pub, ARRAY_SIZE(ec_pub),
-				    priv, ARRAY_SIZE(priv), &p11.ec_pub,
-				    &p11.ec), "C_GenerateKeyPair EC");
+				    priv, ARRAY_SIZE(priv), &p11.ec_pub[0],
+				    &p11.ec[0]), "C_GenerateKeyPair EC P-256");
+	ec_pub[2].pValue = p384;
+	ec_pub[2].ulValueLen = sizeof(p384);
+	ck(p11.f->C_GenerateKeyPair(p11.s, &ec_gen, ec_pub, ARRAY_SIZE(ec_pub),
+				    priv, ARRAY_SIZE(priv), &p11.ec_pub[1],
+				    &p11.ec[1]), "C_GenerateKeyPair EC P-384");
 	ck(p11.f->C_GenerateKeyPair(p11.s, &rsa_gen, rsa_pub_tmpl,
 				    ARRAY_SIZE(rsa_pub_tmpl), priv,
 				    ARRAY_SIZE(priv), &rsa_pub, &p11.rsa),
-	   "C_GenerateKeyPair RSA");
-	p11.ecdsa_sha256 = p11.f->C_GetMechanismInfo(p11.slot,
-						     CKM_ECDSA_SHA256,
-						     &mi) == CKR_OK &&
-			   (mi.flags & CKF_SIGN);
+	   "C_GenerateKeyPair RSA-2048");
+	rsa_pub_tmpl[2].pValue = &bits[1];
+	ck(p11.f->C_GenerateKeyPair(p11.s, &rsa_gen, rsa_pub_tmpl,
+				    ARRAY_SIZE(rsa_pub_tmpl), priv,
+				    ARRAY_SIZE(priv), &rsa_pub, &p11.rsa3072),
+	   "C_GenerateKeyPair RSA-3072");
+	p11_ecdsa_hash(&p11);
 }
 
 static void p11_setup(const char *module)
@@ -721,50 +888,70 @@ static void p11_gcm(struct p11_path *t, size_t len)
 }
 
 /*
- * The input of a signature: the message, or for CKM_ECDSA its SHA-256,
- * made here in @digest.
+ * The input of a signature: the message, or for CKM_ECDSA its SHA-256
+ * (curve 0) or SHA-384 (curve 1), made here in @digest.
  */
-static unsigned char *p11_input(CK_MECHANISM_TYPE mech, unsigned char *digest,
-				CK_ULONG *len)
+static unsigned char *p11_input(CK_MECHANISM_TYPE mech, int c,
+				unsigned char *digest, CK_ULONG *len)
 {
 	if (mech != CKM_ECDSA) {
 		*len = MSG_LEN;
 		return msg;
 	}
+	if (c) {
+		*len = SHA384_DIGEST_LENGTH;
+		return SHA384(msg, MSG_LEN, digest);
+	}
 	*len = SHA256_DIGEST_LENGTH;
 	return SHA256(msg, MSG_LEN, digest);
 }
 
-static CK_ULONG p11_sign(struct p11_path *t, CK_MECHANISM_TYPE mech,
-			 CK_OBJECT_HANDLE key, unsigned char *sig)
+/* The ECDSA mechanism of @t for curve @c (curve()). */
+static CK_MECHANISM_TYPE p11_ecdsa(const struct p11_path *t, int c)
+{
+	if (!t->ecdsa_hash[c])
+		return CKM_ECDSA;
+	return c ? CKM_ECDSA_SHA384 : CKM_ECDSA_SHA256;
+}
+
+/* A signature by @mech with @key on session @s of @t, curve @c for ECDSA. */
+static CK_ULONG p11_sign_on(struct p11_path *t, CK_SESSION_HANDLE s,
+			    CK_MECHANISM_TYPE mech, int c,
+			    CK_OBJECT_HANDLE key, unsigned char *sig)
 {
 	CK_MECHANISM m = { mech, NULL, 0 };
-	unsigned char digest[SHA256_DIGEST_LENGTH], *in;
+	unsigned char digest[SHA384_DIGEST_LENGTH], *in;
 	CK_ULONG len, n = SIG_MAX;
 
-	ck(t->f->C_SignInit(t->s, &m, key), "C_SignInit");
-	in = p11_input(mech, digest, &len);
-	ck(t->f->C_Sign(t->s, in, len, sig, &n), "C_Sign");
+	ck(t->f->C_SignInit(s, &m, key), "C_SignInit");
+	in = p11_input(mech, c, digest, &len);
+	ck(t->f->C_Sign(s, in, len, sig, &n), "C_Sign");
 	return n;
 }
 
-static void p11_verify(struct p11_path *t, CK_MECHANISM_TYPE mech,
+static CK_ULONG p11_sign(struct p11_path *t, CK_MECHANISM_TYPE mech, int c,
+			 CK_OBJECT_HANDLE key, unsigned char *sig)
+{
+	return p11_sign_on(t, t->s, mech, c, key, sig);
+}
+
+static void p11_verify(struct p11_path *t, CK_MECHANISM_TYPE mech, int c,
 		       CK_OBJECT_HANDLE key, unsigned char *sig,
 		       CK_ULONG sig_len)
 {
 	CK_MECHANISM m = { mech, NULL, 0 };
-	unsigned char digest[SHA256_DIGEST_LENGTH], *in;
+	unsigned char digest[SHA384_DIGEST_LENGTH], *in;
 	CK_ULONG len;
 
 	ck(t->f->C_VerifyInit(t->s, &m, key), "C_VerifyInit");
-	in = p11_input(mech, digest, &len);
+	in = p11_input(mech, c, digest, &len);
 	ck(t->f->C_Verify(t->s, in, len, sig, sig_len), "C_Verify");
 }
 
 static bool p11_run(struct p11_path *t, enum row r)
 {
-	CK_MECHANISM_TYPE ecdsa = t->ecdsa_sha256 ? CKM_ECDSA_SHA256 :
-						      CKM_ECDSA;
+	int c = curve(r);
+	CK_MECHANISM_TYPE ecdsa = p11_ecdsa(t, c);
 	unsigned char sig[SIG_MAX];
 
 	switch (r) {
@@ -774,16 +961,23 @@ static bool p11_run(struct p11_path *t, enum row r)
 		p11_gcm(t, gcm_len(r));
 		break;
 	case HMAC_64:
-		p11_sign(t, CKM_SHA256_HMAC, t->secret, sig);
+		p11_sign(t, CKM_SHA256_HMAC, 0, t->secret, sig);
 		break;
 	case ECDSA_SIGN:
-		t->ec_sig_len = p11_sign(t, ecdsa, t->ec, t->ec_sig);
+	case P384_SIGN:
+		t->ec_sig_len[c] = p11_sign(t, ecdsa, c, t->ec[c],
+					    t->ec_sig[c]);
 		break;
 	case ECDSA_VERIFY:
-		p11_verify(t, ecdsa, t->ec_pub, t->ec_sig, t->ec_sig_len);
+	case P384_VERIFY:
+		p11_verify(t, ecdsa, c, t->ec_pub[c], t->ec_sig[c],
+			   t->ec_sig_len[c]);
 		break;
 	case RSA_SIGN:
-		p11_sign(t, CKM_SHA256_RSA_PKCS, t->rsa, sig);
+		p11_sign(t, CKM_SHA256_RSA_PKCS, 0, t->rsa, sig);
+		break;
+	case RSA3072_SIGN:
+		p11_sign(t, CKM_SHA256_RSA_PKCS, 0, t->rsa3072, sig);
 		break;
 	default:
 		return false;
@@ -810,6 +1004,25 @@ static void p11_cleanup(struct p11_path *t)
 static bool softhsm_run(enum row r)
 {
 	return p11_run(&p11, r);
+}
+
+/* A session of its own; the token's login is the application's. */
+static void softhsm_thread_open(struct worker *w)
+{
+	ck(p11.f->C_OpenSession(p11.slot, CKF_SERIAL_SESSION, NULL, NULL,
+				&w->s), "C_OpenSession");
+}
+
+static void softhsm_thread_sign(struct worker *w)
+{
+	unsigned char sig[SIG_MAX];
+
+	p11_sign_on(&p11, w->s, p11_ecdsa(&p11, 0), 0, p11.ec[0], sig);
+}
+
+static void softhsm_thread_close(struct worker *w)
+{
+	ck(p11.f->C_CloseSession(w->s), "C_CloseSession");
 }
 
 /* ---- clonedev's PKCS#11 module, on the clonedev path's keys ---- */
@@ -839,8 +1052,6 @@ static CK_OBJECT_HANDLE cldp11_find(CK_OBJECT_CLASS cls, const char *label)
  */
 static void cldp11_setup(const char *module)
 {
-	CK_MECHANISM_INFO mi;
-
 	cldp11.f = p11_load(module, &cldp11.lib);
 	cldp11.slot = cld.slot;
 	ck(cldp11.f->C_OpenSession(cldp11.slot,
@@ -850,13 +1061,13 @@ static void cldp11_setup(const char *module)
 			     strlen(CO)), "C_Login");
 	cldp11.aes = cldp11_find(CKO_SECRET_KEY, "bench-aes");
 	cldp11.secret = cldp11_find(CKO_SECRET_KEY, "bench-hmac");
-	cldp11.ec = cldp11_find(CKO_PRIVATE_KEY, "bench-ec");
-	cldp11.ec_pub = cldp11_find(CKO_PUBLIC_KEY, "bench-ec");
+	cldp11.ec[0] = cldp11_find(CKO_PRIVATE_KEY, "bench-ec");
+	cldp11.ec_pub[0] = cldp11_find(CKO_PUBLIC_KEY, "bench-ec");
+	cldp11.ec[1] = cldp11_find(CKO_PRIVATE_KEY, "bench-ec384");
+	cldp11.ec_pub[1] = cldp11_find(CKO_PUBLIC_KEY, "bench-ec384");
 	cldp11.rsa = cldp11_find(CKO_PRIVATE_KEY, "bench-rsa");
-	cldp11.ecdsa_sha256 = cldp11.f->C_GetMechanismInfo(cldp11.slot,
-							   CKM_ECDSA_SHA256,
-							   &mi) == CKR_OK &&
-			      (mi.flags & CKF_SIGN);
+	cldp11.rsa3072 = cldp11_find(CKO_PRIVATE_KEY, "bench-rsa3072");
+	p11_ecdsa_hash(&cldp11);
 }
 
 static bool cldp11_run(enum row r)
@@ -867,11 +1078,16 @@ static bool cldp11_run(enum row r)
 /* ---- measuring ---- */
 
 static const struct path paths[] = {
-	{ "clonedev", cld_run },
-	{ "AF_ALG", alg_run },
-	{ "clonedev PKCS#11", cldp11_run },
-	{ "SoftHSMv2", softhsm_run },
-	{ "OpenSSL", ossl_run },
+	{ .name = "clonedev", .run = cld_run, .thread_open = cld_thread_open,
+	  .thread_sign = cld_thread_sign, .thread_close = cld_thread_close },
+	{ .name = "AF_ALG", .run = alg_run },
+	{ .name = "clonedev PKCS#11", .run = cldp11_run },
+	{ .name = "SoftHSMv2", .run = softhsm_run,
+	  .thread_open = softhsm_thread_open,
+	  .thread_sign = softhsm_thread_sign,
+	  .thread_close = softhsm_thread_close },
+	{ .name = "OpenSSL", .run = ossl_run, .thread_open = ossl_thread_open,
+	  .thread_sign = ossl_thread_sign, .thread_close = ossl_thread_close },
 };
 
 #define NR_PATHS	ARRAY_SIZE(paths)
@@ -920,6 +1136,94 @@ static void measure(enum row r, double seconds)
 		report(r, paths[i].name, has[i] ? n[i] / spent[i] : -1);
 }
 
+static const struct path *thread_path;
+static pthread_barrier_t thread_start;
+
+static void *thread_main(void *arg)
+{
+	struct worker *w = arg;
+	double t0;
+
+	pthread_barrier_wait(&thread_start);
+	t0 = now();
+	do {
+		thread_path->thread_sign(w);
+		w->ops++;
+	} while (now() - t0 < w->seconds);
+	return NULL;
+}
+
+/*
+ * THREADS threads of @path, each on its own session, signing for
+ * @seconds from one start. Returns the signatures made, their time in
+ * *@spent.
+ */
+static unsigned long run_threads(const struct path *path,
+				 struct worker *w, double seconds,
+				 double *spent)
+{
+	unsigned long ops = 0;
+	double t0;
+	int i;
+
+	thread_path = path;
+	if (pthread_barrier_init(&thread_start, NULL, THREADS + 1))
+		die("pthread_barrier_init");
+	for (i = 0; i < THREADS; i++) {
+		w[i].seconds = seconds;
+		w[i].ops = 0;
+		if (pthread_create(&w[i].tid, NULL, thread_main, &w[i]))
+			die("pthread_create");
+	}
+	pthread_barrier_wait(&thread_start);
+	t0 = now();
+	for (i = 0; i < THREADS; i++) {
+		pthread_join(w[i].tid, NULL);
+		ops += w[i].ops;
+	}
+	*spent += now() - t0;
+	pthread_barrier_destroy(&thread_start);
+	return ops;
+}
+
+/*
+ * The THREADS_SIGN row: for each path that has threads, one signature per
+ * worker untimed, then ROUNDS slices of @seconds / ROUNDS in turn with
+ * the other paths, as measure() does.
+ */
+static void measure_threads(double seconds)
+{
+	static struct worker w[NR_PATHS][THREADS];
+	double spent[NR_PATHS] = { 0 };
+	unsigned long n[NR_PATHS] = { 0 };
+	size_t i;
+	int k;
+
+	for (i = 0; i < NR_PATHS; i++) {
+		if (!paths[i].thread_open)
+			continue;
+		for (k = 0; k < THREADS; k++) {
+			paths[i].thread_open(&w[i][k]);
+			paths[i].thread_sign(&w[i][k]);
+		}
+	}
+	for (k = 0; k < ROUNDS; k++)
+		for (i = 0; i < NR_PATHS; i++)
+			if (paths[i].thread_open)
+				n[i] += run_threads(&paths[i], w[i],
+						    seconds / ROUNDS,
+						    &spent[i]);
+	for (i = 0; i < NR_PATHS; i++) {
+		if (!paths[i].thread_open) {
+			report(THREADS_SIGN, paths[i].name, -1);
+			continue;
+		}
+		for (k = 0; k < THREADS; k++)
+			paths[i].thread_close(&w[i][k]);
+		report(THREADS_SIGN, paths[i].name, n[i] / spent[i]);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -958,13 +1262,19 @@ int main(int argc, char **argv)
 		cldp11_setup(pkcs11);
 	alg_check();
 	cld_check_rsa();
-	fprintf(stderr, PROG ": keys ready in %.1f s; %.1f s per row and path; SoftHSM ECDSA by %s\n",
+	fprintf(stderr, PROG ": keys ready in %.1f s; %.1f s per row and path; SoftHSM ECDSA by %s and %s\n",
 		now() - t, seconds,
-		p11.ecdsa_sha256 ? "CKM_ECDSA_SHA256" :
-		"CKM_ECDSA over SHA-256 made in process");
+		p11.ecdsa_hash[0] ? "CKM_ECDSA_SHA256" :
+		"CKM_ECDSA over SHA-256 made in process",
+		p11.ecdsa_hash[1] ? "CKM_ECDSA_SHA384" :
+		"CKM_ECDSA over SHA-384 made in process");
 
-	for (r = 0; r < NR_ROWS; r++)
-		measure(r, seconds);
+	for (r = 0; r < NR_ROWS; r++) {
+		if (r == THREADS_SIGN)
+			measure_threads(seconds);
+		else
+			measure(r, seconds);
+	}
 
 	if (pkcs11)
 		p11_cleanup(&cldp11);

@@ -5,10 +5,14 @@
  * an empty store, then measures:
  *  - the bulk create rate: N AES-256 keys generated in batches of 10,000,
  *    each batch one durable commit;
+ *  - the time of one find by label and one find by id
+ *    (CLONEDEV_IOCTL_OBJECT_FIND through clonedev_object_find()) of one
+ *    more key, generated after the N with a label and an id of its own,
+ *    the mean of FIND_REPS calls each: the indexes' cost at that size;
  *  - the time of "clonectl partition contents" (login included);
  *  - the reload time: modprobe clonedev replaying the sealed store;
  *  - kernel memory per object: the growth of slab memory with N objects
- *    loaded, divided by N.
+ *    loaded, divided by N + 1.
  * It also measures the one-at-a-time create rate (a commit and an fsync
  * per object) on 1,000 keys. Prints one JSON object per line.
  *
@@ -19,6 +23,8 @@
 #define PO	"bench-po"
 #define CO	"bench-co"
 #define BATCH	10000
+#define FIND_REPS	2000
+#define NEEDLE	"needle"
 
 static void sh(const char *cmd)
 {
@@ -88,10 +94,31 @@ static void single_rate(void)
 	clonedev_close(cd);
 }
 
+/*
+ * Microseconds per find of the needle by label (@by_label) or by id, the
+ * mean over FIND_REPS calls; each must find it alone.
+ */
+static double find_us(struct clonedev *cd, unsigned int needle, int by_label)
+{
+	unsigned int *h, i;
+	double t = bench_now();
+
+	for (i = 0; i < FIND_REPS; i++) {
+		int ret = clonedev_object_find(cd, by_label ? NEEDLE : NULL,
+					   by_label ? NULL : NEEDLE,
+					   by_label ? 0 : strlen(NEEDLE), &h);
+		if (ret != 1 || h[0] != needle)
+			bench_die("finding the needle", ret < 0 ? ret : EIO);
+		free(h);
+	}
+	return (bench_now() - t) / FIND_REPS * 1e6;
+}
+
 static void measure(unsigned int n)
 {
 	unsigned int slot, done, *h = malloc(BATCH * sizeof(*h)), *all = NULL;
-	double create_s, contents_s, reload_s, t;
+	double create_s, contents_s, reload_s, label_us, id_us, t;
+	unsigned int needle;
 	long long slab0, slab1;
 	struct clonedev *cd;
 	char cmd[256];
@@ -110,6 +137,12 @@ static void measure(unsigned int n)
 			bench_die("generating keys", ret);
 	}
 	create_s = bench_now() - t;
+	ret = clonedev_object_generate(cd, CLONEDEV_KEY_AES, 256, 0, NEEDLE,
+				       NEEDLE, strlen(NEEDLE), &needle);
+	if (ret)
+		bench_die("generating the needle", ret);
+	label_us = find_us(cd, needle, 1);
+	id_us = find_us(cd, needle, 0);
 	clonedev_close(cd);
 	free(h);
 
@@ -135,13 +168,13 @@ static void measure(unsigned int n)
 	if (ret)
 		bench_die("logging in after the reload", ret);
 	ret = clonedev_object_list(cd, &all);
-	if (ret != (int)n)
+	if (ret != (int)n + 1)
 		bench_die("counting the objects after the reload", ret < 0 ? ret : EIO);
 	free(all);
 	clonedev_close(cd);
-	printf("{\"objects\":%u,\"create_s\":%.3f,\"create_per_s\":%.1f,\"contents_s\":%.3f,\"reload_s\":%.3f,\"kernel_bytes_per_object\":%.1f}\n",
-	       n, create_s, n / create_s, contents_s, reload_s,
-	       (double)(slab1 - slab0) / n);
+	printf("{\"objects\":%u,\"create_s\":%.3f,\"create_per_s\":%.1f,\"contents_s\":%.3f,\"reload_s\":%.3f,\"find_label_us\":%.1f,\"find_id_us\":%.1f,\"kernel_bytes_per_object\":%.1f}\n",
+	       n, create_s, n / create_s, contents_s, reload_s, label_us, id_us,
+	       (double)(slab1 - slab0) / (n + 1));
 	fflush(stdout);
 }
 

@@ -40,6 +40,17 @@ static inline void ck(CK_RV rv, const char *fn)
 }
 
 /*
+ * C_Initialize with the operating system's locking, so that the module
+ * may be called from several threads at once.
+ */
+static inline void p11_initialize(CK_FUNCTION_LIST_PTR f)
+{
+	CK_C_INITIALIZE_ARGS args = { .flags = CKF_OS_LOCKING_OK };
+
+	ck(f->C_Initialize(&args), "C_Initialize");
+}
+
+/*
  * dlopen()s the module at @path (its handle in *@lib) and initializes it;
  * exits on failure.
  */
@@ -57,7 +68,7 @@ static inline CK_FUNCTION_LIST_PTR p11_load(const char *path, void **lib)
 	if (!get)
 		die("the module has no C_GetFunctionList");
 	ck(get(&f), "C_GetFunctionList");
-	ck(f->C_Initialize(NULL), "C_Initialize");
+	p11_initialize(f);
 	return f;
 }
 

@@ -135,7 +135,7 @@ static void init_token(struct token *t)
 	ck(p11->C_InitToken(free_slot, (CK_UTF8CHAR_PTR)SO_PIN,
 			    strlen(SO_PIN), label), "C_InitToken");
 	ck(p11->C_Finalize(NULL), "C_Finalize");
-	ck(p11->C_Initialize(NULL), "C_Initialize");
+	p11_initialize(p11);
 
 	n = slots(ids);
 	for (i = 0; i < n; i++) {

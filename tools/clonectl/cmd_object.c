@@ -574,15 +574,17 @@ int cmd_partition_contents(struct cli *cli, const struct command *cmd,
 	return cli_show_contents(cli, cd);
 }
 
-/* The objects of @cd's partition, a line (or a JSON object) each. */
+/*
+ * The objects of @cd's partition, a line (or a JSON object) each, their
+ * attributes listed in pages (clonedev_object_list_attrs()).
+ */
 int cli_show_contents(struct cli *cli, struct clonedev *cd)
 {
-	struct clonedev_object_attrs a;
-	unsigned int *handles = NULL;
+	struct clonedev_object_attrs *all = NULL;
 	struct json j;
-	int i, n, ret = 0;
+	int i, n;
 
-	n = clonedev_object_list(cd, &handles);
+	n = clonedev_object_list_attrs(cd, &all);
 	if (n < 0)
 		return object_error(cli, n, "listing the objects", 0);
 	if (cli_json(cli)) {
@@ -593,37 +595,33 @@ int cli_show_contents(struct cli *cli, struct clonedev *cd)
 		printf("%-8s %-11s %-8s %5s  %-6s  %s\n", "Handle", "Class",
 		       "Type", "Bits", "KCV", "Label");
 	}
-	for (i = 0; i < n && !ret; i++) {
+	for (i = 0; i < n; i++) {
+		const struct clonedev_object_attrs *a = &all[i];
 		char kcv[8];
 
-		ret = clonedev_object_get(cd, handles[i], &a, NULL, 0, NULL);
-		if (ret)
-			break;
-		kcv_hex(&a, kcv);
+		kcv_hex(a, kcv);
 		if (cli_json(cli)) {
 			char ouid[40];
 
-			hex(a.ouid, sizeof(a.ouid), ouid);
+			hex(a->ouid, sizeof(a->ouid), ouid);
 			json_obj_begin(&j, NULL);
-			json_uint(&j, "handle", a.handle);
-			json_str(&j, "label", a.label);
-			json_str(&j, "class", clonedev_class_name(a.obj_class));
+			json_uint(&j, "handle", a->handle);
+			json_str(&j, "label", a->label);
+			json_str(&j, "class", clonedev_class_name(a->obj_class));
 			json_str(&j, "key_type",
-				 clonedev_key_type_name(a.key_type));
-			json_uint(&j, "bits", a.bits);
+				 clonedev_key_type_name(a->key_type));
+			json_uint(&j, "bits", a->bits);
 			json_str(&j, "ouid", ouid);
 			json_str(&j, "kcv", kcv);
 			json_obj_end(&j);
 		} else {
-			printf("%-8u %-11s %-8s %5u  %-6s  %s\n", a.handle,
-			       clonedev_class_name(a.obj_class),
-			       clonedev_key_type_name(a.key_type), a.bits, kcv,
-			       a.label);
+			printf("%-8u %-11s %-8s %5u  %-6s  %s\n", a->handle,
+			       clonedev_class_name(a->obj_class),
+			       clonedev_key_type_name(a->key_type), a->bits, kcv,
+			       a->label);
 		}
 	}
-	free(handles);
-	if (ret)
-		return object_error(cli, ret, "listing the objects", 0);
+	free(all);
 	if (cli_json(cli)) {
 		json_arr_end(&j);
 		json_obj_end(&j);

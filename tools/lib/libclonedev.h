@@ -108,6 +108,14 @@ int clonedev_object_public(struct clonedev *cd, unsigned int handle,
 /* Returns the number of handles; *handles is malloc()ed, free() it. */
 int clonedev_object_list(struct clonedev *cd, unsigned int **handles);
 /*
+ * Every object the session sees with its attributes (those of
+ * clonedev_object_get(), without the value), in ascending order of
+ * handle, CLONEDEV_LIST_ATTRS_MAX a call. Returns the number of objects;
+ * *attrs is malloc()ed, free() it.
+ */
+int clonedev_object_list_attrs(struct clonedev *cd,
+			       struct clonedev_object_attrs **attrs);
+/*
  * Bulk generation: @count secret keys of one template in one sealed batch
  * (one durable commit); handles[] gets their handles. All or none.
  */

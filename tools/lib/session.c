@@ -376,6 +376,42 @@ int clonedev_object_list(struct clonedev *cd, unsigned int **handles)
 	return collect_handles(cd, list_page, &cmd, handles);
 }
 
+int clonedev_object_list_attrs(struct clonedev *cd,
+			       struct clonedev_object_attrs **attrs)
+{
+	struct clonedev_object_attrs *all = NULL, *grown;
+	struct clonedev_object_list cmd;
+	unsigned int n = 0, room = 0;
+
+	INIT(cmd);
+	cmd.flags = CLONEDEV_LIST_ATTRS;
+	do {
+		int ret;
+
+		/* Room for a whole page more, grown by half each time. */
+		if (room - n < CLONEDEV_LIST_ATTRS_MAX) {
+			room = n + CLONEDEV_LIST_ATTRS_MAX + n / 2;
+			grown = realloc(all, room * sizeof(*all));
+			if (!grown) {
+				free(all);
+				return -ENOMEM;
+			}
+			all = grown;
+		}
+		cmd.start = cmd.next;
+		cmd.count = CLONEDEV_LIST_ATTRS_MAX;
+		cmd.handles = (uintptr_t)(all + n);
+		ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_LIST, &cmd);
+		if (ret) {
+			free(all);
+			return ret;
+		}
+		n += cmd.count;
+	} while (cmd.next);
+	*attrs = all;
+	return (int)n;
+}
+
 static int find_page(struct clonedev *cd, void *arg, __u32 start,
 		     __u32 *page, __u32 room, __u32 *count, __u32 *next)
 {

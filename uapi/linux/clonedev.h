@@ -929,21 +929,33 @@ struct clonedev_object_get {
 
 #define CLONEDEV_IOCTL_OBJECT_GET _IO(CLONEDEV_IOCTL_TYPE, CLONEDEV_CMD_OBJECT_GET)
 
+/* What struct clonedev_object_list returns for each object. */
+#define CLONEDEV_LIST_ATTRS		0x00000001U
+/* The most entries one CLONEDEV_LIST_ATTRS call returns. */
+#define CLONEDEV_LIST_ATTRS_MAX		4096
+
 /**
  * struct clonedev_object_list - ioctl(CLONEDEV_IOCTL_OBJECT_LIST)
  * @size: input, sizeof(struct clonedev_object_list)
- * @flags: input, must be 0
+ * @flags: input, 0 or CLONEDEV_LIST_ATTRS: each object's attributes
+ *	rather than its handle alone
  * @start: input, first handle to consider
- * @count: input, room in @handles; output, handles written
+ * @count: input, room in @handles; output, entries written (at most
+ *	65536 handles, or CLONEDEV_LIST_ATTRS_MAX attribute entries, a call)
  * @next: output, the handle to start from next time, 0 at the end
  * @__reserved: input, must be 0
- * @handles: input, pointer to an array of __u32
+ * @handles: input, pointer to an array of __u32, or with
+ *	CLONEDEV_LIST_ATTRS of struct clonedev_object_attrs: each object's
+ *	attributes as CLONEDEV_IOCTL_OBJECT_GET gives them (its handle
+ *	included), without its value
  *
- * Lists the partition's object handles in ascending order: all of them
- * with the co or cu logged in, else those of its public objects (without
- * CLONEDEV_OBJ_PRIVATE).
+ * Lists the partition's objects in ascending order of handle: all of them
+ * with the co or cu logged in, else its public objects (without
+ * CLONEDEV_OBJ_PRIVATE). With CLONEDEV_LIST_ATTRS one call lists what
+ * would otherwise take a CLONEDEV_IOCTL_OBJECT_GET per object.
  *
- * Return: 0; -ENODEV with no slot set; -EINVAL if @count is 0.
+ * Return: 0; -ENODEV with no slot set; -EINVAL if @count is 0;
+ * -EOPNOTSUPP for unknown @flags.
  */
 struct clonedev_object_list {
 	__u32 size;
