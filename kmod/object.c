@@ -416,18 +416,25 @@ static void free_objects(struct cld_object **objs, u32 n)
 }
 
 /*
- * Adds @n objects to @p and to the store in one batch, all or none, and
- * puts their handles in @handles. On success the partition owns the
- * objects and @objs[] is cleared. Must hold cld_hsm.lock.
+ * Adds @n objects to @p and to the store in one batch (one commit), all
+ * or none, and puts their handles in @handles; @new_ouid: each gets a
+ * random OUID first. @olds, if not NULL: @olds[i], if not NULL, is the
+ * object of @p that @objs[i] replaces, and its deletion is in the same
+ * batch, so that the store, like the partition, holds one of the two at
+ * every moment. On success the partition owns the objects, @objs[] is
+ * cleared and the replaced objects are freed; on failure @p is as it
+ * was. Must hold cld_hsm.lock.
  */
 static int add_objects(struct cld_partition *p, struct cld_object **objs,
-		       u32 n, u32 *handles, bool new_ouid)
+		       struct cld_object **olds, u32 n, u32 *handles,
+		       bool new_ouid)
 {
 	u32 i, done = 0;
 	int ret = 0;
 
 	lockdep_assert_held(&cld_hsm.lock);
 	for (i = 0; i < n && !ret; i++) {
+		struct object_del_rec rec = { .slot = cpu_to_le32(p->slot) };
 		struct cld_object *o = objs[i];
 
 		if (new_ouid)
@@ -440,53 +447,7 @@ static int add_objects(struct cld_partition *p, struct cld_object **objs,
 		}
 		done++;
 		handles[i] = o->handle;
-		ret = put_object(p, o);
-	}
-	if (!ret)
-		ret = cld_store_commit();
-	else
-		cld_store_abort();
-	if (ret) {
-		for (i = 0; i < done; i++)
-			xa_erase(&p->objects, objs[i]->handle);
-		return ret;
-	}
-	for (i = 0; i < n; i++) {
-		link_object(p, objs[i]);
-		objs[i] = NULL;
-	}
-	cld_store_maybe_compact();
-	return 0;
-}
-
-/*
- * Stores the @n clones @objs in @p with the OUIDs they have, in one store
- * batch (one commit), all or none: @olds[i], if not NULL, is the object
- * of @p that @objs[i] replaces, and its deletion is in the same batch, so
- * that the store, like the partition, holds one of the two at every
- * moment. No two of @objs have one OUID. On success @p owns them, @objs[]
- * is cleared, the replaced objects are freed and @handles[] holds the new
- * handles; on failure @p is as it was. Must hold cld_hsm.lock.
- */
-int cld_object_store_copies(struct cld_partition *p, struct cld_object **objs,
-			    struct cld_object **olds, u32 n, u32 *handles)
-{
-	u32 i, done = 0;
-	int ret = 0;
-
-	lockdep_assert_held(&cld_hsm.lock);
-	for (i = 0; i < n && !ret; i++) {
-		struct object_del_rec rec = { .slot = cpu_to_le32(p->slot) };
-		struct cld_object *o = objs[i];
-
-		ret = xa_alloc(&p->objects, &o->handle, o, xa_limit_31b,
-			       GFP_KERNEL);
-		if (ret) {
-			ret = ret == -EBUSY ? -ENOSPC : ret;
-			break;
-		}
-		done++;
-		if (olds[i]) {
+		if (olds && olds[i]) {
 			rec.handle = cpu_to_le32(olds[i]->handle);
 			ret = cld_store_put(CLD_REC_OBJECT_DEL, &rec,
 					    sizeof(rec));
@@ -504,14 +465,25 @@ int cld_object_store_copies(struct cld_partition *p, struct cld_object **objs,
 		return ret;
 	}
 	for (i = 0; i < n; i++) {
-		if (olds[i])
+		if (olds && olds[i])
 			unlink_object(p, olds[i]);
 		link_object(p, objs[i]);
-		handles[i] = objs[i]->handle;
 		objs[i] = NULL;
 	}
 	cld_store_maybe_compact();
 	return 0;
+}
+
+/*
+ * Stores the @n clones @objs in @p with the OUIDs they have, in one store
+ * batch (one commit), all or none, replacing @olds[i] where not NULL (see
+ * add_objects()). No two of @objs have one OUID. Must hold cld_hsm.lock.
+ */
+int cld_object_store_copies(struct cld_partition *p, struct cld_object **objs,
+			    struct cld_object **olds, u32 n, u32 *handles)
+{
+	lockdep_assert_held(&cld_hsm.lock);
+	return add_objects(p, objs, olds, n, handles, false);
 }
 
 /*
@@ -523,7 +495,7 @@ int cld_object_add_copies(struct cld_partition *p, struct cld_object **objs,
 			  u32 n, u32 *handles)
 {
 	lockdep_assert_held(&cld_hsm.lock);
-	return add_objects(p, objs, n, handles, false);
+	return add_objects(p, objs, NULL, n, handles, false);
 }
 
 /*
@@ -584,7 +556,7 @@ static int add_to_session(struct cld_session *s, struct cld_object **objs,
 	if (IS_ERR(p))
 		ret = PTR_ERR(p);
 	else
-		ret = add_objects(p, objs, n, handles, true);
+		ret = add_objects(p, objs, NULL, n, handles, true);
 	mutex_unlock(&cld_hsm.lock);
 	mutex_unlock(&s->lock);
 	return ret;
@@ -608,7 +580,7 @@ int cld_object_add_new(struct cld_session *s, struct cld_object **o,
 	if (IS_ERR(p))
 		ret = PTR_ERR(p);
 	else
-		ret = add_objects(p, o, 1, handle, true);
+		ret = add_objects(p, o, NULL, 1, handle, true);
 	mutex_unlock(&cld_hsm.lock);
 	return ret;
 }
@@ -747,11 +719,9 @@ static int check_key_with(struct cld_keytfm *t, struct cld_object *o)
 	return cld_key_check_secret(t, o);
 }
 
-/*
- * Checks a key's value (imported or cloned) and sets its size and check
- * value.
- */
-int cld_object_check_key(struct cld_object *o)
+/* @check on @o with transforms of its own, freed after. */
+static int with_tfm(struct cld_object *o,
+		    int (*check)(struct cld_keytfm *t, struct cld_object *o))
 {
 	struct cld_keytfm t;
 	int ret;
@@ -759,9 +729,18 @@ int cld_object_check_key(struct cld_object *o)
 	ret = cld_keytfm_alloc(&t);
 	if (ret)
 		return ret;
-	ret = check_key_with(&t, o);
+	ret = check(&t, o);
 	cld_keytfm_free(&t);
 	return ret;
+}
+
+/*
+ * Checks a key's value (imported or cloned) and sets its size and check
+ * value.
+ */
+int cld_object_check_key(struct cld_object *o)
+{
+	return with_tfm(o, check_key_with);
 }
 
 /*
@@ -791,15 +770,7 @@ int cld_object_check_value_with(struct cld_keytfm *t, struct cld_object *o)
 /* cld_object_check_value_with() with transforms of its own. */
 int cld_object_check_value(struct cld_object *o)
 {
-	struct cld_keytfm t;
-	int ret;
-
-	ret = cld_keytfm_alloc(&t);
-	if (ret)
-		return ret;
-	ret = cld_object_check_value_with(&t, o);
-	cld_keytfm_free(&t);
-	return ret;
+	return with_tfm(o, cld_object_check_value_with);
 }
 
 int cld_object_import(struct cld_session *s, void *arg)
