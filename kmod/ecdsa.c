@@ -5,14 +5,16 @@
  * Signing draws the nonce k from the crypto API's default DRBG
  * (ecc_gen_privkey(), FIPS 186-5 A.2.2 range), computes k*G with ecp.c's
  * fixed-base comb, in constant time on a randomised projective point,
- * and inverts k only after blinding it with a second random scalar, so
- * that the variable-time inversion never sees k. Verification computes
+ * and inverts k only after blinding it with a second random scalar (from
+ * get_random_bytes(): the DRBG's lock is taken once a signature), so that
+ * the variable-time inversion never sees k. Verification computes
  * u1*G + u2*Q with ecp.c too; it handles only public values.
  */
 #include <crypto/algapi.h>
 #include <crypto/ecdh.h>
 #include <crypto/internal/ecc.h>
 #include <linux/errno.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -192,7 +194,7 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 	struct {
 		u64 e[CLD_EC_DIGITS], d[CLD_EC_DIGITS];
 		u64 k_prim[CLD_EC_DIGITS], kn[CLD_EC_DIGITS];
-		u64 b_prim[CLD_EC_DIGITS], b[CLD_EC_DIGITS];
+		u64 b[CLD_EC_DIGITS];
 		u64 t[CLD_EC_DIGITS], kinv[CLD_EC_DIGITS];
 		u64 r[CLD_EC_DIGITS], s[CLD_EC_DIGITS];
 	} w;
@@ -203,15 +205,17 @@ int cld_ecdsa_sign(const struct cld_ecdsa_key *k, const u8 *digest,
 	digest_to_e(w.e, digest, digest_len, k->len, curve->n);
 	memcpy(w.d, k->d, nd * 8);
 	for (tries = 0; tries < 16; tries++) {
-		ret = ecc_gen_privkey(id, nd, w.k_prim) ?:
-		      ecc_gen_privkey(id, nd, w.b_prim);
+		ret = ecc_gen_privkey(id, nd, w.k_prim);
 		if (ret == -EINVAL)
 			continue;
 		if (ret)
 			break;
+		/* The blinding scalar b, in [1, n - 1], drawn until it is. */
+		do {
+			get_random_bytes(w.b, nd * 8);
+		} while (!scalar_in_range(w.b, curve->n, nd));
 		/* r = x(k*G) mod n */
 		priv_to_digits(w.kn, w.k_prim, nd);
-		priv_to_digits(w.b, w.b_prim, nd);
 		ret = cld_ecp_base_x(nd, w.r, w.kn);
 		if (ret == -EAGAIN)
 			continue;
