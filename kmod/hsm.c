@@ -21,6 +21,7 @@ int cld_hsm_init(bool fips)
 	cld_hsm.partition_count = 0;
 	cld_hsm.fips = fips;
 	cld_hsm.suites = cld_suites_probe();
+	get_random_bytes(&cld_hsm.ouid_key, sizeof(cld_hsm.ouid_key));
 	return 0;
 }
 

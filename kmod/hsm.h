@@ -45,6 +45,7 @@
 #define _CLD_HSM_H
 
 #include <linux/mutex.h>
+#include <linux/siphash.h>
 #include <linux/types.h>
 #include <linux/xarray.h>
 
@@ -71,6 +72,8 @@ struct cld_hsm {
 	/* CPv4 suites whose algorithms the kernel crypto API provides. */
 	u32 suites;
 	bool fips;
+	/* Keys the partitions' OUID hash tables (object.c); random. */
+	siphash_key_t ouid_key;
 };
 
 extern struct cld_hsm cld_hsm;

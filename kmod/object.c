@@ -8,9 +8,15 @@
  * records. A sensitive value never leaves the kernel.
  */
 #include <linux/random.h>
+#include <linux/siphash.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
+#ifdef CLD_LINUX_UNALIGNED		/* Kbuild: from 6.12 on */
+#include <linux/unaligned.h>
+#else
+#include <asm/unaligned.h>
+#endif
 
 #include "hsm.h"
 #include "keys.h"
@@ -91,31 +97,100 @@ static bool id_less(struct rb_node *a, const struct rb_node *b)
 		      rb_entry(b, struct cld_object, by_id)) < 0;
 }
 
-static int cmp_ouid(const u8 *ouid, u32 handle, const struct cld_object *o)
+/*
+ * rb_add(), with one comparison first against the index's last node: a
+ * store replay and a bulk generation add objects in ascending handle order,
+ * most often of one label and id, so each goes to the end of those two
+ * indexes without a walk.
+ */
+static void index_add(struct rb_node *node, struct rb_root *root,
+		      bool (*less)(struct rb_node *, const struct rb_node *))
 {
-	int r = memcmp(ouid, o->ouid, CLONEDEV_OUID_LEN);
+	struct rb_node *last = rb_last(root);
 
-	if (r)
-		return r;
-	return handle < o->handle ? -1 : handle > o->handle;
+	if (last && !less(node, last)) {
+		rb_link_node(node, last, &last->rb_right);
+		rb_insert_color(node, root);
+		return;
+	}
+	rb_add(node, root, less);
 }
 
-static bool ouid_less(struct rb_node *a, const struct rb_node *b)
-{
-	const struct cld_object *x = rb_entry(a, struct cld_object, by_ouid);
+/*
+ * The OUID index is a hash table under a random key (a clone's source
+ * chooses the OUIDs it sends, so it must not be able to pile them into one
+ * bucket), doubled when it holds more objects than buckets: lookups and
+ * additions take about one step whatever the partition's size.
+ */
+#define OUID_BITS_MIN	4
 
-	return cmp_ouid(x->ouid, x->handle,
-			rb_entry(b, struct cld_object, by_ouid)) < 0;
+static u32 ouid_bucket(const u8 *ouid, u32 bits)
+{
+	BUILD_BUG_ON(CLONEDEV_OUID_LEN != 2 * sizeof(u64));
+	return siphash_2u64(get_unaligned_le64(ouid),
+			    get_unaligned_le64(ouid + 8), &cld_hsm.ouid_key) &
+	       ((1U << bits) - 1);
 }
 
-/* Indexes @o, already stored at its handle. Must hold cld_hsm.lock. */
+static struct hlist_head *ouid_table(u32 bits)
+{
+	struct hlist_head *t;
+	u32 i;
+
+	t = kvmalloc_array(1U << bits, sizeof(*t), GFP_KERNEL);
+	if (t)
+		for (i = 0; i < 1U << bits; i++)
+			INIT_HLIST_HEAD(&t[i]);
+	return t;
+}
+
+/* A new partition's empty OUID index. */
+int cld_object_index_init(struct cld_partition *p)
+{
+	p->by_ouid = ouid_table(OUID_BITS_MIN);
+	p->ouid_bits = OUID_BITS_MIN;
+	return p->by_ouid ? 0 : -ENOMEM;
+}
+
+/* Frees the OUID index of a partition with no objects left. */
+void cld_object_index_free(struct cld_partition *p)
+{
+	kvfree(p->by_ouid);
+	p->by_ouid = NULL;
+}
+
+/*
+ * Doubles the OUID index. Without the memory it stays as it is: its
+ * chains grow longer, and every lookup still finds what it holds.
+ */
+static void ouid_grow(struct cld_partition *p)
+{
+	u32 bits = p->ouid_bits + 1, i;
+	struct hlist_head *t = ouid_table(bits);
+	struct hlist_node *tmp;
+	struct cld_object *o;
+
+	if (!t)
+		return;
+	for (i = 0; i < 1U << p->ouid_bits; i++)
+		hlist_for_each_entry_safe(o, tmp, &p->by_ouid[i], by_ouid)
+			hlist_add_head(&o->by_ouid,
+				       &t[ouid_bucket(o->ouid, bits)]);
+	kvfree(p->by_ouid);
+	p->by_ouid = t;
+	p->ouid_bits = bits;
+}
+
 static void link_object(struct cld_partition *p, struct cld_object *o)
 {
 	lockdep_assert_held(&cld_hsm.lock);
-	rb_add(&o->by_label, &p->by_label, label_less);
-	rb_add(&o->by_id, &p->by_id, id_less);
-	rb_add(&o->by_ouid, &p->by_ouid, ouid_less);
+	index_add(&o->by_label, &p->by_label, label_less);
+	index_add(&o->by_id, &p->by_id, id_less);
+	hlist_add_head(&o->by_ouid,
+		       &p->by_ouid[ouid_bucket(o->ouid, p->ouid_bits)]);
 	p->object_count++;
+	if (p->object_count > 1U << p->ouid_bits && p->ouid_bits < 30)
+		ouid_grow(p);
 }
 
 /* Removes @o from its partition and frees it. Must hold cld_hsm.lock. */
@@ -125,7 +200,7 @@ static void unlink_object(struct cld_partition *p, struct cld_object *o)
 	xa_erase(&p->objects, o->handle);
 	rb_erase(&o->by_label, &p->by_label);
 	rb_erase(&o->by_id, &p->by_id);
-	rb_erase(&o->by_ouid, &p->by_ouid);
+	hlist_del(&o->by_ouid);
 	p->object_count--;
 	free_object(o);
 }
@@ -143,7 +218,8 @@ void cld_object_destroy_all(struct cld_partition *p)
 	}
 	p->by_label = RB_ROOT;
 	p->by_id = RB_ROOT;
-	p->by_ouid = RB_ROOT;
+	for (h = 0; h < 1UL << p->ouid_bits; h++)
+		INIT_HLIST_HEAD(&p->by_ouid[h]);
 	p->object_count = 0;
 }
 
@@ -311,17 +387,13 @@ int cld_object_apply(u16 type, const void *data, u32 len)
 struct cld_object *cld_object_find_ouid(const struct cld_partition *p,
 					const u8 *ouid)
 {
-	struct rb_node *n = p->by_ouid.rb_node;
+	struct cld_object *o;
 
 	lockdep_assert_held(&cld_hsm.lock);
-	while (n) {
-		struct cld_object *o = rb_entry(n, struct cld_object, by_ouid);
-		int r = memcmp(ouid, o->ouid, CLONEDEV_OUID_LEN);
-
-		if (!r)
+	hlist_for_each_entry(o, &p->by_ouid[ouid_bucket(ouid, p->ouid_bits)],
+			     by_ouid)
+		if (!memcmp(ouid, o->ouid, CLONEDEV_OUID_LEN))
 			return o;
-		n = r < 0 ? n->rb_left : n->rb_right;
-	}
 	return NULL;
 }
 

@@ -27,9 +27,11 @@ struct cld_object {
 	u8 *value;		/* kfree_sensitive() */
 	struct rb_node by_label;	/* in the partition's indexes */
 	struct rb_node by_id;
-	struct rb_node by_ouid;
+	struct hlist_node by_ouid;
 };
 
+int cld_object_index_init(struct cld_partition *p);
+void cld_object_index_free(struct cld_partition *p);
 void cld_object_destroy_all(struct cld_partition *p);
 int cld_object_snapshot(struct cld_partition *p);
 u64 cld_object_snapshot_size(struct cld_partition *p);

@@ -303,6 +303,7 @@ static void free_partition(struct cld_partition *p)
 {
 	cld_partition_deactivate(p);
 	cld_object_destroy_all(p);
+	cld_object_index_free(p);
 	xa_destroy(&p->objects);
 	kfree_sensitive(p);
 }
@@ -392,7 +393,11 @@ int cld_partition_create(const struct cld_partition_params *params,
 	xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
 	p->by_label = RB_ROOT;
 	p->by_id = RB_ROOT;
-	p->by_ouid = RB_ROOT;
+	ret = cld_object_index_init(p);
+	if (ret) {
+		kfree_sensitive(p);
+		return ret;
+	}
 
 	mutex_lock(&cld_hsm.lock);
 	ret = cld_partition_activate(extack);
@@ -429,6 +434,7 @@ int cld_partition_create(const struct cld_partition_params *params,
 
 err_unlock:
 	mutex_unlock(&cld_hsm.lock);
+	cld_object_index_free(p);
 	kfree_sensitive(p);
 	return ret;
 }
@@ -805,9 +811,14 @@ static int apply_partition(u16 type, const void *data, u32 len)
 	xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
 	p->by_label = RB_ROOT;
 	p->by_id = RB_ROOT;
-	p->by_ouid = RB_ROOT;
+	ret = cld_object_index_init(p);
+	if (ret) {
+		kfree_sensitive(p);
+		return ret;
+	}
 	old = xa_store(&cld_hsm.partitions, p->slot, p, GFP_KERNEL);
 	if (xa_is_err(old)) {
+		cld_object_index_free(p);
 		kfree_sensitive(p);
 		return xa_err(old);
 	}

@@ -66,11 +66,12 @@ struct cld_partition {
 	/* Activation (policy 22): never stored; wiped with the partition. */
 	bool activated;
 	u8 *cache[4];			/* role secrets, kfree_sensitive() */
-	/* struct cld_object by handle, label and id; under cld_hsm.lock. */
+	/* struct cld_object by handle, label, id and OUID; under cld_hsm.lock. */
 	struct xarray objects;
 	struct rb_root by_label;
 	struct rb_root by_id;
-	struct rb_root by_ouid;
+	struct hlist_head *by_ouid;	/* a hash table of 1 << ouid_bits */
+	u32 ouid_bits;
 };
 
 /* What the system plane shows of a partition. */

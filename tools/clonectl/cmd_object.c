@@ -74,12 +74,25 @@ int cli_handle(const char *s, unsigned int *h)
 	return 0;
 }
 
+/* @n bytes at @b in lower-case hex at @out, NUL-terminated. */
+static void hex(const unsigned char *b, unsigned int n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
 static void kcv_hex(const struct clonedev_object_attrs *a, char *out)
 {
 	if (a->obj_class == CLONEDEV_CLASS_DATA)
 		strcpy(out, "-");
 	else
-		sprintf(out, "%02x%02x%02x", a->kcv[0], a->kcv[1], a->kcv[2]);
+		hex(a->kcv, CLONEDEV_KCV_LEN, out);
 }
 
 #define BAD_FLAGS	(~0U)
@@ -493,15 +506,6 @@ static void usage_words(unsigned int f, char *out)
 		strcpy(out, "-");
 }
 
-static void hex(const unsigned char *b, unsigned int n, char *out)
-{
-	unsigned int i;
-
-	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
-	out[2 * n] = '\0';
-}
-
 int cmd_object_show(struct cli *cli, const struct command *cmd,
 		    const struct cmd_args *args)
 {
@@ -574,60 +578,155 @@ int cmd_partition_contents(struct cli *cli, const struct command *cmd,
 	return cli_show_contents(cli, cd);
 }
 
+/* A listing's output, gathered and written 64 KiB at a time. */
+struct out_buf {
+	char b[65536];
+	size_t len;
+};
+
+static void out_flush(struct out_buf *o)
+{
+	fwrite(o->b, 1, o->len, stdout);
+	o->len = 0;
+}
+
+/* @s (@n bytes), then spaces up to @width; or right-aligned (@right). */
+static void out_pad(struct out_buf *o, const char *s, size_t n, size_t width,
+		    int right)
+{
+	size_t fill = n < width ? width - n : 0;
+
+	if (right) {
+		memset(o->b + o->len, ' ', fill);
+		o->len += fill;
+	}
+	memcpy(o->b + o->len, s, n);
+	o->len += n;
+	if (!right) {
+		memset(o->b + o->len, ' ', fill);
+		o->len += fill;
+	}
+}
+
+/* Decimal digits of @v at the end of @end; returns where they begin. */
+static char *utoa_end(unsigned int v, char *end)
+{
+	do {
+		*--end = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+/*
+ * One line of the contents table, as printf("%-8u %-11s %-8s %5u  %-6s
+ * %s\n") writes it; formatted by hand, since a million lines through
+ * printf() take longer than listing them from the kernel.
+ */
+static void contents_line(struct out_buf *o,
+			  const struct clonedev_object_attrs *a)
+{
+	const char *cls = clonedev_class_name(a->obj_class);
+	const char *type = clonedev_key_type_name(a->key_type);
+	char num[12], *d, kcv[8];
+
+	if (sizeof(o->b) - o->len < 128 + CLONEDEV_LABEL_LEN)
+		out_flush(o);
+	d = utoa_end(a->handle, num + sizeof(num));
+	out_pad(o, d, (size_t)(num + sizeof(num) - d), 8, 0);
+	o->b[o->len++] = ' ';
+	out_pad(o, cls, strlen(cls), 11, 0);
+	o->b[o->len++] = ' ';
+	out_pad(o, type, strlen(type), 8, 0);
+	o->b[o->len++] = ' ';
+	d = utoa_end(a->bits, num + sizeof(num));
+	out_pad(o, d, (size_t)(num + sizeof(num) - d), 5, 1);
+	kcv_hex(a, kcv);
+	memcpy(o->b + o->len, "  ", 2);
+	o->len += 2;
+	out_pad(o, kcv, strlen(kcv), 6, 0);
+	memcpy(o->b + o->len, "  ", 2);
+	o->len += 2;
+	out_pad(o, a->label, strnlen(a->label, sizeof(a->label)), 0, 0);
+	o->b[o->len++] = '\n';
+}
+
+static void contents_json(struct json *j, const struct clonedev_object_attrs *a)
+{
+	char ouid[40], kcv[8];
+
+	kcv_hex(a, kcv);
+	hex(a->ouid, sizeof(a->ouid), ouid);
+	json_obj_begin(j, NULL);
+	json_uint(j, "handle", a->handle);
+	json_str(j, "label", a->label);
+	json_str(j, "class", clonedev_class_name(a->obj_class));
+	json_str(j, "key_type", clonedev_key_type_name(a->key_type));
+	json_uint(j, "bits", a->bits);
+	json_str(j, "ouid", ouid);
+	json_str(j, "kcv", kcv);
+	json_obj_end(j);
+}
+
 /*
  * The objects of @cd's partition, a line (or a JSON object) each, their
- * attributes listed in pages (clonedev_object_list_attrs()).
+ * attributes listed a page at a time (clonedev_object_list_attrs_page()),
+ * so that a partition of any size takes one page of memory. Nothing is
+ * printed if the first page fails.
  */
 int cli_show_contents(struct cli *cli, struct clonedev *cd)
 {
-	struct clonedev_object_attrs *all = NULL;
+	struct clonedev_object_attrs *page;
+	struct out_buf *o;
+	unsigned int next = 0, total = 0;
+	int i, n, started = 0;
 	struct json j;
-	int i, n;
 
-	n = clonedev_object_list_attrs(cd, &all);
-	if (n < 0)
-		return object_error(cli, n, "listing the objects", 0);
-	if (cli_json(cli)) {
-		json_init(&j, stdout);
-		json_obj_begin(&j, NULL);
-		json_arr_begin(&j, "objects");
-	} else if (n) {
-		printf("%-8s %-11s %-8s %5s  %-6s  %s\n", "Handle", "Class",
-		       "Type", "Bits", "KCV", "Label");
+	page = malloc(CLONEDEV_LIST_ATTRS_MAX * sizeof(*page));
+	o = malloc(sizeof(*o));
+	if (!page || !o) {
+		free(page);
+		free(o);
+		return object_error(cli, -ENOMEM, "listing the objects", 0);
 	}
-	for (i = 0; i < n; i++) {
-		const struct clonedev_object_attrs *a = &all[i];
-		char kcv[8];
-
-		kcv_hex(a, kcv);
-		if (cli_json(cli)) {
-			char ouid[40];
-
-			hex(a->ouid, sizeof(a->ouid), ouid);
+	o->len = 0;
+	do {
+		n = clonedev_object_list_attrs_page(cd, &next, page,
+						    CLONEDEV_LIST_ATTRS_MAX);
+		if (n < 0)
+			break;
+		if (!started && cli_json(cli)) {
+			json_init(&j, stdout);
 			json_obj_begin(&j, NULL);
-			json_uint(&j, "handle", a->handle);
-			json_str(&j, "label", a->label);
-			json_str(&j, "class", clonedev_class_name(a->obj_class));
-			json_str(&j, "key_type",
-				 clonedev_key_type_name(a->key_type));
-			json_uint(&j, "bits", a->bits);
-			json_str(&j, "ouid", ouid);
-			json_str(&j, "kcv", kcv);
-			json_obj_end(&j);
-		} else {
-			printf("%-8u %-11s %-8s %5u  %-6s  %s\n", a->handle,
-			       clonedev_class_name(a->obj_class),
-			       clonedev_key_type_name(a->key_type), a->bits, kcv,
-			       a->label);
+			json_arr_begin(&j, "objects");
+			started = 1;
+		} else if (!started && n) {
+			printf("%-8s %-11s %-8s %5s  %-6s  %s\n", "Handle",
+			       "Class", "Type", "Bits", "KCV", "Label");
+			started = 1;
 		}
+		for (i = 0; i < n; i++) {
+			if (cli_json(cli))
+				contents_json(&j, &page[i]);
+			else
+				contents_line(o, &page[i]);
+		}
+		out_flush(o);
+		total += (unsigned int)n;
+	} while (next);
+	free(page);
+	free(o);
+	if (n < 0) {
+		/* A later page's failure: what was printed stays, and says so. */
+		fflush(stdout);
+		return object_error(cli, n, "listing the objects", 0);
 	}
-	free(all);
 	if (cli_json(cli)) {
 		json_arr_end(&j);
 		json_obj_end(&j);
 		json_end(&j);
 	} else {
-		printf("%d object%s.\n", n, n == 1 ? "" : "s");
+		printf("%u object%s.\n", total, total == 1 ? "" : "s");
 	}
 	return 0;
 }

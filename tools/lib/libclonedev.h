@@ -116,6 +116,16 @@ int clonedev_object_list(struct clonedev *cd, unsigned int **handles);
 int clonedev_object_list_attrs(struct clonedev *cd,
 			       struct clonedev_object_attrs **attrs);
 /*
+ * One page of that listing, for a caller that goes through a large
+ * partition without holding all of it: up to @cap objects (at most
+ * CLONEDEV_LIST_ATTRS_MAX) from handle *@next on (0: the first) into
+ * @page. *@next becomes where the next page starts, 0 after the last.
+ * Returns how many objects are in @page.
+ */
+int clonedev_object_list_attrs_page(struct clonedev *cd, unsigned int *next,
+				    struct clonedev_object_attrs *page,
+				    unsigned int cap);
+/*
  * Bulk generation: @count secret keys of one template in one sealed batch
  * (one durable commit); handles[] gets their handles. All or none.
  */

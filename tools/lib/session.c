@@ -376,15 +376,31 @@ int clonedev_object_list(struct clonedev *cd, unsigned int **handles)
 	return collect_handles(cd, list_page, &cmd, handles);
 }
 
+int clonedev_object_list_attrs_page(struct clonedev *cd, unsigned int *next,
+				    struct clonedev_object_attrs *page,
+				    unsigned int cap)
+{
+	struct clonedev_object_list cmd;
+	int ret;
+
+	INIT(cmd);
+	cmd.flags = CLONEDEV_LIST_ATTRS;
+	cmd.start = *next;
+	cmd.count = cap < CLONEDEV_LIST_ATTRS_MAX ? cap : CLONEDEV_LIST_ATTRS_MAX;
+	cmd.handles = (uintptr_t)page;
+	ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_LIST, &cmd);
+	if (ret)
+		return ret;
+	*next = cmd.next;
+	return (int)cmd.count;
+}
+
 int clonedev_object_list_attrs(struct clonedev *cd,
 			       struct clonedev_object_attrs **attrs)
 {
 	struct clonedev_object_attrs *all = NULL, *grown;
-	struct clonedev_object_list cmd;
-	unsigned int n = 0, room = 0;
+	unsigned int n = 0, room = 0, next = 0;
 
-	INIT(cmd);
-	cmd.flags = CLONEDEV_LIST_ATTRS;
 	do {
 		int ret;
 
@@ -398,16 +414,14 @@ int clonedev_object_list_attrs(struct clonedev *cd,
 			}
 			all = grown;
 		}
-		cmd.start = cmd.next;
-		cmd.count = CLONEDEV_LIST_ATTRS_MAX;
-		cmd.handles = (uintptr_t)(all + n);
-		ret = cdev_ioctl(cd, CLONEDEV_IOCTL_OBJECT_LIST, &cmd);
-		if (ret) {
+		ret = clonedev_object_list_attrs_page(cd, &next, all + n,
+						      CLONEDEV_LIST_ATTRS_MAX);
+		if (ret < 0) {
 			free(all);
 			return ret;
 		}
-		n += cmd.count;
-	} while (cmd.next);
+		n += ret;
+	} while (next);
 	*attrs = all;
 	return (int)n;
 }
