@@ -618,16 +618,20 @@ static bool well_formed(const struct rec_hdr *h)
 }
 
 /*
- * Reads the record at *pos into a new buffer, which holds its header, the
- * payload in clear, and its tag (also copied to @tag). A format-2 record
+ * Reads the record at *pos into a new buffer (kmalloc()ed, or from @a),
+ * which holds its header, the payload in clear, and its tag (also copied
+ * to @tag). A format-2 record
  * is opened with the log's store_id and @prev as the tag before it; NULL
  * takes the 16 bytes before *pos in the file. Returns the payload length,
  * -ENODATA at a clean end of file, -EBADMSG for a record that is cut
  * short, malformed or fails authentication (with *next set past it when
  * its length could be read).
  */
+struct arena;
+static void *arena_alloc(struct arena *a, size_t n);
+
 static int read_record(loff_t *pos, loff_t size, const u8 *prev, u8 **out,
-		       loff_t *next, u8 *tag)
+		       loff_t *next, u8 *tag, struct arena *a)
 {
 	u8 prev_buf[TAG_LEN] = {};
 	struct rec_hdr h;
@@ -659,19 +663,22 @@ static int read_record(loff_t *pos, loff_t size, const u8 *prev, u8 **out,
 			return -EIO;
 	}
 	ad_len = AD_LEN(version);
-	buf = kmalloc(ad_len + len + TAG_LEN, GFP_KERNEL);
+	buf = a ? arena_alloc(a, ad_len + len + TAG_LEN) :
+		  kmalloc(ad_len + len + TAG_LEN, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
 	memcpy(buf, &h, sizeof(h));
 	if (version != REC_VERSION_1)
 		fill_ad(buf, prev ?: prev_buf);
 	if (log_read(buf + ad_len, len + TAG_LEN, &p) != len + TAG_LEN) {
-		kfree(buf);
+		if (!a)
+			kfree(buf);
 		return -EIO;
 	}
 	ret = crypt_record(buf, ad_len, len, false);
 	if (ret) {
-		kfree_sensitive(buf);
+		if (!a)
+			kfree_sensitive(buf);
 		return ret;
 	}
 	memcpy(tag, buf + ad_len + len, TAG_LEN);
@@ -691,7 +698,7 @@ static bool valid_record_after(loff_t pos, loff_t size)
 	for (p = pos; p < size; p++) {
 		loff_t q = p;
 
-		if (read_record(&q, size, NULL, &buf, &next, tag) >= 0) {
+		if (read_record(&q, size, NULL, &buf, &next, tag, NULL) >= 0) {
 			kfree_sensitive(buf);
 			return true;
 		}
@@ -745,25 +752,90 @@ static bool foreign_tail(loff_t pos, loff_t next, loff_t size, u64 seq)
 	return size - next >= (loff_t)(sizeof(h) + le32_to_cpu(h.len) + TAG_LEN);
 }
 
+/*
+ * Where replay opens records: chunks of memory reused from batch to batch,
+ * instead of an allocation (and its zeroing) per record. A batch's
+ * records stay until its commit record is read; then what they held in
+ * clear is wiped and the chunks start over.
+ */
+#define ARENA_CHUNK	(1024 * 1024)
+
+struct arena_chunk {
+	struct list_head node;
+	size_t used;
+	size_t size;
+	u8 data[];
+};
+
+struct arena {
+	struct list_head chunks;
+	struct arena_chunk *cur;	/* the one being filled; NULL: none */
+};
+
+static void *arena_alloc(struct arena *a, size_t n)
+{
+	struct arena_chunk *c = a->cur;
+	size_t size;
+
+	n = ALIGN(n, 8);
+	if (c && c->size - c->used >= n)
+		goto take;
+	/* The next chunk, if one is left from an earlier batch and is big enough. */
+	if (c && !list_is_last(&c->node, &a->chunks)) {
+		c = list_next_entry(c, node);
+		if (c->size >= n) {
+			a->cur = c;
+			goto take;
+		}
+	}
+	size = max_t(size_t, ARENA_CHUNK, n);
+	c = kvmalloc(struct_size(c, data, size), GFP_KERNEL);
+	if (!c)
+		return NULL;
+	c->used = 0;
+	c->size = size;
+	if (a->cur)
+		list_add(&c->node, &a->cur->node);
+	else
+		list_add(&c->node, &a->chunks);
+	a->cur = c;
+take:
+	c->used += n;
+	return c->data + c->used - n;
+}
+
+/* Wipes what the records held; the chunks stay for the next batch. */
+static void arena_reset(struct arena *a)
+{
+	struct arena_chunk *c;
+
+	list_for_each_entry(c, &a->chunks, node) {
+		memzero_explicit(c->data, c->used);
+		c->used = 0;
+	}
+	a->cur = list_first_entry_or_null(&a->chunks, struct arena_chunk, node);
+}
+
+static void arena_free(struct arena *a)
+{
+	struct arena_chunk *c, *tmp;
+
+	arena_reset(a);
+	list_for_each_entry_safe(c, tmp, &a->chunks, node)
+		kvfree(c);
+	INIT_LIST_HEAD(&a->chunks);
+	a->cur = NULL;
+}
+
 /* The records of a batch whose commit record is not read yet, in order. */
 struct pending {
 	struct pending_rec {
-		u8 *buf;
+		u8 *buf;	/* in the arena */
 		int len;
 	} *recs;
 	u32 n;
 	u32 cap;
 };
-
-/* Frees the records; the array stays for the next batch. */
-static void free_pending(struct pending *b)
-{
-	u32 i;
-
-	for (i = 0; i < b->n; i++)
-		kfree_sensitive(b->recs[i].buf);
-	b->n = 0;
-}
 
 /* Appends a record, the array doubled when full. */
 static int add_pending(struct pending *b, u8 *buf, int len)
@@ -802,7 +874,7 @@ static void take_anchor(const u8 *data)
 
 /*
  * Hands a complete batch to @apply, in order; the store's own records
- * (header, anchor) it keeps.
+ * (header, anchor) it keeps. The arena is the caller's to reset.
  */
 static int apply_batch(cld_store_apply_fn apply, struct pending *batch)
 {
@@ -824,7 +896,7 @@ static int apply_batch(cld_store_apply_fn apply, struct pending *batch)
 		if (ret)
 			break;
 	}
-	free_pending(batch);
+	batch->n = 0;
 	return ret;
 }
 
@@ -907,6 +979,7 @@ static const char *take_record(const struct rec_hdr *h, const u8 *data,
 static int replay(cld_store_apply_fn apply, loff_t size,
 		  struct netlink_ext_ack *extack)
 {
+	struct arena arena = { .chunks = LIST_HEAD_INIT(arena.chunks) };
 	struct file *file = store.log.file;
 	struct pending batch = {};
 	loff_t pos = 0, next;
@@ -921,7 +994,8 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 	for (;;) {
 		const struct rec_hdr *h;
 
-		len = read_record(&pos, size, store.log.tag, &buf, &next, tag);
+		len = read_record(&pos, size, store.log.tag, &buf, &next, tag,
+				  &arena);
 		if (len == -ENODATA)
 			break;
 		if (len == -EBADMSG) {
@@ -950,27 +1024,24 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 		h = (const struct rec_hdr *)buf;
 		why = take_record(h, buf + sizeof(*h), len, ++seq, batch.n);
 		if (why) {
-			kfree_sensitive(buf);
 			set_ext(extack, why);
 			ret = -EBADMSG;
 			goto out;
 		}
 		memcpy(store.log.tag, tag, TAG_LEN);
 		if (le16_to_cpu(h->type) == CLD_REC_COMMIT) {
-			kfree_sensitive(buf);
 			store.log.end = pos;
 			store.log.committed_seq = seq;
 			memcpy(store.log.committed_tag, tag, TAG_LEN);
 			ret = apply_batch(apply, &batch);
+			arena_reset(&arena);
 			if (ret)
 				goto out;
 			continue;
 		}
 		ret = add_pending(&batch, buf, len);
-		if (ret) {
-			kfree_sensitive(buf);
+		if (ret)
 			goto out;
-		}
 	}
 	/* The next record goes after the last commit. */
 	store.log.pos = store.log.end;
@@ -979,7 +1050,7 @@ static int replay(cld_store_apply_fn apply, loff_t size,
 	ret = 0;
 out:
 	read_ahead_stop();
-	free_pending(&batch);
+	arena_free(&arena);
 	kvfree(batch.recs);
 	return ret;
 }
@@ -1191,7 +1262,7 @@ static int read_log_header(void)
 	int len, ret;
 	u8 *buf;
 
-	len = read_record(&pos, size, zero, &buf, &next, tag);
+	len = read_record(&pos, size, zero, &buf, &next, tag, NULL);
 	if (len < 0)
 		return len == -ENOMEM || len == -EIO ? len : -EBADMSG;
 	ret = take_record((const struct rec_hdr *)buf,
@@ -1214,7 +1285,7 @@ static bool log_continues(const struct log_state *c)
 	u8 *buf;
 
 	memcpy(store.log.id, c->id, ID_LEN);
-	if (read_record(&pos, size, c->tag, &buf, &next, tag) < 0)
+	if (read_record(&pos, size, c->tag, &buf, &next, tag, NULL) < 0)
 		return false;
 	kfree_sensitive(buf);
 	return true;
