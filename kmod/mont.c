@@ -116,8 +116,9 @@ static __always_inline void mont_column(struct acc *c, u64 *q, u64 *r,
 static void mont_mul(const struct cld_mont *m, u64 *r, const u64 *a,
 		     const u64 *b, u64 *q)
 {
-	const u64 *mod = m->m, n0 = m->n0;
 	unsigned int n = m->n, k, j;
+	const u64 *mod = m->m;
+	u64 n0 = m->n0;
 	struct acc c = {};
 
 	for (k = 0; k < 2 * n - 1; k++) {
@@ -137,8 +138,9 @@ static void mont_mul(const struct cld_mont *m, u64 *r, const u64 *a,
  */
 static void mont_sqr(const struct cld_mont *m, u64 *r, const u64 *a, u64 *q)
 {
-	const u64 *mod = m->m, n0 = m->n0;
 	unsigned int n = m->n, k, j;
+	const u64 *mod = m->m;
+	u64 n0 = m->n0;
 	struct acc c = {}, d;
 
 	for (k = 0; k < 2 * n - 1; k++) {
@@ -150,6 +152,7 @@ static void mont_sqr(const struct cld_mont *m, u64 *r, const u64 *a, u64 *q)
 			acc_mac(&c, a[k / 2], a[k / 2]);
 		mont_column(&c, q, r, mod, n0, n, k);
 	}
+	/* (a^2 + q * m) / R, below 2m, reduced once */
 	r[n - 1] = c.lo;
 	cld_mont_sub_once(r, r, c.hi, mod, n);
 }
