@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Montgomery multiplication on 64-bit limbs, in constant time, and on it
- * the modular exponentiation of RSA's private operation: a fixed 4-bit
+ * Montgomery multiplication on 64-bit limbs, in constant time, and the
+ * modular exponentiation of RSA's private operation: a fixed 4-bit
  * window, with every table entry read on every step, so that its time and
  * memory accesses depend on the sizes only, never on the exponent's bits
- * or the base. The field arithmetic of ecp.c uses the multiplication
- * inline, with its limb count a constant.
+ * or the base. The field arithmetic of ecp.c uses the multiplication here
+ * inline, with its limb count a constant; the exponentiation (mont.c) has
+ * a product-scanning multiplication and squaring of its own.
  */
 #ifndef _CLD_MONT_H
 #define _CLD_MONT_H

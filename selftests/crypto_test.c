@@ -138,7 +138,7 @@ static unsigned int import_hex(struct __test_metadata *_metadata,
 			       struct clonedev *cd, unsigned int type,
 			       unsigned int flags, const char *hex)
 {
-	unsigned char key[2048];
+	unsigned char key[2560];
 	unsigned int len = unhex(hex, key, sizeof(key)), h = 0;
 
 	ASSERT_EQ(0, clonedev_object_import(cd, type, flags, "kat", NULL, 0,
@@ -787,6 +787,37 @@ TEST_F_TIMEOUT(crypto, rsa_pkcs1_known_answer, CRYPTO_TEST_TIMEOUT)
 	sig[10] ^= 4;
 	EXPECT_NERR(EBADMSG, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
 				    CLONEDEV_HASH_SHA256, msg, mlen, sig, slen));
+}
+
+/*
+ * RSA-3072 and RSA-4096: each signs its message to the known signature
+ * twice (the second time with the blinding pair squared), and verifies.
+ */
+TEST_F_TIMEOUT(crypto, rsa_pkcs1_known_answer_sizes, CRYPTO_TEST_TIMEOUT)
+{
+	unsigned char msg[256], sig[512];
+	unsigned int h, mlen, slen, len, i, round;
+
+	for (i = 0; i < ARRAY_SIZE(rsa_pkcs1_sizes); i++) {
+		const struct rsa_vector *v = &rsa_pkcs1_sizes[i];
+
+		h = import_hex(_metadata, self->cd, CLONEDEV_KEY_RSA, 0,
+			       v->key);
+		mlen = unhex(v->msg, msg, sizeof(msg));
+		slen = unhex(v->out, sig, sizeof(sig));
+		ASSERT_EQ(384 + 128 * i, slen);
+		for (round = 0; round < 2; round++) {
+			memset(self->out, 0, slen);
+			ASSERT_EQ(0, sign(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+					  CLONEDEV_HASH_SHA256, msg, mlen,
+					  self->out, sizeof(self->out), &len));
+			ASSERT_EQ(slen, len);
+			EXPECT_EQ(0, memcmp(self->out, sig, slen));
+		}
+		EXPECT_EQ(0, verify(self->cd, CLONEDEV_MECH_RSA_PKCS, h,
+				    CLONEDEV_HASH_SHA256, msg, mlen, sig,
+				    slen));
+	}
 }
 
 TEST_F_TIMEOUT(crypto, rsa_pss_known_answer, CRYPTO_TEST_TIMEOUT)

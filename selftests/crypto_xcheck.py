@@ -6,8 +6,8 @@ Usage: crypto_xcheck.py TOOL KEYS_DIR
 
 TOOL is build/selftests/crypto_xcheck_tool, which holds one clonedev
 session and answers a command a line; KEYS_DIR holds selftests/keys/mkkeys'
-output (its RSA-2048 key: one RSA key generated in the kernel is enough
-under TCG). Each check is
+output (its RSA keys of 2048, 3072 and 4096 bits, imported: one RSA key
+generated in the kernel is enough under TCG). Each check is
 both ways where the mechanism has two: what clonedev makes Python takes,
 and what Python makes clonedev takes. Prints one "PASS what" or
 "FAIL what: why" line a check (crypto_xcheck.sh turns them into TAP).
@@ -184,8 +184,8 @@ def ecdsa_edges(tool, _keys):
                       (size * 8, what, ret))
 
 
-def rsa_key(tool, keys, flags=0):
-    with open(os.path.join(keys, "rsa2048.pem"), "rb") as f:
+def rsa_key(tool, keys, flags=0, bits=2048):
+    with open(os.path.join(keys, "rsa%d.pem" % bits), "rb") as f:
         key = ser.load_pem_private_key(f.read(), password=None)
     pkcs1 = key.private_bytes(ser.Encoding.DER,
                               ser.PrivateFormat.TraditionalOpenSSL,
@@ -194,14 +194,16 @@ def rsa_key(tool, keys, flags=0):
 
 
 def rsa_pkcs1(tool, keys):
-    key, h, _ = rsa_key(tool, keys)
-    msg = os.urandom(100)
-    for hash_id, algo in HASHES.items():
-        sig = tool.crypt_ok(SIGN, RSA_PKCS, h, hash_id, data=msg)
-        mine = key.sign(msg, padding.PKCS1v15(), algo())
-        check(sig == mine, "SHA-%s: not Python's signature" % algo.name)
-        key.public_key().verify(sig, msg, padding.PKCS1v15(), algo())
-        tool.crypt_ok(VERIFY, RSA_PKCS, h, hash_id, data=msg, sig=mine)
+    for bits in (2048, 3072, 4096):
+        key, h, _ = rsa_key(tool, keys, bits=bits)
+        msg = os.urandom(100)
+        for hash_id, algo in HASHES.items():
+            sig = tool.crypt_ok(SIGN, RSA_PKCS, h, hash_id, data=msg)
+            mine = key.sign(msg, padding.PKCS1v15(), algo())
+            check(sig == mine, "RSA-%d, SHA-%s: not Python's signature" %
+                  (bits, algo.name))
+            key.public_key().verify(sig, msg, padding.PKCS1v15(), algo())
+            tool.crypt_ok(VERIFY, RSA_PKCS, h, hash_id, data=msg, sig=mine)
 
 
 def rsa_pss(tool, keys):
@@ -467,7 +469,8 @@ CHECKS = [
     ("ECDSA edges: digests 0, n and above n, twenty signatures with one"
      " key both ways, r or s changed, zero or out of range refused",
      ecdsa_edges),
-    ("RSA PKCS#1 v1.5: the same signatures as Python's, both verify",
+    ("RSA PKCS#1 v1.5 (2048, 3072, 4096 bits): the same signatures as "
+     "Python's, both verify",
      rsa_pkcs1),
     ("RSA-PSS: clonedev signs, Python verifies and back", rsa_pss),
     ("RSA-OAEP: Python encrypts, clonedev decrypts", rsa_oaep),
