@@ -98,22 +98,32 @@ static bool id_less(struct rb_node *a, const struct rb_node *b)
 }
 
 /*
- * rb_add(), with one comparison first against the index's last node: a
- * store replay and a bulk generation add objects in ascending handle order,
- * most often of one label and id, so each goes to the end of those two
- * indexes without a walk.
+ * rb_add(), with one comparison first against the index's last node (kept
+ * in *@last): a store replay and a bulk generation add objects in
+ * ascending handle order, most often of one label and id, so each goes to
+ * the end of those two indexes without a walk.
  */
 static void index_add(struct rb_node *node, struct rb_root *root,
+		      struct rb_node **last,
 		      bool (*less)(struct rb_node *, const struct rb_node *))
 {
-	struct rb_node *last = rb_last(root);
-
-	if (last && !less(node, last)) {
-		rb_link_node(node, last, &last->rb_right);
+	if (*last && !less(node, *last)) {
+		rb_link_node(node, *last, &(*last)->rb_right);
 		rb_insert_color(node, root);
+		*last = node;
 		return;
 	}
 	rb_add(node, root, less);
+	if (!*last)
+		*last = node;
+}
+
+static void index_del(struct rb_node *node, struct rb_root *root,
+		      struct rb_node **last)
+{
+	if (*last == node)
+		*last = rb_prev(node);
+	rb_erase(node, root);
 }
 
 /*
@@ -184,8 +194,8 @@ static void ouid_grow(struct cld_partition *p)
 static void link_object(struct cld_partition *p, struct cld_object *o)
 {
 	lockdep_assert_held(&cld_hsm.lock);
-	index_add(&o->by_label, &p->by_label, label_less);
-	index_add(&o->by_id, &p->by_id, id_less);
+	index_add(&o->by_label, &p->by_label, &p->label_last, label_less);
+	index_add(&o->by_id, &p->by_id, &p->id_last, id_less);
 	hlist_add_head(&o->by_ouid,
 		       &p->by_ouid[ouid_bucket(o->ouid, p->ouid_bits)]);
 	p->object_count++;
@@ -198,8 +208,8 @@ static void unlink_object(struct cld_partition *p, struct cld_object *o)
 {
 	lockdep_assert_held(&cld_hsm.lock);
 	xa_erase(&p->objects, o->handle);
-	rb_erase(&o->by_label, &p->by_label);
-	rb_erase(&o->by_id, &p->by_id);
+	index_del(&o->by_label, &p->by_label, &p->label_last);
+	index_del(&o->by_id, &p->by_id, &p->id_last);
 	hlist_del(&o->by_ouid);
 	p->object_count--;
 	free_object(o);
@@ -218,6 +228,8 @@ void cld_object_destroy_all(struct cld_partition *p)
 	}
 	p->by_label = RB_ROOT;
 	p->by_id = RB_ROOT;
+	p->label_last = NULL;
+	p->id_last = NULL;
 	for (h = 0; h < 1UL << p->ouid_bits; h++)
 		INIT_HLIST_HEAD(&p->by_ouid[h]);
 	p->object_count = 0;
@@ -1006,8 +1018,8 @@ static int set_attrs(struct cld_partition *p, struct cld_object *o,
 	lockdep_assert_held(&cld_hsm.lock);
 	memcpy(label, o->label, sizeof(label));
 	memcpy(id, o->id, sizeof(id));
-	rb_erase(&o->by_label, &p->by_label);
-	rb_erase(&o->by_id, &p->by_id);
+	index_del(&o->by_label, &p->by_label, &p->label_last);
+	index_del(&o->by_id, &p->by_id, &p->id_last);
 	if (cmd->flags & CLONEDEV_SET_LABEL)
 		strscpy(o->label, cmd->label, sizeof(o->label));
 	if (cmd->flags & CLONEDEV_SET_ID) {
@@ -1028,8 +1040,8 @@ static int set_attrs(struct cld_partition *p, struct cld_object *o,
 		o->id_len = id_len;
 		o->flags = flags;
 	}
-	rb_add(&o->by_label, &p->by_label, label_less);
-	rb_add(&o->by_id, &p->by_id, id_less);
+	index_add(&o->by_label, &p->by_label, &p->label_last, label_less);
+	index_add(&o->by_id, &p->by_id, &p->id_last, id_less);
 	if (!ret)
 		cld_store_maybe_compact();
 	return ret;

@@ -811,6 +811,8 @@ static int apply_partition(u16 type, const void *data, u32 len)
 	xa_init_flags(&p->objects, XA_FLAGS_ALLOC1);
 	p->by_label = RB_ROOT;
 	p->by_id = RB_ROOT;
+	p->label_last = NULL;
+	p->id_last = NULL;
 	ret = cld_object_index_init(p);
 	if (ret) {
 		kfree_sensitive(p);

@@ -70,6 +70,8 @@ struct cld_partition {
 	struct xarray objects;
 	struct rb_root by_label;
 	struct rb_root by_id;
+	struct rb_node *label_last;	/* the last node of by_label, or NULL */
+	struct rb_node *id_last;	/* and of by_id */
 	struct hlist_head *by_ouid;	/* a hash table of 1 << ouid_bits */
 	u32 ouid_bits;
 };

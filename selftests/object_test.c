@@ -361,6 +361,20 @@ TEST_F_TIMEOUT(obj, list_attrs, HEAVY_TEST_TIMEOUT)
 	EXPECT_EQ(5, all[n + 2].value_len);
 	EXPECT_EQ(0, all[0].value_len);
 	EXPECT_STREQ("ec", all[n].label);
+	/* Page by page, as many as asked for each time, the same objects. */
+	next = 0;
+	got = 0;
+	do {
+		int k = clonedev_object_list_attrs_page(self->cd, &next, page,
+							1000);
+
+		ASSERT_LE(0, k);
+		ASSERT_LE(got + k, n + 3);
+		EXPECT_TRUE(k == 1000 || !next);
+		EXPECT_EQ(0, memcmp(page, all + got, k * sizeof(*page)));
+		got += k;
+	} while (next);
+	EXPECT_EQ(n + 3, got);
 	free(all);
 	free(listed);
 
@@ -612,6 +626,52 @@ TEST_F(obj, set_attrs_refusals)
 }
 
 /* What was set is in the store: a fresh module has it, indexed. */
+/*
+ * The label and id indexes keep their last node to append to: every find
+ * stays exact as the last object goes, another comes after it, and one is
+ * renamed past the others.
+ */
+TEST_F_TIMEOUT(obj, indexes_through_their_last_node, HEAVY_TEST_TIMEOUT)
+{
+	static const char *const labels[] = { "m", "m", "z", "a", "m" };
+	unsigned int h[5], y, first, i;
+
+	for (i = 0; i < 5; i++)
+		ASSERT_EQ(0, clonedev_object_create(self->cd, MOD, labels[i],
+						    labels[i], 1, "v", 1,
+						    &h[i]));
+	EXPECT_EQ(3, found(self->cd, "m", NULL, 0, NULL));
+	EXPECT_EQ(3, found(self->cd, NULL, "m", 1, NULL));
+	/* The last of each index goes; the next one appended is found. */
+	ASSERT_EQ(0, clonedev_object_destroy(self->cd, h[2]));
+	EXPECT_EQ(0, found(self->cd, "z", NULL, 0, NULL));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, MOD, "y", "y", 1, "v", 1,
+					    &y));
+	EXPECT_EQ(1, found(self->cd, "y", NULL, 0, &first));
+	EXPECT_EQ(y, first);
+	EXPECT_EQ(1, found(self->cd, NULL, "y", 1, &first));
+	EXPECT_EQ(y, first);
+	/* "a" renamed past every other label, then one more after it. */
+	ASSERT_EQ(0, set_label(self->cd, h[3], "zz"));
+	ASSERT_EQ(0, clonedev_object_set_attrs(self->cd, h[3], CLONEDEV_SET_ID,
+					       NULL, "zz", 2, 0));
+	EXPECT_EQ(0, found(self->cd, "a", NULL, 0, NULL));
+	EXPECT_EQ(1, found(self->cd, "zz", "zz", 2, &first));
+	EXPECT_EQ(h[3], first);
+	ASSERT_EQ(0, clonedev_object_create(self->cd, MOD, "zzz", "zzz", 3,
+					    "v", 1, &h[2]));
+	EXPECT_EQ(1, found(self->cd, "zzz", NULL, 0, NULL));
+	ASSERT_EQ(0, clonedev_object_destroy(self->cd, h[3]));
+	ASSERT_EQ(0, clonedev_object_destroy(self->cd, h[2]));
+	ASSERT_EQ(0, clonedev_object_create(self->cd, MOD, "b", "b", 1, "v", 1,
+					    &h[3]));
+	EXPECT_EQ(1, found(self->cd, "b", NULL, 0, NULL));
+	EXPECT_EQ(1, found(self->cd, "y", NULL, 0, NULL));
+	EXPECT_EQ(0, found(self->cd, "zz", NULL, 0, NULL));
+	EXPECT_EQ(3, found(self->cd, "m", "m", 1, NULL));
+	EXPECT_EQ(5, count_objects(self->cd));
+}
+
 TEST_F_TIMEOUT(obj, set_attrs_survive_a_reload, HEAVY_TEST_TIMEOUT)
 {
 	struct clonedev_object_attrs a;
