@@ -3,9 +3,10 @@
  * Objects (CLONEDEV_IOCTL_OBJECT_*): keys generated in the kernel or
  * imported, and data objects, whose label, id and flags may change if
  * they are modifiable. A partition keeps them by handle in an
- * xarray and indexes them by label and by id in two red-black trees; the
- * store keeps them as CLD_REC_OBJECT / _OBJECT_DEL / _OBJECTS_CLEAR
- * records. A sensitive value never leaves the kernel.
+ * xarray, by label and by id in two red-black trees and by OUID in a hash
+ * table; the store keeps them as CLD_REC_OBJECT_PACKED (CLD_REC_OBJECT
+ * from earlier modules) / _OBJECT_DEL / _OBJECTS_CLEAR records. A
+ * sensitive value never leaves the kernel.
  */
 #include <linux/random.h>
 #include <linux/siphash.h>
@@ -43,6 +44,28 @@ struct object_rec {
 	char label[CLONEDEV_LABEL_LEN - 1];
 	u8 id[CLONEDEV_ID_MAX];
 	u8 value[];
+} __packed;
+
+/*
+ * CLD_REC_OBJECT_PACKED payload, little-endian, followed by the label
+ * (label_len bytes, no NUL), the id and the value: what this module
+ * writes, about half an AES key's CLD_REC_OBJECT.
+ */
+struct object_prec {
+	__le32 slot;
+	__le32 handle;
+	__le32 obj_class;
+	__le32 key_type;
+	__le32 bits;
+	__le32 flags;
+	__le32 value_len;
+	u8 label_len;
+	u8 id_len;
+	__le16 reserved;
+	u8 ouid[CLONEDEV_OUID_LEN];
+	u8 kcv[CLONEDEV_KCV_LEN];
+	u8 reserved2;
+	u8 data[];
 } __packed;
 
 struct object_del_rec {
@@ -235,11 +258,19 @@ void cld_object_destroy_all(struct cld_partition *p)
 	p->object_count = 0;
 }
 
+static u32 prec_len(const struct cld_object *o)
+{
+	return sizeof(struct object_prec) +
+	       strnlen(o->label, CLONEDEV_LABEL_LEN - 1) + o->id_len +
+	       o->value_len;
+}
+
 static int put_object(const struct cld_partition *p,
 		      const struct cld_object *o)
 {
-	size_t len = sizeof(struct object_rec) + o->value_len;
-	struct object_rec *r;
+	u32 label_len = strnlen(o->label, CLONEDEV_LABEL_LEN - 1);
+	u32 len = prec_len(o);
+	struct object_prec *r;
 	int ret;
 
 	r = kzalloc(len, GFP_KERNEL);
@@ -251,14 +282,15 @@ static int put_object(const struct cld_partition *p,
 	r->key_type = cpu_to_le32(o->key_type);
 	r->bits = cpu_to_le32(o->bits);
 	r->flags = cpu_to_le32(o->flags);
-	r->id_len = cpu_to_le32(o->id_len);
 	r->value_len = cpu_to_le32(o->value_len);
+	r->label_len = label_len;
+	r->id_len = o->id_len;
 	memcpy(r->ouid, o->ouid, sizeof(r->ouid));
 	memcpy(r->kcv, o->kcv, sizeof(r->kcv));
-	memcpy(r->label, o->label, strnlen(o->label, sizeof(r->label)));
-	memcpy(r->id, o->id, o->id_len);
-	memcpy(r->value, o->value, o->value_len);
-	ret = cld_store_put(CLD_REC_OBJECT, r, len);
+	memcpy(r->data, o->label, label_len);
+	memcpy(r->data + label_len, o->id, o->id_len);
+	memcpy(r->data + label_len + o->id_len, o->value, o->value_len);
+	ret = cld_store_put(CLD_REC_OBJECT_PACKED, r, len);
 	kfree_sensitive(r);
 	return ret;
 }
@@ -288,39 +320,85 @@ u64 cld_object_snapshot_size(struct cld_partition *p)
 
 	lockdep_assert_held(&cld_hsm.lock);
 	xa_for_each(&p->objects, h, o)
-		size += cld_store_rec_size(sizeof(struct object_rec) +
-					   o->value_len);
+		size += cld_store_rec_size(prec_len(o));
 	return size;
 }
 
+/* A new object with a copy of @vlen bytes of value at @value. */
+static struct cld_object *object_alloc(const u8 *value, u32 vlen)
+{
+	struct cld_object *o = kzalloc(sizeof(*o), GFP_KERNEL);
+
+	if (!o)
+		return NULL;
+	o->value = kmemdup(value, vlen ?: 1, GFP_KERNEL);
+	if (!o->value) {
+		kfree(o);
+		return NULL;
+	}
+	o->value_len = vlen;
+	return o;
+}
+
+/* A CLD_REC_OBJECT payload, as earlier modules wrote it. */
 static int object_from_rec(const struct object_rec *r, u32 len,
 			   struct cld_object **out)
 {
 	struct cld_object *o;
-	u32 vlen = le32_to_cpu(r->value_len);
+	u32 vlen;
 
+	if (len < sizeof(*r))
+		return -EBADMSG;
+	vlen = le32_to_cpu(r->value_len);
 	if (len != sizeof(*r) + vlen || vlen > CLONEDEV_DATA_MAX ||
 	    le32_to_cpu(r->id_len) > CLONEDEV_ID_MAX)
 		return -EBADMSG;
-	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	o = object_alloc(r->value, vlen);
 	if (!o)
 		return -ENOMEM;
-	o->value = kmemdup(r->value, vlen ?: 1, GFP_KERNEL);
-	if (!o->value) {
-		kfree(o);
-		return -ENOMEM;
-	}
 	o->handle = le32_to_cpu(r->handle);
 	o->obj_class = le32_to_cpu(r->obj_class);
 	o->key_type = le32_to_cpu(r->key_type);
 	o->bits = le32_to_cpu(r->bits);
 	o->flags = le32_to_cpu(r->flags);
 	o->id_len = le32_to_cpu(r->id_len);
-	o->value_len = vlen;
 	memcpy(o->ouid, r->ouid, sizeof(o->ouid));
 	memcpy(o->kcv, r->kcv, sizeof(o->kcv));
 	memcpy(o->label, r->label, sizeof(r->label));
 	memcpy(o->id, r->id, o->id_len);
+	*out = o;
+	return 0;
+}
+
+/* A CLD_REC_OBJECT_PACKED payload. */
+static int object_from_prec(const struct object_prec *r, u32 len,
+			    struct cld_object **out)
+{
+	struct cld_object *o;
+	u32 vlen, skip;
+
+	if (len < sizeof(*r))
+		return -EBADMSG;
+	vlen = le32_to_cpu(r->value_len);
+	skip = r->label_len + r->id_len;
+	if (vlen > CLONEDEV_DATA_MAX || r->id_len > CLONEDEV_ID_MAX ||
+	    r->label_len > CLONEDEV_LABEL_LEN - 1 || r->reserved ||
+	    r->reserved2 || len != sizeof(*r) + skip + vlen ||
+	    memchr(r->data, 0, r->label_len))
+		return -EBADMSG;
+	o = object_alloc(r->data + skip, vlen);
+	if (!o)
+		return -ENOMEM;
+	o->handle = le32_to_cpu(r->handle);
+	o->obj_class = le32_to_cpu(r->obj_class);
+	o->key_type = le32_to_cpu(r->key_type);
+	o->bits = le32_to_cpu(r->bits);
+	o->flags = le32_to_cpu(r->flags);
+	o->id_len = r->id_len;
+	memcpy(o->ouid, r->ouid, sizeof(o->ouid));
+	memcpy(o->kcv, r->kcv, sizeof(o->kcv));
+	memcpy(o->label, r->data, r->label_len);
+	memcpy(o->id, r->data + r->label_len, r->id_len);
 	*out = o;
 	return 0;
 }
@@ -373,9 +451,8 @@ int cld_object_apply(u16 type, const void *data, u32 len)
 			unlink_object(p, o);
 		return 0;
 	}
-	if (len < sizeof(struct object_rec))
-		return -EBADMSG;
-	ret = object_from_rec(data, len, &o);
+	ret = type == CLD_REC_OBJECT_PACKED ? object_from_prec(data, len, &o) :
+	      object_from_rec(data, len, &o);
 	if (ret)
 		return ret;
 	ret = o->handle ? replay_check(o) : -EBADMSG;

@@ -852,6 +852,7 @@ static const struct {
 	{ CLD_REC_PARTITION, apply_partition },
 	{ CLD_REC_PARTITION_DEL, apply_partition_del },
 	{ CLD_REC_OBJECT, cld_object_apply },
+	{ CLD_REC_OBJECT_PACKED, cld_object_apply },
 	{ CLD_REC_OBJECT_DEL, cld_object_apply },
 	{ CLD_REC_OBJECTS_CLEAR, cld_object_apply },
 };

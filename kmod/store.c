@@ -612,7 +612,7 @@ static bool well_formed(const struct rec_hdr *h)
 
 	return le32_to_cpu(h->magic) == REC_MAGIC &&
 	       (version == REC_VERSION_1 || version == REC_VERSION) &&
-	       type >= CLD_REC_HEADER && type <= CLD_REC_ANCHOR &&
+	       type >= CLD_REC_HEADER && type <= CLD_REC_LAST &&
 	       le32_to_cpu(h->len) <= CLD_STORE_MAX_PAYLOAD &&
 	       !h->reserved && !memchr_inv(h->pad, 0, sizeof(h->pad));
 }

@@ -21,6 +21,8 @@ enum cld_rec_type {
 	CLD_REC_OBJECT_DEL = 6,
 	CLD_REC_OBJECTS_CLEAR = 7,
 	CLD_REC_ANCHOR = 8,	/* the store's own: its TPM anchor */
+	CLD_REC_OBJECT_PACKED = 9,	/* an object, only its bytes in use */
+	CLD_REC_LAST = CLD_REC_OBJECT_PACKED
 };
 
 #define CLD_STORE_KEY_DESC	"clonedev:store"
