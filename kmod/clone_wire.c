@@ -147,7 +147,7 @@ struct cld_object *cld_clone_get_record(struct cld_keytfm *t, const u8 *b,
 			   get_unaligned_be32(&r->key_type)) ||
 	    get_unaligned_be32(&r->flags) & ~CLONEDEV_OBJ_FLAGS)
 		return NULL;
-	o = kzalloc(sizeof(*o), GFP_KERNEL);
+	o = cld_object_alloc();
 	if (!o)
 		return NULL;
 	o->obj_class = get_unaligned_be32(&r->obj_class);
@@ -164,7 +164,7 @@ struct cld_object *cld_clone_get_record(struct cld_keytfm *t, const u8 *b,
 	memcpy(o->kcv, r->kcv, CLONEDEV_KCV_LEN);
 	memcpy(o->label, r->label, CLD_LABEL_MAX);
 	if (o->label[0] && !cld_label_ok(o->label)) {
-		kfree(o);
+		cld_object_free(o);
 		return NULL;
 	}
 	memcpy(o->id, r->id, idlen);

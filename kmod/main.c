@@ -14,6 +14,7 @@
 #include "ecp.h"
 #include "hsm.h"
 #include "netlink.h"
+#include "object.h"
 #include "quorum.h"
 #include "cred.h"
 #include "partition.h"
@@ -63,10 +64,13 @@ static int __init cld_mod_init(void)
 	ret = cld_ecp_init();
 	if (ret)
 		return ret;
+	ret = cld_object_cache_init();
+	if (ret)
+		goto err_ecp;
 	/* ORDER: user space may call in as soon as a plane registers. */
 	ret = cld_hsm_init(fips_mode < 0 ? fips_enabled : fips_mode > 0);
 	if (ret)
-		goto err_ecp;
+		goto err_objects;
 	ret = cld_partition_init_all(store, store_compact_min, store_tpm_index,
 				     store_tpm_reset);
 	if (ret)
@@ -93,6 +97,8 @@ err_partitions:
 	cld_partition_uninit_all();
 err_hsm:
 	cld_hsm_uninit();
+err_objects:
+	cld_object_cache_exit();
 err_ecp:
 	cld_ecp_exit();
 	return ret;
@@ -104,6 +110,7 @@ static void __exit cld_mod_exit(void)
 	cld_device_uninit();
 	cld_partition_uninit_all();
 	cld_hsm_uninit();
+	cld_object_cache_exit();
 	cld_ecp_exit();
 }
 

@@ -30,6 +30,9 @@ struct cld_object {
 	struct hlist_node by_ouid;
 };
 
+int cld_object_cache_init(void);
+void cld_object_cache_exit(void);
+struct cld_object *cld_object_alloc(void);
 int cld_object_index_init(struct cld_partition *p);
 void cld_object_index_free(struct cld_partition *p);
 void cld_object_destroy_all(struct cld_partition *p);
