@@ -16,8 +16,8 @@
 #include <crypto/kpp.h>
 #include <crypto/skcipher.h>
 #include <linux/bits.h>
-#include <linux/fcntl.h>
 #include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
 #include <linux/shmem_fs.h>
@@ -337,6 +337,7 @@ static int desc_start(struct cld_crypt *cr, struct crypto_shash *tfm)
 #define GCM_ENC_MAX	((1ULL << 36) - 32)	/* 2^39 - 256 bits */
 #define GCM_DEC_MAX	U32_MAX
 #define SPOOL_CHUNK	(64 * 1024)
+#define SPOOL_SIZE	((loff_t)GCM_DEC_MAX + 2 * CLD_AES_BLOCK)
 
 static int gcm_one_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
 {
@@ -500,30 +501,59 @@ fail:
 	return ret;
 }
 
-/* Appends @len bytes at @p to the spool, made at the first. */
-static int spool_write(struct cld_crypt *cr, const u8 *p, size_t len)
+/*
+ * Copies @len bytes between @buf and the spool at @pos (into the spool if
+ * @in), page by page through its page cache, as drivers use shmem: no
+ * write(2) rules (RLIMIT_FSIZE and its signal), and a page written is
+ * marked dirty so that reclaim swaps it out rather than drops it.
+ */
+static int spool_copy(struct file *f, loff_t pos, u8 *buf, size_t len,
+		      bool in)
 {
-	loff_t pos = cr->gcm_spooled;
+	struct page *page;
+	size_t off, n;
+	u8 *va;
+
+	while (len) {
+		page = shmem_read_mapping_page(f->f_mapping, pos >> PAGE_SHIFT);
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		off = offset_in_page(pos);
+		n = min_t(size_t, len, PAGE_SIZE - off);
+		va = kmap_local_page(page);
+		if (in)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		if (in)
+			set_page_dirty(page);
+		put_page(page);
+		pos += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Appends @len bytes at @p to the spool, made (sparse) at the first. */
+static int spool_write(struct cld_crypt *cr, u8 *p, size_t len)
+{
 	struct file *f = cr->gcm_spool;
-	ssize_t n;
+	int ret;
 
 	if (!len)
 		return 0;
 	if (!f) {
-		f = shmem_file_setup("clonedev-gcm", 0, VM_NORESERVE);
+		f = shmem_file_setup("clonedev-gcm", SPOOL_SIZE, VM_NORESERVE);
 		if (IS_ERR(f))
 			return PTR_ERR(f);
-		/* Past 2 GiB, as memfd_create() allows. */
-		f->f_flags |= O_LARGEFILE;
 		cr->gcm_spool = f;
 	}
-	n = kernel_write(f, p, len, &pos);
-	if (n < 0)
-		return n;
-	if (n != len)
-		return -ENOSPC;
-	cr->gcm_spooled = pos;
-	return 0;
+	ret = spool_copy(f, cr->gcm_spooled, p, len, true);
+	if (!ret)
+		cr->gcm_spooled += len;
+	return ret;
 }
 
 /*
@@ -605,7 +635,6 @@ static int gcm_parts_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
 	struct crypto_skcipher *ctr = cr->key->gcm_ctr;
 	size_t n, cap = min_t(loff_t, cr->gcm_spooled, SPOOL_CHUNK);
 	loff_t pos = 0;
-	ssize_t got;
 	u8 *buf;
 	int ret = 0;
 
@@ -617,15 +646,12 @@ static int gcm_parts_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
 			return -ENOMEM;
 		while (!ret && pos < cr->gcm_spooled) {
 			n = min_t(loff_t, cap, cr->gcm_spooled - pos);
-			got = kernel_read(cr->gcm_spool, buf, n, &pos);
-			if (got != n) {
-				ret = got < 0 ? got : -EIO;
-				break;
-			}
-			ret = skcipher_crypt(ctr, true, cr->iv, buf, n);
-			if (!ret && copy_to_user(u64_to_user_ptr(c->out + pos - n),
+			ret = spool_copy(cr->gcm_spool, pos, buf, n, false) ?:
+			      skcipher_crypt(ctr, true, cr->iv, buf, n);
+			if (!ret && copy_to_user(u64_to_user_ptr(c->out + pos),
 						 buf, n))
 				ret = -EFAULT;
+			pos += n;
 		}
 		kvfree_sensitive(buf, cap);
 		if (ret)
