@@ -1693,10 +1693,10 @@ enum clonedev_crypt_part {
  * an input that is not the hash's size, and RSA_PKCS without a hash over
  * an input longer than k - 11 bytes or empty; -EMSGSIZE if @out_cap is
  * smaller than the call could need (@out_len says how much; nothing
- * consumed) or the input is too long (nothing consumed either); -EBADMSG if an AES-GCM tag, a MAC or
- * a signature does not verify (nothing returned); -EIO if an RSA private
- * operation's result fails its check against the public key (nothing
- * returned); -EFAULT.
+ * consumed) or the input is too long (nothing consumed either); -EBADMSG
+ * if an AES-GCM tag, a MAC or a signature does not verify (nothing
+ * returned); -EIO if an RSA private operation's result fails its check
+ * against the public key (nothing returned); -EFAULT.
  */
 struct clonedev_crypt {
 	__u32 size;
