@@ -58,14 +58,16 @@ void cld_crypt_end(struct cld_crypt *cr)
 	memzero_explicit(cr->iv, sizeof(cr->iv));
 	memzero_explicit(cr->part, sizeof(cr->part));
 	cr->part_len = 0;
-	cr->gcm_parts = false;
-	memzero_explicit(cr->gcm_ekj0, sizeof(cr->gcm_ekj0));
-	cr->gcm_len = 0;
-	/* The spool holds only ciphertext the caller gave: freed, not wiped. */
-	if (cr->gcm_spool)
-		fput(cr->gcm_spool);
-	cr->gcm_spool = NULL;
-	cr->gcm_spooled = 0;
+	if (cr->gcm_parts) {
+		cr->gcm_parts = false;
+		memzero_explicit(cr->gcm_ekj0, sizeof(cr->gcm_ekj0));
+		cr->gcm_len = 0;
+		/* It holds only ciphertext the caller gave: freed, not wiped. */
+		if (cr->gcm_spool)
+			fput(cr->gcm_spool);
+		cr->gcm_spool = NULL;
+		cr->gcm_spooled = 0;
+	}
 }
 
 /* Ends the operation and frees its buffer. */
