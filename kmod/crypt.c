@@ -8,6 +8,7 @@
  * operation lives in the session's struct cld_ops under cld_session.lock.
  */
 #include <crypto/hash.h>
+#include <linux/file.h>
 #include <linux/lockdep.h>
 #include <linux/mm.h>
 #include <linux/random.h>
@@ -57,6 +58,16 @@ void cld_crypt_end(struct cld_crypt *cr)
 	memzero_explicit(cr->iv, sizeof(cr->iv));
 	memzero_explicit(cr->part, sizeof(cr->part));
 	cr->part_len = 0;
+	if (cr->gcm_parts) {
+		cr->gcm_parts = false;
+		memzero_explicit(cr->gcm_ekj0, sizeof(cr->gcm_ekj0));
+		cr->gcm_len = 0;
+		/* It holds only ciphertext the caller gave: freed, not wiped. */
+		if (cr->gcm_spool)
+			fput(cr->gcm_spool);
+		cr->gcm_spool = NULL;
+		cr->gcm_spooled = 0;
+	}
 }
 
 /* Ends the operation and frees its buffer. */
@@ -143,6 +154,7 @@ static int op_step(struct cld_crypt *cr, struct clonedev_crypt *c,
 	struct cld_crypt_out out;
 	int ret;
 
+	out.sent = 0;
 	out.data = NULL;
 	out.len = 0;
 	out.own = NULL;
@@ -150,9 +162,10 @@ static int op_step(struct cld_crypt *cr, struct clonedev_crypt *c,
 	if (!ret && final && m->final)
 		ret = m->final(cr, c, &out);
 	if (!ret && out.len &&
-	    copy_to_user(u64_to_user_ptr(c->out), out.data, out.len))
+	    copy_to_user(u64_to_user_ptr(c->out + out.sent), out.data,
+			 out.len))
 		ret = -EFAULT;
-	c->out_len = ret ? 0 : out.len;
+	c->out_len = ret ? 0 : out.sent + out.len;
 	if (out.own)
 		kvfree_sensitive(out.own, out.own_len);
 	return ret;
@@ -234,13 +247,17 @@ int cld_crypt_run(struct cld_session *s, void *arg)
 	}
 	need = cr->mech->out_size(cr, final, c->in_len);
 	if (need > c->out_cap) {
-		c->out_len = need;
+		/* Only a decryption too long for any room needs more. */
+		c->out_len = min_t(size_t, need, U32_MAX);
 		ret = -EMSGSIZE;
 		if (c->part == CLONEDEV_PART_ALL)
 			cld_crypt_end(cr);
 		goto out;
 	}
 	ret = op_step(cr, c, final);
+	/* A step checks its input's length before it consumes any. */
+	if (ret == -EMSGSIZE && c->part != CLONEDEV_PART_ALL)
+		goto out;
 end:
 	if (ret || final)
 		cld_crypt_end(cr);

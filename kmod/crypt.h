@@ -15,6 +15,7 @@
 struct cld_key;
 struct cld_mech;
 struct cld_session;
+struct file;
 struct shash_desc;
 
 /*
@@ -29,10 +30,20 @@ struct cld_crypt {
 	u32 salt_len;
 	bool prehashed;			/* the input is the digest */
 	u8 iv[CLONEDEV_IV_MAX];
-	u8 part[CLD_AES_BLOCK];		/* CBC, CTR: input short of a block */
-	unsigned int part_len;
 	/*
-	 * GCM: AAD then data; OAEP: ciphertext; a signature without a hash
+	 * CBC, CTR, GCM encryption in parts: input short of a block; GCM
+	 * decryption in parts: that and the bytes that may be the tag
+	 */
+	u8 part[2 * CLD_AES_BLOCK];
+	unsigned int part_len;
+	/* AES-GCM in parts (@gcm_parts): CTR and GHASH as the data comes */
+	bool gcm_parts;
+	u8 gcm_ekj0[CLD_AES_BLOCK];	/* E_K(J0), which masks the tag */
+	u64 gcm_len;			/* ciphertext through GHASH so far */
+	struct file *gcm_spool;		/* decryption: that ciphertext */
+	loff_t gcm_spooled;
+	/*
+	 * GCM in one call: AAD then data; OAEP: ciphertext; a signature without a hash
 	 * or prehashed: the digest, or RSA PKCS#1 v1.5's T
 	 */
 	u8 *buf;

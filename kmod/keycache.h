@@ -29,7 +29,12 @@ struct cld_key {
 	u32 key_type;
 	bool busy;			/* the multi-part operation's key */
 	union {
-		struct crypto_aead *aead;	/* AES-GCM */
+		struct {			/* AES-GCM */
+			struct crypto_aead *aead;	/* one call */
+			/* in parts: CTR from inc32(J0), GHASH keyed with H */
+			struct crypto_skcipher *gcm_ctr;
+			struct crypto_shash *gcm_ghash;
+		};
 		struct crypto_skcipher *skc;	/* CBC, CTR, ECB for KWP */
 		struct crypto_shash *mac;	/* HMAC, CMAC */
 		struct crypto_kpp *kpp;		/* ECDH */

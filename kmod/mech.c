@@ -2,8 +2,10 @@
 /*
  * The mechanisms of enum clonedev_mech (uapi/linux/clonedev.h), described
  * by one const table: the keys each takes and for what, how a key's
- * transforms are set up, and how CLONEDEV_IOCTL_CRYPT runs it: AES-GCM,
- * AES-CBC with PKCS#7 padding, AES-CTR, HMAC, AES-CMAC, ECDSA and RSA.
+ * transforms are set up, and how CLONEDEV_IOCTL_CRYPT runs it: AES-GCM
+ * (in one call through the AEAD, in parts as CTR and GHASH with no length
+ * limit but the standard's and, decrypting, @out_cap's), AES-CBC with
+ * PKCS#7 padding, AES-CTR, HMAC, AES-CMAC, ECDSA and RSA.
  * ECDH (_DERIVE) and AES-KWP (_WRAP, _UNWRAP) only set up their keys here.
  * Every callback runs under cld_session.lock, never under cld_hsm.lock.
  */
@@ -14,8 +16,11 @@
 #include <crypto/kpp.h>
 #include <crypto/skcipher.h>
 #include <linux/bits.h>
+#include <linux/fs.h>
+#include <linux/highmem.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
+#include <linux/shmem_fs.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -73,16 +78,47 @@ static void skcipher_free(struct cld_key *k)
 	crypto_free_skcipher(k->skc);
 }
 
+static int skcipher_crypt(struct crypto_skcipher *tfm, bool enc, u8 *iv,
+			  u8 *buf, size_t len);
+
+/*
+ * The one-call AEAD, and for operations in parts CTR and GHASH keyed with
+ * H = E_K(0^128), which is CTR's keystream from a zero counter block.
+ */
 static int gcm_key_set(struct cld_key *k, const u8 *value, u32 len)
 {
+	u8 ctr[CLD_AES_BLOCK] = {};
+	u8 *h;
+	int ret;
+
 	k->aead = crypto_alloc_aead("gcm(aes)", 0, 0);
 	if (IS_ERR(k->aead))
 		return PTR_ERR(k->aead);
-	return crypto_aead_setkey(k->aead, value, len);
+	ret = crypto_aead_setkey(k->aead, value, len);
+	if (ret)
+		return ret;
+	k->gcm_ctr = crypto_alloc_skcipher("ctr(aes)", 0, 0);
+	if (IS_ERR(k->gcm_ctr))
+		return PTR_ERR(k->gcm_ctr);
+	k->gcm_ghash = crypto_alloc_shash("ghash", 0, 0);
+	if (IS_ERR(k->gcm_ghash))
+		return PTR_ERR(k->gcm_ghash);
+	ret = crypto_skcipher_setkey(k->gcm_ctr, value, len);
+	if (ret)
+		return ret;
+	h = kzalloc(CLD_AES_BLOCK, GFP_KERNEL);
+	if (!h)
+		return -ENOMEM;
+	ret = skcipher_crypt(k->gcm_ctr, true, ctr, h, CLD_AES_BLOCK) ?:
+	      crypto_shash_setkey(k->gcm_ghash, h, CLD_AES_BLOCK);
+	kfree_sensitive(h);
+	return ret;
 }
 
 static void gcm_key_free(struct cld_key *k)
 {
+	crypto_free_shash(k->gcm_ghash);
+	crypto_free_skcipher(k->gcm_ctr);
 	crypto_free_aead(k->aead);
 }
 
@@ -266,36 +302,363 @@ static u8 *in_dup(u64 src, u32 len)
 	return in;
 }
 
-/* ---- AES-GCM: AAD and data gathered, all run at FINAL ---- */
+static int desc_start(struct cld_crypt *cr, struct crypto_shash *tfm)
+{
+	struct cld_key *k = cr->key;
 
-static int gcm_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
+	if (!k->desc) {
+		k->desc = kmalloc(sizeof(*k->desc) +
+				  crypto_shash_descsize(tfm), GFP_KERNEL);
+		if (!k->desc)
+			return -ENOMEM;
+	}
+	cr->desc = k->desc;
+	cr->desc->tfm = tfm;
+	return crypto_shash_init(cr->desc);
+}
+
+/*
+ * ---- AES-GCM ----
+ *
+ * In one call (ALL): AAD and data gathered and run through the AEAD.
+ *
+ * In parts (INIT, UPDATE, FINAL), after NIST SP 800-38D: CTR from
+ * inc32(J0), J0 = IV || 0^31 || 1, and GHASH over the AAD and the
+ * ciphertext, each zero-padded to a block, then their lengths; the tag
+ * is E_K(J0) xor GHASH. Only whole blocks go through CTR and GHASH before
+ * FINAL, the rest is held back. Encryption returns its ciphertext as it
+ * comes. Decryption returns no plaintext before the tag checks out: it
+ * holds back the bytes that may be the tag, hashes the ciphertext as it
+ * comes and spools it to a shmem file (swappable, charged to the caller),
+ * and at FINAL checks the tag, then decrypts the spool into @out. One
+ * FINAL's @out is at most U32_MAX bytes, so that bounds the plaintext.
+ */
+
+#define GCM_ENC_MAX	((1ULL << 36) - 32)	/* 2^39 - 256 bits */
+#define GCM_DEC_MAX	U32_MAX
+#define SPOOL_CHUNK	(64 * 1024)
+#define SPOOL_SIZE	((loff_t)GCM_DEC_MAX + 2 * CLD_AES_BLOCK)
+
+static int gcm_one_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
 {
 	int ret;
 
 	ret = crypto_aead_setauthsize(cr->key->aead, cr->tag_len) ?:
-	      buf_append(cr, c->aad, c->aad_len, 0, CLONEDEV_AEAD_MAX);
+	      buf_append(cr, c->aad, c->aad_len, 0, CLONEDEV_CRYPT_MAX);
 	cr->aad_len = c->aad_len;
 	return ret;
+}
+
+/* GHASH over @len bytes at @p, the last block zero-padded. */
+static int ghash_pad(struct shash_desc *desc, const u8 *p, size_t len)
+{
+	size_t whole = round_down(len, CLD_AES_BLOCK);
+	u8 block[CLD_AES_BLOCK] = {};
+	int ret = 0;
+
+	if (whole)
+		ret = crypto_shash_update(desc, p, whole);
+	if (ret || whole == len)
+		return ret;
+	memcpy(block, p + whole, len - whole);
+	ret = crypto_shash_update(desc, block, sizeof(block));
+	memzero_explicit(block, sizeof(block));
+	return ret;
+}
+
+/* J0, then E_K(J0) for the tag and the counter at inc32(J0); the AAD. */
+static int gcm_parts_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
+{
+	struct cld_key *k = cr->key;
+	u8 *buf;
+	int ret;
+
+	cr->gcm_parts = true;
+	memset(cr->iv + GCM_IV, 0, CLD_AES_BLOCK - GCM_IV - 1);
+	cr->iv[CLD_AES_BLOCK - 1] = 1;
+	ret = desc_start(cr, k->gcm_ghash);
+	if (ret)
+		return ret;
+	buf = kzalloc(CLD_AES_BLOCK, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	ret = skcipher_crypt(k->gcm_ctr, true, cr->iv, buf, CLD_AES_BLOCK);
+	memcpy(cr->gcm_ekj0, buf, CLD_AES_BLOCK);
+	kfree_sensitive(buf);
+	if (ret || !c->aad_len)
+		return ret;
+	buf = in_dup(c->aad, c->aad_len);
+	if (IS_ERR(buf))
+		return PTR_ERR(buf);
+	ret = ghash_pad(cr->desc, buf, c->aad_len);
+	kvfree_sensitive(buf, c->aad_len);
+	cr->aad_len = c->aad_len;
+	return ret;
+}
+
+static int gcm_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
+{
+	return c->part == CLONEDEV_PART_INIT ? gcm_parts_init(cr, c) :
+	       gcm_one_init(cr, c);
 }
 
 static size_t gcm_out_size(const struct cld_crypt *cr, bool final,
 			   u32 in_len)
 {
-	size_t total = cr->len - cr->aad_len + in_len;
+	bool enc = cr->op == CLONEDEV_CRYPT_ENCRYPT;
+	size_t total;
 
+	if (cr->gcm_parts) {
+		total = cr->part_len + in_len;
+		if (enc)
+			return final ? total + cr->tag_len :
+				       round_down(total, CLD_AES_BLOCK);
+		total += cr->gcm_len;
+	} else {
+		total = cr->len - cr->aad_len + in_len;
+	}
 	if (!final)
 		return 0;
-	if (cr->op == CLONEDEV_CRYPT_ENCRYPT)
+	if (enc)
 		return total + cr->tag_len;
 	return total > cr->tag_len ? total - cr->tag_len : 0;
+}
+
+/* The full tag: GHASH ends with the lengths block, masked by E_K(J0). */
+static int gcm_tag(struct cld_crypt *cr, u8 tag[CLD_AES_BLOCK])
+{
+	__be64 lens[2];
+	int ret;
+
+	lens[0] = cpu_to_be64((u64)cr->aad_len * 8);
+	lens[1] = cpu_to_be64(cr->gcm_len * 8);
+	ret = crypto_shash_finup(cr->desc, (const u8 *)lens, sizeof(lens),
+				 tag);
+	crypto_xor(tag, cr->gcm_ekj0, CLD_AES_BLOCK);
+	return ret;
+}
+
+/*
+ * The held-back bytes and @in_len bytes of user memory at @in, in a new
+ * buffer of that many and @extra more bytes (*@cap in all).
+ */
+static u8 *gcm_gather(struct cld_crypt *cr, u64 in, u32 in_len, size_t extra,
+		      size_t *cap)
+{
+	u8 *work;
+
+	*cap = cr->part_len + in_len + extra;
+	work = kvmalloc(*cap, GFP_KERNEL);
+	if (!work)
+		return ERR_PTR(-ENOMEM);
+	memcpy(work, cr->part, cr->part_len);
+	if (in_len && copy_from_user(work + cr->part_len,
+				     u64_to_user_ptr(in), in_len)) {
+		kvfree_sensitive(work, *cap);
+		return ERR_PTR(-EFAULT);
+	}
+	return work;
+}
+
+/* Whole blocks (at @final, all) encrypted, hashed and given out. */
+static int gcm_encrypt_step(struct cld_crypt *cr, u64 in, u32 in_len,
+			    bool final, struct cld_crypt_out *out)
+{
+	struct cld_key *k = cr->key;
+	size_t total = cr->part_len + in_len, run, cap;
+	u8 tag[CLD_AES_BLOCK];
+	u8 *work;
+	int ret;
+
+	if (cr->gcm_len + total > GCM_ENC_MAX)
+		return -EMSGSIZE;
+	work = gcm_gather(cr, in, in_len, CLD_AES_BLOCK, &cap);
+	if (IS_ERR(work))
+		return PTR_ERR(work);
+	run = final ? total : round_down(total, CLD_AES_BLOCK);
+	ret = skcipher_crypt(k->gcm_ctr, true, cr->iv, work, run) ?:
+	      ghash_pad(cr->desc, work, run);
+	if (ret)
+		goto fail;
+	cr->gcm_len += run;
+	cr->part_len = total - run;
+	memcpy(cr->part, work + run, cr->part_len);
+	if (final) {
+		ret = gcm_tag(cr, tag);
+		memcpy(work + run, tag, cr->tag_len);
+		memzero_explicit(tag, sizeof(tag));
+		if (ret)
+			goto fail;
+		run += cr->tag_len;
+	}
+	out->data = work;
+	out->len = run;
+	out->own = work;
+	out->own_len = cap;
+	return 0;
+fail:
+	kvfree_sensitive(work, cap);
+	return ret;
+}
+
+/*
+ * Copies @len bytes between @buf and the spool at @pos (into the spool if
+ * @in), page by page through its page cache, as drivers use shmem: no
+ * write(2) rules (RLIMIT_FSIZE and its signal), and a page written is
+ * marked dirty so that reclaim swaps it out rather than drops it.
+ */
+static int spool_copy(struct file *f, loff_t pos, u8 *buf, size_t len,
+		      bool in)
+{
+	struct page *page;
+	size_t off, n;
+	u8 *va;
+
+	while (len) {
+		page = shmem_read_mapping_page(f->f_mapping, pos >> PAGE_SHIFT);
+		if (IS_ERR(page))
+			return PTR_ERR(page);
+		off = offset_in_page(pos);
+		n = min_t(size_t, len, PAGE_SIZE - off);
+		va = kmap_local_page(page);
+		if (in)
+			memcpy(va + off, buf, n);
+		else
+			memcpy(buf, va + off, n);
+		kunmap_local(va);
+		if (in)
+			set_page_dirty(page);
+		put_page(page);
+		pos += n;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Appends @len bytes at @p to the spool, made (sparse) at the first. */
+static int spool_write(struct cld_crypt *cr, u8 *p, size_t len)
+{
+	struct file *f = cr->gcm_spool;
+	int ret;
+
+	if (!len)
+		return 0;
+	if (!f) {
+		f = shmem_file_setup("clonedev-gcm", SPOOL_SIZE, VM_NORESERVE);
+		if (IS_ERR(f))
+			return PTR_ERR(f);
+		cr->gcm_spool = f;
+	}
+	ret = spool_copy(f, cr->gcm_spooled, p, len, true);
+	if (!ret)
+		cr->gcm_spooled += len;
+	return ret;
+}
+
+/*
+ * Before FINAL: whole blocks short of the last tag_len bytes hashed and
+ * spooled. At FINAL: the rest hashed and the tag checked; the data of
+ * this call is given out for gcm_final() to decrypt after the spool.
+ */
+static int gcm_decrypt_step(struct cld_crypt *cr, u64 in, u32 in_len,
+			    bool final, struct cld_crypt_out *out)
+{
+	size_t total = cr->part_len + in_len, run, cap;
+	u8 tag[CLD_AES_BLOCK];
+	u8 *work;
+	int ret;
+
+	if (cr->gcm_len + total > (u64)GCM_DEC_MAX + cr->tag_len)
+		return -EMSGSIZE;
+	/* Held back, as ever, unless there was less in all. */
+	if (final && total < cr->tag_len)
+		return -EINVAL;
+	if (!total)
+		return 0;
+	work = gcm_gather(cr, in, in_len, 0, &cap);
+	if (IS_ERR(work))
+		return PTR_ERR(work);
+	if (!final) {
+		run = total > cr->tag_len ?
+		      round_down(total - cr->tag_len, CLD_AES_BLOCK) : 0;
+		ret = ghash_pad(cr->desc, work, run) ?:
+		      spool_write(cr, work, run);
+		if (!ret) {
+			cr->gcm_len += run;
+			cr->part_len = total - run;
+			memcpy(cr->part, work + run, cr->part_len);
+		}
+		kvfree_sensitive(work, cap);
+		return ret;
+	}
+	run = total - cr->tag_len;
+	ret = ghash_pad(cr->desc, work, run);
+	if (ret)
+		goto fail;
+	cr->gcm_len += run;
+	ret = gcm_tag(cr, tag);
+	if (!ret && crypto_memneq(tag, work + run, cr->tag_len))
+		ret = -EBADMSG;
+	memzero_explicit(tag, sizeof(tag));
+	if (ret)
+		goto fail;
+	out->data = work;
+	out->len = run;
+	out->own = work;
+	out->own_len = cap;
+	return 0;
+fail:
+	kvfree_sensitive(work, cap);
+	return ret;
 }
 
 static int gcm_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
 		      struct cld_crypt_out *out)
 {
-	return buf_append(cr, in, in_len, cr->op == CLONEDEV_CRYPT_ENCRYPT ?
-			  cr->tag_len : 0,
-			  CLONEDEV_AEAD_MAX + CLONEDEV_CRYPT_MAX);
+	bool enc = cr->op == CLONEDEV_CRYPT_ENCRYPT;
+
+	if (cr->gcm_parts)
+		return enc ? gcm_encrypt_step(cr, in, in_len, final, out) :
+			     gcm_decrypt_step(cr, in, in_len, final, out);
+	return buf_append(cr, in, in_len, enc ? cr->tag_len : 0,
+			  2 * CLONEDEV_CRYPT_MAX);
+}
+
+/*
+ * Decryption in parts, the tag checked: the spool decrypted into @c->out
+ * a chunk at a time, then the data of the last call left in @out.
+ */
+static int gcm_parts_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
+			   struct cld_crypt_out *out)
+{
+	struct crypto_skcipher *ctr = cr->key->gcm_ctr;
+	size_t n, cap = min_t(loff_t, cr->gcm_spooled, SPOOL_CHUNK);
+	loff_t pos = 0;
+	u8 *buf;
+	int ret = 0;
+
+	if (cr->op == CLONEDEV_CRYPT_ENCRYPT)
+		return 0;
+	if (cap) {
+		buf = kvmalloc(cap, GFP_KERNEL);
+		if (!buf)
+			return -ENOMEM;
+		while (!ret && pos < cr->gcm_spooled) {
+			n = min_t(loff_t, cap, cr->gcm_spooled - pos);
+			ret = spool_copy(cr->gcm_spool, pos, buf, n, false) ?:
+			      skcipher_crypt(ctr, true, cr->iv, buf, n);
+			if (!ret && copy_to_user(u64_to_user_ptr(c->out + pos),
+						 buf, n))
+				ret = -EFAULT;
+			pos += n;
+		}
+		kvfree_sensitive(buf, cap);
+		if (ret)
+			return ret;
+	}
+	out->sent = pos;
+	return skcipher_crypt(ctr, true, cr->iv, out->own, out->len);
 }
 
 static int gcm_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
@@ -308,6 +671,8 @@ static int gcm_final(struct cld_crypt *cr, const struct clonedev_crypt *c,
 	struct sg_table t;
 	int ret;
 
+	if (cr->gcm_parts)
+		return gcm_parts_final(cr, c, out);
 	if (!enc && data < cr->tag_len)
 		return -EINVAL;
 	ret = buf_sg(&t, cr->buf, cr->len + (enc ? cr->tag_len : 0));
@@ -357,8 +722,12 @@ static size_t ctr_out_size(const struct cld_crypt *cr, bool final,
 	return final ? total : round_down(total, CLD_AES_BLOCK);
 }
 
-/* Runs the key's skcipher over @len bytes of @buf in place, chaining iv. */
-static int skcipher_run(struct cld_crypt *cr, u8 *buf, size_t len)
+/*
+ * Runs @tfm over @len bytes of @buf (kvmalloc()ed) in place; @iv moves on
+ * as the mode chains it.
+ */
+static int skcipher_crypt(struct crypto_skcipher *tfm, bool enc, u8 *iv,
+			  u8 *buf, size_t len)
 {
 	struct skcipher_request *req;
 	DECLARE_CRYPTO_WAIT(wait);
@@ -370,20 +739,26 @@ static int skcipher_run(struct cld_crypt *cr, u8 *buf, size_t len)
 	ret = buf_sg(&t, buf, len);
 	if (ret)
 		return ret;
-	req = skcipher_request_alloc(cr->key->skc, GFP_KERNEL);
+	req = skcipher_request_alloc(tfm, GFP_KERNEL);
 	if (!req) {
 		sg_free_table(&t);
 		return -ENOMEM;
 	}
 	skcipher_request_set_callback(req, CRYPTO_TFM_REQ_MAY_SLEEP,
 				      crypto_req_done, &wait);
-	skcipher_request_set_crypt(req, t.sgl, t.sgl, len, cr->iv);
-	ret = crypto_wait_req(cr->op == CLONEDEV_CRYPT_ENCRYPT ?
-			      crypto_skcipher_encrypt(req) :
+	skcipher_request_set_crypt(req, t.sgl, t.sgl, len, iv);
+	ret = crypto_wait_req(enc ? crypto_skcipher_encrypt(req) :
 			      crypto_skcipher_decrypt(req), &wait);
 	skcipher_request_free(req);
 	sg_free_table(&t);
 	return ret;
+}
+
+/* Runs the key's skcipher over @len bytes of @buf in place, chaining iv. */
+static int skcipher_run(struct cld_crypt *cr, u8 *buf, size_t len)
+{
+	return skcipher_crypt(cr->key->skc, cr->op == CLONEDEV_CRYPT_ENCRYPT,
+			      cr->iv, buf, len);
 }
 
 /*
@@ -479,21 +854,6 @@ static int ctr_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,
 }
 
 /* ---- signatures and MACs: the input hashed, signed at FINAL ---- */
-
-static int desc_start(struct cld_crypt *cr, struct crypto_shash *tfm)
-{
-	struct cld_key *k = cr->key;
-
-	if (!k->desc) {
-		k->desc = kmalloc(sizeof(*k->desc) +
-				  crypto_shash_descsize(tfm), GFP_KERNEL);
-		if (!k->desc)
-			return -ENOMEM;
-	}
-	cr->desc = k->desc;
-	cr->desc->tfm = tfm;
-	return crypto_shash_init(cr->desc);
-}
 
 static int mac_init(struct cld_crypt *cr, const struct clonedev_crypt *c)
 {

@@ -14,8 +14,12 @@
 struct cld_crypt;
 struct cld_key;
 
-/* What one call's step gives to user space. */
+/*
+ * What one call's step gives to user space: @sent bytes the step wrote at
+ * the caller's @out itself, then @len bytes at @data.
+ */
 struct cld_crypt_out {
+	size_t sent;
 	const u8 *data;
 	size_t len;
 	u8 *own;			/* kvfree_sensitive(own, own_len) */
@@ -51,7 +55,8 @@ enum cld_mech_hash {
  *	input, @final if it is the last
  * @update: CRYPT: takes the input of an UPDATE or a FINAL (@final); NULL
  *	for mechanisms CRYPT does not run
- * @final: CRYPT: at FINAL after @update, the output; NULL if @update gave it
+ * @final: CRYPT: at FINAL after @update, the output (it may write some at
+ *	@c->out itself); NULL if @update gave it
  * @sig_size: sign and verify: the size of a signature or MAC
  * @raw_max: sign and verify without a hash: the most input, which is
  *	signed as it is (ECDSA: a digest; RSA PKCS#1 v1.5: T)

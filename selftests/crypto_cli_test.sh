@@ -68,6 +68,16 @@ expect "decrypt, sign and MAC in the shell, one login" 0 "" "" -- \
 	clonectl >/dev/null"
 cmp -s "$d/plain" "$d/gcm.dec"
 tap_result $? "AES-GCM round trip"
+# 20 MiB: past the 16 MiB a multi-part AES-GCM operation once held.
+head -c 20971520 /dev/urandom >"$d/big"
+expect "encrypt 20 MiB with AES-GCM" 0 "" "" -- \
+	cu1 object encrypt -label aes -mech gcm -iv 00112233445566778899aabb \
+	-in "$d/big" -out "$d/big.gcm"
+expect "decrypt 20 MiB with AES-GCM" 0 "" "" -- \
+	cu1 object decrypt -label aes -mech gcm -iv 00112233445566778899aabb \
+	-in "$d/big.gcm" -out "$d/big.dec"
+cmp -s "$d/big" "$d/big.dec"
+tap_result $? "AES-GCM round trip of 20 MiB"
 expect "encrypt with AES-CBC from stdin to stdout" 0 "" "" -- \
 	sh -c "clonectl object encrypt -slot 1 -password cu-pw -label aes -mech cbc \
 		-iv 000102030405060708090a0b0c0d0e0f <'$d/small' >'$d/cbc'"
@@ -128,6 +138,10 @@ def gcm():
     iv = bytes.fromhex(rd("gcm.iv").decode().strip())
     return AESGCM(aes).decrypt(iv, rd("gcm"), bytes.fromhex("0a0b0c")) == plain
 
+def gcm_big():
+    iv = bytes.fromhex("00112233445566778899aabb")
+    return AESGCM(aes).decrypt(iv, rd("big.gcm"), None) == rd("big")
+
 def cmac_check():
     c = cmac.CMAC(algorithms.AES(aes))
     c.update(small)
@@ -158,6 +172,7 @@ def ecdh():
     return kcv == derived_kcv
 
 check("AES-GCM", gcm)
+check("AES-GCM 20 MiB", gcm_big)
 check("AES-CTR", ctr)
 check("AES-CMAC", cmac_check)
 check("ECDSA", ecdsa)
@@ -166,7 +181,7 @@ check("ECDH", ecdh)
 check("AES-KWP", lambda: keywrap.aes_key_unwrap_with_padding(kek, rd("wrapped")) == aes)
 EOF
 grep '^#' "$d/py" | tap_diag
-for c in AES-GCM AES-CTR AES-CMAC ECDSA RSA-PSS ECDH AES-KWP; do
+for c in AES-GCM "AES-GCM 20 MiB" AES-CTR AES-CMAC ECDSA RSA-PSS ECDH AES-KWP; do
 	grep -qx "PASS $c" "$d/py"
 	tap_result $? "python3-cryptography agrees: $c"
 done

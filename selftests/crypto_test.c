@@ -2,7 +2,8 @@
 /*
  * clonedev selftests: using keys (CLONEDEV_IOCTL_CRYPT, _DERIVE, _WRAP,
  * _UNWRAP, _RANDOM). Known answers from published vectors
- * (crypto_vectors.h), multi-part operations against one-shot ones, every
+ * (crypto_vectors.h), multi-part operations against one-shot ones (and
+ * AES-GCM in parts past 16 MiB, against AES-CTR), every
  * rejection of the uAPI's errno contract with nothing changed, ECDH
  * between two partitions, wrap and unwrap round trips, and many sessions
  * on one key and on many keys at once. selftests/crypto_xcheck.sh checks
@@ -1512,6 +1513,352 @@ TEST_F(crypto, update_without_init)
 	crypt_io(&c, "abc", 3, self->out, sizeof(self->out));
 	EXPECT_NERR(EINVAL, do_crypt(other, &c));
 	clonedev_close(other);
+}
+
+/* ---- AES-GCM in parts ---- */
+
+/* Update sizes that cross block boundaries, and whole MiBs. */
+static const unsigned int big_chunks[] = {
+	(1U << 20) - 7, 1, 15, 17, 1U << 20,
+};
+
+/*
+ * INIT with @tmpl's parameters, then UPDATEs over @in cycling through
+ * big_chunks[] while more than the next size is left; *@done is the input
+ * given, *@got the output gathered at @out.
+ */
+static int crypt_updates(struct clonedev *cd, const struct clonedev_crypt *tmpl,
+			 const unsigned char *in, size_t len,
+			 unsigned char *out, size_t cap, size_t *done,
+			 size_t *got)
+{
+	struct clonedev_crypt c = *tmpl;
+	unsigned int i = 0, n;
+	int ret;
+
+	*done = 0;
+	*got = 0;
+	c.part = CLONEDEV_PART_INIT;
+	crypt_io(&c, NULL, 0, NULL, 0);
+	ret = do_crypt(cd, &c);
+	while (!ret) {
+		n = big_chunks[i++ % ARRAY_SIZE(big_chunks)];
+		if (n >= len - *done)
+			break;
+		memset(&c, 0, sizeof(c));
+		c.size = sizeof(c);
+		c.part = CLONEDEV_PART_UPDATE;
+		crypt_io(&c, in + *done, n, out + *got, cap - *got);
+		ret = do_crypt(cd, &c);
+		*done += n;
+		*got += c.out_len;
+	}
+	return ret;
+}
+
+/* FINAL with @n bytes of input and @cap of room; *@out_len as it says. */
+static int crypt_last(struct clonedev *cd, const unsigned char *in,
+		      unsigned int n, unsigned char *out, unsigned int cap,
+		      unsigned int *out_len)
+{
+	struct clonedev_crypt c;
+	int ret;
+
+	memset(&c, 0, sizeof(c));
+	c.size = sizeof(c);
+	c.part = CLONEDEV_PART_FINAL;
+	crypt_io(&c, in, n, out, cap);
+	ret = do_crypt(cd, &c);
+	*out_len = c.out_len;
+	return ret;
+}
+
+/* All of @in through @tmpl's operation in parts; 0 or -errno. */
+static int crypt_stream(struct clonedev *cd, const struct clonedev_crypt *tmpl,
+			const unsigned char *in, size_t len,
+			unsigned char *out, size_t cap, size_t *out_len)
+{
+	size_t done, got;
+	unsigned int last;
+	int ret;
+
+	ret = crypt_updates(cd, tmpl, in, len, out, cap, &done, &got);
+	if (!ret)
+		ret = crypt_last(cd, in + done, len - done, out + got,
+				 cap - got, &last);
+	*out_len = ret ? 0 : got + last;
+	return ret;
+}
+
+static void gcm_template(struct clonedev_crypt *c, unsigned int op,
+			 unsigned int h, const unsigned char *iv,
+			 const unsigned char *aad, unsigned int aad_len,
+			 unsigned int tag_len)
+{
+	crypt_setup(c, op, CLONEDEV_MECH_AES_GCM, h, 0);
+	crypt_iv(c, iv, 12);
+	c->aad = (uintptr_t)aad;
+	c->aad_len = aad_len;
+	c->tag_len = tag_len;
+}
+
+TEST_F(crypto, gcm_parts_known_answers)
+{
+	unsigned char iv[16], pt[128], aad[128], ct[144], tag[16];
+	unsigned int i, ptlen, aadlen, ctlen, taglen, h, len;
+	struct clonedev_crypt c;
+	int ret;
+
+	for (i = 0; i < ARRAY_SIZE(gcm_vectors); i++) {
+		const struct gcm_vector *v = &gcm_vectors[i];
+
+		unhex(v->iv, iv, sizeof(iv));
+		ptlen = unhex(v->pt, pt, sizeof(pt));
+		aadlen = unhex(v->aad, aad, sizeof(aad));
+		ctlen = unhex(v->ct, ct, sizeof(ct));
+		taglen = unhex(v->tag, tag, sizeof(tag));
+		memcpy(ct + ctlen, tag, taglen);
+		h = import_hex(_metadata, self->cd, CLONEDEV_KEY_AES, 0, v->key);
+
+		/* Pieces of 1, 15, 16, 17, ... bytes; each vector's tag. */
+		gcm_template(&c, CLONEDEV_CRYPT_ENCRYPT, h, iv, aad, aadlen,
+			     taglen);
+		if (!v->fail) {
+			ASSERT_EQ(0, crypt_parts(self->cd, &c, pt, ptlen,
+						 self->out, sizeof(self->out),
+						 &len)) TH_LOG("vector %u", i);
+			ASSERT_EQ(ctlen + taglen, len) TH_LOG("vector %u", i);
+			EXPECT_EQ(0, memcmp(self->out, ct, len))
+				TH_LOG("vector %u: ciphertext or tag differs", i);
+		}
+		c.op = CLONEDEV_CRYPT_DECRYPT;
+		memset(self->out, CANARY, sizeof(self->out));
+		ret = crypt_parts(self->cd, &c, ct, ctlen + taglen, self->out,
+				  sizeof(self->out), &len);
+		if (v->fail) {
+			EXPECT_NERR(EBADMSG, ret) TH_LOG("vector %u", i);
+			EXPECT_TRUE(all_canary(self->out, sizeof(self->out)))
+				TH_LOG("vector %u: plaintext of a bad tag", i);
+			continue;
+		}
+		ASSERT_EQ(0, ret) TH_LOG("vector %u", i);
+		ASSERT_EQ(ptlen, len);
+		EXPECT_EQ(0, memcmp(self->out, pt, ptlen)) TH_LOG("vector %u", i);
+	}
+}
+
+/*
+ * Encryption in parts gives the whole blocks so far at each UPDATE; an
+ * UPDATE without room consumes nothing. The result is the one-shot one.
+ */
+TEST_F(crypto, gcm_parts_encrypt_gives_blocks_as_they_come)
+{
+	static const struct { unsigned int in, out; } steps[] = {
+		{ 1, 0 }, { 15, 16 }, { 17, 16 }, { 31, 32 }, { 0, 0 },
+		{ 100, 96 },
+	};
+	unsigned char iv[12] = { 9 }, aad[7] = "odd aad";
+	unsigned int h, i, done = 0, got = 0;
+	struct clonedev_crypt c;
+
+	fill(self->in, 200, 3);
+	h = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 128, 0);
+	gcm_template(&c, CLONEDEV_CRYPT_ENCRYPT, h, iv, aad, sizeof(aad), 14);
+	crypt_io(&c, self->in, 169, self->out2, sizeof(self->out2));
+	ASSERT_EQ(0, do_crypt(self->cd, &c));
+	ASSERT_EQ(169 + 14, c.out_len);
+
+	c.part = CLONEDEV_PART_INIT;
+	crypt_io(&c, NULL, 0, NULL, 0);
+	ASSERT_EQ(0, do_crypt(self->cd, &c));
+	for (i = 0; i < ARRAY_SIZE(steps); i++) {
+		memset(&c, 0, sizeof(c));
+		c.size = sizeof(c);
+		c.part = CLONEDEV_PART_UPDATE;
+		if (steps[i].out) {
+			crypt_io(&c, self->in + done, steps[i].in,
+				 self->out + got, steps[i].out - 1);
+			EXPECT_NERR(EMSGSIZE, do_crypt(self->cd, &c));
+			EXPECT_EQ(steps[i].out, c.out_len);
+		}
+		crypt_io(&c, self->in + done, steps[i].in, self->out + got,
+			 sizeof(self->out) - got);
+		ASSERT_EQ(0, do_crypt(self->cd, &c)) TH_LOG("step %u", i);
+		EXPECT_EQ(steps[i].out, c.out_len) TH_LOG("step %u", i);
+		done += steps[i].in;
+		got += c.out_len;
+	}
+	/* FINAL: the 4 bytes held back, 5 more and the tag. */
+	ASSERT_EQ(164, done);
+	ASSERT_EQ(160, got);
+	ASSERT_EQ(0, crypt_last(self->cd, self->in + done, 5, self->out + got,
+				sizeof(self->out) - got, &i));
+	EXPECT_EQ(9 + 14, i);
+	EXPECT_EQ(0, memcmp(self->out, self->out2, 169 + 14));
+}
+
+/*
+ * 40 MiB, past the 16 MiB the kernel once held, in updates that cross
+ * block boundaries. The ciphertext is AES-CTR from inc32(J0), as the
+ * standard says; decryption in parts gives the message back, and a
+ * FINAL without room consumes nothing.
+ */
+TEST_F_TIMEOUT(crypto, gcm_parts_past_16_mib, HEAVY_TEST_TIMEOUT)
+{
+	const size_t len = 40U << 20;
+	unsigned char iv[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 };
+	unsigned char aad[13] = "thirteen byte";
+	unsigned char *msg, *ct, *back;
+	size_t n, done, got, i;
+	struct clonedev_crypt c;
+	unsigned int h, last;
+
+	msg = malloc(len);
+	ct = malloc(len + 16);
+	back = malloc(len + 16);
+	ASSERT_TRUE(msg && ct && back);
+	for (i = 0; i < len; i += 4096)
+		fill(msg + i, 4096, i / 4096);
+	h = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 256, 0);
+
+	gcm_template(&c, CLONEDEV_CRYPT_ENCRYPT, h, iv, aad, sizeof(aad), 16);
+	ASSERT_EQ(0, crypt_stream(self->cd, &c, msg, len, ct, len + 16, &n));
+	ASSERT_EQ(len + 16, n);
+
+	/* AES-CTR from IV || 00000002 gives the same ciphertext. */
+	iv[15] = 2;
+	crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, h, 0);
+	crypt_iv(&c, iv, 16);
+	ASSERT_EQ(0, crypt_stream(self->cd, &c, msg, len, back, len, &n));
+	ASSERT_EQ(len, n);
+	EXPECT_EQ(0, memcmp(back, ct, len));
+
+	/* Back, the last piece with FINAL: first without room, then with. */
+	memset(back, CANARY, len + 16);
+	gcm_template(&c, CLONEDEV_CRYPT_DECRYPT, h, iv, aad, sizeof(aad), 16);
+	ASSERT_EQ(0, crypt_updates(self->cd, &c, ct, len + 16, back, len + 16,
+				   &done, &got));
+	EXPECT_EQ(0, got);
+	ASSERT_NERR(EMSGSIZE, crypt_last(self->cd, ct + done, len + 16 - done,
+					 back, len - 1, &last));
+	EXPECT_EQ(len, last);
+	EXPECT_TRUE(all_canary(back, len + 16));
+	ASSERT_EQ(0, crypt_last(self->cd, ct + done, len + 16 - done, back,
+				len + 16, &last));
+	ASSERT_EQ(len, last);
+	EXPECT_EQ(0, memcmp(back, msg, len));
+	EXPECT_EQ(CANARY, back[len]);
+	free(msg);
+	free(ct);
+	free(back);
+}
+
+/*
+ * A byte changed anywhere (in what the kernel spooled, in what it held
+ * back, in the tag, in the AAD): -EBADMSG and not a byte written; the
+ * operation is over.
+ */
+TEST_F_TIMEOUT(crypto, gcm_parts_tampered, HEAVY_TEST_TIMEOUT)
+{
+	const size_t len = (3U << 20) + 5, clen = len + 12;
+	const size_t at[] = { 0, (2U << 20) + 1, len - 1, len, clen - 1 };
+	unsigned char iv[12] = { 7 }, aad[7] = "aad odd";
+	unsigned char *msg, *ct, *back;
+	struct clonedev_crypt c;
+	unsigned int h, i, none;
+	size_t n;
+
+	msg = malloc(len);
+	ct = malloc(clen);
+	back = malloc(clen);
+	ASSERT_TRUE(msg && ct && back);
+	fill(msg, len, 8);
+	h = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 192, 0);
+	gcm_template(&c, CLONEDEV_CRYPT_ENCRYPT, h, iv, aad, sizeof(aad), 12);
+	ASSERT_EQ(0, crypt_stream(self->cd, &c, msg, len, ct, clen, &n));
+	ASSERT_EQ(clen, n);
+
+	c.op = CLONEDEV_CRYPT_DECRYPT;
+	for (i = 0; i <= ARRAY_SIZE(at); i++) {
+		unsigned char *p = i < ARRAY_SIZE(at) ? ct + at[i] : aad + 6;
+
+		*p ^= 0x40;
+		memset(back, CANARY, clen);
+		EXPECT_NERR(EBADMSG, crypt_stream(self->cd, &c, ct, clen, back,
+						  clen, &n)) TH_LOG("case %u", i);
+		EXPECT_TRUE(all_canary(back, clen))
+			TH_LOG("case %u: plaintext before the tag checked", i);
+		EXPECT_NERR(EINVAL, crypt_last(self->cd, NULL, 0, back, clen,
+					       &none));
+		*p ^= 0x40;
+	}
+	ASSERT_EQ(0, crypt_stream(self->cd, &c, ct, clen, back, clen, &n));
+	ASSERT_EQ(len, n);
+	EXPECT_EQ(0, memcmp(back, msg, len));
+	free(msg);
+	free(ct);
+	free(back);
+}
+
+/*
+ * A decryption with megabytes spooled ends by ABORT, by a new INIT, by a
+ * one-shot call and by closing the session (the debug kernel's kmemleak
+ * sees what stays); each leaves no operation behind.
+ */
+TEST_F_TIMEOUT(crypto, gcm_parts_abort_frees, HEAVY_TEST_TIMEOUT)
+{
+	const size_t len = 3U << 20;
+	unsigned char iv[12] = { 3 }, small[20], *ct;
+	struct clonedev_crypt c, u;
+	struct clonedev *other;
+	unsigned int h, i, out_len;
+	size_t done, got;
+
+	ct = calloc(1, len);
+	ASSERT_NE(NULL, ct);
+	h = generate(_metadata, self->cd, CLONEDEV_KEY_AES, 256, 0);
+	/* The gcm() helper's IV for seed 3 is iv[]. */
+	ASSERT_EQ(0, gcm(self->cd, CLONEDEV_CRYPT_ENCRYPT, h, 3,
+			 (const unsigned char *)"abcd", 4,
+			 small, sizeof(small), &out_len));
+	ASSERT_EQ(20, out_len);
+	gcm_template(&c, CLONEDEV_CRYPT_DECRYPT, h, iv, NULL, 0, 16);
+	memset(&u, 0, sizeof(u));
+	u.size = sizeof(u);
+	u.part = CLONEDEV_PART_UPDATE;
+	crypt_io(&u, ct, 16, self->out, sizeof(self->out));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, crypt_updates(self->cd, &c, ct, len, self->out,
+					   sizeof(self->out), &done, &got));
+		EXPECT_LT(2U << 20, done);
+		if (i == 0) {
+			u.part = CLONEDEV_PART_ABORT;
+			EXPECT_EQ(0, do_crypt(self->cd, &u));
+			u.part = CLONEDEV_PART_UPDATE;
+		} else if (i == 1) {
+			/* A new INIT ends it: FINAL sees only its input. */
+			ASSERT_EQ(0, crypt_updates(self->cd, &c, small, 20,
+						   self->out, sizeof(self->out),
+						   &done, &got));
+			ASSERT_EQ(0, done);
+			ASSERT_EQ(0, crypt_last(self->cd, small, 20, self->out,
+						sizeof(self->out), &out_len));
+			ASSERT_EQ(4, out_len);
+			EXPECT_EQ(0, memcmp(self->out, "abcd", 4));
+		} else {
+			ASSERT_EQ(0, gcm(self->cd, CLONEDEV_CRYPT_ENCRYPT, h,
+					 1, ct, 16, self->out,
+					 sizeof(self->out), &out_len));
+		}
+		EXPECT_NERR(EINVAL, do_crypt(self->cd, &u)) TH_LOG("case %u", i);
+	}
+
+	/* A session closed in the middle frees what it spooled. */
+	ASSERT_EQ(0, session(&other, self->slot, CLONEDEV_ROLE_CO, TEST_CO));
+	ASSERT_EQ(0, crypt_updates(other, &c, ct, len, self->out,
+				   sizeof(self->out), &done, &got));
+	clonedev_close(other);
+	free(ct);
 }
 
 /* ---- rejections ---- */

@@ -17,6 +17,7 @@ import hashlib
 import os
 import subprocess
 import sys
+import tempfile
 
 from cryptography.hazmat.primitives import cmac, hashes, hmac
 from cryptography.hazmat.primitives import serialization as ser
@@ -357,6 +358,47 @@ def gcm(tool, _keys):
             check(back == msg, "clonedev decrypts another message")
 
 
+# Update sizes that cross block boundaries: 1 MiB - 7, 1, 15, 17, 1 MiB.
+STREAM_SIZES = "1048569,1,15,17,1048576"
+
+
+def gcm_stream(tool, op, h, tag, iv, aad, data):
+    """data through clonedev's multi-part AES-GCM; (errno, output)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        src, dst = os.path.join(tmp, "in"), os.path.join(tmp, "out")
+        with open(src, "wb") as f:
+            f.write(data)
+        ret, values = tool.call("stream", op, GCM, h, tag, iv, aad, src,
+                                dst, STREAM_SIZES)
+        if ret:
+            return ret, None
+        with open(dst, "rb") as f:
+            out = f.read()
+        check(int(values[0]) == len(out), "the length said is not written")
+        return 0, out
+
+
+def gcm_parts(tool, _keys):
+    key = os.urandom(32)
+    h = tool.import_key(AES, key)
+    # 40 MiB, well past the old 16 MiB limit, then a few blocks.
+    for n, tag, aad_n in ((40 << 20, 16, 13), (1000, 12, 1)):
+        iv, aad, msg = os.urandom(12), os.urandom(aad_n), os.urandom(n)
+        enc = Cipher(algorithms.AES(key), modes.GCM(iv)).encryptor()
+        enc.authenticate_additional_data(aad)
+        want = enc.update(msg) + enc.finalize() + enc.tag[:tag]
+        ret, out = gcm_stream(tool, ENCRYPT, h, tag, iv, aad, msg)
+        check(ret == 0, "encrypting %d bytes in parts: errno %d" % (n, -ret))
+        check(out == want, "%d bytes in parts: another ciphertext or tag" % n)
+        ret, out = gcm_stream(tool, DECRYPT, h, tag, iv, aad, want)
+        check(ret == 0, "decrypting %d bytes in parts: errno %d" % (n, -ret))
+        check(out == msg, "%d bytes in parts: another plaintext" % n)
+        bad = bytearray(want)
+        bad[n // 2] ^= 1
+        ret, _ = gcm_stream(tool, DECRYPT, h, tag, iv, aad, bytes(bad))
+        check(ret == -EBADMSG, "an altered ciphertext decrypted (%d)" % ret)
+
+
 def cbc(tool, _keys):
     from cryptography.hazmat.primitives import padding as sym
     key = os.urandom(24)
@@ -480,6 +522,9 @@ CHECKS = [
     ("RSA-2048 generated: a valid key, its public object verifies",
      rsa_generated),
     ("AES-GCM: clonedev encrypts, Python decrypts and back", gcm),
+    ("AES-GCM in parts (40 MiB in updates of 1 MiB - 7, 1, 15, 17 and"
+     " 1 MiB bytes; 1000 bytes): Python's ciphertext and tag, and back;"
+     " an altered byte is refused", gcm_parts),
     ("AES-CBC-PAD: clonedev encrypts, Python decrypts and back", cbc),
     ("AES-CTR: clonedev encrypts, Python decrypts and back", ctr),
     ("HMAC and CMAC: the same MACs as Python's", macs),

@@ -15,6 +15,13 @@
  *   crypt OP MECH HANDLE HASH PARAM IV AAD IN SIG [FLAGS]
  *                                PARAM: GCM tag length or PSS salt length;
  *                                FLAGS: struct clonedev_crypt's; ok OUT
+ *   stream OP MECH HANDLE PARAM IV AAD INFILE OUTFILE SIZES
+ *                                INFILE through a multi-part operation
+ *                                (libclonedev's init, update, final),
+ *                                the updates cycling through the sizes
+ *                                of the comma-separated SIZES, the last
+ *                                piece given to the final call; the
+ *                                output to OUTFILE; ok OUT_LEN
  *   derive HANDLE POINT TYPE BITS
  *                                ok HANDLE
  *   wrap KEK HANDLE              ok WRAPPED
@@ -28,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 
 #define CLONEDEV_TEST_NO_HARNESS
 #include "clonedev_test_util.h"
@@ -182,6 +190,83 @@ static int crypt_cmd(struct tool *t, char **arg, unsigned char *buf)
 	return ret;
 }
 
+/* A whole file into a new buffer; NULL on failure. */
+static unsigned char *read_file(const char *path, size_t *len)
+{
+	unsigned char *buf;
+	struct stat st;
+	FILE *f = fopen(path, "rb");
+
+	if (!f)
+		return NULL;
+	buf = fstat(fileno(f), &st) ? NULL : malloc(st.st_size + 1);
+	if (buf && fread(buf, 1, st.st_size, f) != (size_t)st.st_size) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	*len = st.st_size;
+	return buf;
+}
+
+/* stream OP MECH HANDLE PARAM IV AAD INFILE OUTFILE SIZES */
+static int stream(struct tool *t, char **arg, unsigned char *buf)
+{
+	struct clonedev_crypt_params p = { .mech = num(arg[1]) };
+	unsigned int sizes[16], n_sizes = 0, i = 0;
+	size_t len, done = 0, got = 0, cap, n, out_len;
+	unsigned char *in, *out = NULL;
+	char *s, *save = NULL;
+	int ivlen, aadlen, ret;
+	FILE *f;
+
+	ivlen = unhex(arg[4], p.iv, sizeof(p.iv));
+	aadlen = unhex(arg[5], buf, VALUE_MAX);
+	for (s = strtok_r(arg[8], ",", &save); s && n_sizes < 16;
+	     s = strtok_r(NULL, ",", &save))
+		sizes[n_sizes++] = num(s);
+	if (ivlen < 0 || aadlen < 0 || !n_sizes)
+		return -EINVAL;
+	p.iv_len = ivlen;
+	p.aad = buf;
+	p.aad_len = aadlen;
+	p.tag_len = num(arg[3]);
+	in = read_file(arg[6], &len);
+	if (!in)
+		return -EIO;
+	cap = len + 64;
+	out = malloc(cap);
+	ret = out ? clonedev_crypt_init(t->cd, num(arg[0]), num(arg[2]), &p) :
+		    -ENOMEM;
+	while (!ret) {
+		n = sizes[i++ % n_sizes];
+		if (n >= len - done)
+			break;
+		ret = clonedev_crypt_update(t->cd, in + done, n, out + got,
+					    cap - got, &out_len);
+		done += n;
+		got += out_len;
+	}
+	if (!ret)
+		ret = clonedev_crypt_final(t->cd, in + done, len - done,
+					   out + got, cap - got, &out_len);
+	if (!ret) {
+		got += out_len;
+		f = fopen(arg[7], "wb");
+		if (!f || fwrite(out, 1, got, f) != got)
+			ret = -EIO;
+		if (f && fclose(f))
+			ret = -EIO;
+	}
+	if (ret)
+		clonedev_crypt_abort(t->cd);
+	else
+		printf("ok %zu\n", got);
+	free(in);
+	free(out);
+	return ret;
+}
+
 static int derive(struct tool *t, char **arg)
 {
 	struct clonedev_derive d = { .size = sizeof(d) };
@@ -278,6 +363,8 @@ static int run(struct tool *t, char *line, unsigned char *buf)
 		return genrsa(t, arg, buf);
 	if (!strcmp(cmd, "crypt") && (n == 9 || n == 10))
 		return crypt_cmd(t, arg, buf);
+	if (!strcmp(cmd, "stream") && n == 9)
+		return stream(t, arg, buf);
 	if (!strcmp(cmd, "derive") && n == 4)
 		return derive(t, arg);
 	if (!strcmp(cmd, "wrap") && n == 2)

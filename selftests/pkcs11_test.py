@@ -277,6 +277,66 @@ def refusals(raw):
     n = ULONG(64)
     rv_is(raw.Decrypt(s, bytes(ct), len(ct), pt, ptr(n)),
           P.CKR_ENCRYPTED_DATA_INVALID, "AES-GCM with a changed tag")
+
+    # AES-GCM in parts: an update gives the whole blocks so far (the
+    # length query says exactly that), the final call the rest and the
+    # tag; decryption gives everything at the final call, whose two-call
+    # length convention holds.
+    msg = bytes(range(25))
+    raw.EncryptInit(s, ptr(gm), aes[0])
+    one = C.create_string_buffer(64)
+    n = ULONG(64)
+    rv_is(raw.Encrypt(s, msg, 25, one, ptr(n)), P.CKR_OK, "AES-GCM of 25")
+    want = one.raw[:n.value]
+    got = b""
+    raw.EncryptInit(s, ptr(gm), aes[0])
+    for piece, size in ((msg[:20], 16), (msg[20:], 0)):
+        n = ULONG(0)
+        rv_is(raw.EncryptUpdate(s, piece, len(piece), None, ptr(n)),
+              P.CKR_OK, "AES-GCM C_EncryptUpdate length query")
+        check(n.value == size, "the query says %d, not %d" % (n.value, size))
+        part = C.create_string_buffer(64)
+        n = ULONG(64)
+        rv_is(raw.EncryptUpdate(s, piece, len(piece), part, ptr(n)),
+              P.CKR_OK, "AES-GCM C_EncryptUpdate")
+        check(n.value == size, "an update gives %d, not %d" % (n.value, size))
+        got += part.raw[:n.value]
+    n = ULONG(0)
+    rv_is(raw.EncryptFinal(s, None, ptr(n)), P.CKR_OK,
+          "AES-GCM C_EncryptFinal length query")
+    check(n.value == 9 + 16, "the final query says %d" % n.value)
+    part = C.create_string_buffer(64)
+    rv_is(raw.EncryptFinal(s, part, ptr(n)), P.CKR_OK, "AES-GCM C_EncryptFinal")
+    got += part.raw[:n.value]
+    check(got == want, "AES-GCM in parts is the one-shot ciphertext")
+    for tamper in (False, True):
+        ct = bytearray(want)
+        if tamper:
+            ct[3] ^= 1
+        raw.DecryptInit(s, ptr(gm), aes[0])
+        for piece in (bytes(ct[:30]), bytes(ct[30:])):
+            n = ULONG(64)
+            rv_is(raw.DecryptUpdate(s, piece, len(piece), part, ptr(n)),
+                  P.CKR_OK, "AES-GCM C_DecryptUpdate")
+            check(n.value == 0, "a decrypting update gives no plaintext")
+        n = ULONG(0)
+        rv_is(raw.DecryptFinal(s, None, ptr(n)), P.CKR_OK,
+              "AES-GCM C_DecryptFinal length query")
+        check(n.value == 25, "the final query says %d, not 25" % n.value)
+        n = ULONG(10)
+        rv_is(raw.DecryptFinal(s, part, ptr(n)), P.CKR_BUFFER_TOO_SMALL,
+              "AES-GCM C_DecryptFinal with 10 bytes of room")
+        check(n.value == 25, "too small: %d needed, not 25" % n.value)
+        C.memset(part, 0xa5, 64)
+        n = ULONG(64)
+        rv = raw.DecryptFinal(s, part, ptr(n))
+        if tamper:
+            rv_is(rv, P.CKR_ENCRYPTED_DATA_INVALID,
+                  "AES-GCM in parts with a changed byte")
+            check(part.raw == b"\xa5" * 64, "no plaintext of a bad tag")
+        else:
+            rv_is(rv, P.CKR_OK, "AES-GCM C_DecryptFinal")
+            check(part.raw[:n.value] == msg, "AES-GCM in parts decrypts")
     g.ulIvLen = 16
     rv_is(raw.EncryptInit(s, ptr(gm), aes[0]), P.CKR_MECHANISM_PARAM_INVALID,
           "AES-GCM with a 16-byte IV")

@@ -127,7 +127,7 @@ static int crypto_error(struct cli *cli, int err, const struct job *j)
 				 j->what);
 	case EMSGSIZE:
 		if (j->m->mech == CLONEDEV_MECH_AES_GCM)
-			return cli_error("%s: the input is too long; one AES-GCM operation takes at most 16 MiB.",
+			return cli_error("%s: the input is too long; one AES-GCM decryption gives at most 4 GiB - 1 bytes, and an encryption takes at most 64 GiB - 32.",
 					 j->what);
 		if (j->m->mech == CLONEDEV_MECH_AES_KWP)
 			return cli_error("%s: the wrapped key would be longer than 4096 bytes.",

@@ -277,8 +277,11 @@ int clonedev_verify(struct clonedev *cd, unsigned int handle,
  * -EMSGSIZE) or clonedev_crypt_abort(), every other init or one-shot call
  * on the handle returns -EBUSY. Threads that share a handle
  * should not run multi-part operations on it; give each its own session.
- * A multi-part AES-GCM operation returns its output at the final call
- * only (up to CLONEDEV_AEAD_MAX, 16 MiB, plus the tag).
+ * A multi-part AES-GCM encryption returns the whole blocks so far at each
+ * update (room for @in_len + 15 bytes is enough) and the rest with the tag
+ * at the final call. A decryption returns nothing before the tag checks
+ * out: its updates give nothing, and the final call all the plaintext
+ * (room for the ciphertext less the tag; at most 4 GiB - 1 bytes).
  *
  * Return: 0; -EINVAL for an update or final call with no operation in
  * progress (or the wrong final call); the errors of the one-shot calls.

@@ -422,23 +422,29 @@ static CK_RV op_start(struct p11_session *s)
 	return CKR_OK;
 }
 
-/* The most output an update of @in_len or the final call can give. */
+/*
+ * The most output an update of @in_len or the final call can give. The
+ * kernel runs CTR and AES-GCM encryption over whole blocks as they come
+ * and holds back the rest (@fed % 16 bytes); AES-GCM decryption gives
+ * everything at the final call, once the tag checks out.
+ */
 static unsigned long out_bound(const struct p11_crypt *c, int final,
 			       unsigned long in_len)
 {
 	unsigned long tag = c->p.tag_len ? c->p.tag_len : 16;
+	unsigned long held = c->fed % 16;
 
 	switch (c->p.mech) {
 	case CLONEDEV_MECH_AES_GCM:
+		if (c->op == CLONEDEV_CRYPT_ENCRYPT)
+			return final ? held + tag : (held + in_len) / 16 * 16;
 		if (!final)
 			return 0;
-		if (c->op == CLONEDEV_CRYPT_ENCRYPT)
-			return c->fed + tag;
 		return c->fed > tag ? c->fed - tag : 0;
 	case CLONEDEV_MECH_AES_CBC_PAD:
 		return final ? 16 : in_len + 16;
 	case CLONEDEV_MECH_AES_CTR:
-		return final ? 0 : in_len;
+		return final ? held : (held + in_len) / 16 * 16;
 	}
 	return (c->key_bits + 7) / 8;	/* RSA-OAEP */
 }
@@ -548,7 +554,9 @@ none:
 		rv = p11_rv(ret, ctx_of(op));
 	}
 	if (rv) {
-		c->started = 0;	/* a failed update ended it in the kernel */
+		/* A failed update ended it in the kernel, but input too long. */
+		if (ret != -EMSGSIZE)
+			c->started = 0;
 		goto end;
 	}
 	c->fed += in_len;
@@ -616,7 +624,9 @@ static CK_RV op_final(CK_SESSION_HANDLE h, unsigned int op,
 	rv = out_result(s, ret, out, cap, n, out_len, &keep);
 	if (keep)
 		goto out;
-	c->started = 0;		/* the final call ended it */
+	/* The final call ended it, unless its input was too long. */
+	if (ret != -EMSGSIZE)
+		c->started = 0;
 end:
 	p11_crypt_end(s);
 out:

@@ -1634,7 +1634,6 @@ enum clonedev_crypt_part {
 
 #define CLONEDEV_IV_MAX			16
 #define CLONEDEV_CRYPT_MAX		0x00100000U	/* 1 MiB, input of one call */
-#define CLONEDEV_AEAD_MAX		0x01000000U	/* 16 MiB, one AES-GCM operation */
 #define CLONEDEV_SIG_MAX		512	/* RSA-4096 */
 
 /**
@@ -1673,10 +1672,15 @@ enum clonedev_crypt_part {
  * partition), and the key must have the usage flag of @op. The session keeps the
  * transforms for each key and mechanism it uses, keyed once, and keeps one
  * multi-part operation at a time; a new INIT or ALL ends the one before.
- * AES-GCM decryption returns no plaintext before the tag checks out, so a
- * multi-part AES-GCM operation holds its input in the kernel (up to
- * CLONEDEV_AEAD_MAX) until FINAL. Calls on one session are serialised;
- * sessions run in parallel.
+ * Multi-part AES-GCM encryption returns its ciphertext as it goes: an
+ * UPDATE gives the whole blocks so far (at most @in_len + 15 bytes), FINAL
+ * the rest and the tag; up to 2^36 - 32 bytes of data (NIST SP 800-38D).
+ * AES-GCM decryption returns no plaintext before the tag checks out: an
+ * UPDATE gives nothing (the kernel spools the ciphertext to swappable
+ * memory charged to the caller), and FINAL checks the tag and then writes
+ * all the plaintext; as @out_cap is 32 bits, one multi-part decryption
+ * gives at most 4 GiB - 1 bytes (-EMSGSIZE beyond). Calls on one session
+ * are serialised; sessions run in parallel.
  *
  * Return: 0 (a verify that succeeds); -ENODEV with no slot; -EMEDIUMTYPE
  * on a backup partition; -EACCES if not logged in or the cu may not see
@@ -1689,10 +1693,10 @@ enum clonedev_crypt_part {
  * an input that is not the hash's size, and RSA_PKCS without a hash over
  * an input longer than k - 11 bytes or empty; -EMSGSIZE if @out_cap is
  * smaller than the call could need (@out_len says how much; nothing
- * consumed) or the input is too long; -EBADMSG if an AES-GCM tag, a MAC or
- * a signature does not verify (nothing returned); -EIO if an RSA private
- * operation's result fails its check against the public key (nothing
- * returned); -EFAULT.
+ * consumed) or the input is too long (nothing consumed either); -EBADMSG
+ * if an AES-GCM tag, a MAC or a signature does not verify (nothing
+ * returned); -EIO if an RSA private operation's result fails its check
+ * against the public key (nothing returned); -EFAULT.
  */
 struct clonedev_crypt {
 	__u32 size;
