@@ -460,6 +460,24 @@ static u8 *gcm_gather(struct cld_crypt *cr, u64 in, u32 in_len, size_t extra,
 	return work;
 }
 
+/*
+ * Gives @run bytes of @work (@cap long) as the step's output, to be freed
+ * with it; or, when @ret says the step failed, frees it. Returns @ret.
+ */
+static int give_out(struct cld_crypt_out *out, u8 *work, size_t run,
+		    size_t cap, int ret)
+{
+	if (ret) {
+		kvfree_sensitive(work, cap);
+		return ret;
+	}
+	out->data = work;
+	out->len = run;
+	out->own = work;
+	out->own_len = cap;
+	return 0;
+}
+
 /* Whole blocks (at @final, all) encrypted, hashed and given out. */
 static int gcm_encrypt_step(struct cld_crypt *cr, u64 in, u32 in_len,
 			    bool final, struct cld_crypt_out *out)
@@ -491,14 +509,8 @@ static int gcm_encrypt_step(struct cld_crypt *cr, u64 in, u32 in_len,
 			goto fail;
 		run += cr->tag_len;
 	}
-	out->data = work;
-	out->len = run;
-	out->own = work;
-	out->own_len = cap;
-	return 0;
 fail:
-	kvfree_sensitive(work, cap);
-	return ret;
+	return give_out(out, work, run, cap, ret);
 }
 
 /*
@@ -594,23 +606,14 @@ static int gcm_decrypt_step(struct cld_crypt *cr, u64 in, u32 in_len,
 	}
 	run = total - cr->tag_len;
 	ret = ghash_pad(cr->desc, work, run);
-	if (ret)
-		goto fail;
-	cr->gcm_len += run;
-	ret = gcm_tag(cr, tag);
+	if (!ret) {
+		cr->gcm_len += run;
+		ret = gcm_tag(cr, tag);
+	}
 	if (!ret && crypto_memneq(tag, work + run, cr->tag_len))
 		ret = -EBADMSG;
 	memzero_explicit(tag, sizeof(tag));
-	if (ret)
-		goto fail;
-	out->data = work;
-	out->len = run;
-	out->own = work;
-	out->own_len = cap;
-	return 0;
-fail:
-	kvfree_sensitive(work, cap);
-	return ret;
+	return give_out(out, work, run, cap, ret);
 }
 
 static int gcm_update(struct cld_crypt *cr, u64 in, u32 in_len, bool final,

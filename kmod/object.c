@@ -29,13 +29,18 @@
 #include "store.h"
 
 /* CLD_REC_OBJECT payload, little-endian, followed by value_len bytes. */
-struct object_rec {
+/* The fields both object records begin with. */
+struct object_head {
 	__le32 slot;
 	__le32 handle;
 	__le32 obj_class;
 	__le32 key_type;
 	__le32 bits;
 	__le32 flags;
+} __packed;
+
+struct object_rec {
+	struct object_head h;
 	__le32 id_len;
 	__le32 value_len;
 	u8 ouid[CLONEDEV_OUID_LEN];
@@ -52,12 +57,7 @@ struct object_rec {
  * writes, about half an AES key's CLD_REC_OBJECT.
  */
 struct object_prec {
-	__le32 slot;
-	__le32 handle;
-	__le32 obj_class;
-	__le32 key_type;
-	__le32 bits;
-	__le32 flags;
+	struct object_head h;
 	__le32 value_len;
 	u8 label_len;
 	u8 id_len;
@@ -301,12 +301,14 @@ static int put_object(const struct cld_partition *p,
 	r = kzalloc(len, GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
-	r->slot = cpu_to_le32(p->slot);
-	r->handle = cpu_to_le32(o->handle);
-	r->obj_class = cpu_to_le32(o->obj_class);
-	r->key_type = cpu_to_le32(o->key_type);
-	r->bits = cpu_to_le32(o->bits);
-	r->flags = cpu_to_le32(o->flags);
+	r->h = (struct object_head){
+		.slot = cpu_to_le32(p->slot),
+		.handle = cpu_to_le32(o->handle),
+		.obj_class = cpu_to_le32(o->obj_class),
+		.key_type = cpu_to_le32(o->key_type),
+		.bits = cpu_to_le32(o->bits),
+		.flags = cpu_to_le32(o->flags),
+	};
 	r->value_len = cpu_to_le32(o->value_len);
 	r->label_len = label_len;
 	r->id_len = o->id_len;
@@ -349,8 +351,14 @@ u64 cld_object_snapshot_size(struct cld_partition *p)
 	return size;
 }
 
-/* A new object with a copy of @vlen bytes of value at @value. */
-static struct cld_object *object_alloc(const u8 *value, u32 vlen)
+/*
+ * A new object with the fields of @h, @ouid, @kcv and @id_len, and a copy
+ * of @vlen bytes of value at @value; the caller copies its label and id.
+ */
+static struct cld_object *object_from_head(const struct object_head *h,
+					   const u8 *ouid, const u8 *kcv,
+					   u32 id_len, const u8 *value,
+					   u32 vlen)
 {
 	struct cld_object *o = cld_object_alloc();
 
@@ -362,6 +370,14 @@ static struct cld_object *object_alloc(const u8 *value, u32 vlen)
 		return NULL;
 	}
 	o->value_len = vlen;
+	o->handle = le32_to_cpu(h->handle);
+	o->obj_class = le32_to_cpu(h->obj_class);
+	o->key_type = le32_to_cpu(h->key_type);
+	o->bits = le32_to_cpu(h->bits);
+	o->flags = le32_to_cpu(h->flags);
+	o->id_len = id_len;
+	memcpy(o->ouid, ouid, CLONEDEV_OUID_LEN);
+	memcpy(o->kcv, kcv, CLONEDEV_KCV_LEN);
 	return o;
 }
 
@@ -378,17 +394,10 @@ static int object_from_rec(const struct object_rec *r, u32 len,
 	if (len != sizeof(*r) + vlen || vlen > CLONEDEV_DATA_MAX ||
 	    le32_to_cpu(r->id_len) > CLONEDEV_ID_MAX)
 		return -EBADMSG;
-	o = object_alloc(r->value, vlen);
+	o = object_from_head(&r->h, r->ouid, r->kcv, le32_to_cpu(r->id_len),
+			     r->value, vlen);
 	if (!o)
 		return -ENOMEM;
-	o->handle = le32_to_cpu(r->handle);
-	o->obj_class = le32_to_cpu(r->obj_class);
-	o->key_type = le32_to_cpu(r->key_type);
-	o->bits = le32_to_cpu(r->bits);
-	o->flags = le32_to_cpu(r->flags);
-	o->id_len = le32_to_cpu(r->id_len);
-	memcpy(o->ouid, r->ouid, sizeof(o->ouid));
-	memcpy(o->kcv, r->kcv, sizeof(o->kcv));
 	memcpy(o->label, r->label, sizeof(r->label));
 	memcpy(o->id, r->id, o->id_len);
 	*out = o;
@@ -411,17 +420,10 @@ static int object_from_prec(const struct object_prec *r, u32 len,
 	    r->reserved2 || len != sizeof(*r) + skip + vlen ||
 	    memchr(r->data, 0, r->label_len))
 		return -EBADMSG;
-	o = object_alloc(r->data + skip, vlen);
+	o = object_from_head(&r->h, r->ouid, r->kcv, r->id_len,
+			     r->data + skip, vlen);
 	if (!o)
 		return -ENOMEM;
-	o->handle = le32_to_cpu(r->handle);
-	o->obj_class = le32_to_cpu(r->obj_class);
-	o->key_type = le32_to_cpu(r->key_type);
-	o->bits = le32_to_cpu(r->bits);
-	o->flags = le32_to_cpu(r->flags);
-	o->id_len = r->id_len;
-	memcpy(o->ouid, r->ouid, sizeof(o->ouid));
-	memcpy(o->kcv, r->kcv, sizeof(o->kcv));
 	memcpy(o->label, r->data, r->label_len);
 	memcpy(o->id, r->data + r->label_len, r->id_len);
 	*out = o;

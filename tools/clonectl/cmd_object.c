@@ -679,7 +679,7 @@ int cli_show_contents(struct cli *cli, struct clonedev *cd)
 	struct clonedev_object_attrs *page;
 	struct out_buf *o;
 	unsigned int next = 0, total = 0;
-	int i, n, started = 0;
+	int i, n = 0, started = 0;
 	struct json j;
 
 	page = malloc(CLONEDEV_LIST_ATTRS_MAX * sizeof(*page));
