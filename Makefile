@@ -11,6 +11,7 @@
 #   make demo           the main job, in a VM
 #   make lint           checkpatch --strict, sparse, W=1, cppcheck
 #   make bench          figures: objects, cloning, crypto, backup, HA
+#   make stress-storm   the concurrency storm on the debug kernel
 #   make install        module for the running kernel, library, tool
 #   make install-user   library, header, pkg-config file and tool only
 #   make install-check  the example builds against a staged install
@@ -222,6 +223,17 @@ demo:
 
 bench:
 	$(TOP)/tools/scripts/bench
+
+# The concurrency storm (selftests/storm_test.c): 32 threads for
+# STORM_SECONDS on the debug kernel (KASAN, lockdep, kmemleak), then its
+# invariants and a reload; the run fails on a violation or a kernel report.
+STORM_SECONDS ?= 600
+.PHONY: stress-storm
+stress-storm: tools tests
+	$(MAKE) -s module KERNEL=debug
+	$(TOP)/selftests/vm/mkinitramfs debug >/dev/null
+	CLONEDEV_VM_TIMEOUT=$$(($(STORM_SECONDS) + 900)) $(TOP)/selftests/vm/run \
+		--kernel debug -- $(B)/selftests/storm_test 32 $(STORM_SECONDS)
 
 lint: $(KSRC)/.unpacked
 	$(TOP)/tools/scripts/lint

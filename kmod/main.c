@@ -13,6 +13,7 @@
 #include "ecdsa.h"
 #include "ecp.h"
 #include "hsm.h"
+#include "mech.h"
 #include "netlink.h"
 #include "object.h"
 #include "quorum.h"
@@ -83,6 +84,7 @@ static int __init cld_mod_init(void)
 		pr_err("clonedev: ECDSA self-test failed (%d)\n", ret);
 		goto err_partitions;
 	}
+	cld_mech_preload();
 	ret = cld_device_init();
 	if (ret)
 		goto err_partitions;

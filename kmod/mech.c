@@ -47,6 +47,29 @@ static const char *const hmac_names[] = {
 	[CLONEDEV_HASH_SHA512] = "hmac(sha512)",
 };
 
+/*
+ * Looks up, once at module load, every algorithm a key may need, so that
+ * the modules that provide them are loaded then: a first use would
+ * otherwise wait in request_module() for a modprobe, which a busy system
+ * can keep from running for many seconds.
+ */
+void cld_mech_preload(void)
+{
+	static const char *const names[] = {
+		"ecb(aes)", "cbc(aes)", "ctr(aes)", "gcm(aes)", "ghash",
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		crypto_has_alg(names[i], 0, 0);
+	for (i = 0; i < ARRAY_SIZE(hash_names); i++)
+		if (hash_names[i])
+			crypto_has_alg(hash_names[i], 0, 0);
+	for (i = 0; i < ARRAY_SIZE(hmac_names); i++)
+		if (hmac_names[i])
+			crypto_has_alg(hmac_names[i], 0, 0);
+}
+
 /* ---- setting up keys ---- */
 
 static int skcipher_set(struct cld_key *k, const char *name, const u8 *value,

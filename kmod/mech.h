@@ -100,6 +100,7 @@ static inline unsigned int cld_hash_len(u32 hash)
 	       hash == CLONEDEV_HASH_SHA512 ? 64 : 0;
 }
 
+void cld_mech_preload(void);
 const struct cld_mech *cld_mech_find(u32 mech);
 bool cld_mech_fits(const struct cld_mech *m, u32 usage, u32 cls, u32 type);
 
