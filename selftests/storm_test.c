@@ -12,10 +12,11 @@
  *   6  looks every object up by label and by handle, and lists all
  *   7  creates, initializes and deletes a third partition
  * Afterwards: no OUID twice in a partition, each partition's count equal
- * to what it lists, every key a thread-1 kept found by its label (a clone
- * from B may have brought back copies of those it destroyed), no error a
- * thread's work cannot have; then the module is reloaded and both
- * partitions must list exactly what they listed before.
+ * to what it lists, the cu's failed logins never past policy 20's limit
+ * as the login threads saw them, every key a thread-1 kept found by its
+ * label (a clone from B may have brought back copies of those it
+ * destroyed), no error a thread's work cannot have; then the module is
+ * reloaded and both partitions must list exactly what they listed before.
  *
  * Usage: storm_test [THREADS [SECONDS]]   (default 32 threads, 60 s)
  * Prints what it tried and found; exits 1 on any violation.
@@ -34,6 +35,7 @@
 #define CU	"storm-cu"
 #define MAX_THREADS	256
 #define OWN_MAX		64
+#define MAX_FAILED_LOGINS	10	/* policy 20's default */
 
 struct worker {
 	pthread_t thread;
@@ -44,6 +46,7 @@ struct worker {
 	int first_bad;		/* the first such errno */
 	unsigned int own[OWN_MAX];	/* kind 1: its live keys */
 	unsigned int n_own;
+	unsigned int max_failures;	/* kind 0: most cu failures seen */
 };
 
 static unsigned int slot_a, slot_b, key_a;
@@ -84,9 +87,14 @@ static void count(struct worker *w, int ret, const int *may)
 
 static void do_logins(struct worker *w, struct clonedev *cd)
 {
+	struct clonedev_session_info info;
+
 	/* A wrong password (or the cu locked out by them) must fail. */
 	count(w, clonedev_login(cd, CLONEDEV_ROLE_CU, "wrong") ? 0 : -EINVAL,
 	      NULL);
+	count(w, clonedev_session_info(cd, &info), NULL);
+	if (info.roles[CLONEDEV_ROLE_CU].failures > w->max_failures)
+		w->max_failures = info.roles[CLONEDEV_ROLE_CU].failures;
 	count(w, clonedev_login(cd, CLONEDEV_ROLE_CO, CO), NULL);
 	clonedev_logout(cd);
 }
@@ -373,6 +381,13 @@ int main(int argc, char **argv)
 	for (i = 0; i < 8; i++)
 		if (by_kind[i][2])
 			bad |= fail("a call failed that must not");
+	for (n = 0, i = 0; i < (int)threads; i += 8)
+		if (w[i].max_failures > (unsigned int)n)
+			n = w[i].max_failures;
+	printf("storm: the cu's failed logins: at most %d seen (limit %d)\n",
+	       n, MAX_FAILED_LOGINS);
+	if (n > MAX_FAILED_LOGINS)
+		bad |= fail("the cu's failed logins passed the limit");
 
 	n_a = listing(slot_a, &a0);
 	n_b = listing(slot_b, &b0);
