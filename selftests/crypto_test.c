@@ -429,10 +429,33 @@ FIXTURE_TEARDOWN(crypto)
 
 /* ---- known answers ---- */
 
+/* A GCM vector's bytes; @ct holds the ciphertext and then the tag. */
+struct gcm_bytes {
+	unsigned char iv[16], pt[128], aad[128], ct[144];
+	unsigned int ivlen, ptlen, aadlen, ctlen, taglen;
+};
+
+/* Decodes @v into @b and imports its key; returns the key's handle. */
+static unsigned int gcm_load(struct __test_metadata *_metadata,
+			     struct clonedev *cd, const struct gcm_vector *v,
+			     struct gcm_bytes *b)
+{
+	unsigned char tag[16];
+
+	b->ivlen = unhex(v->iv, b->iv, sizeof(b->iv));
+	b->ptlen = unhex(v->pt, b->pt, sizeof(b->pt));
+	b->aadlen = unhex(v->aad, b->aad, sizeof(b->aad));
+	b->ctlen = unhex(v->ct, b->ct, sizeof(b->ct));
+	b->taglen = unhex(v->tag, tag, sizeof(tag));
+	memcpy(b->ct + b->ctlen, tag, b->taglen);
+	return import_hex(_metadata, cd, CLONEDEV_KEY_AES, 0, v->key);
+}
+
 TEST_F(crypto, gcm_encrypt_known_answers)
 {
-	unsigned char key[32], iv[16], pt[128], aad[128], ct[144], tag[16];
-	unsigned int i, klen, ivlen, ptlen, aadlen, ctlen, taglen, h;
+	unsigned char key[32];
+	struct gcm_bytes b;
+	unsigned int i, klen, h;
 	struct clonedev_crypt c;
 
 	for (i = 0; i < ARRAY_SIZE(gcm_vectors); i++) {
@@ -441,60 +464,50 @@ TEST_F(crypto, gcm_encrypt_known_answers)
 		if (v->fail)
 			continue;
 		klen = unhex(v->key, key, sizeof(key));
-		ivlen = unhex(v->iv, iv, sizeof(iv));
-		ptlen = unhex(v->pt, pt, sizeof(pt));
-		aadlen = unhex(v->aad, aad, sizeof(aad));
-		ctlen = unhex(v->ct, ct, sizeof(ct));
-		taglen = unhex(v->tag, tag, sizeof(tag));
-		memcpy(ct + ctlen, tag, taglen);
-		h = import_hex(_metadata, self->cd, CLONEDEV_KEY_AES, 0, v->key);
+		h = gcm_load(_metadata, self->cd, v, &b);
 		EXPECT_EQ(0, klen % 8);
 
 		crypt_setup(&c, CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_GCM, h, 0);
-		crypt_iv(&c, iv, ivlen);
-		c.tag_len = taglen;
-		c.aad = (uintptr_t)aad;
-		c.aad_len = aadlen;
-		crypt_io(&c, pt, ptlen, self->out, sizeof(self->out));
+		crypt_iv(&c, b.iv, b.ivlen);
+		c.tag_len = b.taglen;
+		c.aad = (uintptr_t)b.aad;
+		c.aad_len = b.aadlen;
+		crypt_io(&c, b.pt, b.ptlen, self->out, sizeof(self->out));
 		ASSERT_EQ(0, do_crypt(self->cd, &c)) TH_LOG("vector %u", i);
-		ASSERT_EQ(ctlen + taglen, c.out_len) TH_LOG("vector %u", i);
-		EXPECT_EQ(0, memcmp(self->out, ct, ctlen + taglen))
+		ASSERT_EQ(b.ctlen + b.taglen, c.out_len) TH_LOG("vector %u", i);
+		EXPECT_EQ(0, memcmp(self->out, b.ct, b.ctlen + b.taglen))
 			TH_LOG("vector %u: ciphertext or tag differs", i);
 
 		/* And back. */
 		c.op = CLONEDEV_CRYPT_DECRYPT;
-		crypt_io(&c, ct, ctlen + taglen, self->out, sizeof(self->out));
+		crypt_io(&c, b.ct, b.ctlen + b.taglen, self->out,
+			 sizeof(self->out));
 		ASSERT_EQ(0, do_crypt(self->cd, &c)) TH_LOG("vector %u", i);
-		ASSERT_EQ(ptlen, c.out_len);
-		EXPECT_EQ(0, memcmp(self->out, pt, ptlen));
+		ASSERT_EQ(b.ptlen, c.out_len);
+		EXPECT_EQ(0, memcmp(self->out, b.pt, b.ptlen));
 	}
 }
 
 TEST_F(crypto, gcm_decrypt_known_answers)
 {
-	unsigned char iv[16], pt[128], aad[128], ct[144], tag[16];
-	unsigned int i, ivlen, ptlen, aadlen, ctlen, taglen, h;
+	struct gcm_bytes b;
+	unsigned int i, h;
 	struct clonedev_crypt c;
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(gcm_vectors); i++) {
 		const struct gcm_vector *v = &gcm_vectors[i];
 
-		ivlen = unhex(v->iv, iv, sizeof(iv));
-		ptlen = unhex(v->pt, pt, sizeof(pt));
-		aadlen = unhex(v->aad, aad, sizeof(aad));
-		ctlen = unhex(v->ct, ct, sizeof(ct));
-		taglen = unhex(v->tag, tag, sizeof(tag));
-		memcpy(ct + ctlen, tag, taglen);
-		h = import_hex(_metadata, self->cd, CLONEDEV_KEY_AES, 0, v->key);
+		h = gcm_load(_metadata, self->cd, v, &b);
 
 		crypt_setup(&c, CLONEDEV_CRYPT_DECRYPT, CLONEDEV_MECH_AES_GCM, h, 0);
-		crypt_iv(&c, iv, ivlen);
-		c.tag_len = taglen;
-		c.aad = (uintptr_t)aad;
-		c.aad_len = aadlen;
+		crypt_iv(&c, b.iv, b.ivlen);
+		c.tag_len = b.taglen;
+		c.aad = (uintptr_t)b.aad;
+		c.aad_len = b.aadlen;
 		memset(self->out, CANARY, sizeof(self->out));
-		crypt_io(&c, ct, ctlen + taglen, self->out, sizeof(self->out));
+		crypt_io(&c, b.ct, b.ctlen + b.taglen, self->out,
+			 sizeof(self->out));
 		ret = do_crypt(self->cd, &c);
 		if (v->fail) {
 			EXPECT_NERR(EBADMSG, ret) TH_LOG("vector %u", i);
@@ -503,8 +516,9 @@ TEST_F(crypto, gcm_decrypt_known_answers)
 			continue;
 		}
 		ASSERT_EQ(0, ret) TH_LOG("vector %u", i);
-		ASSERT_EQ(ptlen, c.out_len);
-		EXPECT_EQ(0, memcmp(self->out, pt, ptlen)) TH_LOG("vector %u", i);
+		ASSERT_EQ(b.ptlen, c.out_len);
+		EXPECT_EQ(0, memcmp(self->out, b.pt, b.ptlen))
+			TH_LOG("vector %u", i);
 	}
 }
 
@@ -1604,37 +1618,32 @@ static void gcm_template(struct clonedev_crypt *c, unsigned int op,
 
 TEST_F(crypto, gcm_parts_known_answers)
 {
-	unsigned char iv[16], pt[128], aad[128], ct[144], tag[16];
-	unsigned int i, ptlen, aadlen, ctlen, taglen, h, len;
+	struct gcm_bytes b;
+	unsigned int i, h, len;
 	struct clonedev_crypt c;
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(gcm_vectors); i++) {
 		const struct gcm_vector *v = &gcm_vectors[i];
 
-		unhex(v->iv, iv, sizeof(iv));
-		ptlen = unhex(v->pt, pt, sizeof(pt));
-		aadlen = unhex(v->aad, aad, sizeof(aad));
-		ctlen = unhex(v->ct, ct, sizeof(ct));
-		taglen = unhex(v->tag, tag, sizeof(tag));
-		memcpy(ct + ctlen, tag, taglen);
-		h = import_hex(_metadata, self->cd, CLONEDEV_KEY_AES, 0, v->key);
+		h = gcm_load(_metadata, self->cd, v, &b);
 
 		/* Pieces of 1, 15, 16, 17, ... bytes; each vector's tag. */
-		gcm_template(&c, CLONEDEV_CRYPT_ENCRYPT, h, iv, aad, aadlen,
-			     taglen);
+		gcm_template(&c, CLONEDEV_CRYPT_ENCRYPT, h, b.iv, b.aad,
+			     b.aadlen, b.taglen);
 		if (!v->fail) {
-			ASSERT_EQ(0, crypt_parts(self->cd, &c, pt, ptlen,
+			ASSERT_EQ(0, crypt_parts(self->cd, &c, b.pt, b.ptlen,
 						 self->out, sizeof(self->out),
 						 &len)) TH_LOG("vector %u", i);
-			ASSERT_EQ(ctlen + taglen, len) TH_LOG("vector %u", i);
-			EXPECT_EQ(0, memcmp(self->out, ct, len))
+			ASSERT_EQ(b.ctlen + b.taglen, len)
+				TH_LOG("vector %u", i);
+			EXPECT_EQ(0, memcmp(self->out, b.ct, len))
 				TH_LOG("vector %u: ciphertext or tag differs", i);
 		}
 		c.op = CLONEDEV_CRYPT_DECRYPT;
 		memset(self->out, CANARY, sizeof(self->out));
-		ret = crypt_parts(self->cd, &c, ct, ctlen + taglen, self->out,
-				  sizeof(self->out), &len);
+		ret = crypt_parts(self->cd, &c, b.ct, b.ctlen + b.taglen,
+				  self->out, sizeof(self->out), &len);
 		if (v->fail) {
 			EXPECT_NERR(EBADMSG, ret) TH_LOG("vector %u", i);
 			EXPECT_TRUE(all_canary(self->out, sizeof(self->out)))
@@ -1642,8 +1651,9 @@ TEST_F(crypto, gcm_parts_known_answers)
 			continue;
 		}
 		ASSERT_EQ(0, ret) TH_LOG("vector %u", i);
-		ASSERT_EQ(ptlen, len);
-		EXPECT_EQ(0, memcmp(self->out, pt, ptlen)) TH_LOG("vector %u", i);
+		ASSERT_EQ(b.ptlen, len);
+		EXPECT_EQ(0, memcmp(self->out, b.pt, b.ptlen))
+			TH_LOG("vector %u", i);
 	}
 }
 
