@@ -236,14 +236,30 @@ static void *work(void *arg)
 		snprintf(label, sizeof(label), "storm-k%u", w->index);
 	while (time(NULL) < deadline) {
 		switch (kind) {
-		case 0: do_logins(w, cd); break;
-		case 1: do_keys(w, cd, label); break;
-		case 2: do_encrypt(w, cd); break;
-		case 3: do_clone(w, slot_a, slot_b); break;
-		case 4: do_clone(w, slot_b, slot_a); break;
-		case 5: do_policy(w, cd); break;
-		case 6: do_lookups(w, cd); break;
-		default: do_partitions(w, nl); break;
+		case 0:
+			do_logins(w, cd);
+			break;
+		case 1:
+			do_keys(w, cd, label);
+			break;
+		case 2:
+			do_encrypt(w, cd);
+			break;
+		case 3:
+			do_clone(w, slot_a, slot_b);
+			break;
+		case 4:
+			do_clone(w, slot_b, slot_a);
+			break;
+		case 5:
+			do_policy(w, cd);
+			break;
+		case 6:
+			do_lookups(w, cd);
+			break;
+		default:
+			do_partitions(w, nl);
+			break;
 		}
 	}
 	if (cd)
