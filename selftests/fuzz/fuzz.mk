@@ -54,10 +54,9 @@ $(FZ)/libclonedev.a: $(FUZZ_LIB_OBJS)
 
 $(FZ)/%: selftests/fuzz/%.c selftests/fuzz/fuzz.h $(FZ)/libclonedev.a
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_EXTRA) \
-		$(FZ)/libclonedev.a $(FUZZ_LIBS) -lpthread
+		$(FZ)/libclonedev.a $(FUZZ_LIBS) $(NL_LIBS) -lpthread
 
 $(FZ)/clonectl: FUZZ_EXTRA = $(FUZZ_CTL_OBJS)
-$(FZ)/clonectl: FUZZ_LIBS = $(NL_LIBS)
 $(FZ)/clonectl: $(FUZZ_CTL_OBJS)
 $(FZ)/clonectl: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
 $(FZ)/ped: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
