@@ -5,15 +5,17 @@
  * up in the command table and its options parsed (cli_parse_line());
  * the command itself is never run, so nothing reaches an HSM. The
  * -objects list of "partition clone" and "partition archive" is parsed
- * too (cli_clone_parse_objects()). A line the parser takes must give
- * every required option, a value to each option that takes one and
- * none to a flag, and only words of the line as values.
+ * too (cli_clone_parse_objects()), and every -handle (cli_handle()).
+ * A line the parser takes must give every required option, a value to
+ * each option that takes one and none to a flag, and only words of the
+ * line as values.
  */
 #include <errno.h>
 #include <string.h>
 
 #include "cli.h"
 #include "clone.h"
+#include "commands.h"
 #include "fuzz.h"
 
 #define LINE_MAX_FUZZ	4096
@@ -43,6 +45,13 @@ static void check_args(const struct command *cmd, const struct cmd_args *args,
 		}
 		FUZZ_CHECK(args->values[k] &&
 			   in_line(args->values[k], line, len));
+		if (!strcmp(cmd->opts[k].name, "handle")) {
+			unsigned int h = 0;
+
+			if (!cli_handle(args->values[k], &h))
+				FUZZ_CHECK(h >= 1 && h <= 0x7fffffff);
+			continue;
+		}
 		if (strcmp(cmd->opts[k].name, "objects"))
 			continue;
 		if (cli_clone_parse_objects(args->values[k], &handles, &count)) {
