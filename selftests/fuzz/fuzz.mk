@@ -4,7 +4,8 @@
 # user-space parsers"), included by the top Makefile:
 #
 #   make fuzz           every fuzzer, under build/fuzz/
-#   make stress-user    selftests/fuzz/run: each fuzzer for 600 s
+#   make stress-user    selftests/fuzz/run: each fuzzer for FUZZ_SECONDS
+#                       (default 600; FUZZ_SECONDS=30 for a short lane)
 #
 # libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, from
 # Debian's clang (clang-14 and libclang-rt-14-dev). The library, clonectl
@@ -19,6 +20,7 @@ FUZZ_CFLAGS := -O1 -g -fno-omit-frame-pointer $(FUZZ_SAN) $(WARNINGS) \
 	       -Wno-missing-field-initializers \
 	       $(TOOL_CPPFLAGS)
 FZ          := $(B)/fuzz
+FUZZ_SECONDS ?= 600
 FUZZ_NAMES  := $(patsubst selftests/fuzz/%.c,%,$(wildcard selftests/fuzz/*.c))
 FUZZ_BINS   := $(addprefix $(FZ)/,$(FUZZ_NAMES))
 
@@ -32,7 +34,7 @@ FUZZ_PED_OBJS := $(FZ)/obj/pedserver/channel.o $(FZ)/obj/pedserver/rpv.o
 fuzz: $(FUZZ_BINS)
 
 stress-user: fuzz
-	$(TOP)/selftests/fuzz/run
+	$(TOP)/selftests/fuzz/run $(FUZZ_SECONDS)
 
 $(FZ)/obj/lib/%.o: tools/lib/%.c $(wildcard tools/lib/*.h) uapi/linux/clonedev.h
 	@mkdir -p $(@D)
