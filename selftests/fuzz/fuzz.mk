@@ -61,6 +61,9 @@ $(FZ)/%: selftests/fuzz/%.c selftests/fuzz/fuzz.h $(FZ)/libclonedev.a
 $(FZ)/clonectl: FUZZ_EXTRA = $(FUZZ_CTL_OBJS)
 $(FZ)/clonectl: $(FUZZ_CTL_OBJS)
 $(FZ)/clonectl: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
+$(FZ)/hagroup: FUZZ_EXTRA = $(FUZZ_CTL_OBJS)
+$(FZ)/hagroup: $(FUZZ_CTL_OBJS)
+$(FZ)/hagroup: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
 $(FZ)/ped: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
 $(FZ)/ped: FUZZ_LIBS = -lcrypto
 $(FZ)/ped: $(FUZZ_PED_OBJS)
