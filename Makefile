@@ -12,6 +12,8 @@
 #   make lint           checkpatch --strict, sparse, W=1, cppcheck
 #   make bench          figures: objects, cloning, crypto, backup, HA
 #   make stress-storm   the concurrency storm on the debug kernel
+#   make fuzz           the user-space fuzzers (selftests/fuzz/fuzz.mk)
+#   make stress-user    each of them for 10 minutes (selftests/fuzz/run)
 #   make install        module for the running kernel, library, tool
 #   make install-user   library, header, pkg-config file and tool only
 #   make install-check  the example builds against a staged install
@@ -209,6 +211,10 @@ $(B)/selftests/%: selftests/%.c selftests/clonedev_test_util.h \
 
 # clone_test makes CONFIRM messages itself (SHA-256 of the nonces).
 $(B)/selftests/clone_test: TEST_LIBS := -lcrypto
+
+# ---- user-space fuzzers ----
+
+include $(TOP)/selftests/fuzz/fuzz.mk
 
 # ---- top-level jobs ----
 

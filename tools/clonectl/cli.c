@@ -330,14 +330,15 @@ static int run_help(int argc, char **argv)
 			 argc > 2 ? " " : "", argc > 2 ? argv[2] : "");
 }
 
-int cli_run_line(struct cli *cli, int argc, char **argv)
+int cli_parse_line(struct cli *cli, int argc, char **argv,
+		   const struct command **out, struct cmd_args *args)
 {
 	const struct command *cmd;
-	struct cmd_args args;
 	int skip, ret;
 
+	*out = NULL;
 	if (argc == 0)
-		return 0;
+		return 1;
 	cli->json_cmd = false;
 	cmd = find_command(argc, argv, &skip);
 	if (!cmd) {
@@ -345,7 +346,7 @@ int cli_run_line(struct cli *cli, int argc, char **argv)
 			return cli_error("'%s' needs a command; run 'help %s' to list them.",
 					 argv[0], argv[0]);
 		if (is_group(argv[0]) && is_verb_prefix(argv[0], argv[1]))
-			return verb_prefix(argc, argv);
+			return verb_prefix(argc, argv) ? -1 : 1;
 		if (is_group(argv[0]))
 			return cli_error("'%s' has no command '%s'; run 'help %s' to list them.",
 					 argv[0], argv[1], argv[0]);
@@ -354,8 +355,21 @@ int cli_run_line(struct cli *cli, int argc, char **argv)
 	}
 	/* "help" takes command words, not options. */
 	if (!cmd->run)
-		return run_help(argc - 1, argv + 1);
-	ret = parse_options(cli, cmd, argc - skip, argv + skip, &args);
+		return run_help(argc - 1, argv + 1) ? -1 : 1;
+	ret = parse_options(cli, cmd, argc - skip, argv + skip, args);
+	if (ret)
+		return ret < 0 ? -1 : 1;
+	*out = cmd;
+	return 0;
+}
+
+int cli_run_line(struct cli *cli, int argc, char **argv)
+{
+	const struct command *cmd;
+	struct cmd_args args;
+	int ret;
+
+	ret = cli_parse_line(cli, argc, argv, &cmd, &args);
 	if (ret)
 		return ret < 0 ? -1 : 0;
 	return cmd->run(cli, cmd, &args);

@@ -77,6 +77,14 @@ struct cli {
 
 extern const struct command cli_commands[];
 
+/*
+ * Finds the command @argv names and parses its options into @args:
+ * 0 with *@cmd set when it is to run, 1 when nothing is left to do (an
+ * empty line, help printed), -1 when the line is wrong (the error
+ * printed). cli_run_line() is this and the command's run.
+ */
+int cli_parse_line(struct cli *cli, int argc, char **argv,
+		   const struct command **cmd, struct cmd_args *args);
 int cli_run_line(struct cli *cli, int argc, char **argv);
 int cli_split(char *line, char **argv, int max);
 const char *cli_opt(const struct command *cmd, const struct cmd_args *args,

@@ -232,6 +232,40 @@ static int conf_read(struct ha_conf *c)
 	return ret;
 }
 
+int cli_hagroup_read(const char *path, struct clonedev_ha_group **out)
+{
+	struct ha_conf *c = calloc(1, sizeof(*c));
+	unsigned int i, k;
+	int n;
+
+	*out = NULL;
+	if (!c)
+		return -ENOMEM;
+	snprintf(c->path, sizeof(c->path), "%s", path);
+	c->lock_fd = -1;
+	if (conf_read(c)) {
+		free(c);
+		return -EBADMSG;
+	}
+	*out = calloc(c->n ? c->n : 1, sizeof(**out));
+	if (!*out) {
+		free(c);
+		return -ENOMEM;
+	}
+	for (i = 0; i < c->n; i++) {
+		strcpy((*out)[i].label, c->g[i].label);
+		(*out)[i].n = c->g[i].n;
+		for (k = 0; k < c->g[i].n; k++) {
+			(*out)[i].m[k].slot = c->g[i].m[k].slot;
+			(*out)[i].m[k].serial = c->g[i].m[k].serial;
+			(*out)[i].m[k].standby = c->g[i].m[k].standby;
+		}
+	}
+	n = (int)c->n;
+	free(c);
+	return n;
+}
+
 /* The directory of @path, made if missing (root's /etc/clonedev). */
 static int conf_dir(const char *path, char *dir, size_t len)
 {

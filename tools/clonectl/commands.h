@@ -85,6 +85,13 @@ int cmd_object_wrap(struct cli *cli, const struct command *cmd,
 		    const struct cmd_args *args);
 int cmd_object_unwrap(struct cli *cli, const struct command *cmd,
 		      const struct cmd_args *args);
+/*
+ * The groups of the HA group file @path as the hagroup commands read it
+ * (cmd_hagroup.c), in the library's form, into *@out (free() it): their
+ * number, or -EBADMSG (the error printed) or -ENOMEM. The hagroup fuzzer
+ * compares it with clonedev_ha_groups().
+ */
+int cli_hagroup_read(const char *path, struct clonedev_ha_group **out);
 /* Shared by the object and key-use commands (cmd_object.c, cmd_role.c). */
 int cli_handle(const char *s, unsigned int *h);
 int cli_print_new_key(struct cli *cli, struct clonedev *cd, const char *verb,

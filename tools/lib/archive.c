@@ -137,8 +137,7 @@ out:
 	return ret;
 }
 
-/* Object record @i of the file into @buf; its length into *@len. */
-static int read_record(int fd, unsigned char *buf, unsigned int *len)
+int cdev_archive_read_record(int fd, unsigned char *buf, unsigned int *len)
 {
 	unsigned int l;
 	int ret;
@@ -181,7 +180,7 @@ int clonedev_archive_restore(struct clonedev *cd, int fd,
 	res->objects = o.count;
 	res->serial = o.serial;
 	for (i = 0; i < o.count; i++) {
-		ret = read_record(fd, buf, &len);
+		ret = cdev_archive_read_record(fd, buf, &len);
 		if (ret) {
 			archive_abort(cd, o.id);
 			goto out;
@@ -195,7 +194,7 @@ int clonedev_archive_restore(struct clonedev *cd, int fd,
 		if (ret)
 			goto out;	/* the kernel ended the archive */
 	}
-	ret = read_record(fd, buf, &len);
+	ret = cdev_archive_read_record(fd, buf, &len);
 	/* Nothing may follow the final record. */
 	if (!ret && read_all(fd, &extra, 1) != -EBADMSG)
 		ret = -EBADMSG;

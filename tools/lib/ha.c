@@ -241,11 +241,16 @@ int clonedev_ha_groups(const char *path, struct clonedev_ha_group **out)
 		return -ENOMEM;
 	}
 	while (!ret && fgets(buf, sizeof(buf), f)) {
-		char *save, *w = strtok_r(buf, " \t\r\n", &save);
+		char *save, *w, *p;
 
+		/* A line as read_group() reads it, so both find one group. */
+		buf[strcspn(buf, "\r\n")] = '\0';
+		for (p = buf; isspace((unsigned char)*p); p++)
+			;
+		w = strtok_r(p, " \t", &save);
 		if (!w || strcmp(w, "group"))
 			continue;
-		w = strtok_r(NULL, " \t\r\n", &save);
+		w = strtok_r(NULL, " \t", &save);
 		if (!w || strlen(w) > CLONEDEV_HA_LABEL_MAX) {
 			ret = -EBADMSG;
 			break;

@@ -678,7 +678,10 @@ int clonedev_sharefile_write(const char *dir,
 int clonedev_sharefile_path(const char *dir,
 			    const struct clonedev_sharefile *sf, char *path,
 			    size_t path_len);
-/* Return: 0; -EBADMSG for a malformed or damaged file; -errno. */
+/*
+ * Return: 0; -EBADMSG for a malformed or damaged file (or one longer than
+ * a share file can be); -errno. On failure *@sf is all zero.
+ */
 int clonedev_sharefile_read(const char *path, struct clonedev_sharefile *sf);
 
 /**

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libclonedev internals: the session handle, shared by session.c (the
- * handle and the plain ioctl wrappers) and crypto.c (key use). Not
+ * handle and the plain ioctl wrappers) and crypto.c (key use), and the
+ * archive file's record reader (archive.c), which the fuzzers call. Not
  * installed.
  */
 #ifndef LIBCLONEDEV_SESSION_H
@@ -30,5 +31,15 @@ CDEV_HIDDEN int cdev_ioctl_locked(struct clonedev *cd, unsigned long cmd,
 
 /* The same, taking and dropping @cd->lock around it. */
 CDEV_HIDDEN int cdev_ioctl(struct clonedev *cd, unsigned long cmd, void *arg);
+
+/*
+ * archive.c: the next record of an archive file at @fd into @buf
+ * (CLONEDEV_ARCHIVE_RECORD_MAX bytes), its 4-byte big-endian length
+ * included; its length into *@len. Return: 0; -EBADMSG for a record
+ * longer than a record may be or a file that ends inside one, or the
+ * read's -errno. selftests/fuzz/archive.c fuzzes it.
+ */
+CDEV_HIDDEN int cdev_archive_read_record(int fd, unsigned char *buf,
+					 unsigned int *len);
 
 #endif /* LIBCLONEDEV_SESSION_H */

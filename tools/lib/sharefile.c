@@ -175,6 +175,8 @@ int clonedev_sharefile_read(const char *path, struct clonedev_sharefile *sf)
 	ssize_t len;
 	int fd, used;
 
+	/* Whatever @sf held goes, whichever way the read fails. */
+	explicit_bzero(sf, sizeof(*sf));
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
