@@ -11,6 +11,7 @@
 #   make demo           the main job, in a VM
 #   make lint           checkpatch --strict, sparse, W=1, cppcheck
 #   make bench          figures: objects, cloning, crypto, backup, HA
+#   make stress         the robustness lane so far: stress-user, stress-storm
 #   make stress-storm   the concurrency storm on the debug kernel
 #   make fuzz           the user-space fuzzers (selftests/fuzz/fuzz.mk)
 #   make stress-user    each of them for 10 minutes (selftests/fuzz/run)
@@ -234,7 +235,9 @@ bench:
 # STORM_SECONDS on the debug kernel (KASAN, lockdep, kmemleak), then its
 # invariants and a reload; the run fails on a violation or a kernel report.
 STORM_SECONDS ?= 600
-.PHONY: stress-storm
+.PHONY: stress stress-storm
+stress: stress-user stress-storm
+
 stress-storm: tools tests
 	$(MAKE) -s module KERNEL=debug
 	$(TOP)/selftests/vm/mkinitramfs debug >/dev/null
