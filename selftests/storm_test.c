@@ -8,7 +8,8 @@
  *   2  encrypts with one key that stays
  *   3  clones every object from A to B
  *   4  and from B to A
- *   5  turns policy 4 (secret key cloning) off and on again on A, as po
+ *   5  as po of A, turns policy 4 (secret key cloning) off and on again,
+ *      and adds, renames and deletes a second domain
  *   6  looks every object up by label and by handle, and lists all
  *   7  creates, initializes and deletes a third partition
  * Afterwards: no OUID twice in a partition, each partition's count equal
@@ -157,11 +158,34 @@ static void do_clone(struct worker *w, unsigned int from, unsigned int to)
 	clonedev_close(src);
 }
 
+/* Policy 4 off and on, and a second domain added, renamed and deleted:
+ * the po threads race each other, so the domain may be there or not.
+ */
 static void do_policy(struct worker *w, struct clonedev *cd)
 {
-	struct clonedev_policy_change c = { .id = 4, .value = w->ops % 2 };
+	static const int exists[] = { EEXIST, EALREADY, 0 };
+	static const int gone[] = { ENOENT, EEXIST, 0 };
+	struct clonedev_policy_change c = { .id = 4, .value = w->ops / 2 % 2 };
 
-	count(w, clonedev_policy_set(cd, &c, 1, 0), NULL);
+	switch (w->ops % 8) {
+	case 1:
+		count(w, clonedev_domain_add(cd, "storm-extra", "storm-extra-dom",
+					     0), exists);
+		break;
+	case 3:
+		count(w, clonedev_domain_change(cd, "storm-extra", "storm-x2", 0),
+		      gone);
+		break;
+	case 5:
+		count(w, clonedev_domain_delete(cd, "storm-x2"), gone);
+		break;
+	case 7:
+		count(w, clonedev_domain_delete(cd, "storm-extra"), gone);
+		break;
+	default:
+		count(w, clonedev_policy_set(cd, &c, 1, 0), NULL);
+		break;
+	}
 }
 
 static void do_lookups(struct worker *w, struct clonedev *cd)
@@ -320,7 +344,7 @@ static int listing(unsigned int slot, struct clonedev_object_attrs **all)
 
 static int fail(const char *what)
 {
-	printf("storm: VIOLATION: %s\n", what);
+	printf("not ok - storm: VIOLATION: %s\n", what);
 	return 1;
 }
 
@@ -363,9 +387,15 @@ int main(int argc, char **argv)
 		clonedev_nl_partition_delete(nl, slots[i].slot);
 	free(slots);
 	if (make_partition(nl, "storm-a", &slot_a) ||
-	    make_partition(nl, "storm-b", &slot_b) ||
-	    session(slot_a, CLONEDEV_ROLE_CO, CO, &cd))
+	    make_partition(nl, "storm-b", &slot_b))
 		return fail("setting up the two partitions");
+	/* Policy 44: A may hold a second domain (the policy threads). */
+	if (session(slot_a, CLONEDEV_ROLE_PO, PO, &cd) ||
+	    clonedev_policy_set(cd, &(struct clonedev_policy_change){ 44, 1 }, 1, 0))
+		return fail("allowing A a second domain");
+	clonedev_close(cd);
+	if (session(slot_a, CLONEDEV_ROLE_CO, CO, &cd))
+		return fail("logging in to A");
 	if (clonedev_object_generate(cd, CLONEDEV_KEY_AES, 256, 0, "storm-key",
 				     NULL, 0, &key_a))
 		return fail("generating the key that stays");
@@ -445,6 +475,8 @@ int main(int argc, char **argv)
 	free(b0);
 	free(a1);
 	free(b1);
-	printf("storm: %s\n", bad ? "FAILED" : "no violation");
+	printf("%s 1 - storm: %u threads for %u s, %s\n", bad ? "not ok" : "ok",
+	       threads, seconds, bad ? "FAILED" : "no violation");
+	printf("1..1\n");
 	return bad;
 }
