@@ -11,8 +11,10 @@
 #   make demo           the main job, in a VM
 #   make lint           checkpatch --strict, sparse, W=1, cppcheck
 #   make bench          figures: objects, cloning, crypto, backup, HA
-#   make stress         the robustness lane so far: stress-user, stress-storm
-#   make stress-storm   the concurrency storm on the debug kernel
+#   make stress         the robustness lane (below): the ioctl and netlink
+#                       fuzzer, the clone-message fuzzer, the concurrency
+#                       storm and the power cuts on the debug kernel, and
+#                       the user-space fuzzers
 #   make fuzz           the user-space fuzzers (selftests/fuzz/fuzz.mk)
 #   make stress-user    each of them for 10 minutes (selftests/fuzz/run)
 #   make install        module for the running kernel, library, tool
@@ -231,18 +233,52 @@ demo:
 bench:
 	$(TOP)/tools/scripts/bench
 
-# The concurrency storm (selftests/storm_test.c): 32 threads for
-# STORM_SECONDS on the debug kernel (KASAN, lockdep, kmemleak), then its
-# invariants and a reload; the run fails on a violation or a kernel report.
-STORM_SECONDS ?= 600
-.PHONY: stress stress-storm
-stress: stress-user stress-storm
+# The robustness lane, every part on the debug kernel (KASAN, UBSAN,
+# lockdep, kmemleak, KCOV for the module), each in a boot of its own so
+# that the VM runner reads each one's kernel log; each prints what it tried
+# and found, and its output is kept in build/stress/:
+#   stress-ioctl   ioctl_fuzz_test: FUZZ_REQUESTS requests (1,000,000),
+#                  4 processes, and the module's blocks it reached
+#   stress-clone   clone_fuzz_test: CLONE_FUZZ_RUNS mutated clones (5,000)
+#   stress-storm   storm_test: 32 threads for STORM_SECONDS (600)
+#   stress-crash   crash_test: CRASH_ROUNDS power cuts (100) on a
+#                  persistent disk
+#   stress-user    the user-space fuzzers, FUZZ_SECONDS (600) each
+# make check runs a short lane of the same programs (selftests/check.mk).
+FUZZ_REQUESTS   ?= 1000000
+CLONE_FUZZ_RUNS ?= 5000
+STORM_SECONDS   ?= 600
+CRASH_ROUNDS    ?= 100
+STRESS_LOGS     := $(B)/stress
+.PHONY: stress stress-ioctl stress-clone stress-storm stress-crash stress-debug
+stress: stress-ioctl stress-clone stress-storm stress-crash stress-user
 
-stress-storm: tools tests
+stress-debug: tools tests
+	$(TOP)/selftests/vm/build-debug-kernel >/dev/null
 	$(MAKE) -s module KERNEL=debug
 	$(TOP)/selftests/vm/mkinitramfs debug >/dev/null
-	CLONEDEV_VM_TIMEOUT=$$(($(STORM_SECONDS) + 900)) $(TOP)/selftests/vm/run \
-		--kernel debug -- $(B)/selftests/storm_test 32 $(STORM_SECONDS)
+	@mkdir -p $(STRESS_LOGS)
+
+# stress-run NAME SECONDS COMMAND: COMMAND in a debug boot, its output
+# also in build/stress/NAME.log.
+define stress-run
+	set -o pipefail; CLONEDEV_VM_TIMEOUT=$$(($(2) + 900)) \
+		$(TOP)/selftests/vm/run --kernel debug -- $(3) 2>&1 | \
+		tee $(STRESS_LOGS)/$(1).log
+endef
+
+stress-ioctl: stress-debug
+	$(call stress-run,ioctl,$$(($(FUZZ_REQUESTS) / 100)),$(B)/selftests/ioctl_fuzz_test $(FUZZ_REQUESTS) 4)
+
+stress-clone: stress-debug
+	$(call stress-run,clone,$$(($(CLONE_FUZZ_RUNS) * 2)),$(B)/selftests/clone_fuzz_test $(CLONE_FUZZ_RUNS))
+
+stress-storm: stress-debug
+	$(call stress-run,storm,$(STORM_SECONDS),$(B)/selftests/storm_test 32 $(STORM_SECONDS))
+
+stress-crash: stress-debug
+	set -o pipefail; $(TOP)/selftests/crash_test --kernel debug \
+		--rounds $(CRASH_ROUNDS) 2>&1 | tee $(STRESS_LOGS)/crash.log
 
 lint: $(KSRC)/.unpacked
 	$(TOP)/tools/scripts/lint

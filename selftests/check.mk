@@ -47,6 +47,10 @@ shards  := $(if $(strip $(CLONEDEV_CHECK_SUITES)),1,$(CLONEDEV_DEBUG_SHARDS))
 tpm     := $(if $(strip $(CLONEDEV_CHECK_SUITES)),$(if $(filter \
 	%tpm_test %tpm_test.sh %anchor_test %anchor_test.sh,$(CLONEDEV_CHECK_SUITES)),yes),yes)
 
+# The short robustness lane (make stress's programs, briefly), unless
+# CLONEDEV_CHECK_SUITES picks suites.
+lane    := $(if $(strip $(CLONEDEV_CHECK_SUITES)),,yes)
+
 # The order make -j starts them in: the debug kernel's build (the longest
 # job, which every debug job waits for) beside the Debian kernels' builds
 # and suites, then the debug kernel's suites and the rest, longest first.
@@ -60,12 +64,12 @@ jobs := \
 	$(if $(debug),debug.build) $(addsuffix .build,$(debian)) \
 	$(addsuffix .tests,$(debian)) \
 	$(if $(debug),$(foreach i,$(shell seq $(shards) -1 1),debug.tests-$(i)-of-$(shards)) \
-		debug.crash) \
+		$(if $(lane),debug.stress) debug.crash) \
 	$(addsuffix .crash,$(debian)) \
 	$(if $(tpm),$(addsuffix .tpm,$(debug) $(debian))) \
 	$(addsuffix .runner-self-test,$(debian)) \
 	$(addsuffix .config,$(kernels)) \
-	peer.selftest peer.ped install.test
+	peer.selftest peer.ped install.test $(if $(lane),fuzz.user)
 
 builds := $(addsuffix .build,$(kernels))
 
@@ -110,9 +114,20 @@ debug.tests-%: CMD = CLONEDEV_VM_TIMEOUT=$${CLONEDEV_VM_TIMEOUT:-3600} \
 	--shard $$(($(word 2,$(subst -, ,$@)) - 1))/$(shards) $(CLONEDEV_CHECK_SUITES)
 
 # Reboots on a persistent disk and crash rounds: CLONEDEV_CRASH_ROUNDS on
-# the first kernel, one on the others, reboots only on the slow debug kernel.
+# the debug kernel and the first kernel, one on the others.
 %.crash: CMD = selftests/crash_test --kernel $(k) --rounds \
-	$(if $(filter debug,$(k)),0,$(if $(filter $(first),$(k)),$(CLONEDEV_CRASH_ROUNDS),1))
+	$(if $(filter debug $(first),$(k)),$(CLONEDEV_CRASH_ROUNDS),1)
+
+# The short lane of make stress on the debug kernel, in one boot: the
+# ioctl and netlink fuzzer (20,000 requests), the clone-message fuzzer
+# (300 runs) and the concurrency storm (32 threads, 60 s), their
+# defaults.
+debug.stress: CMD = CLONEDEV_VM_TIMEOUT=$${CLONEDEV_VM_TIMEOUT:-1800} \
+	selftests/vm/run --kernel debug -- selftests/run-tests \
+	build/selftests/ioctl_fuzz_test build/selftests/storm_test
+
+# The user-space fuzzers, 30 s each (host).
+fuzz.user: CMD = $(MAKE) --no-print-directory -s fuzz && selftests/fuzz/run 30
 
 # The TPM suites with a fresh swtpm state and disk: three boots on the same
 # disk, the first two with the same TPM state (the second sees what the

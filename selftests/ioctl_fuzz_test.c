@@ -35,6 +35,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/genetlink.h>
+#include <linux/types.h>
 #include <linux/kcov.h>
 #include <linux/netlink.h>
 #include <signal.h>
@@ -64,13 +65,15 @@
 #define REGION		(64 << 10)	/* each buffer's mapping, then a guard */
 #define CORPUS_MAX	8192
 #define PC_BITS		20
-#define COVER_MAX	(1 << 16)
+#define COVER_MAX	65536	/* PCs a request may trace */
 #define HANDLES_MAX	256
 
-typedef uint8_t u8;
-typedef uint16_t u16;
-typedef uint32_t u32;
-typedef uint64_t u64;
+typedef __u8 u8;
+typedef __u16 u16;
+typedef __u32 u32;
+typedef __u64 u64;
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /* ---- the templates ---- */
 
@@ -92,7 +95,7 @@ enum kind {
 
 enum set { S_ROLE, S_KEYTYPE, S_BITS, S_OBJF, S_QUORUM, S_MECH, S_HASH,
 	   S_PART, S_OP, S_COUNT, S_POLICY, S_SUITES, S_IVLEN, S_GCMD,
-	   S_NLFLAGS, S_SETS };
+	   S_NLFLAGS, S_WRAP, S_DERIVE, S_SETS };
 
 static const u32 sets[S_SETS][12] = {
 	[S_ROLE] = { 2, 3, 1, 0, 4, 0xffffffff },
@@ -111,6 +114,8 @@ static const u32 sets[S_SETS][12] = {
 	[S_SUITES] = { 0, 1, 2, 4, 7, 8, 0xffffffff },
 	[S_IVLEN] = { 12, 16, 0, 1, 8, 17, 0xffffffff },
 	[S_GCMD] = { 1, 2, 3, 4, 5, 6, 0, 7, 255 },
+	[S_WRAP] = { 11, 1, 0, 12, 0xffffffff },
+	[S_DERIVE] = { 10, 6, 0, 11, 0xffffffff },
 	[S_NLFLAGS] = { NLM_F_REQUEST | NLM_F_ACK,
 			NLM_F_REQUEST | NLM_F_DUMP, NLM_F_REQUEST, 0 },
 };
@@ -119,7 +124,8 @@ static const u8 set_len[S_SETS] = {
 	[S_ROLE] = 6, [S_KEYTYPE] = 8, [S_BITS] = 11, [S_OBJF] = 11,
 	[S_QUORUM] = 7, [S_MECH] = 12, [S_HASH] = 6, [S_PART] = 6,
 	[S_OP] = 12, [S_COUNT] = 11, [S_POLICY] = 12, [S_SUITES] = 7,
-	[S_IVLEN] = 7, [S_GCMD] = 9, [S_NLFLAGS] = 4,
+	[S_IVLEN] = 7, [S_GCMD] = 9, [S_NLFLAGS] = 4, [S_WRAP] = 5,
+	[S_DERIVE] = 5,
 };
 
 struct field {
@@ -141,18 +147,20 @@ struct aux_tmpl {
 
 #define FIELDS_MAX	24
 
+/*
+ * An ioctl's struct starts with its size and flags (uapi/linux/clonedev.h):
+ * those two fields are not in the tables, and @flags is the valid ones.
+ */
 struct cmd {
 	const char *name;
 	unsigned long nr;	/* ioctl, or 0 for a netlink command */
 	u16 size;
+	u32 flags;
 	struct aux_tmpl aux[AUX];
 	struct field f[FIELDS_MAX];
 };
 
-#define SZ(t, m)	sizeof(((t *)0)->m)
-#define F(t, m, k, a, b)	{ offsetof(t, m), SZ(t, m), k, a, b }
-#define HDR(t)		F(t, size, K_SIZE, 0, 0), F(t, flags, K_FLAGS, 0, 0)
-#define HDRF(t, v)	F(t, size, K_SIZE, 0, 0), F(t, flags, K_FLAGS, v, 0)
+#define F(t, m, k, a, b)	{ offsetof(t, m), sizeof(((t *)0)->m), k, a, b }
 #define C(n, t)		.name = #n, .nr = CLONEDEV_IOCTL_##n, .size = sizeof(t)
 
 /* A netlink request: this header, then the attributes. */
@@ -167,18 +175,15 @@ struct nl_req {
 
 static const struct cmd cmds[] = {
 	{ C(HSM_INFO, struct clonedev_hsm_info), .f = {
-		HDR(struct clonedev_hsm_info),
 		F(struct clonedev_hsm_info, __reserved, K_RSV, 0, 0) } },
 	{ C(SESSION_INFO, struct clonedev_session_info), .f = {
-		HDR(struct clonedev_session_info),
 		F(struct clonedev_session_info, __reserved, K_RSV, 0, 0) } },
 	{ C(SLOT_SET, struct clonedev_slot_set), .f = {
-		HDR(struct clonedev_slot_set),
 		F(struct clonedev_slot_set, slot, K_SLOT, 0, 0),
 		F(struct clonedev_slot_set, __reserved, K_RSV, 0, 0) } },
 	{ C(PARTITION_INIT, struct clonedev_partition_init),
-	  .aux = { { A_PW, 10 }, { A_PW, 11 }, { A_RANDOM, 240 } }, .f = {
-		HDRF(struct clonedev_partition_init, CLONEDEV_PARTITION_INIT_PED),
+	  .aux = { { A_PW, 10 }, { A_PW, 11 }, { A_RANDOM, 240 } },
+	  .flags = CLONEDEV_PARTITION_INIT_PED, .f = {
 		F(struct clonedev_partition_init, password_len, K_LEN, 0, 1),
 		F(struct clonedev_partition_init, domain_len, K_LEN, 1, 1),
 		F(struct clonedev_partition_init, password, K_PTR, 0, 0),
@@ -191,19 +196,18 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_partition_init, shares, K_PTR, 2, 0),
 		F(struct clonedev_partition_init, fingerprint, K_BYTES, 0, 0) } },
 	{ C(LOGIN, struct clonedev_login),
-	  .aux = { { A_PW, 10 }, { A_RANDOM, 120 } }, .f = {
-		HDRF(struct clonedev_login, CLONEDEV_LOGIN_SHARE),
+	  .aux = { { A_PW, 10 }, { A_RANDOM, 120 } },
+	  .flags = CLONEDEV_LOGIN_SHARE, .f = {
 		F(struct clonedev_login, role, K_SET, S_ROLE, 0),
 		F(struct clonedev_login, secret_len, K_LEN, 0, 1),
 		F(struct clonedev_login, secret, K_PTR, 0, 0),
 		F(struct clonedev_login, share_count, K_SET, S_QUORUM, 0),
 		F(struct clonedev_login, from_fd, K_FD, 0, 0),
 		F(struct clonedev_login, shares, K_PTR, 1, 0) } },
-	{ C(LOGOUT, struct clonedev_logout), .f = {
-		HDR(struct clonedev_logout) } },
+	{ C(LOGOUT, struct clonedev_logout) },
 	{ C(ROLE_INIT, struct clonedev_role_init),
-	  .aux = { { A_PW, 10 }, { A_OUT, 480 } }, .f = {
-		HDRF(struct clonedev_role_init, CLONEDEV_ROLE_INIT_PED),
+	  .aux = { { A_PW, 10 }, { A_OUT, 480 } },
+	  .flags = CLONEDEV_ROLE_INIT_PED, .f = {
 		F(struct clonedev_role_init, role, K_SET, S_ROLE, 0),
 		F(struct clonedev_role_init, secret_len, K_LEN, 0, 1),
 		F(struct clonedev_role_init, secret, K_PTR, 0, 0),
@@ -212,24 +216,21 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_role_init, shares, K_PTR, 1, 0) } },
 	{ C(ROLE_CHANGEPW, struct clonedev_role_changepw),
 	  .aux = { { A_PW, 10 }, { A_PW, 10 } }, .f = {
-		HDR(struct clonedev_role_changepw),
 		F(struct clonedev_role_changepw, old_len, K_LEN, 0, 1),
 		F(struct clonedev_role_changepw, new_len, K_LEN, 1, 1),
 		F(struct clonedev_role_changepw, old_secret, K_PTR, 0, 0),
 		F(struct clonedev_role_changepw, new_secret, K_PTR, 1, 0) } },
 	{ C(POLICY_GET, struct clonedev_policy_get), .f = {
-		HDR(struct clonedev_policy_get),
 		F(struct clonedev_policy_get, count, K_U32, 10, 0),
 		F(struct clonedev_policy_get, __reserved, K_RSV, 0, 0) } },
 	{ C(POLICY_SET, struct clonedev_policy_set),
-	  .aux = { { A_POLICY, 8 } }, .f = {
-		HDRF(struct clonedev_policy_set, CLONEDEV_POLICY_SET_FORCE),
+	  .aux = { { A_POLICY, 8 } },
+	  .flags = CLONEDEV_POLICY_SET_FORCE, .f = {
 		F(struct clonedev_policy_set, count, K_LEN, 0, 8),
 		F(struct clonedev_policy_set, __reserved, K_RSV, 0, 0),
 		F(struct clonedev_policy_set, changes, K_PTR, 0, 0) } },
 	{ C(OBJECT_GENERATE, struct clonedev_object_generate),
 	  .aux = { { A_OUT, 64 } }, .f = {
-		HDR(struct clonedev_object_generate),
 		F(struct clonedev_object_generate, key_type, K_SET, S_KEYTYPE, 0),
 		F(struct clonedev_object_generate, bits, K_SET, S_BITS, 0),
 		F(struct clonedev_object_generate, obj_flags, K_SET, S_OBJF, 0),
@@ -244,7 +245,6 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_object_generate, handles, K_PTR, 0, 0) } },
 	{ C(OBJECT_CREATE, struct clonedev_object_create),
 	  .aux = { { A_RANDOM, 32 } }, .f = {
-		HDR(struct clonedev_object_create),
 		F(struct clonedev_object_create, obj_flags, K_SET, S_OBJF, 0),
 		F(struct clonedev_object_create, id_len, K_U32, 0, 0),
 		F(struct clonedev_object_create, value_len, K_LEN, 0, 1),
@@ -254,19 +254,18 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_object_create, id, K_BYTES, 0, 0),
 		F(struct clonedev_object_create, __reserved, K_RSV, 0, 0) } },
 	{ C(OBJECT_DESTROY, struct clonedev_object_destroy), .f = {
-		HDR(struct clonedev_object_destroy),
 		F(struct clonedev_object_destroy, handle, K_HANDLE, 0, 0),
 		F(struct clonedev_object_destroy, __reserved, K_RSV, 0, 0) } },
 	{ C(OBJECT_GET, struct clonedev_object_get),
-	  .aux = { { A_OUT, 512 } }, .f = {
-		HDRF(struct clonedev_object_get, CLONEDEV_OBJECT_GET_PUBLIC),
+	  .aux = { { A_OUT, 512 } },
+	  .flags = CLONEDEV_OBJECT_GET_PUBLIC, .f = {
 		F(struct clonedev_object_get, handle, K_HANDLE, 0, 0),
 		F(struct clonedev_object_get, value_cap, K_LEN, 0, 1),
 		F(struct clonedev_object_get, value, K_PTR, 0, 0),
 		F(struct clonedev_object_get, attrs, K_BYTES, 0, 0) } },
 	{ C(OBJECT_LIST, struct clonedev_object_list),
-	  .aux = { { A_OUT, 512 } }, .f = {
-		HDRF(struct clonedev_object_list, CLONEDEV_LIST_ATTRS),
+	  .aux = { { A_OUT, 512 } },
+	  .flags = CLONEDEV_LIST_ATTRS, .f = {
 		F(struct clonedev_object_list, start, K_U32, 0, 0),
 		F(struct clonedev_object_list, count, K_LEN, 0, 4),
 		F(struct clonedev_object_list, next, K_U32, 0, 0),
@@ -274,7 +273,6 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_object_list, handles, K_PTR, 0, 0) } },
 	{ C(OBJECT_IMPORT, struct clonedev_object_import),
 	  .aux = { { A_RANDOM, 121 } }, .f = {
-		HDR(struct clonedev_object_import),
 		F(struct clonedev_object_import, key_type, K_SET, S_KEYTYPE, 0),
 		F(struct clonedev_object_import, obj_flags, K_SET, S_OBJF, 0),
 		F(struct clonedev_object_import, id_len, K_U32, 0, 0),
@@ -287,8 +285,8 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_object_import, bits, K_SET, S_BITS, 0),
 		F(struct clonedev_object_import, __reserved2, K_RSV, 0, 0) } },
 	{ C(OBJECT_FIND, struct clonedev_object_find),
-	  .aux = { { A_OUT, 256 } }, .f = {
-		HDRF(struct clonedev_object_find, CLONEDEV_FIND_LABEL),
+	  .aux = { { A_OUT, 256 } },
+	  .flags = CLONEDEV_FIND_LABEL, .f = {
 		F(struct clonedev_object_find, start, K_U32, 0, 0),
 		F(struct clonedev_object_find, count, K_LEN, 0, 4),
 		F(struct clonedev_object_find, next, K_U32, 0, 0),
@@ -298,12 +296,11 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_object_find, id, K_BYTES, 0, 0),
 		F(struct clonedev_object_find, __reserved, K_RSV, 0, 0) } },
 	{ C(DOMAIN_LIST, struct clonedev_domain_list), .f = {
-		HDR(struct clonedev_domain_list),
 		F(struct clonedev_domain_list, count, K_U32, 3, 0),
 		F(struct clonedev_domain_list, __reserved, K_RSV, 0, 0) } },
 	{ C(DOMAIN_ADD, struct clonedev_domain_add),
-	  .aux = { { A_PW, 11 }, { A_RANDOM, 120 } }, .f = {
-		HDRF(struct clonedev_domain_add, CLONEDEV_DOMAIN_PRIMARY),
+	  .aux = { { A_PW, 11 }, { A_RANDOM, 120 } },
+	  .flags = CLONEDEV_DOMAIN_PRIMARY, .f = {
 		F(struct clonedev_domain_add, secret_len, K_LEN, 0, 1),
 		F(struct clonedev_domain_add, __reserved, K_RSV, 0, 0),
 		F(struct clonedev_domain_add, secret, K_PTR, 0, 0),
@@ -314,34 +311,30 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_domain_add, __reserved3, K_RSV, 0, 0),
 		F(struct clonedev_domain_add, shares, K_PTR, 1, 0) } },
 	{ C(DOMAIN_DELETE, struct clonedev_domain_delete), .f = {
-		HDR(struct clonedev_domain_delete),
 		F(struct clonedev_domain_delete, label, K_LABEL, 0, 0),
 		F(struct clonedev_domain_delete, __reserved, K_RSV, 0, 0) } },
-	{ C(DOMAIN_CHANGE, struct clonedev_domain_change), .f = {
-		HDRF(struct clonedev_domain_change, CLONEDEV_DOMAIN_PRIMARY),
+	{ C(DOMAIN_CHANGE, struct clonedev_domain_change),
+	  .flags = CLONEDEV_DOMAIN_PRIMARY, .f = {
 		F(struct clonedev_domain_change, label, K_LABEL, 0, 0),
 		F(struct clonedev_domain_change, new_label, K_LABEL, 0, 0),
 		F(struct clonedev_domain_change, __reserved, K_RSV, 0, 0) } },
 	{ C(ROLE_CHALLENGE, struct clonedev_role_challenge),
 	  .aux = { { A_PW, 10 } }, .f = {
-		HDR(struct clonedev_role_challenge),
 		F(struct clonedev_role_challenge, role, K_SET, S_ROLE, 0),
 		F(struct clonedev_role_challenge, secret_len, K_LEN, 0, 1),
 		F(struct clonedev_role_challenge, secret, K_PTR, 0, 0) } },
 	{ C(ACTIVATION, struct clonedev_activation), .f = {
-		HDR(struct clonedev_activation),
 		F(struct clonedev_activation, activate, K_U32, 1, 0),
 		F(struct clonedev_activation, __reserved, K_RSV, 0, 0) } },
 	{ C(SUITES, struct clonedev_suites), .f = {
-		HDR(struct clonedev_suites),
 		F(struct clonedev_suites, enable, K_SET, S_SUITES, 0),
 		F(struct clonedev_suites, disable, K_SET, S_SUITES, 0),
 		F(struct clonedev_suites, enabled, K_BYTES, 0, 0),
 		F(struct clonedev_suites, usable, K_BYTES, 0, 0) } },
 	{ C(CLONE, struct clonedev_clone),
 	  .aux = { { A_HANDLES, 16 }, { A_RANDOM, 256 }, { A_OUT, 512 },
-		   { A_OUT, 120 } }, .f = {
-		HDRF(struct clonedev_clone, CLONEDEV_CLONE_REPLACE),
+		   { A_OUT, 120 } },
+	  .flags = CLONEDEV_CLONE_REPLACE, .f = {
 		F(struct clonedev_clone, op, K_SET, S_OP, 0),
 		F(struct clonedev_clone, count, K_LEN, 0, 4),
 		F(struct clonedev_clone, handles, K_PTR, 0, 0),
@@ -357,8 +350,8 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_clone, results_cap, K_LEN, 3, 12) } },
 	{ C(CRYPT, struct clonedev_crypt),
 	  .aux = { { A_RANDOM, 16 }, { A_RANDOM, 64 }, { A_OUT, 512 },
-		   { A_RANDOM, 64 } }, .f = {
-		HDRF(struct clonedev_crypt, CLONEDEV_CRYPT_GEN_IV),
+		   { A_RANDOM, 64 } },
+	  .flags = CLONEDEV_CRYPT_GEN_IV, .f = {
 		F(struct clonedev_crypt, op, K_SET, S_OP, 0),
 		F(struct clonedev_crypt, part, K_SET, S_PART, 0),
 		F(struct clonedev_crypt, mech, K_SET, S_MECH, 0),
@@ -379,8 +372,7 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_crypt, sig_len, K_LEN, 3, 1),
 		F(struct clonedev_crypt, __reserved, K_RSV, 0, 0) } },
 	{ C(DERIVE, struct clonedev_derive), .f = {
-		HDR(struct clonedev_derive),
-		F(struct clonedev_derive, mech, K_SET, S_MECH, 0),
+		F(struct clonedev_derive, mech, K_SET, S_DERIVE, 0),
 		F(struct clonedev_derive, handle, K_HANDLE, 0, 0),
 		F(struct clonedev_derive, peer_len, K_U32, 65, 0),
 		F(struct clonedev_derive, key_type, K_SET, S_KEYTYPE, 0),
@@ -395,8 +387,7 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_derive, __reserved, K_RSV, 0, 0) } },
 	{ C(WRAP, struct clonedev_wrap),
 	  .aux = { { A_OUT, 512 } }, .f = {
-		HDR(struct clonedev_wrap),
-		F(struct clonedev_wrap, mech, K_SET, S_MECH, 0),
+		F(struct clonedev_wrap, mech, K_SET, S_WRAP, 0),
 		F(struct clonedev_wrap, wrapping_handle, K_HANDLE, 0, 0),
 		F(struct clonedev_wrap, handle, K_HANDLE, 0, 0),
 		F(struct clonedev_wrap, out_cap, K_LEN, 0, 1),
@@ -405,8 +396,7 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_wrap, __reserved, K_RSV, 0, 0) } },
 	{ C(UNWRAP, struct clonedev_unwrap),
 	  .aux = { { A_RANDOM, 40 } }, .f = {
-		HDR(struct clonedev_unwrap),
-		F(struct clonedev_unwrap, mech, K_SET, S_MECH, 0),
+		F(struct clonedev_unwrap, mech, K_SET, S_WRAP, 0),
 		F(struct clonedev_unwrap, unwrapping_handle, K_HANDLE, 0, 0),
 		F(struct clonedev_unwrap, in_len, K_LEN, 0, 1),
 		F(struct clonedev_unwrap, key_type, K_SET, S_KEYTYPE, 0),
@@ -420,14 +410,12 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_unwrap, __reserved, K_RSV, 0, 0) } },
 	{ C(RANDOM, struct clonedev_random),
 	  .aux = { { A_OUT, 64 } }, .f = {
-		HDR(struct clonedev_random),
 		F(struct clonedev_random, len, K_LEN, 0, 1),
 		F(struct clonedev_random, __reserved, K_RSV, 0, 0),
 		F(struct clonedev_random, out, K_PTR, 0, 0) } },
 	{ C(PED, struct clonedev_ped),
 	  .aux = { { A_RANDOM, 120 }, { A_RANDOM, 200 }, { A_OUT, 512 } },
 	  .f = {
-		HDR(struct clonedev_ped),
 		F(struct clonedev_ped, op, K_SET, S_OP, 0),
 		F(struct clonedev_ped, kind, K_SET, S_ROLE, 0),
 		F(struct clonedev_ped, domain_label, K_LABEL, 0, 0),
@@ -444,7 +432,6 @@ static const struct cmd cmds[] = {
 	{ C(ARCHIVE_OPEN, struct clonedev_archive_open),
 	  .aux = { { A_HANDLES, 8 }, { A_RANDOM, 200 }, { A_OUT, 512 } },
 	  .f = {
-		HDR(struct clonedev_archive_open),
 		F(struct clonedev_archive_open, mode, K_SET, S_OP, 0),
 		F(struct clonedev_archive_open, count, K_LEN, 0, 4),
 		F(struct clonedev_archive_open, handles, K_PTR, 0, 0),
@@ -457,7 +444,6 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_archive_open, __reserved2, K_RSV, 0, 0) } },
 	{ C(ARCHIVE_NEXT, struct clonedev_archive_next),
 	  .aux = { { A_RANDOM, 200 }, { A_OUT, 512 } }, .f = {
-		HDR(struct clonedev_archive_next),
 		F(struct clonedev_archive_next, id, K_U32, 1, 0),
 		F(struct clonedev_archive_next, in_len, K_LEN, 0, 1),
 		F(struct clonedev_archive_next, in, K_PTR, 0, 0),
@@ -465,16 +451,16 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_archive_next, out_cap, K_LEN, 1, 1),
 		F(struct clonedev_archive_next, __reserved, K_RSV, 0, 0) } },
 	{ C(ARCHIVE_FINISH, struct clonedev_archive_finish),
-	  .aux = { { A_RANDOM, 64 }, { A_OUT, 512 } }, .f = {
-		HDRF(struct clonedev_archive_finish, CLONEDEV_ARCHIVE_ABORT),
+	  .aux = { { A_RANDOM, 64 }, { A_OUT, 512 } },
+	  .flags = CLONEDEV_ARCHIVE_ABORT, .f = {
 		F(struct clonedev_archive_finish, id, K_U32, 1, 0),
 		F(struct clonedev_archive_finish, in_len, K_LEN, 0, 1),
 		F(struct clonedev_archive_finish, in, K_PTR, 0, 0),
 		F(struct clonedev_archive_finish, out, K_PTR, 1, 0),
 		F(struct clonedev_archive_finish, out_cap, K_LEN, 1, 1),
 		F(struct clonedev_archive_finish, __reserved, K_RSV, 0, 0) } },
-	{ C(OBJECT_SET_ATTRS, struct clonedev_object_set_attrs), .f = {
-		HDRF(struct clonedev_object_set_attrs, CLONEDEV_SET_LABEL),
+	{ C(OBJECT_SET_ATTRS, struct clonedev_object_set_attrs),
+	  .flags = CLONEDEV_SET_LABEL, .f = {
 		F(struct clonedev_object_set_attrs, handle, K_HANDLE, 0, 0),
 		F(struct clonedev_object_set_attrs, obj_flags, K_SET, S_OBJF, 0),
 		F(struct clonedev_object_set_attrs, id_len, K_U32, 0, 0),
@@ -504,7 +490,7 @@ static const struct cmd cmds[] = {
 		F(struct nl_req, attrs, K_BYTES, 0, 0) } },
 };
 
-#define N_CMDS		(sizeof(cmds) / sizeof(cmds[0]))
+#define N_CMDS		ARRAY_SIZE(cmds)
 #define NL_FIRST	(N_CMDS - 4)
 
 /* ---- requests, the corpus and the coverage, shared by the processes ---- */
@@ -628,10 +614,14 @@ static u32 some_slot(int for_delete)
 	if (for_delete && below(16))
 		return 20 + below(90);
 	switch (below(6)) {
-	case 0: return 0;
-	case 1: return below(110);
-	case 2: return 0xffffffff;
-	default: return own_slots[below(2)];
+	case 0:
+		return 0;
+	case 1:
+		return below(110);
+	case 2:
+		return 0xffffffff;
+	default:
+		return own_slots[below(2)];
 	}
 }
 
@@ -678,15 +668,8 @@ static void fill_aux(struct req *r, unsigned int i, const struct aux_tmpl *t)
 static void fill_field(struct req *r, const struct field *f)
 {
 	u8 *p = r->arg + f->off;
-	const struct cmd *c = &cmds[r->cmd];
 
 	switch (f->kind) {
-	case K_SIZE:
-		put(p, 4, c->size);
-		break;
-	case K_FLAGS:
-		put(p, 4, below(2) ? f->a : 0);
-		break;
 	case K_U32:
 		put(p, f->width, f->a);
 		break;
@@ -763,6 +746,8 @@ static void template(struct req *r, unsigned int cmd)
 		memset(r->aux[i], 0, AUX_MAX);
 		fill_aux(r, i, &c->aux[i]);
 	}
+	put(r->arg, 4, c->size);
+	put(r->arg + 4, 4, below(2) ? c->flags : 0);
 	for (i = 0; i < FIELDS_MAX && c->f[i].kind; i++)
 		fill_field(r, &c->f[i]);
 }
@@ -777,10 +762,14 @@ static u32 interesting_len(u32 cur)
 				 0xfffffff0, 0xffffffff };
 
 	switch (below(4)) {
-	case 0: return cur + 1;
-	case 1: return cur ? cur - 1 : 0;
-	case 2: return below(AUX_MAX + 64);
-	default: return v[below(sizeof(v) / sizeof(v[0]))];
+	case 0:
+		return cur + 1;
+	case 1:
+		return cur ? cur - 1 : 0;
+	case 2:
+		return below(AUX_MAX + 64);
+	default:
+		return v[below(ARRAY_SIZE(v))];
 	}
 }
 
@@ -793,16 +782,26 @@ static void mutate_field(struct req *r, const struct field *f)
 	switch (f->kind) {
 	case K_SIZE:
 		switch (below(6)) {
-		case 0: v = c->size - 1 - below(8); break;
-		case 1: v = 0; break;
-		case 2: v = 0xffffffff; break;
+		case 0:
+			v = c->size - 1 - below(8);
+			break;
+		case 1:
+			v = 0;
+			break;
+		case 2:
+			v = 0xffffffff;
+			break;
 		case 3:
 			v = c->size + 1 + below(64);
 			if (v <= ARG_MAX)
 				r->arg[v - 1] = rnd() | 1;
 			break;
-		case 4: v = c->size + 4 * below(16); break;
-		default: v = below(ARG_MAX); break;
+		case 4:
+			v = c->size + 4 * below(16);
+			break;
+		default:
+			v = below(ARG_MAX);
+			break;
 		}
 		put(p, 4, v);
 		break;
@@ -822,10 +821,18 @@ static void mutate_field(struct req *r, const struct field *f)
 	case K_HANDLE:
 	case K_OUT:
 		switch (below(5)) {
-		case 0: v = 0; break;
-		case 1: v = 0xffffffff; break;
-		case 2: v = get32(p) + 1; break;
-		default: v = some_handle(); break;
+		case 0:
+			v = 0;
+			break;
+		case 1:
+			v = 0xffffffff;
+			break;
+		case 2:
+			v = get32(p) + 1;
+			break;
+		default:
+			v = some_handle();
+			break;
 		}
 		put(p, 4, v);
 		break;
@@ -866,10 +873,18 @@ static void mutate_field(struct req *r, const struct field *f)
 		break;
 	case K_FD:
 		switch (below(4)) {
-		case 0: v = sessions[below(SESSIONS)].fd; break;
-		case 1: v = 0; break;
-		case 2: v = 1000; break;
-		default: v = -1; break;
+		case 0:
+			v = sessions[below(SESSIONS)].fd;
+			break;
+		case 1:
+			v = 0;
+			break;
+		case 2:
+			v = 1000;
+			break;
+		default:
+			v = -1;
+			break;
 		}
 		put(p, 4, v);
 		break;
@@ -916,17 +931,25 @@ static void mutate(struct req *r)
 	const struct cmd *c = &cmds[r->cmd];
 	unsigned int n = 1 + below(3), nf, i;
 
+	const struct field header[] = {
+		{ 0, 4, K_SIZE, 0, 0 }, { 4, 4, K_FLAGS, c->flags, 0 },
+	};
+
 	for (nf = 0; nf < FIELDS_MAX && c->f[nf].kind; nf++)
 		;
 	if (below(8) == 0)
 		r->session = below(SESSIONS);
 	for (i = 0; i < n; i++) {
+		unsigned int k = below(nf + (c->nr ? 2 : 0));
+
 		if (r->cmd >= NL_FIRST && below(2))
 			mutate_netlink(r);
-		else if (below(10))
-			mutate_field(r, &c->f[below(nf)]);
-		else
+		else if (!below(10))
 			r->arg[below(c->size + 16)] ^= 1u << below(8);
+		else if (k < nf)
+			mutate_field(r, &c->f[k]);
+		else
+			mutate_field(r, &header[k - nf]);
 	}
 	/* An RSA key takes seconds under the debug kernel: a few only. */
 	if (c->nr == CLONEDEV_IOCTL_OBJECT_GENERATE) {
@@ -945,12 +968,18 @@ static void mutate(struct req *r)
 static u64 ptr_for(const struct req *r, unsigned int i)
 {
 	switch (r->ptr_mode[i]) {
-	case P_NULL: return 0;
-	case P_BAD: return 1;
-	case P_KERNEL: return 0xffff888000000000ULL;
-	case P_GUARD: return (u64)(uintptr_t)(regions[i] + REGION);
-	case P_UNALIGNED: return (u64)(uintptr_t)(regions[i] + REGION - 3);
-	default: return (u64)(uintptr_t)regions[i];
+	case P_NULL:
+		return 0;
+	case P_BAD:
+		return 1;
+	case P_KERNEL:
+		return 0xffff888000000000ULL;
+	case P_GUARD:
+		return (u64)(uintptr_t)(regions[i] + REGION);
+	case P_UNALIGNED:
+		return (u64)(uintptr_t)(regions[i] + REGION - 3);
+	default:
+		return (u64)(uintptr_t)regions[i];
 	}
 }
 
@@ -1055,7 +1084,7 @@ static int documented_errno(int e)
 {
 	unsigned int i;
 
-	for (i = 0; i < sizeof(documented) / sizeof(documented[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(documented); i++)
 		if (e == documented[i])
 			return 1;
 	return 0;
@@ -1125,14 +1154,17 @@ static int own_label(const char *label)
 		label[2 + n] == 'b') && !label[3 + n];
 }
 
-/* Deletes the partitions that requests made, so that there is room. */
-static void delete_others(struct clonedev_nl *nl)
+/* Deletes the partitions that requests made, so that there is room, and
+ * the one labelled @label (NULL: none).
+ */
+static void delete_others(struct clonedev_nl *nl, const char *label)
 {
 	struct clonedev_slot *slots = NULL;
 	int n = clonedev_nl_slot_list(nl, &slots), i;
 
 	for (i = 0; i < n; i++)
-		if (!own_label(slots[i].label))
+		if (!own_label(slots[i].label) ||
+		    (label && !strcmp(slots[i].label, label)))
 			clonedev_nl_partition_delete(nl, slots[i].slot);
 	free(slots);
 }
@@ -1155,7 +1187,7 @@ static int setup(int again)
 	if (ret)
 		return ret;
 	if (again)
-		delete_others(nl);
+		delete_others(nl, NULL);
 	for (i = 0; i < SESSIONS; i++)
 		if (sessions[i].fd >= 0) {
 			close(sessions[i].fd);
@@ -1182,6 +1214,8 @@ static int setup(int again)
 			clonedev_nl_partition_delete(nl, own_slots[p]);
 			__atomic_add_fetch(&sh->recreated, 1, __ATOMIC_RELAXED);
 		}
+		if (again)
+			delete_others(nl, label);
 		ret = make_partition(nl, label, &own_slots[p]);
 		if (ret)
 			break;
@@ -1211,8 +1245,8 @@ static int setup(int again)
 	return 0;
 }
 
-/* setup(), again if another process's request deleted a partition
- * meanwhile.
+/* setup(), and if it fails (another process's request deleted or
+ * changed a partition meanwhile), again with new partitions.
  */
 static int setup_again(int again)
 {
@@ -1220,8 +1254,11 @@ static int setup_again(int again)
 
 	for (tries = 0; tries < 8; tries++) {
 		ret = setup(again || tries);
-		if (ret != -ENODEV && ret != -EEXIST)
+		if (!ret)
 			break;
+		/* Made again from scratch on the next try. */
+		own_slots[0] = 0;
+		own_slots[1] = 0;
 	}
 	return ret;
 }
