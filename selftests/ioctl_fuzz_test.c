@@ -14,13 +14,15 @@
  * NULL, unmapped or kernel pointer, a label without its NUL), plus a few
  * raw byte flips.
  *
- * Several processes (each with several sessions: a po, a co and a cu of
- * its own two partitions, and one not logged in) run requests on random
- * sessions, so that each call runs in whatever state the calls before it
- * left. Each process traces the module's basic blocks with KCOV (the
- * debug kernel instruments clonedev.ko alone); a request that reaches a
- * block no request reached before joins the corpus, which all processes
- * share.
+ * Several processes (each with five sessions on its own two partitions,
+ * which share a cloning domain: the po and co of one, the co and cu of the
+ * other, one not logged in) run requests on random sessions, so that each
+ * call runs in whatever state the calls before it left; what a call
+ * writes out (a clone or PED message, an archive, a wrapped key) may be
+ * the input of a later call on another session, as a relay passes it.
+ * Each process traces the module's basic blocks with KCOV (the debug
+ * kernel instruments clonedev.ko alone); a request that reaches a block
+ * no request reached before joins the corpus, which all processes share.
  *
  * What it checks: every error is one the interface documents; no request
  * takes the kernel down or makes it report (the VM runner reads the log:
@@ -58,15 +60,16 @@
 #define CU		"fuzz-cu-pw"
 #define DOMAIN		"fuzz-domain"
 #define MAX_PROCS	16
-#define SESSIONS	4
+#define SESSIONS	5
 #define ARG_MAX		1024	/* a request's struct and what follows it */
 #define AUX		4	/* buffers a request points to */
-#define AUX_MAX		512	/* bytes of each kept in a request */
+#define AUX_MAX		2048	/* bytes of each kept in a request */
 #define REGION		(64 << 10)	/* each buffer's mapping, then a guard */
-#define CORPUS_MAX	8192
+#define CORPUS_MAX	4096
 #define PC_BITS		20
 #define COVER_MAX	65536	/* PCs a request may trace */
 #define HANDLES_MAX	256
+#define OBJECTS_MAX	20000	/* in a partition before it is made again */
 
 typedef __u8 u8;
 typedef __u16 u16;
@@ -91,6 +94,7 @@ enum kind {
 	K_LABEL,	/* char[33] */
 	K_BYTES,	/* bytes */
 	K_FD,		/* s32 file descriptor */
+	K_OUTLEN,	/* u32 bytes the kernel wrote to buffer a */
 };
 
 enum set { S_ROLE, S_KEYTYPE, S_BITS, S_OBJF, S_QUORUM, S_MECH, S_HASH,
@@ -332,7 +336,7 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_suites, enabled, K_BYTES, 0, 0),
 		F(struct clonedev_suites, usable, K_BYTES, 0, 0) } },
 	{ C(CLONE, struct clonedev_clone),
-	  .aux = { { A_HANDLES, 16 }, { A_RANDOM, 256 }, { A_OUT, 512 },
+	  .aux = { { A_HANDLES, 16 }, { A_RANDOM, 256 }, { A_OUT, 8192 },
 		   { A_OUT, 120 } },
 	  .flags = CLONEDEV_CLONE_REPLACE, .f = {
 		F(struct clonedev_clone, op, K_SET, S_OP, 0),
@@ -342,7 +346,7 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_clone, in_len, K_LEN, 1, 1),
 		F(struct clonedev_clone, out_cap, K_LEN, 2, 1),
 		F(struct clonedev_clone, out, K_PTR, 2, 0),
-		F(struct clonedev_clone, out_len, K_U32, 0, 0),
+		F(struct clonedev_clone, out_len, K_OUTLEN, 2, 0),
 		F(struct clonedev_clone, protocol, K_SET, S_SUITES, 0),
 		F(struct clonedev_clone, suite, K_SET, S_SUITES, 0),
 		F(struct clonedev_clone, __reserved, K_RSV, 0, 0),
@@ -367,7 +371,7 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_crypt, in, K_PTR, 1, 0),
 		F(struct clonedev_crypt, out, K_PTR, 2, 0),
 		F(struct clonedev_crypt, out_cap, K_LEN, 2, 1),
-		F(struct clonedev_crypt, out_len, K_U32, 0, 0),
+		F(struct clonedev_crypt, out_len, K_OUTLEN, 2, 0),
 		F(struct clonedev_crypt, sig, K_PTR, 3, 0),
 		F(struct clonedev_crypt, sig_len, K_LEN, 3, 1),
 		F(struct clonedev_crypt, __reserved, K_RSV, 0, 0) } },
@@ -392,7 +396,7 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_wrap, handle, K_HANDLE, 0, 0),
 		F(struct clonedev_wrap, out_cap, K_LEN, 0, 1),
 		F(struct clonedev_wrap, out, K_PTR, 0, 0),
-		F(struct clonedev_wrap, out_len, K_U32, 0, 0),
+		F(struct clonedev_wrap, out_len, K_OUTLEN, 0, 0),
 		F(struct clonedev_wrap, __reserved, K_RSV, 0, 0) } },
 	{ C(UNWRAP, struct clonedev_unwrap),
 	  .aux = { { A_RANDOM, 40 } }, .f = {
@@ -414,7 +418,7 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_random, __reserved, K_RSV, 0, 0),
 		F(struct clonedev_random, out, K_PTR, 0, 0) } },
 	{ C(PED, struct clonedev_ped),
-	  .aux = { { A_RANDOM, 120 }, { A_RANDOM, 200 }, { A_OUT, 512 } },
+	  .aux = { { A_RANDOM, 120 }, { A_RANDOM, 200 }, { A_OUT, 4096 } },
 	  .f = {
 		F(struct clonedev_ped, op, K_SET, S_OP, 0),
 		F(struct clonedev_ped, kind, K_SET, S_ROLE, 0),
@@ -427,10 +431,11 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_ped, in, K_PTR, 1, 0),
 		F(struct clonedev_ped, out, K_PTR, 2, 0),
 		F(struct clonedev_ped, out_cap, K_LEN, 2, 1),
+		F(struct clonedev_ped, out_len, K_OUTLEN, 2, 0),
 		F(struct clonedev_ped, rpv_id, K_BYTES, 0, 0),
 		F(struct clonedev_ped, __reserved2, K_RSV, 0, 0) } },
 	{ C(ARCHIVE_OPEN, struct clonedev_archive_open),
-	  .aux = { { A_HANDLES, 8 }, { A_RANDOM, 200 }, { A_OUT, 512 } },
+	  .aux = { { A_HANDLES, 8 }, { A_RANDOM, 200 }, { A_OUT, 8192 } },
 	  .f = {
 		F(struct clonedev_archive_open, mode, K_SET, S_OP, 0),
 		F(struct clonedev_archive_open, count, K_LEN, 0, 4),
@@ -441,23 +446,26 @@ static const struct cmd cmds[] = {
 		F(struct clonedev_archive_open, in_len, K_LEN, 1, 1),
 		F(struct clonedev_archive_open, out_cap, K_LEN, 2, 1),
 		F(struct clonedev_archive_open, out, K_PTR, 2, 0),
+		F(struct clonedev_archive_open, out_len, K_OUTLEN, 2, 0),
 		F(struct clonedev_archive_open, __reserved2, K_RSV, 0, 0) } },
 	{ C(ARCHIVE_NEXT, struct clonedev_archive_next),
-	  .aux = { { A_RANDOM, 200 }, { A_OUT, 512 } }, .f = {
+	  .aux = { { A_RANDOM, 200 }, { A_OUT, 8192 } }, .f = {
 		F(struct clonedev_archive_next, id, K_U32, 1, 0),
 		F(struct clonedev_archive_next, in_len, K_LEN, 0, 1),
 		F(struct clonedev_archive_next, in, K_PTR, 0, 0),
 		F(struct clonedev_archive_next, out, K_PTR, 1, 0),
 		F(struct clonedev_archive_next, out_cap, K_LEN, 1, 1),
+		F(struct clonedev_archive_next, out_len, K_OUTLEN, 1, 0),
 		F(struct clonedev_archive_next, __reserved, K_RSV, 0, 0) } },
 	{ C(ARCHIVE_FINISH, struct clonedev_archive_finish),
-	  .aux = { { A_RANDOM, 64 }, { A_OUT, 512 } },
+	  .aux = { { A_RANDOM, 64 }, { A_OUT, 8192 } },
 	  .flags = CLONEDEV_ARCHIVE_ABORT, .f = {
 		F(struct clonedev_archive_finish, id, K_U32, 1, 0),
 		F(struct clonedev_archive_finish, in_len, K_LEN, 0, 1),
 		F(struct clonedev_archive_finish, in, K_PTR, 0, 0),
 		F(struct clonedev_archive_finish, out, K_PTR, 1, 0),
 		F(struct clonedev_archive_finish, out_cap, K_LEN, 1, 1),
+		F(struct clonedev_archive_finish, out_len, K_OUTLEN, 1, 0),
 		F(struct clonedev_archive_finish, __reserved, K_RSV, 0, 0) } },
 	{ C(OBJECT_SET_ATTRS, struct clonedev_object_set_attrs),
 	  .flags = CLONEDEV_SET_LABEL, .f = {
@@ -561,6 +569,18 @@ static struct session sessions[SESSIONS];
 static unsigned int own_slots[2];
 static u32 handles[HANDLES_MAX];
 static unsigned int n_handles;
+/* Each partition's keys from the setup, and its EC public point. */
+static struct {
+	u32 aes, hmac, ec, ec_pub;
+	u8 point[65];
+} keys[2];
+/* What the last call that wrote a message or blob wrote (a clone or PED
+ * message, an archive, a wrapped key): a later call, on another session,
+ * may take it as its input, as a relay would.
+ */
+static u8 last_out[SESSIONS][AUX_MAX];
+static unsigned int last_len[SESSIONS];
+static unsigned int last_session;	/* the session that wrote last */
 
 static u64 rnd(void)
 {
@@ -632,6 +652,185 @@ static const char *some_pw(void)
 	return pws[below(5)];
 }
 
+/* Buffer @i of @r becomes what session @from wrote last, and its lengths
+ * say so.
+ */
+static void feed(struct req *r, unsigned int i, unsigned int from)
+{
+	const struct cmd *c = &cmds[r->cmd];
+	unsigned int k, len = last_len[from];
+
+	memcpy(r->aux[i], last_out[from], len);
+	r->aux_len[i] = len;
+	r->ptr_mode[i] = P_VALID;
+	for (k = 0; k < FIELDS_MAX && c->f[k].kind; k++)
+		if (c->f[k].kind == K_LEN && c->f[k].a == i)
+			put(r->arg + c->f[k].off, 4, len / c->f[k].b);
+}
+
+/* The partition of session @s (setup() below). */
+static unsigned int part_of(unsigned int s)
+{
+	return s < 2 ? 0 : 1;
+}
+
+/*
+ * A valid request for the commands whose fields depend on each other (a
+ * key of the session's partition that allows the mechanism, lengths that
+ * fit it), so that mutations start from requests that get past the checks
+ * into the work; and the relay's step for a clone or a PED exchange: the
+ * message the peer session wrote last, to the other session.
+ */
+static void fixup(struct req *r)
+{
+	const struct cmd *c = &cmds[r->cmd];
+	u8 *a = r->arg;
+	unsigned int pt;
+
+#define SET(type, field, v)						\
+	put(a + offsetof(type, field), sizeof(((type *)0)->field), (v))
+	switch (c->nr) {
+	case CLONEDEV_IOCTL_CRYPT:
+		pt = part_of(r->session);
+		SET(struct clonedev_crypt, flags, 0);
+		SET(struct clonedev_crypt, part, CLONEDEV_PART_ALL);
+		SET(struct clonedev_crypt, salt_len, 0);
+		switch (below(3)) {
+		case 0:
+			SET(struct clonedev_crypt, op, CLONEDEV_CRYPT_ENCRYPT);
+			SET(struct clonedev_crypt, flags, CLONEDEV_CRYPT_GEN_IV);
+			SET(struct clonedev_crypt, mech, CLONEDEV_MECH_AES_GCM);
+			SET(struct clonedev_crypt, handle, keys[pt].aes);
+			SET(struct clonedev_crypt, hash, 0);
+			SET(struct clonedev_crypt, iv_len, 12);
+			SET(struct clonedev_crypt, sig_len, 0);
+			break;
+		case 1:
+			SET(struct clonedev_crypt, op, CLONEDEV_CRYPT_SIGN);
+			SET(struct clonedev_crypt, mech, CLONEDEV_MECH_HMAC);
+			SET(struct clonedev_crypt, handle, keys[pt].hmac);
+			SET(struct clonedev_crypt, hash, CLONEDEV_HASH_SHA256);
+			SET(struct clonedev_crypt, iv_len, 0);
+			SET(struct clonedev_crypt, tag_len, 0);
+			SET(struct clonedev_crypt, aad_len, 0);
+			break;
+		default:
+			SET(struct clonedev_crypt, op, CLONEDEV_CRYPT_SIGN);
+			SET(struct clonedev_crypt, mech, CLONEDEV_MECH_ECDSA);
+			SET(struct clonedev_crypt, handle, keys[pt].ec);
+			SET(struct clonedev_crypt, hash, CLONEDEV_HASH_SHA256);
+			SET(struct clonedev_crypt, iv_len, 0);
+			SET(struct clonedev_crypt, tag_len, 0);
+			SET(struct clonedev_crypt, aad_len, 0);
+			break;
+		}
+		break;
+	case CLONEDEV_IOCTL_WRAP:
+		pt = part_of(r->session);
+		SET(struct clonedev_wrap, mech, CLONEDEV_MECH_AES_KWP);
+		SET(struct clonedev_wrap, wrapping_handle, keys[pt].aes);
+		SET(struct clonedev_wrap, handle, keys[pt].hmac);
+		break;
+	case CLONEDEV_IOCTL_UNWRAP:
+		pt = part_of(r->session);
+		SET(struct clonedev_unwrap, mech, CLONEDEV_MECH_AES_KWP);
+		SET(struct clonedev_unwrap, unwrapping_handle, keys[pt].aes);
+		SET(struct clonedev_unwrap, key_type, CLONEDEV_KEY_GENERIC_SECRET);
+		SET(struct clonedev_unwrap, bits, 0);
+		SET(struct clonedev_unwrap, obj_flags, CLONEDEV_OBJ_SIGN);
+		SET(struct clonedev_unwrap, id_len, 0);
+		feed(r, 0, last_session);
+		break;
+	case CLONEDEV_IOCTL_DERIVE:
+		pt = part_of(r->session);
+		SET(struct clonedev_derive, mech, CLONEDEV_MECH_ECDH);
+		SET(struct clonedev_derive, handle, keys[pt].ec);
+		SET(struct clonedev_derive, peer_len, 65);
+		memcpy(a + offsetof(struct clonedev_derive, peer), keys[!pt].point, 65);
+		SET(struct clonedev_derive, key_type, CLONEDEV_KEY_GENERIC_SECRET);
+		SET(struct clonedev_derive, bits, 256);
+		SET(struct clonedev_derive, obj_flags, CLONEDEV_OBJ_SIGN);
+		SET(struct clonedev_derive, id_len, 0);
+		break;
+	case CLONEDEV_IOCTL_OBJECT_IMPORT:
+		SET(struct clonedev_object_import, key_type, CLONEDEV_KEY_AES);
+		SET(struct clonedev_object_import, obj_flags, CLONEDEV_OBJ_ENCRYPT);
+		SET(struct clonedev_object_import, value_len, 32);
+		SET(struct clonedev_object_import, bits, 0);
+		SET(struct clonedev_object_import, id_len, 0);
+		r->aux_len[0] = 32;
+		break;
+	case CLONEDEV_IOCTL_ROLE_INIT:
+		/* The po sets the cu's password again, to the one it has. */
+		r->session = 0;
+		SET(struct clonedev_role_init, flags, 0);
+		SET(struct clonedev_role_init, role, CLONEDEV_ROLE_CU);
+		SET(struct clonedev_role_init, quorum_m, 0);
+		SET(struct clonedev_role_init, quorum_n, 0);
+		memcpy(r->aux[0], CU, strlen(CU));
+		r->aux_len[0] = strlen(CU);
+		SET(struct clonedev_role_init, secret_len, strlen(CU));
+		break;
+	case CLONEDEV_IOCTL_DOMAIN_ADD:
+		r->session = 0;
+		SET(struct clonedev_domain_add, flags, 0);
+		SET(struct clonedev_domain_add, share_count, 0);
+		memset(a + offsetof(struct clonedev_domain_add, fingerprint), 0,
+		       CLONEDEV_FINGERPRINT_LEN);
+		break;
+	case CLONEDEV_IOCTL_OBJECT_SET_ATTRS:
+		SET(struct clonedev_object_set_attrs, flags, CLONEDEV_SET_LABEL);
+		SET(struct clonedev_object_set_attrs, obj_flags, 0);
+		SET(struct clonedev_object_set_attrs, id_len, 0);
+		break;
+	case CLONEDEV_IOCTL_OBJECT_GENERATE:
+		SET(struct clonedev_object_generate, key_type, CLONEDEV_KEY_AES);
+		SET(struct clonedev_object_generate, bits, 256);
+		SET(struct clonedev_object_generate, obj_flags, CLONEDEV_OBJ_ENCRYPT);
+		SET(struct clonedev_object_generate, id_len, 0);
+		SET(struct clonedev_object_generate, count, below(2) ? 0 : 1 + below(4));
+		break;
+	case CLONEDEV_IOCTL_ARCHIVE_OPEN:
+		r->session = below(2) ? 1 : 2;
+		SET(struct clonedev_archive_open, mode, CLONEDEV_ARCHIVE_BACKUP);
+		SET(struct clonedev_archive_open, count, 0);
+		SET(struct clonedev_archive_open, in_len, 0);
+		memset(a + offsetof(struct clonedev_archive_open, domain_label), 0,
+		       CLONEDEV_LABEL_LEN);
+		break;
+	case CLONEDEV_IOCTL_CLONE:
+		/* The co sessions of the two partitions, 1 and 2. */
+		r->session = below(2) ? 1 : 2;
+		SET(struct clonedev_clone, flags, 0);
+		SET(struct clonedev_clone, protocol, 0);
+		SET(struct clonedev_clone, suite, 0);
+		switch (below(4)) {
+		case 0:
+			SET(struct clonedev_clone, op, CLONEDEV_CLONE_SOURCE);
+			SET(struct clonedev_clone, in_len, 0);
+			break;
+		case 1:
+			SET(struct clonedev_clone, op, CLONEDEV_CLONE_TARGET);
+			SET(struct clonedev_clone, count, 0);
+			feed(r, 1, 3 - r->session);
+			break;
+		default:
+			SET(struct clonedev_clone, op, CLONEDEV_CLONE_STEP);
+			SET(struct clonedev_clone, count, 0);
+			feed(r, 1, 3 - r->session);
+			break;
+		}
+		break;
+	case CLONEDEV_IOCTL_PED:
+		r->session = below(2) ? 1 : 2;
+		feed(r, 1, 3 - r->session);
+		break;
+	default:
+		break;
+	}
+#undef SET
+}
+
 /* ---- templates to requests ---- */
 
 static void fill_aux(struct req *r, unsigned int i, const struct aux_tmpl *t)
@@ -657,6 +856,9 @@ static void fill_aux(struct req *r, unsigned int i, const struct aux_tmpl *t)
 	case A_RANDOM:
 		for (j = 0; j < len; j++)
 			r->aux[i][j] = rnd();
+		break;
+	case A_OUT:
+		/* Room in the mapping; nothing of it is kept. */
 		break;
 	default:
 		break;
@@ -750,6 +952,8 @@ static void template(struct req *r, unsigned int cmd)
 	put(r->arg + 4, 4, below(2) ? c->flags : 0);
 	for (i = 0; i < FIELDS_MAX && c->f[i].kind; i++)
 		fill_field(r, &c->f[i]);
+	if (below(2))
+		fixup(r);
 }
 
 /* ---- mutation ---- */
@@ -806,12 +1010,15 @@ static void mutate_field(struct req *r, const struct field *f)
 		put(p, 4, v);
 		break;
 	case K_FLAGS:
-		put(p, 4, get32(p) ^ (1u << below(32)));
+		/* Mostly the defined flags, sometimes one nobody defined. */
+		put(p, 4, below(3) ? (u32)rnd() & f->a :
+		    get32(p) ^ (1u << below(32)));
 		break;
 	case K_RSV:
 		p[below(f->width)] = rnd() | 1;
 		break;
 	case K_U32:
+	case K_OUTLEN:
 		put(p, f->width, below(3) ? interesting_len(get32(p)) : rnd());
 		break;
 	case K_SET:
@@ -843,7 +1050,9 @@ static void mutate_field(struct req *r, const struct field *f)
 		put(p, 4, interesting_len(get32(p)));
 		break;
 	case K_PTR:
-		if (below(2)) {
+		if (below(3) == 0) {
+			feed(r, f->a, below(SESSIONS));
+		} else if (below(2)) {
 			r->ptr_mode[f->a] = below(P_MODES);
 		} else {
 			r->aux[f->a][below(AUX_MAX)] ^= 1u << below(8);
@@ -958,6 +1167,9 @@ static void mutate(struct req *r)
 		if (g->count > 16 && (g->key_type == CLONEDEV_KEY_RSA ||
 				      g->key_type >= CLONEDEV_KEY_EC_P256))
 			g->count = 16;
+		/* Many keys fill the store; the limit's checks stay. */
+		if (g->count > 256 && g->count <= CLONEDEV_GENERATE_MAX)
+			g->count = 256;
 		if (g->key_type == CLONEDEV_KEY_RSA && g->bits >= 2048)
 			g->bits = below(256) ? 1024 : 2048;
 	}
@@ -1038,11 +1250,24 @@ static int run(struct req *r)
 		if (c->f[i].kind == K_PTR)
 			put(arg + c->f[i].off, 8, ptr_for(r, c->f[i].a));
 	ret = ioctl(sessions[r->session].fd, c->nr, arg) ? -errno : 0;
-	if (!ret)
-		for (i = 0; i < FIELDS_MAX && c->f[i].kind; i++)
-			if (c->f[i].kind == K_OUT)
-				add_handle(get32(arg + c->f[i].off));
-	return ret;
+	if (ret)
+		return ret;
+	for (i = 0; i < FIELDS_MAX && c->f[i].kind; i++) {
+		const struct field *f = &c->f[i];
+		u32 len;
+
+		if (f->kind == K_OUT)
+			add_handle(get32(arg + f->off));
+		if (f->kind != K_OUTLEN || r->ptr_mode[f->a] != P_VALID)
+			continue;
+		len = get32(arg + f->off);
+		if (len && len <= AUX_MAX) {
+			memcpy(last_out[r->session], regions[f->a], len);
+			last_len[r->session] = len;
+			last_session = r->session;
+		}
+	}
+	return 0;
 }
 
 /* Adds the PCs of the last request; returns how many were new. */
@@ -1093,7 +1318,7 @@ static int documented_errno(int e)
 /* ---- the partitions and sessions of one process ---- */
 
 static int make_partition(struct clonedev_nl *nl, const char *label,
-			  unsigned int *slot)
+			  unsigned int p, unsigned int *slot)
 {
 	struct clonedev_slot s;
 	struct clonedev *cd;
@@ -1122,7 +1347,7 @@ static int make_partition(struct clonedev_nl *nl, const char *label,
 					       CLONEDEV_OBJ_MODIFIABLE,
 					       "fz0", NULL, 0, &h);
 		if (!ret)
-			add_handle(h);
+			add_handle(keys[p].aes = h);
 		ret = ret ?: clonedev_object_generate(cd, CLONEDEV_KEY_GENERIC_SECRET,
 						      256, CLONEDEV_OBJ_SIGN |
 						      CLONEDEV_OBJ_VERIFY |
@@ -1130,15 +1355,19 @@ static int make_partition(struct clonedev_nl *nl, const char *label,
 						      CLONEDEV_OBJ_EXTRACTABLE,
 						      "fz1", NULL, 0, &h);
 		if (!ret)
-			add_handle(h);
+			add_handle(keys[p].hmac = h);
 		ret = ret ?: clonedev_object_generate_pair(cd, CLONEDEV_KEY_EC_P256,
 							   CLONEDEV_OBJ_SIGN |
 							   CLONEDEV_OBJ_VERIFY |
 							   CLONEDEV_OBJ_DERIVE,
 							   "fz2", NULL, 0, &h, &pub);
 		if (!ret) {
-			add_handle(h);
-			add_handle(pub);
+			struct clonedev_object_attrs at;
+
+			add_handle(keys[p].ec = h);
+			add_handle(keys[p].ec_pub = pub);
+			ret = clonedev_object_get(cd, pub, &at, keys[p].point,
+						  sizeof(keys[p].point), NULL);
 		}
 	}
 	clonedev_close(cd);
@@ -1154,8 +1383,9 @@ static int own_label(const char *label)
 		label[2 + n] == 'b') && !label[3 + n];
 }
 
-/* Deletes the partitions that requests made, so that there is room, and
- * the one labelled @label (NULL: none).
+/* Deletes the partitions that requests made, so that there is room, the
+ * one labelled @label (NULL: none), and any that holds more than
+ * OBJECTS_MAX objects (made again then), so that the store stays small.
  */
 static void delete_others(struct clonedev_nl *nl, const char *label)
 {
@@ -1164,20 +1394,22 @@ static void delete_others(struct clonedev_nl *nl, const char *label)
 
 	for (i = 0; i < n; i++)
 		if (!own_label(slots[i].label) ||
-		    (label && !strcmp(slots[i].label, label)))
+		    (label && !strcmp(slots[i].label, label)) ||
+		    slots[i].object_count > OBJECTS_MAX)
 			clonedev_nl_partition_delete(nl, slots[i].slot);
 	free(slots);
 }
 
-/* Opens the sessions: po and co of the first partition, cu of the second
- * and one not logged in. A partition a request broke (its password
+/* Opens the sessions: po and co of the first partition, co and cu of the
+ * second, and one not logged in. A partition a request broke (its password
  * changed, a role locked, deleted) is deleted and made again.
  */
 static int setup(int again)
 {
 	static const struct { unsigned int part, role; const char *pw; } s[] = {
 		{ 0, CLONEDEV_ROLE_PO, PO }, { 0, CLONEDEV_ROLE_CO, CO },
-		{ 1, CLONEDEV_ROLE_CU, CU }, { 1, 0, NULL },
+		{ 1, CLONEDEV_ROLE_CO, CO }, { 1, CLONEDEV_ROLE_CU, CU },
+		{ 1, 0, NULL },
 	};
 	struct clonedev_nl *nl;
 	unsigned int i, p;
@@ -1216,7 +1448,7 @@ static int setup(int again)
 		}
 		if (again)
 			delete_others(nl, label);
-		ret = make_partition(nl, label, &own_slots[p]);
+		ret = make_partition(nl, label, p, &own_slots[p]);
 		if (ret)
 			break;
 	}
