@@ -530,6 +530,7 @@ struct shared {
 	u64 unexpected;
 	u64 corpus_n;
 	u64 recreated;		/* partitions made again after a request broke one */
+	time_t start;
 	u32 unexpected_cmd, unexpected_errno;
 	struct stats by_cmd[N_CMDS];
 	struct req corpus[CORPUS_MAX];
@@ -1118,7 +1119,7 @@ static void mutate_netlink(struct req *r)
 		break;
 	case 3: {
 		/* Another attribute after those there. */
-		u16 at = NLA_ALIGN(n->attrs_len);
+		unsigned int at = NLA_ALIGN(n->attrs_len);
 
 		if (at + 12 > sizeof(n->attrs))
 			break;
@@ -1553,9 +1554,19 @@ static int worker(unsigned int index, u64 seed)
 	if (kcov_fd < 0 && kcov_open() && index == 0)
 		printf("# no KCOV (%s): the requests are not guided by coverage\n",
 		       strerror(errno));
-	while (__atomic_add_fetch(&sh->requests, 1, __ATOMIC_RELAXED) <=
-	       sh->limit) {
+	for (;;) {
+		u64 at = __atomic_add_fetch(&sh->requests, 1, __ATOMIC_RELAXED);
 		u64 n = __atomic_load_n(&sh->corpus_n, __ATOMIC_ACQUIRE);
+
+		if (at > sh->limit)
+			break;
+		if (at % 100000 == 0) {
+			printf("# %llu requests, %llu blocks, corpus %llu, %ld s\n",
+			       (unsigned long long)at,
+			       (unsigned long long)sh->blocks,
+			       (unsigned long long)n, (long)(time(NULL) - sh->start));
+			fflush(stdout);
+		}
 
 		if (n && below(10) < 8) {
 			r = sh->corpus[below(n < CORPUS_MAX ? n : CORPUS_MAX)];
@@ -1580,12 +1591,12 @@ static int worker(unsigned int index, u64 seed)
 			sh->unexpected_errno = -ret;
 		}
 		if (cover && note_cover()) {
-			u64 at = __atomic_fetch_add(&sh->corpus_n, 1,
-						    __ATOMIC_ACQ_REL);
+			u64 slot = __atomic_fetch_add(&sh->corpus_n, 1,
+						      __ATOMIC_ACQ_REL);
 
 			__atomic_add_fetch(&sh->new_cover, 1, __ATOMIC_RELAXED);
-			if (at < CORPUS_MAX)
-				sh->corpus[at] = r;
+			if (slot < CORPUS_MAX)
+				sh->corpus[slot] = r;
 		}
 		/* Now and then the partitions and sessions again, as a user
 		 * would after an administrator changed them.
@@ -1681,6 +1692,7 @@ int main(int argc, char **argv)
 	if (sh == MAP_FAILED)
 		return 1;
 	sh->limit = limit;
+	sh->start = start;
 	fflush(stdout);
 	for (i = 0; i < procs; i++) {
 		pids[i] = fork();
