@@ -30,12 +30,15 @@
  * reloaded, holds exactly what the live HSM held.
  *
  * Usage: ioctl_fuzz_test [REQUESTS [PROCESSES]]  (default 20000, 4)
- * Environment: IOCTL_FUZZ_SEED repeats a run; IOCTL_FUZZ_KO names the
- * module file whose blocks are counted (default build/debug/clonedev.ko).
+ * Environment: IOCTL_FUZZ_SEED repeats a run; IOCTL_FUZZ_OBJS names the
+ * directory of the module's object files, whose blocks are counted (by
+ * their calls of the KCOV hook) and reached blocks told by source file
+ * (default build/debug/kmod).
  * Without KCOV it still runs, as a blind fuzzer, and says so.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <linux/genetlink.h>
 #include <linux/types.h>
 #include <linux/kcov.h>
@@ -572,7 +575,7 @@ static u32 handles[HANDLES_MAX];
 static unsigned int n_handles;
 /* Each partition's keys from the setup, and its EC public point. */
 static struct {
-	u32 aes, hmac, ec, ec_pub;
+	u32 aes, hmac, ec, ec_pub, rsa;
 	u8 point[65];
 } keys[2];
 /* What the last call that wrote a message or blob wrote (a clone or PED
@@ -691,41 +694,56 @@ static void fixup(struct req *r)
 #define SET(type, field, v)						\
 	put(a + offsetof(type, field), sizeof(((type *)0)->field), (v))
 	switch (c->nr) {
-	case CLONEDEV_IOCTL_CRYPT:
-		pt = part_of(r->session);
-		SET(struct clonedev_crypt, flags, 0);
-		SET(struct clonedev_crypt, part, CLONEDEV_PART_ALL);
+	case CLONEDEV_IOCTL_CRYPT: {
+		/* A mechanism and a key of the session's partition that
+		 * allows it; a verify or decrypt takes what the session
+		 * wrote last (a signature, a ciphertext).
+		 */
+		static const struct { u32 op, mech, hash; u8 key, iv; } ops[] = {
+			{ CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_GCM, 0, 0, 12 },
+			{ CLONEDEV_CRYPT_DECRYPT, CLONEDEV_MECH_AES_GCM, 0, 0, 12 },
+			{ CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CBC_PAD, 0, 0, 16 },
+			{ CLONEDEV_CRYPT_ENCRYPT, CLONEDEV_MECH_AES_CTR, 0, 0, 16 },
+			{ CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_AES_CMAC, 0, 0, 0 },
+			{ CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_HMAC, 1, 1, 0 },
+			{ CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_HMAC, 1, 1, 0 },
+			{ CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_ECDSA, 1, 2, 0 },
+			{ CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_ECDSA, 1, 3, 0 },
+			{ CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PKCS, 1, 4, 0 },
+			{ CLONEDEV_CRYPT_SIGN, CLONEDEV_MECH_RSA_PSS, 2, 4, 0 },
+			{ CLONEDEV_CRYPT_VERIFY, CLONEDEV_MECH_RSA_PKCS, 1, 4, 0 },
+			{ CLONEDEV_CRYPT_DECRYPT, CLONEDEV_MECH_RSA_OAEP, 1, 4, 0 },
+		};
+		unsigned int k = below(ARRAY_SIZE(ops));
+		const u32 key[] = { keys[part_of(r->session)].aes,
+				    keys[part_of(r->session)].hmac,
+				    keys[part_of(r->session)].ec,
+				    keys[part_of(r->session)].ec_pub,
+				    keys[part_of(r->session)].rsa };
+
+		SET(struct clonedev_crypt, flags, ops[k].iv && below(2) ?
+		    CLONEDEV_CRYPT_GEN_IV : 0);
+		SET(struct clonedev_crypt, op, ops[k].op);
+		SET(struct clonedev_crypt, mech, ops[k].mech);
+		SET(struct clonedev_crypt, hash, ops[k].hash);
+		SET(struct clonedev_crypt, handle, key[ops[k].key]);
+		SET(struct clonedev_crypt, iv_len, ops[k].iv);
+		SET(struct clonedev_crypt, tag_len,
+		    ops[k].mech == CLONEDEV_MECH_AES_GCM ? 16 : 0);
+		if (ops[k].mech != CLONEDEV_MECH_AES_GCM)
+			SET(struct clonedev_crypt, aad_len, 0);
 		SET(struct clonedev_crypt, salt_len, 0);
-		switch (below(3)) {
-		case 0:
-			SET(struct clonedev_crypt, op, CLONEDEV_CRYPT_ENCRYPT);
-			SET(struct clonedev_crypt, flags, CLONEDEV_CRYPT_GEN_IV);
-			SET(struct clonedev_crypt, mech, CLONEDEV_MECH_AES_GCM);
-			SET(struct clonedev_crypt, handle, keys[pt].aes);
-			SET(struct clonedev_crypt, hash, 0);
-			SET(struct clonedev_crypt, iv_len, 12);
+		/* One call, or a part of a multi-part operation. */
+		SET(struct clonedev_crypt, part, below(2) ? CLONEDEV_PART_ALL :
+		    below(5));
+		if (ops[k].op == CLONEDEV_CRYPT_VERIFY)
+			feed(r, 3, r->session);
+		else
 			SET(struct clonedev_crypt, sig_len, 0);
-			break;
-		case 1:
-			SET(struct clonedev_crypt, op, CLONEDEV_CRYPT_SIGN);
-			SET(struct clonedev_crypt, mech, CLONEDEV_MECH_HMAC);
-			SET(struct clonedev_crypt, handle, keys[pt].hmac);
-			SET(struct clonedev_crypt, hash, CLONEDEV_HASH_SHA256);
-			SET(struct clonedev_crypt, iv_len, 0);
-			SET(struct clonedev_crypt, tag_len, 0);
-			SET(struct clonedev_crypt, aad_len, 0);
-			break;
-		default:
-			SET(struct clonedev_crypt, op, CLONEDEV_CRYPT_SIGN);
-			SET(struct clonedev_crypt, mech, CLONEDEV_MECH_ECDSA);
-			SET(struct clonedev_crypt, handle, keys[pt].ec);
-			SET(struct clonedev_crypt, hash, CLONEDEV_HASH_SHA256);
-			SET(struct clonedev_crypt, iv_len, 0);
-			SET(struct clonedev_crypt, tag_len, 0);
-			SET(struct clonedev_crypt, aad_len, 0);
-			break;
-		}
+		if (ops[k].op == CLONEDEV_CRYPT_DECRYPT)
+			feed(r, 1, r->session);
 		break;
+	}
 	case CLONEDEV_IOCTL_WRAP:
 		pt = part_of(r->session);
 		SET(struct clonedev_wrap, mech, CLONEDEV_MECH_AES_KWP);
@@ -953,7 +971,7 @@ static void template(struct req *r, unsigned int cmd)
 	put(r->arg + 4, 4, below(2) ? c->flags : 0);
 	for (i = 0; i < FIELDS_MAX && c->f[i].kind; i++)
 		fill_field(r, &c->f[i]);
-	if (below(2))
+	if (below(3))
 		fixup(r);
 }
 
@@ -1318,6 +1336,31 @@ static int documented_errno(int e)
 
 /* ---- the partitions and sessions of one process ---- */
 
+/* An RSA-2048 key of the test keys (making one takes a minute on the
+ * debug kernel), if they are there.
+ */
+static void import_rsa(struct clonedev *cd, unsigned int p)
+{
+	struct clonedev_keyfile kf = { 0 };
+	unsigned char buf[4096];
+	FILE *f = fopen("build/keys/rsa2048.der", "rb");
+	size_t n;
+	u32 h;
+
+	if (!f)
+		return;
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (clonedev_keyfile_parse(buf, n, &kf))
+		return;
+	if (!clonedev_object_import(cd, kf.key_type, CLONEDEV_OBJ_SIGN |
+				    CLONEDEV_OBJ_VERIFY | CLONEDEV_OBJ_DECRYPT |
+				    CLONEDEV_OBJ_ENCRYPT, "fz3", NULL, 0,
+				    kf.value, kf.len, &h))
+		add_handle(keys[p].rsa = h);
+	clonedev_keyfile_free(&kf);
+}
+
 static int make_partition(struct clonedev_nl *nl, const char *label,
 			  unsigned int p, unsigned int *slot)
 {
@@ -1370,6 +1413,8 @@ static int make_partition(struct clonedev_nl *nl, const char *label,
 			ret = clonedev_object_get(cd, pub, &at, keys[p].point,
 						  sizeof(keys[p].point), NULL);
 		}
+		if (!ret)
+			import_rsa(cd, p);
 	}
 	clonedev_close(cd);
 	return ret;
@@ -1568,7 +1613,7 @@ static int worker(unsigned int index, u64 seed)
 			fflush(stdout);
 		}
 
-		if (n && below(10) < 8) {
+		if (n && below(10) < 7) {
 			r = sh->corpus[below(n < CORPUS_MAX ? n : CORPUS_MAX)];
 			mutate(&r);
 		} else {
@@ -1614,22 +1659,150 @@ static int worker(unsigned int index, u64 seed)
 	return 0;
 }
 
-/* The module's blocks: its calls of the KCOV hook. */
-static long module_blocks(const char *ko)
-{
-	char cmd[512], line[512];
-	long n = 0;
-	FILE *f;
+/* The module's blocks, by function and source file. */
+#define FUNCS_MAX	4096
+#define SYMS_MAX	16384
 
-	snprintf(cmd, sizeof(cmd), "objdump -dr '%s' 2>/dev/null", ko);
-	f = popen(cmd, "r");
+struct func {
+	char name[64];
+	char file[32];
+	unsigned int blocks;	/* calls of the KCOV hook in it */
+	unsigned int hit;	/* of those, reached */
+};
+
+static struct func funcs[FUNCS_MAX];
+static unsigned int n_funcs;
+
+struct sym {
+	u64 addr;
+	int func;		/* index in funcs[], or -1 */
+};
+
+static int sym_cmp(const void *a, const void *b)
+{
+	const struct sym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Counts the KCOV calls of each function of each object file in @dir
+ * (objdump -dr). Returns the module's total, or -1.
+ */
+static long read_blocks(const char *dir)
+{
+	char cmd[512], line[512], name[64];
+	long total = 0;
+	glob_t g;
+	size_t i;
+
+	snprintf(cmd, sizeof(cmd), "%s/*.o", dir);
+	if (glob(cmd, 0, NULL, &g))
+		return -1;
+	for (i = 0; i < g.gl_pathc; i++) {
+		const char *base = strrchr(g.gl_pathv[i], '/') + 1;
+		int cur = -1;
+		FILE *f;
+
+		snprintf(cmd, sizeof(cmd), "objdump -dr '%s' 2>/dev/null",
+			 g.gl_pathv[i]);
+		f = popen(cmd, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "%*x <%63[^>]>:", name) == 1 &&
+			    n_funcs < FUNCS_MAX) {
+				cur = n_funcs++;
+				snprintf(funcs[cur].name, sizeof(funcs[cur].name),
+					 "%s", name);
+				snprintf(funcs[cur].file, sizeof(funcs[cur].file),
+					 "%.*s.c", (int)(strlen(base) - 2), base);
+			} else if (cur >= 0 && strstr(line, "R_X86_64") &&
+				   strstr(line, "__sanitizer_cov_trace_pc")) {
+				funcs[cur].blocks++;
+				total++;
+			}
+		}
+		pclose(f);
+	}
+	globfree(&g);
+	return total;
+}
+
+/* Attributes each block reached to its function: the module's symbols
+ * from /proc/kallsyms give each PC's function. Returns the PCs placed.
+ */
+static long place_blocks(void)
+{
+	static struct sym syms[SYMS_MAX];
+	unsigned int n = 0, i;
+	char line[512], name[128];
+	long placed = 0;
+	FILE *f = fopen("/proc/kallsyms", "r");
+	u64 addr;
+
 	if (!f)
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (strstr(line, "R_X86_64") &&
-		    strstr(line, "__sanitizer_cov_trace_pc"))
-			n++;
-	return pclose(f) ? -1 : n;
+	while (fgets(line, sizeof(line), f) && n < SYMS_MAX) {
+		if (!strstr(line, "[clonedev]") ||
+		    sscanf(line, "%llx %*c %127s", (unsigned long long *)&addr,
+			   name) != 2)
+			continue;
+		syms[n].addr = addr;
+		syms[n].func = -1;
+		for (i = 0; i < n_funcs; i++)
+			if (!strcmp(funcs[i].name, name)) {
+				syms[n].func = i;
+				break;
+			}
+		n++;
+	}
+	fclose(f);
+	qsort(syms, n, sizeof(syms[0]), sym_cmp);
+	for (i = 0; i < (1u << PC_BITS); i++) {
+		u64 pc = sh->pcs[i];
+		unsigned int lo = 0, hi = n;
+
+		if (!pc)
+			continue;
+		/* The last symbol at or below the PC. */
+		while (hi - lo > 1) {
+			unsigned int mid = (lo + hi) / 2;
+
+			if (syms[mid].addr <= pc)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		if (n && syms[lo].addr <= pc && syms[lo].func >= 0) {
+			funcs[syms[lo].func].hit++;
+			placed++;
+		}
+	}
+	return placed;
+}
+
+/* Prints the blocks reached out of all, for each source file. */
+static void print_files(void)
+{
+	unsigned int i, j;
+
+	for (i = 0; i < n_funcs; i++) {
+		unsigned int blocks = 0, hit = 0;
+
+		for (j = 0; j < i && strcmp(funcs[j].file, funcs[i].file); j++)
+			;
+		if (j < i)
+			continue;	/* its file is printed */
+		for (j = i; j < n_funcs; j++)
+			if (!strcmp(funcs[j].file, funcs[i].file)) {
+				blocks += funcs[j].blocks;
+				hit += funcs[j].hit < funcs[j].blocks ?
+				       funcs[j].hit : funcs[j].blocks;
+			}
+		if (blocks)
+			printf("# coverage kmod/%-18s %5u of %5u blocks (%5.1f%%)\n",
+			       funcs[i].file, hit, blocks, 100.0 * hit / blocks);
+	}
 }
 
 /* Every partition as the store keeps it: slot, serial, label, kind,
@@ -1669,7 +1842,7 @@ int main(int argc, char **argv)
 {
 	u64 limit = argc > 1 ? strtoull(argv[1], NULL, 0) : 20000;
 	unsigned int procs = argc > 2 ? atoi(argv[2]) : 4, i, c;
-	const char *ko = getenv("IOCTL_FUZZ_KO") ?: "build/debug/clonedev.ko";
+	const char *objs = getenv("IOCTL_FUZZ_OBJS") ?: "build/debug/kmod";
 	const char *seed_env = getenv("IOCTL_FUZZ_SEED");
 	char *before = NULL, *after = NULL;
 	u64 seed, errs_total = 0;
@@ -1730,7 +1903,9 @@ int main(int argc, char **argv)
 		       (unsigned long long)s->calls,
 		       (unsigned long long)s->ok, errs);
 	}
-	total_blocks = module_blocks(ko);
+	total_blocks = read_blocks(objs);
+	if (total_blocks > 0 && place_blocks() > 0)
+		print_files();
 	printf("# ioctl_fuzz: %llu requests in %ld s, %llu reached new blocks, corpus %llu\n",
 	       (unsigned long long)(sh->requests > limit ? limit : sh->requests),
 	       (long)(time(NULL) - start),
