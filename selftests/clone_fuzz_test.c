@@ -70,7 +70,7 @@ enum { SRC, TGT };
 enum {
 	M_FLIP, M_FLIP_HEADER, M_TRUNCATE, M_EXTEND, M_SPLICE, M_REPLAY_OTHER,
 	M_REPLAY_OTHER_SID, M_REPLAY_SAME, M_SKIP_AHEAD, M_REORDER, M_DROP,
-	M_DUPLICATE, M_COUNT
+	M_DUPLICATE, M_FORGE_ERROR, M_COUNT
 };
 
 static const char *const m_names[M_COUNT] = {
@@ -78,7 +78,12 @@ static const char *const m_names[M_COUNT] = {
 	"splice of another combination", "replay from another session",
 	"replay with this session's id", "replay of an earlier flight",
 	"next flight of another session", "reordering", "drop",
-	"duplication",
+	"duplication", "forged ERROR",
+};
+
+static const char *const e_names[CLONEDEV_CLONE_E_ABORTED + 1] = {
+	"", "unexpected", "domain-mismatch", "fips", "no-protocol", "auth",
+	"policy", "role", "internal", "aborted",
 };
 
 struct flight {
@@ -483,6 +488,36 @@ static int mutate(const struct mutation *mu, unsigned char *m,
 		memmove(m + off[i], m + off[i] + l[i], *len - off[i] - l[i]);
 		*len -= l[i];
 		return 0;
+	case M_FORGE_ERROR:
+		/*
+		 * An ERROR in place of the flight: unauthenticated, it ends
+		 * the receiver with its code (outside 1 to 9 `unexpected`)
+		 * whatever the rest of its header and its text say.
+		 */
+		k = below(24);
+		memset(m, 0, HDR);
+		m[0] = 0x43;
+		m[1] = 0x4c;
+		m[2] = 0x4f;
+		m[3] = 0x4e;
+		m[4] = 2;
+		m[5] = ERROR;
+		for (i = 6; i < 28; i++)
+			if (below(2))
+				m[i] = (unsigned char)next_rand();
+		m[28] = 0;
+		m[29] = 0;
+		m[30] = 0;
+		m[31] = (unsigned char)(4 + k);
+		i = below(12);		/* the code: 0 to 11 */
+		m[HDR] = 0;
+		m[HDR + 1] = 0;
+		m[HDR + 2] = 0;
+		m[HDR + 3] = (unsigned char)i;
+		for (i = 0; i < k; i++)
+			m[HDR + 4 + i] = (unsigned char)(' ' + below(95));
+		*len = HDR + 4 + k;
+		return 0;
 	case M_DUPLICATE:
 		i = below(n);
 		if (*len + l[i] > MSG_MAX)
@@ -509,6 +544,7 @@ struct run {
 	unsigned int orig_type;	/* of the changed flight's first message */
 	unsigned int stored;	/* objects the target answered genuinely */
 	unsigned int error_msg;	/* the code of a message read as ERROR */
+	int error_first;	/* that message first in the flight */
 	int aborted[2];		/* the relay ended this side */
 	int bad_errno;
 	int accepted;		/* a side took a change it must refuse */
@@ -600,6 +636,8 @@ static void relay(struct run *r)
 				if (error_code(del + off[i], l[i]))
 					r->error_msg = error_code(del + off[i],
 								  l[i]);
+			if (n && error_code(del, l[0]))
+				r->error_first = 1;
 		}
 		what = r->started[to] ? CLONEDEV_CLONE_STEP :
 		       CLONEDEV_CLONE_TARGET;
@@ -753,6 +791,9 @@ static int clean_run(struct combo *c, struct transcript *keep)
 
 static int allowed_error(const struct run *r, int side, unsigned int error)
 {
+	/* An ERROR first in the flight: its code and no other. */
+	if (r->error_first && side == r->tr.f[r->flight].to)
+		return error == r->error_msg;
 	if (r->aborted[side] && error == CLONEDEV_CLONE_E_ABORTED)
 		return 1;
 	if (r->error_msg && error == r->error_msg)
@@ -772,12 +813,20 @@ static int mutated_run(struct combo *c)
 	static struct run r;
 	struct listing before, now;
 	const struct transcript *g = &c->pool[0];
-	unsigned int i;
+	unsigned int i, many, cand[MAX_FLIGHTS], off[64], l[64];
 
 	memset(&r, 0, sizeof(r));
 	r.c = c;
 	r.op = (int)below(M_COUNT);
 	r.flight = (int)below(g->n);
+	if (r.op == M_REORDER) {
+		/* A flight of several messages (CPv4), if there is one. */
+		for (i = 0, many = 0; i < g->n; i++)
+			if (split(g->f[i].buf, g->f[i].len, off, l, 64) > 1)
+				cand[many++] = i;
+		if (many)
+			r.flight = (int)cand[below(many)];
+	}
 	if (list_objects(c->t, &before))
 		return -1;
 	relay(&r);
@@ -1042,13 +1091,10 @@ int main(int argc, char **argv)
 	       n_clean_failed ? "not ok" : "ok", n_clean);
 	for (k = 0; k < M_COUNT; k++)
 		printf("# %-34s %lu runs\n", m_names[k], by_op[k]);
-	printf("# errors seen: unexpected %lu, domain-mismatch %lu, fips %lu, no-protocol %lu, auth %lu, aborted %lu\n",
-	       by_error[CLONEDEV_CLONE_E_UNEXPECTED],
-	       by_error[CLONEDEV_CLONE_E_DOMAIN],
-	       by_error[CLONEDEV_CLONE_E_FIPS],
-	       by_error[CLONEDEV_CLONE_E_PROTOCOL],
-	       by_error[CLONEDEV_CLONE_E_AUTH],
-	       by_error[CLONEDEV_CLONE_E_ABORTED]);
+	printf("# errors seen:");
+	for (k = 1; k <= CLONEDEV_CLONE_E_ABORTED; k++)
+		printf(" %s %lu%s", e_names[k], by_error[k],
+		       k < CLONEDEV_CLONE_E_ABORTED ? "," : "\n");
 	printf("# objects stored from genuine messages answered before a change: %lu\n",
 	       n_kept);
 	printf("# clone_fuzz: %lu runs (%lu mutated, %lu excluded as unchanged) over %u protocol/suite combinations, %lu accepted, %lu stored\n",
