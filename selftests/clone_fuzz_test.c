@@ -40,7 +40,7 @@
  * any violation.
  */
 #include <errno.h>
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +63,11 @@
 #define CLEAN_EVERY	8	/* a clean run after this many mutated ones */
 #define DRAWS		16	/* tries at a mutation that changes the bytes */
 
-enum { HELLO = 1, CHOICE, CONFIRM, OBJECT, RESULT, DONE, SUMMARY, READY,
-       ERROR = 15 };
+enum {
+	HELLO = 1, CHOICE, CONFIRM, OBJECT, RESULT, DONE, SUMMARY, READY,
+	ERROR = 15
+};
+
 enum { SRC, TGT };
 
 enum {
@@ -123,7 +126,7 @@ static struct clonedev *src;
 static unsigned int src_hs_fail;
 static unsigned int handles[N_OBJ];
 static struct listing src_list;
-static uint64_t rng;
+static unsigned long long rng;
 
 /* Counters of the summary and of the TAP lines. */
 static unsigned long n_runs, n_mutated, n_excluded, n_clean;
@@ -133,7 +136,7 @@ static unsigned long n_kept;	/* objects genuinely stored before a change */
 static unsigned long by_op[M_COUNT];
 static unsigned long by_error[CLONEDEV_CLONE_E_ABORTED + 1];
 
-static uint64_t next_rand(void)
+static unsigned long long next_rand(void)
 {
 	/* xorshift64* */
 	rng ^= rng >> 12;
@@ -617,7 +620,8 @@ static void relay(struct run *r)
 				dlen = len;
 				if (mutate(&mu, del, &dlen)) {
 					/* Not for this flight: another. */
-					mu.op = r->op = (int)below(M_COUNT);
+					r->op = (int)below(M_COUNT);
+					mu.op = r->op;
 					draw--;
 					continue;
 				}
@@ -985,7 +989,7 @@ int main(int argc, char **argv)
 	struct clonedev_nl *nl;
 	struct timespec t0, t1;
 	unsigned long i, bad;
-	uint64_t seed;
+	unsigned long long seed;
 	unsigned int k, j;
 	double secs;
 	int ret;
@@ -995,11 +999,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	seed = seed_env && *seed_env ? strtoull(seed_env, NULL, 0) :
-	       (uint64_t)time(NULL) ^ (uint64_t)getpid() << 32;
+	       (unsigned long long)time(NULL) ^
+	       (unsigned long long)getpid() << 32;
 	rng = seed ? seed : 1;
 	printf("TAP version 13\n1..6\n");
-	printf("# clone_fuzz: seed %" PRIu64 " (CLONE_FUZZ_SEED=%" PRIu64
-	       " repeats the choices)\n", seed, seed);
+	printf("# clone_fuzz: seed %llu (CLONE_FUZZ_SEED=%llu repeats the choices)\n",
+	       seed, seed);
 
 	ret = clonedev_nl_open(&nl) ?: delete_partitions(nl) ?:
 	      clonedev_open(&src) ?: clonedev_hsm_info(src, &info);
