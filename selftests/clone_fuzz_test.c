@@ -26,8 +26,11 @@
  * the protocol authenticates. Afterwards the target lists exactly what it
  * listed before plus the objects whose genuine OBJECT messages it had
  * answered before the change (every RESULT means stored for good), and
- * the source lists exactly what it always did. At intervals a clean run
- * on the same sessions must still succeed.
+ * the source lists exactly what it always did. A quarter of the mutated
+ * runs go to a target that already holds copies of the source's objects
+ * (a clean run brings them) with CLONEDEV_CLONE_REPLACE: a copy that no
+ * genuine message replaced keeps its handle. At intervals a clean run on
+ * the same sessions must still succeed.
  *
  * A mutation that leaves the flight's bytes as they were (a splice of an
  * equal byte, a swap of equal messages) changes nothing at all, so it is
@@ -126,12 +129,15 @@ static struct clonedev *src;
 static unsigned int src_hs_fail;
 static unsigned int handles[N_OBJ];
 static struct listing src_list;
+static unsigned char obj_ouid[N_OBJ][CLONEDEV_OUID_LEN];
+static unsigned char obj_kcv[N_OBJ][CLONEDEV_KCV_LEN];
 static unsigned long long rng;
 
 /* Counters of the summary and of the TAP lines. */
 static unsigned long n_runs, n_mutated, n_excluded, n_clean;
 static unsigned long n_accepted, n_stored, n_bad_error, n_bad_errno;
 static unsigned long n_source_changed, n_clean_failed, n_completed;
+static unsigned long n_replace;	/* mutated runs onto held copies */
 static unsigned long n_kept;	/* objects genuinely stored before a change */
 static unsigned long by_op[M_COUNT];
 static unsigned long by_error[CLONEDEV_CLONE_E_ABORTED + 1];
@@ -207,10 +213,11 @@ static unsigned int error_code(const unsigned char *m, unsigned int len)
 static int clone_op(struct clonedev *cd, struct clonedev_clone *c,
 		    unsigned int op, const unsigned char *in,
 		    unsigned int in_len, unsigned char *out,
-		    struct clonedev_clone_result *res)
+		    struct clonedev_clone_result *res, unsigned int flags)
 {
 	memset(c, 0, sizeof(*c));
 	c->op = op;
+	c->flags = flags;
 	if (op == CLONEDEV_CLONE_SOURCE) {
 		c->count = N_OBJ;
 		c->handles = (uintptr_t)handles;
@@ -260,37 +267,57 @@ static int find_ouid(const struct listing *l, const unsigned char *ouid)
 	return -1;
 }
 
+/* The index (in the clone's order) of the source's object with @ouid. */
+static int obj_index(const unsigned char *ouid)
+{
+	unsigned int i;
+
+	for (i = 0; i < N_OBJ; i++)
+		if (!memcmp(obj_ouid[i], ouid, CLONEDEV_OUID_LEN))
+			return (int)i;
+	return -1;
+}
+
 /*
- * Checks that @after is exactly @before plus the source's objects in
- * @stored (a mask of object indices), each with the source's check value,
- * no OUID twice; then destroys those on the target so that every run
- * starts from @before. Return: 0, or -1 on a difference.
+ * Checks the target against @before: it must list exactly what @before
+ * lists plus the source's objects in @stored (a mask of object indices),
+ * each with the source's check value, no OUID twice. What @before lists
+ * keeps its handle, except that a copy @before held of an object in
+ * @stored was replaced (CLONEDEV_CLONE_REPLACE): a new handle. Then,
+ * unless @keep, destroys every copy of the source's objects, so that the
+ * next run starts from the target's own objects. Return: 0, or -1.
  */
 static int check_target(struct clonedev *t, const struct listing *before,
-			unsigned int stored)
+			unsigned int stored, int keep)
 {
 	struct listing after;
 	unsigned int i, want = before->n;
-	int k, ret = 0;
+	int k, b, moved, ret = 0;
 
 	if (list_objects(t, &after))
 		return -1;
 	for (i = 0; i < N_OBJ; i++)
-		if (stored & 1U << i)
+		if ((stored & 1U << i) && find_ouid(before, obj_ouid[i]) < 0)
 			want++;
 	if (after.n != want)
 		ret = -1;
 	for (i = 0; i < after.n; i++) {
-		k = find_ouid(&after, after.ouid[i]);
-		if (k != (int)i)
+		if (find_ouid(&after, after.ouid[i]) != (int)i)
 			ret = -1;	/* an OUID twice */
-		if (find_ouid(before, after.ouid[i]) >= 0)
-			continue;
-		k = find_ouid(&src_list, after.ouid[i]);
-		if (k < 0 || !(stored & 1U << k) ||
-		    memcmp(after.kcv[i], src_list.kcv[k], CLONEDEV_KCV_LEN))
+		k = obj_index(after.ouid[i]);
+		b = find_ouid(before, after.ouid[i]);
+		if (b >= 0) {
+			moved = after.handle[i] != before->handle[b];
+			if ((k >= 0 && (stored & 1U << k)) != moved ||
+			    memcmp(after.kcv[i], before->kcv[b],
+				   CLONEDEV_KCV_LEN))
+				ret = -1;
+		} else if (k < 0 || !(stored & 1U << k) ||
+			   memcmp(after.kcv[i], obj_kcv[k], CLONEDEV_KCV_LEN)) {
 			ret = -1;
-		if (clonedev_object_destroy(t, after.handle[i]))
+		}
+		if (k >= 0 && !keep &&
+		    clonedev_object_destroy(t, after.handle[i]))
 			ret = -1;
 	}
 	for (i = 0; i < before->n; i++)
@@ -539,6 +566,7 @@ static int mutate(const struct mutation *mu, unsigned char *m,
 struct run {
 	struct combo *c;
 	int op, flight;		/* the mutation, or op -1 */
+	unsigned int flags;	/* the target's: CLONEDEV_CLONE_REPLACE */
 	struct transcript tr;	/* the flights as their sender made them */
 	struct clonedev_clone st[2];
 	int started[2];
@@ -589,7 +617,7 @@ static void relay(struct run *r)
 	int to, ret, draw;
 
 	ret = clone_op(src, &r->st[SRC], CLONEDEV_CLONE_SOURCE, NULL, 0, cur,
-		       NULL);
+		       NULL, 0);
 	if (ret) {
 		r->bad_errno = ret;
 		return;
@@ -650,13 +678,15 @@ static void relay(struct run *r)
 			struct clonedev_clone scratch;
 
 			ret = clone_op(cd[to], &scratch, what, del, 0, out,
-				       NULL);
+				       NULL, what == CLONEDEV_CLONE_TARGET ?
+				       r->flags : 0);
 			if (ret != -EINVAL)
 				r->bad_errno = ret ? ret : -EBADE;
 			break;
 		}
 		ret = clone_op(cd[to], &r->st[to], what, del, dlen, out,
-			       to == SRC ? res : NULL);
+			       to == SRC ? res : NULL,
+			       what == CLONEDEV_CLONE_TARGET ? r->flags : 0);
 		if (ret) {
 			r->bad_errno = ret;
 			/* Whatever the side's state, end it below. */
@@ -701,7 +731,7 @@ static void relay(struct run *r)
 		if (r->started[i] &&
 		    r->st[i].state == CLONEDEV_CLONE_RUNNING) {
 			ret = clone_op(cd[i], &r->st[i], CLONEDEV_CLONE_ABORT,
-				       NULL, 0, out, NULL);
+				       NULL, 0, out, NULL, 0);
 			if (ret && !r->bad_errno)
 				r->bad_errno = ret;
 			r->aborted[i] = 1;
@@ -748,8 +778,12 @@ static int account_handshakes(struct run *r)
 	return 0;
 }
 
-/* A clean run: it must copy every object, as the source has them. */
-static int clean_run(struct combo *c, struct transcript *keep)
+/*
+ * A clean run: it must copy every object, as the source has them. It
+ * keeps its transcript at @keep (if not NULL), and the copies on the
+ * target if @hold.
+ */
+static int clean_run(struct combo *c, struct transcript *keep, int hold)
 {
 	static struct run r;
 	struct listing before, now;
@@ -775,7 +809,7 @@ static int clean_run(struct combo *c, struct transcript *keep)
 		       r.st[SRC].protocol, r.st[SRC].suite);
 		ok = 0;
 	}
-	if (check_target(c->t, &before, (1U << N_OBJ) - 1)) {
+	if (check_target(c->t, &before, (1U << N_OBJ) - 1, hold)) {
 		printf("# %s: the clean clone's objects are not the source's\n",
 		       c->name);
 		ok = 0;
@@ -821,6 +855,17 @@ static int mutated_run(struct combo *c)
 
 	memset(&r, 0, sizeof(r));
 	r.c = c;
+	if (!below(4)) {
+		/*
+		 * The target holds copies of the source's objects (a clean
+		 * run brings them) and replaces what it receives: a copy
+		 * not replaced by a genuine message stays as it was.
+		 */
+		if (clean_run(c, NULL, 1))
+			n_clean_failed++;
+		r.flags = CLONEDEV_CLONE_REPLACE;
+		n_replace++;
+	}
 	r.op = (int)below(M_COUNT);
 	r.flight = (int)below(g->n);
 	if (r.op == M_REORDER) {
@@ -888,7 +933,7 @@ static int mutated_run(struct combo *c)
 		violation("the source did not fail", c, r.op, r.flight);
 		n_bad_error++;
 	}
-	if (check_target(c->t, &before, r.stored)) {
+	if (check_target(c->t, &before, r.stored, 0)) {
 		violation("the target holds other objects than it answered",
 			  c, r.op, r.flight);
 		n_stored++;
@@ -905,7 +950,7 @@ static int mutated_run(struct combo *c)
 	memset(&r, 0, sizeof(r));
 	if (++c->since_clean >= CLEAN_EVERY) {
 		c->since_clean = 0;
-		if (clean_run(c, &c->pool[c->next_pool]))
+		if (clean_run(c, &c->pool[c->next_pool], 0))
 			n_clean_failed++;
 		else
 			c->next_pool = (c->next_pool + 1) % POOL;
@@ -1002,6 +1047,7 @@ int main(int argc, char **argv)
 	       (unsigned long long)time(NULL) ^
 	       (unsigned long long)getpid() << 32;
 	rng = seed ? seed : 1;
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("TAP version 13\n1..6\n");
 	printf("# clone_fuzz: seed %llu (CLONE_FUZZ_SEED=%llu repeats the choices)\n",
 	       seed, seed);
@@ -1047,6 +1093,13 @@ int main(int argc, char **argv)
 				     &handles[3]);
 	for (k = 0; k < n_combos && !ret; k++)
 		ret = setup_combo(nl, &combos[k]);
+	for (k = 0; k < N_OBJ && !ret; k++) {
+		struct clonedev_object_attrs a;
+
+		ret = clonedev_object_get(src, handles[k], &a, NULL, 0, NULL);
+		memcpy(obj_ouid[k], a.ouid, CLONEDEV_OUID_LEN);
+		memcpy(obj_kcv[k], a.kcv, CLONEDEV_KCV_LEN);
+	}
 	if (!ret)
 		ret = list_objects(src, &src_list);
 	if (ret) {
@@ -1060,7 +1113,7 @@ int main(int argc, char **argv)
 	bad = 0;
 	for (k = 0; k < n_combos; k++)
 		for (j = 0; j < POOL; j++) {
-			if (clean_run(&combos[k], &combos[k].pool[j]))
+			if (clean_run(&combos[k], &combos[k].pool[j], 0))
 				bad++;
 			else
 				combos[k].n_pool++;
@@ -1102,6 +1155,8 @@ int main(int argc, char **argv)
 		       k < CLONEDEV_CLONE_E_ABORTED ? "," : "\n");
 	printf("# objects stored from genuine messages answered before a change: %lu\n",
 	       n_kept);
+	printf("# mutated runs onto a target holding copies, with CLONEDEV_CLONE_REPLACE: %lu\n",
+	       n_replace);
 	printf("# clone_fuzz: %lu runs (%lu mutated, %lu excluded as unchanged) over %u protocol/suite combinations, %lu accepted, %lu stored\n",
 	       n_runs, n_mutated, n_excluded, n_combos,
 	       n_accepted + n_completed, n_stored);
