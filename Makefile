@@ -239,7 +239,7 @@ bench:
 # and found, and its output is kept in build/stress/:
 #   stress-ioctl   ioctl_fuzz_test: FUZZ_REQUESTS requests (1,000,000),
 #                  4 processes, and the module's blocks it reached
-#   stress-clone   clone_fuzz_test: CLONE_FUZZ_RUNS mutated clones (5,000)
+#   stress-clone   clone_fuzz_test: CLONE_FUZZ_RUNS mutated clones (2,500)
 #   stress-storm   storm_test: 32 threads for STORM_SECONDS (600)
 #   stress-crash   crash_test: CRASH_ROUNDS power cuts (100) on a
 #                  persistent disk, on CRASH_KERNEL (debian-6.1: a debug
@@ -248,7 +248,7 @@ bench:
 #   stress-user    the user-space fuzzers, FUZZ_SECONDS (600) each
 # make check runs a short lane of the same programs (selftests/check.mk).
 FUZZ_REQUESTS   ?= 1000000
-CLONE_FUZZ_RUNS ?= 5000
+CLONE_FUZZ_RUNS ?= 2500
 STORM_SECONDS   ?= 600
 CRASH_ROUNDS    ?= 100
 CRASH_KERNEL    ?= debian-6.1
@@ -274,7 +274,7 @@ stress-ioctl: stress-debug
 	$(call stress-run,ioctl,$$(($(FUZZ_REQUESTS) / 100)),$(B)/selftests/ioctl_fuzz_test $(FUZZ_REQUESTS) 4)
 
 stress-clone: stress-debug
-	$(call stress-run,clone,$$(($(CLONE_FUZZ_RUNS) * 2)),$(B)/selftests/clone_fuzz_test $(CLONE_FUZZ_RUNS))
+	$(call stress-run,clone,$$(($(CLONE_FUZZ_RUNS) / 2)),$(B)/selftests/clone_fuzz_test $(CLONE_FUZZ_RUNS))
 
 stress-storm: stress-debug
 	$(call stress-run,storm,$(STORM_SECONDS),$(B)/selftests/storm_test 32 $(STORM_SECONDS))

@@ -124,7 +124,8 @@ debug.tests-%: CMD = CLONEDEV_VM_TIMEOUT=$${CLONEDEV_VM_TIMEOUT:-3600} \
 # defaults.
 debug.stress: CMD = CLONEDEV_VM_TIMEOUT=$${CLONEDEV_VM_TIMEOUT:-1800} \
 	selftests/vm/run --kernel debug -- selftests/run-tests \
-	build/selftests/ioctl_fuzz_test build/selftests/storm_test
+	build/selftests/ioctl_fuzz_test build/selftests/clone_fuzz_test \
+	build/selftests/storm_test
 
 # The user-space fuzzers, 30 s each (host).
 fuzz.user: CMD = $(MAKE) --no-print-directory -s fuzz && selftests/fuzz/run 30
