@@ -64,6 +64,9 @@ $(FZ)/clonectl: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
 $(FZ)/hagroup: FUZZ_EXTRA = $(FUZZ_CTL_OBJS)
 $(FZ)/hagroup: $(FUZZ_CTL_OBJS)
 $(FZ)/hagroup: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
+$(FZ)/clivalues: FUZZ_EXTRA = $(FUZZ_CTL_OBJS)
+$(FZ)/clivalues: $(FUZZ_CTL_OBJS)
+$(FZ)/clivalues: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
 $(FZ)/ped: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
 $(FZ)/ped: FUZZ_LIBS = -lcrypto
 $(FZ)/ped: $(FUZZ_PED_OBJS)

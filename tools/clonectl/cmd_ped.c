@@ -372,7 +372,7 @@ int cli_ped_partition_init(struct cli *cli, struct clonedev *cd,
 	return 0;
 }
 
-static int parse_port(const char *s, unsigned int *port)
+int cli_parse_port(const char *s, unsigned int *port)
 {
 	char *end;
 	unsigned long v;
@@ -478,7 +478,7 @@ int cmd_ped_connect(struct cli *cli, const struct command *cmd,
 
 	if (!cli->shell)
 		return cli_error("'ped connect' keeps a connection for the clonectl shell that makes it, and a one-shot command ends at once; run it inside the shell ('clonectl' with no command), followed by the commands that use it.");
-	if (parse_port(cli_opt(cmd, args, "port"), &port) ||
+	if (cli_parse_port(cli_opt(cmd, args, "port"), &port) ||
 	    which_slot(cli, cmd, args, &cd, &cur, &slot))
 		return -1;
 	/* A slot connected already is connected anew. */

@@ -106,8 +106,8 @@ int cmd_partition_showpolicies(struct cli *cli, const struct command *cmd,
 }
 
 /* Splits "0,4,20" into numbers; returns how many, or -1 after an error. */
-static int parse_list(const char *opt, const char *s, unsigned int *out,
-		      int max)
+int cli_parse_list(const char *opt, const char *s, unsigned int *out,
+		   int max)
 {
 	char *copy = strdup(s), *tok, *save = NULL, *end;
 	int n = 0;
@@ -146,12 +146,12 @@ int cmd_partition_changepolicy(struct cli *cli, const struct command *cmd,
 	struct clonedev *cd;
 	int n, nv, i, ret;
 
-	n = parse_list("policy", cli_opt(cmd, args, "policy"), ids,
-		       CLONEDEV_POLICY_SET_MAX);
+	n = cli_parse_list("policy", cli_opt(cmd, args, "policy"), ids,
+			   CLONEDEV_POLICY_SET_MAX);
 	if (n < 0)
 		return -1;
-	nv = parse_list("value", cli_opt(cmd, args, "value"), vals,
-			CLONEDEV_POLICY_SET_MAX);
+	nv = cli_parse_list("value", cli_opt(cmd, args, "value"), vals,
+			    CLONEDEV_POLICY_SET_MAX);
 	if (nv < 0)
 		return -1;
 	if (n != nv)
