@@ -28,6 +28,9 @@ FUZZ_LIB_OBJS := $(patsubst tools/lib/%.c,$(FZ)/obj/lib/%.o,$(LIB_SRCS))
 FUZZ_CTL_OBJS := $(patsubst tools/clonectl/%.c,$(FZ)/obj/clonectl/%.o, \
 		 $(filter-out tools/clonectl/main.c,$(CTL_SRCS)))
 FUZZ_PED_OBJS := $(FZ)/obj/pedserver/channel.o $(FZ)/obj/pedserver/rpv.o
+# The PKCS#11 module but object.c, which the p11template fuzzer includes.
+FUZZ_P11_OBJS := $(patsubst tools/pkcs11/%.c,$(FZ)/obj/pkcs11/%.o, \
+		 $(filter-out tools/pkcs11/object.c,$(P11_SRCS)))
 
 .PHONY: fuzz stress-user
 
@@ -51,6 +54,12 @@ $(FZ)/obj/pedserver/%.o: tools/pedserver/%.c tools/pedserver/pedserver.h \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
+$(FZ)/obj/pkcs11/%.o: tools/pkcs11/%.c tools/pkcs11/p11.h \
+		tools/lib/libclonedev.h uapi/linux/clonedev.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(P11_CFLAGS) -fsanitize=fuzzer-no-link \
+		-c $< -o $@
+
 $(FZ)/libclonedev.a: $(FUZZ_LIB_OBJS)
 	$(AR) rcs $@ $^
 
@@ -67,6 +76,11 @@ $(FZ)/hagroup: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
 $(FZ)/clivalues: FUZZ_EXTRA = $(FUZZ_CTL_OBJS)
 $(FZ)/clivalues: $(FUZZ_CTL_OBJS)
 $(FZ)/clivalues: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
+# The library's ioctl() calls go to the fuzzer's __wrap_ioctl(), which
+# records each request and fails it: no request reaches a device.
+$(FZ)/p11template: FUZZ_EXTRA = $(FUZZ_P11_OBJS) -Wl,--wrap=ioctl
+$(FZ)/p11template: $(FUZZ_P11_OBJS) tools/pkcs11/object.c tools/pkcs11/p11.h
+$(FZ)/p11template: FUZZ_CFLAGS += -I$(TOP)/tools/pkcs11 $(P11_CFLAGS)
 $(FZ)/ped: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
 $(FZ)/ped: FUZZ_LIBS = -lcrypto
 $(FZ)/ped: $(FUZZ_PED_OBJS)
