@@ -81,6 +81,10 @@ $(FZ)/clivalues: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
 $(FZ)/p11template: FUZZ_EXTRA = $(FUZZ_P11_OBJS) -Wl,--wrap=ioctl
 $(FZ)/p11template: $(FUZZ_P11_OBJS) tools/pkcs11/object.c tools/pkcs11/p11.h
 $(FZ)/p11template: FUZZ_CFLAGS += -I$(TOP)/tools/pkcs11 $(P11_CFLAGS)
+$(FZ)/pedrpv: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
+$(FZ)/pedrpv: FUZZ_LIBS = -lcrypto
+$(FZ)/pedrpv: $(FUZZ_PED_OBJS)
+$(FZ)/pedrpv: FUZZ_CFLAGS += -I$(TOP)/tools/pedserver
 $(FZ)/ped: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
 $(FZ)/ped: FUZZ_LIBS = -lcrypto
 $(FZ)/ped: $(FUZZ_PED_OBJS)
