@@ -81,6 +81,13 @@ $(FZ)/clivalues: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
 $(FZ)/p11template: FUZZ_EXTRA = $(FUZZ_P11_OBJS) -Wl,--wrap=ioctl
 $(FZ)/p11template: $(FUZZ_P11_OBJS) tools/pkcs11/object.c tools/pkcs11/p11.h
 $(FZ)/p11template: FUZZ_CFLAGS += -I$(TOP)/tools/pkcs11 $(P11_CFLAGS)
+# The PED server but main.c, which the pedmain fuzzer includes.
+FUZZ_PEDMAIN_OBJS := $(patsubst tools/pedserver/%.c,$(FZ)/obj/pedserver/%.o, \
+		     $(filter-out tools/pedserver/main.c,$(PED_SRCS)))
+$(FZ)/pedmain: FUZZ_EXTRA = $(FUZZ_PEDMAIN_OBJS)
+$(FZ)/pedmain: FUZZ_LIBS = -lcrypto
+$(FZ)/pedmain: $(FUZZ_PEDMAIN_OBJS) tools/pedserver/main.c
+$(FZ)/pedmain: FUZZ_CFLAGS += -I$(TOP)/tools/pedserver
 $(FZ)/pedrpv: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
 $(FZ)/pedrpv: FUZZ_LIBS = -lcrypto
 $(FZ)/pedrpv: $(FUZZ_PED_OBJS)
