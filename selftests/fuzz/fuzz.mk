@@ -8,10 +8,11 @@
 #                       (default 600; FUZZ_SECONDS=30 for a short lane)
 #
 # libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, from
-# Debian's clang (clang-14 and libclang-rt-14-dev). The library, clonectl
-# and the PED server's message code are compiled again with coverage
+# Debian's clang (clang-14 and libclang-rt-14-dev). The library, clonectl,
+# the PED server and the PKCS#11 module are compiled again with coverage
 # instrumentation, into objects of their own; the fuzzers link those real
-# objects and call the real parsers. (clang's -Wextra also warns about
+# objects and call the real parsers (p11template and pedmain include the
+# one file whose static functions they call, and link the others). (clang's -Wextra also warns about
 # the { NULL } that ends clonectl's option tables, which gcc accepts.)
 
 FUZZ_CC     ?= $(shell command -v clang-14 2>/dev/null || echo clang)
