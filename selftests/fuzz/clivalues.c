@@ -17,9 +17,9 @@
  *   9  the names of key types, roles, partition kinds, clone protocol
  *      levels and suites (the library's *_value(), which clonectl's -keytype,
  *      -role, -auth, -type, -protocol and suite commands use).
- * A value taken must be what it says: a number is decimal digits (after
- * white space and a sign strtoul() allows, a minus only for zero) equal
- * to the value returned, in its range; hex is the bytes it spells; a
+ * A value taken must be what it says: a number is decimal digits only
+ * (no white space, no sign: strtoul() takes " -18446744073709551615" as 1),
+ * equal to the value returned, in its range; hex is the bytes it spells; a
  * name is the name of the value returned. A refusal is -1.
  */
 #include <ctype.h>
@@ -31,20 +31,13 @@
 
 #define VALUE_MAX	1024
 
-/* Whether @s (@len bytes) spells @v as strtoul() reads it. */
+/* Whether @s (@len bytes) is decimal digits only, of value @v. */
 static bool number_is(const char *s, size_t len, unsigned long v)
 {
 	char want[24];
-	bool neg = false;
 	size_t i = 0;
 
-	while (i < len && isspace((unsigned char)s[i]))
-		i++;
-	if (i < len && (s[i] == '+' || s[i] == '-'))
-		neg = s[i++] == '-';
-	if (i == len)
-		return false;
-	if (neg && v)
+	if (!len || strspn(s, "0123456789") < len)
 		return false;
 	while (i + 1 < len && s[i] == '0')
 		i++;

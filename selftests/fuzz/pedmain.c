@@ -12,8 +12,7 @@
  * The contract: parse_args() returns 0, 1 (help) or 2, and what it takes
  * is values of the words given (a word, or what follows '=' in one) for
  * options the server has, at most RPV_ARGS_MAX -rpv; a number taken is
- * the digits given (after white space and a sign strtoul() allows, a
- * minus only for zero), within its maximum; a pid file taken names a pid
+ * decimal digits only, of its value, within its maximum; a pid file taken names a pid
  * from 1 that is the digits of its last "pid" line, and its fields are
  * terminated within their room.
  */
@@ -28,18 +27,12 @@ int pedserver_main(int argc, char **argv);
 
 #define ARGS_MAX	64
 
-/* Whether @s spells @v in decimal as strtoul() reads it (a minus: 0). */
+/* Whether @s is decimal digits only, of value @v. */
 static bool number_is(const char *s, unsigned long v)
 {
 	char want[24];
 
-	while (isspace((unsigned char)*s))
-		s++;
-	if (*s == '-' && v)
-		return false;
-	if (*s == '+' || *s == '-')
-		s++;
-	if (!isdigit((unsigned char)*s))
+	if (!*s || strspn(s, "0123456789") != strlen(s))
 		return false;
 	while (s[0] == '0' && s[1])
 		s++;

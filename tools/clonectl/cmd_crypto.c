@@ -189,7 +189,7 @@ int cli_uint_opt(const char *opt, const char *s, unsigned int lo,
 	unsigned long n;
 
 	n = strtoul(s, &end, 10);
-	if (!*s || *end || s[0] == '-' || n < lo || n > hi)
+	if (!isdigit((unsigned char)*s) || *end || n < lo || n > hi)
 		return cli_error("-%s takes a number from %u to %u, not '%s'.",
 				 opt, lo, hi, s);
 	*v = (unsigned int)n;

@@ -114,7 +114,7 @@ int cli_handle(const char *s, unsigned int *h)
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
 
-	if (!*s || *end || s[0] == '-' || !v || v > 0x7fffffffUL)
+	if (!isdigit((unsigned char)*s) || *end || !v || v > 0x7fffffffUL)
 		return cli_error("'%s' is not an object handle; 'partition contents' lists them.",
 				 s);
 	*h = (unsigned int)v;

@@ -10,6 +10,7 @@
  * the new secrets' shares to the server, which writes them as share
  * files: clonectl only relays them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -381,7 +382,7 @@ int cli_parse_port(const char *s, unsigned int *port)
 	if (!s)
 		return 0;
 	v = strtoul(s, &end, 10);
-	if (!*s || *end || *s == '-' || *s == '+' || v < 1 || v > 65535)
+	if (!isdigit((unsigned char)*s) || *end || v < 1 || v > 65535)
 		return cli_error("-port takes a TCP port from 1 to 65535, not '%s'.",
 				 s);
 	*port = (unsigned int)v;

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* clonectl: "partition showpolicies" and "partition changepolicy". */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +119,7 @@ int cli_parse_list(const char *opt, const char *s, unsigned int *out,
 	     tok = strtok_r(NULL, ",", &save)) {
 		unsigned long v = strtoul(tok, &end, 10);
 
-		if (!*tok || *end || tok[0] == '-' || v > 0xffffffffUL) {
+		if (!isdigit((unsigned char)*tok) || *end || v > 0xffffffffUL) {
 			cli_error("-%s takes numbers separated by commas; '%s' is not one.",
 				  opt, tok);
 			free(copy);

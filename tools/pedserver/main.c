@@ -6,6 +6,7 @@
  * foreground, with a pid file; "-mode stop" ends the server of a pid file;
  * "-mode show" says whether one runs and what it serves.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -161,7 +162,7 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > max || s[0] == '-')
+	if (!isdigit((unsigned char)*s) || *end || errno || v > max)
 		return -EINVAL;
 	*out = (unsigned int)v;
 	return 0;
