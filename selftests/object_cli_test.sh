@@ -65,6 +65,10 @@ expect "an unknown handle" 1 "" \
 expect "a bad handle" 1 "" \
 	"clonectl: 'x1' is not an object handle; 'partition contents' lists them." -- \
 	co "object show -handle x1"
+# strtoul() skips the space and wraps the minus around to handle 1.
+expect "a minus after a space" 1 "" \
+	"clonectl: ' -18446744073709551615' is not an object handle; 'partition contents' lists them." -- \
+	co "object show -handle ' -18446744073709551615'"
 expect "a key type not generated" 1 "" "clonectl: -keytype must be aes, generic, ec-p256, ec-p384 or rsa, not 'des'." -- \
 	co "object generate -keytype des -bits 64"
 expect "a bad RSA size" 1 "" \
