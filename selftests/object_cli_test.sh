@@ -65,6 +65,10 @@ expect "an unknown handle" 1 "" \
 expect "a bad handle" 1 "" \
 	"clonectl: 'x1' is not an object handle; 'partition contents' lists them." -- \
 	co "object show -handle x1"
+# strtoul() skips the space and wraps the minus around to handle 1.
+expect "a minus after a space" 1 "" \
+	"clonectl: ' -18446744073709551615' is not an object handle; 'partition contents' lists them." -- \
+	co "object show -handle ' -18446744073709551615'"
 expect "a key type not generated" 1 "" "clonectl: -keytype must be aes, generic, ec-p256, ec-p384 or rsa, not 'des'." -- \
 	co "object generate -keytype des -bits 64"
 expect "a bad RSA size" 1 "" \
@@ -76,6 +80,14 @@ expect "a bad AES size" 1 "" \
 expect "a bad id" 1 "" \
 	"clonectl: -id takes hex digits; 'zz' is not hex." -- \
 	co "object generate -keytype aes -bits 128 -id zz"
+# Sizes past 32 bits once wrapped around (4294969344 read as 2048).
+expect "an RSA size past 32 bits" 1 "" \
+	"clonectl: -bits must be 2048, 3072 or 4096 for an rsa key pair." -- \
+	co "object generate -keytype rsa -bits 4294969344"
+expect "a count past 32 bits" 1 "" \
+	"clonectl: -count takes 1 to 65536, for aes and generic keys." -- \
+	co "object generate -keytype aes -bits 128 -count 4294967297 -label many"
+expect "and no key was made" 0 '^3 objects\.$' "" -- co "partition contents"
 printf '%s\n' "role login -slot 1 -name po -password po-pw" "partition changepolicy -policy 28 -value 0" | clonectl >/dev/null
 expect "policy 28 off" 1 "" \
 	"clonectl: generating the key: policy 28 (Allow key management functions) is off on this partition." -- \

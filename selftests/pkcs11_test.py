@@ -367,6 +367,25 @@ def refusals(raw):
           "a NULL template")
     rv_is(raw.GenerateKey(s, ptr(g), t, 3, None), P.CKR_ARGUMENTS_BAD,
           "a NULL key handle")
+    rv_is(raw.CreateObject(s, None, 3, ptr(k)), P.CKR_ARGUMENTS_BAD,
+          "C_CreateObject with a NULL template")
+    # A type given twice with two values; a key value past 4 GiB (once
+    # cut to its low 32 bits): refused, and nothing made.
+    vl.value = 16
+    no, yes = C.c_ubyte(0), C.c_ubyte(1)
+    ref = b"refused"
+    rlab = C.create_string_buffer(ref)
+    t2 = (Attr * 6)(t[0], t[1], t[2],
+                    Attr(P.CKA_LABEL, C.cast(rlab, C.c_void_p), len(ref)),
+                    Attr(P.CKA_EXTRACTABLE, ptr(yes), 1),
+                    Attr(P.CKA_EXTRACTABLE, ptr(no), 1))
+    rv_is(raw.GenerateKey(s, ptr(g), t2, 6, ptr(k)),
+          P.CKR_TEMPLATE_INCONSISTENT, "CKA_EXTRACTABLE true and false")
+    kv = C.create_string_buffer(16)
+    t2[2] = Attr(P.CKA_VALUE, C.cast(kv, C.c_void_p), (1 << 32) + 16)
+    rv_is(raw.CreateObject(s, t2, 4, ptr(k)), P.CKR_ATTRIBUTE_VALUE_INVALID,
+          "an AES key value of 4 GiB and 16 bytes")
+    check(find(raw, s, ref) == [], "neither made a key")
     vl.value = 16
     rv_is(raw.GenerateKey(s, ptr(g), t, 3, ptr(k)), P.CKR_OK,
           "an AES-128 session key")

@@ -65,6 +65,11 @@ expect "role init -quorum" 0 "^The co role is initialized: 2 shares, any 1 of th
 	po "role init -name co -quorum 1/2 -sharedir $shares/co"
 expect "role login -sharedir" 0 "^Logged in as co\.$" "" -- \
 	clonectl role login -slot 1 -name co -sharedir "$shares/co"
+# A quorum past 32 bits once wrapped around (4294967298/3 read as 2/3).
+expect "a quorum past 32 bits" 1 "" \
+	"clonectl: -quorum takes M/N with 1 <= M <= N <= 16, such as 2/3; '4294967298/3' is not that." -- \
+	po "role init -name cu -quorum 4294967298/3 -sharedir $shares/cu"
+expect "and no share file was written" 0 "" "" -- test ! -e "$shares/cu"
 
 # Cross-type 1: the quorum domain imported into a password partition.
 printf '%s\n' "slot set -slot 2" \

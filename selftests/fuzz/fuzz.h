@@ -16,6 +16,8 @@
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 int LLVMFuzzerTestOneInput(const unsigned char *data, size_t size);
+/* What the library's ioctl() calls, in a fuzzer linked with --wrap=ioctl. */
+int __wrap_ioctl(int fd, unsigned long req, ...);
 
 /* Aborts (a crash libFuzzer keeps) when @cond is false. */
 #define FUZZ_CHECK(cond)						\

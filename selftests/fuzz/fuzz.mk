@@ -8,10 +8,11 @@
 #                       (default 600; FUZZ_SECONDS=30 for a short lane)
 #
 # libFuzzer with AddressSanitizer and UndefinedBehaviorSanitizer, from
-# Debian's clang (clang-14 and libclang-rt-14-dev). The library, clonectl
-# and the PED server's message code are compiled again with coverage
+# Debian's clang (clang-14 and libclang-rt-14-dev). The library, clonectl,
+# the PED server and the PKCS#11 module are compiled again with coverage
 # instrumentation, into objects of their own; the fuzzers link those real
-# objects and call the real parsers. (clang's -Wextra also warns about
+# objects and call the real parsers (p11template and pedmain include the
+# one file whose static functions they call, and link the others). (clang's -Wextra also warns about
 # the { NULL } that ends clonectl's option tables, which gcc accepts.)
 
 FUZZ_CC     ?= $(shell command -v clang-14 2>/dev/null || echo clang)
@@ -28,6 +29,9 @@ FUZZ_LIB_OBJS := $(patsubst tools/lib/%.c,$(FZ)/obj/lib/%.o,$(LIB_SRCS))
 FUZZ_CTL_OBJS := $(patsubst tools/clonectl/%.c,$(FZ)/obj/clonectl/%.o, \
 		 $(filter-out tools/clonectl/main.c,$(CTL_SRCS)))
 FUZZ_PED_OBJS := $(FZ)/obj/pedserver/channel.o $(FZ)/obj/pedserver/rpv.o
+# The PKCS#11 module but object.c, which the p11template fuzzer includes.
+FUZZ_P11_OBJS := $(patsubst tools/pkcs11/%.c,$(FZ)/obj/pkcs11/%.o, \
+		 $(filter-out tools/pkcs11/object.c,$(P11_SRCS)))
 
 .PHONY: fuzz stress-user
 
@@ -51,6 +55,12 @@ $(FZ)/obj/pedserver/%.o: tools/pedserver/%.c tools/pedserver/pedserver.h \
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
 
+$(FZ)/obj/pkcs11/%.o: tools/pkcs11/%.c tools/pkcs11/p11.h \
+		tools/lib/libclonedev.h uapi/linux/clonedev.h
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(P11_CFLAGS) -fsanitize=fuzzer-no-link \
+		-c $< -o $@
+
 $(FZ)/libclonedev.a: $(FUZZ_LIB_OBJS)
 	$(AR) rcs $@ $^
 
@@ -64,6 +74,25 @@ $(FZ)/clonectl: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
 $(FZ)/hagroup: FUZZ_EXTRA = $(FUZZ_CTL_OBJS)
 $(FZ)/hagroup: $(FUZZ_CTL_OBJS)
 $(FZ)/hagroup: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
+$(FZ)/clivalues: FUZZ_EXTRA = $(FUZZ_CTL_OBJS)
+$(FZ)/clivalues: $(FUZZ_CTL_OBJS)
+$(FZ)/clivalues: FUZZ_CFLAGS += -I$(TOP)/tools/clonectl
+# The library's ioctl() calls go to the fuzzer's __wrap_ioctl(), which
+# records each request and fails it: no request reaches a device.
+$(FZ)/p11template: FUZZ_EXTRA = $(FUZZ_P11_OBJS) -Wl,--wrap=ioctl
+$(FZ)/p11template: $(FUZZ_P11_OBJS) tools/pkcs11/object.c tools/pkcs11/p11.h
+$(FZ)/p11template: FUZZ_CFLAGS += -I$(TOP)/tools/pkcs11 $(P11_CFLAGS)
+# The PED server but main.c, which the pedmain fuzzer includes.
+FUZZ_PEDMAIN_OBJS := $(patsubst tools/pedserver/%.c,$(FZ)/obj/pedserver/%.o, \
+		     $(filter-out tools/pedserver/main.c,$(PED_SRCS)))
+$(FZ)/pedmain: FUZZ_EXTRA = $(FUZZ_PEDMAIN_OBJS)
+$(FZ)/pedmain: FUZZ_LIBS = -lcrypto
+$(FZ)/pedmain: $(FUZZ_PEDMAIN_OBJS) tools/pedserver/main.c
+$(FZ)/pedmain: FUZZ_CFLAGS += -I$(TOP)/tools/pedserver
+$(FZ)/pedrpv: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
+$(FZ)/pedrpv: FUZZ_LIBS = -lcrypto
+$(FZ)/pedrpv: $(FUZZ_PED_OBJS)
+$(FZ)/pedrpv: FUZZ_CFLAGS += -I$(TOP)/tools/pedserver
 $(FZ)/ped: FUZZ_EXTRA = $(FUZZ_PED_OBJS)
 $(FZ)/ped: FUZZ_LIBS = -lcrypto
 $(FZ)/ped: $(FUZZ_PED_OBJS)

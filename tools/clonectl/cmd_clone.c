@@ -6,6 +6,7 @@
  * clone engines and reports each object's fate. The pieces "partition
  * archive" shares (clone.h) are here too.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -142,7 +143,7 @@ int cli_clone_parse_objects(const char *s, unsigned int **handles,
 		errno = 0;
 		v = strtoul(p, &end, 10);
 		if (end == p || errno || v == 0 || v > 0x7fffffff ||
-		    (*end && *end != ',') || *p == '-' || *p == '+') {
+		    (*end && *end != ',') || !isdigit((unsigned char)*p)) {
 			free(h);
 			return cli_error("-objects takes 'all' or handles H1,H2,... (numbers), not '%s'.",
 					 s);

@@ -152,8 +152,8 @@ static int crypto_error(struct cli *cli, int err, const struct job *j)
 }
 
 /* Parses up to @max bytes of hex; *len gets the count. */
-static int parse_hex(const char *opt, const char *hex, unsigned char *out,
-		     size_t max, size_t *len)
+int cli_parse_hex(const char *opt, const char *hex, unsigned char *out,
+		  size_t max, size_t *len)
 {
 	size_t n = strlen(hex), i;
 
@@ -182,14 +182,14 @@ static void to_hex(const unsigned char *b, size_t n, char *out)
 	out[2 * n] = '\0';
 }
 
-static int uint_opt(const char *opt, const char *s, unsigned int lo,
-		    unsigned int hi, unsigned int *v)
+int cli_uint_opt(const char *opt, const char *s, unsigned int lo,
+		 unsigned int hi, unsigned int *v)
 {
 	char *end;
 	unsigned long n;
 
 	n = strtoul(s, &end, 10);
-	if (!*s || *end || s[0] == '-' || n < lo || n > hi)
+	if (!isdigit((unsigned char)*s) || *end || n < lo || n > hi)
 		return cli_error("-%s takes a number from %u to %u, not '%s'.",
 				 opt, lo, hi, s);
 	*v = (unsigned int)n;
@@ -587,7 +587,7 @@ static int crypt_params(const struct command *cmd, const struct cmd_args *args,
 		return cli_error("-iv goes with -mech gcm, cbc and ctr, not %s.",
 				 j->m->name);
 	if (iv) {
-		if (parse_hex("iv", iv, p->iv, CLONEDEV_IV_MAX, &len))
+		if (cli_parse_hex("iv", iv, p->iv, CLONEDEV_IV_MAX, &len))
 			return -1;
 		p->iv_len = (unsigned int)len;
 	} else if ((what & M_IV) && j->op == CLONEDEV_CRYPT_DECRYPT) {
@@ -604,19 +604,19 @@ static int crypt_params(const struct command *cmd, const struct cmd_args *args,
 		*aad = malloc(CLONEDEV_CRYPT_MAX + 1);
 		if (!*aad)
 			return cli_error("out of memory.");
-		if (aad_hex ? parse_hex("aad", aad_hex, *aad,
-					CLONEDEV_CRYPT_MAX, &len) :
+		if (aad_hex ? cli_parse_hex("aad", aad_hex, *aad,
+					    CLONEDEV_CRYPT_MAX, &len) :
 		    slurp(aad_file, "aadfile", *aad, CLONEDEV_CRYPT_MAX, &len))
 			return -1;
 		p->aad = *aad;
 		p->aad_len = (unsigned int)len;
 	}
-	if (tag && uint_opt("taglen", tag, 12, 16, &p->tag_len))
+	if (tag && cli_uint_opt("taglen", tag, 12, 16, &p->tag_len))
 		return -1;
 	if (salt && j->m->mech != CLONEDEV_MECH_RSA_PSS)
 		return cli_error("-saltlen goes with -mech rsa-pss only.");
 	p->salt_len = hash_len;
-	if (salt && uint_opt("saltlen", salt, 0, hash_len, &p->salt_len))
+	if (salt && cli_uint_opt("saltlen", salt, 0, hash_len, &p->salt_len))
 		return -1;
 	if (j->m->mech != CLONEDEV_MECH_RSA_PSS)
 		p->salt_len = 0;
@@ -833,11 +833,11 @@ static int read_peer(const char *path, unsigned char *point,
 		while (n && isspace(buf[n - 1]))
 			n--;
 		buf[n] = '\0';
-		/* Hex that parse_hex() takes without a word. */
+		/* Hex that cli_parse_hex() takes without a word. */
 		if (strspn((char *)buf, "0123456789abcdefABCDEF") != n ||
 		    n % 2 || n / 2 > CLONEDEV_EC_POINT_MAX ||
-		    parse_hex("peer", (char *)buf, buf, CLONEDEV_EC_POINT_MAX,
-			      &hex_len))
+		    cli_parse_hex("peer", (char *)buf, buf,
+				  CLONEDEV_EC_POINT_MAX, &hex_len))
 			n = 0;
 		else
 			n = hex_len;
@@ -857,7 +857,8 @@ static int new_key(const struct command *cmd, const struct cmd_args *args,
 	const char *id_hex = cli_opt(cmd, args, "newid");
 	size_t len = 0;
 
-	if (id_hex && parse_hex("newid", id_hex, id, CLONEDEV_ID_MAX, &len))
+	if (id_hex &&
+	    cli_parse_hex("newid", id_hex, id, CLONEDEV_ID_MAX, &len))
 		return -1;
 	t->label = cli_opt(cmd, args, "newlabel");
 	t->id = id_hex ? id : NULL;
@@ -893,7 +894,7 @@ int cmd_object_derive(struct cli *cli, const struct command *cmd,
 				 type);
 	if (!bits && t.key_type == CLONEDEV_KEY_GENERIC_SECRET)
 		return cli_error("a generic secret needs -bits (a multiple of 8 up to the curve's size).");
-	if (bits && uint_opt("bits", bits, 8, 384, &t.bits))
+	if (bits && cli_uint_opt("bits", bits, 8, 384, &t.bits))
 		return -1;
 	if (new_key(cmd, args, &t, id) ||
 	    read_peer(cli_opt(cmd, args, "peer"), point, &point_len) ||

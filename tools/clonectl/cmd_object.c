@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +40,7 @@ static int object_error(struct cli *cli, int err, const char *what,
 	return cli_errno(cli, err, what);
 }
 
-static int hex_id(const char *hex, unsigned char *id, unsigned int *len)
+int cli_hex_id(const char *hex, unsigned char *id, unsigned int *len)
 {
 	size_t n = hex ? strlen(hex) : 0, i;
 
@@ -62,12 +63,58 @@ static int hex_id(const char *hex, unsigned char *id, unsigned int *len)
 	return 0;
 }
 
+/* @s as a number: decimal digits only, no sign, at most UINT_MAX. */
+static bool decimal(const char *s, unsigned int *v)
+{
+	unsigned long n;
+	char *end;
+
+	if (!isdigit((unsigned char)*s))
+		return false;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (*end || errno || n > UINT_MAX)
+		return false;
+	*v = (unsigned int)n;
+	return true;
+}
+
+int cli_generate_sizes(const char *type, const char *bits_s,
+		       const char *count_s, unsigned int *kt,
+		       unsigned int *bits, unsigned int *count)
+{
+	bool ec, rsa, num;
+
+	*bits = 0;
+	*count = 1;
+	*kt = clonedev_key_type_value(type);
+	ec = *kt == CLONEDEV_KEY_EC_P256 || *kt == CLONEDEV_KEY_EC_P384;
+	rsa = *kt == CLONEDEV_KEY_RSA;
+	if (*kt != CLONEDEV_KEY_AES && *kt != CLONEDEV_KEY_GENERIC_SECRET &&
+	    !ec && !rsa)
+		return cli_error("-keytype must be aes, generic, ec-p256, ec-p384 or rsa, not '%s'.",
+				 type);
+	num = bits_s && decimal(bits_s, bits);
+	if (rsa && (!num || (*bits != 2048 && *bits != 3072 && *bits != 4096)))
+		return cli_error("-bits must be 2048, 3072 or 4096 for an rsa key pair.");
+	if (!rsa && (ec ? !!bits_s :
+	    (!num || (*kt == CLONEDEV_KEY_AES && *bits != 128 &&
+		      *bits != 192 && *bits != 256) ||
+	     (*kt == CLONEDEV_KEY_GENERIC_SECRET &&
+	      (*bits < 8 || *bits > 4096 || *bits % 8)))))
+		return cli_error("-bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic; an ec key takes its size from the curve.");
+	if (count_s && (!decimal(count_s, count) || !*count ||
+			*count > CLONEDEV_GENERATE_MAX || ec || rsa))
+		return cli_error("-count takes 1 to 65536, for aes and generic keys.");
+	return 0;
+}
+
 int cli_handle(const char *s, unsigned int *h)
 {
 	char *end;
 	unsigned long v = strtoul(s, &end, 10);
 
-	if (!*s || *end || s[0] == '-' || !v || v > 0x7fffffffUL)
+	if (!isdigit((unsigned char)*s) || *end || !v || v > 0x7fffffffUL)
 		return cli_error("'%s' is not an object handle; 'partition contents' lists them.",
 				 s);
 	*h = (unsigned int)v;
@@ -224,38 +271,15 @@ int cmd_object_generate(struct cli *cli, const struct command *cmd,
 	const char *bits_s = cli_opt(cmd, args, "bits");
 	const char *count_s = cli_opt(cmd, args, "count");
 	unsigned char id[CLONEDEV_ID_MAX];
-	unsigned int kt, bits = 0, id_len, h, pub = 0, count = 1, flags;
-	bool ec, rsa;
+	unsigned int kt, bits, id_len, h, pub = 0, count, flags;
 	struct clonedev *cd;
-	char *end = "";
 	int ret;
 
-	kt = clonedev_key_type_value(type);
-	ec = kt == CLONEDEV_KEY_EC_P256 || kt == CLONEDEV_KEY_EC_P384;
-	rsa = kt == CLONEDEV_KEY_RSA;
-	if (kt != CLONEDEV_KEY_AES && kt != CLONEDEV_KEY_GENERIC_SECRET &&
-	    !ec && !rsa)
-		return cli_error("-keytype must be aes, generic, ec-p256, ec-p384 or rsa, not '%s'.",
-				 type);
-	if (bits_s)
-		bits = (unsigned int)strtoul(bits_s, &end, 10);
-	if (rsa && (!bits_s || *end || (bits != 2048 && bits != 3072 &&
-					bits != 4096)))
-		return cli_error("-bits must be 2048, 3072 or 4096 for an rsa key pair.");
-	if (!rsa && (ec ? !!bits_s :
-	    (!bits_s || *end || (kt == CLONEDEV_KEY_AES && bits != 128 &&
-				 bits != 192 && bits != 256) ||
-	     (kt == CLONEDEV_KEY_GENERIC_SECRET &&
-	      (bits < 8 || bits > 4096 || bits % 8)))))
-		return cli_error("-bits must be 128, 192 or 256 for aes, or a multiple of 8 from 8 to 4096 for generic; an ec key takes its size from the curve.");
-	if (count_s) {
-		count = (unsigned int)strtoul(count_s, &end, 10);
-		if (*end || !count || count > CLONEDEV_GENERATE_MAX || ec ||
-		    rsa)
-			return cli_error("-count takes 1 to 65536, for aes and generic keys.");
-	}
+	if (cli_generate_sizes(type, bits_s, count_s, &kt, &bits, &count))
+		return -1;
 	flags = key_flags(cmd, args);
-	if (flags == BAD_FLAGS || hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	if (flags == BAD_FLAGS ||
+	    cli_hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
 	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	if (count > 1) {
@@ -264,7 +288,7 @@ int cmd_object_generate(struct cli *cli, const struct command *cmd,
 		return generate_bulk(cli, cd, kt, bits, flags,
 				     cli_opt(cmd, args, "label"), count);
 	}
-	if (ec || rsa)
+	if (kt != CLONEDEV_KEY_AES && kt != CLONEDEV_KEY_GENERIC_SECRET)
 		ret = clonedev_object_generate_keypair(cd, kt, bits, flags,
 						       cli_opt(cmd, args,
 							       "label"),
@@ -342,7 +366,8 @@ int cmd_object_import(struct cli *cli, const struct command *cmd,
 					 type);
 	}
 	flags = key_flags(cmd, args);
-	if (flags == BAD_FLAGS || hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	if (flags == BAD_FLAGS ||
+	    cli_hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
 	    read_key_file(file, &buf, &len))
 		return -1;
 	if (kt) {
@@ -383,7 +408,7 @@ int cmd_object_find(struct cli *cli, const struct command *cmd,
 
 	if (!label && !id_s)
 		return cli_error("give -label, -id or both.");
-	if (hex_id(id_s, id, &id_len) || cli_session_slot(cli, cmd, args, &cd))
+	if (cli_hex_id(id_s, id, &id_len) || cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	n = clonedev_object_find(cd, label, id_s ? id : NULL, id_len,
 				 &handles);
@@ -436,7 +461,7 @@ int cmd_object_create(struct cli *cli, const struct command *cmd,
 	}
 	if (len > CLONEDEV_DATA_MAX)
 		return cli_error("a data object holds at most 4096 bytes.");
-	if (hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
+	if (cli_hex_id(cli_opt(cmd, args, "id"), id, &id_len) ||
 	    cli_session_slot(cli, cmd, args, &cd))
 		return -1;
 	if (cli_flag(cmd, args, "private"))

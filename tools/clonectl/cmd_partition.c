@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* clonectl: "partition ..." commands. */
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@ int cli_slot_number(const char *s, unsigned int *slot)
 	unsigned long v;
 
 	v = strtoul(s, &end, 10);
-	if (!*s || *end || v > 0xffffffffUL || s[0] == '-')
+	if (!isdigit((unsigned char)*s) || *end || v > 0xffffffffUL)
 		return cli_error("'%s' is not a slot number; 'slot list' shows them.",
 				 s);
 	*slot = (unsigned int)v;

@@ -10,6 +10,7 @@
  * the new secrets' shares to the server, which writes them as share
  * files: clonectl only relays them.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -372,7 +373,7 @@ int cli_ped_partition_init(struct cli *cli, struct clonedev *cd,
 	return 0;
 }
 
-static int parse_port(const char *s, unsigned int *port)
+int cli_parse_port(const char *s, unsigned int *port)
 {
 	char *end;
 	unsigned long v;
@@ -381,7 +382,7 @@ static int parse_port(const char *s, unsigned int *port)
 	if (!s)
 		return 0;
 	v = strtoul(s, &end, 10);
-	if (!*s || *end || *s == '-' || *s == '+' || v < 1 || v > 65535)
+	if (!isdigit((unsigned char)*s) || *end || v < 1 || v > 65535)
 		return cli_error("-port takes a TCP port from 1 to 65535, not '%s'.",
 				 s);
 	*port = (unsigned int)v;
@@ -478,7 +479,7 @@ int cmd_ped_connect(struct cli *cli, const struct command *cmd,
 
 	if (!cli->shell)
 		return cli_error("'ped connect' keeps a connection for the clonectl shell that makes it, and a one-shot command ends at once; run it inside the shell ('clonectl' with no command), followed by the commands that use it.");
-	if (parse_port(cli_opt(cmd, args, "port"), &port) ||
+	if (cli_parse_port(cli_opt(cmd, args, "port"), &port) ||
 	    which_slot(cli, cmd, args, &cd, &cur, &slot))
 		return -1;
 	/* A slot connected already is connected anew. */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* clonectl: "partition showpolicies" and "partition changepolicy". */
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,8 +107,8 @@ int cmd_partition_showpolicies(struct cli *cli, const struct command *cmd,
 }
 
 /* Splits "0,4,20" into numbers; returns how many, or -1 after an error. */
-static int parse_list(const char *opt, const char *s, unsigned int *out,
-		      int max)
+int cli_parse_list(const char *opt, const char *s, unsigned int *out,
+		   int max)
 {
 	char *copy = strdup(s), *tok, *save = NULL, *end;
 	int n = 0;
@@ -118,7 +119,7 @@ static int parse_list(const char *opt, const char *s, unsigned int *out,
 	     tok = strtok_r(NULL, ",", &save)) {
 		unsigned long v = strtoul(tok, &end, 10);
 
-		if (!*tok || *end || tok[0] == '-' || v > 0xffffffffUL) {
+		if (!isdigit((unsigned char)*tok) || *end || v > 0xffffffffUL) {
 			cli_error("-%s takes numbers separated by commas; '%s' is not one.",
 				  opt, tok);
 			free(copy);
@@ -146,12 +147,12 @@ int cmd_partition_changepolicy(struct cli *cli, const struct command *cmd,
 	struct clonedev *cd;
 	int n, nv, i, ret;
 
-	n = parse_list("policy", cli_opt(cmd, args, "policy"), ids,
-		       CLONEDEV_POLICY_SET_MAX);
+	n = cli_parse_list("policy", cli_opt(cmd, args, "policy"), ids,
+			   CLONEDEV_POLICY_SET_MAX);
 	if (n < 0)
 		return -1;
-	nv = parse_list("value", cli_opt(cmd, args, "value"), vals,
-			CLONEDEV_POLICY_SET_MAX);
+	nv = cli_parse_list("value", cli_opt(cmd, args, "value"), vals,
+			    CLONEDEV_POLICY_SET_MAX);
 	if (nv < 0)
 		return -1;
 	if (n != nv)

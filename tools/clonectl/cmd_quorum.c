@@ -20,13 +20,26 @@
 
 #define MAX_FILES	64
 
-/* Parses "M/N". */
-static int parse_quorum(const char *s, unsigned int *m, unsigned int *n)
+/* One of the two numbers of "M/N" at @s: at most 9 digits, then @stop. */
+static bool quorum_number(const char *s, char stop, unsigned int *v,
+			  const char **next)
 {
-	char extra;
+	size_t len = strspn(s, "0123456789");
 
-	if (sscanf(s, "%u/%u%c", m, n, &extra) != 2 || !*m || *m > *n ||
-	    *n > CLONEDEV_QUORUM_MAX)
+	if (!len || len > 9 || s[len] != stop)
+		return false;
+	*v = (unsigned int)strtoul(s, NULL, 10);
+	*next = s + len + 1;
+	return true;
+}
+
+/* Parses "M/N": decimal digits only, 1 <= M <= N <= 16. */
+int cli_parse_quorum(const char *s, unsigned int *m, unsigned int *n)
+{
+	const char *p;
+
+	if (!quorum_number(s, '/', m, &p) || !quorum_number(p, '\0', n, &p) ||
+	    !*m || *m > *n || *n > CLONEDEV_QUORUM_MAX)
 		return cli_error("-quorum takes M/N with 1 <= M <= N <= 16, such as 2/3; '%s' is not that.",
 				 s);
 	return 0;
@@ -129,7 +142,7 @@ int cli_quorum_partition_init(struct cli *cli, struct clonedev *cd,
 	unsigned int m, n;
 	int ret;
 
-	if (parse_quorum(quorum, &m, &n))
+	if (cli_parse_quorum(quorum, &m, &n))
 		return CLI_REPORTED;
 	/* No directory: the connected PED server stores the shares. */
 	if (!dir) {
@@ -193,7 +206,7 @@ static int new_set(struct cli *cli, struct clonedev *cd, const char *kind,
 	int ret;
 
 	memset(sf, 0, sizeof(*sf));
-	if (parse_quorum(quorum, &sf->m, &sf->n) || prepare_dir(dir))
+	if (cli_parse_quorum(quorum, &sf->m, &sf->n) || prepare_dir(dir))
 		return CLI_REPORTED;
 	ret = identity(cli, cd, slot);
 	if (ret)
@@ -215,7 +228,7 @@ int cli_quorum_role_init(struct cli *cli, struct clonedev *cd,
 
 	/* No directory: the connected PED server stores the shares. */
 	if (!dir) {
-		if (parse_quorum(quorum, &sf.m, &sf.n))
+		if (cli_parse_quorum(quorum, &sf.m, &sf.n))
 			return CLI_REPORTED;
 		ret = cli_ped_role_init(cli, cd, role, sf.m, sf.n);
 		if (ret != -ENOTCONN)

@@ -92,6 +92,31 @@ int cmd_object_unwrap(struct cli *cli, const struct command *cmd,
  * compares it with clonedev_ha_groups().
  */
 int cli_hagroup_read(const char *path, struct clonedev_ha_group **out);
+/*
+ * Option values (the clivalues fuzzer calls these). Each returns 0 with
+ * the value set, or -1 after printing its error:
+ * cli_parse_quorum()  -quorum M/N, 1 <= M <= N <= 16 (cmd_quorum.c);
+ * cli_parse_hex()     up to @max bytes of hex, *@len the count, and
+ * cli_uint_opt()      a number from @lo to @hi (cmd_crypto.c);
+ * cli_hex_id()        -id, up to 64 bytes of hex; NULL is none, and
+ * cli_generate_sizes() -keytype, -bits and -count of "object generate"
+ *                     (cmd_object.c);
+ * cli_parse_list()    numbers separated by commas, at most @max: their
+ *                     count, or -1 (cmd_policy.c);
+ * cli_parse_port()    -port 1..65535; NULL is the default (cmd_ped.c).
+ */
+int cli_parse_quorum(const char *s, unsigned int *m, unsigned int *n);
+int cli_parse_hex(const char *opt, const char *hex, unsigned char *out,
+		  size_t max, size_t *len);
+int cli_uint_opt(const char *opt, const char *s, unsigned int lo,
+		 unsigned int hi, unsigned int *v);
+int cli_hex_id(const char *hex, unsigned char *id, unsigned int *len);
+int cli_generate_sizes(const char *type, const char *bits_s,
+		       const char *count_s, unsigned int *kt,
+		       unsigned int *bits, unsigned int *count);
+int cli_parse_list(const char *opt, const char *s, unsigned int *out,
+		   int max);
+int cli_parse_port(const char *s, unsigned int *port);
 /* Shared by the object and key-use commands (cmd_object.c, cmd_role.c). */
 int cli_handle(const char *s, unsigned int *h);
 int cli_print_new_key(struct cli *cli, struct clonedev *cd, const char *verb,

@@ -6,8 +6,10 @@
  * foreground, with a pid file; "-mode stop" ends the server of a pid file;
  * "-mode show" says whether one runs and what it serves.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -160,7 +162,7 @@ static int parse_uint(const char *s, unsigned int max, unsigned int *out)
 
 	errno = 0;
 	v = strtoul(s, &end, 10);
-	if (!*s || *end || errno || v > max || s[0] == '-')
+	if (!isdigit((unsigned char)*s) || *end || errno || v > max)
 		return -EINVAL;
 	*out = (unsigned int)v;
 	return 0;
@@ -226,31 +228,35 @@ static void copy_field(char *dst, size_t cap, const char *src)
 	dst[len] = '\0';
 }
 
+/* A pid file names its pid and port in digits: none else is taken. */
 static int pidfile_read(const char *path, struct pidinfo *pi)
 {
 	char line[4200];
 	FILE *f = fopen(path, "re");
-	int pid = 0;
+	unsigned int pid = 0;
 
 	memset(pi, 0, sizeof(*pi));
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		if (!strncmp(line, "pid ", 4))
-			pid = atoi(line + 4);
-		else if (!strncmp(line, "address ", 8))
+		if (!strncmp(line, "pid ", 4)) {
+			if (parse_uint(line + 4, INT_MAX, &pid))
+				pid = 0;
+		} else if (!strncmp(line, "address ", 8)) {
 			copy_field(pi->address, sizeof(pi->address), line + 8);
-		else if (!strncmp(line, "port ", 5))
-			pi->port = (unsigned int)atoi(line + 5);
-		else if (!strncmp(line, "rpv ", 4) && pi->nrpv < PED_RPV_MAX)
+		} else if (!strncmp(line, "port ", 5)) {
+			if (parse_uint(line + 5, 65535, &pi->port))
+				pi->port = 0;
+		} else if (!strncmp(line, "rpv ", 4) && pi->nrpv < PED_RPV_MAX) {
 			copy_field(pi->rpv[pi->nrpv++], RPV_LINE, line + 4);
-		else if (!strncmp(line, "sharedir ", 9))
+		} else if (!strncmp(line, "sharedir ", 9)) {
 			copy_field(pi->sharedir, sizeof(pi->sharedir),
 				   line + 9);
+		}
 	}
 	fclose(f);
-	pi->pid = pid;
+	pi->pid = (pid_t)pid;
 	return pid > 0 ? 0 : -EBADMSG;
 }
 

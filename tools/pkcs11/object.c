@@ -25,6 +25,7 @@ static const unsigned char oid_p384[] = {
 };
 
 static int known_attr(CK_ATTRIBUTE_TYPE type);
+static int template_conflict(const CK_ATTRIBUTE *t, unsigned long n);
 
 /* Room for any attribute's value: a data object's, or less. */
 #define ATTR_MAX	(CLONEDEV_DATA_MAX + 16)
@@ -401,14 +402,43 @@ static CK_RV attr_get(struct p11_session *s, const struct clonedev_object_attrs 
 	return CKR_ATTRIBUTE_TYPE_INVALID;
 }
 
+/*
+ * The attributes of template @t (@n of them) from object @a, @buf room
+ * for one (ATTR_MAX bytes): every attribute is processed, each value
+ * copied only into a pValue of room enough; the result is the last
+ * error.
+ */
+static CK_RV attrs_get(struct p11_session *s,
+		       const struct clonedev_object_attrs *a, CK_ATTRIBUTE *t,
+		       unsigned long n, unsigned char *buf)
+{
+	unsigned long i, len;
+	CK_RV rv = CKR_OK;
+
+	for (i = 0; i < n; i++) {
+		CK_RV r = attr_get(s, a, t[i].type, buf, &len);
+
+		if (r == CKR_OK && t[i].pValue && t[i].ulValueLen < len)
+			r = CKR_BUFFER_TOO_SMALL;
+		if (r == CKR_OK) {
+			if (t[i].pValue)
+				memcpy(t[i].pValue, buf, len);
+			t[i].ulValueLen = len;
+		} else {
+			t[i].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+			rv = r;
+		}
+	}
+	return rv;
+}
+
 CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 			  CK_ATTRIBUTE_PTR pTemplate, CK_ULONG ulCount)
 {
 	struct clonedev_object_attrs a;
 	struct p11_session *s;
 	unsigned char *buf;
-	unsigned long i, len;
-	CK_RV rv = p11_session_get(hSession, &s), r, rv_obj;
+	CK_RV rv = p11_session_get(hSession, &s);
 
 	if (rv)
 		return rv;
@@ -422,24 +452,9 @@ CK_RV C_GetAttributeValue(CK_SESSION_HANDLE hSession, CK_OBJECT_HANDLE hObject,
 		goto out;
 	}
 	pthread_mutex_lock(&s->lock);
-	rv_obj = p11_object_attrs(s, hObject, &a, P11_CTX_OBJECT);
-	rv = rv_obj;
-	/* Every attribute is processed; the result is the last error. */
-	for (i = 0; !rv_obj && i < ulCount; i++) {
-		CK_ATTRIBUTE *t = &pTemplate[i];
-
-		r = attr_get(s, &a, t->type, buf, &len);
-		if (r == CKR_OK && t->pValue && t->ulValueLen < len)
-			r = CKR_BUFFER_TOO_SMALL;
-		if (r == CKR_OK) {
-			if (t->pValue)
-				memcpy(t->pValue, buf, len);
-			t->ulValueLen = len;
-		} else {
-			t->ulValueLen = CK_UNAVAILABLE_INFORMATION;
-			rv = r;
-		}
-	}
+	rv = p11_object_attrs(s, hObject, &a, P11_CTX_OBJECT);
+	if (!rv)
+		rv = attrs_get(s, &a, pTemplate, ulCount, buf);
 	pthread_mutex_unlock(&s->lock);
 	explicit_bzero(buf, ATTR_MAX);
 	free(buf);
@@ -490,6 +505,8 @@ static CK_RV set_template(const struct clonedev_object_attrs *a,
 			*flags &= ~flag;
 		*which |= CLONEDEV_SET_FLAGS;
 	}
+	if (template_conflict(t, n))
+		return CKR_TEMPLATE_INCONSISTENT;
 	return p11_template_label_id(t, n, label, id, id_len);
 }
 
@@ -782,11 +799,13 @@ CK_RV p11_template_label_id(const CK_ATTRIBUTE *t, unsigned long n,
 	const CK_ATTRIBUTE *a = p11_attr_find(t, n, CKA_LABEL);
 
 	if (a) {
+		/* An empty value may come at NULL: nothing is read then. */
 		if ((!a->pValue && a->ulValueLen) ||
 		    a->ulValueLen >= CLONEDEV_LABEL_LEN ||
-		    memchr(a->pValue, 0, a->ulValueLen))
+		    (a->ulValueLen && memchr(a->pValue, 0, a->ulValueLen)))
 			return CKR_ATTRIBUTE_VALUE_INVALID;
-		memcpy(label, a->pValue, a->ulValueLen);
+		if (a->ulValueLen)
+			memcpy(label, a->pValue, a->ulValueLen);
 		label[a->ulValueLen] = 0;
 	}
 	a = p11_attr_find(t, n, CKA_ID);
@@ -794,7 +813,8 @@ CK_RV p11_template_label_id(const CK_ATTRIBUTE *t, unsigned long n,
 		if ((!a->pValue && a->ulValueLen) ||
 		    a->ulValueLen > CLONEDEV_ID_MAX)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
-		memcpy(id, a->pValue, a->ulValueLen);
+		if (a->ulValueLen)
+			memcpy(id, a->pValue, a->ulValueLen);
 		*id_len = a->ulValueLen;
 	}
 	return CKR_OK;
@@ -886,6 +906,26 @@ static int known_attr(CK_ATTRIBUTE_TYPE type)
 	return 0;
 }
 
+/*
+ * Whether template @t (its pValues checked) gives a type twice with
+ * different values: an inconsistent template, whose later values the
+ * module, which reads the first of a type, would not see.
+ */
+static int template_conflict(const CK_ATTRIBUTE *t, unsigned long n)
+{
+	unsigned long i, j;
+
+	for (i = 1; i < n; i++)
+		for (j = 0; j < i; j++)
+			if (t[j].type == t[i].type &&
+			    (t[j].ulValueLen != t[i].ulValueLen ||
+			     (t[i].ulValueLen &&
+			      memcmp(t[j].pValue, t[i].pValue,
+				     t[i].ulValueLen))))
+				return 1;
+	return 0;
+}
+
 static CK_RV template_known(const CK_ATTRIBUTE *t, unsigned long n)
 {
 	unsigned long i;
@@ -898,7 +938,7 @@ static CK_RV template_known(const CK_ATTRIBUTE *t, unsigned long n)
 		if (!t[i].pValue && t[i].ulValueLen)
 			return CKR_ATTRIBUTE_VALUE_INVALID;
 	}
-	return CKR_OK;
+	return template_conflict(t, n) ? CKR_TEMPLATE_INCONSISTENT : CKR_OK;
 }
 
 static CK_RV create_locked(struct p11_session *s, const CK_ATTRIBUTE *t,
@@ -906,17 +946,19 @@ static CK_RV create_locked(struct p11_session *s, const CK_ATTRIBUTE *t,
 {
 	struct newobj o = { .cls = (CK_ULONG)-1, .kt = (CK_ULONG)-1,
 			    .token = 0 };
-	const CK_ATTRIBUTE *val = p11_attr_find(t, n, CKA_VALUE);
-	const CK_ATTRIBUTE *ecp = p11_attr_find(t, n, CKA_EC_PARAMS);
+	const CK_ATTRIBUTE *val, *ecp;
 	unsigned int kt;
 	CK_RV rv;
 	int ret;
 
+	/* First: @t may be NULL (CKR_ARGUMENTS_BAD). */
 	rv = template_known(t, n);
 	if (!rv)
 		rv = p11_attr_ulong(t, n, CKA_CLASS, &o.cls);
 	if (rv)
 		return rv;
+	val = p11_attr_find(t, n, CKA_VALUE);
+	ecp = p11_attr_find(t, n, CKA_EC_PARAMS);
 	o.flags = o.cls == CKO_DATA ? CLONEDEV_OBJ_PRIVATE :
 		  CLONEDEV_OBJ_PRIVATE | CLONEDEV_OBJ_SENSITIVE;
 	if (o.cls != CKO_DATA) {
@@ -932,11 +974,12 @@ static CK_RV create_locked(struct p11_session *s, const CK_ATTRIBUTE *t,
 		return rv;
 	if (o.cls == (CK_ULONG)-1 || !val || !val->ulValueLen)
 		return CKR_TEMPLATE_INCOMPLETE;
+	/* No value is longer (and the kernel's lengths are 32 bits). */
+	if (val->ulValueLen > CLONEDEV_DATA_MAX)
+		return CKR_ATTRIBUTE_VALUE_INVALID;
 
 	switch (o.cls) {
 	case CKO_DATA:
-		if (val->ulValueLen > CLONEDEV_DATA_MAX)
-			return CKR_ATTRIBUTE_VALUE_INVALID;
 		ret = clonedev_object_create(s->cd, o.flags & CLONEDEV_OBJ_FLAGS,
 					     o.label, o.id, o.id_len,
 					     val->pValue, val->ulValueLen,
