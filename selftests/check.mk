@@ -114,9 +114,11 @@ debug.tests-%: CMD = CLONEDEV_VM_TIMEOUT=$${CLONEDEV_VM_TIMEOUT:-3600} \
 	--shard $$(($(word 2,$(subst -, ,$@)) - 1))/$(shards) $(CLONEDEV_CHECK_SUITES)
 
 # Reboots on a persistent disk and crash rounds: CLONEDEV_CRASH_ROUNDS on
-# the debug kernel and the first kernel, one on the others.
+# the debug kernel (without the two killed clones at the end, minutes
+# there) and the first kernel, one on the others.
 %.crash: CMD = selftests/crash_test --kernel $(k) --rounds \
-	$(if $(filter debug $(first),$(k)),$(CLONEDEV_CRASH_ROUNDS),1)
+	$(if $(filter debug $(first),$(k)),$(CLONEDEV_CRASH_ROUNDS),1) \
+	$(if $(filter debug,$(k)),--no-final-clones)
 
 # The short lane of make stress on the debug kernel, in one boot: the
 # ioctl and netlink fuzzer (20,000 requests), the clone-message fuzzer
