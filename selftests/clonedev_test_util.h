@@ -79,6 +79,43 @@ static inline const char *keys_dir(void)
 	return dir && *dir ? dir : "build/keys";
 }
 
+/*
+ * A new partition labelled @label, initialized with po password @po and
+ * the text domain @domain (labelled "d"), its co and cu set (@co, @cu);
+ * *@slot its slot, and *@cd (unless NULL) a session on it logged in as
+ * co. Returns 0 or a negative errno (no session is left open then).
+ */
+static inline int make_partition_roles(struct clonedev_nl *nl,
+				       const char *label, const char *po,
+				       const char *co, const char *cu,
+				       const char *domain, unsigned int *slot,
+				       struct clonedev **cd)
+{
+	struct clonedev_slot s;
+	struct clonedev *c;
+	int ret;
+
+	ret = clonedev_nl_partition_create(nl, label, 0, 0, 0, &s);
+	if (ret)
+		return ret;
+	*slot = s.slot;
+	ret = clonedev_open(&c);
+	if (ret)
+		return ret;
+	ret = clonedev_slot_set(c, s.slot) ?:
+	      clonedev_partition_init(c, NULL, po, domain, "d") ?:
+	      clonedev_login(c, CLONEDEV_ROLE_PO, po) ?:
+	      clonedev_role_init(c, CLONEDEV_ROLE_CO, co) ?:
+	      clonedev_login(c, CLONEDEV_ROLE_CO, co) ?:
+	      clonedev_role_init(c, CLONEDEV_ROLE_CU, cu) ?:
+	      clonedev_login(c, CLONEDEV_ROLE_CO, co);
+	if (ret || !cd)
+		clonedev_close(c);
+	else
+		*cd = c;
+	return ret;
+}
+
 #ifndef CLONEDEV_TEST_NO_HARNESS
 
 /* Deletes every partition, so each test starts from an empty HSM. */

@@ -58,6 +58,9 @@
 
 #include "libclonedev.h"
 
+#define CLONEDEV_TEST_NO_HARNESS
+#include "clonedev_test_util.h"
+
 #define PO		"fuzz-po-pw"
 #define CO		"fuzz-co-pw"
 #define CU		"fuzz-cu-pw"
@@ -1364,58 +1367,43 @@ static void import_rsa(struct clonedev *cd, unsigned int p)
 static int make_partition(struct clonedev_nl *nl, const char *label,
 			  unsigned int p, unsigned int *slot)
 {
-	struct clonedev_slot s;
+	struct clonedev_object_attrs at;
 	struct clonedev *cd;
+	unsigned int h, pub;
 	int ret;
 
-	ret = clonedev_nl_partition_create(nl, label, 0, 0, 0, &s);
+	ret = make_partition_roles(nl, label, PO, CO, CU, DOMAIN, slot, &cd);
 	if (ret)
 		return ret;
-	*slot = s.slot;
-	ret = clonedev_open(&cd);
-	if (ret)
-		return ret;
-	ret = clonedev_slot_set(cd, s.slot) ?:
-	      clonedev_partition_init(cd, NULL, PO, DOMAIN, "d") ?:
-	      clonedev_login(cd, CLONEDEV_ROLE_PO, PO) ?:
-	      clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO) ?:
-	      clonedev_login(cd, CLONEDEV_ROLE_CO, CO) ?:
-	      clonedev_role_init(cd, CLONEDEV_ROLE_CU, CU);
+	ret = clonedev_object_generate(cd, CLONEDEV_KEY_AES, 256,
+				       CLONEDEV_OBJ_ENCRYPT | CLONEDEV_OBJ_DECRYPT |
+				       CLONEDEV_OBJ_WRAP | CLONEDEV_OBJ_UNWRAP |
+				       CLONEDEV_OBJ_EXTRACTABLE |
+				       CLONEDEV_OBJ_MODIFIABLE,
+				       "fz0", NULL, 0, &h);
+	if (!ret)
+		add_handle(keys[p].aes = h);
+	ret = ret ?: clonedev_object_generate(cd, CLONEDEV_KEY_GENERIC_SECRET,
+					      256, CLONEDEV_OBJ_SIGN |
+					      CLONEDEV_OBJ_VERIFY |
+					      CLONEDEV_OBJ_DERIVE |
+					      CLONEDEV_OBJ_EXTRACTABLE,
+					      "fz1", NULL, 0, &h);
+	if (!ret)
+		add_handle(keys[p].hmac = h);
+	ret = ret ?: clonedev_object_generate_pair(cd, CLONEDEV_KEY_EC_P256,
+						   CLONEDEV_OBJ_SIGN |
+						   CLONEDEV_OBJ_VERIFY |
+						   CLONEDEV_OBJ_DERIVE,
+						   "fz2", NULL, 0, &h, &pub);
 	if (!ret) {
-		unsigned int h, pub;
-
-		ret = clonedev_object_generate(cd, CLONEDEV_KEY_AES, 256,
-					       CLONEDEV_OBJ_ENCRYPT | CLONEDEV_OBJ_DECRYPT |
-					       CLONEDEV_OBJ_WRAP | CLONEDEV_OBJ_UNWRAP |
-					       CLONEDEV_OBJ_EXTRACTABLE |
-					       CLONEDEV_OBJ_MODIFIABLE,
-					       "fz0", NULL, 0, &h);
-		if (!ret)
-			add_handle(keys[p].aes = h);
-		ret = ret ?: clonedev_object_generate(cd, CLONEDEV_KEY_GENERIC_SECRET,
-						      256, CLONEDEV_OBJ_SIGN |
-						      CLONEDEV_OBJ_VERIFY |
-						      CLONEDEV_OBJ_DERIVE |
-						      CLONEDEV_OBJ_EXTRACTABLE,
-						      "fz1", NULL, 0, &h);
-		if (!ret)
-			add_handle(keys[p].hmac = h);
-		ret = ret ?: clonedev_object_generate_pair(cd, CLONEDEV_KEY_EC_P256,
-							   CLONEDEV_OBJ_SIGN |
-							   CLONEDEV_OBJ_VERIFY |
-							   CLONEDEV_OBJ_DERIVE,
-							   "fz2", NULL, 0, &h, &pub);
-		if (!ret) {
-			struct clonedev_object_attrs at;
-
-			add_handle(keys[p].ec = h);
-			add_handle(keys[p].ec_pub = pub);
-			ret = clonedev_object_get(cd, pub, &at, keys[p].point,
-						  sizeof(keys[p].point), NULL);
-		}
-		if (!ret)
-			import_rsa(cd, p);
+		add_handle(keys[p].ec = h);
+		add_handle(keys[p].ec_pub = pub);
+		ret = clonedev_object_get(cd, pub, &at, keys[p].point,
+					  sizeof(keys[p].point), NULL);
 	}
+	if (!ret)
+		import_rsa(cd, p);
 	clonedev_close(cd);
 	return ret;
 }

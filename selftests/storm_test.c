@@ -31,6 +31,9 @@
 
 #include "libclonedev.h"
 
+#define CLONEDEV_TEST_NO_HARNESS
+#include "clonedev_test_util.h"
+
 #define PO	"storm-po"
 #define CO	"storm-co"
 #define CU	"storm-cu"
@@ -296,24 +299,9 @@ static void *work(void *arg)
 static int make_partition(struct clonedev_nl *nl, const char *label,
 			  unsigned int *slot)
 {
-	struct clonedev_slot s;
-	struct clonedev *cd;
-	int ret;
+	int ret = make_partition_roles(nl, label, PO, CO, CU, "storm-dom",
+				       slot, NULL);
 
-	ret = clonedev_nl_partition_create(nl, label, 0, 0, 0, &s);
-	if (ret)
-		return ret;
-	*slot = s.slot;
-	ret = clonedev_open(&cd);
-	if (ret)
-		return ret;
-	ret = clonedev_slot_set(cd, s.slot) ?:
-	      clonedev_partition_init(cd, NULL, PO, "storm-dom", "d") ?:
-	      clonedev_login(cd, CLONEDEV_ROLE_PO, PO) ?:
-	      clonedev_role_init(cd, CLONEDEV_ROLE_CO, CO) ?:
-	      clonedev_login(cd, CLONEDEV_ROLE_CO, CO) ?:
-	      clonedev_role_init(cd, CLONEDEV_ROLE_CU, CU);
-	clonedev_close(cd);
 	if (ret)
 		printf("storm: partition %s: %s\n", label, strerror(-ret));
 	return ret;
