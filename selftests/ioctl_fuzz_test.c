@@ -567,9 +567,6 @@ static unsigned int proc_index;
 
 struct session {
 	int fd;
-	unsigned int slot;
-	unsigned int role;
-	const char *pw;
 };
 
 static struct session sessions[SESSIONS];
